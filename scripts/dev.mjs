@@ -1,0 +1,60 @@
+// `npm start`: the whole service on this machine, nothing from the internet, no account.
+//  1. a real libSQL server on data/trustid.db (Hrana over HTTP, as Turso speaks it)
+//  2. migrations applied (the institutions UC, UCY, UPAT are seeded by a migration)
+//  3. a .dev.vars with freshly generated local secrets, kept across restarts
+//  4. `wrangler dev` on 127.0.0.1 with telemetry and outside lookups off, state persisted under data/
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { startLibsqlServer } from "./libsql-server.mjs";
+import { migrateDatabase } from "./migrate.mjs";
+
+const DB_PORT = Number(process.env.DB_PORT ?? 8080);
+const PORT = Number(process.env.PORT ?? 8787);
+
+mkdirSync("data", { recursive: true });
+const db = await startLibsqlServer({ file: "data/trustid.db", port: DB_PORT });
+console.log(`libSQL server: ${db.url} (file data/trustid.db)`);
+await migrateDatabase(db.url);
+console.log("migrations applied");
+
+if (!existsSync(".dev.vars")) {
+  // Local-only secrets; production secrets are set with `wrangler secret put`.
+  writeFileSync(
+    ".dev.vars",
+    [
+      "# Written by scripts/dev.mjs for local development only. Never used in production.",
+      "ENVIRONMENT=development",
+      `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  console.log("wrote .dev.vars with new local secrets");
+}
+
+const quiet = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+};
+const wrangler = spawn(
+  "npx",
+  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
+   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false"],
+  { stdio: "inherit", env: quiet },
+);
+console.log(`TrustID Edge: http://127.0.0.1:${PORT}/backend/docs`);
+
+const stop = async () => {
+  wrangler.kill("SIGTERM");
+  await db.close();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+wrangler.on("exit", async (code) => {
+  await db.close();
+  process.exit(code ?? 0);
+});

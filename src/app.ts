@@ -1,0 +1,53 @@
+// Builds the Worker's Hono app: middleware order, the routers, error handling and the OpenAPI document.
+// Every endpoint lives in one file under routes/<area>/ named after its URL.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { secureHeaders } from "hono/secure-headers";
+import { AppError } from "./lib/errors";
+import { handleError } from "./lib/handle-error";
+import { validationHook } from "./lib/validation";
+import { requestContext } from "./middleware/request-context";
+import { registerLogin } from "./routes/auth/login";
+import { registerRefreshToken } from "./routes/auth/refresh-token";
+import { registerRegisterUser } from "./routes/auth/register-user";
+import { registerApiDocs } from "./routes/system/docs";
+import { registerTrustidVersion } from "./routes/system/trustid-version";
+import type { AppEnv } from "./types";
+
+// `strict: false`: TRUSTID clients call some paths with a trailing slash (`/monitoring/`), some without.
+const newRouter = () => new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
+
+export function createApp() {
+  const app = newRouter();
+  app.use("*", requestContext);
+  app.use("*", secureHeaders());
+
+  const backend = newRouter();
+  backend.onError(handleError);
+  for (const register of [registerRegisterUser, registerLogin, registerRefreshToken, registerTrustidVersion]) {
+    register(backend);
+  }
+  app.route("/backend", backend);
+
+  registerApiDocs(app);
+  app.onError(handleError);
+  app.notFound((c) => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0) {
+      throw new AppError(405, `Method "${c.req.method}" not allowed`, { kind: "message" }, { Allow: allowed.join(", ") });
+    }
+    throw AppError.notFound("endpoint", c.req.path, "No endpoint at this path");
+  });
+  return app;
+}
+
+/** The methods some route accepts at this path (used to tell 405 from 404). */
+function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
+  const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === "ALL" || r.path.endsWith("*")) continue;
+    const pattern = new RegExp(`^${r.path.replace(/\/+$/, "").replace(/:[^/]+/g, "[^/]+")}$`);
+    if (pattern.test(normalized)) methods.add(r.method);
+  }
+  return [...methods];
+}

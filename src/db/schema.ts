@@ -1,0 +1,218 @@
+// The relational schema (Turso / libSQL). Every row carries its institution so that every query can
+// be scoped to the caller's institution. Timestamps are integer milliseconds since the epoch (UTC).
+// Biometric templates are not here: they live encrypted in each student's Durable Object.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const ms = (name: string) => integer(name, { mode: "number" });
+const createdAt = () => ms("created_at").notNull().default(sql`(cast(unixepoch('subsecond') * 1000 as integer))`);
+
+export const institutions = sqliteTable("institutions", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  code: text("code").notNull().unique(), // what clients send as `organization`: UC, UCY, UPAT, ...
+  name: text("name").notNull(),
+  moodleUrl: text("moodle_url"),
+  moodleToken: text("moodle_token"),
+  callbackUrl: text("callback_url"),
+  createdAt: createdAt(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    email: text("email").notNull(), // stored lower-cased
+    name: text("name").notNull(),
+    surname: text("surname").notNull(),
+    role: text("role", { enum: ["INSTRUCTOR", "STUDENT"] }).notNull(),
+    // Null for accounts created by a course sync that the person has not claimed yet.
+    passwordHash: text("password_hash"),
+    createdAt: createdAt(),
+    updatedAt: ms("updated_at"),
+  },
+  (t) => [uniqueIndex("users_institution_email").on(t.institutionId, t.email)],
+);
+
+// Failed-login throttling, keyed by the login identity (not by user row) so that unknown emails are
+// throttled exactly like known ones and the lock-out reveals nothing.
+export const loginAttempts = sqliteTable(
+  "login_attempts",
+  {
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    email: text("email").notNull(),
+    failures: integer("failures").notNull().default(0),
+    lockedUntil: ms("locked_until"),
+    updatedAt: ms("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.institutionId, t.email] })],
+);
+
+// A family is one login; every refresh rotates the token inside the family. Presenting a token that
+// was already rotated away revokes the whole family (the thief and the victim both lose it).
+export const refreshTokenFamilies = sqliteTable("refresh_token_families", {
+  id: text("id").primaryKey(),
+  institutionId: integer("institution_id").notNull().references(() => institutions.id),
+  userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  createdAt: createdAt(),
+  expiresAt: ms("expires_at").notNull(),
+  revokedAt: ms("revoked_at"),
+  revokedReason: text("revoked_reason"),
+});
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(), // the JWT's jti
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    familyId: text("family_id").notNull().references(() => refreshTokenFamilies.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: ms("expires_at").notNull(),
+    usedAt: ms("used_at"),
+  },
+  (t) => [index("refresh_tokens_family").on(t.familyId)],
+);
+
+export const exams = sqliteTable(
+  "exams",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    instructorId: integer("instructor_id").notNull().references(() => users.id),
+    name: text("name").notNull(),
+    examType: text("exam_type", { enum: ["Oral", "Written"] }).notNull(),
+    durationMinutes: integer("duration_minutes").notNull(),
+    scheduledAt: ms("scheduled_at").notNull(),
+    privacyPolicy: text("privacy_policy").notNull(),
+    additionalMaterial: integer("additional_material", { mode: "boolean" }).notNull().default(false),
+    status: text("status", { enum: ["Upcoming", "Started", "Completed"] }).notNull().default("Upcoming"),
+    startedAt: ms("started_at"),
+    completedAt: ms("completed_at"),
+    moodleCourseId: text("moodle_course_id"),
+    // Keep raw evidence (e.g. a frame that raised an alert) only when the exam asks for it, and only this long.
+    evidenceRetentionDays: integer("evidence_retention_days"),
+    createdAt: createdAt(),
+    updatedAt: ms("updated_at"),
+  },
+  (t) => [index("exams_institution_instructor").on(t.institutionId, t.instructorId)],
+);
+
+export const enrolments = sqliteTable(
+  "enrolments",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    examId: integer("exam_id").notNull().references(() => exams.id, { onDelete: "cascade" }),
+    studentId: integer("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    verificationStatus: text("verification_status", { enum: ["Pending", "Requested Manual Approval", "Verified"] })
+      .notNull()
+      .default("Pending"),
+    verifiedAt: ms("verified_at"),
+    verifiedBy: text("verified_by", { enum: ["face", "manual"] }),
+    joinedAt: ms("joined_at"),
+    leftAt: ms("left_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("enrolments_exam_student").on(t.examId, t.studentId), index("enrolments_student").on(t.studentId)],
+);
+
+export const manualApprovalRequests = sqliteTable(
+  "manual_approval_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    examId: integer("exam_id").notNull().references(() => exams.id, { onDelete: "cascade" }),
+    studentId: integer("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    approvalType: text("approval_type").notNull(),
+    status: text("status", { enum: ["Requested", "Approved"] }).notNull().default("Requested"),
+    decidedBy: integer("decided_by").references(() => users.id),
+    createdAt: createdAt(),
+    decidedAt: ms("decided_at"),
+  },
+  (t) => [index("manual_approval_exam").on(t.examId)],
+);
+
+export const feedback = sqliteTable("feedback", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  institutionId: integer("institution_id").notNull().references(() => institutions.id),
+  examId: integer("exam_id").notNull().references(() => exams.id, { onDelete: "cascade" }),
+  studentId: integer("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  cheatMode: text("cheat_mode", { enum: ["Communication", "Impersonation"] }).notNull(),
+  feedback: text("feedback").notNull(),
+  createdAt: createdAt(),
+});
+
+// What a device or the server observed, stored as received (after validation).
+export const monitoringEvents = sqliteTable(
+  "monitoring_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    examId: integer("exam_id").notNull().references(() => exams.id, { onDelete: "cascade" }),
+    studentId: integer("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    source: text("source", { enum: ["device", "server"] }).notNull(),
+    monitoringType: text("monitoring_type").notNull(), // Identification | Checkup Process | Exam Monitoring
+    payload: text("payload", { mode: "json" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("monitoring_events_exam_student").on(t.examId, t.studentId, t.createdAt)],
+);
+
+// What an instructor sees: a reason per distinct problem, with when it began and was last seen, so a
+// stream of identical events becomes one alert with a count instead of noise.
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    examId: integer("exam_id").notNull().references(() => exams.id, { onDelete: "cascade" }),
+    studentId: integer("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    reason: text("reason").notNull(), // no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | client_error
+    detail: text("detail"),
+    firstEventId: integer("first_event_id").references(() => monitoringEvents.id),
+    occurrences: integer("occurrences").notNull().default(1),
+    firstSeenAt: ms("first_seen_at").notNull(),
+    lastSeenAt: ms("last_seen_at").notNull(),
+  },
+  (t) => [index("alerts_exam_student").on(t.examId, t.studentId)],
+);
+
+// Forbidden running processes: institution-wide (exam_id null) or for one exam; matched case-insensitively
+// with `*` and `?` wildcards against the process name.
+export const processPolicies = sqliteTable(
+  "process_policies",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    examId: integer("exam_id").references(() => exams.id, { onDelete: "cascade" }),
+    pattern: text("pattern").notNull(),
+    description: text("description"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("process_policies_scope").on(t.institutionId, t.examId)],
+);
+
+// ProctorExam v3 partner credentials. The API token is stored only as a SHA-256 hash; the secret key
+// must be usable for HMAC, so it is stored sealed with the server's key (see services/partner).
+export const partnerCredentials = sqliteTable(
+  "partner_credentials",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    tokenHash: text("token_hash").notNull().unique(),
+    secretKeySealed: text("secret_key_sealed").notNull(),
+    createdAt: createdAt(),
+    revokedAt: ms("revoked_at"),
+  },
+  (t) => [index("partner_credentials_institution").on(t.institutionId)],
+);
+
+export const partnerNonces = sqliteTable(
+  "partner_nonces",
+  {
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    nonce: text("nonce").notNull(),
+    createdAt: ms("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.institutionId, t.nonce] }), index("partner_nonces_created").on(t.createdAt)],
+);

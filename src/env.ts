@@ -1,0 +1,56 @@
+// Bindings and configuration, checked once per isolate. Secrets come from `wrangler secret put` in
+// production and from the git-ignored `.dev.vars` (written by scripts/dev.mjs) locally; there is no
+// default secret in code, so a deployment that forgot one refuses to serve instead of running insecurely.
+import { z } from "zod";
+import { AppError } from "./lib/errors";
+
+export type Bindings = {
+  ENVIRONMENT?: string;
+  DATABASE_URL?: string;
+  DATABASE_AUTH_TOKEN?: string;
+  JWT_SECRET?: string;
+  ACCESS_TOKEN_TTL_SECONDS?: string;
+  REFRESH_TOKEN_TTL_SECONDS?: string;
+  SERVER_VERSION?: string;
+  WINDOWS_APP_VERSION?: string;
+  MACOS_APP_VERSION?: string;
+};
+
+const configSchema = z.object({
+  environment: z.enum(["development", "test", "production"]).default("production"),
+  databaseUrl: z.url({ protocol: /^(https?|libsql|wss?)$/ }),
+  databaseAuthToken: z.string().optional(),
+  jwtSecret: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+  accessTokenTtlSeconds: z.coerce.number().int().min(30).max(3600).default(600),
+  refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(60 * 60 * 24 * 30).default(60 * 60 * 24 * 7),
+  versions: z.object({
+    server: z.coerce.number().default(1.0),
+    windows: z.coerce.number().default(1.0),
+    macos: z.coerce.number().default(1.0),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const cache = new WeakMap<object, Config>();
+
+export function loadConfig(env: Bindings): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = configSchema.safeParse({
+    environment: env.ENVIRONMENT,
+    databaseUrl: env.DATABASE_URL,
+    databaseAuthToken: env.DATABASE_AUTH_TOKEN || undefined,
+    jwtSecret: env.JWT_SECRET,
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
+  });
+  if (!parsed.success) {
+    // Logged for the operator (names of the settings only, never their values); the client gets a 503.
+    console.error(JSON.stringify({ level: "error", msg: "invalid configuration", settings: parsed.error.issues.map((i) => i.path.join(".")) }));
+    throw new AppError(503, "The service is not configured; the operator has been told", { kind: "message" }, { "Retry-After": "60" });
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

@@ -1,0 +1,6 @@
+// The Worker's exports.
+import { createApp } from "./app";
+
+const app = createApp();
+
+export default app;

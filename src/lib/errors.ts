@@ -1,0 +1,62 @@
+// One error type for the whole API, rendered into the TRUSTID envelopes in exactly one place
+// (renderError). Handlers and services throw; they never build error JSON themselves.
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export type FieldErrors = Record<string, string[]>;
+
+export type ErrorBody =
+  | { kind: "message" }
+  | {
+      kind: "validation";
+      missing: string[];
+      badFormatted: string[];
+      alreadyExists: string[];
+      details: FieldErrors;
+    }
+  | { kind: "not_found"; resourceName: string; resourceStr: string };
+
+export class AppError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+    readonly body: ErrorBody = { kind: "message" },
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  /** 400 with the documented field lists. */
+  static validation(
+    fields: { missing?: string[]; badFormatted?: string[]; alreadyExists?: string[]; details?: FieldErrors },
+    message = "Bad request",
+  ) {
+    return new AppError(400, message, {
+      kind: "validation",
+      missing: fields.missing ?? [],
+      badFormatted: fields.badFormatted ?? [],
+      alreadyExists: fields.alreadyExists ?? [],
+      details: fields.details ?? {},
+    });
+  }
+  static badField(field: string, detail: string) {
+    return AppError.validation({ badFormatted: [field], details: { [field]: [detail] } });
+  }
+  static alreadyExists(field: string, detail: string) {
+    return AppError.validation({ alreadyExists: [field], details: { [field]: [detail] } }, "Resource already exists");
+  }
+  static malformedJson(detail: string) {
+    return AppError.validation({ details: { json: [detail] } }, "Malformed JSON in request body");
+  }
+  static unauthorized(message = "Authentication credentials were not provided or are invalid") {
+    return new AppError(401, message, { kind: "message" }, { "WWW-Authenticate": 'Bearer realm="trustid"' });
+  }
+  static forbidden(message = "You do not have permission to perform this action") {
+    return new AppError(403, message);
+  }
+  static notFound(resourceName: string, resourceStr: string, message = `The ${resourceName} was not found`) {
+    return new AppError(404, message, { kind: "not_found", resourceName, resourceStr });
+  }
+  static tooManyRequests(retryAfterSeconds: number, message = "Too many requests; try again later") {
+    return new AppError(429, message, { kind: "message" }, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}

@@ -1,0 +1,33 @@
+// The one place where thrown errors become HTTP responses.
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../types";
+import { errorBody } from "./envelope";
+import { AppError } from "./errors";
+
+export function handleError(err: unknown, c: Context<AppEnv>): Response {
+  const requestId = c.get("requestId") ?? "unknown";
+  let appError: AppError;
+  if (err instanceof AppError) {
+    appError = err;
+  } else if (err instanceof HTTPException && err.status < 500) {
+    // Hono's own refusals (e.g. an unparsable form body) keep their status, in our envelope.
+    appError = err.status === 400 ? AppError.malformedJson(err.message) : new AppError(err.status, err.message);
+  } else {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        request_id: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      }),
+    );
+    appError = new AppError(500, "Internal server error; quote the request id when reporting it");
+  }
+  const res = c.json(errorBody(appError, requestId), appError.status);
+  for (const [k, v] of Object.entries(appError.headers)) res.headers.set(k, v);
+  res.headers.set("X-Request-Id", requestId);
+  return res;
+}

@@ -1,0 +1,37 @@
+// POST /backend/register_user
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { loadConfig } from "../../env";
+import { getDb } from "../../db/client";
+import { jsonBody } from "../../middleware/body";
+import { registerUser } from "../../services/accounts";
+import type { AppEnv } from "../../types";
+import { commonErrors, Email, envelope, jsonRequest, ok, Organization, Role } from "../schemas";
+
+const RegisterUser = z
+  .object({
+    email: Email,
+    name: z.string().trim().min(1).max(150),
+    surname: z.string().trim().min(1).max(150),
+    organization: Organization,
+    password: z.string().min(8, "Use at least 8 characters.").max(128),
+    role: Role,
+  })
+  .openapi("RegisterUser");
+
+const route = createRoute({
+  method: "post",
+  path: "/register_user",
+  tags: ["RegisterUser"],
+  summary: "Creates a new TRUSTID user",
+  middleware: [jsonBody(8 * 1024)] as const,
+  request: jsonRequest(RegisterUser),
+  responses: { 200: ok(envelope({ resource_str: z.string() }), "User created"), ...commonErrors },
+});
+
+export const registerRegisterUser = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const config = loadConfig(c.env);
+    const input = c.req.valid("json");
+    await registerUser(getDb(config.databaseUrl, config.databaseAuthToken), input, c.get("now"));
+    return c.json({ message: "User created successfully", resource_name: "user", resource_str: input.email }, 200);
+  });

@@ -1,0 +1,35 @@
+// Two projects: `workers` runs the Worker inside workerd (vitest-pool-workers) against a real local
+// libSQL server with the real migrations; `node` runs plain logic and the Node-side scripts.
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789abcdef";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ENVIRONMENT: "test",
+                DATABASE_URL: inject("databaseUrl"),
+                JWT_SECRET: TEST_JWT_SECRET,
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/global-setup.ts"],
+        },
+      },
+      {
+        test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
+      },
+    ],
+  },
+});
