@@ -6,11 +6,9 @@ import { AppError } from "./lib/errors";
 import { handleError } from "./lib/handle-error";
 import { validationHook } from "./lib/validation";
 import { requestContext } from "./middleware/request-context";
-import { registerLogin } from "./routes/auth/login";
-import { registerRefreshToken } from "./routes/auth/refresh-token";
-import { registerRegisterUser } from "./routes/auth/register-user";
+import { registerAuthRoutes } from "./routes/auth";
+import { registerSystemRoutes } from "./routes/system";
 import { registerApiDocs } from "./routes/system/docs";
-import { registerTrustidVersion } from "./routes/system/trustid-version";
 import type { AppEnv } from "./types";
 
 // `strict: false`: TRUSTID clients call some paths with a trailing slash (`/monitoring/`), some without.
@@ -23,9 +21,9 @@ export function createApp() {
 
   const backend = newRouter();
   backend.onError(handleError);
-  for (const register of [registerRegisterUser, registerLogin, registerRefreshToken, registerTrustidVersion]) {
-    register(backend);
-  }
+  // One line per API area; each area's index.ts registers its endpoints (one file each).
+  registerAuthRoutes(backend);
+  registerSystemRoutes(backend);
   app.route("/backend", backend);
 
   registerApiDocs(app);

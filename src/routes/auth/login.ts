@@ -1,7 +1,7 @@
 // POST /backend/login
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { loadConfig } from "../../env";
-import { getDb } from "../../db/client";
+import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { login } from "../../services/accounts";
 import type { AppEnv } from "../../types";
@@ -32,6 +32,6 @@ const route = createRoute({
 export const registerLogin = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const config = loadConfig(c.env);
-    const pair = await login(getDb(config.databaseUrl, config.databaseAuthToken), config, c.req.valid("json"), c.get("now"));
+    const pair = await login(dbOf(c), config, c.req.valid("json"), c.get("now"));
     return c.json({ message: "Login successful", resource_name: "token", resource_obj: pair }, 201);
   });

@@ -1,7 +1,7 @@
 // POST /backend/refresh_token
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { loadConfig } from "../../env";
-import { getDb } from "../../db/client";
+import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { refresh } from "../../services/accounts";
 import type { AppEnv } from "../../types";
@@ -35,6 +35,6 @@ const route = createRoute({
 export const registerRefreshToken = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const config = loadConfig(c.env);
-    const pair = await refresh(getDb(config.databaseUrl, config.databaseAuthToken), config, c.req.valid("json").refresh, c.get("now"));
+    const pair = await refresh(dbOf(c), config, c.req.valid("json").refresh, c.get("now"));
     return c.json({ message: "Token refreshed", resource_name: "token", resource_str: pair.access, resource_obj: pair }, 201);
   });

@@ -1,7 +1,6 @@
 // POST /backend/register_user
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { loadConfig } from "../../env";
-import { getDb } from "../../db/client";
+import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { registerUser } from "../../services/accounts";
 import type { AppEnv } from "../../types";
@@ -30,8 +29,7 @@ const route = createRoute({
 
 export const registerRegisterUser = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
-    const config = loadConfig(c.env);
     const input = c.req.valid("json");
-    await registerUser(getDb(config.databaseUrl, config.databaseAuthToken), input, c.get("now"));
+    await registerUser(dbOf(c), input, c.get("now"));
     return c.json({ message: "User created successfully", resource_name: "user", resource_str: input.email }, 200);
   });
