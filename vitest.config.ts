@@ -7,6 +7,8 @@ export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789abcde
 
 export default defineConfig({
   test: {
+    // Request logs are shown only for failing tests.
+    silent: "passed-only",
     projects: [
       {
         plugins: [

@@ -19,7 +19,8 @@ export function validationError(error: z.ZodError, data: unknown): AppError {
   const details: FieldErrors = {};
   for (const issue of error.issues) {
     const field = issue.path.map(String).join(".") || "non_field_errors";
-    const absent = issue.code === "invalid_type" && issue.path.length > 0 && valueAt(data, issue.path) === undefined;
+    // Any complaint about a value that is not there at all means the field is missing.
+    const absent = issue.path.length > 0 && valueAt(data, issue.path) === undefined;
     if (absent) missing.add(field);
     else bad.add(field);
     (details[field] ??= []).push(absent ? "This field is required." : issue.message);

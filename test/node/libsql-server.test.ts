@@ -1,0 +1,63 @@
+// The local libSQL server must behave like Turso for what the app does: statements, batches with
+// conditions, interactive transactions that serialize, and errors as Hrana errors.
+import { createClient } from "@libsql/client/web";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script
+import { startLibsqlServer } from "../../scripts/libsql-server.mjs";
+
+let server: { url: string; close(): Promise<void> };
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "libsql-"));
+  server = await startLibsqlServer({ file: join(dir, "t.db") });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("local libSQL server (Hrana v2 over HTTP)", () => {
+  it("executes statements with arguments and returns typed rows", async () => {
+    const db = createClient({ url: server.url });
+    await db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)");
+    const ins = await db.execute({ sql: "INSERT INTO t (name, score, data) VALUES (?, ?, ?) RETURNING id", args: ["a", 1.5, new Uint8Array([1, 2])] });
+    expect(ins.rows[0]!.id).toBe(1);
+    expect(ins.rowsAffected).toBe(1);
+    const sel = await db.execute({ sql: "SELECT * FROM t WHERE name = :name", args: { name: "a" } });
+    expect(sel.rows[0]).toMatchObject({ id: 1, name: "a", score: 1.5 });
+    expect(new Uint8Array(sel.rows[0]!.data as ArrayBuffer)).toEqual(new Uint8Array([1, 2]));
+    db.close();
+  });
+
+  it("runs batches atomically and reports SQL errors", async () => {
+    const db = createClient({ url: server.url });
+    await db.execute("CREATE TABLE u (id INTEGER PRIMARY KEY, v TEXT UNIQUE)");
+    await expect(db.batch([{ sql: "INSERT INTO u (v) VALUES ('x')", args: [] }, { sql: "INSERT INTO u (v) VALUES ('x')", args: [] }], "write")).rejects.toThrow(/UNIQUE/);
+    expect((await db.execute("SELECT count(*) AS n FROM u")).rows[0]!.n).toBe(0);
+    await expect(db.execute("SELECT * FROM missing_table")).rejects.toThrow(/no such table/);
+    db.close();
+  });
+
+  it("serializes interactive transactions: others wait, nothing interleaves", async () => {
+    const db = createClient({ url: server.url });
+    await db.execute("CREATE TABLE c (n INTEGER)");
+    await db.execute("INSERT INTO c VALUES (0)");
+    const tx = await db.transaction("write");
+    await tx.execute("UPDATE c SET n = n + 1");
+    const outside = db.execute("UPDATE c SET n = n * 10"); // must wait for the transaction
+    await new Promise((r) => setTimeout(r, 50));
+    await tx.execute("UPDATE c SET n = n + 1");
+    await tx.commit();
+    await outside;
+    expect((await db.execute("SELECT n FROM c")).rows[0]!.n).toBe(20);
+    const rolled = await db.transaction("write");
+    await rolled.execute("UPDATE c SET n = 0");
+    await rolled.rollback();
+    expect((await db.execute("SELECT n FROM c")).rows[0]!.n).toBe(20);
+    db.close();
+  });
+});

@@ -1,0 +1,75 @@
+import { env } from "cloudflare:test";
+import { SignJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { call, expect400Shape, newSession } from "../helpers";
+
+const refreshWith = (refresh: string) => call("/refresh_token", { json: { refresh } });
+
+describe("POST /backend/refresh_token", () => {
+  it("returns a new access token in resource_str and rotates the refresh token", async () => {
+    const session = await newSession();
+    const first = await refreshWith(session.refresh);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ resource_name: "token", resource_str: expect.any(String) });
+    expect(first.body.resource_obj.access).toBe(first.body.resource_str);
+    expect(first.body.resource_obj.refresh).not.toBe(session.refresh);
+    const second = await refreshWith(first.body.resource_obj.refresh);
+    expect(second.status).toBe(201);
+    // The new access token works.
+    expect((await call("/trustid_version", { token: second.body.resource_str })).status).toBe(200);
+  });
+
+  it("treats reuse of a rotated refresh token as theft and revokes the whole family", async () => {
+    const session = await newSession();
+    const first = await refreshWith(session.refresh);
+    const second = await refreshWith(first.body.resource_obj.refresh);
+    expect(second.status).toBe(201);
+    const reuse = await refreshWith(session.refresh);
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.message).toMatch(/already used/);
+    // The newest token of the family is dead too.
+    expect((await refreshWith(second.body.resource_obj.refresh)).status).toBe(401);
+  });
+
+  it("lets only one of two concurrent uses of the same token succeed", async () => {
+    const session = await newSession();
+    const results = await Promise.all([refreshWith(session.refresh), refreshWith(session.refresh)]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 401]);
+  });
+
+  it("refuses an access token, a forged token and an expired token", async () => {
+    const session = await newSession();
+    expect((await refreshWith(session.access)).status).toBe(401);
+    expect((await refreshWith("not.a.jwt")).status).toBe(401);
+    const forged = await new SignJWT({ typ: "refresh", fam: "x", jti: "y", iid: 1 })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("1")
+      .setIssuer("trustid-edge")
+      .setAudience("trustid-api")
+      .setIssuedAt()
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("some other secret that is long enough!!"));
+    expect((await refreshWith(forged)).status).toBe(401);
+    const expired = await new SignJWT({ typ: "refresh", fam: "x", jti: "y", iid: 1 })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("1")
+      .setIssuer("trustid-edge")
+      .setAudience("trustid-api")
+      .setJti("y")
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .sign(new TextEncoder().encode(env.JWT_SECRET as string));
+    const res = await refreshWith(expired);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ message: "Refresh token has expired" });
+  });
+
+  it("validates its body", async () => {
+    const res = await call("/refresh_token", { json: { access: "x" } });
+    expect(res.status).toBe(400);
+    expect(expect400Shape(res.body).missing_required_fields).toEqual(["refresh"]);
+    const bad = await call("/refresh_token", { body: "{", headers: { "content-type": "application/json" } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.error_details)).toEqual(["json"]);
+  });
+});

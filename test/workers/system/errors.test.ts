@@ -1,0 +1,46 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../../src/app";
+import { call } from "../helpers";
+
+describe("error envelopes", () => {
+  it("answers 404 with resource_name and resource_str for an unknown path", async () => {
+    const res = await call("/no_such_endpoint");
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ message: expect.any(String), resource_name: "endpoint", resource_str: "/backend/no_such_endpoint" });
+  });
+
+  it("hides internals of an unexpected error behind a request id that the log carries", async () => {
+    const app = createApp();
+    app.get("/backend/boom", () => {
+      throw new Error("secret internal detail");
+    });
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => logged.push(line);
+    try {
+      const res = await app.request("/backend/boom", {}, env);
+      const body = (await res.json()) as any;
+      expect(res.status).toBe(500);
+      expect(Object.keys(body).sort()).toEqual(["message", "request_id"]);
+      expect(JSON.stringify(body)).not.toContain("secret internal detail");
+      expect(res.headers.get("x-request-id")).toBe(body.request_id);
+      expect(logged.some((l) => l.includes(body.request_id) && l.includes("secret internal detail"))).toBe(true);
+    } finally {
+      console.error = original;
+    }
+  });
+
+  it("answers 503, not 500, when the deployment lacks a secret", async () => {
+    const app = createApp();
+    const res = await app.request("/backend/trustid_version", {}, { ...env, JWT_SECRET: undefined });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ message: expect.any(String), request_id: expect.any(String) });
+  });
+
+  it("echoes a well-formed X-Request-Id and sets security headers", async () => {
+    const res = await call("/trustid_version", { headers: { "x-request-id": "client-req-12345" } });
+    expect(res.headers.get("x-request-id")).toBe("client-req-12345");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+});
