@@ -5,9 +5,15 @@ import { MAX_DURATION_MINUTES } from "../services/exams";
 import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES } from "../services/process-policy";
 import { envelope, NotFoundBody } from "./schemas";
 
-/** An exam id: an integer, or its decimal string (list responses give ids as strings, per the spec). */
+/**
+ * An exam id: an integer, or its decimal string (list responses give ids as strings, per the spec).
+ * A preprocess rather than a union, so that an absent id is reported as missing, not as badly formatted.
+ */
 export const ExamId = z
-  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[1-9]\d{0,15}$/, "Expected an exam id.").transform(Number)])
+  .preprocess(
+    (v) => (typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v),
+    z.number({ error: "Expected an exam id (an integer)." }).int().positive().max(Number.MAX_SAFE_INTEGER),
+  )
   .openapi({ type: "integer", example: 42, description: "The examination's id (an integer; its decimal string is accepted too)" });
 
 export const ExamType = z.enum(["Oral", "Written"]);
@@ -31,12 +37,17 @@ export const ForbiddenProcesses = z
     example: ["anydesk*", "teamviewer*", "discord.exe"],
   });
 
-/** A process list as a JSON array or one comma/newline-separated string (the spec types it as a string). */
+/**
+ * A process list as a JSON array or one comma/newline-separated string (the spec types it as a string),
+ * read into an array before its bounds are checked.
+ */
 export const ProcessList = z
-  .union([
-    z.array(z.string().max(MAX_PROCESS_NAME_LENGTH)).max(MAX_PROCESSES),
-    z.string().max(MAX_PROCESSES * (MAX_PROCESS_NAME_LENGTH + 1)),
-  ])
+  .preprocess(
+    (v) => (typeof v === "string" ? v.split(/[,\r\n]+/).map((p) => p.trim()).filter((p) => p.length > 0) : v),
+    z
+      .array(z.string().trim().max(MAX_PROCESS_NAME_LENGTH))
+      .max(MAX_PROCESSES, `At most ${MAX_PROCESSES} processes may be reported at once.`),
+  )
   .openapi({
     description: `Running process names: an array, or one string separated by commas or newlines; at most ${MAX_PROCESSES}.`,
     example: ["chrome.exe", "AnyDesk.exe"],
