@@ -35,7 +35,8 @@ const Monitoring = z
 
 const route = createRoute({
   method: "post",
-  path: "/monitoring/",
+  // Registered without the slash: with `strict: false` both /monitoring and /monitoring/ reach it.
+  path: "/monitoring",
   tags: ["Monitoring"],
   summary: "Records what the student's device observed during a started examination and raises alerts",
   security: [{ Bearer: [] }],

@@ -19,7 +19,7 @@ describe("OpenAPI document", () => {
       "/backend/student/request_manual_approval",
       "/backend/student/submit_feedback",
       "/backend/student/checkup_process",
-      "/backend/monitoring/",
+      "/backend/monitoring",
     ]) {
       expect(paths, p).toContain(p);
     }
