@@ -130,8 +130,9 @@ const sameEmail = (a: string | undefined, b: string) => (a ?? "").trim().toLower
 /** The course's students that carry an email (Moodle hides emails from tokens without the capability). */
 function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
   return participants
-    .filter((u) => isStudent(u) && u.email)
-    .map((u) => ({ name: u.firstname ?? "", surname: u.lastname ?? "", email: u.email!.trim().toLowerCase() }));
+    .map((u) => ({ u, email: (u.email ?? "").trim().toLowerCase() }))
+    .filter(({ u, email }) => isStudent(u) && email.length <= 254 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+    .map(({ u, email }) => ({ name: (u.firstname ?? "").slice(0, 150), surname: (u.lastname ?? "").slice(0, 150), email }));
 }
 
 async function instructorEmail(db: Db, instructor: Person): Promise<string> {

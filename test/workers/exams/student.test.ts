@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { call, expect400Shape, newSession } from "../helpers";
-import { addExam, approve, enrol, instructorExamView } from "./support";
+import { processPolicies } from "../../../src/db/schema";
+import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
+import { addExam, approve, db, enrol, instructorExamView, newInstitution } from "./support";
 
 describe("GET /backend/student/list_exam", () => {
   it("lists only the exams the student is enrolled in, with their verification status", async () => {
@@ -112,6 +113,24 @@ describe("POST /backend/student/checkup_process", () => {
     // Without an exam, only the institution's policy applies (none is set for UCY in tests).
     const noExam = await checkup(s.access, { running_processes: ["AnyDesk.exe"] });
     expect(noExam.body).toMatchObject({ resource_array: [], resource_bool: true });
+  });
+
+  it("applies the institution's patterns to every exam, and the exam's own only to that exam", async () => {
+    const inst = await newInstitution();
+    await db().insert(processPolicies).values({ institutionId: inst.id, examId: null, pattern: "cheat*", createdAt: Date.now() });
+    const t = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: inst.code }));
+    const su = await registerUser({ role: "STUDENT", organization: inst.code });
+    const s = await loginAs(su);
+    const id = await addExam(t.access, { forbidden_processes: ["zoom*"] });
+    await enrol(t.access, id, [su.email]);
+    const running = ["CheatEngine.exe", "Zoom.exe", "word.exe"];
+    const withoutExam = await checkup(s.access, { running_processes: running });
+    expect(withoutExam.body.resource_array).toEqual(["CheatEngine.exe"]);
+    const withExam = await checkup(s.access, { exam_id: id, running_processes: running });
+    expect(withExam.body.resource_array).toEqual(["CheatEngine.exe", "Zoom.exe"]);
+    // Other institutions are unaffected by this one's policy.
+    const elsewhere = await newSession("STUDENT", "UC");
+    expect((await checkup(elsewhere.access, { running_processes: running })).body.resource_array).toEqual([]);
   });
 
   it("bounds the list, and answers 404/403/401 like the other student endpoints", async () => {
