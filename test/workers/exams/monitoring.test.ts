@@ -85,13 +85,6 @@ describe("POST /backend/monitoring/", () => {
 describe("recordMonitoringResult (the service the biometric endpoints reuse)", () => {
   it("groups repeats into one alert per episode; a quiet gap opens a new one", async () => {
     const { teacher, examId } = await startedExamWithStudent();
-    const view = await instructorExamView(teacher.access, examId);
-    const [row] = await db().select().from(alerts).where(eq(alerts.examId, examId));
-    expect(row).toBeUndefined();
-    const studentId = (
-      await db().select({ studentId: monitoringEvents.studentId }).from(monitoringEvents).where(eq(monitoringEvents.examId, examId))
-    )[0]?.studentId;
-    expect(studentId).toBeUndefined(); // no events yet
     const enrolment = await db().query.enrolments.findFirst({ where: (e, { eq }) => eq(e.examId, examId) });
     const scope = {
       institutionId: enrolment!.institutionId,
@@ -121,6 +114,5 @@ describe("recordMonitoringResult (the service the biometric endpoints reuse)", (
     expect(rows[0]!.firstEventId).toBe(r1.eventId);
     const timeline = (await instructorExamView(teacher.access, examId)).enrolled_students[0].alert_timeline;
     expect(timeline.map((a: any) => a.reason)).toEqual(["face_mismatch", "face_mismatch", "liveness_failed"]);
-    expect(view.enrolled_students[0].alerts).toBe("");
   });
 });
