@@ -333,6 +333,7 @@ export async function leaveExam(db: Db, student: Person, examId: number, now: nu
 /**
  * Marks an enrolment verified. Face biometrics calls this with `by: "face"` after a successful 1:1
  * verification; manual approval with `by: "manual"`. Open manual-approval requests are closed.
+ * Returns false when the student is not enrolled in the exam (nothing changes then).
  */
 export async function markVerified(
   db: Db,
@@ -340,8 +341,8 @@ export async function markVerified(
   by: "face" | "manual",
   now: number,
   decidedBy: number | null = null,
-): Promise<void> {
-  await db.batch([
+): Promise<boolean> {
+  const [updated] = await db.batch([
     db
       .update(enrolments)
       .set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: by })
@@ -351,7 +352,8 @@ export async function markVerified(
           eq(enrolments.examId, scope.examId),
           eq(enrolments.studentId, scope.studentId),
         ),
-      ),
+      )
+      .returning({ id: enrolments.id }),
     db
       .update(manualApprovalRequests)
       .set({ status: "Approved", decidedAt: now, decidedBy })
@@ -364,6 +366,7 @@ export async function markVerified(
         ),
       ),
   ]);
+  return updated.length > 0;
 }
 
 export async function verificationStatus(db: Db, student: Person, examId: number, now: number): Promise<VerificationStatus> {

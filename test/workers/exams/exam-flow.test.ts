@@ -145,7 +145,9 @@ describe("exam timing (clock injected into the services)", () => {
       t0,
     );
     await enrolStudents(db(), exam, [{ email: studentEmail }], t0);
-    await markVerified(db(), { institutionId: student.institutionId, examId: exam.id, studentId: student.userId }, "face", t0);
+    const verified = await markVerified(db(), { institutionId: student.institutionId, examId: exam.id, studentId: student.userId }, "face", t0);
+    expect(verified).toBe(true);
+    expect(await markVerified(db(), { institutionId: teacher.institutionId, examId: exam.id, studentId: teacher.userId }, "face", t0)).toBe(false);
 
     expect((await failure(joinExam(db(), student, exam.id, t0))).body).toMatchObject({ kind: "validation" });
     // Early start (before the scheduled time) is the instructor's call.
