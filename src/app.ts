@@ -7,6 +7,10 @@ import { handleError } from "./lib/handle-error";
 import { validationHook } from "./lib/validation";
 import { requestContext } from "./middleware/request-context";
 import { registerAuthRoutes } from "./routes/auth";
+import { registerExamRoutes } from "./routes/exams";
+import { registerInstructorRoutes } from "./routes/instructor";
+import { registerMonitoringRoutes } from "./routes/monitoring";
+import { registerStudentRoutes } from "./routes/student";
 import { registerSystemRoutes } from "./routes/system";
 import { registerApiDocs } from "./routes/system/docs";
 import type { AppEnv } from "./types";
@@ -24,6 +28,10 @@ export function createApp() {
   // One line per API area; each area's index.ts registers its endpoints (one file each).
   registerAuthRoutes(backend);
   registerSystemRoutes(backend);
+  registerInstructorRoutes(backend);
+  registerStudentRoutes(backend);
+  registerExamRoutes(backend);
+  registerMonitoringRoutes(backend);
   app.route("/backend", backend);
 
   registerApiDocs(app);

@@ -1,9 +1,11 @@
 // Starts a real libSQL server on a fresh temporary file and applies migrations/ exactly as dev and
-// deploy do; the Worker under test reaches it through DATABASE_URL.
+// deploy do; the Worker under test reaches it through DATABASE_URL. Also starts a fake Moodle site
+// (test/support/fake-moodle.ts) that tests reach at the provided `moodleUrl`.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { startFakeMoodle } from "./support/fake-moodle";
 // @ts-expect-error: plain ESM scripts without type declarations
 import { startLibsqlServer } from "../scripts/libsql-server.mjs";
 // @ts-expect-error: plain ESM scripts without type declarations
@@ -12,6 +14,7 @@ import { migrateDatabase } from "../scripts/migrate.mjs";
 declare module "vitest" {
   interface ProvidedContext {
     databaseUrl: string;
+    moodleUrl: string;
   }
 }
 
@@ -20,7 +23,10 @@ export default async function setup(project: TestProject) {
   const server = await startLibsqlServer({ file: join(dir, "test.db") });
   await migrateDatabase(server.url);
   project.provide("databaseUrl", server.url);
+  const moodle = await startFakeMoodle();
+  project.provide("moodleUrl", moodle.url);
   return async () => {
+    await moodle.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -49,8 +49,23 @@ export async function registerUser(
     })
     .onConflictDoNothing()
     .returning({ id: users.id });
-  if (!row) throw AppError.alreadyExists("email", "A user with this email already exists in this organization.");
-  return row;
+  if (row) return row;
+  // An account created by a course sync (no password yet) is claimed by registering with its email
+  // and the student role; the conditional update makes a concurrent second claim fail.
+  const [claimed] = await db
+    .update(users)
+    .set({ passwordHash, name: input.name, surname: input.surname, updatedAt: now })
+    .where(
+      and(
+        eq(users.institutionId, inst.id),
+        eq(users.email, input.email),
+        eq(users.role, input.role),
+        isNull(users.passwordHash),
+      ),
+    )
+    .returning({ id: users.id });
+  if (!claimed) throw AppError.alreadyExists("email", "A user with this email already exists in this organization.");
+  return claimed;
 }
 
 export async function login(

@@ -1,0 +1,101 @@
+// Operator tool: an institution's Moodle site and its institution-wide forbidden-process patterns.
+// Works on the database DATABASE_URL names (the local libSQL server in dev, Turso in production).
+//
+//   DATABASE_URL=... node scripts/institution.mjs UCY --show
+//   DATABASE_URL=... MOODLE_TOKEN=... node scripts/institution.mjs UCY --moodle-url https://moodle.example.ac.cy
+//   DATABASE_URL=... node scripts/institution.mjs UCY --clear-moodle
+//   DATABASE_URL=... node scripts/institution.mjs UCY --forbid "anydesk*" --forbid "teamviewer*" --allow "obs*"
+//
+// The token is read from MOODLE_TOKEN (or --moodle-token) and never printed. Patterns are matched
+// case-insensitively with `*` and `?` wildcards; instructors add per-exam patterns through the API.
+import { createClient } from "@libsql/client";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const MAX_PATTERN_LENGTH = 100;
+
+export async function configureInstitution(client, code, opts) {
+  const inst = (await client.execute({ sql: "SELECT id, code, name, moodle_url, moodle_token FROM institutions WHERE code = ?", args: [code] })).rows[0];
+  if (!inst) throw new Error(`No institution with code ${code}`);
+  const id = Number(inst.id);
+  if (opts.clearMoodle) {
+    await client.execute({ sql: "UPDATE institutions SET moodle_url = NULL, moodle_token = NULL WHERE id = ?", args: [id] });
+  }
+  if (opts.moodleUrl !== undefined || opts.moodleToken !== undefined) {
+    const url = opts.moodleUrl ?? inst.moodle_url;
+    const token = opts.moodleToken ?? inst.moodle_token;
+    if (!url || !token) throw new Error("Set both the Moodle URL (--moodle-url) and token (MOODLE_TOKEN or --moodle-token)");
+    const parsed = new URL(url);
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("The Moodle URL must be http(s)");
+    await client.execute({ sql: "UPDATE institutions SET moodle_url = ?, moodle_token = ? WHERE id = ?", args: [parsed.toString().replace(/\/+$/, ""), token, id] });
+  }
+  const now = Date.now();
+  for (const raw of opts.forbid ?? []) {
+    const pattern = raw.trim().toLowerCase();
+    if (!pattern || pattern.length > MAX_PATTERN_LENGTH || /^\*+$/.test(pattern)) throw new Error(`Unusable pattern ${JSON.stringify(raw)}`);
+    const exists = await client.execute({
+      sql: "SELECT 1 FROM process_policies WHERE institution_id = ? AND exam_id IS NULL AND pattern = ?",
+      args: [id, pattern],
+    });
+    if (exists.rows.length === 0) {
+      await client.execute({
+        sql: "INSERT INTO process_policies (institution_id, exam_id, pattern, created_at) VALUES (?, NULL, ?, ?)",
+        args: [id, pattern, now],
+      });
+    }
+  }
+  for (const raw of opts.allow ?? []) {
+    await client.execute({
+      sql: "DELETE FROM process_policies WHERE institution_id = ? AND exam_id IS NULL AND pattern = ?",
+      args: [id, raw.trim().toLowerCase()],
+    });
+  }
+  const after = (await client.execute({ sql: "SELECT moodle_url, moodle_token FROM institutions WHERE id = ?", args: [id] })).rows[0];
+  const patterns = await client.execute({
+    sql: "SELECT pattern FROM process_policies WHERE institution_id = ? AND exam_id IS NULL ORDER BY pattern",
+    args: [id],
+  });
+  return {
+    code: inst.code,
+    name: inst.name,
+    moodle_url: after.moodle_url ?? null,
+    moodle_token_set: Boolean(after.moodle_token),
+    forbidden_processes: patterns.rows.map((r) => r.pattern),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      show: { type: "boolean" },
+      "moodle-url": { type: "string" },
+      "moodle-token": { type: "string" },
+      "clear-moodle": { type: "boolean" },
+      forbid: { type: "string", multiple: true },
+      allow: { type: "string", multiple: true },
+    },
+  });
+  const url = process.env.DATABASE_URL;
+  const [code] = positionals;
+  if (!url || !code) {
+    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]...");
+    process.exit(2);
+  }
+  const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });
+  try {
+    const summary = await configureInstitution(client, code, {
+      moodleUrl: values["moodle-url"],
+      moodleToken: values["moodle-token"] ?? (values["moodle-url"] ? process.env.MOODLE_TOKEN : undefined),
+      clearMoodle: values["clear-moodle"],
+      forbid: values.forbid,
+      allow: values.allow,
+    });
+    console.log(JSON.stringify(summary, null, 2));
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exitCode = 1;
+  } finally {
+    client.close();
+  }
+}

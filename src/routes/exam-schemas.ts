@@ -1,0 +1,105 @@
+// Schemas shared by the exam, instructor, student and monitoring routes (request fields and the
+// documented response shapes). The response objects themselves are built by the services' mappers.
+import { z } from "@hono/zod-openapi";
+import { MAX_DURATION_MINUTES } from "../services/exams";
+import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES } from "../services/process-policy";
+import { envelope, NotFoundBody } from "./schemas";
+
+/**
+ * An exam id: an integer, or its decimal string (list responses give ids as strings, per the spec).
+ * A preprocess rather than a union, so that an absent id is reported as missing, not as badly formatted.
+ */
+export const ExamId = z
+  .preprocess(
+    (v) => (typeof v === "string" && /^\d{1,15}$/.test(v) ? Number(v) : v),
+    z.number({ error: "Expected an exam id (an integer)." }).int().positive().max(Number.MAX_SAFE_INTEGER),
+  )
+  .openapi({ type: "integer", example: 42, description: "The examination's id (an integer; its decimal string is accepted too)" });
+
+export const ExamType = z.enum(["Oral", "Written"]);
+export const Duration = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_DURATION_MINUTES)
+  .openapi({ description: "Minutes", example: 90 });
+export const ScheduledDate = z.iso
+  .datetime({ offset: true, error: "Expected an ISO 8601 date-time with a time zone, e.g. 2026-06-01T09:00:00Z." })
+  .transform((s) => Date.parse(s))
+  .openapi({ type: "string", format: "date-time", example: "2026-06-01T09:00:00Z" });
+export const ForbiddenProcesses = z
+  .array(z.string().max(MAX_PATTERN_LENGTH))
+  .max(MAX_PATTERNS_PER_EXAM)
+  .openapi({
+    description:
+      "The exam's own forbidden-process patterns (case-insensitive; `*` any characters, `?` one), added to the " +
+      "institution's. On update, replaces the exam's list when present; absent leaves it unchanged.",
+    example: ["anydesk*", "teamviewer*", "discord.exe"],
+  });
+
+/**
+ * A process list as a JSON array or one comma/newline-separated string (the spec types it as a string),
+ * read into an array before its bounds are checked.
+ */
+export const ProcessList = z
+  .preprocess(
+    (v) => (typeof v === "string" ? v.split(/[,\r\n]+/).map((p) => p.trim()).filter((p) => p.length > 0) : v),
+    z
+      .array(z.string().trim().max(MAX_PROCESS_NAME_LENGTH))
+      .max(MAX_PROCESSES, `At most ${MAX_PROCESSES} processes may be reported at once.`),
+  )
+  .openapi({
+    description: `Running process names: an array, or one string separated by commas or newlines; at most ${MAX_PROCESSES}.`,
+    example: ["chrome.exe", "AnyDesk.exe"],
+  });
+
+export const ExamView = z
+  .object({
+    exam_id: z.string(),
+    name: z.string(),
+    status: z.enum(["Upcoming", "Started", "Completed"]),
+    scheduled_date: z.string(),
+    privacy_policy: z.string(),
+    exam_type: ExamType,
+    duration: z.number().int(),
+    additional_material: z.boolean(),
+    started_at: z.string().nullable(),
+    ends_at: z.string().openapi({ description: "scheduled_date + duration: the exam is Completed from then on" }),
+  })
+  .openapi("ExamView");
+
+export const AlertView = z
+  .object({
+    reason: z.string().openapi({
+      description: "no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | client_error",
+    }),
+    detail: z.string().nullable(),
+    occurrences: z.number().int(),
+    first_seen_at: z.string(),
+    last_seen_at: z.string(),
+  })
+  .openapi("AlertView");
+
+export const EnrolledStudentView = z
+  .object({
+    name: z.string(),
+    surname: z.string(),
+    email: z.string(),
+    verification_status: z.enum(["Pending", "Requested Manual Approval", "Verified"]),
+    verified_by: z.enum(["face", "manual"]).nullable(),
+    account_claimed: z.boolean().openapi({ description: "False for an account created by a sync that the student has not registered yet" }),
+    joined_at: z.string().nullable(),
+    left_at: z.string().nullable(),
+    alerts: z.string().openapi({ description: 'Short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe (2x)"; empty when none' }),
+    alert_timeline: z.array(AlertView).openapi({ description: "One entry per alert episode, oldest first" }),
+  })
+  .openapi("EnrolledStudentView");
+
+export const examNotFound = {
+  404: { content: { "application/json": { schema: NotFoundBody } }, description: "Examination (or user) not found" },
+};
+
+export const examinationReply = (description = "Done") => ({
+  content: { "application/json": { schema: envelope({ resource_str: z.string().optional() }) } },
+  description,
+});

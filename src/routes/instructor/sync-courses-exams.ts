@@ -1,0 +1,82 @@
+// POST /backend/instructor/sync_courses_exams
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
+import { jsonBody } from "../../middleware/body";
+import { requireRole } from "../../middleware/auth";
+import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams";
+import type { AppEnv } from "../../types";
+import { ExamId, examNotFound } from "../exam-schemas";
+import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, ok } from "../schemas";
+
+const StudentToSync = z
+  .object({
+    name: z.string().trim().max(150).optional(),
+    surname: z.string().trim().max(150).optional(),
+    email: Email,
+  })
+  .openapi("StudentToSync");
+
+const InstructorSyncCoursesExams = z
+  .object({
+    details: z.object({
+      exam_id: ExamId,
+      students: z.array(StudentToSync).max(MAX_STUDENTS_PER_SYNC).optional().openapi({
+        description: "Students to enrol. When absent, the students of the Moodle course are enrolled.",
+      }),
+      moodle_course_id: z
+        .union([z.number().int().positive(), z.string().regex(/^\d{1,15}$/).transform(Number)])
+        .optional()
+        .openapi({ type: "integer", description: "Moodle course to take the students from (default: the exam's stored course)" }),
+    }),
+  })
+  .openapi("InstructorSyncCoursesExams");
+
+const SyncResult = z.object({
+  enrolled: z.number().int(),
+  already_enrolled: z.number().int(),
+  invited: z.number().int().openapi({ description: "Accounts created for emails the institution did not know" }),
+  source: z.enum(["request", "moodle"]),
+  moodle_course_id: z.string().nullable(),
+});
+
+const route = createRoute({
+  method: "post",
+  path: "/instructor/sync_courses_exams",
+  tags: ["Instructor"],
+  summary: "Enrols students (given, or from the exam's Moodle course) in one of the instructor's examinations",
+  security: [{ Bearer: [] }],
+  middleware: [requireRole("INSTRUCTOR"), jsonBody(512 * 1024)] as const,
+  request: jsonRequest(InstructorSyncCoursesExams),
+  responses: {
+    200: ok(envelope({ resource_dict: SyncResult }), "Students enrolled; counts in `resource_dict`"),
+    ...examNotFound,
+    502: { content: { "application/json": { schema: MessageBody } }, description: "Moodle reported an error or answered badly" },
+    ...authErrors,
+    ...commonErrors,
+  },
+});
+
+export const registerSyncCoursesExams = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const { details } = c.req.valid("json");
+    const r = await syncExamStudents(
+      dbOf(c),
+      c.get("caller"),
+      { examId: details.exam_id, students: details.students, moodleCourseId: details.moodle_course_id },
+      c.get("now"),
+    );
+    return c.json(
+      {
+        message: "Students synchronised successfully",
+        resource_name: "examination",
+        resource_dict: {
+          enrolled: r.enrolled,
+          already_enrolled: r.alreadyEnrolled,
+          invited: r.invited,
+          source: r.source,
+          moodle_course_id: r.moodleCourseId,
+        },
+      },
+      200,
+    );
+  });

@@ -1,0 +1,63 @@
+// POST /backend/instructor/update_exam_details
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
+import { jsonBody } from "../../middleware/body";
+import { requireRole } from "../../middleware/auth";
+import { updateExam } from "../../services/exams";
+import type { AppEnv } from "../../types";
+import { Duration, examinationReply, ExamId, examNotFound, ExamType, ForbiddenProcesses, ScheduledDate } from "../exam-schemas";
+import { authErrors, commonErrors, jsonRequest } from "../schemas";
+
+const UpdateExam = z
+  .object({
+    exam_id: ExamId,
+    name: z.string().trim().min(1).max(200).optional(),
+    exam_type: ExamType,
+    duration: Duration,
+    scheduled_date: ScheduledDate.openapi({
+      description: "May lie in the past: a window that has already ended completes the exam (how an exam is ended early)",
+    }),
+    privacy_policy: z.string().trim().min(1).max(20_000),
+    additional_material: z.boolean().optional(),
+    forbidden_processes: ForbiddenProcesses.optional(),
+    moodle_course_id: z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.").optional(),
+  })
+  .openapi("UpdateExam");
+
+const route = createRoute({
+  method: "post",
+  path: "/instructor/update_exam_details",
+  tags: ["Instructor"],
+  summary: "Updates an examination of the calling instructor that has not completed",
+  security: [{ Bearer: [] }],
+  middleware: [requireRole("INSTRUCTOR"), jsonBody(64 * 1024)] as const,
+  request: jsonRequest(UpdateExam),
+  responses: {
+    200: examinationReply("Examination updated; `resource_str` is its status now"),
+    ...examNotFound,
+    ...authErrors,
+    ...commonErrors,
+  },
+});
+
+export const registerUpdateExamDetails = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const b = c.req.valid("json");
+    const exam = await updateExam(
+      dbOf(c),
+      c.get("caller"),
+      b.exam_id,
+      {
+        name: b.name,
+        examType: b.exam_type,
+        durationMinutes: b.duration,
+        scheduledAt: b.scheduled_date,
+        privacyPolicy: b.privacy_policy,
+        additionalMaterial: b.additional_material,
+        forbiddenProcesses: b.forbidden_processes,
+        moodleCourseId: b.moodle_course_id,
+      },
+      c.get("now"),
+    );
+    return c.json({ message: "Examination updated successfully", resource_name: "examination", resource_str: exam.status }, 200);
+  });

@@ -1,0 +1,54 @@
+// POST /backend/student/checkup_process
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
+import { jsonBody } from "../../middleware/body";
+import { requireRole } from "../../middleware/auth";
+import { checkupProcesses } from "../../services/exams";
+import { parseProcessList } from "../../services/process-policy";
+import type { AppEnv } from "../../types";
+import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+
+const StudentCheckupProcess = z
+  .object({
+    running_processes: ProcessList,
+    exam_id: ExamId.optional().openapi({
+      description: "When given, the exam's own patterns apply besides the institution's (the student must be enrolled)",
+    }),
+  })
+  .openapi("StudentCheckupProcess");
+
+const route = createRoute({
+  method: "post",
+  path: "/student/checkup_process",
+  tags: ["Student"],
+  summary: "Returns which of the submitted running processes the policy forbids",
+  security: [{ Bearer: [] }],
+  middleware: [requireRole("STUDENT"), jsonBody(256 * 1024)] as const,
+  request: jsonRequest(StudentCheckupProcess),
+  responses: {
+    200: ok(
+      envelope({ resource_array: z.array(z.string()), resource_bool: z.boolean() }),
+      "`resource_array`: the forbidden ones among those submitted (as submitted); `resource_bool`: true when none is forbidden",
+    ),
+    ...examNotFound,
+    ...authErrors,
+    ...commonErrors,
+  },
+});
+
+export const registerCheckupProcess = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const b = c.req.valid("json");
+    const processes = parseProcessList(b.running_processes);
+    const forbidden = await checkupProcesses(dbOf(c), c.get("caller"), { examId: b.exam_id, processes }, c.get("now"));
+    return c.json(
+      {
+        message: forbidden.length ? "Some running processes are not allowed; close them" : "No forbidden process is running",
+        resource_name: "process",
+        resource_array: forbidden,
+        resource_bool: forbidden.length === 0,
+      },
+      200,
+    );
+  });

@@ -1,0 +1,216 @@
+// Monitoring results -> stored events -> alerts. A result is what was observed about one student in one
+// exam at one moment: computed on the student's device (POST /backend/monitoring/) or on the server
+// (the face/voice biometric endpoints call recordMonitoringResult with their own results).
+//
+// Alerts are de-duplicated into episodes: a result that repeats a problem already seen for the same
+// student, exam, reason and detail within EPISODE_GAP_MS extends that alert (occurrences + 1,
+// last_seen_at = now); after a longer quiet gap the problem opens a new alert. So an instructor sees
+// a short timeline per student (first seen, last seen, how often) instead of one row per frame.
+import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { alerts, monitoringEvents, users } from "../db/schema";
+import { AppError } from "../lib/errors";
+import { type Person, studentEnrolment } from "./exams";
+import { forbiddenAmong, policyPatterns } from "./process-policy";
+
+export const EPISODE_GAP_MS = 2 * 60_000;
+const MAX_DETAIL_LENGTH = 200;
+
+export type AlertReason =
+  | "no_face"
+  | "multiple_faces"
+  | "face_mismatch"
+  | "liveness_failed"
+  | "forbidden_process"
+  | "voice_mismatch"
+  | "client_error";
+
+/** One observation, already interpreted (true/false means the check ran; undefined means it did not). */
+export type MonitoringResult = {
+  faceDetected?: boolean | undefined;
+  multipleFaces?: boolean | undefined;
+  /** Whether the face seen is the enrolled student's. */
+  faceMatch?: boolean | undefined;
+  faceConfidence?: number | undefined;
+  livenessPassed?: boolean | undefined;
+  voiceDetected?: boolean | undefined;
+  voiceMatch?: boolean | undefined;
+  voiceConfidence?: number | undefined;
+  /** Errors the device (or server) ran into while checking. */
+  faceError?: string | undefined;
+  voiceError?: string | undefined;
+  runningProcesses?: string[] | undefined;
+};
+
+export type MonitoringScope = {
+  institutionId: number;
+  examId: number;
+  studentId: number;
+  source: "device" | "server";
+  monitoringType: "Identification" | "Checkup Process" | "Exam Monitoring";
+};
+
+export type RaisedAlert = { reason: AlertReason; detail: string | null };
+
+const clip = (s: string) => (s.length > MAX_DETAIL_LENGTH ? `${s.slice(0, MAX_DETAIL_LENGTH - 1)}…` : s);
+
+/** The problems one result shows (pure; `forbidden` are the running processes the policy forbids). */
+export function alertsFor(result: MonitoringResult, forbidden: string[]): RaisedAlert[] {
+  const out: RaisedAlert[] = [];
+  if (result.faceError !== undefined) {
+    out.push({ reason: "client_error", detail: clip(`face: ${result.faceError || "unspecified error"}`) });
+  } else {
+    if (result.faceDetected === false) out.push({ reason: "no_face", detail: null });
+    if (result.multipleFaces === true) out.push({ reason: "multiple_faces", detail: null });
+    // A face that is not the student's only counts when one face was seen (several faces alert above).
+    if (result.faceDetected !== false && result.multipleFaces !== true && result.faceMatch === false) {
+      out.push({ reason: "face_mismatch", detail: null });
+    }
+    if (result.livenessPassed === false) out.push({ reason: "liveness_failed", detail: null });
+  }
+  if (result.voiceError !== undefined) {
+    out.push({ reason: "client_error", detail: clip(`voice: ${result.voiceError || "unspecified error"}`) });
+  } else if (result.voiceDetected !== false && result.voiceMatch === false) {
+    out.push({ reason: "voice_mismatch", detail: null });
+  }
+  for (const name of forbidden) out.push({ reason: "forbidden_process", detail: clip(name.toLowerCase()) });
+  return out;
+}
+
+/**
+ * Stores the result as a monitoring event and raises or extends its alerts. The caller has already
+ * checked that the student is enrolled in the exam (scope is trusted). `payload` is what gets stored as
+ * the event (defaults to the result itself).
+ */
+export async function recordMonitoringResult(
+  db: Db,
+  scope: MonitoringScope,
+  result: MonitoringResult,
+  now: number,
+  payload: unknown = result,
+): Promise<{ eventId: number; alerts: RaisedAlert[] }> {
+  const processes = result.runningProcesses ?? [];
+  const forbidden =
+    processes.length > 0 ? forbiddenAmong(processes, await policyPatterns(db, scope.institutionId, scope.examId)) : [];
+  const [event] = await db
+    .insert(monitoringEvents)
+    .values({
+      institutionId: scope.institutionId,
+      examId: scope.examId,
+      studentId: scope.studentId,
+      source: scope.source,
+      monitoringType: scope.monitoringType,
+      payload,
+      createdAt: now,
+    })
+    .returning({ id: monitoringEvents.id });
+  if (!event) throw new Error("monitoring event insert returned nothing");
+
+  const raised = alertsFor(result, forbidden);
+  for (const alert of raised) await raiseAlert(db, scope, alert, event.id, now);
+  return { eventId: event.id, alerts: raised };
+}
+
+async function raiseAlert(db: Db, scope: MonitoringScope, alert: RaisedAlert, eventId: number, now: number) {
+  const same = and(
+    eq(alerts.institutionId, scope.institutionId),
+    eq(alerts.examId, scope.examId),
+    eq(alerts.studentId, scope.studentId),
+    eq(alerts.reason, alert.reason),
+    alert.detail === null ? isNull(alerts.detail) : eq(alerts.detail, alert.detail),
+    gte(alerts.lastSeenAt, now - EPISODE_GAP_MS),
+  );
+  // One UPDATE extends the open episode, if any; otherwise a new alert opens one.
+  const open = db.select({ id: alerts.id }).from(alerts).where(same).orderBy(desc(alerts.lastSeenAt)).limit(1);
+  const extended = await db
+    .update(alerts)
+    .set({ occurrences: sql`${alerts.occurrences} + 1`, lastSeenAt: sql`max(${alerts.lastSeenAt}, ${now})` })
+    .where(eq(alerts.id, sql`(${open})`))
+    .returning({ id: alerts.id });
+  if (extended.length > 0) return;
+  await db.insert(alerts).values({
+    institutionId: scope.institutionId,
+    examId: scope.examId,
+    studentId: scope.studentId,
+    reason: alert.reason,
+    detail: alert.detail,
+    firstEventId: eventId,
+    occurrences: 1,
+    firstSeenAt: now,
+    lastSeenAt: now,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The device's report (TRUSTID Monitoring model) -> MonitoringResult
+
+export type DeviceReport = {
+  running_processes?: string[] | undefined;
+  is_face_detected?: boolean | undefined;
+  is_multiple_face_results?: boolean | undefined;
+  face_rec_result?: string | undefined;
+  confidence_score?: number | undefined;
+  is_error_occurred?: boolean | undefined;
+  error_type?: string | undefined;
+  is_voice_detected?: boolean | undefined;
+  is_voice_verified?: boolean | undefined;
+  voice_confidence_score?: number | undefined;
+  is_voice_error_occurred?: boolean | undefined;
+  error_type_voice?: string | undefined;
+};
+
+// `face_rec_result` is free text in the spec. Read as "this is the student": a positive word, or the
+// student's own email or user id; read as "someone else": a negative word or any other identity.
+// Empty means no recognition ran. Compared as trimmed, lower-cased strings (never across types).
+const POSITIVE = new Set(["match", "matched", "verified", "true", "same", "ok", "yes", "recognized", "recognised"]);
+
+export function faceMatchOf(faceRecResult: string | undefined, student: { userId: number; email: string }): boolean | undefined {
+  const v = faceRecResult?.trim().toLowerCase();
+  if (!v) return undefined;
+  return POSITIVE.has(v) || v === student.email.toLowerCase() || v === String(student.userId);
+}
+
+export function deviceReportToResult(report: DeviceReport, student: { userId: number; email: string }): MonitoringResult {
+  return {
+    faceDetected: report.is_face_detected,
+    multipleFaces: report.is_multiple_face_results,
+    faceMatch: faceMatchOf(report.face_rec_result, student),
+    faceConfidence: report.confidence_score,
+    faceError: report.is_error_occurred ? (report.error_type ?? "").trim() : undefined,
+    voiceDetected: report.is_voice_detected,
+    voiceMatch: report.is_voice_verified,
+    voiceConfidence: report.voice_confidence_score,
+    voiceError: report.is_voice_error_occurred ? (report.error_type_voice ?? "").trim() : undefined,
+    runningProcesses: report.running_processes,
+  };
+}
+
+/**
+ * POST /backend/monitoring/: a device report from an enrolled student of a started exam. Reports
+ * for exams that have not started or have completed are refused (400) and store nothing.
+ */
+export async function recordDeviceReport(
+  db: Db,
+  student: Person,
+  examId: number,
+  report: DeviceReport,
+  now: number,
+): Promise<{ eventId: number; alerts: RaisedAlert[] }> {
+  const { exam } = await studentEnrolment(db, student, examId, now);
+  if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
+  if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
+  const [me] = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.id, student.userId), eq(users.institutionId, student.institutionId)))
+    .limit(1);
+  if (!me) throw AppError.notFound("user", String(student.userId), "User not found");
+  const result = deviceReportToResult(report, { userId: student.userId, email: me.email });
+  return recordMonitoringResult(
+    db,
+    { institutionId: student.institutionId, examId: exam.id, studentId: student.userId, source: "device", monitoringType: "Exam Monitoring" },
+    result,
+    now,
+    report,
+  );
+}

@@ -1,0 +1,184 @@
+// A client of Moodle Web Services (REST protocol, JSON format) and what the instructor endpoints need
+// from it. Each institution has its own site URL and web-service token (institutions.moodle_url /
+// moodle_token, set by an operator with scripts/institution.mjs).
+//
+// Protocol: POST {site}/webservice/rest/server.php?wstoken=...&wsfunction=...&moodlewsrestformat=json
+// with the function's parameters form-encoded (arrays as `name[0]=...`, objects as `name[key]=...`).
+// Moodle reports errors as HTTP 200 with a body {exception, errorcode, message}; those become 502s
+// that quote Moodle's message. A site that cannot be reached (or times out) is a 503; a site that
+// answers something other than JSON, or an HTTP error, is a 502. Never a 500.
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { institutions, users } from "../db/schema";
+import { AppError } from "../lib/errors";
+import type { Person } from "./exams";
+
+const TIMEOUT_MS = 10_000;
+// moodle_information fetches each course's participants: at most this many courses per request.
+export const MAX_MOODLE_COURSES = 25;
+
+export type MoodleSite = { url: string; token: string };
+export type MoodleCourse = { id: number; shortname: string; fullname: string; displayname?: string };
+export type MoodleUser = {
+  id: number;
+  username?: string;
+  firstname?: string;
+  lastname?: string;
+  fullname?: string;
+  email?: string;
+  roles?: { roleid: number; name?: string; shortname: string }[];
+};
+type Params = Record<string, unknown>;
+
+/** Moodle's nested-parameter form encoding: {a: [1], o: {ids: [2]}} -> a[0]=1&o[ids][0]=2. */
+export function encodeParams(params: Params): URLSearchParams {
+  const out = new URLSearchParams();
+  const add = (key: string, value: unknown) => {
+    if (value === undefined || value === null) return;
+    if (Array.isArray(value)) value.forEach((v, i) => add(`${key}[${i}]`, v));
+    else if (typeof value === "object") for (const [k, v] of Object.entries(value)) add(`${key}[${k}]`, v);
+    else if (typeof value === "boolean") out.append(key, value ? "1" : "0");
+    else out.append(key, String(value));
+  };
+  for (const [k, v] of Object.entries(params)) add(k, v);
+  return out;
+}
+
+export class MoodleClient {
+  constructor(
+    private readonly site: MoodleSite,
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  async call<T>(wsfunction: string, params: Params = {}): Promise<T> {
+    const url = new URL("webservice/rest/server.php", this.site.url.endsWith("/") ? this.site.url : `${this.site.url}/`);
+    url.searchParams.set("wstoken", this.site.token);
+    url.searchParams.set("wsfunction", wsfunction);
+    url.searchParams.set("moodlewsrestformat", "json");
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url.toString(), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+        body: encodeParams(params).toString(),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+    } catch (e) {
+      const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+      throw new AppError(
+        503,
+        timedOut
+          ? `The Moodle site did not answer within ${TIMEOUT_MS / 1000} s; try again later`
+          : "The Moodle site could not be reached; try again later or ask the operator to check moodle_url",
+        { kind: "message" },
+        { "Retry-After": "60" },
+      );
+    }
+    const text = await res.text();
+    if (!res.ok) throw new AppError(502, `The Moodle site answered HTTP ${res.status} to ${wsfunction}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AppError(502, `The Moodle site did not answer ${wsfunction} with JSON; check that moodle_url is the site's root`);
+    }
+    if (body && typeof body === "object" && !Array.isArray(body) && "exception" in body) {
+      const err = body as { exception?: unknown; errorcode?: unknown; message?: unknown };
+      const code = typeof err.errorcode === "string" ? err.errorcode : String(err.exception);
+      const message = typeof err.message === "string" ? err.message : "no message";
+      throw new AppError(502, `Moodle reported an error for ${wsfunction} (${code}): ${message}`);
+    }
+    return body as T;
+  }
+
+  getCourses(ids: number[]): Promise<MoodleCourse[]> {
+    return this.call("core_course_get_courses", { options: { ids } });
+  }
+  getEnrolledUsers(courseId: number): Promise<MoodleUser[]> {
+    return this.call("core_enrol_get_enrolled_users", { courseid: courseId });
+  }
+  getUsersByEmail(email: string): Promise<MoodleUser[]> {
+    return this.call("core_user_get_users_by_field", { field: "email", values: [email] });
+  }
+  getUserCourses(userId: number): Promise<MoodleCourse[]> {
+    return this.call("core_enrol_get_users_courses", { userid: userId });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the instructor endpoints use
+
+export type MoodleStudent = { name: string; surname: string; email: string };
+
+/** The institution's Moodle client; 503 when the institution has no Moodle configured. */
+export async function moodleFor(db: Db, institutionId: number, fetchImpl?: typeof fetch): Promise<MoodleClient> {
+  const [inst] = await db
+    .select({ url: institutions.moodleUrl, token: institutions.moodleToken })
+    .from(institutions)
+    .where(eq(institutions.id, institutionId))
+    .limit(1);
+  if (!inst?.url || !inst.token) {
+    throw new AppError(503, "Moodle is not configured for this institution; ask the operator to set its Moodle URL and token");
+  }
+  return new MoodleClient({ url: inst.url, token: inst.token }, fetchImpl);
+}
+
+const isStudent = (u: MoodleUser) => (u.roles ?? []).some((r) => r.shortname === "student");
+const teaches = (u: MoodleUser) => (u.roles ?? []).some((r) => r.shortname !== "student" && r.shortname !== "guest");
+const sameEmail = (a: string | undefined, b: string) => (a ?? "").trim().toLowerCase() === b;
+
+/** The course's students that carry an email (Moodle hides emails from tokens without the capability). */
+function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
+  return participants
+    .map((u) => ({ u, email: (u.email ?? "").trim().toLowerCase() }))
+    .filter(({ u, email }) => isStudent(u) && email.length <= 254 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+    .map(({ u, email }) => ({ name: (u.firstname ?? "").slice(0, 150), surname: (u.lastname ?? "").slice(0, 150), email }));
+}
+
+async function instructorEmail(db: Db, instructor: Person): Promise<string> {
+  const [me] = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.id, instructor.userId), eq(users.institutionId, instructor.institutionId)))
+    .limit(1);
+  if (!me) throw AppError.notFound("user", String(instructor.userId), "User not found");
+  return me.email;
+}
+
+/**
+ * The Moodle courses the instructor teaches (matched by their email; a role other than student or
+ * guest), each with its students. 404 user when the email is not a Moodle user of the site.
+ */
+export async function instructorMoodleCourses(db: Db, instructor: Person, fetchImpl?: typeof fetch) {
+  const moodle = await moodleFor(db, instructor.institutionId, fetchImpl);
+  const email = await instructorEmail(db, instructor);
+  const [me] = await moodle.getUsersByEmail(email);
+  if (!me) throw AppError.notFound("user", email, "Your email is not a user of the institution's Moodle site");
+  const courses = (await moodle.getUserCourses(me.id)).slice(0, MAX_MOODLE_COURSES);
+  const participants = await Promise.all(courses.map((c) => moodle.getEnrolledUsers(c.id)));
+  return courses.flatMap((course, i) => {
+    const people = participants[i] ?? [];
+    if (!people.some((u) => sameEmail(u.email, email) && teaches(u))) return [];
+    return [{ moodle_course_id: String(course.id), moodle_course_name: course.fullname, enrolled_students: studentsOf(people) }];
+  });
+}
+
+/**
+ * The students of one Moodle course that the instructor teaches; 404 (moodle course) when the course
+ * does not exist or the instructor does not teach it.
+ */
+export async function moodleCourseStudents(
+  db: Db,
+  instructor: Person,
+  courseId: number,
+  fetchImpl?: typeof fetch,
+): Promise<{ course: MoodleCourse; students: MoodleStudent[] }> {
+  const moodle = await moodleFor(db, instructor.institutionId, fetchImpl);
+  const email = await instructorEmail(db, instructor);
+  const notYours = () => AppError.notFound("moodle course", String(courseId), "Moodle course not found among the courses you teach");
+  const [course] = await moodle.getCourses([courseId]);
+  if (!course) throw notYours();
+  const people = await moodle.getEnrolledUsers(courseId);
+  if (!people.some((u) => sameEmail(u.email, email) && teaches(u))) throw notYours();
+  return { course, students: studentsOf(people) };
+}

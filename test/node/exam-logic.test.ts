@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { summarizeAlerts } from "../../src/services/exams";
+import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring";
+import { encodeParams } from "../../src/services/moodle";
+import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList } from "../../src/services/process-policy";
+
+describe("process policy", () => {
+  it("matches case-insensitive wildcards against the name or its file name", () => {
+    expect(compilePattern("team?iewer*").test("teamviewer_service.exe")).toBe(true);
+    expect(compilePattern("a.b").test("axb")).toBe(false); // dots are literal
+    expect(compilePattern("(x)+[y]").test("(x)+[y]")).toBe(true);
+    expect(forbiddenAmong(["C:\\Program Files\\AnyDesk\\AnyDesk.exe", "/usr/bin/obs", "chrome"], ["anydesk.exe", "obs"])).toEqual([
+      "C:\\Program Files\\AnyDesk\\AnyDesk.exe",
+      "/usr/bin/obs",
+    ]);
+    expect(forbiddenAmong(["X.exe", "x.EXE", " x.exe "], ["x.exe"])).toEqual(["X.exe"]);
+    expect(forbiddenAmong(["anything"], [])).toEqual([]);
+  });
+
+  it("normalises patterns and refuses useless or oversized ones", () => {
+    expect(normalizePatterns([" AnyDesk* ", "anydesk*", "zoom.exe"])).toEqual(["anydesk*", "zoom.exe"]);
+    expect(() => normalizePatterns(["**"])).toThrow();
+    expect(() => normalizePatterns([""])).toThrow();
+    expect(() => normalizePatterns(["a\u0000b"])).toThrow();
+    expect(() => normalizePatterns(Array.from({ length: 201 }, (_, i) => `p${i}`))).toThrow();
+  });
+
+  it("reads process lists given as arrays or separated strings, within bounds", () => {
+    expect(parseProcessList("a.exe, b.exe\r\nc.exe,,\n")).toEqual(["a.exe", "b.exe", "c.exe"]);
+    expect(parseProcessList(undefined)).toEqual([]);
+    expect(() => parseProcessList(Array.from({ length: 501 }, () => "p"))).toThrow();
+    expect(() => parseProcessList(["x".repeat(261)])).toThrow();
+  });
+});
+
+describe("monitoring results -> alerts", () => {
+  const student = { userId: 7, email: "ann@example.org" };
+
+  it("reads face_rec_result as strings, never across types", () => {
+    expect(faceMatchOf("Match", student)).toBe(true);
+    expect(faceMatchOf("ANN@example.org", student)).toBe(true);
+    expect(faceMatchOf("7", student)).toBe(true);
+    expect(faceMatchOf("8", student)).toBe(false);
+    expect(faceMatchOf("unknown", student)).toBe(false);
+    expect(faceMatchOf("  ", student)).toBeUndefined();
+  });
+
+  it("raises one alert per problem; errors replace the checks they broke", () => {
+    expect(alertsFor({ faceDetected: true, faceMatch: true, voiceDetected: true, voiceMatch: true }, [])).toEqual([]);
+    expect(alertsFor({ faceDetected: false, faceMatch: false }, [])).toEqual([{ reason: "no_face", detail: null }]);
+    expect(alertsFor({ multipleFaces: true, faceMatch: false }, [])).toEqual([{ reason: "multiple_faces", detail: null }]);
+    expect(alertsFor({ faceError: "", faceDetected: false }, ["AnyDesk.exe"])).toEqual([
+      { reason: "client_error", detail: "face: unspecified error" },
+      { reason: "forbidden_process", detail: "anydesk.exe" },
+    ]);
+    expect(alertsFor({ voiceDetected: false, voiceMatch: false }, [])).toEqual([]);
+    const r = deviceReportToResult({ is_error_occurred: false, error_type: "ignored", is_voice_detected: true, is_voice_verified: false }, student);
+    expect(alertsFor(r, [])).toEqual([{ reason: "voice_mismatch", detail: null }]);
+  });
+
+  it("summarises a timeline into a short list of reasons", () => {
+    const at = "2030-01-01T00:00:00.000Z";
+    const a = (reason: string, detail: string | null, occurrences: number) => ({ reason, detail, occurrences, first_seen_at: at, last_seen_at: at });
+    expect(summarizeAlerts([a("no_face", null, 3), a("forbidden_process", "x.exe", 1), a("no_face", null, 2)])).toBe(
+      "no_face (5x); forbidden_process: x.exe (1x)",
+    );
+    expect(summarizeAlerts([])).toBe("");
+  });
+});
+
+describe("Moodle parameter encoding", () => {
+  it("writes nested arrays and objects the way Moodle reads them", () => {
+    expect(decodeURIComponent(encodeParams({ options: { ids: [2, 3] }, field: "email", values: ["a@b.c"], flag: true }).toString())).toBe(
+      "options[ids][0]=2&options[ids][1]=3&field=email&values[0]=a@b.c&flag=1",
+    );
+  });
+});

@@ -1,0 +1,135 @@
+// The Moodle client against a local server that speaks Moodle's REST protocol (test/support/fake-moodle.ts).
+import { describe, expect, it } from "vitest";
+import { call, loginAs, registerUser, uniqueEmail } from "../helpers";
+import { addExam, instructorExamView, moodleUrl, newInstitution } from "./support";
+
+type Site = {
+  token: string;
+  users: { id: number; firstname: string; lastname: string; email: string }[];
+  courses: { id: number; shortname: string; fullname: string }[];
+  enrolments: { courseId: number; userId: number; role: string }[];
+};
+
+async function installSite(site: Site) {
+  const res = await fetch(`${moodleUrl()}/__fixture/site`, { method: "POST", body: JSON.stringify(site) });
+  expect(res.status).toBe(200);
+}
+
+/** An institution whose Moodle site has: the instructor teaching course 10 (2 students) and 11 (1), enrolled as a student in 12. */
+async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
+  const inst = await newInstitution({ url: moodleUrl(), token });
+  const teacher = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
+  const teacherTokens = await loginAs(teacher);
+  const alice = uniqueEmail("alice");
+  const bob = uniqueEmail("bob");
+  await installSite({
+    token,
+    users: [
+      { id: 2, firstname: "Tea", lastname: "Cher", email: teacher.email.toUpperCase() },
+      { id: 3, firstname: "Alice", lastname: "A", email: alice },
+      { id: 4, firstname: "Bob", lastname: "B", email: bob },
+      { id: 5, firstname: "Other", lastname: "Teacher", email: uniqueEmail("other") },
+    ],
+    courses: [
+      { id: 10, shortname: "ALG", fullname: "Algorithms" },
+      { id: 11, shortname: "DB", fullname: "Databases" },
+      { id: 12, shortname: "ML", fullname: "Machine Learning" },
+      { id: 13, shortname: "OS", fullname: "Operating Systems" },
+    ],
+    enrolments: [
+      { courseId: 10, userId: 2, role: "editingteacher" },
+      { courseId: 10, userId: 3, role: "student" },
+      { courseId: 10, userId: 4, role: "student" },
+      { courseId: 11, userId: 2, role: "teacher" },
+      { courseId: 11, userId: 4, role: "student" },
+      { courseId: 12, userId: 2, role: "student" },
+      { courseId: 12, userId: 5, role: "editingteacher" },
+      { courseId: 13, userId: 5, role: "editingteacher" },
+      { courseId: 13, userId: 3, role: "student" },
+    ],
+  });
+  return { inst, teacher, access: teacherTokens.access, alice, bob };
+}
+
+describe("GET /backend/instructor/moodle_information", () => {
+  it("lists the Moodle courses the instructor teaches, with their students", async () => {
+    const w = await moodleWorld();
+    const res = await call("/instructor/moodle_information", { token: w.access });
+    expect(res.status).toBe(200);
+    expect(res.body.resource_array).toEqual([
+      {
+        moodle_course_id: "10",
+        moodle_course_name: "Algorithms",
+        enrolled_students: [
+          { name: "Alice", surname: "A", email: w.alice },
+          { name: "Bob", surname: "B", email: w.bob },
+        ],
+      },
+      { moodle_course_id: "11", moodle_course_name: "Databases", enrolled_students: [{ name: "Bob", surname: "B", email: w.bob }] },
+    ]);
+  });
+
+  it("turns Moodle's errors into clear 502/503/404 answers", async () => {
+    const cases: [string | undefined, string | undefined, number, RegExp][] = [
+      [moodleUrl(), "no-such-token", 502, /invalidtoken.*Invalid token/],
+      [moodleUrl(), "http-500", 502, /HTTP 500/],
+      [moodleUrl(), "html", 502, /did not answer .* with JSON/],
+      ["http://127.0.0.1:9", "any", 503, /could not be reached/],
+      [undefined, undefined, 503, /not configured/],
+    ];
+    for (const [url, token, status, message] of cases) {
+      const inst = await newInstitution(url && token ? { url, token } : undefined);
+      const teacher = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: inst.code }));
+      const res = await call("/instructor/moodle_information", { token: teacher.access });
+      expect(res.status, String(token)).toBe(status);
+      expect(res.body.message).toMatch(message);
+    }
+    // Known site, but the instructor's email is not a Moodle user there.
+    const w = await moodleWorld();
+    const stranger = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: w.inst.code }));
+    const res = await call("/instructor/moodle_information", { token: stranger.access });
+    expect(res.status).toBe(404);
+    expect(res.body.resource_name).toBe("user");
+  });
+
+  it("needs an instructor's token", async () => {
+    expect((await call("/instructor/moodle_information")).status).toBe(401);
+    const w = await moodleWorld();
+    const s = await loginAs(await registerUser({ role: "STUDENT", organization: w.inst.code }));
+    expect((await call("/instructor/moodle_information", { token: s.access })).status).toBe(403);
+  });
+});
+
+describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
+  const sync = (token: string, details: unknown) => call("/instructor/sync_courses_exams", { token, json: { details } });
+
+  it("enrols the students of a course the instructor teaches, remembers the course, and is idempotent", async () => {
+    const w = await moodleWorld();
+    const id = await addExam(w.access);
+    const res = await sync(w.access, { exam_id: id, moodle_course_id: 10 });
+    expect(res.status).toBe(200);
+    expect(res.body.resource_dict).toEqual({ enrolled: 2, already_enrolled: 0, invited: 2, source: "moodle", moodle_course_id: "10" });
+    const view = await instructorExamView(w.access, id);
+    expect(view.moodle_course_id).toBe("10");
+    expect(view.enrolled_students.map((s: any) => [s.email, s.name, s.account_claimed]).sort()).toEqual(
+      [
+        [w.alice, "Alice", false],
+        [w.bob, "Bob", false],
+      ].sort(),
+    );
+    // Without a course id the exam's stored course is used again: nothing new.
+    const again = await sync(w.access, { exam_id: id });
+    expect(again.body.resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
+  });
+
+  it("answers 404 for a course the instructor does not teach or that does not exist, enrolling nobody", async () => {
+    const w = await moodleWorld();
+    const id = await addExam(w.access);
+    for (const course of [12, 13, 999]) {
+      const res = await sync(w.access, { exam_id: id, moodle_course_id: course });
+      expect(res.status, String(course)).toBe(404);
+      expect(res.body).toMatchObject({ resource_name: "moodle course", resource_str: String(course) });
+    }
+    expect((await instructorExamView(w.access, id)).enrolled_students).toEqual([]);
+  });
+});

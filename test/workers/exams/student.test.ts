@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { processPolicies } from "../../../src/db/schema";
+import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
+import { addExam, approve, db, enrol, instructorExamView, newInstitution } from "./support";
+
+describe("GET /backend/student/list_exam", () => {
+  it("lists only the exams the student is enrolled in, with their verification status", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const mine = await addExam(t.access, { name: "Mine" });
+    await addExam(t.access, { name: "Not mine" });
+    await enrol(t.access, mine, [s.user.email]);
+    const res = await call("/student/list_exam", { token: s.access });
+    expect(res.status).toBe(200);
+    expect(res.body.resource_array).toEqual([
+      expect.objectContaining({ exam_id: String(mine), name: "Mine", status: "Upcoming", verification_status: "Pending" }),
+    ]);
+    expect(res.body.resource_array[0]).not.toHaveProperty("enrolled_students");
+  });
+
+  it("needs a student's token", async () => {
+    expect((await call("/student/list_exam")).status).toBe(401);
+    const t = await newSession("INSTRUCTOR");
+    expect((await call("/student/list_exam", { token: t.access })).status).toBe(403);
+  });
+});
+
+describe("student verification, manual approval requests and feedback", () => {
+  it("request_manual_approval moves Pending to Requested, once; approval then verifies", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    const check = () => call("/student/check_verification_status", { token: s.access, json: { exam_id: id } });
+    expect((await check()).body).toMatchObject({ resource_name: "examination", resource_bool: false, resource_str: "Pending" });
+
+    const req = { token: s.access, json: { exam_id: id, manual_approval_type: "Face not recognised" } };
+    expect((await call("/student/request_manual_approval", req)).status).toBe(200);
+    expect((await check()).body.resource_str).toBe("Requested Manual Approval");
+    const again = await call("/student/request_manual_approval", req);
+    expect(again.status).toBe(400);
+    expect(expect400Shape(again.body).already_exists_fields).toEqual(["exam_id"]);
+    expect((await instructorExamView(t.access, id)).enrolled_students[0].verification_status).toBe("Requested Manual Approval");
+
+    await approve(t.access, id, s.user.email);
+    expect((await check()).body).toMatchObject({ resource_bool: true, resource_str: "Verified" });
+    const afterVerified = await call("/student/request_manual_approval", req);
+    expect(afterVerified.status).toBe(400);
+    expect(afterVerified.body.error_details.exam_id[0]).toMatch(/already verified/);
+  });
+
+  it("answers 404 for exams the student is not enrolled in (own or other institution), 400 for bad input", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const foreign = await newSession("STUDENT", "UPAT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    for (const [path, json] of [
+      ["/student/check_verification_status", { exam_id: id }],
+      ["/student/request_manual_approval", { exam_id: id, manual_approval_type: "x" }],
+      ["/student/submit_feedback", { exam_id: id, cheat_mode: "Communication", feedback: "x" }],
+    ] as const) {
+      const outsider = await newSession("STUDENT");
+      const res = await call(path, { token: outsider.access, json });
+      expect(res.status, path).toBe(404);
+      expect(res.body).toMatchObject({ resource_name: "examination", resource_str: String(id) });
+      expect((await call(path, { token: foreign.access, json })).status, path).toBe(404);
+      expect((await call(path, { token: t.access, json })).status, path).toBe(403);
+      expect((await call(path, { json })).status, path).toBe(401);
+    }
+    const bad = await call("/student/check_verification_status", { token: s.access, json: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.missing_required_fields).toEqual(["exam_id"]);
+  });
+
+  it("submit_feedback records Communication/Impersonation feedback and refuses other modes", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    const ok = await call("/student/submit_feedback", {
+      token: s.access,
+      json: { exam_id: id, cheat_mode: "Impersonation", feedback: "Someone else was in the room" },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.resource_name).toBe("examination");
+    const bad = await call("/student/submit_feedback", { token: s.access, json: { exam_id: id, cheat_mode: "Other", feedback: "" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.bad_formatted_fields).toEqual(expect.arrayContaining(["cheat_mode", "feedback"]));
+  });
+});
+
+describe("POST /backend/student/checkup_process", () => {
+  const checkup = (token: string, json: unknown) => call("/student/checkup_process", { token, json });
+
+  it("returns the processes the exam's policy forbids (case-insensitive wildcards), array or string", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access, { forbidden_processes: ["anydesk*", "team?iewer.exe", "discord.exe"] });
+    await enrol(t.access, id, [s.user.email]);
+    const res = await checkup(s.access, {
+      exam_id: id,
+      running_processes: ["chrome.exe", "AnyDesk.exe", "C:\\Apps\\TeamViewer.exe", "Discord.exe", "discord.exe", "notepad.exe"],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      resource_name: "process",
+      resource_array: ["AnyDesk.exe", "C:\\Apps\\TeamViewer.exe", "Discord.exe"],
+      resource_bool: false,
+    });
+    const asString = await checkup(s.access, { exam_id: String(id), running_processes: "explorer.exe, anydesk\nzoom.exe" });
+    expect(asString.body.resource_array).toEqual(["anydesk"]);
+    // Without an exam, only the institution's policy applies (none is set for UCY in tests).
+    const noExam = await checkup(s.access, { running_processes: ["AnyDesk.exe"] });
+    expect(noExam.body).toMatchObject({ resource_array: [], resource_bool: true });
+  });
+
+  it("applies the institution's patterns to every exam, and the exam's own only to that exam", async () => {
+    const inst = await newInstitution();
+    await db().insert(processPolicies).values({ institutionId: inst.id, examId: null, pattern: "cheat*", createdAt: Date.now() });
+    const t = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: inst.code }));
+    const su = await registerUser({ role: "STUDENT", organization: inst.code });
+    const s = await loginAs(su);
+    const id = await addExam(t.access, { forbidden_processes: ["zoom*"] });
+    await enrol(t.access, id, [su.email]);
+    const running = ["CheatEngine.exe", "Zoom.exe", "word.exe"];
+    const withoutExam = await checkup(s.access, { running_processes: running });
+    expect(withoutExam.body.resource_array).toEqual(["CheatEngine.exe"]);
+    const withExam = await checkup(s.access, { exam_id: id, running_processes: running });
+    expect(withExam.body.resource_array).toEqual(["CheatEngine.exe", "Zoom.exe"]);
+    // Other institutions are unaffected by this one's policy.
+    const elsewhere = await newSession("STUDENT", "UC");
+    expect((await checkup(elsewhere.access, { running_processes: running })).body.resource_array).toEqual([]);
+  });
+
+  it("bounds the list, and answers 404/403/401 like the other student endpoints", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    const many = Array.from({ length: 501 }, (_, i) => `p${i}.exe`);
+    const tooMany = await checkup(s.access, { exam_id: id, running_processes: many });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.bad_formatted_fields).toEqual(["running_processes"]);
+    const tooManyAsString = await checkup(s.access, { exam_id: id, running_processes: many.join(",") });
+    expect(tooManyAsString.status).toBe(400);
+    const huge = await call("/student/checkup_process", {
+      token: s.access,
+      body: JSON.stringify({ running_processes: "x".repeat(300_000) }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(huge.status).toBe(413);
+    expect((await checkup(s.access, {})).body.missing_required_fields).toEqual(["running_processes"]);
+    const outsider = await newSession("STUDENT");
+    expect((await checkup(outsider.access, { exam_id: id, running_processes: [] })).status).toBe(404);
+    expect((await checkup(t.access, { running_processes: [] })).status).toBe(403);
+    expect((await call("/student/checkup_process", { json: { running_processes: [] } })).status).toBe(401);
+  });
+});
