@@ -5,7 +5,7 @@
 //  4. `wrangler dev` on 127.0.0.1 with telemetry and outside lookups off, state persisted under data/
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startLibsqlServer } from "./libsql-server.mjs";
 import { migrateDatabase } from "./migrate.mjs";
 
@@ -26,11 +26,15 @@ if (!existsSync(".dev.vars")) {
       "# Written by scripts/dev.mjs for local development only. Never used in production.",
       "ENVIRONMENT=development",
       `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
+      `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log("wrote .dev.vars with new local secrets");
+} else if (!readFileSync(".dev.vars", "utf8").includes("PARTNER_SECRET_KEY_ENCRYPTION_KEY=")) {
+  // A .dev.vars from before the partner API: add its key (the other secrets stay as they are).
+  appendFileSync(".dev.vars", `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}\n`);
 }
 
 const quiet = {

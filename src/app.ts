@@ -7,6 +7,7 @@ import { handleError } from "./lib/handle-error";
 import { validationHook } from "./lib/validation";
 import { requestContext } from "./middleware/request-context";
 import { registerAuthRoutes } from "./routes/auth";
+import { createPartnerRouter } from "./routes/partner";
 import { registerSystemRoutes } from "./routes/system";
 import { registerApiDocs } from "./routes/system/docs";
 import type { AppEnv } from "./types";
@@ -25,6 +26,7 @@ export function createApp() {
   registerAuthRoutes(backend);
   registerSystemRoutes(backend);
   app.route("/backend", backend);
+  app.route("/api/v3", createPartnerRouter() as unknown as OpenAPIHono<AppEnv>);
 
   registerApiDocs(app);
   app.onError(handleError);

@@ -8,10 +8,12 @@ import type { TestProject } from "vitest/node";
 import { startLibsqlServer } from "../scripts/libsql-server.mjs";
 // @ts-expect-error: plain ESM scripts without type declarations
 import { migrateDatabase } from "../scripts/migrate.mjs";
+import { startCallbackReceiver } from "./partner-receiver";
 
 declare module "vitest" {
   interface ProvidedContext {
     databaseUrl: string;
+    callbackReceiverUrl: string;
   }
 }
 
@@ -20,7 +22,10 @@ export default async function setup(project: TestProject) {
   const server = await startLibsqlServer({ file: join(dir, "test.db") });
   await migrateDatabase(server.url);
   project.provide("databaseUrl", server.url);
+  const receiver = await startCallbackReceiver(); // partner API callbacks (test/workers/partner)
+  project.provide("callbackReceiverUrl", receiver.url);
   return async () => {
+    await receiver.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   };
