@@ -2,6 +2,7 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exams } from "../../../src/db/schema";
+import type { Params } from "../../../src/services/partner/signature";
 import { db, newPartner, type Partner, partnerCall } from "./helpers";
 
 let partner: Partner;
@@ -123,7 +124,7 @@ describe("exams", () => {
 
     const capped = await partnerCall(p, "GET", "/exams", { params: { limit: 1000 } });
     expect(capped.headers.get("x-pagination-limit")).toBe("300");
-    for (const bad of [{ page: 0 }, { limit: 0 }, { page: "x" }, { limit: -1 }]) {
+    for (const bad of [{ page: 0 }, { limit: 0 }, { page: "x" }, { limit: -1 }] as Params[]) {
       expect((await partnerCall(p, "GET", "/exams", { params: bad })).status, JSON.stringify(bad)).toBe(422);
     }
     const empty = await partnerCall(await newPartner(), "GET", "/exams");
