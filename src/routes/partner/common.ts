@@ -29,7 +29,7 @@ export function deliverSoon(c: Context<PartnerEnv>, queued: number) {
   const config = loadConfig(c.env);
   const sealKey = config.partner.secretKeyEncryptionKey;
   if (!sealKey) return;
-  const work = deliverDueCallbacks(partnerDb(c), deliveryOptions(config, sealKey), Date.now()).catch((e) =>
+  const work = deliverDueCallbacks(partnerDb(c), deliveryOptions(config, sealKey), c.get("now")).catch((e) =>
     console.error(JSON.stringify({ level: "error", msg: "partner callback delivery failed", error: String(e) })),
   );
   try {

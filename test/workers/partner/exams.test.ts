@@ -133,3 +133,16 @@ describe("exams", () => {
     expect(empty.headers.get("x-pagination-page-count")).toBe("1");
   });
 });
+
+describe("OpenAPI document", () => {
+  it("lists the partner endpoints with their security scheme", async () => {
+    const { SELF } = await import("cloudflare:test");
+    const doc: any = await (await SELF.fetch("http://trustid.test/backend/openapi.json")).json();
+    for (const path of ["/api/v3/exams", "/api/v3/exams/{id}", "/api/v3/exams/{exam_id}/student_sessions/{id}", "/api/v3/exams/{id}/add_student"]) {
+      expect(doc.paths[path], path).toBeDefined();
+    }
+    expect(doc.paths["/api/v3/exams/{id}"].put).toBeDefined();
+    expect(doc.paths["/api/v3/exams/{id}"].patch).toBeDefined();
+    expect(doc.components.securitySchemes.PartnerToken).toMatchObject({ type: "apiKey", in: "header", name: "Authorization" });
+  });
+});
