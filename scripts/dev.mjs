@@ -46,12 +46,18 @@ const quiet = {
 const wrangler = spawn(
   "npx",
   ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
-   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false"],
+   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled"],
   { stdio: "inherit", env: quiet },
 );
 console.log(`TrustID Edge: http://127.0.0.1:${PORT}/backend/docs`);
+// wrangler dev does not fire Cron Triggers: fire the scheduled handler every minute as production does
+// (partner API callbacks and their retries).
+const cron = setInterval(() => {
+  fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+}, 60_000);
 
 const stop = async () => {
+  clearInterval(cron);
   wrangler.kill("SIGTERM");
   await db.close();
   process.exit(0);
@@ -59,6 +65,7 @@ const stop = async () => {
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 wrangler.on("exit", async (code) => {
+  clearInterval(cron);
   await db.close();
   process.exit(code ?? 0);
 });
