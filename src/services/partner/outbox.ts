@@ -11,7 +11,7 @@ import { enrolments, exams, institutions, partnerCallbackOutbox, users } from ".
 import { activeSecrets } from "./credentials";
 import { hmacSha256Hex } from "./crypto";
 import { iso, sessionJson, statusOfRow } from "./serialize";
-import { sessionColumns } from "./sessions";
+import { sessionColumns } from "./rows";
 
 export const CALLBACK_EVENT = "student_session.status_changed";
 export const SIGNATURE_HEADER = "X-TrustID-Signature";

@@ -23,6 +23,7 @@ export type SessionRow = {
   verificationStatus: VerificationStatus;
   joinedAt: number | null;
   leftAt: number | null;
+  verifiedAt: number | null;
   createdAt: number;
   updatedAt: number | null;
   examStatus: TrustidExamStatus;
@@ -43,7 +44,8 @@ export function sessionJson(r: SessionRow) {
     proctor_id: null,
     time_slot: null,
     created_at: iso(r.createdAt),
-    updated_at: iso(r.updatedAt ?? r.createdAt),
+    // The latest change on either side (TRUSTID code does not maintain updated_at).
+    updated_at: iso(Math.max(r.createdAt, r.updatedAt ?? 0, r.verifiedAt ?? 0, r.joinedAt ?? 0, r.leftAt ?? 0)),
     email: r.email,
     operating_system: null,
     browser: null,

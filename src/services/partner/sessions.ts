@@ -1,40 +1,14 @@
 // Partner student sessions: the enrolments of an exam. The student is a TRUSTID user (role STUDENT) of
 // the caller's institution, found by email or created as an invited account (no password) that the
 // student claims later; the session's status is derived from what TRUSTID records (status.ts).
-import { and, asc, count, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { alerts, enrolments, exams, users } from "../../db/schema";
+import { enrolments, users } from "../../db/schema";
 import { PartnerError } from "./errors";
 import { type Scope, findExam } from "./exams";
 import { idOf } from "./params";
+import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
-
-export const sessionColumns = {
-  id: enrolments.id,
-  examId: enrolments.examId,
-  studentId: enrolments.studentId,
-  email: users.email,
-  userName: users.name,
-  userSurname: users.surname,
-  displayName: enrolments.displayName,
-  externalId: enrolments.externalId,
-  individualInfo: enrolments.individualInfo,
-  isIndividualInfoHtml: enrolments.isIndividualInfoHtml,
-  skipRequirements: enrolments.skipRequirements,
-  sendConfirmation: enrolments.sendConfirmation,
-  openTime: enrolments.openTime,
-  verificationStatus: enrolments.verificationStatus,
-  joinedAt: enrolments.joinedAt,
-  leftAt: enrolments.leftAt,
-  createdAt: enrolments.createdAt,
-  updatedAt: enrolments.updatedAt,
-  examStatus: exams.status,
-  alertCount: sql<number>`(select count(*) from ${alerts} where ${alerts.examId} = ${enrolments.examId} and ${alerts.studentId} = ${enrolments.studentId})`.mapWith(Number),
-};
-
-/** Session rows joined with their student and exam, for the given condition. */
-export const selectSessions = (db: Db) =>
-  db.select(sessionColumns).from(enrolments).innerJoin(users, eq(users.id, enrolments.studentId)).innerJoin(exams, eq(exams.id, enrolments.examId));
 
 export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }) {
   const exam = await findExam(db, scope, examIdText);
@@ -153,6 +127,3 @@ export async function deleteSession(db: Db, scope: Scope, examIdText: string, se
   await db.delete(enrolments).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)));
   return current;
 }
-
-/** For the outbox: sessions by id (any institution; callers scope them). */
-export const sessionsByIds = (db: Db, ids: number[]) => selectSessions(db).where(inArray(enrolments.id, ids));
