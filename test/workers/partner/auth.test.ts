@@ -1,6 +1,9 @@
 // Authentication of the partner API: every way a request can be wrong is the same documented 403.
 import { beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { partnerNonces } from "../../../src/db/schema";
 import { issueCredential } from "../../../src/services/partner/credentials";
+import { pruneNonces } from "../../../src/services/partner/nonces";
 import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, partnerCall, SEAL_KEY } from "./helpers";
 
 let partner: Partner;
@@ -81,6 +84,27 @@ describe("partner API authentication", () => {
     expect((await show({ nonce: n, secret: "f".repeat(64) })).status).toBe(403);
     expect((await show({ nonce: n })).status).toBe(200);
     expect(await show({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("accepts a nonce again after 24 hours, and prunes old nonces", async () => {
+    const n = nonce();
+    expect((await show({ nonce: n })).status).toBe(200);
+    const key = and(eq(partnerNonces.institutionId, partner.institutionId), eq(partnerNonces.nonce, n));
+    await db().update(partnerNonces).set({ createdAt: Date.now() - 24 * 3600_000 - 1000 }).where(key);
+    expect((await show({ nonce: n })).status).toBe(200);
+    expect((await show({ nonce: n })).status).toBe(403);
+    await db().update(partnerNonces).set({ createdAt: Date.now() - 25 * 3600_000 }).where(key);
+    await pruneNonces(db(), Date.now());
+    expect(await db().select().from(partnerNonces).where(key)).toEqual([]);
+  });
+
+  it("signs decoded values: spaces, reserved characters and non-ASCII in query, form and JSON", async () => {
+    const name = "Exam a+b & c=d?e/f %20 ü 漢字";
+    for (const via of ["query", "form", "json"] as const) {
+      const res = await partnerCall(partner, "POST", "/exams", { via, params: { name } });
+      expect(res.status, via).toBe(201);
+      expect(res.body.exam.name).toBe(name);
+    }
   });
 
   it("keeps nonces per institution", async () => {
