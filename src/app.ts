@@ -26,7 +26,7 @@ export function createApp() {
   registerAuthRoutes(backend);
   registerSystemRoutes(backend);
   app.route("/backend", backend);
-  app.route("/api/v3", createPartnerRouter() as unknown as OpenAPIHono<AppEnv>);
+  app.route("/api/v3", createPartnerRouter());
 
   registerApiDocs(app);
   app.onError(handleError);
