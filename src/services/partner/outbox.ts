@@ -54,11 +54,11 @@ export async function syncSessionStatuses(db: Db, filter: SyncFilter, now: numbe
   const statements = [];
   let queued = 0;
   for (const row of rows) {
-    const meta = row;
     const status = statusOfRow(row);
-    if (status === meta.partnerStatus) continue;
-    const stillOld = and(eq(enrolments.id, row.id), eq(enrolments.partnerStatus, meta.partnerStatus));
-    if (meta.callbackUrl) {
+    if (status === row.partnerStatus) continue;
+    // Both statements only act if no concurrent run has recorded this change already.
+    const stillOld = and(eq(enrolments.id, row.id), eq(enrolments.partnerStatus, row.partnerStatus));
+    if (row.callbackUrl) {
       const id = crypto.randomUUID();
       const payload = JSON.stringify({
         id,
@@ -66,13 +66,13 @@ export async function syncSessionStatuses(db: Db, filter: SyncFilter, now: numbe
         created_at: iso(now),
         exam_id: row.examId,
         student_session_id: row.id,
-        previous_status: meta.partnerStatus,
+        previous_status: row.partnerStatus,
         status,
         student_session: sessionJson(row),
       });
       statements.push(
         db.run(sql`insert into ${partnerCallbackOutbox} (id, institution_id, exam_id, enrolment_id, payload, created_at, expires_at, next_attempt_at, attempts)
-          select ${id}, ${meta.institutionId}, ${row.examId}, ${row.id}, ${payload}, ${now}, ${now + expiryMs}, ${now}, 0
+          select ${id}, ${row.institutionId}, ${row.examId}, ${row.id}, ${payload}, ${now}, ${now + expiryMs}, ${now}, 0
           where exists (select 1 from ${enrolments} where ${stillOld})`),
       );
       queued++;

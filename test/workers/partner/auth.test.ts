@@ -157,6 +157,17 @@ describe("partner API authentication", () => {
     expect((await partnerCall({ ...p, token: third.token, secretKey: third.secretKey }, "GET", "/exams/:id", { path })).status).toBe(200);
   });
 
+  it("answers 503 in the partner shape when the sealing key is not configured (TRUSTID keeps serving)", async () => {
+    const { createApp } = await import("../../../src/app");
+    const { bindings } = await import("./helpers");
+    const unconfigured = { ...bindings, PARTNER_SECRET_KEY_ENCRYPTION_KEY: undefined };
+    const app = createApp();
+    const res = await app.request("/api/v3/exams", { headers: { accept: "application/vnd.procwise.v3" } }, unconfigured);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: "The partner API is not configured" });
+    expect((await app.request("/backend/trustid_version", {}, unconfigured)).status).toBe(200);
+  });
+
   it("answers unknown paths under /api/v3 in the partner shape", async () => {
     const res = await partnerCall(partner, "GET", "/nothing-here");
     expect(res).toMatchObject({ status: 404, body: { error: "Not found" } });
