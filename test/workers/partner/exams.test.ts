@@ -2,6 +2,7 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exams } from "../../../src/db/schema";
+import { ExamObject } from "../../../src/routes/partner/common";
 import type { Params } from "../../../src/services/partner/signature";
 import { db, newPartner, type Partner, partnerCall } from "./helpers";
 
@@ -27,6 +28,7 @@ describe("exams", () => {
       start_time: "2030-01-01T00:00:00.000Z",
       end_time: "2030-01-01T02:00:00.000Z",
     });
+    expect(() => ExamObject.strict().parse(exam)).not.toThrow();
     const [row] = await db().select().from(exams).where(eq(exams.id, exam.id));
     expect(row).toMatchObject({ institutionId: partner.institutionId, name: "Algebra", examType: "Oral", durationMinutes: 90, status: "Upcoming" });
 

@@ -3,6 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { enrolments, exams, users } from "../../../src/db/schema";
+import { SessionObject } from "../../../src/routes/partner/common";
 import { db, newPartner, type Partner, partnerCall } from "./helpers";
 
 // The documented example response's fields and their JSON types ("null" where the example has null).
@@ -64,6 +65,7 @@ describe("student sessions", () => {
       webcam_check: "not_started",
       rtc_session_ids: [],
     });
+    expect(() => SessionObject.strict().parse(s)).not.toThrow(); // the documented OpenAPI schema, exactly
     for (const [field, type] of Object.entries(EXAMPLE_FIELDS)) {
       // Our nulls are the values a fresh ProctorExam session has for machinery we do not run.
       if (type !== "null" && s[field] !== null) expect(typeOf(s[field]), field).toBe(type);
@@ -183,7 +185,9 @@ describe("student sessions", () => {
     expect(await status()).toMatchObject({ status: "exam_finished", end_time: "2030-01-01T10:00:00.000Z" });
     await set({ leftAt: null });
     await db().update(exams).set({ status: "Completed" }).where(eq(exams.id, exam));
-    expect(await status()).toMatchObject({ status: "exam_finished", archived: true });
+    const finished = await status();
+    expect(finished).toMatchObject({ status: "exam_finished", archived: true });
+    expect(() => SessionObject.strict().parse(finished)).not.toThrow();
   });
 
   it("answers 404 for another institution's exam or session, and for a session of another exam", async () => {
