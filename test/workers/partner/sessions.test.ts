@@ -99,6 +99,12 @@ describe("student sessions", () => {
     expect(await add({ email: address.toUpperCase() })).toMatchObject({ status: 422, body: { email: ["has already been taken"] } });
   });
 
+  it("refuses new students in a closed exam", async () => {
+    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Closed" } })).body.exam.id;
+    await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: exam }, params: { status: "closed" } });
+    expect(await add({ email: email("late") }, exam)).toMatchObject({ status: 422, body: { exam: ["is closed"] } });
+  });
+
   it("enrols an existing student, and refuses an instructor's email", async () => {
     const address = email("existing");
     const [u] = await db()
