@@ -9,7 +9,7 @@ import { issueCredential } from "../../../src/services/partner/credentials";
 import { hmacSha256Hex } from "../../../src/services/partner/crypto";
 import worker from "../../../src/index";
 import { deliveryOptions, runPartnerJobs } from "../../../src/services/partner/jobs";
-import { deliverDueCallbacks } from "../../../src/services/partner/outbox";
+import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
 import { bindings, db, newPartner, type Partner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "./helpers";
 
 const config = () => loadConfig(bindings);
@@ -104,6 +104,22 @@ describe("partner callbacks", () => {
     expect(deliveries.map((d) => d.status)).toEqual([500, 500, 200]);
     expect(new Set(deliveries.map((d) => d.headers["x-trustid-event-id"])).size).toBe(1);
     expect(JSON.parse(deliveries[2]!.body).status).toBe("in_setup");
+  });
+
+  it("loses nothing when a Worker stops after recording the change, or in the middle of a delivery", async () => {
+    const { session, name, trustid } = await setup();
+    await trustid({ verificationStatus: "Verified" });
+    const t0 = Date.now();
+    // The change is recorded with its event, then the Worker stops before delivering.
+    expect(await syncSessionStatuses(db(), { enrolmentIds: [session] }, t0, 24 * 3600_000)).toBe(1);
+    // A run that leased the event died mid-delivery: the lease keeps others off until it lapses.
+    await db().update(partnerCallbackOutbox).set({ lockedUntil: t0 + 60_000 }).where(eq(partnerCallbackOutbox.enrolmentId, session));
+    await deliverDueCallbacks(db(), deliveryOptions(config(), SEAL_KEY), t0 + 1000);
+    expect(await received(name)).toHaveLength(0);
+    await runPartnerJobs(db(), config(), t0 + 61_000);
+    const deliveries = await received(name);
+    expect(deliveries).toHaveLength(1);
+    expect(JSON.parse(deliveries[0]!.body)).toMatchObject({ previous_status: "registered", status: "exam_not_started" });
   });
 
   it("gives up an event the receiver never accepts once it expires (24 h by default)", async () => {
