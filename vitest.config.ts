@@ -4,6 +4,8 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789abcdef";
+// base64 of 32 bytes, test only.
+export const TEST_PARTNER_SECRET_KEY_ENCRYPTION_KEY = "dGVzdC1vbmx5LXBhcnRuZXItc2VhbC1rZXktMzJieXQ=";
 
 export default defineConfig({
   test: {
@@ -19,6 +21,8 @@ export default defineConfig({
                 ENVIRONMENT: "test",
                 DATABASE_URL: inject("databaseUrl"),
                 JWT_SECRET: TEST_JWT_SECRET,
+                PARTNER_SECRET_KEY_ENCRYPTION_KEY: TEST_PARTNER_SECRET_KEY_ENCRYPTION_KEY,
+                TEST_CALLBACK_RECEIVER_URL: inject("callbackReceiverUrl"),
               },
             },
           })),

@@ -5,7 +5,7 @@
 //  4. `wrangler dev` on 127.0.0.1 with telemetry and outside lookups off, state persisted under data/
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startLibsqlServer } from "./libsql-server.mjs";
 import { migrateDatabase } from "./migrate.mjs";
 
@@ -26,11 +26,15 @@ if (!existsSync(".dev.vars")) {
       "# Written by scripts/dev.mjs for local development only. Never used in production.",
       "ENVIRONMENT=development",
       `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
+      `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log("wrote .dev.vars with new local secrets");
+} else if (!readFileSync(".dev.vars", "utf8").includes("PARTNER_SECRET_KEY_ENCRYPTION_KEY=")) {
+  // A .dev.vars from before the partner API: add its key (the other secrets stay as they are).
+  appendFileSync(".dev.vars", `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}\n`);
 }
 
 const quiet = {
@@ -42,12 +46,18 @@ const quiet = {
 const wrangler = spawn(
   "npx",
   ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
-   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false"],
+   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled"],
   { stdio: "inherit", env: quiet },
 );
 console.log(`TrustID Edge: http://127.0.0.1:${PORT}/backend/docs`);
+// wrangler dev does not fire Cron Triggers: fire the scheduled handler every minute as production does
+// (partner API callbacks and their retries).
+const cron = setInterval(() => {
+  fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
+}, 60_000);
 
 const stop = async () => {
+  clearInterval(cron);
   wrangler.kill("SIGTERM");
   await db.close();
   process.exit(0);
@@ -55,6 +65,7 @@ const stop = async () => {
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 wrangler.on("exit", async (code) => {
+  clearInterval(cron);
   await db.close();
   process.exit(code ?? 0);
 });

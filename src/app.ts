@@ -11,6 +11,7 @@ import { registerExamRoutes } from "./routes/exams";
 import { registerInstructorRoutes } from "./routes/instructor";
 import { registerMonitoringRoutes } from "./routes/monitoring";
 import { registerStudentRoutes } from "./routes/student";
+import { createPartnerRouter } from "./routes/partner";
 import { registerSystemRoutes } from "./routes/system";
 import { registerApiDocs } from "./routes/system/docs";
 import type { AppEnv } from "./types";
@@ -33,6 +34,7 @@ export function createApp() {
   registerExamRoutes(backend);
   registerMonitoringRoutes(backend);
   app.route("/backend", backend);
+  app.route("/api/v3", createPartnerRouter());
 
   registerApiDocs(app);
   app.onError(handleError);

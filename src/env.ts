@@ -14,6 +14,10 @@ export type Bindings = {
   SERVER_VERSION?: string;
   WINDOWS_APP_VERSION?: string;
   MACOS_APP_VERSION?: string;
+  /** base64 of 32 random bytes: seals partner secret keys at rest (AES-256-GCM). A Worker secret. */
+  PARTNER_SECRET_KEY_ENCRYPTION_KEY?: string;
+  PARTNER_TIMESTAMP_TOLERANCE_SECONDS?: string;
+  PARTNER_CALLBACK_EXPIRY_HOURS?: string;
 };
 
 const configSchema = z.object({
@@ -23,6 +27,18 @@ const configSchema = z.object({
   jwtSecret: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   accessTokenTtlSeconds: z.coerce.number().int().min(30).max(3600).default(600),
   refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(60 * 60 * 24 * 30).default(60 * 60 * 24 * 7),
+  partner: z.object({
+    // Optional so that a deployment without the partner API still serves TRUSTID; the partner API
+    // answers 503 until it is set (there is no default key in code).
+    secretKeyEncryptionKey: z
+      .base64("PARTNER_SECRET_KEY_ENCRYPTION_KEY must be base64")
+      .refine((s) => atob(s).length === 32, "PARTNER_SECRET_KEY_ENCRYPTION_KEY must be 32 bytes")
+      .optional(),
+    // A signed request is accepted this long before or after its `timestamp`.
+    timestampToleranceSeconds: z.coerce.number().int().min(1).max(3600).default(300),
+    // A callback not accepted by the receiver within this time is given up.
+    callbackExpiryHours: z.coerce.number().int().min(1).max(72).default(24),
+  }),
   versions: z.object({
     server: z.coerce.number().default(1.0),
     windows: z.coerce.number().default(1.0),
@@ -44,6 +60,11 @@ export function loadConfig(env: Bindings): Config {
     jwtSecret: env.JWT_SECRET,
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    partner: {
+      secretKeyEncryptionKey: env.PARTNER_SECRET_KEY_ENCRYPTION_KEY || undefined,
+      timestampToleranceSeconds: env.PARTNER_TIMESTAMP_TOLERANCE_SECONDS || undefined,
+      callbackExpiryHours: env.PARTNER_CALLBACK_EXPIRY_HOURS || undefined,
+    },
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });
   if (!parsed.success) {

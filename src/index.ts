@@ -1,6 +1,21 @@
-// The Worker's exports.
+// The Worker's exports: HTTP requests go to the Hono app; the Cron Trigger (wrangler.toml) runs the
+// periodic jobs (partner API: status-change callbacks and their retries, nonce pruning).
+import { getDb } from "./db/client";
+import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
+import { runPartnerJobs } from "./services/partner/jobs";
 
 const app = createApp();
 
-export default app;
+export default {
+  fetch: app.fetch,
+  async scheduled(controller, env, ctx) {
+    const config = loadConfig(env);
+    const db = getDb(config.databaseUrl, config.databaseAuthToken);
+    ctx.waitUntil(
+      runPartnerJobs(db, config, controller.scheduledTime).then((r) => {
+        if (r.queued || r.delivered || r.retrying || r.failed) console.log(JSON.stringify({ level: "info", msg: "partner jobs", ...r }));
+      }),
+    );
+  },
+} satisfies ExportedHandler<Bindings>;

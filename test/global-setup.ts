@@ -10,11 +10,13 @@ import { startFakeMoodle } from "./support/fake-moodle";
 import { startLibsqlServer } from "../scripts/libsql-server.mjs";
 // @ts-expect-error: plain ESM scripts without type declarations
 import { migrateDatabase } from "../scripts/migrate.mjs";
+import { startCallbackReceiver } from "./support/partner-receiver";
 
 declare module "vitest" {
   interface ProvidedContext {
     databaseUrl: string;
     moodleUrl: string;
+    callbackReceiverUrl: string;
   }
 }
 
@@ -25,8 +27,11 @@ export default async function setup(project: TestProject) {
   project.provide("databaseUrl", server.url);
   const moodle = await startFakeMoodle();
   project.provide("moodleUrl", moodle.url);
+  const receiver = await startCallbackReceiver(); // partner API callbacks (test/workers/partner)
+  project.provide("callbackReceiverUrl", receiver.url);
   return async () => {
     await moodle.close();
+    await receiver.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   };

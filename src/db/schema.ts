@@ -91,6 +91,11 @@ export const exams = sqliteTable(
     moodleCourseId: text("moodle_course_id"),
     // Keep raw evidence (e.g. a frame that raised an alert) only when the exam asks for it, and only this long.
     evidenceRetentionDays: integer("evidence_retention_days"),
+    // ProctorExam v3 partner API only (see services/partner/status.ts for how these combine with `status`).
+    // Null on exams created through TRUSTID: they show as `open` until they complete.
+    partnerStatus: text("partner_status", { enum: ["draft", "open", "closed"] }),
+    partnerType: text("partner_type"), // the partner's own exam `type` (e.g. "classic"), kept as given
+    endsAt: ms("ends_at"), // the partner's `end_time`
     createdAt: createdAt(),
     updatedAt: ms("updated_at"),
   },
@@ -111,7 +116,19 @@ export const enrolments = sqliteTable(
     verifiedBy: text("verified_by", { enum: ["face", "manual"] }),
     joinedAt: ms("joined_at"),
     leftAt: ms("left_at"),
+    // ProctorExam v3 partner API: the student session's own fields.
+    externalId: text("external_id"),
+    displayName: text("display_name"), // the session's `name`; the user's name when null
+    individualInfo: text("individual_info"),
+    isIndividualInfoHtml: integer("is_individual_info_html", { mode: "boolean" }).notNull().default(false),
+    skipRequirements: integer("skip_requirements", { mode: "boolean" }).notNull().default(false),
+    sendConfirmation: integer("send_confirmation", { mode: "boolean" }).notNull().default(false),
+    openTime: ms("open_time"),
+    // The session status last reported to the partner (derived from the TRUSTID fields above by
+    // services/partner/status.ts); a difference from the derived status is a change to notify.
+    partnerStatus: text("partner_status").notNull().default("registered"),
     createdAt: createdAt(),
+    updatedAt: ms("updated_at"),
   },
   (t) => [uniqueIndex("enrolments_exam_student").on(t.examId, t.studentId), index("enrolments_student").on(t.studentId)],
 );
@@ -215,4 +232,27 @@ export const partnerNonces = sqliteTable(
     createdAt: ms("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.institutionId, t.nonce] }), index("partner_nonces_created").on(t.createdAt)],
+);
+
+// Callback events to institutions' `callback_url`, written in the same batch as the status change they
+// report, delivered (and retried with backoff) by the scheduled handler until accepted or expired.
+export const partnerCallbackOutbox = sqliteTable(
+  "partner_callback_outbox",
+  {
+    id: text("id").primaryKey(), // also sent to the receiver, which can use it to drop duplicates
+    institutionId: integer("institution_id").notNull().references(() => institutions.id, { onDelete: "cascade" }),
+    // No foreign keys to exams/enrolments: an event outlives the session it reports on.
+    examId: integer("exam_id").notNull(),
+    enrolmentId: integer("enrolment_id").notNull(),
+    payload: text("payload").notNull(), // the exact JSON body to POST
+    createdAt: ms("created_at").notNull(),
+    expiresAt: ms("expires_at").notNull(),
+    nextAttemptAt: ms("next_attempt_at").notNull(),
+    lockedUntil: ms("locked_until"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    deliveredAt: ms("delivered_at"),
+    failedAt: ms("failed_at"), // gave up: expired before a receiver accepted it
+  },
+  (t) => [index("partner_callback_outbox_due").on(t.deliveredAt, t.failedAt, t.nextAttemptAt)],
 );

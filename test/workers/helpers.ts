@@ -4,14 +4,14 @@ import { SELF } from "cloudflare:test";
 
 export const BASE = "http://trustid.test/backend";
 
-type CallInit = { method?: string; json?: unknown; body?: BodyInit; token?: string; headers?: Record<string, string> };
+type CallInit = { absolute?: boolean; method?: string; json?: unknown; body?: BodyInit; token?: string; headers?: Record<string, string> };
 
 export async function call(path: string, init: CallInit = {}) {
   const headers: Record<string, string> = { ...init.headers };
   if (init.json !== undefined) headers["content-type"] ??= "application/json";
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   const res = await SELF.fetch(
-    new Request(`${BASE}${path}`, {
+    new Request(init.absolute ? `http://trustid.test${path}` : `${BASE}${path}`, {
       method: init.method ?? (init.json !== undefined || init.body !== undefined ? "POST" : "GET"),
       headers,
       body: init.json !== undefined ? JSON.stringify(init.json) : init.body,

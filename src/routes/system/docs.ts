@@ -11,7 +11,7 @@ export const OPENAPI_INFO = {
     version: "1.0.0",
     description:
       "The TRUSTID API (under /backend) and the ProctorExam v3-compatible partner API (under /api/v3). " +
-      "Errors use the TRUSTID envelopes: 400 lists `missing_required_fields`, `bad_formatted_fields`, " +
+      "The partner API answers with ProctorExam's own error bodies (docs/partner-api.md). TRUSTID errors use the TRUSTID envelopes: 400 lists `missing_required_fields`, `bad_formatted_fields`, " +
       "`already_exists_fields` and `error_details`; 404 carries `resource_name` and `resource_str`; others carry `message`.",
     license: { name: "BSD-3-Clause" },
   },

@@ -1,0 +1,142 @@
+// Operator command for the partner API (ProctorExam v3) credentials of an institution. Talks to the
+// database like scripts/migrate.mjs (DATABASE_URL, DATABASE_AUTH_TOKEN) and seals secret keys with
+// PARTNER_SECRET_KEY_ENCRYPTION_KEY, which must be the Worker's secret of the same name (locally it
+// is read from .dev.vars when not in the environment). See docs/partner-api.md.
+//
+//   node scripts/partner-credentials.mjs create       --institution UCY   first credentials (token + secret key, printed once)
+//   node scripts/partner-credentials.mjs rotate       --institution UCY   new credentials; the previous ones stay valid
+//   node scripts/partner-credentials.mjs revoke-old   --institution UCY   end a rotation: only the newest stays valid
+//   node scripts/partner-credentials.mjs list         --institution UCY   ids, creation and revocation times (no secrets)
+//   node scripts/partner-credentials.mjs set-callback --institution UCY --url https://... | --clear
+//
+// The sealing below must stay identical to src/services/partner/crypto.ts (test/node checks both ways).
+import { createClient } from "@libsql/client";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const enc = new TextEncoder();
+const toHex = (bytes) => Buffer.from(bytes).toString("hex");
+const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
+
+export const randomHex = (n) => toHex(crypto.getRandomValues(new Uint8Array(n)));
+export const sha256Hex = async (text) => toHex(await crypto.subtle.digest("SHA-256", enc.encode(text)));
+
+export async function sealSecret(keyBase64, institutionId, secret) {
+  const raw = Buffer.from(keyBase64, "base64");
+  if (raw.length !== 32) throw new Error("PARTNER_SECRET_KEY_ENCRYPTION_KEY must be base64 of 32 bytes");
+  const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(`partner-secret:${institutionId}`) }, key, enc.encode(secret));
+  return `v1.${b64url(iv)}.${b64url(new Uint8Array(ct))}`;
+}
+
+const MAX_ACTIVE = 2;
+
+async function institutionId(client, code) {
+  const rs = await client.execute({ sql: "select id from institutions where code = ?", args: [code] });
+  if (rs.rows.length === 0) throw new UsageError(`No institution with code "${code}".`);
+  return Number(rs.rows[0].id);
+}
+
+const activeIds = async (client, inst) =>
+  (await client.execute({ sql: "select id from partner_credentials where institution_id = ? and revoked_at is null order by id desc", args: [inst] })).rows.map((r) => Number(r.id));
+
+async function issue(client, sealKey, inst, now) {
+  const token = randomHex(32);
+  const secretKey = randomHex(32);
+  const revoke = (await activeIds(client, inst)).slice(MAX_ACTIVE - 1);
+  const statements = revoke.map((id) => ({ sql: "update partner_credentials set revoked_at = ? where id = ?", args: [now, id] }));
+  statements.push({
+    sql: "insert into partner_credentials (institution_id, token_hash, secret_key_sealed, created_at) values (?, ?, ?, ?)",
+    args: [inst, await sha256Hex(token), await sealSecret(sealKey, inst, secretKey), now],
+  });
+  await client.batch(statements, "write");
+  return { token, secretKey, revoked: revoke };
+}
+
+export class UsageError extends Error {}
+
+function sealKeyFrom(env) {
+  if (env.PARTNER_SECRET_KEY_ENCRYPTION_KEY) return env.PARTNER_SECRET_KEY_ENCRYPTION_KEY;
+  if (existsSync(".dev.vars")) {
+    const m = /^PARTNER_SECRET_KEY_ENCRYPTION_KEY=(.+)$/m.exec(readFileSync(".dev.vars", "utf8"));
+    if (m) return m[1].trim();
+  }
+  throw new UsageError("Set PARTNER_SECRET_KEY_ENCRYPTION_KEY (the Worker secret of the same name).");
+}
+
+/** Runs one command; returns the lines to print. */
+export async function run(argv, env, now = Date.now()) {
+  const [command, ...rest] = argv;
+  const opts = {};
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (!a.startsWith("--")) throw new UsageError(`Unexpected argument "${a}".`);
+    const name = a.slice(2);
+    if (name === "clear") opts.clear = true;
+    else opts[name] = rest[++i];
+  }
+  if (!opts.institution) throw new UsageError("Give --institution <code>.");
+  if (!env.DATABASE_URL) throw new UsageError("Set DATABASE_URL (and DATABASE_AUTH_TOKEN for Turso).");
+  const client = createClient({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN || undefined });
+  try {
+    const inst = await institutionId(client, opts.institution);
+    switch (command) {
+      case "create":
+      case "rotate": {
+        const active = await activeIds(client, inst);
+        if (command === "create" && active.length > 0) throw new UsageError("This institution already has credentials; use rotate.");
+        if (command === "rotate" && active.length === 0) throw new UsageError("This institution has no credentials yet; use create.");
+        const { token, secretKey, revoked } = await issue(client, sealKeyFrom(env), inst, now);
+        return [
+          `Partner API credentials for ${opts.institution} (shown once; store them in the partner's system now):`,
+          `  api token:  ${token}`,
+          `  secret key: ${secretKey}`,
+          ...(command === "rotate"
+            ? [`The previous credentials stay valid until \`revoke-old\`.${revoked.length ? ` Revoked older: ${revoked.join(", ")}.` : ""}`]
+            : []),
+        ];
+      }
+      case "revoke-old": {
+        const [, ...old] = await activeIds(client, inst);
+        for (const id of old) await client.execute({ sql: "update partner_credentials set revoked_at = ? where id = ?", args: [now, id] });
+        return [old.length ? `Revoked credentials ${old.join(", ")}; only the newest stays valid.` : "Nothing to revoke."];
+      }
+      case "list": {
+        const rs = await client.execute({ sql: "select id, created_at, revoked_at from partner_credentials where institution_id = ? order by id", args: [inst] });
+        const cb = await client.execute({ sql: "select callback_url from institutions where id = ?", args: [inst] });
+        const iso = (v) => (v === null ? "-" : new Date(Number(v)).toISOString());
+        return [
+          `callback_url: ${cb.rows[0]?.callback_url ?? "-"}`,
+          ...rs.rows.map((r) => `credential ${r.id}  created ${iso(r.created_at)}  ${r.revoked_at === null ? "ACTIVE" : `revoked ${iso(r.revoked_at)}`}`),
+        ];
+      }
+      case "set-callback": {
+        let url = null;
+        if (!opts.clear) {
+          try {
+            url = new URL(opts.url ?? "").toString();
+          } catch {
+            throw new UsageError("Give --url <https URL> or --clear.");
+          }
+          if (!url.startsWith("https://") && !opts["allow-http"]) throw new UsageError("The callback URL must use https (--allow-http true for local tests).");
+        }
+        await client.execute({ sql: "update institutions set callback_url = ? where id = ?", args: [url, inst] });
+        return [url ? `callback_url set to ${url}` : "callback_url cleared"];
+      }
+      default:
+        throw new UsageError(`Unknown command "${command ?? ""}": create | rotate | revoke-old | list | set-callback.`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    for (const line of await run(process.argv.slice(2), process.env)) console.log(line);
+  } catch (e) {
+    console.error(e instanceof UsageError ? e.message : e);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  }
+}

@@ -1,0 +1,62 @@
+// ProctorExam v3 authentication: `Accept: application/vnd.procwise.v3`, `Authorization: Token
+// token=<api token>`, and in the parameters a `timestamp` (ms) within the configured window, a
+// `nonce` (a number) not used by the institution in the last 24 hours, and `signature` (see
+// services/partner/signature.ts) under one of the institution's active secret keys. Every failure is
+// the same documented 403; the reason goes to the log only. Runs after partner-params.
+import { createMiddleware } from "hono/factory";
+import { loadConfig } from "../env";
+import { identifyToken } from "../services/partner/credentials";
+import { verifyHmacSha256Hex } from "../services/partner/crypto";
+import { PartnerError } from "../services/partner/errors";
+import { consumeNonce } from "../services/partner/nonces";
+import { stringToSign } from "../services/partner/signature";
+import { type PartnerEnv, partnerDb } from "./partner-env";
+
+export const PARTNER_MEDIA_TYPE = "application/vnd.procwise.v3";
+
+const acceptsV3 = (accept: string | undefined) =>
+  (accept ?? "").split(",").some((part) => part.split(";")[0]!.trim().toLowerCase() === PARTNER_MEDIA_TYPE);
+
+/** `Token token=abc` or `Token token="abc"` (as Rails' token authentication reads it). */
+export function tokenOf(authorization: string | undefined): string | null {
+  const m = /^Token\s+token="?([^",\s]+)"?\s*(?:,.*)?$/i.exec((authorization ?? "").trim());
+  return m ? m[1]! : null;
+}
+
+export const partnerAuth = createMiddleware<PartnerEnv>(async (c, next) => {
+  const config = loadConfig(c.env);
+  const sealKey = config.partner.secretKeyEncryptionKey;
+  if (!sealKey) throw new PartnerError(503, "The partner API is not configured");
+  const now = c.get("now");
+  const params = c.get("partnerParams");
+  const refuse = (reason: string, institutionId?: number) => {
+    console.warn(JSON.stringify({ level: "warn", msg: "partner request refused", reason, request_id: c.get("requestId"), institution_id: institutionId }));
+    return PartnerError.notAuthorized();
+  };
+
+  if (!acceptsV3(c.req.header("accept"))) throw refuse("accept");
+  const token = tokenOf(c.req.header("authorization"));
+  if (!token) throw refuse("no token");
+  const { timestamp, nonce, signature } = params;
+  if (typeof signature !== "string" || signature === "") throw refuse("no signature");
+  const timestampText = typeof timestamp === "number" || typeof timestamp === "string" ? String(timestamp) : "";
+  if (!/^\d{1,16}$/.test(timestampText)) throw refuse("no timestamp");
+  const nonceText = typeof nonce === "number" || typeof nonce === "string" ? String(nonce) : "";
+  if (!/^\d{1,40}$/.test(nonceText)) throw refuse("no nonce");
+
+  const db = partnerDb(c);
+  const identity = await identifyToken(db, sealKey, token);
+  if (!identity) throw refuse("unknown token");
+  if (Math.abs(now - Number(timestampText)) > config.partner.timestampToleranceSeconds * 1000) {
+    throw refuse("timestamp outside window", identity.institutionId);
+  }
+  // Every active key is tried (no early exit), each comparison in constant time.
+  const message = stringToSign(params);
+  const results = await Promise.all(identity.secrets.map((s) => verifyHmacSha256Hex(s, message, signature)));
+  if (!results.includes(true)) throw refuse("bad signature", identity.institutionId);
+  // Only a correctly signed request uses up its nonce (others cannot burn a client's nonces).
+  if (!(await consumeNonce(db, identity.institutionId, nonceText, now))) throw refuse("nonce reused", identity.institutionId);
+
+  c.set("partnerInstitutionId", identity.institutionId);
+  await next();
+});

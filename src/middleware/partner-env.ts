@@ -1,0 +1,23 @@
+// The Hono environment of the partner API (/api/v3): the TRUSTID one plus what partner-params and
+// partner-auth establish.
+import type { Context } from "hono";
+import { type Db, getDb } from "../db/client";
+import { loadConfig } from "../env";
+import type { Params } from "../services/partner/signature";
+import type { AppEnv } from "../types";
+
+export type PartnerEnv = {
+  Bindings: AppEnv["Bindings"];
+  Variables: AppEnv["Variables"] & {
+    /** Every parameter: query, body (JSON or form) and path, as signed. */
+    partnerParams: Params;
+    /** The authenticated caller's institution. */
+    partnerInstitutionId: number;
+  };
+};
+
+/** The request's database handle (as db/context's dbOf, for the partner environment). */
+export function partnerDb(c: Context<PartnerEnv>): Db {
+  const config = loadConfig(c.env);
+  return getDb(config.databaseUrl, config.databaseAuthToken);
+}

@@ -1,0 +1,72 @@
+// Collects the partner API's parameters the way ProctorExam (Rails) accepts them: the query string,
+// a JSON object body, or a form body (urlencoded or multipart), plus the path ids. The result is both
+// what is signed and what the endpoint reads. A name given twice with different values is refused, so
+// that the signed value and the used value can never differ.
+import { createMiddleware } from "hono/factory";
+import { PartnerError } from "../services/partner/errors";
+import type { ParamValue, Params } from "../services/partner/signature";
+import type { PartnerEnv } from "./partner-env";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+function add(params: Params, name: string, value: ParamValue) {
+  if (name === "") return;
+  if (Object.hasOwn(params, name) && params[name] !== value) {
+    throw new PartnerError(422, `Param given more than once with different values: '${name}'`);
+  }
+  params[name] = value;
+}
+
+async function readBody(req: Request): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new PartnerError(413, "Request body too large");
+  const bytes = new Uint8Array(await req.arrayBuffer());
+  if (bytes.byteLength > MAX_BODY_BYTES) throw new PartnerError(413, "Request body too large");
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new PartnerError(400, "The body is not valid UTF-8");
+  }
+}
+
+export const partnerParams = createMiddleware<PartnerEnv>(async (c, next) => {
+  const params: Params = Object.create(null);
+  for (const [name, value] of new URL(c.req.url).searchParams) add(params, name, value);
+
+  const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const hasBody = c.req.raw.body !== null && !["GET", "HEAD"].includes(c.req.method);
+  if (hasBody) {
+    if (/^application\/([\w.-]+\+)?json$/.test(type)) {
+      const text = await readBody(c.req.raw);
+      if (text.trim() !== "") {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new PartnerError(400, "The body is not valid JSON");
+        }
+        if (body === null || typeof body !== "object" || Array.isArray(body)) throw new PartnerError(400, "The body must be a JSON object");
+        for (const [name, value] of Object.entries(body)) {
+          if (value !== null && typeof value === "object") throw PartnerError.invalid(name, value, "Must be a String, a number or a boolean");
+          add(params, name, value as ParamValue);
+        }
+      }
+    } else if (type === "application/x-www-form-urlencoded") {
+      for (const [name, value] of new URLSearchParams(await readBody(c.req.raw))) add(params, name, value);
+    } else if (type === "multipart/form-data") {
+      const text = await readBody(c.req.raw);
+      const form = await new Response(text, { headers: { "content-type": c.req.header("content-type")! } }).formData().catch(() => {
+        throw new PartnerError(400, "The multipart body is malformed");
+      });
+      form.forEach((value, name) => {
+        if (typeof value !== "string") throw PartnerError.invalid(name, "(file)", "Must be a String");
+        add(params, name, value);
+      });
+    } else if (type !== "" || (await readBody(c.req.raw)) !== "") {
+      throw new PartnerError(415, `Unsupported media type "${type || "none"}"`);
+    }
+  }
+  for (const [name, value] of Object.entries(c.req.param() as Record<string, string>)) add(params, name, value);
+  c.set("partnerParams", params);
+  await next();
+});

@@ -1,0 +1,26 @@
+// POST /api/v3/exams/:id/add_student (deprecated form of POST .../student_sessions)
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
+import { sessionJson } from "../../services/partner/serialize";
+import { createSession } from "../../services/partner/sessions";
+import { SIGNED_NOTE, SessionObject, examNotFound, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+import { newSessionInput } from "./inputs";
+
+const route = createRoute({
+  method: "post",
+  path: "/exams/{id}/add_student",
+  tags: ["Partner API (ProctorExam v3)"],
+  summary: "Deprecated: adds a student (as POST /exams/{exam_id}/student_sessions)",
+  deprecated: true,
+  description: SIGNED_NOTE,
+  security,
+  middleware: partnerMiddleware,
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 201: ok(z.object({ student: SessionObject }), "The new student session"), ...examNotFound, ...partnerErrors },
+});
+
+export const registerAddStudent = (app: OpenAPIHono<PartnerEnv>) =>
+  app.openapi(route, async (c) => {
+    const session = await createSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, newSessionInput(paramsOf(c)), c.get("now"));
+    return c.json({ student: sessionJson(session) }, 201);
+  });

@@ -1,0 +1,149 @@
+// What every partner endpoint shares: its middleware, its scope, the pagination headers, callback
+// delivery right after a change, and the OpenAPI pieces.
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { loadConfig } from "../../env";
+import { partnerAuth } from "../../middleware/partner-auth";
+import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
+import { partnerParams } from "../../middleware/partner-params";
+import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
+import { deliverDueCallbacks } from "../../services/partner/outbox";
+
+export const partnerMiddleware = [partnerParams, partnerAuth];
+
+export const scopeOf = (c: Context<PartnerEnv>) => ({ institutionId: c.get("partnerInstitutionId") });
+export const paramsOf = (c: Context<PartnerEnv>) => c.get("partnerParams");
+export const expiryOf = (c: Context<PartnerEnv>) => callbackExpiryMs(loadConfig(c.env));
+
+/** X-Pagination-* headers; an empty result still has one (empty) page. */
+export function setPagination(c: Context<PartnerEnv>, total: number, page: number, limit: number) {
+  c.header("X-Pagination-Item-Count", String(total));
+  c.header("X-Pagination-Page-Count", String(Math.max(1, Math.ceil(total / limit))));
+  c.header("X-Pagination-Page", String(page));
+  c.header("X-Pagination-Limit", String(limit));
+}
+
+/** Tries the events a change queued now instead of at the next scheduled run (which retries if this fails). */
+export function deliverSoon(c: Context<PartnerEnv>, queued: number) {
+  if (queued === 0) return;
+  const config = loadConfig(c.env);
+  const sealKey = config.partner.secretKeyEncryptionKey;
+  if (!sealKey) return;
+  const work = deliverDueCallbacks(partnerDb(c), deliveryOptions(config, sealKey), c.get("now")).catch((e) =>
+    console.error(JSON.stringify({ level: "error", msg: "partner callback delivery failed", error: String(e) })),
+  );
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    // No execution context (e.g. app.request in a unit test): the scheduled handler delivers.
+  }
+}
+
+const ErrorBody = z.object({ error: z.string() }).openapi("PartnerErrorBody");
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
+
+export const partnerErrors = {
+  403: json(ErrorBody, "`You are not authorized to access this page.` (any authentication failure)"),
+  422: json(
+    z.union([ErrorBody, z.record(z.string(), z.array(z.string()))]),
+    "`Param is missing or the value is empty: 'param'`, an invalid parameter, or field errors such as `{\"email\":[\"has already been taken\"]}`",
+  ),
+  503: json(ErrorBody, "Not configured or temporarily unavailable; retry later"),
+};
+export const examNotFound = { 404: json(ErrorBody, "`Couldn't find Exam with 'id'=...` (also for another institution's exam)") };
+export const sessionNotFound = { 404: json(ErrorBody, "The exam or the student session does not exist for the caller") };
+
+export const SIGNED_NOTE =
+  "Every request carries `timestamp` (ms), `nonce` and `signature` (query, JSON or form parameters) and the headers " +
+  "`Accept: application/vnd.procwise.v3` and `Authorization: Token token=...`; see docs/partner-api.md.";
+
+const time = z.string().nullable().openapi({ description: "ISO 8601, UTC", example: "2018-11-17T16:09:39.373Z" });
+const nothing = z.null().openapi({ description: "Always null here (ProctorExam machinery we do not run)" });
+const check = z.string().openapi({ example: "not_started" });
+
+export const ExamObject = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    status: z.enum(["draft", "open", "closed"]),
+    type: z.string().openapi({ description: "The partner's own exam type, kept as given", example: "classic" }),
+    exam_type: z.enum(["Oral", "Written"]).openapi({ description: "TRUSTID exam type" }),
+    duration: z.number().int().openapi({ description: "Minutes" }),
+    start_time: time,
+    end_time: time,
+    started_at: time,
+    completed_at: time,
+    created_at: time,
+    updated_at: time,
+  })
+  .openapi("PartnerExam");
+
+export const SessionObject = z
+  .object({
+    id: z.number().int(),
+    session_id: nothing,
+    student_id: z.number().int().openapi({ description: "The TRUSTID user id of the student" }),
+    external_id: z.string().nullable(),
+    proctor_id: nothing,
+    time_slot: nothing,
+    created_at: time,
+    updated_at: time,
+    email: z.string(),
+    operating_system: nothing,
+    browser: nothing,
+    browser_version: nothing,
+    status: z.enum(["registered", "email_sent", "after_check_req", "in_setup", "exam_not_started", "exam_started", "exam_finished"]),
+    token: nothing,
+    screenshare_check: check,
+    microphone_check: check,
+    speakers_check: check,
+    webcam_check: check,
+    mobile_check: check,
+    dummy_exam_survey: nothing,
+    skip_requirements: z.boolean(),
+    send_confirmation: z.boolean(),
+    name: z.string(),
+    start_time: time,
+    exam_id: z.number().int(),
+    expires_at: nothing,
+    end_time: time,
+    entered_room: z.boolean(),
+    reservation_time: nothing,
+    exam_document_content_type: nothing,
+    exam_document_file_size: nothing,
+    exam_document_updated_at: nothing,
+    reviewed: z.string(),
+    id_card_file_name: nothing,
+    id_card_content_type: nothing,
+    id_card_file_size: nothing,
+    face_photo_file_name: nothing,
+    face_photo_content_type: nothing,
+    face_photo_file_size: nothing,
+    bandwidth_check: check,
+    bandwidth_speed: nothing,
+    open_time: time,
+    individual_info: z.string().nullable(),
+    rtc_session_id: z.number().int(),
+    in_setup: z.boolean(),
+    in_check_requirements: z.boolean(),
+    attempt: z.number().int(),
+    archived: z.boolean(),
+    current_exam_mode: z.string(),
+    rtc_session_ids: z.array(z.string()),
+    transcoding_status: z.string(),
+    is_individual_info_html: z.boolean(),
+    priority: z.string(),
+    recording_started_at: nothing,
+    recording_ended_at: nothing,
+    verification_status: z.enum(["Pending", "Requested Manual Approval", "Verified"]).openapi({ description: "TRUSTID addition" }),
+    alerts_count: z.number().int().openapi({ description: "TRUSTID addition: proctoring alerts raised for this student in this exam" }),
+  })
+  .openapi("PartnerStudentSession");
+export const ok = <T extends z.ZodType>(schema: T, description: string) => json(schema, description);
+export const pageHeaders = {
+  "X-Pagination-Item-Count": { schema: { type: "integer" as const } },
+  "X-Pagination-Page-Count": { schema: { type: "integer" as const } },
+  "X-Pagination-Page": { schema: { type: "integer" as const } },
+  "X-Pagination-Limit": { schema: { type: "integer" as const } },
+};
+export const security = [{ PartnerToken: [] }];

@@ -1,0 +1,24 @@
+// DELETE /api/v3/exams/:id
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
+import { deleteExam } from "../../services/partner/exams";
+import { examJson } from "../../services/partner/serialize";
+import { ExamObject, SIGNED_NOTE, examNotFound, ok, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+
+const route = createRoute({
+  method: "delete",
+  path: "/exams/{id}",
+  tags: ["Partner API (ProctorExam v3)"],
+  summary: "Deletes an exam with its student sessions (not while it is in progress)",
+  description: SIGNED_NOTE,
+  security,
+  middleware: partnerMiddleware,
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 200: ok(z.object({ exam: ExamObject }), "The deleted exam"), ...examNotFound, ...partnerErrors },
+});
+
+export const registerExamsDestroy = (app: OpenAPIHono<PartnerEnv>) =>
+  app.openapi(route, async (c) => {
+    const exam = await deleteExam(partnerDb(c), scopeOf(c), c.req.valid("param").id);
+    return c.json({ exam: examJson(exam) }, 200);
+  });

@@ -1,0 +1,32 @@
+// GET /api/v3/exams (optional `status` draft|open|closed; `page`, `limit`)
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
+import { listExams } from "../../services/partner/exams";
+import { optEnum, pagination } from "../../services/partner/params";
+import { examJson } from "../../services/partner/serialize";
+import { EXAM_STATUSES } from "../../services/partner/status";
+import { ExamObject, SIGNED_NOTE, ok, pageHeaders, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, setPagination } from "./common";
+
+const route = createRoute({
+  method: "get",
+  path: "/exams",
+  tags: ["Partner API (ProctorExam v3)"],
+  summary: "Lists the institution's exams, optionally by `status` (draft, open, closed), `page` and `limit` (max 300)",
+  description: SIGNED_NOTE,
+  security,
+  middleware: partnerMiddleware,
+  responses: {
+    200: { ...ok(z.object({ exams: z.array(ExamObject) }), "One page of exams, oldest first"), headers: pageHeaders },
+    ...partnerErrors,
+  },
+});
+
+export const registerExamsIndex = (app: OpenAPIHono<PartnerEnv>) =>
+  app.openapi(route, async (c) => {
+    const p = paramsOf(c);
+    const status = optEnum(p, "status", EXAM_STATUSES);
+    const { page, limit } = pagination(p);
+    const { items, total } = await listExams(partnerDb(c), scopeOf(c), { status, page, limit });
+    setPagination(c, total, page, limit);
+    return c.json({ exams: items.map(examJson) }, 200);
+  });

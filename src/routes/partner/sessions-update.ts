@@ -1,0 +1,30 @@
+// PUT|PATCH /api/v3/exams/:exam_id/student_sessions/:id
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
+import { sessionJson } from "../../services/partner/serialize";
+import { updateSession } from "../../services/partner/sessions";
+import { SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
+import { sessionInput } from "./inputs";
+
+const routeFor = (method: "put" | "patch") =>
+  createRoute({
+    method,
+    path: "/exams/{exam_id}/student_sessions/{id}",
+    tags: ["Partner API (ProctorExam v3)"],
+    summary: "Updates a student session (same parameters as create, all optional)",
+    description: SIGNED_NOTE,
+    security,
+    middleware: partnerMiddleware,
+    request: { params: z.object({ exam_id: z.string(), id: z.string() }) },
+    responses: { 200: ok(z.object({ student: SessionObject }), "The updated student session"), ...sessionNotFound, ...partnerErrors },
+  });
+
+export const registerSessionsUpdate = (app: OpenAPIHono<PartnerEnv>) => {
+  for (const method of ["put", "patch"] as const) {
+    app.openapi(routeFor(method), async (c) => {
+      const { exam_id, id } = c.req.valid("param");
+      const session = await updateSession(partnerDb(c), scopeOf(c), exam_id, id, sessionInput(paramsOf(c)), c.get("now"));
+      return c.json({ student: sessionJson(session) }, 200);
+    });
+  }
+};

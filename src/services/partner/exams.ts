@@ -1,0 +1,152 @@
+// Partner exams: the institution's TRUSTID exams seen through ProctorExam's `exams` resource. Every
+// query is scoped to the caller's institution; another institution's exam id is an unknown id (404).
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { exams, users } from "../../db/schema";
+import { PartnerError } from "./errors";
+import { idOf } from "./params";
+import type { ExamRow } from "./serialize";
+import { type ExamStatus, examStatus, examStatusChange } from "./status";
+import { syncSessionStatuses } from "./outbox";
+
+export type Scope = { institutionId: number };
+
+const examColumns = {
+  id: exams.id,
+  name: exams.name,
+  examType: exams.examType,
+  durationMinutes: exams.durationMinutes,
+  scheduledAt: exams.scheduledAt,
+  endsAt: exams.endsAt,
+  status: exams.status,
+  partnerStatus: exams.partnerStatus,
+  partnerType: exams.partnerType,
+  startedAt: exams.startedAt,
+  completedAt: exams.completedAt,
+  createdAt: exams.createdAt,
+  updatedAt: exams.updatedAt,
+};
+
+export async function findExam(db: Db, scope: Scope, idText: string): Promise<ExamRow> {
+  const id = idOf(idText);
+  const [row] =
+    id === null
+      ? []
+      : await db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
+  if (!row) throw PartnerError.examNotFound(idText);
+  return row;
+}
+
+export async function listExams(db: Db, scope: Scope, q: { status?: ExamStatus; page: number; limit: number }) {
+  // The partner status is derived (status.ts), so the filter runs over the derived value: ids and the
+  // two status columns first, then the page's rows.
+  const all = await db
+    .select({ id: exams.id, status: exams.status, partnerStatus: exams.partnerStatus })
+    .from(exams)
+    .where(eq(exams.institutionId, scope.institutionId))
+    .orderBy(asc(exams.id));
+  const matching = q.status ? all.filter((e) => examStatus(e) === q.status) : all;
+  const pageIds = matching.slice((q.page - 1) * q.limit, q.page * q.limit).map((e) => e.id);
+  const items = pageIds.length === 0 ? [] : await db.select(examColumns).from(exams).where(inArray(exams.id, pageIds)).orderBy(asc(exams.id));
+  return { items, total: matching.length };
+}
+
+export type ExamInput = {
+  name?: string;
+  status?: ExamStatus;
+  type?: string;
+  examType?: "Oral" | "Written";
+  duration?: number;
+  startTime?: number;
+  endTime?: number;
+  instructorEmail?: string;
+};
+
+/** The instructor a partner-created exam belongs to: the one named, or the institution's API account. */
+async function instructorFor(db: Db, scope: Scope, email: string | undefined, now: number): Promise<number> {
+  if (email !== undefined) {
+    const [row] = await db
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, email.toLowerCase()), eq(users.role, "INSTRUCTOR")))
+      .limit(1);
+    if (!row) throw PartnerError.field("instructor_email", "is not an instructor of this institution");
+    return row.id;
+  }
+  // An account nobody can log in to (no password; an address that cannot receive mail).
+  const apiEmail = `partner-api+${scope.institutionId}@trustid.invalid`;
+  await db
+    .insert(users)
+    .values({ institutionId: scope.institutionId, email: apiEmail, name: "Partner", surname: "API", role: "INSTRUCTOR", passwordHash: null, createdAt: now, updatedAt: now })
+    .onConflictDoNothing();
+  const [row] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail)))
+    .limit(1);
+  return row!.id;
+}
+
+function checkTimes(start: number, end: number | null) {
+  if (end !== null && end < start) throw PartnerError.field("end_time", "must be after start_time");
+}
+
+export async function createExam(db: Db, scope: Scope, input: ExamInput & { name: string }, now: number): Promise<ExamRow> {
+  const start = input.startTime ?? now;
+  checkTimes(start, input.endTime ?? null);
+  if (input.status === "closed") throw PartnerError.field("status", "can not be closed on creation");
+  const instructorId = await instructorFor(db, scope, input.instructorEmail, now);
+  const [row] = await db
+    .insert(exams)
+    .values({
+      institutionId: scope.institutionId,
+      instructorId,
+      name: input.name,
+      examType: input.examType ?? "Written",
+      durationMinutes: input.duration ?? 60,
+      scheduledAt: start,
+      endsAt: input.endTime ?? null,
+      privacyPolicy: "",
+      partnerStatus: input.status ?? "open",
+      partnerType: input.type ?? "classic",
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning(examColumns);
+  return row!;
+}
+
+/** Returns the updated exam and how many callback events the change queued. */
+export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number) {
+  const current = await findExam(db, scope, idText);
+  const set: Partial<typeof exams.$inferInsert> = { updatedAt: now };
+  if (input.name !== undefined) set.name = input.name;
+  if (input.type !== undefined) set.partnerType = input.type;
+  if (input.examType !== undefined) set.examType = input.examType;
+  if (input.duration !== undefined) set.durationMinutes = input.duration;
+  if (input.startTime !== undefined) set.scheduledAt = input.startTime;
+  if (input.endTime !== undefined) set.endsAt = input.endTime;
+  if (input.instructorEmail !== undefined) set.instructorId = await instructorFor(db, scope, input.instructorEmail, now);
+  checkTimes(set.scheduledAt ?? current.scheduledAt, set.endsAt ?? current.endsAt);
+  if (input.status !== undefined) {
+    const change = examStatusChange(current, input.status, now);
+    if ("error" in change) throw PartnerError.field("status", change.error);
+    Object.assign(set, change.set);
+  }
+  const [row] = await db
+    .update(exams)
+    .set(set)
+    .where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)))
+    .returning(examColumns);
+  // Closing an exam finishes the sessions in progress: report those status changes.
+  const queued = set.status ? await syncSessionStatuses(db, { institutionId: scope.institutionId, examId: current.id }, now, callbackExpiryMs) : 0;
+  return { exam: row!, queued };
+}
+
+/** Deletes the exam with its sessions (and their TRUSTID records); an exam in progress is kept. */
+export async function deleteExam(db: Db, scope: Scope, idText: string): Promise<ExamRow> {
+  const current = await findExam(db, scope, idText);
+  if (current.status === "Started") throw PartnerError.field("status", "can not delete an exam in progress");
+  await db.delete(exams).where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)));
+  return current;
+}

@@ -1,0 +1,20 @@
+// The partner API's periodic work (the Worker's `scheduled` handler, every minute; wrangler.toml):
+// notice status changes made through TRUSTID, deliver due callbacks, forget old nonces and events.
+import type { Config } from "../../env";
+import type { Db } from "../../db/client";
+import { pruneNonces } from "./nonces";
+import { deliverDueCallbacks, pruneOutbox, syncSessionStatuses } from "./outbox";
+
+export const callbackExpiryMs = (config: Config) => config.partner.callbackExpiryHours * 3600_000;
+
+export const deliveryOptions = (config: Config, sealKey: string) => ({ sealKey, requireHttps: config.environment === "production" });
+
+export async function runPartnerJobs(db: Db, config: Config, now: number) {
+  const sealKey = config.partner.secretKeyEncryptionKey;
+  if (!sealKey) return { queued: 0, delivered: 0, retrying: 0, failed: 0 };
+  const queued = await syncSessionStatuses(db, {}, now, callbackExpiryMs(config));
+  const delivery = await deliverDueCallbacks(db, deliveryOptions(config, sealKey), now);
+  await pruneNonces(db, now);
+  await pruneOutbox(db, now);
+  return { queued, ...delivery };
+}

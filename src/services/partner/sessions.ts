@@ -1,0 +1,131 @@
+// Partner student sessions: the enrolments of an exam. The student is a TRUSTID user (role STUDENT) of
+// the caller's institution, found by email or created as an invited account (no password) that the
+// student claims later; the session's status is derived from what TRUSTID records (status.ts).
+import { and, asc, count, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { enrolments, users } from "../../db/schema";
+import { PartnerError } from "./errors";
+import { type Scope, findExam } from "./exams";
+import { idOf } from "./params";
+import { selectSessions } from "./rows";
+import { type SessionRow, statusOfRow } from "./serialize";
+import { examStatus } from "./status";
+
+export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }) {
+  const exam = await findExam(db, scope, examIdText);
+  const where = and(eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId));
+  const [total] = await db.select({ n: count() }).from(enrolments).where(where);
+  const items = await selectSessions(db)
+    .where(where)
+    .orderBy(asc(enrolments.id))
+    .limit(q.limit)
+    .offset((q.page - 1) * q.limit);
+  return { items, total: total?.n ?? 0 };
+}
+
+export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string): Promise<SessionRow> {
+  const exam = await findExam(db, scope, examIdText);
+  const id = idOf(sessionIdText);
+  const [row] =
+    id === null
+      ? []
+      : await selectSessions(db)
+          .where(and(eq(enrolments.id, id), eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId)))
+          .limit(1);
+  if (!row) throw PartnerError.sessionNotFound(sessionIdText);
+  return row;
+}
+
+export type SessionInput = {
+  name?: string;
+  email?: string;
+  externalId?: string;
+  individualInfo?: string;
+  isIndividualInfoHtml?: boolean;
+  skipRequirements?: boolean;
+  sendConfirmation?: boolean;
+  openTime?: number;
+};
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** The institution's student with this email, created as an invited account if new. */
+async function studentFor(db: Db, scope: Scope, email: string, name: string | undefined, now: number): Promise<number> {
+  const normalized = email.trim().toLowerCase();
+  if (!EMAIL.test(normalized) || normalized.length > 254) throw PartnerError.field("email", "is invalid");
+  const fullName = (name ?? normalized.split("@")[0]!).trim();
+  const [first, ...rest] = fullName.split(/\s+/);
+  await db
+    .insert(users)
+    .values({
+      institutionId: scope.institutionId,
+      email: normalized,
+      name: first || normalized,
+      surname: rest.join(" "),
+      role: "STUDENT",
+      passwordHash: null, // invited: the student sets a password when claiming the account
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing();
+  const [user] = await db
+    .select({ id: users.id, role: users.role })
+    .from(users)
+    .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, normalized)))
+    .limit(1);
+  if (!user || user.role !== "STUDENT") throw PartnerError.field("email", "belongs to an account that is not a student");
+  return user.id;
+}
+
+const sessionFields = (input: SessionInput) => {
+  const set: Partial<typeof enrolments.$inferInsert> = {};
+  if (input.name !== undefined) set.displayName = input.name;
+  if (input.externalId !== undefined) set.externalId = input.externalId;
+  if (input.individualInfo !== undefined) set.individualInfo = input.individualInfo;
+  if (input.isIndividualInfoHtml !== undefined) set.isIndividualInfoHtml = input.isIndividualInfoHtml;
+  if (input.skipRequirements !== undefined) set.skipRequirements = input.skipRequirements;
+  if (input.sendConfirmation !== undefined) set.sendConfirmation = input.sendConfirmation;
+  if (input.openTime !== undefined) set.openTime = input.openTime;
+  return set;
+};
+
+const taken = () => PartnerError.field("email", "has already been taken");
+
+export async function createSession(db: Db, scope: Scope, examIdText: string, input: SessionInput & { email: string }, now: number) {
+  const exam = await findExam(db, scope, examIdText);
+  if (examStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
+  const studentId = await studentFor(db, scope, input.email, input.name, now);
+  const [row] = await db
+    .insert(enrolments)
+    .values({ institutionId: scope.institutionId, examId: exam.id, studentId, ...sessionFields(input), createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: enrolments.id });
+  if (!row) throw taken();
+  return findSession(db, scope, String(exam.id), String(row.id));
+}
+
+export async function updateSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, input: SessionInput, now: number) {
+  const current = await findSession(db, scope, examIdText, sessionIdText);
+  const set = { ...sessionFields(input), updatedAt: now };
+  if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
+    // A new email is another student: only before the session has begun.
+    if (statusOfRow(current) !== "registered") throw PartnerError.field("email", "can not change once the student has begun");
+    const studentId = await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now);
+    const [clash] = await db
+      .select({ id: enrolments.id })
+      .from(enrolments)
+      .where(and(eq(enrolments.examId, current.examId), eq(enrolments.studentId, studentId)))
+      .limit(1);
+    if (clash) throw taken();
+    Object.assign(set, { studentId });
+  }
+  await db.update(enrolments).set(set).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)));
+  return findSession(db, scope, examIdText, sessionIdText);
+}
+
+export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string) {
+  const current = await findSession(db, scope, examIdText, sessionIdText);
+  if (statusOfRow(current) === "exam_started") throw PartnerError.field("status", "can not delete a session in progress");
+  await db.delete(enrolments).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)));
+  return current;
+}

@@ -1,0 +1,188 @@
+// Authentication of the partner API: every way a request can be wrong is the same documented 403.
+import { beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { partnerNonces } from "../../../src/db/schema";
+import { issueCredential } from "../../../src/services/partner/credentials";
+import { pruneNonces } from "../../../src/services/partner/nonces";
+import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, partnerCall, SEAL_KEY } from "./helpers";
+
+let partner: Partner;
+let examId: number;
+
+beforeAll(async () => {
+  partner = await newPartner();
+  const res = await partnerCall(partner, "POST", "/exams", { params: { name: "Auth exam" } });
+  expect(res.status).toBe(201);
+  examId = res.body.exam.id;
+});
+
+const show = (call: Parameters<typeof partnerCall>[3] = {}, who: Partner = partner) =>
+  partnerCall(who, "GET", "/exams/:id", { path: { id: examId }, ...call });
+
+describe("partner API authentication", () => {
+  it("accepts a correctly signed request (query, JSON and form parameters)", async () => {
+    expect((await show()).status).toBe(200);
+    for (const via of ["json", "form", "query"] as const) {
+      const res = await partnerCall(partner, "POST", "/exams", { via, params: { name: `Via ${via}`, duration: 45, start_time: 1893456000 } });
+      expect(res.status, via).toBe(201);
+      expect(res.body.exam).toMatchObject({ name: `Via ${via}`, duration: 45, start_time: "2030-01-01T00:00:00.000Z" });
+    }
+  });
+
+  it("accepts the token quoted, and Accept among other media types", async () => {
+    const res = await partnerCall(partner, "GET", "/exams/:id", { path: { id: examId }, accept: `application/json, application/vnd.procwise.v3` });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses an altered parameter", async () => {
+    const res = await partnerCall(partner, "POST", "/exams", {
+      params: { name: "Signed name" },
+      afterSigning: (p) => void (p.name = "Other name"),
+    });
+    expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("refuses a signed parameter that is then not sent", async () => {
+    const res = await partnerCall(partner, "POST", "/exams", {
+      params: { name: "x", duration: 30 },
+      afterSigning: (p) => void delete p.duration,
+    });
+    expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("refuses an extra parameter that was not signed", async () => {
+    const res = await partnerCall(partner, "POST", "/exams", {
+      params: { name: "x" },
+      afterSigning: (p) => void (p.duration = 30),
+    });
+    expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("refuses a signature that leaves out the path id, or signs another id", async () => {
+    const withoutId = await show({ signOnly: ({ id: _id, ...rest }) => rest });
+    expect(withoutId).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    const otherId = await show({ signOnly: (p) => ({ ...p, id: String(examId + 1) }) });
+    expect(otherId).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("refuses a signature made with the wrong secret key", async () => {
+    const res = await show({ secret: "0".repeat(64) });
+    expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("refuses a missing or malformed signature, timestamp or nonce", async () => {
+    for (const drop of ["signature", "timestamp", "nonce"]) {
+      const res = await show({ afterSigning: (p) => void delete p[drop] });
+      expect(res, drop).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    }
+    expect((await show({ afterSigning: (p) => void (p.signature = "not-hex") })).status).toBe(403);
+    expect((await show({ nonce: "abc" })).status).toBe(403);
+  });
+
+  it("refuses a reused nonce, and does not burn a nonce on a badly signed request", async () => {
+    const n = nonce();
+    expect((await show({ nonce: n, secret: "f".repeat(64) })).status).toBe(403);
+    expect((await show({ nonce: n })).status).toBe(200);
+    expect(await show({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("accepts a nonce again after 24 hours, and prunes old nonces", async () => {
+    const n = nonce();
+    expect((await show({ nonce: n })).status).toBe(200);
+    const key = and(eq(partnerNonces.institutionId, partner.institutionId), eq(partnerNonces.nonce, n));
+    await db().update(partnerNonces).set({ createdAt: Date.now() - 24 * 3600_000 - 1000 }).where(key);
+    expect((await show({ nonce: n })).status).toBe(200);
+    expect((await show({ nonce: n })).status).toBe(403);
+    await db().update(partnerNonces).set({ createdAt: Date.now() - 25 * 3600_000 }).where(key);
+    await pruneNonces(db(), Date.now());
+    expect(await db().select().from(partnerNonces).where(key)).toEqual([]);
+  });
+
+  it("signs decoded values: spaces, reserved characters and non-ASCII in query, form and JSON", async () => {
+    const name = "Exam a+b & c=d?e/f %20 ü 漢字";
+    for (const via of ["query", "form", "json"] as const) {
+      const res = await partnerCall(partner, "POST", "/exams", { via, params: { name } });
+      expect(res.status, via).toBe(201);
+      expect(res.body.exam.name).toBe(name);
+    }
+  });
+
+  it("keeps nonces per institution", async () => {
+    const other = await newPartner();
+    const otherExam = await partnerCall(other, "POST", "/exams", { params: { name: "Other" } });
+    const n = nonce();
+    expect((await show({ nonce: n })).status).toBe(200);
+    expect((await partnerCall(other, "GET", "/exams/:id", { path: { id: otherExam.body.exam.id }, nonce: n })).status).toBe(200);
+  });
+
+  it("refuses a stale or a future timestamp (default window 300 s)", async () => {
+    expect(await show({ timestamp: Date.now() - 301_000 })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await show({ timestamp: Date.now() + 301_000 })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect((await show({ timestamp: Date.now() - 200_000 })).status).toBe(200);
+  });
+
+  it("refuses a wrong, revoked or missing token and a malformed Authorization", async () => {
+    expect(await show({ token: "0".repeat(64) })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await show({ token: null })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    const res = await partnerCall(partner, "GET", "/exams/:id", { path: { id: examId }, token: `${partner.token}"x` });
+    expect(res.status).toBe(403);
+  });
+
+  it("refuses a missing or different Accept", async () => {
+    expect(await show({ accept: null })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await show({ accept: "application/json" })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await show({ accept: "application/vnd.procwise.v2" })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("refuses a token of one institution signed with another institution's key", async () => {
+    const other = await newPartner();
+    expect(await show({ secret: other.secretKey })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("rotates without downtime: two active credentials, then the oldest is revoked", async () => {
+    const p = await newPartner();
+    const exam = await partnerCall(p, "POST", "/exams", { params: { name: "Rotation" } });
+    const path = { id: exam.body.exam.id };
+    const second = await issueCredential(db(), SEAL_KEY, p.institutionId, Date.now());
+    const p2: Partner = { ...p, token: second.token, secretKey: second.secretKey };
+    // Old and new keys both work, with either token (a client may update token and key separately).
+    expect((await partnerCall(p, "GET", "/exams/:id", { path })).status).toBe(200);
+    expect((await partnerCall(p2, "GET", "/exams/:id", { path })).status).toBe(200);
+    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: second.secretKey })).status).toBe(200);
+    // A third credential revokes the first: its token and key stop working.
+    const third = await issueCredential(db(), SEAL_KEY, p.institutionId, Date.now());
+    expect((await partnerCall(p, "GET", "/exams/:id", { path })).status).toBe(403);
+    expect((await partnerCall(p2, "GET", "/exams/:id", { path, secret: p.secretKey })).status).toBe(403);
+    expect((await partnerCall(p2, "GET", "/exams/:id", { path })).status).toBe(200);
+    expect((await partnerCall({ ...p, token: third.token, secretKey: third.secretKey }, "GET", "/exams/:id", { path })).status).toBe(200);
+  });
+
+  it("answers 503 in the partner shape when the sealing key is not configured (TRUSTID keeps serving)", async () => {
+    const { createApp } = await import("../../../src/app");
+    const { bindings } = await import("./helpers");
+    const unconfigured = { ...bindings, PARTNER_SECRET_KEY_ENCRYPTION_KEY: undefined };
+    const app = createApp();
+    const res = await app.request("/api/v3/exams", { headers: { accept: "application/vnd.procwise.v3" } }, unconfigured);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: "The partner API is not configured" });
+    expect((await app.request("/backend/trustid_version", {}, unconfigured)).status).toBe(200);
+  });
+
+  it("answers unknown paths under /api/v3 in the partner shape", async () => {
+    const res = await partnerCall(partner, "GET", "/nothing-here");
+    expect(res).toMatchObject({ status: 404, body: { error: "Not found" } });
+  });
+
+  it("refuses unsupported media types and nested JSON values", async () => {
+    const { SELF } = await import("cloudflare:test");
+    const res = await SELF.fetch("http://trustid.test/api/v3/exams", {
+      method: "POST",
+      headers: { "content-type": "text/plain", accept: "application/vnd.procwise.v3" },
+      body: "hello",
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toHaveProperty("error");
+    const nested = await partnerCall(partner, "POST", "/exams", { params: { name: "x" }, afterSigning: (p) => void ((p as any).meta = { a: 1 }) });
+    expect(nested.status).toBe(422);
+  });
+});

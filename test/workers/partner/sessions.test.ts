@@ -1,0 +1,212 @@
+// /api/v3/exams/:exam_id/student_sessions and the deprecated add_student / index_students /
+// show_student / delete_student forms. A session is a TRUSTID enrolment of a STUDENT user.
+import { and, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { enrolments, exams, users } from "../../../src/db/schema";
+import { SessionObject } from "../../../src/routes/partner/common";
+import { db, newPartner, type Partner, partnerCall } from "./helpers";
+
+// The documented example response's fields and their JSON types ("null" where the example has null).
+const EXAMPLE_FIELDS: Record<string, string> = {
+  id: "number", session_id: "null", student_id: "null", external_id: "null", proctor_id: "null", time_slot: "number",
+  created_at: "string", updated_at: "string", email: "string", operating_system: "string", browser: "string",
+  browser_version: "string", status: "string", token: "null", screenshare_check: "string", microphone_check: "string",
+  speakers_check: "string", webcam_check: "string", mobile_check: "string", dummy_exam_survey: "null",
+  skip_requirements: "boolean", send_confirmation: "boolean", name: "string", start_time: "string", exam_id: "number",
+  expires_at: "null", end_time: "string", entered_room: "boolean", reservation_time: "string",
+  exam_document_content_type: "null", exam_document_file_size: "null", exam_document_updated_at: "null", reviewed: "string",
+  id_card_file_name: "string", id_card_content_type: "string", id_card_file_size: "number", face_photo_file_name: "string",
+  face_photo_content_type: "string", face_photo_file_size: "number", bandwidth_check: "string", bandwidth_speed: "null",
+  open_time: "string", individual_info: "string", rtc_session_id: "number", in_setup: "boolean",
+  in_check_requirements: "boolean", attempt: "number", archived: "boolean", current_exam_mode: "string",
+  rtc_session_ids: "array", transcoding_status: "string", is_individual_info_html: "boolean", priority: "string",
+  recording_started_at: "null", recording_ended_at: "null",
+};
+const typeOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
+let partner: Partner;
+let examId: number;
+const email = (tag: string) => `${tag}.${crypto.randomUUID().slice(0, 8)}@example.org`;
+const add = (params: Record<string, string | number | boolean>, exam = examId, who = partner) =>
+  partnerCall(who, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params });
+
+beforeAll(async () => {
+  partner = await newPartner();
+  examId = (await partnerCall(partner, "POST", "/exams", { params: { name: "Sessions exam" } })).body.exam.id;
+});
+
+describe("student sessions", () => {
+  it("adds a student as the documented example does; the object has every documented field with its type", async () => {
+    const address = email("student1");
+    const res = await add({
+      name: "Student 1",
+      email: address,
+      individual_info: "individual_info for user 1",
+      is_individual_info_html: true,
+      skip_requirements: true,
+      open_time: 1542103980,
+      external_id: "ext-1",
+    });
+    expect(res.status).toBe(201);
+    const s = res.body.student;
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(Object.keys(EXAMPLE_FIELDS)));
+    expect(s).toMatchObject({
+      email: address,
+      name: "Student 1",
+      exam_id: examId,
+      status: "registered",
+      individual_info: "individual_info for user 1",
+      is_individual_info_html: true,
+      skip_requirements: true,
+      send_confirmation: false,
+      external_id: "ext-1",
+      open_time: "2018-11-13T10:13:00.000Z",
+      entered_room: false,
+      webcam_check: "not_started",
+      rtc_session_ids: [],
+    });
+    expect(() => SessionObject.strict().parse(s)).not.toThrow(); // the documented OpenAPI schema, exactly
+    for (const [field, type] of Object.entries(EXAMPLE_FIELDS)) {
+      // Our nulls are the values a fresh ProctorExam session has for machinery we do not run.
+      if (type !== "null" && s[field] !== null) expect(typeOf(s[field]), field).toBe(type);
+    }
+
+    // The TRUSTID side: an invited STUDENT (no password) enrolled in the exam.
+    const [user] = await db().select().from(users).where(and(eq(users.institutionId, partner.institutionId), eq(users.email, address)));
+    expect(user).toMatchObject({ role: "STUDENT", passwordHash: null, name: "Student", surname: "1" });
+    const [enrolment] = await db().select().from(enrolments).where(eq(enrolments.id, s.id));
+    expect(enrolment).toMatchObject({ examId, studentId: user!.id, verificationStatus: "Pending" });
+  });
+
+  it("takes form parameters and booleans as true/false/1/0; rejects others", async () => {
+    const res = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", {
+      path: { exam_id: examId },
+      via: "form",
+      params: { email: email("form"), is_individual_info_html: "1", skip_requirements: "0", send_confirmation: "true" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.student).toMatchObject({ is_individual_info_html: true, skip_requirements: false, send_confirmation: true });
+    const bad = await add({ email: email("bad"), skip_requirements: "yes" });
+    expect(bad).toMatchObject({ status: 422, body: { error: `Invalid parameter 'skip_requirements' value "yes": Must be one of: true, false, 1, 0.` } });
+    expect((await add({ email: email("bad"), open_time: "tomorrow" })).body.error).toMatch(/Must be a number/);
+    expect((await add({ email: email("bad"), name: 5 })).body.error).toMatch(/Must be a String/);
+  });
+
+  it("answers the documented 422s: missing email, and an email already in the exam", async () => {
+    expect(await add({ name: "No email" })).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'email'" } });
+    const address = email("dup");
+    expect((await add({ email: address })).status).toBe(201);
+    expect(await add({ email: address.toUpperCase() })).toMatchObject({ status: 422, body: { email: ["has already been taken"] } });
+  });
+
+  it("refuses new students in a closed exam", async () => {
+    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Closed" } })).body.exam.id;
+    await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: exam }, params: { status: "closed" } });
+    expect(await add({ email: email("late") }, exam)).toMatchObject({ status: 422, body: { exam: ["is closed"] } });
+  });
+
+  it("enrols an existing student, and refuses an instructor's email", async () => {
+    const address = email("existing");
+    const [u] = await db()
+      .insert(users)
+      .values({ institutionId: partner.institutionId, email: address, name: "Ex", surname: "Isting", role: "STUDENT", passwordHash: "x" })
+      .returning();
+    const res = await add({ email: address });
+    expect(res.body.student).toMatchObject({ student_id: u!.id, name: "Ex Isting" });
+    const teacher = email("teacher");
+    await db().insert(users).values({ institutionId: partner.institutionId, email: teacher, name: "T", surname: "T", role: "INSTRUCTOR" });
+    expect(await add({ email: teacher })).toMatchObject({ status: 422, body: { email: ["belongs to an account that is not a student"] } });
+  });
+
+  it("shows, lists (paginated), updates and deletes sessions", async () => {
+    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "CRUD" } })).body.exam.id;
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await add({ email: email(`crud${i}`), name: `S ${i}` }, exam)).body.student.id);
+
+    const shown = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[1]! } });
+    expect(shown).toMatchObject({ status: 200, body: { student: { id: ids[1], name: "S 1" } } });
+
+    const list = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: exam } });
+    expect(list.body.student_sessions.map((s: any) => s.id)).toEqual(ids);
+    expect(list.headers.get("x-pagination-item-count")).toBe("3");
+    const page = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { page: 2, limit: 2 } });
+    expect(page.body.student_sessions.map((s: any) => s.id)).toEqual([ids[2]]);
+    expect(page.headers.get("x-pagination-page-count")).toBe("2");
+
+    const updated = await partnerCall(partner, "PATCH", "/exams/:exam_id/student_sessions/:id", {
+      path: { exam_id: exam, id: ids[0]! },
+      params: { name: "Renamed", open_time: 1893456000, is_individual_info_html: 0, individual_info: "<b>hi</b>" },
+    });
+    expect(updated.body.student).toMatchObject({ name: "Renamed", open_time: "2030-01-01T00:00:00.000Z", is_individual_info_html: false, individual_info: "<b>hi</b>" });
+    const newEmail = email("moved");
+    const moved = await partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[0]! }, params: { email: newEmail } });
+    expect(moved.body.student).toMatchObject({ email: newEmail, name: "Renamed" });
+    const clash = await partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", {
+      path: { exam_id: exam, id: ids[0]! },
+      params: { email: shown.body.student.email },
+    });
+    expect(clash).toMatchObject({ status: 422, body: { email: ["has already been taken"] } });
+
+    const deleted = await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[2]! } });
+    expect(deleted).toMatchObject({ status: 200, body: { student: { id: ids[2] } } });
+    const gone = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[2]! } });
+    expect(gone.status).toBe(404);
+  });
+
+  it("serves the deprecated add_student / index_students / show_student / delete_student forms", async () => {
+    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Deprecated" } })).body.exam.id;
+    const added = await partnerCall(partner, "POST", "/exams/:id/add_student", { path: { id: exam }, params: { email: email("dep"), name: "Dep" } });
+    expect(added).toMatchObject({ status: 201, body: { student: { name: "Dep", exam_id: exam } } });
+    const sid = added.body.student.id;
+    const listed = await partnerCall(partner, "GET", "/exams/:id/index_students", { path: { id: exam } });
+    expect(listed.body.students.map((s: any) => s.id)).toEqual([sid]);
+    expect(listed.headers.get("x-pagination-item-count")).toBe("1");
+    const shown = await partnerCall(partner, "GET", "/exams/:id/show_student", { path: { id: exam }, params: { student_session_id: sid } });
+    expect(shown.body.student.id).toBe(sid);
+    const missing = await partnerCall(partner, "GET", "/exams/:id/show_student", { path: { id: exam } });
+    expect(missing).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'student_session_id'" } });
+    const deleted = await partnerCall(partner, "DELETE", "/exams/:id/delete_student", { path: { id: exam }, params: { student_session_id: sid } });
+    expect(deleted.status).toBe(200);
+    expect((await partnerCall(partner, "GET", "/exams/:id/index_students", { path: { id: exam } })).body.students).toEqual([]);
+  });
+
+  it("shows what TRUSTID records: verification, joining, leaving, the exam's end", async () => {
+    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Lifecycle" } })).body.exam.id;
+    const sid = (await add({ email: email("life") }, exam)).body.student.id;
+    const status = async () =>
+      (await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: sid } })).body.student;
+    const set = (v: Partial<typeof enrolments.$inferInsert>) => db().update(enrolments).set(v).where(eq(enrolments.id, sid));
+
+    expect((await status()).status).toBe("registered");
+    await set({ verificationStatus: "Requested Manual Approval" });
+    expect(await status()).toMatchObject({ status: "in_setup", in_setup: true, verification_status: "Requested Manual Approval" });
+    await set({ verificationStatus: "Verified" });
+    expect((await status()).status).toBe("exam_not_started");
+    const joined = Date.UTC(2030, 0, 1, 9);
+    await set({ joinedAt: joined });
+    expect(await status()).toMatchObject({ status: "exam_started", entered_room: true, start_time: "2030-01-01T09:00:00.000Z" });
+    const del = await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: sid } });
+    expect(del).toMatchObject({ status: 422, body: { status: ["can not delete a session in progress"] } });
+    await set({ leftAt: joined + 3600_000 });
+    expect(await status()).toMatchObject({ status: "exam_finished", end_time: "2030-01-01T10:00:00.000Z" });
+    await set({ leftAt: null });
+    await db().update(exams).set({ status: "Completed" }).where(eq(exams.id, exam));
+    const finished = await status();
+    expect(finished).toMatchObject({ status: "exam_finished", archived: true });
+    expect(() => SessionObject.strict().parse(finished)).not.toThrow();
+  });
+
+  it("answers 404 for another institution's exam or session, and for a session of another exam", async () => {
+    const other = await newPartner();
+    const theirExam = (await partnerCall(other, "POST", "/exams", { params: { name: "Theirs" } })).body.exam.id;
+    const theirSession = (await add({ email: email("theirs") }, theirExam, other)).body.student.id;
+    const res = await add({ email: email("intruder") }, theirExam);
+    expect(res).toMatchObject({ status: 404, body: { error: `Couldn't find Exam with 'id'=${theirExam}` } });
+    const list = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: theirExam } });
+    expect(list.status).toBe(404);
+    const cross = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: examId, id: theirSession } });
+    expect(cross).toMatchObject({ status: 404, body: { error: `Couldn't find StudentSession with 'id'=${theirSession}` } });
+    const del = await partnerCall(partner, "DELETE", "/exams/:id/delete_student", { path: { id: examId }, params: { student_session_id: theirSession } });
+    expect(del.status).toBe(404);
+  });
+});
