@@ -7,6 +7,7 @@ import { AppError } from "../../lib/errors";
 import { joinExam, leaveExam, startExam } from "../../services/exams";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
+import { notifyPartnerSoon } from "../partner-notify";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
 
 const ExamConditionUpdate = z
@@ -35,8 +36,10 @@ export const registerUpdateExamCondition = (app: OpenAPIHono<AppEnv>) =>
     const caller = c.get("caller");
     const db = dbOf(c);
     const now = c.get("now");
-    const reply = (message: string, status: string) =>
-      c.json({ message, resource_name: "examination", resource_str: status }, 200);
+    const reply = (message: string, status: string) => {
+      notifyPartnerSoon(c, exam_id);
+      return c.json({ message, resource_name: "examination", resource_str: status }, 200);
+    };
     if (condition === "Start") {
       if (caller.role !== "INSTRUCTOR") throw AppError.forbidden("Only the examination's instructor can start it");
       const { exam, changed } = await startExam(db, caller, exam_id, now);

@@ -4,6 +4,7 @@ import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { approveStudent } from "../../services/exams";
+import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, Email, jsonRequest } from "../schemas";
@@ -30,6 +31,7 @@ export const registerManualApproveStudent = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     const { changed } = await approveStudent(dbOf(c), c.get("caller"), { examId: b.exam_id, email: b.email }, c.get("now"));
+    if (changed) notifyPartnerSoon(c, b.exam_id);
     return c.json(
       {
         message: changed ? "Student approved successfully" : "Student was already verified",

@@ -6,6 +6,7 @@ import { requireRole } from "../../middleware/auth";
 import { requestManualApproval } from "../../services/exams";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
+import { notifyPartnerSoon } from "../partner-notify";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
 
 const StudentRequestManualApproval = z
@@ -35,5 +36,6 @@ export const registerRequestManualApproval = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     await requestManualApproval(dbOf(c), c.get("caller"), { examId: b.exam_id, approvalType: b.manual_approval_type }, c.get("now"));
+    notifyPartnerSoon(c, b.exam_id);
     return c.json({ message: "Manual approval requested successfully", resource_name: "examination", resource_str: String(b.exam_id) }, 200);
   });

@@ -18,3 +18,15 @@ export async function runPartnerJobs(db: Db, config: Config, now: number) {
   await pruneOutbox(db, now);
   return { queued, ...delivery };
 }
+
+/**
+ * Right after a TRUSTID-side change to an exam's enrolments (start, join, leave, verification, manual
+ * approval): record the sessions' new partner statuses and try their callbacks now, so that partners
+ * see every step and not only what the once-a-minute sweep finds. The sweep remains the safety net.
+ */
+export async function notifySessionChanges(db: Db, config: Config, examId: number, now: number) {
+  const sealKey = config.partner.secretKeyEncryptionKey;
+  if (!sealKey) return;
+  const queued = await syncSessionStatuses(db, { examId }, now, callbackExpiryMs(config));
+  if (queued > 0) await deliverDueCallbacks(db, deliveryOptions(config, sealKey), now);
+}

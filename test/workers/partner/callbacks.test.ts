@@ -10,6 +10,7 @@ import { hmacSha256Hex } from "../../../src/services/partner/crypto";
 import worker from "../../../src/index";
 import { deliveryOptions, runPartnerJobs } from "../../../src/services/partner/jobs";
 import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
+import { call, loginAs } from "../helpers";
 import { bindings, db, newPartner, type Partner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "./helpers";
 
 const config = () => loadConfig(bindings);
@@ -162,6 +163,18 @@ describe("partner callbacks", () => {
     expect(res.body.exam.status).toBe("closed");
     const deliveries = await waitFor(() => received(name), (d) => d.length > 0);
     expect(JSON.parse(deliveries[0]!.body)).toMatchObject({ previous_status: "exam_started", status: "exam_finished" });
+  });
+
+  it("calls back at once when the student changes the session through the TRUSTID API", async () => {
+    const { partner, exam, name } = await setup();
+    // The session's invited student claims the account, logs in and asks for manual approval.
+    const student = { email: `${name}@example.org`, password: "a good long password", organization: partner.code };
+    expect((await call("/register_user", { json: { ...student, name: "S", surname: "T", role: "STUDENT" } })).status).toBe(200);
+    const { access } = await loginAs({ ...student, role: "STUDENT" });
+    const res = await call("/student/request_manual_approval", { token: access, json: { exam_id: exam, manual_approval_type: "camera broken" } });
+    expect(res.status).toBe(200);
+    const deliveries = await waitFor(() => received(name), (d) => d.length > 0);
+    expect(JSON.parse(deliveries[0]!.body)).toMatchObject({ previous_status: "registered", status: "in_setup" });
   });
 
   it("the Worker's scheduled handler notices changes and delivers", async () => {
