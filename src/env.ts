@@ -2,6 +2,8 @@
 // production and from the git-ignored `.dev.vars` (written by scripts/dev.mjs) locally; there is no
 // default secret in code, so a deployment that forgot one refuses to serve instead of running insecurely.
 import { z } from "zod";
+import type { StudentTemplates } from "./durable-objects/student-templates";
+import type { FaceInference } from "./inference/worker";
 import { AppError } from "./lib/errors";
 
 export type Bindings = {
@@ -14,6 +16,12 @@ export type Bindings = {
   SERVER_VERSION?: string;
   WINDOWS_APP_VERSION?: string;
   MACOS_APP_VERSION?: string;
+  /** Secret from which the per-student keys sealing biometric templates are derived (at least 32 characters). */
+  TEMPLATE_ENCRYPTION_KEY?: string;
+  /** Per-student template Durable Objects (src/durable-objects/student-templates.ts). */
+  STUDENT_TEMPLATES?: DurableObjectNamespace<StudentTemplates>;
+  /** The face inference Worker (src/inference/worker.ts), reached by RPC. */
+  FACE_INFERENCE?: Service<FaceInference>;
 };
 
 const configSchema = z.object({

@@ -4,3 +4,4 @@ import { createApp } from "./app";
 const app = createApp();
 
 export default app;
+export { StudentTemplates } from "./durable-objects/student-templates";
