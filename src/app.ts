@@ -7,6 +7,7 @@ import { handleError } from "./lib/handle-error";
 import { validationHook } from "./lib/validation";
 import { requestContext } from "./middleware/request-context";
 import { registerAuthRoutes } from "./routes/auth";
+import { registerBiometricsRoutes } from "./routes/biometrics";
 import { registerSystemRoutes } from "./routes/system";
 import { registerApiDocs } from "./routes/system/docs";
 import type { AppEnv } from "./types";
@@ -24,6 +25,7 @@ export function createApp() {
   // One line per API area; each area's index.ts registers its endpoints (one file each).
   registerAuthRoutes(backend);
   registerSystemRoutes(backend);
+  registerBiometricsRoutes(backend);
   app.route("/backend", backend);
 
   registerApiDocs(app);

@@ -21,6 +21,7 @@ import { FACE_MODEL_ID } from "../biometrics/face/policy";
 import { createFaceModels } from "./face-models";
 
 // Created once per isolate, on first use; a failed start is retried by the next request.
+let loadedOnce = false;
 let ready: Promise<{ decoders: Decoders; models: FaceModelRunner }> | undefined;
 
 function load() {
@@ -34,6 +35,7 @@ function load() {
       feature: featureModel,
       liveness: livenessModel,
     });
+    loadedOnce = true;
     return { decoders, models };
   })().catch((e) => {
     ready = undefined;
@@ -49,10 +51,11 @@ export class FaceInference extends WorkerEntrypoint {
     return analyseImageBytes(image, decoders, models);
   }
 
-  /** Loads the models if needed; tells whether they are ready and which model set is served. */
-  async status(): Promise<{ ready: boolean; modelId: string }> {
-    await load();
-    return { ready: true, modelId: FACE_MODEL_ID };
+  /** Answers at once (the service is reachable, so the models are available) and warms the models up. */
+  async status(): Promise<{ available: boolean; loaded: boolean; modelId: string }> {
+    const loaded = loadedOnce;
+    this.ctx.waitUntil(load().then(() => undefined, () => undefined));
+    return { available: true, loaded, modelId: FACE_MODEL_ID };
   }
 }
 

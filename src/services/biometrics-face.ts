@@ -171,7 +171,7 @@ export async function unregisterBiometric(env: Bindings, caller: Caller, type: "
 export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voice: boolean; Handwriting: boolean }> {
   let face = false;
   try {
-    face = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.status()).ready : false;
+    face = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.status()).available : false;
   } catch {
     face = false;
   }
