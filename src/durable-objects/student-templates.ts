@@ -14,7 +14,7 @@ export type BiometricType = "Face" | "Voice" | "Handwriting";
 
 export type EnrolResult =
   | { ok: true; images: number; version: number; createdAt: number }
-  | { ok: false; reason: "inconsistent_set"; minAgreement: number; pair: [number, number] };
+  | { ok: false; reason: "inconsistent_set"; minAgreement: number; pair: number[] };
 
 export type VerifyResult =
   | { status: "match" | "no_match"; score: number; threshold: number }
