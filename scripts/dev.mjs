@@ -5,7 +5,7 @@
 //  4. `wrangler dev` on 127.0.0.1 with telemetry and outside lookups off, state persisted under data/
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startLibsqlServer } from "./libsql-server.mjs";
 import { migrateDatabase } from "./migrate.mjs";
 
@@ -26,11 +26,16 @@ if (!existsSync(".dev.vars")) {
       "# Written by scripts/dev.mjs for local development only. Never used in production.",
       "ENVIRONMENT=development",
       `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
+      `TEMPLATE_ENCRYPTION_KEY=${randomBytes(48).toString("base64url")}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log("wrote .dev.vars with new local secrets");
+} else if (!/^TEMPLATE_ENCRYPTION_KEY=/m.test(readFileSync(".dev.vars", "utf8"))) {
+  // Older .dev.vars from before face biometrics: add the template key, keep the rest.
+  appendFileSync(".dev.vars", `TEMPLATE_ENCRYPTION_KEY=${randomBytes(48).toString("base64url")}\n`);
+  console.log("added TEMPLATE_ENCRYPTION_KEY to .dev.vars");
 }
 
 const quiet = {
@@ -41,7 +46,9 @@ const quiet = {
 };
 const wrangler = spawn(
   "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
+  // Two Workers in one process: the API (first config) and the face inference Worker it calls by RPC.
+  ["wrangler", "dev", "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
+   "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
    "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false"],
   { stdio: "inherit", env: quiet },
 );
