@@ -9,7 +9,9 @@ import { buildTemplate } from "../biometrics/face/templates";
 import type { Bindings } from "../env";
 import { openVector, sealVector } from "./template-seal";
 
-export type TemplateOwner = { institutionId: number; studentId: number };
+import type { TemplateOwner } from "./names";
+
+export type { TemplateOwner } from "./names";
 export type BiometricType = "Face" | "Voice" | "Handwriting";
 
 export type EnrolResult =
@@ -24,8 +26,6 @@ export type VerifyResult =
 export type TemplateInfo = { biometricType: BiometricType; modelId: string; images: number; createdAt: number; current: boolean };
 
 type Row = { biometric_type: string; model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; images: number; created_at: number; version: number };
-
-export const templateObjectName = (o: TemplateOwner) => `${o.institutionId}:${o.studentId}`;
 
 export class StudentTemplates extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;

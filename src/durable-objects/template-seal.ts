@@ -9,7 +9,7 @@ const keys = new Map<string, Promise<CryptoKey>>();
 
 function studentKey(secret: string, ctx: SealContext): Promise<CryptoKey> {
   const id = `${ctx.institutionId}:${ctx.studentId}`;
-  const cacheKey = `${secret.length}:${id}`;
+  const cacheKey = `${secret}\u0000${id}`; // the secret itself: two secrets of one length must not share keys
   let key = keys.get(cacheKey);
   if (!key) {
     key = (async () => {
