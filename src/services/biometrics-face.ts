@@ -31,7 +31,7 @@ export function imageBytesFromField(field: string, value: string): Uint8Array {
   b64 = b64.replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
   if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 === 1) throw AppError.badField(field, "Not valid base64.");
-  if ((b64.length * 3) / 4 > MAX_IMAGE_BYTES) throw new AppError(413, `The image in ${field} is larger than ${MAX_IMAGE_BYTES} bytes`);
+  if ((b64.length * 3) / 4 > MAX_IMAGE_BYTES) throw AppError.badField(field, `image_too_large: the picture is larger than ${MAX_IMAGE_BYTES} bytes.`);
   const bin = atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "="));
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -114,6 +114,23 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
     );
   }
   return { used: good.length, total: images.length, rejected: rejected.map(({ field, problem }) => ({ field, problem })), version: result.version };
+}
+
+export type FaceMatch =
+  | { outcome: "match" | "mismatch"; score: number; threshold: number; faces: number; liveness: number }
+  | { outcome: FaceProblem | "not_enrolled" | "reenrolment_required"; faces: number; liveness?: number };
+
+/**
+ * Compares an analysed picture with the student's own template without throwing: every outcome is a
+ * value, for callers that record events rather than answer errors (server-side monitoring).
+ */
+export async function matchFace(env: Bindings, caller: Caller, r: ImageResult): Promise<FaceMatch> {
+  const faces = r.ok ? r.faces : 0;
+  const p = problemOf(r, true);
+  if (p || !r.ok || !r.embedding) return { outcome: p ?? "no_face", faces, liveness: r.ok ? r.liveness : undefined };
+  const v: VerifyResult = await templates(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
+  if (v.status === "not_enrolled" || v.status === "reenrolment_required") return { outcome: v.status, faces, liveness: r.liveness };
+  return { outcome: v.status === "match" ? "match" : "mismatch", score: v.score, threshold: v.threshold, faces, liveness: r.liveness ?? 0 };
 }
 
 export type FaceVerification = { isMatch: boolean; score: number; threshold: number; liveness: number };

@@ -7,8 +7,10 @@ export type ImageFormat = "jpeg" | "png" | "webp";
 /** Decoders returning RGBA (the @jsquash codecs; injected because their WASM is loaded per platform). */
 export type Decoders = Record<ImageFormat, (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>>;
 
-// 16 MP of RGBA is 64 MB: with the models loaded that is the most a 128 MB isolate can take.
-export const MAX_PIXELS = 16_000_000;
+// A decoded picture exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a pixel)
+// next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits safely.
+// Webcams give at most 2 MP; clients should downscale phone photos.
+export const MAX_PIXELS = 8_000_000;
 
 export class ImageDecodeError extends Error {
   constructor(readonly code: "undecodable" | "image_too_large", message: string) {
