@@ -31,6 +31,8 @@ const configSchema = z.object({
   jwtSecret: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   accessTokenTtlSeconds: z.coerce.number().int().min(30).max(3600).default(600),
   refreshTokenTtlSeconds: z.coerce.number().int().min(300).max(60 * 60 * 24 * 30).default(60 * 60 * 24 * 7),
+  // Optional so that a deployment without biometrics still serves the rest; biometrics answer 503 without it.
+  templateEncryptionKey: z.string().min(32, "TEMPLATE_ENCRYPTION_KEY must be at least 32 characters").optional(),
   versions: z.object({
     server: z.coerce.number().default(1.0),
     windows: z.coerce.number().default(1.0),
@@ -52,6 +54,7 @@ export function loadConfig(env: Bindings): Config {
     jwtSecret: env.JWT_SECRET,
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
+    templateEncryptionKey: env.TEMPLATE_ENCRYPTION_KEY || undefined,
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });
   if (!parsed.success) {

@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import { enrolments } from "../db/schema";
 import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
 import type { VerifyResult } from "../durable-objects/student-templates";
-import type { Bindings } from "../env";
+import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
 
@@ -44,7 +44,7 @@ function inference(env: Bindings) {
 }
 
 function templates(env: Bindings, owner: TemplateOwner) {
-  if (!env.STUDENT_TEMPLATES || !env.TEMPLATE_ENCRYPTION_KEY || env.TEMPLATE_ENCRYPTION_KEY.length < 32) {
+  if (!env.STUDENT_TEMPLATES || !loadConfig(env).templateEncryptionKey) {
     throw new AppError(503, "Biometric templates are not available on this server");
   }
   return env.STUDENT_TEMPLATES.get(env.STUDENT_TEMPLATES.idFromName(templateObjectName(owner)));
