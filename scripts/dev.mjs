@@ -4,6 +4,7 @@
 //  3. a .dev.vars with freshly generated local secrets, kept across restarts
 //  4. `wrangler dev` on 127.0.0.1 with telemetry and outside lookups off, state persisted under data/
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { startLibsqlServer } from "./libsql-server.mjs";
@@ -27,14 +28,24 @@ if (!existsSync(".dev.vars")) {
       "ENVIRONMENT=development",
       `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
       `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}`,
+      `TEMPLATE_ENCRYPTION_KEY=${randomBytes(48).toString("base64url")}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log("wrote .dev.vars with new local secrets");
-} else if (!readFileSync(".dev.vars", "utf8").includes("PARTNER_SECRET_KEY_ENCRYPTION_KEY=")) {
-  // A .dev.vars from before the partner API: add its key (the other secrets stay as they are).
-  appendFileSync(".dev.vars", `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}\n`);
+} else {
+  // A .dev.vars from an older version: add the secrets it lacks, keep the rest as they are.
+  const present = readFileSync(".dev.vars", "utf8");
+  const missing = {
+    PARTNER_SECRET_KEY_ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
+    TEMPLATE_ENCRYPTION_KEY: () => randomBytes(48).toString("base64url"),
+  };
+  for (const [name, make] of Object.entries(missing)) {
+    if (new RegExp(`^${name}=`, "m").test(present)) continue;
+    appendFileSync(".dev.vars", `${name}=${make()}\n`);
+    console.log(`added ${name} to .dev.vars`);
+  }
 }
 
 const quiet = {
@@ -43,11 +54,15 @@ const quiet = {
   WRANGLER_SEND_ERROR_REPORTS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
+// Two Workers in one process: the API (first config) and the face inference Worker it calls by RPC.
+// Started in its own process group so that stopping kills wrangler and workerd too, not only a wrapper.
 const wrangler = spawn(
-  "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
+  process.execPath,
+  [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev",
+   "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
+   "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
    "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled"],
-  { stdio: "inherit", env: quiet },
+  { stdio: "inherit", env: quiet, detached: true },
 );
 console.log(`TrustID Edge: http://127.0.0.1:${PORT}/backend/docs`);
 // wrangler dev does not fire Cron Triggers: fire the scheduled handler every minute as production does
@@ -58,7 +73,11 @@ const cron = setInterval(() => {
 
 const stop = async () => {
   clearInterval(cron);
-  wrangler.kill("SIGTERM");
+  try {
+    process.kill(-wrangler.pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
   await db.close();
   process.exit(0);
 };

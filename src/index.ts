@@ -1,5 +1,6 @@
 // The Worker's exports: HTTP requests go to the Hono app; the Cron Trigger (wrangler.toml) runs the
-// periodic jobs (partner API: status-change callbacks and their retries, nonce pruning).
+// periodic jobs (partner API: status-change callbacks and their retries, nonce pruning); the Durable
+// Object class holds each student's templates.
 import { getDb } from "./db/client";
 import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
@@ -19,3 +20,5 @@ export default {
     );
   },
 } satisfies ExportedHandler<Bindings>;
+
+export { StudentTemplates } from "./durable-objects/student-templates";
