@@ -27,8 +27,8 @@ export interface KeystrokeParams {
 
 export const DEFAULT_KEYSTROKE_PARAMS: KeystrokeParams = {
   clip: 3,
-  timingFloor: 0.1,
-  relativeFloor: 0.03,
+  timingFloor: 0.15,
+  relativeFloor: 0.1,
   threshold: 2.0,
 };
 

@@ -182,7 +182,8 @@ function fromCsv(field: string, text: string, maxSamples: number): KeystrokeSamp
     if (row.length !== width) {
       throw new BiometricInputError(field, `row ${line} has ${row.length} fields, expected ${width} like the ${isHeader ? "header" : "first row"}`);
     }
-    return row.map((c, j) => finiteNumber(field, c, `row ${line}, field ${j + 1}`));
+    // Identifier columns (subject, rep...) may hold names; they are not measurements and are not checked.
+    return row.map((c, j) => (groups?.[j] === "ignore" ? 0 : finiteNumber(field, c, `row ${line}, field ${j + 1}`)));
   });
   if (!groups) return fromFlatRows(field, rows, "row");
   const g = groups;

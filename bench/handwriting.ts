@@ -1,0 +1,155 @@
+// Handwriting (online signature) benchmark on the MCYT-derived set in ../shared/data/handwriting (read in place).
+// Protocol: writers 001-020 enrol with their 5 enrolment signatures; genuine = their verification files marked g
+// in gt.txt, skilled forgeries = those marked f, random forgeries = the 5 enrolment signatures of each of writers
+// 031-100. Hyperparameters are chosen on writers 001-010 only (`--sweep`); the global threshold is the
+// skilled-forgery EER point of writers 001-010's pooled normalised distances, then applied unchanged to 011-020.
+//
+//   npx tsx bench/handwriting.ts            # report
+//   npx tsx bench/handwriting.ts --sweep    # hyperparameter search on writers 001-010
+import { readFileSync } from "node:fs";
+import { DEFAULT_HANDWRITING_PARAMS, enrollHandwriting, parseTrajectory, verifyHandwriting, type HandwritingParams, type PenTrajectory } from "../src/biometrics/handwriting";
+import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq } from "../src/biometrics/handwriting/features";
+import { durationMs, normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
+import { avg, eer, fix, pct, quantiles, ratesAt } from "./metrics";
+
+const ROOT = new URL("../../shared/data/handwriting/mcyt-online/", import.meta.url);
+const id = (n: number) => String(n).padStart(3, "0");
+const load = (rel: string) => parseTrajectory(readFileSync(new URL(rel, ROOT), "utf8"), { field: "bench" });
+const WRITERS = Array.from({ length: 20 }, (_, i) => i + 1);
+const RANDOM = Array.from({ length: 70 }, (_, i) => i + 31);
+const enrol = new Map<number, PenTrajectory[]>();
+for (const w of [...WRITERS, ...RANDOM]) enrol.set(w, [1, 2, 3, 4, 5].map((k) => load(`enrollment/${id(w)}-g-0${k}.txt`)));
+const gt = readFileSync(new URL("gt.txt", ROOT), "utf8").trim().split(/\r?\n/).map((l) => l.trim().split(/\s+/) as [string, string]);
+const verif = new Map<number, { genuine: PenTrajectory[]; skilled: PenTrajectory[] }>(WRITERS.map((w) => [w, { genuine: [], skilled: [] }]));
+for (const [name, label] of gt) {
+  const v = verif.get(Number(name.slice(0, 3)));
+  if (v) (label === "g" ? v.genuine : v.skilled).push(load(`verification/${name}.txt`));
+}
+
+interface Raw {
+  writer: number;
+  D: number[][];
+  logDur: number[];
+  genuine: { d: number[]; logDur: number }[];
+  skilled: { d: number[]; logDur: number }[];
+  random: { d: number[]; logDur: number }[];
+}
+
+/** All DTW distances needed for one feature configuration (the expensive part; fusion weights are cheap). */
+function distances(writers: number[], step: number, features: FeatureName[], band: number): Raw[] {
+  const cache = new Map<PenTrajectory, FeatureSeq>();
+  const seq = (t: PenTrajectory) => {
+    let s = cache.get(t);
+    if (!s) cache.set(t, (s = featureSeq(resample(t, step), features)));
+    return s;
+  };
+  return writers.map((w) => {
+    const refs = enrol.get(w)!.map(seq);
+    const D = refs.map((a) => refs.map((b) => (a === b ? 0 : dtw(a, b, band))));
+    const probe = (t: PenTrajectory) => ({ d: refs.map((r) => dtw(seq(t), r, band)), logDur: Math.log(durationMs(t)) });
+    const v = verif.get(w)!;
+    return {
+      writer: w,
+      D,
+      logDur: enrol.get(w)!.map((t) => Math.log(durationMs(t))),
+      genuine: v.genuine.map(probe),
+      skilled: v.skilled.map(probe),
+      random: RANDOM.flatMap((r) => enrol.get(r)!.map(probe)),
+    };
+  });
+}
+
+function evaluate(raws: Raw[], p: HandwritingParams) {
+  return raws.map((r) => {
+    const stats = referenceStats(r.D, r.logDur);
+    const n = (x: { d: number[]; logDur: number }) => normalisedDistance(x.d, x.logDur, stats, p);
+    return { writer: r.writer, genuine: r.genuine.map(n), skilled: r.skilled.map(n), random: r.random.map(n) };
+  });
+}
+type Scored = ReturnType<typeof evaluate>;
+
+function summary(s: Scored) {
+  const pooledG = s.flatMap((x) => x.genuine);
+  return {
+    skilledPerWriter: avg(s.map((x) => eer(x.genuine, x.skilled).eer)),
+    randomPerWriter: avg(s.map((x) => eer(x.genuine, x.random).eer)),
+    skilledGlobal: eer(pooledG, s.flatMap((x) => x.skilled)),
+    randomGlobal: eer(pooledG, s.flatMap((x) => x.random)),
+  };
+}
+
+const TUNE = WRITERS.filter((w) => w <= 10);
+const HELD = WRITERS.filter((w) => w > 10);
+
+if (process.argv.includes("--sweep")) {
+  console.log("hyperparameter search, writers 001-010 only: skilled EER per-writer / global, random EER per-writer / global");
+  const featureSets: FeatureName[][] = [
+    ["x", "y", "vx", "vy", "p"],
+    ["x", "y", "vx", "vy", "p", "cos", "sin"],
+    ["x", "y", "vx", "vy", "p", "ax", "ay"],
+    ["vx", "vy", "p", "cos", "sin"],
+    ["x", "y", "vx", "vy", "p", "speed", "dp"],
+  ];
+  const only = process.argv.find((a) => a.startsWith("--sets="))?.slice(7).split(",").map(Number);
+  for (const [fi, features] of featureSets.entries()) {
+    if (only && !only.includes(fi)) continue;
+    for (const band of [0.1, 0.2]) {
+      const raws = distances(TUNE, 20, features, band);
+      for (const wMin of [0, 0.5, 1]) {
+        for (const wDuration of [0, 0.1, 0.2, 0.4]) {
+          const s = summary(evaluate(raws, { ...DEFAULT_HANDWRITING_PARAMS, features, band, wMin, wDuration }));
+          console.log(
+            `${features.join(",").padEnd(26)} band ${band} wMin ${wMin} wDur ${wDuration}: ` +
+              `${pct(s.skilledPerWriter)} / ${pct(s.skilledGlobal.eer)}   ${pct(s.randomPerWriter)} / ${pct(s.randomGlobal.eer)}`,
+          );
+        }
+      }
+    }
+  }
+  process.exit(0);
+}
+
+const p = DEFAULT_HANDWRITING_PARAMS;
+const t0 = performance.now();
+const raws = distances(WRITERS, p.stepMs, p.features, p.band);
+const perComparison = (performance.now() - t0) / raws.reduce((a, r) => a + 20 + 5 * (r.genuine.length + r.skilled.length + r.random.length), 0);
+const scored = evaluate(raws, p);
+const tune = scored.filter((s) => s.writer <= 10);
+const held = scored.filter((s) => s.writer > 10);
+const threshold = summary(tune).skilledGlobal.threshold;
+console.log(`params: ${JSON.stringify(p)}`);
+for (const [label, set] of [["001-010 (tuning)", tune], ["011-020 (held out)", held], ["001-020 (all)", scored]] as const) {
+  const s = summary(set);
+  console.log(`\nwriters ${label}`);
+  console.log(`  skilled forgeries: EER per-writer threshold ${pct(s.skilledPerWriter)}, one global threshold ${pct(s.skilledGlobal.eer)} (at ${fix(s.skilledGlobal.threshold, 3)})`);
+  console.log(`  random forgeries:  EER per-writer threshold ${pct(s.randomPerWriter)}, one global threshold ${pct(s.randomGlobal.eer)} (at ${fix(s.randomGlobal.threshold, 3)})`);
+  const g = set.flatMap((x) => x.genuine);
+  for (const th of [threshold, p.threshold]) {
+    const sk = ratesAt(g, set.flatMap((x) => x.skilled), th);
+    const rn = ratesAt(g, set.flatMap((x) => x.random), th);
+    console.log(`  at threshold ${fix(th, 3)}: FNMR ${pct(sk.fnmr)}, FMR skilled ${pct(sk.fmr)}, FMR random ${pct(rn.fmr, 3)}`);
+  }
+  const q = quantiles(set.map((x) => eer(x.genuine, x.skilled).eer));
+  console.log(`  per-writer skilled EER: min ${pct(q.min)} median ${pct(q.median)} p75 ${pct(q.p75)} max ${pct(q.max)}`);
+}
+console.log(`\nthreshold chosen on writers 001-010 (skilled EER point): ${fix(threshold, 3)}; DEFAULT_HANDWRITING_PARAMS.threshold = ${p.threshold}`);
+
+// End-to-end latency through the public interface.
+{
+  const refs = enrol.get(1)!;
+  let t = performance.now();
+  const N = 5;
+  let model = enrollHandwriting(refs);
+  for (let i = 1; i < N; i++) model = enrollHandwriting(refs);
+  const enrolMs = (performance.now() - t) / N;
+  const probes = verif.get(1)!.genuine;
+  t = performance.now();
+  for (const pr of probes) verifyHandwriting(model, pr);
+  const verifyMs = (performance.now() - t) / probes.length;
+  const text = readFileSync(new URL("enrollment/001-g-01.txt", ROOT), "utf8");
+  t = performance.now();
+  for (let i = 0; i < 50; i++) parseTrajectory(text);
+  const parseMs = (performance.now() - t) / 50;
+  console.log(`\nlatency: DTW comparison ${perComparison.toFixed(3)} ms (bench average incl. features), parse one file ${parseMs.toFixed(2)} ms, enrol (5 signatures) ${enrolMs.toFixed(1)} ms, verify ${verifyMs.toFixed(1)} ms`);
+  console.log(`model size: ${JSON.stringify(model).length} bytes of JSON (5 references)`);
+}
