@@ -8,7 +8,7 @@
 //   npx tsx bench/handwriting.ts --sweep    # hyperparameter search on writers 001-010
 import { readFileSync } from "node:fs";
 import { DEFAULT_HANDWRITING_PARAMS, enrollHandwriting, parseTrajectory, verifyHandwriting, type HandwritingParams, type PenTrajectory } from "../src/biometrics/handwriting";
-import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq } from "../src/biometrics/handwriting/features";
+import { dtw, dtwDetailed, featureSeq, globalFeatures, resample, type FeatureName, type FeatureSeq } from "../src/biometrics/handwriting/features";
 import { durationMs, normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
 import { avg, eer, fix, pct, quantiles, ratesAt } from "./metrics";
 
@@ -26,13 +26,22 @@ for (const [name, label] of gt) {
   if (v) (label === "g" ? v.genuine : v.skilled).push(load(`verification/${name}.txt`));
 }
 
+interface Probe {
+  d: number[];
+  st: number[];
+  logDur: number;
+  g: number[];
+}
+
 interface Raw {
   writer: number;
   D: number[][];
+  ST: number[][];
   logDur: number[];
-  genuine: { d: number[]; logDur: number }[];
-  skilled: { d: number[]; logDur: number }[];
-  random: { d: number[]; logDur: number }[];
+  G: number[][];
+  genuine: Probe[];
+  skilled: Probe[];
+  random: Probe[];
 }
 
 /** All DTW distances needed for one feature configuration (the expensive part; fusion weights are cheap). */
@@ -45,13 +54,25 @@ function distances(writers: number[], step: number, features: FeatureName[], ban
   };
   return writers.map((w) => {
     const refs = enrol.get(w)!.map(seq);
-    const D = refs.map((a) => refs.map((b) => (a === b ? 0 : dtw(a, b, band))));
-    const probe = (t: PenTrajectory) => ({ d: refs.map((r) => dtw(seq(t), r, band)), logDur: Math.log(durationMs(t)) });
+    const DD = refs.map((a) => refs.map((b) => (a === b ? { distance: 0, stretch: 0 } : dtwDetailed(a, b, band))));
+    const D = DD.map((r) => r.map((x) => x.distance));
+    const ST = DD.map((r) => r.map((x) => x.stretch));
+    const probe = (t: PenTrajectory): Probe => {
+      const dd = refs.map((r) => dtwDetailed(seq(t), r, band));
+      return {
+      d: dd.map((x) => x.distance),
+      st: dd.map((x) => x.stretch),
+      logDur: Math.log(durationMs(t)),
+      g: globalFeatures(resample(t, step), step),
+    };
+    };
     const v = verif.get(w)!;
     return {
       writer: w,
       D,
+      ST,
       logDur: enrol.get(w)!.map((t) => Math.log(durationMs(t))),
+      G: enrol.get(w)!.map((t) => globalFeatures(resample(t, step), step)),
       genuine: v.genuine.map(probe),
       skilled: v.skilled.map(probe),
       random: RANDOM.flatMap((r) => enrol.get(r)!.map(probe)),
@@ -111,7 +132,10 @@ if (process.argv.includes("--sweep")) {
 
 const p = DEFAULT_HANDWRITING_PARAMS;
 const t0 = performance.now();
-const raws = distances(WRITERS, p.stepMs, p.features, p.band);
+const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
+const raws = distances(WRITERS, Number(arg("step") ?? p.stepMs), (arg("features")?.split(",") as FeatureName[]) ?? p.features, Number(arg("band") ?? p.band));
+const dump = process.argv.find((a) => a.startsWith("--dump="))?.slice(7);
+if (dump) (await import("node:fs")).writeFileSync(dump, JSON.stringify(raws));
 const perComparison = (performance.now() - t0) / raws.reduce((a, r) => a + 20 + 5 * (r.genuine.length + r.skilled.length + r.random.length), 0);
 const scored = evaluate(raws, p);
 const tune = scored.filter((s) => s.writer <= 10);
