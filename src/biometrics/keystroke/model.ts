@@ -29,7 +29,7 @@ export const DEFAULT_KEYSTROKE_PARAMS: KeystrokeParams = {
   clip: 3,
   timingFloor: 0.15,
   relativeFloor: 0.1,
-  threshold: 2.0,
+  threshold: 1.95,
 };
 
 /** A per-student model; plain JSON (numbers and arrays) so it can be stored in the Durable Object as is. */
