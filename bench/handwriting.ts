@@ -4,17 +4,32 @@
 // 031-100. Hyperparameters are chosen on writers 001-010 only (`--sweep`); the global threshold is the
 // skilled-forgery EER point of writers 001-010's pooled normalised distances, then applied unchanged to 011-020.
 //
-//   npx tsx bench/handwriting.ts            # report
-//   npx tsx bench/handwriting.ts --sweep    # hyperparameter search on writers 001-010
+//   npx tsx bench/handwriting.ts                  # report with DEFAULT_HANDWRITING_PARAMS
+//   npx tsx bench/handwriting.ts --sweep          # hyperparameter search on writers 001-010
+//   npx tsx bench/handwriting.ts --strip-hover    # drop pen-up points first (what a browser reports)
 import { readFileSync } from "node:fs";
-import { DEFAULT_HANDWRITING_PARAMS, enrollHandwriting, parseTrajectory, verifyHandwriting, type HandwritingParams, type PenTrajectory } from "../src/biometrics/handwriting";
-import { dtw, dtwDetailed, featureSeq, globalFeatures, resample, type FeatureName, type FeatureSeq } from "../src/biometrics/handwriting/features";
-import { durationMs, normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
+import {
+  DEFAULT_HANDWRITING_PARAMS,
+  enrollHandwriting,
+  parseTrajectory,
+  verifyHandwriting,
+  type HandwritingParams,
+  type PenTrajectory,
+} from "../src/biometrics/handwriting";
+import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq } from "../src/biometrics/handwriting/features";
+import { normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
 import { avg, eer, fix, pct, quantiles, ratesAt } from "./metrics";
 
 const ROOT = new URL("../../shared/data/handwriting/mcyt-online/", import.meta.url);
 const id = (n: number) => String(n).padStart(3, "0");
-const load = (rel: string) => parseTrajectory(readFileSync(new URL(rel, ROOT), "utf8"), { field: "bench" });
+const stripHover = process.argv.includes("--strip-hover");
+const load = (rel: string): PenTrajectory => {
+  const t = parseTrajectory(readFileSync(new URL(rel, ROOT), "utf8"), { field: "bench" });
+  if (!stripHover) return t;
+  const keep = t.pressure.map((p) => p > 0);
+  const f = (a: number[]) => a.filter((_, i) => keep[i]);
+  return { t: f(t.t), x: f(t.x), y: f(t.y), pressure: f(t.pressure), hasPressure: true };
+};
 const WRITERS = Array.from({ length: 20 }, (_, i) => i + 1);
 const RANDOM = Array.from({ length: 70 }, (_, i) => i + 31);
 const enrol = new Map<number, PenTrajectory[]>();
@@ -26,25 +41,15 @@ for (const [name, label] of gt) {
   if (v) (label === "g" ? v.genuine : v.skilled).push(load(`verification/${name}.txt`));
 }
 
-interface Probe {
-  d: number[];
-  st: number[];
-  logDur: number;
-  g: number[];
-}
-
+/** All DTW distances of one feature configuration (the expensive part; the normalisation is cheap). */
 interface Raw {
   writer: number;
   D: number[][];
-  ST: number[][];
-  logDur: number[];
-  G: number[][];
-  genuine: Probe[];
-  skilled: Probe[];
-  random: Probe[];
+  genuine: number[][];
+  skilled: number[][];
+  random: number[][];
 }
 
-/** All DTW distances needed for one feature configuration (the expensive part; fusion weights are cheap). */
 function distances(writers: number[], step: number, features: FeatureName[], band: number): Raw[] {
   const cache = new Map<PenTrajectory, FeatureSeq>();
   const seq = (t: PenTrajectory) => {
@@ -54,25 +59,11 @@ function distances(writers: number[], step: number, features: FeatureName[], ban
   };
   return writers.map((w) => {
     const refs = enrol.get(w)!.map(seq);
-    const DD = refs.map((a) => refs.map((b) => (a === b ? { distance: 0, stretch: 0 } : dtwDetailed(a, b, band))));
-    const D = DD.map((r) => r.map((x) => x.distance));
-    const ST = DD.map((r) => r.map((x) => x.stretch));
-    const probe = (t: PenTrajectory): Probe => {
-      const dd = refs.map((r) => dtwDetailed(seq(t), r, band));
-      return {
-      d: dd.map((x) => x.distance),
-      st: dd.map((x) => x.stretch),
-      logDur: Math.log(durationMs(t)),
-      g: globalFeatures(resample(t, step), step),
-    };
-    };
+    const probe = (t: PenTrajectory) => refs.map((r) => dtw(seq(t), r, band));
     const v = verif.get(w)!;
     return {
       writer: w,
-      D,
-      ST,
-      logDur: enrol.get(w)!.map((t) => Math.log(durationMs(t))),
-      G: enrol.get(w)!.map((t) => globalFeatures(resample(t, step), step)),
+      D: refs.map((a) => refs.map((b) => (a === b ? 0 : dtw(a, b, band)))),
       genuine: v.genuine.map(probe),
       skilled: v.skilled.map(probe),
       random: RANDOM.flatMap((r) => enrol.get(r)!.map(probe)),
@@ -82,8 +73,8 @@ function distances(writers: number[], step: number, features: FeatureName[], ban
 
 function evaluate(raws: Raw[], p: HandwritingParams) {
   return raws.map((r) => {
-    const stats = referenceStats(r.D, r.logDur);
-    const n = (x: { d: number[]; logDur: number }) => normalisedDistance(x.d, x.logDur, stats, p);
+    const stats = referenceStats(r.D);
+    const n = (d: number[]) => normalisedDistance(d, stats, p);
     return { writer: r.writer, genuine: r.genuine.map(n), skilled: r.skilled.map(n), random: r.random.map(n) };
   });
 }
@@ -100,7 +91,6 @@ function summary(s: Scored) {
 }
 
 const TUNE = WRITERS.filter((w) => w <= 10);
-const HELD = WRITERS.filter((w) => w > 10);
 
 if (process.argv.includes("--sweep")) {
   console.log("hyperparameter search, writers 001-010 only: skilled EER per-writer / global, random EER per-writer / global");
@@ -109,18 +99,15 @@ if (process.argv.includes("--sweep")) {
     ["x", "y", "vx", "vy", "p", "cos", "sin"],
     ["x", "y", "vx", "vy", "p", "ax", "ay"],
     ["vx", "vy", "p", "cos", "sin"],
-    ["x", "y", "vx", "vy", "p", "speed", "dp"],
   ];
-  const only = process.argv.find((a) => a.startsWith("--sets="))?.slice(7).split(",").map(Number);
-  for (const [fi, features] of featureSets.entries()) {
-    if (only && !only.includes(fi)) continue;
+  for (const features of featureSets) {
     for (const band of [0.1, 0.2]) {
       const raws = distances(TUNE, 20, features, band);
       for (const wMin of [0, 0.5, 1]) {
-        for (const wDuration of [0, 0.1, 0.2, 0.4]) {
-          const s = summary(evaluate(raws, { ...DEFAULT_HANDWRITING_PARAMS, features, band, wMin, wDuration }));
+        for (const prior of [0, 0.2, 0.4, 0.6, 0.8, 1.2]) {
+          const s = summary(evaluate(raws, { ...DEFAULT_HANDWRITING_PARAMS, features, band, wMin, prior }));
           console.log(
-            `${features.join(",").padEnd(26)} band ${band} wMin ${wMin} wDur ${wDuration}: ` +
+            `${features.join(",").padEnd(26)} band ${band} wMin ${wMin} prior ${prior}: ` +
               `${pct(s.skilledPerWriter)} / ${pct(s.skilledGlobal.eer)}   ${pct(s.randomPerWriter)} / ${pct(s.randomGlobal.eer)}`,
           );
         }
@@ -132,23 +119,21 @@ if (process.argv.includes("--sweep")) {
 
 const p = DEFAULT_HANDWRITING_PARAMS;
 const t0 = performance.now();
-const arg = (k: string) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
-const raws = distances(WRITERS, Number(arg("step") ?? p.stepMs), (arg("features")?.split(",") as FeatureName[]) ?? p.features, Number(arg("band") ?? p.band));
-const dump = process.argv.find((a) => a.startsWith("--dump="))?.slice(7);
-if (dump) (await import("node:fs")).writeFileSync(dump, JSON.stringify(raws));
-const perComparison = (performance.now() - t0) / raws.reduce((a, r) => a + 20 + 5 * (r.genuine.length + r.skilled.length + r.random.length), 0);
+const raws = distances(WRITERS, p.stepMs, p.features, p.band);
+const comparisons = raws.reduce((a, r) => a + 20 + 5 * (r.genuine.length + r.skilled.length + r.random.length), 0);
+const perComparison = (performance.now() - t0) / comparisons;
 const scored = evaluate(raws, p);
 const tune = scored.filter((s) => s.writer <= 10);
 const held = scored.filter((s) => s.writer > 10);
 const threshold = summary(tune).skilledGlobal.threshold;
-console.log(`params: ${JSON.stringify(p)}`);
+console.log(`params: ${JSON.stringify(p)}${stripHover ? " (pen-up points stripped)" : ""}`);
 for (const [label, set] of [["001-010 (tuning)", tune], ["011-020 (held out)", held], ["001-020 (all)", scored]] as const) {
   const s = summary(set);
   console.log(`\nwriters ${label}`);
   console.log(`  skilled forgeries: EER per-writer threshold ${pct(s.skilledPerWriter)}, one global threshold ${pct(s.skilledGlobal.eer)} (at ${fix(s.skilledGlobal.threshold, 3)})`);
   console.log(`  random forgeries:  EER per-writer threshold ${pct(s.randomPerWriter)}, one global threshold ${pct(s.randomGlobal.eer)} (at ${fix(s.randomGlobal.threshold, 3)})`);
   const g = set.flatMap((x) => x.genuine);
-  for (const th of [threshold, p.threshold]) {
+  for (const th of [...new Set([threshold, p.threshold])]) {
     const sk = ratesAt(g, set.flatMap((x) => x.skilled), th);
     const rn = ratesAt(g, set.flatMap((x) => x.random), th);
     console.log(`  at threshold ${fix(th, 3)}: FNMR ${pct(sk.fnmr)}, FMR skilled ${pct(sk.fmr)}, FMR random ${pct(rn.fmr, 3)}`);
@@ -156,24 +141,32 @@ for (const [label, set] of [["001-010 (tuning)", tune], ["011-020 (held out)", h
   const q = quantiles(set.map((x) => eer(x.genuine, x.skilled).eer));
   console.log(`  per-writer skilled EER: min ${pct(q.min)} median ${pct(q.median)} p75 ${pct(q.p75)} max ${pct(q.max)}`);
 }
-console.log(`\nthreshold chosen on writers 001-010 (skilled EER point): ${fix(threshold, 3)}; DEFAULT_HANDWRITING_PARAMS.threshold = ${p.threshold}`);
+console.log(`\nthreshold at writers 001-010's skilled EER point: ${fix(threshold, 3)}; shipped DEFAULT_HANDWRITING_PARAMS.threshold = ${p.threshold}`);
+console.log(`${comparisons} DTW comparisons, ${perComparison.toFixed(3)} ms each on average (features included)`);
 
 // End-to-end latency through the public interface.
 {
   const refs = enrol.get(1)!;
-  let t = performance.now();
   const N = 5;
+  let t = performance.now();
   let model = enrollHandwriting(refs);
   for (let i = 1; i < N; i++) model = enrollHandwriting(refs);
   const enrolMs = (performance.now() - t) / N;
-  const probes = verif.get(1)!.genuine;
+  const probes = WRITERS.flatMap((w) => verif.get(w)!.genuine.slice(0, 2));
+  const models = new Map(WRITERS.map((w) => [w, enrollHandwriting(enrol.get(w)!)]));
   t = performance.now();
-  for (const pr of probes) verifyHandwriting(model, pr);
+  WRITERS.forEach((w, i) => {
+    verifyHandwriting(models.get(w)!, probes[2 * i]!);
+    verifyHandwriting(models.get(w)!, probes[2 * i + 1]!);
+  });
   const verifyMs = (performance.now() - t) / probes.length;
   const text = readFileSync(new URL("enrollment/001-g-01.txt", ROOT), "utf8");
   t = performance.now();
   for (let i = 0; i < 50; i++) parseTrajectory(text);
   const parseMs = (performance.now() - t) / 50;
-  console.log(`\nlatency: DTW comparison ${perComparison.toFixed(3)} ms (bench average incl. features), parse one file ${parseMs.toFixed(2)} ms, enrol (5 signatures) ${enrolMs.toFixed(1)} ms, verify ${verifyMs.toFixed(1)} ms`);
-  console.log(`model size: ${JSON.stringify(model).length} bytes of JSON (5 references)`);
+  const sizes = [...models.values()].map((m) => JSON.stringify(m).length);
+  const lengths = WRITERS.flatMap((w) => enrol.get(w)!.map((s) => s.t.length));
+  console.log(`latency: parse one 103-point file ${parseMs.toFixed(2)} ms, enrol writer 001 (5 signatures) ${enrolMs.toFixed(1)} ms, verify (mean over 40 genuine probes of 20 writers) ${verifyMs.toFixed(1)} ms`);
+  console.log(`signature length: mean ${avg(lengths).toFixed(0)} points (max ${Math.max(...lengths)}) at 100 Hz`);
+  console.log(`model size (JSON, 5 references): mean ${(avg(sizes) / 1024).toFixed(1)} KiB, max ${(Math.max(...sizes) / 1024).toFixed(1)} KiB`);
 }

@@ -85,6 +85,7 @@ describe("pen trajectory parser", () => {
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: 1 }, { t: 5, x: 2, y: 1 }], opts), /all or none/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: 1, y: 1 }], opts), /never moves/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 0, x: 2, y: 1 }], opts), /no duration/);
+    expectInputError(() => parseTrajectory([[0, 0, 0], [5_000_000, 1, 1]], opts), /at most 120000 ms/);
     expectInputError(() => parseTrajectory("0 1 1\n0.01 2 2", opts), /expected t x y pressure/);
     expectInputError(() => parseTrajectory("{nope", opts), /does not parse/);
     expectInputError(() => parseTrajectory({ x: 1 }, opts), /array of points/);

@@ -100,21 +100,15 @@ export function featureSeq(r: Resampled, names: FeatureName[]): FeatureSeq {
  * Dynamic time warping with a Sakoe-Chiba band and an L1 local distance, normalised by the two lengths so long and
  * short signatures compare on the same scale. The band (a fraction of the longer sequence, never narrower than
  * the length difference) stops pathological warps that let a forgery borrow any piece of the reference, and
- * bounds the cost at O(n * band). Also returns the share of non-diagonal steps on the optimal path: a genuine
- * signature runs in step with the reference, a forgery (hesitations, a different rhythm) needs more stretching.
+ * bounds the cost at O(n * band).
  */
-export function dtwDetailed(a: FeatureSeq, b: FeatureSeq, band: number): { distance: number; stretch: number } {
+export function dtw(a: FeatureSeq, b: FeatureSeq, band: number): number {
   const n = a.length;
   const m = b.length;
   const dims = a.dims;
   const w = Math.max(Math.ceil(band * Math.max(n, m)), Math.abs(n - m) + 1);
   let prev = new Float64Array(m + 1).fill(Infinity);
   let cur = new Float64Array(m + 1).fill(Infinity);
-  // Non-diagonal steps and total steps of the best path ending in each cell.
-  let prevOff = new Float64Array(m + 1);
-  let curOff = new Float64Array(m + 1);
-  let prevLen = new Float64Array(m + 1);
-  let curLen = new Float64Array(m + 1);
   prev[0] = 0;
   const A = a.data;
   const B = b.data;
@@ -129,84 +123,9 @@ export function dtwDetailed(a: FeatureSeq, b: FeatureSeq, band: number): { dista
       const bj = (j - 1) * dims;
       let d = 0;
       for (let k = 0; k < dims; k++) d += Math.abs(A[ai + k]! - B[bj + k]!);
-      const diag = prev[j - 1]!;
-      const up = prev[j]!;
-      const left = cur[j - 1]!;
-      // Ties go to the diagonal.
-      if (diag <= up && diag <= left) {
-        cur[j] = d + diag;
-        curOff[j] = prevOff[j - 1]!;
-        curLen[j] = prevLen[j - 1]! + 1;
-      } else if (up <= left) {
-        cur[j] = d + up;
-        curOff[j] = prevOff[j]! + 1;
-        curLen[j] = prevLen[j]! + 1;
-      } else {
-        cur[j] = d + left;
-        curOff[j] = curOff[j - 1]! + 1;
-        curLen[j] = curLen[j - 1]! + 1;
-      }
+      cur[j] = d + Math.min(prev[j - 1]!, prev[j]!, cur[j - 1]!);
     }
     [prev, cur] = [cur, prev];
-    [prevOff, curOff] = [curOff, prevOff];
-    [prevLen, curLen] = [curLen, prevLen];
   }
-  return { distance: prev[m]! / (n + m), stretch: prevOff[m]! / Math.max(1, prevLen[m]!) };
-}
-
-export function dtw(a: FeatureSeq, b: FeatureSeq, band: number): number {
-  return dtwDetailed(a, b, band).distance;
-}
-
-/**
- * Global descriptors of how a signature was written (Fierrez-Aguilar et al. 2005 use a hundred of these; these
- * are the ones that do not depend on the tablet's units or rate). A skilled forger copies the shape, but
- * usually writes slower, with more pauses and lifts, and with a different speed profile: these numbers catch
- * what the shape-dominated DTW distance misses. All are ratios or logs, so device scale cancels.
- */
-export function globalFeatures(r: Resampled, stepMs: number): number[] {
-  const n = r.x.length;
-  const vx = derivative(r.x);
-  const vy = derivative(r.y);
-  const down = r.p.map((p) => p > 0);
-  const speed = vx.map((v, i) => Math.hypot(v, vy[i]!));
-  const w = Math.max(...r.x) - Math.min(...r.x);
-  const h = Math.max(...r.y) - Math.min(...r.y);
-  const size = Math.hypot(w, h) || 1;
-  let strokes = 0;
-  let downCount = 0;
-  let path = 0;
-  let vxZero = 0;
-  let vyZero = 0;
-  for (let i = 0; i < n; i++) {
-    if (down[i]) {
-      downCount++;
-      if (i === 0 || !down[i - 1]) strokes++;
-      path += speed[i]!;
-    }
-    if (i > 0 && Math.sign(vx[i]!) !== Math.sign(vx[i - 1]!)) vxZero++;
-    if (i > 0 && Math.sign(vy[i]!) !== Math.sign(vy[i - 1]!)) vyZero++;
-  }
-  const seconds = (n * stepMs) / 1000;
-  const sortedSpeed = speed.filter((_, i) => down[i]).sort((a, b) => a - b);
-  const q = (f: number) => sortedSpeed[Math.floor(f * (sortedSpeed.length - 1))] ?? 0;
-  const sd = (a: number[]) => {
-    const m = a.reduce((x, y) => x + y, 0) / a.length;
-    return Math.sqrt(a.reduce((x, y) => x + (y - m) ** 2, 0) / a.length);
-  };
-  const pDown = r.p.filter((_, i) => down[i]);
-  const pMean = pDown.reduce((a, b) => a + b, 0) / Math.max(1, pDown.length);
-  return [
-    Math.log(seconds),
-    downCount / n,
-    Math.log(strokes + 1),
-    Math.log((path / size / Math.max(downCount, 1)) * (1000 / stepMs) + 1e-3), // mean pen-down speed, sizes per second
-    Math.log((q(0.95) / size) * (1000 / stepMs) + 1e-3),
-    Math.log((q(0.5) + 1e-9) / (q(0.95) + 1e-9)), // how even the speed is
-    Math.log((sd(vx) + 1e-9) / (sd(vy) + 1e-9)),
-    Math.log((w + 1e-9) / (h + 1e-9)),
-    Math.log(path / size + 1e-3),
-    (vxZero + vyZero) / seconds / 10, // direction changes per second
-    pMean > 0 ? sd(pDown) / pMean : 0,
-  ];
+  return prev[m]! / (n + m);
 }

@@ -18,6 +18,8 @@ export const HANDWRITING_LIMITS = {
   minPoints: 2,
   /** 60 s at 100 Hz, or 16 s at 240 Hz (iPad pencil): far beyond any signature. */
   maxPoints: 10_000,
+  /** The engine resamples on a fixed time grid, so the duration (not only the point count) must be bounded. */
+  maxDurationMs: 120_000,
   maxTextLength: 2_000_000,
 } as const;
 
@@ -134,6 +136,9 @@ function validate(field: string, rows: number[][], hasPressure: boolean): PenTra
     traj.pressure.push(p);
   });
   if (span <= 0) throw new BiometricInputError(field, "trajectory has no duration: every point has the same time");
+  if (span * toMs > HANDWRITING_LIMITS.maxDurationMs) {
+    throw new BiometricInputError(field, `trajectory lasts ${Math.round(span * toMs)} ms; at most ${HANDWRITING_LIMITS.maxDurationMs} ms are accepted`);
+  }
   if (Math.max(...traj.x) === Math.min(...traj.x) && Math.max(...traj.y) === Math.min(...traj.y)) {
     throw new BiometricInputError(field, "the pen never moves: every point is at the same place");
   }
