@@ -6,6 +6,7 @@ import {
   HANDWRITING_LIMITS,
   parseTrajectory,
   verifyHandwriting,
+  isHandwritingModel,
   type PenTrajectory,
 } from "../../src/biometrics/handwriting";
 
@@ -101,6 +102,8 @@ describe("handwriting model", () => {
     expectInputError(() => enrollHandwriting([synthetic(0), synthetic(0.1), synthetic(0.2, 1, false)]), /every enrolment signature/);
     const model = enrollHandwriting([synthetic(0), synthetic(0.1), synthetic(0.2), synthetic(0.15)]);
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
+    expect(isHandwritingModel(JSON.parse(JSON.stringify(model)))).toBe(true);
+    expect(isHandwritingModel({ ...model, references: model.references.slice(0, 2) })).toBe(false);
     expectInputError(() => verifyHandwriting(model, synthetic(0.05, 1, false)), /enrolled with pen pressure/);
     const same = verifyHandwriting(model, synthetic(0.05));
     const other = verifyHandwriting(model, synthetic(2.5, 1.6));

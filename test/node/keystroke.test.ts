@@ -7,6 +7,7 @@ import {
   scoreKeystroke,
   scoreKeystrokeSamples,
   trainKeystrokeModel,
+  isKeystrokeModel,
   type KeystrokeSample,
 } from "../../src/biometrics/keystroke";
 import { AppError } from "../../src/lib/errors";
@@ -132,6 +133,9 @@ describe("keystroke model", () => {
   it("is plain JSON and refuses a sample of another layout", () => {
     const model = trainKeystrokeModel(Array.from({ length: 12 }, (_, i) => typing(5, i)));
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
+    expect(isKeystrokeModel(JSON.parse(JSON.stringify(model)))).toBe(true);
+    expect(isKeystrokeModel({ ...model, scale: [1] })).toBe(false);
+    expect(isKeystrokeModel(null)).toBe(false);
     expectInputError(() => scoreKeystroke(model, typing(6, 1)), /trained on 5 keys/, "testing_dataset");
     expectInputError(() => scoreKeystroke(model, typing(5, 1, true)), /pressure/, "testing_dataset");
   });

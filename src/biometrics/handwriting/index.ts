@@ -4,6 +4,7 @@ export { parseTrajectory, HANDWRITING_LIMITS, type PenTrajectory, type Trajector
 export {
   enrollHandwriting,
   verifyHandwriting,
+  isHandwritingModel,
   HANDWRITING_MIN_REFERENCES,
   HANDWRITING_MAX_REFERENCES,
   DEFAULT_HANDWRITING_PARAMS,

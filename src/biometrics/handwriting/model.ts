@@ -147,3 +147,21 @@ export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory
   const score = 1 / (1 + Math.exp((distance - p.threshold) / (0.1 * p.threshold)));
   return { score, isMatch: distance <= p.threshold, distance, referenceDistances };
 }
+
+/** Guard for a model read back from storage (a stale or foreign value must not reach the verifier). */
+export function isHandwritingModel(v: unknown): v is HandwritingModel {
+  if (v === null || typeof v !== "object") return false;
+  const m = v as Partial<HandwritingModel>;
+  const nums = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === "number" && Number.isFinite(x));
+  return (
+    m.kind === "handwriting" &&
+    m.version === 1 &&
+    typeof m.params?.threshold === "number" &&
+    Array.isArray(m.params.features) &&
+    Array.isArray(m.references) &&
+    m.references.length >= HANDWRITING_MIN_REFERENCES &&
+    m.references.every((r) => nums(r.x) && nums(r.y) && nums(r.p) && r.x.length === r.y.length && r.x.length === r.p.length && r.x.length > 1) &&
+    typeof m.stats?.avgMin === "number" &&
+    typeof m.stats?.avgMean === "number"
+  );
+}

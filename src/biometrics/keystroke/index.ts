@@ -11,6 +11,7 @@ export {
   trainKeystrokeModel,
   scoreKeystroke,
   scoreKeystrokeSamples,
+  isKeystrokeModel,
   KEYSTROKE_MIN_TRAINING_SAMPLES,
   DEFAULT_KEYSTROKE_PARAMS,
   type KeystrokeModel,

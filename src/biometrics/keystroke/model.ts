@@ -187,3 +187,24 @@ export function scoreKeystrokeSamples(
   const distance = mean(each.map((e) => e.distance));
   return { score: 1 / (1 + Math.exp(distance - model.threshold)), isMatch: distance <= model.threshold, distance, samples: each };
 }
+
+const numArray = (v: unknown, n?: number) =>
+  Array.isArray(v) && (n === undefined || v.length === n) && v.every((x) => typeof x === "number" && Number.isFinite(x));
+
+/** Guard for a model read back from storage (a stale or foreign value must not reach the scorer). */
+export function isKeystrokeModel(v: unknown): v is KeystrokeModel {
+  if (v === null || typeof v !== "object") return false;
+  const m = v as Partial<KeystrokeModel>;
+  return (
+    m.kind === "keystroke" &&
+    m.version === 1 &&
+    typeof m.layout?.keys === "number" &&
+    numArray(m.center) &&
+    numArray(m.scale, m.center!.length) &&
+    typeof m.norm?.mean === "number" &&
+    typeof m.norm?.sd === "number" &&
+    typeof m.threshold === "number" &&
+    typeof m.clip === "number" &&
+    typeof m.timeScale === "number"
+  );
+}
