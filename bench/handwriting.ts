@@ -18,7 +18,7 @@ import {
 } from "../src/biometrics/handwriting";
 import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq } from "../src/biometrics/handwriting/features";
 import { normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
-import { avg, eer, fix, pct, quantiles, ratesAt } from "./metrics";
+import { avg, eer, fix, fmtTime, pct, quantiles, ratesAt, timeIt } from "./metrics";
 
 const ROOT = new URL("../../shared/data/handwriting/mcyt-online/", import.meta.url);
 const id = (n: number) => String(n).padStart(3, "0");
@@ -118,10 +118,9 @@ if (process.argv.includes("--sweep")) {
 }
 
 const p = DEFAULT_HANDWRITING_PARAMS;
-const t0 = performance.now();
-const raws = distances(WRITERS, p.stepMs, p.features, p.band);
+let raws: Raw[] = [];
+const allT = timeIt(() => (raws = distances(WRITERS, p.stepMs, p.features, p.band)), 1);
 const comparisons = raws.reduce((a, r) => a + 20 + 5 * (r.genuine.length + r.skilled.length + r.random.length), 0);
-const perComparison = (performance.now() - t0) / comparisons;
 const scored = evaluate(raws, p);
 const tune = scored.filter((s) => s.writer <= 10);
 const held = scored.filter((s) => s.writer > 10);
@@ -142,31 +141,19 @@ for (const [label, set] of [["001-010 (tuning)", tune], ["011-020 (held out)", h
   console.log(`  per-writer skilled EER: min ${pct(q.min)} median ${pct(q.median)} p75 ${pct(q.p75)} max ${pct(q.max)}`);
 }
 console.log(`\nthreshold at writers 001-010's skilled EER point: ${fix(threshold, 3)}; shipped DEFAULT_HANDWRITING_PARAMS.threshold = ${p.threshold}`);
-console.log(`${comparisons} DTW comparisons, ${perComparison.toFixed(3)} ms each on average (features included)`);
+console.log(`${comparisons} DTW comparisons, ${fmtTime({ wallMs: allT.wallMs / comparisons, cpuMs: allT.cpuMs / comparisons }, 3)} each on average (features included)`);
 
 // End-to-end latency through the public interface.
 {
-  const refs = enrol.get(1)!;
-  const N = 5;
-  let t = performance.now();
-  let model = enrollHandwriting(refs);
-  for (let i = 1; i < N; i++) model = enrollHandwriting(refs);
-  const enrolMs = (performance.now() - t) / N;
-  const probes = WRITERS.flatMap((w) => verif.get(w)!.genuine.slice(0, 2));
   const models = new Map(WRITERS.map((w) => [w, enrollHandwriting(enrol.get(w)!)]));
-  t = performance.now();
-  WRITERS.forEach((w, i) => {
-    verifyHandwriting(models.get(w)!, probes[2 * i]!);
-    verifyHandwriting(models.get(w)!, probes[2 * i + 1]!);
-  });
-  const verifyMs = (performance.now() - t) / probes.length;
+  const enrolT = timeIt((i) => enrollHandwriting(enrol.get(WRITERS[i % 20]!)!), 20);
+  const probes = WRITERS.flatMap((w) => verif.get(w)!.genuine.slice(0, 2).map((s) => [w, s] as const));
+  const verifyT = timeIt((i) => verifyHandwriting(models.get(probes[i]![0])!, probes[i]![1]), probes.length);
   const text = readFileSync(new URL("enrollment/001-g-01.txt", ROOT), "utf8");
-  t = performance.now();
-  for (let i = 0; i < 50; i++) parseTrajectory(text);
-  const parseMs = (performance.now() - t) / 50;
+  const parseT = timeIt(() => parseTrajectory(text), 50);
   const sizes = [...models.values()].map((m) => JSON.stringify(m).length);
   const lengths = WRITERS.flatMap((w) => enrol.get(w)!.map((s) => s.t.length));
-  console.log(`latency: parse one 103-point file ${parseMs.toFixed(2)} ms, enrol writer 001 (5 signatures) ${enrolMs.toFixed(1)} ms, verify (mean over 40 genuine probes of 20 writers) ${verifyMs.toFixed(1)} ms`);
+  console.log(`latency: parse one 103-point file ${fmtTime(parseT)}; enrol 5 signatures (mean over writers 001-020) ${fmtTime(enrolT, 1)}; verify (mean over 40 genuine probes) ${fmtTime(verifyT, 1)}`);
   console.log(`signature length: mean ${avg(lengths).toFixed(0)} points (max ${Math.max(...lengths)}) at 100 Hz`);
   console.log(`model size (JSON, 5 references): mean ${(avg(sizes) / 1024).toFixed(1)} KiB, max ${(Math.max(...sizes) / 1024).toFixed(1)} KiB`);
 }

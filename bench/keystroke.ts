@@ -8,7 +8,7 @@
 //   npx tsx bench/keystroke.ts --sweep    # hyperparameter search on subjects 1-20
 import { readFileSync } from "node:fs";
 import { DEFAULT_KEYSTROKE_PARAMS, parseKeystrokeDataset, scoreKeystroke, trainKeystrokeModel, type KeystrokeParams, type KeystrokeSample } from "../src/biometrics/keystroke";
-import { avg, eer, fix, pct, quantiles, ratesAt } from "./metrics";
+import { avg, eer, fix, fmtTime, pct, quantiles, ratesAt, timeIt } from "./metrics";
 
 const DATA = new URL("../../shared/data/keystroke/meu-mobile-ksd/data/", import.meta.url);
 const SUBJECTS = Array.from({ length: 40 }, (_, i) => i + 1);
@@ -76,17 +76,12 @@ for (const v of [
 {
   const rows = data.get(1)!;
   const N = 200;
-  let t0 = performance.now();
-  let model = trainKeystrokeModel(rows.slice(0, 25));
-  for (let i = 1; i < N; i++) model = trainKeystrokeModel(rows.slice(0, 25));
-  const trainMs = (performance.now() - t0) / N;
-  t0 = performance.now();
-  for (let i = 0; i < N * 10; i++) scoreKeystroke(model, rows[25 + (i % 26)]!);
-  const scoreMs = (performance.now() - t0) / (N * 10);
   const parseText = readFileSync(new URL("1.csv", DATA), "utf8");
-  t0 = performance.now();
-  for (let i = 0; i < N; i++) parseKeystrokeDataset(parseText);
-  const parseMs = (performance.now() - t0) / N;
-  console.log(`\nlatency: parse 51-row CSV ${parseMs.toFixed(3)} ms, train (25 samples, 73 features) ${trainMs.toFixed(3)} ms, score one sample ${(scoreMs * 1000).toFixed(1)} us`);
+  trainKeystrokeModel(rows.slice(0, 25)); // warm-up
+  const parse = timeIt(() => parseKeystrokeDataset(parseText), N);
+  const train = timeIt(() => trainKeystrokeModel(rows.slice(0, 25)), N);
+  const model = trainKeystrokeModel(rows.slice(0, 25));
+  const score = timeIt((i) => scoreKeystroke(model, rows[25 + (i % 26)]!), N * 10);
+  console.log(`\nlatency: parse 51-row CSV ${fmtTime(parse)}; train (25 samples, 73 features) ${fmtTime(train)}; score one sample ${fmtTime(score, 3)}`);
   console.log(`model size: ${JSON.stringify(model).length} bytes of JSON`);
 }

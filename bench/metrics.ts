@@ -37,3 +37,17 @@ export function quantiles(a: number[]) {
 
 export const pct = (v: number, digits = 2) => `${(100 * v).toFixed(digits)} %`;
 export const fix = (v: number, digits = 4) => v.toFixed(digits);
+
+/** Mean wall-clock and CPU time of `fn` over `n` runs. The machine is shared: CPU time is the fairer figure
+ * (a Worker is billed and limited on CPU time), wall time shows what the load did to it. */
+export function timeIt(fn: (i: number) => unknown, n: number): { wallMs: number; cpuMs: number } {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  const wallMs = (performance.now() - t0) / n;
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 / n };
+}
+
+export const fmtTime = (t: { wallMs: number; cpuMs: number }, digits = 2) =>
+  `${t.cpuMs.toFixed(digits)} ms CPU (${t.wallMs.toFixed(digits)} ms wall)`;
