@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { resample } from "../../src/biometrics/handwriting/features";
 import {
   BiometricInputError,
   enrollHandwriting,
@@ -129,5 +130,29 @@ describe("handwriting model", () => {
       expect(genuine.filter((d) => d <= model.params.threshold).length).toBeGreaterThanOrEqual(4);
       expect(random.every((d) => d > model.params.threshold)).toBe(true);
     }
+  });
+
+  it("resamples irregular browser-style timings and treats long gaps as the pen lifted", () => {
+    // Two strokes, points every 7-13 ms, a 300 ms lift between them (browsers report no points while lifted).
+    const t = [0, 7, 20, 29, 40, 340, 351, 360, 372];
+    const tr = { t, x: t.map((v) => v / 10), y: t.map(() => 1), pressure: t.map(() => 0.5), hasPressure: true };
+    const r = resample(tr, 20);
+    expect(r.x).toHaveLength(Math.floor(372 / 20) + 1);
+    expect(r.p.slice(3, 16).every((p) => p === 0)).toBe(true);
+    expect(r.p[0]).toBe(0.5);
+    expect(r.p[r.p.length - 1]).toBe(0.5);
+  });
+
+  it("a genuine signature stays genuine when a device samples it slower and irregularly", () => {
+    const model = enrollHandwriting(enrolment(3));
+    const [name] = gt.find(([n, l]) => n.startsWith("003-") && l === "g")!;
+    const full = parseTrajectory(file(`verification/${name}.txt`));
+    // Keep about every third point, as a 30-40 Hz pointer-event stream would.
+    const keep = full.t.map((_, i) => i % 3 === 0 || i % 7 === 0 || i === full.t.length - 1);
+    const pick = (a: number[]) => a.filter((_, i) => keep[i]);
+    const sparse = { t: pick(full.t), x: pick(full.x), y: pick(full.y), pressure: pick(full.pressure), hasPressure: true };
+    const a = verifyHandwriting(model, full).distance;
+    const b = verifyHandwriting(model, sparse).distance;
+    expect(Math.abs(a - b)).toBeLessThan(0.1 * a);
   });
 });
