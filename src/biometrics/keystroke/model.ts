@@ -4,7 +4,8 @@
 // Manhattan distance on raw timings is dominated by the few long, erratic pauses of a typing; taking logarithms
 // (timings are roughly log-normal), centring on the median and scaling by the MAD (robust to the odd hesitation in
 // the 25 training typings) and clipping each feature's deviation at a few MADs (one wild key cannot outvote the
-// rest) lowers the mean EER from 0.13 to about 0.06. Pressure and finger area, when present, add to the timings.
+// rest) lowers the mean EER to 0.05 (notes/models.md: 0.09 for scaled Manhattan with pressure and area; 0.13 in our
+// own exploratory run of it). Pressure and finger area, when present, add to the timings.
 // The raw distance is then normalised per student by the distances of the student's own training typings
 // (leave-one-out), so one global threshold serves every student.
 import { BiometricInputError } from "../input-error";
@@ -16,8 +17,8 @@ export const KEYSTROKE_MIN_TRAINING_SAMPLES = 10;
 export interface KeystrokeParams {
   /** Largest per-feature deviation counted, in robust standard deviations. */
   clip: number;
-  /** Smallest scale of a log-timing feature: a student who types a key with near-identical timing is not
-   * penalised beyond ~10 % jitter, which every typist has from one day to the next. */
+  /** Smallest scale of a log-timing feature (0.15 = about 15 % jitter): a student who typed a key with
+   * near-identical timing during training must not turn every ordinary later variation into an outlier. */
   timingFloor: number;
   /** Smallest scale of a pressure/area feature, relative to its median (sensors report coarse steps). */
   relativeFloor: number;
@@ -68,7 +69,7 @@ function median(a: ArrayLike<number>): number {
 }
 
 /** Feature vector: log timings (in ms), log pressure and area, and the per-typing averages of each group
- * (overall speed and force are stable traits that single keys only hint at). `kinds` marks timing features. */
+ * (overall speed and force are stable traits that single keys only hint at). `timing` marks timing features. */
 function features(s: KeystrokeSample, timeScale: number): { x: number[]; timing: boolean[] } {
   const x: number[] = [];
   const timing: boolean[] = [];
