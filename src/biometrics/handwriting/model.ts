@@ -1,0 +1,167 @@
+// Online-signature verification: enrol a writer from a few genuine signatures, then verify a new one.
+//
+// The new signature is compared by DTW with each reference. Raw DTW distances are not comparable across writers
+// (a writer with a simple, steady signature has small distances for everyone), so they are divided by the same
+// statistics measured among the writer's own references: how close the nearest and the average reference are
+// to one another (as in Kholmatov & Yanikoglu, SVC2004's winning system). Those statistics come from only 5-10
+// signatures and are noisy; a constant `prior` added to them (a shrinkage toward a common scale, chosen on
+// writers 001-010) keeps one writer's lucky, very consistent references from making the writer unverifiable.
+// With that per-writer normalisation one global threshold serves every writer
+// (docs/benchmarks-keystroke-handwriting.md).
+import { BiometricInputError } from "../input-error";
+import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq, type Resampled } from "./features";
+import type { PenTrajectory } from "./parse";
+
+export const HANDWRITING_MIN_REFERENCES = 3;
+export const HANDWRITING_MAX_REFERENCES = 10;
+
+/** Hyperparameters, chosen on writers 001-010 only (the benchmark reports 011-020 separately). */
+export interface HandwritingParams {
+  stepMs: number;
+  features: FeatureName[];
+  /** Sakoe-Chiba band as a fraction of the longer signature. */
+  band: number;
+  /** Weight of the nearest-reference ratio; the mean-reference ratio gets 1 - wMin. */
+  wMin: number;
+  /** Added to the writer's reference statistics before dividing (DTW distance units). */
+  prior: number;
+  /** Global threshold on the normalised distance: accept when distance <= threshold. */
+  threshold: number;
+}
+
+export const DEFAULT_HANDWRITING_PARAMS: HandwritingParams = {
+  stepMs: 20,
+  features: ["x", "y", "vx", "vy", "p"],
+  band: 0.2,
+  wMin: 0.5,
+  prior: 0.6,
+  // Writers 001-010's pooled skilled-forgery EER point (0.808), rounded.
+  threshold: 0.81,
+};
+
+export type HandwritingReference = Resampled;
+
+/** A writer model: the resampled references and the writer's own distance statistics. Plain JSON. */
+export interface HandwritingModel {
+  kind: "handwriting";
+  version: 1;
+  params: HandwritingParams;
+  hasPressure: boolean;
+  references: HandwritingReference[];
+  stats: {
+    /** Mean over references of the distance to the nearest other reference. */
+    avgMin: number;
+    /** Mean over references of the mean distance to the other references. */
+    avgMean: number;
+  };
+}
+
+export interface HandwritingScore {
+  /** In (0, 1), higher = more like the writer; 0.5 is the decision threshold. */
+  score: number;
+  isMatch: boolean;
+  /** Writer-normalised distance (smaller = closer to the writer's own variation); the decision is distance <= threshold. */
+  distance: number;
+  /** Raw DTW distance to each reference, for auditing. */
+  referenceDistances: number[];
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+
+/** References are stored compactly: centred, scaled to unit height spread, 3 decimals (features are
+ * z-normalised per signature anyway, so nothing the comparison uses is lost). */
+function compact(r: Resampled): Resampled {
+  const mx = mean(r.x);
+  const my = mean(r.y);
+  const s = Math.sqrt(mean(r.y.map((v) => (v - my) ** 2)) + mean(r.x.map((v) => (v - mx) ** 2))) || 1;
+  const pm = Math.max(...r.p) || 1;
+  return {
+    x: r.x.map((v) => round((v - mx) / s, 3)),
+    y: r.y.map((v) => round((v - my) / s, 3)),
+    p: r.p.map((v) => round(v / pm, 3)),
+  };
+}
+
+/** Writer statistics from the reference-to-reference distance matrix (exported for the benchmark). */
+export function referenceStats(D: number[][]): HandwritingModel["stats"] {
+  const k = D.length;
+  const mins: number[] = [];
+  const means: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const others = D[i]!.filter((_, j) => j !== i);
+    mins.push(Math.min(...others));
+    means.push(mean(others));
+  }
+  return { avgMin: mean(mins), avgMean: mean(means) };
+}
+
+/** The writer-normalised distance from the raw distances to the references (exported for the benchmark). */
+export function normalisedDistance(dists: number[], stats: HandwritingModel["stats"], p: HandwritingParams): number {
+  const dmin = Math.min(...dists);
+  const dmean = mean(dists);
+  return p.wMin * (dmin / (stats.avgMin + p.prior)) + (1 - p.wMin) * (dmean / (stats.avgMean + p.prior));
+}
+
+export function enrollHandwriting(
+  samples: PenTrajectory[],
+  options: { field?: string; params?: Partial<HandwritingParams> } = {},
+): HandwritingModel {
+  const field = options.field ?? "biometric_data";
+  const params = { ...DEFAULT_HANDWRITING_PARAMS, ...options.params };
+  if (samples.length < HANDWRITING_MIN_REFERENCES) {
+    throw new BiometricInputError(field, `at least ${HANDWRITING_MIN_REFERENCES} signatures are needed to enrol (got ${samples.length})`);
+  }
+  if (samples.length > HANDWRITING_MAX_REFERENCES) {
+    throw new BiometricInputError(field, `at most ${HANDWRITING_MAX_REFERENCES} signatures are used to enrol (got ${samples.length})`);
+  }
+  const hasPressure = samples[0]!.hasPressure;
+  if (samples.some((s) => s.hasPressure !== hasPressure)) {
+    throw new BiometricInputError(field, "either every enrolment signature has pressure or none has");
+  }
+  const references = samples.map((s) => compact(resample(s, params.stepMs)));
+  const seqs = references.map((r) => featureSeq(r, params.features));
+  const D = seqs.map((a, i) => seqs.map((b, j) => (i === j ? 0 : i < j ? dtw(a, b, params.band) : NaN)));
+  for (let i = 0; i < D.length; i++) for (let j = 0; j < i; j++) D[i]![j] = D[j]![i]!;
+  const stats = referenceStats(D);
+  if (!(stats.avgMin > 0)) throw new BiometricInputError(field, "the enrolment signatures are identical copies of one another");
+  return { kind: "handwriting", version: 1, params, hasPressure, references, stats };
+}
+
+export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory, options: { field?: string } = {}): HandwritingScore {
+  const p = model.params;
+  // The writer's statistics were measured with (or without) pressure; a signature from a device of the other
+  // kind would be judged against the wrong yardstick, so it is refused rather than scored badly.
+  if (sample.hasPressure !== model.hasPressure) {
+    throw new BiometricInputError(
+      options.field ?? "biometric_data",
+      model.hasPressure ? "the writer enrolled with pen pressure; this signature has none" : "the writer enrolled without pen pressure; send none",
+    );
+  }
+  const seq: FeatureSeq = featureSeq(resample(sample, p.stepMs), p.features);
+  const refs = model.references.map((r) => featureSeq(r, p.features));
+  const referenceDistances = refs.map((r) => dtw(seq, r, p.band));
+  const distance = normalisedDistance(referenceDistances, model.stats, p);
+  // A logistic of the distance with a spread of 10 % of the threshold: genuine signatures get scores well above
+  // 0.5, forgeries well below, and 0.5 is exactly the decision threshold.
+  const score = 1 / (1 + Math.exp((distance - p.threshold) / (0.1 * p.threshold)));
+  return { score, isMatch: distance <= p.threshold, distance, referenceDistances };
+}
+
+/** Guard for a model read back from storage (a stale or foreign value must not reach the verifier). */
+export function isHandwritingModel(v: unknown): v is HandwritingModel {
+  if (v === null || typeof v !== "object") return false;
+  const m = v as Partial<HandwritingModel>;
+  const nums = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === "number" && Number.isFinite(x));
+  return (
+    m.kind === "handwriting" &&
+    m.version === 1 &&
+    typeof m.params?.threshold === "number" &&
+    Array.isArray(m.params.features) &&
+    Array.isArray(m.references) &&
+    m.references.length >= HANDWRITING_MIN_REFERENCES &&
+    m.references.every((r) => nums(r.x) && nums(r.y) && nums(r.p) && r.x.length === r.y.length && r.x.length === r.p.length && r.x.length > 1) &&
+    typeof m.stats?.avgMin === "number" &&
+    typeof m.stats?.avgMean === "number"
+  );
+}

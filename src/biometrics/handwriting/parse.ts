@@ -1,0 +1,147 @@
+// Parser and validator for an online pen trajectory (a signature written on a tablet or in a browser canvas).
+// Accepted shapes are listed in docs/handwriting.md; everything ends up as one PenTrajectory with strictly
+// checked numbers, or a BiometricInputError naming the request field.
+import { BiometricInputError, finiteNumber } from "../input-error";
+
+/** Columns of one trajectory; t in milliseconds from the first point. */
+export interface PenTrajectory {
+  t: number[];
+  x: number[];
+  y: number[];
+  /** Pen pressure, >= 0; 0 = pen lifted (hovering). All 1 when the device reported none. */
+  pressure: number[];
+  /** False when the client sent no pressure at all (mouse, some touch screens). */
+  hasPressure: boolean;
+}
+
+export const HANDWRITING_LIMITS = {
+  minPoints: 2,
+  /** 60 s at 100 Hz, or 16 s at 240 Hz (iPad pencil): far beyond any signature. */
+  maxPoints: 10_000,
+  /** The engine resamples on a fixed time grid, so the duration (not only the point count) must be bounded. */
+  maxDurationMs: 120_000,
+  maxTextLength: 2_000_000,
+} as const;
+
+export interface TrajectoryParseOptions {
+  /** Request field named in errors, e.g. "biometric_data". */
+  field?: string;
+}
+
+/**
+ * JSON text or value: `[{t, x, y, pressure?}, ...]`, `{points: [...]}`, or `[[t, x, y, pressure?], ...]`;
+ * or the rows of the shared data: `t x y pressure [penup azimuth inclination]` separated by whitespace.
+ * Time may be in seconds or milliseconds: a trajectory spanning less than 100 time units is taken as seconds
+ * (no signature is written in under 100 ms, none takes 100 s).
+ */
+export function parseTrajectory(input: unknown, options: TrajectoryParseOptions = {}): PenTrajectory {
+  const field = options.field ?? "trajectory";
+  let rows: number[][];
+  let hasPressure: boolean;
+  if (typeof input === "string") {
+    if (input.length > HANDWRITING_LIMITS.maxTextLength) {
+      throw new BiometricInputError(field, `trajectory text is longer than ${HANDWRITING_LIMITS.maxTextLength} characters`);
+    }
+    const text = input.replace(/^\uFEFF/, "").trim();
+    if (text === "") throw new BiometricInputError(field, "trajectory is empty");
+    if (text.startsWith("[") || text.startsWith("{")) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw new BiometricInputError(field, "trajectory looks like JSON but does not parse");
+      }
+      ({ rows, hasPressure } = fromJson(field, value));
+    } else {
+      ({ rows, hasPressure } = fromText(field, text));
+    }
+  } else {
+    ({ rows, hasPressure } = fromJson(field, input));
+  }
+  return validate(field, rows, hasPressure);
+}
+
+function checkLength(field: string, n: number) {
+  if (n === 0) throw new BiometricInputError(field, "trajectory is empty");
+  if (n < HANDWRITING_LIMITS.minPoints) throw new BiometricInputError(field, "trajectory has a single point; a signature needs a pen movement");
+  if (n > HANDWRITING_LIMITS.maxPoints) throw new BiometricInputError(field, `trajectory has ${n} points; at most ${HANDWRITING_LIMITS.maxPoints} are accepted`);
+}
+
+function fromText(field: string, text: string): { rows: number[][]; hasPressure: boolean } {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  checkLength(field, lines.length);
+  const rows = lines.map((line, i) => {
+    const cells = line.split(/[\s,;]+/);
+    if (cells.length < 4) {
+      throw new BiometricInputError(field, `row ${i + 1} has ${cells.length} fields; expected t x y pressure [penup azimuth inclination]`);
+    }
+    if (cells.length > 7) throw new BiometricInputError(field, `row ${i + 1} has ${cells.length} fields; at most 7 are defined`);
+    return cells.slice(0, 4).map((c, j) => finiteNumber(field, c, `row ${i + 1}, field ${j + 1}`));
+  });
+  return { rows, hasPressure: true };
+}
+
+function fromJson(field: string, value: unknown): { rows: number[][]; hasPressure: boolean } {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && "points" in value) {
+    value = (value as { points: unknown }).points;
+  }
+  if (!Array.isArray(value)) throw new BiometricInputError(field, "trajectory must be an array of points or {points: [...]}");
+  checkLength(field, value.length);
+  let withPressure = 0;
+  const rows = value.map((p: unknown, i) => {
+    const where = `point ${i + 1}`;
+    if (Array.isArray(p)) {
+      if (p.length < 3 || p.length > 7) throw new BiometricInputError(field, `${where} must be [t, x, y, pressure?]`);
+      if (p.length >= 4) withPressure++;
+      return p.slice(0, 4).map((v, j) => finiteNumber(field, v, `${where}[${j}]`));
+    }
+    if (p === null || typeof p !== "object") throw new BiometricInputError(field, `${where} must be an object {t, x, y, pressure}`);
+    const o = p as Record<string, unknown>;
+    const get = (k: string) => {
+      if (o[k] === undefined) throw new BiometricInputError(field, `${where}: "${k}" is missing`);
+      return finiteNumber(field, o[k], `${where}.${k}`);
+    };
+    const row = [get("t"), get("x"), get("y")];
+    const pr = o.pressure ?? o.p;
+    if (pr !== undefined) {
+      withPressure++;
+      row.push(finiteNumber(field, pr, `${where}.pressure`));
+    }
+    return row;
+  });
+  // Pressure for some points only would make the pressure feature meaningless: all or none.
+  if (withPressure !== 0 && withPressure !== rows.length) {
+    throw new BiometricInputError(field, `pressure is given for ${withPressure} of ${rows.length} points; give it for all or none`);
+  }
+  return { rows, hasPressure: withPressure > 0 };
+}
+
+function validate(field: string, rows: number[][], hasPressure: boolean): PenTrajectory {
+  checkLength(field, rows.length);
+  const t0 = rows[0]![0]!;
+  const span = rows[rows.length - 1]![0]! - t0;
+  const toMs = span < 100 ? 1000 : 1;
+  const traj: PenTrajectory = { t: [], x: [], y: [], pressure: [], hasPressure };
+  let prev = -Infinity;
+  rows.forEach((r, i) => {
+    const t = r[0]!;
+    // Equal timestamps happen (browsers coalesce pointer events); time running backwards never does.
+    if (t < prev) throw new BiometricInputError(field, `time goes backwards at point ${i + 1} (${t} after ${prev})`);
+    prev = t;
+    const p = hasPressure ? r[3]! : 1;
+    if (p < 0) throw new BiometricInputError(field, `point ${i + 1}: pressure is negative`);
+    traj.t.push((t - t0) * toMs);
+    traj.x.push(r[1]!);
+    traj.y.push(r[2]!);
+    traj.pressure.push(p);
+  });
+  if (span <= 0) throw new BiometricInputError(field, "trajectory has no duration: every point has the same time");
+  if (span * toMs > HANDWRITING_LIMITS.maxDurationMs) {
+    throw new BiometricInputError(field, `trajectory lasts ${Math.round(span * toMs)} ms; at most ${HANDWRITING_LIMITS.maxDurationMs} ms are accepted`);
+  }
+  if (Math.max(...traj.x) === Math.min(...traj.x) && Math.max(...traj.y) === Math.min(...traj.y)) {
+    throw new BiometricInputError(field, "the pen never moves: every point is at the same place");
+  }
+  if (hasPressure && !traj.pressure.some((p) => p > 0)) throw new BiometricInputError(field, "the pen never touches: every pressure is 0");
+  return traj;
+}

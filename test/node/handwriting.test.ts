@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { resample } from "../../src/biometrics/handwriting/features";
+import {
+  BiometricInputError,
+  enrollHandwriting,
+  HANDWRITING_LIMITS,
+  parseTrajectory,
+  verifyHandwriting,
+  isHandwritingModel,
+  type PenTrajectory,
+} from "../../src/biometrics/handwriting";
+
+const ROOT = new URL("../../../shared/data/handwriting/mcyt-online/", import.meta.url);
+const file = (rel: string) => readFileSync(new URL(rel, ROOT), "utf8");
+const id = (n: number) => String(n).padStart(3, "0");
+const enrolment = (w: number) => [1, 2, 3, 4, 5].map((k) => parseTrajectory(file(`enrollment/${id(w)}-g-0${k}.txt`)));
+const gt = file("gt.txt").trim().split(/\r?\n/).map((l) => l.trim().split(/\s+/) as [string, string]);
+
+function expectInputError(fn: () => unknown, pattern: RegExp, field = "biometric_data") {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BiometricInputError);
+    expect((e as BiometricInputError).field).toBe(field);
+    expect((e as BiometricInputError).message).toMatch(pattern);
+    return;
+  }
+  throw new Error("expected a BiometricInputError");
+}
+
+/** A synthetic loop signature: `wobble` changes the shape, `slow` the speed. */
+function synthetic(wobble: number, slow = 1, pressure = true): PenTrajectory {
+  const t: number[] = [];
+  const x: number[] = [];
+  const y: number[] = [];
+  const p: number[] = [];
+  for (let i = 0; i < 120 * slow; i++) {
+    const u = i / slow;
+    t.push(i * 10);
+    x.push(u + 10 * Math.sin(u / 7 + wobble));
+    y.push(20 * Math.cos(u / 5) + wobble * Math.sin(u / 3));
+    p.push(100 + 50 * Math.sin(u / 11));
+  }
+  return { t, x, y, pressure: pressure ? p : p.map(() => 1), hasPressure: pressure };
+}
+
+const opts = { field: "biometric_data" };
+
+describe("pen trajectory parser", () => {
+  it("reads the shared data's rows (t in seconds becomes ms)", () => {
+    const tr = parseTrajectory(file("enrollment/001-g-01.txt"));
+    expect(tr.t).toHaveLength(103);
+    expect(tr.t[1]).toBeCloseTo(10, 6);
+    expect(tr.x[0]).toBe(17.44);
+    expect(tr.pressure[1]).toBe(146);
+    expect(tr.hasPressure).toBe(true);
+  });
+
+  it("reads JSON points, {points}, arrays of arrays and parsed values", () => {
+    const pts = [
+      { t: 0, x: 1, y: 2, pressure: 0.5 },
+      { t: 80, x: 2, y: 3, pressure: 0.6 },
+      { t: 160, x: 4, y: 3, pressure: 0.4 },
+    ];
+    const a = parseTrajectory(JSON.stringify(pts), opts);
+    expect(a).toEqual({ t: [0, 80, 160], x: [1, 2, 4], y: [2, 3, 3], pressure: [0.5, 0.6, 0.4], hasPressure: true });
+    expect(parseTrajectory({ points: pts }, opts)).toEqual(a);
+    expect(parseTrajectory(pts.map((q) => [q.t, q.x, q.y, q.pressure]), opts)).toEqual(a);
+    const noPressure = parseTrajectory(pts.map(({ t, x, y }) => ({ t, x, y })), opts);
+    expect(noPressure.hasPressure).toBe(false);
+    expect(noPressure.pressure).toEqual([1, 1, 1]);
+    // Browser timestamps (performance.now) start anywhere; equal timestamps are allowed.
+    expect(parseTrajectory([[1000.5, 0, 0], [1000.5, 1, 1], [1200, 2, 1]], opts).t).toEqual([0, 0, 199.5]);
+  });
+
+  it("rejects empty, one-point, NaN, backwards and oversized trajectories with the field name", () => {
+    expectInputError(() => parseTrajectory("", opts), /empty/);
+    expectInputError(() => parseTrajectory([], opts), /empty/);
+    expectInputError(() => parseTrajectory({ points: [] }, opts), /empty/);
+    expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: 1 }], opts), /single point/);
+    expectInputError(() => parseTrajectory("0 1 1 1", opts), /single point/);
+    expectInputError(() => parseTrajectory("0 1 1 1\n0.01 NaN 1 1", opts), /row 2, field 2.*not a finite number/);
+    expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: null, y: 1 }], opts), /point 2\.x/);
+    expectInputError(() => parseTrajectory([{ t: 10, x: 1, y: 1 }, { t: 5, x: 2, y: 1 }], opts), /time goes backwards at point 2/);
+    expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: -1 }, { t: 5, x: 2, y: 1, pressure: 1 }], opts), /pressure is negative/);
+    expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: 1 }, { t: 5, x: 2, y: 1 }], opts), /all or none/);
+    expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: 1, y: 1 }], opts), /never moves/);
+    expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 0, x: 2, y: 1 }], opts), /no duration/);
+    expectInputError(() => parseTrajectory([[0, 0, 0], [5_000_000, 1, 1]], opts), /at most 120000 ms/);
+    expectInputError(() => parseTrajectory("0 1 1\n0.01 2 2", opts), /expected t x y pressure/);
+    expectInputError(() => parseTrajectory("{nope", opts), /does not parse/);
+    expectInputError(() => parseTrajectory({ x: 1 }, opts), /array of points/);
+    const many = Array.from({ length: HANDWRITING_LIMITS.maxPoints + 1 }, (_, i) => [i, i, i, 1]);
+    expectInputError(() => parseTrajectory(many, opts), /at most 10000/);
+    expect(new BiometricInputError("biometric_data", "x").toAppError().status).toBe(400);
+  });
+});
+
+describe("handwriting model", () => {
+  it("needs at least 3 signatures, pressure consistently, and is plain JSON", () => {
+    expectInputError(() => enrollHandwriting([synthetic(0), synthetic(0.1)]), /at least 3 signatures/);
+    expectInputError(() => enrollHandwriting([synthetic(0), synthetic(0.1), synthetic(0.2, 1, false)]), /every enrolment signature/);
+    const model = enrollHandwriting([synthetic(0), synthetic(0.1), synthetic(0.2), synthetic(0.15)]);
+    expect(JSON.parse(JSON.stringify(model))).toEqual(model);
+    expect(isHandwritingModel(JSON.parse(JSON.stringify(model)))).toBe(true);
+    expect(isHandwritingModel({ ...model, references: model.references.slice(0, 2) })).toBe(false);
+    expectInputError(() => verifyHandwriting(model, synthetic(0.05, 1, false)), /enrolled with pen pressure/);
+    const same = verifyHandwriting(model, synthetic(0.05));
+    const other = verifyHandwriting(model, synthetic(2.5, 1.6));
+    expect(same.distance).toBeLessThan(other.distance);
+    expect(same.score).toBeGreaterThan(other.score);
+  });
+
+  it("on real data, genuine signatures beat skilled and random forgeries", () => {
+    for (const w of [3, 14]) {
+      const model = enrollHandwriting(enrolment(w));
+      const mine = gt.filter(([name]) => name.startsWith(`${id(w)}-`));
+      const score = (label: string) =>
+        mine
+          .filter(([, l]) => l === label)
+          .slice(0, 6)
+          .map(([name]) => verifyHandwriting(model, parseTrajectory(file(`verification/${name}.txt`))).distance);
+      const genuine = score("g");
+      const skilled = score("f");
+      const random = enrolment(31 + w).map((s) => verifyHandwriting(model, s).distance);
+      const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+      expect(median(genuine)).toBeLessThan(median(skilled));
+      expect(Math.max(...genuine)).toBeLessThan(Math.min(...random));
+      expect(genuine.filter((d) => d <= model.params.threshold).length).toBeGreaterThanOrEqual(4);
+      expect(random.every((d) => d > model.params.threshold)).toBe(true);
+    }
+  });
+
+  it("resamples irregular browser-style timings and treats long gaps as the pen lifted", () => {
+    // Two strokes, points every 7-13 ms, a 300 ms lift between them (browsers report no points while lifted).
+    const t = [0, 7, 20, 29, 40, 340, 351, 360, 372];
+    const tr = { t, x: t.map((v) => v / 10), y: t.map(() => 1), pressure: t.map(() => 0.5), hasPressure: true };
+    const r = resample(tr, 20);
+    expect(r.x).toHaveLength(Math.floor(372 / 20) + 1);
+    expect(r.p.slice(3, 16).every((p) => p === 0)).toBe(true);
+    expect(r.p[0]).toBe(0.5);
+    expect(r.p[r.p.length - 1]).toBe(0.5);
+  });
+
+  it("a genuine signature stays genuine when a device samples it slower and irregularly", () => {
+    const model = enrollHandwriting(enrolment(3));
+    const [name] = gt.find(([n, l]) => n.startsWith("003-") && l === "g")!;
+    const full = parseTrajectory(file(`verification/${name}.txt`));
+    // Keep about every third point, as a 30-40 Hz pointer-event stream would.
+    const keep = full.t.map((_, i) => i % 3 === 0 || i % 7 === 0 || i === full.t.length - 1);
+    const pick = (a: number[]) => a.filter((_, i) => keep[i]);
+    const sparse = { t: pick(full.t), x: pick(full.x), y: pick(full.y), pressure: pick(full.pressure), hasPressure: true };
+    const a = verifyHandwriting(model, full).distance;
+    const b = verifyHandwriting(model, sparse).distance;
+    expect(Math.abs(a - b)).toBeLessThan(0.1 * a);
+  });
+});
