@@ -1,0 +1,57 @@
+// Any accepted clip -> mono 16 kHz float samples. The container is sniffed from magic bytes, never from a
+// declared MIME type (clients get those wrong).
+import { VoiceError } from "./errors";
+import { demuxOggOpus, isOgg } from "./ogg";
+import { decodeOpus } from "./opus";
+import { resample } from "./resample";
+import { isWav, parseWav } from "./wav";
+import { demuxWebmOpus, isWebm } from "./webm";
+
+export const TARGET_RATE = 16000;
+
+export type AudioContainer = "wav" | "ogg" | "webm";
+
+export interface DecodedAudio {
+  /** Mono, 16 kHz, [-1, 1]. */
+  samples: Float32Array;
+  sampleRate: typeof TARGET_RATE;
+  sourceRate: number;
+  container: AudioContainer;
+  durationSec: number;
+}
+
+export function sniffContainer(bytes: Uint8Array): AudioContainer | undefined {
+  if (isWav(bytes)) return "wav";
+  if (isOgg(bytes)) return "ogg";
+  if (isWebm(bytes)) return "webm";
+  return undefined;
+}
+
+export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
+  const container = sniffContainer(bytes);
+  let samples: Float32Array;
+  let sourceRate: number;
+  switch (container) {
+    case "wav": {
+      const pcm = parseWav(bytes);
+      samples = pcm.samples;
+      sourceRate = pcm.sampleRate;
+      break;
+    }
+    case "ogg":
+      samples = await decodeOpus(demuxOggOpus(bytes));
+      sourceRate = 48000; // libopus always reconstructs at the rate we ask for
+      break;
+    case "webm":
+      samples = await decodeOpus(demuxWebmOpus(bytes));
+      sourceRate = 48000;
+      break;
+    default:
+      throw new VoiceError(
+        bytes.length === 0 ? "truncated" : "undecodable",
+        bytes.length === 0 ? "empty audio" : "audio is not WAV, Ogg/Opus or WebM/Opus",
+      );
+  }
+  const out = sourceRate === TARGET_RATE ? samples : resample(samples, sourceRate, TARGET_RATE);
+  return { samples: out, sampleRate: TARGET_RATE, sourceRate, container, durationSec: out.length / TARGET_RATE };
+}
