@@ -7,7 +7,8 @@ export type VoiceErrorCode =
   | "truncated" // a known container cut short before any usable audio
   | "too_short" // decodes, but holds less speech material than a decision needs
   | "silent" // decodes, but the signal is (near) digital silence
-  | "no_speech"; // has energy, but it is noise, a tone or music rather than speech
+  | "no_speech" // has energy, but it is noise, a tone or music rather than speech
+  | "model_mismatch"; // a template made by another embedding model: re-enrol
 
 export class VoiceError extends Error {
   constructor(

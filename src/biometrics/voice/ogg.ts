@@ -17,7 +17,8 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
   let pending: Uint8Array[] = [];
   let lastGranule = -1;
   let pos = 0;
-  while (pos + 27 <= bytes.length) {
+  let cut = false; // the file ends inside a page: a truncated upload
+  while (pos + 27 <= bytes.length && !cut) {
     if (!isOgg(bytes.subarray(pos))) {
       // Resynchronise on the next capture pattern rather than giving up on one bad byte run.
       const next = indexOfOggS(bytes, pos + 1);
@@ -32,7 +33,10 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
     const nSegs = bytes[pos + 26]!;
     const lacingStart = pos + 27;
     let dataPos = lacingStart + nSegs;
-    if (dataPos > bytes.length) break;
+    if (dataPos > bytes.length) {
+      cut = true;
+      break;
+    }
     if (headerType & 0x02 && serial === undefined) pending = [];
     const mine = serial === undefined || pageSerial === serial;
     let segStart = dataPos;
@@ -41,7 +45,11 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
       const lace = bytes[lacingStart + s]!;
       segLen += lace;
       if (lace < 255) {
-        const end = Math.min(segStart + segLen, bytes.length);
+        if (segStart + segLen > bytes.length) {
+          cut = true;
+          break;
+        }
+        const end = segStart + segLen;
         if (mine) {
           pending.push(bytes.subarray(segStart, end));
           const packet = concat(pending);
@@ -65,7 +73,7 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
     }
     pos = dataPos;
   }
-  if (!head) throw new VoiceError(bytes.length < 64 ? "truncated" : "undecodable", "Ogg file without an Opus stream");
+  if (!head) throw new VoiceError(cut ? "truncated" : "undecodable", cut ? "Ogg file is truncated" : "Ogg file without an Opus stream");
   if (packets.length === 0) throw new VoiceError("truncated", "Ogg/Opus stream has no audio packets");
   // The last granule position counts 48 kHz samples including the pre-skip: it trims encoder padding.
   const totalSamples = lastGranule > 0 ? lastGranule - head.preSkip : undefined;
