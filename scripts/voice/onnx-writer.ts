@@ -53,7 +53,7 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   name?: string;
-  attrs?: Record<string, number | { float: number }>;
+  attrs?: Record<string, number | number[] | { float: number }>;
 }
 export interface OnnxValue {
   name: string;
@@ -75,6 +75,7 @@ export interface OnnxModelSpec {
 const FLOAT = 1;
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_INTS = 7;
 
 function tensor(t: OnnxTensorInit): Pb {
   const m = new Pb();
@@ -102,7 +103,10 @@ function node(n: OnnxNode, i: number): Pb {
   for (const [name, v] of Object.entries(n.attrs ?? {})) {
     const a = new Pb().string(1, name);
     if (typeof v === "number") a.int(3, v).int(20, ATTR_INT);
-    else a.float(2, v.float).int(20, ATTR_FLOAT);
+    else if (Array.isArray(v)) {
+      for (const x of v) a.int(8, x);
+      a.int(20, ATTR_INTS);
+    } else a.float(2, v.float).int(20, ATTR_FLOAT);
     m.msg(5, a);
   }
   return m;
