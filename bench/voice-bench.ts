@@ -5,6 +5,7 @@
 // background data by scripts/train-voice.mjs); for an operator model without one, the EER point on
 // background halves is printed as a calibration suggestion.
 import { readFileSync, readdirSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { createVoiceEmbedder, type VoiceEmbedder, type VoiceModel } from "../src/biometrics/voice/embedder";
 import { decodeAudio } from "../src/biometrics/voice/decode";
@@ -14,6 +15,7 @@ import { setOpusWasm } from "../src/biometrics/voice/opus";
 import { cosine } from "../src/biometrics/voice/projection";
 import { enrolVoice, meanEmbedding, verifyVoice } from "../src/biometrics/voice/voice";
 import { computeEer, ratesAt } from "../scripts/voice/metrics";
+import { opusRoundTrip } from "../scripts/voice/opus-roundtrip";
 import { runOnnxNode } from "../scripts/voice/ort-node";
 
 const arg = (name: string) => {
@@ -57,7 +59,7 @@ async function main() {
   const model = loadModel();
   const embedder: VoiceEmbedder = createVoiceEmbedder(model, runOnnxNode);
   const speakers = readdirSync(EVAL).filter((d) => statSync(join(EVAL, d)).isDirectory()).sort();
-  const utts: { speaker: string; file: string; bytes: Uint8Array; emb: Float32Array; seconds: number }[] = [];
+  const utts: { speaker: string; file: string; bytes: Uint8Array; emb: Float32Array; opusEmb: Float32Array; seconds: number }[] = [];
   const lat = { decodeWav: [] as number[], fbankVad: [] as number[], embed: [] as number[] };
   for (const sp of speakers) {
     for (const f of readdirSync(join(EVAL, sp)).filter((x) => x.endsWith(".wav")).sort()) {
@@ -68,7 +70,10 @@ async function main() {
       lat.decodeWav.push(dec.ms);
       lat.fbankVad.push(feats.ms);
       lat.embed.push(emb.ms);
-      utts.push({ speaker: sp, file: f, bytes, emb: emb.value, seconds: dec.value.durationSec });
+      // Browser condition: the same clip after an Opus round trip at 24 kbps (a rate not used in training).
+      const coded = await opusRoundTrip(dec.value.samples, 24);
+      const opusEmb = await embedder.embed(extractVoiceFeatures(coded), coded);
+      utts.push({ speaker: sp, file: f, bytes, emb: emb.value, opusEmb, seconds: dec.value.durationSec });
     }
   }
   // All pairs.
@@ -94,17 +99,36 @@ async function main() {
       }
     }
   }
+  // WAV enrolment (3 clips) vs Opus-coded verification clips.
+  const g3o: number[] = [];
+  const i3o: number[] = [];
+  for (const sp of speakers) {
+    const own = utts.filter((u) => u.speaker === sp);
+    for (let start = 0; start + 3 <= 9; start += 3) {
+      const enrol = own.slice(start, start + 3);
+      const tpl = meanEmbedding(enrol.map((u) => u.emb));
+      for (const u of utts) {
+        if (enrol.includes(u)) continue;
+        (u.speaker === sp ? g3o : i3o).push(cosine(tpl, u.opusEmb));
+      }
+    }
+  }
   const thr = model.threshold;
   const pairs = computeEer(genuine, impostor);
   const enrol3 = computeEer(g3, i3);
   const meanSec = utts.reduce((a, u) => a + u.seconds, 0) / utts.length;
-  console.log(`model ${model.modelId} (${model.kind}), ${model.bytes.length} bytes, threshold ${thr}`);
+  const opusBytes = statSync("node_modules/@evan/opus/wasm/opus.wasm").size;
+  console.log(`model ${model.modelId} (${model.kind}), ${model.bytes.length} bytes, threshold ${thr}; opus.wasm ${opusBytes} bytes`);
+  console.log(`machine load average at start of timing: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (${process.version})`);
   console.log(`eval: ${speakers.length} speakers, ${utts.length} utterances, mean ${meanSec.toFixed(1)} s`);
   const at = (g: number[], im: number[]) => (Number.isFinite(thr) ? ratesAt(g, im, thr) : { fmr: NaN, fnmr: NaN });
   const r1 = at(genuine, impostor);
   const r3 = at(g3, i3);
   console.log(`pairs: ${genuine.length} genuine / ${impostor.length} impostor: EER ${pct(pairs.eer)} (at ${pairs.threshold.toFixed(3)}); at threshold FMR ${pct(r1.fmr)} FNMR ${pct(r1.fnmr)}`);
   console.log(`enrol-3: ${g3.length} genuine / ${i3.length} impostor: EER ${pct(enrol3.eer)} (at ${enrol3.threshold.toFixed(3)}); at threshold FMR ${pct(r3.fmr)} FNMR ${pct(r3.fnmr)}`);
+  const enrol3o = computeEer(g3o, i3o);
+  const r3o = at(g3o, i3o);
+  console.log(`enrol-3 WAV vs Opus 24 kbps clips: EER ${pct(enrol3o.eer)} (at ${enrol3o.threshold.toFixed(3)}); at threshold FMR ${pct(r3o.fmr)} FNMR ${pct(r3o.fnmr)}`);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(`scores: genuine ${mean(genuine).toFixed(3)} (min ${Math.min(...genuine).toFixed(3)}), impostor ${mean(impostor).toFixed(3)} (max ${Math.max(...impostor).toFixed(3)})`);
 

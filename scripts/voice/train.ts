@@ -17,7 +17,8 @@ import { extractVoiceFeatures, sliceFbank, utteranceStats, STATS_DIM } from "../
 import { type Fbank } from "../../src/biometrics/voice/fbank";
 import { parseWav } from "../../src/biometrics/voice/wav";
 import { resample } from "../../src/biometrics/voice/resample";
-import { decodeOpus, setOpusWasm } from "../../src/biometrics/voice/opus";
+import { setOpusWasm } from "../../src/biometrics/voice/opus";
+import { opusRoundTrip } from "./opus-roundtrip";
 import { cosine, projectStats, type LinearProjection } from "../../src/biometrics/voice/projection";
 import { symmetricEigen, matmul, transpose } from "./linalg";
 import { computeEer, thresholdAtFmr, ratesAt } from "./metrics";
@@ -52,30 +53,6 @@ const OPUS_KBPS = [16, 32];
 
 const requireFromRepo = createRequire(join(repoRoot, "package.json"));
 
-function opusRoundTrip(s16k: Float32Array, kbps: number): Promise<Float32Array> {
-  // @evan/opus's own wasm glue (Node-only: it reads the .wasm with fs) for the encoder; decoding goes
-  // through the service's decoder so training sees exactly what the Worker produces.
-  const { Encoder } = requireFromRepo("@evan/opus/wasm/index.js") as {
-    Encoder: new (o: { channels: number; sample_rate: number; application: string }) => {
-      ctl(cmd: number, v?: number): number;
-      encode(pcm: Int16Array): Uint8Array;
-    };
-  };
-  const enc = new Encoder({ channels: 1, sample_rate: 48000, application: "voip" });
-  enc.ctl(4002, kbps * 1000); // OPUS_SET_BITRATE
-  enc.ctl(4010, 5); // OPUS_SET_COMPLEXITY
-  const up = resample(s16k, 16000, 48000);
-  const packets: Uint8Array[] = [];
-  const pcm = new Int16Array(960);
-  for (let i = 0; i + 960 <= up.length; i += 960) {
-    for (let k = 0; k < 960; k++) pcm[k] = Math.max(-32768, Math.min(32767, Math.round(up[i + k]! * 32768)));
-    packets.push(enc.encode(pcm).slice());
-  }
-  return decodeOpus({ channels: 1, preSkip: 312, inputSampleRate: 48000, outputGainDb: 0, mappingFamily: 0, packets, totalSamples: undefined }).then(
-    (x) => resample(x, 48000, 16000),
-  );
-}
-
 async function loadBackground(segFramesList: number[]): Promise<Map<number, Utt[]>> {
   setOpusWasm(new WebAssembly.Module(readFileSync(requireFromRepo.resolve("@evan/opus/wasm/opus.wasm"))));
   const files = readdirSync(BACKGROUND).filter((f) => f.endsWith(".wav")).sort();
@@ -100,7 +77,7 @@ async function loadBackground(segFramesList: number[]): Promise<Map<number, Utt[
       fbs.map(({ speaker, versions }) => {
         const segments: Float32Array[] = [];
         const halves: Float32Array[] = [];
-        let full = new Float32Array(0);
+        let full: Float32Array = new Float32Array(0);
         versions.forEach(({ fb, mask }, v) => {
           const stats = (a: number, b: number) => utteranceStats(sliceFbank(fb, a, b), mask.subarray(a, b));
           const hop = Math.max(1, Math.floor(seg / 2));
@@ -212,12 +189,16 @@ function sha256(b: Uint8Array): string {
 
 async function main() {
   const search = process.argv.includes("--search");
-  const segList = search ? [100, 200] : [150];
+  // VOICE_SEARCH_GRID='[[segFrames, dim, shrink], ...]' narrows --search to the listed points.
+  const custom = process.env.VOICE_SEARCH_GRID
+    ? (JSON.parse(process.env.VOICE_SEARCH_GRID) as [number, number, number][]).map(([segFrames, dim, shrink]) => ({ segFrames, dim, shrink }))
+    : undefined;
+  const segList = custom ? [...new Set(custom.map((p) => p.segFrames))] : search ? [100, 200, 300] : [200];
   const data = await loadBackground(segList);
   let best: { p: Params; eer: number } | undefined;
-  const grid: Params[] = search
-    ? segList.flatMap((segFrames) => [60, 100, 150].flatMap((dim) => [0.01, 0.05].map((shrink) => ({ segFrames, dim, shrink }))))
-    : [{ segFrames: 150, dim: 120, shrink: 0.1 }];
+  const grid: Params[] = custom && search ? custom : search
+    ? segList.flatMap((segFrames) => [40, 60, 100, 150].flatMap((dim) => [0.01, 0.05, 0.15].map((shrink) => ({ segFrames, dim, shrink }))))
+    : [{ segFrames: 200, dim: 60, shrink: 0.05 }]; // chosen by --search (docs/benchmarks-voice.md)
   for (const p of grid) {
     const cv = crossValidate(data.get(p.segFrames)!, p);
     const { eer } = computeEer(cv.genuine, cv.impostor);
@@ -274,11 +255,66 @@ async function main() {
     },
   };
   writeFileSync(join(OUT_DIR, "voice-lda.json"), JSON.stringify(meta, null, 2) + "\n");
+  writeFileSync(join(OUT_DIR, "VOICE.md"), voiceMd(meta));
   console.log(`wrote wasm-models/voice-lda.onnx (${onnx.length} bytes, sha256 ${meta.sha256})`);
   // Keep the JS reference projection's numbers for the ORT check in train-voice.mjs.
   const probe = utts.slice(0, 8).map((u) => Array.from(u.full));
   const expected = probe.map((x) => Array.from(projectStats(Float32Array.from(x), proj)));
   writeFileSync(join(OUT_DIR, ".voice-lda-probe.json"), JSON.stringify({ probe, expected }));
+}
+
+function voiceMd(meta: {
+  modelId: string;
+  sha256: string;
+  bytes: number;
+  threshold: number;
+  thresholdRule: string;
+  output: { dim: number };
+  training: Params & { utterances: number };
+  cv: { eer: number; eerThreshold: number; fnmrAtThreshold: number; genuine: number; impostor: number };
+}): string {
+  const t = meta.training;
+  return `# Voice models
+
+Generated by \`node scripts/train-voice.mjs\` (do not edit by hand; rerun the script).
+
+## \`voice-lda.onnx\` — model id \`${meta.modelId}\`
+
+| | |
+|---|---|
+| sha256 | \`${meta.sha256}\` |
+| size | ${meta.bytes} bytes |
+| graph | \`stats\` [N,160] -> MatMul -> Add -> LpNormalization(p=2) -> \`embedding\` [N,${meta.output.dim}] (opset 13) |
+| input | per-bin mean then standard deviation of 80-bin Kaldi log-mel fbank (povey window, 25/10 ms, pre-emphasis 0.97, no dither, int16-scaled 16 kHz audio) over the VAD's speech frames (\`extractVoiceFeatures(...).stats\`) |
+| training data | ../shared/data/voice/background: ${t.utterances} speakers, one 6 s utterance each, plus Opus round trips (${OPUS_KBPS.join(" and ")} kbps) of each |
+| recipe | z-score against background -> LDA (within-speaker scatter from ${t.segFrames / 100} s segments with 50 % overlap and the Opus versions, shrinkage ${t.shrink}) to ${t.dim} dims -> centre -> L2; scoring is cosine |
+| threshold | **${meta.threshold}** (accept when cosine >= threshold): ${meta.thresholdRule} |
+| background CV | EER ${(meta.cv.eer * 100).toFixed(2)} % at ${meta.cv.eerThreshold}; at the threshold FMR 1 %, FNMR ${(meta.cv.fnmrAtThreshold * 100).toFixed(2)} % (${meta.cv.genuine} genuine / ${meta.cv.impostor} impostor pairs) |
+
+Hyper-parameters were chosen by \`node scripts/train-voice.mjs --search\` (the same cross-validation); the eval
+speakers (../shared/data/voice/eval) are never read by the training script. Eval figures: docs/benchmarks-voice.md.
+Rerunning the script is deterministic and reproduces the sha256 above; it also runs the exported graph with
+onnxruntime-web and fails if it differs from the JS projection by more than 1e-4.
+
+## Using a WeSpeaker-format model instead
+
+Any WeSpeaker ONNX export (ResNet34, CAM++, ECAPA-TDNN; input \`feats\` [1,T,80] Kaldi fbank of 16 kHz audio,
+hamming window, 25/10 ms, mean-normalised over the utterance; output \`embs\` [1,E]) drops in behind the same
+interface:
+
+1. Put the file under \`wasm-models/\` (e.g. \`wasm-models/voice-wespeaker.onnx\`); \`.onnx\` imports need the
+   wrangler rule \`[[rules]] type = "Data", globs = ["**/*.onnx"]\` (or serve it from assets). Record its
+   sha256 and origin here.
+2. Calibrate a threshold on background data (never on eval):
+   \`node bench/voice.mjs --model wasm-models/voice-wespeaker.onnx --kind wespeaker --id <model-id>\` prints the
+   background EER point; rerun with \`--threshold <t>\` to get the eval figures at that threshold.
+3. Build the embedder with \`createVoiceEmbedder(wespeakerModel({ modelId, bytes, threshold }), runOnnx)\`.
+   Templates store their model id: templates enrolled with another model are refused
+   (\`VoiceError("model_mismatch")\`) and students must re-enrol.
+
+A 20-30 MB model is far slower than this projection (tens to hundreds of ms per clip on WASM) and needs the
+paid plan's CPU limits; keep it in the inference Worker, not the API Worker.
+`;
 }
 
 await main();

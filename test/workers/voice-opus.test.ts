@@ -41,7 +41,7 @@ describe("Opus inside workerd", () => {
     expect(opusWasm).toBeInstanceOf(WebAssembly.Module);
     expect(hasOpusWasm()).toBe(true);
     const packets = await encodeSine(1);
-    const pcm = await decodeOpus({ channels: 1, preSkip: 312, inputSampleRate: 48000, outputGainDb: 0, mappingFamily: 0, packets, totalSamples: undefined });
+    const pcm = await decodeOpus({ channels: 1, preSkip: 312, inputSampleRate: 48000, outputGainDb: 0, mappingFamily: 0, packets, totalSamples: undefined }, 48000);
     expect(pcm.length).toBe(48000 - 312);
     let rms = 0;
     for (let i = 4800; i < pcm.length; i++) rms += pcm[i]! * pcm[i]!;

@@ -30,21 +30,24 @@ export function sniffContainer(bytes: Uint8Array): AudioContainer | undefined {
 export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
   const container = sniffContainer(bytes);
   let samples: Float32Array;
-  let sourceRate: number;
+  let sourceRate: number; // the clip's own rate (Opus: always 48 kHz)
+  let rate: number; // the rate `samples` is at
   switch (container) {
     case "wav": {
       const pcm = parseWav(bytes);
       samples = pcm.samples;
-      sourceRate = pcm.sampleRate;
+      sourceRate = rate = pcm.sampleRate;
       break;
     }
     case "ogg":
-      samples = await decodeOpus(demuxOggOpus(bytes));
-      sourceRate = 48000; // libopus always reconstructs at the rate we ask for
+      samples = await decodeOpus(demuxOggOpus(bytes), TARGET_RATE); // libopus reconstructs at the rate asked
+      sourceRate = 48000;
+      rate = TARGET_RATE;
       break;
     case "webm":
-      samples = await decodeOpus(demuxWebmOpus(bytes));
+      samples = await decodeOpus(demuxWebmOpus(bytes), TARGET_RATE);
       sourceRate = 48000;
+      rate = TARGET_RATE;
       break;
     default:
       throw new VoiceError(
@@ -52,6 +55,6 @@ export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
         bytes.length === 0 ? "empty audio" : "audio is not WAV, Ogg/Opus or WebM/Opus",
       );
   }
-  const out = sourceRate === TARGET_RATE ? samples : resample(samples, sourceRate, TARGET_RATE);
+  const out = rate === TARGET_RATE ? samples : resample(samples, rate, TARGET_RATE);
   return { samples: out, sampleRate: TARGET_RATE, sourceRate, container, durationSec: out.length / TARGET_RATE };
 }

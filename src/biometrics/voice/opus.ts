@@ -18,7 +18,7 @@ interface OpusExports {
 }
 
 const PACKET_BYTES = 1 << 13; // buffer for one compressed packet (the glue's size; real packets are < 2 KB)
-const MAX_FRAME = 5760; // 120 ms at 48 kHz, the longest Opus packet
+const MAX_FRAME = 5760; // 120 ms at 48 kHz, the longest Opus packet (fewer samples at lower rates)
 
 export interface OpusRuntime {
   exports: OpusExports;
@@ -58,8 +58,12 @@ async function getRuntime(): Promise<OpusRuntime> {
   return runtime;
 }
 
-/** Decodes an Opus stream to mono float samples at 48 kHz, pre-skip and output gain applied. */
-export async function decodeOpus(stream: OpusStream): Promise<Float32Array> {
+/**
+ * Decodes an Opus stream to mono float samples at `rate` (default 16 kHz, what the features use: libopus
+ * reconstructs at any of 8/12/16/24/48 kHz itself, which is cheaper than decoding at 48 kHz and resampling),
+ * pre-skip, end trimming and output gain applied.
+ */
+export async function decodeOpus(stream: OpusStream, rate: 8000 | 12000 | 16000 | 24000 | 48000 = 16000): Promise<Float32Array> {
   if (stream.mappingFamily !== 0 && stream.channels > 2) {
     throw new VoiceError("undecodable", `Opus with ${stream.channels} channels (mapping family ${stream.mappingFamily}) is not supported`);
   }
@@ -67,7 +71,7 @@ export async function decodeOpus(stream: OpusStream): Promise<Float32Array> {
   const channels = Math.min(2, stream.channels);
   const state = w.malloc(w.opus_decoder_get_size(channels));
   try {
-    const rc = w.opus_decoder_init(state, 48000, channels);
+    const rc = w.opus_decoder_init(state, rate, channels);
     if (rc < 0) throw new VoiceError("undecodable", `Opus decoder init failed (${rc})`);
     const chunks: Float32Array[] = [];
     let total = 0;
@@ -103,8 +107,10 @@ export async function decodeOpus(stream: OpusStream): Promise<Float32Array> {
       out.set(c, o);
       o += c.length;
     }
-    const start = Math.min(stream.preSkip, out.length);
-    const end = stream.totalSamples !== undefined ? Math.min(out.length, start + stream.totalSamples) : out.length;
+    // Pre-skip and granule positions are counted at 48 kHz whatever the output rate.
+    const scale = rate / 48000;
+    const start = Math.min(Math.round(stream.preSkip * scale), out.length);
+    const end = stream.totalSamples !== undefined ? Math.min(out.length, start + Math.round(stream.totalSamples * scale)) : out.length;
     return out.subarray(start, Math.max(start, end));
   } finally {
     w.free(state);
