@@ -130,6 +130,12 @@ describe("bad clips", () => {
     await expectVoiceError(decodeAudio(encodeWav16([sine(16000, 440, 16000)], 16000).subarray(0, 30)), "truncated");
   });
 
+  it("stops decoding a huge upload after 60 s and analyses at most 30 s", async () => {
+    const long = encodeWav16([sine(16000 * 70, 440, 16000, 0.1)], 16000);
+    expect((await decodeAudio(long)).durationSec).toBe(60);
+    expect((await analyseClip(long)).audio.durationSec).toBe(30);
+  });
+
   it("a 0.5 s clip is too short", async () => {
     await expectVoiceError(analyseClip(encodeWav16([sine(8000, 440, 16000)], 16000)), "too_short");
   });

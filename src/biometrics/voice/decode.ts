@@ -27,25 +27,28 @@ export function sniffContainer(bytes: Uint8Array): AudioContainer | undefined {
   return undefined;
 }
 
-export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
+/** Decoding stops after this much audio (later analysis uses at most MAX_CLIP_SECONDS anyway). */
+export const MAX_DECODE_SECONDS = 60;
+
+export async function decodeAudio(bytes: Uint8Array, maxSeconds = MAX_DECODE_SECONDS): Promise<DecodedAudio> {
   const container = sniffContainer(bytes);
   let samples: Float32Array;
   let sourceRate: number; // the clip's own rate (Opus: always 48 kHz)
   let rate: number; // the rate `samples` is at
   switch (container) {
     case "wav": {
-      const pcm = parseWav(bytes);
+      const pcm = parseWav(bytes, maxSeconds);
       samples = pcm.samples;
       sourceRate = rate = pcm.sampleRate;
       break;
     }
     case "ogg":
-      samples = await decodeOpus(demuxOggOpus(bytes), TARGET_RATE); // libopus reconstructs at the rate asked
+      samples = await decodeOpus(demuxOggOpus(bytes), TARGET_RATE, maxSeconds); // libopus reconstructs at the rate asked
       sourceRate = 48000;
       rate = TARGET_RATE;
       break;
     case "webm":
-      samples = await decodeOpus(demuxWebmOpus(bytes), TARGET_RATE);
+      samples = await decodeOpus(demuxWebmOpus(bytes), TARGET_RATE, maxSeconds);
       sourceRate = 48000;
       rate = TARGET_RATE;
       break;

@@ -63,7 +63,11 @@ async function getRuntime(): Promise<OpusRuntime> {
  * reconstructs at any of 8/12/16/24/48 kHz itself, which is cheaper than decoding at 48 kHz and resampling),
  * pre-skip, end trimming and output gain applied.
  */
-export async function decodeOpus(stream: OpusStream, rate: 8000 | 12000 | 16000 | 24000 | 48000 = 16000): Promise<Float32Array> {
+export async function decodeOpus(
+  stream: OpusStream,
+  rate: 8000 | 12000 | 16000 | 24000 | 48000 = 16000,
+  maxSeconds = Infinity,
+): Promise<Float32Array> {
   if (stream.mappingFamily !== 0 && stream.channels > 2) {
     throw new VoiceError("undecodable", `Opus with ${stream.channels} channels (mapping family ${stream.mappingFamily}) is not supported`);
   }
@@ -77,7 +81,11 @@ export async function decodeOpus(stream: OpusStream, rate: 8000 | 12000 | 16000 
     let total = 0;
     let failures = 0;
     const gain = Math.pow(10, stream.outputGainDb / 20) / 32768 / channels;
+    const limit = maxSeconds * rate + Math.round((stream.preSkip * rate) / 48000);
+    let tried = 0;
     for (const packet of stream.packets) {
+      if (total >= limit) break; // enough audio for any decision; skip the rest of a huge upload
+      tried++;
       if (packet.length === 0 || packet.length > PACKET_BYTES) {
         failures++;
         continue;
@@ -98,8 +106,8 @@ export async function decodeOpus(stream: OpusStream, rate: 8000 | 12000 | 16000 
       chunks.push(mono);
       total += n;
     }
-    if (total === 0 || failures > stream.packets.length / 4) {
-      throw new VoiceError("undecodable", `Opus stream does not decode (${failures} of ${stream.packets.length} packets rejected)`);
+    if (total === 0 || failures > tried / 4) {
+      throw new VoiceError("undecodable", `Opus stream does not decode (${failures} of ${tried} packets rejected)`);
     }
     const out = new Float32Array(total);
     let o = 0;

@@ -17,7 +17,8 @@ export function isWav(bytes: Uint8Array): boolean {
   return bytes.length >= 12 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WAVE";
 }
 
-export function parseWav(bytes: Uint8Array): PcmAudio {
+/** `maxSeconds` bounds the work and memory for huge uploads: later samples are not decoded. */
+export function parseWav(bytes: Uint8Array, maxSeconds = Infinity): PcmAudio {
   if (!isWav(bytes)) throw new VoiceError("undecodable", "not a RIFF/WAVE file");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let fmt: { format: number; channels: number; rate: number; bits: number; blockAlign: number } | undefined;
@@ -43,7 +44,7 @@ export function parseWav(bytes: Uint8Array): PcmAudio {
       if (!fmt) throw new VoiceError("undecodable", "WAV data chunk before fmt chunk");
       const available = bytes.length - body;
       const len = size === 0 || size === 0xffffffff || size > available ? available : size;
-      return { samples: decodeSamples(view, body, len, fmt), sampleRate: fmt.rate };
+      return { samples: decodeSamples(view, body, len, fmt, maxSeconds), sampleRate: fmt.rate };
     }
     pos = body + size + (size & 1); // chunks are word-aligned
   }
@@ -55,6 +56,7 @@ function decodeSamples(
   offset: number,
   length: number,
   fmt: { format: number; channels: number; rate: number; bits: number; blockAlign: number },
+  maxSeconds: number,
 ): Float32Array {
   const { format, channels, rate, bits } = fmt;
   if (channels < 1 || channels > 32) throw new VoiceError("undecodable", `WAV with ${channels} channels`);
@@ -64,7 +66,7 @@ function decodeSamples(
   const okFloat = format === FORMAT_FLOAT && (bits === 32 || bits === 64);
   if (!okPcm && !okFloat) throw new VoiceError("undecodable", `WAV format ${format} with ${bits} bits is not supported`);
   const frameBytes = Math.max(fmt.blockAlign, bytesPer * channels);
-  const frames = Math.floor(length / frameBytes);
+  const frames = Math.min(Math.floor(length / frameBytes), Math.floor(maxSeconds * rate));
   const out = new Float32Array(frames);
   const read = sampleReader(view, format, bits);
   for (let i = 0; i < frames; i++) {
