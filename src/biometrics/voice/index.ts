@@ -6,6 +6,6 @@ export { createVoiceEmbedder, wespeakerInput } from "./embedder";
 export type { RunOnnx, OnnxTensorLike, VoiceModel, VoiceEmbedder, VoiceModelKind } from "./embedder";
 export { voiceLdaModel, wespeakerModel, DEFAULT_VOICE_MODEL_ID, VOICE_LDA_META } from "./model";
 export { setOpusWasm, hasOpusWasm } from "./opus";
-export { decodeAudio, sniffContainer, TARGET_RATE } from "./decode";
+export { decodeAudio, sniffContainer, TARGET_RATE, MAX_DECODE_SECONDS } from "./decode";
 export { VoiceError, toAppError } from "./errors";
 export type { VoiceErrorCode } from "./errors";
