@@ -8,7 +8,8 @@ export type VoiceErrorCode =
   | "too_short" // decodes, but holds less speech material than a decision needs
   | "silent" // decodes, but the signal is (near) digital silence
   | "no_speech" // has energy, but it is noise, a tone or music rather than speech
-  | "model_mismatch"; // a template made by another embedding model: re-enrol
+  | "model_mismatch" // a template made by another embedding model: re-enrol
+  | "bad_request"; // the request itself is wrong (e.g. too many enrolment clips)
 
 export class VoiceError extends Error {
   constructor(

@@ -70,7 +70,7 @@ export function assertSpeech(features: VoiceFeatures): void {
 
 export async function enrolVoice(clips: Uint8Array[], embedder: VoiceEmbedder): Promise<VoiceTemplate> {
   if (clips.length === 0) throw new VoiceError("too_short", "no enrolment audio");
-  if (clips.length > MAX_ENROL_CLIPS) throw new VoiceError("undecodable", `at most ${MAX_ENROL_CLIPS} enrolment clips`);
+  if (clips.length > MAX_ENROL_CLIPS) throw new VoiceError("bad_request", `at most ${MAX_ENROL_CLIPS} enrolment clips`);
   const embeddings: Float32Array[] = [];
   let speech = 0;
   for (const [i, bytes] of clips.entries()) {
