@@ -49,8 +49,12 @@ export function computeFbank(samples: Float32Array, opts: FbankOptions = {}): Fb
   const energyDb = new Float32Array(frames);
   const flatness = new Float32Array(frames);
   const peakShare = new Float32Array(frames);
-  const re = new Float64Array(nfft);
-  const im = new Float64Array(nfft);
+  // Real FFT of nfft points as one complex FFT of nfft/2 points (even samples real, odd imaginary) plus a
+  // split step: half the work of a full complex transform.
+  const half = nfft / 2;
+  const buf = new Float64Array(nfft);
+  const re = new Float64Array(half);
+  const im = new Float64Array(half);
   const frame = new Float64Array(frameLen);
   const power = new Float64Array(nfft / 2 + 1);
   const lo = Math.max(1, Math.round((100 * nfft) / sr));
@@ -76,11 +80,31 @@ export function computeFbank(samples: Float32Array, opts: FbankOptions = {}): Fb
     // sample before the first as the first itself.
     for (let i = frameLen - 1; i > 0; i--) frame[i] = frame[i]! - preemph * frame[i - 1]!;
     frame[0] = frame[0]! - preemph * frame[0]!;
-    for (let i = 0; i < frameLen; i++) re[i] = frame[i]! * plan.window[i]!;
-    re.fill(0, frameLen);
-    im.fill(0);
+    for (let i = 0; i < frameLen; i++) buf[i] = frame[i]! * plan.window[i]!;
+    buf.fill(0, frameLen);
+    for (let n = 0; n < half; n++) {
+      re[n] = buf[2 * n]!;
+      im[n] = buf[2 * n + 1]!;
+    }
     fft(re, im, plan);
-    for (let k = 0; k <= nfft / 2; k++) power[k] = re[k]! * re[k]! + im[k]! * im[k]!;
+    for (let k = 0; k <= half; k++) {
+      const k1 = k % half;
+      const k2 = (half - k) % half;
+      const ar = re[k1]!;
+      const ai = im[k1]!;
+      const cr = re[k2]!;
+      const ci = -im[k2]!;
+      // X[k] = E + W^k O with E = (Z[k] + conj Z[M-k]) / 2, O = (Z[k] - conj Z[M-k]) / 2i, W = e^{-2 pi i / nfft}
+      const er = (ar + cr) / 2;
+      const ei = (ai + ci) / 2;
+      const or = (ai - ci) / 2;
+      const oi = -(ar - cr) / 2;
+      const wr = plan.splitCos[k]!;
+      const wi = plan.splitSin[k]!;
+      const xr = er + wr * or - wi * oi;
+      const xi = ei + wr * oi + wi * or;
+      power[k] = xr * xr + xi * xi;
+    }
 
     const row = f * bins;
     for (let b = 0; b < bins; b++) {
@@ -114,9 +138,13 @@ export function computeFbank(samples: Float32Array, opts: FbankOptions = {}): Fb
 
 interface Plan {
   window: Float64Array;
+  /** Tables of the nfft/2-point complex FFT. */
   cos: Float64Array;
   sin: Float64Array;
   rev: Uint32Array;
+  /** e^{-2 pi i k / nfft}, k = 0 .. nfft/2, for the real-FFT split step. */
+  splitCos: Float64Array;
+  splitSin: Float64Array;
   melStart: number[];
   melWeights: Float64Array[];
   /** 1 / |1 - a e^{-jw}|^2 per FFT bin. */
@@ -146,18 +174,25 @@ function getPlan(
     win[i] = window === "povey" ? Math.pow(hann, 0.85) : window === "hamming" ? 0.54 - 0.46 * Math.cos(a * i) : hann;
   }
 
-  const cos = new Float64Array(nfft / 2);
-  const sin = new Float64Array(nfft / 2);
-  for (let i = 0; i < nfft / 2; i++) {
-    cos[i] = Math.cos((2 * Math.PI * i) / nfft);
-    sin[i] = -Math.sin((2 * Math.PI * i) / nfft);
+  const m = nfft / 2; // size of the complex FFT
+  const cos = new Float64Array(m / 2);
+  const sin = new Float64Array(m / 2);
+  for (let i = 0; i < m / 2; i++) {
+    cos[i] = Math.cos((2 * Math.PI * i) / m);
+    sin[i] = -Math.sin((2 * Math.PI * i) / m);
   }
-  const bits = Math.log2(nfft);
-  const rev = new Uint32Array(nfft);
-  for (let i = 0; i < nfft; i++) {
+  const bits = Math.log2(m);
+  const rev = new Uint32Array(m);
+  for (let i = 0; i < m; i++) {
     let r = 0;
     for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
     rev[i] = r;
+  }
+  const splitCos = new Float64Array(m + 1);
+  const splitSin = new Float64Array(m + 1);
+  for (let k = 0; k <= m; k++) {
+    splitCos[k] = Math.cos((2 * Math.PI * k) / nfft);
+    splitSin[k] = -Math.sin((2 * Math.PI * k) / nfft);
   }
 
   // Mel filters exactly as torchaudio's get_mel_banks: defined over FFT bins 0 .. nfft/2 - 1 (the Nyquist
@@ -195,7 +230,7 @@ function getPlan(
     const w = (2 * Math.PI * k) / nfft;
     deemph[k] = 1 / Math.max(1e-6, 1 - 2 * preemph * Math.cos(w) + preemph * preemph);
   }
-  const plan = { window: win, cos, sin, rev, melStart, melWeights, deemph };
+  const plan = { window: win, cos, sin, rev, splitCos, splitSin, melStart, melWeights, deemph };
   plans.set(key, plan);
   return plan;
 }
