@@ -59,7 +59,7 @@ async function main() {
   const model = loadModel();
   const embedder: VoiceEmbedder = createVoiceEmbedder(model, runOnnxNode);
   const speakers = readdirSync(EVAL).filter((d) => statSync(join(EVAL, d)).isDirectory()).sort();
-  const utts: { speaker: string; file: string; bytes: Uint8Array; emb: Float32Array; opusEmb: Float32Array; seconds: number }[] = [];
+  const utts: { speaker: string; file: string; bytes: Uint8Array; emb: Float32Array; opusEmb: Float32Array; shortEmb: Float32Array; seconds: number }[] = [];
   const lat = { decodeWav: [] as number[], fbankVad: [] as number[], embed: [] as number[] };
   for (const sp of speakers) {
     for (const f of readdirSync(join(EVAL, sp)).filter((x) => x.endsWith(".wav")).sort()) {
@@ -73,7 +73,10 @@ async function main() {
       // Browser condition: the same clip after an Opus round trip at 24 kbps (a rate not used in training).
       const coded = await opusRoundTrip(dec.value.samples, 24);
       const opusEmb = await embedder.embed(extractVoiceFeatures(coded), coded);
-      utts.push({ speaker: sp, file: f, bytes, emb: emb.value, opusEmb, seconds: dec.value.durationSec });
+      // Monitoring condition: only the first 3 s of the clip.
+      const short = dec.value.samples.subarray(0, 3 * 16000);
+      const shortEmb = await embedder.embed(extractVoiceFeatures(short), short);
+      utts.push({ speaker: sp, file: f, bytes, emb: emb.value, opusEmb, shortEmb, seconds: dec.value.durationSec });
     }
   }
   // All pairs.
@@ -99,9 +102,11 @@ async function main() {
       }
     }
   }
-  // WAV enrolment (3 clips) vs Opus-coded verification clips.
+  // WAV enrolment (3 clips) vs Opus-coded verification clips, and vs 3 s crops.
   const g3o: number[] = [];
   const i3o: number[] = [];
+  const g3s: number[] = [];
+  const i3s: number[] = [];
   for (const sp of speakers) {
     const own = utts.filter((u) => u.speaker === sp);
     for (let start = 0; start + 3 <= 9; start += 3) {
@@ -110,6 +115,7 @@ async function main() {
       for (const u of utts) {
         if (enrol.includes(u)) continue;
         (u.speaker === sp ? g3o : i3o).push(cosine(tpl, u.opusEmb));
+        (u.speaker === sp ? g3s : i3s).push(cosine(tpl, u.shortEmb));
       }
     }
   }
@@ -129,6 +135,9 @@ async function main() {
   const enrol3o = computeEer(g3o, i3o);
   const r3o = at(g3o, i3o);
   console.log(`enrol-3 WAV vs Opus 24 kbps clips: EER ${pct(enrol3o.eer)} (at ${enrol3o.threshold.toFixed(3)}); at threshold FMR ${pct(r3o.fmr)} FNMR ${pct(r3o.fnmr)}`);
+  const enrol3s = computeEer(g3s, i3s);
+  const r3s = at(g3s, i3s);
+  console.log(`enrol-3 vs first 3 s of each clip: EER ${pct(enrol3s.eer)} (at ${enrol3s.threshold.toFixed(3)}); at threshold FMR ${pct(r3s.fmr)} FNMR ${pct(r3s.fnmr)}`);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   console.log(`scores: genuine ${mean(genuine).toFixed(3)} (min ${Math.min(...genuine).toFixed(3)}), impostor ${mean(impostor).toFixed(3)} (max ${Math.max(...impostor).toFixed(3)})`);
 
