@@ -237,7 +237,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
         const type = o.item.biometricType;
         const held = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = ?", type).toArray()[0];
         if (held?.version === o.claims.ver) {
-          restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: true });
+          restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: true, exportId: o.claims.jti });
           continue;
         }
         this.sql.exec(
@@ -247,7 +247,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
           type, o.claims.mid, at.iv, at.ciphertext, o.claims.n, o.claims.cat, o.claims.ver,
         );
         this.setVersion(type, o.claims.ver);
-        restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: false });
+        restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: false, exportId: o.claims.jti });
       }
       return { ok: true, restored };
     });

@@ -124,6 +124,6 @@ export type RestoreRefusal = {
   detail: string;
 };
 
-export type RestoreResult = { ok: true; restored: { biometricType: string; version: number; alreadyPresent: boolean }[] } | RestoreRefusal;
+export type RestoreResult = { ok: true; restored: { biometricType: string; version: number; alreadyPresent: boolean; exportId: string }[] } | RestoreRefusal;
 
 export type WalletVersionInfo = { biometricType: string; version: number; held: boolean; modelId: string | null };

@@ -7,6 +7,13 @@ import { registerRegister } from "./register";
 import { registerServerStatus } from "./server-status";
 import { registerUnregister } from "./unregister";
 import { registerVerify } from "./verify";
+import { registerPushNotification } from "./push-notification";
+import { registerWalletFace } from "./wallet-face";
+import { registerWalletHandwriting } from "./wallet-handwriting";
+import { registerWalletRevoke } from "./wallet-revoke";
+import { registerWalletSend } from "./wallet-send";
+import { registerWalletStatus } from "./wallet-status";
+import { registerWalletVoice } from "./wallet-voice";
 
 // /biometrics/monitoring_face/, /biometrics/monitoring_face_oral/ and /student/identification are
 // registered by the monitoring area; they call analyseFace / verifyFaceImage from services/biometrics-face.
@@ -18,4 +25,12 @@ export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerServerStatus(app);
   registerRegister(app);
   registerVerify(app);
+  // Wallet app (docs/wallet.md)
+  registerWalletFace(app);
+  registerWalletVoice(app);
+  registerWalletHandwriting(app);
+  registerWalletSend(app);
+  registerWalletStatus(app);
+  registerWalletRevoke(app);
+  registerPushNotification(app);
 };
