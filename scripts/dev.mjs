@@ -54,7 +54,9 @@ const wrangler = spawn(
   // Two Workers in one process: the API (first config) and the face inference Worker it calls by RPC.
   ["wrangler", "dev", "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
    "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
-   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled"],
+   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled",
+   // Wallet push notices stay off locally unless EXPO_PUSH_URL says where to send them (docs/wallet.md).
+   "--var", `EXPO_PUSH_URL:${process.env.EXPO_PUSH_URL || "disabled"}`],
   { stdio: "inherit", env: quiet },
 );
 console.log(`TrustID Edge: http://127.0.0.1:${PORT}/backend/docs`);

@@ -32,7 +32,7 @@ export type Bindings = {
   WALLET_EXPORT_TTL_DAYS?: string;
   /** Seconds to wait after a push ticket before reading its receipt (default 15). */
   WALLET_RECEIPT_DELAY_SECONDS?: string;
-  /** Expo push service base URL (default https://exp.host). */
+  /** Expo push service base URL (default https://exp.host), or `disabled` to send no notices. */
   EXPO_PUSH_URL?: string;
   /** Expo access token (a Worker secret), sent as `Authorization: Bearer` when set. */
   EXPO_ACCESS_TOKEN?: string;
@@ -63,7 +63,8 @@ const configSchema = z.object({
     sealKey: z.string().min(32, "WALLET_SEAL_KEY must be at least 32 characters").optional(),
     exportTtlDays: z.coerce.number().int().min(1).max(365).default(30),
     receiptDelaySeconds: z.coerce.number().int().min(0).max(3600).default(15),
-    expoPushUrl: z.url({ protocol: /^https?$/ }).default("https://exp.host"),
+    // "disabled": no notices are sent (local development without the internet); wallets still fetch.
+    expoPushUrl: z.union([z.literal("disabled"), z.url({ protocol: /^https?$/ })]).default("https://exp.host"),
     expoAccessToken: z.string().min(1).optional(),
   }),
   versions: z.object({

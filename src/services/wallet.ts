@@ -39,7 +39,7 @@ function templates(env: Bindings, owner: TemplateOwner) {
   return env.STUDENT_TEMPLATES.get(env.STUDENT_TEMPLATES.idFromName(templateObjectName(owner)));
 }
 
-export const pushOptions = (config: Config): PushClientOptions => ({ baseUrl: config.wallet.expoPushUrl, accessToken: config.wallet.expoAccessToken });
+export const pushOptions = (config: Config): PushClientOptions => ({ baseUrl: config.wallet.expoPushUrl, accessToken: config.wallet.expoAccessToken, timeoutMs: 5000 });
 
 export const backoffMs = (attempts: number, retryAfterMs?: number) =>
   Math.max(retryAfterMs ?? 0, Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1)));
@@ -89,6 +89,11 @@ export async function requestExport(env: Bindings, db: Db, caller: Caller, biome
       `${biometricType} re-enrolment required`,
     );
   }
+  // An older notice of this type still waiting to be sent would only announce a superseded export.
+  await db
+    .update(walletExports)
+    .set({ pushStatus: "failed", pushError: "superseded by a newer export", nextAttemptAt: null, pushUpdatedAt: now })
+    .where(and(eq(walletExports.userId, caller.userId), eq(walletExports.biometricType, biometricType), eq(walletExports.pushStatus, "queued")));
   await db.insert(walletExports).values({
     id,
     institutionId: caller.institutionId,
@@ -173,6 +178,9 @@ export async function processPush(db: Db, config: Config, filter: { ids?: string
     if (r.expiresAt <= now) {
       await update(db, r.id, { pushStatus: "failed", pushError: "expired before the notice was delivered", nextAttemptAt: null, pushUpdatedAt: now });
       out.failed++;
+    } else if (config.wallet.expoPushUrl === "disabled") {
+      await update(db, r.id, { pushStatus: "failed", pushError: "push notices are disabled on this server (EXPO_PUSH_URL=disabled)", nextAttemptAt: null, pushUpdatedAt: now });
+      out.failed++;
     } else if (!r.pushToken) {
       await update(db, r.id, { pushStatus: "failed", pushError: r.pushError ?? "DeviceNotRegistered", nextAttemptAt: null, pushUpdatedAt: now });
       out.failed++;
@@ -214,7 +222,7 @@ export async function processPush(db: Db, config: Config, filter: { ids?: string
   }
 
   // Receipts.
-  const toCheck = rows.filter((x) => x.pushStatus === "sent" && x.pushTicketId);
+  const toCheck = config.wallet.expoPushUrl === "disabled" ? [] : rows.filter((x) => x.pushStatus === "sent" && x.pushTicketId);
   if (toCheck.length > 0) {
     const result = await getPushReceipts(opts, toCheck.map((r) => r.pushTicketId!));
     for (const r of toCheck) {

@@ -126,6 +126,21 @@ describe("push notices", () => {
     expect((await rowOf(id)).pushStatus).toBe("sent");
   });
 
+  it("a newer export supersedes a notice still queued; EXPO_PUSH_URL=disabled sends nothing", async () => {
+    const { s, id, token } = await exportWith("busy5");
+    expect((await rowOf(id)).pushStatus).toBe("queued");
+    const newer = await call("/biometrics/wallet/face/", { token: s.access, json: { expoPushToken: token } }); // trailing slash too
+    expect(newer.status).toBe(200);
+    expect(await rowOf(id)).toMatchObject({ pushStatus: "failed", pushError: "superseded by a newer export", nextAttemptAt: null });
+    const id2 = newer.body.resource_dict.export_id;
+    const off = { ...config(), wallet: { ...config().wallet, expoPushUrl: "disabled" as const } };
+    await db().update(walletExports).set({ pushStatus: "queued", nextAttemptAt: 0 }).where(eq(walletExports.id, id2));
+    const before = (await expoSent(token)).length;
+    await processPush(db(), off, { ids: [id2] }, Date.now());
+    expect((await rowOf(id2)).pushError).toMatch(/disabled/);
+    expect(await expoSent(token)).toHaveLength(before);
+  });
+
   it("gives up after the last attempt", async () => {
     const { id } = await exportWith("busy99");
     for (let i = 0; i < 10; i++) {
