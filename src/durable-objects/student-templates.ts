@@ -271,7 +271,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     const types = this.sql
       .exec<{ biometric_type: string }>("SELECT biometric_type FROM template_versions UNION SELECT biometric_type FROM templates ORDER BY 1")
       .toArray()
-      .map((r) => r.biometric_type);
+      .map((r) => r.biometric_type as BiometricType);
     return types.map((t) => {
       const row = this.sql.exec<{ model_id: string }>("SELECT model_id FROM templates WHERE biometric_type = ?", t).toArray()[0];
       return { biometricType: t, version: this.currentVersion(t), held: !!row, modelId: row?.model_id ?? null };

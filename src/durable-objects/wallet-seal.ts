@@ -110,12 +110,14 @@ export const b64urlToBytes = (s: string) => base64url.decode(s);
 
 // ---- results of the StudentTemplates wallet methods ----
 
+export type Modality = "Face" | "Voice" | "Handwriting";
+
 export type ExportResult =
   | { ok: true; sealed: string; exportId: string; version: number; modelId: string; issuedAt: number; expiresAt: number }
   | { ok: false; reason: "not_enrolled" | "reenrolment_required" };
 
 /** One sealed template handed back by the wallet, named by the request field it came in. */
-export type RestoreItem = { field: string; biometricType: string; sealed: string };
+export type RestoreItem = { field: string; biometricType: Modality; sealed: string };
 
 export type RestoreRefusal = {
   ok: false;
@@ -124,6 +126,6 @@ export type RestoreRefusal = {
   detail: string;
 };
 
-export type RestoreResult = { ok: true; restored: { biometricType: string; version: number; alreadyPresent: boolean; exportId: string }[] } | RestoreRefusal;
+export type RestoreResult = { ok: true; restored: { biometricType: Modality; version: number; alreadyPresent: boolean; exportId: string }[] } | RestoreRefusal;
 
-export type WalletVersionInfo = { biometricType: string; version: number; held: boolean; modelId: string | null };
+export type WalletVersionInfo = { biometricType: Modality; version: number; held: boolean; modelId: string | null };

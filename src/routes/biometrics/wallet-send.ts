@@ -58,7 +58,7 @@ export const registerWalletSend = (app: OpenAPIHono<AppEnv>) =>
     }
     const restored = await restoreFromWallet(c.env, dbOf(c), c.get("caller"), items, c.get("now"));
     return c.json(
-      { message: `Restored from the wallet: ${restored.map((r) => r.biometricType).join(", ")}`, resource_name: "biometrics", resource_array: restored.map((r) => r.biometricType as "Face") },
+      { message: `Restored from the wallet: ${restored.map((r) => r.biometricType).join(", ")}`, resource_name: "biometrics", resource_array: restored.map((r) => r.biometricType) },
       200,
     );
   });
