@@ -1,6 +1,7 @@
 // One Durable Object per student (named "<institutionId>:<studentId>") owns that student's biometric
 // templates in its own SQLite storage, encrypted at rest. Templates never leave the object: callers get
-// match decisions and scores, never vectors. Writes are one synchronous transaction after the (async)
+// match decisions and scores, never vectors (the one exception: sealed exports for the student's wallet,
+// see the wallet section and docs/wallet.md). Writes are one synchronous transaction after the (async)
 // encryption, so concurrent enrolments cannot interleave inside a write: the last complete template wins
 // and no reader ever sees half of one.
 import { DurableObject } from "cloudflare:workers";
