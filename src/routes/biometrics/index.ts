@@ -8,6 +8,13 @@ import { registerRegister } from "./register";
 import { registerServerStatus } from "./server-status";
 import { registerUnregister } from "./unregister";
 import { registerVerify } from "./verify";
+import { registerPushNotification } from "./push-notification";
+import { registerWalletFace } from "./wallet-face";
+import { registerWalletHandwriting } from "./wallet-handwriting";
+import { registerWalletRevoke } from "./wallet-revoke";
+import { registerWalletSend } from "./wallet-send";
+import { registerWalletStatus } from "./wallet-status";
+import { registerWalletVoice } from "./wallet-voice";
 
 export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerFaceRegister(app);
@@ -18,4 +25,12 @@ export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerRegister(app);
   registerVerify(app);
   registerMonitoringFace(app);
+  // Wallet app (docs/wallet.md)
+  registerWalletFace(app);
+  registerWalletVoice(app);
+  registerWalletHandwriting(app);
+  registerWalletSend(app);
+  registerWalletStatus(app);
+  registerWalletRevoke(app);
+  registerPushNotification(app);
 };
