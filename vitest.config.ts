@@ -1,11 +1,25 @@
 // Two projects: `workers` runs the Worker inside workerd (vitest-pool-workers) against a real local
 // libSQL server with the real migrations; `node` runs plain logic and the Node-side scripts.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { defineConfig } from "vitest/config";
+
+const INFERENCE_BUILD = resolve(".wrangler/inference-test");
+
+/** The pre-built inference Worker's files, listed explicitly (Miniflare cannot follow ORT's dynamic imports). */
+function inferenceModules() {
+  const type = (f: string) => (f.endsWith(".wasm") ? "CompiledWasm" : f.endsWith(".onnx") ? "Data" : "ESModule");
+  return readdirSync(INFERENCE_BUILD)
+    .filter((f) => /\.(js|wasm|onnx)$/.test(f))
+    .sort((a, b) => Number(b === "worker.js") - Number(a === "worker.js")) // the entry module first
+    .map((f) => ({ type: type(f), path: join(INFERENCE_BUILD, f) }) as { type: "ESModule" | "CompiledWasm" | "Data"; path: string });
+}
 
 export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789abcdef";
 // base64 of 32 bytes, test only.
 export const TEST_PARTNER_SECRET_KEY_ENCRYPTION_KEY = "dGVzdC1vbmx5LXBhcnRuZXItc2VhbC1rZXktMzJieXQ=";
+export const TEST_TEMPLATE_KEY = "test-only-template-key-0123456789abcdef0123456789";
 
 export default defineConfig({
   test: {
@@ -23,14 +37,26 @@ export default defineConfig({
                 JWT_SECRET: TEST_JWT_SECRET,
                 PARTNER_SECRET_KEY_ENCRYPTION_KEY: TEST_PARTNER_SECRET_KEY_ENCRYPTION_KEY,
                 TEST_CALLBACK_RECEIVER_URL: inject("callbackReceiverUrl"),
+                TEMPLATE_ENCRYPTION_KEY: TEST_TEMPLATE_KEY,
               },
+              // The face inference Worker, pre-built by test/inference-setup.ts: loaded once for the run
+              // instead of shipping ORT and the models with every test file.
+              workers: [
+                {
+                  name: "trustid-inference",
+                  modulesRoot: INFERENCE_BUILD,
+                  modules: inferenceModules(),
+                  compatibilityDate: "2026-04-01",
+                  compatibilityFlags: ["nodejs_compat"],
+                },
+              ],
             },
           })),
         ],
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
-          globalSetup: ["test/global-setup.ts"],
+          globalSetup: ["test/global-setup.ts", "test/inference-setup.ts"],
         },
       },
       {

@@ -27,14 +27,21 @@ if (!existsSync(".dev.vars")) {
       "ENVIRONMENT=development",
       `JWT_SECRET=${randomBytes(48).toString("base64url")}`,
       `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}`,
+      `TEMPLATE_ENCRYPTION_KEY=${randomBytes(48).toString("base64url")}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
   );
   console.log("wrote .dev.vars with new local secrets");
-} else if (!readFileSync(".dev.vars", "utf8").includes("PARTNER_SECRET_KEY_ENCRYPTION_KEY=")) {
+}
+if (!readFileSync(".dev.vars", "utf8").includes("PARTNER_SECRET_KEY_ENCRYPTION_KEY=")) {
   // A .dev.vars from before the partner API: add its key (the other secrets stay as they are).
   appendFileSync(".dev.vars", `PARTNER_SECRET_KEY_ENCRYPTION_KEY=${randomBytes(32).toString("base64")}\n`);
+}
+if (!/^TEMPLATE_ENCRYPTION_KEY=/m.test(readFileSync(".dev.vars", "utf8"))) {
+  // Older .dev.vars from before face biometrics: add the template key, keep the rest.
+  appendFileSync(".dev.vars", `TEMPLATE_ENCRYPTION_KEY=${randomBytes(48).toString("base64url")}\n`);
+  console.log("added TEMPLATE_ENCRYPTION_KEY to .dev.vars");
 }
 
 const quiet = {
@@ -45,7 +52,9 @@ const quiet = {
 };
 const wrangler = spawn(
   "npx",
-  ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
+  // Two Workers in one process: the API (first config) and the face inference Worker it calls by RPC.
+  ["wrangler", "dev", "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
+   "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
    "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled"],
   { stdio: "inherit", env: quiet },
 );

@@ -12,6 +12,7 @@ import { registerInstructorRoutes } from "./routes/instructor";
 import { registerMonitoringRoutes } from "./routes/monitoring";
 import { registerStudentRoutes } from "./routes/student";
 import { createPartnerRouter } from "./routes/partner";
+import { registerBiometricsRoutes } from "./routes/biometrics";
 import { registerSystemRoutes } from "./routes/system";
 import { registerApiDocs } from "./routes/system/docs";
 import type { AppEnv } from "./types";
@@ -33,6 +34,7 @@ export function createApp() {
   registerStudentRoutes(backend);
   registerExamRoutes(backend);
   registerMonitoringRoutes(backend);
+  registerBiometricsRoutes(backend);
   app.route("/backend", backend);
   app.route("/api/v3", createPartnerRouter());
 

@@ -2,6 +2,8 @@
 // production and from the git-ignored `.dev.vars` (written by scripts/dev.mjs) locally; there is no
 // default secret in code, so a deployment that forgot one refuses to serve instead of running insecurely.
 import { z } from "zod";
+import type { StudentTemplates } from "./durable-objects/student-templates";
+import type { FaceInference } from "./inference/worker";
 import { AppError } from "./lib/errors";
 
 export type Bindings = {
@@ -18,6 +20,12 @@ export type Bindings = {
   PARTNER_SECRET_KEY_ENCRYPTION_KEY?: string;
   PARTNER_TIMESTAMP_TOLERANCE_SECONDS?: string;
   PARTNER_CALLBACK_EXPIRY_HOURS?: string;
+  /** Secret from which the per-student keys sealing biometric templates are derived (at least 32 characters). */
+  TEMPLATE_ENCRYPTION_KEY?: string;
+  /** Per-student template Durable Objects (src/durable-objects/student-templates.ts). */
+  STUDENT_TEMPLATES?: DurableObjectNamespace<StudentTemplates>;
+  /** The face inference Worker (src/inference/worker.ts), reached by RPC. */
+  FACE_INFERENCE?: Service<FaceInference>;
 };
 
 const configSchema = z.object({
@@ -39,6 +47,8 @@ const configSchema = z.object({
     // A callback not accepted by the receiver within this time is given up.
     callbackExpiryHours: z.coerce.number().int().min(1).max(72).default(24),
   }),
+  // Optional so that a deployment without biometrics still serves the rest; biometrics answer 503 without it.
+  templateEncryptionKey: z.string().min(32, "TEMPLATE_ENCRYPTION_KEY must be at least 32 characters").optional(),
   versions: z.object({
     server: z.coerce.number().default(1.0),
     windows: z.coerce.number().default(1.0),
@@ -65,6 +75,7 @@ export function loadConfig(env: Bindings): Config {
       timestampToleranceSeconds: env.PARTNER_TIMESTAMP_TOLERANCE_SECONDS || undefined,
       callbackExpiryHours: env.PARTNER_CALLBACK_EXPIRY_HOURS || undefined,
     },
+    templateEncryptionKey: env.TEMPLATE_ENCRYPTION_KEY || undefined,
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });
   if (!parsed.success) {

@@ -19,3 +19,4 @@ export default {
     );
   },
 } satisfies ExportedHandler<Bindings>;
+export { StudentTemplates } from "./durable-objects/student-templates";

@@ -1,0 +1,143 @@
+// Image decoding: sniff the format from the bytes (never trust a declared type), refuse pictures whose
+// header claims more pixels than an isolate can hold, then decode with the injected WASM codecs.
+import { type RgbImage, rgbFromRgba } from "./image";
+
+export type ImageFormat = "jpeg" | "png" | "webp";
+
+/** Decoders returning RGBA (the @jsquash codecs; injected because their WASM is loaded per platform). */
+export type Decoders = Record<ImageFormat, (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>>;
+
+// A decoded picture exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a pixel)
+// next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits safely.
+// Webcams give at most 2 MP; clients should downscale phone photos.
+export const MAX_PIXELS = 8_000_000;
+
+export class ImageDecodeError extends Error {
+  constructor(readonly code: "undecodable" | "image_too_large", message: string) {
+    super(message);
+  }
+}
+
+export function sniffFormat(b: Uint8Array): ImageFormat | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "png";
+  if (b.length >= 12 && ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 4) === "WEBP") return "webp";
+  return null;
+}
+
+const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
+
+/** Width and height from the header, or null when the header cannot be read. */
+export function headerSize(b: Uint8Array, format: ImageFormat): { width: number; height: number } | null {
+  const u16be = (i: number) => (b[i]! << 8) | b[i + 1]!;
+  const u32be = (i: number) => ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
+  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
+  const u24le = (i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
+  if (format === "png") return b.length >= 24 ? { width: u32be(16), height: u32be(20) } : null;
+  if (format === "webp") {
+    if (b.length < 30) return null;
+    const chunk = ascii(b, 12, 4);
+    if (chunk === "VP8X") return { width: u24le(24) + 1, height: u24le(27) + 1 };
+    if (chunk === "VP8 ") return { width: u16le(26) & 0x3fff, height: u16le(28) & 0x3fff };
+    if (chunk === "VP8L") {
+      const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
+      return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+    }
+    return null;
+  }
+  // JPEG: walk the segments to the first start-of-frame marker.
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) return { width: u16be(i + 7), height: u16be(i + 5) };
+    i += 2 + u16be(i + 2);
+  }
+  return null;
+}
+
+export async function decodeImage(bytes: Uint8Array, decoders: Decoders): Promise<RgbImage> {
+  const format = sniffFormat(bytes);
+  if (!format) throw new ImageDecodeError("undecodable", "The image is not a JPEG, PNG or WebP file");
+  const size = headerSize(bytes, format);
+  if (!size || size.width < 1 || size.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} header is damaged`);
+  if (size.width * size.height > MAX_PIXELS) {
+    throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${MAX_PIXELS / 1e6} megapixels are accepted`);
+  }
+  let decoded;
+  try {
+    const copy = bytes.slice().buffer; // the codecs take an ArrayBuffer of exactly the file
+    decoded = await decoders[format](copy);
+  } catch {
+    throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);
+  }
+  if (!decoded || decoded.width < 1 || decoded.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);
+  const rgb = rgbFromRgba(decoded.width, decoded.height, decoded.data);
+  // Phones store portrait photos sideways with an EXIF orientation; browsers and OpenCV honour it, so must we.
+  return format === "jpeg" ? orient(rgb, exifOrientation(bytes)) : rgb;
+}
+
+/** The EXIF orientation (1-8) of a JPEG, 1 when absent or unreadable. */
+export function exifOrientation(b: Uint8Array): number {
+  let i = 2;
+  while (i + 4 < b.length && b[i] === 0xff) {
+    const marker = b[i + 1]!;
+    const len = (b[i + 2]! << 8) | b[i + 3]!;
+    if (marker === 0xda) break; // start of scan: no more metadata
+    if (marker === 0xe1 && ascii(b, i + 4, 4) === "Exif") {
+      const t = i + 10; // TIFF header
+      const le = b[t] === 0x49;
+      const u16 = (k: number) => (le ? b[k]! | (b[k + 1]! << 8) : (b[k]! << 8) | b[k + 1]!);
+      const u32 = (k: number) => (le ? u16(k) + u16(k + 2) * 65536 : u16(k) * 65536 + u16(k + 2));
+      const ifd = t + u32(t + 4);
+      const count = ifd + 2 <= b.length ? u16(ifd) : 0;
+      for (let k = 0; k < count; k++) {
+        const e = ifd + 2 + k * 12;
+        if (e + 10 > b.length) break;
+        if (u16(e) === 0x0112) {
+          const o = u16(e + 8);
+          return o >= 1 && o <= 8 ? o : 1;
+        }
+      }
+      return 1;
+    }
+    i += 2 + len;
+  }
+  return 1;
+}
+
+/** Applies an EXIF orientation so that the picture stands upright. */
+export function orient(img: RgbImage, o: number): RgbImage {
+  if (o === 1) return img;
+  const { width: w, height: h, data } = img;
+  const swap = o >= 5;
+  const W = swap ? h : w;
+  const H = swap ? w : h;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      // (sx, sy): where output pixel (x, y) comes from in the stored picture.
+      let sx: number, sy: number;
+      switch (o) {
+        case 2: sx = w - 1 - x; sy = y; break;
+        case 3: sx = w - 1 - x; sy = h - 1 - y; break;
+        case 4: sx = x; sy = h - 1 - y; break;
+        case 5: sx = y; sy = x; break;
+        case 6: sx = y; sy = h - 1 - x; break;
+        case 7: sx = w - 1 - y; sy = h - 1 - x; break;
+        default: sx = w - 1 - y; sy = x; break; // 8
+      }
+      const s = (sy * w + sx) * 3;
+      const d = (y * W + x) * 3;
+      out[d] = data[s]!;
+      out[d + 1] = data[s + 1]!;
+      out[d + 2] = data[s + 2]!;
+    }
+  }
+  return { width: W, height: H, data: out };
+}

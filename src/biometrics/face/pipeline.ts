@@ -1,0 +1,155 @@
+// The face pipeline, independent of where the models run: detect -> choose face -> 68 landmarks ->
+// 5-point alignment -> embedding, and liveness on the original picture. Quality problems come back as
+// a status (no_face, multiple_faces, face_too_small), never as a low similarity.
+import { alignedTensor, fivePoints, type Point } from "./align";
+import { type Box, decodeDetections } from "./detect";
+import { cropToGray, cropToPlanar, fitWithin, pad, type RgbImage } from "./image";
+import { FACE_POLICY } from "./policy";
+
+/** Runs the four models on prepared inputs (implemented over onnxruntime in src/inference). */
+export interface FaceModelRunner {
+  /** [1,3,240,320] -> scores [N,2], boxes [N,4] */
+  detect(input: Float32Array): Promise<{ scores: Float32Array; boxes: Float32Array }>;
+  /** [1,1,64,64] -> 136 values (68 x, y pairs normalised to the crop) */
+  landmarks(input: Float32Array): Promise<Float32Array>;
+  /** [1,3,112,112] -> 512 */
+  embed(input: Float32Array): Promise<Float32Array>;
+  /** [1,3,128,128] BGR 0-255 -> 3 logits, class 0 = live */
+  liveness(input: Float32Array): Promise<Float32Array>;
+}
+
+export type FaceStatus = "ok" | "no_face" | "multiple_faces" | "face_too_small";
+
+export type FaceAnalysis = {
+  status: FaceStatus;
+  /** Faces counted by the multiple-face rule (score and relative size). */
+  faces: number;
+  width: number;
+  height: number;
+  /** The chosen face in original pixel coordinates. */
+  box?: { x: number; y: number; w: number; h: number; score: number };
+  /** True when the face was found only after padding the picture (tight crop). */
+  padded?: boolean;
+  /** P(live) from the liveness model, and whether it passes the policy. */
+  liveness?: number;
+  live?: boolean;
+  /** L2-normalised embedding (compare by dot product) and its raw length (a non-face check). */
+  embedding?: number[];
+  embeddingNorm?: number;
+  /** Milliseconds per stage (0 where the platform's clock does not advance during computation). */
+  timings: Record<string, number>;
+};
+
+const now = () => performance.now();
+
+export async function analyseFace(original: RgbImage, models: FaceModelRunner): Promise<FaceAnalysis> {
+  const timings: Record<string, number> = {};
+  let t = now();
+  const base: Pick<FaceAnalysis, "width" | "height" | "timings"> = { width: original.width, height: original.height, timings };
+  // Work on a bounded copy: detection runs at 320x240 and the aligned crop is 112x112 anyway.
+  const { image: work, scale } = fitWithin(original, FACE_POLICY.workingMaxSide);
+  timings.resize = now() - t;
+
+  t = now();
+  let frame = work;
+  let offsetX = 0;
+  let offsetY = 0;
+  let padded = false;
+  let faces = await detectIn(frame, models);
+  if (faces.length === 0) {
+    // Tight crops that fill the frame are missed by the detector: retry on a padded copy.
+    const p = pad(work, FACE_POLICY.retryPadFraction);
+    faces = await detectIn(p.image, models);
+    if (faces.length > 0) {
+      frame = p.image;
+      offsetX = p.offsetX;
+      offsetY = p.offsetY;
+      padded = true;
+    }
+  }
+  timings.detect = now() - t;
+  const best = faces[0];
+  if (!best) return { ...base, status: "no_face", faces: 0 };
+
+  const bestH = best.y2 - best.y1;
+  const counted = faces.filter((f) => f === best || (f.score >= FACE_POLICY.secondFaceMinScore && f.y2 - f.y1 >= FACE_POLICY.secondFaceMinRelativeSize * bestH));
+  // Box in original pixels (undo padding and downscale, clamp to the picture).
+  const ox1 = Math.max(0, (best.x1 - offsetX) / scale);
+  const oy1 = Math.max(0, (best.y1 - offsetY) / scale);
+  const ox2 = Math.min(original.width, (best.x2 - offsetX) / scale);
+  const oy2 = Math.min(original.height, (best.y2 - offsetY) / scale);
+  const box = { x: ox1, y: oy1, w: Math.max(0, ox2 - ox1), h: Math.max(0, oy2 - oy1), score: best.score };
+
+  t = now();
+  const landmarks = await landmarksOf(frame, best, models);
+  timings.landmarks = now() - t;
+
+  t = now();
+  const raw = await models.embed(alignedTensor(frame, fivePoints(landmarks)));
+  let norm = 0;
+  for (const v of raw) norm += v * v;
+  norm = Math.sqrt(norm);
+  const embedding = Array.from(raw, (v) => v / (norm || 1));
+  timings.embed = now() - t;
+
+  t = now();
+  // Liveness on the original picture (never on the padded copy), from the box in working coordinates.
+  const livenessBox: Box = { x1: best.x1 - offsetX, y1: best.y1 - offsetY, x2: best.x2 - offsetX, y2: best.y2 - offsetY, score: best.score };
+  const liveness = await livenessOf(work, livenessBox, models);
+  timings.liveness = now() - t;
+
+  let status: FaceStatus = "ok";
+  if (norm < FACE_POLICY.minEmbeddingNorm) status = "no_face"; // a detector false positive: not a face to the embedder
+  else if (Math.min(box.w, box.h) < FACE_POLICY.minFaceSidePx) status = "face_too_small";
+  else if (counted.length > 1) status = "multiple_faces";
+  return {
+    ...base,
+    status,
+    faces: status === "no_face" ? 0 : counted.length,
+    box,
+    padded,
+    liveness,
+    live: liveness >= FACE_POLICY.livenessThreshold,
+    embedding,
+    embeddingNorm: norm,
+  };
+}
+
+async function detectIn(img: RgbImage, models: FaceModelRunner): Promise<Box[]> {
+  const input = cropToPlanar(img, { x: 0, y: 0, w: img.width, h: img.height }, 320, 240, [0, 1, 2], 127, 128);
+  const { scores, boxes } = await models.detect(input);
+  return decodeDetections(scores, boxes, img.width, img.height, FACE_POLICY.detectMinScore);
+}
+
+async function landmarksOf(img: RgbImage, box: Box, models: FaceModelRunner): Promise<Point[]> {
+  const side = Math.max(box.x2 - box.x1, box.y2 - box.y1);
+  const x = (box.x1 + box.x2) / 2 - side / 2;
+  const y = (box.y1 + box.y2) / 2 - side / 2;
+  const out = await models.landmarks(cropToGray(img, { x, y, w: side, h: side }, 64, 64, 256));
+  const points: Point[] = [];
+  for (let i = 0; i < 68; i++) points.push({ x: x + out[i * 2]! * side, y: y + out[i * 2 + 1]! * side });
+  return points;
+}
+
+async function livenessOf(img: RgbImage, box: Box, models: FaceModelRunner): Promise<number> {
+  const w = box.x2 - box.x1;
+  const h = box.y2 - box.y1;
+  // The crop is 2.7x the box, shrunk to fit the picture and shifted inside it (as the model was trained).
+  const s = Math.min((img.height - 1) / h, (img.width - 1) / w, 2.7);
+  const cw = w * s;
+  const ch = h * s;
+  let x = (box.x1 + box.x2) / 2 - cw / 2;
+  let y = (box.y1 + box.y2) / 2 - ch / 2;
+  x = Math.min(Math.max(0, x), img.width - 1 - cw);
+  y = Math.min(Math.max(0, y), img.height - 1 - ch);
+  const logits = await models.liveness(cropToPlanar(img, { x: Math.max(0, x), y: Math.max(0, y), w: cw, h: ch }, 128, 128, [2, 1, 0], 0, 1));
+  const m = Math.max(...logits);
+  const e = Array.from(logits, (v) => Math.exp(v - m));
+  return e[0]! / e.reduce((a, b) => a + b, 0);
+}
+
+export function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
+  return dot;
+}

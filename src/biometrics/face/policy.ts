@@ -1,0 +1,24 @@
+// Thresholds of the face pipeline, in one place; MODELS.md and BENCHMARKS.md say how they were chosen.
+export const FACE_MODEL_ID = "faceplugin-0.0.1-int8-v1";
+
+export const FACE_POLICY = {
+  /** Longer side of the working copy; detection runs at 320x240 and the aligned crop is 112x112. */
+  workingMaxSide: 800,
+  /** Minimum detector score for a face. */
+  detectMinScore: 0.7,
+  /** Border added on each side for the tight-crop retry. */
+  retryPadFraction: 0.3,
+  /** A second face counts when its score and its height relative to the chosen face reach these. */
+  secondFaceMinScore: 0.9,
+  secondFaceMinRelativeSize: 0.5,
+  /** Smaller faces (shorter box side in original pixels) are refused as face_too_small. */
+  minFaceSidePx: 40,
+  /** Raw embedding length below this is not a face (faces 2.6-4.8, a non-face about 1.4). */
+  minEmbeddingNorm: 2.0,
+  /** P(live) at or above this passes. */
+  livenessThreshold: 0.5,
+  /** Cosine similarity at or above this is a match (calibrated in BENCHMARKS.md). */
+  matchThreshold: 0.38,
+  /** Enrolment images must agree with each other at least this much (pairwise cosine). */
+  enrolAgreement: 0.38,
+} as const;

@@ -1,0 +1,124 @@
+// One Durable Object per student (named "<institutionId>:<studentId>") owns that student's biometric
+// templates in its own SQLite storage, encrypted at rest. Templates never leave the object: callers get
+// match decisions and scores, never vectors. Writes are one synchronous transaction after the (async)
+// encryption, so concurrent enrolments cannot interleave inside a write: the last complete template wins
+// and no reader ever sees half of one.
+import { DurableObject } from "cloudflare:workers";
+import { FACE_POLICY } from "../biometrics/face/policy";
+import { buildTemplate } from "../biometrics/face/templates";
+import type { Bindings } from "../env";
+import { openVector, sealVector } from "./template-seal";
+
+import type { TemplateOwner } from "./names";
+
+export type { TemplateOwner } from "./names";
+export type BiometricType = "Face" | "Voice" | "Handwriting";
+
+export type EnrolResult =
+  | { ok: true; images: number; version: number; createdAt: number }
+  | { ok: false; reason: "inconsistent_set"; minAgreement: number; pair: number[] };
+
+export type VerifyResult =
+  | { status: "match" | "no_match"; score: number; threshold: number }
+  | { status: "not_enrolled" }
+  | { status: "reenrolment_required"; enrolledModelId: string };
+
+export type TemplateInfo = { biometricType: BiometricType; modelId: string; images: number; createdAt: number; current: boolean };
+
+type Row = { biometric_type: string; model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; images: number; created_at: number; version: number };
+
+export class StudentTemplates extends DurableObject<Bindings> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS templates (
+        biometric_type TEXT PRIMARY KEY,
+        model_id TEXT NOT NULL,
+        iv BLOB NOT NULL,
+        ciphertext BLOB NOT NULL,
+        images INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        version INTEGER NOT NULL
+      )`);
+      this.sql.exec("CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY CHECK (id = 1), institution_id INTEGER NOT NULL, student_id INTEGER NOT NULL)");
+    });
+  }
+
+  private secret(): string {
+    const s = this.env.TEMPLATE_ENCRYPTION_KEY;
+    if (!s || s.length < 32) throw new Error("TEMPLATE_ENCRYPTION_KEY is not configured");
+    return s;
+  }
+
+  /** The object belongs to one student for life; a call naming anyone else is a programming error. */
+  private checkOwner(o: TemplateOwner, claim: boolean) {
+    const row = this.sql.exec<{ institution_id: number; student_id: number }>("SELECT institution_id, student_id FROM owner").toArray()[0];
+    if (!row) {
+      if (claim) this.sql.exec("INSERT INTO owner (id, institution_id, student_id) VALUES (1, ?, ?)", o.institutionId, o.studentId);
+      return;
+    }
+    if (row.institution_id !== o.institutionId || row.student_id !== o.studentId) throw new Error("template object used for another student");
+  }
+
+  /** Builds one face template from the embeddings of the good enrolment images and replaces the old one. */
+  async enrolFace(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<EnrolResult> {
+    if (embeddings.length === 0) throw new Error("no embeddings");
+    const built = buildTemplate(embeddings);
+    if (!built.ok) return { ok: false, reason: "inconsistent_set", minAgreement: built.minAgreement, pair: built.pair };
+    const sealed = await sealVector(this.secret(), { ...owner, biometricType: "Face", modelId }, built.template);
+    // Synchronous from here: no other call runs inside this transaction.
+    return this.ctx.storage.transactionSync(() => {
+      this.checkOwner(owner, true);
+      const prev = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = 'Face'").toArray()[0];
+      const version = (prev?.version ?? 0) + 1;
+      this.sql.exec(
+        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES ('Face', ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+        modelId, sealed.iv, sealed.ciphertext, embeddings.length, now, version,
+      );
+      return { ok: true as const, images: embeddings.length, version, createdAt: now };
+    });
+  }
+
+  /** 1:1: compares the embedding with this student's face template only. */
+  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string): Promise<VerifyResult> {
+    this.checkOwner(owner, false);
+    const row = this.sql.exec<Row>("SELECT * FROM templates WHERE biometric_type = 'Face'").toArray()[0];
+    if (!row) return { status: "not_enrolled" };
+    // Embeddings of different models live in different spaces: comparing them would be meaningless.
+    if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
+    const template = await openVector(this.secret(), { ...owner, biometricType: "Face", modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
+    if (!template || template.length !== embedding.length) throw new Error("stored face template does not open");
+    let score = 0;
+    for (let i = 0; i < template.length; i++) score += template[i]! * embedding[i]!;
+    const threshold = FACE_POLICY.matchThreshold;
+    return { status: score >= threshold ? "match" : "no_match", score, threshold };
+  }
+
+  async list(owner: TemplateOwner, currentModelIds: Partial<Record<BiometricType, string>>): Promise<TemplateInfo[]> {
+    this.checkOwner(owner, false);
+    return this.sql
+      .exec<Row>("SELECT biometric_type, model_id, images, created_at FROM templates ORDER BY biometric_type")
+      .toArray()
+      .map((r) => ({
+        biometricType: r.biometric_type as BiometricType,
+        modelId: r.model_id,
+        images: r.images,
+        createdAt: r.created_at,
+        current: currentModelIds[r.biometric_type as BiometricType] === r.model_id,
+      }));
+  }
+
+  /** Deletes the template of this type; false when there was none. */
+  async revoke(owner: TemplateOwner, biometricType: BiometricType): Promise<boolean> {
+    this.checkOwner(owner, false);
+    return this.ctx.storage.transactionSync(() => {
+      const cursor = this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", biometricType);
+      return cursor.rowsWritten > 0;
+    });
+  }
+}

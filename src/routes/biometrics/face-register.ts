@@ -1,0 +1,56 @@
+// POST /backend/biometrics/face_register
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { AppError } from "../../lib/errors";
+import { requireRole } from "../../middleware/auth";
+import { jsonBody } from "../../middleware/body";
+import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace } from "../../services/biometrics-face";
+import type { AppEnv } from "../../types";
+import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { ImageField, LIMITS } from "./schemas";
+
+const FaceRegister = z
+  .object({
+    image: ImageField.optional(),
+    images: z.array(ImageField).min(1).max(MAX_ENROL_IMAGES).optional().openapi({ description: `Several pictures (up to ${MAX_ENROL_IMAGES}); three give a steadier template than one.` }),
+    operating_sys: z.string().max(64).optional(),
+  })
+  .openapi("BiometricsFaceRegister");
+
+const route = createRoute({
+  method: "post",
+  path: "/biometrics/face_register",
+  tags: ["Biometrics"],
+  summary: "Generates the student's face model from one or several pictures",
+  description:
+    "Pictures with a quality problem (no face, several faces, face too small, failed liveness) are left out and named in `extra_details`; " +
+    "the request fails when none is usable, when one cannot be decoded, or when the usable ones do not show the same person. Replaces an earlier face model.",
+  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceRegister)] as const,
+  request: jsonRequest(FaceRegister),
+  responses: {
+    200: ok(envelope({ resource_bool: z.boolean(), extra_details: z.string() }), "Face model registered"),
+    ...authErrors,
+    ...commonErrors,
+  },
+});
+
+export const registerFaceRegister = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const body = c.req.valid("json");
+    const fields: { field: string; value: string }[] = [];
+    if (body.image !== undefined) fields.push({ field: "image", value: body.image });
+    body.images?.forEach((value, i) => fields.push({ field: `images.${i}`, value }));
+    if (fields.length === 0) throw AppError.validation({ missing: ["image"], details: { image: ["Send `image` or `images`."] } });
+    if (fields.length > MAX_ENROL_IMAGES) throw AppError.badField("images", `At most ${MAX_ENROL_IMAGES} pictures in total.`);
+    const images = fields.map((f) => ({ field: f.field, bytes: imageBytesFromField(f.field, f.value) }));
+    const out = await registerFace(c.env, c.get("caller"), images, c.get("now"));
+    const left = out.rejected.map((r) => `${r.field}: ${r.problem}`).join(", ");
+    return c.json(
+      {
+        message: "Face model registered",
+        resource_name: "face_model",
+        resource_bool: true,
+        extra_details: `${out.used} of ${out.total} pictures used${left ? `; left out ${left}` : ""}`,
+      },
+      200,
+    );
+  });

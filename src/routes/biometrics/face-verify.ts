@@ -1,0 +1,56 @@
+// POST /backend/biometrics/face_verify
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
+import { requireRole } from "../../middleware/auth";
+import { jsonBody } from "../../middleware/body";
+import { imageBytesFromField, markVerifiedByFace, requireExamEnrolment, verifyFaceImage } from "../../services/biometrics-face";
+import type { AppEnv } from "../../types";
+import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
+import { ImageField, LIMITS } from "./schemas";
+
+const FaceVerify = z
+  .object({
+    image: ImageField,
+    exam_id: z.coerce.number().int().positive().openapi({ type: "integer", example: 12 }),
+    operating_sys: z.string().max(64).optional(),
+  })
+  .openapi("BiometricsFaceVerify");
+
+const route = createRoute({
+  method: "post",
+  path: "/biometrics/face_verify",
+  tags: ["Biometrics"],
+  summary: "Verifies a picture against the student's own face model (1:1)",
+  description:
+    "A match with a live face marks the student Verified for the exam. Quality problems (no face, several faces, face too small, " +
+    "failed liveness, undecodable picture) are 400s naming the problem, not a mismatch.",
+  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  request: jsonRequest(FaceVerify),
+  responses: {
+    200: ok(envelope({ is_match: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done; `is_match` says whether it matched"),
+    ...authErrors,
+    ...notFound("Exam not found (or the student is not enrolled in it), or no face model registered"),
+    ...commonErrors,
+  },
+});
+
+export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const { image, exam_id } = c.req.valid("json");
+    const caller = c.get("caller");
+    const db = dbOf(c);
+    const bytes = imageBytesFromField("image", image);
+    await requireExamEnrolment(db, caller, exam_id); // before the costly part
+    const v = await verifyFaceImage(c.env, caller, "image", bytes);
+    if (v.isMatch) await markVerifiedByFace(db, caller, exam_id, c.get("now"));
+    return c.json(
+      {
+        message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",
+        resource_name: "face_verification",
+        is_match: v.isMatch,
+        resource_bool: v.isMatch,
+        extra_details: `similarity ${v.score.toFixed(3)} (threshold ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
+      },
+      200,
+    );
+  });

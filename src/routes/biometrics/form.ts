@@ -1,0 +1,34 @@
+// The form body of /biometrics/register and /biometrics/verify: the sample of whatever `biometric_type`
+// names travels base64 in `voice_base64` (the field's historical name), or as a data: URI in `src`.
+import { z } from "@hono/zod-openapi";
+import { AppError } from "../../lib/errors";
+import { BiometricType } from "./schemas";
+
+export const BiometricsForm = z
+  .object({
+    biometric_type: BiometricType,
+    voice_base64: z.string().optional().openapi({ description: "The sample (a picture for Face), base64" }),
+    src: z.string().optional().openapi({ description: "The same sample as a data: URI (never fetched as a URL)" }),
+  })
+  .openapi("Biometrics");
+
+export const formRequest = <T extends z.ZodType>(schema: T) => ({
+  body: {
+    content: { "multipart/form-data": { schema }, "application/x-www-form-urlencoded": { schema } },
+    required: true,
+  },
+});
+
+/** The sample field to use: `voice_base64` when present and not blank, else `src`. */
+export function sampleField(form: { voice_base64?: string; src?: string }): { field: string; value: string } {
+  if (form.voice_base64 && form.voice_base64.trim() !== "") return { field: "voice_base64", value: form.voice_base64 };
+  if (form.src && form.src.trim() !== "") {
+    if (!form.src.trim().startsWith("data:")) throw AppError.badField("src", "Only data: URIs are accepted; URLs are not fetched.");
+    return { field: "src", value: form.src };
+  }
+  throw AppError.validation({ missing: ["voice_base64"], details: { voice_base64: ["Send the sample in voice_base64 (base64) or src (data: URI)."] } });
+}
+
+export function notSupportedYet(type: string): AppError {
+  return AppError.badField("biometric_type", `${type} biometrics are not supported yet; use Face.`);
+}

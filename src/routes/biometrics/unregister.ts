@@ -1,0 +1,32 @@
+// POST /backend/biometrics/unregister
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireRole } from "../../middleware/auth";
+import { jsonBody } from "../../middleware/body";
+import { unregisterBiometric } from "../../services/biometrics-face";
+import type { AppEnv } from "../../types";
+import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
+import { BiometricType, LIMITS } from "./schemas";
+
+const Unregister = z.object({ biometric_type: BiometricType }).openapi("BiometricsUnregister");
+
+const route = createRoute({
+  method: "post",
+  path: "/biometrics/unregister",
+  tags: ["Biometrics"],
+  summary: "Deletes the student's biometric model of one type",
+  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.small)] as const,
+  request: jsonRequest(Unregister),
+  responses: {
+    200: ok(envelope({}), "Deleted"),
+    ...authErrors,
+    ...notFound("No model of this type is registered"),
+    ...commonErrors,
+  },
+});
+
+export const registerUnregister = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const { biometric_type } = c.req.valid("json");
+    await unregisterBiometric(c.env, c.get("caller"), biometric_type);
+    return c.json({ message: `${biometric_type} model deleted`, resource_name: "biometrics" }, 200);
+  });

@@ -1,0 +1,48 @@
+// POST /backend/biometrics/verify (form): Face for now; Voice and Handwriting answer 400.
+// Unlike face_verify it names no exam, so it changes no enrolment's verification status.
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireRole } from "../../middleware/auth";
+import { formBody } from "../../middleware/body";
+import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
+import type { AppEnv } from "../../types";
+import { authErrors, commonErrors, envelope, notFound, ok } from "../schemas";
+import { BiometricsForm, formRequest, notSupportedYet, sampleField } from "./form";
+import { LIMITS } from "./schemas";
+
+const VerifyForm = BiometricsForm.extend({
+  monitoring_type: z.enum(["Identification", "Checkup Process", "Exam Monitoring"]).optional(),
+}).openapi("BiometricsVerify");
+
+const route = createRoute({
+  method: "post",
+  path: "/biometrics/verify",
+  tags: ["Biometrics"],
+  summary: "Verifies one sample against the student's own model (1:1; multipart or urlencoded form)",
+  middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
+  request: formRequest(VerifyForm),
+  responses: {
+    200: ok(envelope({ is_match: z.boolean(), is_voice_detected: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done"),
+    ...authErrors,
+    ...notFound("No model of this type is registered"),
+    ...commonErrors,
+  },
+});
+
+export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const form = c.req.valid("form");
+    if (form.biometric_type !== "Face") throw notSupportedYet(form.biometric_type);
+    const { field, value } = sampleField(form);
+    const v = await verifyFaceImage(c.env, c.get("caller"), field, imageBytesFromField(field, value));
+    return c.json(
+      {
+        message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",
+        resource_name: "Face",
+        is_match: v.isMatch,
+        is_voice_detected: false,
+        resource_bool: v.isMatch,
+        extra_details: `similarity ${v.score.toFixed(3)} (threshold ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
+      },
+      200,
+    );
+  });

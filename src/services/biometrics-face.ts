@@ -1,0 +1,197 @@
+// Face biometrics: image fields to bytes, analysis in the inference Worker, templates in the student's
+// Durable Object, and the exam enrolment marked Verified after a live match. Quality problems (no face,
+// several faces, face too small, failed liveness, undecodable image) are 400s that say so, never a
+// "no match". `analyseFace` and `verifyFaceImage` are the entry points other services (monitoring) use.
+import { and, eq, ne } from "drizzle-orm";
+import type { ImageResult } from "../biometrics/face/analyse";
+import { FACE_MODEL_ID } from "../biometrics/face/policy";
+import type { Db } from "../db/client";
+import { enrolments } from "../db/schema";
+import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
+import type { VerifyResult } from "../durable-objects/student-templates";
+import { type Bindings, loadConfig } from "../env";
+import { AppError } from "../lib/errors";
+import type { Caller } from "../types";
+
+/** Largest decoded image accepted (bytes). */
+export const MAX_IMAGE_BYTES = 6 * 1024 * 1024;
+export const MAX_ENROL_IMAGES = 5;
+
+const DATA_URI = /^data:image\/(jpeg|jpg|png|webp);base64,/i;
+
+/** Decodes a base64 string or a `data:image/...;base64,` URI (never a URL to fetch). */
+export function imageBytesFromField(field: string, value: string): Uint8Array {
+  let b64 = value.trim();
+  if (b64.startsWith("data:")) {
+    if (!DATA_URI.test(b64)) throw AppError.badField(field, "Expected a data:image/jpeg, image/png or image/webp URI with base64 content.");
+    b64 = b64.slice(b64.indexOf(",") + 1);
+  } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(b64)) {
+    throw AppError.badField(field, "URLs are not fetched; send the image itself as base64 or a data: URI.");
+  }
+  b64 = b64.replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
+  if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 === 1) throw AppError.badField(field, "Not valid base64.");
+  if ((b64.length * 3) / 4 > MAX_IMAGE_BYTES) throw AppError.badField(field, `image_too_large: the picture is larger than ${MAX_IMAGE_BYTES} bytes.`);
+  const bin = atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "="));
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function inference(env: Bindings) {
+  if (!env.FACE_INFERENCE) throw new AppError(503, "Face verification is not available on this server");
+  return env.FACE_INFERENCE;
+}
+
+function templates(env: Bindings, owner: TemplateOwner) {
+  if (!env.STUDENT_TEMPLATES || !loadConfig(env).templateEncryptionKey) {
+    throw new AppError(503, "Biometric templates are not available on this server");
+  }
+  return env.STUDENT_TEMPLATES.get(env.STUDENT_TEMPLATES.idFromName(templateObjectName(owner)));
+}
+
+const ownerOf = (caller: Caller): TemplateOwner => ({ institutionId: caller.institutionId, studentId: caller.userId });
+
+/** Faces, the chosen face's embedding and liveness, and a quality status, for one image. */
+export async function analyseFace(env: Bindings, image: Uint8Array): Promise<ImageResult> {
+  return inference(env).analyse(image);
+}
+
+export type FaceProblem = "undecodable" | "image_too_large" | "no_face" | "multiple_faces" | "face_too_small" | "liveness_failed";
+
+const PROBLEM_TEXT: Record<FaceProblem, string> = {
+  undecodable: "The image could not be decoded (JPEG, PNG or WebP expected)",
+  image_too_large: "The image has too many pixels",
+  no_face: "No face was found in the image",
+  multiple_faces: "More than one face is in the image",
+  face_too_small: "The face is too small; come closer to the camera",
+  liveness_failed: "The face did not pass the liveness check (a photo or screen held up to the camera?)",
+};
+
+/** The quality problem of an analysed image, if any (liveness only when asked). */
+export function problemOf(r: ImageResult, requireLive: boolean): FaceProblem | null {
+  if (!r.ok) return r.status;
+  if (r.status !== "ok") return r.status;
+  if (requireLive && !r.live) return "liveness_failed";
+  return null;
+}
+
+const problemDetail = (p: FaceProblem, r: ImageResult) => (r.ok || p !== r.status ? `${p}: ${PROBLEM_TEXT[p]}` : `${p}: ${r.message}`);
+
+export function problemError(field: string, p: FaceProblem, r: ImageResult): AppError {
+  return AppError.validation({ badFormatted: [field], details: { [field]: [problemDetail(p, r)] } }, PROBLEM_TEXT[p]);
+}
+
+export type RegisterOutcome = { used: number; total: number; rejected: { field: string; problem: FaceProblem }[]; version: number };
+
+/**
+ * Enrols the student's face from several images: images with a quality problem are left out (and
+ * reported); undecodable ones refuse the request; the good ones must agree with each other.
+ */
+export async function registerFace(env: Bindings, caller: Caller, images: { field: string; bytes: Uint8Array }[], now: number): Promise<RegisterOutcome> {
+  const good: { field: string; embedding: number[] }[] = [];
+  const rejected: { field: string; problem: FaceProblem; result: ImageResult }[] = [];
+  for (const img of images) {
+    // One at a time: each analysis holds a decoded picture in the inference isolate's memory.
+    const r = await analyseFace(env, img.bytes);
+    const p = problemOf(r, true);
+    if (p === "undecodable" || p === "image_too_large") throw problemError(img.field, p, r);
+    if (p || !r.ok || !r.embedding) rejected.push({ field: img.field, problem: p ?? "no_face", result: r });
+    else good.push({ field: img.field, embedding: r.embedding });
+  }
+  if (good.length === 0) {
+    const details = Object.fromEntries(rejected.map((x) => [x.field, [problemDetail(x.problem, x.result)]]));
+    const first = rejected[0]!;
+    throw AppError.validation({ badFormatted: rejected.map((x) => x.field), details }, images.length === 1 ? PROBLEM_TEXT[first.problem] : "None of the images can be used for enrolment");
+  }
+  const result = await templates(env, ownerOf(caller)).enrolFace(ownerOf(caller), good.map((g) => g.embedding), FACE_MODEL_ID, now);
+  if (!result.ok) {
+    const [a, b] = result.pair as [number, number];
+    const fields = [good[a]!.field, good[b]!.field];
+    throw AppError.validation(
+      { badFormatted: fields, details: { images: [`inconsistent_set: ${fields.join(" and ")} do not show the same person (similarity ${result.minAgreement.toFixed(2)})`] } },
+      "The enrolment images do not show the same person",
+    );
+  }
+  return { used: good.length, total: images.length, rejected: rejected.map(({ field, problem }) => ({ field, problem })), version: result.version };
+}
+
+export type FaceMatch =
+  | { outcome: "match" | "mismatch"; score: number; threshold: number; faces: number; liveness: number }
+  | { outcome: FaceProblem | "not_enrolled" | "reenrolment_required"; faces: number; liveness?: number };
+
+/**
+ * Compares an analysed picture with the student's own template without throwing: every outcome is a
+ * value, for callers that record events rather than answer errors (server-side monitoring).
+ */
+export async function matchFace(env: Bindings, caller: Caller, r: ImageResult): Promise<FaceMatch> {
+  const faces = r.ok ? r.faces : 0;
+  const p = problemOf(r, true);
+  if (p || !r.ok || !r.embedding) return { outcome: p ?? "no_face", faces, liveness: r.ok ? r.liveness : undefined };
+  const v: VerifyResult = await templates(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
+  if (v.status === "not_enrolled" || v.status === "reenrolment_required") return { outcome: v.status, faces, liveness: r.liveness };
+  return { outcome: v.status === "match" ? "match" : "mismatch", score: v.score, threshold: v.threshold, faces, liveness: r.liveness ?? 0 };
+}
+
+export type FaceVerification = { isMatch: boolean; score: number; threshold: number; liveness: number };
+
+/** 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s. */
+export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array): Promise<FaceVerification> {
+  const r = await analyseFace(env, image);
+  const p = problemOf(r, true);
+  if (p || !r.ok || !r.embedding) throw problemError(field, p ?? "no_face", r);
+  const v: VerifyResult = await templates(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
+  if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Face", "No face model is registered for this student; call face_register first");
+  if (v.status === "reenrolment_required") {
+    throw AppError.validation(
+      { badFormatted: ["biometric_type"], details: { biometric_type: ["reenrolment_required: the face model was registered with an older model version; register the face again"] } },
+      "Face re-enrolment required",
+    );
+  }
+  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, liveness: r.liveness ?? 0 };
+}
+
+/** 404 unless the caller is enrolled in the exam (in their own institution). */
+export async function requireExamEnrolment(db: Db, caller: Caller, examId: number): Promise<void> {
+  const rows = await db
+    .select({ id: enrolments.id })
+    .from(enrolments)
+    .where(and(eq(enrolments.institutionId, caller.institutionId), eq(enrolments.examId, examId), eq(enrolments.studentId, caller.userId)))
+    .limit(1);
+  if (rows.length === 0) throw AppError.notFound("exam", String(examId), "No exam with this id in which the student is enrolled");
+}
+
+/** Marks the caller's enrolment in the exam Verified by face (kept as it was when already Verified). */
+export async function markVerifiedByFace(db: Db, caller: Caller, examId: number, now: number): Promise<void> {
+  await db
+    .update(enrolments)
+    .set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: "face" })
+    .where(
+      and(
+        eq(enrolments.institutionId, caller.institutionId),
+        eq(enrolments.examId, examId),
+        eq(enrolments.studentId, caller.userId),
+        ne(enrolments.verificationStatus, "Verified"),
+      ),
+    );
+}
+
+export async function listBiometrics(env: Bindings, caller: Caller) {
+  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID });
+}
+
+export async function unregisterBiometric(env: Bindings, caller: Caller, type: "Face" | "Voice" | "Handwriting"): Promise<void> {
+  const removed = await templates(env, ownerOf(caller)).revoke(ownerOf(caller), type);
+  if (!removed) throw AppError.notFound("biometric", type, `No ${type} model is registered for this student`);
+}
+
+/** Which biometric models this server can run now (Face when the inference Worker answers). */
+export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voice: boolean; Handwriting: boolean }> {
+  let face = false;
+  try {
+    face = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.status()).available : false;
+  } catch {
+    face = false;
+  }
+  return { Face: face, Voice: false, Handwriting: false };
+}

@@ -1,0 +1,124 @@
+// Pure parts of the face pipeline: geometry, detection post-processing, image headers, orientation,
+// enrolment agreement, template sealing and the quantizer. No models here (see test/workers/biometrics).
+import { describe, expect, it } from "vitest";
+import { fivePoints, REFERENCE_112, similarity } from "../../src/biometrics/face/align";
+import { decodeDetections } from "../../src/biometrics/face/detect";
+import { exifOrientation, headerSize, orient, sniffFormat } from "../../src/biometrics/face/decode";
+import { pad, resize } from "../../src/biometrics/face/image";
+import { buildTemplate } from "../../src/biometrics/face/templates";
+import { openVector, sealVector } from "../../src/durable-objects/template-seal";
+import { imageBytesFromField } from "../../src/services/biometrics-face";
+// @ts-expect-error: plain ESM script without type declarations
+import { keepFloat, quantizePerChannel } from "../../scripts/prepare-models.mjs";
+
+describe("similarity alignment", () => {
+  it("recovers a known rotation, scale and shift", () => {
+    const a = 0.8 * Math.cos(0.3), b = 0.8 * Math.sin(0.3);
+    const src = REFERENCE_112.map((p) => ({ x: p.x * 2 + 5, y: p.y * 2 - 3 }));
+    const dst = src.map((p) => ({ x: a * p.x - b * p.y + 10, y: b * p.x + a * p.y - 4 }));
+    const t = similarity(src, dst);
+    expect(t.a).toBeCloseTo(a, 6);
+    expect(t.b).toBeCloseTo(b, 6);
+    expect(t.tx).toBeCloseTo(10, 4);
+    expect(t.ty).toBeCloseTo(-4, 4);
+  });
+  it("takes eye centres, nose tip and mouth corners from the 68 points", () => {
+    const pts = Array.from({ length: 68 }, (_, i) => ({ x: i, y: 2 * i }));
+    const five = fivePoints(pts);
+    expect(five[0]).toEqual({ x: 38.5, y: 77 });
+    expect(five[1]).toEqual({ x: 44.5, y: 89 });
+    expect(five.slice(2)).toEqual([pts[30], pts[48], pts[54]]);
+  });
+});
+
+describe("detections", () => {
+  it("keeps the highest score among overlapping boxes, clamps to the frame, drops low scores", () => {
+    const scores = new Float32Array([0.1, 0.9, 0.05, 0.95, 0.5, 0.5, 0.2, 0.8]);
+    const boxes = new Float32Array([0.1, 0.1, 0.5, 0.5, 0.12, 0.1, 0.52, 0.5, 0.6, 0.6, 0.9, 0.9, -0.1, 0.6, 0.3, 1.2]);
+    const d = decodeDetections(scores, boxes, 100, 200, 0.7);
+    expect(d.map((x) => x.score)).toEqual([expect.closeTo(0.95), expect.closeTo(0.8)]);
+    expect(d[1]).toMatchObject({ x1: 0, y2: 200 });
+  });
+});
+
+describe("image headers and orientation", () => {
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 2, 128, 0, 0, 1, 224]);
+  it("sniffs formats by content and reads sizes from headers", () => {
+    expect(sniffFormat(png)).toBe("png");
+    expect(headerSize(png, "png")).toEqual({ width: 640, height: 480 });
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 4, 0, 0, 0xff, 0xc0, 0, 17, 8, 0, 100, 0, 200, 3, 0, 0, 0, 0]);
+    expect(sniffFormat(jpeg)).toBe("jpeg");
+    expect(headerSize(jpeg, "jpeg")).toEqual({ width: 200, height: 100 });
+    expect(sniffFormat(new TextEncoder().encode("GIF89a......"))).toBeNull();
+    expect(exifOrientation(jpeg)).toBe(1);
+  });
+  it("reads the EXIF orientation and turns the picture upright", () => {
+    // APP1 Exif, little-endian TIFF, one IFD entry: orientation = 6.
+    const tiff = [0x49, 0x49, 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
+    const app1 = [0xff, 0xe1, 0, 2 + 6 + tiff.length, ...new TextEncoder().encode("Exif"), 0, 0, ...tiff];
+    expect(exifOrientation(new Uint8Array([0xff, 0xd8, ...app1, 0xff, 0xda]))).toBe(6);
+    // 2x1 picture [A B] rotated 90 degrees clockwise becomes 1x2 [A; B].
+    const img = { width: 2, height: 1, data: new Uint8Array([1, 1, 1, 2, 2, 2]) };
+    expect(orient(img, 6)).toEqual({ width: 1, height: 2, data: new Uint8Array([1, 1, 1, 2, 2, 2]) });
+    expect(orient(img, 3).data).toEqual(new Uint8Array([2, 2, 2, 1, 1, 1]));
+  });
+  it("resizes and pads", () => {
+    const img = { width: 4, height: 4, data: new Uint8Array(48).fill(100) };
+    expect(resize(img, 2, 2)).toEqual({ width: 2, height: 2, data: new Uint8Array(12).fill(100) });
+    const p = pad(img, 0.25);
+    expect([p.image.width, p.image.height, p.offsetX]).toEqual([6, 6, 1]);
+  });
+});
+
+describe("enrolment agreement", () => {
+  const unit = (v: number[]) => v.map((x) => x / Math.hypot(...v));
+  it("averages agreeing embeddings and refuses a set with a stranger", () => {
+    const a = unit([1, 0.1, 0]), b = unit([1, 0, 0.1]), c = unit([0, 0, 1]);
+    const ok = buildTemplate([a, b]);
+    expect(ok.ok).toBe(true);
+    if (ok.ok) expect(Math.hypot(...ok.template)).toBeCloseTo(1, 5);
+    expect(buildTemplate([a, b, c])).toMatchObject({ ok: false, pair: [0, 2] });
+  });
+});
+
+describe("template sealing", () => {
+  const ctx = { institutionId: 1, studentId: 2, biometricType: "Face", modelId: "m1" };
+  const secret = "x".repeat(40);
+  it("opens only for the same student and model", async () => {
+    const v = new Float32Array([0.1, -0.2, 0.3]);
+    const sealed = await sealVector(secret, ctx, v);
+    expect(await openVector(secret, ctx, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toEqual(v);
+    expect(await openVector(secret, { ...ctx, studentId: 3 }, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toBeNull();
+    expect(await openVector(secret, { ...ctx, modelId: "m2" }, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toBeNull();
+    expect(await openVector("y".repeat(40), ctx, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toBeNull();
+  });
+});
+
+describe("image fields", () => {
+  it("accepts base64 and data: URIs, refuses URLs and blanks", () => {
+    expect(imageBytesFromField("image", "data:image/png;base64,AAEC")).toEqual(new Uint8Array([0, 1, 2]));
+    expect(imageBytesFromField("image", " AAE\nC ")).toEqual(new Uint8Array([0, 1, 2]));
+    const detail = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return JSON.stringify((e as { body: unknown }).body);
+      }
+      return "no error";
+    };
+    expect(detail(() => imageBytesFromField("image", "https://example.org/a.jpg"))).toMatch(/URLs are not fetched/);
+    expect(() => imageBytesFromField("image", "data:text/html;base64,AAEC")).toThrow();
+    expect(() => imageBytesFromField("image", "   ")).toThrow();
+  });
+});
+
+describe("weight quantizer", () => {
+  it("quantizes per output channel within half a step", () => {
+    const w = Float32Array.from({ length: 2 * 50 }, (_, i) => (i < 50 ? Math.sin(i) * 0.01 : Math.cos(i) * 3));
+    const { q, scales } = quantizePerChannel(w, 2);
+    expect(scales[1] / scales[0]).toBeGreaterThan(100);
+    for (let i = 0; i < w.length; i++) expect(Math.abs(q[i] * scales[i < 50 ? 0 : 1] - w[i]!)).toBeLessThanOrEqual(scales[i < 50 ? 0 : 1] / 2 + 1e-9);
+    expect(keepFloat({ dims: [64, 1, 3, 3], group: 64 })).toBe(true);
+    expect(keepFloat({ dims: [256, 64, 1, 1], group: 1 })).toBe(false);
+  });
+});

@@ -1,0 +1,54 @@
+// The few slow tests: real quantized models on real pictures through the real path (API Worker ->
+// inference Worker -> student's Durable Object). Everything else about biometrics is tested without inference.
+import { describe, expect, inject, it } from "vitest";
+import { call, expect400Shape, newSession } from "../helpers";
+import { enrolmentOf, examWithEnrolment } from "./fixtures";
+
+const img = inject("faceImages");
+const dataUri = (b64: string) => `data:image/jpeg;base64,${b64}`;
+
+describe("face biometrics with the real models", () => {
+  it("registers three pictures, verifies the same person, refuses another person", { timeout: 60_000 }, async () => {
+    if (!img.obama || !img.biden) return; // ../shared/data not present
+    const s = await newSession("STUDENT");
+    const examId = await examWithEnrolment(s.access);
+    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, dataUri(img.obama1!), img.obama2] } });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(200);
+    expect(reg.body).toMatchObject({ resource_name: "face_model", resource_bool: true });
+    expect(reg.body.extra_details).toContain("3 of 3");
+
+    const same = await call("/biometrics/face_verify", { token: s.access, json: { image: img.obama3, exam_id: examId } });
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body).toMatchObject({ is_match: true, resource_bool: true });
+    expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Verified", verifiedBy: "face" });
+
+    const other = await call("/biometrics/verify", {
+      token: s.access,
+      body: new URLSearchParams({ biometric_type: "Face", voice_base64: img.biden }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+    expect(other.body).toMatchObject({ is_match: false, resource_bool: false });
+  });
+
+  it("answers quality problems as 400s: no face, several faces, undecodable", { timeout: 60_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const noFace = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/png;base64,${img.gradient}` } });
+    expect(noFace.status).toBe(400);
+    expect(expect400Shape(noFace.body).error_details.image[0]).toMatch(/^no_face/);
+
+    if (img.group) {
+      const group = await call("/biometrics/face_register", { token: s.access, json: { image: img.group } });
+      expect(group.status).toBe(400);
+      expect(group.body.error_details.image[0]).toMatch(/^multiple_faces/);
+    }
+
+    const junk = btoa(String.fromCharCode(0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 200 }, (_, i) => (i * 37) & 0xff)));
+    const broken = await call("/biometrics/face_register", { token: s.access, json: { image: junk } });
+    expect(broken.status).toBe(400);
+    expect(broken.body.error_details.image[0]).toMatch(/^undecodable/);
+    // Nothing was half-written.
+    const list = await call("/biometrics/list", { token: s.access });
+    expect(list.body.resource_array).toEqual([]);
+  });
+});
