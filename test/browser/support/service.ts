@@ -1,0 +1,75 @@
+// Starts the whole service the README way (`npm start`, on free ports given by PORT and DB_PORT) for the
+// browser tests, and stops it again: the npm process is started in its own process group so that the
+// group (npm, scripts/dev.mjs, wrangler, workerd, the libSQL server) is stopped by its id and nothing else.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, openSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+
+/** A port that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export type RunningService = { baseUrl: string; logFile: string; stop: () => Promise<void> };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A timer that does not keep the test run's process alive once everything else is done. */
+const unrefSleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+
+export async function startService(outDir: string, timeoutMs = 240_000): Promise<RunningService> {
+  mkdirSync(outDir, { recursive: true });
+  const [port, dbPort] = [await freePort(), await freePort()];
+  const logFile = join(outDir, "service.log");
+  const log = openSync(logFile, "w");
+  const child: ChildProcess = spawn("npm", ["start"], {
+    detached: true, // its own process group, stopped as a whole below
+    stdio: ["ignore", log, log],
+    env: { ...process.env, PORT: String(port), DB_PORT: String(dbPort), BROWSER: "none", CI: process.env.CI ?? "" },
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let dead = false;
+  void exited.then(() => (dead = true));
+
+  const stop = async () => {
+    if (dead || child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const stopped = await Promise.race([exited.then(() => true), unrefSleep(15_000).then(() => false)]);
+    if (!stopped) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  // Ready when the Worker answers (the inference Worker loads its models on first use; tests allow for that).
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`npm start exited before the service was ready; see ${logFile}`);
+    try {
+      const res = await fetch(`${baseUrl}/backend/trustid_version`, { signal: AbortSignal.timeout(5_000) });
+      if (res.ok) return { baseUrl, logFile, stop };
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(500);
+  }
+  await stop();
+  throw new Error(`The service did not become ready within ${timeoutMs / 1000} s; see ${logFile}`);
+}
