@@ -23,8 +23,6 @@ export function freePort(): Promise<number> {
 export type RunningService = { baseUrl: string; logFile: string; stop: () => Promise<void> };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** A timer that does not keep the test run's process alive once everything else is done. */
-const unrefSleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export async function startService(outDir: string, timeoutMs = 240_000): Promise<RunningService> {
   mkdirSync(outDir, { recursive: true });
@@ -34,27 +32,28 @@ export async function startService(outDir: string, timeoutMs = 240_000): Promise
   const child: ChildProcess = spawn("npm", ["start"], {
     detached: true, // its own process group, stopped as a whole below
     stdio: ["ignore", log, log],
-    env: { ...process.env, PORT: String(port), DB_PORT: String(dbPort), BROWSER: "none", CI: process.env.CI ?? "" },
+    env: { ...process.env, PORT: String(port), DB_PORT: String(dbPort) },
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   let dead = false;
-  void exited.then(() => (dead = true));
+  child.once("exit", () => (dead = true));
 
-  const stop = async () => {
-    if (dead || child.pid === undefined) return;
+  /** True while any process of the service's group is alive. */
+  const groupAlive = () => {
     try {
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-child.pid!, 0);
+      return true;
     } catch {
-      return;
+      return false;
     }
-    const stopped = await Promise.race([exited.then(() => true), unrefSleep(15_000).then(() => false)]);
-    if (!stopped) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
+  };
+  // The whole group, not just npm: wrangler outlives its parent when only the parent is stopped, and an
+  // orphaned wrangler would keep a port and reload on file changes.
+  const stop = async () => {
+    if (child.pid === undefined || !groupAlive()) return;
+    process.kill(-child.pid, "SIGTERM");
+    const deadline = Date.now() + 15_000;
+    while (groupAlive() && Date.now() < deadline) await sleep(200);
+    if (groupAlive()) process.kill(-child.pid, "SIGKILL");
   };
 
   const baseUrl = `http://127.0.0.1:${port}`;
