@@ -93,7 +93,9 @@ async function send(path, { method = "GET", json, form, token } = {}) {
   if (!res.ok) {
     const retry = res.headers.get("Retry-After");
     const extra = res.status === 429 && retry ? ` Try again in ${retry} seconds.` : "";
-    throw new ApiError(res.status, data, errorText(data, `The server answered ${res.status}.`) + extra);
+    const error = new ApiError(res.status, data, errorText(data, `The server answered ${res.status}.`) + extra);
+    error.retryAfter = retry;
+    throw error;
   }
   return data;
 }
@@ -146,10 +148,33 @@ async function freshAccessToken() {
 export async function api(path, options = {}) {
   const token = await freshAccessToken();
   try {
-    return await send(path, { ...options, token });
+    return await sendRetrying(path, { ...options, token });
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401) throw e;
     await refreshTokens();
-    return send(path, { ...options, token: loadTokens().access });
+    return sendRetrying(path, { ...options, token: loadTokens().access });
+  }
+}
+
+/** How often a call is repeated after "unavailable" (503) or no answer at all, and how long to wait. */
+const RETRIES = 2;
+const RETRY_WAIT_MS = 2000;
+
+/**
+ * A 503 (the service, or the edge in front of it, briefly unavailable) or a lost connection is retried a
+ * couple of times after a pause: every call the pages make is safe to repeat (reads, checks, and writes
+ * that replace or are idempotent), and a student in the middle of an enrolment should not have to start
+ * over for a blip.
+ */
+async function sendRetrying(path, options) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(path, options);
+    } catch (e) {
+      if (!(e instanceof ApiError) || (e.status !== 503 && e.status !== 0) || attempt >= RETRIES) throw e;
+      const after = Number(e.retryAfter);
+      const wait = Number.isFinite(after) && after > 0 && after <= 10 ? after * 1000 : RETRY_WAIT_MS;
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 }

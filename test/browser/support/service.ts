@@ -2,7 +2,7 @@
 // browser tests, and stops it again: the npm process is started in its own process group so that the
 // group (npm, scripts/dev.mjs, wrangler, workerd, the libSQL server) is stopped by its id and nothing else.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync, openSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
@@ -24,15 +24,21 @@ export type RunningService = { baseUrl: string; logFile: string; stop: () => Pro
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * `npm start` with its own ports and a fresh data folder under `outDir` (a new database, migrated at start),
+ * so that it never shares a database file with a developer's own `npm start` in the same folder.
+ */
 export async function startService(outDir: string, timeoutMs = 240_000): Promise<RunningService> {
   mkdirSync(outDir, { recursive: true });
+  const dataDir = join(outDir, "data");
+  rmSync(dataDir, { recursive: true, force: true });
   const [port, dbPort] = [await freePort(), await freePort()];
   const logFile = join(outDir, "service.log");
   const log = openSync(logFile, "w");
   const child: ChildProcess = spawn("npm", ["start"], {
     detached: true, // its own process group, stopped as a whole below
     stdio: ["ignore", log, log],
-    env: { ...process.env, PORT: String(port), DB_PORT: String(dbPort) },
+    env: { ...process.env, PORT: String(port), DB_PORT: String(dbPort), DATA_DIR: dataDir },
   });
   let dead = false;
   child.once("exit", () => (dead = true));
@@ -62,7 +68,7 @@ export async function startService(outDir: string, timeoutMs = 240_000): Promise
   while (Date.now() < deadline) {
     if (dead) throw new Error(`npm start exited before the service was ready; see ${logFile}`);
     try {
-      const res = await fetch(`${baseUrl}/backend/trustid_version`, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${baseUrl}/backend/trustid_version`, { signal: AbortSignal.timeout(30_000) });
       if (res.ok) return { baseUrl, logFile, stop };
     } catch {
       /* not listening yet */
