@@ -144,10 +144,14 @@ byId("start-camera").addEventListener("click", async (event) => {
     return;
   }
   button.hidden = true;
-  const take = byId("take-picture");
-  take.disabled = false;
-  take.focus();
-  say("The camera is on. Look at the camera and press Take picture.", "info");
+  updateShotControls();
+  if (state.step === "verify") {
+    byId("verify-button").focus();
+    say("The camera is on. Look at the camera and press Verify me now.", "info");
+  } else {
+    byId("take-picture").focus();
+    say("The camera is on. Look at the camera and press Take picture.", "info");
+  }
 });
 
 function stopCamera() {
