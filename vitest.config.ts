@@ -1,5 +1,6 @@
-// Two projects: `workers` runs the Worker inside workerd (vitest-pool-workers) against a real local
-// libSQL server with the real migrations; `node` runs plain logic and the Node-side scripts.
+// Three projects: `workers` runs the Worker inside workerd (vitest-pool-workers) against a real local
+// libSQL server with the real migrations; `node` runs plain logic and the Node-side scripts; `browser`
+// drives the web pages in a real headless Chromium against the service as `npm start` runs it.
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -65,6 +66,19 @@ export default defineConfig({
       },
       {
         test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
+      },
+      {
+        // The web pages in Debian's Chromium (playwright-core) against the service started with `npm start`
+        // (test/browser/global-setup.ts); real camera frames from a face picture through the real models.
+        test: {
+          name: "browser",
+          environment: "node",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: ["test/browser/global-setup.ts"],
+          fileParallelism: false, // one Chromium at a time beside the service on a small machine
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
       },
     ],
   },

@@ -3,19 +3,25 @@
 //  2. migrations applied (the institutions UC, UCY, UPAT are seeded by a migration)
 //  3. a .dev.vars with freshly generated local secrets, kept across restarts
 //  4. `wrangler dev` on 127.0.0.1 with telemetry and outside lookups off, state persisted under data/
+// PORT, DB_PORT and DATA_DIR (default `data`) change the ports and the folder of the database and the
+// local Worker state, so that a second instance (the browser tests) never shares a database file with a
+// developer's own `npm start`.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startLibsqlServer } from "./libsql-server.mjs";
 import { migrateDatabase } from "./migrate.mjs";
 
 const DB_PORT = Number(process.env.DB_PORT ?? 8080);
 const PORT = Number(process.env.PORT ?? 8787);
+const DATA_DIR = process.env.DATA_DIR || "data";
+const DB_FILE = join(DATA_DIR, "trustid.db");
 
-mkdirSync("data", { recursive: true });
-const db = await startLibsqlServer({ file: "data/trustid.db", port: DB_PORT });
-console.log(`libSQL server: ${db.url} (file data/trustid.db)`);
+mkdirSync(DATA_DIR, { recursive: true });
+const db = await startLibsqlServer({ file: DB_FILE, port: DB_PORT });
+console.log(`libSQL server: ${db.url} (file ${DB_FILE})`);
 await migrateDatabase(db.url);
 console.log("migrations applied");
 
@@ -60,7 +66,7 @@ const wrangler = spawn(
   process.execPath,
   [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev",
    "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
-   "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
+   "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", join(DATA_DIR, "wrangler"),
    "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled",
    // Wallet push notices stay off locally unless EXPO_PUSH_URL says where to send them (docs/wallet.md).
    "--var", `EXPO_PUSH_URL:${process.env.EXPO_PUSH_URL || "disabled"}`],

@@ -1,0 +1,53 @@
+// The sign-in form both pages share (POST /backend/login). The form is plain HTML in each page; this wires
+// it up: field errors are tied to their inputs with aria-describedby/aria-invalid, and a user of the
+// wrong role is told which page is theirs instead of being signed in to a page they cannot use.
+import { ApiError, signIn, signOut } from "./api.js";
+import { busy, clearMessages, say } from "./ui.js";
+
+/**
+ * @param {HTMLFormElement} form  has inputs named email, password, organization and a submit button
+ * @param {{role: "STUDENT" | "INSTRUCTOR", otherPage: string, onSignedIn: (user: any) => void}} options
+ */
+export function wireLogin(form, { role, otherPage, onSignedIn }) {
+  const fields = ["email", "password", "organization"].map((n) => form.elements.namedItem(n));
+  const errorOf = (input) => document.getElementById(`${input.id}-error`);
+
+  const showFieldError = (input, text) => {
+    const el = errorOf(input);
+    if (el) el.textContent = text;
+    if (text) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  };
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessages();
+    let firstBad = null;
+    for (const input of fields) {
+      const empty = input.value.trim() === "";
+      showFieldError(input, empty ? `Enter your ${input.dataset.label ?? input.name}.` : "");
+      if (empty && !firstBad) firstBad = input;
+    }
+    if (firstBad) {
+      firstBad.focus();
+      return;
+    }
+    const [email, password, organization] = fields.map((i) => i.value.trim());
+    const button = form.querySelector('button[type="submit"]');
+    try {
+      const user = await busy(button, "Signing in…", () => signIn(email, password, organization));
+      if (!user || user.role !== role) {
+        signOut();
+        const which = role === "STUDENT" ? "students" : "instructors";
+        say(`This page is for ${which}. You signed in with another kind of account; use ${otherPage} instead.`, "error");
+        return;
+      }
+      fields[1].value = "";
+      onSignedIn(user);
+    } catch (e) {
+      const text = e instanceof ApiError && e.status === 401 ? "The email, password or institution is not right." : e.message;
+      say(text, "error");
+      fields[1].focus();
+    }
+  });
+}

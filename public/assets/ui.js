@@ -1,0 +1,93 @@
+// Small DOM helpers shared by the pages. Content from the API is only ever set as text (never as HTML),
+// so names and alert details cannot inject markup.
+
+/**
+ * Creates an element: `h("button", {type: "button", onclick: f}, "Text")`. Attributes starting with "on"
+ * become listeners; `hidden`/`disabled` booleans; everything else is set with setAttribute.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2), v);
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+/** @param {string} id */
+export function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from the page`);
+  return el;
+}
+
+/**
+ * Writes a message into the page's status region. The region is `role="status"` (polite) for progress
+ * and results; errors go to the `role="alert"` region so that screen readers interrupt for them.
+ * The text is cleared first so that the same message said twice is announced twice.
+ */
+let lastMessage = 0;
+
+export function say(text, kind = "info") {
+  const mine = ++lastMessage;
+  const status = byId("status");
+  const alert = byId("alert");
+  const target = kind === "error" ? alert : status;
+  const other = kind === "error" ? status : alert;
+  other.textContent = "";
+  other.hidden = true;
+  target.textContent = "";
+  target.hidden = false;
+  target.dataset.kind = kind;
+  // A new task, so that assistive technology sees a change even for an identical message.
+  setTimeout(() => {
+    if (mine === lastMessage) target.textContent = text;
+  }, 30);
+}
+
+export function clearMessages() {
+  lastMessage++;
+  for (const id of ["status", "alert"]) {
+    const el = byId(id);
+    el.textContent = "";
+    el.hidden = true;
+  }
+}
+
+/** Moves keyboard and screen-reader focus to a heading (or any element) that is not normally focusable. */
+export function focusOn(el) {
+  if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+  el.focus();
+}
+
+/** Marks a button busy while `work` runs, so it cannot be pressed twice; returns what `work` returns. */
+export async function busy(button, busyText, work) {
+  const text = button.textContent;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  if (busyText) button.textContent = busyText;
+  try {
+    return await work();
+  } finally {
+    button.textContent = text;
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+/** A `<time>` element showing an ISO date-time in the reader's locale. */
+export function timeEl(iso, withDate = true) {
+  if (!iso) return h("span", {}, "—");
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return h("span", {}, iso);
+  return h("time", { datetime: d.toISOString() }, (withDate ? dateTime : timeOnly).format(d));
+}

@@ -1,0 +1,391 @@
+// Student face enrolment: sign in, consent, camera, three pictures checked one by one by the API, then
+// face_register and a verification try. Each step is a <section>; moving to a step moves focus to its
+// heading so that keyboard and screen-reader users land where the new content starts.
+import { api, ApiError, currentUser, signOut } from "../assets/api.js";
+import { wireLogin } from "../assets/login.js";
+import { busy, byId, clearMessages, focusOn, h, say } from "../assets/ui.js";
+
+const PICTURES_NEEDED = 3;
+const STEPS = ["login", "consent", "capture", "verify"];
+
+/** What to tell the student for each quality problem the API names (codes from the face service). */
+const ADVICE = {
+  no_face: "No face was found. Face the camera in good light, with your whole face in view.",
+  multiple_faces: "More than one face is in view. Make sure only you are in front of the camera.",
+  face_too_small: "Your face is too small in the picture. Come closer to the camera.",
+  liveness_failed: "The liveness check failed. Use your own face in good, even light; do not hold up a photo or a screen.",
+  undecodable: "The picture could not be read. Try again.",
+  image_too_large: "The picture is too large. Try again.",
+};
+
+const state = {
+  /** @type {MediaStream | null} */ stream: null,
+  /** @type {{dataUrl: string}[]} */ shots: [],
+  step: "login",
+};
+
+const video = /** @type {HTMLVideoElement} */ (byId("preview"));
+const cameraBlock = /** @type {HTMLElement} */ (video.parentElement);
+const captureHome = /** @type {HTMLElement} */ (cameraBlock.parentElement);
+
+function showStep(step, moveFocus = true) {
+  state.step = step;
+  for (const s of STEPS) byId(`step-${s}`).hidden = s !== step;
+  const index = STEPS.indexOf(step);
+  for (const li of byId("steps").querySelectorAll("li")) {
+    const i = STEPS.indexOf(li.dataset.step);
+    li.classList.toggle("done", i < index);
+    if (i === index) li.setAttribute("aria-current", "step");
+    else li.removeAttribute("aria-current");
+  }
+  byId("withdraw").hidden = step === "login";
+  // The camera preview is shared by the picture and verification steps.
+  if (step === "verify") byId("verify-camera-slot").append(cameraBlock);
+  else if (step === "capture") captureHome.prepend(cameraBlock);
+  byId("take-picture").hidden = step === "verify";
+  if (state.stream) video.play().catch(() => {});
+  if (moveFocus) focusOn(byId(`step-${step}`).querySelector("h2"));
+}
+
+/* ---------- sign in ---------- */
+
+function showSignedIn(user) {
+  byId("who").hidden = false;
+  byId("who-text").textContent = `Signed in as a student${user.inst ? ` of ${user.inst}` : ""}`;
+}
+
+async function afterSignIn(user) {
+  showSignedIn(user);
+  await describeExistingModel();
+  showStep("consent");
+}
+
+/** Tells a returning student that a template exists (and whether it must be renewed). */
+async function describeExistingModel() {
+  const p = byId("existing-model");
+  p.hidden = true;
+  try {
+    const data = await api("/biometrics/list");
+    const face = data.resource_dict?.Face;
+    if (face) {
+      p.textContent =
+        face === "active"
+          ? "You already have a face template. Registering again replaces it."
+          : "Your face template was made with an older face model and must be registered again.";
+      p.hidden = false;
+    }
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 503) say("Face verification is not available on this server right now. Please try again later.", "error");
+  }
+}
+
+wireLogin(/** @type {HTMLFormElement} */ (byId("login-form")), {
+  role: "STUDENT",
+  otherPage: "the instructor dashboard (/dashboard/)",
+  onSignedIn: (user) => {
+    say("Signed in.", "ok");
+    afterSignIn(user);
+  },
+});
+
+byId("sign-out").addEventListener("click", () => signOut());
+
+document.addEventListener("trustid:signed-out", () => {
+  stopCamera();
+  resetShots();
+  byId("who").hidden = true;
+  showStep("login");
+  say("You are signed out.", "info");
+});
+
+/* ---------- consent ---------- */
+
+byId("consent-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const box = /** @type {HTMLInputElement} */ (byId("consent-check"));
+  if (!box.checked) {
+    byId("consent-error").textContent = "Tick the box to agree, or leave this page if you do not want to use face verification.";
+    box.setAttribute("aria-invalid", "true");
+    box.focus();
+    return;
+  }
+  byId("consent-error").textContent = "";
+  box.removeAttribute("aria-invalid");
+  clearMessages();
+  showStep("capture");
+});
+
+/* ---------- camera ---------- */
+
+const CAMERA_ERRORS = {
+  NotAllowedError: "The camera was not allowed. Allow it for this site in your browser's settings, then press Start the camera again.",
+  NotFoundError: "No camera was found. Connect a camera and press Start the camera again.",
+  NotReadableError: "The camera is in use by another program. Close it and press Start the camera again.",
+  OverconstrainedError: "The camera cannot give a picture of the needed size.",
+};
+
+byId("start-camera").addEventListener("click", async (event) => {
+  const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
+  if (!navigator.mediaDevices?.getUserMedia) {
+    say("This browser cannot use a camera here. Use a current browser over https.", "error");
+    return;
+  }
+  try {
+    await busy(button, "Starting the camera…", async () => {
+      state.stream = await navigator.mediaDevices.getUserMedia({
+        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
+        audio: false,
+      });
+      video.srcObject = state.stream;
+      await video.play();
+    });
+  } catch (e) {
+    say(CAMERA_ERRORS[e?.name] ?? `The camera could not be started (${e?.name ?? "unknown error"}).`, "error");
+    return;
+  }
+  button.hidden = true;
+  updateShotControls();
+  if (state.step === "verify") {
+    byId("verify-button").focus();
+    say("The camera is on. Look at the camera and press Verify me now.", "info");
+  } else {
+    byId("take-picture").focus();
+    say("The camera is on. Look at the camera and press Take picture.", "info");
+  }
+});
+
+function stopCamera() {
+  state.stream?.getTracks().forEach((t) => t.stop());
+  state.stream = null;
+  video.srcObject = null;
+  byId("start-camera").hidden = false;
+  /** @type {HTMLButtonElement} */ (byId("take-picture")).disabled = true;
+}
+
+window.addEventListener("pagehide", stopCamera);
+
+/** The current camera frame as a JPEG data: URI, and a canvas holding it. */
+function grabFrame() {
+  if (!state.stream || video.videoWidth === 0) throw new Error("The camera is not on. Press Start the camera first.");
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  return { canvas, dataUrl: canvas.toDataURL("image/jpeg", 0.92) };
+}
+
+/** The problem code at the start of a face-service message ("no_face: No face was found…"). */
+function problemCode(err) {
+  const details = err?.body?.error_details ?? {};
+  for (const msgs of Object.values(details)) {
+    const first = Array.isArray(msgs) ? msgs[0] : msgs;
+    const m = typeof first === "string" ? /^([a-z_]+):/.exec(first) : null;
+    if (m) return m[1];
+  }
+  return null;
+}
+
+/**
+ * Asks the API whether a picture is good enough, without storing anything: /biometrics/verify names no
+ * exam, so it changes nothing, and it reports quality problems (400) before it looks for a template. A
+ * good picture therefore answers 404 "no face model" on a first enrolment, or a match result on a renewal.
+ * @returns {Promise<string | null>} the problem code, or null when the picture is usable
+ */
+async function checkPicture(dataUrl) {
+  try {
+    await api("/biometrics/verify", { method: "POST", form: { biometric_type: "Face", src: dataUrl } });
+    return null;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    if (e.status === 404 && e.body?.resource_name === "biometric") return null;
+    const code = problemCode(e);
+    if (e.status === 400 && code === "reenrolment_required") return null;
+    if (e.status === 400 && code && ADVICE[code]) return code;
+    throw e;
+  }
+}
+
+function resetShots() {
+  state.shots = [];
+  byId("shots").replaceChildren();
+  updateShotControls();
+}
+
+function updateShotControls() {
+  const n = state.shots.length;
+  byId("shot-count").textContent = `${n} of ${PICTURES_NEEDED} pictures accepted.`;
+  const take = /** @type {HTMLButtonElement} */ (byId("take-picture"));
+  take.textContent = n < PICTURES_NEEDED ? `Take picture ${n + 1} of ${PICTURES_NEEDED}` : "All pictures taken";
+  take.disabled = !state.stream || n >= PICTURES_NEEDED;
+  /** @type {HTMLButtonElement} */ (byId("register")).disabled = n < PICTURES_NEEDED;
+  /** @type {HTMLButtonElement} */ (byId("restart")).disabled = n === 0;
+}
+
+function thumbnail(source, n) {
+  const c = document.createElement("canvas");
+  c.width = 160;
+  c.height = Math.round((160 * source.height) / source.width);
+  c.getContext("2d").drawImage(source, 0, 0, c.width, c.height);
+  c.setAttribute("role", "img");
+  c.setAttribute("aria-label", `Picture ${n}`);
+  return h("li", {}, c, `Picture ${n} accepted`);
+}
+
+byId("take-picture").addEventListener("click", async (event) => {
+  const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
+  let frame;
+  try {
+    frame = grabFrame();
+  } catch (e) {
+    say(e.message, "error");
+    return;
+  }
+  const n = state.shots.length + 1;
+  say(`Checking picture ${n}…`, "info");
+  let problem;
+  try {
+    problem = await busy(button, `Checking picture ${n}…`, () => checkPicture(frame.dataUrl));
+  } catch (e) {
+    say(`Picture ${n} could not be checked: ${e.message}`, "error");
+    updateShotControls();
+    return;
+  }
+  if (problem) {
+    say(`Picture ${n} was not accepted. ${ADVICE[problem]}`, "warn");
+    updateShotControls();
+    button.focus();
+    return;
+  }
+  state.shots.push({ dataUrl: frame.dataUrl });
+  byId("shots").append(thumbnail(frame.canvas, n));
+  updateShotControls();
+  if (state.shots.length < PICTURES_NEEDED) {
+    say(`Picture ${n} accepted. Move your head a little and take picture ${n + 1}.`, "ok");
+    button.focus();
+  } else {
+    say(`All ${PICTURES_NEEDED} pictures accepted. Press Register my face.`, "ok");
+    byId("register").focus(); // the picture button is now disabled and would drop focus
+  }
+});
+
+byId("restart").addEventListener("click", () => {
+  resetShots();
+  say("The pictures were discarded. Take them again.", "info");
+  const take = byId("take-picture");
+  (take.disabled ? byId("start-camera") : take).focus();
+});
+
+/* ---------- registration ---------- */
+
+byId("register").addEventListener("click", async (event) => {
+  const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
+  say("Registering your face…", "info");
+  let data;
+  try {
+    data = await busy(button, "Registering…", () =>
+      api("/biometrics/face_register", { method: "POST", json: { images: state.shots.map((s) => s.dataUrl) } }),
+    );
+  } catch (e) {
+    const inconsistent = e instanceof ApiError && /inconsistent_set/.test(JSON.stringify(e.body ?? {}));
+    say(
+      inconsistent
+        ? "The pictures do not all seem to show the same person. They were discarded; please take them again."
+        : `Your face could not be registered: ${e.message}`,
+      "error",
+    );
+    if (inconsistent) resetShots();
+    updateShotControls();
+    return;
+  }
+  resetShots();
+  await loadExams();
+  showStep("verify");
+  say(`Your face is registered (${data.extra_details}).`, "ok");
+});
+
+/* ---------- verification try ---------- */
+
+async function loadExams() {
+  const select = /** @type {HTMLSelectElement} */ (byId("verify-exam"));
+  select.replaceChildren(h("option", { value: "" }, "No exam: just a practice check"));
+  try {
+    const data = await api("/student/list_exam");
+    for (const exam of data.resource_array ?? []) {
+      if (exam.status === "Completed") continue;
+      const when = new Date(exam.scheduled_date).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      select.append(h("option", { value: exam.exam_id }, `${exam.name} (${when}, ${exam.verification_status})`));
+    }
+    if (select.options.length > 1) select.selectedIndex = 1;
+  } catch (e) {
+    say(`Your exams could not be loaded: ${e.message}`, "error");
+  }
+}
+
+byId("verify-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const button = /** @type {HTMLButtonElement} */ (byId("verify-button"));
+  const select = /** @type {HTMLSelectElement} */ (byId("verify-exam"));
+  let frame;
+  try {
+    frame = grabFrame();
+  } catch (e) {
+    say(e.message, "error");
+    return;
+  }
+  const examId = select.value;
+  const examName = examId ? select.selectedOptions[0].textContent.replace(/ \(.*\)$/, "") : "";
+  say("Comparing your picture with your template…", "info");
+  try {
+    const data = await busy(button, "Verifying…", () =>
+      examId
+        ? api("/biometrics/face_verify", { method: "POST", json: { image: frame.dataUrl, exam_id: Number(examId) } })
+        : api("/biometrics/verify", { method: "POST", form: { biometric_type: "Face", src: frame.dataUrl } }),
+    );
+    if (data.is_match) {
+      say(examId ? `It matches: you are verified for ${examName}.` : "It matches: your face template works.", "ok");
+      if (examId) await loadExams();
+    } else {
+      say("It does not match. Try again facing the camera in good light; if it keeps failing, register again.", "warn");
+    }
+  } catch (e) {
+    const code = e instanceof ApiError ? problemCode(e) : null;
+    say(code && ADVICE[code] ? `The picture could not be used. ${ADVICE[code]}` : `Verification failed: ${e.message}`, code ? "warn" : "error");
+  }
+  button.focus();
+});
+
+byId("finish").addEventListener("click", () => {
+  stopCamera();
+  say("The camera is off. You are done; you can close this page.", "ok");
+});
+
+/* ---------- withdrawal ---------- */
+
+byId("delete-template").addEventListener("click", async (event) => {
+  const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
+  if (!window.confirm("Delete your face template now? Face verification will not work for you until you register again.")) return;
+  try {
+    await busy(button, "Deleting…", () => api("/biometrics/unregister", { method: "POST", json: { biometric_type: "Face" } }));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) say("You have no face template stored; there is nothing to delete.", "info");
+    else say(`Your face template could not be deleted: ${e.message}`, "error");
+    return;
+  }
+  stopCamera();
+  resetShots();
+  await describeExistingModel();
+  const box = /** @type {HTMLInputElement} */ (byId("consent-check"));
+  box.checked = false;
+  showStep("consent");
+  say("Your face template has been deleted.", "ok");
+});
+
+/* ---------- start ---------- */
+
+const user = currentUser();
+if (user && user.role === "STUDENT") {
+  afterSignIn(user);
+} else {
+  if (user) signOut();
+  showStep("login", false); // a fresh page keeps the browser's own initial focus
+}
