@@ -8,11 +8,15 @@ import { FACE_POLICY } from "../biometrics/face/policy";
 import { buildTemplate } from "../biometrics/face/templates";
 import type { Bindings } from "../env";
 import { openVector, sealVector } from "./template-seal";
+import { openJson, sealJson } from "./model-seal";
+import { isHandwritingModel, verifyHandwriting as scoreHandwriting, type PenTrajectory } from "../biometrics/handwriting";
+import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
+import { BiometricInputError } from "../biometrics/input-error";
 
 import type { TemplateOwner } from "./names";
 
 export type { TemplateOwner } from "./names";
-export type BiometricType = "Face" | "Voice" | "Handwriting";
+export type BiometricType = "Face" | "Voice" | "Handwriting" | "Interaction";
 
 export type EnrolResult =
   | { ok: true; images: number; version: number; createdAt: number }
@@ -24,6 +28,18 @@ export type VerifyResult =
   | { status: "reenrolment_required"; enrolledModelId: string };
 
 export type TemplateInfo = { biometricType: BiometricType; modelId: string; images: number; createdAt: number; current: boolean };
+
+/** Types whose model is sealed JSON (not a vector): enrolled with enrolModel, verified inside the object. */
+export type ModelBiometricType = "Handwriting" | "Interaction";
+
+export type ModelEnrolResult = { ok: true; version: number; createdAt: number; samples: number };
+
+export type ModelVerifyResult =
+  | { status: "match" | "no_match"; score: number; distance: number; threshold: number; sampleScores?: number[] }
+  | { status: "not_enrolled" }
+  | { status: "reenrolment_required"; enrolledModelId: string }
+  /** The sample cannot be compared with this model (pen pressure / keyboard layout differs): a 400 for the caller. */
+  | { status: "bad_input"; message: string };
 
 type Row = { biometric_type: string; model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; images: number; created_at: number; version: number };
 
@@ -120,5 +136,77 @@ export class StudentTemplates extends DurableObject<Bindings> {
       const cursor = this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", biometricType);
       return cursor.rowsWritten > 0;
     });
+  }
+
+  // JSON models (Handwriting, Interaction): sealed like the vectors, in the same table (so list and revoke cover
+  // them), built by the caller from validated samples, and only ever read inside this object to verify.
+
+  /** Stores a model of this type, replacing the previous one; the version goes up on every enrolment. */
+  async enrolModel(owner: TemplateOwner, biometricType: ModelBiometricType, modelId: string, model: unknown, samples: number, now: number): Promise<ModelEnrolResult> {
+    const valid = biometricType === "Handwriting" ? isHandwritingModel(model) : isKeystrokeModel(model);
+    if (!valid) throw new Error(`not a ${biometricType} model`);
+    const sealed = await sealJson(this.secret(), { ...owner, biometricType, modelId }, model);
+    // Synchronous from here, as in enrolFace: concurrent enrolments serialise and the last complete one wins.
+    return this.ctx.storage.transactionSync(() => {
+      this.checkOwner(owner, true);
+      const prev = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = ?", biometricType).toArray()[0];
+      const version = (prev?.version ?? 0) + 1;
+      this.sql.exec(
+        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+        biometricType, modelId, sealed.iv, sealed.ciphertext, samples, now, version,
+      );
+      return { ok: true as const, version, createdAt: now, samples };
+    });
+  }
+
+  /** The stored model of this type, opened, or a status saying why there is none to use. */
+  private async openModel(
+    owner: TemplateOwner,
+    biometricType: ModelBiometricType,
+    modelId: string,
+  ): Promise<{ model: unknown } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
+    this.checkOwner(owner, false);
+    const row = this.sql.exec<Row>("SELECT * FROM templates WHERE biometric_type = ?", biometricType).toArray()[0];
+    if (!row) return { status: "not_enrolled" };
+    if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
+    const model = await openJson(this.secret(), { ...owner, biometricType, modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
+    if (model === null) throw new Error(`stored ${biometricType} model does not open`);
+    return { model };
+  }
+
+  /** 1:1: one signature against this student's writer model. */
+  async verifyHandwriting(owner: TemplateOwner, trajectory: PenTrajectory, modelId: string, field: string): Promise<ModelVerifyResult> {
+    const opened = await this.openModel(owner, "Handwriting", modelId);
+    if (!("model" in opened)) return opened;
+    if (!isHandwritingModel(opened.model)) throw new Error("stored Handwriting model is not a handwriting model");
+    try {
+      const r = scoreHandwriting(opened.model, trajectory, { field });
+      return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: opened.model.params.threshold };
+    } catch (e) {
+      if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
+      throw e;
+    }
+  }
+
+  /** 1:1: typing samples against this student's keystroke model (their mean normalised distance decides). */
+  async testInteraction(owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string): Promise<ModelVerifyResult> {
+    const opened = await this.openModel(owner, "Interaction", modelId);
+    if (!("model" in opened)) return opened;
+    if (!isKeystrokeModel(opened.model)) throw new Error("stored Interaction model is not a keystroke model");
+    try {
+      const r = scoreKeystrokeSamples(opened.model, samples, { field });
+      return {
+        status: r.isMatch ? "match" : "no_match",
+        score: r.score,
+        distance: r.distance,
+        threshold: opened.model.threshold,
+        sampleScores: r.samples.map((x) => x.score),
+      };
+    } catch (e) {
+      if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
+      throw e;
+    }
   }
 }

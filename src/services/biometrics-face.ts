@@ -8,7 +8,8 @@ import { FACE_MODEL_ID } from "../biometrics/face/policy";
 import type { Db } from "../db/client";
 import { enrolments } from "../db/schema";
 import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
-import type { VerifyResult } from "../durable-objects/student-templates";
+import type { BiometricType, VerifyResult } from "../durable-objects/student-templates";
+import { HANDWRITING_MODEL_ID, KEYSTROKE_MODEL_ID } from "../biometrics/signal-models";
 import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
@@ -43,14 +44,14 @@ function inference(env: Bindings) {
   return env.FACE_INFERENCE;
 }
 
-function templates(env: Bindings, owner: TemplateOwner) {
+export function templates(env: Bindings, owner: TemplateOwner) {
   if (!env.STUDENT_TEMPLATES || !loadConfig(env).templateEncryptionKey) {
     throw new AppError(503, "Biometric templates are not available on this server");
   }
   return env.STUDENT_TEMPLATES.get(env.STUDENT_TEMPLATES.idFromName(templateObjectName(owner)));
 }
 
-const ownerOf = (caller: Caller): TemplateOwner => ({ institutionId: caller.institutionId, studentId: caller.userId });
+export const ownerOf = (caller: Caller): TemplateOwner => ({ institutionId: caller.institutionId, studentId: caller.userId });
 
 /** Faces, the chosen face's embedding and liveness, and a quality status, for one image. */
 export async function analyseFace(env: Bindings, image: Uint8Array): Promise<ImageResult> {
@@ -177,15 +178,15 @@ export async function markVerifiedByFace(db: Db, caller: Caller, examId: number,
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {
-  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID });
+  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID, Handwriting: HANDWRITING_MODEL_ID, Interaction: KEYSTROKE_MODEL_ID });
 }
 
-export async function unregisterBiometric(env: Bindings, caller: Caller, type: "Face" | "Voice" | "Handwriting"): Promise<void> {
+export async function unregisterBiometric(env: Bindings, caller: Caller, type: BiometricType): Promise<void> {
   const removed = await templates(env, ownerOf(caller)).revoke(ownerOf(caller), type);
   if (!removed) throw AppError.notFound("biometric", type, `No ${type} model is registered for this student`);
 }
 
-/** Which biometric models this server can run now (Face when the inference Worker answers). */
+/** Which biometric models this server can run now (Face when the inference Worker answers; Handwriting when templates can be stored). */
 export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voice: boolean; Handwriting: boolean }> {
   let face = false;
   try {
@@ -193,5 +194,7 @@ export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voic
   } catch {
     face = false;
   }
-  return { Face: face, Voice: false, Handwriting: false };
+  // Handwriting runs in this Worker and needs only the template store.
+  const handwriting = Boolean(env.STUDENT_TEMPLATES && loadConfig(env).templateEncryptionKey);
+  return { Face: face, Voice: false, Handwriting: handwriting };
 }

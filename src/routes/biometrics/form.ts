@@ -7,7 +7,10 @@ import { BiometricType } from "./schemas";
 export const BiometricsForm = z
   .object({
     biometric_type: BiometricType,
-    voice_base64: z.string().optional().openapi({ description: "The sample (a picture for Face), base64" }),
+    voice_base64: z
+      .string()
+      .optional()
+      .openapi({ description: "The sample, base64: a picture for Face; for Handwriting a JSON array of 3-10 trajectories (register) or one trajectory (verify), see docs/handwriting.md" }),
     src: z.string().optional().openapi({ description: "The same sample as a data: URI (never fetched as a URL)" }),
   })
   .openapi("Biometrics");
@@ -30,5 +33,5 @@ export function sampleField(form: { voice_base64?: string; src?: string }): { fi
 }
 
 export function notSupportedYet(type: string): AppError {
-  return AppError.badField("biometric_type", `${type} biometrics are not supported yet; use Face.`);
+  return AppError.badField("biometric_type", `${type} biometrics are not supported yet; use Face or Handwriting.`);
 }

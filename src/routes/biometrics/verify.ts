@@ -1,9 +1,10 @@
-// POST /backend/biometrics/verify (form): Face for now; Voice and Handwriting answer 400.
+// POST /backend/biometrics/verify (form): Face and Handwriting (one signature); Voice answers 400.
 // Unlike face_verify it names no exam, so it changes no enrolment's verification status.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
+import { handwritingText, verifyHandwritingSample } from "../../services/biometrics-handwriting";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok } from "../schemas";
 import { BiometricsForm, formRequest, notSupportedYet, sampleField } from "./form";
@@ -21,7 +22,19 @@ const route = createRoute({
   middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
   request: formRequest(VerifyForm),
   responses: {
-    200: ok(envelope({ is_match: z.boolean(), is_voice_detected: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done"),
+    200: ok(
+      envelope({
+        is_match: z.boolean(),
+        is_voice_detected: z.boolean(),
+        resource_bool: z.boolean(),
+        extra_details: z.string(),
+        resource_dict: z
+          .object({ score: z.number(), distance: z.number(), threshold: z.number(), is_match: z.boolean() })
+          .optional()
+          .openapi({ description: "Handwriting: score in (0, 1) (0.5 = threshold), writer-normalised distance and its threshold" }),
+      }),
+      "Verification done",
+    ),
     ...authErrors,
     ...notFound("No model of this type is registered"),
     ...commonErrors,
@@ -31,6 +44,22 @@ const route = createRoute({
 export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const form = c.req.valid("form");
+    if (form.biometric_type === "Handwriting") {
+      const { field, value } = sampleField(form);
+      const v = await verifyHandwritingSample(c.env, c.get("caller"), field, handwritingText(field, value));
+      return c.json(
+        {
+          message: v.isMatch ? "The signature matches the registered handwriting model" : "The signature does not match the registered handwriting model",
+          resource_name: "Handwriting",
+          is_match: v.isMatch,
+          is_voice_detected: false,
+          resource_bool: v.isMatch,
+          extra_details: `score ${v.score.toFixed(3)} (threshold 0.5); distance ${v.distance.toFixed(3)} (threshold ${v.threshold})`,
+          resource_dict: { score: v.score, distance: v.distance, threshold: v.threshold, is_match: v.isMatch },
+        },
+        200,
+      );
+    }
     if (form.biometric_type !== "Face") throw notSupportedYet(form.biometric_type);
     const { field, value } = sampleField(form);
     const v = await verifyFaceImage(c.env, c.get("caller"), field, imageBytesFromField(field, value));
