@@ -1,0 +1,63 @@
+// Any accepted clip -> mono 16 kHz float samples. The container is sniffed from magic bytes, never from a
+// declared MIME type (clients get those wrong).
+import { VoiceError } from "./errors";
+import { demuxOggOpus, isOgg } from "./ogg";
+import { decodeOpus } from "./opus";
+import { resample } from "./resample";
+import { isWav, parseWav } from "./wav";
+import { demuxWebmOpus, isWebm } from "./webm";
+
+export const TARGET_RATE = 16000;
+
+export type AudioContainer = "wav" | "ogg" | "webm";
+
+export interface DecodedAudio {
+  /** Mono, 16 kHz, [-1, 1]. */
+  samples: Float32Array;
+  sampleRate: typeof TARGET_RATE;
+  sourceRate: number;
+  container: AudioContainer;
+  durationSec: number;
+}
+
+export function sniffContainer(bytes: Uint8Array): AudioContainer | undefined {
+  if (isWav(bytes)) return "wav";
+  if (isOgg(bytes)) return "ogg";
+  if (isWebm(bytes)) return "webm";
+  return undefined;
+}
+
+/** Decoding stops after this much audio (later analysis uses at most MAX_CLIP_SECONDS anyway). */
+export const MAX_DECODE_SECONDS = 60;
+
+export async function decodeAudio(bytes: Uint8Array, maxSeconds = MAX_DECODE_SECONDS): Promise<DecodedAudio> {
+  const container = sniffContainer(bytes);
+  let samples: Float32Array;
+  let sourceRate: number; // the clip's own rate (Opus: always 48 kHz)
+  let rate: number; // the rate `samples` is at
+  switch (container) {
+    case "wav": {
+      const pcm = parseWav(bytes, maxSeconds);
+      samples = pcm.samples;
+      sourceRate = rate = pcm.sampleRate;
+      break;
+    }
+    case "ogg":
+      samples = await decodeOpus(demuxOggOpus(bytes), TARGET_RATE, maxSeconds); // libopus reconstructs at the rate asked
+      sourceRate = 48000;
+      rate = TARGET_RATE;
+      break;
+    case "webm":
+      samples = await decodeOpus(demuxWebmOpus(bytes), TARGET_RATE, maxSeconds);
+      sourceRate = 48000;
+      rate = TARGET_RATE;
+      break;
+    default:
+      throw new VoiceError(
+        bytes.length === 0 ? "truncated" : "undecodable",
+        bytes.length === 0 ? "empty audio" : "audio is not WAV, Ogg/Opus or WebM/Opus",
+      );
+  }
+  const out = rate === TARGET_RATE ? samples : resample(samples, rate, TARGET_RATE);
+  return { samples: out, sampleRate: TARGET_RATE, sourceRate, container, durationSec: out.length / TARGET_RATE };
+}

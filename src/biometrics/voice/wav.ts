@@ -1,0 +1,138 @@
+// RIFF/WAVE reader: PCM 8/16/24/32-bit integer and IEEE float 32/64, plain or WAVE_FORMAT_EXTENSIBLE,
+// any channel count (averaged to mono). Browser- and tool-written files sometimes carry a data size of
+// 0 or 0xFFFFFFFF (streamed writers) or longer than the file, so the data chunk is clamped to what is there.
+import { VoiceError } from "./errors";
+
+export interface PcmAudio {
+  /** Mono samples in [-1, 1]. */
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+const FORMAT_PCM = 1;
+const FORMAT_FLOAT = 3;
+const FORMAT_EXTENSIBLE = 0xfffe;
+
+export function isWav(bytes: Uint8Array): boolean {
+  return bytes.length >= 12 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WAVE";
+}
+
+/** `maxSeconds` bounds the work and memory for huge uploads: later samples are not decoded. */
+export function parseWav(bytes: Uint8Array, maxSeconds = Infinity): PcmAudio {
+  if (!isWav(bytes)) throw new VoiceError("undecodable", "not a RIFF/WAVE file");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let fmt: { format: number; channels: number; rate: number; bits: number; blockAlign: number } | undefined;
+  let pos = 12;
+  while (pos + 8 <= bytes.length) {
+    const id = ascii(bytes, pos, 4);
+    const size = view.getUint32(pos + 4, true);
+    const body = pos + 8;
+    if (id === "fmt ") {
+      if (size < 16 || body + 16 > bytes.length) throw new VoiceError("truncated", "WAV fmt chunk is truncated");
+      let format = view.getUint16(body, true);
+      const channels = view.getUint16(body + 2, true);
+      const rate = view.getUint32(body + 4, true);
+      const blockAlign = view.getUint16(body + 12, true);
+      const bits = view.getUint16(body + 14, true);
+      if (format === FORMAT_EXTENSIBLE) {
+        // The sub-format GUID starts with the classic format tag.
+        if (size < 40 || body + 26 > bytes.length) throw new VoiceError("truncated", "WAV extensible fmt chunk is truncated");
+        format = view.getUint16(body + 24, true);
+      }
+      fmt = { format, channels, rate, bits, blockAlign };
+    } else if (id === "data") {
+      if (!fmt) throw new VoiceError("undecodable", "WAV data chunk before fmt chunk");
+      const available = bytes.length - body;
+      const len = size === 0 || size === 0xffffffff || size > available ? available : size;
+      return { samples: decodeSamples(view, body, len, fmt, maxSeconds), sampleRate: fmt.rate };
+    }
+    pos = body + size + (size & 1); // chunks are word-aligned
+  }
+  throw new VoiceError(fmt ? "truncated" : "undecodable", fmt ? "WAV file has no data chunk" : "WAV file has no fmt chunk");
+}
+
+function decodeSamples(
+  view: DataView,
+  offset: number,
+  length: number,
+  fmt: { format: number; channels: number; rate: number; bits: number; blockAlign: number },
+  maxSeconds: number,
+): Float32Array {
+  const { format, channels, rate, bits } = fmt;
+  if (channels < 1 || channels > 32) throw new VoiceError("undecodable", `WAV with ${channels} channels`);
+  if (rate < 4000 || rate > 384000) throw new VoiceError("undecodable", `WAV sample rate ${rate} Hz is not supported`);
+  const bytesPer = bits / 8;
+  const okPcm = format === FORMAT_PCM && (bits === 8 || bits === 16 || bits === 24 || bits === 32);
+  const okFloat = format === FORMAT_FLOAT && (bits === 32 || bits === 64);
+  if (!okPcm && !okFloat) throw new VoiceError("undecodable", `WAV format ${format} with ${bits} bits is not supported`);
+  const frameBytes = Math.max(fmt.blockAlign, bytesPer * channels);
+  const frames = Math.min(Math.floor(length / frameBytes), Math.floor(maxSeconds * rate));
+  const out = new Float32Array(frames);
+  const read = sampleReader(view, format, bits);
+  for (let i = 0; i < frames; i++) {
+    let acc = 0;
+    const base = offset + i * frameBytes;
+    for (let c = 0; c < channels; c++) acc += read(base + c * bytesPer);
+    out[i] = acc / channels;
+  }
+  return out;
+}
+
+function sampleReader(view: DataView, format: number, bits: number): (at: number) => number {
+  if (format === FORMAT_FLOAT) {
+    return bits === 32 ? (at) => clampUnit(view.getFloat32(at, true)) : (at) => clampUnit(view.getFloat64(at, true));
+  }
+  switch (bits) {
+    case 8:
+      return (at) => (view.getUint8(at) - 128) / 128; // 8-bit WAV is unsigned
+    case 16:
+      return (at) => view.getInt16(at, true) / 32768;
+    case 24:
+      return (at) => {
+        const v = view.getUint8(at) | (view.getUint8(at + 1) << 8) | (view.getInt8(at + 2) << 16);
+        return v / 8388608;
+      };
+    default:
+      return (at) => view.getInt32(at, true) / 2147483648;
+  }
+}
+
+function clampUnit(x: number): number {
+  // NaN and out-of-range floats would poison every later statistic.
+  return Number.isFinite(x) ? Math.max(-1, Math.min(1, x)) : 0;
+}
+
+function ascii(bytes: Uint8Array, at: number, n: number): string {
+  let s = "";
+  for (let i = 0; i < n && at + i < bytes.length; i++) s += String.fromCharCode(bytes[at + i]!);
+  return s;
+}
+
+/** Test/benchmark helper: 16-bit mono/stereo WAV bytes from samples in [-1, 1]. */
+export function encodeWav16(channels: Float32Array[], sampleRate: number): Uint8Array {
+  const n = channels[0]?.length ?? 0;
+  const ch = channels.length;
+  const buf = new ArrayBuffer(44 + n * ch * 2);
+  const v = new DataView(buf);
+  const w = (at: number, s: string) => [...s].forEach((c, i) => v.setUint8(at + i, c.charCodeAt(0)));
+  w(0, "RIFF");
+  v.setUint32(4, 36 + n * ch * 2, true);
+  w(8, "WAVE");
+  w(12, "fmt ");
+  v.setUint32(16, 16, true);
+  v.setUint16(20, FORMAT_PCM, true);
+  v.setUint16(22, ch, true);
+  v.setUint32(24, sampleRate, true);
+  v.setUint32(28, sampleRate * ch * 2, true);
+  v.setUint16(32, ch * 2, true);
+  v.setUint16(34, 16, true);
+  w(36, "data");
+  v.setUint32(40, n * ch * 2, true);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < ch; c++) {
+      const x = Math.max(-1, Math.min(1, channels[c]![i]!));
+      v.setInt16(44 + (i * ch + c) * 2, Math.round(x * 32767), true);
+    }
+  }
+  return new Uint8Array(buf);
+}

@@ -1,0 +1,148 @@
+// Audio front end: WAV variants, resampling, Opus in WebM and Ogg, and the errors bad clips get.
+import { beforeAll, describe, expect, it } from "vitest";
+import { decodeAudio } from "../../src/biometrics/voice/decode";
+import { VoiceError, toAppError } from "../../src/biometrics/voice/errors";
+import { resample } from "../../src/biometrics/voice/resample";
+import { analyseClip } from "../../src/biometrics/voice/voice";
+import { encodeWav16, parseWav } from "../../src/biometrics/voice/wav";
+import { bestCorrelation, hasData, loadOpus, media, sine } from "./voice-helpers";
+
+beforeAll(loadOpus);
+
+function wavHeader(format: number, channels: number, rate: number, bits: number, dataBytes: number): DataView {
+  const v = new DataView(new ArrayBuffer(44 + dataBytes));
+  const w = (at: number, s: string) => [...s].forEach((c, i) => v.setUint8(at + i, c.charCodeAt(0)));
+  w(0, "RIFF");
+  v.setUint32(4, 36 + dataBytes, true);
+  w(8, "WAVE");
+  w(12, "fmt ");
+  v.setUint32(16, 16, true);
+  v.setUint16(20, format, true);
+  v.setUint16(22, channels, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, (rate * channels * bits) / 8, true);
+  v.setUint16(32, (channels * bits) / 8, true);
+  v.setUint16(34, bits, true);
+  w(36, "data");
+  v.setUint32(40, dataBytes, true);
+  return v;
+}
+
+async function expectVoiceError(p: Promise<unknown>, code: string): Promise<VoiceError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(VoiceError);
+  expect((e as VoiceError).code).toBe(code);
+  return e as VoiceError;
+}
+
+describe("WAV", () => {
+  it("reads PCM16 stereo by averaging channels", () => {
+    const left = Float32Array.from([0.5, -0.5, 0.25]);
+    const right = Float32Array.from([0.5, 0.5, -0.25]);
+    const pcm = parseWav(encodeWav16([left, right], 22050));
+    expect(pcm.sampleRate).toBe(22050);
+    expect(Array.from(pcm.samples)).toEqual([expect.closeTo(0.5, 3), expect.closeTo(0, 3), expect.closeTo(0, 3)]);
+  });
+
+  it("reads PCM24 and float32", () => {
+    const v24 = wavHeader(1, 1, 16000, 24, 6);
+    // -0.5 and +0.25 as signed 24-bit little-endian
+    [0x00, 0x00, 0xc0, 0x00, 0x00, 0x20].forEach((b, i) => v24.setUint8(44 + i, b));
+    expect(Array.from(parseWav(new Uint8Array(v24.buffer)).samples)).toEqual([-0.5, 0.25]);
+    const vf = wavHeader(3, 1, 8000, 32, 8);
+    vf.setFloat32(44, 0.75, true);
+    vf.setFloat32(48, Number.NaN, true);
+    expect(Array.from(parseWav(new Uint8Array(vf.buffer)).samples)).toEqual([0.75, 0]);
+  });
+
+  it("clamps a streamed data size (0xFFFFFFFF) to the bytes present", () => {
+    const bytes = encodeWav16([sine(1600, 440, 16000)], 16000);
+    new DataView(bytes.buffer).setUint32(40, 0xffffffff, true);
+    expect(parseWav(bytes).samples.length).toBe(1600);
+  });
+});
+
+describe("resampling", () => {
+  it.each([48000, 44100, 22050, 8000])("%i Hz -> 16 kHz keeps a 1 kHz tone's frequency and level", (rate) => {
+    const out = resample(sine(rate, 1000, rate), rate, 16000);
+    expect(out.length).toBe(16000);
+    const ideal = sine(16000, 1000, 16000);
+    const { r, lag } = bestCorrelation(out.subarray(2000, 14000), ideal.subarray(2000, 14000), 8);
+    expect(r).toBeGreaterThan(0.999);
+    expect(Math.abs(lag)).toBeLessThanOrEqual(1);
+    let peak = 0;
+    for (let i = 2000; i < 14000; i++) peak = Math.max(peak, Math.abs(out[i]!));
+    expect(peak).toBeCloseTo(0.5, 2);
+  });
+
+  it("removes content above the new Nyquist (7.5 kHz tone at 48 kHz does not alias)", () => {
+    const out = resample(sine(48000, 9000, 48000), 48000, 16000);
+    let rms = 0;
+    for (let i = 1000; i < 15000; i++) rms += out[i]! ** 2;
+    expect(Math.sqrt(rms / 14000)).toBeLessThan(0.001);
+  });
+});
+
+describe.skipIf(!hasData)("shared media", () => {
+  it("48 kHz WAV resampled matches the 16 kHz WAV of the same speech", async () => {
+    const a = await decodeAudio(media("speech5s_16k.wav"));
+    const b = await decodeAudio(media("speech5s_48k.wav"));
+    expect(b.sourceRate).toBe(48000);
+    expect(b.samples.length).toBe(a.samples.length);
+    expect(bestCorrelation(a.samples, b.samples, 4).r).toBeGreaterThan(0.99);
+  });
+
+  it.each(["speech5s.webm", "speech5s.ogg", "chrome_mediarecorder.webm", "speech5s_opusenc.opus"])(
+    "decodes Opus in %s to about 5 s that follows the WAV",
+    async (name) => {
+      const wav = await decodeAudio(media("speech5s_16k.wav"));
+      const opus = await decodeAudio(media(name));
+      expect(opus.durationSec).toBeGreaterThan(4.9);
+      expect(opus.durationSec).toBeLessThan(5.1);
+      expect(bestCorrelation(wav.samples, opus.samples, 400).r).toBeGreaterThan(0.9);
+    },
+  );
+
+  it("decodes Firefox's Ogg and stereo WebM", async () => {
+    expect((await decodeAudio(media("firefox_mediarecorder_sine.ogg"))).container).toBe("ogg");
+    const stereo = await decodeAudio(media("stereo_sine.webm"));
+    expect(stereo.durationSec).toBeGreaterThan(4.9);
+  });
+
+  it("reports truncated WebM/Ogg", async () => {
+    await expectVoiceError(decodeAudio(media("speech5s.webm").subarray(0, 60)), "truncated");
+    await expectVoiceError(decodeAudio(media("speech5s.ogg").subarray(0, 40)), "truncated");
+    // Cut in the middle of the audio: what is there still decodes.
+    const half = await decodeAudio(media("speech5s.webm").subarray(0, 11000));
+    expect(half.durationSec).toBeGreaterThan(1);
+  });
+});
+
+describe("bad clips", () => {
+  it("garbage, empty and truncated WAV are typed errors with a 400 body", async () => {
+    const e = await expectVoiceError(decodeAudio(new TextEncoder().encode("this is not audio at all")), "undecodable");
+    expect(toAppError(e).status).toBe(400);
+    expect(toAppError(e).body).toMatchObject({ kind: "validation", badFormatted: ["voice_base64"] });
+    await expectVoiceError(decodeAudio(new Uint8Array(0)), "truncated");
+    await expectVoiceError(decodeAudio(encodeWav16([sine(16000, 440, 16000)], 16000).subarray(0, 30)), "truncated");
+  });
+
+  it("stops decoding a huge upload after 60 s and analyses at most 30 s", async () => {
+    const long = encodeWav16([sine(16000 * 70, 440, 16000, 0.1)], 16000);
+    expect((await decodeAudio(long)).durationSec).toBe(60);
+    expect((await analyseClip(long)).audio.durationSec).toBe(30);
+  });
+
+  it("a 0.5 s clip is too short", async () => {
+    await expectVoiceError(analyseClip(encodeWav16([sine(8000, 440, 16000)], 16000)), "too_short");
+  });
+
+  it("an Ogg page with a non-Opus stream is undecodable", async () => {
+    const bytes = new Uint8Array(200);
+    bytes.set([0x4f, 0x67, 0x67, 0x53]);
+    await expectVoiceError(decodeAudio(bytes), "undecodable");
+  });
+});
