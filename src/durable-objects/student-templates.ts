@@ -41,6 +41,12 @@ export type ModelVerifyResult =
   /** The sample cannot be compared with this model (pen pressure / keyboard layout differs): a 400 for the caller. */
   | { status: "bad_input"; message: string };
 
+export type VoiceVerifyResult =
+  | { status: "match" | "no_match"; score: number; threshold: number }
+  | { status: "no_voice" }
+  | { status: "not_enrolled" }
+  | { status: "reenrolment_required"; enrolledModelId: string };
+
 type Row = { biometric_type: string; model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; images: number; created_at: number; version: number };
 
 export class StudentTemplates extends DurableObject<Bindings> {
@@ -208,5 +214,50 @@ export class StudentTemplates extends DurableObject<Bindings> {
       if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
       throw e;
     }
+  }
+
+  // Voice: a sealed vector like Face (the mean of the enrolment clips' speaker embeddings, L2-normalised).
+
+  /** Replaces the voice template with the normalised mean of the clips' embeddings; the version goes up. */
+  async enrolVoice(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<ModelEnrolResult> {
+    const dim = embeddings[0]?.length ?? 0;
+    if (dim === 0 || embeddings.some((e) => e.length !== dim || !e.every(Number.isFinite))) throw new Error("bad voice embeddings");
+    const mean = new Float32Array(dim);
+    for (const e of embeddings) for (let i = 0; i < dim; i++) mean[i] = mean[i]! + e[i]!;
+    const norm = Math.hypot(...mean);
+    if (!(norm > 0)) throw new Error("voice embeddings cancel out");
+    for (let i = 0; i < dim; i++) mean[i] = mean[i]! / norm;
+    const sealed = await sealVector(this.secret(), { ...owner, biometricType: "Voice", modelId }, mean);
+    return this.ctx.storage.transactionSync(() => {
+      this.checkOwner(owner, true);
+      const prev = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = 'Voice'").toArray()[0];
+      const version = (prev?.version ?? 0) + 1;
+      this.sql.exec(
+        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES ('Voice', ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+        modelId, sealed.iv, sealed.ciphertext, embeddings.length, now, version,
+      );
+      return { ok: true as const, version, createdAt: now, samples: embeddings.length };
+    });
+  }
+
+  /** 1:1: cosine of the clip's embedding with this student's voice template (null: the clip had no speech). */
+  async verifyVoice(owner: TemplateOwner, embedding: number[] | null, modelId: string, threshold: number): Promise<VoiceVerifyResult> {
+    this.checkOwner(owner, false);
+    const row = this.sql.exec<Row>("SELECT * FROM templates WHERE biometric_type = 'Voice'").toArray()[0];
+    if (!row) return { status: "not_enrolled" };
+    if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
+    if (embedding === null) return { status: "no_voice" };
+    const template = await openVector(this.secret(), { ...owner, biometricType: "Voice", modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
+    if (!template || template.length !== embedding.length) throw new Error("stored voice template does not open");
+    let dot = 0;
+    let n = 0;
+    for (let i = 0; i < template.length; i++) {
+      dot += template[i]! * embedding[i]!;
+      n += embedding[i]! * embedding[i]!;
+    }
+    const score = n > 0 ? dot / Math.sqrt(n) : 0;
+    return { status: score >= threshold ? "match" : "no_match", score, threshold };
   }
 }

@@ -10,6 +10,7 @@ import { enrolments } from "../db/schema";
 import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
 import type { BiometricType, VerifyResult } from "../durable-objects/student-templates";
 import { HANDWRITING_MODEL_ID, KEYSTROKE_MODEL_ID } from "../biometrics/signal-models";
+import { DEFAULT_VOICE_MODEL_ID } from "../biometrics/voice/model";
 import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
@@ -178,7 +179,7 @@ export async function markVerifiedByFace(db: Db, caller: Caller, examId: number,
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {
-  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID, Handwriting: HANDWRITING_MODEL_ID, Interaction: KEYSTROKE_MODEL_ID });
+  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID, Voice: DEFAULT_VOICE_MODEL_ID, Handwriting: HANDWRITING_MODEL_ID, Interaction: KEYSTROKE_MODEL_ID });
 }
 
 export async function unregisterBiometric(env: Bindings, caller: Caller, type: BiometricType): Promise<void> {
@@ -186,7 +187,7 @@ export async function unregisterBiometric(env: Bindings, caller: Caller, type: B
   if (!removed) throw AppError.notFound("biometric", type, `No ${type} model is registered for this student`);
 }
 
-/** Which biometric models this server can run now (Face when the inference Worker answers; Handwriting when templates can be stored). */
+/** Which biometric models this server can run now (Face and Voice when the inference Worker answers; Handwriting when templates can be stored). */
 export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voice: boolean; Handwriting: boolean }> {
   let face = false;
   try {
@@ -194,7 +195,13 @@ export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voic
   } catch {
     face = false;
   }
+  let voice = false;
+  try {
+    voice = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.voiceStatus()).available : false;
+  } catch {
+    voice = false;
+  }
   // Handwriting runs in this Worker and needs only the template store.
   const handwriting = Boolean(env.STUDENT_TEMPLATES && loadConfig(env).templateEncryptionKey);
-  return { Face: face, Voice: false, Handwriting: handwriting };
+  return { Face: face, Voice: voice, Handwriting: handwriting };
 }
