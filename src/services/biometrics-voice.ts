@@ -3,12 +3,14 @@
 // vector in the student's Durable Object, like Face. A clip that cannot be used is a 400 before the object is
 // written; at verification a clip without speech is an answer (`is_voice_detected: false`), not an error.
 import type { VoiceAnalysis } from "../biometrics/voice/analyse";
-import { MAX_ENROL_CLIPS } from "../biometrics/voice/voice";
 import type { Bindings } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
 import { sampleBytesFromField } from "./biometric-samples";
 import { ownerOf, templates } from "./biometrics-face";
+
+/** = the engine's MAX_ENROL_CLIPS (not imported: that module pulls the decoders into the API Worker's bundle). */
+const MAX_ENROL_CLIPS = 10;
 
 /** Largest decoded clip (60 s of 48 kHz stereo 16-bit PCM is ~11 MB; the form limit caps it lower anyway). */
 export const MAX_AUDIO_BYTES = 6 * 1024 * 1024;
