@@ -22,6 +22,15 @@ import { sampleTextFromField } from "./biometric-samples";
 /** Largest decoded handwriting payload (an enrolment of 10 long signatures fits in a fraction of it). */
 export const MAX_HANDWRITING_BYTES = 4 * 1024 * 1024;
 const MEDIA_TYPES = ["application/json", "text/plain", "text/csv"];
+/** Longest signature accepted here (the engine allows 120 s): DTW cost grows with the square of the duration, and an
+ * enrolment of 10 signatures of 30 s already takes about 1 s of CPU. Real signatures take 1-10 s. */
+export const MAX_SIGNATURE_MS = 30_000;
+
+function checkDuration(field: string, traj: PenTrajectory, where: string): PenTrajectory {
+  const ms = traj.t[traj.t.length - 1]!;
+  if (ms > MAX_SIGNATURE_MS) throw invalid(field, `${where}lasts ${Math.round(ms)} ms; at most ${MAX_SIGNATURE_MS} ms per signature are accepted`);
+  return traj;
+}
 
 const invalid = (field: string, detail: string, message = "The handwriting sample is not valid") =>
   AppError.validation({ badFormatted: [field], details: { [field]: [detail] } }, message);
@@ -54,7 +63,7 @@ export function parseEnrolmentSignatures(field: string, text: string): PenTrajec
   }
   return value.map((v, i) => {
     try {
-      return parseTrajectory(v, { field });
+      return checkDuration(field, parseTrajectory(v, { field }), `signature ${i + 1}: the signature `);
     } catch (e) {
       if (e instanceof BiometricInputError) throw invalid(field, `signature ${i + 1}: ${e.message}`);
       throw e;
@@ -77,7 +86,7 @@ export function parseVerificationSignature(field: string, text: string): PenTraj
     if (Array.isArray(value) && value.length > 0 && !isPoint(value[0])) {
       throw invalid(field, "Handwriting verification takes one signature (one trajectory), not a list of them.");
     }
-    return parseTrajectory(value, { field });
+    return checkDuration(field, parseTrajectory(value, { field }), "the signature ");
   } catch (e) {
     if (e instanceof BiometricInputError) throw invalid(field, e.message);
     throw e;

@@ -92,6 +92,7 @@ describe("Handwriting register / verify / list / unregister", () => {
       ["a row with 3 fields", b64(JSON.stringify([...good, "0 1 1 1\n0.5 2 2"])), /row 2 has 3 fields/],
       ["mixed pressure", b64(JSON.stringify([...good, [[0, 1, 1], [500, 5, 2], [900, 3, 8]]])), /pressure/],
       ["JSON that does not parse", b64("[[{"), /does not parse/],
+      ["a 40 s signature", b64(JSON.stringify([...good, [[0, 1, 1, 1], [20_000, 2, 2, 1], [40_000, 3, 1, 1]]])), /signature 4: the signature lasts 40000 ms; at most 30000/],
       ["not base64", "not base64!", /Not valid base64/],
       ["blank", " ", /may not be blank|Send the sample/],
     ];
@@ -113,6 +114,7 @@ describe("Handwriting register / verify / list / unregister", () => {
       ["one point", b64(JSON.stringify(onePoint)), /single point/],
       ["a list of signatures", b64(JSON.stringify(good)), /one signature/],
       ["NaN row", b64("0 1 1 1\n0.5 NaN 2 1"), /not a finite number/],
+      ["too long", b64("0 1 1 1\n31 2 2 1"), /lasts 31000 ms/],
       ["no pressure against a model with pressure", b64(JSON.stringify(asPoints(samples.genuine).map(({ t, x, y }) => ({ t, x, y })))), /enrolled with pen pressure/],
     ];
     for (const [what, payload, pattern] of badVerifications) {
