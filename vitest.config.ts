@@ -20,6 +20,7 @@ export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789abcde
 // base64 of 32 bytes, test only.
 export const TEST_PARTNER_SECRET_KEY_ENCRYPTION_KEY = "dGVzdC1vbmx5LXBhcnRuZXItc2VhbC1rZXktMzJieXQ=";
 export const TEST_TEMPLATE_KEY = "test-only-template-key-0123456789abcdef0123456789";
+export const TEST_EXPO_ACCESS_TOKEN = "test-only-expo-access-token";
 
 export default defineConfig({
   test: {
@@ -38,6 +39,9 @@ export default defineConfig({
                 PARTNER_SECRET_KEY_ENCRYPTION_KEY: TEST_PARTNER_SECRET_KEY_ENCRYPTION_KEY,
                 TEST_CALLBACK_RECEIVER_URL: inject("callbackReceiverUrl"),
                 TEMPLATE_ENCRYPTION_KEY: TEST_TEMPLATE_KEY,
+                EXPO_PUSH_URL: inject("expoPushUrl"),
+                EXPO_ACCESS_TOKEN: TEST_EXPO_ACCESS_TOKEN,
+                WALLET_RECEIPT_DELAY_SECONDS: "0",
               },
               // The face inference Worker, pre-built by test/inference-setup.ts: loaded once for the run
               // instead of shipping ORT and the models with every test file.

@@ -61,7 +61,9 @@ const wrangler = spawn(
   [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev",
    "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
    "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", "data/wrangler",
-   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled"],
+   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled",
+   // Wallet push notices stay off locally unless EXPO_PUSH_URL says where to send them (docs/wallet.md).
+   "--var", `EXPO_PUSH_URL:${process.env.EXPO_PUSH_URL || "disabled"}`],
   { stdio: "inherit", env: quiet, detached: true },
 );
 console.log(`TrustID Edge: http://127.0.0.1:${PORT}/backend/docs`);

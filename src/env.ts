@@ -26,6 +26,16 @@ export type Bindings = {
   STUDENT_TEMPLATES?: DurableObjectNamespace<StudentTemplates>;
   /** The face inference Worker (src/inference/worker.ts), reached by RPC. */
   FACE_INFERENCE?: Service<FaceInference>;
+  /** Wallet exports (docs/wallet.md): secret for the key sealing exported templates (at least 32 characters). Optional: without it the key is derived from TEMPLATE_ENCRYPTION_KEY (distinct HKDF info). */
+  WALLET_SEAL_KEY?: string;
+  /** Days an exported template can be returned to the server (default 30). */
+  WALLET_EXPORT_TTL_DAYS?: string;
+  /** Seconds to wait after a push ticket before reading its receipt (default 15). */
+  WALLET_RECEIPT_DELAY_SECONDS?: string;
+  /** Expo push service base URL (default https://exp.host), or `disabled` to send no notices. */
+  EXPO_PUSH_URL?: string;
+  /** Expo access token (a Worker secret), sent as `Authorization: Bearer` when set. */
+  EXPO_ACCESS_TOKEN?: string;
 };
 
 const configSchema = z.object({
@@ -49,6 +59,14 @@ const configSchema = z.object({
   }),
   // Optional so that a deployment without biometrics still serves the rest; biometrics answer 503 without it.
   templateEncryptionKey: z.string().min(32, "TEMPLATE_ENCRYPTION_KEY must be at least 32 characters").optional(),
+  wallet: z.object({
+    sealKey: z.string().min(32, "WALLET_SEAL_KEY must be at least 32 characters").optional(),
+    exportTtlDays: z.coerce.number().int().min(1).max(365).default(30),
+    receiptDelaySeconds: z.coerce.number().int().min(0).max(3600).default(15),
+    // "disabled": no notices are sent (local development without the internet); wallets still fetch.
+    expoPushUrl: z.union([z.literal("disabled"), z.url({ protocol: /^https?$/ })]).default("https://exp.host"),
+    expoAccessToken: z.string().min(1).optional(),
+  }),
   versions: z.object({
     server: z.coerce.number().default(1.0),
     windows: z.coerce.number().default(1.0),
@@ -76,6 +94,13 @@ export function loadConfig(env: Bindings): Config {
       callbackExpiryHours: env.PARTNER_CALLBACK_EXPIRY_HOURS || undefined,
     },
     templateEncryptionKey: env.TEMPLATE_ENCRYPTION_KEY || undefined,
+    wallet: {
+      sealKey: env.WALLET_SEAL_KEY || undefined,
+      exportTtlDays: env.WALLET_EXPORT_TTL_DAYS || undefined,
+      receiptDelaySeconds: env.WALLET_RECEIPT_DELAY_SECONDS || undefined,
+      expoPushUrl: env.EXPO_PUSH_URL || undefined,
+      expoAccessToken: env.EXPO_ACCESS_TOKEN || undefined,
+    },
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });
   if (!parsed.success) {

@@ -1,10 +1,11 @@
 // The Worker's exports: HTTP requests go to the Hono app; the Cron Trigger (wrangler.toml) runs the
-// periodic jobs (partner API: status-change callbacks and their retries, nonce pruning); the Durable
-// Object class holds each student's templates.
+// periodic jobs (partner API: status-change callbacks and their retries, nonce pruning; wallet push
+// notices: retries and receipts); the Durable Object class holds each student's templates.
 import { getDb } from "./db/client";
 import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
 import { runPartnerJobs } from "./services/partner/jobs";
+import { runWalletJobs } from "./services/wallet";
 
 const app = createApp();
 
@@ -16,6 +17,12 @@ export default {
     ctx.waitUntil(
       runPartnerJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.queued || r.delivered || r.retrying || r.failed) console.log(JSON.stringify({ level: "info", msg: "partner jobs", ...r }));
+      }),
+    );
+    // Wallet push notices: due sends (retries) and receipts; expired exports removed (docs/wallet.md).
+    ctx.waitUntil(
+      runWalletJobs(db, config, controller.scheduledTime).then((r) => {
+        if (r.sent || r.delivered || r.retrying || r.failed || r.pruned) console.log(JSON.stringify({ level: "info", msg: "wallet push jobs", ...r }));
       }),
     );
   },

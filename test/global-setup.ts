@@ -1,6 +1,7 @@
 // Starts a real libSQL server on a fresh temporary file and applies migrations/ exactly as dev and
 // deploy do; the Worker under test reaches it through DATABASE_URL. Also starts a fake Moodle site
-// (test/support/fake-moodle.ts) that tests reach at the provided `moodleUrl`.
+// (test/support/fake-moodle.ts) that tests reach at the provided `moodleUrl`, and a fake Expo push
+// service (test/support/fake-expo.ts) that the Worker reaches through EXPO_PUSH_URL.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,12 +12,14 @@ import { startLibsqlServer } from "../scripts/libsql-server.mjs";
 // @ts-expect-error: plain ESM scripts without type declarations
 import { migrateDatabase } from "../scripts/migrate.mjs";
 import { startCallbackReceiver } from "./support/partner-receiver";
+import { startFakeExpo } from "./support/fake-expo";
 
 declare module "vitest" {
   interface ProvidedContext {
     databaseUrl: string;
     moodleUrl: string;
     callbackReceiverUrl: string;
+    expoPushUrl: string;
   }
 }
 
@@ -29,9 +32,12 @@ export default async function setup(project: TestProject) {
   project.provide("moodleUrl", moodle.url);
   const receiver = await startCallbackReceiver(); // partner API callbacks (test/workers/partner)
   project.provide("callbackReceiverUrl", receiver.url);
+  const expo = await startFakeExpo(); // Expo push service (test/workers/wallet)
+  project.provide("expoPushUrl", expo.url);
   return async () => {
     await moodle.close();
     await receiver.close();
+    await expo.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   };

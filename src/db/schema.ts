@@ -256,3 +256,38 @@ export const partnerCallbackOutbox = sqliteTable(
   },
   (t) => [index("partner_callback_outbox_due").on(t.deliveredAt, t.failedAt, t.nextAttemptAt)],
 );
+
+// Templates exported to a student's wallet app (docs/wallet.md): the sealed export itself (a JWE the
+// server alone can open; the template never appears unsealed here), kept until it expires so that the
+// wallet can fetch it even when the push notice is lost, and the push notice's delivery state.
+export const walletExports = sqliteTable(
+  "wallet_exports",
+  {
+    id: text("id").primaryKey(), // also the JWE's `jti` and the push message's `data.export_id`
+    institutionId: integer("institution_id").notNull().references(() => institutions.id, { onDelete: "cascade" }),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    biometricType: text("biometric_type", { enum: ["Face", "Voice", "Handwriting"] }).notNull(),
+    modelId: text("model_id").notNull(),
+    templateVersion: integer("template_version").notNull(),
+    sealed: text("sealed").notNull(),
+    createdAt: ms("created_at").notNull(),
+    expiresAt: ms("expires_at").notNull(),
+    // Null once Expo said DeviceNotRegistered (the token is forgotten everywhere).
+    pushToken: text("push_token"),
+    // queued (to send, or to resend at next_attempt_at) -> sent (ticket ok, receipt pending)
+    // -> delivered (receipt ok: handed to APNs/FCM) | failed (push_error says why; not retried)
+    pushStatus: text("push_status", { enum: ["queued", "sent", "delivered", "failed"] }).notNull(),
+    pushTicketId: text("push_ticket_id"),
+    pushError: text("push_error"),
+    pushAttempts: integer("push_attempts").notNull().default(0),
+    nextAttemptAt: ms("next_attempt_at"), // when the next send or receipt read is due; null when final
+    pushUpdatedAt: ms("push_updated_at"),
+    fetchedAt: ms("fetched_at"), // first time the wallet fetched the sealed export
+    returnedAt: ms("returned_at"), // the wallet sent this export back and it was restored
+  },
+  (t) => [
+    index("wallet_exports_user").on(t.userId, t.biometricType, t.createdAt),
+    index("wallet_exports_due").on(t.pushStatus, t.nextAttemptAt),
+    index("wallet_exports_token").on(t.pushToken),
+  ],
+);

@@ -1,6 +1,7 @@
 // One Durable Object per student (named "<institutionId>:<studentId>") owns that student's biometric
 // templates in its own SQLite storage, encrypted at rest. Templates never leave the object: callers get
-// match decisions and scores, never vectors. Writes are one synchronous transaction after the (async)
+// match decisions and scores, never vectors (the one exception: sealed exports for the student's wallet,
+// see the wallet section and docs/wallet.md). Writes are one synchronous transaction after the (async)
 // encryption, so concurrent enrolments cannot interleave inside a write: the last complete template wins
 // and no reader ever sees half of one.
 import { DurableObject } from "cloudflare:workers";
@@ -12,11 +13,17 @@ import { openJson, sealJson } from "./model-seal";
 import { isHandwritingModel, verifyHandwriting as scoreHandwriting, type PenTrajectory } from "../biometrics/handwriting";
 import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
 import { BiometricInputError } from "../biometrics/input-error";
+import {
+  b64urlToBytes, bytesToB64url, type ExportResult, openWalletTemplate, type RestoreItem, type RestoreRefusal, type RestoreResult,
+  sealWalletTemplate, WALLET_AUDIENCE, WALLET_ISSUER, type WalletClaims, type WalletVersionInfo,
+} from "./wallet-seal";
 
 import type { TemplateOwner } from "./names";
 
 export type { TemplateOwner } from "./names";
-export type BiometricType = "Face" | "Voice" | "Handwriting" | "Interaction";
+export type BiometricType = "Face" | "Voice" | "Handwriting";
+/** What the templates table can hold: the form types plus the keystroke model of /biometrics/interaction/*. */
+export type StoredBiometricType = BiometricType | "Interaction";
 
 export type EnrolResult =
   | { ok: true; images: number; version: number; createdAt: number }
@@ -27,7 +34,7 @@ export type VerifyResult =
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string };
 
-export type TemplateInfo = { biometricType: BiometricType; modelId: string; images: number; createdAt: number; current: boolean };
+export type TemplateInfo = { biometricType: StoredBiometricType; modelId: string; images: number; createdAt: number; current: boolean };
 
 /** Types whose model is sealed JSON (not a vector): enrolled with enrolModel, verified inside the object. */
 export type ModelBiometricType = "Handwriting" | "Interaction";
@@ -66,6 +73,9 @@ export class StudentTemplates extends DurableObject<Bindings> {
         version INTEGER NOT NULL
       )`);
       this.sql.exec("CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY CHECK (id = 1), institution_id INTEGER NOT NULL, student_id INTEGER NOT NULL)");
+      // Wallet: the highest template version ever issued per type; it outlives deletion, so a version
+      // number is never reused and an export names exactly one template (see the wallet section below).
+      this.sql.exec("CREATE TABLE IF NOT EXISTS template_versions (biometric_type TEXT PRIMARY KEY, version INTEGER NOT NULL)");
     });
   }
 
@@ -94,8 +104,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     // Synchronous from here: no other call runs inside this transaction.
     return this.ctx.storage.transactionSync(() => {
       this.checkOwner(owner, true);
-      const prev = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = 'Face'").toArray()[0];
-      const version = (prev?.version ?? 0) + 1;
+      const version = this.bumpVersion("Face");
       this.sql.exec(
         `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES ('Face', ?, ?, ?, ?, ?, ?)
          ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
@@ -121,22 +130,22 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return { status: score >= threshold ? "match" : "no_match", score, threshold };
   }
 
-  async list(owner: TemplateOwner, currentModelIds: Partial<Record<BiometricType, string>>): Promise<TemplateInfo[]> {
+  async list(owner: TemplateOwner, currentModelIds: Partial<Record<StoredBiometricType, string>>): Promise<TemplateInfo[]> {
     this.checkOwner(owner, false);
     return this.sql
       .exec<Row>("SELECT biometric_type, model_id, images, created_at FROM templates ORDER BY biometric_type")
       .toArray()
       .map((r) => ({
-        biometricType: r.biometric_type as BiometricType,
+        biometricType: r.biometric_type as StoredBiometricType,
         modelId: r.model_id,
         images: r.images,
         createdAt: r.created_at,
-        current: currentModelIds[r.biometric_type as BiometricType] === r.model_id,
+        current: currentModelIds[r.biometric_type as StoredBiometricType] === r.model_id,
       }));
   }
 
   /** Deletes the template of this type; false when there was none. */
-  async revoke(owner: TemplateOwner, biometricType: BiometricType): Promise<boolean> {
+  async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
     this.checkOwner(owner, false);
     return this.ctx.storage.transactionSync(() => {
       const cursor = this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", biometricType);
@@ -155,8 +164,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     // Synchronous from here, as in enrolFace: concurrent enrolments serialise and the last complete one wins.
     return this.ctx.storage.transactionSync(() => {
       this.checkOwner(owner, true);
-      const prev = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = ?", biometricType).toArray()[0];
-      const version = (prev?.version ?? 0) + 1;
+      const version = this.bumpVersion(biometricType);
       this.sql.exec(
         `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
@@ -230,8 +238,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     const sealed = await sealVector(this.secret(), { ...owner, biometricType: "Voice", modelId }, mean);
     return this.ctx.storage.transactionSync(() => {
       this.checkOwner(owner, true);
-      const prev = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = 'Voice'").toArray()[0];
-      const version = (prev?.version ?? 0) + 1;
+      const version = this.bumpVersion("Voice");
       this.sql.exec(
         `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES ('Voice', ?, ?, ?, ?, ?, ?)
          ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
@@ -259,5 +266,155 @@ export class StudentTemplates extends DurableObject<Bindings> {
     }
     const score = n > 0 ? dot / Math.sqrt(n) : 0;
     return { status: score >= threshold ? "match" : "no_match", score, threshold };
+  }
+
+  // ---- Wallet (docs/wallet.md): templates leave and come back only sealed (./wallet-seal.ts) ----
+  // A template's version is unique for the object's lifetime (template_versions outlives deletion).
+  // Deleting the server copy (revoke, /biometrics/unregister) keeps the version, so the wallet's copy
+  // stays returnable; re-enrolment and revokeWalletCopies issue a new version, so older exports are
+  // refused when they come back.
+
+  private walletSecret(): string {
+    const s = this.env.WALLET_SEAL_KEY || this.env.TEMPLATE_ENCRYPTION_KEY;
+    if (!s || s.length < 32) throw new Error("WALLET_SEAL_KEY / TEMPLATE_ENCRYPTION_KEY is not configured");
+    return s;
+  }
+
+  /** The current version of a type: the highest issued, also counting rows from before template_versions. */
+  private currentVersion(type: string): number {
+    const counter = this.sql.exec<{ version: number }>("SELECT version FROM template_versions WHERE biometric_type = ?", type).toArray()[0]?.version ?? 0;
+    const held = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = ?", type).toArray()[0]?.version ?? 0;
+    return Math.max(counter, held);
+  }
+
+  private setVersion(type: string, version: number) {
+    this.sql.exec(
+      "INSERT INTO template_versions (biometric_type, version) VALUES (?, ?) ON CONFLICT (biometric_type) DO UPDATE SET version = excluded.version",
+      type,
+      version,
+    );
+  }
+
+  /** A new version number for a type (call inside a transaction). */
+  private bumpVersion(type: string): number {
+    const version = this.currentVersion(type) + 1;
+    this.setVersion(type, version);
+    return version;
+  }
+
+  /** Seals the current template of a type for the wallet; the vector never leaves unsealed. */
+  async exportTemplate(owner: TemplateOwner, biometricType: BiometricType, currentModelId: string, exportId: string, now: number, ttlMs: number): Promise<ExportResult> {
+    this.checkOwner(owner, false);
+    const row = this.sql.exec<Row>("SELECT * FROM templates WHERE biometric_type = ?", biometricType).toArray()[0];
+    if (!row) return { ok: false, reason: "not_enrolled" };
+    if (row.model_id !== currentModelId) return { ok: false, reason: "reenrolment_required" };
+    const vector = await openVector(this.secret(), { ...owner, biometricType, modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
+    if (!vector) throw new Error("stored template does not open");
+    const version = row.version;
+    // Record the version so that deleting the server copy later cannot make it reusable.
+    this.ctx.storage.transactionSync(() => this.setVersion(biometricType, Math.max(version, this.currentVersion(biometricType))));
+    const iat = Math.floor(now / 1000);
+    const exp = Math.floor((now + ttlMs) / 1000);
+    const claims: WalletClaims = {
+      iss: WALLET_ISSUER,
+      aud: WALLET_AUDIENCE,
+      sub: `${owner.institutionId}:${owner.studentId}`,
+      mod: biometricType,
+      mid: row.model_id,
+      ver: version,
+      iat,
+      exp,
+      jti: exportId,
+      tpl: bytesToB64url(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)),
+      n: row.images,
+      cat: row.created_at,
+    };
+    const sealed = await sealWalletTemplate(this.walletSecret(), claims);
+    return { ok: true, sealed, exportId, version, modelId: row.model_id, issuedAt: iat * 1000, expiresAt: exp * 1000 };
+  }
+
+  /**
+   * Restores templates returned by the wallet: all of them or none. Each must open under the wallet key
+   * and name this student, the type of the field it came in, the server's current model for that type,
+   * the current version of that type, and an expiry in the future.
+   */
+  async restoreTemplates(owner: TemplateOwner, items: RestoreItem[], currentModelIds: Partial<Record<BiometricType, string>>, now: number): Promise<RestoreResult> {
+    this.checkOwner(owner, false);
+    const opened: { item: RestoreItem; claims: WalletClaims; vector: Float32Array<ArrayBuffer> }[] = [];
+    for (const item of items) {
+      const refuse = (reason: RestoreRefusal["reason"], detail: string): RestoreRefusal => ({ ok: false, field: item.field, reason, detail });
+      const r = await openWalletTemplate(this.walletSecret(), item.sealed);
+      if (!r.ok) return refuse("unreadable", r.detail);
+      const c = r.claims;
+      if (c.sub !== `${owner.institutionId}:${owner.studentId}`) return refuse("wrong_student", "sealed for another student");
+      if (c.mod !== item.biometricType) return refuse("wrong_modality", `this is a ${c.mod} template, not ${item.biometricType}`);
+      if (c.exp * 1000 <= now) return refuse("expired", `the export expired at ${new Date(c.exp * 1000).toISOString()}; export it again`);
+      const model = currentModelIds[item.biometricType as BiometricType];
+      if (!model) return refuse("not_supported", `${item.biometricType} biometrics are not available on this server`);
+      if (c.mid !== model) return refuse("model_mismatch", `sealed for model ${c.mid}; this server uses ${model}: register again`);
+      const current = this.currentVersion(item.biometricType);
+      if (c.ver !== current) return refuse("stale_version", `template version ${c.ver} is no longer valid (current ${current}): re-enrolled or wallet copies revoked`);
+      const bytes = b64urlToBytes(c.tpl);
+      if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) return refuse("unreadable", "malformed template");
+      opened.push({ item, claims: c, vector: new Float32Array(Uint8Array.from(bytes).buffer) });
+    }
+    // Seal at rest before the (synchronous) write.
+    const sealed: { o: (typeof opened)[number]; at: { iv: Uint8Array; ciphertext: Uint8Array } }[] = [];
+    for (const o of opened) {
+      sealed.push({ o, at: await sealVector(this.secret(), { ...owner, biometricType: o.item.biometricType, modelId: o.claims.mid }, o.vector) });
+    }
+    return this.ctx.storage.transactionSync((): RestoreResult => {
+      this.checkOwner(owner, true);
+      // Re-checked inside the transaction: an enrolment may have completed while we were sealing.
+      for (const { o } of sealed) {
+        const current = this.currentVersion(o.item.biometricType);
+        if (o.claims.ver !== current) {
+          return { ok: false, field: o.item.field, reason: "stale_version", detail: `template version ${o.claims.ver} is no longer valid (current ${current})` };
+        }
+      }
+      const restored = [];
+      for (const { o, at } of sealed) {
+        const type = o.item.biometricType;
+        const held = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = ?", type).toArray()[0];
+        if (held?.version === o.claims.ver) {
+          restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: true, exportId: o.claims.jti });
+          continue;
+        }
+        this.sql.exec(
+          `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+             images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+          type, o.claims.mid, at.iv, at.ciphertext, o.claims.n, o.claims.cat, o.claims.ver,
+        );
+        this.setVersion(type, o.claims.ver);
+        restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: false, exportId: o.claims.jti });
+      }
+      return { ok: true, restored };
+    });
+  }
+
+  /** Makes every earlier export of a type useless (lost phone); the server copy, if any, stays usable. */
+  async revokeWalletCopies(owner: TemplateOwner, biometricType: BiometricType): Promise<WalletVersionInfo | null> {
+    this.checkOwner(owner, false);
+    return this.ctx.storage.transactionSync(() => {
+      if (this.currentVersion(biometricType) === 0) return null;
+      const version = this.bumpVersion(biometricType);
+      const cursor = this.sql.exec("UPDATE templates SET version = ? WHERE biometric_type = ?", version, biometricType);
+      const model = this.sql.exec<{ model_id: string }>("SELECT model_id FROM templates WHERE biometric_type = ?", biometricType).toArray()[0];
+      return { biometricType, version, held: cursor.rowsWritten > 0, modelId: model?.model_id ?? null };
+    });
+  }
+
+  /** Per type ever enrolled: the current version and whether the server holds the template now. */
+  async walletVersions(owner: TemplateOwner): Promise<WalletVersionInfo[]> {
+    this.checkOwner(owner, false);
+    const types = this.sql
+      .exec<{ biometric_type: string }>("SELECT biometric_type FROM template_versions UNION SELECT biometric_type FROM templates ORDER BY 1")
+      .toArray()
+      .map((r) => r.biometric_type as BiometricType);
+    return types.map((t) => {
+      const row = this.sql.exec<{ model_id: string }>("SELECT model_id FROM templates WHERE biometric_type = ?", t).toArray()[0];
+      return { biometricType: t, version: this.currentVersion(t), held: !!row, modelId: row?.model_id ?? null };
+    });
   }
 }

@@ -2,13 +2,10 @@
 // Durable Object, and the exam enrolment marked Verified after a live match. Quality problems (no face,
 // several faces, face too small, failed liveness, undecodable image) are 400s that say so, never a
 // "no match". `analyseFace` and `verifyFaceImage` are the entry points other services (monitoring) use.
-import { and, eq, ne } from "drizzle-orm";
 import type { ImageResult } from "../biometrics/face/analyse";
 import { FACE_MODEL_ID } from "../biometrics/face/policy";
-import type { Db } from "../db/client";
-import { enrolments } from "../db/schema";
 import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
-import type { BiometricType, VerifyResult } from "../durable-objects/student-templates";
+import type { StoredBiometricType, VerifyResult } from "../durable-objects/student-templates";
 import { HANDWRITING_MODEL_ID, KEYSTROKE_MODEL_ID } from "../biometrics/signal-models";
 import { DEFAULT_VOICE_MODEL_ID } from "../biometrics/voice/model";
 import { type Bindings, loadConfig } from "../env";
@@ -153,36 +150,11 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
   return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, liveness: r.liveness ?? 0 };
 }
 
-/** 404 unless the caller is enrolled in the exam (in their own institution). */
-export async function requireExamEnrolment(db: Db, caller: Caller, examId: number): Promise<void> {
-  const rows = await db
-    .select({ id: enrolments.id })
-    .from(enrolments)
-    .where(and(eq(enrolments.institutionId, caller.institutionId), eq(enrolments.examId, examId), eq(enrolments.studentId, caller.userId)))
-    .limit(1);
-  if (rows.length === 0) throw AppError.notFound("exam", String(examId), "No exam with this id in which the student is enrolled");
-}
-
-/** Marks the caller's enrolment in the exam Verified by face (kept as it was when already Verified). */
-export async function markVerifiedByFace(db: Db, caller: Caller, examId: number, now: number): Promise<void> {
-  await db
-    .update(enrolments)
-    .set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: "face" })
-    .where(
-      and(
-        eq(enrolments.institutionId, caller.institutionId),
-        eq(enrolments.examId, examId),
-        eq(enrolments.studentId, caller.userId),
-        ne(enrolments.verificationStatus, "Verified"),
-      ),
-    );
-}
-
 export async function listBiometrics(env: Bindings, caller: Caller) {
   return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID, Voice: DEFAULT_VOICE_MODEL_ID, Handwriting: HANDWRITING_MODEL_ID, Interaction: KEYSTROKE_MODEL_ID });
 }
 
-export async function unregisterBiometric(env: Bindings, caller: Caller, type: BiometricType): Promise<void> {
+export async function unregisterBiometric(env: Bindings, caller: Caller, type: StoredBiometricType): Promise<void> {
   const removed = await templates(env, ownerOf(caller)).revoke(ownerOf(caller), type);
   if (!removed) throw AppError.notFound("biometric", type, `No ${type} model is registered for this student`);
 }

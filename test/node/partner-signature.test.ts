@@ -27,6 +27,13 @@ describe("worked signing example (docs/partner-api.md)", () => {
     expect(await verifyHmacSha256Hex(secret, stringBlock!.text, signatureBlock!.text.replace(/^./, "0"))).toBe(false);
   });
 
+  it("is the same vector the README quotes, with its openssl command", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    expect(readme).toContain(`printf '%s' '${stringBlock!.text}'`);
+    expect(readme).toContain(`openssl dgst -sha256 -hmac '${secret}'`);
+    expect(readme).toContain(`SHA2-256(stdin)= ${signatureBlock!.text}`);
+  });
+
   it("matches the documented callback signature example", async () => {
     const header = await callbackSignature(
       ["3f1c6d2e8a9b4c7d0e5f1a2b3c4d5e6f"],

@@ -7,7 +7,7 @@
 // signatures and are noisy; a constant `prior` added to them (a shrinkage toward a common scale, chosen on
 // writers 001-010) keeps one writer's lucky, very consistent references from making the writer unverifiable.
 // With that per-writer normalisation one global threshold serves every writer
-// (docs/benchmarks-keystroke-handwriting.md).
+// (BENCHMARKS.md).
 import { BiometricInputError } from "../input-error";
 import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq, type Resampled } from "./features";
 import type { PenTrajectory } from "./parse";

@@ -1,6 +1,6 @@
 // Keystroke-dynamics detector: a per-student model of how they type one phrase, and a score for a new typing.
 //
-// Why this detector (measured on MEU-Mobile, docs/benchmarks-keystroke-handwriting.md): the classic scaled
+// Why this detector (measured on MEU-Mobile, BENCHMARKS.md): the classic scaled
 // Manhattan distance on raw timings is dominated by the few long, erratic pauses of a typing; taking logarithms
 // (timings are roughly log-normal), centring on the median and scaling by the MAD (robust to the odd hesitation in
 // the 25 training typings) and clipping each feature's deviation at a few MADs (one wild key cannot outvote the

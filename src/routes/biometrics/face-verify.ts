@@ -3,7 +3,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField, markVerifiedByFace, requireExamEnrolment, verifyFaceImage } from "../../services/biometrics-face";
+import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
+import { markVerified, studentEnrolment } from "../../services/exams";
+import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
@@ -40,9 +42,12 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
     const caller = c.get("caller");
     const db = dbOf(c);
     const bytes = imageBytesFromField("image", image);
-    await requireExamEnrolment(db, caller, exam_id); // before the costly part
+    await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
     const v = await verifyFaceImage(c.env, caller, "image", bytes);
-    if (v.isMatch) await markVerifiedByFace(db, caller, exam_id, c.get("now"));
+    if (v.isMatch) {
+      await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, "face", c.get("now"));
+      notifyPartnerSoon(c, exam_id);
+    }
     return c.json(
       {
         message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",

@@ -5,13 +5,19 @@ import { registerFaceVerify } from "./face-verify";
 import { registerInteractionTest } from "./interaction-test";
 import { registerInteractionTrain } from "./interaction-train";
 import { registerList } from "./list";
+import { registerMonitoringFace } from "./monitoring-face";
 import { registerRegister } from "./register";
 import { registerServerStatus } from "./server-status";
 import { registerUnregister } from "./unregister";
 import { registerVerify } from "./verify";
+import { registerPushNotification } from "./push-notification";
+import { registerWalletFace } from "./wallet-face";
+import { registerWalletHandwriting } from "./wallet-handwriting";
+import { registerWalletRevoke } from "./wallet-revoke";
+import { registerWalletSend } from "./wallet-send";
+import { registerWalletStatus } from "./wallet-status";
+import { registerWalletVoice } from "./wallet-voice";
 
-// /biometrics/monitoring_face/, /biometrics/monitoring_face_oral/ and /student/identification are
-// registered by the monitoring area; they call analyseFace / verifyFaceImage from services/biometrics-face.
 export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerFaceRegister(app);
   registerFaceVerify(app);
@@ -22,4 +28,13 @@ export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerVerify(app);
   registerInteractionTrain(app);
   registerInteractionTest(app);
+  registerMonitoringFace(app);
+  // Wallet app (docs/wallet.md)
+  registerWalletFace(app);
+  registerWalletVoice(app);
+  registerWalletHandwriting(app);
+  registerWalletSend(app);
+  registerWalletStatus(app);
+  registerWalletRevoke(app);
+  registerPushNotification(app);
 };

@@ -2,15 +2,16 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../types";
 import { registerCheckVerificationStatus } from "./check-verification-status";
 import { registerCheckupProcess } from "./checkup-process";
+import { registerIdentification } from "./identification";
 import { registerStudentListExam } from "./list-exam";
 import { registerRequestManualApproval } from "./request-manual-approval";
 import { registerSubmitFeedback } from "./submit-feedback";
 
-// /student/identification belongs to face biometrics and is registered there.
 export const registerStudentRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerStudentListExam(app);
   registerCheckVerificationStatus(app);
   registerRequestManualApproval(app);
   registerSubmitFeedback(app);
   registerCheckupProcess(app);
+  registerIdentification(app);
 };

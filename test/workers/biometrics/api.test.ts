@@ -56,7 +56,7 @@ describe("biometrics endpoints: input", () => {
     expect(noExam.body.missing_required_fields).toEqual(["exam_id"]);
     const unknown = await call("/biometrics/face_verify", { token: s.access, json: { image: "AAAA", exam_id: 99999999 } });
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ resource_name: "exam", resource_str: "99999999" });
+    expect(unknown.body).toMatchObject({ resource_name: "examination", resource_str: "99999999" });
     const notEnrolled = await examWithEnrolment(s.access, false);
     expect((await call("/biometrics/face_verify", { token: s.access, json: { image: "AAAA", exam_id: notEnrolled } })).status).toBe(404);
   });

@@ -1,0 +1,98 @@
+// POST /backend/biometrics/monitoring_face/ and POST /backend/biometrics/monitoring_face_oral/
+// Both take one frame during a started exam; the oral variant also carries the running processes and
+// the device's address. The server computes what a device would report and raises the same alerts.
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
+import { requireRole } from "../../middleware/auth";
+import { jsonBody } from "../../middleware/body";
+import { imageBytesFromField } from "../../services/biometrics-face";
+import { monitorFace } from "../../services/monitoring-face";
+import type { AppEnv } from "../../types";
+import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { ImageField, LIMITS } from "./schemas";
+
+const MonitorFace = z
+  .object({ image: ImageField, exam_id: ExamId, operating_sys: z.string().trim().max(64).optional() })
+  .openapi("BiometricsMonitorFace");
+
+const MonitorFaceOral = MonitorFace.extend({
+  ip_address: z.union([z.ipv4(), z.ipv6()]).openapi({ example: "192.0.2.10" }),
+  running_processes: ProcessList,
+}).openapi("BiometricsMonitorFaceOral");
+
+const Outcome = z
+  .object({
+    outcome: z.string().openapi({ description: "match | mismatch | no_face | multiple_faces | liveness_failed | face_too_small | not_enrolled | reenrolment_required" }),
+    score: z.number().optional(),
+    threshold: z.number().optional(),
+    faces: z.number(),
+    liveness: z.number().optional(),
+  })
+  .openapi("FaceMonitoringOutcome");
+
+const responses = {
+  200: ok(
+    envelope({ resource_bool: z.boolean(), resource_dict: Outcome, resource_array: z.array(z.string()) }),
+    "Recorded; `resource_bool` says whether the enrolled student was recognised, `resource_array` lists the alerts raised",
+  ),
+  ...examNotFound,
+  ...authErrors,
+  ...commonErrors,
+};
+
+const faceRoute = createRoute({
+  method: "post",
+  path: "/biometrics/monitoring_face",
+  tags: ["Biometrics"],
+  summary: "Checks one frame taken during a started exam against the student's face model and raises alerts",
+  security: [{ Bearer: [] }],
+  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  request: jsonRequest(MonitorFace),
+  responses,
+});
+
+const oralRoute = createRoute({
+  method: "post",
+  path: "/biometrics/monitoring_face_oral",
+  tags: ["Biometrics"],
+  summary: "As monitoring_face, for oral exams: also checks the running processes against the exam's policy",
+  security: [{ Bearer: [] }],
+  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  request: jsonRequest(MonitorFaceOral),
+  responses,
+});
+
+const reply = (match: { outcome: string; faces: number; score?: number; threshold?: number; liveness?: number | undefined }, alerts: { reason: string; detail: string | null }[]) => ({
+  message: "Monitoring data recorded successfully",
+  resource_name: "monitoring",
+  resource_bool: match.outcome === "match",
+  resource_dict: {
+    outcome: match.outcome,
+    faces: match.faces,
+    ...(match.score !== undefined ? { score: match.score, threshold: match.threshold } : {}),
+    ...(match.liveness !== undefined ? { liveness: match.liveness } : {}),
+  },
+  resource_array: alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)),
+});
+
+export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
+  app.openapi(faceRoute, async (c) => {
+    const b = c.req.valid("json");
+    const image = imageBytesFromField("image", b.image);
+    const { match, alerts } = await monitorFace(c.env, dbOf(c), c.get("caller"), { examId: b.exam_id, image, device: { operating_sys: b.operating_sys } }, c.get("now"));
+    return c.json(reply(match, alerts), 200);
+  });
+  app.openapi(oralRoute, async (c) => {
+    const b = c.req.valid("json");
+    const image = imageBytesFromField("image", b.image);
+    const { match, alerts } = await monitorFace(
+      c.env,
+      dbOf(c),
+      c.get("caller"),
+      { examId: b.exam_id, image, runningProcesses: b.running_processes, device: { operating_sys: b.operating_sys, ip_address: b.ip_address } },
+      c.get("now"),
+    );
+    return c.json(reply(match, alerts), 200);
+  });
+};

@@ -1,0 +1,39 @@
+// GET /backend/biometrics/wallet/status
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
+import { requireRole } from "../../middleware/auth";
+import { walletStatus } from "../../services/wallet";
+import type { AppEnv } from "../../types";
+import { authErrors, commonErrors, envelope, ok } from "../schemas";
+import { WalletExportView } from "./wallet-schemas";
+
+const TypeStatus = z.object({
+  available: z.boolean().openapi({ description: "This server runs a model of this type" }),
+  server_has_template: z.boolean(),
+  template_version: z.number().int().nullable(),
+  requested: z.boolean().openapi({ description: "An unexpired export to the wallet exists" }),
+  export: WalletExportView.extend({ valid: z.boolean().openapi({ description: "Still the current version and model: can be returned" }) }).nullable(),
+});
+
+const route = createRoute({
+  method: "get",
+  path: "/biometrics/wallet/status",
+  tags: ["Biometrics"],
+  summary: "What was exported to the wallet and whether it arrived",
+  description:
+    "Per type: whether the server holds the template, and the latest unexpired export: the push notice's state (queued, sent, delivered, " +
+    "failed, with Expo's error), whether the wallet fetched it, whether it came back. The desktop app polls this to wait for the phone. " +
+    "Due push work (sends to retry, receipts) of this student is done first. See docs/wallet.md.",
+  middleware: [requireRole("STUDENT")] as const,
+  responses: {
+    200: ok(envelope({ resource_dict: z.object({ Face: TypeStatus, Voice: TypeStatus, Handwriting: TypeStatus }) }), "Wallet status"),
+    ...authErrors,
+    ...commonErrors,
+  },
+});
+
+export const registerWalletStatus = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const status = await walletStatus(c.env, dbOf(c), c.get("caller"), c.get("now"));
+    return c.json({ message: "Wallet status", resource_name: "wallet", resource_dict: status }, 200);
+  });

@@ -1,0 +1,113 @@
+// Server-side face monitoring: a frame sent during a started exam is analysed and compared 1:1 with the
+// student's own template, and the outcome becomes a monitoring event with alerts, exactly like a device
+// report (services/monitoring.ts). No picture is stored: the event keeps the outcome and scores only.
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { users } from "../db/schema";
+import type { Bindings } from "../env";
+import { AppError } from "../lib/errors";
+import type { Caller } from "../types";
+import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "./biometrics-face";
+import { markVerified, studentEnrolment } from "./exams";
+import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./monitoring";
+
+/** The enrolment of a started exam (monitoring outside an exam's run is refused and stores nothing). */
+export async function startedExamEnrolment(db: Db, caller: Caller, examId: number, now: number) {
+  const found = await studentEnrolment(db, caller, examId, now);
+  if (found.exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
+  if (found.exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
+  return found;
+}
+
+/** How one face outcome reads as a monitoring result (which alerts it raises). */
+export function faceOutcomeToResult(m: FaceMatch): MonitoringResult {
+  switch (m.outcome) {
+    case "match":
+      return { faceDetected: true, multipleFaces: false, faceMatch: true, faceConfidence: m.score, livenessPassed: true };
+    case "mismatch":
+      return { faceDetected: true, multipleFaces: false, faceMatch: false, faceConfidence: m.score, livenessPassed: true };
+    case "no_face":
+      return { faceDetected: false };
+    case "multiple_faces":
+      return { faceDetected: true, multipleFaces: true };
+    case "liveness_failed":
+      return { faceDetected: true, multipleFaces: false, livenessPassed: false };
+    case "face_too_small":
+      // A face too far away cannot be judged; recorded, but it is not evidence of anything.
+      return { faceDetected: true, multipleFaces: false };
+    case "not_enrolled":
+    case "reenrolment_required":
+      // The instructor should know the student cannot be checked at all.
+      return { faceError: m.outcome };
+    default:
+      return { faceError: m.outcome };
+  }
+}
+
+export type FaceMonitoringOutcome = { match: FaceMatch; alerts: RaisedAlert[] };
+
+/**
+ * /biometrics/monitoring_face/ and /monitoring_face_oral/: one frame (plus, for the oral variant, the
+ * running processes). An undecodable or oversized picture is a 400 and stores nothing.
+ */
+export async function monitorFace(
+  env: Bindings,
+  db: Db,
+  caller: Caller,
+  input: { examId: number; image: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined> },
+  now: number,
+): Promise<FaceMonitoringOutcome> {
+  await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
+  const analysed = await analyseFace(env, input.image);
+  const problem = problemOf(analysed, false);
+  if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);
+  const match = await matchFace(env, caller, analysed);
+  const result: MonitoringResult = { ...faceOutcomeToResult(match), runningProcesses: input.runningProcesses };
+  const { alerts } = await recordMonitoringResult(
+    db,
+    { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
+    result,
+    now,
+    { face: match, running_processes: input.runningProcesses, ...input.device },
+  );
+  return { match, alerts };
+}
+
+const IMAGE_LIKE = /^data:image\/|^[A-Za-z0-9+/_-]{200,}={0,2}$/;
+
+export type IdentificationOutcome = { verified: boolean; checkedBy: "server" | "device"; match?: FaceMatch; alerts: RaisedAlert[] };
+
+/**
+ * /student/identification: the identity check at the start of (or during) an exam. When
+ * `identification_result` is a picture the server verifies it 1:1 and a live match marks the student
+ * Verified for the exam. A textual result computed on the device is recorded (a mismatch raises an
+ * alert) but never verifies anyone: a client's claim is not evidence of identity.
+ */
+export async function identify(
+  env: Bindings,
+  db: Db,
+  caller: Caller,
+  input: { examId: number; identificationResult: string; image?: Uint8Array },
+  now: number,
+): Promise<IdentificationOutcome> {
+  await studentEnrolment(db, caller, input.examId, now);
+  const scope = { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, monitoringType: "Identification" as const };
+  if (input.image) {
+    const analysed = await analyseFace(env, input.image);
+    const problem = problemOf(analysed, false);
+    if (problem === "undecodable" || problem === "image_too_large") throw problemError("identification_result", problem, analysed);
+    const match = await matchFace(env, caller, analysed);
+    const { alerts } = await recordMonitoringResult(db, { ...scope, source: "server" }, faceOutcomeToResult(match), now, { face: match });
+    const verified = match.outcome === "match";
+    if (verified) await markVerified(db, { ...scope }, "face", now);
+    return { verified, checkedBy: "server", match, alerts };
+  }
+  const [me] = await db.select({ email: users.email }).from(users).where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))).limit(1);
+  const faceMatch = faceMatchOf(input.identificationResult, { userId: caller.userId, email: me?.email ?? "" });
+  const { alerts } = await recordMonitoringResult(db, { ...scope, source: "device" }, { faceMatch }, now, {
+    identification_result: input.identificationResult,
+  });
+  return { verified: false, checkedBy: "device", alerts };
+}
+
+export const looksLikeImage = (value: string) => IMAGE_LIKE.test(value.trim());

@@ -1,0 +1,101 @@
+// Server-side face monitoring (/biometrics/monitoring_face/, /monitoring_face_oral/) and
+// /student/identification: one slow test through the real models, fast tests for the rest.
+import { and, eq } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { alerts, enrolments, exams, monitoringEvents, processPolicies } from "../../../src/db/schema";
+import { call, expect400Shape, newSession } from "../helpers";
+import { db, enrolmentOf, examWithEnrolment, ownerOf } from "./fixtures";
+
+const img = inject("faceImages");
+
+async function startedExam(token: string) {
+  const examId = await examWithEnrolment(token);
+  await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, examId));
+  return examId;
+}
+
+const eventsOf = async (examId: number) => db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));
+
+describe("face monitoring and identification with the real models", () => {
+  it("recognises the student, raises mismatch, several-faces and forbidden-process alerts, verifies by identification", { timeout: 120_000 }, async () => {
+    if (!img.obama || !img.biden) return; // ../shared/data not present
+    const s = await newSession("STUDENT");
+    const examId = await startedExam(s.access);
+    await db().insert(processPolicies).values({ institutionId: ownerOf(s.access).institutionId, examId, pattern: "anydesk*" });
+    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2] } });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(200);
+
+    const same = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: img.obama3, exam_id: examId } });
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body).toMatchObject({ resource_bool: true, resource_dict: { outcome: "match", faces: 1 }, resource_array: [] });
+
+    const oral = await call("/biometrics/monitoring_face_oral/", {
+      token: s.access,
+      json: { image: img.biden, exam_id: examId, ip_address: "192.0.2.7", running_processes: "chrome.exe, AnyDesk.exe" },
+    });
+    expect(oral.status, JSON.stringify(oral.body)).toBe(200);
+    expect(oral.body.resource_bool).toBe(false);
+    expect(oral.body.resource_array.sort()).toEqual(["face_mismatch", "forbidden_process: anydesk.exe"]);
+
+    if (img.group) {
+      const group = await call("/biometrics/monitoring_face", { token: s.access, json: { image: img.group, exam_id: examId } });
+      expect(group.body.resource_array).toContain("multiple_faces");
+    }
+    // Every event is stored without any picture in it.
+    const events = await eventsOf(examId);
+    expect(events.length).toBe(img.group ? 3 : 2);
+    for (const e of events) expect(JSON.stringify(e.payload)).not.toContain(img.obama3!.slice(0, 40));
+
+    // Identification with a picture verifies the student for the exam.
+    const id = await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: img.obama3 } });
+    expect(id.status, JSON.stringify(id.body)).toBe(200);
+    expect(id.body).toMatchObject({ resource_bool: true, resource_str: "match" });
+    expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Verified", verifiedBy: "face" });
+  });
+});
+
+describe("face monitoring without inference", () => {
+  it("refuses exams that have not started, unknown exams and bad input, storing nothing", async () => {
+    const s = await newSession("STUDENT");
+    const upcoming = await examWithEnrolment(s.access);
+    const notStarted = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: "AAAA", exam_id: upcoming } });
+    expect(notStarted.status).toBe(400);
+    expect(expect400Shape(notStarted.body).bad_formatted_fields).toEqual(["exam_id"]);
+    const unknown = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: "AAAA", exam_id: 999999999 } });
+    expect(unknown.status).toBe(404);
+    const started = await startedExam(s.access);
+    const badIp = await call("/biometrics/monitoring_face_oral/", {
+      token: s.access,
+      json: { image: "AAAA", exam_id: started, ip_address: "not-an-ip", running_processes: "a.exe" },
+    });
+    expect(badIp.status).toBe(400);
+    expect(badIp.body.bad_formatted_fields).toEqual(["ip_address"]);
+    const missing = await call("/biometrics/monitoring_face_oral/", { token: s.access, json: { exam_id: started } });
+    expect(missing.body.missing_required_fields.sort()).toEqual(["image", "ip_address", "running_processes"]);
+    const url = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: "https://example.org/me.jpg", exam_id: started } });
+    expect(url.status).toBe(400);
+    expect(await eventsOf(started)).toHaveLength(0);
+  });
+
+  it("records a device's textual identification result without verifying anyone", async () => {
+    const s = await newSession("STUDENT");
+    const examId = await examWithEnrolment(s.access);
+    const claimed = await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: "match" } });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body).toMatchObject({ resource_bool: false, resource_str: "recorded", resource_array: [] });
+    expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Pending" });
+    const someoneElse = await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: "mismatch" } });
+    expect(someoneElse.body.resource_array).toEqual(["face_mismatch"]);
+    const { studentId } = ownerOf(s.access);
+    const raised = await db().select().from(alerts).where(and(eq(alerts.examId, examId), eq(alerts.studentId, studentId)));
+    expect(raised.map((a) => a.reason)).toEqual(["face_mismatch"]);
+    const [enrolment] = await db().select().from(enrolments).where(eq(enrolments.examId, examId));
+    expect(enrolment?.verificationStatus).toBe("Pending");
+  });
+
+  it("is for students only, with a valid token", async () => {
+    const instructor = await newSession("INSTRUCTOR");
+    expect((await call("/student/identification", { token: instructor.access, json: { exam_id: 1, identification_result: "x" } })).status).toBe(403);
+    expect((await call("/biometrics/monitoring_face/", { json: { exam_id: 1, image: "x" } })).status).toBe(401);
+  });
+});
