@@ -61,7 +61,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
-          globalSetup: ["test/global-setup.ts", "test/inference-setup.ts"],
+          globalSetup: ["test/global-setup.ts", "test/inference-setup.ts", "test/signals-setup.ts"],
         },
       },
       {

@@ -9,6 +9,10 @@ import { FACE_POLICY } from "../biometrics/face/policy";
 import { buildTemplate } from "../biometrics/face/templates";
 import type { Bindings } from "../env";
 import { openVector, sealVector } from "./template-seal";
+import { openJson, sealJson } from "./model-seal";
+import { isHandwritingModel, verifyHandwriting as scoreHandwriting, type PenTrajectory } from "../biometrics/handwriting";
+import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
+import { BiometricInputError } from "../biometrics/input-error";
 import {
   b64urlToBytes, bytesToB64url, type ExportResult, openWalletTemplate, type RestoreItem, type RestoreRefusal, type RestoreResult,
   sealWalletTemplate, WALLET_AUDIENCE, WALLET_ISSUER, type WalletClaims, type WalletVersionInfo,
@@ -18,6 +22,8 @@ import type { TemplateOwner } from "./names";
 
 export type { TemplateOwner } from "./names";
 export type BiometricType = "Face" | "Voice" | "Handwriting";
+/** What the templates table can hold: the form types plus the keystroke model of /biometrics/interaction/*. */
+export type StoredBiometricType = BiometricType | "Interaction";
 
 export type EnrolResult =
   | { ok: true; images: number; version: number; createdAt: number }
@@ -28,7 +34,25 @@ export type VerifyResult =
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string };
 
-export type TemplateInfo = { biometricType: BiometricType; modelId: string; images: number; createdAt: number; current: boolean };
+export type TemplateInfo = { biometricType: StoredBiometricType; modelId: string; images: number; createdAt: number; current: boolean };
+
+/** Types whose model is sealed JSON (not a vector): enrolled with enrolModel, verified inside the object. */
+export type ModelBiometricType = "Handwriting" | "Interaction";
+
+export type ModelEnrolResult = { ok: true; version: number; createdAt: number; samples: number };
+
+export type ModelVerifyResult =
+  | { status: "match" | "no_match"; score: number; distance: number; threshold: number; sampleScores?: number[] }
+  | { status: "not_enrolled" }
+  | { status: "reenrolment_required"; enrolledModelId: string }
+  /** The sample cannot be compared with this model (pen pressure / keyboard layout differs): a 400 for the caller. */
+  | { status: "bad_input"; message: string };
+
+export type VoiceVerifyResult =
+  | { status: "match" | "no_match"; score: number; threshold: number }
+  | { status: "no_voice" }
+  | { status: "not_enrolled" }
+  | { status: "reenrolment_required"; enrolledModelId: string };
 
 type Row = { biometric_type: string; model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; images: number; created_at: number; version: number };
 
@@ -106,27 +130,142 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return { status: score >= threshold ? "match" : "no_match", score, threshold };
   }
 
-  async list(owner: TemplateOwner, currentModelIds: Partial<Record<BiometricType, string>>): Promise<TemplateInfo[]> {
+  async list(owner: TemplateOwner, currentModelIds: Partial<Record<StoredBiometricType, string>>): Promise<TemplateInfo[]> {
     this.checkOwner(owner, false);
     return this.sql
       .exec<Row>("SELECT biometric_type, model_id, images, created_at FROM templates ORDER BY biometric_type")
       .toArray()
       .map((r) => ({
-        biometricType: r.biometric_type as BiometricType,
+        biometricType: r.biometric_type as StoredBiometricType,
         modelId: r.model_id,
         images: r.images,
         createdAt: r.created_at,
-        current: currentModelIds[r.biometric_type as BiometricType] === r.model_id,
+        current: currentModelIds[r.biometric_type as StoredBiometricType] === r.model_id,
       }));
   }
 
   /** Deletes the template of this type; false when there was none. */
-  async revoke(owner: TemplateOwner, biometricType: BiometricType): Promise<boolean> {
+  async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
     this.checkOwner(owner, false);
     return this.ctx.storage.transactionSync(() => {
       const cursor = this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", biometricType);
       return cursor.rowsWritten > 0;
     });
+  }
+
+  // JSON models (Handwriting, Interaction): sealed like the vectors, in the same table (so list and revoke cover
+  // them), built by the caller from validated samples, and only ever read inside this object to verify.
+
+  /** Stores a model of this type, replacing the previous one; the version goes up on every enrolment. */
+  async enrolModel(owner: TemplateOwner, biometricType: ModelBiometricType, modelId: string, model: unknown, samples: number, now: number): Promise<ModelEnrolResult> {
+    const valid = biometricType === "Handwriting" ? isHandwritingModel(model) : isKeystrokeModel(model);
+    if (!valid) throw new Error(`not a ${biometricType} model`);
+    const sealed = await sealJson(this.secret(), { ...owner, biometricType, modelId }, model);
+    // Synchronous from here, as in enrolFace: concurrent enrolments serialise and the last complete one wins.
+    return this.ctx.storage.transactionSync(() => {
+      this.checkOwner(owner, true);
+      const version = this.bumpVersion(biometricType);
+      this.sql.exec(
+        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+        biometricType, modelId, sealed.iv, sealed.ciphertext, samples, now, version,
+      );
+      return { ok: true as const, version, createdAt: now, samples };
+    });
+  }
+
+  /** The stored model of this type, opened, or a status saying why there is none to use. */
+  private async openModel(
+    owner: TemplateOwner,
+    biometricType: ModelBiometricType,
+    modelId: string,
+  ): Promise<{ model: unknown } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
+    this.checkOwner(owner, false);
+    const row = this.sql.exec<Row>("SELECT * FROM templates WHERE biometric_type = ?", biometricType).toArray()[0];
+    if (!row) return { status: "not_enrolled" };
+    if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
+    const model = await openJson(this.secret(), { ...owner, biometricType, modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
+    if (model === null) throw new Error(`stored ${biometricType} model does not open`);
+    return { model };
+  }
+
+  /** 1:1: one signature against this student's writer model. */
+  async verifyHandwriting(owner: TemplateOwner, trajectory: PenTrajectory, modelId: string, field: string): Promise<ModelVerifyResult> {
+    const opened = await this.openModel(owner, "Handwriting", modelId);
+    if (!("model" in opened)) return opened;
+    if (!isHandwritingModel(opened.model)) throw new Error("stored Handwriting model is not a handwriting model");
+    try {
+      const r = scoreHandwriting(opened.model, trajectory, { field });
+      return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: opened.model.params.threshold };
+    } catch (e) {
+      if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
+      throw e;
+    }
+  }
+
+  /** 1:1: typing samples against this student's keystroke model (their mean normalised distance decides). */
+  async testInteraction(owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string): Promise<ModelVerifyResult> {
+    const opened = await this.openModel(owner, "Interaction", modelId);
+    if (!("model" in opened)) return opened;
+    if (!isKeystrokeModel(opened.model)) throw new Error("stored Interaction model is not a keystroke model");
+    try {
+      const r = scoreKeystrokeSamples(opened.model, samples, { field });
+      return {
+        status: r.isMatch ? "match" : "no_match",
+        score: r.score,
+        distance: r.distance,
+        threshold: opened.model.threshold,
+        sampleScores: r.samples.map((x) => x.score),
+      };
+    } catch (e) {
+      if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
+      throw e;
+    }
+  }
+
+  // Voice: a sealed vector like Face (the mean of the enrolment clips' speaker embeddings, L2-normalised).
+
+  /** Replaces the voice template with the normalised mean of the clips' embeddings; the version goes up. */
+  async enrolVoice(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<ModelEnrolResult> {
+    const dim = embeddings[0]?.length ?? 0;
+    if (dim === 0 || embeddings.some((e) => e.length !== dim || !e.every(Number.isFinite))) throw new Error("bad voice embeddings");
+    const mean = new Float32Array(dim);
+    for (const e of embeddings) for (let i = 0; i < dim; i++) mean[i] = mean[i]! + e[i]!;
+    const norm = Math.hypot(...mean);
+    if (!(norm > 0)) throw new Error("voice embeddings cancel out");
+    for (let i = 0; i < dim; i++) mean[i] = mean[i]! / norm;
+    const sealed = await sealVector(this.secret(), { ...owner, biometricType: "Voice", modelId }, mean);
+    return this.ctx.storage.transactionSync(() => {
+      this.checkOwner(owner, true);
+      const version = this.bumpVersion("Voice");
+      this.sql.exec(
+        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES ('Voice', ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+        modelId, sealed.iv, sealed.ciphertext, embeddings.length, now, version,
+      );
+      return { ok: true as const, version, createdAt: now, samples: embeddings.length };
+    });
+  }
+
+  /** 1:1: cosine of the clip's embedding with this student's voice template (null: the clip had no speech). */
+  async verifyVoice(owner: TemplateOwner, embedding: number[] | null, modelId: string, threshold: number): Promise<VoiceVerifyResult> {
+    this.checkOwner(owner, false);
+    const row = this.sql.exec<Row>("SELECT * FROM templates WHERE biometric_type = 'Voice'").toArray()[0];
+    if (!row) return { status: "not_enrolled" };
+    if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
+    if (embedding === null) return { status: "no_voice" };
+    const template = await openVector(this.secret(), { ...owner, biometricType: "Voice", modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
+    if (!template || template.length !== embedding.length) throw new Error("stored voice template does not open");
+    let dot = 0;
+    let n = 0;
+    for (let i = 0; i < template.length; i++) {
+      dot += template[i]! * embedding[i]!;
+      n += embedding[i]! * embedding[i]!;
+    }
+    const score = n > 0 ? dot / Math.sqrt(n) : 0;
+    return { status: score >= threshold ? "match" : "no_match", score, threshold };
   }
 
   // ---- Wallet (docs/wallet.md): templates leave and come back only sealed (./wallet-seal.ts) ----

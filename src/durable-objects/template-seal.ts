@@ -7,7 +7,7 @@ export type SealContext = { institutionId: number; studentId: number; biometricT
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
-function studentKey(secret: string, ctx: SealContext): Promise<CryptoKey> {
+export function studentKey(secret: string, ctx: SealContext): Promise<CryptoKey> {
   const id = `${ctx.institutionId}:${ctx.studentId}`;
   const cacheKey = `${secret}\u0000${id}`; // the secret itself: two secrets of one length must not share keys
   let key = keys.get(cacheKey);
@@ -28,7 +28,7 @@ function studentKey(secret: string, ctx: SealContext): Promise<CryptoKey> {
   return key;
 }
 
-const aad = (ctx: SealContext) => enc.encode(`${ctx.institutionId}:${ctx.studentId}:${ctx.biometricType}:${ctx.modelId}`);
+export const aad = (ctx: SealContext) => enc.encode(`${ctx.institutionId}:${ctx.studentId}:${ctx.biometricType}:${ctx.modelId}`);
 
 export async function sealVector(secret: string, ctx: SealContext, vector: Float32Array<ArrayBuffer>): Promise<{ iv: Uint8Array; ciphertext: Uint8Array }> {
   const iv = crypto.getRandomValues(new Uint8Array(12));

@@ -19,6 +19,12 @@ import type { Decoders } from "../biometrics/face/decode";
 import type { FaceModelRunner } from "../biometrics/face/pipeline";
 import { FACE_MODEL_ID } from "../biometrics/face/policy";
 import { createFaceModels } from "./face-models";
+import voiceOnnx from "../../wasm-models/voice-lda.onnx";
+import "../biometrics/voice/opus-bundled"; // registers opus.wasm (a CompiledWasm module import) for the Opus decoder
+import { analyseVoiceBytes, type VoiceAnalysis } from "../biometrics/voice/analyse";
+import { createVoiceEmbedder, type RunOnnx, type VoiceEmbedder } from "../biometrics/voice/embedder";
+import { DEFAULT_VOICE_MODEL_ID, voiceLdaModel } from "../biometrics/voice/model";
+import { createSession, initOrt, type Session } from "./ort";
 
 // Created once per isolate, on first use; a failed start is retried by the next request.
 let loadedOnce = false;
@@ -44,11 +50,45 @@ function load() {
   return ready;
 }
 
+// The voice embedder: its own lazy start, so a face-model problem does not take voice down (and back).
+const voiceSessions = new Map<string, Promise<Session>>();
+let voiceEmbedder: VoiceEmbedder | undefined;
+
+/** The embedder's seam to ORT: one session per model id, single-input models (the stats-LDA and WeSpeaker kinds). */
+const runOnnx: RunOnnx = async (model, inputs) => {
+  const entries = Object.values(inputs);
+  if (entries.length !== 1) throw new Error("voice models take one input");
+  let session = voiceSessions.get(model.modelId);
+  if (!session) {
+    session = createSession(model.bytes);
+    voiceSessions.set(model.modelId, session);
+    session.catch(() => voiceSessions.delete(model.modelId));
+  }
+  const out = await (await session).run(entries[0]!.data, [...entries[0]!.dims]);
+  return Object.fromEntries(Object.entries(out).map(([name, data]) => [name, { data, dims: [1, data.length] }]));
+};
+
+function voice(): VoiceEmbedder {
+  initOrt(ortWasm);
+  voiceEmbedder ??= createVoiceEmbedder(voiceLdaModel(voiceOnnx), runOnnx);
+  return voiceEmbedder;
+}
+
 export class FaceInference extends WorkerEntrypoint {
   /** Decodes and analyses one image: faces, the chosen face's embedding and liveness, quality status. */
   async analyse(image: Uint8Array): Promise<ImageResult> {
     const { decoders, models } = await load();
     return analyseImageBytes(image, decoders, models);
+  }
+
+  /** Decodes one clip (WAV, Ogg/Opus, WebM/Opus), detects speech and embeds the speaker; problems are values. */
+  async analyseVoice(clip: Uint8Array): Promise<VoiceAnalysis> {
+    return analyseVoiceBytes(clip, voice());
+  }
+
+  /** The voice model this Worker embeds with. */
+  async voiceStatus(): Promise<{ available: boolean; modelId: string }> {
+    return { available: true, modelId: DEFAULT_VOICE_MODEL_ID };
   }
 
   /** Answers at once (the service is reachable, so the models are available) and warms the models up. */

@@ -5,7 +5,9 @@
 import type { ImageResult } from "../biometrics/face/analyse";
 import { FACE_MODEL_ID } from "../biometrics/face/policy";
 import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
-import type { VerifyResult } from "../durable-objects/student-templates";
+import type { StoredBiometricType, VerifyResult } from "../durable-objects/student-templates";
+import { HANDWRITING_MODEL_ID, KEYSTROKE_MODEL_ID } from "../biometrics/signal-models";
+import { DEFAULT_VOICE_MODEL_ID } from "../biometrics/voice/model";
 import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
@@ -40,14 +42,14 @@ function inference(env: Bindings) {
   return env.FACE_INFERENCE;
 }
 
-function templates(env: Bindings, owner: TemplateOwner) {
+export function templates(env: Bindings, owner: TemplateOwner) {
   if (!env.STUDENT_TEMPLATES || !loadConfig(env).templateEncryptionKey) {
     throw new AppError(503, "Biometric templates are not available on this server");
   }
   return env.STUDENT_TEMPLATES.get(env.STUDENT_TEMPLATES.idFromName(templateObjectName(owner)));
 }
 
-const ownerOf = (caller: Caller): TemplateOwner => ({ institutionId: caller.institutionId, studentId: caller.userId });
+export const ownerOf = (caller: Caller): TemplateOwner => ({ institutionId: caller.institutionId, studentId: caller.userId });
 
 /** Faces, the chosen face's embedding and liveness, and a quality status, for one image. */
 export async function analyseFace(env: Bindings, image: Uint8Array): Promise<ImageResult> {
@@ -149,15 +151,15 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {
-  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID });
+  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID, Voice: DEFAULT_VOICE_MODEL_ID, Handwriting: HANDWRITING_MODEL_ID, Interaction: KEYSTROKE_MODEL_ID });
 }
 
-export async function unregisterBiometric(env: Bindings, caller: Caller, type: "Face" | "Voice" | "Handwriting"): Promise<void> {
+export async function unregisterBiometric(env: Bindings, caller: Caller, type: StoredBiometricType): Promise<void> {
   const removed = await templates(env, ownerOf(caller)).revoke(ownerOf(caller), type);
   if (!removed) throw AppError.notFound("biometric", type, `No ${type} model is registered for this student`);
 }
 
-/** Which biometric models this server can run now (Face when the inference Worker answers). */
+/** Which biometric models this server can run now (Face and Voice when the inference Worker answers; Handwriting when templates can be stored). */
 export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voice: boolean; Handwriting: boolean }> {
   let face = false;
   try {
@@ -165,5 +167,13 @@ export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voic
   } catch {
     face = false;
   }
-  return { Face: face, Voice: false, Handwriting: false };
+  let voice = false;
+  try {
+    voice = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.voiceStatus()).available : false;
+  } catch {
+    voice = false;
+  }
+  // Handwriting runs in this Worker and needs only the template store.
+  const handwriting = Boolean(env.STUDENT_TEMPLATES && loadConfig(env).templateEncryptionKey);
+  return { Face: face, Voice: voice, Handwriting: handwriting };
 }

@@ -7,7 +7,13 @@ import { BiometricType } from "./schemas";
 export const BiometricsForm = z
   .object({
     biometric_type: BiometricType,
-    voice_base64: z.string().optional().openapi({ description: "The sample (a picture for Face), base64" }),
+    voice_base64: z
+      .string()
+      .optional()
+      .openapi({
+        description:
+          "The sample, base64: a picture for Face; an audio clip (WAV, Ogg/Opus, WebM/Opus) for Voice; for Handwriting a JSON array of 3-10 trajectories (register) or one trajectory (verify), see docs/handwriting.md",
+      }),
     src: z.string().optional().openapi({ description: "The same sample as a data: URI (never fetched as a URL)" }),
   })
   .openapi("Biometrics");
@@ -27,8 +33,4 @@ export function sampleField(form: { voice_base64?: string; src?: string }): { fi
     return { field: "src", value: form.src };
   }
   throw AppError.validation({ missing: ["voice_base64"], details: { voice_base64: ["Send the sample in voice_base64 (base64) or src (data: URI)."] } });
-}
-
-export function notSupportedYet(type: string): AppError {
-  return AppError.badField("biometric_type", `${type} biometrics are not supported yet; use Face.`);
 }

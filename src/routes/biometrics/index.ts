@@ -2,6 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../types";
 import { registerFaceRegister } from "./face-register";
 import { registerFaceVerify } from "./face-verify";
+import { registerInteractionTest } from "./interaction-test";
+import { registerInteractionTrain } from "./interaction-train";
 import { registerList } from "./list";
 import { registerMonitoringFace } from "./monitoring-face";
 import { registerRegister } from "./register";
@@ -24,6 +26,8 @@ export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerServerStatus(app);
   registerRegister(app);
   registerVerify(app);
+  registerInteractionTrain(app);
+  registerInteractionTest(app);
   registerMonitoringFace(app);
   // Wallet app (docs/wallet.md)
   registerWalletFace(app);

@@ -4,7 +4,7 @@ import { requireRole } from "../../middleware/auth";
 import { listBiometrics } from "../../services/biometrics-face";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
-import { BiometricType } from "./schemas";
+import { StoredBiometricType } from "./schemas";
 
 const route = createRoute({
   method: "get",
@@ -15,7 +15,7 @@ const route = createRoute({
   responses: {
     200: ok(
       envelope({
-        resource_array: z.array(BiometricType),
+        resource_array: z.array(StoredBiometricType),
         resource_dict: z.record(z.string(), z.string()).openapi({ description: "Per registered type: `active`, or `reenrolment_required` after a model change" }),
       }),
       "Registered biometric models",

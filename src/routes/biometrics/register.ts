@@ -1,12 +1,27 @@
-// POST /backend/biometrics/register (form): Face for now; Voice and Handwriting answer 400.
+// POST /backend/biometrics/register (form): Face (one picture), Voice (1-10 clips: `voice_base64` repeated,
+// docs/voice.md) and Handwriting (3-10 signatures at once, as base64 of a JSON array of trajectories;
+// docs/handwriting.md). Each replaces the student's model of that type.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, registerFace } from "../../services/biometrics-face";
+import { handwritingText, registerHandwriting } from "../../services/biometrics-handwriting";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
-import { BiometricsForm, formRequest, notSupportedYet, sampleField } from "./form";
+import { audioBytesFromField, registerVoice } from "../../services/biometrics-voice";
+import { AppError } from "../../lib/errors";
+import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
+
+const RegisterForm = BiometricsForm.extend({
+  voice_base64: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .openapi({
+      description:
+        "The sample, base64: a picture for Face; an audio clip for Voice (repeat the field for up to 10 clips); for Handwriting a JSON array of 3-10 trajectories",
+    }),
+}).openapi("BiometricsRegister");
 
 const route = createRoute({
   method: "post",
@@ -14,9 +29,19 @@ const route = createRoute({
   tags: ["Biometrics"],
   summary: "Creates the student's biometric model from one sample (multipart or urlencoded form)",
   middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
-  request: formRequest(BiometricsForm),
+  request: formRequest(RegisterForm),
   responses: {
-    201: ok(envelope({ resource_bool: z.boolean(), extra_details: z.string() }), "Model created"),
+    201: ok(
+      envelope({
+        resource_bool: z.boolean(),
+        extra_details: z.string(),
+        resource_dict: z
+          .object({ samples: z.number().int(), version: z.number().int(), speech_seconds: z.number().optional() })
+          .optional()
+          .openapi({ description: "Voice and Handwriting: clips or signatures enrolled and the model version" }),
+      }),
+      "Model created",
+    ),
     ...authErrors,
     ...commonErrors,
   },
@@ -24,8 +49,42 @@ const route = createRoute({
 
 export const registerRegister = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
-    const form = c.req.valid("form");
-    if (form.biometric_type !== "Face") throw notSupportedYet(form.biometric_type);
+    const voiceRegistered = (out: { clips: number; speechSeconds: number; version: number }) =>
+      c.json(
+        {
+          message: "Voice model registered",
+          resource_name: "Voice",
+          resource_bool: true,
+          extra_details: `${out.clips} clip${out.clips === 1 ? "" : "s"} enrolled (${out.speechSeconds.toFixed(1)} s of speech)`,
+          resource_dict: { samples: out.clips, version: out.version, speech_seconds: out.speechSeconds },
+        },
+        201,
+      );
+    const raw = c.req.valid("form");
+    if (raw.biometric_type === "Voice" && Array.isArray(raw.voice_base64)) {
+      const clips = raw.voice_base64.map((v, i) => audioBytesFromField(`voice_base64.${i}`, v));
+      return voiceRegistered(await registerVoice(c.env, c.get("caller"), "voice_base64", clips, c.get("now")));
+    }
+    if (Array.isArray(raw.voice_base64)) throw AppError.badField("voice_base64", `Send one voice_base64 field for ${raw.biometric_type}.`);
+    const form = { ...raw, voice_base64: raw.voice_base64 }; // (re-typed: voice_base64 is a single string from here)
+    if (form.biometric_type === "Voice") {
+      const { field, value } = sampleField(form);
+      return voiceRegistered(await registerVoice(c.env, c.get("caller"), field, [audioBytesFromField(field, value)], c.get("now")));
+    }
+    if (form.biometric_type === "Handwriting") {
+      const { field, value } = sampleField(form);
+      const out = await registerHandwriting(c.env, c.get("caller"), field, handwritingText(field, value), c.get("now"));
+      return c.json(
+        {
+          message: "Handwriting model registered",
+          resource_name: "Handwriting",
+          resource_bool: true,
+          extra_details: `${out.samples} signatures enrolled`,
+          resource_dict: { samples: out.samples, version: out.version },
+        },
+        201,
+      );
+    }
     const { field, value } = sampleField(form);
     const out = await registerFace(c.env, c.get("caller"), [{ field, bytes: imageBytesFromField(field, value) }], c.get("now"));
     return c.json(

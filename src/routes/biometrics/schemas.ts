@@ -3,6 +3,9 @@ import { z } from "@hono/zod-openapi";
 
 export const BiometricType = z.enum(["Face", "Voice", "Handwriting"]).openapi({ example: "Face" });
 
+/** What list and unregister name: the form types plus `Interaction` (the keystroke model of /biometrics/interaction/train). */
+export const StoredBiometricType = z.enum(["Face", "Voice", "Handwriting", "Interaction"]).openapi({ example: "Handwriting" });
+
 export const ImageField = z
   .string()
   .max(9 * 1024 * 1024)
@@ -14,4 +17,13 @@ export const LIMITS = {
   faceVerify: 9 * 1024 * 1024,
   form: 9 * 1024 * 1024,
   small: 4 * 1024,
+  interaction: 3 * 1024 * 1024, // a typing dataset: the parser takes up to 2,000,000 characters
 } as const;
+
+/** A keystroke dataset: CSV or JSON text (the spec's string), or the JSON value itself (docs/keystroke.md). */
+export const KeystrokeDataset = z
+  .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+  .openapi({
+    description: "Typing timings of one phrase: CSV text (one typing per row) or JSON (text or value); see docs/keystroke.md",
+    example: "Hold a,Hold b,Hold c,DD a.b,DD b.c,UD a.b,UD b.c\n91,80,102,210,190,119,110",
+  });

@@ -5,9 +5,9 @@ import { jsonBody } from "../../middleware/body";
 import { unregisterBiometric } from "../../services/biometrics-face";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
-import { BiometricType, LIMITS } from "./schemas";
+import { LIMITS, StoredBiometricType } from "./schemas";
 
-const Unregister = z.object({ biometric_type: BiometricType }).openapi("BiometricsUnregister");
+const Unregister = z.object({ biometric_type: StoredBiometricType }).openapi("BiometricsUnregister");
 
 const route = createRoute({
   method: "post",

@@ -1,12 +1,15 @@
-// POST /backend/biometrics/verify (form): Face for now; Voice and Handwriting answer 400.
+// POST /backend/biometrics/verify (form): Face, Voice (one clip; `is_voice_detected` says whether it held speech)
+// and Handwriting (one signature).
 // Unlike face_verify it names no exam, so it changes no enrolment's verification status.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
+import { handwritingText, verifyHandwritingSample } from "../../services/biometrics-handwriting";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok } from "../schemas";
-import { BiometricsForm, formRequest, notSupportedYet, sampleField } from "./form";
+import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics-voice";
+import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 
 const VerifyForm = BiometricsForm.extend({
@@ -21,7 +24,29 @@ const route = createRoute({
   middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
   request: formRequest(VerifyForm),
   responses: {
-    200: ok(envelope({ is_match: z.boolean(), is_voice_detected: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done"),
+    200: ok(
+      envelope({
+        is_match: z.boolean(),
+        is_voice_detected: z.boolean(),
+        resource_bool: z.boolean(),
+        extra_details: z.string(),
+        resource_dict: z
+          .object({
+            score: z.number().nullable(),
+            threshold: z.number(),
+            is_match: z.boolean(),
+            distance: z.number().optional(),
+            is_voice_detected: z.boolean().optional(),
+            speech_seconds: z.number().optional(),
+          })
+          .optional()
+          .openapi({
+            description:
+              "Handwriting: score in (0, 1) (0.5 = threshold), writer-normalised distance and its threshold. Voice: cosine score (null without speech) and its threshold",
+          }),
+      }),
+      "Verification done",
+    ),
     ...authErrors,
     ...notFound("No model of this type is registered"),
     ...commonErrors,
@@ -31,7 +56,45 @@ const route = createRoute({
 export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const form = c.req.valid("form");
-    if (form.biometric_type !== "Face") throw notSupportedYet(form.biometric_type);
+    if (form.biometric_type === "Handwriting") {
+      const { field, value } = sampleField(form);
+      const v = await verifyHandwritingSample(c.env, c.get("caller"), field, handwritingText(field, value));
+      return c.json(
+        {
+          message: v.isMatch ? "The signature matches the registered handwriting model" : "The signature does not match the registered handwriting model",
+          resource_name: "Handwriting",
+          is_match: v.isMatch,
+          is_voice_detected: false,
+          resource_bool: v.isMatch,
+          extra_details: `score ${v.score.toFixed(3)} (threshold 0.5); distance ${v.distance.toFixed(3)} (threshold ${v.threshold})`,
+          resource_dict: { score: v.score, distance: v.distance, threshold: v.threshold, is_match: v.isMatch },
+        },
+        200,
+      );
+    }
+    if (form.biometric_type === "Voice") {
+      const { field, value } = sampleField(form);
+      const v = await verifyVoiceClip(c.env, c.get("caller"), field, audioBytesFromField(field, value));
+      return c.json(
+        {
+          message: !v.isVoiceDetected
+            ? "No voice was detected in the clip"
+            : v.isMatch
+              ? "The voice matches the registered voice model"
+              : "The voice does not match the registered voice model",
+          resource_name: "Voice",
+          is_match: v.isMatch,
+          is_voice_detected: v.isVoiceDetected,
+          resource_bool: v.isMatch,
+          extra_details:
+            v.score === null
+              ? `no speaker decision: ${v.reason ?? "no speech"}`
+              : `similarity ${v.score.toFixed(3)} (threshold ${v.threshold}); ${v.speechSeconds.toFixed(1)} s of speech`,
+          resource_dict: { score: v.score, threshold: v.threshold, is_match: v.isMatch, is_voice_detected: v.isVoiceDetected, speech_seconds: v.speechSeconds },
+        },
+        200,
+      );
+    }
     const { field, value } = sampleField(form);
     const v = await verifyFaceImage(c.env, c.get("caller"), field, imageBytesFromField(field, value));
     return c.json(

@@ -1,0 +1,58 @@
+// POST /backend/biometrics/interaction/test: scores typing timings (one or more typings of the trained phrase)
+// against the student's own keystroke model; several typings are decided on their mean distance.
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireRole } from "../../middleware/auth";
+import { jsonBody } from "../../middleware/body";
+import { testInteraction } from "../../services/biometrics-interaction";
+import type { AppEnv } from "../../types";
+import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
+import { KeystrokeDataset, LIMITS } from "./schemas";
+
+const Test = z.object({ testing_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTest");
+
+const route = createRoute({
+  method: "post",
+  path: "/biometrics/interaction/test",
+  tags: ["Biometrics"],
+  summary: "Tests typing timings against the student's keystroke (interaction) model (1:1)",
+  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.interaction)] as const,
+  request: jsonRequest(Test),
+  responses: {
+    200: ok(
+      envelope({
+        is_match: z.boolean(),
+        resource_bool: z.boolean(),
+        resource_dict: z
+          .object({
+            score: z.number(),
+            is_match: z.boolean(),
+            threshold: z.number(),
+            distance: z.number(),
+            samples: z.number().int(),
+            sample_scores: z.array(z.number()),
+          })
+          .openapi({ description: "score in (0, 1), 0.5 = threshold; distance is the normalised distance, accepted when <= threshold" }),
+      }),
+      "Test done",
+    ),
+    ...authErrors,
+    ...notFound("No interaction model is trained"),
+    ...commonErrors,
+  },
+});
+
+export const registerInteractionTest = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const { testing_dataset } = c.req.valid("json");
+    const v = await testInteraction(c.env, c.get("caller"), testing_dataset);
+    return c.json(
+      {
+        message: v.isMatch ? "The typing matches the student's interaction model" : "The typing does not match the student's interaction model",
+        resource_name: "Interaction",
+        is_match: v.isMatch,
+        resource_bool: v.isMatch,
+        resource_dict: { score: v.score, is_match: v.isMatch, threshold: v.threshold, distance: v.distance, samples: v.samples, sample_scores: v.sampleScores },
+      },
+      200,
+    );
+  });

@@ -1,0 +1,134 @@
+// Handwriting (online signatures) through /biometrics/register and /biometrics/verify. The sample field carries
+// base64 of the trajectory text: for register, a JSON array of 3-10 signatures (the whole enrolment in one
+// request, so a model is never built from a half-finished set); for verify, one signature. Parsing and model
+// building happen here; the model is stored sealed in the student's Durable Object and only read there to verify.
+// Bad input is a 400 before the Durable Object is called, so a refused request changes no template.
+import {
+  BiometricInputError,
+  enrollHandwriting,
+  HANDWRITING_MAX_REFERENCES,
+  HANDWRITING_MIN_REFERENCES,
+  parseTrajectory,
+  type PenTrajectory,
+} from "../biometrics/handwriting";
+import { HANDWRITING_MODEL_ID } from "../biometrics/signal-models";
+import type { ModelVerifyResult } from "../durable-objects/student-templates";
+import type { Bindings } from "../env";
+import { AppError } from "../lib/errors";
+import type { Caller } from "../types";
+import { ownerOf, templates } from "./biometrics-face";
+import { sampleTextFromField } from "./biometric-samples";
+
+/** Largest decoded handwriting payload (an enrolment of 10 long signatures fits in a fraction of it). */
+export const MAX_HANDWRITING_BYTES = 4 * 1024 * 1024;
+const MEDIA_TYPES = ["application/json", "text/plain", "text/csv"];
+/** Longest signature accepted here (the engine allows 120 s): DTW cost grows with the square of the duration, and an
+ * enrolment of 10 signatures of 30 s already takes about 1 s of CPU. Real signatures take 1-10 s. */
+export const MAX_SIGNATURE_MS = 30_000;
+
+function checkDuration(field: string, traj: PenTrajectory, where: string): PenTrajectory {
+  const ms = traj.t[traj.t.length - 1]!;
+  if (ms > MAX_SIGNATURE_MS) throw invalid(field, `${where}lasts ${Math.round(ms)} ms; at most ${MAX_SIGNATURE_MS} ms per signature are accepted`);
+  return traj;
+}
+
+const invalid = (field: string, detail: string, message = "The handwriting sample is not valid") =>
+  AppError.validation({ badFormatted: [field], details: { [field]: [detail] } }, message);
+
+/** Base64 (or data: URI) of the trajectory text, decoded. */
+export function handwritingText(field: string, value: string): string {
+  return sampleTextFromField(field, value, { maxBytes: MAX_HANDWRITING_BYTES, mediaTypes: MEDIA_TYPES, what: "handwriting sample" });
+}
+
+/** A JSON value that is one point ({t, x, y} or [t, x, y, p]) rather than one trajectory. */
+const isPoint = (v: unknown) =>
+  Array.isArray(v) ? v.every((x) => typeof x === "number" || typeof x === "string") : v !== null && typeof v === "object" && !("points" in v);
+
+/** The signatures of an enrolment: a JSON array of trajectories, or {"samples": [...]}. */
+export function parseEnrolmentSignatures(field: string, text: string): PenTrajectory[] {
+  const trimmed = text.replace(/^\uFEFF/, "").trim();
+  const needArray = `Handwriting enrolment takes ${HANDWRITING_MIN_REFERENCES}-${HANDWRITING_MAX_REFERENCES} signatures in one request: base64 of a JSON array of trajectories (see docs/handwriting.md)`;
+  if (!trimmed.startsWith("[") && !trimmed.startsWith("{")) throw invalid(field, `${needArray}; this is a single text trajectory.`);
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    throw invalid(field, "The handwriting sample looks like JSON but does not parse.");
+  }
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && "samples" in value) value = (value as { samples: unknown }).samples;
+  if (!Array.isArray(value) || value.length === 0) throw invalid(field, `${needArray}.`);
+  if (isPoint(value[0])) throw invalid(field, `${needArray}; this is a single trajectory.`);
+  if (value.length < HANDWRITING_MIN_REFERENCES || value.length > HANDWRITING_MAX_REFERENCES) {
+    throw invalid(field, `${needArray}; got ${value.length}.`);
+  }
+  return value.map((v, i) => {
+    try {
+      return checkDuration(field, parseTrajectory(v, { field }), `signature ${i + 1}: the signature `);
+    } catch (e) {
+      if (e instanceof BiometricInputError) throw invalid(field, `signature ${i + 1}: ${e.message}`);
+      throw e;
+    }
+  });
+}
+
+/** One signature (JSON or the text rows of docs/handwriting.md). */
+export function parseVerificationSignature(field: string, text: string): PenTrajectory {
+  try {
+    const value: unknown = (() => {
+      const t = text.trim();
+      if (!t.startsWith("[")) return text;
+      try {
+        return JSON.parse(t);
+      } catch {
+        return text; // the parser names the problem
+      }
+    })();
+    if (Array.isArray(value) && value.length > 0 && !isPoint(value[0])) {
+      throw invalid(field, "Handwriting verification takes one signature (one trajectory), not a list of them.");
+    }
+    return checkDuration(field, parseTrajectory(value, { field }), "the signature ");
+  } catch (e) {
+    if (e instanceof BiometricInputError) throw invalid(field, e.message);
+    throw e;
+  }
+}
+
+export type HandwritingEnrolment = { samples: number; version: number };
+
+/** Enrols the caller's writer model from 3-10 signatures, replacing any previous one. */
+export async function registerHandwriting(env: Bindings, caller: Caller, field: string, text: string, now: number): Promise<HandwritingEnrolment> {
+  const signatures = parseEnrolmentSignatures(field, text);
+  let model;
+  try {
+    model = enrollHandwriting(signatures, { field });
+  } catch (e) {
+    if (e instanceof BiometricInputError) throw invalid(field, e.message, "The handwriting samples cannot be enrolled");
+    throw e;
+  }
+  const owner = ownerOf(caller);
+  const r = await templates(env, owner).enrolModel(owner, "Handwriting", HANDWRITING_MODEL_ID, model, signatures.length, now);
+  return { samples: r.samples, version: r.version };
+}
+
+export type HandwritingVerification = { isMatch: boolean; score: number; distance: number; threshold: number };
+
+/** Maps the Durable Object's answer for a model type to a decision, or the documented errors. */
+export function decisionOf(type: "Handwriting" | "Interaction", field: string, v: ModelVerifyResult, registerHint: string) {
+  if (v.status === "not_enrolled") throw AppError.notFound("biometric", type, `No ${type} model is registered for this student; ${registerHint} first`);
+  if (v.status === "reenrolment_required") {
+    throw AppError.validation(
+      { badFormatted: ["biometric_type"], details: { biometric_type: [`reenrolment_required: the ${type} model was built by an older engine; ${registerHint} again`] } },
+      `${type} re-enrolment required`,
+    );
+  }
+  if (v.status === "bad_input") throw invalid(field, v.message, `The ${type === "Handwriting" ? "handwriting sample" : "typing dataset"} cannot be compared with the registered model`);
+  return v;
+}
+
+/** 1:1: one signature against the caller's own writer model. */
+export async function verifyHandwritingSample(env: Bindings, caller: Caller, field: string, text: string): Promise<HandwritingVerification> {
+  const signature = parseVerificationSignature(field, text);
+  const owner = ownerOf(caller);
+  const v = decisionOf("Handwriting", field, await templates(env, owner).verifyHandwriting(owner, signature, HANDWRITING_MODEL_ID, field), "register Handwriting");
+  return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold };
+}

@@ -1,0 +1,57 @@
+// Keystroke interaction (/biometrics/interaction/train and /test): the dataset (CSV or JSON, docs/keystroke.md)
+// is parsed and, for train, turned into a model here; the model is stored sealed in the student's Durable Object
+// and the test samples are scored there. Bad datasets are 400s before the object is called.
+import {
+  BiometricInputError,
+  KEYSTROKE_MIN_TRAINING_SAMPLES,
+  parseKeystrokeDataset,
+  trainKeystrokeModel,
+  type KeystrokeSample,
+} from "../biometrics/keystroke";
+import { KEYSTROKE_MODEL_ID } from "../biometrics/signal-models";
+import type { Bindings } from "../env";
+import { AppError } from "../lib/errors";
+import type { Caller } from "../types";
+import { ownerOf, templates } from "./biometrics-face";
+import { decisionOf } from "./biometrics-handwriting";
+
+/** Typings per request: training needs >= 10; the leave-one-out training cost grows with the square of this. */
+export const INTERACTION_LIMITS = { trainSamples: 200, testSamples: 100 } as const;
+
+const invalid = (field: string, detail: string, message: string) => AppError.validation({ badFormatted: [field], details: { [field]: [detail] } }, message);
+
+function parse(field: string, dataset: unknown, maxSamples: number): KeystrokeSample[] {
+  try {
+    return parseKeystrokeDataset(dataset, { field, maxSamples });
+  } catch (e) {
+    if (e instanceof BiometricInputError) throw invalid(field, e.message, "The typing dataset is not valid");
+    throw e;
+  }
+}
+
+export type InteractionTraining = { samples: number; version: number; keys: number };
+
+export async function trainInteraction(env: Bindings, caller: Caller, dataset: unknown, now: number): Promise<InteractionTraining> {
+  const field = "training_dataset";
+  const samples = parse(field, dataset, INTERACTION_LIMITS.trainSamples);
+  let model;
+  try {
+    model = trainKeystrokeModel(samples, { field });
+  } catch (e) {
+    if (e instanceof BiometricInputError) throw invalid(field, e.message, `The typing dataset cannot be trained on (at least ${KEYSTROKE_MIN_TRAINING_SAMPLES} typings of one phrase are needed)`);
+    throw e;
+  }
+  const owner = ownerOf(caller);
+  const r = await templates(env, owner).enrolModel(owner, "Interaction", KEYSTROKE_MODEL_ID, model, samples.length, now);
+  return { samples: r.samples, version: r.version, keys: model.layout.keys };
+}
+
+export type InteractionTest = { isMatch: boolean; score: number; distance: number; threshold: number; samples: number; sampleScores: number[] };
+
+export async function testInteraction(env: Bindings, caller: Caller, dataset: unknown): Promise<InteractionTest> {
+  const field = "testing_dataset";
+  const samples = parse(field, dataset, INTERACTION_LIMITS.testSamples);
+  const owner = ownerOf(caller);
+  const v = decisionOf("Interaction", field, await templates(env, owner).testInteraction(owner, samples, KEYSTROKE_MODEL_ID, field), "call interaction/train");
+  return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold, samples: samples.length, sampleScores: v.sampleScores ?? [] };
+}

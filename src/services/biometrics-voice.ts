@@ -1,0 +1,92 @@
+// Voice through /biometrics/register and /biometrics/verify. Decoding (WAV, Ogg/Opus, WebM/Opus), fbank, voice
+// detection and the speaker embedding run in the inference Worker (`analyseVoice`); the template is a sealed
+// vector in the student's Durable Object, like Face. A clip that cannot be used is a 400 before the object is
+// written; at verification a clip without speech is an answer (`is_voice_detected: false`), not an error.
+import type { VoiceAnalysis } from "../biometrics/voice/analyse";
+import type { Bindings } from "../env";
+import { AppError } from "../lib/errors";
+import type { Caller } from "../types";
+import { sampleBytesFromField } from "./biometric-samples";
+import { ownerOf, templates } from "./biometrics-face";
+
+/** = the engine's MAX_ENROL_CLIPS (not imported: that module pulls the decoders into the API Worker's bundle). */
+const MAX_ENROL_CLIPS = 10;
+
+/** Largest decoded clip (60 s of 48 kHz stereo 16-bit PCM is ~11 MB; the form limit caps it lower anyway). */
+export const MAX_AUDIO_BYTES = 6 * 1024 * 1024;
+const AUDIO_TYPES = ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/ogg", "audio/opus", "audio/webm", "video/webm", "application/octet-stream"];
+
+export function audioBytesFromField(field: string, value: string): Uint8Array {
+  return sampleBytesFromField(field, value, { maxBytes: MAX_AUDIO_BYTES, mediaTypes: AUDIO_TYPES, what: "audio clip" });
+}
+
+function inference(env: Bindings) {
+  if (!env.FACE_INFERENCE) throw new AppError(503, "Voice verification is not available on this server");
+  return env.FACE_INFERENCE;
+}
+
+const clipError = (field: string, detail: string, message: string) => AppError.validation({ badFormatted: [field], details: { [field]: [detail] } }, message);
+
+/** Decodes, detects speech and embeds one clip in the inference Worker. */
+export async function analyseVoice(env: Bindings, clip: Uint8Array): Promise<VoiceAnalysis> {
+  return inference(env).analyseVoice(clip);
+}
+
+export type VoiceEnrolment = { clips: number; speechSeconds: number; version: number };
+
+/** Enrols the caller's voice from 1-10 clips (each needs speech), replacing any previous template. */
+export async function registerVoice(env: Bindings, caller: Caller, field: string, clips: Uint8Array[], now: number): Promise<VoiceEnrolment> {
+  if (clips.length > MAX_ENROL_CLIPS) throw clipError(field, `at most ${MAX_ENROL_CLIPS} clips per enrolment (got ${clips.length})`, "Too many voice clips");
+  const embeddings: number[][] = [];
+  let modelId = "";
+  let speech = 0;
+  for (const [i, clip] of clips.entries()) {
+    const at = clips.length > 1 ? `clip ${i + 1}: ` : "";
+    const a = await analyseVoice(env, clip); // one at a time: each holds decoded audio in the inference isolate
+    if (!a.ok) throw clipError(field, `${a.code}: ${at}${a.message}`, "The voice clip cannot be used");
+    if (!a.isVoiceDetected || !a.embedding) {
+      throw clipError(field, `${a.reasonCode ?? "no_speech"}: ${at}${a.reason ?? "no speech detected"}`, "No voice was detected in the clip");
+    }
+    embeddings.push(a.embedding);
+    modelId = a.modelId;
+    speech += a.speechSeconds;
+  }
+  const owner = ownerOf(caller);
+  const r = await templates(env, owner).enrolVoice(owner, embeddings, modelId, now);
+  return { clips: r.samples, speechSeconds: speech, version: r.version };
+}
+
+export type VoiceVerification = {
+  isVoiceDetected: boolean;
+  isMatch: boolean;
+  score: number | null;
+  threshold: number;
+  speechSeconds: number;
+  reason?: string;
+};
+
+/** 1:1: one clip against the caller's own voice template. */
+export async function verifyVoiceClip(env: Bindings, caller: Caller, field: string, clip: Uint8Array): Promise<VoiceVerification> {
+  const a = await analyseVoice(env, clip);
+  if (!a.ok) throw clipError(field, `${a.code}: ${a.message}`, "The voice clip cannot be used");
+  const owner = ownerOf(caller);
+  const v = await templates(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
+  if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Voice", "No Voice model is registered for this student; register Voice first");
+  if (v.status === "reenrolment_required") {
+    throw AppError.validation(
+      { badFormatted: ["biometric_type"], details: { biometric_type: ["reenrolment_required: the voice model was registered with an older model version; register Voice again"] } },
+      "Voice re-enrolment required",
+    );
+  }
+  if (v.status === "no_voice") return { isVoiceDetected: false, isMatch: false, score: null, threshold: a.threshold, speechSeconds: a.speechSeconds, reason: a.reason };
+  return { isVoiceDetected: true, isMatch: v.status === "match", score: v.score, threshold: v.threshold, speechSeconds: a.speechSeconds };
+}
+
+/** Whether the inference Worker can embed voices now. */
+export async function voiceAvailable(env: Bindings): Promise<boolean> {
+  try {
+    return env.FACE_INFERENCE ? (await env.FACE_INFERENCE.voiceStatus()).available : false;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,148 @@
+// Handwriting through /biometrics/register, /verify, /list and /unregister with real MCYT signatures
+// (test/signals-setup.ts reads them in Node): genuine accepted, skilled forgery and another writer refused,
+// every kind of bad sample a 400 that leaves the stored model as it was.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { call, expect400Shape, newSession } from "../helpers";
+import { templatesOf } from "./fixtures";
+
+const samples = inject("signalSamples").handwriting;
+const b64 = (text: string) => btoa(text);
+const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded" } });
+const register = (token: string, payload: string, field = "voice_base64") => call("/biometrics/register", { token, ...form({ biometric_type: "Handwriting", [field]: payload }) });
+const verify = (token: string, payload: string, field = "voice_base64") => call("/biometrics/verify", { token, ...form({ biometric_type: "Handwriting", [field]: payload }) });
+
+/** MCYT rows (t x y pressure ...) as the JSON points a browser would send. */
+const asPoints = (text: string) =>
+  text
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .map(([t, x, y, p]) => ({ t: t! * 1000, x, y, pressure: p }));
+
+/** What is stored for the student: type, version and ciphertext of each row. */
+async function stored(token: string) {
+  return runInDurableObject(templatesOf(token), async (_o, state) =>
+    state.storage.sql.exec("SELECT biometric_type, version, hex(ciphertext) AS c FROM templates ORDER BY biometric_type").toArray(),
+  );
+}
+
+describe("Handwriting register / verify / list / unregister", () => {
+  it("enrols 5 signatures, accepts a genuine one, refuses a skilled forgery and another writer", async () => {
+    const s = await newSession("STUDENT");
+    const notYet = await verify(s.access, b64(samples.genuine));
+    expect(notYet.status).toBe(404);
+    expect(notYet.body).toMatchObject({ resource_name: "biometric", resource_str: "Handwriting" });
+
+    const reg = await register(s.access, b64(JSON.stringify(samples.enrol)));
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    expect(reg.body).toMatchObject({ resource_name: "Handwriting", resource_bool: true, resource_dict: { samples: 5, version: 1 } });
+
+    // Stored sealed: no trace of the model's JSON in the row.
+    const rows = await stored(s.access);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.biometric_type).toBe("Handwriting");
+    expect(String(rows[0]!.c)).not.toContain(Array.from(new TextEncoder().encode('"kind"'), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase());
+
+    const list = await call("/biometrics/list", { token: s.access });
+    expect(list.body).toMatchObject({ resource_array: ["Handwriting"], resource_dict: { Handwriting: "active" } });
+
+    // The genuine signature as JSON points (milliseconds), the others as the data's text rows.
+    const genuine = await verify(s.access, b64(JSON.stringify(asPoints(samples.genuine))));
+    expect(genuine.status, JSON.stringify(genuine.body)).toBe(200);
+    expect(genuine.body).toMatchObject({ resource_name: "Handwriting", is_match: true, resource_bool: true, is_voice_detected: false });
+    expect(genuine.body.resource_dict.score).toBeGreaterThan(0.5);
+    expect(genuine.body.resource_dict.distance).toBeLessThanOrEqual(genuine.body.resource_dict.threshold);
+
+    const forgery = await verify(s.access, b64(samples.forgery));
+    expect(forgery.status).toBe(200);
+    expect(forgery.body).toMatchObject({ is_match: false, resource_bool: false, resource_dict: { is_match: false } });
+    expect(forgery.body.resource_dict.score).toBeLessThan(0.5);
+    const other = await verify(s.access, `data:text/plain;base64,${b64(samples.otherWriter)}`, "src");
+    expect(other.status).toBe(200);
+    expect(other.body.is_match).toBe(false);
+
+    // Enrolling again replaces the model and bumps the version.
+    const again = await register(s.access, b64(JSON.stringify({ samples: samples.enrol.slice(0, 3) })));
+    expect(again.status).toBe(201);
+    expect(again.body.resource_dict).toEqual({ samples: 3, version: 2 });
+
+    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
+    expect((await call("/biometrics/list", { token: s.access })).body.resource_array).toEqual([]);
+    expect((await verify(s.access, b64(samples.genuine))).status).toBe(404);
+  });
+
+  it("bad samples are 400s naming the field, and change no template", async () => {
+    const s = await newSession("STUDENT");
+    expect((await register(s.access, b64(JSON.stringify(samples.enrol)))).status).toBe(201);
+    const before = await stored(s.access);
+    const onePoint = [{ t: 0, x: 1, y: 1, pressure: 1 }];
+    const good = samples.enrol.slice(0, 3);
+    const badRegistrations: [string, string, RegExp][] = [
+      ["one trajectory, not a list", b64(samples.enrol[0]!), /single text trajectory/],
+      ["one JSON trajectory", b64(JSON.stringify(asPoints(samples.genuine))), /single trajectory/],
+      ["two signatures", b64(JSON.stringify(good.slice(0, 2))), /3-10 signatures.*got 2/],
+      ["eleven signatures", b64(JSON.stringify([...samples.enrol, ...samples.enrol, samples.genuine])), /got 11/],
+      ["empty list", b64("[]"), /3-10 signatures/],
+      ["an empty trajectory", b64(JSON.stringify([...good, []])), /signature 4: trajectory is empty/],
+      ["a one-point trajectory", b64(JSON.stringify([...good, onePoint])), /signature 4: trajectory has a single point/],
+      ["NaN", b64(JSON.stringify([...good, [{ t: 0, x: 1, y: 1 }, { t: 10, x: "NaN", y: 2 }]])), /signature 4: point 2.x: "NaN" is not a finite number/],
+      ["negative pressure", b64(JSON.stringify([...good, [{ t: 0, x: 1, y: 1, pressure: 1 }, { t: 500, x: 2, y: 2, pressure: -1 }]])), /pressure is negative/],
+      ["time going backwards", b64(JSON.stringify([...good, [[0, 1, 1, 1], [500, 2, 2, 1], [400, 3, 3, 1]]])), /time goes backwards/],
+      ["a row with 3 fields", b64(JSON.stringify([...good, "0 1 1 1\n0.5 2 2"])), /row 2 has 3 fields/],
+      ["mixed pressure", b64(JSON.stringify([...good, [[0, 1, 1], [500, 5, 2], [900, 3, 8]]])), /pressure/],
+      ["JSON that does not parse", b64("[[{"), /does not parse/],
+      ["a 40 s signature", b64(JSON.stringify([...good, [[0, 1, 1, 1], [20_000, 2, 2, 1], [40_000, 3, 1, 1]]])), /signature 4: the signature lasts 40000 ms; at most 30000/],
+      ["not base64", "not base64!", /Not valid base64/],
+      ["blank", " ", /may not be blank|Send the sample/],
+    ];
+    for (const [what, payload, pattern] of badRegistrations) {
+      const res = await register(s.access, payload);
+      expect(res.status, what).toBe(400);
+      expect400Shape(res.body);
+      const messages = Object.values(res.body.error_details as Record<string, string[]>).flat().join(" ");
+      expect(messages, what).toMatch(pattern);
+    }
+    const badSrc = await register(s.access, `data:image/png;base64,${b64("[]")}`, "src");
+    expect(badSrc.status).toBe(400);
+    expect(badSrc.body.bad_formatted_fields).toEqual(["src"]);
+    const url = await register(s.access, "https://example.org/sig.json", "src");
+    expect(url.status).toBe(400);
+
+    const badVerifications: [string, string, RegExp][] = [
+      ["empty", b64("[]"), /trajectory is empty/],
+      ["one point", b64(JSON.stringify(onePoint)), /single point/],
+      ["a list of signatures", b64(JSON.stringify(good)), /one signature/],
+      ["NaN row", b64("0 1 1 1\n0.5 NaN 2 1"), /not a finite number/],
+      ["too long", b64("0 1 1 1\n31 2 2 1"), /lasts 31000 ms/],
+      ["no pressure against a model with pressure", b64(JSON.stringify(asPoints(samples.genuine).map(({ t, x, y }) => ({ t, x, y })))), /enrolled with pen pressure/],
+    ];
+    for (const [what, payload, pattern] of badVerifications) {
+      const res = await verify(s.access, payload);
+      expect(res.status, what).toBe(400);
+      expect(expect400Shape(res.body).bad_formatted_fields, what).toEqual(["voice_base64"]);
+      expect(res.body.error_details.voice_base64.join(" "), what).toMatch(pattern);
+    }
+    expect(await stored(s.access)).toEqual(before);
+    expect((await verify(s.access, b64(samples.genuine))).body.is_match).toBe(true);
+  });
+
+  it("student only, form media types only, body limit", async () => {
+    expect((await register("", b64("[]"))).status).toBe(401);
+    const instructor = await newSession("INSTRUCTOR");
+    expect((await register(instructor.access, b64(JSON.stringify(samples.enrol)))).status).toBe(403);
+    const s = await newSession("STUDENT");
+    const json = await call("/biometrics/register", { token: s.access, json: { biometric_type: "Handwriting", voice_base64: b64("[]") } });
+    expect(json.status).toBe(415);
+    const big = await call("/biometrics/verify", {
+      token: s.access,
+      body: `biometric_type=Handwriting&voice_base64=${"A".repeat(9 * 1024 * 1024)}`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(big.status).toBe(413);
+    const tooBigSample = await verify(s.access, "A".repeat(6 * 1024 * 1024));
+    expect(tooBigSample.status).toBe(400);
+    expect(tooBigSample.body.error_details.voice_base64[0]).toMatch(/^sample_too_large/);
+    expect(await stored(s.access)).toEqual([]);
+  });
+});

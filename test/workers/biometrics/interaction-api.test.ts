@@ -1,0 +1,121 @@
+// Keystroke interaction through /biometrics/interaction/train and /test with real MEU-Mobile typings
+// (test/signals-setup.ts reads them in Node): the student's own typings accepted, another subject's refused,
+// every kind of bad dataset a 400 that leaves the trained model as it was.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { call, expect400Shape, newSession } from "../helpers";
+import { templatesOf } from "./fixtures";
+
+const data = inject("signalSamples").keystroke;
+const train = (token: string, training_dataset: unknown) => call("/biometrics/interaction/train", { token, json: { training_dataset } });
+const test = (token: string, testing_dataset: unknown) => call("/biometrics/interaction/test", { token, json: { testing_dataset } });
+
+async function stored(token: string) {
+  return runInDurableObject(templatesOf(token), async (_o, state) =>
+    state.storage.sql.exec("SELECT biometric_type, version, hex(ciphertext) AS c FROM templates ORDER BY biometric_type").toArray(),
+  );
+}
+
+/** CSV rows as the JSON flat arrays of docs/keystroke.md. */
+const asJson = (csv: string) => csv.split("\n").map((row) => row.split(",").map(Number));
+
+describe("interaction train / test", () => {
+  it("trains on 25 typings, accepts the student's later typings, refuses another subject's", async () => {
+    const s = await newSession("STUDENT");
+    const before = await test(s.access, data.genuine);
+    expect(before.status).toBe(404);
+    expect(before.body).toMatchObject({ resource_name: "biometric", resource_str: "Interaction" });
+
+    const tr = await train(s.access, data.train);
+    expect(tr.status, JSON.stringify(tr.body)).toBe(200);
+    expect(tr.body).toMatchObject({ resource_name: "Interaction", resource_bool: true, resource_dict: { samples: 25, keys: 14, version: 1 } });
+
+    const genuine = await test(s.access, data.genuine);
+    expect(genuine.status).toBe(200);
+    expect(genuine.body).toMatchObject({ resource_name: "Interaction", is_match: true, resource_bool: true, resource_dict: { is_match: true, samples: 5 } });
+    expect(genuine.body.resource_dict.score).toBeGreaterThan(0.5);
+    expect(genuine.body.resource_dict.sample_scores).toHaveLength(5);
+    expect(genuine.body.resource_dict.distance).toBeLessThanOrEqual(genuine.body.resource_dict.threshold);
+
+    const impostor = await test(s.access, data.impostor);
+    expect(impostor.status).toBe(200);
+    expect(impostor.body).toMatchObject({ is_match: false, resource_bool: false, resource_dict: { is_match: false } });
+    expect(impostor.body.resource_dict.score).toBeLessThan(0.5);
+
+    // JSON datasets (parsed values) work too; training again bumps the version.
+    const again = await train(s.access, asJson(data.train));
+    expect(again.body.resource_dict).toMatchObject({ samples: 25, version: 2 });
+    expect((await test(s.access, asJson(data.genuine).slice(0, 1))).body.resource_dict.samples).toBe(1);
+
+    const list = await call("/biometrics/list", { token: s.access });
+    expect(list.body).toMatchObject({ resource_array: ["Interaction"], resource_dict: { Interaction: "active" } });
+    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Interaction" } })).status).toBe(200);
+    expect((await call("/biometrics/list", { token: s.access })).body.resource_array).toEqual([]);
+    expect((await test(s.access, data.genuine)).status).toBe(404);
+  });
+
+  it("bad datasets are 400s naming the field, and change no model", async () => {
+    const s = await newSession("STUDENT");
+    expect((await train(s.access, data.train)).status).toBe(200);
+    const before = await stored(s.access);
+    const rows = data.train.split("\n");
+    const cells = (i: number) => rows[i]!.split(",");
+    const withCell = (i: number, j: number, v: string) => rows.map((r, k) => (k === i ? cells(i).map((c, n) => (n === j ? v : c)).join(",") : r)).join("\n");
+    const badTraining: [string, unknown, RegExp][] = [
+      ["a row with a field missing", [...rows.slice(0, 24), cells(24).slice(0, -1).join(",")].join("\n"), /row 25 has 70 fields/],
+      ["a row with an extra field", [...rows.slice(0, 24), `${rows[24]},1`].join("\n"), /row 25 has 72 fields/],
+      ["NaN", withCell(3, 2, "NaN"), /not a finite number/],
+      ["a negative hold", withCell(4, 0, "-80"), /negative/],
+      ["a negative down-down", withCell(4, 15, "-5"), /negative/],
+      ["empty", "", /empty/],
+      ["too few typings", rows.slice(0, 9).join("\n"), /at least 10/],
+      ["JSON that does not parse", "[[1,2", /does not parse/],
+      ["JSON sample with wrong lengths", [{ hold: [1, 2, 3], down_down: [1], up_down: [1, 2] }], /./],
+    ];
+    for (const [what, dataset, pattern] of badTraining) {
+      const res = await train(s.access, dataset);
+      expect(res.status, what).toBe(400);
+      expect(expect400Shape(res.body).bad_formatted_fields, what).toEqual(["training_dataset"]);
+      expect(res.body.error_details.training_dataset.join(" "), what).toMatch(pattern);
+    }
+    const missing = await call("/biometrics/interaction/train", { token: s.access, json: {} });
+    expect(missing.status).toBe(400);
+    expect(missing.body.missing_required_fields).toEqual(["training_dataset"]);
+    const wrongType = await train(s.access, 42);
+    expect(wrongType.status).toBe(400);
+
+    const badTests: [string, unknown, RegExp][] = [
+      ["a row with a field missing", data.genuine.split("\n").map((r, i) => (i === 2 ? r.split(",").slice(0, -1).join(",") : r)).join("\n"), /row 3 has 70 fields/],
+      ["a count that fits no layout", cells(0).slice(0, -2).join(","), /69/],
+      ["NaN timing", withCell(0, 1, "NaN").split("\n")[0], /not a finite number/],
+      ["negative timing", withCell(0, 1, "-3").split("\n")[0], /negative/],
+      ["another keyboard layout", [{ hold: [90, 80, 100], down_down: [200, 190], up_down: [110, 110] }], /3 keys.*14 keys/],
+      ["empty", "  ", /empty/],
+    ];
+    for (const [what, dataset, pattern] of badTests) {
+      const res = await test(s.access, dataset);
+      expect(res.status, what).toBe(400);
+      expect(expect400Shape(res.body).bad_formatted_fields, what).toEqual(["testing_dataset"]);
+      expect(res.body.error_details.testing_dataset.join(" "), what).toMatch(pattern);
+    }
+    expect(await stored(s.access)).toEqual(before);
+    expect((await test(s.access, data.genuine)).body.is_match).toBe(true);
+  });
+
+  it("student only, JSON only, body limit", async () => {
+    expect((await train("", data.train)).status).toBe(401);
+    const instructor = await newSession("INSTRUCTOR");
+    expect((await train(instructor.access, data.train)).status).toBe(403);
+    expect((await test(instructor.access, data.genuine)).status).toBe(403);
+    const s = await newSession("STUDENT");
+    const formBody = await call("/biometrics/interaction/train", {
+      token: s.access,
+      body: new URLSearchParams({ training_dataset: data.train }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(formBody.status).toBe(415);
+    const big = await train(s.access, "1,".repeat(1_600_000));
+    expect(big.status).toBe(413);
+    expect(await stored(s.access)).toEqual([]);
+  });
+});
