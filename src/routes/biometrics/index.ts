@@ -5,6 +5,7 @@ import { registerFaceVerify } from "./face-verify";
 import { registerInteractionTest } from "./interaction-test";
 import { registerInteractionTrain } from "./interaction-train";
 import { registerList } from "./list";
+import { registerBiometricsMonitoring } from "./monitoring";
 import { registerMonitoringFace } from "./monitoring-face";
 import { registerRegister } from "./register";
 import { registerServerStatus } from "./server-status";
@@ -29,6 +30,7 @@ export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerInteractionTrain(app);
   registerInteractionTest(app);
   registerMonitoringFace(app);
+  registerBiometricsMonitoring(app);
   // Wallet app (docs/wallet.md)
   registerWalletFace(app);
   registerWalletVoice(app);

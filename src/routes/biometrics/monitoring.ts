@@ -1,0 +1,75 @@
+// POST /backend/biometrics/monitoring/
+// A voice clip taken during the exam (multipart or urlencoded, as the spec says), checked on the server.
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
+import { requireRole } from "../../middleware/auth";
+import { formBody } from "../../middleware/body";
+import { audioBytesFromField } from "../../services/biometrics-voice";
+import { monitorVoice } from "../../services/monitoring-voice";
+import { parseProcessList } from "../../services/process-policy";
+import type { AppEnv } from "../../types";
+import { ExamId, examNotFound } from "../exam-schemas";
+import { authErrors, commonErrors, envelope, ok } from "../schemas";
+import { formRequest, sampleField } from "./form";
+import { LIMITS } from "./schemas";
+
+const MonitoringForm = z
+  .object({
+    voice_base64: z.string().optional().openapi({ description: "The audio clip (WAV, Ogg/Opus or WebM/Opus), base64" }),
+    src: z.string().optional().openapi({ description: "The same clip as a data: URI (never fetched as a URL)" }),
+    voice_emb_data: z.string().max(1_000_000).optional().openapi({ description: "Accepted for TRUSTID clients and ignored: the server computes its own embedding" }),
+    running_processes: z.string().max(200_000).optional().openapi({ description: "Comma or newline separated process names" }),
+    ip_address: z.union([z.ipv4(), z.ipv6()]).optional(),
+    exam_id: ExamId.optional().openapi({ description: "The exam; defaults to the one the student has joined and is sitting now" }),
+  })
+  .openapi("BiometricsMonitoring");
+
+const route = createRoute({
+  method: "post",
+  path: "/biometrics/monitoring",
+  tags: ["Biometrics"],
+  summary: "Checks a voice clip taken during the exam (speech present, the student's voice) and the running processes; raises alerts",
+  security: [{ Bearer: [] }],
+  middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
+  request: formRequest(MonitoringForm),
+  responses: {
+    200: ok(
+      envelope({
+        is_match: z.boolean(),
+        is_voice_detected: z.boolean(),
+        resource_dict: z.object({ exam_id: z.number(), outcome: z.string(), score: z.number().nullable() }),
+        resource_array: z.array(z.string()),
+      }),
+      "Recorded; `resource_array` lists the alerts this clip raised",
+    ),
+    ...examNotFound,
+    ...authErrors,
+    ...commonErrors,
+  },
+});
+
+export const registerBiometricsMonitoring = (app: OpenAPIHono<AppEnv>) =>
+  app.openapi(route, async (c) => {
+    const form = c.req.valid("form");
+    const { field, value } = sampleField(form);
+    const clip = audioBytesFromField(field, value);
+    const runningProcesses = parseProcessList(form.running_processes);
+    const out = await monitorVoice(
+      c.env,
+      dbOf(c),
+      c.get("caller"),
+      { clip, field, runningProcesses, ...(form.exam_id !== undefined ? { examId: form.exam_id } : {}), ...(form.ip_address ? { ipAddress: form.ip_address } : {}) },
+      c.get("now"),
+    );
+    return c.json(
+      {
+        message: "Monitoring data recorded successfully",
+        resource_name: "monitoring",
+        is_match: out.outcome === "match",
+        is_voice_detected: out.isVoiceDetected,
+        resource_dict: { exam_id: out.examId, outcome: out.outcome, score: out.score },
+        resource_array: out.alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)),
+      },
+      200,
+    );
+  });

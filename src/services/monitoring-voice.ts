@@ -1,0 +1,82 @@
+// POST /biometrics/monitoring/: a voice clip (and the running processes) taken during an exam is checked
+// on the server: speech detected at all, and whether it is the enrolled student's voice (1:1). The outcome
+// becomes a monitoring event with alerts (voice mismatch, forbidden process), like a device report. The
+// clip is not stored; a client-computed embedding (`voice_emb_data`) is never trusted.
+import { and, desc, eq, isNotNull } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { enrolments, exams } from "../db/schema";
+import type { Bindings } from "../env";
+import { AppError } from "../lib/errors";
+import type { Caller } from "../types";
+import { ownerOf, templates } from "./biometrics-face";
+import { analyseVoice } from "./biometrics-voice";
+import { type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./monitoring";
+import { startedExamEnrolment } from "./monitoring-face";
+
+/** The exam the student is sitting now: joined (and not left since) and started. */
+export async function currentExamOf(db: Db, caller: Caller): Promise<number> {
+  const rows = await db
+    .select({ examId: enrolments.examId, joinedAt: enrolments.joinedAt, leftAt: enrolments.leftAt })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(
+      and(
+        eq(enrolments.institutionId, caller.institutionId),
+        eq(enrolments.studentId, caller.userId),
+        isNotNull(enrolments.joinedAt),
+        eq(exams.status, "Started"),
+      ),
+    )
+    .orderBy(desc(enrolments.joinedAt));
+  const sitting = rows.find((r) => r.leftAt === null || (r.joinedAt ?? 0) > r.leftAt);
+  if (!sitting) throw AppError.badField("exam_id", "The student is not in a running examination; join it first or name it in exam_id.");
+  return sitting.examId;
+}
+
+export type VoiceOutcome = "match" | "mismatch" | "no_voice" | "not_enrolled" | "reenrolment_required";
+
+export type VoiceMonitoringOutcome = {
+  examId: number;
+  outcome: VoiceOutcome;
+  isVoiceDetected: boolean;
+  score: number | null;
+  alerts: RaisedAlert[];
+};
+
+export async function monitorVoice(
+  env: Bindings,
+  db: Db,
+  caller: Caller,
+  input: { examId?: number; clip: Uint8Array; field: string; runningProcesses: string[]; ipAddress?: string },
+  now: number,
+): Promise<VoiceMonitoringOutcome> {
+  const examId = input.examId ?? (await currentExamOf(db, caller));
+  await startedExamEnrolment(db, caller, examId, now);
+  const a = await analyseVoice(env, input.clip);
+  // An unreadable clip is the client's mistake, not evidence: 400, nothing stored.
+  if (!a.ok) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [`${a.code}: ${a.message}`] } }, "The voice clip cannot be used");
+  const owner = ownerOf(caller);
+  const v = await templates(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
+  let outcome: VoiceOutcome;
+  let score: number | null = null;
+  if (v.status === "match" || v.status === "no_match") {
+    outcome = v.status === "match" ? "match" : "mismatch";
+    score = v.score;
+  } else outcome = v.status === "no_voice" ? "no_voice" : v.status;
+  const result: MonitoringResult = {
+    voiceDetected: a.isVoiceDetected,
+    voiceMatch: outcome === "match" ? true : outcome === "mismatch" ? false : undefined,
+    voiceConfidence: score ?? undefined,
+    // The instructor should know when the student's voice cannot be checked at all.
+    voiceError: outcome === "not_enrolled" || outcome === "reenrolment_required" ? outcome : undefined,
+    runningProcesses: input.runningProcesses,
+  };
+  const { alerts } = await recordMonitoringResult(
+    db,
+    { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
+    result,
+    now,
+    { voice: { outcome, score, speech_seconds: a.speechSeconds }, running_processes: input.runningProcesses, ip_address: input.ipAddress },
+  );
+  return { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts };
+}

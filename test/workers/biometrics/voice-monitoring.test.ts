@@ -1,0 +1,67 @@
+// POST /biometrics/monitoring/: voice clips during the exam, checked on the server, become alerts.
+import { eq } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { exams, enrolments, monitoringEvents, processPolicies } from "../../../src/db/schema";
+import { call, newSession } from "../helpers";
+import { db, examWithEnrolment, ownerOf } from "./fixtures";
+
+const voice = inject("signalSamples").voice;
+
+function form(fields: Record<string, string>): FormData {
+  const f = new FormData();
+  for (const [k, v] of Object.entries(fields)) f.set(k, v);
+  return f;
+}
+const monitor = (token: string, fields: Record<string, string>) => call("/biometrics/monitoring/", { token, body: form(fields) });
+
+async function sittingExam(token: string) {
+  const examId = await examWithEnrolment(token);
+  await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, examId));
+  await db().update(enrolments).set({ joinedAt: Date.now() }).where(eq(enrolments.examId, examId));
+  return examId;
+}
+
+describe("voice monitoring", () => {
+  it("recognises the student in the exam being sat, raises voice mismatch and forbidden processes, ignores silence", { timeout: 60_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const enrol = form({ biometric_type: "Voice" });
+    for (const clip of voice.enrol) enrol.append("voice_base64", clip);
+    expect((await call("/biometrics/register", { token: s.access, body: enrol })).status).toBe(201);
+    // Not sitting an exam yet: nothing to attach the clip to.
+    const early = await monitor(s.access, { voice_base64: voice.same });
+    expect(early.status).toBe(400);
+    expect(early.body.bad_formatted_fields).toEqual(["exam_id"]);
+
+    const examId = await sittingExam(s.access);
+    await db().insert(processPolicies).values({ institutionId: ownerOf(s.access).institutionId, examId, pattern: "discord*" });
+
+    const same = await monitor(s.access, { voice_base64: voice.same, voice_emb_data: "[0.1,0.2]", running_processes: "code.exe", ip_address: "192.0.2.5" });
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body).toMatchObject({ is_match: true, is_voice_detected: true, resource_dict: { exam_id: examId, outcome: "match" }, resource_array: [] });
+
+    const other = await monitor(s.access, { voice_base64: voice.other, running_processes: "Discord.exe\nchrome.exe", exam_id: String(examId) });
+    expect(other.status).toBe(200);
+    expect(other.body.is_match).toBe(false);
+    expect(other.body.resource_array.sort()).toEqual(["forbidden_process: discord.exe", "voice_mismatch"]);
+
+    const silence = await monitor(s.access, { voice_base64: voice.silence });
+    expect(silence.body).toMatchObject({ is_voice_detected: false, is_match: false, resource_array: [] });
+
+    const events = await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));
+    expect(events).toHaveLength(3);
+    // Outcomes and scores only: no audio in the stored events.
+    for (const e of events) expect(JSON.stringify(e.payload).length).toBeLessThan(2000);
+  });
+
+  it("refuses undecodable audio, URLs and missing samples with 400s, storing nothing", async () => {
+    const s = await newSession("STUDENT");
+    const examId = await sittingExam(s.access);
+    expect((await monitor(s.access, { voice_base64: btoa("not audio at all, just text") })).status).toBe(400);
+    expect((await monitor(s.access, { src: "https://example.org/clip.wav" })).status).toBe(400);
+    const missing = await monitor(s.access, { running_processes: "a.exe" });
+    expect(missing.status).toBe(400);
+    expect(missing.body.missing_required_fields).toEqual(["voice_base64"]);
+    expect((await call("/biometrics/monitoring/", { token: s.access, json: { voice_base64: voice.same } })).status).toBe(415);
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(0);
+  });
+});
