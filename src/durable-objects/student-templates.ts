@@ -302,14 +302,51 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return version;
   }
 
-  /** Seals the current template of a type for the wallet; the vector never leaves unsealed. */
+  /**
+   * The stored template's plain bytes for a wallet export: the float32 vector (Face, Voice) or the JSON
+   * model's UTF-8 text (Handwriting), opened with the seal it was stored under.
+   */
+  private async templateBytes(owner: TemplateOwner, biometricType: BiometricType, row: Row): Promise<Uint8Array> {
+    const ctx = { ...owner, biometricType, modelId: row.model_id };
+    const iv = new Uint8Array(row.iv);
+    const ct = new Uint8Array(row.ciphertext);
+    if (biometricType === "Handwriting") {
+      const model = await openJson(this.secret(), ctx, iv, ct);
+      if (model === null) throw new Error("stored template does not open");
+      return new TextEncoder().encode(JSON.stringify(model));
+    }
+    const vector = await openVector(this.secret(), ctx, iv, ct);
+    if (!vector) throw new Error("stored template does not open");
+    return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  }
+
+  /**
+   * The at-rest seal of a template returned by the wallet, from the export's plain bytes; null when the
+   * bytes are not a template of that type (the export was not made by this server's exportTemplate).
+   */
+  private async sealReturned(owner: TemplateOwner, biometricType: BiometricType, modelId: string, bytes: Uint8Array): Promise<{ iv: Uint8Array; ciphertext: Uint8Array } | null> {
+    const ctx = { ...owner, biometricType, modelId };
+    if (biometricType === "Handwriting") {
+      let model: unknown;
+      try {
+        model = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+      } catch {
+        return null;
+      }
+      // The same check enrolModel makes: only a writer model is stored, whatever the JWE carried.
+      return isHandwritingModel(model) ? sealJson(this.secret(), ctx, model) : null;
+    }
+    if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) return null;
+    return sealVector(this.secret(), ctx, new Float32Array(Uint8Array.from(bytes).buffer));
+  }
+
+  /** Seals the current template of a type for the wallet; the template never leaves unsealed. */
   async exportTemplate(owner: TemplateOwner, biometricType: BiometricType, currentModelId: string, exportId: string, now: number, ttlMs: number): Promise<ExportResult> {
     this.checkOwner(owner, false);
     const row = this.sql.exec<Row>("SELECT * FROM templates WHERE biometric_type = ?", biometricType).toArray()[0];
     if (!row) return { ok: false, reason: "not_enrolled" };
     if (row.model_id !== currentModelId) return { ok: false, reason: "reenrolment_required" };
-    const vector = await openVector(this.secret(), { ...owner, biometricType, modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
-    if (!vector) throw new Error("stored template does not open");
+    const tpl = await this.templateBytes(owner, biometricType, row);
     const version = row.version;
     // Record the version so that deleting the server copy later cannot make it reusable.
     this.ctx.storage.transactionSync(() => this.setVersion(biometricType, Math.max(version, this.currentVersion(biometricType))));
@@ -325,7 +362,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
       iat,
       exp,
       jti: exportId,
-      tpl: bytesToB64url(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)),
+      tpl: bytesToB64url(tpl),
       n: row.images,
       cat: row.created_at,
     };
@@ -340,7 +377,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
    */
   async restoreTemplates(owner: TemplateOwner, items: RestoreItem[], currentModelIds: Partial<Record<BiometricType, string>>, now: number): Promise<RestoreResult> {
     this.checkOwner(owner, false);
-    const opened: { item: RestoreItem; claims: WalletClaims; vector: Float32Array<ArrayBuffer> }[] = [];
+    const opened: { item: RestoreItem; claims: WalletClaims; bytes: Uint8Array }[] = [];
     for (const item of items) {
       const refuse = (reason: RestoreRefusal["reason"], detail: string): RestoreRefusal => ({ ok: false, field: item.field, reason, detail });
       const r = await openWalletTemplate(this.walletSecret(), item.sealed);
@@ -354,14 +391,14 @@ export class StudentTemplates extends DurableObject<Bindings> {
       if (c.mid !== model) return refuse("model_mismatch", `sealed for model ${c.mid}; this server uses ${model}: register again`);
       const current = this.currentVersion(item.biometricType);
       if (c.ver !== current) return refuse("stale_version", `template version ${c.ver} is no longer valid (current ${current}): re-enrolled or wallet copies revoked`);
-      const bytes = b64urlToBytes(c.tpl);
-      if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) return refuse("unreadable", "malformed template");
-      opened.push({ item, claims: c, vector: new Float32Array(Uint8Array.from(bytes).buffer) });
+      opened.push({ item, claims: c, bytes: b64urlToBytes(c.tpl) });
     }
-    // Seal at rest before the (synchronous) write.
+    // Seal at rest before the (synchronous) write; a malformed template refuses the whole return.
     const sealed: { o: (typeof opened)[number]; at: { iv: Uint8Array; ciphertext: Uint8Array } }[] = [];
     for (const o of opened) {
-      sealed.push({ o, at: await sealVector(this.secret(), { ...owner, biometricType: o.item.biometricType, modelId: o.claims.mid }, o.vector) });
+      const at = await this.sealReturned(owner, o.item.biometricType, o.claims.mid, o.bytes);
+      if (!at) return { ok: false, field: o.item.field, reason: "unreadable", detail: "malformed template" };
+      sealed.push({ o, at });
     }
     return this.ctx.storage.transactionSync((): RestoreResult => {
       this.checkOwner(owner, true);

@@ -6,6 +6,9 @@
 // forget tokens Expo reports as DeviceNotRegistered.
 import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
 import { FACE_MODEL_ID } from "../biometrics/face/policy";
+import { HANDWRITING_MODEL_ID } from "../biometrics/signal-models";
+// Only the model's descriptor JSON: this module imports no audio decoder (as in biometrics-face.ts).
+import { DEFAULT_VOICE_MODEL_ID } from "../biometrics/voice/model";
 import type { Db } from "../db/client";
 import { walletExports } from "../db/schema";
 import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
@@ -19,7 +22,7 @@ import { getPushReceipts, type PushClientOptions, type PushMessage, RETRYABLE_ER
 export const BIOMETRIC_TYPES = ["Face", "Voice", "Handwriting"] as const satisfies readonly BiometricType[];
 
 /** The model each modality runs on this server now; a modality without one has no templates to export. */
-export const CURRENT_MODEL_IDS: Partial<Record<BiometricType, string>> = { Face: FACE_MODEL_ID };
+export const CURRENT_MODEL_IDS: Partial<Record<BiometricType, string>> = { Face: FACE_MODEL_ID, Voice: DEFAULT_VOICE_MODEL_ID, Handwriting: HANDWRITING_MODEL_ID };
 
 /** Sends of one notice before it is given up. */
 export const MAX_PUSH_ATTEMPTS = 8;

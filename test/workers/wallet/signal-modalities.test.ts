@@ -1,0 +1,124 @@
+// The wallet round trip for Voice (a sealed vector, like Face) and Handwriting (a sealed JSON writer model):
+// enrol through the API with real samples (test/signals-setup.ts), export to the wallet, unregister on the
+// server, send back, verify again. Plus tampering: another student's export, a changed byte, the wrong field.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { HANDWRITING_MODEL_ID } from "../../../src/biometrics/signal-models";
+import { DEFAULT_VOICE_MODEL_ID } from "../../../src/biometrics/voice/model";
+import { call, expect400Shape, newSession } from "../helpers";
+import { flipCiphertextByte, headerOf, ownerOf, pushToken, templatesOf } from "./fixtures";
+
+const signals = inject("signalSamples");
+
+function voiceForm(clips: string[]): FormData {
+  const f = new FormData();
+  f.set("biometric_type", "Voice");
+  for (const c of clips) f.append("voice_base64", c);
+  return f;
+}
+const handForm = (payload: string) => ({ body: new URLSearchParams({ biometric_type: "Handwriting", voice_base64: btoa(payload) }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+
+const MODALITIES = {
+  Voice: {
+    path: "voice",
+    field: "voice_embeddings",
+    modelId: DEFAULT_VOICE_MODEL_ID,
+    register: (token: string) => call("/biometrics/register", { token, body: voiceForm(signals.voice.enrol) }),
+    verifySame: (token: string) => call("/biometrics/verify", { token, body: voiceForm([signals.voice.same]) }),
+    verifyOther: (token: string) => call("/biometrics/verify", { token, body: voiceForm([signals.voice.other]) }),
+  },
+  Handwriting: {
+    path: "handwriting",
+    field: "handwriting_embeddings",
+    modelId: HANDWRITING_MODEL_ID,
+    register: (token: string) => call("/biometrics/register", { token, ...handForm(JSON.stringify(signals.handwriting.enrol)) }),
+    verifySame: (token: string) => call("/biometrics/verify", { token, ...handForm(signals.handwriting.genuine) }),
+    verifyOther: (token: string) => call("/biometrics/verify", { token, ...handForm(signals.handwriting.otherWriter) }),
+  },
+} as const;
+type Modality = keyof typeof MODALITIES;
+
+async function exported(token: string, m: Modality): Promise<string> {
+  const exp = await call(`/biometrics/wallet/${MODALITIES[m].path}`, { token, json: { expoPushToken: pushToken("ok") } });
+  expect(exp.status, JSON.stringify(exp.body)).toBe(200);
+  expect(exp.body.resource_dict).toMatchObject({ biometric_type: m, model_id: MODALITIES[m].modelId, template_version: 1 });
+  const inbox = await call(`/biometrics/push_notification?export_id=${exp.body.resource_dict.export_id}`, { token });
+  expect(inbox.status).toBe(200);
+  return inbox.body.resource_dict.exports[0].sealed;
+}
+
+/** Everything the student's object holds: rows (ciphertext included) and versions. */
+async function state(token: string) {
+  const rows = await runInDurableObject(templatesOf(token), async (_o, st) =>
+    st.storage.sql.exec("SELECT biometric_type, model_id, version, hex(ciphertext) AS c FROM templates ORDER BY biometric_type").toArray(),
+  );
+  return { rows, versions: await templatesOf(token).walletVersions(ownerOf(token)) };
+}
+
+async function expectRefused(token: string, json: Record<string, unknown>, field: string, reason: string) {
+  const before = await state(token);
+  const res = await call("/biometrics/wallet/send", { token, json });
+  expect(res.status, JSON.stringify(res.body)).toBe(400);
+  expect400Shape(res.body);
+  expect(res.body.bad_formatted_fields).toEqual([field]);
+  expect(res.body.error_details[field][0]).toMatch(new RegExp(`^${reason}: `));
+  expect(await state(token)).toEqual(before);
+}
+
+describe.each(["Voice", "Handwriting"] as const)("wallet round trip (%s)", (m) => {
+  const M = MODALITIES[m];
+
+  it("enrol, export, unregister, send back, verify again", async () => {
+    const s = await newSession("STUDENT");
+    const reg = await M.register(s.access);
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    expect((await M.verifySame(s.access)).body.is_match).toBe(true);
+
+    let st = await call("/biometrics/wallet/status", { token: s.access });
+    expect(st.body.resource_dict[m]).toMatchObject({ available: true, server_has_template: true, template_version: 1, requested: false });
+
+    const sealed = await exported(s.access, m);
+    const { institutionId, studentId } = ownerOf(s.access);
+    expect(headerOf(sealed)).toMatchObject({ typ: "trustid-template+jwt", sub: `${institutionId}:${studentId}`, mod: m, mid: M.modelId, ver: 1 });
+    const storedBefore = (await state(s.access)).rows.map(({ biometric_type, model_id, version }) => ({ biometric_type, model_id, version }));
+
+    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: m } })).status).toBe(200);
+    expect((await M.verifySame(s.access)).status).toBe(404);
+
+    const back = await call("/biometrics/wallet/send", { token: s.access, json: { [M.field]: sealed } });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    expect(back.body.resource_array).toEqual([m]);
+    const same = await M.verifySame(s.access);
+    expect(same.status, JSON.stringify(same.body)).toBe(200);
+    expect(same.body.is_match).toBe(true);
+    expect((await M.verifyOther(s.access)).body.is_match).toBe(false);
+    // Restored under the same model id and version it was exported with.
+    expect((await state(s.access)).rows.map(({ biometric_type, model_id, version }) => ({ biometric_type, model_id, version }))).toEqual(storedBefore);
+    st = await call("/biometrics/wallet/status", { token: s.access });
+    expect(st.body.resource_dict[m]).toMatchObject({ server_has_template: true, template_version: 1 });
+    expect(st.body.resource_dict[m].export.returned_at).not.toBeNull();
+
+    // Again: a no-op success.
+    expect((await call("/biometrics/wallet/send", { token: s.access, json: { [M.field]: sealed } })).status).toBe(200);
+  });
+
+  it("refuses another student's export, a changed byte and the wrong field; nothing changes", async () => {
+    const a = await newSession("STUDENT");
+    const b = await newSession("STUDENT");
+    expect((await M.register(a.access)).status).toBe(201);
+    expect((await M.register(b.access)).status).toBe(201);
+    const sealedA = await exported(a.access, m);
+    const sealedB = await exported(b.access, m);
+    await call("/biometrics/unregister", { token: b.access, json: { biometric_type: m } });
+
+    await expectRefused(b.access, { [M.field]: sealedA }, M.field, "wrong_student");
+    await expectRefused(b.access, { [M.field]: flipCiphertextByte(sealedB) }, M.field, "unreadable");
+    const wrongField = m === "Voice" ? "handwriting_embeddings" : "voice_embeddings";
+    await expectRefused(b.access, { [wrongField]: sealedB }, wrongField, "wrong_modality");
+    expect((await M.verifySame(b.access)).status).toBe(404);
+
+    // The untouched export still comes back.
+    expect((await call("/biometrics/wallet/send", { token: b.access, json: { [M.field]: sealedB } })).status).toBe(200);
+    expect((await M.verifySame(b.access)).body.is_match).toBe(true);
+  });
+});
