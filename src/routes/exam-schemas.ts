@@ -103,3 +103,36 @@ export const examinationReply = (description = "Done") => ({
   content: { "application/json": { schema: envelope({ resource_str: z.string().optional() }) } },
   description,
 });
+
+/** The fields the spec's AddExam and UpdateExam share (each adds its own name, date and id rules). */
+export const examDetailFields = {
+  exam_type: ExamType,
+  duration: Duration,
+  privacy_policy: z.string().trim().min(1).max(20_000),
+  additional_material: z.boolean().optional(),
+  forbidden_processes: ForbiddenProcesses.optional(),
+  moodle_course_id: z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.").optional(),
+};
+
+type ExamDetailsBody = {
+  name?: string | undefined;
+  exam_type: z.infer<typeof ExamType>;
+  duration: number;
+  scheduled_date: number;
+  privacy_policy: string;
+  additional_material?: boolean | undefined;
+  forbidden_processes?: string[] | undefined;
+  moodle_course_id?: string | undefined;
+};
+
+/** A validated AddExam/UpdateExam body as the exam service's input. */
+export const examInputOf = <B extends ExamDetailsBody>(b: B) => ({
+  name: b.name as B["name"],
+  examType: b.exam_type,
+  durationMinutes: b.duration,
+  scheduledAt: b.scheduled_date,
+  privacyPolicy: b.privacy_policy,
+  additionalMaterial: b.additional_material,
+  forbiddenProcesses: b.forbidden_processes,
+  moodleCourseId: b.moodle_course_id,
+});

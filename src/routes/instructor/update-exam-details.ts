@@ -5,22 +5,17 @@ import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { updateExam } from "../../services/exams";
 import type { AppEnv } from "../../types";
-import { Duration, examinationReply, ExamId, examNotFound, ExamType, ForbiddenProcesses, ScheduledDate } from "../exam-schemas";
+import { examDetailFields, examInputOf, examinationReply, ExamId, examNotFound, ScheduledDate } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
 
 const UpdateExam = z
   .object({
     exam_id: ExamId,
     name: z.string().trim().min(1).max(200).optional(),
-    exam_type: ExamType,
-    duration: Duration,
     scheduled_date: ScheduledDate.openapi({
       description: "May lie in the past: a window that has already ended completes the exam (how an exam is ended early)",
     }),
-    privacy_policy: z.string().trim().min(1).max(20_000),
-    additional_material: z.boolean().optional(),
-    forbidden_processes: ForbiddenProcesses.optional(),
-    moodle_course_id: z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.").optional(),
+    ...examDetailFields,
   })
   .openapi("UpdateExam");
 
@@ -47,16 +42,7 @@ export const registerUpdateExamDetails = (app: OpenAPIHono<AppEnv>) =>
       dbOf(c),
       c.get("caller"),
       b.exam_id,
-      {
-        name: b.name,
-        examType: b.exam_type,
-        durationMinutes: b.duration,
-        scheduledAt: b.scheduled_date,
-        privacyPolicy: b.privacy_policy,
-        additionalMaterial: b.additional_material,
-        forbiddenProcesses: b.forbidden_processes,
-        moodleCourseId: b.moodle_course_id,
-      },
+      examInputOf(b),
       c.get("now"),
     );
     return c.json({ message: "Examination updated successfully", resource_name: "examination", resource_str: exam.status }, 200);
