@@ -14,20 +14,25 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
     // Hono's own refusals (e.g. an unparsable form body) keep their status, in our envelope.
     appError = err.status === 400 ? AppError.malformedJson(err.message) : new AppError(err.status, err.message);
   } else {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        request_id: requestId,
-        method: c.req.method,
-        path: c.req.path,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      }),
-    );
+    logUnexpected(c, err);
     appError = new AppError(500, "Internal server error; quote the request id when reporting it");
   }
   const res = c.json(errorBody(appError, requestId), appError.status);
   for (const [k, v] of Object.entries(appError.headers)) res.headers.set(k, v);
   res.headers.set("X-Request-Id", requestId);
   return res;
+}
+
+/** Logs an unexpected error with the request id the client is shown (and nothing about the body). */
+export function logUnexpected(c: Context, err: unknown) {
+  console.error(
+    JSON.stringify({
+      level: "error",
+      request_id: c.get("requestId") ?? "unknown",
+      method: c.req.method,
+      path: c.req.path,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      stack: err instanceof Error ? err.stack : undefined,
+    }),
+  );
 }

@@ -4,6 +4,7 @@
 // 503 with Retry-After: a partner's retry is the right reaction, and no internals leak.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { logUnexpected } from "../../lib/handle-error";
 import { AppError } from "../../lib/errors";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { PartnerError } from "../../services/partner/errors";
@@ -19,16 +20,7 @@ export function handlePartnerError(err: unknown, c: Context<PartnerEnv>): Respon
     res = c.json({ error: err.message }, 503);
     res.headers.set("Retry-After", "60");
   } else {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        request_id: requestId,
-        method: c.req.method,
-        path: c.req.path,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      }),
-    );
+    logUnexpected(c, err);
     res = c.json({ error: "Service temporarily unavailable; quote the request id when reporting it", request_id: requestId }, 503);
     res.headers.set("Retry-After", "30");
   }
