@@ -7,6 +7,7 @@ import { createApp } from "./app";
 import { describeError } from "./lib/handle-error";
 import { runPartnerJobs } from "./services/partner/jobs";
 import { runWalletJobs } from "./services/wallet";
+import { runErasureJobs } from "./services/erasure";
 
 const app = createApp();
 
@@ -30,6 +31,12 @@ export default {
       runWalletJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.sent || r.delivered || r.retrying || r.failed || r.pruned) console.log(JSON.stringify({ level: "info", msg: "wallet push jobs", ...r }));
       }, logJobFailure("wallet push jobs")),
+    );
+    // Erasure of students' accounts asked for by an operator (scripts/erase-student.mjs, SECURITY.md).
+    ctx.waitUntil(
+      runErasureJobs(env, db, config, controller.scheduledTime).then((r) => {
+        if (r.recordsErased || r.templatesErased) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
+      }, logJobFailure("erasure jobs")),
     );
   },
 } satisfies ExportedHandler<Bindings>;

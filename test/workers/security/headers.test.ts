@@ -6,6 +6,14 @@ import { call, newSession } from "../helpers";
 
 const EVIL = "https://evil.example";
 
+function accessControlHeaders(headers: Headers): string[] {
+  const names: string[] = [];
+  headers.forEach((_value, name) => {
+    if (name.startsWith("access-control-")) names.push(name);
+  });
+  return names;
+}
+
 function expectSecurityHeaders(headers: Headers, csp = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'") {
   expect(headers.get("content-security-policy")).toBe(csp);
   expect(headers.get("x-content-type-options")).toBe("nosniff");
@@ -49,7 +57,7 @@ describe("CORS", () => {
     const s = await newSession("STUDENT");
     const res = await call("/student/list_exam", { token: s.access, headers: { origin: EVIL } });
     expect(res.status).toBe(200);
-    expect([...res.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
+    expect(accessControlHeaders(res.headers)).toEqual([]);
   });
 
   it("fails a preflight (no Access-Control-Allow-* headers), so browsers never send the real request", async () => {
@@ -59,7 +67,7 @@ describe("CORS", () => {
         headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
       });
       expect(res.status).toBe(405);
-      expect([...res.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
+      expect(accessControlHeaders(res.headers)).toEqual([]);
     }
   });
 });
