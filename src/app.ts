@@ -20,10 +20,20 @@ import type { AppEnv } from "./types";
 // `strict: false`: TRUSTID clients call some paths with a trailing slash (`/monitoring/`), some without.
 const newRouter = () => new OpenAPIHono<AppEnv>({ strict: false, defaultHook: validationHook });
 
+// Security headers of every Worker response (the static pages get theirs from public/_headers). The API
+// answers JSON to native apps and same-origin pages: nothing in it may run, load or be framed. The one
+// HTML page the Worker renders, /backend/docs, sets its own policy (routes/system/docs.ts). No CORS
+// headers are sent: cross-origin browser pages cannot read any response (SECURITY.md, "CORS").
+const apiSecureHeaders = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  xFrameOptions: "DENY",
+  overwrite: false, // a header the route set itself (the docs page's CSP) is kept
+});
+
 export function createApp() {
   const app = newRouter();
   app.use("*", requestContext);
-  app.use("*", secureHeaders());
+  app.use("*", apiSecureHeaders);
 
   const backend = newRouter();
   backend.onError(handleError);
@@ -41,11 +51,12 @@ export function createApp() {
   registerApiDocs(app);
   app.onError(handleError);
   app.notFound((c) => {
+    // Returned, not thrown: a throw here would skip the security headers' middleware on the way out.
     const allowed = allowedMethods(app, c.req.path);
     if (allowed.length > 0) {
-      throw new AppError(405, `Method "${c.req.method}" not allowed`, { kind: "message" }, { Allow: allowed.join(", ") });
+      return handleError(new AppError(405, `Method "${c.req.method}" not allowed`, { kind: "message" }, { Allow: allowed.join(", ") }), c);
     }
-    throw AppError.notFound("endpoint", c.req.path, "No endpoint at this path");
+    return handleError(AppError.notFound("endpoint", c.req.path, "No endpoint at this path"), c);
   });
   return app;
 }

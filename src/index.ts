@@ -4,10 +4,17 @@
 import { getDb } from "./db/client";
 import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
+import { describeError } from "./lib/handle-error";
 import { runPartnerJobs } from "./services/partner/jobs";
 import { runWalletJobs } from "./services/wallet";
+import { runErasureJobs } from "./services/erasure";
 
 const app = createApp();
+
+// A failed job is retried by the next run; its error is logged redacted (an uncaught rejection would be
+// logged by the runtime with the full message, which for a failed query includes the bound values).
+const logJobFailure = (job: string) => (e: unknown) =>
+  console.error(JSON.stringify({ level: "error", msg: `${job} failed`, ...describeError(e) }));
 
 export default {
   fetch: app.fetch,
@@ -17,13 +24,19 @@ export default {
     ctx.waitUntil(
       runPartnerJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.queued || r.delivered || r.retrying || r.failed) console.log(JSON.stringify({ level: "info", msg: "partner jobs", ...r }));
-      }),
+      }, logJobFailure("partner jobs")),
     );
     // Wallet push notices: due sends (retries) and receipts; expired exports removed (docs/wallet.md).
     ctx.waitUntil(
       runWalletJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.sent || r.delivered || r.retrying || r.failed || r.pruned) console.log(JSON.stringify({ level: "info", msg: "wallet push jobs", ...r }));
-      }),
+      }, logJobFailure("wallet push jobs")),
+    );
+    // Erasure of students' accounts asked for by an operator (scripts/erase-student.mjs, SECURITY.md).
+    ctx.waitUntil(
+      runErasureJobs(env, db, config, controller.scheduledTime).then((r) => {
+        if (r.recordsErased || r.templatesErased) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
+      }, logJobFailure("erasure jobs")),
     );
   },
 } satisfies ExportedHandler<Bindings>;

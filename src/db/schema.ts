@@ -291,3 +291,20 @@ export const walletExports = sqliteTable(
     index("wallet_exports_token").on(t.pushToken),
   ],
 );
+
+// Erasure of a student's account and all their data (SECURITY.md "Deletion"), asked for by an operator
+// with scripts/erase-student.mjs and carried out by the scheduled handler (services/erasure.ts): first
+// every database row, then, once every access token the student may still hold has expired, the
+// template Durable Object. The row stays as the record that erasure happened (ids and times only).
+export const erasureRequests = sqliteTable(
+  "erasure_requests",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    studentId: integer("student_id").notNull(), // no foreign key: the user row is what gets erased
+    requestedAt: ms("requested_at").notNull(),
+    recordsErasedAt: ms("records_erased_at"),
+    templatesErasedAt: ms("templates_erased_at"),
+  },
+  (t) => [index("erasure_requests_pending").on(t.templatesErasedAt), uniqueIndex("erasure_requests_student").on(t.institutionId, t.studentId)],
+);

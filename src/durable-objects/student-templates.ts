@@ -62,21 +62,23 @@ export class StudentTemplates extends DurableObject<Bindings> {
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    ctx.blockConcurrencyWhile(async () => {
-      this.sql.exec(`CREATE TABLE IF NOT EXISTS templates (
-        biometric_type TEXT PRIMARY KEY,
-        model_id TEXT NOT NULL,
-        iv BLOB NOT NULL,
-        ciphertext BLOB NOT NULL,
-        images INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        version INTEGER NOT NULL
-      )`);
-      this.sql.exec("CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY CHECK (id = 1), institution_id INTEGER NOT NULL, student_id INTEGER NOT NULL)");
-      // Wallet: the highest template version ever issued per type; it outlives deletion, so a version
-      // number is never reused and an export names exactly one template (see the wallet section below).
-      this.sql.exec("CREATE TABLE IF NOT EXISTS template_versions (biometric_type TEXT PRIMARY KEY, version INTEGER NOT NULL)");
-    });
+    ctx.blockConcurrencyWhile(async () => this.createTables());
+  }
+
+  private createTables() {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS templates (
+      biometric_type TEXT PRIMARY KEY,
+      model_id TEXT NOT NULL,
+      iv BLOB NOT NULL,
+      ciphertext BLOB NOT NULL,
+      images INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      version INTEGER NOT NULL
+    )`);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY CHECK (id = 1), institution_id INTEGER NOT NULL, student_id INTEGER NOT NULL)");
+    // Wallet: the highest template version ever issued per type; it outlives deletion, so a version
+    // number is never reused and an export names exactly one template (see the wallet section below).
+    this.sql.exec("CREATE TABLE IF NOT EXISTS template_versions (biometric_type TEXT PRIMARY KEY, version INTEGER NOT NULL)");
   }
 
   private secret(): string {
@@ -151,6 +153,18 @@ export class StudentTemplates extends DurableObject<Bindings> {
       const cursor = this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", biometricType);
       return cursor.rowsWritten > 0;
     });
+  }
+
+  /**
+   * Erases everything this object stores for the student (templates of every type, wallet version
+   * counters, the owner record): the account is being erased (services/erasure.ts). deleteAll removes
+   * the object's SQLite database; the empty tables are recreated so that the object still answers
+   * "not enrolled" to any late call.
+   */
+  async eraseAll(owner: TemplateOwner): Promise<void> {
+    this.checkOwner(owner, false);
+    await this.ctx.storage.deleteAll();
+    this.createTables();
   }
 
   // JSON models (Handwriting, Interaction): sealed like the vectors, in the same table (so list and revoke cover

@@ -31,8 +31,26 @@ export function logUnexpected(c: Context, err: unknown) {
       request_id: c.get("requestId") ?? "unknown",
       method: c.req.method,
       path: c.req.path,
-      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-      stack: err instanceof Error ? err.stack : undefined,
+      ...describeError(err),
     }),
   );
+}
+
+// drizzle's DrizzleQueryError puts the statement's bound values in its message ("Failed query: <sql>\nparams:
+// <values>"): password hashes, emails, names, push tokens, sealed secrets. Logs keep the SQL, never the values.
+const QUERY_PARAMS = /\nparams: [\s\S]*$/;
+// Defence in depth: a JWT (access, refresh or wallet JWE header) quoted in some library's message.
+const JWT_LIKE = /\beyJ[\w-]{4,}\.[\w.-]+/g;
+
+const redact = (text: string) => text.replace(QUERY_PARAMS, "\nparams: [redacted]").replace(JWT_LIKE, "[redacted token]").slice(0, 2000);
+
+/**
+ * What the log may say about an error: its name, its message without bound query values or tokens, the
+ * same for its cause, and the stack frames only (a stack's first line repeats the unredacted message).
+ */
+export function describeError(err: unknown): { error: string; cause?: string; stack?: string } {
+  if (!(err instanceof Error)) return { error: redact(String(err)) };
+  const cause = err.cause instanceof Error ? redact(`${err.cause.name}: ${err.cause.message}`) : undefined;
+  const frames = err.stack?.split("\n").filter((line) => /^\s+at /.test(line)).join("\n");
+  return { error: redact(`${err.name}: ${err.message}`), cause, stack: frames || undefined };
 }

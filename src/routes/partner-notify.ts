@@ -6,10 +6,11 @@ import { dbOf } from "../db/context";
 import { loadConfig } from "../env";
 import { notifySessionChanges } from "../services/partner/jobs";
 import type { AppEnv } from "../types";
+import { describeError } from "../lib/handle-error";
 
 export function notifyPartnerSoon(c: Context<AppEnv>, examId: number) {
   const work = notifySessionChanges(dbOf(c), loadConfig(c.env), examId, c.get("now")).catch((e) =>
-    console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), msg: "partner notification failed", error: String(e) })),
+    console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), msg: "partner notification failed", ...describeError(e) })),
   );
   try {
     c.executionCtx.waitUntil(work);

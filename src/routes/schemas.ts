@@ -48,6 +48,11 @@ export const authErrors = {
   401: json(MessageBody, "Missing, invalid or expired access token"),
   403: json(MessageBody, "The caller's role may not use this endpoint"),
 };
+/** authErrors for endpoints that change templates (middleware/template-lock.ts). */
+export const templateChangeAuthErrors = {
+  ...authErrors,
+  403: json(MessageBody, "Not a student, or an exam the student is verified for is in progress (templates are locked until it ends)"),
+};
 export const notFound = (description: string) => ({ 404: json(NotFoundBody, description) });
 export const tooMany = { 429: json(MessageBody, "Too many requests; see Retry-After") };
 

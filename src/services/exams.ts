@@ -99,6 +99,30 @@ export async function studentEnrolment(
   return { exam: await settle(db, row.exam, now), enrolment: row.enrolment };
 }
 
+/**
+ * An exam in progress (started, its window not over) for which the student has been verified, if any.
+ * While there is one, the student's templates must not change: verification and the monitoring of the
+ * exam rely on them (a swap would let someone else take over; a deletion would silence face alerts).
+ */
+export async function examHoldingTemplates(db: Db, student: Person, now: number): Promise<number | null> {
+  const [row] = await db
+    .select({ id: exams.id })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(
+      and(
+        eq(enrolments.studentId, student.userId),
+        eq(enrolments.institutionId, student.institutionId),
+        eq(enrolments.verificationStatus, "Verified"),
+        eq(exams.institutionId, student.institutionId),
+        eq(exams.status, "Started"),
+        sql`${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE} > ${now}`,
+      ),
+    )
+    .limit(1);
+  return row?.id ?? null;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Creating and updating exams
 

@@ -1,10 +1,11 @@
 // POST /backend/biometrics/unregister
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
+import { templatesUnlocked } from "../../middleware/template-lock";
 import { jsonBody } from "../../middleware/body";
 import { unregisterBiometric } from "../../services/biometrics-face";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
+import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { LIMITS, StoredBiometricType } from "./schemas";
 
 const Unregister = z.object({ biometric_type: StoredBiometricType }).openapi("BiometricsUnregister");
@@ -14,11 +15,11 @@ const route = createRoute({
   path: "/biometrics/unregister",
   tags: ["Biometrics"],
   summary: "Deletes the student's biometric model of one type",
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.small)] as const,
+  middleware: [requireRole("STUDENT"), templatesUnlocked, jsonBody(LIMITS.small)] as const,
   request: jsonRequest(Unregister),
   responses: {
     200: ok(envelope({}), "Deleted"),
-    ...authErrors,
+    ...templateChangeAuthErrors,
     ...notFound("No model of this type is registered"),
     ...commonErrors,
   },

@@ -4,10 +4,11 @@ import { dbOf } from "../../db/context";
 import type { RestoreItem } from "../../durable-objects/wallet-seal";
 import { AppError } from "../../lib/errors";
 import { requireRole } from "../../middleware/auth";
+import { templatesUnlocked } from "../../middleware/template-lock";
 import { jsonBody } from "../../middleware/body";
 import { restoreFromWallet } from "../../services/wallet";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
+import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { BiometricType } from "./schemas";
 import { WALLET_LIMITS } from "./wallet-schemas";
 
@@ -36,11 +37,11 @@ const route = createRoute({
   description:
     "Restores every given template only when each one opens and names this student, the type of its field, the server's current " +
     "model and the current template version, and has not expired; otherwise a 400 names the field and nothing changes. See docs/wallet.md.",
-  middleware: [requireRole("STUDENT"), jsonBody(WALLET_LIMITS.send)] as const,
+  middleware: [requireRole("STUDENT"), templatesUnlocked, jsonBody(WALLET_LIMITS.send)] as const,
   request: jsonRequest(Send),
   responses: {
     200: ok(envelope({ resource_array: z.array(BiometricType) }), "Templates restored"),
-    ...authErrors,
+    ...templateChangeAuthErrors,
     ...notFound("User not found"),
     ...commonErrors,
   },

@@ -8,6 +8,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { partnerParams } from "../../middleware/partner-params";
 import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
 import { deliverDueCallbacks } from "../../services/partner/outbox";
+import { describeError } from "../../lib/handle-error";
 
 export const partnerMiddleware = [partnerParams, partnerAuth];
 
@@ -30,7 +31,7 @@ export function deliverSoon(c: Context<PartnerEnv>, queued: number) {
   const sealKey = config.partner.secretKeyEncryptionKey;
   if (!sealKey) return;
   const work = deliverDueCallbacks(partnerDb(c), deliveryOptions(config, sealKey), c.get("now")).catch((e) =>
-    console.error(JSON.stringify({ level: "error", msg: "partner callback delivery failed", error: String(e) })),
+    console.error(JSON.stringify({ level: "error", msg: "partner callback delivery failed", ...describeError(e) })),
   );
   try {
     c.executionCtx.waitUntil(work);

@@ -3,6 +3,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, users } from "../../db/schema";
+import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
@@ -147,6 +148,9 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
 export async function deleteExam(db: Db, scope: Scope, idText: string): Promise<ExamRow> {
   const current = await findExam(db, scope, idText);
   if (current.status === "Started") throw PartnerError.field("status", "can not delete an exam in progress");
-  await db.delete(exams).where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)));
+  await db.batch([
+    ...examRecordStatements(db, { institutionId: scope.institutionId, examId: current.id }),
+    db.delete(exams).where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId))),
+  ]);
   return current;
 }

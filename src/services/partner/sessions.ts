@@ -4,6 +4,7 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { enrolments, users } from "../../db/schema";
+import { sessionRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { type Scope, findExam } from "./exams";
 import { idOf } from "./params";
@@ -126,6 +127,10 @@ export async function updateSession(db: Db, scope: Scope, examIdText: string, se
 export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string) {
   const current = await findSession(db, scope, examIdText, sessionIdText);
   if (statusOfRow(current) === "exam_started") throw PartnerError.field("status", "can not delete a session in progress");
-  await db.delete(enrolments).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)));
+  // The student's alerts, events, approval requests and feedback of this exam go with the session.
+  await db.batch([
+    ...sessionRecordStatements(db, { institutionId: scope.institutionId, examId: current.examId, studentId: current.studentId }),
+    db.delete(enrolments).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))),
+  ]);
   return current;
 }

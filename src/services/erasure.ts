@@ -1,0 +1,115 @@
+// Deletion that really deletes (SECURITY.md "Deletion"). All SQL of it lives here.
+//  - A student session removed by the partner API takes that student's records of that exam with it
+//    (sessionRecordStatements), and a removed exam takes all its records (examRecordStatements): explicit
+//    DELETEs, so nothing depends on the database enforcing ON DELETE CASCADE.
+//  - A student's whole account is erased on an operator's request (scripts/erase-student.mjs writes an
+//    `erasure_requests` row; the scheduled handler calls runErasureJobs): first every database row in one
+//    transaction (the student can no longer log in or refresh), then, once every access token they may
+//    still hold has expired (so that nothing can write a template again), the template Durable Object.
+import { and, eq, inArray, isNotNull, isNull, lte, notExists } from "drizzle-orm";
+import type { Db } from "../db/client";
+import {
+  alerts, enrolments, erasureRequests, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
+  partnerCallbackOutbox, processPolicies, refreshTokenFamilies, refreshTokens, users, walletExports,
+} from "../db/schema";
+import { templateObjectName } from "../durable-objects/names";
+import type { Bindings, Config } from "../env";
+
+// Beyond the access-token lifetime, a margin for clock skew between isolates.
+const TOKEN_EXPIRY_MARGIN_MS = 60_000;
+const BATCH = 20;
+
+/** The statements deleting what one student produced in one exam (its alerts first: they point at events). */
+export function sessionRecordStatements(db: Db, s: { institutionId: number; examId: number; studentId: number }) {
+  const of = <T extends { institutionId: any; examId: any; studentId: any }>(t: T) =>
+    and(eq(t.institutionId, s.institutionId), eq(t.examId, s.examId), eq(t.studentId, s.studentId));
+  return [
+    db.delete(alerts).where(of(alerts)),
+    db.delete(monitoringEvents).where(of(monitoringEvents)),
+    db.delete(manualApprovalRequests).where(of(manualApprovalRequests)),
+    db.delete(feedback).where(of(feedback)),
+  ] as const;
+}
+
+/** The statements deleting everything recorded for an exam, before the exam row itself is deleted. */
+export function examRecordStatements(db: Db, e: { institutionId: number; examId: number }) {
+  const of = <T extends { institutionId: any; examId: any }>(t: T) => and(eq(t.institutionId, e.institutionId), eq(t.examId, e.examId));
+  return [
+    db.delete(alerts).where(of(alerts)),
+    db.delete(monitoringEvents).where(of(monitoringEvents)),
+    db.delete(manualApprovalRequests).where(of(manualApprovalRequests)),
+    db.delete(feedback).where(of(feedback)),
+    db.delete(processPolicies).where(of(processPolicies)),
+    db.delete(enrolments).where(of(enrolments)),
+  ] as const;
+}
+
+/** Deletes every row about the student (never an instructor: their exams would be orphaned). Idempotent. */
+async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId: number; studentId: number }, now: number) {
+  const [user] = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.id, s.studentId), eq(users.institutionId, s.institutionId), eq(users.role, "STUDENT")))
+    .limit(1);
+  const mine = <T extends { institutionId: any; studentId: any }>(t: T) => and(eq(t.institutionId, s.institutionId), eq(t.studentId, s.studentId));
+  const statements = [
+    db.delete(alerts).where(mine(alerts)),
+    db.delete(monitoringEvents).where(mine(monitoringEvents)),
+    db.delete(manualApprovalRequests).where(mine(manualApprovalRequests)),
+    db.delete(feedback).where(mine(feedback)),
+    // Callback events quote the session (name, email): those of the student's sessions go too.
+    db.delete(partnerCallbackOutbox).where(
+      and(
+        eq(partnerCallbackOutbox.institutionId, s.institutionId),
+        inArray(partnerCallbackOutbox.enrolmentId, db.select({ id: enrolments.id }).from(enrolments).where(mine(enrolments))),
+      ),
+    ),
+    db.delete(enrolments).where(mine(enrolments)),
+    db.delete(walletExports).where(and(eq(walletExports.institutionId, s.institutionId), eq(walletExports.userId, s.studentId))),
+    db.delete(refreshTokens).where(
+      inArray(refreshTokens.familyId, db.select({ id: refreshTokenFamilies.id }).from(refreshTokenFamilies).where(eq(refreshTokenFamilies.userId, s.studentId))),
+    ),
+    db.delete(refreshTokenFamilies).where(and(eq(refreshTokenFamilies.institutionId, s.institutionId), eq(refreshTokenFamilies.userId, s.studentId))),
+    ...(user ? [db.delete(loginAttempts).where(and(eq(loginAttempts.institutionId, s.institutionId), eq(loginAttempts.email, user.email)))] : []),
+    db.delete(users).where(and(eq(users.id, s.studentId), eq(users.institutionId, s.institutionId), eq(users.role, "STUDENT"))),
+    db.update(erasureRequests).set({ recordsErasedAt: now }).where(eq(erasureRequests.id, requestId)),
+  ];
+  await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
+}
+
+export type ErasureRunResult = { recordsErased: number; templatesErased: number };
+
+/** The scheduled part of erasure: due database erasures, then due template erasures. */
+export async function runErasureJobs(env: Bindings, db: Db, config: Config, now: number): Promise<ErasureRunResult> {
+  const result: ErasureRunResult = { recordsErased: 0, templatesErased: 0 };
+  // An instructor's account is not erased here (their exams must be handed over first): such a request
+  // stays pending, and is skipped so that it never holds up students' requests.
+  const instructor = db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.id, erasureRequests.studentId), eq(users.institutionId, erasureRequests.institutionId), eq(users.role, "INSTRUCTOR")));
+  const records = await db
+    .select()
+    .from(erasureRequests)
+    .where(and(isNull(erasureRequests.recordsErasedAt), notExists(instructor)))
+    .limit(BATCH);
+  for (const r of records) {
+    await eraseStudentRecords(db, r.id, r, now);
+    result.recordsErased++;
+  }
+  const ns = env.STUDENT_TEMPLATES;
+  if (!ns) return result;
+  const tokensExpired = now - config.accessTokenTtlSeconds * 1000 - TOKEN_EXPIRY_MARGIN_MS;
+  const templates = await db
+    .select()
+    .from(erasureRequests)
+    .where(and(isNotNull(erasureRequests.recordsErasedAt), lte(erasureRequests.recordsErasedAt, tokensExpired), isNull(erasureRequests.templatesErasedAt)))
+    .limit(BATCH);
+  for (const r of templates) {
+    const owner = { institutionId: r.institutionId, studentId: r.studentId };
+    await ns.get(ns.idFromName(templateObjectName(owner))).eraseAll(owner);
+    await db.update(erasureRequests).set({ templatesErasedAt: now }).where(eq(erasureRequests.id, r.id));
+    result.templatesErased++;
+  }
+  return result;
+}

@@ -1,0 +1,144 @@
+// SECURITY.md "Deletion": deleting really deletes. Unregister removes the template row from the student's
+// Durable Object storage; a partner session or exam destroy removes the records that hang off it; erasing
+// a student (operator request, scheduled job) removes every database row and then the template object.
+import { env, runInDurableObject } from "cloudflare:test";
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
+import {
+  alerts, enrolments, erasureRequests, exams, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
+  refreshTokenFamilies, users, walletExports,
+} from "../../../src/db/schema";
+import { type Bindings, loadConfig } from "../../../src/env";
+import { runErasureJobs } from "../../../src/services/erasure";
+import { db, examWithEnrolment, ownerOf, templatesOf, unitVector } from "../biometrics/fixtures";
+import { call, newSession } from "../helpers";
+import { newPartner, partnerCall } from "../partner/helpers";
+
+const bindings = env as unknown as Bindings;
+
+async function storedTemplates(token: string) {
+  return runInDurableObject(templatesOf(token), async (_o, state) => ({
+    templates: state.storage.sql.exec("SELECT biometric_type FROM templates").toArray().map((r) => r.biometric_type),
+    owner: state.storage.sql.exec("SELECT * FROM owner").toArray().length,
+    versions: state.storage.sql.exec("SELECT * FROM template_versions").toArray().length,
+  }));
+}
+
+/** One of everything a student leaves in an exam: an event with its alert, feedback, an approval request. */
+async function recordsIn(institutionId: number, examId: number, studentId: number) {
+  const d = db();
+  const [event] = await d
+    .insert(monitoringEvents)
+    .values({ institutionId, examId, studentId, source: "device", monitoringType: "Exam Monitoring", payload: { face_detected: false } })
+    .returning({ id: monitoringEvents.id });
+  await d.insert(alerts).values({ institutionId, examId, studentId, reason: "no_face", firstEventId: event!.id, firstSeenAt: 1, lastSeenAt: 1 });
+  await d.insert(feedback).values({ institutionId, examId, studentId, cheatMode: "Impersonation", feedback: "none" });
+  await d.insert(manualApprovalRequests).values({ institutionId, examId, studentId, approvalType: "Face" });
+}
+
+async function countsFor(examId: number, studentId: number) {
+  const d = db();
+  const n = async (t: typeof alerts | typeof monitoringEvents | typeof feedback | typeof manualApprovalRequests | typeof enrolments) =>
+    (await d.select().from(t).where(and(eq(t.examId, examId), eq(t.studentId, studentId)))).length;
+  return { alerts: await n(alerts), events: await n(monitoringEvents), feedback: await n(feedback), approvals: await n(manualApprovalRequests), enrolments: await n(enrolments) };
+}
+
+describe("unregister", () => {
+  it("deletes the template row from the Durable Object's storage, not just a flag", async () => {
+    const s = await newSession("STUDENT");
+    const owner = ownerOf(s.access);
+    await templatesOf(s.access).enrolFace(owner, [unitVector(7)], FACE_MODEL_ID, Date.now());
+    expect((await storedTemplates(s.access)).templates).toEqual(["Face"]);
+    const res = await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    expect(res.status).toBe(200);
+    expect((await storedTemplates(s.access)).templates).toEqual([]);
+    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } })).status).toBe(404);
+  });
+});
+
+describe("partner API destroy", () => {
+  it("a destroyed session takes that student's alerts, events, feedback and approval requests of the exam; others keep theirs", async () => {
+    const partner = await newPartner();
+    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Deletion" } })).body.exam.id as number;
+    const add = (email: string) => partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { email, name: "S" } });
+    const gone = (await add(`gone.${crypto.randomUUID()}@example.org`)).body.student;
+    const kept = (await add(`kept.${crypto.randomUUID()}@example.org`)).body.student;
+    await recordsIn(partner.institutionId, exam, gone.student_id);
+    await recordsIn(partner.institutionId, exam, kept.student_id);
+
+    const res = await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: gone.id } });
+    expect(res.status).toBe(200);
+    expect(await countsFor(exam, gone.student_id)).toEqual({ alerts: 0, events: 0, feedback: 0, approvals: 0, enrolments: 0 });
+    expect(await countsFor(exam, kept.student_id)).toEqual({ alerts: 1, events: 1, feedback: 1, approvals: 1, enrolments: 1 });
+  });
+
+  it("a destroyed exam takes every record of it", async () => {
+    const partner = await newPartner();
+    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Deletion 2" } })).body.exam.id as number;
+    const s = (await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { email: `x.${crypto.randomUUID()}@example.org`, name: "S" } })).body.student;
+    await recordsIn(partner.institutionId, exam, s.student_id);
+    expect((await partnerCall(partner, "DELETE", "/exams/:id", { path: { id: exam } })).status).toBe(200);
+    expect(await countsFor(exam, s.student_id)).toEqual({ alerts: 0, events: 0, feedback: 0, approvals: 0, enrolments: 0 });
+    expect(await db().select().from(exams).where(eq(exams.id, exam))).toEqual([]);
+  });
+});
+
+describe("erasing a student", () => {
+  it("removes every database row at once and the template object after the access-token lifetime", async () => {
+    const config = loadConfig(bindings);
+    const victim = await newSession("STUDENT");
+    const bystander = await newSession("STUDENT");
+    const owner = ownerOf(victim.access);
+    const d = db();
+    // Data everywhere: templates, an exam with records, a failed login, a wallet export, a refresh family.
+    await templatesOf(victim.access).enrolFace(owner, [unitVector(11)], FACE_MODEL_ID, Date.now());
+    await templatesOf(bystander.access).enrolFace(ownerOf(bystander.access), [unitVector(12)], FACE_MODEL_ID, Date.now());
+    const exam = await examWithEnrolment(victim.access);
+    await d.insert(enrolments).values({ institutionId: owner.institutionId, examId: exam, studentId: ownerOf(bystander.access).studentId });
+    await recordsIn(owner.institutionId, exam, owner.studentId);
+    await recordsIn(owner.institutionId, exam, ownerOf(bystander.access).studentId);
+    expect((await call("/login", { json: { email: victim.user.email, password: "wrong password!", organization: "UCY" } })).status).toBe(401);
+    const now = Date.now();
+    await d.insert(walletExports).values({
+      id: crypto.randomUUID(), institutionId: owner.institutionId, userId: owner.studentId, biometricType: "Face", modelId: FACE_MODEL_ID,
+      templateVersion: 1, sealed: "sealed-export", createdAt: now, expiresAt: now + 86_400_000, pushStatus: "queued",
+    });
+
+    await d.insert(erasureRequests).values({ institutionId: owner.institutionId, studentId: owner.studentId, requestedAt: now });
+    // The job is shared with other tests' requests; what matters is this student's state afterwards.
+    await runErasureJobs(bindings, d, config, now);
+
+    const rows = async () => ({
+      user: (await d.select().from(users).where(eq(users.id, owner.studentId))).length,
+      families: (await d.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.userId, owner.studentId))).length,
+      attempts: (await d.select().from(loginAttempts).where(eq(loginAttempts.email, victim.user.email))).length,
+      wallet: (await d.select().from(walletExports).where(eq(walletExports.userId, owner.studentId))).length,
+      exam: await countsFor(exam, owner.studentId),
+    });
+    expect(await rows()).toEqual({ user: 0, families: 0, attempts: 0, wallet: 0, exam: { alerts: 0, events: 0, feedback: 0, approvals: 0, enrolments: 0 } });
+    expect(await countsFor(exam, ownerOf(bystander.access).studentId)).toEqual({ alerts: 1, events: 1, feedback: 1, approvals: 1, enrolments: 1 });
+    // The account is gone: no login, no refresh.
+    expect((await call("/login", { json: { email: victim.user.email, password: victim.user.password, organization: "UCY" } })).status).toBe(401);
+    expect((await call("/refresh_token", { json: { refresh: victim.refresh } })).status).toBe(401);
+    // The templates wait until the last access token has expired.
+    expect((await storedTemplates(victim.access)).templates).toEqual(["Face"]);
+
+    const later = now + config.accessTokenTtlSeconds * 1000 + 61_000;
+    await runErasureJobs(bindings, d, config, later);
+    expect(await storedTemplates(victim.access)).toEqual({ templates: [], owner: 0, versions: 0 });
+    expect((await storedTemplates(bystander.access)).templates).toEqual(["Face"]);
+    const [request] = await d.select().from(erasureRequests).where(eq(erasureRequests.studentId, owner.studentId));
+    expect(request).toMatchObject({ recordsErasedAt: now, templatesErasedAt: later });
+  });
+
+  it("leaves an instructor's request pending (their exams must be handed over first)", async () => {
+    const instructor = await newSession("INSTRUCTOR");
+    const { institutionId, studentId } = ownerOf(instructor.access);
+    await db().insert(erasureRequests).values({ institutionId, studentId, requestedAt: Date.now() });
+    await runErasureJobs(bindings, db(), loadConfig(bindings), Date.now());
+    expect((await db().select().from(users).where(eq(users.id, studentId))).length).toBe(1);
+    const [request] = await db().select().from(erasureRequests).where(eq(erasureRequests.studentId, studentId));
+    expect(request!.recordsErasedAt).toBeNull();
+  });
+});

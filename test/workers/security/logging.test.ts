@@ -1,0 +1,73 @@
+// SECURITY.md "Logging": no password, token, secret or biometric sample in any log line, including the
+// lines of unexpected errors (a failed query's message carries its bound values; they must not be logged).
+import { env } from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { createApp } from "../../../src/app";
+import { getDb } from "../../../src/db/client";
+import { users } from "../../../src/db/schema";
+import { describeError } from "../../../src/lib/handle-error";
+import { uniqueEmail } from "../helpers";
+
+let lines: string[] = [];
+const originals = { log: console.log, warn: console.warn, error: console.error };
+beforeEach(() => {
+  lines = [];
+  for (const k of ["log", "warn", "error"] as const) console[k] = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+});
+afterEach(() => Object.assign(console, originals));
+
+const app = createApp();
+const post = (path: string, json: unknown, headers: Record<string, string> = {}) =>
+  app.request(`/backend${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(json) }, env);
+
+describe("logging", () => {
+  it("logs no password, access token or refresh token across register, login, a wrong login, refresh and reuse", async () => {
+    const email = uniqueEmail("logs");
+    const password = "correct horse battery staple 42";
+    expect((await post("/register_user", { email, name: "L", surname: "G", organization: "UCY", password, role: "STUDENT" })).status).toBe(200);
+    expect((await post("/login", { email, password: "a wrong password 99", organization: "UCY" })).status).toBe(401);
+    const login = (await (await post("/login", { email, password, organization: "UCY" })).json()) as any;
+    const { access, refresh } = login.resource_obj;
+    const rotated = (await (await post("/refresh_token", { refresh })).json()) as any;
+    expect((await post("/refresh_token", { refresh })).status).toBe(401); // reuse: logged as a warning
+    await app.request("/backend/student/list_exam", { headers: { authorization: `Bearer ${access}` } }, env);
+
+    expect(lines.length).toBeGreaterThan(4);
+    const all = lines.join("\n");
+    for (const secret of [password, "a wrong password 99", access, refresh, rotated.resource_obj.refresh, env.JWT_SECRET as string]) {
+      expect(all).not.toContain(secret);
+    }
+    expect(all).toContain("refresh token reuse");
+  });
+
+  it("logs a failed query's SQL but not its bound values (password hashes, emails)", async () => {
+    const marker = `pbkdf2-sha256$100000$SECRETSALT$${crypto.randomUUID()}`;
+    const email = uniqueEmail("victim");
+    // A real failed statement: the institution does not exist (foreign key), so drizzle throws its query error.
+    const failing = createApp();
+    failing.get("/backend/failing-query", async () => {
+      await getDb(inject("databaseUrl")).insert(users).values({ institutionId: 999_999_999, email, name: "N", surname: "S", role: "STUDENT", passwordHash: marker });
+      return new Response("unreachable");
+    });
+    const res = await failing.request("/backend/failing-query", {}, env);
+    expect(res.status).toBe(500);
+    const body = JSON.stringify(await res.json());
+    const logged = lines.join("\n");
+    expect(logged).toContain("Failed query: insert into"); // the statement is there to debug with
+    expect(logged).toContain("params: [redacted]");
+    expect(logged).not.toContain(marker);
+    expect(logged).not.toContain(email);
+    expect(body).not.toContain(marker);
+  });
+
+  it("redacts JWT-shaped strings and keeps only stack frames", () => {
+    const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+    const err = new Error(`could not parse ${jwt}`, { cause: new Error(`nested ${jwt}`) });
+    const described = describeError(err);
+    expect(JSON.stringify(described)).not.toContain(jwt);
+    expect(described.error).toBe("Error: could not parse [redacted token]");
+    expect(described.cause).toBe("Error: nested [redacted token]");
+    expect(described.stack?.split("\n").every((l) => /^\s+at /.test(l))).toBe(true);
+  });
+});
