@@ -201,7 +201,8 @@ console.log(
 const chosenAll = choose(raws);
 console.log(`\nchosen on all 20 writers: ${describe(chosenAll.p)}, threshold ${fix(chosenAll.threshold, 3)}`);
 const same = describe(chosenAll.p) === describe(P0);
-console.log(`shipped DEFAULT_HANDWRITING_PARAMS: ${describe(P0)}, threshold ${P0.threshold}${same ? "" : "   <-- differs from the choice above: update model.ts"}`);
+const note = same ? "" : stripHover ? "   (chosen on the tablet data with pen-up points; this run only checks them without)" : "   <-- differs from the choice above: update model.ts";
+console.log(`shipped DEFAULT_HANDWRITING_PARAMS: ${describe(P0)}, threshold ${P0.threshold}${note}`);
 
 const scored = evaluate(raws, P0);
 console.log("\nshipped parameters (in-sample: chosen on these writers):");
