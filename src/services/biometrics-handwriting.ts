@@ -24,7 +24,7 @@ export const MAX_HANDWRITING_BYTES = 4 * 1024 * 1024;
 const MEDIA_TYPES = ["application/json", "text/plain", "text/csv"];
 /** Longest signature accepted here (the engine allows 120 s): DTW cost grows with the square of the duration. At
  * the engine's 10 ms step, verifying a 15 s signature against 15 s references takes 70-100 ms of CPU and an
- * enrolment of 10 such signatures about 0.6 s (BENCHMARKS.md). Real signatures take 1-10 s. */
+ * enrolment of 10 such signatures (45 comparisons) about 0.7-0.8 s (BENCHMARKS.md). Real signatures take 1-10 s. */
 export const MAX_SIGNATURE_MS = 15_000;
 
 function checkDuration(field: string, traj: PenTrajectory, where: string): PenTrajectory {
