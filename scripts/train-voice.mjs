@@ -3,6 +3,7 @@
 // exported graph with onnxruntime-web against the JS projection. Usage, from the repository root:
 //   node scripts/train-voice.mjs            # train with the chosen hyper-parameters, export, validate
 //   node scripts/train-voice.mjs --search   # 5-fold CV grid over background only (prints, exports nothing)
+//   node scripts/train-voice.mjs --consistency  # the enrolment consistency threshold table (prints, exports nothing)
 // Env: VOICE_BACKGROUND_DIR (default ../shared/data/voice/background).
 import { build } from "esbuild";
 import { readFileSync, rmSync } from "node:fs";
@@ -18,7 +19,7 @@ try {
   rmSync(out, { force: true });
 }
 
-if (!process.argv.includes("--search")) {
+if (!process.argv.includes("--search") && !process.argv.includes("--consistency")) {
   const ort = await import("onnxruntime-web");
   ort.env.wasm.numThreads = 1;
   const model = readFileSync("wasm-models/voice-lda.onnx");

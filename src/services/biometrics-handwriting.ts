@@ -22,9 +22,10 @@ import { sampleTextFromField } from "./biometric-samples";
 /** Largest decoded handwriting payload (an enrolment of 10 long signatures fits in a fraction of it). */
 export const MAX_HANDWRITING_BYTES = 4 * 1024 * 1024;
 const MEDIA_TYPES = ["application/json", "text/plain", "text/csv"];
-/** Longest signature accepted here (the engine allows 120 s): DTW cost grows with the square of the duration, and an
- * enrolment of 10 signatures of 30 s already takes about 1 s of CPU. Real signatures take 1-10 s. */
-export const MAX_SIGNATURE_MS = 30_000;
+/** Longest signature accepted here (the engine allows 120 s): DTW cost grows with the square of the duration. At
+ * the engine's 10 ms step, verifying a 15 s signature against 15 s references takes 70-100 ms of CPU and an
+ * enrolment of 10 such signatures (45 comparisons) about 0.7-0.8 s (BENCHMARKS.md). Real signatures take 1-10 s. */
+export const MAX_SIGNATURE_MS = 15_000;
 
 function checkDuration(field: string, traj: PenTrajectory, where: string): PenTrajectory {
   const ms = traj.t[traj.t.length - 1]!;

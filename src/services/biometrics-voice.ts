@@ -3,6 +3,7 @@
 // vector in the student's Durable Object, like Face. A clip that cannot be used is a 400 before the object is
 // written; at verification a clip without speech is an answer (`is_voice_detected: false`), not an error.
 import type { VoiceAnalysis } from "../biometrics/voice/analyse";
+import { inconsistencyMessage, inconsistentPair } from "../biometrics/voice/consistency";
 import type { Bindings } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
@@ -34,11 +35,13 @@ export async function analyseVoice(env: Bindings, clip: Uint8Array): Promise<Voi
 
 export type VoiceEnrolment = { clips: number; speechSeconds: number; version: number };
 
-/** Enrols the caller's voice from 1-10 clips (each needs speech), replacing any previous template. */
+/** Enrols the caller's voice from 1-10 clips (each needs speech, all of one speaker), replacing any previous
+ * template. */
 export async function registerVoice(env: Bindings, caller: Caller, field: string, clips: Uint8Array[], now: number): Promise<VoiceEnrolment> {
   if (clips.length > MAX_ENROL_CLIPS) throw clipError(field, `at most ${MAX_ENROL_CLIPS} clips per enrolment (got ${clips.length})`, "Too many voice clips");
   const embeddings: number[][] = [];
   let modelId = "";
+  let consistencyThreshold: number | undefined;
   let speech = 0;
   for (const [i, clip] of clips.entries()) {
     const at = clips.length > 1 ? `clip ${i + 1}: ` : "";
@@ -49,8 +52,12 @@ export async function registerVoice(env: Bindings, caller: Caller, field: string
     }
     embeddings.push(a.embedding);
     modelId = a.modelId;
+    consistencyThreshold = a.enrolConsistencyThreshold;
     speech += a.speechSeconds;
   }
+  // Before anything is stored: a set that is not one speaker would make a template between two voices.
+  const pair = consistencyThreshold === undefined ? null : inconsistentPair(embeddings, consistencyThreshold);
+  if (pair) throw clipError(field, `inconsistent_speakers: ${inconsistencyMessage(pair, consistencyThreshold!)}`, "The voice clips are not of one speaker");
   const owner = ownerOf(caller);
   const r = await templates(env, owner).enrolVoice(owner, embeddings, modelId, now);
   return { clips: r.samples, speechSeconds: speech, version: r.version };

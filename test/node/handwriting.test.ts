@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { DESCRIPTOR_COUNT, DESCRIPTOR_NAMES, POPULATION_SPREAD, signatureDescriptors } from "../../src/biometrics/handwriting/descriptors";
 import { resample } from "../../src/biometrics/handwriting/features";
 import {
   BiometricInputError,
@@ -105,11 +106,45 @@ describe("handwriting model", () => {
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
     expect(isHandwritingModel(JSON.parse(JSON.stringify(model)))).toBe(true);
     expect(isHandwritingModel({ ...model, references: model.references.slice(0, 2) })).toBe(false);
+    // A model of the previous engine (version 1, no descriptors) or with damaged descriptors is not used.
+    const { descriptors: _d, ...v1 } = model;
+    expect(isHandwritingModel({ ...v1, version: 1 })).toBe(false);
+    expect(isHandwritingModel({ ...model, version: 1 })).toBe(false);
+    expect(isHandwritingModel({ ...model, descriptors: { ...model.descriptors, spread: model.descriptors.spread.slice(1) } })).toBe(false);
+    expect(isHandwritingModel({ ...model, descriptors: { ...model.descriptors, spread: model.descriptors.spread.map(() => 0) } })).toBe(false);
+    expect(isHandwritingModel({ ...model, descriptors: { ...model.descriptors, looMean: null } })).toBe(false);
     expectInputError(() => verifyHandwriting(model, synthetic(0.05, 1, false)), /enrolled with pen pressure/);
     const same = verifyHandwriting(model, synthetic(0.05));
     const other = verifyHandwriting(model, synthetic(2.5, 1.6));
     expect(same.distance).toBeLessThan(other.distance);
     expect(same.score).toBeGreaterThan(other.score);
+    // The decision distance is the weighted mean of the DTW and descriptor distances.
+    const w = model.params.descriptorWeight;
+    expect(same.distance).toBeCloseTo((1 - w) * same.dtwDistance + w * same.descriptorDistance, 12);
+  });
+
+  it("descriptors: one finite value per name for odd but valid trajectories; the population spreads match", () => {
+    expect(DESCRIPTOR_NAMES).toHaveLength(DESCRIPTOR_COUNT);
+    expect(POPULATION_SPREAD).toHaveLength(DESCRIPTOR_COUNT);
+    expect(POPULATION_SPREAD.every((v) => v > 0)).toBe(true);
+    const line = { t: [0, 500], x: [0, 10], y: [5, 5], pressure: [1, 1], hasPressure: false };
+    const vertical = { t: [0, 10, 20, 400], x: [3, 3, 3, 3], y: [0, 1, 2, 9], pressure: [0, 2, 0, 0], hasPressure: true };
+    const gap = { t: [0, 10, 900, 910], x: [0, 1, 2, 3], y: [0, 1, 0, 1], pressure: [1, 1, 1, 1], hasPressure: true };
+    for (const tr of [line, vertical, gap, synthetic(0), synthetic(0, 1, false), parseTrajectory(file("enrollment/001-g-01.txt"))]) {
+      for (const step of [10, 20]) {
+        const d = signatureDescriptors(resample(tr, step), step);
+        expect(d).toHaveLength(DESCRIPTOR_COUNT);
+        expect(d.every(Number.isFinite)).toBe(true);
+      }
+    }
+  });
+
+  it("a careful slow copy of the shape is further from the writer by its descriptors", () => {
+    const model = enrollHandwriting([synthetic(0), synthetic(0.1), synthetic(0.2), synthetic(0.15)]);
+    const genuine = verifyHandwriting(model, synthetic(0.05));
+    const slow = verifyHandwriting(model, synthetic(0.05, 1.8));
+    expect(slow.descriptorDistance).toBeGreaterThan(2 * genuine.descriptorDistance);
+    expect(slow.distance).toBeGreaterThan(genuine.distance);
   });
 
   it("on real data, genuine signatures beat skilled and random forgeries", () => {

@@ -10,6 +10,7 @@ import { createVoiceEmbedder, type OnnxTensorLike, type RunOnnx } from "../../sr
 import { VoiceError } from "../../src/biometrics/voice/errors";
 import { extractVoiceFeatures } from "../../src/biometrics/voice/features";
 import { VOICE_LDA_META, voiceLdaModel, wespeakerModel } from "../../src/biometrics/voice/model";
+import { inconsistentPair } from "../../src/biometrics/voice/consistency";
 import { enrolVoice, verifyVoice } from "../../src/biometrics/voice/voice";
 import { encodeWav16 } from "../../src/biometrics/voice/wav";
 import { evalClip, gaussian, hasData, loadOpus, media } from "./voice-helpers";
@@ -42,6 +43,15 @@ describe.skipIf(!existsSync(MODEL))("shipped stats-LDA model", () => {
     expect(same).toMatchObject({ isVoiceDetected: true, isMatch: true });
     expect(other).toMatchObject({ isVoiceDetected: true, isMatch: false });
     expect(same.score!).toBeGreaterThan(other.score! + 0.2);
+  });
+
+  it.skipIf(!hasData)("refuses an enrolment whose clips are of two speakers, naming the odd pair", async () => {
+    expect(embedder.enrolConsistencyThreshold).toBe(VOICE_LDA_META.enrolConsistency.threshold);
+    const mixed = enrolVoice([evalClip("1688", 0), evalClip("1688", 1), evalClip("2033", 6)], embedder);
+    await expect(mixed).rejects.toMatchObject({ code: "inconsistent_speakers" });
+    await expect(mixed).rejects.toThrow(/^clips [12] and 3 do not sound like the same speaker \(similarity -?\d\.\d{3}, at least 0\.15 expected\)/);
+    // The same clips are fine once the odd one is left out, and a one-clip enrolment has nothing to compare.
+    expect((await enrolVoice([evalClip("2033", 6)], embedder)).clips).toBe(1);
   });
 
   it.skipIf(!hasData)("matches a WAV enrolment against the browser's WebM/Opus of the same speaker", async () => {
@@ -98,5 +108,23 @@ describe.skipIf(!hasData)("WeSpeaker-format adapter", () => {
     expect(Math.abs(colMean / input.dims[1]!)).toBeLessThan(1e-4);
     const template = await enrolVoice([media("speech5s_16k.wav")], embedder);
     expect(template.modelId).toBe("wespeaker-test");
+  });
+});
+
+describe("enrolment consistency (pure)", () => {
+  const unit = (deg: number) => [Math.cos((deg * Math.PI) / 180), Math.sin((deg * Math.PI) / 180)];
+  it("returns the least similar pair below the threshold, numbered from 1, else null", () => {
+    expect(inconsistentPair([unit(0)], 0.15)).toBeNull();
+    expect(inconsistentPair([unit(0), unit(30), unit(60)], 0.15)).toBeNull();
+    const p = inconsistentPair([unit(0), unit(20), unit(100)], 0.15);
+    expect(p).toMatchObject({ a: 1, b: 3 });
+    expect(p!.similarity).toBeCloseTo(Math.cos((100 * Math.PI) / 180), 6);
+    expect(inconsistentPair([unit(0), unit(85)], 0.15)).toMatchObject({ a: 1, b: 2 });
+  });
+  it("an operator model is checked only when given its own consistency threshold", () => {
+    const spy: RunOnnx = async () => ({});
+    expect(createVoiceEmbedder(wespeakerModel({ modelId: "m", bytes: new Uint8Array(), threshold: 0.4 }), spy).enrolConsistencyThreshold).toBeUndefined();
+    const calibrated = wespeakerModel({ modelId: "m", bytes: new Uint8Array(), threshold: 0.4, enrolConsistencyThreshold: 0.1 });
+    expect(createVoiceEmbedder(calibrated, spy).enrolConsistencyThreshold).toBe(0.1);
   });
 });

@@ -10,6 +10,8 @@ export type VoiceAnalysis =
       ok: true;
       modelId: string;
       threshold: number;
+      /** The model's enrolment consistency threshold (consistency.ts); absent: no check. */
+      enrolConsistencyThreshold?: number;
       durationSec: number;
       speechSeconds: number;
       isVoiceDetected: boolean;
@@ -23,7 +25,14 @@ export type VoiceAnalysis =
 export async function analyseVoiceBytes(bytes: Uint8Array, embedder: VoiceEmbedder): Promise<VoiceAnalysis> {
   try {
     const { audio, features } = await analyseClip(bytes);
-    const base = { ok: true as const, modelId: embedder.modelId, threshold: embedder.threshold, durationSec: audio.durationSec, speechSeconds: features.vad.speechSeconds };
+    const base = {
+      ok: true as const,
+      modelId: embedder.modelId,
+      threshold: embedder.threshold,
+      ...(embedder.enrolConsistencyThreshold === undefined ? {} : { enrolConsistencyThreshold: embedder.enrolConsistencyThreshold }),
+      durationSec: audio.durationSec,
+      speechSeconds: features.vad.speechSeconds,
+    };
     try {
       assertSpeech(features);
     } catch (e) {

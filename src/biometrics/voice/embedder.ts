@@ -37,6 +37,8 @@ export interface VoiceModel {
   bytes: Uint8Array;
   /** Accept when cosine >= threshold. */
   threshold: number;
+  /** Refuse an enrolment when two of its clips score below this (consistency.ts); no check when absent. */
+  enrolConsistencyThreshold?: number;
   inputName?: string; // "stats" | "feats"
   outputName?: string; // "embedding" | "embs"
   /** wespeaker only: window the model was trained with (WeSpeaker recipes: hamming). */
@@ -46,6 +48,7 @@ export interface VoiceModel {
 export interface VoiceEmbedder {
   readonly modelId: string;
   readonly threshold: number;
+  readonly enrolConsistencyThreshold?: number;
   /** Embedding of one utterance, L2-normalised. */
   embed(features: VoiceFeatures, samples16k: Float32Array): Promise<Float32Array>;
 }
@@ -58,6 +61,7 @@ export function createVoiceEmbedder(model: VoiceModel, runOnnx: RunOnnx): VoiceE
     return {
       modelId: model.modelId,
       threshold: model.threshold,
+      enrolConsistencyThreshold: model.enrolConsistencyThreshold,
       async embed(features) {
         const out = await runOnnx(ref, { [input]: { data: features.stats, dims: [1, features.stats.length] } });
         return l2normalize(pick(out, output));
@@ -70,6 +74,7 @@ export function createVoiceEmbedder(model: VoiceModel, runOnnx: RunOnnx): VoiceE
   return {
     modelId: model.modelId,
     threshold: model.threshold,
+    enrolConsistencyThreshold: model.enrolConsistencyThreshold,
     async embed(features, samples16k) {
       // The stats model's fbank uses the povey window; recompute only if this model wants another one.
       const fb = window === "povey" ? features.fbank : computeFbank(samples16k, { window });

@@ -9,6 +9,7 @@ export type VoiceErrorCode =
   | "silent" // decodes, but the signal is (near) digital silence
   | "no_speech" // has energy, but it is noise, a tone or music rather than speech
   | "model_mismatch" // a template made by another embedding model: re-enrol
+  | "inconsistent_speakers" // the enrolment clips do not sound like one speaker
   | "bad_request"; // the request itself is wrong (e.g. too many enrolment clips)
 
 export class VoiceError extends Error {

@@ -8,4 +8,5 @@ export { voiceLdaModel, wespeakerModel, DEFAULT_VOICE_MODEL_ID, VOICE_LDA_META }
 export { setOpusWasm, hasOpusWasm } from "./opus";
 export { decodeAudio, sniffContainer, TARGET_RATE, MAX_DECODE_SECONDS } from "./decode";
 export { VoiceError, toAppError } from "./errors";
+export { inconsistentPair, inconsistencyMessage, type InconsistentPair } from "./consistency";
 export type { VoiceErrorCode } from "./errors";

@@ -13,6 +13,7 @@ export function voiceLdaModel(bytes: Uint8Array | ArrayBuffer): VoiceModel {
     kind: "stats-lda",
     bytes: bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes),
     threshold: meta.threshold,
+    enrolConsistencyThreshold: meta.enrolConsistency.threshold,
     inputName: meta.input.name,
     outputName: meta.output.name,
   };
@@ -21,12 +22,14 @@ export function voiceLdaModel(bytes: Uint8Array | ArrayBuffer): VoiceModel {
 /**
  * An operator-supplied WeSpeaker-format ONNX model (`feats` [1,T,80] -> `embs` [1,E]). The threshold must be
  * calibrated for that model on background data (bench/voice.mjs --model prints the background EER point);
- * WeSpeaker ResNet34 cosine thresholds are typically 0.3-0.5 but do not guess.
+ * WeSpeaker ResNet34 cosine thresholds are typically 0.3-0.5 but do not guess. Without an
+ * `enrolConsistencyThreshold` (calibrate it the same way), enrolments are not checked for one speaker.
  */
 export function wespeakerModel(opts: {
   modelId: string;
   bytes: Uint8Array | ArrayBuffer;
   threshold: number;
+  enrolConsistencyThreshold?: number;
   inputName?: string;
   outputName?: string;
 }): VoiceModel {
@@ -35,6 +38,7 @@ export function wespeakerModel(opts: {
     kind: "wespeaker",
     bytes: opts.bytes instanceof Uint8Array ? opts.bytes : new Uint8Array(opts.bytes),
     threshold: opts.threshold,
+    enrolConsistencyThreshold: opts.enrolConsistencyThreshold,
     inputName: opts.inputName ?? "feats",
     outputName: opts.outputName ?? "embs",
     fbankWindow: "hamming",

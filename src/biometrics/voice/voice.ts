@@ -11,6 +11,7 @@ import { decodeAudio, type DecodedAudio } from "./decode";
 import type { VoiceEmbedder } from "./embedder";
 import { VoiceError } from "./errors";
 import { extractVoiceFeatures, type VoiceFeatures } from "./features";
+import { inconsistencyMessage, inconsistentPair } from "./consistency";
 import { cosine, l2normalize } from "./projection";
 
 /** Shorter clips are rejected before analysis. */
@@ -84,6 +85,9 @@ export async function enrolVoice(clips: Uint8Array[], embedder: VoiceEmbedder): 
       throw e;
     }
   }
+  const min = embedder.enrolConsistencyThreshold;
+  const pair = min === undefined ? null : inconsistentPair(embeddings, min);
+  if (pair) throw new VoiceError("inconsistent_speakers", inconsistencyMessage(pair, min!));
   return { modelId: embedder.modelId, embedding: Array.from(meanEmbedding(embeddings)), clips: clips.length, speechSeconds: speech };
 }
 

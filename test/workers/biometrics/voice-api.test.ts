@@ -63,6 +63,7 @@ describe("Voice register / verify", () => {
       ["a truncated WAV", [voice.enrol[0]!.slice(0, 40)], /^(undecodable|truncated|too_short)/],
       ["not base64", ["%%%"], /Not valid base64/],
       ["eleven clips", Array(11).fill(voice.enrol[2]!), /at most 10/],
+      ["clips of two speakers", [voice.enrol[0]!, voice.enrol[1]!, voice.other], /^inconsistent_speakers: clips [12] and 3 do not sound like the same speaker/],
     ];
     for (const [what, clips, pattern] of cases) {
       const res = await register(s.access, clips);
