@@ -2,10 +2,11 @@
 // phrase (CSV or JSON, docs/keystroke.md), replacing any previous one.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { trainInteraction } from "../../services/biometrics-interaction";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Train = z.object({ training_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTrain");
@@ -15,7 +16,7 @@ const route = createRoute({
   path: "/biometrics/interaction/train",
   tags: ["Biometrics"],
   summary: "Trains the student's keystroke (interaction) model from 10-200 typings of one phrase",
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.interaction)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("enrol"), jsonBody(LIMITS.interaction)] as const,
   request: jsonRequest(Train),
   responses: {
     200: ok(
@@ -26,6 +27,7 @@ const route = createRoute({
       "Model trained",
     ),
     ...authErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });

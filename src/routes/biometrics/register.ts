@@ -3,11 +3,12 @@
 // docs/handwriting.md). Each replaces the student's model of that type.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, registerFace } from "../../services/biometrics-face";
 import { handwritingText, registerHandwriting } from "../../services/biometrics-handwriting";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
 import { audioBytesFromField, registerVoice } from "../../services/biometrics-voice";
 import { AppError } from "../../lib/errors";
 import { BiometricsForm, formRequest, sampleField } from "./form";
@@ -28,7 +29,7 @@ const route = createRoute({
   path: "/biometrics/register",
   tags: ["Biometrics"],
   summary: "Creates the student's biometric model from one sample (multipart or urlencoded form)",
-  middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("enrol"), formBody(LIMITS.form)] as const,
   request: formRequest(RegisterForm),
   responses: {
     201: ok(
@@ -43,6 +44,7 @@ const route = createRoute({
       "Model created",
     ),
     ...authErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });
