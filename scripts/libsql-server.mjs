@@ -214,6 +214,11 @@ export function startLibsqlServer({ file, port = 0, host = "127.0.0.1", authToke
     }
   });
 
+  // Idle keep-alive connections stay open until the client closes them. With Node's default (close after
+  // 5 s idle) workerd sometimes sent a query on a connection the server was closing: "Broken pipe" /
+  // "Network connection lost", a 500 for that request (seen when many requests arrive after a pause).
+  server.keepAliveTimeout = 0;
+
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

@@ -36,6 +36,13 @@ export type Bindings = {
   EXPO_PUSH_URL?: string;
   /** Expo access token (a Worker secret), sent as `Authorization: Bearer` when set. */
   EXPO_ACCESS_TOKEN?: string;
+  /** Per-student limits of the biometric endpoints, requests per minute (docs/limits.md); 0 turns one off. */
+  RATE_LIMIT_ENROL_PER_MINUTE?: string;
+  RATE_LIMIT_VERIFY_PER_MINUTE?: string;
+  RATE_LIMIT_MONITORING_PER_MINUTE?: string;
+  /** Workers Rate Limiting bindings of /backend/login ([[ratelimits]] in wrangler.toml): per client IP, per account. */
+  LOGIN_IP_LIMITER?: RateLimit;
+  LOGIN_ACCOUNT_LIMITER?: RateLimit;
 };
 
 const configSchema = z.object({
@@ -66,6 +73,12 @@ const configSchema = z.object({
     // "disabled": no notices are sent (local development without the internet); wallets still fetch.
     expoPushUrl: z.union([z.literal("disabled"), z.url({ protocol: /^https?$/ })]).default("https://exp.host"),
     expoAccessToken: z.string().min(1).optional(),
+  }),
+  // Requests per minute per student (token buckets in the student's Durable Object, docs/limits.md).
+  rateLimits: z.object({
+    enrol: z.coerce.number().int().min(0).max(100_000).default(20),
+    verify: z.coerce.number().int().min(0).max(100_000).default(60),
+    monitoring: z.coerce.number().int().min(0).max(100_000).default(60),
   }),
   versions: z.object({
     server: z.coerce.number().default(1.0),
@@ -100,6 +113,11 @@ export function loadConfig(env: Bindings): Config {
       receiptDelaySeconds: env.WALLET_RECEIPT_DELAY_SECONDS || undefined,
       expoPushUrl: env.EXPO_PUSH_URL || undefined,
       expoAccessToken: env.EXPO_ACCESS_TOKEN || undefined,
+    },
+    rateLimits: {
+      enrol: env.RATE_LIMIT_ENROL_PER_MINUTE || undefined,
+      verify: env.RATE_LIMIT_VERIFY_PER_MINUTE || undefined,
+      monitoring: env.RATE_LIMIT_MONITORING_PER_MINUTE || undefined,
     },
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });

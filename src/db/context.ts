@@ -1,10 +1,8 @@
-// The request's database handle, from the checked configuration.
+// The request's database handle, from the checked configuration (one per request: see db/client.ts).
 import type { Context } from "hono";
-import { loadConfig } from "../env";
 import type { AppEnv } from "../types";
-import { type Db, getDb } from "./client";
+import { type Db, requestDb } from "./client";
 
 export function dbOf(c: Context<AppEnv>): Db {
-  const config = loadConfig(c.env);
-  return getDb(config.databaseUrl, config.databaseAuthToken);
+  return requestDb(c.req.raw, c.env);
 }

@@ -19,6 +19,7 @@ import {
 } from "./wallet-seal";
 
 import type { TemplateOwner } from "./names";
+import { type Bucket, type TakeResult, takeToken } from "../lib/token-bucket";
 
 export type { TemplateOwner } from "./names";
 export type BiometricType = "Face" | "Voice" | "Handwriting";
@@ -56,8 +57,13 @@ export type VoiceVerifyResult =
 
 type Row = { biometric_type: string; model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; images: number; created_at: number; version: number };
 
+/** The per-student request limits (docs/limits.md): one bucket each. */
+export type BiometricLimit = "enrol" | "verify" | "monitoring";
+
 export class StudentTemplates extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
+  /** Rate-limit buckets, in memory only: an object that restarts (rare) starts with full buckets. */
+  private readonly buckets = new Map<BiometricLimit, Bucket>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -95,6 +101,17 @@ export class StudentTemplates extends DurableObject<Bindings> {
       return;
     }
     if (row.institution_id !== o.institutionId || row.student_id !== o.studentId) throw new Error("template object used for another student");
+  }
+
+  /**
+   * One of this student's biometric requests: allowed, or refused with the time until the next is allowed.
+   * The object is single-threaded and the one place all of the student's requests meet, so the count is
+   * exact however many Workers serve them (and costs no storage write).
+   */
+  async takeRequestToken(limit: BiometricLimit, perMinute: number): Promise<TakeResult> {
+    const { bucket, result } = takeToken(this.buckets.get(limit), perMinute, Date.now());
+    this.buckets.set(limit, bucket);
+    return result;
   }
 
   /** Builds one face template from the embeddings of the good enrolment images and replaces the old one. */

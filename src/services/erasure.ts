@@ -6,7 +6,7 @@
 //    `erasure_requests` row; the scheduled handler calls runErasureJobs): first every database row in one
 //    transaction (the student can no longer log in or refresh), then, once every access token they may
 //    still hold has expired (so that nothing can write a template again), the template Durable Object.
-import { and, eq, inArray, isNotNull, isNull, lte, notExists } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, notExists, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
   alerts, enrolments, erasureRequests, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
@@ -19,10 +19,12 @@ import type { Bindings, Config } from "../env";
 const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 const BATCH = 20;
 
-/** The statements deleting what one student produced in one exam (its alerts first: they point at events). */
-export function sessionRecordStatements(db: Db, s: { institutionId: number; examId: number; studentId: number }) {
+/** The statements deleting what one student produced in one exam (its alerts first: they point at events).
+ * `onlyIf` guards each statement, e.g. "the session row is gone", so that a batch whose guarded row delete
+ * found the row changed deletes nothing. */
+export function sessionRecordStatements(db: Db, s: { institutionId: number; examId: number; studentId: number }, onlyIf?: SQL) {
   const of = <T extends { institutionId: any; examId: any; studentId: any }>(t: T) =>
-    and(eq(t.institutionId, s.institutionId), eq(t.examId, s.examId), eq(t.studentId, s.studentId));
+    and(eq(t.institutionId, s.institutionId), eq(t.examId, s.examId), eq(t.studentId, s.studentId), onlyIf);
   return [
     db.delete(alerts).where(of(alerts)),
     db.delete(monitoringEvents).where(of(monitoringEvents)),
@@ -31,9 +33,9 @@ export function sessionRecordStatements(db: Db, s: { institutionId: number; exam
   ] as const;
 }
 
-/** The statements deleting everything recorded for an exam, before the exam row itself is deleted. */
-export function examRecordStatements(db: Db, e: { institutionId: number; examId: number }) {
-  const of = <T extends { institutionId: any; examId: any }>(t: T) => and(eq(t.institutionId, e.institutionId), eq(t.examId, e.examId));
+/** The statements deleting everything recorded for an exam (`onlyIf` as in sessionRecordStatements). */
+export function examRecordStatements(db: Db, e: { institutionId: number; examId: number }, onlyIf?: SQL) {
+  const of = <T extends { institutionId: any; examId: any }>(t: T) => and(eq(t.institutionId, e.institutionId), eq(t.examId, e.examId), onlyIf);
   return [
     db.delete(alerts).where(of(alerts)),
     db.delete(monitoringEvents).where(of(monitoringEvents)),

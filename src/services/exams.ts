@@ -412,14 +412,19 @@ export async function requestManualApproval(
   if (enrolment.verificationStatus === "Requested Manual Approval") {
     throw AppError.alreadyExists("exam_id", "A manual approval request for this examination is already pending.");
   }
-  await db.batch([
-    db.insert(manualApprovalRequests).values({
-      institutionId: student.institutionId,
-      examId: exam.id,
-      studentId: student.userId,
-      approvalType: input.approvalType,
-      createdAt: now,
-    }),
+  // One batch: the enrolment moves from Pending, and the request row is written only if this batch moved
+  // it (no pending request yet), so concurrent requests leave one row and one of them succeeds.
+  const pending = db
+    .select({ id: manualApprovalRequests.id })
+    .from(manualApprovalRequests)
+    .where(
+      and(
+        eq(manualApprovalRequests.examId, exam.id),
+        eq(manualApprovalRequests.studentId, student.userId),
+        eq(manualApprovalRequests.status, "Requested"),
+      ),
+    );
+  const [moved] = await db.batch([
     db
       .update(enrolments)
       .set({ verificationStatus: "Requested Manual Approval" })
@@ -429,8 +434,19 @@ export async function requestManualApproval(
           eq(enrolments.institutionId, student.institutionId),
           eq(enrolments.verificationStatus, "Pending"),
         ),
-      ),
+      )
+      .returning({ id: enrolments.id }),
+    db.run(sql`INSERT INTO ${manualApprovalRequests} (institution_id, exam_id, student_id, approval_type, status, created_at)
+      SELECT ${student.institutionId}, ${exam.id}, ${student.userId}, ${input.approvalType}, 'Requested', ${now}
+      WHERE NOT EXISTS ${pending}
+        AND EXISTS (SELECT 1 FROM ${enrolments} WHERE ${enrolments.id} = ${enrolment.id} AND ${enrolments.verificationStatus} = 'Requested Manual Approval')`),
   ]);
+  if (moved.length === 0) {
+    // Another request (or a verification) came first: answer as if this one had read that.
+    const { enrolment: latest } = await studentEnrolment(db, student, input.examId, now);
+    if (latest.verificationStatus === "Verified") throw AppError.badField("exam_id", "You are already verified for this examination.");
+    throw AppError.alreadyExists("exam_id", "A manual approval request for this examination is already pending.");
+  }
 }
 
 /** The instructor approves an enrolled student (with or without a pending request). */

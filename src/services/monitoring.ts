@@ -81,6 +81,10 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
  * Stores the result as a monitoring event and raises or extends its alerts. The caller has already
  * checked that the student is enrolled in the exam (scope is trusted). `payload` is what gets stored as
  * the event (defaults to the result itself).
+ *
+ * The event and all its alert writes are ONE batch, i.e. one transaction whose first statement writes,
+ * so it holds the database's write lock from its start: concurrent results for the same student never
+ * both open an episode (each sees the other's alert), and an event is never stored without its alerts.
  */
 export async function recordMonitoringResult(
   db: Db,
@@ -92,7 +96,8 @@ export async function recordMonitoringResult(
   const processes = result.runningProcesses ?? [];
   const forbidden =
     processes.length > 0 ? forbiddenAmong(processes, await policyPatterns(db, scope.institutionId, scope.examId)) : [];
-  const [event] = await db
+  const raised = alertsFor(result, forbidden);
+  const insertEvent = db
     .insert(monitoringEvents)
     .values({
       institutionId: scope.institutionId,
@@ -104,14 +109,18 @@ export async function recordMonitoringResult(
       createdAt: now,
     })
     .returning({ id: monitoringEvents.id });
+  const [inserted] = await db.batch([insertEvent, ...raised.flatMap((alert) => alertStatements(db, scope, alert, now))]);
+  const event = inserted[0];
   if (!event) throw new Error("monitoring event insert returned nothing");
-
-  const raised = alertsFor(result, forbidden);
-  for (const alert of raised) await raiseAlert(db, scope, alert, event.id, now);
   return { eventId: event.id, alerts: raised };
 }
 
-async function raiseAlert(db: Db, scope: MonitoringScope, alert: RaisedAlert, eventId: number, now: number) {
+/**
+ * Two statements that, inside the event's transaction, extend the open episode of this alert or open a
+ * new one: an UPDATE of the latest episode still open, then an INSERT only if no open episode exists
+ * (after the UPDATE, an extended episode is still open, so at most one of the two writes).
+ */
+function alertStatements(db: Db, scope: MonitoringScope, alert: RaisedAlert, now: number) {
   const same = and(
     eq(alerts.institutionId, scope.institutionId),
     eq(alerts.examId, scope.examId),
@@ -120,25 +129,17 @@ async function raiseAlert(db: Db, scope: MonitoringScope, alert: RaisedAlert, ev
     alert.detail === null ? isNull(alerts.detail) : eq(alerts.detail, alert.detail),
     gte(alerts.lastSeenAt, now - EPISODE_GAP_MS),
   );
-  // One UPDATE extends the open episode, if any; otherwise a new alert opens one.
   const open = db.select({ id: alerts.id }).from(alerts).where(same).orderBy(desc(alerts.lastSeenAt)).limit(1);
-  const extended = await db
+  const extend = db
     .update(alerts)
     .set({ occurrences: sql`${alerts.occurrences} + 1`, lastSeenAt: sql`max(${alerts.lastSeenAt}, ${now})` })
-    .where(eq(alerts.id, sql`(${open})`))
-    .returning({ id: alerts.id });
-  if (extended.length > 0) return;
-  await db.insert(alerts).values({
-    institutionId: scope.institutionId,
-    examId: scope.examId,
-    studentId: scope.studentId,
-    reason: alert.reason,
-    detail: alert.detail,
-    firstEventId: eventId,
-    occurrences: 1,
-    firstSeenAt: now,
-    lastSeenAt: now,
-  });
+    .where(eq(alerts.id, sql`(${open})`));
+  // The event inserted first in this transaction is the newest of this student in this exam.
+  const thisEvent = sql`(SELECT max(${monitoringEvents.id}) FROM ${monitoringEvents} WHERE ${monitoringEvents.examId} = ${scope.examId} AND ${monitoringEvents.studentId} = ${scope.studentId})`;
+  const openNew = db.run(sql`INSERT INTO ${alerts} (institution_id, exam_id, student_id, reason, detail, first_event_id, occurrences, first_seen_at, last_seen_at)
+    SELECT ${scope.institutionId}, ${scope.examId}, ${scope.studentId}, ${alert.reason}, ${alert.detail}, ${thisEvent}, 1, ${now}, ${now}
+    WHERE NOT EXISTS ${open}`); // (a query builder renders in its own parentheses)
+  return [extend, openNew] as const;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // The push notice carries only the export id. Push delivery goes through Expo's push service
 // (./expo-push.ts): send now, read the receipt later, retry rate limits and outages with backoff,
 // forget tokens Expo reports as DeviceNotRegistered.
-import { and, asc, desc, eq, inArray, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import { FACE_MODEL_ID } from "../biometrics/face/policy";
 import { HANDWRITING_MODEL_ID } from "../biometrics/signal-models";
 // Only the model's descriptor JSON: this module imports no audio decoder (as in biometrics-face.ts).
@@ -92,12 +92,13 @@ export async function requestExport(env: Bindings, db: Db, caller: Caller, biome
       `${biometricType} re-enrolment required`,
     );
   }
-  // An older notice of this type still waiting to be sent would only announce a superseded export.
-  await db
+  // An older notice of this type still waiting to be sent would only announce a superseded export. One
+  // batch (one transaction): of two concurrent exports, the later one supersedes the earlier, never both queued.
+  const supersede = db
     .update(walletExports)
     .set({ pushStatus: "failed", pushError: "superseded by a newer export", nextAttemptAt: null, pushUpdatedAt: now })
     .where(and(eq(walletExports.userId, caller.userId), eq(walletExports.biometricType, biometricType), eq(walletExports.pushStatus, "queued")));
-  await db.insert(walletExports).values({
+  const insert = db.insert(walletExports).values({
     id,
     institutionId: caller.institutionId,
     userId: caller.userId,
@@ -112,6 +113,7 @@ export async function requestExport(env: Bindings, db: Db, caller: Caller, biome
     nextAttemptAt: now,
     pushUpdatedAt: now,
   });
+  await db.batch([supersede, insert]);
   await processPush(db, config, { ids: [id] }, now);
   const [row] = await db.select().from(walletExports).where(eq(walletExports.id, id));
   return exportView(row!);
@@ -338,7 +340,8 @@ export async function walletInbox(env: Bindings, db: Db, caller: Caller, now: nu
     rows = [one];
   }
   const unfetched = rows.filter((r) => r.fetchedAt === null).map((r) => r.id);
-  if (unfetched.length) await db.update(walletExports).set({ fetchedAt: now }).where(inArray(walletExports.id, unfetched));
+  // Only rows still unfetched: a concurrent fetch that came first keeps its time.
+  if (unfetched.length) await db.update(walletExports).set({ fetchedAt: now }).where(and(inArray(walletExports.id, unfetched), isNull(walletExports.fetchedAt)));
   return rows
     .sort((a, b) => BIOMETRIC_TYPES.indexOf(a.biometricType) - BIOMETRIC_TYPES.indexOf(b.biometricType))
     .map((r) => ({

@@ -4,6 +4,7 @@ import { loadConfig } from "../../env";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { login } from "../../services/accounts";
+import { checkLoginRate } from "../../middleware/rate-limit";
 import type { AppEnv } from "../../types";
 import { commonErrors, Email, envelope, jsonRequest, ok, Organization, tooMany } from "../schemas";
 import { MessageBody } from "../schemas";
@@ -32,6 +33,8 @@ const route = createRoute({
 export const registerLogin = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const config = loadConfig(c.env);
-    const pair = await login(dbOf(c), config, c.req.valid("json"), c.get("now"));
+    const input = c.req.valid("json");
+    await checkLoginRate(c.env, c.req.raw, input); // before the password hash is computed
+    const pair = await login(dbOf(c), config, input, c.get("now"));
     return c.json({ message: "Login successful", resource_name: "token", resource_obj: pair }, 201);
   });

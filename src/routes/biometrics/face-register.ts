@@ -3,10 +3,11 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { AppError } from "../../lib/errors";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace } from "../../services/biometrics-face";
 import type { AppEnv } from "../../types";
-import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
 
 const FaceRegister = z
@@ -25,11 +26,12 @@ const route = createRoute({
   description:
     "Pictures with a quality problem (no face, several faces, face too small, failed liveness) are left out and named in `extra_details`; " +
     "the request fails when none is usable, when one cannot be decoded, or when the usable ones do not show the same person. Replaces an earlier face model.",
-  middleware: [requireRole("STUDENT"), templatesUnlocked, jsonBody(LIMITS.faceRegister)] as const,
+  middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), jsonBody(LIMITS.faceRegister)] as const,
   request: jsonRequest(FaceRegister),
   responses: {
     200: ok(envelope({ resource_bool: z.boolean(), extra_details: z.string() }), "Face model registered"),
     ...templateChangeAuthErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });

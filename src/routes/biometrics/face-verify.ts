@@ -2,12 +2,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
 import { markVerified, studentEnrolment } from "../../services/exams";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
 
 const FaceVerify = z
@@ -26,11 +27,12 @@ const route = createRoute({
   description:
     "A match with a live face marks the student Verified for the exam. Quality problems (no face, several faces, face too small, " +
     "failed liveness, undecodable picture) are 400s naming the problem, not a mismatch.",
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(FaceVerify),
   responses: {
     200: ok(envelope({ is_match: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done; `is_match` says whether it matched"),
     ...authErrors,
+    ...tooMany,
     ...notFound("Exam not found (or the student is not enrolled in it), or no face model registered"),
     ...commonErrors,
   },

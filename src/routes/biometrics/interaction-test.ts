@@ -2,10 +2,11 @@
 // against the student's own keystroke model; several typings are decided on their mean distance.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { testInteraction } from "../../services/biometrics-interaction";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Test = z.object({ testing_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTest");
@@ -15,7 +16,7 @@ const route = createRoute({
   path: "/biometrics/interaction/test",
   tags: ["Biometrics"],
   summary: "Tests typing timings against the student's keystroke (interaction) model (1:1)",
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.interaction)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), jsonBody(LIMITS.interaction)] as const,
   request: jsonRequest(Test),
   responses: {
     200: ok(
@@ -36,6 +37,7 @@ const route = createRoute({
       "Test done",
     ),
     ...authErrors,
+    ...tooMany,
     ...notFound("No interaction model is trained"),
     ...commonErrors,
   },

@@ -3,10 +3,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { trainInteraction } from "../../services/biometrics-interaction";
 import type { AppEnv } from "../../types";
-import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Train = z.object({ training_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTrain");
@@ -16,7 +17,7 @@ const route = createRoute({
   path: "/biometrics/interaction/train",
   tags: ["Biometrics"],
   summary: "Trains the student's keystroke (interaction) model from 10-200 typings of one phrase",
-  middleware: [requireRole("STUDENT"), templatesUnlocked, jsonBody(LIMITS.interaction)] as const,
+  middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), jsonBody(LIMITS.interaction)] as const,
   request: jsonRequest(Train),
   responses: {
     200: ok(
@@ -27,6 +28,7 @@ const route = createRoute({
       "Model trained",
     ),
     ...templateChangeAuthErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });

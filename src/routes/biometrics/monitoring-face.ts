@@ -4,12 +4,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { imageBytesFromField } from "../../services/biometrics-face";
 import { monitorFace } from "../../services/monitoring-face";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
 
 const MonitorFace = z
@@ -38,6 +39,7 @@ const responses = {
   ),
   ...examNotFound,
   ...authErrors,
+  ...tooMany,
   ...commonErrors,
 };
 
@@ -47,7 +49,7 @@ const faceRoute = createRoute({
   tags: ["Biometrics"],
   summary: "Checks one frame taken during a started exam against the student's face model and raises alerts",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(MonitorFace),
   responses,
 });
@@ -58,7 +60,7 @@ const oralRoute = createRoute({
   tags: ["Biometrics"],
   summary: "As monitoring_face, for oral exams: also checks the running processes against the exam's policy",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(MonitorFaceOral),
   responses,
 });

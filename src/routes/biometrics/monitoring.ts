@@ -3,13 +3,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
 import { audioBytesFromField } from "../../services/biometrics-voice";
 import { monitorVoice } from "../../services/monitoring-voice";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
 import { formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 
@@ -30,7 +31,7 @@ const route = createRoute({
   tags: ["Biometrics"],
   summary: "Checks a voice clip taken during the exam (speech present, the student's voice) and the running processes; raises alerts",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), formBody(LIMITS.form)] as const,
   request: formRequest(MonitoringForm),
   responses: {
     200: ok(
@@ -44,6 +45,7 @@ const route = createRoute({
     ),
     ...examNotFound,
     ...authErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });

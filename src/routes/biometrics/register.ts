@@ -4,11 +4,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, registerFace } from "../../services/biometrics-face";
 import { handwritingText, registerHandwriting } from "../../services/biometrics-handwriting";
 import type { AppEnv } from "../../types";
-import { templateChangeAuthErrors, commonErrors, envelope, ok } from "../schemas";
+import { templateChangeAuthErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
 import { audioBytesFromField, registerVoice } from "../../services/biometrics-voice";
 import { AppError } from "../../lib/errors";
 import { BiometricsForm, formRequest, sampleField } from "./form";
@@ -29,7 +30,7 @@ const route = createRoute({
   path: "/biometrics/register",
   tags: ["Biometrics"],
   summary: "Creates the student's biometric model from one sample (multipart or urlencoded form)",
-  middleware: [requireRole("STUDENT"), templatesUnlocked, formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), formBody(LIMITS.form)] as const,
   request: formRequest(RegisterForm),
   responses: {
     201: ok(
@@ -44,6 +45,7 @@ const route = createRoute({
       "Model created",
     ),
     ...templateChangeAuthErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });

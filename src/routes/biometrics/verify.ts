@@ -3,11 +3,12 @@
 // Unlike face_verify it names no exam, so it changes no enrolment's verification status.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
 import { handwritingText, verifyHandwritingSample } from "../../services/biometrics-handwriting";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, notFound, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, notFound, ok, tooMany } from "../schemas";
 import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics-voice";
 import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
@@ -21,7 +22,7 @@ const route = createRoute({
   path: "/biometrics/verify",
   tags: ["Biometrics"],
   summary: "Verifies one sample against the student's own model (1:1; multipart or urlencoded form)",
-  middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), formBody(LIMITS.form)] as const,
   request: formRequest(VerifyForm),
   responses: {
     200: ok(
@@ -48,6 +49,7 @@ const route = createRoute({
       "Verification done",
     ),
     ...authErrors,
+    ...tooMany,
     ...notFound("No model of this type is registered"),
     ...commonErrors,
   },

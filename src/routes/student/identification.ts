@@ -2,6 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { imageBytesFromField } from "../../services/biometrics-face";
 import { identify, looksLikeImage } from "../../services/monitoring-face";
@@ -9,7 +10,7 @@ import type { AppEnv } from "../../types";
 import { LIMITS } from "../biometrics/schemas";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { notifyPartnerSoon } from "../partner-notify";
-import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 
 const StudentIdentification = z
   .object({
@@ -28,7 +29,7 @@ const route = createRoute({
   tags: ["Student"],
   summary: "Identifies the student for an examination (server-side face check, or a recorded device result)",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(StudentIdentification),
   responses: {
     200: ok(
@@ -37,6 +38,7 @@ const route = createRoute({
     ),
     ...examNotFound,
     ...authErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });

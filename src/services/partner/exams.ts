@@ -1,6 +1,6 @@
 // Partner exams: the institution's TRUSTID exams seen through ProctorExam's `exams` resource. Every
 // query is scoped to the caller's institution; another institution's exam id is an unknown id (404).
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, notExists } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, users } from "../../db/schema";
 import { examRecordStatements } from "../erasure";
@@ -129,28 +129,47 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
   if (input.endTime !== undefined) set.endsAt = input.endTime;
   if (input.instructorEmail !== undefined) set.instructorId = await instructorFor(db, scope, input.instructorEmail, now);
   checkTimes(set.scheduledAt ?? current.scheduledAt, set.endsAt ?? current.endsAt);
+  const where = [eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)];
   if (input.status !== undefined) {
     const change = examStatusChange(current, input.status, now);
     if ("error" in change) throw PartnerError.field("status", change.error);
     Object.assign(set, change.set);
+    // The change was decided on the status read: written only if it is still that status.
+    where.push(eq(exams.status, current.status));
   }
   const [row] = await db
     .update(exams)
     .set(set)
-    .where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)))
+    .where(and(...where))
     .returning(examColumns);
+  if (!row) {
+    await findExam(db, scope, idText); // 404 when it was deleted meanwhile
+    throw PartnerError.field("status", "changed while being updated; try again");
+  }
   // Closing an exam finishes the sessions in progress: report those status changes.
   const queued = set.status ? await syncSessionStatuses(db, { institutionId: scope.institutionId, examId: current.id }, now, callbackExpiryMs) : 0;
-  return { exam: row!, queued };
+  return { exam: row, queued };
 }
 
 /** Deletes the exam with its sessions (and their TRUSTID records); an exam in progress is kept. */
 export async function deleteExam(db: Db, scope: Scope, idText: string): Promise<ExamRow> {
-  const current = await findExam(db, scope, idText);
-  if (current.status === "Started") throw PartnerError.field("status", "can not delete an exam in progress");
-  await db.batch([
-    ...examRecordStatements(db, { institutionId: scope.institutionId, examId: current.id }),
-    db.delete(exams).where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId))),
-  ]);
-  return current;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const current = await findExam(db, scope, idText); // 404 when someone else deleted it meanwhile
+    if (current.status === "Started") throw PartnerError.field("status", "can not delete an exam in progress");
+    // One transaction: the exam row goes only if it has not started meanwhile (the check again in the
+    // statement itself), and its records only if the exam row is gone.
+    const [deleted] = await db.batch([
+      db
+        .delete(exams)
+        .where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId), ne(exams.status, "Started")))
+        .returning({ id: exams.id }),
+      ...examRecordStatements(
+        db,
+        { institutionId: scope.institutionId, examId: current.id },
+        notExists(db.select({ id: exams.id }).from(exams).where(eq(exams.id, current.id))),
+      ),
+    ]);
+    if (deleted.length > 0) return current;
+  }
+  throw PartnerError.field("status", "changed while being deleted; try again");
 }

@@ -1,7 +1,7 @@
 // Partner student sessions: the enrolments of an exam. The student is a TRUSTID user (role STUDENT) of
 // the caller's institution, found by email or created as an invited account (no password) that the
 // student claims later; the session's status is derived from what TRUSTID records (status.ts).
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, eq, isNull, notExists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { enrolments, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
@@ -105,32 +105,64 @@ export async function createSession(db: Db, scope: Scope, examIdText: string, in
   return findSession(db, scope, String(exam.id), String(row.id));
 }
 
+// Updates and deletes decide on the session as read, then write only if what the decision rested on is
+// unchanged (the same statement checks it): a student who joins or is verified meanwhile makes the write
+// miss, and the request decides again on the fresh row. So a session in progress is never deleted or
+// moved to another student, and two concurrent moves to one student give one 422, never a 500.
+const MAX_ATTEMPTS = 3;
+const changedMeanwhile = () => PartnerError.field("status", "changed while being updated; try again");
+
+/** The facts a status decision rests on, as a WHERE condition. */
+const unchangedSince = (r: SessionRow) =>
+  and(
+    r.joinedAt === null ? isNull(enrolments.joinedAt) : eq(enrolments.joinedAt, r.joinedAt),
+    r.leftAt === null ? isNull(enrolments.leftAt) : eq(enrolments.leftAt, r.leftAt),
+    eq(enrolments.verificationStatus, r.verificationStatus),
+  );
+
 export async function updateSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, input: SessionInput, now: number) {
-  const current = await findSession(db, scope, examIdText, sessionIdText);
-  const set = { ...sessionFields(input), updatedAt: now };
-  if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
-    // A new email is another student: only before the session has begun.
-    if (statusOfRow(current) !== "registered") throw PartnerError.field("email", "can not change once the student has begun");
-    const studentId = await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now);
-    const [clash] = await db
-      .select({ id: enrolments.id })
-      .from(enrolments)
-      .where(and(eq(enrolments.examId, current.examId), eq(enrolments.studentId, studentId)))
-      .limit(1);
-    if (clash) throw taken();
-    Object.assign(set, { studentId });
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await findSession(db, scope, examIdText, sessionIdText);
+    const set = { ...sessionFields(input), updatedAt: now };
+    const where = [eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)];
+    if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
+      // A new email is another student: only before the session has begun.
+      if (statusOfRow(current) !== "registered") throw PartnerError.field("email", "can not change once the student has begun");
+      const studentId = await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now);
+      const clash = db
+        .select({ id: enrolments.id })
+        .from(enrolments)
+        .where(and(eq(enrolments.examId, current.examId), eq(enrolments.studentId, studentId)));
+      const [existing] = await clash.limit(1);
+      if (existing) throw taken();
+      Object.assign(set, { studentId });
+      // In the same statement: still not begun, and the student still not in the exam.
+      where.push(unchangedSince(current)!, sql`NOT EXISTS ${clash}`);
+    }
+    const updated = await db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id });
+    if (updated.length > 0) return findSession(db, scope, examIdText, sessionIdText);
   }
-  await db.update(enrolments).set(set).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)));
-  return findSession(db, scope, examIdText, sessionIdText);
+  throw changedMeanwhile();
 }
 
 export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string) {
-  const current = await findSession(db, scope, examIdText, sessionIdText);
-  if (statusOfRow(current) === "exam_started") throw PartnerError.field("status", "can not delete a session in progress");
-  // The student's alerts, events, approval requests and feedback of this exam go with the session.
-  await db.batch([
-    ...sessionRecordStatements(db, { institutionId: scope.institutionId, examId: current.examId, studentId: current.studentId }),
-    db.delete(enrolments).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))),
-  ]);
-  return current;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await findSession(db, scope, examIdText, sessionIdText);
+    if (statusOfRow(current) === "exam_started") throw PartnerError.field("status", "can not delete a session in progress");
+    // One transaction: the session row goes only if unchanged since read, and the student's alerts, events,
+    // approval requests and feedback of this exam go with it, only if the row is gone.
+    const [deleted] = await db.batch([
+      db
+        .delete(enrolments)
+        .where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId), unchangedSince(current)))
+        .returning({ id: enrolments.id }),
+      ...sessionRecordStatements(
+        db,
+        { institutionId: scope.institutionId, examId: current.examId, studentId: current.studentId },
+        notExists(db.select({ id: enrolments.id }).from(enrolments).where(eq(enrolments.id, current.id))),
+      ),
+    ]);
+    if (deleted.length > 0) return current;
+  }
+  throw changedMeanwhile();
 }

@@ -1,0 +1,51 @@
+// Request limits (docs/limits.md). Beyond them the answer is 429 with Retry-After in the documented
+// envelope, before any costly work (inference, password hashing) is done.
+//
+// Biometric endpoints: per student, token buckets in the student's own Durable Object (one object per
+// student is a single-threaded, consistent place for the count), limits from env vars.
+// Login: per client IP and per account with the Workers Rate Limiting bindings of wrangler.toml.
+import { createMiddleware } from "hono/factory";
+import type { BiometricLimit } from "../durable-objects/student-templates";
+import { templateObjectName } from "../durable-objects/names";
+import { type Bindings, loadConfig } from "../env";
+import { AppError } from "../lib/errors";
+import type { AppEnv } from "../types";
+
+const WHAT: Record<BiometricLimit, string> = { enrol: "enrolment", verify: "verification", monitoring: "monitoring" };
+
+/** Counts the request against the calling student's `limit` (after requireRole, before the body is read). */
+export const biometricRateLimit = (limit: BiometricLimit) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const perMinute = loadConfig(c.env).rateLimits[limit];
+    const ns = c.env.STUDENT_TEMPLATES;
+    if (perMinute > 0 && ns) {
+      const caller = c.get("caller");
+      const student = ns.get(ns.idFromName(templateObjectName({ institutionId: caller.institutionId, studentId: caller.userId })));
+      const r = await student.takeRequestToken(limit, perMinute);
+      if (!r.ok) {
+        throw AppError.tooManyRequests(r.retryAfterMs / 1000, `Too many ${WHAT[limit]} requests for this student (at most ${perMinute} a minute); try again later`);
+      }
+    }
+    await next();
+  });
+
+/**
+ * The period of the login limiters in wrangler.toml ([[ratelimits]] simple.period). The binding answers
+ * only allowed or not, so Retry-After is this whole period: an upper bound of the wait.
+ */
+export const LOGIN_LIMIT_PERIOD_SECONDS = 10;
+
+/**
+ * Counts a login attempt against the client's IP and the account named (institution code + email, known
+ * or not). Without CF-Connecting-IP (never in production: Cloudflare always sets it) the IP is not limited.
+ */
+export async function checkLoginRate(env: Bindings, request: Request, account: { organization: string; email: string }) {
+  const ip = request.headers.get("cf-connecting-ip");
+  if (ip && env.LOGIN_IP_LIMITER && !(await env.LOGIN_IP_LIMITER.limit({ key: ip })).success) {
+    throw AppError.tooManyRequests(LOGIN_LIMIT_PERIOD_SECONDS, "Too many logins from this address; try again later");
+  }
+  const key = `${account.organization.toUpperCase()}:${account.email.toLowerCase()}`;
+  if (env.LOGIN_ACCOUNT_LIMITER && !(await env.LOGIN_ACCOUNT_LIMITER.limit({ key })).success) {
+    throw AppError.tooManyRequests(LOGIN_LIMIT_PERIOD_SECONDS, "Too many logins for this account; try again later");
+  }
+}

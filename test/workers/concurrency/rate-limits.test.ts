@@ -1,0 +1,85 @@
+// Beyond the limits (docs/limits.md) the answer is a clean 429 with Retry-After in the documented envelope,
+// and the limit clears once Retry-After has passed. Login: per client IP and per account (the Workers Rate
+// Limiting bindings of wrangler.toml, as Miniflare runs them). Biometric endpoints: per student (token
+// buckets in the student's Durable Object, the default limits).
+import { describe, expect, inject, it } from "vitest";
+import { call, newSession, registerUser, uniqueEmail } from "../helpers";
+
+const keystroke = inject("signalSamples").keystroke;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Answer = Awaited<ReturnType<typeof call>>;
+
+/** Sends bursts of `size` concurrent requests until one is refused (a fixed window may reset mid-burst). */
+async function burstUntil429(size: number, send: (i: number) => Promise<Answer>): Promise<{ answers: Answer[]; refused: Answer }> {
+  const answers: Answer[] = [];
+  for (let round = 0; round < 3; round++) {
+    answers.push(...(await Promise.all(Array.from({ length: size }, (_, i) => send(round * size + i)))));
+    const refused = answers.find((a) => a.status === 429);
+    if (refused) return { answers, refused };
+  }
+  throw new Error(`no 429 after ${answers.length} requests: ${[...new Set(answers.map((a) => a.status))].join(", ")}`);
+}
+
+function expect429(res: Answer, message: RegExp) {
+  expect(res.status).toBe(429);
+  expect(res.body).toEqual({ message: expect.stringMatching(message) });
+  const retryAfter = Number(res.headers.get("retry-after"));
+  expect(Number.isInteger(retryAfter) && retryAfter >= 1, `Retry-After ${res.headers.get("retry-after")}`).toBe(true);
+  return retryAfter;
+}
+
+describe("rate limits", () => {
+  it("login: per client IP and per account, 429 with Retry-After, cleared after it", { timeout: 40_000 }, async () => {
+    const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 6)}`; // any string keys the limiter
+    const fromIp = (headers: Record<string, string> = {}) => (i: number) =>
+      call("/login", { json: { email: uniqueEmail(`ip${i}`), password: "not the password", organization: "NOPE" }, headers: { "cf-connecting-ip": ip, ...headers } });
+    const user = await registerUser();
+    const asUser = () => call("/login", { json: { email: user.email, password: user.password, organization: user.organization } });
+
+    const byIp = async () => {
+      const { answers, refused } = await burstUntil429(70, fromIp());
+      // Everything not refused went on to the normal answer (an unknown organization); nothing else.
+      expect(answers.every((a) => a.status === 400 || a.status === 429)).toBe(true);
+      const wait = expect429(refused, /address/);
+      // Another address is not affected.
+      expect((await call("/login", { json: { email: uniqueEmail(), password: "x".repeat(10), organization: "NOPE" }, headers: { "cf-connecting-ip": `${ip}-other` } })).status).toBe(400);
+      await sleep(wait * 1000);
+      expect((await fromIp()(0)).status).toBe(400);
+    };
+    const byAccount = async () => {
+      const { answers, refused } = await burstUntil429(12, () => asUser());
+      expect(answers.every((a) => a.status === 201 || a.status === 429)).toBe(true);
+      const wait = expect429(refused, /account/);
+      await sleep(wait * 1000);
+      expect((await asUser()).status).toBe(201);
+    };
+    await Promise.all([byIp(), byAccount()]);
+  });
+
+  it("biometric endpoints: per student and per kind, 429 with Retry-After, cleared after it", { timeout: 30_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const other = await newSession("STUDENT");
+    const train = (token: string) => call("/biometrics/interaction/train", { token, json: { training_dataset: keystroke.train } });
+    const test = (token: string) => call("/biometrics/interaction/test", { token, json: { testing_dataset: keystroke.genuine } });
+    expect((await train(s.access)).status).toBe(200);
+    expect((await train(other.access)).status).toBe(200);
+
+    // Verifications: 60 a minute by default, all at once allowed, then refused.
+    const answers = await Promise.all(Array.from({ length: 70 }, () => test(s.access)));
+    const passed = answers.filter((a) => a.status === 200).length;
+    expect(passed).toBeGreaterThanOrEqual(60);
+    expect(passed).toBeLessThan(70);
+    expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+    const refused = answers.find((a) => a.status === 429)!;
+    const wait = expect429(refused, /verification requests for this student/);
+    expect(wait).toBeLessThanOrEqual(2); // one token refills in a second
+
+    // Other kinds of request and other students have their own buckets.
+    expect((await train(s.access)).status).toBe(200);
+    expect((await test(other.access)).status).toBe(200);
+
+    await sleep(wait * 1000);
+    expect((await test(s.access)).status).toBe(200);
+  });
+});
