@@ -36,6 +36,13 @@ export type Bindings = {
   EXPO_PUSH_URL?: string;
   /** Expo access token (a Worker secret), sent as `Authorization: Bearer` when set. */
   EXPO_ACCESS_TOKEN?: string;
+  /** Load shedding and timeouts (src/lib/overload.ts; README "Configuration"). */
+  MAX_INFLIGHT_REQUESTS?: string;
+  MAX_INFLIGHT_INFERENCE?: string;
+  MAX_INFLIGHT_PASSWORD_HASHES?: string;
+  OVERLOAD_RETRY_AFTER_SECONDS?: string;
+  DB_TIMEOUT_MS?: string;
+  INFERENCE_TIMEOUT_MS?: string;
 };
 
 const configSchema = z.object({
@@ -66,6 +73,15 @@ const configSchema = z.object({
     // "disabled": no notices are sent (local development without the internet); wallets still fetch.
     expoPushUrl: z.union([z.literal("disabled"), z.url({ protocol: /^https?$/ })]).default("https://exp.host"),
     expoAccessToken: z.string().min(1).optional(),
+  }),
+  // Per isolate; defaults sized for the local 2-core `npm start` (BENCHMARKS.md "Load").
+  load: z.object({
+    maxInflightRequests: z.coerce.number().int().min(1).max(100_000).default(64),
+    maxInflightInference: z.coerce.number().int().min(1).max(1000).default(4),
+    maxInflightPasswordHashes: z.coerce.number().int().min(1).max(1000).default(8),
+    retryAfterSeconds: z.coerce.number().int().min(1).max(3600).default(2),
+    dbTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(5000),
+    inferenceTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
   }),
   versions: z.object({
     server: z.coerce.number().default(1.0),
@@ -100,6 +116,14 @@ export function loadConfig(env: Bindings): Config {
       receiptDelaySeconds: env.WALLET_RECEIPT_DELAY_SECONDS || undefined,
       expoPushUrl: env.EXPO_PUSH_URL || undefined,
       expoAccessToken: env.EXPO_ACCESS_TOKEN || undefined,
+    },
+    load: {
+      maxInflightRequests: env.MAX_INFLIGHT_REQUESTS || undefined,
+      maxInflightInference: env.MAX_INFLIGHT_INFERENCE || undefined,
+      maxInflightPasswordHashes: env.MAX_INFLIGHT_PASSWORD_HASHES || undefined,
+      retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS || undefined,
+      dbTimeoutMs: env.DB_TIMEOUT_MS || undefined,
+      inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS || undefined,
     },
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });

@@ -1,7 +1,7 @@
 // The Worker's exports: HTTP requests go to the Hono app; the Cron Trigger (wrangler.toml) runs the
 // periodic jobs (partner API: status-change callbacks and their retries, nonce pruning; wallet push
 // notices: retries and receipts); the Durable Object class holds each student's templates.
-import { getDb } from "./db/client";
+import { openDb } from "./db/client";
 import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
 import { runPartnerJobs } from "./services/partner/jobs";
@@ -13,7 +13,7 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     const config = loadConfig(env);
-    const db = getDb(config.databaseUrl, config.databaseAuthToken);
+    const db = openDb(config.databaseUrl, config.databaseAuthToken, config.load.dbTimeoutMs);
     ctx.waitUntil(
       runPartnerJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.queued || r.delivered || r.retrying || r.failed) console.log(JSON.stringify({ level: "info", msg: "partner jobs", ...r }));

@@ -1,15 +1,61 @@
 // The database handle. Inside workerd only the HTTP/WebSocket libSQL client works; it reaches the local
-// libSQL server in dev and tests, and Turso in production. One client per isolate and URL.
+// libSQL server in dev and tests, and Turso in production.
+//
+// One client per request (`openDb`), not one per isolate: a client queues statements beyond its
+// concurrency limit and resolves them from whichever request's continuation frees a place. workerd
+// cancels continuations of a request that has ended, so under load a shared client left other requests
+// waiting forever (found by bench/load.mjs: hung requests, then the runtime's own 500s). A client over
+// HTTP holds no connection, so making one per request costs nothing that matters.
+//
+// Every HTTP call to the database is bounded by `timeoutMs`; a call that fails at the network level,
+// times out, or meets a 502/503/504 (Turso unavailable) throws a 503 AppError with Retry-After, which the
+// error handlers find through libSQL's and drizzle's wrappers (lib/errors.ts unavailableCause).
 import { createClient } from "@libsql/client/web";
 import { drizzle } from "drizzle-orm/libsql/web";
+import { AppError } from "../lib/errors";
 import * as schema from "./schema";
 
 export type Db = ReturnType<typeof makeDb>;
 
-const makeDb = (url: string, authToken?: string) => drizzle(createClient({ url, authToken }), { schema });
+export const DEFAULT_DB_TIMEOUT_MS = 5000;
+const RETRY_AFTER_SECONDS = 5;
+
+export class DatabaseUnavailable extends AppError {
+  constructor(detail: string) {
+    super(503, "The database is temporarily unavailable; try again shortly", { kind: "message" }, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+    this.cause = detail;
+  }
+}
+
+/** fetch for the libSQL client: bounded in time, and unavailability as DatabaseUnavailable. */
+export function databaseFetch(timeoutMs: number, fetcher: typeof fetch = fetch) {
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    let res: Response;
+    try {
+      res = await fetcher(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      const name = e instanceof Error ? e.name : "";
+      throw new DatabaseUnavailable(name === "TimeoutError" || name === "AbortError" ? `no answer within ${timeoutMs} ms` : `unreachable: ${String(e)}`);
+    }
+    if (res.status === 502 || res.status === 503 || res.status === 504) {
+      await res.body?.cancel();
+      throw new DatabaseUnavailable(`HTTP ${res.status}`);
+    }
+    return res;
+  };
+}
+
+const makeDb = (url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS) =>
+  drizzle(createClient({ url, authToken, fetch: databaseFetch(timeoutMs) }), { schema });
+
+/** A fresh handle: one per request or scheduled run (see above). */
+export function openDb(url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS): Db {
+  return makeDb(url, authToken, timeoutMs);
+}
 
 const clients = new Map<string, Db>();
 
+/** A handle cached per URL, for tests and tools that run outside workerd's request contexts. */
 export function getDb(url: string, authToken?: string): Db {
   const key = `${url}\u0000${authToken ?? ""}`;
   let db = clients.get(key);

@@ -7,6 +7,7 @@ import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace } from "../../servi
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const FaceRegister = z
   .object({
@@ -24,7 +25,7 @@ const route = createRoute({
   description:
     "Pictures with a quality problem (no face, several faces, face too small, failed liveness) are left out and named in `extra_details`; " +
     "the request fails when none is usable, when one cannot be decoded, or when the usable ones do not show the same person. Replaces an earlier face model.",
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceRegister)] as const,
+  middleware: [requireRole("STUDENT"), limitInFlight("inference"), jsonBody(LIMITS.faceRegister)] as const,
   request: jsonRequest(FaceRegister),
   responses: {
     200: ok(envelope({ resource_bool: z.boolean(), extra_details: z.string() }), "Face model registered"),

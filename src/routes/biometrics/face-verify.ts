@@ -9,6 +9,7 @@ import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const FaceVerify = z
   .object({
@@ -26,7 +27,7 @@ const route = createRoute({
   description:
     "A match with a live face marks the student Verified for the exam. Quality problems (no face, several faces, face too small, " +
     "failed liveness, undecodable picture) are 400s naming the problem, not a mismatch.",
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(FaceVerify),
   responses: {
     200: ok(envelope({ is_match: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done; `is_match` says whether it matched"),

@@ -11,6 +11,7 @@ import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const MonitorFace = z
   .object({ image: ImageField, exam_id: ExamId, operating_sys: z.string().trim().max(64).optional() })
@@ -47,7 +48,7 @@ const faceRoute = createRoute({
   tags: ["Biometrics"],
   summary: "Checks one frame taken during a started exam against the student's face model and raises alerts",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(MonitorFace),
   responses,
 });
@@ -58,7 +59,7 @@ const oralRoute = createRoute({
   tags: ["Biometrics"],
   summary: "As monitoring_face, for oral exams: also checks the running processes against the exam's policy",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(MonitorFaceOral),
   responses,
 });

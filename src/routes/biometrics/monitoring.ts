@@ -12,6 +12,7 @@ import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 import { formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const MonitoringForm = z
   .object({
@@ -30,7 +31,7 @@ const route = createRoute({
   tags: ["Biometrics"],
   summary: "Checks a voice clip taken during the exam (speech present, the student's voice) and the running processes; raises alerts",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), limitInFlight("inference"), formBody(LIMITS.form)] as const,
   request: formRequest(MonitoringForm),
   responses: {
     200: ok(

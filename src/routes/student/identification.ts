@@ -10,6 +10,7 @@ import { LIMITS } from "../biometrics/schemas";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { notifyPartnerSoon } from "../partner-notify";
 import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const StudentIdentification = z
   .object({
@@ -28,7 +29,7 @@ const route = createRoute({
   tags: ["Student"],
   summary: "Identifies the student for an examination (server-side face check, or a recorded device result)",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(StudentIdentification),
   responses: {
     200: ok(
