@@ -9,6 +9,10 @@ import { runWalletJobs } from "./services/wallet";
 
 const app = createApp();
 
+// A run that fails (the database down) loses nothing: the work stays due and the next run (a minute later) does it.
+const jobFailed = (job: string) => (e: unknown) =>
+  console.warn(JSON.stringify({ level: "warn", msg: `${job} failed; retried on the next run`, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
+
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
@@ -17,13 +21,13 @@ export default {
     ctx.waitUntil(
       runPartnerJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.queued || r.delivered || r.retrying || r.failed) console.log(JSON.stringify({ level: "info", msg: "partner jobs", ...r }));
-      }),
+      }, jobFailed("partner jobs")),
     );
     // Wallet push notices: due sends (retries) and receipts; expired exports removed (docs/wallet.md).
     ctx.waitUntil(
       runWalletJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.sent || r.delivered || r.retrying || r.failed || r.pruned) console.log(JSON.stringify({ level: "info", msg: "wallet push jobs", ...r }));
-      }),
+      }, jobFailed("wallet push jobs")),
     );
   },
 } satisfies ExportedHandler<Bindings>;
