@@ -9,7 +9,7 @@
 // callback event and push notice is delivered once. Prints markdown (BENCHMARKS.md "Faults").
 //
 //   node bench/faults.mjs     (~6 min; PORT 8811, DB_PORT 8812, fakes on 8813/8814, DATA_DIR /tmp/load-faults)
-// Options: --down-seconds 8  --workers 8  --students 100
+// Options: --down-seconds 8  --workers 8  --students 100  --no-idempotency-key
 import { createClient } from "@libsql/client";
 import { execFileSync } from "node:child_process";
 import http from "node:http";
@@ -25,6 +25,7 @@ const RECEIVER_PORT = 8814;
 const DATA_DIR = process.env.DATA_DIR ?? "/tmp/load-faults";
 const DOWN_MS = Number(opt["down-seconds"] ?? 8) * 1000;
 const WORKERS = Number(opt.workers ?? 8);
+const IDEMPOTENCY = !opt["no-idempotency-key"]; // --no-idempotency-key: resend without the key (shows the duplicates)
 const CLIENT_TIMEOUT_MS = 15_000; // a request unanswered this long counts as a hang
 const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a);
 
@@ -122,7 +123,9 @@ async function monitoringWorker(base, world, w) {
     sent.add(marker);
     const body = JSON.stringify({ exam_id: world.examId, running_processes: ["chrome.exe"], is_face_detected: true, face_rec_result: "match", error_type: marker });
     for (;;) {
-      const r = await attempt("monitoring", base, "/backend/monitoring/", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${s.token}` }, body });
+      // The same Idempotency-Key on every resend: the report is stored once however often it is sent.
+      const headers = { "content-type": "application/json", authorization: `Bearer ${s.token}`, ...(IDEMPOTENCY ? { "idempotency-key": marker } : {}) };
+      const r = await attempt("monitoring", base, "/backend/monitoring/", { method: "POST", headers, body });
       if (r.status >= 200 && r.status < 300) {
         accepted.add(marker);
         break;
@@ -146,7 +149,7 @@ async function readWorker(base, world, w) {
 // ---------------------------------------------------------------------------------------------
 
 const summary = (from, to) => {
-  const list = attempts.filter((a) => a.t >= from && a.t < to);
+  const list = attempts.filter((a) => a.t + a.ms >= from && a.t + a.ms < to); // by when the answer came
   const by = {};
   for (const a of list) {
     const k = a.status === 0 ? "no connection" : a.status === -1 ? "client timeout" : String(a.status);
@@ -231,7 +234,7 @@ try {
 
   const row = (name, s, note) =>
     print(`| ${name} | ${s.n} | ${s.statuses} | ${s.p50 ?? "-"} | ${s.max ?? "-"} | ${s.shed === 0 ? "-" : s.shedOk ? "all" : "NOT all"} | ${s.fiveHundreds} | ${note} |`);
-  print(`#### Database and wrangler dev faults under load (${WORKERS} clients: ${Math.ceil(WORKERS * 0.75)} sending monitoring reports, ${Math.floor(WORKERS * 0.25)} reading exam lists)`);
+  print(`#### Database and wrangler dev faults under load (${WORKERS} clients: ${Math.ceil(WORKERS * 0.75)} sending monitoring reports${IDEMPOTENCY ? " with an Idempotency-Key" : " WITHOUT an Idempotency-Key"}, ${Math.floor(WORKERS * 0.25)} reading exam lists)`);
   print();
   print("| phase | attempts | statuses | p50 ms | max ms | 503/429 with Retry-After + envelope | other 5xx | recovery |");
   print("|---|---|---|---|---|---|---|---|");

@@ -51,6 +51,7 @@ export function logUnavailable(c: Context, err: unknown) {
       method: c.req.method,
       path: c.req.path,
       error: unavailableCause(err)?.message ?? String(err),
+      cause: String(unavailableCause(err)?.cause ?? ""),
     }),
   );
 }

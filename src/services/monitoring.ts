@@ -78,9 +78,12 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
 }
 
 /**
- * Stores the result as a monitoring event and raises or extends its alerts. The caller has already
- * checked that the student is enrolled in the exam (scope is trusted). `payload` is what gets stored as
- * the event (defaults to the result itself).
+ * Stores the result as a monitoring event and raises or extends its alerts, in ONE batch (a transaction):
+ * if the database fails midway nothing is stored, so the client's retry cannot leave an event twice or
+ * an event without its alerts. The caller has already checked that the student is enrolled in the exam
+ * (scope is trusted). `payload` is what gets stored as the event (defaults to the result itself).
+ * `clientKey` (the device's Idempotency-Key): a report sent again with the same key is not stored again;
+ * the answer is the same as the first time.
  */
 export async function recordMonitoringResult(
   db: Db,
@@ -88,11 +91,13 @@ export async function recordMonitoringResult(
   result: MonitoringResult,
   now: number,
   payload: unknown = result,
-): Promise<{ eventId: number; alerts: RaisedAlert[] }> {
+  clientKey?: string,
+): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   const processes = result.runningProcesses ?? [];
   const forbidden =
     processes.length > 0 ? forbiddenAmong(processes, await policyPatterns(db, scope.institutionId, scope.examId)) : [];
-  const [event] = await db
+  const raised = alertsFor(result, forbidden);
+  const insertEvent = db
     .insert(monitoringEvents)
     .values({
       institutionId: scope.institutionId,
@@ -102,16 +107,39 @@ export async function recordMonitoringResult(
       monitoringType: scope.monitoringType,
       payload,
       createdAt: now,
+      clientKey: clientKey ?? null,
     })
     .returning({ id: monitoringEvents.id });
-  if (!event) throw new Error("monitoring event insert returned nothing");
-
-  const raised = alertsFor(result, forbidden);
-  for (const alert of raised) await raiseAlert(db, scope, alert, event.id, now);
-  return { eventId: event.id, alerts: raised };
+  try {
+    const [events] = await db.batch([insertEvent, ...raised.flatMap((alert) => alertStatements(db, scope, alert, now))]);
+    const event = events[0];
+    if (!event) throw new Error("monitoring event insert returned nothing");
+    return { eventId: event.id, alerts: raised, replayed: false };
+  } catch (e) {
+    if (clientKey === undefined || !isClientKeyConflict(e)) throw e;
+    const [first] = await db
+      .select({ id: monitoringEvents.id })
+      .from(monitoringEvents)
+      .where(and(eq(monitoringEvents.studentId, scope.studentId), eq(monitoringEvents.clientKey, clientKey)))
+      .limit(1);
+    if (!first) throw e;
+    return { eventId: first.id, alerts: raised, replayed: true };
+  }
 }
 
-async function raiseAlert(db: Db, scope: MonitoringScope, alert: RaisedAlert, eventId: number, now: number) {
+const isClientKeyConflict = (e: unknown) => {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x.message.includes("monitoring_events.client_key")) return true;
+  }
+  return false;
+};
+
+/**
+ * An alert raised by the event being stored in the same batch: one UPDATE extends the open episode, if
+ * any; otherwise one INSERT opens a new one (its first event is the newest event of this student and
+ * exam, i.e. the one inserted just before in the batch).
+ */
+function alertStatements(db: Db, scope: MonitoringScope, alert: RaisedAlert, now: number) {
   const same = and(
     eq(alerts.institutionId, scope.institutionId),
     eq(alerts.examId, scope.examId),
@@ -120,25 +148,16 @@ async function raiseAlert(db: Db, scope: MonitoringScope, alert: RaisedAlert, ev
     alert.detail === null ? isNull(alerts.detail) : eq(alerts.detail, alert.detail),
     gte(alerts.lastSeenAt, now - EPISODE_GAP_MS),
   );
-  // One UPDATE extends the open episode, if any; otherwise a new alert opens one.
   const open = db.select({ id: alerts.id }).from(alerts).where(same).orderBy(desc(alerts.lastSeenAt)).limit(1);
-  const extended = await db
+  const extend = db
     .update(alerts)
     .set({ occurrences: sql`${alerts.occurrences} + 1`, lastSeenAt: sql`max(${alerts.lastSeenAt}, ${now})` })
-    .where(eq(alerts.id, sql`(${open})`))
-    .returning({ id: alerts.id });
-  if (extended.length > 0) return;
-  await db.insert(alerts).values({
-    institutionId: scope.institutionId,
-    examId: scope.examId,
-    studentId: scope.studentId,
-    reason: alert.reason,
-    detail: alert.detail,
-    firstEventId: eventId,
-    occurrences: 1,
-    firstSeenAt: now,
-    lastSeenAt: now,
-  });
+    .where(eq(alerts.id, sql`(${open})`));
+  const thisEvent = sql`(select max(${monitoringEvents.id}) from ${monitoringEvents} where ${monitoringEvents.studentId} = ${scope.studentId} and ${monitoringEvents.examId} = ${scope.examId})`;
+  const openNew = db.run(sql`insert into ${alerts} (institution_id, exam_id, student_id, reason, detail, first_event_id, occurrences, first_seen_at, last_seen_at)
+    select ${scope.institutionId}, ${scope.examId}, ${scope.studentId}, ${alert.reason}, ${alert.detail}, ${thisEvent}, 1, ${now}, ${now}
+    where not exists ${open}`); // drizzle puts the subquery in parentheses
+  return [extend, openNew];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,7 +214,8 @@ export async function recordDeviceReport(
   examId: number,
   report: DeviceReport,
   now: number,
-): Promise<{ eventId: number; alerts: RaisedAlert[] }> {
+  clientKey?: string,
+): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   const { exam } = await studentEnrolment(db, student, examId, now);
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
@@ -212,5 +232,6 @@ export async function recordDeviceReport(
     result,
     now,
     report,
+    clientKey,
   );
 }

@@ -6,14 +6,14 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, inject } from "vitest";
 import { createApp } from "../../../src/app";
-import { enrolments, monitoringEvents, partnerCallbackOutbox, walletExports } from "../../../src/db/schema";
+import { alerts, enrolments, monitoringEvents, partnerCallbackOutbox, walletExports } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
 import { inFlightNow } from "../../../src/lib/overload";
 import { deliveryOptions } from "../../../src/services/partner/jobs";
 import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
 import { processPush } from "../../../src/services/wallet";
 import { startedExamWithStudent } from "../exams/support";
-import { newSession } from "../helpers";
+import { call, newSession } from "../helpers";
 import { bindings, db, newPartner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "../partner/helpers";
 import { enrolFace, expoSent, pushToken } from "../wallet/fixtures";
 
@@ -75,6 +75,30 @@ describe("database down or hanging", () => {
     expect503(res, await res.json(), "5");
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});
+
+describe("monitoring reports resent by a client", () => {
+  it("with the same Idempotency-Key: stored once, alerts counted once, the same answer", async () => {
+    const { student, examId } = await startedExamWithStudent("UCY", { forbidden_processes: ["anydesk.exe"] });
+    const report = { exam_id: examId, running_processes: ["anydesk.exe"], error_type: "k1" };
+    const headers = { "idempotency-key": `report-${crypto.randomUUID()}` };
+    const first = await call("/monitoring/", { token: student.access, json: report, headers });
+    const again = await call("/monitoring/", { token: student.access, json: report, headers });
+    expect(first.status).toBe(200);
+    expect(again).toMatchObject({ status: 200, body: first.body });
+    expect(first.body.resource_array).toEqual(["forbidden_process: anydesk.exe"]);
+    const events = await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));
+    expect(events).toHaveLength(1);
+    const [alert] = await db().select().from(alerts).where(eq(alerts.examId, examId));
+    expect(alert).toMatchObject({ occurrences: 1, firstEventId: events[0]!.id });
+    // Another key is another report (the alert episode is extended).
+    await call("/monitoring/", { token: student.access, json: report, headers: { "idempotency-key": `report-${crypto.randomUUID()}` } });
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(2);
+    expect((await db().select().from(alerts).where(eq(alerts.examId, examId)))[0]).toMatchObject({ occurrences: 2 });
+    const bad = await call("/monitoring/", { token: student.access, json: report, headers: { "idempotency-key": "has space" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.bad_formatted_fields).toEqual(["Idempotency-Key"]);
   });
 });
 
