@@ -9,7 +9,7 @@
 // callback event and push notice is delivered once. Prints markdown (BENCHMARKS.md "Faults").
 //
 //   node bench/faults.mjs     (~6 min; PORT 8811, DB_PORT 8812, fakes on 8813/8814, DATA_DIR /tmp/load-faults)
-// Options: --down-seconds 8  --workers 8  --students 100  --no-idempotency-key
+// Options: --down-seconds 8  --workers 8  --students 100  --no-idempotency-key  --skip-callbacks
 import { createClient } from "@libsql/client";
 import { execFileSync } from "node:child_process";
 import http from "node:http";
@@ -27,6 +27,7 @@ const DOWN_MS = Number(opt["down-seconds"] ?? 8) * 1000;
 const WORKERS = Number(opt.workers ?? 8);
 const IDEMPOTENCY = !opt["no-idempotency-key"]; // --no-idempotency-key: resend without the key (shows the duplicates)
 const CLIENT_TIMEOUT_MS = 15_000; // a request unanswered this long counts as a hang
+class Done extends Error {} // --skip-callbacks: stop after the database and wrangler drills
 const log = (...a) => console.error(new Date().toISOString().slice(11, 19), ...a);
 
 // ---------------------------------------------------------------------------------------------
@@ -252,6 +253,7 @@ try {
   print(`Slowest answer of the whole run: ${Math.max(...attempts.map((a) => a.ms))} ms (client timeout ${CLIENT_TIMEOUT_MS} ms; client timeouts: ${attempts.filter((a) => a.status === -1).length}).`);
 
   // (c) Callbacks and push notices while their receivers fail.
+  if (opt["skip-callbacks"]) throw new Done();
   log("callbacks and push: receiver 500 / Expo 503 ...");
   await receiver.set("fail");
   await expo.set("fail");
@@ -309,6 +311,8 @@ try {
   const twice = [...byEvent.values()].filter((s) => s.filter((x) => x === 200).length > 1).length;
   print();
   print(`Callback events: ${outbox.length} queued for ${approved.length} approvals, ${outbox.filter((o) => o.delivered_at).length} delivered, accepted twice: ${twice}. Push notices: ${exportsNow.filter((e) => e.push_status === "delivered").length}/${exportIds.length} delivered.`);
+} catch (e) {
+  if (!(e instanceof Done)) throw e;
 } finally {
   running = false;
   console.log(out.join("\n"));
