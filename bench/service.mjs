@@ -150,9 +150,22 @@ export async function provision(base, { students, faceStudents, org = "UCY", log
 
   t = Date.now();
   const images = FACE_ENROL.map(b64);
-  await pool(people.slice(0, faceStudents), 2, async (s) => {
-    must(await api(base, "/biometrics/face_register", { token: s.token, json: { images } }), "face_register");
+  let restarts = 0;
+  await pool(people.slice(0, faceStudents), 1, async (s) => {
+    // The first enrolments load the models; wrangler dev has been seen restarting the worker then
+    // ("Your worker restarted mid-request", its own 503): try again, and say so.
+    for (let i = 0; ; i++) {
+      const r = await api(base, "/biometrics/face_register", { token: s.token, json: { images } });
+      if (r.status === 503 && i < 5) {
+        restarts++;
+        await sleep(2000);
+        continue;
+      }
+      must(r, "face_register");
+      break;
+    }
   });
+  if (restarts) log(`  (face_register answered 503 ${restarts} time(s) and was retried: ${JSON.stringify("worker restarted")})`);
   log(`  enrolled ${faceStudents} face templates in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   return { instructor, students: people, examId, faceImage: `data:image/jpeg;base64,${b64(FACE_VERIFY)}` };
 }
