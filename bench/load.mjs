@@ -5,7 +5,8 @@
 //   node bench/load.mjs                          starts `npm start` itself (PORT 8811, DB_PORT 8812, DATA_DIR /tmp/load-data)
 //   node bench/load.mjs --url http://127.0.0.1:8787 --db-url http://127.0.0.1:8080   against a running service
 // Options: --duration 15 (s per scenario)  --connections 8 (per single-endpoint scenario)  --students 300
-//          --face-students 12  --overload-connections 400  --only login,monitoring,...  --skip-overload
+//          --face-students 12  --mixed-connections 20  --overload-connections 400  --only login,monitoring,...
+//          --skip-single  --skip-overload
 import autocannon from "autocannon";
 import { flags, partnerCredentials, partnerHeaders, percentile, provision, signedPartnerPath, sleep, startService, waitUntilUp } from "./service.mjs";
 
@@ -17,6 +18,7 @@ const FACE_STUDENTS = Number(opt["face-students"] ?? 12);
 const OVERLOAD = Number(opt["overload-connections"] ?? 400);
 const TIMEOUT_S = 10; // a request unanswered after this counts as a timeout (a "hang")
 const log = (...a) => console.error(...a); // progress on stderr, tables on stdout
+const badSamples = []; // a few 5xx/429 answers without Retry-After or outside the envelope, to say what they were
 
 let service = null;
 let base = opt.url;
@@ -42,12 +44,12 @@ try {
   const only = opt.only ? String(opt.only).split(",") : Object.keys(endpoints);
 
   const single = [];
-  for (const name of only) {
+  for (const name of opt["skip-single"] ? [] : only) {
     log(`scenario ${name}: ${CONNECTIONS} connections, ${DURATION} s`);
     single.push(await run([{ name, endpoint: endpoints[name], connections: CONNECTIONS }]));
     await sleep(2000);
   }
-  print(`Single endpoint, ${CONNECTIONS} connections, ${DURATION} s each`, single.flat());
+  if (single.length) print(`Single endpoint, ${CONNECTIONS} connections, ${DURATION} s each`, single.flat());
 
   // The exam minute: most traffic is monitoring reports, then lists, then logins, face checks, partner reads.
   const mix = (total) => {
@@ -74,6 +76,7 @@ try {
       `\nAfter the overload: trustid_version answered in ${upMs} ms (${Date.now() - t0} ms incl. the check), a student's list_exam ${after.status}; ` +
         `429/503 without Retry-After or outside the error envelope: ${shedWithoutRetryAfter}; HTTP 500: ${fiveHundreds}.`,
     );
+    for (const b of badSamples) console.log(`  e.g. ${b}`);
   }
 } finally {
   await service?.stop();
@@ -145,9 +148,12 @@ async function run(parts) {
                   setupRequest: endpoint.setup,
                   onResponse: (status, body, _ctx, headers) => {
                     codes[status] = (codes[status] ?? 0) + 1;
-                    if (status === 429 || status === 503) {
+                    if (status === 429 || status === 503 || status >= 500) {
                       const retryAfter = Object.entries(headers).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
-                      if (!(Number(retryAfter) >= 1) || !inEnvelope(endpoint, body)) shedWithoutRetryAfter++;
+                      if (!(Number(retryAfter) >= 1) || !inEnvelope(endpoint, body)) {
+                        shedWithoutRetryAfter++;
+                        if (badSamples.length < 5) badSamples.push(`${name} ${status} retry-after=${retryAfter} ${String(body).slice(0, 160)}`);
+                      }
                     }
                   },
                 },

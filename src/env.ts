@@ -76,7 +76,7 @@ const configSchema = z.object({
   }),
   // Per isolate; defaults sized for the local 2-core `npm start` (BENCHMARKS.md "Load").
   load: z.object({
-    maxInflightRequests: z.coerce.number().int().min(1).max(100_000).default(64),
+    maxInflightRequests: z.coerce.number().int().min(1).max(100_000).default(32),
     maxInflightInference: z.coerce.number().int().min(1).max(1000).default(4),
     maxInflightPasswordHashes: z.coerce.number().int().min(1).max(1000).default(8),
     retryAfterSeconds: z.coerce.number().int().min(1).max(3600).default(2),

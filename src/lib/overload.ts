@@ -23,6 +23,19 @@ const WHAT: Record<LoadKind, string> = {
   password: "Sign-in is busy",
 };
 
+// At most one log line per second about shed requests: logging each one would spend CPU just when
+// there is none to spare.
+const shedSinceLog: Record<LoadKind, number> = { requests: 0, inference: 0, password: 0 };
+let lastShedLog = 0;
+function noteShed(kind: LoadKind) {
+  shedSinceLog[kind]++;
+  const now = Date.now();
+  if (now - lastShedLog < 1000) return;
+  lastShedLog = now;
+  console.warn(JSON.stringify({ level: "warn", msg: "load shed (503) since the last line", ...shedSinceLog, in_flight: { ...inFlight } }));
+  shedSinceLog.requests = shedSinceLog.inference = shedSinceLog.password = 0;
+}
+
 /** Requests of this kind now in flight in this isolate (for tests and logs). */
 export const inFlightNow = (kind: LoadKind) => inFlight[kind];
 
@@ -31,7 +44,7 @@ export const limitInFlight = (kind: LoadKind) =>
   createMiddleware(async (c: Context, next) => {
     const config = loadConfig(c.env);
     if (inFlight[kind] >= limitOf(config, kind)) {
-      console.warn(JSON.stringify({ level: "warn", msg: "load shed", kind, in_flight: inFlight[kind], request_id: c.get("requestId"), path: c.req.path }));
+      noteShed(kind);
       throw AppError.unavailable(config.load.retryAfterSeconds, `${WHAT[kind]}; try again in a few seconds`);
     }
     inFlight[kind]++;
