@@ -43,6 +43,12 @@ export default defineConfig({
                 EXPO_PUSH_URL: inject("expoPushUrl"),
                 EXPO_ACCESS_TOKEN: TEST_EXPO_ACCESS_TOKEN,
                 WALLET_RECEIPT_DELAY_SECONDS: "0",
+                // Tests run every request in one isolate, many at once on purpose (test/workers/concurrency): the
+                // per-isolate load-shedding limits, sized for production, would turn those into 503s. The limits
+                // themselves are tested with their own small values (test/workers/system/faults.test.ts).
+                MAX_INFLIGHT_REQUESTS: "10000",
+                MAX_INFLIGHT_INFERENCE: "1000",
+                MAX_INFLIGHT_PASSWORD_HASHES: "1000",
               },
               // The face inference Worker, pre-built by test/inference-setup.ts: loaded once for the run
               // instead of shipping ORT and the models with every test file.

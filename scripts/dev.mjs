@@ -20,7 +20,7 @@ const DATA_DIR = process.env.DATA_DIR || "data";
 const DB_FILE = join(DATA_DIR, "trustid.db");
 
 mkdirSync(DATA_DIR, { recursive: true });
-const db = await startLibsqlServer({ file: DB_FILE, port: DB_PORT });
+let db = await startLibsqlServer({ file: DB_FILE, port: DB_PORT });
 console.log(`libSQL server: ${db.url} (file ${DB_FILE})`);
 await migrateDatabase(db.url);
 console.log("migrations applied");
@@ -60,18 +60,23 @@ const quiet = {
   WRANGLER_SEND_ERROR_REPORTS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
+// Load-shedding and timeout settings (README "Configuration") pass through from the environment.
+const LOAD_SETTINGS = ["MAX_INFLIGHT_REQUESTS", "MAX_INFLIGHT_INFERENCE", "MAX_INFLIGHT_PASSWORD_HASHES", "OVERLOAD_RETRY_AFTER_SECONDS", "DB_TIMEOUT_MS", "INFERENCE_TIMEOUT_MS"];
+const loadVars = LOAD_SETTINGS.filter((name) => process.env[name]).flatMap((name) => ["--var", `${name}:${process.env[name]}`]);
 // Two Workers in one process: the API (first config) and the face inference Worker it calls by RPC.
 // Started in its own process group so that stopping kills wrangler and workerd too, not only a wrapper.
-const wrangler = spawn(
-  process.execPath,
-  [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev",
-   "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
-   "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", join(DATA_DIR, "wrangler"),
-   "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled",
-   // Wallet push notices stay off locally unless EXPO_PUSH_URL says where to send them (docs/wallet.md).
-   "--var", `EXPO_PUSH_URL:${process.env.EXPO_PUSH_URL || "disabled"}`],
-  { stdio: "inherit", env: quiet, detached: true },
-);
+const startWrangler = () =>
+  spawn(
+    process.execPath,
+    [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev",
+     "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
+     "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", join(DATA_DIR, "wrangler"),
+     "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled",
+     // Wallet push notices stay off locally unless EXPO_PUSH_URL says where to send them (docs/wallet.md).
+     "--var", `EXPO_PUSH_URL:${process.env.EXPO_PUSH_URL || "disabled"}`, ...loadVars],
+    { stdio: "inherit", env: quiet, detached: true },
+  );
+let wrangler = startWrangler();
 console.log(`TrustID Edge: http://127.0.0.1:${PORT}/backend/docs`);
 // wrangler dev does not fire Cron Triggers: fire the scheduled handler every minute as production does
 // (partner API callbacks and their retries).
@@ -79,6 +84,39 @@ const cron = setInterval(() => {
   fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=*+*+*+*+*`).catch(() => {});
 }, 60_000);
 
+// Fault drills (bench/faults.mjs; BENCHMARKS.md "Faults"): signals to this process, whose pid is in
+// DATA_DIR/dev.pid. SIGUSR1 stops the libSQL server (the port refuses connections), SIGUSR2 starts it
+// again on the same file and port, SIGHUP restarts wrangler dev (both Workers) with the database left up.
+let dbRunning = true;
+let restartingWrangler = false;
+writeFileSync(join(DATA_DIR, "dev.pid"), `${process.pid}\n`);
+process.on("SIGUSR1", async () => {
+  if (!dbRunning) return;
+  dbRunning = false;
+  await db.close();
+  console.log("libSQL server stopped (SIGUSR1)");
+});
+process.on("SIGUSR2", async () => {
+  if (dbRunning) return;
+  db = await startLibsqlServer({ file: DB_FILE, port: DB_PORT });
+  dbRunning = true;
+  console.log(`libSQL server started again (SIGUSR2): ${db.url}`);
+});
+process.on("SIGHUP", () => {
+  if (restartingWrangler) return;
+  restartingWrangler = true;
+  console.log("restarting wrangler dev (SIGHUP)");
+  try {
+    process.kill(-wrangler.pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+});
+
+const closeDb = async () => {
+  if (dbRunning) await db.close();
+  dbRunning = false;
+};
 const stop = async () => {
   clearInterval(cron);
   try {
@@ -86,13 +124,20 @@ const stop = async () => {
   } catch {
     // already gone
   }
-  await db.close();
+  await closeDb();
   process.exit(0);
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-wrangler.on("exit", async (code) => {
+const onWranglerExit = async (code) => {
+  if (restartingWrangler) {
+    restartingWrangler = false;
+    wrangler = startWrangler();
+    wrangler.on("exit", onWranglerExit);
+    return;
+  }
   clearInterval(cron);
-  await db.close();
+  await closeDb();
   process.exit(code ?? 0);
-});
+};
+wrangler.on("exit", onWranglerExit);

@@ -4,6 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { secureHeaders } from "hono/secure-headers";
 import { AppError } from "./lib/errors";
 import { handleError } from "./lib/handle-error";
+import { limitInFlight } from "./lib/overload";
 import { validationHook } from "./lib/validation";
 import { requestContext } from "./middleware/request-context";
 import { registerAuthRoutes } from "./routes/auth";
@@ -37,6 +38,8 @@ export function createApp() {
 
   const backend = newRouter();
   backend.onError(handleError);
+  // Load shedding (issue 8): beyond MAX_INFLIGHT_REQUESTS in this isolate, a fast 503 with Retry-After.
+  backend.use("*", limitInFlight("requests"));
   // One line per API area; each area's index.ts registers its endpoints (one file each).
   registerAuthRoutes(backend);
   registerSystemRoutes(backend);

@@ -43,6 +43,13 @@ export type Bindings = {
   /** Workers Rate Limiting bindings of /backend/login ([[ratelimits]] in wrangler.toml): per client IP, per account. */
   LOGIN_IP_LIMITER?: RateLimit;
   LOGIN_ACCOUNT_LIMITER?: RateLimit;
+  /** Load shedding and timeouts (src/lib/overload.ts; README "Configuration"). */
+  MAX_INFLIGHT_REQUESTS?: string;
+  MAX_INFLIGHT_INFERENCE?: string;
+  MAX_INFLIGHT_PASSWORD_HASHES?: string;
+  OVERLOAD_RETRY_AFTER_SECONDS?: string;
+  DB_TIMEOUT_MS?: string;
+  INFERENCE_TIMEOUT_MS?: string;
 };
 
 const configSchema = z.object({
@@ -79,6 +86,15 @@ const configSchema = z.object({
     enrol: z.coerce.number().int().min(0).max(100_000).default(20),
     verify: z.coerce.number().int().min(0).max(100_000).default(60),
     monitoring: z.coerce.number().int().min(0).max(100_000).default(60),
+  }),
+  // Per isolate; defaults sized for the local 2-core `npm start` (BENCHMARKS.md "Load").
+  load: z.object({
+    maxInflightRequests: z.coerce.number().int().min(1).max(100_000).default(32),
+    maxInflightInference: z.coerce.number().int().min(1).max(1000).default(4),
+    maxInflightPasswordHashes: z.coerce.number().int().min(1).max(1000).default(8),
+    retryAfterSeconds: z.coerce.number().int().min(1).max(3600).default(2),
+    dbTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(5000),
+    inferenceTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
   }),
   versions: z.object({
     server: z.coerce.number().default(1.0),
@@ -118,6 +134,14 @@ export function loadConfig(env: Bindings): Config {
       enrol: env.RATE_LIMIT_ENROL_PER_MINUTE || undefined,
       verify: env.RATE_LIMIT_VERIFY_PER_MINUTE || undefined,
       monitoring: env.RATE_LIMIT_MONITORING_PER_MINUTE || undefined,
+    },
+    load: {
+      maxInflightRequests: env.MAX_INFLIGHT_REQUESTS || undefined,
+      maxInflightInference: env.MAX_INFLIGHT_INFERENCE || undefined,
+      maxInflightPasswordHashes: env.MAX_INFLIGHT_PASSWORD_HASHES || undefined,
+      retryAfterSeconds: env.OVERLOAD_RETRY_AFTER_SECONDS || undefined,
+      dbTimeoutMs: env.DB_TIMEOUT_MS || undefined,
+      inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS || undefined,
     },
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });

@@ -1,7 +1,7 @@
 // The Worker's exports: HTTP requests go to the Hono app; the Cron Trigger (wrangler.toml) runs the
 // periodic jobs (partner API: status-change callbacks and their retries, nonce pruning; wallet push
 // notices: retries and receipts); the Durable Object class holds each student's templates.
-import { getDb } from "./db/client";
+import { openDb } from "./db/client";
 import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
 import { describeError } from "./lib/handle-error";
@@ -11,16 +11,17 @@ import { runErasureJobs } from "./services/erasure";
 
 const app = createApp();
 
-// A failed job is retried by the next run; its error is logged redacted (an uncaught rejection would be
-// logged by the runtime with the full message, which for a failed query includes the bound values).
+// A run that fails (the database down) loses nothing: the work stays due and the next run (a minute later)
+// does it. Its error is logged redacted (an uncaught rejection would be logged by the runtime with the full
+// message, which for a failed query includes the bound values).
 const logJobFailure = (job: string) => (e: unknown) =>
-  console.error(JSON.stringify({ level: "error", msg: `${job} failed`, ...describeError(e) }));
+  console.warn(JSON.stringify({ level: "warn", msg: `${job} failed; retried on the next run`, ...describeError(e) }));
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     const config = loadConfig(env);
-    const db = getDb(config.databaseUrl, config.databaseAuthToken);
+    const db = openDb(config.databaseUrl, config.databaseAuthToken, config.load.dbTimeoutMs);
     ctx.waitUntil(
       runPartnerJobs(db, config, controller.scheduledTime).then((r) => {
         if (r.queued || r.delivered || r.retrying || r.failed) console.log(JSON.stringify({ level: "info", msg: "partner jobs", ...r }));

@@ -13,6 +13,7 @@ import { startLibsqlServer } from "../scripts/libsql-server.mjs";
 import { migrateDatabase } from "../scripts/migrate.mjs";
 import { startCallbackReceiver } from "./support/partner-receiver";
 import { startFakeExpo } from "./support/fake-expo";
+import { startStalledServer } from "./support/stalled-server";
 
 declare module "vitest" {
   interface ProvidedContext {
@@ -20,6 +21,7 @@ declare module "vitest" {
     moodleUrl: string;
     callbackReceiverUrl: string;
     expoPushUrl: string;
+    stalledUrl: string;
   }
 }
 
@@ -34,7 +36,10 @@ export default async function setup(project: TestProject) {
   project.provide("callbackReceiverUrl", receiver.url);
   const expo = await startFakeExpo(); // Expo push service (test/workers/wallet)
   project.provide("expoPushUrl", expo.url);
+  const stalled = await startStalledServer(); // a dependency that never answers (test/workers/system/overload.test.ts)
+  project.provide("stalledUrl", stalled.url);
   return async () => {
+    await stalled.close();
     await moodle.close();
     await receiver.close();
     await expo.close();

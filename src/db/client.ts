@@ -1,34 +1,59 @@
 // The database handle. Inside workerd only the HTTP/WebSocket libSQL client works; it reaches the local
 // libSQL server in dev and tests, and Turso in production.
 //
-// One handle per request, never one per isolate: the client queues queries beyond its concurrency limit
-// (20) on promises that another request's queries resolve, and workerd cancels a request that waits on
-// another request's I/O ("the Worker's code had hung"). With a shared client, 40 simultaneous requests
-// failed that way (test/workers/concurrency/monitoring.test.ts). The client holds no connection of its
-// own (each query is one fetch), so making one per request costs next to nothing.
+// One client per request (`openDb`), not one per isolate: a client queues statements beyond its
+// concurrency limit and resolves them from whichever request's continuation frees a place. workerd
+// cancels continuations of a request that has ended, so under load a shared client left other requests
+// waiting forever (found by bench/load.mjs: hung requests, then the runtime's own 500s). A client over
+// HTTP holds no connection, so making one per request costs nothing that matters.
+//
+// Every HTTP call to the database is bounded by `timeoutMs`; a call that fails at the network level,
+// times out, or meets a 502/503/504 (Turso unavailable) throws a 503 AppError with Retry-After, which the
+// error handlers find through libSQL's and drizzle's wrappers (lib/errors.ts unavailableCause).
 import { createClient } from "@libsql/client/web";
 import { drizzle } from "drizzle-orm/libsql/web";
-import { loadConfig, type Bindings } from "../env";
+import { AppError } from "../lib/errors";
 import * as schema from "./schema";
 
 export type Db = ReturnType<typeof makeDb>;
 
-const makeDb = (url: string, authToken?: string) => drizzle(createClient({ url, authToken }), { schema });
+export const DEFAULT_DB_TIMEOUT_MS = 5000;
+const RETRY_AFTER_SECONDS = 5;
+
+export class DatabaseUnavailable extends AppError {
+  constructor(detail: string) {
+    super(503, "The database is temporarily unavailable; try again shortly", { kind: "message" }, { "Retry-After": String(RETRY_AFTER_SECONDS) });
+    this.cause = detail;
+  }
+}
+
+/** fetch for the libSQL client: bounded in time, and unavailability as DatabaseUnavailable. */
+export function databaseFetch(timeoutMs: number, fetcher: typeof fetch = fetch) {
+  return async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    let res: Response;
+    try {
+      res = await fetcher(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      const name = e instanceof Error ? e.name : "";
+      throw new DatabaseUnavailable(name === "TimeoutError" || name === "AbortError" ? `no answer within ${timeoutMs} ms` : `unreachable: ${String(e)}`);
+    }
+    if (res.status === 502 || res.status === 503 || res.status === 504) {
+      await res.body?.cancel();
+      throw new DatabaseUnavailable(`HTTP ${res.status}`);
+    }
+    return res;
+  };
+}
+
+const makeDb = (url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS) =>
+  drizzle(createClient({ url, authToken, fetch: databaseFetch(timeoutMs) }), { schema });
+
+/** A fresh handle: one per request or scheduled run (see above). */
+export function openDb(url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS): Db {
+  return makeDb(url, authToken, timeoutMs);
+}
 
 /** A new handle (for work outside a request: the scheduled handler, scripts, tests). */
 export function getDb(url: string, authToken?: string): Db {
   return makeDb(url, authToken);
-}
-
-const perRequest = new WeakMap<Request, Db>();
-
-/** The request's own handle, made on first use and shared by everything that serves this request. */
-export function requestDb(request: Request, env: Bindings): Db {
-  let db = perRequest.get(request);
-  if (!db) {
-    const config = loadConfig(env);
-    db = makeDb(config.databaseUrl, config.databaseAuthToken);
-    perRequest.set(request, db);
-  }
-  return db;
 }

@@ -171,8 +171,13 @@ export const monitoringEvents = sqliteTable(
     monitoringType: text("monitoring_type").notNull(), // Identification | Checkup Process | Exam Monitoring
     payload: text("payload", { mode: "json" }).notNull(),
     createdAt: createdAt(),
+    // The device's Idempotency-Key: a report resent after a lost answer or a 503 is stored once.
+    clientKey: text("client_key"),
   },
-  (t) => [index("monitoring_events_exam_student").on(t.examId, t.studentId, t.createdAt)],
+  (t) => [
+    index("monitoring_events_exam_student").on(t.examId, t.studentId, t.createdAt),
+    uniqueIndex("monitoring_events_client_key").on(t.studentId, t.clientKey),
+  ],
 );
 
 // What an instructor sees: a reason per distinct problem, with when it began and was last seen, so a

@@ -56,7 +56,24 @@ export class AppError extends Error {
   static notFound(resourceName: string, resourceStr: string, message = `The ${resourceName} was not found`) {
     return new AppError(404, message, { kind: "not_found", resourceName, resourceStr });
   }
+  /** 503 with Retry-After: overloaded, or a dependency (database, inference) down or too slow. */
+  static unavailable(retryAfterSeconds: number, message = "The service is temporarily unavailable; try again later") {
+    return new AppError(503, message, { kind: "message" }, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
   static tooManyRequests(retryAfterSeconds: number, message = "Too many requests; try again later") {
     return new AppError(429, message, { kind: "message" }, { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) });
   }
+}
+
+/**
+ * The 503 AppError behind an error, if any: libSQL and drizzle wrap what the database fetch threw (our
+ * DatabaseUnavailable, see db/client.ts) in their own errors, so the `cause` chain is followed.
+ */
+export function unavailableCause(err: unknown): AppError | null {
+  let e: unknown = err;
+  for (let depth = 0; depth < 6 && e instanceof Error; depth++) {
+    if (e instanceof AppError && e.status === 503) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return null;
 }

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../types";
 import { errorBody } from "./envelope";
-import { AppError } from "./errors";
+import { AppError, unavailableCause } from "./errors";
 
 export function handleError(err: unknown, c: Context<AppEnv>): Response {
   const requestId = c.get("requestId") ?? "unknown";
@@ -13,6 +13,10 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
   } else if (err instanceof HTTPException && err.status < 500) {
     // Hono's own refusals (e.g. an unparsable form body) keep their status, in our envelope.
     appError = err.status === 400 ? AppError.malformedJson(err.message) : new AppError(err.status, err.message);
+  } else if (unavailableCause(err)) {
+    // The database did not answer (down, or slower than DB_TIMEOUT_MS): the client may retry.
+    appError = unavailableCause(err)!;
+    logUnavailable(c, err);
   } else {
     logUnexpected(c, err);
     appError = new AppError(500, "Internal server error; quote the request id when reporting it");
@@ -53,4 +57,19 @@ export function describeError(err: unknown): { error: string; cause?: string; st
   const cause = err.cause instanceof Error ? redact(`${err.cause.name}: ${err.cause.message}`) : undefined;
   const frames = err.stack?.split("\n").filter((line) => /^\s+at /.test(line)).join("\n");
   return { error: redact(`${err.name}: ${err.message}`), cause, stack: frames || undefined };
+}
+
+/** One warning line per request refused because a dependency is unavailable (not a bug: no stack). */
+export function logUnavailable(c: Context, err: unknown) {
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "dependency unavailable",
+      request_id: c.get("requestId") ?? "unknown",
+      method: c.req.method,
+      path: c.req.path,
+      error: unavailableCause(err)?.message ?? String(err),
+      cause: String(unavailableCause(err)?.cause ?? ""),
+    }),
+  );
 }

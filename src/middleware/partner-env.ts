@@ -1,7 +1,8 @@
 // The Hono environment of the partner API (/api/v3): the TRUSTID one plus what partner-params and
 // partner-auth establish.
 import type { Context } from "hono";
-import { type Db, requestDb } from "../db/client";
+import type { Db } from "../db/client";
+import { dbOf } from "../db/context";
 import type { Params } from "../services/partner/signature";
 import type { AppEnv } from "../types";
 
@@ -17,5 +18,5 @@ export type PartnerEnv = {
 
 /** The request's database handle (as db/context's dbOf, for the partner environment). */
 export function partnerDb(c: Context<PartnerEnv>): Db {
-  return requestDb(c.req.raw, c.env);
+  return dbOf(c);
 }

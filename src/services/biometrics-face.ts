@@ -10,6 +10,7 @@ import { HANDWRITING_MODEL_ID, KEYSTROKE_MODEL_ID } from "../biometrics/signal-m
 import { DEFAULT_VOICE_MODEL_ID } from "../biometrics/voice/model";
 import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
+import { withTimeout } from "../lib/overload";
 import type { Caller } from "../types";
 
 /** Largest decoded image accepted (bytes). */
@@ -53,7 +54,9 @@ export const ownerOf = (caller: Caller): TemplateOwner => ({ institutionId: call
 
 /** Faces, the chosen face's embedding and liveness, and a quality status, for one image. */
 export async function analyseFace(env: Bindings, image: Uint8Array): Promise<ImageResult> {
-  return inference(env).analyse(image);
+  // Bounded: a stuck or overloaded inference Worker is a 503, not a hung request.
+  const analysis: Promise<ImageResult> = (async () => inference(env).analyse(image))();
+  return withTimeout(analysis, loadConfig(env).load.inferenceTimeoutMs, "Face analysis is taking too long; try again shortly");
 }
 
 export type FaceProblem = "undecodable" | "image_too_large" | "no_face" | "multiple_faces" | "face_too_small" | "liveness_failed";

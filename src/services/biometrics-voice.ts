@@ -4,8 +4,9 @@
 // written; at verification a clip without speech is an answer (`is_voice_detected: false`), not an error.
 import type { VoiceAnalysis } from "../biometrics/voice/analyse";
 import { inconsistencyMessage, inconsistentPair } from "../biometrics/voice/consistency";
-import type { Bindings } from "../env";
+import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
+import { withTimeout } from "../lib/overload";
 import type { Caller } from "../types";
 import { sampleBytesFromField } from "./biometric-samples";
 import { ownerOf, templates } from "./biometrics-face";
@@ -30,7 +31,9 @@ const clipError = (field: string, detail: string, message: string) => AppError.v
 
 /** Decodes, detects speech and embeds one clip in the inference Worker. */
 export async function analyseVoice(env: Bindings, clip: Uint8Array): Promise<VoiceAnalysis> {
-  return inference(env).analyseVoice(clip);
+  // Bounded: a stuck or overloaded inference Worker is a 503, not a hung request.
+  const analysis: Promise<VoiceAnalysis> = (async () => inference(env).analyseVoice(clip))();
+  return withTimeout(analysis, loadConfig(env).load.inferenceTimeoutMs, "Voice analysis is taking too long; try again shortly");
 }
 
 export type VoiceEnrolment = { clips: number; speechSeconds: number; version: number };

@@ -78,13 +78,15 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
 }
 
 /**
- * Stores the result as a monitoring event and raises or extends its alerts. The caller has already
- * checked that the student is enrolled in the exam (scope is trusted). `payload` is what gets stored as
- * the event (defaults to the result itself).
+ * Stores the result as a monitoring event and raises or extends its alerts, in ONE batch (a transaction):
+ * if the database fails midway nothing is stored, so the client's retry cannot leave an event twice or
+ * an event without its alerts. The caller has already checked that the student is enrolled in the exam
+ * (scope is trusted). `payload` is what gets stored as the event (defaults to the result itself).
+ * `clientKey` (the device's Idempotency-Key): a report sent again with the same key is not stored again;
+ * the answer is the same as the first time.
  *
- * The event and all its alert writes are ONE batch, i.e. one transaction whose first statement writes,
- * so it holds the database's write lock from its start: concurrent results for the same student never
- * both open an episode (each sees the other's alert), and an event is never stored without its alerts.
+ * The batch's first statement writes, so it holds the database's write lock from its start: concurrent
+ * results for the same student never both open an episode (each sees the other's alert).
  */
 export async function recordMonitoringResult(
   db: Db,
@@ -92,7 +94,8 @@ export async function recordMonitoringResult(
   result: MonitoringResult,
   now: number,
   payload: unknown = result,
-): Promise<{ eventId: number; alerts: RaisedAlert[] }> {
+  clientKey?: string,
+): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   const processes = result.runningProcesses ?? [];
   const forbidden =
     processes.length > 0 ? forbiddenAmong(processes, await policyPatterns(db, scope.institutionId, scope.examId)) : [];
@@ -107,18 +110,37 @@ export async function recordMonitoringResult(
       monitoringType: scope.monitoringType,
       payload,
       createdAt: now,
+      clientKey: clientKey ?? null,
     })
     .returning({ id: monitoringEvents.id });
-  const [inserted] = await db.batch([insertEvent, ...raised.flatMap((alert) => alertStatements(db, scope, alert, now))]);
-  const event = inserted[0];
-  if (!event) throw new Error("monitoring event insert returned nothing");
-  return { eventId: event.id, alerts: raised };
+  try {
+    const [events] = await db.batch([insertEvent, ...raised.flatMap((alert) => alertStatements(db, scope, alert, now))]);
+    const event = events[0];
+    if (!event) throw new Error("monitoring event insert returned nothing");
+    return { eventId: event.id, alerts: raised, replayed: false };
+  } catch (e) {
+    if (clientKey === undefined || !isClientKeyConflict(e)) throw e;
+    const [first] = await db
+      .select({ id: monitoringEvents.id })
+      .from(monitoringEvents)
+      .where(and(eq(monitoringEvents.studentId, scope.studentId), eq(monitoringEvents.clientKey, clientKey)))
+      .limit(1);
+    if (!first) throw e;
+    return { eventId: first.id, alerts: raised, replayed: true };
+  }
 }
 
+const isClientKeyConflict = (e: unknown) => {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x.message.includes("monitoring_events.client_key")) return true;
+  }
+  return false;
+};
+
 /**
- * Two statements that, inside the event's transaction, extend the open episode of this alert or open a
- * new one: an UPDATE of the latest episode still open, then an INSERT only if no open episode exists
- * (after the UPDATE, an extended episode is still open, so at most one of the two writes).
+ * An alert raised by the event being stored in the same batch: one UPDATE extends the open episode, if
+ * any; otherwise one INSERT opens a new one (its first event is the newest event of this student and
+ * exam, i.e. the one inserted just before in the batch).
  */
 function alertStatements(db: Db, scope: MonitoringScope, alert: RaisedAlert, now: number) {
   const same = and(
@@ -196,7 +218,8 @@ export async function recordDeviceReport(
   examId: number,
   report: DeviceReport,
   now: number,
-): Promise<{ eventId: number; alerts: RaisedAlert[] }> {
+  clientKey?: string,
+): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   const { exam } = await studentEnrolment(db, student, examId, now);
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
@@ -213,5 +236,6 @@ export async function recordDeviceReport(
     result,
     now,
     report,
+    clientKey,
   );
 }

@@ -3,6 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { loadConfig } from "../../env";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
+import { limitInFlight } from "../../lib/overload";
 import { login } from "../../services/accounts";
 import { checkLoginRate } from "../../middleware/rate-limit";
 import type { AppEnv } from "../../types";
@@ -20,7 +21,7 @@ const route = createRoute({
   path: "/login",
   tags: ["Login"],
   summary: "Creates an access and a refresh token if the credentials are correct",
-  middleware: [jsonBody(4 * 1024)] as const,
+  middleware: [limitInFlight("password"), jsonBody(4 * 1024)] as const,
   request: jsonRequest(Login),
   responses: {
     201: ok(envelope({ resource_obj: TokenPair }), "Tokens created; `resource_obj` holds `access` and `refresh`"),

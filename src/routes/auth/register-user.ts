@@ -2,6 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
+import { limitInFlight } from "../../lib/overload";
 import { registerUser } from "../../services/accounts";
 import type { AppEnv } from "../../types";
 import { commonErrors, Email, envelope, jsonRequest, ok, Organization, Role } from "../schemas";
@@ -22,7 +23,7 @@ const route = createRoute({
   path: "/register_user",
   tags: ["RegisterUser"],
   summary: "Creates a new TRUSTID user",
-  middleware: [jsonBody(8 * 1024)] as const,
+  middleware: [limitInFlight("password"), jsonBody(8 * 1024)] as const,
   request: jsonRequest(RegisterUser),
   responses: { 200: ok(envelope({ resource_str: z.string() }), "User created"), ...commonErrors },
 });

@@ -9,6 +9,7 @@ import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace } from "../../servi
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const FaceRegister = z
   .object({
@@ -26,7 +27,7 @@ const route = createRoute({
   description:
     "Pictures with a quality problem (no face, several faces, face too small, failed liveness) are left out and named in `extra_details`; " +
     "the request fails when none is usable, when one cannot be decoded, or when the usable ones do not show the same person. Replaces an earlier face model.",
-  middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), jsonBody(LIMITS.faceRegister)] as const,
+  middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), limitInFlight("inference"), jsonBody(LIMITS.faceRegister)] as const,
   request: jsonRequest(FaceRegister),
   responses: {
     200: ok(envelope({ resource_bool: z.boolean(), extra_details: z.string() }), "Face model registered"),

@@ -10,6 +10,7 @@ import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const FaceVerify = z
   .object({
@@ -27,7 +28,7 @@ const route = createRoute({
   description:
     "A match with a live face marks the student Verified for the exam. Quality problems (no face, several faces, face too small, " +
     "failed liveness, undecodable picture) are 400s naming the problem, not a mismatch.",
-  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(FaceVerify),
   responses: {
     200: ok(envelope({ is_match: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done; `is_match` says whether it matched"),

@@ -12,6 +12,7 @@ import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const MonitorFace = z
   .object({ image: ImageField, exam_id: ExamId, operating_sys: z.string().trim().max(64).optional() })
@@ -49,7 +50,7 @@ const faceRoute = createRoute({
   tags: ["Biometrics"],
   summary: "Checks one frame taken during a started exam against the student's face model and raises alerts",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(MonitorFace),
   responses,
 });
@@ -60,7 +61,7 @@ const oralRoute = createRoute({
   tags: ["Biometrics"],
   summary: "As monitoring_face, for oral exams: also checks the running processes against the exam's policy",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(MonitorFaceOral),
   responses,
 });

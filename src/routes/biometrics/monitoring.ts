@@ -13,6 +13,7 @@ import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
 import { formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const MonitoringForm = z
   .object({
@@ -31,7 +32,7 @@ const route = createRoute({
   tags: ["Biometrics"],
   summary: "Checks a voice clip taken during the exam (speech present, the student's voice) and the running processes; raises alerts",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), limitInFlight("inference"), formBody(LIMITS.form)] as const,
   request: formRequest(MonitoringForm),
   responses: {
     200: ok(

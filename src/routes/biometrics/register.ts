@@ -14,6 +14,7 @@ import { audioBytesFromField, registerVoice } from "../../services/biometrics-vo
 import { AppError } from "../../lib/errors";
 import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const RegisterForm = BiometricsForm.extend({
   voice_base64: z
@@ -30,7 +31,7 @@ const route = createRoute({
   path: "/biometrics/register",
   tags: ["Biometrics"],
   summary: "Creates the student's biometric model from one sample (multipart or urlencoded form)",
-  middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), limitInFlight("inference"), formBody(LIMITS.form)] as const,
   request: formRequest(RegisterForm),
   responses: {
     201: ok(

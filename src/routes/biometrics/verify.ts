@@ -12,6 +12,7 @@ import { authErrors, commonErrors, envelope, notFound, ok, tooMany } from "../sc
 import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics-voice";
 import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const VerifyForm = BiometricsForm.extend({
   monitoring_type: z.enum(["Identification", "Checkup Process", "Exam Monitoring"]).optional(),
@@ -22,7 +23,7 @@ const route = createRoute({
   path: "/biometrics/verify",
   tags: ["Biometrics"],
   summary: "Verifies one sample against the student's own model (1:1; multipart or urlencoded form)",
-  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), formBody(LIMITS.form)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), limitInFlight("inference"), formBody(LIMITS.form)] as const,
   request: formRequest(VerifyForm),
   responses: {
     200: ok(

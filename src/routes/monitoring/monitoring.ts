@@ -1,6 +1,7 @@
 // POST /backend/monitoring/
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
+import { AppError } from "../../lib/errors";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { recordDeviceReport } from "../../services/monitoring";
@@ -33,12 +34,23 @@ const Monitoring = z
   })
   .openapi("Monitoring");
 
+// A device that resends a report (after a 503, a timeout or a lost answer) sends the same key: stored once.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+function idempotencyKey(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(header)) throw AppError.badField("Idempotency-Key", "1-200 visible ASCII characters, no spaces.");
+  return header;
+}
+
 const route = createRoute({
   method: "post",
   // Registered without the slash: with `strict: false` both /monitoring and /monitoring/ reach it.
   path: "/monitoring",
   tags: ["Monitoring"],
   summary: "Records what the student's device observed during a started examination and raises alerts",
+  description:
+    "An optional `Idempotency-Key` header (1-200 visible ASCII characters, unique per report) makes resending safe: a report " +
+    "sent again with the same key (after a 503, a timeout or a lost answer) is stored once and answered as the first time.",
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT"), jsonBody(256 * 1024)] as const,
   request: jsonRequest(Monitoring),
@@ -57,7 +69,7 @@ export const registerMonitoring = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const { exam_id, running_processes, ...rest } = c.req.valid("json");
     const report = { ...rest, running_processes: parseProcessList(running_processes) };
-    const { alerts } = await recordDeviceReport(dbOf(c), c.get("caller"), exam_id, report, c.get("now"));
+    const { alerts } = await recordDeviceReport(dbOf(c), c.get("caller"), exam_id, report, c.get("now"), idempotencyKey(c.req.header("idempotency-key")));
     return c.json(
       {
         message: "Monitoring data recorded successfully",

@@ -4,8 +4,8 @@
 // 503 with Retry-After: a partner's retry is the right reaction, and no internals leak.
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { logUnexpected } from "../../lib/handle-error";
-import { AppError } from "../../lib/errors";
+import { logUnavailable, logUnexpected } from "../../lib/handle-error";
+import { AppError, unavailableCause } from "../../lib/errors";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { PartnerError } from "../../services/partner/errors";
 
@@ -16,9 +16,12 @@ export function handlePartnerError(err: unknown, c: Context<PartnerEnv>): Respon
     res = c.json(err.fields ?? { error: err.message }, err.status);
   } else if ((err instanceof AppError || err instanceof HTTPException) && err.status < 500) {
     res = c.json({ error: err.message }, err.status as 400);
-  } else if (err instanceof AppError && err.status === 503) {
-    res = c.json({ error: err.message }, 503);
-    res.headers.set("Retry-After", "60");
+  } else if (unavailableCause(err)) {
+    // Not configured, overloaded, or the database down: the AppError's own Retry-After when it has one.
+    const unavailable = unavailableCause(err)!;
+    if (unavailable !== err) logUnavailable(c, err);
+    res = c.json({ error: unavailable.message }, 503);
+    res.headers.set("Retry-After", unavailable.headers["Retry-After"] ?? "60");
   } else {
     logUnexpected(c, err);
     res = c.json({ error: "Service temporarily unavailable; quote the request id when reporting it", request_id: requestId }, 503);

@@ -6,6 +6,7 @@ import { PartnerError } from "../../services/partner/errors";
 import { registerAddStudent } from "./add-student";
 import { registerDeleteStudent } from "./delete-student";
 import { handlePartnerError } from "./errors";
+import { limitInFlight } from "../../lib/overload";
 import { registerExamsCreate } from "./exams-create";
 import { registerExamsDestroy } from "./exams-destroy";
 import { registerExamsIndex } from "./exams-index";
@@ -22,6 +23,7 @@ import { registerShowStudent } from "./show-student";
 export function createPartnerRouter() {
   const app = new OpenAPIHono<PartnerEnv>({ strict: false });
   app.onError(handlePartnerError);
+  app.use("*", limitInFlight("requests")); // the same per-isolate budget as /backend (lib/overload.ts)
   app.openAPIRegistry.registerComponent("securitySchemes", "PartnerToken", {
     type: "apiKey",
     in: "header",

@@ -11,6 +11,7 @@ import { LIMITS } from "../biometrics/schemas";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { notifyPartnerSoon } from "../partner-notify";
 import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
+import { limitInFlight } from "../../lib/overload";
 
 const StudentIdentification = z
   .object({
@@ -29,7 +30,7 @@ const route = createRoute({
   tags: ["Student"],
   summary: "Identifies the student for an examination (server-side face check, or a recorded device result)",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), jsonBody(LIMITS.faceVerify)] as const,
+  middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(StudentIdentification),
   responses: {
     200: ok(
