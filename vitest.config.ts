@@ -43,6 +43,9 @@ export default defineConfig({
                 EXPO_PUSH_URL: inject("expoPushUrl"),
                 EXPO_ACCESS_TOKEN: TEST_EXPO_ACCESS_TOKEN,
                 WALLET_RECEIPT_DELAY_SECONDS: "0",
+                // Fuzz tests (test/workers/fuzz): FUZZ_RUNS scales the runs per property, FUZZ_SEED replays one.
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
               },
               // The face inference Worker, pre-built by test/inference-setup.ts: loaded once for the run
               // instead of shipping ORT and the models with every test file.
