@@ -48,6 +48,8 @@ describe("every TRUSTID operation, schema-derived input", () => {
   it("finds every operation of the document and the role each needs", () => {
     expect(all.length).toBeGreaterThanOrEqual(37);
     expect([...roles.values()].filter((r) => r === "none").length).toBeLessThanOrEqual(5); // register, login, refresh, version, docs
+    // The document says which operations need a token: exactly those that answer 401 without one.
+    for (const o of all) expect(Boolean(o.op.security?.length), `${key(o)} documents its Bearer security`).toBe(roles.get(key(o)) !== "none");
   });
 
   it.each(all.map((o) => [key(o), o] as const))("%s", async (name, o) => {
