@@ -142,7 +142,7 @@ describe("every partner API operation, fuzzed signed parameters", () => {
         if (answer.status >= 300) expectUnchanged(before, await storedRows(institutions), `${label} ${answer.status}`);
       }),
       runs(8),
-      2_500,
+      1_500,
     );
   }, 600_000);
 });

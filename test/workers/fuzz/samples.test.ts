@@ -115,7 +115,7 @@ describe("mutated real samples", () => {
         await sendChecked(label, `/backend/biometrics/${to}`, { kind: "json", value });
       }),
       runs(6),
-      40_000,
+      10_000,
     );
   }, 600_000);
 
@@ -134,7 +134,7 @@ describe("mutated real samples", () => {
         await sendChecked(`[${how}]`, `/backend/biometrics/${to}`, form(fields, multipart));
       }),
       runs(10),
-      25_000,
+      8_000,
     );
   }, 600_000);
 
@@ -154,7 +154,7 @@ describe("mutated real samples", () => {
         await sendChecked(`[${how}]`, `/backend/biometrics/${register ? "register" : "verify"}`, form([["biometric_type", "Handwriting"], ["voice_base64", payload]], multipart));
       }),
       runs(10),
-      15_000,
+      5_000,
     );
   }, 600_000);
 
@@ -174,7 +174,7 @@ describe("mutated real samples", () => {
         await sendChecked(`[${how}]`, `/backend/biometrics/interaction/${train ? "train" : "test"}`, body);
       }),
       runs(10),
-      15_000,
+      5_000,
     );
   }, 600_000);
 });

@@ -75,6 +75,7 @@ describe("every TRUSTID operation, schema-derived input", () => {
         }
       }),
       runs(FACE.test(o.path) ? 4 : 10),
+      1_200,
     );
   }, 600_000);
 });

@@ -159,7 +159,7 @@ describe("every TRUSTID operation, hostile transport", () => {
         }
       }),
       runs(150),
-      30_000,
+      15_000,
     );
   }, 600_000);
 });
