@@ -73,6 +73,7 @@ export function checkTrustid(what: string, a: Answer, op?: any) {
     return;
   }
   expect(typeof b.message === "string" && b.message.length > 0, `${where}: a message`).toBe(true);
+  expect(a.text.length, `${where}: a short error, not an echo of the input`).toBeLessThan(16_384);
   switch (a.status) {
     case 400: {
       expect(keysOf(b), where).toEqual(["already_exists_fields", "bad_formatted_fields", "error_details", "message", "missing_required_fields"]);
@@ -120,6 +121,7 @@ export function checkPartner(what: string, a: Answer) {
   expect(a.body !== null && typeof a.body === "object", `${where}: JSON`).toBe(true);
   if (a.status < 300) return;
   const b = a.body;
+  expect(a.text.length, `${where}: a short error, not an echo of the input`).toBeLessThan(16_384);
   const plain = keysOf(b).join() === "error" && typeof b.error === "string" && b.error.length > 0;
   const fieldErrors = a.status === 422 && Object.keys(b).length > 0 && Object.values(b).every(isStringArray);
   expect(plain || fieldErrors, `${where}: partner error body`).toBe(true);

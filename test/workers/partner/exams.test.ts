@@ -90,6 +90,13 @@ describe("exams", () => {
     expect(after.headers.get("x-pagination-item-count")).toBe(before.headers.get("x-pagination-item-count"));
   });
 
+  // Found by the fuzz tests: the 422 quoted the whole bad value (a 60 KB string came back whole).
+  it("quotes a long bad value cut short in the 422", async () => {
+    const res = await create({ name: "x", duration: "9".repeat(60_000) });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatch(/^Invalid parameter 'duration' value "9{60}\.\.\.": /);
+  });
+
   it("answers 404 for unknown, malformed and other institutions' exam ids", async () => {
     const other = await newPartner();
     const theirs = await create({ name: "Theirs" }, other);
