@@ -49,6 +49,9 @@ export default defineConfig({
                 MAX_INFLIGHT_REQUESTS: "10000",
                 MAX_INFLIGHT_INFERENCE: "1000",
                 MAX_INFLIGHT_PASSWORD_HASHES: "1000",
+                // Fuzz tests (test/workers/fuzz): FUZZ_RUNS scales the runs per property, FUZZ_SEED replays one.
+                FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
               },
               // The face inference Worker, pre-built by test/inference-setup.ts: loaded once for the run
               // instead of shipping ORT and the models with every test file.

@@ -2,7 +2,7 @@
 // caller's fault and must become a 400 naming the request field, never a 500 and never a changed template.
 // The engines do not know which request field carried the data, so the caller passes the field name in and
 // maps this error with `toAppError()` (or catches it and calls AppError.badField itself).
-import { AppError } from "../lib/errors";
+import { AppError, valuePreview } from "../lib/errors";
 
 export class BiometricInputError extends Error {
   constructor(
@@ -23,7 +23,7 @@ export class BiometricInputError extends Error {
 export function finiteNumber(field: string, value: unknown, where: string): number {
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
   if (typeof n !== "number" || !Number.isFinite(n)) {
-    throw new BiometricInputError(field, `${where}: ${JSON.stringify(value) ?? String(value)} is not a finite number`);
+    throw new BiometricInputError(field, `${where}: ${valuePreview(value)} is not a finite number`);
   }
   return n;
 }

@@ -4,6 +4,17 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 export type FieldErrors = Record<string, string[]>;
 
+/**
+ * A bad value as an error message quotes it: short strings and numbers as JSON, long strings cut, arrays
+ * and objects by kind only. Quoting the whole value sent a megabyte-long body back (found by fuzzing).
+ */
+export function valuePreview(value: unknown, max = 60): string {
+  if (typeof value === "string") return JSON.stringify(value.length > max ? `${value.slice(0, max)}...` : value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value !== null && typeof value === "object") return "an object";
+  return String(value);
+}
+
 export type ErrorBody =
   | { kind: "message" }
   | {

@@ -28,7 +28,30 @@ export function validationError(error: z.ZodError, data: unknown): AppError {
   return AppError.validation({ missing: [...missing], badFormatted: [...bad], details });
 }
 
+/**
+ * The field path of the first string (value or key) holding a NUL character, or null. SQLite reads text
+ * back cut at a NUL and its string functions stop there, so such input would be stored mangled: it is
+ * refused instead. Walked without recursion (a body may nest deeply).
+ */
+export function nulCharacterAt(data: unknown): string | null {
+  const pending: [unknown, string][] = [[data, ""]];
+  while (pending.length > 0) {
+    const [value, path] = pending.pop()!;
+    if (typeof value === "string") {
+      if (value.includes("\u0000")) return path || "non_field_errors";
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) {
+        if (key.includes("\u0000")) return path || "non_field_errors";
+        pending.push([child, path ? `${path}.${key}` : key]);
+      }
+    }
+  }
+  return null;
+}
+
 /** The hook every OpenAPI route uses: invalid input never reaches a handler. */
 export const validationHook = (result: { success: boolean; error?: z.ZodError; data?: unknown }) => {
   if (!result.success && result.error) throw validationError(result.error, result.data);
+  const nulAt = result.success ? nulCharacterAt(result.data) : null;
+  if (nulAt !== null) throw AppError.badField(nulAt, "Must not contain the NUL character (\\u0000).");
 };

@@ -11,6 +11,10 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 function add(params: Params, name: string, value: ParamValue) {
   if (name === "") return;
+  // SQLite reads text back cut at a NUL: refused rather than stored mangled.
+  if (name.includes("\u0000") || (typeof value === "string" && value.includes("\u0000"))) {
+    throw PartnerError.invalid(name.replaceAll("\u0000", "\\u0000"), value, "Must not contain the NUL character");
+  }
   if (Object.hasOwn(params, name) && params[name] !== value) {
     throw new PartnerError(422, `Param given more than once with different values: '${name}'`);
   }

@@ -16,9 +16,24 @@ export function sampleBytesFromField(field: string, value: string, opts: { maxBy
   }
   b64 = b64.replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
   if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 === 1) throw AppError.badField(field, `Not valid base64 (the ${opts.what} must be sent base64-encoded).`);
-  if ((b64.length * 3) / 4 > opts.maxBytes) throw AppError.badField(field, `sample_too_large: the ${opts.what} is larger than ${opts.maxBytes} bytes.`);
-  const bin = atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "="));
+  const data = unpaddedBase64(b64);
+  if (data === null) throw AppError.badField(field, `Not valid base64 (the ${opts.what} must be sent base64-encoded).`);
+  if ((data.length * 3) / 4 > opts.maxBytes) throw AppError.badField(field, `sample_too_large: the ${opts.what} is larger than ${opts.maxBytes} bytes.`);
+  return base64Bytes(data);
+}
+
+/**
+ * Standard base64 without its padding, or null when it is not base64. The padding is dropped and put back
+ * by base64Bytes: padding of the wrong length ("AAAAA=") made atob throw, which was a 500.
+ */
+export function unpaddedBase64(b64: string): string | null {
+  const data = b64.replace(/={1,2}$/, "");
+  return /^[A-Za-z0-9+/]+$/.test(data) && data.length % 4 !== 1 ? data : null;
+}
+
+/** The bytes of unpadded standard base64 (as unpaddedBase64 returns it). */
+export function base64Bytes(data: string): Uint8Array {
+  const bin = atob(data.padEnd(Math.ceil(data.length / 4) * 4, "="));
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return bytes;

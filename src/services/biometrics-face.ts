@@ -12,6 +12,7 @@ import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import { withTimeout } from "../lib/overload";
 import type { Caller } from "../types";
+import { base64Bytes, unpaddedBase64 } from "./biometric-samples";
 
 /** Largest decoded image accepted (bytes). */
 export const MAX_IMAGE_BYTES = 6 * 1024 * 1024;
@@ -30,12 +31,10 @@ export function imageBytesFromField(field: string, value: string): Uint8Array {
   }
   b64 = b64.replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
   if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 === 1) throw AppError.badField(field, "Not valid base64.");
-  if ((b64.length * 3) / 4 > MAX_IMAGE_BYTES) throw AppError.badField(field, `image_too_large: the picture is larger than ${MAX_IMAGE_BYTES} bytes.`);
-  const bin = atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, "="));
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
+  const data = unpaddedBase64(b64);
+  if (data === null) throw AppError.badField(field, "Not valid base64.");
+  if ((data.length * 3) / 4 > MAX_IMAGE_BYTES) throw AppError.badField(field, `image_too_large: the picture is larger than ${MAX_IMAGE_BYTES} bytes.`);
+  return base64Bytes(data);
 }
 
 function inference(env: Bindings) {

@@ -97,6 +97,8 @@ describe("keystroke dataset parser", () => {
     expectInputError(() => parseKeystrokeDataset("90,80,200,-300", opts), /up_down\[0\]/);
     expectInputError(() => parseKeystrokeDataset("1,2,3,4,5,6", opts), /matches no keystroke layout/);
     expectInputError(() => parseKeystrokeDataset("Hold a,Banana\n1,2", opts), /"Banana" is not a known/);
+    // A huge unknown header is quoted cut short, not echoed whole (found by fuzzing: a 100 KB 400 body).
+    expect(() => parseKeystrokeDataset(`${"a".repeat(100_000)}\n1`, opts)).toThrow(/^header column 1 "a{60}\.\.\." is not a known/);
     expectInputError(() => parseKeystrokeDataset("[1,2", opts), /does not parse/);
     expectInputError(() => parseKeystrokeDataset([{ hold: [1, 2], down_down: [3] }], opts), /"up_down" is missing/);
     expectInputError(() => parseKeystrokeDataset([{ hold: [1, 2], down_down: [3, 4], up_down: [2] }], opts), /need 1 values/);

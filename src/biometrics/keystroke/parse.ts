@@ -2,6 +2,7 @@
 // Everything a client may send ends up as KeystrokeSample objects with one consistent layout, or a
 // BiometricInputError naming the request field; the detector never sees malformed numbers.
 import { BiometricInputError, finiteNumber } from "../input-error";
+import { valuePreview } from "../../lib/errors";
 
 /** One typing of the phrase: per-key and per-key-pair measurements, in key order. */
 export interface KeystrokeSample {
@@ -169,7 +170,7 @@ function fromCsv(field: string, text: string, maxSamples: number): KeystrokeSamp
   if (isHeader) {
     groups = first.map((name, j) => {
       const g = columnGroup(name);
-      if (g === undefined) throw new BiometricInputError(field, `header column ${j + 1} "${name}" is not a known keystroke measurement`);
+      if (g === undefined) throw new BiometricInputError(field, `header column ${j + 1} ${valuePreview(name)} is not a known keystroke measurement`);
       return g;
     });
     cells = cells.slice(1);

@@ -23,6 +23,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/face_register",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Generates the student's face model from one or several pictures",
   description:
     "Pictures with a quality problem (no face, several faces, face too small, failed liveness) are left out and named in `extra_details`; " +

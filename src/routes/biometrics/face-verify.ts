@@ -24,6 +24,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/face_verify",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Verifies a picture against the student's own face model (1:1)",
   description:
     "A match with a live face marks the student Verified for the exam. Quality problems (no face, several faces, face too small, " +

@@ -15,6 +15,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/interaction/test",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Tests typing timings against the student's keystroke (interaction) model (1:1)",
   middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), jsonBody(LIMITS.interaction)] as const,
   request: jsonRequest(Test),

@@ -16,6 +16,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/interaction/train",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Trains the student's keystroke (interaction) model from 10-200 typings of one phrase",
   middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), jsonBody(LIMITS.interaction)] as const,
   request: jsonRequest(Train),

@@ -10,6 +10,7 @@ const route = createRoute({
   method: "get",
   path: "/biometrics/list",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Which biometric models the student has registered",
   middleware: [requireRole("STUDENT")] as const,
   responses: {

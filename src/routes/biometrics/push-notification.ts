@@ -17,6 +17,7 @@ const route = createRoute({
   method: "get",
   path: "/biometrics/push_notification",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "The wallet's inbox: templates exported to it, sealed",
   description:
     "Called by the wallet app when a push notice arrives (or at start, in case one was lost): the latest unexpired export of each type, " +

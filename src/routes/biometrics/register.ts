@@ -30,6 +30,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/register",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Creates the student's biometric model from one sample (multipart or urlencoded form)",
   middleware: [requireRole("STUDENT"), templatesUnlocked, biometricRateLimit("enrol"), limitInFlight("inference"), formBody(LIMITS.form)] as const,
   request: formRequest(RegisterForm),

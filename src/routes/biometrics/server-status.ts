@@ -9,6 +9,7 @@ const route = createRoute({
   method: "get",
   path: "/biometrics/server_status",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Whether the server has the Face, Voice and Handwriting models available now",
   middleware: [requireRole("STUDENT")] as const,
   responses: {

@@ -14,6 +14,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/unregister",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Deletes the student's biometric model of one type",
   middleware: [requireRole("STUDENT"), templatesUnlocked, jsonBody(LIMITS.small)] as const,
   request: jsonRequest(Unregister),

@@ -22,6 +22,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/verify",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Verifies one sample against the student's own model (1:1; multipart or urlencoded form)",
   middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), limitInFlight("inference"), formBody(LIMITS.form)] as const,
   request: formRequest(VerifyForm),

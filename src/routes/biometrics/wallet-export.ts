@@ -16,6 +16,7 @@ export function registerWalletExport(app: OpenAPIHono<AppEnv>, type: BiometricTy
     method: "post",
     path: `/biometrics/wallet/${type.toLowerCase()}`,
     tags: ["Biometrics"],
+    security: [{ Bearer: [] }],
     summary: `Sends the student's ${type} template, sealed, to the wallet app`,
     description:
       `Seals the ${type} template (JWE bound to the student, type, model and template version, with an expiry), keeps the sealed ` +

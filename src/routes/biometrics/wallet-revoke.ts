@@ -14,6 +14,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/wallet/revoke",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Makes every earlier wallet export of one type useless (e.g. a lost phone)",
   description:
     "Issues a new template version: exports made before are refused by /biometrics/wallet/send. The server's copy, if it holds one, stays " +

@@ -33,6 +33,7 @@ const route = createRoute({
   method: "post",
   path: "/biometrics/wallet/send",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "Returns sealed templates from the wallet to the server",
   description:
     "Restores every given template only when each one opens and names this student, the type of its field, the server's current " +

@@ -19,6 +19,7 @@ const route = createRoute({
   method: "get",
   path: "/biometrics/wallet/status",
   tags: ["Biometrics"],
+  security: [{ Bearer: [] }],
   summary: "What was exported to the wallet and whether it arrived",
   description:
     "Per type: whether the server holds the template, and the latest unexpired export: the push notice's state (queued, sent, delivered, " +

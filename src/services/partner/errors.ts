@@ -3,6 +3,7 @@
 //   { "error": "<message>" }                 403, 404, 413, 415, 503 and parameter errors (422)
 //   { "<field>": ["<message>", ...] }          model validation errors (422), e.g. a duplicate email
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { valuePreview } from "../../lib/errors";
 
 export class PartnerError extends Error {
   constructor(
@@ -22,7 +23,7 @@ export class PartnerError extends Error {
     return new PartnerError(422, `Param is missing or the value is empty: '${param}'`);
   }
   static invalid(param: string, value: unknown, rule: string) {
-    return new PartnerError(422, `Invalid parameter '${param}' value ${JSON.stringify(value)}: ${rule}`);
+    return new PartnerError(422, `Invalid parameter '${param}' value ${valuePreview(value)}: ${rule}`);
   }
   static field(field: string, message: string) {
     return new PartnerError(422, `${field} ${message}`, { [field]: [message] });

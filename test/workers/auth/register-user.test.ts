@@ -18,6 +18,17 @@ describe("POST /backend/register_user", () => {
     expect(res.body).toEqual({ message: expect.any(String), resource_name: "user", resource_str: body.email.trim().toLowerCase() });
   });
 
+  // Found by the fuzz tests: SQLite text with a NUL in it reads back cut at the NUL (and its string
+  // functions stop there), so "Ann\u0000Smith" was stored and shown as "Ann". Refused, and nothing stored.
+  it("refuses a NUL character in any field with a 400 naming the field, and stores nothing", async () => {
+    const body = { ...valid(), name: "Ann\u0000Smith" };
+    const res = await call("/register_user", { json: body });
+    expect(res.status).toBe(400);
+    expect(expect400Shape(res.body)).toMatchObject({ bad_formatted_fields: ["name"], error_details: { name: [expect.stringMatching(/NUL/)] } });
+    const login = await call("/login", { json: { email: body.email, password: body.password, organization: body.organization } });
+    expect(login.status).toBe(401);
+  });
+
   it("refuses a duplicate email in the same organization with already_exists_fields", async () => {
     const body = valid();
     expect((await call("/register_user", { json: body })).status).toBe(200);

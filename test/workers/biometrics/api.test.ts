@@ -94,6 +94,28 @@ describe("biometrics endpoints: input", () => {
     expect(badType.status).toBe(400);
     expect(badType.body.bad_formatted_fields).toEqual(["biometric_type"]);
   });
+
+  // Found by the fuzz tests: base64 whose padding does not fit its length made atob throw (a 500) for
+  // every modality. Now the documented 400 naming the field; padding that fits, or none, still decodes.
+  it("base64 with padding of the wrong length is a 400 for pictures, clips and trajectories, not a 500", async () => {
+    const s = await newSession("STUDENT");
+    for (const bad of ["AAAAA=", "A=", "AAAAAA=A", "===="]) {
+      for (const type of ["Face", "Voice", "Handwriting"]) {
+        const res = await call("/biometrics/verify", { token: s.access, ...form({ biometric_type: type, voice_base64: bad }) });
+        expect(res.status, `${type} ${bad}`).toBe(400);
+        expect(expect400Shape(res.body).bad_formatted_fields, `${type} ${bad}`).toEqual(["voice_base64"]);
+      }
+      const face = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/png;base64,${bad}` } });
+      expect(face.status, bad).toBe(400);
+      expect(face.body.bad_formatted_fields).toEqual(["image"]);
+    }
+    // Decodable base64 (padded or not) gets past decoding: the picture itself is refused, not its encoding.
+    for (const ok of ["AAAAAA==", "AAAAAA"]) {
+      const res = await call("/biometrics/face_register", { token: s.access, json: { image: ok } });
+      expect(res.status).toBe(400);
+      expect(res.body.error_details.image[0]).not.toMatch(/base64/);
+    }
+  });
 });
 
 describe("list and unregister", () => {

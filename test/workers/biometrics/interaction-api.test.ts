@@ -102,6 +102,21 @@ describe("interaction train / test", () => {
     expect((await test(s.access, data.genuine)).body.is_match).toBe(true);
   });
 
+  // Found by the fuzz tests: the message quoted the whole bad value, so a 2 MB nested array came back as a
+  // 2 MB error body. Now the value is named by kind (or cut), and the answer stays small.
+  it("a huge or deeply nested bad value gives a short 400, not an echo of the input", async () => {
+    const s = await newSession("STUDENT");
+    const deep = "[".repeat(500_000) + "]".repeat(500_000);
+    const res = await call("/biometrics/interaction/test", { token: s.access, body: `{"testing_dataset":[${deep}]}`, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(expect400Shape(res.body).bad_formatted_fields).toEqual(["testing_dataset"]);
+    expect(res.body.error_details.testing_dataset[0]).toMatch(/sample 1, value 1: an array of 1 is not a finite number/);
+    expect(JSON.stringify(res.body).length).toBeLessThan(1000);
+    const long = await train(s.access, [["x".repeat(100_000)]]);
+    expect(long.status).toBe(400);
+    expect(JSON.stringify(long.body).length).toBeLessThan(1000);
+  });
+
   it("student only, JSON only, body limit", async () => {
     expect((await train("", data.train)).status).toBe(401);
     const instructor = await newSession("INSTRUCTOR");

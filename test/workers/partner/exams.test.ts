@@ -77,6 +77,26 @@ describe("exams", () => {
     });
   });
 
+  // Found by the fuzz tests: a name of only "\u0000" was accepted and stored as "" (SQLite text reads
+  // back cut at a NUL). Any parameter with a NUL is refused before anything is read or stored.
+  it("refuses a NUL character in a parameter with the documented 422, and creates nothing", async () => {
+    const before = await partnerCall(partner, "GET", "/exams", { params: { limit: 300 } });
+    for (const name of ["\u0000", "Algebra\u0000II"]) {
+      const res = await create({ name });
+      expect(res.status).toBe(422);
+      expect(res.body).toEqual({ error: expect.stringMatching(/'name'.*NUL/) });
+    }
+    const after = await partnerCall(partner, "GET", "/exams", { params: { limit: 300 } });
+    expect(after.headers.get("x-pagination-item-count")).toBe(before.headers.get("x-pagination-item-count"));
+  });
+
+  // Found by the fuzz tests: the 422 quoted the whole bad value (a 60 KB string came back whole).
+  it("quotes a long bad value cut short in the 422", async () => {
+    const res = await create({ name: "x", duration: "9".repeat(60_000) });
+    expect(res.status).toBe(422);
+    expect(res.body.error).toMatch(/^Invalid parameter 'duration' value "9{60}\.\.\.": /);
+  });
+
   it("answers 404 for unknown, malformed and other institutions' exam ids", async () => {
     const other = await newPartner();
     const theirs = await create({ name: "Theirs" }, other);
