@@ -15,7 +15,7 @@ import { drizzle } from "drizzle-orm/libsql/web";
 import { AppError } from "../lib/errors";
 import * as schema from "./schema";
 
-export type Db = ReturnType<typeof makeDb>;
+export type Db = ReturnType<typeof openDb>;
 
 export const DEFAULT_DB_TIMEOUT_MS = 5000;
 const RETRY_AFTER_SECONDS = 5;
@@ -45,15 +45,7 @@ export function databaseFetch(timeoutMs: number, fetcher: typeof fetch = fetch) 
   };
 }
 
-const makeDb = (url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS) =>
-  drizzle(createClient({ url, authToken, fetch: databaseFetch(timeoutMs) }), { schema });
-
-/** A fresh handle: one per request or scheduled run (see above). */
-export function openDb(url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS): Db {
-  return makeDb(url, authToken, timeoutMs);
-}
-
-/** A new handle (for work outside a request: the scheduled handler, scripts, tests). */
-export function getDb(url: string, authToken?: string): Db {
-  return makeDb(url, authToken);
+/** A fresh handle: one per request, scheduled run or test (see above). */
+export function openDb(url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS) {
+  return drizzle(createClient({ url, authToken, fetch: databaseFetch(timeoutMs) }), { schema });
 }

@@ -124,12 +124,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return this.ctx.storage.transactionSync(() => {
       this.checkOwner(owner, true);
       const version = this.bumpVersion("Face");
-      this.sql.exec(
-        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES ('Face', ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
-           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
-        modelId, sealed.iv, sealed.ciphertext, embeddings.length, now, version,
-      );
+      this.putTemplate("Face", modelId, sealed, embeddings.length, now, version);
       return { ok: true as const, images: embeddings.length, version, createdAt: now };
     });
   }
@@ -196,12 +191,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return this.ctx.storage.transactionSync(() => {
       this.checkOwner(owner, true);
       const version = this.bumpVersion(biometricType);
-      this.sql.exec(
-        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
-           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
-        biometricType, modelId, sealed.iv, sealed.ciphertext, samples, now, version,
-      );
+      this.putTemplate(biometricType, modelId, sealed, samples, now, version);
       return { ok: true as const, version, createdAt: now, samples };
     });
   }
@@ -270,12 +260,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return this.ctx.storage.transactionSync(() => {
       this.checkOwner(owner, true);
       const version = this.bumpVersion("Voice");
-      this.sql.exec(
-        `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES ('Voice', ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
-           images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
-        modelId, sealed.iv, sealed.ciphertext, embeddings.length, now, version,
-      );
+      this.putTemplate("Voice", modelId, sealed, embeddings.length, now, version);
       return { ok: true as const, version, createdAt: now, samples: embeddings.length };
     });
   }
@@ -327,6 +312,16 @@ export class StudentTemplates extends DurableObject<Bindings> {
   }
 
   /** A new version number for a type (call inside a transaction). */
+  /** Writes (or replaces) the sealed template of this type: the one statement every enrolment and restore uses. */
+  private putTemplate(type: string, modelId: string, sealed: { iv: ArrayBuffer | Uint8Array; ciphertext: ArrayBuffer | Uint8Array }, samples: number, createdAt: number, version: number) {
+    this.sql.exec(
+      `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+         images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+      type, modelId, sealed.iv, sealed.ciphertext, samples, createdAt, version,
+    );
+  }
+
   private bumpVersion(type: string): number {
     const version = this.currentVersion(type) + 1;
     this.setVersion(type, version);
@@ -448,12 +443,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
           restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: true, exportId: o.claims.jti });
           continue;
         }
-        this.sql.exec(
-          `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
-             images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
-          type, o.claims.mid, at.iv, at.ciphertext, o.claims.n, o.claims.cat, o.claims.ver,
-        );
+        this.putTemplate(type, o.claims.mid, at, o.claims.n, o.claims.cat, o.claims.ver);
         this.setVersion(type, o.claims.ver);
         restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: false, exportId: o.claims.jti });
       }

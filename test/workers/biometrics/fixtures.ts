@@ -2,13 +2,13 @@
 // API belongs to another area), template objects reached directly, synthetic embeddings.
 import { env } from "cloudflare:test";
 import { inject } from "vitest";
-import { getDb } from "../../../src/db/client";
+import { openDb } from "../../../src/db/client";
 import { enrolments, exams, users } from "../../../src/db/schema";
 import { templateObjectName } from "../../../src/durable-objects/names";
 import { eq } from "drizzle-orm";
 import type { Bindings } from "../../../src/env";
 
-export const db = () => getDb(inject("databaseUrl"));
+export const db = () => openDb(inject("databaseUrl"));
 
 /** The access token's claims (the test needs the student's id and institution). */
 export function claimsOf(token: string): { sub: string; iid: number } {

@@ -1,10 +1,10 @@
 // Helpers for the exam, student, monitoring and Moodle tests: fresh data per test, no shared rows.
 import { inject } from "vitest";
-import { getDb } from "../../../src/db/client";
+import { openDb } from "../../../src/db/client";
 import { institutions } from "../../../src/db/schema";
 import { call, newSession, uniqueEmail } from "../helpers";
 
-export const db = () => getDb(inject("databaseUrl"));
+export const db = () => openDb(inject("databaseUrl"));
 export const moodleUrl = () => inject("moodleUrl");
 
 export const isoIn = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();

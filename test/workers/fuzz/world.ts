@@ -4,14 +4,14 @@
 // check that a refused request stored nothing.
 import { env } from "cloudflare:test";
 import { inject } from "vitest";
-import { getDb } from "../../../src/db/client";
+import { openDb } from "../../../src/db/client";
 import { institutions } from "../../../src/db/schema";
 import { signToken } from "../../../src/lib/jwt";
 import { ownerOf, templatesOf } from "../biometrics/fixtures";
 import { call, loginAs, newSession, registerUser, uniqueEmail } from "../helpers";
 import type { Pools } from "./schema-arbitraries";
 
-export const db = () => getDb(inject("databaseUrl"));
+export const db = () => openDb(inject("databaseUrl"));
 
 async function installMoodleSite(token: string, teacherEmail: string, studentEmail: string) {
   const site = {

@@ -2,14 +2,14 @@
 // a client that signs requests exactly as docs/partner-api.md describes.
 import { env, SELF } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { getDb } from "../../../src/db/client";
+import { openDb } from "../../../src/db/client";
 import { institutions } from "../../../src/db/schema";
 import type { Bindings } from "../../../src/env";
 import { issueCredential } from "../../../src/services/partner/credentials";
 import { type Params, signParams } from "../../../src/services/partner/signature";
 
 export const bindings = env as unknown as Bindings & { TEST_CALLBACK_RECEIVER_URL: string };
-export const db = () => getDb(bindings.DATABASE_URL!);
+export const db = () => openDb(bindings.DATABASE_URL!);
 export const SEAL_KEY = bindings.PARTNER_SECRET_KEY_ENCRYPTION_KEY!;
 export const RECEIVER = bindings.TEST_CALLBACK_RECEIVER_URL;
 export const V3 = "application/vnd.procwise.v3";

@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createApp } from "../../../src/app";
-import { getDb } from "../../../src/db/client";
+import { openDb } from "../../../src/db/client";
 import { users } from "../../../src/db/schema";
 import { describeError } from "../../../src/lib/handle-error";
 import { uniqueEmail } from "../helpers";
@@ -47,7 +47,7 @@ describe("logging", () => {
     // A real failed statement: the institution does not exist (foreign key), so drizzle throws its query error.
     const failing = createApp();
     failing.get("/backend/failing-query", async () => {
-      await getDb(inject("databaseUrl")).insert(users).values({ institutionId: 999_999_999, email, name: "N", surname: "S", role: "STUDENT", passwordHash: marker });
+      await openDb(inject("databaseUrl")).insert(users).values({ institutionId: 999_999_999, email, name: "N", surname: "S", role: "STUDENT", passwordHash: marker });
       return new Response("unreachable");
     });
     const res = await failing.request("/backend/failing-query", {}, env);
