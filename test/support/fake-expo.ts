@@ -13,10 +13,11 @@
 //   GET /receipt-reads?id=<t> how many times the receipt of ticket id was asked for
 //   GET /requests             counts of requests per path
 import http from "node:http";
+import { listenOnLocalPort, type LocalServer } from "./listen";
 
 type Sent = { message: any; headers: Record<string, string> };
 
-export function startFakeExpo(): Promise<{ url: string; close: () => Promise<void> }> {
+export function startFakeExpo(): Promise<LocalServer> {
   const sent = new Map<string, Sent[]>();
   const tickets = new Map<string, { token: string; n: number }>(); // ticket id -> token, nth ticket of the token
   const receiptReads = new Map<string, number>();
@@ -108,17 +109,5 @@ export function startFakeExpo(): Promise<{ url: string; close: () => Promise<voi
       reply(404, { errors: [{ code: "NOT_FOUND", message: "unknown path" }] });
     });
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listenOnLocalPort(server);
 }

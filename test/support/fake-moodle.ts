@@ -4,6 +4,7 @@
 // it over real HTTP. Tests install a site per token with POST /__fixture/site, so they never share data.
 // Tokens with special meaning: "http-500" answers HTTP 500, "html" answers an HTML page.
 import http from "node:http";
+import { listenOnLocalPort, type LocalServer } from "./listen";
 
 export type FakeMoodleSite = {
   token: string;
@@ -97,7 +98,7 @@ function run(site: FakeMoodleSite, fn: string, p: Record<string, unknown>): unkn
   }
 }
 
-export async function startFakeMoodle(): Promise<{ url: string; close(): Promise<void> }> {
+export function startFakeMoodle(): Promise<LocalServer> {
   const sites = new Map<string, FakeMoodleSite>();
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -134,11 +135,5 @@ export async function startFakeMoodle(): Promise<{ url: string; close(): Promise
     delete p.moodlewsrestformat;
     return json(run(site, fn, p));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("fake Moodle did not bind");
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return listenOnLocalPort(server);
 }

@@ -3,10 +3,11 @@
 //   POST /control/<name>?fail=<n>   makes the next n deliveries to <name> fail
 //   GET  /received/<name>           the deliveries so far: [{ headers, body, status }]
 import http from "node:http";
+import { listenOnLocalPort, type LocalServer } from "./listen";
 
 type Delivery = { headers: Record<string, string>; body: string; status: number };
 
-export function startCallbackReceiver(): Promise<{ url: string; close: () => Promise<void> }> {
+export function startCallbackReceiver(): Promise<LocalServer> {
   const received = new Map<string, Delivery[]>();
   const failures = new Map<string, number>();
   const server = http.createServer((req, res) => {
@@ -36,17 +37,5 @@ export function startCallbackReceiver(): Promise<{ url: string; close: () => Pro
       reply(404, { error: "unknown" });
     });
   });
-  return new Promise((resolve) => {
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        close: () =>
-          new Promise<void>((r) => {
-            server.close(() => r());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  return listenOnLocalPort(server);
 }
