@@ -10,7 +10,10 @@ import { buildTemplate } from "../biometrics/face/templates";
 import type { Bindings } from "../env";
 import { openVector, sealVector } from "./template-seal";
 import { openJson, sealJson } from "./model-seal";
-import { isHandwritingModel, verifyHandwriting as scoreHandwriting, type PenTrajectory } from "../biometrics/handwriting";
+import {
+  enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS as ENROLMENT_SESSION_MS, HANDWRITING_MAX_REFERENCES, HANDWRITING_MIN_REFERENCES, isHandwritingModel,
+  verifyHandwriting as scoreHandwriting, type HandwritingReference, type PenTrajectory,
+} from "../biometrics/handwriting";
 import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
 import { BiometricInputError } from "../biometrics/input-error";
 import {
@@ -41,6 +44,18 @@ export type TemplateInfo = { biometricType: StoredBiometricType; modelId: string
 export type ModelBiometricType = "Handwriting" | "Interaction";
 
 export type ModelEnrolResult = { ok: true; version: number; createdAt: number; samples: number };
+
+/** Signatures of one register request, as the writer model keeps them (handwritingReference). */
+export type HandwritingBatch = { hasPressure: boolean; references: HandwritingReference[] };
+
+export type HandwritingRegisterResult =
+  | { status: "enrolled"; samples: number; version: number }
+  | { status: "collecting"; samples: number; needed: number }
+  | { status: "bad_input"; message: string };
+
+type SessionRow = { model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; updated_at: number };
+/** Associated-data label of a session's seal: a session can never be opened as a model (or the reverse). */
+const SESSION_SEAL = "Handwriting enrolment session";
 
 export type ModelVerifyResult =
   | { status: "match" | "no_match"; score: number; distance: number; threshold: number; sampleScores?: number[] }
@@ -85,6 +100,14 @@ export class StudentTemplates extends DurableObject<Bindings> {
     // Wallet: the highest template version ever issued per type; it outlives deletion, so a version
     // number is never reused and an export names exactly one template (see the wallet section below).
     this.sql.exec("CREATE TABLE IF NOT EXISTS template_versions (biometric_type TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+    // Handwriting signatures collected one request at a time (ENROLMENT_SESSION_MS), sealed like the templates.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_sessions (
+      biometric_type TEXT PRIMARY KEY,
+      model_id TEXT NOT NULL,
+      iv BLOB NOT NULL,
+      ciphertext BLOB NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`);
   }
 
   private secret(): string {
@@ -162,6 +185,8 @@ export class StudentTemplates extends DurableObject<Bindings> {
   async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
     this.checkOwner(owner, false);
     return this.ctx.storage.transactionSync(() => {
+      // Signatures still being collected for a new model go with it: unregistering leaves nothing behind.
+      this.sql.exec("DELETE FROM enrolment_sessions WHERE biometric_type = ?", biometricType);
       const cursor = this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", biometricType);
       return cursor.rowsWritten > 0;
     });
@@ -194,6 +219,71 @@ export class StudentTemplates extends DurableObject<Bindings> {
       this.putTemplate(biometricType, modelId, sealed, samples, now, version);
       return { ok: true as const, version, createdAt: now, samples };
     });
+  }
+
+  /**
+   * Handwriting registration: the request's signatures join the student's enrolment session (or replace it when
+   * the request alone holds enough to enrol); once the session holds HANDWRITING_MIN_REFERENCES the writer model
+   * is built from it and replaces the old one. Runs here so that concurrent requests of one student serialise.
+   */
+  async registerHandwriting(owner: TemplateOwner, modelId: string, batch: HandwritingBatch, replace: boolean, now: number, field: string): Promise<HandwritingRegisterResult> {
+    this.checkOwner(owner, false);
+    const ctx = { ...owner, biometricType: SESSION_SEAL, modelId };
+    let earlier: HandwritingReference[] = [];
+    if (!replace) {
+      const row = this.sql.exec<SessionRow>("SELECT * FROM enrolment_sessions WHERE biometric_type = 'Handwriting'").toArray()[0];
+      if (row && row.model_id === modelId && now - row.updated_at <= ENROLMENT_SESSION_MS) {
+        const session = (await openJson(this.secret(), ctx, new Uint8Array(row.iv), new Uint8Array(row.ciphertext))) as HandwritingBatch | null;
+        if (!session) throw new Error("stored handwriting enrolment session does not open");
+        if (session.hasPressure !== batch.hasPressure) {
+          return {
+            status: "bad_input",
+            message: session.hasPressure
+              ? "the signatures registered before this one have pen pressure and this one has none; send signatures from one device, or 3-10 in one request to start again"
+              : "the signatures registered before this one have no pen pressure and this one has; send signatures from one device, or 3-10 in one request to start again",
+          };
+        }
+        earlier = session.references;
+      }
+    }
+    const references = [...earlier, ...batch.references].slice(-HANDWRITING_MAX_REFERENCES);
+    const session = await sealJson(this.secret(), ctx, { hasPressure: batch.hasPressure, references } satisfies HandwritingBatch);
+    const putSession = () =>
+      this.sql.exec(
+        `INSERT INTO enrolment_sessions (biometric_type, model_id, iv, ciphertext, updated_at) VALUES ('Handwriting', ?, ?, ?, ?)
+         ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
+        modelId, session.iv, session.ciphertext, now,
+      );
+    await this.ctx.storage.setAlarm(Date.now() + ENROLMENT_SESSION_MS);
+    if (references.length < HANDWRITING_MIN_REFERENCES) {
+      this.ctx.storage.transactionSync(() => {
+        this.checkOwner(owner, true);
+        putSession();
+      });
+      return { status: "collecting", samples: references.length, needed: HANDWRITING_MIN_REFERENCES - references.length };
+    }
+    let model;
+    try {
+      model = enrollHandwritingReferences(references, batch.hasPressure, { field });
+    } catch (e) {
+      if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
+      throw e;
+    }
+    const sealed = await sealJson(this.secret(), { ...owner, biometricType: "Handwriting", modelId }, model);
+    return this.ctx.storage.transactionSync(() => {
+      this.checkOwner(owner, true);
+      const version = this.bumpVersion("Handwriting");
+      this.putTemplate("Handwriting", modelId, sealed, references.length, now, version);
+      putSession();
+      return { status: "enrolled" as const, samples: references.length, version };
+    });
+  }
+
+  /** Deletes enrolment sessions nobody added to within ENROLMENT_SESSION_MS (collected signatures are biometric data). */
+  override async alarm(): Promise<void> {
+    this.sql.exec("DELETE FROM enrolment_sessions WHERE updated_at < ?", Date.now() - ENROLMENT_SESSION_MS);
+    const next = this.sql.exec<{ t: number | null }>("SELECT MIN(updated_at) AS t FROM enrolment_sessions").toArray()[0]?.t;
+    if (next != null) await this.ctx.storage.setAlarm(Math.max(Date.now() + 1000, next + ENROLMENT_SESSION_MS));
   }
 
   /** The stored model of this type, opened, or a status saying why there is none to use. */

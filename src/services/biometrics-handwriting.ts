@@ -1,18 +1,20 @@
 // Handwriting (online signatures) through /biometrics/register and /biometrics/verify. The sample field carries
-// base64 of the trajectory text: for register, a JSON array of 3-10 signatures (the whole enrolment in one
-// request, so a model is never built from a half-finished set); for verify, one signature. Parsing and model
-// building happen here; the model is stored sealed in the student's Durable Object and only read there to verify.
+// base64 of the trajectory text. Register takes the whole enrolment in one request (a JSON array of 3-10
+// signatures, or the field repeated), which replaces the model at once; or one or two signatures per request,
+// which the student's Durable Object collects into one enrolment (ENROLMENT_SESSION_MS) and turns into the model
+// from the third on, so a client that sends samples one by one, as it does for a face, enrols too. Verify takes one
+// signature. Parsing happens here; the model is built, stored sealed and only read in the Durable Object.
 // Bad input is a 400 before the Durable Object is called, so a refused request changes no template.
 import {
   BiometricInputError,
-  enrollHandwriting,
+  handwritingReference,
   HANDWRITING_MAX_REFERENCES,
   HANDWRITING_MIN_REFERENCES,
   parseTrajectory,
   type PenTrajectory,
 } from "../biometrics/handwriting";
 import { HANDWRITING_MODEL_ID } from "../biometrics/signal-models";
-import type { ModelVerifyResult } from "../durable-objects/student-templates";
+import type { HandwritingRegisterResult, ModelVerifyResult } from "../durable-objects/student-templates";
 import type { Bindings } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
@@ -45,31 +47,52 @@ export function handwritingText(field: string, value: string): string {
 const isPoint = (v: unknown) =>
   Array.isArray(v) ? v.every((x) => typeof x === "number" || typeof x === "string") : v !== null && typeof v === "object" && !("points" in v);
 
-/** The signatures of an enrolment: a JSON array of trajectories, or {"samples": [...]}. */
-export function parseEnrolmentSignatures(field: string, text: string): PenTrajectory[] {
-  const trimmed = text.replace(/^\uFEFF/, "").trim();
-  const needArray = `Handwriting enrolment takes ${HANDWRITING_MIN_REFERENCES}-${HANDWRITING_MAX_REFERENCES} signatures in one request: base64 of a JSON array of trajectories (see docs/handwriting.md)`;
-  if (!trimmed.startsWith("[") && !trimmed.startsWith("{")) throw invalid(field, `${needArray}; this is a single text trajectory.`);
-  let value: unknown;
-  try {
-    value = JSON.parse(trimmed);
-  } catch {
-    throw invalid(field, "The handwriting sample looks like JSON but does not parse.");
-  }
-  if (value !== null && typeof value === "object" && !Array.isArray(value) && "samples" in value) value = (value as { samples: unknown }).samples;
-  if (!Array.isArray(value) || value.length === 0) throw invalid(field, `${needArray}.`);
-  if (isPoint(value[0])) throw invalid(field, `${needArray}; this is a single trajectory.`);
-  if (value.length < HANDWRITING_MIN_REFERENCES || value.length > HANDWRITING_MAX_REFERENCES) {
-    throw invalid(field, `${needArray}; got ${value.length}.`);
-  }
-  return value.map((v, i) => {
+/**
+ * The signatures of one register request. Each field value holds one trajectory (JSON points, `{"points": [...]}`
+ * or the text rows) or a list of them (a JSON array of trajectories, or `{"samples": [...]}`); the field may be
+ * repeated. 1-10 signatures in all.
+ */
+export function parseRegisterSignatures(field: string, texts: string[]): PenTrajectory[] {
+  const values: unknown[] = [];
+  for (const text of texts) {
+    const trimmed = text.replace(/^\uFEFF/, "").trim();
+    if (!trimmed.startsWith("[") && !trimmed.startsWith("{")) {
+      values.push(text); // text rows: one trajectory (the parser names any problem)
+      continue;
+    }
+    let value: unknown;
     try {
-      return checkDuration(field, parseTrajectory(v, { field }), `signature ${i + 1}: the signature `);
+      value = JSON.parse(trimmed);
+    } catch {
+      throw invalid(field, "The handwriting sample looks like JSON but does not parse.");
+    }
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && "samples" in value) {
+      const list = (value as { samples: unknown }).samples;
+      if (!Array.isArray(list)) throw invalid(field, `"samples" must be a list of trajectories.`);
+      values.push(...list);
+    } else if (Array.isArray(value) && value.length > 0 && !isPoint(value[0])) {
+      values.push(...value);
+    } else {
+      values.push(value);
+    }
+  }
+  if (values.length > HANDWRITING_MAX_REFERENCES) {
+    throw invalid(field, `At most ${HANDWRITING_MAX_REFERENCES} signatures per enrolment; got ${values.length}.`);
+  }
+  const several = values.length > 1;
+  const signatures = values.map((v, i) => {
+    const where = several ? `signature ${i + 1}: ` : "";
+    try {
+      return checkDuration(field, parseTrajectory(v, { field }), `${where}the signature `);
     } catch (e) {
-      if (e instanceof BiometricInputError) throw invalid(field, `signature ${i + 1}: ${e.message}`);
+      if (e instanceof BiometricInputError) throw invalid(field, `${where}${e.message}`);
       throw e;
     }
   });
+  if (signatures.some((sig) => sig.hasPressure !== signatures[0]!.hasPressure)) {
+    throw invalid(field, "Either every signature of an enrolment has pen pressure or none has.");
+  }
+  return signatures;
 }
 
 /** One signature (JSON or the text rows of docs/handwriting.md). */
@@ -94,21 +117,20 @@ export function parseVerificationSignature(field: string, text: string): PenTraj
   }
 }
 
-export type HandwritingEnrolment = { samples: number; version: number };
+export type HandwritingEnrolment = Exclude<HandwritingRegisterResult, { status: "bad_input" }>;
 
-/** Enrols the caller's writer model from 3-10 signatures, replacing any previous one. */
-export async function registerHandwriting(env: Bindings, caller: Caller, field: string, text: string, now: number): Promise<HandwritingEnrolment> {
-  const signatures = parseEnrolmentSignatures(field, text);
-  let model;
-  try {
-    model = enrollHandwriting(signatures, { field });
-  } catch (e) {
-    if (e instanceof BiometricInputError) throw invalid(field, e.message, "The handwriting samples cannot be enrolled");
-    throw e;
-  }
+/**
+ * Registers the request's signatures: 3-10 at once replace the writer model; one or two join the student's
+ * enrolment session, and the model is (re)built from the session once it holds 3 (docs/handwriting.md).
+ */
+export async function registerHandwriting(env: Bindings, caller: Caller, field: string, texts: string[], now: number): Promise<HandwritingEnrolment> {
+  const signatures = parseRegisterSignatures(field, texts);
+  const batch = { hasPressure: signatures[0]!.hasPressure, references: signatures.map((sig) => handwritingReference(sig)) };
   const owner = ownerOf(caller);
-  const r = await templates(env, owner).enrolModel(owner, "Handwriting", HANDWRITING_MODEL_ID, model, signatures.length, now);
-  return { samples: r.samples, version: r.version };
+  const replace = signatures.length >= HANDWRITING_MIN_REFERENCES;
+  const r = await templates(env, owner).registerHandwriting(owner, HANDWRITING_MODEL_ID, batch, replace, now, field);
+  if (r.status === "bad_input") throw invalid(field, r.message, "The handwriting samples cannot be enrolled");
+  return r;
 }
 
 export type HandwritingVerification = { isMatch: boolean; score: number; distance: number; threshold: number };

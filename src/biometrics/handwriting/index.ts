@@ -3,12 +3,16 @@
 export { parseTrajectory, HANDWRITING_LIMITS, type PenTrajectory, type TrajectoryParseOptions } from "./parse";
 export {
   enrollHandwriting,
+  enrollHandwritingReferences,
+  handwritingReference,
   verifyHandwriting,
   isHandwritingModel,
   HANDWRITING_MIN_REFERENCES,
   HANDWRITING_MAX_REFERENCES,
+  HANDWRITING_ENROLMENT_SESSION_MS,
   DEFAULT_HANDWRITING_PARAMS,
   type HandwritingModel,
+  type HandwritingReference,
   type HandwritingParams,
   type HandwritingScore,
 } from "./model";

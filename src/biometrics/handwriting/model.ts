@@ -20,6 +20,13 @@ import type { PenTrajectory } from "./parse";
 
 export const HANDWRITING_MIN_REFERENCES = 3;
 export const HANDWRITING_MAX_REFERENCES = 10;
+/**
+ * Signatures registered one (or two) per request within this long of each other form one enrolment: the model is
+ * built once the session holds HANDWRITING_MIN_REFERENCES and rebuilt with each later one (up to
+ * HANDWRITING_MAX_REFERENCES, the oldest dropped). An older session is deleted and the next signature starts a new
+ * one, so a later re-enrolment never mixes with the old signatures (durable-objects/student-templates.ts).
+ */
+export const HANDWRITING_ENROLMENT_SESSION_MS = 10 * 60_000;
 
 /** Hyperparameters: chosen by `npx tsx bench/handwriting.ts`, which cross-validates the choice over two halves
  * of the MCYT writers before choosing the shipped values on all 20 (BENCHMARKS.md). */
@@ -135,23 +142,43 @@ export function fusedDistance(dtwDistance: number, descriptorDistanceValue: numb
   return (1 - p.descriptorWeight) * dtwDistance + p.descriptorWeight * descriptorDistanceValue;
 }
 
+/** A signature as a writer model keeps it (resampled and compacted): what enrolment sessions collect. */
+export function handwritingReference(sample: PenTrajectory, stepMs = DEFAULT_HANDWRITING_PARAMS.stepMs): HandwritingReference {
+  return compact(resample(sample, stepMs));
+}
+
 export function enrollHandwriting(
   samples: PenTrajectory[],
   options: { field?: string; params?: Partial<HandwritingParams> } = {},
 ): HandwritingModel {
   const field = options.field ?? "biometric_data";
   const params = { ...DEFAULT_HANDWRITING_PARAMS, ...options.params };
-  if (samples.length < HANDWRITING_MIN_REFERENCES) {
-    throw new BiometricInputError(field, `at least ${HANDWRITING_MIN_REFERENCES} signatures are needed to enrol (got ${samples.length})`);
-  }
-  if (samples.length > HANDWRITING_MAX_REFERENCES) {
-    throw new BiometricInputError(field, `at most ${HANDWRITING_MAX_REFERENCES} signatures are used to enrol (got ${samples.length})`);
-  }
-  const hasPressure = samples[0]!.hasPressure;
+  const hasPressure = samples[0]?.hasPressure ?? true;
   if (samples.some((s) => s.hasPressure !== hasPressure)) {
     throw new BiometricInputError(field, "either every enrolment signature has pressure or none has");
   }
-  const references = samples.map((s) => compact(resample(s, params.stepMs)));
+  return enrollHandwritingReferences(
+    samples.map((s) => handwritingReference(s, params.stepMs)),
+    hasPressure,
+    options,
+  );
+}
+
+/** Builds the writer model from references made by `handwritingReference` with the same step (an enrolment
+ * sent in one request, or collected one signature per request: services/biometrics-handwriting.ts). */
+export function enrollHandwritingReferences(
+  references: HandwritingReference[],
+  hasPressure: boolean,
+  options: { field?: string; params?: Partial<HandwritingParams> } = {},
+): HandwritingModel {
+  const field = options.field ?? "biometric_data";
+  const params = { ...DEFAULT_HANDWRITING_PARAMS, ...options.params };
+  if (references.length < HANDWRITING_MIN_REFERENCES) {
+    throw new BiometricInputError(field, `at least ${HANDWRITING_MIN_REFERENCES} signatures are needed to enrol (got ${references.length})`);
+  }
+  if (references.length > HANDWRITING_MAX_REFERENCES) {
+    throw new BiometricInputError(field, `at most ${HANDWRITING_MAX_REFERENCES} signatures are used to enrol (got ${references.length})`);
+  }
   const seqs = references.map((r) => featureSeq(r, params.features));
   const D = seqs.map((a, i) => seqs.map((b, j) => (i === j ? 0 : i < j ? dtw(a, b, params.band) : NaN)));
   for (let i = 0; i < D.length; i++) for (let j = 0; j < i; j++) D[i]![j] = D[j]![i]!;

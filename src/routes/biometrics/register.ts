@@ -1,13 +1,15 @@
 // POST /backend/biometrics/register (form): Face (one picture), Voice (1-10 clips: `voice_base64` repeated,
-// docs/voice.md) and Handwriting (3-10 signatures at once, as base64 of a JSON array of trajectories;
-// docs/handwriting.md). Each replaces the student's model of that type.
+// docs/voice.md) and Handwriting (3-10 signatures at once, as a JSON array of trajectories or the field repeated,
+// or one at a time collected into one enrolment; docs/handwriting.md). An enrolment replaces the student's model
+// of that type.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, registerFace } from "../../services/biometrics-face";
-import { handwritingText, registerHandwriting } from "../../services/biometrics-handwriting";
+import { handwritingText, registerHandwriting, type HandwritingEnrolment } from "../../services/biometrics-handwriting";
+import { HANDWRITING_ENROLMENT_SESSION_MS } from "../../biometrics/handwriting";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
 import { audioBytesFromField, registerVoice } from "../../services/biometrics-voice";
@@ -22,7 +24,7 @@ const RegisterForm = BiometricsForm.extend({
     .optional()
     .openapi({
       description:
-        "The sample, base64: a picture for Face; an audio clip for Voice (repeat the field for up to 10 clips); for Handwriting a JSON array of 3-10 trajectories",
+        "The sample, base64: a picture for Face; an audio clip for Voice (repeat the field for up to 10 clips); for Handwriting one trajectory, or 3-10 as a JSON array (or the field repeated)",
     }),
 }).openapi("BiometricsRegister");
 
@@ -40,9 +42,17 @@ const route = createRoute({
         resource_bool: z.boolean(),
         extra_details: z.string(),
         resource_dict: z
-          .object({ samples: z.number().int(), version: z.number().int(), speech_seconds: z.number().optional() })
+          .object({
+            samples: z.number().int(),
+            version: z.number().int().optional(),
+            speech_seconds: z.number().optional(),
+            needed: z.number().int().optional(),
+          })
           .optional()
-          .openapi({ description: "Voice and Handwriting: clips or signatures enrolled and the model version" }),
+          .openapi({
+            description:
+              "Voice and Handwriting: clips or signatures enrolled and the model version; Handwriting still collecting (resource_bool false): signatures received and how many more are needed",
+          }),
       }),
       "Model created",
     ),
@@ -65,10 +75,36 @@ export const registerRegister = (app: OpenAPIHono<AppEnv>) =>
         },
         201,
       );
+    const handwritingRegistered = (out: HandwritingEnrolment) =>
+      out.status === "enrolled"
+        ? c.json(
+            {
+              message: "Handwriting model registered",
+              resource_name: "Handwriting",
+              resource_bool: true,
+              extra_details: `${out.samples} signatures enrolled`,
+              resource_dict: { samples: out.samples, version: out.version },
+            },
+            201,
+          )
+        : c.json(
+            {
+              message: "Handwriting signature received",
+              resource_name: "Handwriting",
+              resource_bool: false,
+              extra_details: `${out.samples} of at least ${out.samples + out.needed} signatures received: register ${out.needed} more within ${HANDWRITING_ENROLMENT_SESSION_MS / 60_000} minutes to build the handwriting model`,
+              resource_dict: { samples: out.samples, needed: out.needed },
+            },
+            201,
+          );
     const raw = c.req.valid("form");
     if (raw.biometric_type === "Voice" && Array.isArray(raw.voice_base64)) {
       const clips = raw.voice_base64.map((v, i) => audioBytesFromField(`voice_base64.${i}`, v));
       return voiceRegistered(await registerVoice(c.env, c.get("caller"), "voice_base64", clips, c.get("now")));
+    }
+    if (raw.biometric_type === "Handwriting" && Array.isArray(raw.voice_base64)) {
+      const texts = raw.voice_base64.map((v, i) => handwritingText(`voice_base64.${i}`, v));
+      return handwritingRegistered(await registerHandwriting(c.env, c.get("caller"), "voice_base64", texts, c.get("now")));
     }
     if (Array.isArray(raw.voice_base64)) throw AppError.badField("voice_base64", `Send one voice_base64 field for ${raw.biometric_type}.`);
     const form = { ...raw, voice_base64: raw.voice_base64 }; // (re-typed: voice_base64 is a single string from here)
@@ -78,17 +114,7 @@ export const registerRegister = (app: OpenAPIHono<AppEnv>) =>
     }
     if (form.biometric_type === "Handwriting") {
       const { field, value } = sampleField(form);
-      const out = await registerHandwriting(c.env, c.get("caller"), field, handwritingText(field, value), c.get("now"));
-      return c.json(
-        {
-          message: "Handwriting model registered",
-          resource_name: "Handwriting",
-          resource_bool: true,
-          extra_details: `${out.samples} signatures enrolled`,
-          resource_dict: { samples: out.samples, version: out.version },
-        },
-        201,
-      );
+      return handwritingRegistered(await registerHandwriting(c.env, c.get("caller"), field, [handwritingText(field, value)], c.get("now")));
     }
     const { field, value } = sampleField(form);
     const out = await registerFace(c.env, c.get("caller"), [{ field, bytes: imageBytesFromField(field, value) }], c.get("now"));

@@ -1,7 +1,7 @@
 // Handwriting through /biometrics/register, /verify, /list and /unregister with real MCYT signatures
 // (test/signals-setup.ts reads them in Node): genuine accepted, skilled forgery and another writer refused,
 // every kind of bad sample a 400 that leaves the stored model as it was.
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { call, expect400Shape, newSession } from "../helpers";
 import { templatesOf } from "./fixtures";
@@ -19,6 +19,19 @@ const asPoints = (text: string) =>
     .split(/\r?\n/)
     .map((l) => l.trim().split(/\s+/).map(Number))
     .map(([t, x, y, p]) => ({ t: t! * 1000, x, y, pressure: p }));
+
+const registerMany = (token: string, payloads: string[]) => {
+  const body = new URLSearchParams({ biometric_type: "Handwriting" });
+  for (const p of payloads) body.append("voice_base64", p);
+  return call("/biometrics/register", { token, body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+};
+
+/** The student's handwriting enrolment session, as the Durable Object holds it. */
+async function session(token: string) {
+  return runInDurableObject(templatesOf(token), async (_o, state) =>
+    state.storage.sql.exec("SELECT model_id, updated_at, length(ciphertext) AS bytes FROM enrolment_sessions").toArray(),
+  );
+}
 
 /** What is stored for the student: type, version and ciphertext of each row. */
 async function stored(token: string) {
@@ -79,11 +92,10 @@ describe("Handwriting register / verify / list / unregister", () => {
     const onePoint = [{ t: 0, x: 1, y: 1, pressure: 1 }];
     const good = samples.enrol.slice(0, 3);
     const badRegistrations: [string, string, RegExp][] = [
-      ["one trajectory, not a list", b64(samples.enrol[0]!), /single text trajectory/],
-      ["one JSON trajectory", b64(JSON.stringify(asPoints(samples.genuine))), /single trajectory/],
-      ["two signatures", b64(JSON.stringify(good.slice(0, 2))), /3-10 signatures.*got 2/],
       ["eleven signatures", b64(JSON.stringify([...samples.enrol, ...samples.enrol, samples.genuine])), /got 11/],
-      ["empty list", b64("[]"), /3-10 signatures/],
+      ["empty list", b64("[]"), /trajectory is empty/],
+      ["a one-point signature alone", b64(JSON.stringify(onePoint)), /single point/],
+      ["samples that are not a list", b64(JSON.stringify({ samples: 3 })), /"samples" must be a list/],
       ["an empty trajectory", b64(JSON.stringify([...good, []])), /signature 4: trajectory is empty/],
       ["a one-point trajectory", b64(JSON.stringify([...good, onePoint])), /signature 4: trajectory has a single point/],
       ["NaN", b64(JSON.stringify([...good, [{ t: 0, x: 1, y: 1 }, { t: 10, x: "NaN", y: 2 }]])), /signature 4: point 2.x: "NaN" is not a finite number/],
@@ -125,6 +137,68 @@ describe("Handwriting register / verify / list / unregister", () => {
     }
     expect(await stored(s.access)).toEqual(before);
     expect((await verify(s.access, b64(samples.genuine))).body.is_match).toBe(true);
+  });
+
+  it("enrols from signatures sent one per request (collected into one enrolment), like a face", async () => {
+    const s = await newSession("STUDENT");
+    const first = await register(s.access, b64(samples.enrol[0]!));
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body).toMatchObject({ message: "Handwriting signature received", resource_name: "Handwriting", resource_bool: false, resource_dict: { samples: 1, needed: 2 } });
+    expect(first.body.extra_details).toMatch(/1 of at least 3 signatures received: register 2 more within 10 minutes/);
+    expect((await verify(s.access, b64(samples.genuine))).status).toBe(404);
+    expect((await call("/biometrics/list", { token: s.access })).body.resource_array).toEqual([]);
+    // Collected signatures are sealed like templates.
+    const [row] = await session(s.access);
+    expect(row).toMatchObject({ model_id: "trustid-handwriting-dtw-v2" });
+
+    const second = await register(s.access, b64(JSON.stringify(asPoints(samples.enrol[1]!))));
+    expect(second.body).toMatchObject({ resource_bool: false, resource_dict: { samples: 2, needed: 1 } });
+    const third = await register(s.access, b64(samples.enrol[2]!));
+    expect(third.body).toMatchObject({ message: "Handwriting model registered", resource_bool: true, resource_dict: { samples: 3, version: 1 } });
+    // Two more in one request (the field repeated) join the same enrolment.
+    const more = await registerMany(s.access, [b64(samples.enrol[3]!), b64(samples.enrol[4]!)]);
+    expect(more.body).toMatchObject({ resource_bool: true, resource_dict: { samples: 5, version: 2 } });
+
+    // The model is the one a single request with the same 5 signatures builds.
+    const whole = await newSession("STUDENT");
+    expect((await registerMany(whole.access, samples.enrol.map(b64))).body.resource_dict).toEqual({ samples: 5, version: 1 });
+    const byOne = await verify(s.access, b64(samples.genuine));
+    const byAll = await verify(whole.access, b64(samples.genuine));
+    expect(byOne.body.is_match).toBe(true);
+    expect(byOne.body.resource_dict).toEqual(byAll.body.resource_dict);
+    expect((await verify(s.access, b64(samples.forgery))).body.is_match).toBe(false);
+
+    // A refused signature changes nothing: neither the model nor the collected signatures.
+    const before = await stored(s.access);
+    const collected = await session(s.access);
+    const noPressure = await register(s.access, b64(JSON.stringify(asPoints(samples.genuine).map(({ t, x, y }) => ({ t, x, y })))));
+    expect(noPressure.status).toBe(400);
+    expect(noPressure.body.error_details.voice_base64.join(" ")).toMatch(/have pen pressure and this one has none/);
+    expect((await register(s.access, b64("0 1 1 1"))).status).toBe(400);
+    expect(await stored(s.access)).toEqual(before);
+    expect(await session(s.access)).toEqual(collected);
+
+    // 3-10 in one request start a new enrolment; later single signatures extend that one.
+    const replaced = await register(s.access, b64(JSON.stringify(samples.enrol.slice(2, 5))));
+    expect(replaced.body.resource_dict).toEqual({ samples: 3, version: 3 });
+    expect((await register(s.access, b64(samples.enrol[0]!))).body.resource_dict).toEqual({ samples: 4, version: 4 });
+
+    // After 10 minutes without a new signature the enrolment is over: the next signature starts a new one and
+    // the model stays as it is until that one has 3; the alarm deletes the stale collection.
+    await runInDurableObject(templatesOf(s.access), async (_o, state) => {
+      state.storage.sql.exec("UPDATE enrolment_sessions SET updated_at = updated_at - 11 * 60000");
+    });
+    expect(await runDurableObjectAlarm(templatesOf(s.access))).toBe(true);
+    expect(await session(s.access)).toEqual([]);
+    const fresh = await register(s.access, b64(samples.enrol[1]!));
+    expect(fresh.body).toMatchObject({ resource_bool: false, resource_dict: { samples: 1, needed: 2 } });
+    expect((await call("/biometrics/list", { token: s.access })).body.resource_dict).toEqual({ Handwriting: "active" });
+    expect((await verify(s.access, b64(samples.genuine))).body.is_match).toBe(true);
+
+    // Unregistering deletes the collected signatures with the model.
+    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
+    expect(await session(s.access)).toEqual([]);
+    expect((await register(s.access, b64(samples.enrol[2]!))).body.resource_dict).toEqual({ samples: 1, needed: 2 });
   });
 
   it("student only, form media types only, body limit", async () => {
