@@ -4,11 +4,12 @@ import { dbOf } from "../../db/context";
 import { AppError } from "../../lib/errors";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
+import { biometricRateLimit } from "../../middleware/rate-limit";
 import { recordDeviceReport } from "../../services/monitoring";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 
 const Score = z.number().finite().min(-1e6).max(1e6);
 const ErrorType = z.string().trim().max(500);
@@ -52,7 +53,8 @@ const route = createRoute({
     "An optional `Idempotency-Key` header (1-200 visible ASCII characters, unique per report) makes resending safe: a report " +
     "sent again with the same key (after a 503, a timeout or a lost answer) is stored once and answered as the first time.",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(256 * 1024)] as const,
+  // Counted with the student's other monitoring requests: each report is a database write.
+  middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), jsonBody(256 * 1024)] as const,
   request: jsonRequest(Monitoring),
   responses: {
     200: ok(
@@ -61,6 +63,7 @@ const route = createRoute({
     ),
     ...examNotFound,
     ...authErrors,
+    ...tooMany,
     ...commonErrors,
   },
 });

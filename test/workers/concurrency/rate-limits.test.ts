@@ -82,4 +82,18 @@ describe("rate limits", () => {
     await sleep(wait * 1000);
     expect((await test(s.access)).status).toBe(200);
   });
+
+  it("device reports (/monitoring/) count against the student's monitoring limit", { timeout: 30_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const other = await newSession("STUDENT");
+    // An exam that does not exist: each allowed report is a 404 (the limit is counted before the body is read).
+    const report = (token: string) => call("/monitoring/", { token, json: { exam_id: 987_654_321, running_processes: [] } });
+    const answers = await Promise.all(Array.from({ length: 70 }, () => report(s.access)));
+    const allowed = answers.filter((a) => a.status === 404).length;
+    expect(allowed).toBeGreaterThanOrEqual(60);
+    expect(allowed).toBeLessThan(70);
+    expect(answers.every((a) => a.status === 404 || a.status === 429)).toBe(true);
+    expect429(answers.find((a) => a.status === 429)!, /monitoring requests for this student/);
+    expect((await report(other.access)).status).toBe(404);
+  });
 });
