@@ -6,14 +6,18 @@
 //   DATABASE_URL=... node scripts/institution.mjs UCY --clear-moodle
 //   DATABASE_URL=... node scripts/institution.mjs UCY --forbid "anydesk*" --forbid "teamviewer*" --allow "obs*"
 //
-// The token is read from MOODLE_TOKEN (or --moodle-token) and never printed. Patterns are matched
+// The token is read from MOODLE_TOKEN (or --moodle-token), never printed, and stored sealed (AES-GCM) with
+// PARTNER_SECRET_KEY_ENCRYPTION_KEY, the Worker secret of the same name (from the environment, or .dev.vars in
+// development), bound to the institution: the database alone does not reveal it. Patterns are matched
 // case-insensitively with `*` and `?` wildcards; instructors add per-exam patterns through the API.
 import { createClient } from "@libsql/client";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { sealKeyFrom, sealSecret } from "./partner-credentials.mjs";
 
 const MAX_PATTERN_LENGTH = 100;
 
+/** opts.sealKey: PARTNER_SECRET_KEY_ENCRYPTION_KEY, needed to set a Moodle token (or a function returning it). */
 export async function configureInstitution(client, code, opts) {
   const inst = (await client.execute({ sql: "SELECT id, code, name, moodle_url, moodle_token FROM institutions WHERE code = ?", args: [code] })).rows[0];
   if (!inst) throw new Error(`No institution with code ${code}`);
@@ -23,10 +27,16 @@ export async function configureInstitution(client, code, opts) {
   }
   if (opts.moodleUrl !== undefined || opts.moodleToken !== undefined) {
     const url = opts.moodleUrl ?? inst.moodle_url;
-    const token = opts.moodleToken ?? inst.moodle_token;
-    if (!url || !token) throw new Error("Set both the Moodle URL (--moodle-url) and token (MOODLE_TOKEN or --moodle-token)");
+    if (!url || !(opts.moodleToken ?? inst.moodle_token)) throw new Error("Set both the Moodle URL (--moodle-url) and token (MOODLE_TOKEN or --moodle-token)");
     const parsed = new URL(url);
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("The Moodle URL must be http(s)");
+    // A new token is sealed; changing only the URL keeps the stored (sealed) token as it is.
+    let token = inst.moodle_token;
+    if (opts.moodleToken !== undefined) {
+      const sealKey = typeof opts.sealKey === "function" ? opts.sealKey() : opts.sealKey;
+      if (!sealKey) throw new Error("Set PARTNER_SECRET_KEY_ENCRYPTION_KEY: Moodle tokens are stored sealed with it");
+      token = await sealSecret(sealKey, id, opts.moodleToken, "moodle-token");
+    }
     await client.execute({ sql: "UPDATE institutions SET moodle_url = ?, moodle_token = ? WHERE id = ?", args: [parsed.toString().replace(/\/+$/, ""), token, id] });
   }
   const now = Date.now();
@@ -90,6 +100,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       clearMoodle: values["clear-moodle"],
       forbid: values.forbid,
       allow: values.allow,
+      sealKey: () => sealKeyFrom(process.env),
     });
     console.log(JSON.stringify(summary, null, 2));
   } catch (e) {

@@ -21,12 +21,13 @@ const b64url = (bytes) => Buffer.from(bytes).toString("base64url");
 export const randomHex = (n) => toHex(crypto.getRandomValues(new Uint8Array(n)));
 export const sha256Hex = async (text) => toHex(await crypto.subtle.digest("SHA-256", enc.encode(text)));
 
-export async function sealSecret(keyBase64, institutionId, secret) {
+/** purpose: "partner-secret" or "moodle-token" (bound into the associated data, as in src/services/partner/crypto.ts). */
+export async function sealSecret(keyBase64, institutionId, secret, purpose = "partner-secret") {
   const raw = Buffer.from(keyBase64, "base64");
   if (raw.length !== 32) throw new Error("PARTNER_SECRET_KEY_ENCRYPTION_KEY must be base64 of 32 bytes");
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(`partner-secret:${institutionId}`) }, key, enc.encode(secret));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode(`${purpose}:${institutionId}`) }, key, enc.encode(secret));
   return `v1.${b64url(iv)}.${b64url(new Uint8Array(ct))}`;
 }
 
@@ -56,7 +57,7 @@ async function issue(client, sealKey, inst, now) {
 
 export class UsageError extends Error {}
 
-function sealKeyFrom(env) {
+export function sealKeyFrom(env) {
   if (env.PARTNER_SECRET_KEY_ENCRYPTION_KEY) return env.PARTNER_SECRET_KEY_ENCRYPTION_KEY;
   if (existsSync(".dev.vars")) {
     const m = /^PARTNER_SECRET_KEY_ENCRYPTION_KEY=(.+)$/m.exec(readFileSync(".dev.vars", "utf8"));

@@ -653,7 +653,7 @@ export async function syncExamStudents(
   instructor: Person,
   input: { examId: number; students?: StudentDetails[] | undefined; moodleCourseId?: number | undefined },
   now: number,
-  fetchImpl?: typeof fetch,
+  moodleSealKey?: string,
 ): Promise<EnrolResult & { source: "request" | "moodle"; moodleCourseId: string | null }> {
   const exam = await instructorExam(db, instructor, input.examId, now);
   if (exam.status === "Completed") throw AppError.badField("details.exam_id", "This examination has completed.");
@@ -668,7 +668,7 @@ export async function syncExamStudents(
       details: { "details.students": ["Give the students, or a moodle_course_id to take them from Moodle."] },
     });
   }
-  const { students } = await moodleCourseStudents(db, instructor, courseId, fetchImpl);
+  const { students } = await moodleCourseStudents(db, instructor, courseId, moodleSealKey);
   const unique = [...new Map(students.map((s) => [s.email, s])).values()];
   const result = await enrolStudents(db, exam, unique, now, "moodle");
   if (exam.moodleCourseId !== String(courseId)) {

@@ -12,6 +12,7 @@ import type { Db } from "../db/client";
 import { institutions, users } from "../db/schema";
 import { AppError } from "../lib/errors";
 import type { Person } from "./exams";
+import { isSealed, openSecret } from "./partner/crypto";
 
 const TIMEOUT_MS = 10_000;
 // moodle_information fetches each course's participants: at most this many courses per request.
@@ -110,8 +111,12 @@ export class MoodleClient {
 
 export type MoodleStudent = { name: string; surname: string; email: string };
 
-/** The institution's Moodle client; 503 when the institution has no Moodle configured. */
-export async function moodleFor(db: Db, institutionId: number, fetchImpl?: typeof fetch): Promise<MoodleClient> {
+/**
+ * The institution's Moodle client; 503 when the institution has no Moodle configured. The token is stored sealed
+ * (scripts/institution.mjs, with the PARTNER_SECRET_KEY_ENCRYPTION_KEY secret, `sealKey` here); a token stored
+ * as plain text before sealing existed is still used as it is.
+ */
+export async function moodleFor(db: Db, institutionId: number, sealKey?: string, fetchImpl?: typeof fetch): Promise<MoodleClient> {
   const [inst] = await db
     .select({ url: institutions.moodleUrl, token: institutions.moodleToken })
     .from(institutions)
@@ -120,7 +125,16 @@ export async function moodleFor(db: Db, institutionId: number, fetchImpl?: typeo
   if (!inst?.url || !inst.token) {
     throw new AppError(503, "Moodle is not configured for this institution; ask the operator to set its Moodle URL and token");
   }
-  return new MoodleClient({ url: inst.url, token: inst.token }, fetchImpl);
+  let token = inst.token;
+  if (isSealed(token)) {
+    const opened = sealKey ? await openSecret(sealKey, institutionId, token, "moodle-token") : null;
+    if (opened === null) {
+      console.error(JSON.stringify({ level: "error", msg: "moodle token does not open", institutionId, keyConfigured: Boolean(sealKey) }));
+      throw new AppError(503, "The institution's Moodle token cannot be read; ask the operator to set it again");
+    }
+    token = opened;
+  }
+  return new MoodleClient({ url: inst.url, token }, fetchImpl);
 }
 
 const isStudent = (u: MoodleUser) => (u.roles ?? []).some((r) => r.shortname === "student");
@@ -149,8 +163,8 @@ async function instructorEmail(db: Db, instructor: Person): Promise<string> {
  * The Moodle courses the instructor teaches (matched by their email; a role other than student or
  * guest), each with its students. 404 user when the email is not a Moodle user of the site.
  */
-export async function instructorMoodleCourses(db: Db, instructor: Person, fetchImpl?: typeof fetch) {
-  const moodle = await moodleFor(db, instructor.institutionId, fetchImpl);
+export async function instructorMoodleCourses(db: Db, instructor: Person, sealKey?: string) {
+  const moodle = await moodleFor(db, instructor.institutionId, sealKey);
   const email = await instructorEmail(db, instructor);
   const [me] = await moodle.getUsersByEmail(email);
   if (!me) throw AppError.notFound("user", email, "Your email is not a user of the institution's Moodle site");
@@ -171,9 +185,9 @@ export async function moodleCourseStudents(
   db: Db,
   instructor: Person,
   courseId: number,
-  fetchImpl?: typeof fetch,
+  sealKey?: string,
 ): Promise<{ course: MoodleCourse; students: MoodleStudent[] }> {
-  const moodle = await moodleFor(db, instructor.institutionId, fetchImpl);
+  const moodle = await moodleFor(db, instructor.institutionId, sealKey);
   const email = await instructorEmail(db, instructor);
   const notYours = () => AppError.notFound("moodle course", String(courseId), "Moodle course not found among the courses you teach");
   const [course] = await moodle.getCourses([courseId]);

@@ -7,6 +7,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { configureInstitution } from "../../scripts/institution.mjs";
 // @ts-expect-error: plain ESM scripts without type declarations
 import { migrateDatabase } from "../../scripts/migrate.mjs";
+import { openSecret } from "../../src/services/partner/crypto";
+
+const KEY = Buffer.alloc(32, 7).toString("base64");
 
 const dir = mkdtempSync(join(tmpdir(), "trustid-inst-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,6 +24,7 @@ describe("scripts/institution.mjs", () => {
         moodleUrl: "https://moodle.example.org/",
         moodleToken: "secret",
         forbid: ["AnyDesk*", "anydesk*", "obs*"],
+        sealKey: KEY,
       });
       expect(set).toEqual({
         code: "UPAT",
@@ -30,11 +34,24 @@ describe("scripts/institution.mjs", () => {
         forbidden_processes: ["anydesk*", "obs*"],
       });
       expect(JSON.stringify(set)).not.toContain("secret");
+      // Stored sealed, bound to the institution and to its purpose.
+      const stored = async () => String((await client.execute("SELECT id, moodle_token FROM institutions WHERE code = 'UPAT'")).rows[0]!.moodle_token);
+      const id = Number((await client.execute("SELECT id FROM institutions WHERE code = 'UPAT'")).rows[0]!.id);
+      const sealed = await stored();
+      expect(sealed).toMatch(/^v1\./);
+      expect(sealed).not.toContain("secret");
+      expect(await openSecret(KEY, id, sealed, "moodle-token")).toBe("secret");
+      expect(await openSecret(KEY, id, sealed)).toBeNull();
+      expect(await openSecret(KEY, id + 1, sealed, "moodle-token")).toBeNull();
+      // A new URL alone keeps the sealed token; a new token needs the key.
+      await configureInstitution(client, "UPAT", { moodleUrl: "https://moodle2.example.org" });
+      expect(await stored()).toBe(sealed);
+      await expect(configureInstitution(client, "UPAT", { moodleToken: "other" })).rejects.toThrow(/PARTNER_SECRET_KEY_ENCRYPTION_KEY/);
       const cleared = await configureInstitution(client, "UPAT", { clearMoodle: true, allow: ["OBS*"] });
       expect(cleared).toMatchObject({ moodle_url: null, moodle_token_set: false, forbidden_processes: ["anydesk*"] });
       await expect(configureInstitution(client, "NOPE", {})).rejects.toThrow(/No institution/);
       await expect(configureInstitution(client, "UPAT", { forbid: ["*"] })).rejects.toThrow(/Unusable/);
-      await expect(configureInstitution(client, "UPAT", { moodleUrl: "ftp://x" , moodleToken: "t"})).rejects.toThrow(/http/);
+      await expect(configureInstitution(client, "UPAT", { moodleUrl: "ftp://x", moodleToken: "t", sealKey: KEY })).rejects.toThrow(/http/);
     } finally {
       client.close();
     }

@@ -4,6 +4,7 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { instructorMoodleCourses, MAX_MOODLE_COURSES } from "../../services/moodle";
 import type { AppEnv } from "../../types";
+import { loadConfig } from "../../env";
 import { authErrors, commonErrors, envelope, MessageBody, notFound, ok } from "../schemas";
 
 const MoodleCourseView = z
@@ -32,6 +33,6 @@ const route = createRoute({
 
 export const registerMoodleInformation = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
-    const courses = await instructorMoodleCourses(dbOf(c), c.get("caller"));
+    const courses = await instructorMoodleCourses(dbOf(c), c.get("caller"), loadConfig(c.env).partner.secretKeyEncryptionKey);
     return c.json({ message: "Moodle courses retrieved successfully", resource_name: "moodle_course", resource_array: courses }, 200);
   });

@@ -5,6 +5,7 @@ import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams";
 import type { AppEnv } from "../../types";
+import { loadConfig } from "../../env";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, ok } from "../schemas";
 
@@ -64,6 +65,7 @@ export const registerSyncCoursesExams = (app: OpenAPIHono<AppEnv>) =>
       c.get("caller"),
       { examId: details.exam_id, students: details.students, moodleCourseId: details.moodle_course_id },
       c.get("now"),
+      loadConfig(c.env).partner.secretKeyEncryptionKey,
     );
     return c.json(
       {

@@ -61,22 +61,28 @@ function sealKey(keyBase64: string): Promise<CryptoKey> {
   }
   return key;
 }
-const aad = (institutionId: number) => enc.encode(`partner-secret:${institutionId}`);
+/** What a sealed value is for, bound into its associated data: a partner's secret key can never be opened as an
+ * institution's Moodle token, nor either as another institution's. */
+export type SealPurpose = "partner-secret" | "moodle-token";
+const aad = (institutionId: number, purpose: SealPurpose) => enc.encode(`${purpose}:${institutionId}`);
+
+/** True for a value in the sealed format below (a Moodle token stored before sealing existed is plain text). */
+export const isSealed = (value: string) => value.startsWith(`${SEAL_VERSION}.`);
 
 /** `v1.<iv>.<ciphertext+tag>` (base64url). */
-export async function sealSecret(keyBase64: string, institutionId: number, secret: string): Promise<string> {
+export async function sealSecret(keyBase64: string, institutionId: number, secret: string, purpose: SealPurpose = "partner-secret"): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(institutionId) }, await sealKey(keyBase64), enc.encode(secret));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: aad(institutionId, purpose) }, await sealKey(keyBase64), enc.encode(secret));
   return `${SEAL_VERSION}.${b64url(iv)}.${b64url(new Uint8Array(ct))}`;
 }
 
 /** The secret, or null when the sealed value is malformed, tampered with or sealed for another institution. */
-export async function openSecret(keyBase64: string, institutionId: number, sealed: string): Promise<string | null> {
+export async function openSecret(keyBase64: string, institutionId: number, sealed: string, purpose: SealPurpose = "partner-secret"): Promise<string | null> {
   const [version, iv, ct] = sealed.split(".");
   if (version !== SEAL_VERSION || !iv || !ct) return null;
   try {
     const plain = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv: unb64url(iv), additionalData: aad(institutionId) },
+      { name: "AES-GCM", iv: unb64url(iv), additionalData: aad(institutionId, purpose) },
       await sealKey(keyBase64),
       unb64url(ct),
     );

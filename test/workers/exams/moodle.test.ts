@@ -1,7 +1,11 @@
 // The Moodle client against a local server that speaks Moodle's REST protocol (test/support/fake-moodle.ts).
+import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { institutions } from "../../../src/db/schema";
+import { sealSecret } from "../../../src/services/partner/crypto";
 import { call, loginAs, registerUser, uniqueEmail } from "../helpers";
-import { addExam, instructorExamView, moodleUrl, newInstitution } from "./support";
+import { addExam, db, instructorExamView, moodleUrl, newInstitution } from "./support";
 
 type Site = {
   token: string;
@@ -90,6 +94,24 @@ describe("GET /backend/instructor/moodle_information", () => {
     const res = await call("/instructor/moodle_information", { token: stranger.access });
     expect(res.status).toBe(404);
     expect(res.body.resource_name).toBe("user");
+  });
+
+  it("uses the token stored sealed (as scripts/institution.mjs stores it); one that does not open is a 503", async () => {
+    const token = `tok-${crypto.randomUUID()}`;
+    const w = await moodleWorld(token);
+    const key = (env as unknown as { PARTNER_SECRET_KEY_ENCRYPTION_KEY: string }).PARTNER_SECRET_KEY_ENCRYPTION_KEY;
+    const store = async (value: string) => db().update(institutions).set({ moodleToken: value }).where(eq(institutions.id, w.inst.id));
+    await store(await sealSecret(key, w.inst.id, token, "moodle-token"));
+    const ok = await call("/instructor/moodle_information", { token: w.access });
+    expect(ok.status).toBe(200);
+    expect(ok.body.resource_array.map((c: { moodle_course_id: string }) => c.moodle_course_id)).toEqual(["10", "11"]);
+    // Sealed for another purpose or another institution: refused, never sent to Moodle as it is.
+    for (const wrong of [await sealSecret(key, w.inst.id, token, "partner-secret"), await sealSecret(key, w.inst.id + 1, token, "moodle-token")]) {
+      await store(wrong);
+      const res = await call("/instructor/moodle_information", { token: w.access });
+      expect(res.status).toBe(503);
+      expect(res.body.message).toMatch(/Moodle token cannot be read/);
+    }
   });
 
   it("needs an instructor's token", async () => {
