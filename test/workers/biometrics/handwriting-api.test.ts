@@ -201,6 +201,20 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect((await register(s.access, b64(samples.enrol[2]!))).body.resource_dict).toEqual({ samples: 1, needed: 2 });
   });
 
+  it("signatures sent one per request at the same time are all collected (no lost update)", async () => {
+    const s = await newSession("STUDENT");
+    const answers = await Promise.all(samples.enrol.map((sig) => register(s.access, b64(sig))));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
+    // Whatever the order, the answers counted 1..5 signatures and the model holds all 5.
+    expect(answers.map((a) => a.body.resource_dict.samples).sort()).toEqual([1, 2, 3, 4, 5]);
+    const list = await call("/biometrics/list", { token: s.access });
+    expect(list.body.resource_dict).toEqual({ Handwriting: "active" });
+    const rows = await runInDurableObject(templatesOf(s.access), async (_o, state) =>
+      state.storage.sql.exec("SELECT images, version FROM templates WHERE biometric_type = 'Handwriting'").toArray(),
+    );
+    expect(rows).toEqual([{ images: 5, version: 3 }]);
+  });
+
   it("student only, form media types only, body limit", async () => {
     expect((await register("", b64("[]"))).status).toBe(401);
     const instructor = await newSession("INSTRUCTOR");
