@@ -11,8 +11,8 @@ import type { Bindings } from "../env";
 import { openVector, sealVector } from "./template-seal";
 import { openJson, sealJson } from "./model-seal";
 import {
-  enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS as ENROLMENT_SESSION_MS, HANDWRITING_MAX_REFERENCES, HANDWRITING_MIN_REFERENCES, isHandwritingModel,
-  verifyHandwriting as scoreHandwriting, type HandwritingReference, type PenTrajectory,
+  enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS, HANDWRITING_MAX_REFERENCES, HANDWRITING_MIN_REFERENCES, isHandwritingModel,
+  verifyHandwriting as scoreHandwriting, type HandwritingModel, type HandwritingReference, type PenTrajectory,
 } from "../biometrics/handwriting";
 import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
 import { BiometricInputError } from "../biometrics/input-error";
@@ -100,7 +100,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
     // Wallet: the highest template version ever issued per type; it outlives deletion, so a version
     // number is never reused and an export names exactly one template (see the wallet section below).
     this.sql.exec("CREATE TABLE IF NOT EXISTS template_versions (biometric_type TEXT PRIMARY KEY, version INTEGER NOT NULL)");
-    // Handwriting signatures collected one request at a time (ENROLMENT_SESSION_MS), sealed like the templates.
+    // Handwriting signatures collected one request at a time (HANDWRITING_ENROLMENT_SESSION_MS), sealed like the templates.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_sessions (
       biometric_type TEXT PRIMARY KEY,
       model_id TEXT NOT NULL,
@@ -232,58 +232,49 @@ export class StudentTemplates extends DurableObject<Bindings> {
     let earlier: HandwritingReference[] = [];
     if (!replace) {
       const row = this.sql.exec<SessionRow>("SELECT * FROM enrolment_sessions WHERE biometric_type = 'Handwriting'").toArray()[0];
-      if (row && row.model_id === modelId && now - row.updated_at <= ENROLMENT_SESSION_MS) {
+      if (row && row.model_id === modelId && now - row.updated_at <= HANDWRITING_ENROLMENT_SESSION_MS) {
         const session = (await openJson(this.secret(), ctx, new Uint8Array(row.iv), new Uint8Array(row.ciphertext))) as HandwritingBatch | null;
         if (!session) throw new Error("stored handwriting enrolment session does not open");
         if (session.hasPressure !== batch.hasPressure) {
-          return {
-            status: "bad_input",
-            message: session.hasPressure
-              ? "the signatures registered before this one have pen pressure and this one has none; send signatures from one device, or 3-10 in one request to start again"
-              : "the signatures registered before this one have no pen pressure and this one has; send signatures from one device, or 3-10 in one request to start again",
-          };
+          const differs = session.hasPressure ? "have pen pressure and this one has none" : "have no pen pressure and this one has";
+          return { status: "bad_input", message: `the signatures registered before this one ${differs}; send signatures from one device, or 3-10 in one request to start again` };
         }
         earlier = session.references;
       }
     }
     const references = [...earlier, ...batch.references].slice(-HANDWRITING_MAX_REFERENCES);
+    // Refused before anything is written: a bad enrolment leaves the session and the model as they were.
+    let model: HandwritingModel | null = null;
+    if (references.length >= HANDWRITING_MIN_REFERENCES) {
+      try {
+        model = enrollHandwritingReferences(references, batch.hasPressure, { field });
+      } catch (e) {
+        if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
+        throw e;
+      }
+    }
     const session = await sealJson(this.secret(), ctx, { hasPressure: batch.hasPressure, references } satisfies HandwritingBatch);
-    const putSession = () =>
+    const sealedModel = model && (await sealJson(this.secret(), { ...owner, biometricType: "Handwriting", modelId }, model));
+    await this.ctx.storage.setAlarm(Date.now() + HANDWRITING_ENROLMENT_SESSION_MS);
+    return this.ctx.storage.transactionSync((): HandwritingRegisterResult => {
+      this.checkOwner(owner, true);
       this.sql.exec(
         `INSERT INTO enrolment_sessions (biometric_type, model_id, iv, ciphertext, updated_at) VALUES ('Handwriting', ?, ?, ?, ?)
          ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
         modelId, session.iv, session.ciphertext, now,
       );
-    await this.ctx.storage.setAlarm(Date.now() + ENROLMENT_SESSION_MS);
-    if (references.length < HANDWRITING_MIN_REFERENCES) {
-      this.ctx.storage.transactionSync(() => {
-        this.checkOwner(owner, true);
-        putSession();
-      });
-      return { status: "collecting", samples: references.length, needed: HANDWRITING_MIN_REFERENCES - references.length };
-    }
-    let model;
-    try {
-      model = enrollHandwritingReferences(references, batch.hasPressure, { field });
-    } catch (e) {
-      if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
-      throw e;
-    }
-    const sealed = await sealJson(this.secret(), { ...owner, biometricType: "Handwriting", modelId }, model);
-    return this.ctx.storage.transactionSync(() => {
-      this.checkOwner(owner, true);
+      if (!sealedModel) return { status: "collecting", samples: references.length, needed: HANDWRITING_MIN_REFERENCES - references.length };
       const version = this.bumpVersion("Handwriting");
-      this.putTemplate("Handwriting", modelId, sealed, references.length, now, version);
-      putSession();
-      return { status: "enrolled" as const, samples: references.length, version };
+      this.putTemplate("Handwriting", modelId, sealedModel, references.length, now, version);
+      return { status: "enrolled", samples: references.length, version };
     });
   }
 
-  /** Deletes enrolment sessions nobody added to within ENROLMENT_SESSION_MS (collected signatures are biometric data). */
+  /** Deletes enrolment sessions nobody added to within HANDWRITING_ENROLMENT_SESSION_MS (collected signatures are biometric data). */
   override async alarm(): Promise<void> {
-    this.sql.exec("DELETE FROM enrolment_sessions WHERE updated_at < ?", Date.now() - ENROLMENT_SESSION_MS);
+    this.sql.exec("DELETE FROM enrolment_sessions WHERE updated_at < ?", Date.now() - HANDWRITING_ENROLMENT_SESSION_MS);
     const next = this.sql.exec<{ t: number | null }>("SELECT MIN(updated_at) AS t FROM enrolment_sessions").toArray()[0]?.t;
-    if (next != null) await this.ctx.storage.setAlarm(Math.max(Date.now() + 1000, next + ENROLMENT_SESSION_MS));
+    if (next != null) await this.ctx.storage.setAlarm(Math.max(Date.now() + 1000, next + HANDWRITING_ENROLMENT_SESSION_MS));
   }
 
   /** The stored model of this type, opened, or a status saying why there is none to use. */

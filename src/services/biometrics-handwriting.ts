@@ -1,7 +1,7 @@
 // Handwriting (online signatures) through /biometrics/register and /biometrics/verify. The sample field carries
 // base64 of the trajectory text. Register takes the whole enrolment in one request (a JSON array of 3-10
 // signatures, or the field repeated), which replaces the model at once; or one or two signatures per request,
-// which the student's Durable Object collects into one enrolment (ENROLMENT_SESSION_MS) and turns into the model
+// which the student's Durable Object collects into one enrolment (HANDWRITING_ENROLMENT_SESSION_MS) and turns into the model
 // from the third on, so a client that sends samples one by one, as it does for a face, enrols too. Verify takes one
 // signature. Parsing happens here; the model is built, stored sealed and only read in the Durable Object.
 // Bad input is a 400 before the Durable Object is called, so a refused request changes no template.
