@@ -52,7 +52,7 @@ const tickLabel = (v: number) => `${+(v * 100).toFixed(1)}%`;
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function detSvg(title: string, curves: DetCurve[], points: DetPoint[], note: string): string {
-  const W = 640;
+  const W = 720;
   const H = 560;
   const L = 70;
   const T = 50;
