@@ -47,21 +47,22 @@ function curvePoints(genuine: number[], impostor: number[]): [number, number][] 
   return out;
 }
 
-const TICKS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4];
-const tickLabel = (v: number) => `${+(v * 100).toFixed(1)}%`;
+const TICKS = [0.0001, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4];
+const LOW = 0.00008; // the plot's lowest rate: random forgeries' FMR lives down there
+const tickLabel = (v: number) => `${+(v * 100).toFixed(2)}%`;
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function detSvg(title: string, curves: DetCurve[], points: DetPoint[], note: string): string {
   const W = 720;
-  const H = 560;
+  const H = 600;
   const L = 70;
   const T = 50;
   const S = 420; // square plot area
-  const lo = probit(0.0008);
+  const lo = probit(LOW);
   const hi = probit(0.45);
   const px = (r: number) => L + ((probit(r) - lo) / (hi - lo)) * S;
   const py = (r: number) => T + S - ((probit(r) - lo) / (hi - lo)) * S;
-  const inside = (r: number) => Math.min(Math.max(r, 0.0008), 0.45);
+  const inside = (r: number) => Math.min(Math.max(r, LOW), 0.45);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
@@ -72,7 +73,7 @@ export function detSvg(title: string, curves: DetCurve[], points: DetPoint[], no
     out.push(`<text x="${px(t).toFixed(1)}" y="${T + S + 16}" text-anchor="middle">${tickLabel(t)}</text>`);
     out.push(`<text x="${L - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${tickLabel(t)}</text>`);
   }
-  out.push(`<line x1="${px(0.0008)}" y1="${py(0.0008)}" x2="${px(0.45)}" y2="${py(0.45)}" stroke="#bbb" stroke-dasharray="3,3"/>`);
+  out.push(`<line x1="${px(LOW)}" y1="${py(LOW)}" x2="${px(0.45)}" y2="${py(0.45)}" stroke="#bbb" stroke-dasharray="3,3"/>`);
   out.push(`<rect x="${L}" y="${T}" width="${S}" height="${S}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${L + S / 2}" y="${T + S + 36}" text-anchor="middle">false match rate (impostor accepted)</text>`);
   out.push(`<text transform="translate(18 ${T + S / 2}) rotate(-90)" text-anchor="middle">false non-match rate (genuine refused)</text>`);

@@ -121,8 +121,9 @@ const svg = detSvg(
     const p = pooled.get(level)!;
     return { label: `${level} (skilled)`, fmr: p.fms / p.s, fnmr: p.fnm / p.g };
   }),
-  `Held-out writers of 5 folds (engine and thresholds chosen on the other 16), distances divided by each fold's standard threshold;\n` +
-    `${det.genuine.length} genuine, ${det.skilled.length} skilled, ${det.random.length} random trials. Circles: the levels' pooled held-out rates.\n` +
+  "Held-out writers of 5 folds (engine and thresholds chosen on the other 16),\n" +
+    `distances divided by each fold's standard threshold; ${det.genuine.length} genuine, ${det.skilled.length} skilled, ${det.random.length} random trials.\n` +
+    "Circles: the levels' pooled held-out rates against skilled forgeries.\n" +
     "Made by: npx tsx bench/handwriting-levels.ts",
 );
 writeFileSync(new URL("../docs/handwriting-det.svg", import.meta.url), svg);

@@ -104,7 +104,8 @@ const svg = detSvg(
     const r = pooled.get(`${level}/1`)!;
     return { label: `${level} (1 typing, held out)`, fmr: r.fm / r.i, fnmr: r.fnm / r.g };
   }),
-  `Curves: all 40 subjects pooled, one threshold for all (${d1.genuine.length} genuine, ${d1.impostor.length} impostor one-typing decisions).\n` +
+  "Curves: all 40 subjects pooled, one threshold for all\n" +
+    `(${d1.genuine.length} genuine, ${d1.impostor.length} impostor one-typing decisions).\n` +
     `Circles: the levels' cross-validated error rates (thresholds chosen on other subjects).\n` +
     "Made by: npx tsx bench/keystroke-levels.ts",
 );
