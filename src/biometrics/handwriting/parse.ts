@@ -20,7 +20,7 @@ export const HANDWRITING_LIMITS = {
   maxPoints: 10_000,
   /**
    * The one duration limit of a signature, at enrolment and at verification (the API applies no other). Real
-   * signatures take 1-12 s, but a skilled forgery is slow (MCYT has forgeries of 15-27 s): a forgery must be
+   * signatures take 1-11 s, but a skilled forgery is slow (MCYT has forgeries of up to 27 s): a forgery must be
    * scored and refused as a forgery, not refused as input, so the limit sits above them. It bounds the CPU: the
    * engine resamples on a 10 ms grid and DTW cost grows with the product of the two lengths; the worst case at
    * 30 s is measured by bench/handwriting-worst-case.ts (BENCHMARKS.md).
