@@ -55,6 +55,14 @@ const add = (p: Counts, g: number[], sk: number[], rn: number[], t: number): Cou
 // Held-out distances divided by their fold's `standard` threshold, so the five folds share one scale (1 = that
 // fold's standard decision) and can be drawn as one DET curve.
 const det = { genuine: [] as number[], skilled: [] as number[], random: [] as number[] };
+/** The same writers with only their first k references (an enrolment sent one signature per request has 3, then 4
+ * before it has 5): the levels' thresholds were chosen with 5. */
+const fewer = (rs: Raw[], k: number): Raw[] =>
+  rs.map((r) => {
+    const cut = (x: Raw["genuine"]) => x.map((p) => ({ ...p, dists: p.dists.slice(0, k) }));
+    return { ...r, D: r.D.slice(0, k).map((row) => row.slice(0, k)), refDescriptors: r.refDescriptors.slice(0, k), genuine: cut(r.genuine), skilled: cut(r.skilled), random: cut(r.random) };
+  });
+const pooledFewer = new Map<string, Counts>();
 
 console.log(`handwriting security levels, MCYT writers 001-020, ${FOLDS}-fold cross-validation by writer`);
 console.log(`rules on the calibration writers: high = ${LEVEL_RULE.high}; standard = ${LEVEL_RULE.standard}\n`);
@@ -76,6 +84,14 @@ for (let f = 0; f < FOLDS; f++) {
     pooled.set(level, add(pooled.get(level)!, g, sk, rn, th[level]));
     line.push(`${level} ${fix(th[level], 3)}: FNMR ${es.falseNonMatches}/${g.length}, FMR skilled ${es.falseMatches}/${sk.length}, random ${er.falseMatches}/${rn.length}`);
   }
+  for (const k of [3, 4]) {
+    const f3 = evaluate(fewer(held, k), c.p);
+    for (const level of SECURITY_LEVELS) {
+      const key = `${level}/${k}`;
+      const p = pooledFewer.get(key) ?? { fnm: 0, g: 0, fms: 0, s: 0, fmr: 0, r: 0 };
+      pooledFewer.set(key, add(p, f3.flatMap((x) => x.genuine), f3.flatMap((x) => x.skilled), f3.flatMap((x) => x.random), th[level]));
+    }
+  }
   for (const [name, rule] of Object.entries(RULES)) pooledRule.set(name, add(pooledRule.get(name)!, g, sk, rn, rule(calibScored, c.threshold)));
   det.genuine.push(...g.map((v) => v / th.standard));
   det.skilled.push(...sk.map((v) => v / th.standard));
@@ -91,6 +107,8 @@ for (const level of SECURITY_LEVELS) {
   const p = pooled.get(level)!;
   console.log(`| ${level} | ${fmtRate(p.fnm, p.g)} | ${fmtRate(p.fms, p.s)} | ${fmtRate(p.fmr, p.r, 3)} |`);
 }
+console.log("\nwith only 3 or 4 references (the first ones; thresholds chosen with 5):");
+for (const [key, p] of pooledFewer) console.log(`  ${key.replace("/", ", ")} references: FNMR ${fmtRate(p.fnm, p.g)}, FMR skilled ${fmtRate(p.fms, p.s)}, random ${fmtRate(p.fmr, p.r, 3)}`);
 console.log("\nevery candidate rule, held out and pooled the same way:");
 for (const [name, p] of pooledRule) {
   const level = SECURITY_LEVELS.find((l) => LEVEL_RULE[l] === name);
