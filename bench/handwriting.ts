@@ -13,36 +13,14 @@
 //   npx tsx bench/handwriting.ts                  # cross-validation, shipped parameters, latency
 //   npx tsx bench/handwriting.ts --strip-hover    # drop pen-up points first (what a browser reports)
 //   npx tsx bench/handwriting.ts --population     # print POPULATION_SPREAD for descriptors.ts
+//   add --fresh to recompute the DTW distances cached in /tmp (bench/handwriting-raw.ts)
 import { readFileSync } from "node:fs";
-import {
-  DEFAULT_HANDWRITING_PARAMS,
-  enrollHandwriting,
-  parseTrajectory,
-  verifyHandwriting,
-  type HandwritingParams,
-  type PenTrajectory,
-} from "../src/biometrics/handwriting";
-import { DESCRIPTOR_COUNT, descriptorStats, signatureDescriptors, type DescriptorStats } from "../src/biometrics/handwriting/descriptors";
-import { dtw, featureSeq, resample, type FeatureSeq } from "../src/biometrics/handwriting/features";
-import { compact, fusedDistance, normalisedDescriptorDistance, normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
+import { enrollHandwriting, parseTrajectory, verifyHandwriting, type PenTrajectory } from "../src/biometrics/handwriting";
+import { DESCRIPTOR_COUNT, signatureDescriptors } from "../src/biometrics/handwriting/descriptors";
+import { resample } from "../src/biometrics/handwriting/features";
+import { compact } from "../src/biometrics/handwriting/model";
+import { cachedRaw, choose, rawFromCache, describe, enrol, evaluate, GRID, P0, RANDOM, ROOT, stripHover, summary, verif, WRITERS, type Raw } from "./handwriting-raw";
 import { avg, eer, fix, fmtTime, pct, quantiles, ratesAt, timeIt } from "./metrics";
-
-const ROOT = new URL("../../shared/data/handwriting/mcyt-online/", import.meta.url);
-const id = (n: number) => String(n).padStart(3, "0");
-const stripHover = process.argv.includes("--strip-hover");
-const load = (rel: string): PenTrajectory => {
-  const t = parseTrajectory(readFileSync(new URL(rel, ROOT), "utf8"), { field: "bench" });
-  if (!stripHover) return t;
-  const keep = t.pressure.map((p) => p > 0);
-  const f = (a: number[]) => a.filter((_, i) => keep[i]);
-  return { t: f(t.t), x: f(t.x), y: f(t.y), pressure: f(t.pressure), hasPressure: true };
-};
-const WRITERS = Array.from({ length: 20 }, (_, i) => i + 1);
-const RANDOM = Array.from({ length: 70 }, (_, i) => i + 31);
-const enrol = new Map<number, PenTrajectory[]>();
-for (const w of [...WRITERS, ...RANDOM]) enrol.set(w, [1, 2, 3, 4, 5].map((k) => load(`enrollment/${id(w)}-g-0${k}.txt`)));
-
-const P0 = DEFAULT_HANDWRITING_PARAMS;
 
 if (process.argv.includes("--population")) {
   // Root mean square over writers 031-100 of each descriptor's within-writer standard deviation.
@@ -59,106 +37,8 @@ if (process.argv.includes("--population")) {
   process.exit(0);
 }
 
-const gt = readFileSync(new URL("gt.txt", ROOT), "utf8").trim().split(/\r?\n/).map((l) => l.trim().split(/\s+/) as [string, string]);
-const verif = new Map<number, { genuine: PenTrajectory[]; skilled: PenTrajectory[] }>(WRITERS.map((w) => [w, { genuine: [], skilled: [] }]));
-for (const [name, label] of gt) {
-  const v = verif.get(Number(name.slice(0, 3)));
-  if (v) (label === "g" ? v.genuine : v.skilled).push(load(`verification/${name}.txt`));
-}
-
-/** What a probe contributes: its raw DTW distances to the references and its descriptor vector. */
-interface Probe {
-  dists: number[];
-  desc: number[];
-}
-/** Everything the normalisation needs for one writer (the expensive DTW part is done once). */
-interface Raw {
-  writer: number;
-  D: number[][];
-  refDescriptors: number[][];
-  genuine: Probe[];
-  skilled: Probe[];
-  random: Probe[];
-}
-
-/** The DTW distances and descriptors, exactly as enrollHandwriting / verifyHandwriting compute them. */
-function computeRaw(writers: number[], p: HandwritingParams): Raw[] {
-  const cache = new Map<PenTrajectory, { seq: FeatureSeq; desc: number[] }>();
-  const prep = (t: PenTrajectory, asReference: boolean) => {
-    let s = cache.get(t);
-    if (!s) {
-      const r = resample(t, p.stepMs);
-      const c = compact(r);
-      // References are stored compacted; a probe is compared as resampled (its features are z-normalised anyway).
-      s = { seq: featureSeq(asReference ? c : r, p.features), desc: signatureDescriptors(c, p.stepMs) };
-      if (!asReference) cache.set(t, s);
-    }
-    return s;
-  };
-  return writers.map((w) => {
-    const refs = enrol.get(w)!.map((t) => prep(t, true));
-    const probe = (t: PenTrajectory): Probe => {
-      const s = prep(t, false);
-      return { dists: refs.map((r) => dtw(s.seq, r.seq, p.band)), desc: s.desc };
-    };
-    const v = verif.get(w)!;
-    return {
-      writer: w,
-      D: refs.map((a, i) => refs.map((b, j) => (i === j ? 0 : dtw(a.seq, b.seq, p.band)))),
-      refDescriptors: refs.map((r) => r.desc),
-      genuine: v.genuine.map(probe),
-      skilled: v.skilled.map(probe),
-      random: RANDOM.flatMap((r) => enrol.get(r)!.map(probe)),
-    };
-  });
-}
-
-type Scored = { writer: number; genuine: number[]; skilled: number[]; random: number[] }[];
-
-function evaluate(raws: Raw[], p: HandwritingParams): Scored {
-  const descCache = new Map<string, DescriptorStats>();
-  return raws.map((r) => {
-    const stats = referenceStats(r.D);
-    const key = `${r.writer}/${p.descriptorShrink}`;
-    if (!descCache.has(key)) descCache.set(key, descriptorStats(r.refDescriptors, p.descriptorShrink));
-    const ds = descCache.get(key)!;
-    const n = (x: Probe) => fusedDistance(normalisedDistance(x.dists, stats, p), normalisedDescriptorDistance(x.desc, ds, p), p);
-    return { writer: r.writer, genuine: r.genuine.map(n), skilled: r.skilled.map(n), random: r.random.map(n) };
-  });
-}
-
-function summary(s: Scored) {
-  const pooledG = s.flatMap((x) => x.genuine);
-  return {
-    skilledPerWriter: avg(s.map((x) => eer(x.genuine, x.skilled).eer)),
-    randomPerWriter: avg(s.map((x) => eer(x.genuine, x.random).eer)),
-    skilledGlobal: eer(pooledG, s.flatMap((x) => x.skilled)),
-    randomGlobal: eer(pooledG, s.flatMap((x) => x.random)),
-  };
-}
-
-/** The grid searched (DTW features, step and band are fixed: earlier sweeps, BENCHMARKS.md). */
-const GRID: HandwritingParams[] = [];
-for (const wMin of [0, 0.5])
-  for (const prior of [0.3, 0.6, 1])
-    for (const descriptorPrior of [0.5, 1])
-      for (const descriptorWeight of [0, 0.1, 0.2, 0.3]) GRID.push({ ...P0, wMin, prior, descriptorPrior, descriptorWeight });
-
-/** Best grid point on `raws` by pooled skilled-forgery EER with one threshold (ties: lower mean per-writer EER,
- * then earlier in the grid), and that EER's threshold. */
-function choose(raws: Raw[]) {
-  let best: { p: HandwritingParams; eer: number; perWriter: number; threshold: number } | null = null;
-  for (const p of GRID) {
-    const s = summary(evaluate(raws, p));
-    const better = !best || s.skilledGlobal.eer < best.eer - 1e-12 || (Math.abs(s.skilledGlobal.eer - best.eer) <= 1e-12 && s.skilledPerWriter < best.perWriter - 1e-12);
-    if (better) best = { p, eer: s.skilledGlobal.eer, perWriter: s.skilledPerWriter, threshold: s.skilledGlobal.threshold };
-  }
-  return best!;
-}
-const describe = (p: HandwritingParams) => `wMin ${p.wMin}, prior ${p.prior}, descriptorWeight ${p.descriptorWeight}, descriptorPrior ${p.descriptorPrior}`;
-
 let raws: Raw[] = [];
-const allT = timeIt(() => (raws = computeRaw(WRITERS, P0)), 1);
+const allT = timeIt(() => (raws = cachedRaw(P0)), 1);
 const comparisons = raws.reduce((a, r) => a + 20 + 5 * (r.genuine.length + r.skilled.length + r.random.length), 0);
 const half = (lo: number) => raws.filter((r) => r.writer >= lo && r.writer < lo + 10);
 const A = half(1);
@@ -264,7 +144,8 @@ for (const k of [3, 4]) {
       ` at ${P0.threshold}: FNMR ${pct(sk.fnmr)}, FMR skilled ${pct(sk.fmr)}, FMR random ${pct(rn.fmr, 3)}`,
   );
 }
-console.log(`\n${comparisons} DTW comparisons, ${fmtTime({ wallMs: allT.wallMs / comparisons, cpuMs: allT.cpuMs / comparisons }, 3)} each on average (features and descriptors included)`);
+if (rawFromCache) console.log(`\n${comparisons} DTW comparisons read from the /tmp cache (run with --fresh to time them)`);
+else console.log(`\n${comparisons} DTW comparisons, ${fmtTime({ wallMs: allT.wallMs / comparisons, cpuMs: allT.cpuMs / comparisons }, 3)} each on average (features and descriptors included)`);
 
 // The benchmark's arithmetic is the engine's: check one writer's probes through the public interface.
 {
@@ -287,16 +168,8 @@ console.log(`\n${comparisons} DTW comparisons, ${fmtTime({ wallMs: allT.wallMs /
   const parseT = timeIt(() => parseTrajectory(text), 50);
   const sizes = [...models.values()].map((m) => JSON.stringify(m).length);
   const lengths = WRITERS.flatMap((w) => enrol.get(w)!.map((s) => s.t.length));
-  // Worst case the API allows (MAX_SIGNATURE_MS): a writer whose signatures last 15 s, probed with one as long.
-  const long = (seed: number): PenTrajectory => {
-    const t = Array.from({ length: 1500 }, (_, i) => i * 10);
-    return { t, x: t.map((v) => Math.sin(v / 150 + seed) * 50 + v / 30), y: t.map((v) => Math.cos(v / 110 + seed) * 30), pressure: t.map((v) => 100 + 50 * Math.sin(v / 90)), hasPressure: true };
-  };
-  const longModel = enrollHandwriting([0, 0.1, 0.2, 0.3, 0.4].map(long));
-  const longVerifyT = timeIt(() => verifyHandwriting(longModel, long(0.05)), 3);
-  const longEnrolT = timeIt(() => enrollHandwriting([0, 0.1, 0.2, 0.3, 0.4].map(long)), 1);
   console.log(`latency: parse one 103-point file ${fmtTime(parseT)}; enrol 5 signatures (mean over writers 001-020) ${fmtTime(enrolT, 1)}; verify (mean over 40 genuine probes) ${fmtTime(verifyT, 1)}`);
-  console.log(`worst case the API accepts (15 s signatures): enrol 5 ${fmtTime(longEnrolT, 0)}; verify ${fmtTime(longVerifyT, 0)}`);
+  console.log("worst case (the longest signatures accepted): npx tsx bench/handwriting-worst-case.ts");
   console.log(`signature length: mean ${avg(lengths).toFixed(0)} points (max ${Math.max(...lengths)}) at 100 Hz`);
   console.log(`model size (JSON, 5 references): mean ${(avg(sizes) / 1024).toFixed(1)} KiB, max ${(Math.max(...sizes) / 1024).toFixed(1)} KiB`);
 }

@@ -51,3 +51,45 @@ export function timeIt(fn: (i: number) => unknown, n: number): { wallMs: number;
 
 export const fmtTime = (t: { wallMs: number; cpuMs: number }, digits = 2) =>
   `${t.cpuMs.toFixed(digits)} ms CPU (${t.wallMs.toFixed(digits)} ms wall)`;
+
+/** Wilson score interval (95 %) of `errors` out of `trials`: sound near 0 % where the normal approximation is
+ * not (with 0 errors its upper bound is about 3.8 / trials, a little above the "rule of three"). */
+export function wilson(errors: number, trials: number, z = 1.959964): [number, number] {
+  if (trials === 0) return [0, 1];
+  const p = errors / trials;
+  const d = 1 + (z * z) / trials;
+  const c = (p + (z * z) / (2 * trials)) / d;
+  const h = (z * Math.sqrt((p * (1 - p)) / trials + (z * z) / (4 * trials * trials))) / d;
+  return [Math.max(0, c - h), Math.min(1, c + h)];
+}
+
+/** A measured rate as security-level.ts stores it (rate, Wilson 95 % CI, counts), rounded for the source file. */
+export function measuredRate(errors: number, trials: number) {
+  const r = (v: number) => Math.round(v * 1e5) / 1e5;
+  const [lo, hi] = wilson(errors, trials);
+  return { rate: r(errors / trials), ci95: [r(lo), r(hi)] as [number, number], errors, trials };
+}
+
+/** "4.40 % [2.9, 6.6] (22/500)": a rate with its 95 % interval and counts. */
+export const fmtRate = (errors: number, trials: number, digits = 2) => {
+  const [lo, hi] = wilson(errors, trials);
+  return `${pct(errors / trials, digits)} [${(100 * lo).toFixed(digits)}, ${(100 * hi).toFixed(digits)}] (${errors}/${trials})`;
+};
+
+/** Errors at a fixed threshold (accept when distance <= threshold), as counts. */
+export function errorsAt(genuine: number[], impostor: number[], threshold: number) {
+  return {
+    falseNonMatches: genuine.filter((v) => v > threshold).length,
+    falseMatches: impostor.filter((v) => v <= threshold).length,
+  };
+}
+
+/** The largest threshold whose false-match rate on `impostor` is at most `fmr` (accept when distance <= it). */
+export function thresholdAtFmr(impostor: number[], fmr: number): number {
+  const s = [...impostor].sort((a, b) => a - b);
+  const allowed = Math.floor(fmr * s.length + 1e-9);
+  // Accepting `allowed` impostors: any threshold in [s[allowed-1], s[allowed]) works; take the midpoint.
+  if (allowed >= s.length) return s[s.length - 1]!;
+  if (allowed === 0) return s[0]! - 1e-9;
+  return (s[allowed - 1]! + s[allowed]!) / 2;
+}

@@ -6,6 +6,7 @@ import {
   BiometricInputError,
   enrollHandwriting,
   HANDWRITING_LIMITS,
+  HANDWRITING_OPERATING_POINTS,
   parseTrajectory,
   verifyHandwriting,
   isHandwritingModel,
@@ -88,7 +89,9 @@ describe("pen trajectory parser", () => {
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: 1 }, { t: 5, x: 2, y: 1 }], opts), /all or none/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: 1, y: 1 }], opts), /never moves/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 0, x: 2, y: 1 }], opts), /no duration/);
-    expectInputError(() => parseTrajectory([[0, 0, 0], [5_000_000, 1, 1]], opts), /at most 120000 ms/);
+    expectInputError(() => parseTrajectory([[0, 0, 0], [5_000_000, 1, 1]], opts), /at most 30000 ms/);
+    expectInputError(() => parseTrajectory([[0, 0, 0], [30_001, 1, 1]], opts), /lasts 30001 ms; at most 30000 ms/);
+    expect(parseTrajectory([[0, 0, 0], [30_000, 1, 1]], opts).t.at(-1)).toBe(30_000);
     expectInputError(() => parseTrajectory("0 1 1\n0.01 2 2", opts), /expected t x y pressure/);
     expectInputError(() => parseTrajectory("{nope", opts), /does not parse/);
     expectInputError(() => parseTrajectory({ x: 1 }, opts), /array of points/);
@@ -165,6 +168,38 @@ describe("handwriting model", () => {
       expect(genuine.filter((d) => d <= model.params.threshold).length).toBeGreaterThanOrEqual(4);
       expect(random.every((d) => d > model.params.threshold)).toBe(true);
     }
+  });
+
+  it("scores slow skilled forgeries (15-27 s in MCYT) as forgeries instead of refusing them as input", () => {
+    // Issue 16: a 15.5-18 s forgery was refused as too long. Writer 011's forgers took up to 26.9 s.
+    const model = enrollHandwriting(enrolment(11));
+    for (const name of ["011-13", "011-44"]) {
+      const forgery = parseTrajectory(file(`verification/${name}.txt`));
+      expect(forgery.t.at(-1)!).toBeGreaterThan(20_000);
+      for (const level of ["high", "standard"] as const) {
+        const r = verifyHandwriting(model, forgery, { threshold: HANDWRITING_OPERATING_POINTS[level].threshold });
+        expect(r.isMatch).toBe(false);
+        expect(r.score).toBeLessThan(0.5);
+      }
+    }
+  });
+
+  it("decides at the security level's threshold when one is passed, at the model's own otherwise", () => {
+    const model = enrollHandwriting(enrolment(3));
+    expect(model.params.threshold).toBe(HANDWRITING_OPERATING_POINTS.standard.threshold);
+    const probe = parseTrajectory(file(`verification/${gt.find(([n, l]) => n.startsWith("003-") && l === "g")![0]}.txt`));
+    const d = verifyHandwriting(model, probe).distance;
+    const below = verifyHandwriting(model, probe, { threshold: d * 0.99 });
+    const above = verifyHandwriting(model, probe, { threshold: d * 1.01 });
+    expect([below.isMatch, above.isMatch]).toEqual([false, true]);
+    expect(below.score).toBeLessThan(0.5);
+    expect(above.score).toBeGreaterThan(0.5);
+    expect(above.threshold).toBeCloseTo(d * 1.01, 12);
+    expect(verifyHandwriting(model, probe).threshold).toBe(model.params.threshold);
+    expect(() => verifyHandwriting(model, probe, { threshold: 0 })).toThrow(RangeError);
+    // high refuses more than standard; both decide on the writer-normalised distance.
+    expect(HANDWRITING_OPERATING_POINTS.high.threshold).toBeLessThan(HANDWRITING_OPERATING_POINTS.standard.threshold);
+    expect(HANDWRITING_OPERATING_POINTS.high.decideOn).toBe("distance");
   });
 
   it("resamples irregular browser-style timings and treats long gaps as the pen lifted", () => {

@@ -10,6 +10,7 @@ import {
   isKeystrokeModel,
   type KeystrokeSample,
 } from "../../src/biometrics/keystroke";
+import { KEYSTROKE_OPERATING_POINTS } from "../../src/biometrics/keystroke/operating-points";
 import { AppError } from "../../src/lib/errors";
 
 const DATA = new URL("../../../shared/data/keystroke/meu-mobile-ksd/data/", import.meta.url);
@@ -167,5 +168,26 @@ describe("keystroke model", () => {
       expect(ownAll.isMatch).toBe(true);
       expect(ownAll.score).toBeGreaterThan(themAll.score);
     }
+  });
+
+  it("decides at the security level's threshold when one is passed, at the model's own otherwise", () => {
+    const own = parseKeystrokeDataset(subject(1));
+    const model = trainKeystrokeModel(own.slice(0, 25));
+    expect(model.threshold).toBe(KEYSTROKE_OPERATING_POINTS.standard.threshold);
+    const probe = own.slice(25, 28);
+    const d = scoreKeystrokeSamples(model, probe).distance;
+    // A threshold just below / above this distance flips the decision; 0.5 is the score at the threshold.
+    const below = scoreKeystrokeSamples(model, probe, { threshold: d * 0.99 });
+    const above = scoreKeystrokeSamples(model, probe, { threshold: d * 1.01 });
+    expect([below.isMatch, above.isMatch]).toEqual([false, true]);
+    expect(below.score).toBeLessThan(0.5);
+    expect(above.score).toBeGreaterThan(0.5);
+    expect(above.threshold).toBeCloseTo(d * 1.01, 12);
+    expect(scoreKeystroke(model, probe[0]!, { threshold: 1e-3 }).isMatch).toBe(false);
+    expect(scoreKeystrokeSamples(model, probe).threshold).toBe(model.threshold);
+    expect(() => scoreKeystroke(model, probe[0]!, { threshold: Number.NaN })).toThrow(RangeError);
+    // The levels are ordered: high refuses more.
+    expect(KEYSTROKE_OPERATING_POINTS.high.threshold).toBeLessThan(KEYSTROKE_OPERATING_POINTS.standard.threshold);
+    expect(KEYSTROKE_OPERATING_POINTS.high.decideOn).toBe("distance");
   });
 });

@@ -15,5 +15,7 @@ export {
   type HandwritingReference,
   type HandwritingParams,
   type HandwritingScore,
+  type HandwritingVerifyOptions,
 } from "./model";
+export { HANDWRITING_OPERATING_POINTS, type HandwritingOperatingPoint } from "./operating-points";
 export { BiometricInputError } from "../input-error";

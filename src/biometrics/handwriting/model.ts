@@ -16,6 +16,7 @@
 import { BiometricInputError } from "../input-error";
 import { DESCRIPTOR_COUNT, descriptorDistance, descriptorStats, signatureDescriptors, type DescriptorStats } from "./descriptors";
 import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq, type Resampled } from "./features";
+import { HANDWRITING_OPERATING_POINTS } from "./operating-points";
 import type { PenTrajectory } from "./parse";
 
 export const HANDWRITING_MIN_REFERENCES = 3;
@@ -45,7 +46,8 @@ export interface HandwritingParams {
   descriptorPrior: number;
   /** A descriptor's spread is shrunk toward this many population spreads. */
   descriptorShrink: number;
-  /** Global threshold on the normalised distance: accept when distance <= threshold. */
+  /** Fallback threshold on the normalised distance (accept when distance <= threshold) for callers that pass no
+   * security level's threshold (operating-points.ts); new models store the `standard` level's. */
   threshold: number;
 }
 
@@ -58,8 +60,8 @@ export const DEFAULT_HANDWRITING_PARAMS: HandwritingParams = {
   descriptorWeight: 0.2,
   descriptorPrior: 0.5,
   descriptorShrink: 2,
-  // The pooled skilled-forgery EER point of writers 001-020 with these parameters, rounded.
-  threshold: 0.79,
+  // The pooled skilled-forgery EER point of writers 001-020 with these parameters: the `standard` level (0.79).
+  threshold: HANDWRITING_OPERATING_POINTS.standard.threshold,
 };
 
 export type HandwritingReference = Resampled;
@@ -87,6 +89,8 @@ export interface HandwritingScore {
   isMatch: boolean;
   /** Writer-normalised distance (smaller = closer to the writer's own variation); the decision is distance <= threshold. */
   distance: number;
+  /** The threshold the decision used (the chosen security level's, or the model's own). */
+  threshold: number;
   /** Raw DTW distance to each reference, for auditing. */
   referenceDistances: number[];
   /** The two writer-normalised parts of `distance` (about 1 = like the writer's own references). */
@@ -191,8 +195,17 @@ export function enrollHandwritingReferences(
   return { kind: "handwriting", version: 2, params, hasPressure, references, stats, descriptors };
 }
 
-export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory, options: { field?: string } = {}): HandwritingScore {
+export interface HandwritingVerifyOptions {
+  field?: string;
+  /** The chosen security level's threshold (HANDWRITING_OPERATING_POINTS[level].threshold); the model's own
+   * stored `params.threshold` (0.79, the `standard` level's) when absent. */
+  threshold?: number;
+}
+
+export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory, options: HandwritingVerifyOptions = {}): HandwritingScore {
   const p = model.params;
+  const threshold = options.threshold ?? p.threshold;
+  if (!(Number.isFinite(threshold) && threshold > 0)) throw new RangeError(`handwriting threshold must be a positive number (got ${threshold})`);
   // The writer's statistics were measured with (or without) pressure; a signature from a device of the other
   // kind would be judged against the wrong yardstick, so it is refused rather than scored badly.
   if (sample.hasPressure !== model.hasPressure) {
@@ -210,8 +223,8 @@ export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory
   const distance = fusedDistance(dtwDistance, descriptorDistanceValue, p);
   // A logistic of the distance with a spread of 10 % of the threshold: genuine signatures get scores well above
   // 0.5, forgeries well below, and 0.5 is exactly the decision threshold.
-  const score = 1 / (1 + Math.exp((distance - p.threshold) / (0.1 * p.threshold)));
-  return { score, isMatch: distance <= p.threshold, distance, referenceDistances, dtwDistance, descriptorDistance: descriptorDistanceValue };
+  const score = 1 / (1 + Math.exp((distance - threshold) / (0.1 * threshold)));
+  return { score, isMatch: distance <= threshold, distance, threshold, referenceDistances, dtwDistance, descriptorDistance: descriptorDistanceValue };
 }
 
 /** Guard for a model read back from storage (a stale or foreign value must not reach the verifier). */

@@ -16,10 +16,16 @@ export interface PenTrajectory {
 
 export const HANDWRITING_LIMITS = {
   minPoints: 2,
-  /** 60 s at 100 Hz, or 16 s at 240 Hz (iPad pencil): far beyond any signature. */
+  /** 100 s at 100 Hz, or 41 s at 240 Hz (iPad pencil): beyond the duration limit on every common device. */
   maxPoints: 10_000,
-  /** The engine resamples on a fixed time grid, so the duration (not only the point count) must be bounded. */
-  maxDurationMs: 120_000,
+  /**
+   * The one duration limit of a signature, at enrolment and at verification (the API applies no other). Real
+   * signatures take 1-11 s, but a skilled forgery is slow (MCYT has forgeries of up to 27 s): a forgery must be
+   * scored and refused as a forgery, not refused as input, so the limit sits above them. It bounds the CPU: the
+   * engine resamples on a 10 ms grid and DTW cost grows with the product of the two lengths; the worst case at
+   * 30 s is measured by bench/handwriting-worst-case.ts (BENCHMARKS.md).
+   */
+  maxDurationMs: 30_000,
   maxTextLength: 2_000_000,
 } as const;
 

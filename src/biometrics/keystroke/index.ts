@@ -17,5 +17,7 @@ export {
   type KeystrokeModel,
   type KeystrokeParams,
   type KeystrokeScore,
+  type KeystrokeScoreOptions,
 } from "./model";
+export { KEYSTROKE_OPERATING_POINTS } from "./operating-points";
 export { BiometricInputError } from "../input-error";

@@ -6,9 +6,13 @@
 // the 25 training typings) and clipping each feature's deviation at a few MADs (one wild key cannot outvote the
 // rest) lowers the mean EER to 0.05 (notes/models.md: 0.09 for scaled Manhattan with pressure and area; 0.13 in our
 // own exploratory run of it). Pressure and finger area, when present, add to the timings.
-// The raw distance is then normalised per student by the distances of the student's own training typings
-// (leave-one-out), so one global threshold serves every student.
+// The raw distance is then normalised per student by the mean distance of the student's own training typings
+// (leave-one-out), so one global threshold serves every student. Dividing by that mean (a ratio: 1 = as far as
+// the student's own typings) calibrates better across students than the z-score (minus the mean, over the
+// spread) used before: 25 leave-one-out distances estimate a spread poorly, and a student whose spread came out
+// small was then rejected too often (pooled one-typing EER 8.8 % -> 7.0 % over 40 subjects, BENCHMARKS.md).
 import { BiometricInputError } from "../input-error";
+import { KEYSTROKE_OPERATING_POINTS } from "./operating-points";
 import { describeLayout, layoutOf, sameLayout, type KeystrokeLayout, type KeystrokeSample } from "./parse";
 
 export const KEYSTROKE_MIN_TRAINING_SAMPLES = 10;
@@ -22,7 +26,8 @@ export interface KeystrokeParams {
   timingFloor: number;
   /** Smallest scale of a pressure/area feature, relative to its median (sensors report coarse steps). */
   relativeFloor: number;
-  /** Global decision threshold on the normalised distance (z units of the student's own training spread). */
+  /** Fallback decision threshold on the normalised distance (for callers that pass no security level's
+   * threshold: operating-points.ts); accept when distance <= threshold. */
   threshold: number;
 }
 
@@ -30,7 +35,8 @@ export const DEFAULT_KEYSTROKE_PARAMS: KeystrokeParams = {
   clip: 3,
   timingFloor: 0.15,
   relativeFloor: 0.1,
-  threshold: 1.95,
+  // The `standard` level's threshold (operating-points.ts).
+  threshold: KEYSTROKE_OPERATING_POINTS.standard.threshold,
 };
 
 /** A per-student model; plain JSON (numbers and arrays) so it can be stored in the Durable Object as is. */
@@ -44,7 +50,7 @@ export interface KeystrokeModel {
   center: number[];
   scale: number[];
   clip: number;
-  /** Mean and spread of the leave-one-out distances of the training samples (per-student normalisation). */
+  /** Mean (the per-student normalisation) and spread of the leave-one-out distances of the training samples. */
   norm: { mean: number; sd: number };
   threshold: number;
   trainingSamples: number;
@@ -54,9 +60,23 @@ export interface KeystrokeScore {
   /** In (0, 1), higher = more like the student; 0.5 is the decision threshold. */
   score: number;
   isMatch: boolean;
-  /** Normalised distance (z units of the student's own variation); the decision is distance <= threshold. */
+  /** Normalised distance (1 = as far as the student's own training typings are from the rest of them); the
+   * decision is distance <= threshold. */
   distance: number;
+  /** The threshold the decision used (the chosen security level's, or the model's own). */
+  threshold: number;
 }
+
+export interface KeystrokeScoreOptions {
+  field?: string;
+  /** The chosen security level's threshold (KEYSTROKE_OPERATING_POINTS[level].threshold); the model's own
+   * stored threshold when absent. */
+  threshold?: number;
+}
+
+/** In (0, 1), 0.5 at the threshold; a spread of 10 % of the threshold (about the spread of a student's own
+ * typings on this scale), so genuine typings score well above 0.5 and other people's well below. */
+const scoreOf = (distance: number, threshold: number) => 1 / (1 + Math.exp((distance - threshold) / (0.1 * threshold)));
 
 const slog = (v: number) => Math.sign(v) * Math.log1p(Math.abs(v));
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
@@ -164,14 +184,16 @@ export function trainKeystrokeModel(
     center: full.center,
     scale: full.scale,
     clip: p.clip,
-    // A student whose training typings are all alike would get sd ~ 0 and reject everything; floor it.
-    norm: { mean: m, sd: Math.max(sd, 0.1 * m, 1e-6) },
+    // The spread is kept for auditing (the distance divides by the mean only); floored as before.
+    // A student whose training typings are all alike would get a mean near 0 and reject everything: floor it
+    // (real students' means are 0.6-1.3 on MEU-Mobile).
+    norm: { mean: Math.max(m, 0.2), sd: Math.max(sd, 0.1 * m, 1e-6) },
     threshold: p.threshold,
     trainingSamples: samples.length,
   };
 }
 
-export function scoreKeystroke(model: KeystrokeModel, sample: KeystrokeSample, options: { field?: string } = {}): KeystrokeScore {
+export function scoreKeystroke(model: KeystrokeModel, sample: KeystrokeSample, options: KeystrokeScoreOptions = {}): KeystrokeScore {
   const field = options.field ?? "testing_dataset";
   const l = layoutOf(sample);
   if (!sameLayout(l, model.layout)) {
@@ -179,21 +201,29 @@ export function scoreKeystroke(model: KeystrokeModel, sample: KeystrokeSample, o
   }
   const { x } = features(sample, model.timeScale);
   const raw = rawDistance(model, x, model.clip);
-  const distance = (raw - model.norm.mean) / model.norm.sd;
-  return { score: 1 / (1 + Math.exp(distance - model.threshold)), isMatch: distance <= model.threshold, distance };
+  const distance = raw / model.norm.mean;
+  const threshold = decisionThreshold(model, options);
+  return { score: scoreOf(distance, threshold), isMatch: distance <= threshold, distance, threshold };
 }
 
-/** Several test typings at once: each is scored, the decision uses their mean normalised distance
- * (averaging makes the decision steadier; the single-sample threshold stays a conservative choice). */
+function decisionThreshold(model: KeystrokeModel, options: KeystrokeScoreOptions): number {
+  const t = options.threshold ?? model.threshold;
+  if (!(Number.isFinite(t) && t > 0)) throw new RangeError(`keystroke threshold must be a positive number (got ${t})`);
+  return t;
+}
+
+/** Several test typings at once: each is scored, the decision uses their mean normalised distance (averaging makes
+ * the decision steadier: fewer refusals of the student at about the same false-match rate, BENCHMARKS.md). */
 export function scoreKeystrokeSamples(
   model: KeystrokeModel,
   samples: KeystrokeSample[],
-  options: { field?: string } = {},
+  options: KeystrokeScoreOptions = {},
 ): KeystrokeScore & { samples: KeystrokeScore[] } {
   if (samples.length === 0) throw new BiometricInputError(options.field ?? "testing_dataset", "no typing samples to test");
   const each = samples.map((s) => scoreKeystroke(model, s, options));
   const distance = mean(each.map((e) => e.distance));
-  return { score: 1 / (1 + Math.exp(distance - model.threshold)), isMatch: distance <= model.threshold, distance, samples: each };
+  const threshold = decisionThreshold(model, options);
+  return { score: scoreOf(distance, threshold), isMatch: distance <= threshold, distance, threshold, samples: each };
 }
 
 const numArray = (v: unknown, n?: number) =>
@@ -210,6 +240,7 @@ export function isKeystrokeModel(v: unknown): v is KeystrokeModel {
     numArray(m.center) &&
     numArray(m.scale, m.center!.length) &&
     typeof m.norm?.mean === "number" &&
+    m.norm.mean > 0 &&
     typeof m.norm?.sd === "number" &&
     typeof m.threshold === "number" &&
     typeof m.clip === "number" &&

@@ -1,0 +1,148 @@
+// Handwriting security levels (issue 16): the operating points of src/biometrics/handwriting/operating-points.ts,
+// chosen on some MCYT writers and reported on the others, and docs/handwriting-det.svg.
+//
+// Protocol (as bench/handwriting.ts): writers 001-020 enrol with their 5 enrolment signatures; genuine = their 20
+// verification signatures, skilled forgeries = the 25 forgeries of each, random forgeries = the 5 enrolment
+// signatures of each of writers 031-100. Five folds by writer (fold = (writer - 1) mod 5): on the 16 calibration
+// writers the engine's grid point is chosen as bench/handwriting.ts does (pooled skilled EER) and each level's
+// threshold by its rule; the errors are counted on the 4 held-out writers and pooled over the folds (every writer
+// held out once: 400 genuine, 500 skilled, 140,000 random trials). The shipped thresholds are the same rules on
+// all 20 writers with the shipped parameters (which that grid chooses on all 20).
+//
+// Rules: `high` = the largest threshold whose skilled-forgery FMR on the calibration writers is at most 2 % (a
+// margin under the 5 % target: forgers' skill varies between writers, and the issue's test on 10 unseen writers saw
+// twice the FMR cross-validation predicted at the old threshold 0.79); `standard` = the calibration writers'
+// skilled-forgery equal-error point (the rule 0.79 was chosen by before). The script also prints the held-out
+// errors of other candidate rules (FMR 1 / 3 %, FNMR 1 / 2 % on the calibration writers): they were looked at
+// before the two above were picked, so the levels' figures carry that much selection.
+//
+//   npx tsx bench/handwriting-levels.ts    # ~2 min the first time (DTW, cached in /tmp), then ~20 s
+import { writeFileSync } from "node:fs";
+import { HANDWRITING_OPERATING_POINTS } from "../src/biometrics/handwriting/operating-points";
+import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
+import { detSvg } from "./det-svg";
+import { cachedRaw, choose, describe, evaluate, P0, type Raw, type Scored } from "./handwriting-raw";
+import { eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } from "./metrics";
+
+const FOLDS = 5;
+const raws = cachedRaw(P0);
+
+/** The largest threshold refusing at most `fnmr` of the genuine signatures. */
+const thresholdAtFnmr = (genuine: number[], fnmr: number) => [...genuine].sort((a, b) => a - b)[Math.ceil((1 - fnmr) * genuine.length) - 1]!;
+/** Candidate rules for a threshold, on the calibration writers' distances (with the grid point's EER threshold). */
+const RULES: Record<string, (s: Scored, eerThreshold: number) => number> = {
+  "skilled FMR <= 1 %": (s) => thresholdAtFmr(s.flatMap((x) => x.skilled), 0.01),
+  "skilled FMR <= 2 %": (s) => thresholdAtFmr(s.flatMap((x) => x.skilled), 0.02),
+  "skilled FMR <= 3 %": (s) => thresholdAtFmr(s.flatMap((x) => x.skilled), 0.03),
+  "skilled EER point": (_s, t) => t,
+  "FNMR <= 2 %": (s) => thresholdAtFnmr(s.flatMap((x) => x.genuine), 0.02),
+  "FNMR <= 1 %": (s) => thresholdAtFnmr(s.flatMap((x) => x.genuine), 0.01),
+};
+const LEVEL_RULE: Record<SecurityLevel, string> = { high: "skilled FMR <= 2 %", standard: "skilled EER point" };
+
+function thresholds(s: Scored, eerThreshold: number): Record<SecurityLevel, number> {
+  return { high: RULES[LEVEL_RULE.high]!(s, eerThreshold), standard: RULES[LEVEL_RULE.standard]!(s, eerThreshold) };
+}
+
+type Counts = { fnm: number; g: number; fms: number; s: number; fmr: number; r: number };
+const pooled = new Map<SecurityLevel, Counts>(SECURITY_LEVELS.map((l) => [l, { fnm: 0, g: 0, fms: 0, s: 0, fmr: 0, r: 0 }]));
+const pooledRule = new Map<string, Counts>(Object.keys(RULES).map((r) => [r, { fnm: 0, g: 0, fms: 0, s: 0, fmr: 0, r: 0 }]));
+const add = (p: Counts, g: number[], sk: number[], rn: number[], t: number): Counts => {
+  const es = errorsAt(g, sk, t);
+  const er = errorsAt(g, rn, t);
+  return { fnm: p.fnm + es.falseNonMatches, g: p.g + g.length, fms: p.fms + es.falseMatches, s: p.s + sk.length, fmr: p.fmr + er.falseMatches, r: p.r + rn.length };
+};
+// Held-out distances divided by their fold's `standard` threshold, so the five folds share one scale (1 = that
+// fold's standard decision) and can be drawn as one DET curve.
+const det = { genuine: [] as number[], skilled: [] as number[], random: [] as number[] };
+/** The same writers with only their first k references (an enrolment sent one signature per request has 3, then 4
+ * before it has 5): the levels' thresholds were chosen with 5. */
+const fewer = (rs: Raw[], k: number): Raw[] =>
+  rs.map((r) => {
+    const cut = (x: Raw["genuine"]) => x.map((p) => ({ ...p, dists: p.dists.slice(0, k) }));
+    return { ...r, D: r.D.slice(0, k).map((row) => row.slice(0, k)), refDescriptors: r.refDescriptors.slice(0, k), genuine: cut(r.genuine), skilled: cut(r.skilled), random: cut(r.random) };
+  });
+const pooledFewer = new Map<string, Counts>();
+
+console.log(`handwriting security levels, MCYT writers 001-020, ${FOLDS}-fold cross-validation by writer`);
+console.log(`rules on the calibration writers: high = ${LEVEL_RULE.high}; standard = ${LEVEL_RULE.standard}\n`);
+for (let f = 0; f < FOLDS; f++) {
+  const inFold = (r: Raw) => (r.writer - 1) % FOLDS === f;
+  const calib = raws.filter((r) => !inFold(r));
+  const held = raws.filter(inFold);
+  const c = choose(calib);
+  const calibScored = evaluate(calib, c.p);
+  const th = thresholds(calibScored, c.threshold);
+  const s = evaluate(held, c.p);
+  const g = s.flatMap((x) => x.genuine);
+  const sk = s.flatMap((x) => x.skilled);
+  const rn = s.flatMap((x) => x.random);
+  const line: string[] = [];
+  for (const level of SECURITY_LEVELS) {
+    const es = errorsAt(g, sk, th[level]);
+    const er = errorsAt(g, rn, th[level]);
+    pooled.set(level, add(pooled.get(level)!, g, sk, rn, th[level]));
+    line.push(`${level} ${fix(th[level], 3)}: FNMR ${es.falseNonMatches}/${g.length}, FMR skilled ${es.falseMatches}/${sk.length}, random ${er.falseMatches}/${rn.length}`);
+  }
+  for (const k of [3, 4]) {
+    const f3 = evaluate(fewer(held, k), c.p);
+    for (const level of SECURITY_LEVELS) {
+      const key = `${level}/${k}`;
+      const p = pooledFewer.get(key) ?? { fnm: 0, g: 0, fms: 0, s: 0, fmr: 0, r: 0 };
+      pooledFewer.set(key, add(p, f3.flatMap((x) => x.genuine), f3.flatMap((x) => x.skilled), f3.flatMap((x) => x.random), th[level]));
+    }
+  }
+  for (const [name, rule] of Object.entries(RULES)) pooledRule.set(name, add(pooledRule.get(name)!, g, sk, rn, rule(calibScored, c.threshold)));
+  det.genuine.push(...g.map((v) => v / th.standard));
+  det.skilled.push(...sk.map((v) => v / th.standard));
+  det.random.push(...rn.map((v) => v / th.standard));
+  console.log(`fold ${f + 1}, held out ${held.map((r) => String(r.writer).padStart(3, "0")).join(" ")}: ${describe(c.p)}`);
+  console.log(`  ${line.join("; ")}`);
+}
+
+console.log("\nheld-out writers, pooled over the folds (95 % Wilson intervals):");
+console.log("| level | FNMR | FMR skilled forgeries | FMR random forgeries |");
+console.log("|---|---|---|---|");
+for (const level of SECURITY_LEVELS) {
+  const p = pooled.get(level)!;
+  console.log(`| ${level} | ${fmtRate(p.fnm, p.g)} | ${fmtRate(p.fms, p.s)} | ${fmtRate(p.fmr, p.r, 3)} |`);
+}
+console.log("\nwith only 3 or 4 references (the first ones; thresholds chosen with 5):");
+for (const [key, p] of pooledFewer) console.log(`  ${key.replace("/", ", ")} references: FNMR ${fmtRate(p.fnm, p.g)}, FMR skilled ${fmtRate(p.fms, p.s)}, random ${fmtRate(p.fmr, p.r, 3)}`);
+console.log("\nevery candidate rule, held out and pooled the same way:");
+for (const [name, p] of pooledRule) {
+  const level = SECURITY_LEVELS.find((l) => LEVEL_RULE[l] === name);
+  console.log(`  ${name.padEnd(20)} FNMR ${fmtRate(p.fnm, p.g)}, FMR skilled ${fmtRate(p.fms, p.s)}, random ${fmtRate(p.fmr, p.r, 3)}${level ? `   <- ${level}` : ""}`);
+}
+console.log(`pooled held-out EER on the common scale: skilled ${pct(eer(det.genuine, det.skilled).eer)}, random ${pct(eer(det.genuine, det.random).eer, 3)}`);
+
+// Shipped: the rules on all 20 writers with the shipped parameters; measured = the cross-validated figures.
+const all = choose(raws);
+if (describe(all.p) !== describe(P0)) console.log(`\n<-- the grid chooses ${describe(all.p)} on all 20 writers, not the shipped ${describe(P0)}`);
+const scored = evaluate(raws, P0);
+const shipped = thresholds(scored, eer(scored.flatMap((x) => x.genuine), scored.flatMap((x) => x.skilled)).threshold);
+console.log("\nshipped (rules applied to all 20 writers, shipped parameters) -> src/biometrics/handwriting/operating-points.ts:");
+for (const level of SECURITY_LEVELS) {
+  const p = pooled.get(level)!;
+  console.log(`  ${level}: threshold ${fix(shipped[level], 3)}, measured fmr (skilled) ${JSON.stringify(measuredRate(p.fms, p.s))}, fnmr ${JSON.stringify(measuredRate(p.fnm, p.g))}, random ${JSON.stringify(measuredRate(p.fmr, p.r))}`);
+  const committed = HANDWRITING_OPERATING_POINTS[level].threshold;
+  if (Math.abs(committed - Number(shipped[level].toFixed(3))) > 1e-9) console.log(`    <-- operating-points.ts has ${committed}: update it`);
+}
+
+const svg = detSvg(
+  "Handwriting (MCYT writers 001-020, held out): DET",
+  [
+    { label: "skilled forgeries", colour: "#d62728", genuine: det.genuine, impostor: det.skilled },
+    { label: "random forgeries", colour: "#1f77b4", genuine: det.genuine, impostor: det.random },
+  ],
+  SECURITY_LEVELS.map((level) => {
+    const p = pooled.get(level)!;
+    return { label: `${level} (skilled)`, fmr: p.fms / p.s, fnmr: p.fnm / p.g };
+  }),
+  "Held-out writers of 5 folds (engine and thresholds chosen on the other 16),\n" +
+    `distances divided by each fold's standard threshold; ${det.genuine.length} genuine, ${det.skilled.length} skilled, ${det.random.length} random trials.\n` +
+    "Circles: the levels' pooled held-out rates against skilled forgeries.\n" +
+    "Made by: npx tsx bench/handwriting-levels.ts",
+);
+writeFileSync(new URL("../docs/handwriting-det.svg", import.meta.url), svg);
+console.log("\nwrote docs/handwriting-det.svg");

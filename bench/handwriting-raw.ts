@@ -1,0 +1,141 @@
+// The expensive part of the handwriting benchmarks, shared by bench/handwriting.ts and
+// bench/handwriting-levels.ts: the MCYT signatures (read in place from ../shared/data, never copied) and, per
+// writer 001-020, the raw DTW distances and descriptors exactly as enrollHandwriting / verifyHandwriting compute
+// them. The DTW part takes minutes, so it can be cached in /tmp (never in the repository: it is derived from
+// research-only data).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { DEFAULT_HANDWRITING_PARAMS, parseTrajectory, type HandwritingParams, type PenTrajectory } from "../src/biometrics/handwriting";
+import { descriptorStats, signatureDescriptors, type DescriptorStats } from "../src/biometrics/handwriting/descriptors";
+import { dtw, featureSeq, resample, type FeatureSeq } from "../src/biometrics/handwriting/features";
+import { compact, fusedDistance, normalisedDescriptorDistance, normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
+import { avg, eer } from "./metrics";
+
+export const ROOT = new URL("../../shared/data/handwriting/mcyt-online/", import.meta.url);
+export const id = (n: number) => String(n).padStart(3, "0");
+export const stripHover = process.argv.includes("--strip-hover");
+export const load = (rel: string): PenTrajectory => {
+  const t = parseTrajectory(readFileSync(new URL(rel, ROOT), "utf8"), { field: "bench" });
+  if (!stripHover) return t;
+  const keep = t.pressure.map((p) => p > 0);
+  const f = (a: number[]) => a.filter((_, i) => keep[i]);
+  return { t: f(t.t), x: f(t.x), y: f(t.y), pressure: f(t.pressure), hasPressure: true };
+};
+export const WRITERS = Array.from({ length: 20 }, (_, i) => i + 1);
+export const RANDOM = Array.from({ length: 70 }, (_, i) => i + 31);
+export const enrol = new Map<number, PenTrajectory[]>();
+for (const w of [...WRITERS, ...RANDOM]) enrol.set(w, [1, 2, 3, 4, 5].map((k) => load(`enrollment/${id(w)}-g-0${k}.txt`)));
+
+const gt = readFileSync(new URL("gt.txt", ROOT), "utf8").trim().split(/\r?\n/).map((l) => l.trim().split(/\s+/) as [string, string]);
+export const verif = new Map<number, { genuine: PenTrajectory[]; skilled: PenTrajectory[] }>(WRITERS.map((w) => [w, { genuine: [], skilled: [] }]));
+for (const [name, label] of gt) {
+  const v = verif.get(Number(name.slice(0, 3)));
+  if (v) (label === "g" ? v.genuine : v.skilled).push(load(`verification/${name}.txt`));
+}
+
+export const P0 = DEFAULT_HANDWRITING_PARAMS;
+
+/** What a probe contributes: its raw DTW distances to the references and its descriptor vector. */
+export interface Probe {
+  dists: number[];
+  desc: number[];
+}
+/** Everything the normalisation needs for one writer (the expensive DTW part is done once). */
+export interface Raw {
+  writer: number;
+  D: number[][];
+  refDescriptors: number[][];
+  genuine: Probe[];
+  skilled: Probe[];
+  random: Probe[];
+}
+
+/** The DTW distances and descriptors, exactly as enrollHandwriting / verifyHandwriting compute them. */
+export function computeRaw(writers: number[], p: HandwritingParams): Raw[] {
+  const cache = new Map<PenTrajectory, { seq: FeatureSeq; desc: number[] }>();
+  const prep = (t: PenTrajectory, asReference: boolean) => {
+    let s = cache.get(t);
+    if (!s) {
+      const r = resample(t, p.stepMs);
+      const c = compact(r);
+      // References are stored compacted; a probe is compared as resampled (its features are z-normalised anyway).
+      s = { seq: featureSeq(asReference ? c : r, p.features), desc: signatureDescriptors(c, p.stepMs) };
+      if (!asReference) cache.set(t, s);
+    }
+    return s;
+  };
+  return writers.map((w) => {
+    const refs = enrol.get(w)!.map((t) => prep(t, true));
+    const probe = (t: PenTrajectory): Probe => {
+      const s = prep(t, false);
+      return { dists: refs.map((r) => dtw(s.seq, r.seq, p.band)), desc: s.desc };
+    };
+    const v = verif.get(w)!;
+    return {
+      writer: w,
+      D: refs.map((a, i) => refs.map((b, j) => (i === j ? 0 : dtw(a.seq, b.seq, p.band)))),
+      refDescriptors: refs.map((r) => r.desc),
+      genuine: v.genuine.map(probe),
+      skilled: v.skilled.map(probe),
+      random: RANDOM.flatMap((r) => enrol.get(r)!.map(probe)),
+    };
+  });
+}
+
+/** Whether the last cachedRaw call read the cache (then its run time says nothing about DTW speed). */
+export let rawFromCache = false;
+
+/** computeRaw for every writer, read from /tmp when an earlier run with the same fixed settings left it there
+ * (`--fresh` recomputes). */
+export function cachedRaw(p: HandwritingParams): Raw[] {
+  const key = `${p.stepMs}-${p.features.join("")}-${p.band}${stripHover ? "-strip" : ""}`;
+  const file = `/tmp/trustid-hw-raw-${key}.json`;
+  rawFromCache = existsSync(file) && !process.argv.includes("--fresh");
+  if (rawFromCache) return JSON.parse(readFileSync(file, "utf8")) as Raw[];
+  const raws = computeRaw(WRITERS, p);
+  writeFileSync(file, JSON.stringify(raws));
+  return raws;
+}
+
+export type Scored = { writer: number; genuine: number[]; skilled: number[]; random: number[] }[];
+
+export function evaluate(raws: Raw[], p: HandwritingParams): Scored {
+  const descCache = new Map<string, DescriptorStats>();
+  return raws.map((r) => {
+    const stats = referenceStats(r.D);
+    const key = `${r.writer}/${p.descriptorShrink}`;
+    if (!descCache.has(key)) descCache.set(key, descriptorStats(r.refDescriptors, p.descriptorShrink));
+    const ds = descCache.get(key)!;
+    const n = (x: Probe) => fusedDistance(normalisedDistance(x.dists, stats, p), normalisedDescriptorDistance(x.desc, ds, p), p);
+    return { writer: r.writer, genuine: r.genuine.map(n), skilled: r.skilled.map(n), random: r.random.map(n) };
+  });
+}
+
+export function summary(s: Scored) {
+  const pooledG = s.flatMap((x) => x.genuine);
+  return {
+    skilledPerWriter: avg(s.map((x) => eer(x.genuine, x.skilled).eer)),
+    randomPerWriter: avg(s.map((x) => eer(x.genuine, x.random).eer)),
+    skilledGlobal: eer(pooledG, s.flatMap((x) => x.skilled)),
+    randomGlobal: eer(pooledG, s.flatMap((x) => x.random)),
+  };
+}
+
+/** The grid searched (DTW features, step and band are fixed: earlier sweeps, BENCHMARKS.md). */
+export const GRID: HandwritingParams[] = [];
+for (const wMin of [0, 0.5])
+  for (const prior of [0.3, 0.6, 1])
+    for (const descriptorPrior of [0.5, 1])
+      for (const descriptorWeight of [0, 0.1, 0.2, 0.3]) GRID.push({ ...P0, wMin, prior, descriptorPrior, descriptorWeight });
+
+/** Best grid point on `raws` by pooled skilled-forgery EER with one threshold (ties: lower mean per-writer EER,
+ * then earlier in the grid), and that EER's threshold. */
+export function choose(raws: Raw[]) {
+  let best: { p: HandwritingParams; eer: number; perWriter: number; threshold: number } | null = null;
+  for (const p of GRID) {
+    const s = summary(evaluate(raws, p));
+    const better = !best || s.skilledGlobal.eer < best.eer - 1e-12 || (Math.abs(s.skilledGlobal.eer - best.eer) <= 1e-12 && s.skilledPerWriter < best.perWriter - 1e-12);
+    if (better) best = { p, eer: s.skilledGlobal.eer, perWriter: s.skilledPerWriter, threshold: s.skilledGlobal.threshold };
+  }
+  return best!;
+}
+export const describe = (p: HandwritingParams) => `wMin ${p.wMin}, prior ${p.prior}, descriptorWeight ${p.descriptorWeight}, descriptorPrior ${p.descriptorPrior}`;

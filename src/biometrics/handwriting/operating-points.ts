@@ -1,0 +1,42 @@
+// Handwriting security levels: thresholds on the writer-normalised distance verifyHandwriting computes (about 1 =
+// like the writer signing again; accept when distance <= threshold). Chosen and measured by
+// `npx tsx bench/handwriting-levels.ts` (BENCHMARKS.md, "Handwriting security levels"): each level's rule applied
+// to MCYT writers 001-020 with the shipped engine parameters gives the threshold; the measured rates are 5-fold
+// cross-validated by writer (engine grid point and threshold chosen by the same rules on 16 writers, errors
+// counted on the other 4, pooled over the folds). `fmr` is against skilled forgeries (a forger who practised the
+// signature); `randomFmr` against other people's own signatures. Genuine and forgery trials cluster by writer
+// (20 writers; the 4 writers of one fold, 005 010 015 020, make 21 of the 37 refusals at `high`), so the intervals, which assume independent
+// trials, are narrower than the real uncertainty.
+import type { MeasuredRate, OperatingPoint, SecurityLevel } from "../security-level";
+
+export type HandwritingOperatingPoint = OperatingPoint & { measured: OperatingPoint["measured"] & { randomFmr: MeasuredRate } };
+
+const PROTOCOL =
+  "MCYT online signatures, writers 001-020 enrolled with 5 signatures; genuine = 20 verification signatures each, fmr = 25 skilled forgeries each, " +
+  "randomFmr = 5 signatures of each of writers 031-100; 5-fold cross-validation by writer (chosen on 16, errors on 4, pooled); 95 % Wilson intervals";
+
+export const HANDWRITING_OPERATING_POINTS: Record<SecurityLevel, HandwritingOperatingPoint> = {
+  // Rule: the largest threshold with skilled-forgery FMR <= 2 % on the calibration writers. Integrity first: about
+  // 1 forgery in 35 passes, and about 1 genuine signature in 11 is refused (the student signs again).
+  high: {
+    decideOn: "distance",
+    threshold: 0.744,
+    measured: {
+      fmr: { rate: 0.028, ci95: [0.01675, 0.04645], errors: 14, trials: 500 },
+      fnmr: { rate: 0.0925, ci95: [0.06785, 0.1249], errors: 37, trials: 400 },
+      randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
+      protocol: PROTOCOL,
+    },
+  },
+  // Rule: the calibration writers' skilled-forgery equal-error point (the single threshold 0.79 of earlier versions).
+  standard: {
+    decideOn: "distance",
+    threshold: 0.79,
+    measured: {
+      fmr: { rate: 0.04, ci95: [0.02604, 0.06097], errors: 20, trials: 500 },
+      fnmr: { rate: 0.06, ci95: [0.04065, 0.08772], errors: 24, trials: 400 },
+      randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
+      protocol: PROTOCOL,
+    },
+  },
+};

@@ -1,0 +1,37 @@
+// Keystroke security levels: thresholds on the normalised distance scoreKeystroke / scoreKeystrokeSamples compute
+// (1 = as far as the student's own training typings; accept when distance <= threshold). Chosen and measured by
+// `npx tsx bench/keystroke-levels.ts` (BENCHMARKS.md, "Keystroke security levels"): each level's rule applied to
+// all 40 MEU-Mobile subjects gives the threshold; the measured rates are 5-fold cross-validated by subject
+// (threshold chosen by the same rule on 32 subjects, errors counted on the other 8, pooled over the folds), one
+// typing per decision. Several typings per decision (their mean distance) lower both rates (BENCHMARKS.md).
+// Impostor trials come from 40 x 39 pairs of people, so the FMR intervals (which assume independent trials) are
+// narrower than the real uncertainty.
+import type { OperatingPoints } from "../security-level";
+
+const PROTOCOL =
+  "MEU-Mobile KSD, 40 subjects, model trained on typings 1-25; genuine = typings 26-51, impostor = every typing of the 39 others; " +
+  "one typing per decision; 5-fold cross-validation by subject (threshold chosen on 32, errors on 8, pooled); 95 % Wilson intervals";
+
+export const KEYSTROKE_OPERATING_POINTS: OperatingPoints = {
+  // Rule: the largest threshold with FMR <= 3 % on the calibration subjects. Strict for the student: about one
+  // typing in 4-5 is refused (one in 7-8 with 3 typings per decision).
+  high: {
+    decideOn: "distance",
+    threshold: 1.2,
+    measured: {
+      fmr: { rate: 0.03201, ci95: [0.03081, 0.03326], errors: 2547, trials: 79560 },
+      fnmr: { rate: 0.22692, ci95: [0.2025, 0.25336], errors: 236, trials: 1040 },
+      protocol: PROTOCOL,
+    },
+  },
+  // Rule: the calibration subjects' equal-error point.
+  standard: {
+    decideOn: "distance",
+    threshold: 1.32,
+    measured: {
+      fmr: { rate: 0.07186, ci95: [0.07008, 0.07367], errors: 5717, trials: 79560 },
+      fnmr: { rate: 0.06731, ci95: [0.05362, 0.08418], errors: 70, trials: 1040 },
+      protocol: PROTOCOL,
+    },
+  },
+};
