@@ -182,7 +182,7 @@ export async function refresh(db: Db, config: Config, token: string, now: number
   const [family] = await db.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, fam)).limit(1);
   if (!family || family.revokedAt !== null) throw AppError.unauthorized("Refresh token has been revoked");
   const [presented] = await db
-    .select({ parentId: refreshTokens.parentId })
+    .select({ parentId: refreshTokens.parentId, usedAt: refreshTokens.usedAt })
     .from(refreshTokens)
     .where(and(eq(refreshTokens.id, jti), eq(refreshTokens.familyId, fam)))
     .limit(1);
@@ -197,23 +197,26 @@ export async function refresh(db: Db, config: Config, token: string, now: number
   if (!row) throw AppError.unauthorized("The account no longer exists");
   const who: Who = { userId: row.user.id, role: row.user.role, institutionId: row.user.institutionId, institutionCode: row.institutionCode };
 
-  // The first use inserts the successor; the unique parent_id makes a second (or concurrent) use insert
-  // nothing, so exactly one use is the first. All of it in one batch (one transaction).
-  const successor = newRefreshRow(config, who, fam, jti, now, family.expiresAt);
-  const insert = db
-    .insert(refreshTokens)
-    .values(successor)
-    .onConflictDoNothing({ target: refreshTokens.parentId })
-    .returning({ id: refreshTokens.id });
-  const markUsed = db.update(refreshTokens).set({ usedAt: now }).where(and(eq(refreshTokens.id, jti), isNull(refreshTokens.usedAt)));
-  const markRotated = db
-    .update(refreshTokenFamilies)
-    .set({ rotatedAt: now })
-    .where(and(eq(refreshTokenFamilies.id, fam), isNull(refreshTokenFamilies.rotatedAt)));
-  const [inserted] =
-    presented.parentId === null ? await db.batch([insert, markUsed]) : await db.batch([insert, markUsed, markRotated]);
-  if (inserted.length === 1) {
-    return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, fam, successor) };
+  // The first use inserts the successor; the unique parent_id makes a concurrent first use insert nothing,
+  // so exactly one use is the first. All of it in one batch (one transaction). A token already marked used
+  // skips this: tokens used before migration 0006 have no successor row that would make the insert fail.
+  if (presented.usedAt === null) {
+    const successor = newRefreshRow(config, who, fam, jti, now, family.expiresAt);
+    const insert = db
+      .insert(refreshTokens)
+      .values(successor)
+      .onConflictDoNothing({ target: refreshTokens.parentId })
+      .returning({ id: refreshTokens.id });
+    const markUsed = db.update(refreshTokens).set({ usedAt: now }).where(and(eq(refreshTokens.id, jti), isNull(refreshTokens.usedAt)));
+    const markRotated = db
+      .update(refreshTokenFamilies)
+      .set({ rotatedAt: now })
+      .where(and(eq(refreshTokenFamilies.id, fam), isNull(refreshTokenFamilies.rotatedAt)));
+    const [inserted] =
+      presented.parentId === null ? await db.batch([insert, markUsed]) : await db.batch([insert, markUsed, markRotated]);
+    if (inserted.length === 1) {
+      return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, fam, successor) };
+    }
   }
 
   // Used before. Read the family again: a rotated token may have been presented since the first read.

@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
-import { SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { decodeJwt, SignJWT } from "jose";
+import { describe, expect, inject, it } from "vitest";
+import { openDb } from "../../../src/db/client";
+import { refreshTokenFamilies, refreshTokens } from "../../../src/db/schema";
 import { call, expect400Shape, newSession } from "../helpers";
 
 const refreshWith = (refresh: string) => call("/refresh_token", { json: { refresh } });
@@ -48,6 +51,20 @@ describe("POST /backend/refresh_token", () => {
     expect(again.body.resource_obj.refresh).toBe(first.body.resource_obj.refresh);
     expect(again.body.resource_str).toBe(again.body.resource_obj.access);
     expect((await call("/student/list_exam", { token: again.body.resource_str })).status).toBe(200);
+  });
+
+  it("keeps strict reuse detection for logins made before migration 0006 (used tokens without a successor row)", async () => {
+    const session = await newSession();
+    const rotated = (await refreshWith(session.refresh)).body.resource_obj.refresh;
+    // What the migration leaves for such a login: no parent links, the family in rotation mode.
+    const db = openDb(inject("databaseUrl"));
+    const fam = String(decodeJwt(session.refresh).fam);
+    await db.update(refreshTokens).set({ parentId: null }).where(eq(refreshTokens.familyId, fam));
+    await db.update(refreshTokenFamilies).set({ rotatedAt: Date.now() }).where(eq(refreshTokenFamilies.id, fam));
+    const reuse = await refreshWith(session.refresh);
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.message).toMatch(/already used/);
+    expect((await refreshWith(rotated)).status).toBe(401);
   });
 
   it("refuses an access token, a forged token and an expired token", async () => {
