@@ -4,12 +4,19 @@
 //   DATABASE_URL=... node scripts/institution.mjs UCY --show
 //   DATABASE_URL=... MOODLE_TOKEN=... node scripts/institution.mjs UCY --moodle-url https://moodle.example.ac.cy
 //   DATABASE_URL=... node scripts/institution.mjs UCY --clear-moodle
-//   DATABASE_URL=... node scripts/institution.mjs UCY --forbid "anydesk*" --forbid "teamviewer*" --allow "obs*"
+//   DATABASE_URL=... node scripts/institution.mjs UCY --forbid "discord*" --forbid "zoom*" --allow "obs*"
+//   DATABASE_URL=... node scripts/institution.mjs UCY --no-default-list --forbid "anydesk*"   # replace the default list
+//   DATABASE_URL=... node scripts/institution.mjs UCY --default-list                          # the whole default list again
 //
 // The token is read from MOODLE_TOKEN (or --moodle-token), never printed, and stored sealed (AES-GCM) with
 // PARTNER_SECRET_KEY_ENCRYPTION_KEY, the Worker secret of the same name (from the environment, or .dev.vars in
 // development), bound to the institution: the database alone does not reveal it. Patterns are matched
 // case-insensitively with `*` and `?` wildcards; instructors add per-exam patterns through the API.
+//
+// Forbidden processes (docs/exams.md): a default list shipped in the Worker applies on top of the institution's
+// own patterns. `--forbid P` adds P (and drops an exemption `!P`); `--allow P` removes P and exempts names matching
+// P from the default list (`!P`); `--no-default-list` stores `!*` (default list off); `--default-list` removes
+// every exemption. A pattern given with a leading `!` is stored as it is (the API's syntax).
 import { createClient } from "@libsql/client";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -40,9 +47,7 @@ export async function configureInstitution(client, code, opts) {
     await client.execute({ sql: "UPDATE institutions SET moodle_url = ?, moodle_token = ? WHERE id = ?", args: [parsed.toString().replace(/\/+$/, ""), token, id] });
   }
   const now = Date.now();
-  for (const raw of opts.forbid ?? []) {
-    const pattern = raw.trim().toLowerCase();
-    if (!pattern || pattern.length > MAX_PATTERN_LENGTH || /^\*+$/.test(pattern)) throw new Error(`Unusable pattern ${JSON.stringify(raw)}`);
+  const addPattern = async (pattern) => {
     const exists = await client.execute({
       sql: "SELECT 1 FROM process_policies WHERE institution_id = ? AND exam_id IS NULL AND pattern = ?",
       args: [id, pattern],
@@ -53,25 +58,49 @@ export async function configureInstitution(client, code, opts) {
         args: [id, pattern, now],
       });
     }
+  };
+  const removePattern = (pattern) =>
+    client.execute({ sql: "DELETE FROM process_policies WHERE institution_id = ? AND exam_id IS NULL AND pattern = ?", args: [id, pattern] });
+  if (opts.defaultList) {
+    await client.execute({ sql: "DELETE FROM process_policies WHERE institution_id = ? AND exam_id IS NULL AND pattern LIKE '!%'", args: [id] });
+  }
+  if (opts.noDefaultList) await addPattern("!*");
+  for (const raw of opts.forbid ?? []) {
+    const pattern = usablePattern(raw);
+    await addPattern(pattern);
+    if (!pattern.startsWith("!")) await removePattern(`!${pattern}`);
   }
   for (const raw of opts.allow ?? []) {
-    await client.execute({
-      sql: "DELETE FROM process_policies WHERE institution_id = ? AND exam_id IS NULL AND pattern = ?",
-      args: [id, raw.trim().toLowerCase()],
-    });
+    const pattern = raw.trim().toLowerCase();
+    await removePattern(pattern);
+    if (!pattern.startsWith("!")) await addPattern(usablePattern(`!${pattern}`));
   }
   const after = (await client.execute({ sql: "SELECT moodle_url, moodle_token FROM institutions WHERE id = ?", args: [id] })).rows[0];
   const patterns = await client.execute({
     sql: "SELECT pattern FROM process_policies WHERE institution_id = ? AND exam_id IS NULL ORDER BY pattern",
     args: [id],
   });
+  const stored = patterns.rows.map((r) => String(r.pattern));
+  const exemptions = stored.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
   return {
     code: inst.code,
     name: inst.name,
     moodle_url: after.moodle_url ?? null,
     moodle_token_set: Boolean(after.moodle_token),
-    forbidden_processes: patterns.rows.map((r) => r.pattern),
+    forbidden_processes: stored.filter((p) => !p.startsWith("!")),
+    default_list: exemptions.includes("*") ? "off" : "on",
+    exempt_from_default_list: exemptions.filter((p) => p !== "*"),
   };
+}
+
+/** The rules of normalizePatterns in src/services/process-policy.ts: lower case, 1-100 printable characters. */
+function usablePattern(raw) {
+  const p = raw.trim().toLowerCase();
+  const body = p.startsWith("!") ? p.slice(1) : p;
+  const ok =
+    p.length <= MAX_PATTERN_LENGTH && body.length > 0 && !/[\u0000-\u001f\u007f]/.test(p) && !body.startsWith("!") && (p.startsWith("!") || !/^\*+$/.test(p));
+  if (!ok) throw new Error(`Unusable pattern ${JSON.stringify(raw)}`);
+  return p;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -84,12 +113,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "clear-moodle": { type: "boolean" },
       forbid: { type: "string", multiple: true },
       allow: { type: "string", multiple: true },
+      "default-list": { type: "boolean" },
+      "no-default-list": { type: "boolean" },
     },
   });
   const url = process.env.DATABASE_URL;
   const [code] = positionals;
   if (!url || !code) {
-    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]...");
+    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list]");
     process.exit(2);
   }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });
@@ -100,6 +131,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       clearMoodle: values["clear-moodle"],
       forbid: values.forbid,
       allow: values.allow,
+      defaultList: values["default-list"],
+      noDefaultList: values["no-default-list"],
       sealKey: () => sealKeyFrom(process.env),
     });
     console.log(JSON.stringify(summary, null, 2));

@@ -49,7 +49,9 @@ export const loginAttempts = sqliteTable(
 );
 
 // A family is one login; every refresh rotates the token inside the family. Presenting a token that
-// was already rotated away revokes the whole family (the thief and the victim both lose it).
+// was already rotated away revokes the whole family (the thief and the victim both lose it), with one
+// exception for clients that read only `resource_str` (SECURITY.md, "Refresh tokens"): until the family
+// has seen a rotated token (`rotated_at` null), its login token keeps being honoured.
 export const refreshTokenFamilies = sqliteTable("refresh_token_families", {
   id: text("id").primaryKey(),
   institutionId: integer("institution_id").notNull().references(() => institutions.id),
@@ -58,6 +60,9 @@ export const refreshTokenFamilies = sqliteTable("refresh_token_families", {
   expiresAt: ms("expires_at").notNull(),
   revokedAt: ms("revoked_at"),
   revokedReason: text("revoked_reason"),
+  // When a rotated token (one issued by /refresh_token, not by /login) was first presented: from then on
+  // the client is known to follow rotation and every reuse revokes the family.
+  rotatedAt: ms("rotated_at"),
 });
 
 export const refreshTokens = sqliteTable(
@@ -68,9 +73,12 @@ export const refreshTokens = sqliteTable(
     familyId: text("family_id").notNull().references(() => refreshTokenFamilies.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     expiresAt: ms("expires_at").notNull(),
-    usedAt: ms("used_at"),
+    usedAt: ms("used_at"), // first use
+    // The token whose first use issued this one (null for the token /login issued). Unique: a token has
+    // at most one successor, so of two concurrent first uses exactly one inserts it.
+    parentId: text("parent_id"),
   },
-  (t) => [index("refresh_tokens_family").on(t.familyId)],
+  (t) => [index("refresh_tokens_family").on(t.familyId), uniqueIndex("refresh_tokens_parent").on(t.parentId)],
 );
 
 export const exams = sqliteTable(

@@ -102,7 +102,7 @@ export async function login(
     createdAt: now,
     expiresAt: now + MAX_SESSION_MS,
   });
-  return issuePair(db, config, { userId: user.id, role: user.role, institutionId: inst.id, institutionCode: inst.code }, familyId, now, now + MAX_SESSION_MS);
+  return issueLoginPair(db, config, { userId: user.id, role: user.role, institutionId: inst.id, institutionCode: inst.code }, familyId, now, now + MAX_SESSION_MS);
 }
 
 async function recordFailure(db: Db, institutionId: number, email: string, now: number) {
@@ -124,39 +124,55 @@ async function recordFailure(db: Db, institutionId: number, email: string, now: 
   }
 }
 
-async function issuePair(
-  db: Db,
-  config: Config,
-  who: { userId: number; role: Role; institutionId: number; institutionCode: string },
-  familyId: string,
-  now: number,
-  familyExpiresAt: number,
-): Promise<TokenPair> {
+type Who = { userId: number; role: Role; institutionId: number; institutionCode: string };
+
+const accessFor = (config: Config, who: Who, now: number) =>
+  signToken(
+    { sub: String(who.userId), role: who.role, inst: who.institutionCode, iid: who.institutionId, typ: "access" } satisfies AccessClaims,
+    config.jwtSecret,
+    now,
+    config.accessTokenTtlSeconds,
+  );
+
+/**
+ * The JWT of a stored refresh-token row. Signed from the row's own times, so signing the same row again
+ * gives the very same token (HS256 is deterministic): that is how a honoured login token returns the
+ * successor it was given the first time.
+ */
+const refreshJwtOf = (config: Config, who: Who, familyId: string, row: { id: string; createdAt: number; expiresAt: number }) =>
+  signToken(
+    { sub: String(who.userId), iid: who.institutionId, fam: familyId, jti: row.id, typ: "refresh" } satisfies RefreshClaims,
+    config.jwtSecret,
+    row.createdAt,
+    Math.floor((row.expiresAt - row.createdAt) / 1000),
+  );
+
+/** A new refresh-token row (not yet stored): the lifetime is capped by the login's. */
+function newRefreshRow(config: Config, who: Who, familyId: string, parentId: string | null, now: number, familyExpiresAt: number) {
   const refreshTtlMs = Math.min(config.refreshTokenTtlSeconds * 1000, familyExpiresAt - now);
   if (refreshTtlMs <= 0) throw AppError.unauthorized("This login has expired; log in again");
-  const jti = crypto.randomUUID();
-  await db.insert(refreshTokens).values({
-    id: jti,
-    institutionId: who.institutionId,
-    familyId,
-    createdAt: now,
-    expiresAt: now + refreshTtlMs,
-  });
-  const access: AccessClaims = {
-    sub: String(who.userId),
-    role: who.role,
-    inst: who.institutionCode,
-    iid: who.institutionId,
-    typ: "access",
-  };
-  const refresh: RefreshClaims = { sub: String(who.userId), iid: who.institutionId, fam: familyId, jti, typ: "refresh" };
-  return {
-    access: await signToken(access, config.jwtSecret, now, config.accessTokenTtlSeconds),
-    refresh: await signToken(refresh, config.jwtSecret, now, Math.floor(refreshTtlMs / 1000)),
-  };
+  return { id: crypto.randomUUID(), institutionId: who.institutionId, familyId, parentId, createdAt: now, expiresAt: now + refreshTtlMs };
 }
 
-/** Rotates a refresh token. Presenting one that was already rotated revokes its whole family. */
+/** The pair /login answers: the family's login token has no parent. */
+async function issueLoginPair(db: Db, config: Config, who: Who, familyId: string, now: number, familyExpiresAt: number): Promise<TokenPair> {
+  const row = newRefreshRow(config, who, familyId, null, now, familyExpiresAt);
+  await db.insert(refreshTokens).values(row);
+  return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, familyId, row) };
+}
+
+/**
+ * Exchanges a refresh token for a new access token and its successor refresh token.
+ *
+ * Reuse detection, and the one exception to it (SECURITY.md, "Refresh tokens"):
+ * - The first use of a token issues its successor. Presenting a rotated token (one issued here) marks the
+ *   family as following rotation (`rotated_at`).
+ * - Presenting a token again revokes the whole family (theft: the thief or the victim is replaying it),
+ *   except the login token of a family that has never seen a rotated token. That is what a client that
+ *   reads only `resource_str` (as the spec describes the response) does every few minutes, so it is
+ *   honoured: a new access token and the same successor as the first time. Once anyone presents that
+ *   successor (or any rotated token), the login token is dead like any other used token.
+ */
 export async function refresh(db: Db, config: Config, token: string, now: number): Promise<TokenPair> {
   const verified = await verifyToken<RefreshClaims>(token, "refresh", config.jwtSecret, now);
   if (!verified.ok) {
@@ -165,21 +181,12 @@ export async function refresh(db: Db, config: Config, token: string, now: number
   const { jti, fam } = verified.claims;
   const [family] = await db.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, fam)).limit(1);
   if (!family || family.revokedAt !== null) throw AppError.unauthorized("Refresh token has been revoked");
-
-  // Claiming the token is one conditional UPDATE, so two concurrent uses cannot both succeed.
-  const claimed = await db
-    .update(refreshTokens)
-    .set({ usedAt: now })
-    .where(and(eq(refreshTokens.id, jti), eq(refreshTokens.familyId, fam), isNull(refreshTokens.usedAt)))
-    .returning({ id: refreshTokens.id });
-  if (claimed.length === 0) {
-    await db
-      .update(refreshTokenFamilies)
-      .set({ revokedAt: now, revokedReason: "refresh token reuse" })
-      .where(eq(refreshTokenFamilies.id, fam));
-    console.warn(JSON.stringify({ level: "warn", msg: "refresh token reuse; family revoked", family: fam, user: family.userId }));
-    throw AppError.unauthorized("Refresh token was already used; this login has been revoked, log in again");
-  }
+  const [presented] = await db
+    .select({ parentId: refreshTokens.parentId, usedAt: refreshTokens.usedAt })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.id, jti), eq(refreshTokens.familyId, fam)))
+    .limit(1);
+  if (!presented) throw AppError.unauthorized("Refresh token has been revoked");
 
   const [row] = await db
     .select({ user: users, institutionCode: institutions.code })
@@ -188,6 +195,46 @@ export async function refresh(db: Db, config: Config, token: string, now: number
     .where(eq(users.id, family.userId))
     .limit(1);
   if (!row) throw AppError.unauthorized("The account no longer exists");
-  const who = { userId: row.user.id, role: row.user.role, institutionId: row.user.institutionId, institutionCode: row.institutionCode };
-  return issuePair(db, config, who, fam, now, family.expiresAt);
+  const who: Who = { userId: row.user.id, role: row.user.role, institutionId: row.user.institutionId, institutionCode: row.institutionCode };
+
+  // The first use inserts the successor; the unique parent_id makes a concurrent first use insert nothing,
+  // so exactly one use is the first. All of it in one batch (one transaction). A token already marked used
+  // skips this: tokens used before migration 0006 have no successor row that would make the insert fail.
+  if (presented.usedAt === null) {
+    const successor = newRefreshRow(config, who, fam, jti, now, family.expiresAt);
+    const insert = db
+      .insert(refreshTokens)
+      .values(successor)
+      .onConflictDoNothing({ target: refreshTokens.parentId })
+      .returning({ id: refreshTokens.id });
+    const markUsed = db.update(refreshTokens).set({ usedAt: now }).where(and(eq(refreshTokens.id, jti), isNull(refreshTokens.usedAt)));
+    const markRotated = db
+      .update(refreshTokenFamilies)
+      .set({ rotatedAt: now })
+      .where(and(eq(refreshTokenFamilies.id, fam), isNull(refreshTokenFamilies.rotatedAt)));
+    const [inserted] =
+      presented.parentId === null ? await db.batch([insert, markUsed]) : await db.batch([insert, markUsed, markRotated]);
+    if (inserted.length === 1) {
+      return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, fam, successor) };
+    }
+  }
+
+  // Used before. Read the family again: a rotated token may have been presented since the first read.
+  if (presented.parentId === null) {
+    const [current] = await db
+      .select({ revokedAt: refreshTokenFamilies.revokedAt, rotatedAt: refreshTokenFamilies.rotatedAt })
+      .from(refreshTokenFamilies)
+      .where(eq(refreshTokenFamilies.id, fam))
+      .limit(1);
+    const [given] = await db.select().from(refreshTokens).where(eq(refreshTokens.parentId, jti)).limit(1);
+    if (current && current.revokedAt === null && current.rotatedAt === null && given) {
+      return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, fam, given) };
+    }
+  }
+  await db
+    .update(refreshTokenFamilies)
+    .set({ revokedAt: now, revokedReason: "refresh token reuse" })
+    .where(eq(refreshTokenFamilies.id, fam));
+  console.warn(JSON.stringify({ level: "warn", msg: "refresh token reuse; family revoked", family: fam, user: family.userId }));
+  throw AppError.unauthorized("Refresh token was already used; this login has been revoked, log in again");
 }

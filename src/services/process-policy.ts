@@ -1,11 +1,16 @@
-// Forbidden-process policy: patterns per institution (exam_id null) and per exam, matched
-// case-insensitively with `*` (any run of characters) and `?` (one character) against a process name
-// or its file name without the path. Nothing is seeded in code: institutions set theirs with
-// scripts/institution.mjs, instructors set an exam's with `forbidden_processes` on add/update exam.
+// Forbidden-process policy: a default list shipped in code (process-policy-defaults.ts) plus patterns per
+// institution (exam_id null) and per exam, matched case-insensitively with `*` (any run of characters) and
+// `?` (one character) against a process name or its file name without the path.
+//
+// A stored pattern either forbids (`anydesk*`) or, written with a leading `!`, exempts names from the
+// default list (`!obs*`; `!*` turns the defaults off). Exemptions never cancel what the institution or the
+// exam forbid explicitly, so "replace the defaults" is `!*` plus one's own patterns. Institutions set theirs
+// with scripts/institution.mjs, instructors set an exam's with `forbidden_processes` on add/update exam.
 import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { processPolicies } from "../db/schema";
 import { AppError } from "../lib/errors";
+import { DEFAULT_FORBIDDEN_PATTERNS } from "./process-policy-defaults";
 
 export const MAX_PATTERNS_PER_EXAM = 200;
 export const MAX_PATTERN_LENGTH = 100;
@@ -15,6 +20,15 @@ export const MAX_PROCESS_NAME_LENGTH = 260;
 
 const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 
+const EXEMPT = "!";
+
+/** A usable stored pattern: a forbidding one must not be only "*" (it would forbid everything). */
+function isUsablePattern(p: string): boolean {
+  if (p.length === 0 || p.length > MAX_PATTERN_LENGTH || !PRINTABLE.test(p)) return false;
+  if (p.startsWith(EXEMPT)) return p.length > 1 && !p.slice(1).startsWith(EXEMPT);
+  return !/^\*+$/.test(p);
+}
+
 /** Normalises a list of patterns (trim, lower-case, drop duplicates) or explains what is wrong. */
 export function normalizePatterns(patterns: string[], field = "forbidden_processes"): string[] {
   if (patterns.length > MAX_PATTERNS_PER_EXAM) {
@@ -23,15 +37,31 @@ export function normalizePatterns(patterns: string[], field = "forbidden_process
   const out = new Set<string>();
   for (const raw of patterns) {
     const p = raw.trim().toLowerCase();
-    if (p.length === 0 || p.length > MAX_PATTERN_LENGTH || !PRINTABLE.test(p) || /^\*+$/.test(p)) {
+    if (!isUsablePattern(p)) {
       throw AppError.badField(
         field,
-        `Each pattern must be 1-${MAX_PATTERN_LENGTH} printable characters and not only "*" (got ${JSON.stringify(raw.slice(0, 40))}).`,
+        `Each pattern must be 1-${MAX_PATTERN_LENGTH} printable characters and not only "*"; "!pattern" exempts names from the default list, "!*" turns it off (got ${JSON.stringify(raw.slice(0, 40))}).`,
       );
     }
     out.add(p);
   }
   return [...out];
+}
+
+/**
+ * What applies to one check. `forbid`: the institution's and the exam's own patterns, always applied;
+ * `defaults`: the shipped list; `exempt`: names the institution or exam took out of the defaults.
+ */
+export type ProcessPolicy = { forbid: string[]; defaults: readonly string[]; exempt: string[] };
+
+/** The policy of a list of stored patterns (forbidding and `!` exemptions mixed) over the defaults. */
+export function policyOf(stored: string[], defaults: readonly string[] = DEFAULT_FORBIDDEN_PATTERNS): ProcessPolicy {
+  const lower = stored.map((p) => p.toLowerCase());
+  return {
+    forbid: lower.filter((p) => !p.startsWith(EXEMPT)),
+    defaults,
+    exempt: lower.filter((p) => p.startsWith(EXEMPT)).map((p) => p.slice(EXEMPT.length)),
+  };
 }
 
 /** A matcher for one wildcard pattern (already lower-cased). */
@@ -46,12 +76,15 @@ export function compilePattern(pattern: string): RegExp {
 const baseName = (name: string) => name.split(/[\\/]/).pop() ?? name;
 
 /**
- * The submitted process names that some pattern forbids, in submission order, without duplicates
- * (compared case-insensitively; the first spelling is kept).
+ * The submitted process names the policy forbids, in submission order, without duplicates (compared
+ * case-insensitively; the first spelling is kept). A name is forbidden when an institution or exam pattern
+ * matches it, or a default pattern matches it and no exemption does.
  */
-export function forbiddenAmong(processes: string[], patterns: string[]): string[] {
-  if (patterns.length === 0) return [];
-  const matchers = patterns.map(compilePattern);
+export function forbiddenAmong(processes: string[], policy: ProcessPolicy): string[] {
+  const forbid = policy.forbid.map(compilePattern);
+  const defaults = policy.defaults.map(compilePattern);
+  const exempt = policy.exempt.map(compilePattern);
+  if (forbid.length === 0 && defaults.length === 0) return [];
   const seen = new Set<string>();
   const out: string[] = [];
   for (const name of processes) {
@@ -59,7 +92,8 @@ export function forbiddenAmong(processes: string[], patterns: string[]): string[
     if (!lower || seen.has(lower)) continue;
     seen.add(lower);
     const base = baseName(lower);
-    if (matchers.some((m) => m.test(lower) || m.test(base))) out.push(name.trim());
+    const matches = (m: RegExp) => m.test(lower) || m.test(base);
+    if (forbid.some(matches) || (defaults.some(matches) && !exempt.some(matches))) out.push(name.trim());
   }
   return out;
 }
@@ -81,8 +115,11 @@ export function parseProcessList(value: string | string[] | undefined | null, fi
   return names;
 }
 
-/** The patterns that apply to an exam: the institution's plus the exam's own (or only the institution's). */
-export async function policyPatterns(db: Db, institutionId: number, examId: number | null): Promise<string[]> {
+/**
+ * The policy that applies to an exam: the defaults, the institution's patterns and the exam's own (or,
+ * without an exam, the defaults and the institution's), exemptions of both levels included.
+ */
+export async function policyPatterns(db: Db, institutionId: number, examId: number | null): Promise<ProcessPolicy> {
   const scope =
     examId === null
       ? isNull(processPolicies.examId)
@@ -91,7 +128,7 @@ export async function policyPatterns(db: Db, institutionId: number, examId: numb
     .select({ pattern: processPolicies.pattern })
     .from(processPolicies)
     .where(and(eq(processPolicies.institutionId, institutionId), scope));
-  return [...new Set(rows.map((r) => r.pattern.toLowerCase()))];
+  return policyOf([...new Set(rows.map((r) => r.pattern.toLowerCase()))]);
 }
 
 /** The exam's own patterns (not the institution's), for showing to its instructor. */

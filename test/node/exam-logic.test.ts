@@ -2,24 +2,30 @@ import { describe, expect, it } from "vitest";
 import { summarizeAlerts } from "../../src/services/exams";
 import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring";
 import { encodeParams } from "../../src/services/moodle";
-import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList } from "../../src/services/process-policy";
+import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList, policyOf } from "../../src/services/process-policy";
 
 describe("process policy", () => {
   it("matches case-insensitive wildcards against the name or its file name", () => {
     expect(compilePattern("team?iewer*").test("teamviewer_service.exe")).toBe(true);
     expect(compilePattern("a.b").test("axb")).toBe(false); // dots are literal
     expect(compilePattern("(x)+[y]").test("(x)+[y]")).toBe(true);
-    expect(forbiddenAmong(["C:\\Program Files\\AnyDesk\\AnyDesk.exe", "/usr/bin/obs", "chrome"], ["anydesk.exe", "obs"])).toEqual([
+    // Without the default list (policyOf's second argument), only the given patterns.
+    const only = (patterns: string[]) => policyOf(patterns, []);
+    expect(forbiddenAmong(["C:\\Program Files\\AnyDesk\\AnyDesk.exe", "/usr/bin/obs", "chrome"], only(["anydesk.exe", "obs"]))).toEqual([
       "C:\\Program Files\\AnyDesk\\AnyDesk.exe",
       "/usr/bin/obs",
     ]);
-    expect(forbiddenAmong(["X.exe", "x.EXE", " x.exe "], ["x.exe"])).toEqual(["X.exe"]);
-    expect(forbiddenAmong(["anything"], [])).toEqual([]);
+    expect(forbiddenAmong(["X.exe", "x.EXE", " x.exe "], only(["x.exe"]))).toEqual(["X.exe"]);
+    expect(forbiddenAmong(["anything"], only([]))).toEqual([]);
   });
 
   it("normalises patterns and refuses useless or oversized ones", () => {
     expect(normalizePatterns([" AnyDesk* ", "anydesk*", "zoom.exe"])).toEqual(["anydesk*", "zoom.exe"]);
     expect(() => normalizePatterns(["**"])).toThrow();
+    // Exemptions from the default list: "!pattern", "!*" for all of it; "!" alone or "!!x" mean nothing.
+    expect(normalizePatterns(["!*", " !OBS* "])).toEqual(["!*", "!obs*"]);
+    expect(() => normalizePatterns(["!"])).toThrow();
+    expect(() => normalizePatterns(["!!x"])).toThrow();
     expect(() => normalizePatterns([""])).toThrow();
     expect(() => normalizePatterns(["a\u0000b"])).toThrow();
     expect(() => normalizePatterns(Array.from({ length: 201 }, (_, i) => `p${i}`))).toThrow();

@@ -32,6 +32,8 @@ describe("scripts/institution.mjs", () => {
         moodle_url: "https://moodle.example.org",
         moodle_token_set: true,
         forbidden_processes: ["anydesk*", "obs*"],
+        default_list: "on",
+        exempt_from_default_list: [],
       });
       expect(JSON.stringify(set)).not.toContain("secret");
       // Stored sealed, bound to the institution and to its purpose.
@@ -47,8 +49,19 @@ describe("scripts/institution.mjs", () => {
       await configureInstitution(client, "UPAT", { moodleUrl: "https://moodle2.example.org" });
       expect(await stored()).toBe(sealed);
       await expect(configureInstitution(client, "UPAT", { moodleToken: "other" })).rejects.toThrow(/PARTNER_SECRET_KEY_ENCRYPTION_KEY/);
+      // Allowing a pattern removes it and exempts it from the default list (OBS is on that list).
       const cleared = await configureInstitution(client, "UPAT", { clearMoodle: true, allow: ["OBS*"] });
-      expect(cleared).toMatchObject({ moodle_url: null, moodle_token_set: false, forbidden_processes: ["anydesk*"] });
+      expect(cleared).toMatchObject({ moodle_url: null, moodle_token_set: false, forbidden_processes: ["anydesk*"], exempt_from_default_list: ["obs*"] });
+      // Forbidding it again drops the exemption; the default list can be turned off and back on.
+      expect(await configureInstitution(client, "UPAT", { forbid: ["obs*"] })).toMatchObject({ forbidden_processes: ["anydesk*", "obs*"], exempt_from_default_list: [] });
+      expect(await configureInstitution(client, "UPAT", { noDefaultList: true, allow: ["teamviewer*"] })).toMatchObject({
+        default_list: "off",
+        exempt_from_default_list: ["teamviewer*"],
+      });
+      const rows = (await client.execute(`SELECT pattern FROM process_policies WHERE institution_id = ${id} ORDER BY pattern`)).rows.map((r) => r.pattern);
+      expect(rows).toEqual(["!*", "!teamviewer*", "anydesk*", "obs*"]); // the API's syntax (src/services/process-policy.ts)
+      expect(await configureInstitution(client, "UPAT", { defaultList: true })).toMatchObject({ default_list: "on", exempt_from_default_list: [] });
+      await expect(configureInstitution(client, "UPAT", { forbid: ["!"] })).rejects.toThrow(/Unusable/);
       await expect(configureInstitution(client, "NOPE", {})).rejects.toThrow(/No institution/);
       await expect(configureInstitution(client, "UPAT", { forbid: ["*"] })).rejects.toThrow(/Unusable/);
       await expect(configureInstitution(client, "UPAT", { moodleUrl: "ftp://x", moodleToken: "t", sealKey: KEY })).rejects.toThrow(/http/);

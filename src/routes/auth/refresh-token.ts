@@ -22,7 +22,10 @@ const route = createRoute({
   summary: "Exchanges a refresh token for a new access token (and a new refresh token: they rotate)",
   description:
     "The new access token is in `resource_str` as TRUSTID clients expect; `resource_obj` carries it with the rotated " +
-    "refresh token. Each refresh token is single-use: presenting one again revokes the whole login.",
+    "refresh token. A client that reads only `resource_str` may keep presenting the refresh token `/login` gave it " +
+    "until that token expires: each time it gets a new access token (and is offered the same rotated token). Once " +
+    "any rotated token of the login has been presented, every refresh token is single-use: presenting one again " +
+    "revokes the whole login.",
   middleware: [jsonBody(8 * 1024)] as const,
   request: jsonRequest(RefreshToken),
   responses: {

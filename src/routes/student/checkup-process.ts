@@ -13,7 +13,9 @@ const StudentCheckupProcess = z
   .object({
     running_processes: ProcessList,
     exam_id: ExamId.optional().openapi({
-      description: "When given, the exam's own patterns apply besides the institution's (the student must be enrolled)",
+      description:
+        "When given, the exam's own patterns (and exemptions from the default list) apply besides the institution's " +
+        "(the student must be enrolled)",
     }),
   })
   .openapi("StudentCheckupProcess");
@@ -23,6 +25,10 @@ const route = createRoute({
   path: "/student/checkup_process",
   tags: ["Student"],
   summary: "Returns which of the submitted running processes the policy forbids",
+  description:
+    "The policy: a default list of remote-desktop, screen-capture and virtual-camera tools (docs/exams.md), unless " +
+    "the institution or the exam exempts names from it (`!pattern`) or turns it off (`!*`), plus the institution's " +
+    "and the exam's own patterns.",
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT"), jsonBody(256 * 1024)] as const,
   request: jsonRequest(StudentCheckupProcess),

@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
-import { SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { decodeJwt, SignJWT } from "jose";
+import { describe, expect, inject, it } from "vitest";
+import { openDb } from "../../../src/db/client";
+import { refreshTokenFamilies, refreshTokens } from "../../../src/db/schema";
 import { call, expect400Shape, newSession } from "../helpers";
 
 const refreshWith = (refresh: string) => call("/refresh_token", { json: { refresh } });
@@ -31,10 +34,37 @@ describe("POST /backend/refresh_token", () => {
     expect((await refreshWith(second.body.resource_obj.refresh)).status).toBe(401);
   });
 
-  it("lets only one of two concurrent uses of the same token succeed", async () => {
+  it("lets only one of two concurrent uses of the same rotated token succeed", async () => {
+    // A rotated token: the login token is honoured again while the family has never seen a rotated token
+    // (clients that read only resource_str; refresh-clients.test.ts).
     const session = await newSession();
-    const results = await Promise.all([refreshWith(session.refresh), refreshWith(session.refresh)]);
+    const rotated = (await refreshWith(session.refresh)).body.resource_obj.refresh;
+    const results = await Promise.all([refreshWith(rotated), refreshWith(rotated)]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 401]);
+  });
+
+  it("honours the login token again, with the same rotated token, until a rotated token is presented", async () => {
+    const session = await newSession();
+    const first = await refreshWith(session.refresh);
+    const again = await refreshWith(session.refresh);
+    expect(again.status).toBe(201);
+    expect(again.body.resource_obj.refresh).toBe(first.body.resource_obj.refresh);
+    expect(again.body.resource_str).toBe(again.body.resource_obj.access);
+    expect((await call("/student/list_exam", { token: again.body.resource_str })).status).toBe(200);
+  });
+
+  it("keeps strict reuse detection for logins made before migration 0006 (used tokens without a successor row)", async () => {
+    const session = await newSession();
+    const rotated = (await refreshWith(session.refresh)).body.resource_obj.refresh;
+    // What the migration leaves for such a login: no parent links, the family in rotation mode.
+    const db = openDb(inject("databaseUrl"));
+    const fam = String(decodeJwt(session.refresh).fam);
+    await db.update(refreshTokens).set({ parentId: null }).where(eq(refreshTokens.familyId, fam));
+    await db.update(refreshTokenFamilies).set({ rotatedAt: Date.now() }).where(eq(refreshTokenFamilies.id, fam));
+    const reuse = await refreshWith(session.refresh);
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.message).toMatch(/already used/);
+    expect((await refreshWith(rotated)).status).toBe(401);
   });
 
   it("refuses an access token, a forged token and an expired token", async () => {

@@ -110,9 +110,12 @@ describe("POST /backend/student/checkup_process", () => {
     });
     const asString = await checkup(s.access, { exam_id: String(id), running_processes: "explorer.exe, anydesk\nzoom.exe" });
     expect(asString.body.resource_array).toEqual(["anydesk"]);
-    // Without an exam, only the institution's policy applies (none is set for UCY in tests).
-    const noExam = await checkup(s.access, { running_processes: ["AnyDesk.exe"] });
-    expect(noExam.body).toMatchObject({ resource_array: [], resource_bool: true });
+    // Without an exam, only the institution's policy applies: none is set for UCY in tests, so the default
+    // list (which has AnyDesk, not Discord).
+    const noExam = await checkup(s.access, { running_processes: ["AnyDesk.exe", "Discord.exe"] });
+    expect(noExam.body).toMatchObject({ resource_array: ["AnyDesk.exe"], resource_bool: false });
+    const clean = await checkup(s.access, { running_processes: ["Discord.exe", "notepad.exe"] });
+    expect(clean.body).toMatchObject({ resource_array: [], resource_bool: true });
   });
 
   it("applies the institution's patterns to every exam, and the exam's own only to that exam", async () => {

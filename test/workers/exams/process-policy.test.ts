@@ -1,0 +1,74 @@
+// The default forbidden-process policy through the API: it applies when nobody set anything, an exam or
+// an institution exempts names from it ("!pattern") or turns it off ("!*"), and exemptions never cancel
+// patterns set explicitly. The list itself is tested in test/node/process-policy-defaults.test.ts.
+import { describe, expect, it } from "vitest";
+import { processPolicies } from "../../../src/db/schema";
+import { call, loginAs, newSession, registerUser } from "../helpers";
+import { addExam, db, enrol, instructorExamView, newInstitution, startedExamWithStudent } from "./support";
+
+const checkup = (token: string, json: unknown) => call("/student/checkup_process", { token, json });
+const TOOLS = ["chrome.exe", "AnyDesk.exe", "obs64.exe", "ManyCam.exe", "Zoom.exe"];
+
+describe("default forbidden-process policy", () => {
+  it("applies to the checkup and to monitoring when neither the institution nor the exam set patterns", async () => {
+    const s = await newSession("STUDENT");
+    const res = await checkup(s.access, { running_processes: TOOLS });
+    expect(res.body).toMatchObject({ resource_array: ["AnyDesk.exe", "obs64.exe", "ManyCam.exe"], resource_bool: false });
+
+    const { student, examId } = await startedExamWithStudent("UCY");
+    const report = await call("/monitoring/", { token: student.access, json: { exam_id: examId, running_processes: "chrome.exe,TeamViewer.exe" } });
+    expect(report.status).toBe(200);
+    expect(report.body.resource_array).toEqual(["forbidden_process: teamviewer.exe"]);
+  });
+
+  it("is narrowed or turned off by an exam for that exam only, and shown to its instructor as set", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const withObs = await addExam(t.access, { forbidden_processes: ["!OBS*"] });
+    const replaced = await addExam(t.access, { forbidden_processes: ["!*", "zoom*"] });
+    await enrol(t.access, withObs, [s.user.email]);
+    await enrol(t.access, replaced, [s.user.email]);
+    expect((await checkup(s.access, { exam_id: withObs, running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "ManyCam.exe"]);
+    expect((await checkup(s.access, { exam_id: replaced, running_processes: TOOLS })).body.resource_array).toEqual(["Zoom.exe"]);
+    // Without an exam (or for another exam) the defaults still apply.
+    expect((await checkup(s.access, { running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
+    expect((await instructorExamView(t.access, replaced)).forbidden_processes.sort()).toEqual(["!*", "zoom*"]);
+    // Clearing the exam's list brings the defaults back.
+    const cleared = await call("/instructor/update_exam_details", {
+      token: t.access,
+      json: { exam_id: replaced, exam_type: "Written", duration: 90, scheduled_date: new Date(Date.now() + 3600_000).toISOString(), privacy_policy: "p", forbidden_processes: [] },
+    });
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+    expect((await checkup(s.access, { exam_id: replaced, running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
+  });
+
+  it("is replaced by an institution ('!*' plus its own patterns); no exemption cancels an explicit pattern", async () => {
+    const inst = await newInstitution();
+    await db()
+      .insert(processPolicies)
+      .values(["!*", "anydesk*"].map((pattern) => ({ institutionId: inst.id, examId: null, pattern, createdAt: Date.now() })));
+    const t = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: inst.code }));
+    const su = await registerUser({ role: "STUDENT", organization: inst.code });
+    const s = await loginAs(su);
+    expect((await checkup(s.access, { running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe"]);
+    // An exam cannot take back what its institution forbids explicitly, but adds its own.
+    const id = await addExam(t.access, { forbidden_processes: ["!anydesk*", "manycam*"] });
+    await enrol(t.access, id, [su.email]);
+    expect((await checkup(s.access, { exam_id: id, running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "ManyCam.exe"]);
+    // Other institutions keep the defaults.
+    const elsewhere = await newSession("STUDENT", "UC");
+    expect((await checkup(elsewhere.access, { running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
+  });
+
+  it("refuses exemptions that mean nothing", async () => {
+    const t = await newSession("INSTRUCTOR");
+    for (const bad of ["!", "!!obs*"]) {
+      const res = await call("/instructor/add_exam", {
+        token: t.access,
+        json: { name: "E", exam_type: "Written", duration: 60, scheduled_date: new Date(Date.now() + 3600_000).toISOString(), privacy_policy: "p", forbidden_processes: [bad] },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.bad_formatted_fields).toEqual(["forbidden_processes"]);
+    }
+  });
+});
