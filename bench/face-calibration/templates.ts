@@ -1,0 +1,65 @@
+// The comparison the service really makes: a student's template (L2-normalised mean of the enrolment photos,
+// refused when two enrolment photos disagree) against one probe photo. Photo-against-photo pairs (pairs.ts)
+// are the standard calibration protocol; this shows what a student sees per attempt.
+import type { PhotoSet } from "./pairs";
+import { fmtRate, lowerBound, type Rate, wilson } from "./stats";
+
+const ENROL = 3;
+
+export function templateProtocol(s: PhotoSet, levels: readonly { level: string; threshold: number }[], agreement: number): Record<string, { fmr: Rate; fnmr: Rate }> {
+  const d = s.dim;
+  const byId = new Map<number, number[]>();
+  s.files.forEach((f, i) => byId.set(s.idOf[i]!, [...(byId.get(s.idOf[i]!) ?? []), i]));
+  let candidates = 0;
+  let refused = 0;
+  const genuine: number[] = [];
+  const impostor = new Float32Array(s.files.length * byId.size);
+  let ni = 0;
+  for (const [id, photos] of byId) {
+    // Files are in label order (sorted by name within an identity): the first three enrol, the rest probe.
+    if (photos.length < ENROL + 1) continue;
+    candidates++;
+    // Same maths as buildTemplate (src/biometrics/face/templates.ts), with the agreement as an argument.
+    const enrol = photos.slice(0, ENROL);
+    let minAgreement = Infinity;
+    for (let a = 0; a < enrol.length; a++) for (let b = a + 1; b < enrol.length; b++) minAgreement = Math.min(minAgreement, dotRows(s, enrol[a]!, enrol[b]!));
+    if (minAgreement < agreement) {
+      refused++;
+      continue;
+    }
+    const t = new Float32Array(d);
+    for (const p of enrol) for (let k = 0; k < d; k++) t[k]! += s.emb[p * d + k]!;
+    let norm = 0;
+    for (const v of t) norm += v * v;
+    norm = Math.sqrt(norm) || 1;
+    for (let k = 0; k < d; k++) t[k]! /= norm;
+    const dot = (i: number) => {
+      let x = 0;
+      for (let k = 0; k < d; k++) x += t[k]! * s.emb[i * d + k]!;
+      return x;
+    };
+    for (const p of photos.slice(ENROL)) genuine.push(dot(p));
+    for (let i = 0; i < s.files.length; i++) if (s.idOf[i] !== id) impostor[ni++] = dot(i);
+  }
+  const imp = impostor.subarray(0, ni).sort();
+  const gen = Float32Array.from(genuine).sort();
+  const r = (errors: number, trials: number): Rate => ({ rate: errors / trials, ci95: wilson(errors, trials), errors, trials });
+  console.log(`identities with >= ${ENROL + 1} usable photos: ${candidates}; enrolments refused at agreement ${agreement.toFixed(2)}: ${fmtRate(r(refused, candidates), 2)}`);
+  console.log(`enrolled ${candidates - refused}; genuine attempts ${gen.length}, impostor attempts ${imp.length} (each template against every photo of the other identities of this half)`);
+  console.log("| level | threshold | impostor attempts accepted (FMR) | genuine attempts refused (FNMR) |");
+  console.log("|---|---|---|---|");
+  const out: Record<string, { fmr: Rate; fnmr: Rate }> = {};
+  for (const l of levels) {
+    const fmr = r(imp.length - lowerBound(imp, l.threshold), imp.length);
+    const fnmr = r(lowerBound(gen, l.threshold), gen.length);
+    out[l.level] = { fmr, fnmr };
+    console.log(`| ${l.level} | ${l.threshold.toFixed(2)} | ${fmtRate(fmr, 4)} | ${fmtRate(fnmr, 2)} |`);
+  }
+  return out;
+}
+
+function dotRows(s: PhotoSet, i: number, j: number): number {
+  let x = 0;
+  for (let k = 0; k < s.dim; k++) x += s.emb[i * s.dim + k]! * s.emb[j * s.dim + k]!;
+  return x;
+}
