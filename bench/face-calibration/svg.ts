@@ -1,7 +1,7 @@
 // Hand-written SVG charts (no plotting dependency): the DET curve on log axes and the score histograms.
 import { fmrAt, fnmrAt, lowerBound } from "./stats";
 
-export type Curve = { label: string; colour: string; genuine: Float32Array; impostor: Float32Array };
+export type Curve = { label: string; colour: string; genuine: Float32Array; impostor: Float32Array; dashed?: boolean };
 export type Marker = { label: string; threshold: number };
 
 const W = 640;
@@ -40,13 +40,13 @@ export function detSvg(title: string, curves: Curve[], markers: Marker[]): strin
     for (let t = -0.2; t <= 1; t += 0.0005) ts.add(Math.round(t * 1e4) / 1e4);
     for (const g of c.genuine) ts.add(g);
     const pts = [...ts].sort((a, b) => a - b).map((t) => [fmrAt(c.impostor, t).rate, fnmrAt(c.genuine, t).rate] as const);
-    const path = pts
-      .filter(([a, b]) => a > 0 && b > 0)
-      .map(([a, b], i) => `${i ? "L" : "M"}${px(clampX(a)).toFixed(1)},${py(clampY(b)).toFixed(1)}`)
-      .join("");
-    out.push(`<path d="${path}" fill="none" stroke="${c.colour}" stroke-width="1.8"/>`);
-    out.push(`<line x1="${W - 200}" y1="${M.top + 16 + ci * 18}" x2="${W - 180}" y2="${M.top + 16 + ci * 18}" stroke="${c.colour}" stroke-width="2"/>`);
-    out.push(`<text x="${W - 175}" y="${M.top + 20 + ci * 18}">${esc(c.label)}</text>`);
+    // Consecutive points on the same pixel are dropped (keeps the file small).
+    const xy = pts.filter(([a, b]) => a > 0 && b > 0).map(([a, b]) => `${px(clampX(a)).toFixed(1)},${py(clampY(b)).toFixed(1)}`);
+    const path = xy.filter((p, i) => p !== xy[i - 1]).map((p, i) => `${i ? "L" : "M"}${p}`).join("");
+    const dash = c.dashed ? ` stroke-dasharray="6 3"` : "";
+    out.push(`<path d="${path}" fill="none" stroke="${c.colour}" stroke-width="1.8"${dash}/>`);
+    out.push(`<line x1="${W - 290}" y1="${M.top + 16 + ci * 18}" x2="${W - 270}" y2="${M.top + 16 + ci * 18}" stroke="${c.colour}" stroke-width="2"${dash}/>`);
+    out.push(`<text x="${W - 265}" y="${M.top + 20 + ci * 18}">${esc(c.label)}</text>`);
     for (const m of markers) {
       const a = fmrAt(c.impostor, m.threshold).rate;
       const b = fnmrAt(c.genuine, m.threshold).rate;
@@ -96,7 +96,7 @@ export function histogramSvg(title: string, genuine: Float32Array, impostor: Flo
   [...markers].sort((a, b) => a.threshold - b.threshold).forEach((m, i) => {
     const x = px(m.threshold);
     out.push(`<line x1="${x}" y1="${M.top}" x2="${x}" y2="${H - M.bottom}" stroke="#555" stroke-dasharray="4 3"/>`);
-    out.push(`<text x="${i === 0 ? x - 4 : x + 4}" y="${M.top + 60 + i * 14}" text-anchor="${i === 0 ? "end" : "start"}" fill="#333">${esc(m.label)}</text>`);
+    out.push(`<text x="${i === 0 ? x - 4 : x + 4}" y="${M.top - 4}" text-anchor="${i === 0 ? "end" : "start"}" fill="#333">${esc(m.label)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n");

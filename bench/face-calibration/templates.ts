@@ -1,15 +1,22 @@
 // The comparison the service really makes: a student's template (L2-normalised mean of the enrolment photos,
 // refused when two enrolment photos disagree) against one probe photo. Photo-against-photo pairs (pairs.ts)
-// are the standard calibration protocol; this shows what a student sees per attempt.
+// are the standard calibration protocol; this is what a student meets per attempt.
 import type { PhotoSet } from "./pairs";
-import { fmtRate, lowerBound, type Rate, wilson } from "./stats";
 
-const ENROL = 3;
+export const ENROL = 3;
 
-export function templateProtocol(s: PhotoSet, levels: readonly { level: string; threshold: number }[], agreement: number): Record<string, { fmr: Rate; fnmr: Rate }> {
+export type TemplateScores = {
+  /** Identities with at least ENROL + 1 usable photos, and how many of them the agreement rule refused. */
+  candidates: number;
+  refused: number;
+  genuine: Float32Array; // sorted ascending: template against the identity's other photos
+  impostor: Float32Array; // sorted ascending: template against every photo of the other identities in the set
+};
+
+export function templateScores(s: PhotoSet, agreement: number): TemplateScores {
   const d = s.dim;
   const byId = new Map<number, number[]>();
-  s.files.forEach((f, i) => byId.set(s.idOf[i]!, [...(byId.get(s.idOf[i]!) ?? []), i]));
+  s.files.forEach((_, i) => byId.set(s.idOf[i]!, [...(byId.get(s.idOf[i]!) ?? []), i]));
   let candidates = 0;
   let refused = 0;
   const genuine: number[] = [];
@@ -41,21 +48,7 @@ export function templateProtocol(s: PhotoSet, levels: readonly { level: string; 
     for (const p of photos.slice(ENROL)) genuine.push(dot(p));
     for (let i = 0; i < s.files.length; i++) if (s.idOf[i] !== id) impostor[ni++] = dot(i);
   }
-  const imp = impostor.subarray(0, ni).sort();
-  const gen = Float32Array.from(genuine).sort();
-  const r = (errors: number, trials: number): Rate => ({ rate: errors / trials, ci95: wilson(errors, trials), errors, trials });
-  console.log(`identities with >= ${ENROL + 1} usable photos: ${candidates}; enrolments refused at agreement ${agreement.toFixed(2)}: ${fmtRate(r(refused, candidates), 2)}`);
-  console.log(`enrolled ${candidates - refused}; genuine attempts ${gen.length}, impostor attempts ${imp.length} (each template against every photo of the other identities of this half)`);
-  console.log("| level | threshold | impostor attempts accepted (FMR) | genuine attempts refused (FNMR) |");
-  console.log("|---|---|---|---|");
-  const out: Record<string, { fmr: Rate; fnmr: Rate }> = {};
-  for (const l of levels) {
-    const fmr = r(imp.length - lowerBound(imp, l.threshold), imp.length);
-    const fnmr = r(lowerBound(gen, l.threshold), gen.length);
-    out[l.level] = { fmr, fnmr };
-    console.log(`| ${l.level} | ${l.threshold.toFixed(2)} | ${fmtRate(fmr, 4)} | ${fmtRate(fnmr, 2)} |`);
-  }
-  return out;
+  return { candidates, refused, genuine: Float32Array.from(genuine).sort(), impostor: impostor.slice(0, ni).sort() };
 }
 
 function dotRows(s: PhotoSet, i: number, j: number): number {
