@@ -22,8 +22,9 @@ export function templateScores(s: PhotoSet, agreement: number): TemplateScores {
   const genuine: number[] = [];
   const impostor = new Float32Array(s.files.length * byId.size);
   let ni = 0;
-  for (const [id, photos] of byId) {
-    // Files are in label order (sorted by name within an identity): the first three enrol, the rest probe.
+  for (const [id, unsorted] of byId) {
+    // Sorted by file name (whatever the cache's order): the first three enrol, the rest probe.
+    const photos = unsorted.sort((a, b) => (s.files[a]! < s.files[b]! ? -1 : 1));
     if (photos.length < ENROL + 1) continue;
     candidates++;
     // Same maths as buildTemplate (src/biometrics/face/templates.ts), with the agreement as an argument.
