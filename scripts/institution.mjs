@@ -1,4 +1,5 @@
-// Operator tool: an institution's Moodle site and its institution-wide forbidden-process patterns.
+// Operator tool: an institution's Moodle site, its institution-wide forbidden-process patterns and the security
+// level its biometric decisions are taken at by default (docs/face.md; an exam's instructor may choose another).
 // Works on the database DATABASE_URL names (the local libSQL server in dev, Turso in production).
 //
 //   DATABASE_URL=... node scripts/institution.mjs UCY --show
@@ -7,6 +8,7 @@
 //   DATABASE_URL=... node scripts/institution.mjs UCY --forbid "discord*" --forbid "zoom*" --allow "obs*"
 //   DATABASE_URL=... node scripts/institution.mjs UCY --no-default-list --forbid "anydesk*"   # replace the default list
 //   DATABASE_URL=... node scripts/institution.mjs UCY --default-list                          # the whole default list again
+//   DATABASE_URL=... node scripts/institution.mjs UCY --security-level standard               # high (default) | standard
 //
 // The token is read from MOODLE_TOKEN (or --moodle-token), never printed, and stored sealed (AES-GCM) with
 // PARTNER_SECRET_KEY_ENCRYPTION_KEY, the Worker secret of the same name (from the environment, or .dev.vars in
@@ -29,6 +31,11 @@ export async function configureInstitution(client, code, opts) {
   const inst = (await client.execute({ sql: "SELECT id, code, name, moodle_url, moodle_token FROM institutions WHERE code = ?", args: [code] })).rows[0];
   if (!inst) throw new Error(`No institution with code ${code}`);
   const id = Number(inst.id);
+  if (opts.securityLevel !== undefined) {
+    // The names of src/biometrics/security-level.ts (SECURITY_LEVELS).
+    if (!["high", "standard"].includes(opts.securityLevel)) throw new Error(`--security-level must be high or standard, not ${JSON.stringify(opts.securityLevel)}`);
+    await client.execute({ sql: "UPDATE institutions SET security_level = ? WHERE id = ?", args: [opts.securityLevel, id] });
+  }
   if (opts.clearMoodle) {
     await client.execute({ sql: "UPDATE institutions SET moodle_url = NULL, moodle_token = NULL WHERE id = ?", args: [id] });
   }
@@ -75,7 +82,7 @@ export async function configureInstitution(client, code, opts) {
     await removePattern(pattern);
     if (!pattern.startsWith("!")) await addPattern(usablePattern(`!${pattern}`));
   }
-  const after = (await client.execute({ sql: "SELECT moodle_url, moodle_token FROM institutions WHERE id = ?", args: [id] })).rows[0];
+  const after = (await client.execute({ sql: "SELECT moodle_url, moodle_token, security_level FROM institutions WHERE id = ?", args: [id] })).rows[0];
   const patterns = await client.execute({
     sql: "SELECT pattern FROM process_policies WHERE institution_id = ? AND exam_id IS NULL ORDER BY pattern",
     args: [id],
@@ -87,6 +94,7 @@ export async function configureInstitution(client, code, opts) {
     name: inst.name,
     moodle_url: after.moodle_url ?? null,
     moodle_token_set: Boolean(after.moodle_token),
+    security_level: after.security_level,
     forbidden_processes: stored.filter((p) => !p.startsWith("!")),
     default_list: exemptions.includes("*") ? "off" : "on",
     exempt_from_default_list: exemptions.filter((p) => p !== "*"),
@@ -115,12 +123,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       allow: { type: "string", multiple: true },
       "default-list": { type: "boolean" },
       "no-default-list": { type: "boolean" },
+      "security-level": { type: "string" },
     },
   });
   const url = process.env.DATABASE_URL;
   const [code] = positionals;
   if (!url || !code) {
-    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list]");
+    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list] [--security-level high|standard]");
     process.exit(2);
   }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });
@@ -133,6 +142,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       allow: values.allow,
       defaultList: values["default-list"],
       noDefaultList: values["no-default-list"],
+      securityLevel: values["security-level"],
       sealKey: () => sealKeyFrom(process.env),
     });
     console.log(JSON.stringify(summary, null, 2));

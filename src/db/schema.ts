@@ -14,6 +14,8 @@ export const institutions = sqliteTable("institutions", {
   moodleUrl: text("moodle_url"),
   moodleToken: text("moodle_token"),
   callbackUrl: text("callback_url"),
+  // The default operating point of its biometric decisions (src/biometrics/security-level.ts); an exam may override it.
+  securityLevel: text("security_level", { enum: ["high", "standard"] }).notNull().default("high"),
   createdAt: createdAt(),
 });
 
@@ -99,6 +101,8 @@ export const exams = sqliteTable(
     moodleCourseId: text("moodle_course_id"),
     // Keep raw evidence (e.g. a frame that raised an alert) only when the exam asks for it, and only this long.
     evidenceRetentionDays: integer("evidence_retention_days"),
+    // Null: the institution's security level decides.
+    securityLevel: text("security_level", { enum: ["high", "standard"] }),
     // ProctorExam v3 partner API only (see services/partner/status.ts for how these combine with `status`).
     // Null on exams created through TRUSTID: they show as `open` until they complete.
     partnerStatus: text("partner_status", { enum: ["draft", "open", "closed"] }),

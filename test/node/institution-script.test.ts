@@ -31,6 +31,7 @@ describe("scripts/institution.mjs", () => {
         name: "University of Patras",
         moodle_url: "https://moodle.example.org",
         moodle_token_set: true,
+        security_level: "high",
         forbidden_processes: ["anydesk*", "obs*"],
         default_list: "on",
         exempt_from_default_list: [],
@@ -61,6 +62,10 @@ describe("scripts/institution.mjs", () => {
       const rows = (await client.execute(`SELECT pattern FROM process_policies WHERE institution_id = ${id} ORDER BY pattern`)).rows.map((r) => r.pattern);
       expect(rows).toEqual(["!*", "!teamviewer*", "anydesk*", "obs*"]); // the API's syntax (src/services/process-policy.ts)
       expect(await configureInstitution(client, "UPAT", { defaultList: true })).toMatchObject({ default_list: "on", exempt_from_default_list: [] });
+      // The security level: high by default, standard on request, nothing else.
+      expect(await configureInstitution(client, "UPAT", { securityLevel: "standard" })).toMatchObject({ security_level: "standard" });
+      await expect(configureInstitution(client, "UPAT", { securityLevel: "low" })).rejects.toThrow(/high or standard/);
+      expect(await configureInstitution(client, "UPAT", {})).toMatchObject({ security_level: "standard" });
       await expect(configureInstitution(client, "UPAT", { forbid: ["!"] })).rejects.toThrow(/Unusable/);
       await expect(configureInstitution(client, "NOPE", {})).rejects.toThrow(/No institution/);
       await expect(configureInstitution(client, "UPAT", { forbid: ["*"] })).rejects.toThrow(/Unusable/);
