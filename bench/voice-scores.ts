@@ -31,14 +31,17 @@ export function makeCohort(utts: Utt[], proj: LinearProjection, topK: number, mo
   return { modelId, dim: proj.outputDim, topK, embeddings: utts.map((u) => projectStats(u.full, proj)) };
 }
 
-export function cvTrials(bg: Utt[], topK: number, folds = 5, params = LDA_PARAMS): VoiceTrial[] {
+/** `enrolOn`: "3s" = the first half of the utterance (the protocol of every figure), "2s" = its first 2 s only. */
+export function cvTrials(bg: Utt[], topK: number, folds = 5, params = LDA_PARAMS, enrolOn: "3s" | "2s" = "3s"): VoiceTrial[] {
   const out: VoiceTrial[] = [];
   for (let k = 0; k < folds; k++) {
     const train = bg.filter((_, i) => i % folds !== k);
     const test = bg.filter((_, i) => i % folds === k);
     const proj = trainProjection(train, params);
     const cohort = makeCohort(train, proj, topK);
-    const enrol = test.map((u) => projectStats(u.halves[0], proj));
+    // segments[0] is the first 2 s of the clean audio (scripts/voice/lda.ts), inside the first half; the 3
+    // utterances shorter than 2 s have no segment and keep their first half (under 1 s) as enrolment.
+    const enrol = test.map((u) => projectStats(enrolOn === "3s" ? u.halves[0] : u.segments[0] ?? u.halves[0], proj));
     const enrolStats = enrol.map((e) => cohortStats(e, cohort));
     for (const [condition, second] of [["clean", (u: Utt) => u.halves[1]], ["opus", (u: Utt) => u.codecHalf]] as const) {
       const probes = test.map((u) => projectStats(second(u), proj));
