@@ -70,13 +70,14 @@ function detPoints(genuine: number[], impostor: number[]): [number, number][] {
   return ts.map((t) => [fmrAt(impostor, t) / impostor.length, fnmrAt(genuine, t) / genuine.length]);
 }
 
-/** A DET plot (probit axes from 0.1 % to 50 %) of the curves, with markers at operating points. */
-export function detSvg(title: string, curves: DetCurve[], markers: DetMarker[] = []): string {
+/** A DET plot (probit axes from `minRate` to 50 %) of the curves, with markers at operating points. */
+export function detSvg(title: string, curves: DetCurve[], markers: DetMarker[] = [], minRate = 0.001): string {
   const W = 560, H = 520, L = 70, T = 40, S = 420;
-  const lo = probit(0.001), hi = probit(0.5);
-  const x = (p: number) => L + ((probit(Math.max(p, 0.0005)) - lo) / (hi - lo)) * S;
-  const y = (p: number) => T + S - ((probit(Math.max(p, 0.0005)) - lo) / (hi - lo)) * S;
-  const ticks = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5];
+  const lo = probit(minRate), hi = probit(0.5);
+  // Rates of 0 are drawn just outside the axes (clipped), not at minus infinity.
+  const x = (p: number) => L + ((probit(Math.max(p, minRate / 2)) - lo) / (hi - lo)) * S;
+  const y = (p: number) => T + S - ((probit(Math.max(p, minRate / 2)) - lo) / (hi - lo)) * S;
+  const ticks = [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5].filter((t) => t >= minRate);
   const lab = (p: number) => `${+(p * 100).toPrecision(2)}%`;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
@@ -87,7 +88,8 @@ export function detSvg(title: string, curves: DetCurve[], markers: DetMarker[] =
   for (const p of ticks) {
     out.push(`<line x1="${x(p).toFixed(1)}" y1="${T}" x2="${x(p).toFixed(1)}" y2="${T + S}" stroke="#ddd"/>`);
     out.push(`<line x1="${L}" y1="${y(p).toFixed(1)}" x2="${L + S}" y2="${y(p).toFixed(1)}" stroke="#ddd"/>`);
-    out.push(`<text x="${x(p).toFixed(1)}" y="${T + S + 14}" text-anchor="middle">${lab(p)}</text>`);
+    // Below 0.1 % the x labels would overlap: label only the decades there.
+    if (p >= 0.001 || [0.0001, 0.001].includes(p)) out.push(`<text x="${x(p).toFixed(1)}" y="${T + S + 14}" text-anchor="middle">${lab(p)}</text>`);
     out.push(`<text x="${L - 6}" y="${(y(p) + 4).toFixed(1)}" text-anchor="end">${lab(p)}</text>`);
   }
   out.push(`<rect x="${L}" y="${T}" width="${S}" height="${S}" fill="none" stroke="black"/>`);
