@@ -1,6 +1,6 @@
 // Face + voice fusion for oral exams: calibrates each modality to a log-likelihood ratio, fuses by summing,
 // sets FUSION_OPERATING_POINTS and measures how much fusion cuts false matches. From the repository root:
-//   npx tsx bench/fusion.ts        # ~1 min with the voice feature cache and the face embedding cache
+//   npx tsx bench/fusion.ts        # ~10 min on 2 busy cores, with the voice feature cache and the face embedding cache
 // Face embeddings: FACE_EMBEDDINGS=<file> or the first /tmp/face-embeddings/*.json ({"model","dim","items":
 // [{"file","identity","embedding"}]}, written by the face benchmarks; model faceplugin-0.0.1-int8-v1).
 //
