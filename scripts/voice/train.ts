@@ -10,152 +10,18 @@
 // cross-validation over background speakers (held-out speakers: first half vs second half of their
 // utterance). The eval set is never read here.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { extractVoiceFeatures, sliceFbank, utteranceStats, STATS_DIM } from "../../src/biometrics/voice/features";
-import { type Fbank } from "../../src/biometrics/voice/fbank";
-import { parseWav } from "../../src/biometrics/voice/wav";
-import { resample } from "../../src/biometrics/voice/resample";
-import { setOpusWasm } from "../../src/biometrics/voice/opus";
-import { opusRoundTrip } from "./opus-roundtrip";
-import { cosine, projectStats, type LinearProjection } from "../../src/biometrics/voice/projection";
-import { symmetricEigen, matmul, transpose } from "./linalg";
+import { STATS_DIM } from "../../src/biometrics/voice/features";
+import { cosine, projectStats } from "../../src/biometrics/voice/projection";
 import { computeEer, thresholdAtFmr, ratesAt } from "./metrics";
 import { encodeOnnxModel } from "./onnx-writer";
+import { loadBackground, trainProjection, OPUS_KBPS, type Params, type Utt } from "./lda";
+import { VOICE_COHORT_TOP_K } from "../../src/biometrics/voice/cohort";
 
 const repoRoot = process.env.VOICE_REPO_ROOT ? resolve(process.env.VOICE_REPO_ROOT) : process.cwd();
-const BACKGROUND = resolve(repoRoot, process.env.VOICE_BACKGROUND_DIR ?? "../shared/data/voice/background");
 const OUT_DIR = resolve(repoRoot, "wasm-models");
 export const MODEL_ID = "trustid-voice-lda-v1";
-
-interface Params {
-  segFrames: number; // segment length for within-speaker scatter
-  dim: number; // LDA output dimension
-  shrink: number; // within-scatter shrinkage toward (mean variance) * I
-}
-
-interface Utt {
-  speaker: string;
-  full: Float32Array;
-  /** Segment stats of the clean audio and of its Opus round trips (within-speaker + codec variation). */
-  segments: Float32Array[];
-  halves: [Float32Array, Float32Array];
-  /** Second half after the first Opus round trip: the cross-codec CV condition. */
-  codecHalf: Float32Array;
-}
-
-// Browsers deliver Opus; a WAV enrolment compared with a WebM verification must still match. Opus
-// reshapes the log-mel statistics (smaller variances, altered top bands), so the training set includes each
-// background utterance after an Opus encode/decode round trip at these bitrates (voip mode, complexity 5;
-// deterministic). LDA then treats the codec shift as within-speaker variation.
-const OPUS_KBPS = [16, 32];
-
-const requireFromRepo = createRequire(join(repoRoot, "package.json"));
-
-async function loadBackground(segFramesList: number[]): Promise<Map<number, Utt[]>> {
-  setOpusWasm(new WebAssembly.Module(readFileSync(requireFromRepo.resolve("@evan/opus/wasm/opus.wasm"))));
-  const files = readdirSync(BACKGROUND).filter((f) => f.endsWith(".wav")).sort();
-  const fbs: { speaker: string; versions: { fb: Fbank; mask: Uint8Array }[] }[] = [];
-  for (const f of files) {
-    const pcm = parseWav(readFileSync(join(BACKGROUND, f)));
-    const s = pcm.sampleRate === 16000 ? pcm.samples : resample(pcm.samples, pcm.sampleRate, 16000);
-    const versions = [s];
-    for (const kbps of OPUS_KBPS) versions.push(await opusRoundTrip(s, kbps));
-    fbs.push({
-      speaker: f.split("-")[0]!,
-      versions: versions.map((x) => {
-        const feats = extractVoiceFeatures(x);
-        return { fb: feats.fbank, mask: feats.vad.speechMask };
-      }),
-    });
-  }
-  const out = new Map<number, Utt[]>();
-  for (const seg of segFramesList) {
-    out.set(
-      seg,
-      fbs.map(({ speaker, versions }) => {
-        const segments: Float32Array[] = [];
-        const halves: Float32Array[] = [];
-        let full: Float32Array = new Float32Array(0);
-        versions.forEach(({ fb, mask }, v) => {
-          const stats = (a: number, b: number) => utteranceStats(sliceFbank(fb, a, b), mask.subarray(a, b));
-          const hop = Math.max(1, Math.floor(seg / 2));
-          for (let a = 0; a + seg <= fb.frames; a += hop) segments.push(stats(a, a + seg));
-          const mid = Math.floor(fb.frames / 2);
-          halves.push(stats(0, mid), stats(mid, fb.frames));
-          if (v === 0) full = stats(0, fb.frames);
-        });
-        return { speaker, full, segments, halves: [halves[0]!, halves[1]!], codecHalf: halves[3]! };
-      }),
-    );
-  }
-  console.log(`background: ${files.length} utterances from ${BACKGROUND} (+ Opus ${OPUS_KBPS.join("/")} kbps round trips)`);
-  return out;
-}
-
-/** Learns the folded projection: y = normalize(x W + b). */
-export function trainProjection(utts: Utt[], p: Params): LinearProjection {
-  const d = STATS_DIM;
-  // z-score statistics from the whole-utterance stats.
-  const mu = new Float64Array(d);
-  const sd = new Float64Array(d);
-  for (const u of utts) for (let i = 0; i < d; i++) mu[i] = mu[i]! + u.full[i]! / utts.length;
-  for (const u of utts) for (let i = 0; i < d; i++) sd[i] = sd[i]! + (u.full[i]! - mu[i]!) ** 2 / utts.length;
-  for (let i = 0; i < d; i++) sd[i] = Math.sqrt(sd[i]!) + 1e-6;
-  const z = (x: Float32Array) => Float64Array.from(x, (v, i) => (v - mu[i]!) / sd[i]!);
-
-  // Scatter matrices over segments, each speaker weighted equally.
-  const sw = new Float64Array(d * d);
-  const sb = new Float64Array(d * d);
-  const means: Float64Array[] = [];
-  const global = new Float64Array(d);
-  for (const u of utts) {
-    const zs = u.segments.map(z);
-    const m = new Float64Array(d);
-    for (const v of zs) for (let i = 0; i < d; i++) m[i] = m[i]! + v[i]! / zs.length;
-    means.push(m);
-    for (let i = 0; i < d; i++) global[i] = global[i]! + m[i]! / utts.length;
-    for (const v of zs) {
-      for (let i = 0; i < d; i++) {
-        const ai = (v[i]! - m[i]!) / zs.length;
-        for (let j = 0; j < d; j++) sw[i * d + j] = sw[i * d + j]! + ai * (v[j]! - m[j]!);
-      }
-    }
-  }
-  for (const m of means) {
-    for (let i = 0; i < d; i++) {
-      const ai = m[i]! - global[i]!;
-      for (let j = 0; j < d; j++) sb[i * d + j] = sb[i * d + j]! + ai * (m[j]! - global[j]!);
-    }
-  }
-  let trace = 0;
-  for (let i = 0; i < d; i++) trace += sw[i * d + i]!;
-  for (let i = 0; i < d; i++) sw[i * d + i] = sw[i * d + i]! * (1 - p.shrink) + (p.shrink * trace) / d;
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) if (i !== j) sw[i * d + j] = sw[i * d + j]! * (1 - p.shrink);
-
-  // Whiten Sw, then diagonalise the whitened Sb: W = Uw Dw^-1/2 Ub[:, :dim].
-  const ew = symmetricEigen(sw, d);
-  const white = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) white[i * d + j] = ew.vectors[i * d + j]! / Math.sqrt(Math.max(ew.values[j]!, 1e-10));
-  const sbw = matmul(matmul(transpose(white, d, d), sb, d, d, d), white, d, d, d);
-  const eb = symmetricEigen(sbw, d);
-  const ub = new Float64Array(d * p.dim);
-  for (let i = 0; i < d; i++) for (let j = 0; j < p.dim; j++) ub[i * p.dim + j] = eb.vectors[i * d + j]!;
-  const lda = matmul(white, ub, d, d, p.dim); // [d, dim]
-
-  // Fold z-scoring and centring (on the projected background mean) into one affine map.
-  const weight = new Float32Array(d * p.dim);
-  for (let i = 0; i < d; i++) for (let j = 0; j < p.dim; j++) weight[i * p.dim + j] = lda[i * p.dim + j]! / sd[i]!;
-  const center = matmul(global, lda, 1, d, p.dim); // mean of speaker means, in LDA space
-  const bias = new Float32Array(p.dim);
-  for (let j = 0; j < p.dim; j++) {
-    let s = 0;
-    for (let i = 0; i < d; i++) s += (mu[i]! / sd[i]!) * lda[i * p.dim + j]!;
-    bias[j] = -s - center[j]!;
-  }
-  return { inputDim: d, outputDim: p.dim, weight, bias };
-}
 
 /**
  * Speaker-disjoint k-fold CV on background: held-out first half (clean) vs second half, both clean and after
@@ -208,6 +74,23 @@ function consistencyThreshold(cv: { genuine: number[]; impostor: number[] }) {
   };
   console.log(`enrolment consistency threshold ${JSON.stringify(result)}`);
   return result;
+}
+
+/**
+ * The score-normalisation cohort (src/biometrics/voice/score.ts): the projected whole-utterance embedding of
+ * every background speaker, as base64 of little-endian float32 (compact, and exact to the bit).
+ */
+function cohortFile(utts: Utt[], proj: ReturnType<typeof trainProjection>, dim: number) {
+  const flat = new Float32Array(utts.length * dim);
+  utts.forEach((u, i) => flat.set(projectStats(u.full, proj), i * dim));
+  return {
+    modelId: MODEL_ID,
+    source: "../shared/data/voice/background (one embedding per speaker, whole 6 s utterance, clean)",
+    dim,
+    count: utts.length,
+    topK: VOICE_COHORT_TOP_K,
+    float32Base64: Buffer.from(flat.buffer).toString("base64"),
+  };
 }
 
 function sha256(b: Uint8Array): string {
@@ -285,6 +168,7 @@ async function main() {
     enrolConsistency: consistency,
   };
   writeFileSync(join(OUT_DIR, "voice-lda.json"), JSON.stringify(meta, null, 2) + "\n");
+  writeFileSync(join(OUT_DIR, "voice-cohort.json"), JSON.stringify(cohortFile(utts, proj, chosen.dim)) + "\n");
   writeFileSync(join(OUT_DIR, "VOICE.md"), voiceMd(meta));
   console.log(`wrote wasm-models/voice-lda.onnx (${onnx.length} bytes, sha256 ${meta.sha256})`);
   // Keep the JS reference projection's numbers for the ORT check in train-voice.mjs.
@@ -321,6 +205,7 @@ Generated by \`node scripts/train-voice.mjs\` (do not edit by hand; rerun the sc
 | recipe | z-score against background -> LDA (within-speaker scatter from ${t.segFrames / 100} s segments with 50 % overlap and the Opus versions, shrinkage ${t.shrink}) to ${t.dim} dims -> centre -> L2; scoring is cosine |
 | threshold | **${meta.threshold}** (accept when cosine >= threshold): ${meta.thresholdRule} |
 | background CV | EER ${(meta.cv.eer * 100).toFixed(2)} % at ${meta.cv.eerThreshold}; at the threshold FMR 1 %, FNMR ${(meta.cv.fnmrAtThreshold * 100).toFixed(2)} % (${meta.cv.genuine} genuine / ${meta.cv.impostor} impostor pairs) |
+| score cohort | \`voice-cohort.json\`: the projected whole-utterance embedding of each of the ${meta.training.utterances} background speakers (base64 float32); \`scoreVoice\` (src/biometrics/voice/score.ts) normalises every score against it (adaptive s-norm, top ${VOICE_COHORT_TOP_K}); the security levels threshold that normalised score (src/biometrics/voice/operating-points.ts, \`npx tsx bench/voice-levels.ts\`), the raw-cosine threshold above is kept for older callers |
 | enrolment consistency | **${meta.enrolConsistency.threshold}**: an enrolment is refused when two of its clips have a cosine below it (${meta.enrolConsistency.rule}); in that cross-validation it refuses ${(meta.enrolConsistency.sameSpeakerRefused * 100).toFixed(2)} % of same-speaker and ${(meta.enrolConsistency.differentSpeakerRefused * 100).toFixed(2)} % of different-speaker pairs |
 
 Hyper-parameters were chosen by \`node scripts/train-voice.mjs --search\` (the same cross-validation); the eval

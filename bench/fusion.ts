@@ -1,0 +1,201 @@
+// Face + voice fusion for oral exams: calibrates each modality to a log-likelihood ratio, fuses by summing,
+// sets FUSION_OPERATING_POINTS and measures how much fusion cuts false matches. From the repository root:
+//   npx tsx bench/fusion.ts        # ~10 min on 2 busy cores, with the voice feature cache and the face embedding cache
+// Face embeddings: FACE_EMBEDDINGS=<file> or the first /tmp/face-embeddings/*.json ({"model","dim","items":
+// [{"file","identity","embedding"}]}, written by the face benchmarks; model faceplugin-0.0.1-int8-v1).
+//
+// CHIMERIC USERS: no data set has both the face and the voice of the same people, so each "user" is a face
+// identity paired at random (fixed seed) with a speaker. This assumes the two modalities are independent given
+// the person, which is the usual (optimistic) assumption of chimeric fusion studies.
+// - calibration and CV: the 251 background speakers (5 speaker-disjoint folds, bench/voice-scores.ts) paired
+//   with 251 LFW identities (role `calibration`, >= 2 images). For each fold, the calibrations and the
+//   thresholds are fitted on the other four folds' users (cross-fitting); figures are on the fold's users.
+// - eval: the 5 eval speakers paired with 5 of the `verification` face identities (face-api.js and
+//   face_recognition), scored with the shipped calibration and thresholds (nothing fitted on them).
+// Face trials of user u against claimed user v: cosine of u's template (its first image) and each other image of
+// v. Voice trials as in voice-levels. The fused levels follow the FACE levels' rules (FMR 0.01 % high, 0.1 %
+// standard, as the face calibration uses), because the fused score replaces the face decision of
+// monitoring_face_oral and must not be looser than it.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fuseFaceVoice, llr, type FusionCalibration } from "../src/biometrics/fusion";
+import { trainProjection } from "../scripts/voice/lda";
+import { VOICE_COHORT_TOP_K } from "../src/biometrics/voice/cohort";
+import { fitJoint, fitLogistic } from "./calibrate";
+import { detSvg, fmrAt, fmtRate, fnmrAt, measured, thresholdForFmr } from "./rates";
+import { backgroundUtts, evalClips } from "./voice-data";
+import { cvTrials, evalTrials, LDA_PARAMS, makeCohort, type VoiceTrial } from "./voice-scores";
+import { VOICE_LEVEL_RULES } from "./voice-level-rules";
+
+/** The face levels' false-match targets (the face calibration bench), applied to the fused score. */
+const FUSION_LEVEL_RULES = { high: 0.0001, standard: 0.001 } as const;
+
+type FaceItem = { file: string; identity: string; embedding: number[] };
+
+function loadFaces(): FaceItem[] {
+  const dir = "/tmp/face-embeddings";
+  const path = process.env.FACE_EMBEDDINGS ?? (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => join(dir, f))[0] : undefined);
+  if (!path) throw new Error("no face embedding cache: set FACE_EMBEDDINGS (see the header of bench/fusion.ts)");
+  const text = readFileSync(path, "utf8");
+  const items: FaceItem[] = path.endsWith(".jsonl") ? text.trim().split("\n").map((l) => JSON.parse(l)) : JSON.parse(text).items;
+  // Images where no face was found carry no embedding (the service refuses those frames before any score).
+  const usable = items.filter((i) => Array.isArray(i.embedding));
+  console.log(`face embeddings: ${usable.length} images with a face (of ${items.length}) from ${path}`);
+  return usable;
+}
+
+const cos = (a: number[], b: number[]) => {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) { ab += a[i]! * b[i]!; aa += a[i]! * a[i]!; bb += b[i]! * b[i]!; }
+  return ab / Math.sqrt(aa * bb);
+};
+
+/** Deterministic shuffle (mulberry32), so the random pairing is the same on every run. */
+function shuffle<T>(xs: T[], seed: number): T[] {
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+interface Fused { genuine: boolean; face: number; voice: number; fold: number }
+
+/**
+ * Combines every voice trial of user u against claimed user v with every face trial of the same pair: u's
+ * template (its first image) against each image of v other than v's own template image. This multiplies the
+ * trials (face scores and voice scores are each reused), so the intervals below count correlated trials.
+ */
+function chimeric(voice: VoiceTrial[], faceOf: Map<string, FaceItem[]>): Fused[] {
+  const out: Fused[] = [];
+  for (const t of voice) {
+    const mine = faceOf.get(t.enrol)!;
+    const theirs = faceOf.get(t.probe)!;
+    for (const probe of theirs.slice(1)) out.push({ genuine: t.genuine, face: cos(mine[0]!.embedding, probe.embedding), voice: t.normalised, fold: t.fold });
+  }
+  return out;
+}
+
+type Key = "face" | "voice" | "fused";
+const scoreOf = (t: Fused, key: Key, cal: FusionCalibration) => (key === "fused" ? fuseFaceVoice(t.face, t.voice, cal) : key === "face" ? llr(t.face, cal.face) : llr(t.voice, cal.voice));
+const gi = (ts: Fused[], key: Key, cal: FusionCalibration) => ({
+  genuine: ts.filter((t) => t.genuine).map((t) => scoreOf(t, key, cal)),
+  impostor: ts.filter((t) => !t.genuine).map((t) => scoreOf(t, key, cal)),
+});
+// FUSION_MODE=separate calibrates each modality on its own and adds the LLRs; the default fits both weights
+// jointly (linear logistic fusion), which BENCHMARKS.md compares.
+const JOINT = process.env.FUSION_MODE !== "separate";
+function fitCalibration(ts: Fused[]): FusionCalibration {
+  const g = ts.filter((t) => t.genuine), i = ts.filter((t) => !t.genuine);
+  if (JOINT) {
+    const ids: [string, string] = ["faceplugin-0.0.1-int8-v1", `trustid-voice-lda-v1+asnorm${VOICE_COHORT_TOP_K}`];
+    const [face, voice] = fitJoint(g.map((t) => [t.face, t.voice]), i.map((t) => [t.face, t.voice]), ids);
+    return { face, voice };
+  }
+  return {
+    face: fitLogistic(g.map((t) => t.face), i.map((t) => t.face), "faceplugin-0.0.1-int8-v1"),
+    voice: fitLogistic(g.map((t) => t.voice), i.map((t) => t.voice), `trustid-voice-lda-v1+asnorm${VOICE_COHORT_TOP_K}`),
+  };
+}
+
+/** Cross-fitted rates: calibration and threshold from the other folds, errors on the fold. */
+function crossFitted(ts: Fused[], key: Key, rule: (train: { genuine: number[]; impostor: number[] }) => number) {
+  let fm = 0, fnm = 0, ni = 0, ng = 0;
+  const scored: { genuine: number[]; impostor: number[] } = { genuine: [], impostor: [] };
+  for (const k of [...new Set(ts.map((t) => t.fold))]) {
+    const train = ts.filter((t) => t.fold !== k);
+    const cal = fitCalibration(train);
+    const thr = rule(gi(train, key, cal));
+    const test = gi(ts.filter((t) => t.fold === k), key, cal);
+    fm += fmrAt(test.impostor, thr);
+    fnm += fnmrAt(test.genuine, thr);
+    ni += test.impostor.length;
+    ng += test.genuine.length;
+    scored.genuine.push(...test.genuine);
+    scored.impostor.push(...test.impostor);
+  }
+  return { fmr: measured(fm, ni), fnmr: measured(fnm, ng), scored };
+}
+
+const byFmr = (f: number) => (s: { impostor: number[] }) => thresholdForFmr(s.impostor, f);
+const byFnmr = (f: number) => (s: { genuine: number[] }) => {
+  const g = [...s.genuine].sort((a, b) => a - b);
+  return g[Math.floor(f * g.length)]! - 1e-9; // rejects at most a fraction f of genuine trials
+};
+
+async function main() {
+  const faces = loadFaces();
+  const byId = new Map<string, FaceItem[]>();
+  for (const f of faces) byId.set(f.identity, [...(byId.get(f.identity) ?? []), f]);
+  for (const v of byId.values()) v.sort((a, b) => a.file.localeCompare(b.file));
+  const lfw = [...byId.entries()].filter(([, v]) => v[0]!.file.startsWith("lfw") && v.length >= 2).map(([k]) => k).sort();
+  const verification = [...byId.entries()].filter(([k, v]) => !v[0]!.file.startsWith("lfw") && !k.startsWith("_") && v.length >= 2).map(([k]) => k).sort();
+
+  const bg = await backgroundUtts();
+  const clips = await evalClips();
+  const speakersBg = bg.map((u) => u.speaker);
+  const speakersEval = [...new Set(clips.map((c) => c.speaker))];
+  if (lfw.length < speakersBg.length || verification.length < speakersEval.length) throw new Error("not enough face identities in the cache");
+  const faceOf = new Map<string, FaceItem[]>();
+  shuffle(lfw, 16).slice(0, speakersBg.length).forEach((id, i) => faceOf.set(speakersBg[i]!, byId.get(id)!));
+  shuffle(verification, 16).slice(0, speakersEval.length).forEach((id, i) => faceOf.set(speakersEval[i]!, byId.get(id)!));
+  console.log(`chimeric users: ${speakersBg.length} background speakers x LFW identities (CV), ${speakersEval.length} eval speakers x verification identities (eval); pairing seed 16`);
+
+  const cv = chimeric(cvTrials(bg, VOICE_COHORT_TOP_K), faceOf);
+  const proj = trainProjection(bg, LDA_PARAMS);
+  const ev = chimeric(evalTrials(clips, proj, makeCohort(bg, proj, VOICE_COHORT_TOP_K), "clean", 1), faceOf);
+  console.log(`CV: ${cv.filter((t) => t.genuine).length} genuine / ${cv.filter((t) => !t.genuine).length} impostor trials; eval: ${ev.filter((t) => t.genuine).length} / ${ev.filter((t) => !t.genuine).length}`);
+
+  const cal = fitCalibration(cv);
+  console.log(`calibration on all CV users: face llr = ${cal.face.slope} * cosine + ${cal.face.offset}; voice llr = ${cal.voice.slope} * normalised + ${cal.voice.offset}`);
+
+  console.log("\nFMR at equal FNMR (CV held-out, calibration and threshold from the other folds):");
+  for (const fnmr of [0.01, 0.02, 0.05]) {
+    const row = (["voice", "face", "fused"] as const).map((k) => {
+      const r = crossFitted(cv, k, byFnmr(fnmr));
+      return `${k}: FMR ${fmtRate(r.fmr)} at FNMR ${fmtRate(r.fnmr)}`;
+    });
+    console.log(`  target FNMR ${(fnmr * 100).toFixed(0)} %: ${row.join(" | ")}`);
+  }
+
+  console.log("\nFNMR at equal FMR (the voice and the face level rules; CV held-out):");
+  for (const [level, f] of [...Object.entries(VOICE_LEVEL_RULES).map(([l, f]) => [`voice ${l}`, f] as const), ...Object.entries(FUSION_LEVEL_RULES).map(([l, f]) => [`face/fused ${l}`, f] as const)]) {
+    const row = (["voice", "face", "fused"] as const).map((k) => {
+      const r = crossFitted(cv, k, byFmr(f));
+      return `${k}: FNMR ${fmtRate(r.fnmr)} at FMR ${fmtRate(r.fmr)}`;
+    });
+    console.log(`  ${level} (FMR ${(f * 100).toFixed(2)} %): ${row.join(" | ")}`);
+  }
+
+  const points: Record<string, unknown> = {};
+  const markers = [];
+  for (const [level, f] of Object.entries(FUSION_LEVEL_RULES)) {
+    const r = crossFitted(cv, "fused", byFmr(f));
+    const thr = Number(byFmr(f)(gi(cv, "fused", cal)).toFixed(3));
+    const e = gi(ev, "fused", cal);
+    const evm = { fmr: measured(fmrAt(e.impostor, thr), e.impostor.length), fnmr: measured(fnmrAt(e.genuine, thr), e.genuine.length) };
+    console.log(`\n${level} (FMR ${(f * 100).toFixed(2)} % rule): fused threshold ${thr}`);
+    console.log(`  CV held-out: FMR ${fmtRate(r.fmr)}  FNMR ${fmtRate(r.fnmr)}`);
+    console.log(`  eval (5 chimeric users): FMR ${fmtRate(evm.fmr)}  FNMR ${fmtRate(evm.fnmr)}`);
+    points[level] = { decideOn: "similarity", threshold: thr, measured: { fmr: r.fmr, fnmr: r.fnmr } };
+    markers.push({ label: level, fmr: r.fmr.rate, fnmr: r.fnmr.rate, colour: level === "high" ? "#c00" : "#06c" });
+  }
+  console.log(`\noperating points: ${JSON.stringify(points)}`);
+  console.log(`calibration: ${JSON.stringify(cal)}`);
+
+  if (!JOINT) return; // the comparison run does not redraw the picture of the shipped fusion
+  const curves = (["voice", "face", "fused"] as const).map((k, i) => ({ label: `${k} (CV held-out)`, ...crossFitted(cv, k, byFmr(0.01)).scored, colour: ["#2a2", "#a5a", "#000"][i]! }));
+  writeFileSync("docs/fusion-det.svg", detSvg("Face + voice fusion, chimeric users (npx tsx bench/fusion.ts)", curves, markers, 0.0001));
+  console.log("wrote docs/fusion-det.svg");
+}
+
+await main();

@@ -1,0 +1,46 @@
+// Face + voice fusion (src/biometrics/fusion.ts): pure score maths.
+import { describe, expect, it } from "vitest";
+import { FUSION_CALIBRATION, FUSION_OPERATING_POINTS, fuseFaceVoice, llr, LLR_LIMIT } from "../../src/biometrics/fusion";
+import { accepts } from "../../src/biometrics/security-level";
+
+describe("fuseFaceVoice", () => {
+  it("is the sum of the two calibrated log-likelihood ratios", () => {
+    const c = FUSION_CALIBRATION;
+    expect(fuseFaceVoice(0.6, 2)).toBeCloseTo(c.face.slope * 0.6 + c.face.offset + c.voice.slope * 2 + c.voice.offset, 10);
+  });
+
+  it("grows with either score", () => {
+    expect(fuseFaceVoice(0.7, 1)).toBeGreaterThan(fuseFaceVoice(0.5, 1));
+    expect(fuseFaceVoice(0.5, 3)).toBeGreaterThan(fuseFaceVoice(0.5, 1));
+  });
+
+  it("bounds each modality's contribution", () => {
+    expect(llr(1e6, FUSION_CALIBRATION.voice)).toBe(LLR_LIMIT);
+    expect(llr(-1e6, FUSION_CALIBRATION.face)).toBe(-LLR_LIMIT);
+  });
+
+  it("accepts a clear match and refuses a clear stranger at both levels", () => {
+    for (const level of ["high", "standard"] as const) {
+      const p = FUSION_OPERATING_POINTS[level];
+      expect(p.decideOn).toBe("similarity");
+      expect(accepts(p, fuseFaceVoice(0.75, 4))).toBe(true); // typical genuine face cosine, clear voice
+      expect(accepts(p, fuseFaceVoice(0.05, 0))).toBe(false); // typical stranger on both
+    }
+    expect(FUSION_OPERATING_POINTS.high.threshold).toBeGreaterThan(FUSION_OPERATING_POINTS.standard.threshold);
+  });
+});
+
+describe("decideOral", () => {
+  const facePoint = { decideOn: "similarity" as const, threshold: 0.42, measured: FUSION_OPERATING_POINTS.high.measured };
+  it("uses the fused score when a voice score is there", async () => {
+    const { decideOral } = await import("../../src/biometrics/fusion");
+    const d = decideOral(0.75, 4, "high", facePoint);
+    expect(d).toMatchObject({ decidedOn: "fused", threshold: FUSION_OPERATING_POINTS.high.threshold, isMatch: true });
+    expect(d.score).toBeCloseTo(fuseFaceVoice(0.75, 4), 10);
+  });
+  it("falls back to the face alone at the face's operating point", async () => {
+    const { decideOral } = await import("../../src/biometrics/fusion");
+    expect(decideOral(0.5, null, "high", facePoint)).toEqual({ decidedOn: "face", score: 0.5, threshold: 0.42, isMatch: true });
+    expect(decideOral(0.3, null, "standard", facePoint).isMatch).toBe(false);
+  });
+});
