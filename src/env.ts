@@ -2,7 +2,7 @@
 // production and from the git-ignored `.dev.vars` (written by scripts/dev.mjs) locally; there is no
 // default secret in code, so a deployment that forgot one refuses to serve instead of running insecurely.
 import { z } from "zod";
-import type { StudentTemplates } from "./durable-objects/student-templates";
+import type { StudentTemplates } from "./templates/student-templates";
 import type { FaceInference } from "./inference/worker";
 import { AppError } from "./lib/errors";
 
@@ -22,7 +22,7 @@ export type Bindings = {
   PARTNER_CALLBACK_EXPIRY_HOURS?: string;
   /** Secret from which the per-student keys sealing biometric templates are derived (at least 32 characters). */
   TEMPLATE_ENCRYPTION_KEY?: string;
-  /** Per-student template Durable Objects (src/durable-objects/student-templates.ts). */
+  /** Per-student template Durable Objects (src/templates/student-templates.ts). */
   STUDENT_TEMPLATES?: DurableObjectNamespace<StudentTemplates>;
   /** The face inference Worker (src/inference/worker.ts), reached by RPC. */
   FACE_INFERENCE?: Service<FaceInference>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { summarizeAlerts } from "../../src/services/exams";
-import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring";
+import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring/results";
 import { encodeParams } from "../../src/services/moodle";
 import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList } from "../../src/services/process-policy";
 

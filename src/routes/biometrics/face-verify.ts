@@ -4,7 +4,7 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
+import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
 import { markVerified, studentEnrolment } from "../../services/exams";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";

@@ -4,7 +4,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { testInteraction } from "../../services/biometrics-interaction";
+import { testInteraction } from "../../services/biometrics/interaction";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";

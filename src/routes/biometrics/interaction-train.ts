@@ -5,7 +5,7 @@ import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { trainInteraction } from "../../services/biometrics-interaction";
+import { trainInteraction } from "../../services/biometrics/interaction";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";

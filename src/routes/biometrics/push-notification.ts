@@ -2,7 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
-import { walletInbox } from "../../services/wallet";
+import { walletInbox } from "../../services/wallet/status";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok } from "../schemas";
 import { BiometricType } from "./schemas";

@@ -2,10 +2,10 @@
 // each has its own file and builds its route here.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import type { BiometricType } from "../../durable-objects/student-templates";
+import type { BiometricType } from "../../templates/types";
 import { requireRole } from "../../middleware/auth";
 import { jsonBody } from "../../middleware/body";
-import { requestExport } from "../../services/wallet";
+import { requestExport } from "../../services/wallet/exports";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { BiometricType as BiometricTypeSchema } from "./schemas";

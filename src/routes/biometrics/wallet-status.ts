@@ -2,7 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
-import { walletStatus } from "../../services/wallet";
+import { walletStatus } from "../../services/wallet/status";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 import { WalletExportView } from "./wallet-schemas";

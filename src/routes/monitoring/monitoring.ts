@@ -5,7 +5,7 @@ import { AppError } from "../../lib/errors";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
-import { recordDeviceReport } from "../../services/monitoring";
+import { recordDeviceReport } from "../../services/monitoring/results";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";

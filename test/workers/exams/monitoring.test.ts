@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { alerts, monitoringEvents } from "../../../src/db/schema";
-import { EPISODE_GAP_MS, recordMonitoringResult } from "../../../src/services/monitoring";
+import { EPISODE_GAP_MS, recordMonitoringResult } from "../../../src/services/monitoring/results";
 import { call, newSession } from "../helpers";
 import { addExam, db, enrol, instructorExamView, startedExamWithStudent } from "./support";
 
