@@ -4,7 +4,7 @@ import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { AppError } from "../../lib/errors";
-import { joinExam, leaveExam, startExam } from "../../services/exams";
+import { joinExam, leaveExam, startExam } from "../../services/exams/conditions";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
 import { notifyPartnerSoon } from "../partner-notify";

@@ -1,6 +1,47 @@
-// The one place where TRUSTID state becomes ProctorExam state. A student session's status is derived
-// from the enrolment and its exam (never set directly), so whatever the TRUSTID endpoints record
-// (verification, joining, leaving, the exam's start and end) is what the partner sees:
+// The one owner of an exam's status: how the stored status, the schedule and the clock combine into
+// Upcoming / Started / Completed (TRUSTID), and how that, with the enrolment's facts, becomes the partner
+// API's exam and session statuses (ProctorExam). The Start / Join / Leave transitions are in ./conditions.ts.
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { type enrolments, exams } from "../../db/schema";
+
+export type Exam = typeof exams.$inferSelect;
+export type Enrolment = typeof enrolments.$inferSelect;
+export type ExamStatus = Exam["status"];
+export type ExamType = Exam["examType"];
+export type VerificationStatus = Enrolment["verificationStatus"];
+
+export const MINUTE = 60_000;
+
+// ---------------------------------------------------------------------------------------------
+// Timing. The schedule is authoritative: an exam's window is [scheduled_at, scheduled_at + duration].
+// The instructor may start it any time before the window ends (early or late); it is Completed once
+// the window has ended, whether or not it was started. A late start does not extend the window; the
+// instructor extends it by updating the duration.
+
+export const examEndsAt = (exam: Pick<Exam, "scheduledAt" | "durationMinutes">) =>
+  exam.scheduledAt + exam.durationMinutes * MINUTE;
+
+export function effectiveStatus(exam: Pick<Exam, "status" | "scheduledAt" | "durationMinutes">, now: number): ExamStatus {
+  if (exam.status === "Completed" || now >= examEndsAt(exam)) return "Completed";
+  return exam.status;
+}
+
+/** Brings the stored status up to date (Completed once the window has ended) and returns the exam as now. */
+export async function settle(db: Db, exam: Exam, now: number): Promise<Exam> {
+  if (exam.status === "Completed" || effectiveStatus(exam, now) !== "Completed") return exam;
+  const completedAt = examEndsAt(exam);
+  await db
+    .update(exams)
+    .set({ status: "Completed", completedAt })
+    .where(and(eq(exams.id, exam.id), eq(exams.institutionId, exam.institutionId)));
+  return { ...exam, status: "Completed", completedAt };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The partner API's view. A student session's status is derived from the enrolment and its exam (never set
+// directly), so whatever the TRUSTID endpoints record (verification, joining, leaving, the exam's start and
+// end) is what the partner sees:
 //
 //   joined, then left (or the exam completed)   exam_finished
 //   joined                                      exam_started
@@ -22,14 +63,11 @@ export const SESSION_STATUSES = [
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export type TrustidExamStatus = "Upcoming" | "Started" | "Completed";
-export type VerificationStatus = "Pending" | "Requested Manual Approval" | "Verified";
-
 export type SessionFacts = {
   verificationStatus: VerificationStatus;
   joinedAt: number | null;
   leftAt: number | null;
-  examStatus: TrustidExamStatus;
+  examStatus: ExamStatus;
 };
 
 export function sessionStatus(f: SessionFacts): SessionStatus {
@@ -42,14 +80,14 @@ export function sessionStatus(f: SessionFacts): SessionStatus {
   return "registered";
 }
 
-export const EXAM_STATUSES = ["draft", "open", "closed"] as const;
-export type ExamStatus = (typeof EXAM_STATUSES)[number];
+export const PARTNER_EXAM_STATUSES = ["draft", "open", "closed"] as const;
+export type PartnerExamStatus = (typeof PARTNER_EXAM_STATUSES)[number];
 
 /**
  * A completed TRUSTID exam is `closed`, a started one `open`; before that the partner's own choice
  * (draft or open) shows, and exams created through TRUSTID (no partner status) are `open`.
  */
-export function examStatus(e: { status: TrustidExamStatus; partnerStatus: ExamStatus | null }): ExamStatus {
+export function partnerExamStatus(e: { status: ExamStatus; partnerStatus: PartnerExamStatus | null }): PartnerExamStatus {
   if (e.status === "Completed") return "closed";
   if (e.status === "Started") return "open";
   return e.partnerStatus === "closed" ? "closed" : (e.partnerStatus ?? "open");
@@ -59,11 +97,11 @@ export function examStatus(e: { status: TrustidExamStatus; partnerStatus: ExamSt
  * The TRUSTID fields a partner status change writes ("the reverse"): closing completes the exam;
  * draft and open leave an upcoming exam upcoming. Returns an error message for changes that cannot be.
  */
-export function examStatusChange(
-  current: { status: TrustidExamStatus },
-  wanted: ExamStatus,
+export function partnerExamStatusChange(
+  current: { status: ExamStatus },
+  wanted: PartnerExamStatus,
   now: number,
-): { set: { partnerStatus: ExamStatus; status?: TrustidExamStatus; completedAt?: number } } | { error: string } {
+): { set: { partnerStatus: PartnerExamStatus; status?: ExamStatus; completedAt?: number } } | { error: string } {
   if (current.status === "Completed") {
     return wanted === "closed" ? { set: { partnerStatus: "closed" } } : { error: "can not reopen a closed exam" };
   }

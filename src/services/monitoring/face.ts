@@ -8,7 +8,8 @@ import type { Bindings } from "../../env";
 import { AppError } from "../../lib/errors";
 import type { Caller } from "../../types";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
-import { markVerified, studentEnrolment } from "../exams";
+import { studentEnrolment } from "../exams/scope";
+import { markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 
 /** The enrolment of a started exam (monitoring outside an exam's run is refused and stores nothing). */

@@ -10,7 +10,8 @@ import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { alerts, monitoringEvents, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
-import { type Person, studentEnrolment } from "../exams";
+import type { Person } from "../../types";
+import { studentEnrolment } from "../exams/scope";
 import { forbiddenAmong, policyPatterns } from "../process-policy";
 
 export const EPISODE_GAP_MS = 2 * 60_000;

@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { users } from "../../../src/db/schema";
 import { AppError } from "../../../src/lib/errors";
-import { createExam, effectiveStatus, enrolStudents, instructorExam, joinExam, markVerified, startExam } from "../../../src/services/exams";
+import { joinExam, startExam } from "../../../src/services/exams/conditions";
+import { createExam } from "../../../src/services/exams/details";
+import { effectiveStatus } from "../../../src/services/exams/lifecycle";
+import { enrolStudents } from "../../../src/services/exams/roster";
+import { instructorExam } from "../../../src/services/exams/scope";
+import { markVerified } from "../../../src/services/exams/verification";
 import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
 import { addExam, approve, condition, db, enrol, examBody, instructorExamView, isoIn, uniqueEmail } from "./support";
 
