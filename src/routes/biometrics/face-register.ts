@@ -19,7 +19,7 @@ const FaceRegister = z
   })
   .openapi("BiometricsFaceRegister");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/face_register",
   tags: ["Biometrics"],

@@ -21,7 +21,7 @@ const FaceVerify = z
   })
   .openapi("BiometricsFaceVerify");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/face_verify",
   tags: ["Biometrics"],

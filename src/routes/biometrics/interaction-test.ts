@@ -11,7 +11,7 @@ import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Test = z.object({ testing_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTest");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/interaction/test",
   tags: ["Biometrics"],

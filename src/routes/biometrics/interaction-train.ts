@@ -12,7 +12,7 @@ import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Train = z.object({ training_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTrain");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/interaction/train",
   tags: ["Biometrics"],

@@ -6,7 +6,7 @@ import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 import { StoredBiometricType } from "./schemas";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/list",
   tags: ["Biometrics"],

@@ -44,7 +44,7 @@ const responses = {
   ...commonErrors,
 };
 
-const faceRoute = createRoute({
+export const faceRoute = createRoute({
   method: "post",
   path: "/biometrics/monitoring_face",
   tags: ["Biometrics"],
@@ -55,7 +55,7 @@ const faceRoute = createRoute({
   responses,
 });
 
-const oralRoute = createRoute({
+export const oralRoute = createRoute({
   method: "post",
   path: "/biometrics/monitoring_face_oral",
   tags: ["Biometrics"],

@@ -26,7 +26,7 @@ const MonitoringForm = z
   })
   .openapi("BiometricsMonitoring");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/monitoring",
   tags: ["Biometrics"],

@@ -13,7 +13,7 @@ const InboxItem = WalletExportView.extend({
   sealed: z.string().openapi({ description: "The sealed template (compact JWE); only this server can open it" }),
 });
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/push_notification",
   tags: ["Biometrics"],

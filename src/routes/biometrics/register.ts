@@ -28,7 +28,7 @@ const RegisterForm = BiometricsForm.extend({
     }),
 }).openapi("BiometricsRegister");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/register",
   tags: ["Biometrics"],

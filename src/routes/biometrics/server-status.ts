@@ -5,7 +5,7 @@ import { serverStatus } from "../../services/biometrics/face";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/server_status",
   tags: ["Biometrics"],

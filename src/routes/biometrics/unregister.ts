@@ -10,7 +10,7 @@ import { LIMITS, StoredBiometricType } from "./schemas";
 
 const Unregister = z.object({ biometric_type: StoredBiometricType }).openapi("BiometricsUnregister");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/unregister",
   tags: ["Biometrics"],

@@ -18,7 +18,7 @@ const VerifyForm = BiometricsForm.extend({
   monitoring_type: z.enum(["Identification", "Checkup Process", "Exam Monitoring"]).optional(),
 }).openapi("BiometricsVerify");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/verify",
   tags: ["Biometrics"],

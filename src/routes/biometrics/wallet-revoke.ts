@@ -10,7 +10,7 @@ import { WALLET_LIMITS } from "./wallet-schemas";
 
 const Revoke = z.object({ biometric_type: BiometricType }).openapi("BiometricsWalletRevoke");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/wallet/revoke",
   tags: ["Biometrics"],

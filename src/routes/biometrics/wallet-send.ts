@@ -29,7 +29,7 @@ const FIELDS = [
   ["handwriting_embeddings", "Handwriting"],
 ] as const;
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/wallet/send",
   tags: ["Biometrics"],

@@ -15,7 +15,7 @@ const TypeStatus = z.object({
   export: WalletExportView.extend({ valid: z.boolean().openapi({ description: "Still the current version and model: can be returned" }) }).nullable(),
 });
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/wallet/status",
   tags: ["Biometrics"],

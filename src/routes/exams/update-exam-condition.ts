@@ -14,7 +14,7 @@ const ExamConditionUpdate = z
   .object({ exam_id: ExamId, condition: z.enum(["Start", "Join", "Leave"]) })
   .openapi("ExamConditionUpdate");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/update_exam_condition",
   tags: ["UpdateExamCondition"],

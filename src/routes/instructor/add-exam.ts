@@ -16,7 +16,7 @@ const AddExam = z
   })
   .openapi("AddExam");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/add_exam",
   tags: ["Instructor"],

@@ -8,7 +8,7 @@ import { InstructorExamView } from "../exam-schemas";
 import { instructorExamView } from "../exam-views";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/instructor/list_exam",
   tags: ["Instructor"],

@@ -11,7 +11,7 @@ import { authErrors, commonErrors, Email, jsonRequest } from "../schemas";
 
 const InstructorManualApproveStudent = z.object({ exam_id: ExamId, email: Email }).openapi("InstructorManualApproveStudent");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/manual_approve_student",
   tags: ["Instructor"],

@@ -40,7 +40,7 @@ const SyncResult = z.object({
   moodle_course_id: z.string().nullable(),
 });
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/sync_courses_exams",
   tags: ["Instructor"],

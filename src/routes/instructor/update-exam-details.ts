@@ -19,7 +19,7 @@ const UpdateExam = z
   })
   .openapi("UpdateExam");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/update_exam_details",
   tags: ["Instructor"],

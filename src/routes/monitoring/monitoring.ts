@@ -43,7 +43,7 @@ function idempotencyKey(header: string | undefined): string | undefined {
   return header;
 }
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   // Registered without the slash: with `strict: false` both /monitoring and /monitoring/ reach it.
   path: "/monitoring",

@@ -7,7 +7,7 @@ import { examJson } from "../../services/partner/serialize";
 import { PARTNER_EXAM_STATUSES } from "../../services/exams/lifecycle";
 import { ExamObject, SIGNED_NOTE, ok, pageHeaders, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, setPagination } from "./common";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/exams",
   tags: ["Partner API (ProctorExam v3)"],

@@ -10,7 +10,7 @@ import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas"
 
 const StudentCheckVerificationStatus = z.object({ exam_id: ExamId }).openapi("StudentCheckVerificationStatus");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/check_verification_status",
   tags: ["Student"],

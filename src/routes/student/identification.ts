@@ -24,7 +24,7 @@ const StudentIdentification = z
   })
   .openapi("StudentIdentification");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/identification",
   tags: ["Student"],

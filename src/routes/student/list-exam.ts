@@ -8,7 +8,7 @@ import { StudentExamView } from "../exam-schemas";
 import { studentExamView } from "../exam-views";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/student/list_exam",
   tags: ["Student"],

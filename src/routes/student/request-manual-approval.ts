@@ -16,7 +16,7 @@ const StudentRequestManualApproval = z
   })
   .openapi("StudentRequestManualApproval");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/request_manual_approval",
   tags: ["Student"],

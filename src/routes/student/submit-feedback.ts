@@ -16,7 +16,7 @@ const StudentSubmitFeedback = z
   })
   .openapi("StudentSubmitFeedback");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/submit_feedback",
   tags: ["Student"],

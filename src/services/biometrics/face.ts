@@ -36,8 +36,8 @@ export function imageBytesFromField(field: string, value: string): Uint8Array {
 }
 
 function inference(env: Bindings) {
-  if (!env.FACE_INFERENCE) throw new AppError(503, "Face verification is not available on this server");
-  return env.FACE_INFERENCE;
+  if (!env.INFERENCE) throw new AppError(503, "Face verification is not available on this server");
+  return env.INFERENCE;
 }
 
 /** Faces, the chosen face's embedding and liveness, and a quality status, for one image. */
@@ -154,13 +154,13 @@ export async function unregisterBiometric(env: Bindings, caller: Caller, type: S
 export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voice: boolean; Handwriting: boolean }> {
   let face = false;
   try {
-    face = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.status()).available : false;
+    face = env.INFERENCE ? (await env.INFERENCE.status()).available : false;
   } catch {
     face = false;
   }
   let voice = false;
   try {
-    voice = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.voiceStatus()).available : false;
+    voice = env.INFERENCE ? (await env.INFERENCE.voiceStatus()).available : false;
   } catch {
     voice = false;
   }

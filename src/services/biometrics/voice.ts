@@ -23,8 +23,8 @@ export function audioBytesFromField(field: string, value: string): Uint8Array {
 }
 
 function inference(env: Bindings) {
-  if (!env.FACE_INFERENCE) throw new AppError(503, "Voice verification is not available on this server");
-  return env.FACE_INFERENCE;
+  if (!env.INFERENCE) throw new AppError(503, "Voice verification is not available on this server");
+  return env.INFERENCE;
 }
 
 const clipError = (field: string, detail: string, message: string) => AppError.validation({ badFormatted: [field], details: { [field]: [detail] } }, message);
@@ -95,7 +95,7 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
 /** Whether the inference Worker can embed voices now. */
 export async function voiceAvailable(env: Bindings): Promise<boolean> {
   try {
-    return env.FACE_INFERENCE ? (await env.FACE_INFERENCE.voiceStatus()).available : false;
+    return env.INFERENCE ? (await env.INFERENCE.voiceStatus()).available : false;
   } catch {
     return false;
   }
