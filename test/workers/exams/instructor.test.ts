@@ -170,7 +170,7 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const tokens = await loginAs(claimed);
     const mine = await call("/student/list_exam", { token: tokens.access });
     expect(mine.body.resource_array.map((e: any) => e.exam_id)).toEqual([String(id)]);
-    expect((await instructorExamView(t.access, id)).enrolled_students.find((s: any) => s.email === newcomer).account_claimed).toBe(true);
+    expect((await instructorExamView(t.access, id)).enrolled_students.find((s) => s.email === newcomer)!.account_claimed).toBe(true);
     // A claimed account cannot be registered again.
     const dup = await call("/register_user", { json: { ...claimed, name: "X", surname: "Y" } });
     expect(dup.status).toBe(400);

@@ -46,7 +46,7 @@ describe("student verification, manual approval requests and feedback", () => {
     const again = await api(requestManualApproval, req);
     expect(again.status).toBe(400);
     expect(expect400Shape(bodyAt(again, 400)).already_exists_fields).toEqual(["exam_id"]);
-    expect((await instructorExamView(t.access, id)).enrolled_students[0].verification_status).toBe("Requested Manual Approval");
+    expect((await instructorExamView(t.access, id)).enrolled_students[0]!.verification_status).toBe("Requested Manual Approval");
 
     await approve(t.access, id, s.user.email);
     expect(await check()).toMatchObject({ resource_bool: true, resource_str: "Verified" });
