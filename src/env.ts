@@ -2,30 +2,26 @@
 // production and from the git-ignored `.dev.vars` (written by scripts/dev.mjs) locally; there is no
 // default secret in code, so a deployment that forgot one refuses to serve instead of running insecurely.
 import { z } from "zod";
-import type { StudentTemplates } from "./durable-objects/student-templates";
-import type { FaceInference } from "./inference/worker";
 import { AppError } from "./lib/errors";
 
-export type Bindings = {
-  ENVIRONMENT?: string;
+/**
+ * The Worker's env: the bindings and vars of wrangler.toml (and of the inference Worker's config), typed by
+ * `wrangler types` into the git-ignored worker-configuration.d.ts (scripts/typegen.mjs), plus the secrets and
+ * optional settings wrangler.toml does not declare. All optional: a missing one is reported (503) by the code
+ * that needs it, never assumed.
+ */
+export type Bindings = Partial<Cloudflare.Env> & {
   DATABASE_URL?: string;
   DATABASE_AUTH_TOKEN?: string;
   JWT_SECRET?: string;
   ACCESS_TOKEN_TTL_SECONDS?: string;
   REFRESH_TOKEN_TTL_SECONDS?: string;
-  SERVER_VERSION?: string;
-  WINDOWS_APP_VERSION?: string;
-  MACOS_APP_VERSION?: string;
   /** base64 of 32 random bytes: seals partner secret keys at rest (AES-256-GCM). A Worker secret. */
   PARTNER_SECRET_KEY_ENCRYPTION_KEY?: string;
   PARTNER_TIMESTAMP_TOLERANCE_SECONDS?: string;
   PARTNER_CALLBACK_EXPIRY_HOURS?: string;
   /** Secret from which the per-student keys sealing biometric templates are derived (at least 32 characters). */
   TEMPLATE_ENCRYPTION_KEY?: string;
-  /** Per-student template Durable Objects (src/durable-objects/student-templates.ts). */
-  STUDENT_TEMPLATES?: DurableObjectNamespace<StudentTemplates>;
-  /** The face inference Worker (src/inference/worker.ts), reached by RPC. */
-  FACE_INFERENCE?: Service<FaceInference>;
   /** Wallet exports (docs/wallet.md): secret for the key sealing exported templates (at least 32 characters). Optional: without it the key is derived from TEMPLATE_ENCRYPTION_KEY (distinct HKDF info). */
   WALLET_SEAL_KEY?: string;
   /** Days an exported template can be returned to the server (default 30). */
@@ -40,9 +36,6 @@ export type Bindings = {
   RATE_LIMIT_ENROL_PER_MINUTE?: string;
   RATE_LIMIT_VERIFY_PER_MINUTE?: string;
   RATE_LIMIT_MONITORING_PER_MINUTE?: string;
-  /** Workers Rate Limiting bindings of /backend/login ([[ratelimits]] in wrangler.toml): per client IP, per account. */
-  LOGIN_IP_LIMITER?: RateLimit;
-  LOGIN_ACCOUNT_LIMITER?: RateLimit;
   /** Load shedding and timeouts (src/lib/overload.ts; README "Configuration"). */
   MAX_INFLIGHT_REQUESTS?: string;
   MAX_INFLIGHT_INFERENCE?: string;

@@ -6,7 +6,7 @@ import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
 import { describeError } from "./lib/handle-error";
 import { runPartnerJobs } from "./services/partner/jobs";
-import { runWalletJobs } from "./services/wallet";
+import { runWalletJobs } from "./services/wallet/push";
 import { runErasureJobs } from "./services/erasure";
 
 const app = createApp();
@@ -42,4 +42,4 @@ export default {
   },
 } satisfies ExportedHandler<Bindings>;
 
-export { StudentTemplates } from "./durable-objects/student-templates";
+export { StudentTemplates } from "./templates/student-templates";

@@ -9,6 +9,9 @@ export type Caller = {
   institutionCode: string;
 };
 
+/** The instructor or student a service acts for: the verified caller's user and institution. */
+export type Person = Pick<Caller, "userId" | "institutionId">;
+
 export type AppEnv = {
   Bindings: Bindings;
   Variables: {

@@ -103,7 +103,7 @@ export const exams = sqliteTable(
     evidenceRetentionDays: integer("evidence_retention_days"),
     // Null: the institution's security level decides.
     securityLevel: text("security_level", { enum: ["high", "standard"] }),
-    // ProctorExam v3 partner API only (see services/partner/status.ts for how these combine with `status`).
+    // ProctorExam v3 partner API only (see services/exams/lifecycle.ts for how these combine with `status`).
     // Null on exams created through TRUSTID: they show as `open` until they complete.
     partnerStatus: text("partner_status", { enum: ["draft", "open", "closed"] }),
     partnerType: text("partner_type"), // the partner's own exam `type` (e.g. "classic"), kept as given
@@ -137,7 +137,7 @@ export const enrolments = sqliteTable(
     sendConfirmation: integer("send_confirmation", { mode: "boolean" }).notNull().default(false),
     openTime: ms("open_time"),
     // The session status last reported to the partner (derived from the TRUSTID fields above by
-    // services/partner/status.ts); a difference from the derived status is a change to notify.
+    // services/exams/lifecycle.ts); a difference from the derived status is a change to notify.
     partnerStatus: text("partner_status").notNull().default("registered"),
     createdAt: createdAt(),
     updatedAt: ms("updated_at"),

@@ -1,6 +1,6 @@
 // The inference Worker: onnxruntime-web, the four face models and the image codecs, kept out of the API
 // Worker so that the API stays small and its tests do not ship 20 MB of modules per test file. The API
-// reaches it through a service binding with RPC (`env.FACE_INFERENCE.analyse(bytes)`).
+// reaches it through a service binding with RPC (`env.INFERENCE.analyse(bytes)`).
 import { WorkerEntrypoint } from "cloudflare:workers";
 import jpegDecode, { init as initJpeg } from "@jsquash/jpeg/decode.js";
 import pngDecode, { init as initPng } from "@jsquash/png/decode.js";
@@ -74,7 +74,7 @@ function voice(): VoiceEmbedder {
   return voiceEmbedder;
 }
 
-export class FaceInference extends WorkerEntrypoint {
+export class BiometricInference extends WorkerEntrypoint {
   /** Decodes and analyses one image: faces, the chosen face's embedding and liveness, quality status. */
   async analyse(image: Uint8Array): Promise<ImageResult> {
     const { decoders, models } = await load();

@@ -5,8 +5,8 @@
 // student is a single-threaded, consistent place for the count), limits from env vars.
 // Login: per client IP and per account with the Workers Rate Limiting bindings of wrangler.toml.
 import { createMiddleware } from "hono/factory";
-import type { BiometricLimit } from "../durable-objects/student-templates";
-import { templateObjectName } from "../durable-objects/names";
+import { templateObject } from "../templates/client";
+import type { BiometricLimit } from "../templates/types";
 import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import type { AppEnv } from "../types";
@@ -20,7 +20,7 @@ export const biometricRateLimit = (limit: BiometricLimit) =>
     const ns = c.env.STUDENT_TEMPLATES;
     if (perMinute > 0 && ns) {
       const caller = c.get("caller");
-      const student = ns.get(ns.idFromName(templateObjectName({ institutionId: caller.institutionId, studentId: caller.userId })));
+      const student = templateObject(ns, { institutionId: caller.institutionId, studentId: caller.userId });
       const r = await student.takeRequestToken(limit, perMinute);
       if (!r.ok) {
         throw AppError.tooManyRequests(r.retryAfterMs / 1000, `Too many ${WHAT[limit]} requests for this student (at most ${perMinute} a minute); try again later`);

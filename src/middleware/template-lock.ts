@@ -1,10 +1,10 @@
 // Refuses changes to a student's biometric templates (enrol, re-enrol, delete, restore from the wallet)
-// while an exam they were verified for is in progress (services/exams.ts examHoldingTemplates). Runs
+// while an exam they were verified for is in progress (services/exams/scope.ts examHoldingTemplates). Runs
 // after requireRole("STUDENT") and before the (possibly large) body is read.
 import { createMiddleware } from "hono/factory";
 import { dbOf } from "../db/context";
 import { AppError } from "../lib/errors";
-import { examHoldingTemplates } from "../services/exams";
+import { examHoldingTemplates } from "../services/exams/scope";
 import type { AppEnv } from "../types";
 
 export const templatesUnlocked = createMiddleware<AppEnv>(async (c, next) => {

@@ -1,7 +1,7 @@
 // Schemas shared by the exam, instructor, student and monitoring routes (request fields and the
-// documented response shapes). The response objects themselves are built by the services' mappers.
+// documented response shapes). The response objects are built by the mappers of ./exam-views.ts, typed from these.
 import { z } from "@hono/zod-openapi";
-import { MAX_DURATION_MINUTES } from "../services/exams";
+import { MAX_DURATION_MINUTES } from "../services/exams/details";
 import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES } from "../services/process-policy";
 import { envelope, NotFoundBody } from "./schemas";
 
@@ -94,6 +94,18 @@ export const EnrolledStudentView = z
     alert_timeline: z.array(AlertView).openapi({ description: "One entry per alert episode, oldest first" }),
   })
   .openapi("EnrolledStudentView");
+
+export const InstructorExamView = ExamView.extend({
+  forbidden_processes: z.array(z.string()).openapi({ description: "The exam's own patterns (the institution's apply too)" }),
+  moodle_course_id: z.string().nullable(),
+  enrolled_students: z.array(EnrolledStudentView),
+}).openapi("InstructorExamView");
+
+export const StudentExamView = ExamView.extend({
+  verification_status: z.enum(["Pending", "Requested Manual Approval", "Verified"]),
+  joined_at: z.string().nullable(),
+  left_at: z.string().nullable(),
+}).openapi("StudentExamView");
 
 export const examNotFound = {
   404: { content: { "application/json": { schema: NotFoundBody } }, description: "Examination (or user) not found" },

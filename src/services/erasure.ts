@@ -12,7 +12,7 @@ import {
   alerts, enrolments, erasureRequests, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
   partnerCallbackOutbox, processPolicies, refreshTokenFamilies, refreshTokens, users, walletExports,
 } from "../db/schema";
-import { templateObjectName } from "../durable-objects/names";
+import { templateObject } from "../templates/client";
 import type { Bindings, Config } from "../env";
 
 // Beyond the access-token lifetime, a margin for clock skew between isolates.
@@ -109,7 +109,7 @@ export async function runErasureJobs(env: Bindings, db: Db, config: Config, now:
     .limit(BATCH);
   for (const r of templates) {
     const owner = { institutionId: r.institutionId, studentId: r.studentId };
-    await ns.get(ns.idFromName(templateObjectName(owner))).eraseAll(owner);
+    await templateObject(ns, owner).eraseAll(owner);
     await db.update(erasureRequests).set({ templatesErasedAt: now }).where(eq(erasureRequests.id, r.id));
     result.templatesErased++;
   }

@@ -11,7 +11,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { institutions, users } from "../db/schema";
 import { AppError } from "../lib/errors";
-import type { Person } from "./exams";
+import type { Person } from "../types";
 import { isSealed, openSecret } from "./partner/crypto";
 
 const TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { summarizeAlerts } from "../../src/services/exams";
-import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring";
+import { summarizeAlerts } from "../../src/routes/exam-views";
+import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring/results";
 import { encodeParams } from "../../src/services/moodle";
 import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList, policyOf } from "../../src/services/process-policy";
 

@@ -2,7 +2,7 @@
 // ad-hoc servers for the answers it does not give (5xx, 4xx, odd bodies, a dead port).
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getPushReceipts, sendPushNotifications } from "../../src/services/expo-push";
+import { getPushReceipts, sendPushNotifications } from "../../src/services/wallet/expo-push";
 import { startFakeExpo } from "../support/fake-expo";
 
 let expo: { url: string; close: () => Promise<void> };

@@ -6,8 +6,8 @@ import { decodeDetections } from "../../src/biometrics/face/detect";
 import { exifOrientation, headerSize, orient, sniffFormat } from "../../src/biometrics/face/decode";
 import { pad, resize } from "../../src/biometrics/face/image";
 import { buildTemplate } from "../../src/biometrics/face/templates";
-import { openVector, sealVector } from "../../src/durable-objects/template-seal";
-import { imageBytesFromField } from "../../src/services/biometrics-face";
+import { openVector, sealVector } from "../../src/templates/seal/at-rest";
+import { imageBytesFromField } from "../../src/services/biometrics/face";
 // @ts-expect-error: plain ESM script without type declarations
 import { keepFloat, quantizePerChannel } from "../../scripts/prepare-models.mjs";
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { openSecret, verifyHmacSha256Hex } from "../../src/services/partner/crypto";
 import { callbackSignature } from "../../src/services/partner/outbox";
 import { signParams, stringToSign } from "../../src/services/partner/signature";
-import { sessionStatus } from "../../src/services/partner/status";
+import { sessionStatus } from "../../src/services/exams/lifecycle";
 // @ts-expect-error: plain ESM script without type declarations
 import { sealSecret as scriptSeal } from "../../scripts/partner-credentials.mjs";
 

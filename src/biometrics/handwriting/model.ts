@@ -25,7 +25,7 @@ export const HANDWRITING_MAX_REFERENCES = 10;
  * Signatures registered one (or two) per request within this long of each other form one enrolment: the model is
  * built once the session holds HANDWRITING_MIN_REFERENCES and rebuilt with each later one (up to
  * HANDWRITING_MAX_REFERENCES, the oldest dropped). An older session is deleted and the next signature starts a new
- * one, so a later re-enrolment never mixes with the old signatures (durable-objects/student-templates.ts).
+ * one, so a later re-enrolment never mixes with the old signatures (src/templates/signal.ts).
  */
 export const HANDWRITING_ENROLMENT_SESSION_MS = 10 * 60_000;
 
@@ -169,7 +169,7 @@ export function enrollHandwriting(
 }
 
 /** Builds the writer model from references made by `handwritingReference` with the same step (an enrolment
- * sent in one request, or collected one signature per request: services/biometrics-handwriting.ts). */
+ * sent in one request, or collected one signature per request: services/biometrics/handwriting.ts). */
 export function enrollHandwritingReferences(
   references: HandwritingReference[],
   hasPressure: boolean,

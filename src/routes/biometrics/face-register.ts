@@ -5,7 +5,7 @@ import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace } from "../../services/biometrics-face";
+import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace } from "../../services/biometrics/face";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
@@ -19,7 +19,7 @@ const FaceRegister = z
   })
   .openapi("BiometricsFaceRegister");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/face_register",
   tags: ["Biometrics"],

@@ -4,8 +4,9 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
-import { markVerified, studentEnrolment } from "../../services/exams";
+import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
+import { markVerified } from "../../services/exams/verification";
+import { studentEnrolment } from "../../services/exams/scope";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
@@ -20,7 +21,7 @@ const FaceVerify = z
   })
   .openapi("BiometricsFaceVerify");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/face_verify",
   tags: ["Biometrics"],

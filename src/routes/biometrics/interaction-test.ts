@@ -4,14 +4,14 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { testInteraction } from "../../services/biometrics-interaction";
+import { testInteraction } from "../../services/biometrics/interaction";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Test = z.object({ testing_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTest");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/interaction/test",
   tags: ["Biometrics"],

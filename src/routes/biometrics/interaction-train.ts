@@ -5,14 +5,14 @@ import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { trainInteraction } from "../../services/biometrics-interaction";
+import { trainInteraction } from "../../services/biometrics/interaction";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Train = z.object({ training_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTrain");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/interaction/train",
   tags: ["Biometrics"],

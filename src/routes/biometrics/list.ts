@@ -1,12 +1,12 @@
 // GET /backend/biometrics/list
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
-import { listBiometrics } from "../../services/biometrics-face";
+import { listBiometrics } from "../../services/biometrics/face";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 import { StoredBiometricType } from "./schemas";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/list",
   tags: ["Biometrics"],

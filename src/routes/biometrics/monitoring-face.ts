@@ -6,8 +6,8 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField } from "../../services/biometrics-face";
-import { monitorFace } from "../../services/monitoring-face";
+import { imageBytesFromField } from "../../services/biometrics/face";
+import { monitorFace } from "../../services/monitoring/face";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
@@ -44,7 +44,7 @@ const responses = {
   ...commonErrors,
 };
 
-const faceRoute = createRoute({
+export const faceRoute = createRoute({
   method: "post",
   path: "/biometrics/monitoring_face",
   tags: ["Biometrics"],
@@ -55,7 +55,7 @@ const faceRoute = createRoute({
   responses,
 });
 
-const oralRoute = createRoute({
+export const oralRoute = createRoute({
   method: "post",
   path: "/biometrics/monitoring_face_oral",
   tags: ["Biometrics"],

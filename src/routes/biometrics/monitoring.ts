@@ -5,8 +5,8 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
-import { audioBytesFromField } from "../../services/biometrics-voice";
-import { monitorVoice } from "../../services/monitoring-voice";
+import { audioBytesFromField } from "../../services/biometrics/voice";
+import { monitorVoice } from "../../services/monitoring/voice";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
@@ -26,7 +26,7 @@ const MonitoringForm = z
   })
   .openapi("BiometricsMonitoring");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/monitoring",
   tags: ["Biometrics"],

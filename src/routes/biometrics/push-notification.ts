@@ -2,7 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
-import { walletInbox } from "../../services/wallet";
+import { walletInbox } from "../../services/wallet/status";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok } from "../schemas";
 import { BiometricType } from "./schemas";
@@ -13,7 +13,7 @@ const InboxItem = WalletExportView.extend({
   sealed: z.string().openapi({ description: "The sealed template (compact JWE); only this server can open it" }),
 });
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/push_notification",
   tags: ["Biometrics"],

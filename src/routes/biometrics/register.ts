@@ -7,12 +7,12 @@ import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
-import { imageBytesFromField, registerFace } from "../../services/biometrics-face";
-import { handwritingText, registerHandwriting, type HandwritingEnrolment } from "../../services/biometrics-handwriting";
+import { imageBytesFromField, registerFace } from "../../services/biometrics/face";
+import { handwritingText, registerHandwriting, type HandwritingEnrolment } from "../../services/biometrics/handwriting";
 import { HANDWRITING_ENROLMENT_SESSION_MS } from "../../biometrics/handwriting";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
-import { audioBytesFromField, registerVoice } from "../../services/biometrics-voice";
+import { audioBytesFromField, registerVoice } from "../../services/biometrics/voice";
 import { AppError } from "../../lib/errors";
 import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
@@ -28,7 +28,7 @@ const RegisterForm = BiometricsForm.extend({
     }),
 }).openapi("BiometricsRegister");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/register",
   tags: ["Biometrics"],

@@ -1,11 +1,11 @@
 // GET /backend/biometrics/server_status
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
-import { serverStatus } from "../../services/biometrics-face";
+import { serverStatus } from "../../services/biometrics/face";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/server_status",
   tags: ["Biometrics"],

@@ -3,14 +3,14 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { jsonBody } from "../../middleware/body";
-import { unregisterBiometric } from "../../services/biometrics-face";
+import { unregisterBiometric } from "../../services/biometrics/face";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { LIMITS, StoredBiometricType } from "./schemas";
 
 const Unregister = z.object({ biometric_type: StoredBiometricType }).openapi("BiometricsUnregister");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/unregister",
   tags: ["Biometrics"],

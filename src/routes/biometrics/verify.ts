@@ -5,11 +5,11 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
-import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics-face";
-import { handwritingText, verifyHandwritingSample } from "../../services/biometrics-handwriting";
+import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
+import { handwritingText, verifyHandwritingSample } from "../../services/biometrics/handwriting";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok, tooMany } from "../schemas";
-import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics-voice";
+import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics/voice";
 import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
@@ -18,7 +18,7 @@ const VerifyForm = BiometricsForm.extend({
   monitoring_type: z.enum(["Identification", "Checkup Process", "Exam Monitoring"]).optional(),
 }).openapi("BiometricsVerify");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/verify",
   tags: ["Biometrics"],

@@ -2,17 +2,17 @@
 // each has its own file and builds its route here.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import type { BiometricType } from "../../durable-objects/student-templates";
+import type { BiometricType } from "../../templates/types";
 import { requireRole } from "../../middleware/auth";
 import { jsonBody } from "../../middleware/body";
-import { requestExport } from "../../services/wallet";
+import { requestExport } from "../../services/wallet/exports";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { BiometricType as BiometricTypeSchema } from "./schemas";
 import { WALLET_LIMITS, WalletExportRequest, WalletExportView } from "./wallet-schemas";
 
-export function registerWalletExport(app: OpenAPIHono<AppEnv>, type: BiometricType) {
-  const route = createRoute({
+export const walletExportRoute = (type: BiometricType) =>
+  createRoute({
     method: "post",
     path: `/biometrics/wallet/${type.toLowerCase()}`,
     tags: ["Biometrics"],
@@ -31,7 +31,9 @@ export function registerWalletExport(app: OpenAPIHono<AppEnv>, type: BiometricTy
       ...commonErrors,
     },
   });
-  app.openapi(route, async (c) => {
+
+export function registerWalletExport(app: OpenAPIHono<AppEnv>, type: BiometricType) {
+  app.openapi(walletExportRoute(type), async (c) => {
     const { expoPushToken } = c.req.valid("json");
     const view = await requestExport(c.env, dbOf(c), c.get("caller"), type, expoPushToken, c.get("now"));
     const pushed = view.push.status === "failed" ? `push notice failed (${view.push.error}); the wallet can still fetch it` : `push notice ${view.push.status}`;

@@ -2,7 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireRole } from "../../middleware/auth";
 import { jsonBody } from "../../middleware/body";
-import { revokeWalletCopies } from "../../services/wallet";
+import { revokeWalletCopies } from "../../services/wallet/restore";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { BiometricType } from "./schemas";
@@ -10,7 +10,7 @@ import { WALLET_LIMITS } from "./wallet-schemas";
 
 const Revoke = z.object({ biometric_type: BiometricType }).openapi("BiometricsWalletRevoke");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/wallet/revoke",
   tags: ["Biometrics"],

@@ -1,6 +1,6 @@
 // Schemas shared by the wallet endpoints (docs/wallet.md).
 import { z } from "@hono/zod-openapi";
-import { EXPO_PUSH_TOKEN } from "../../services/expo-push";
+import { EXPO_PUSH_TOKEN } from "../../services/wallet/expo-push";
 
 export const ExpoPushToken = z
   .string()

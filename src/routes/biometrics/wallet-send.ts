@@ -1,12 +1,12 @@
 // POST /backend/biometrics/wallet/send
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import type { RestoreItem } from "../../durable-objects/wallet-seal";
+import type { RestoreItem } from "../../templates/types";
 import { AppError } from "../../lib/errors";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { jsonBody } from "../../middleware/body";
-import { restoreFromWallet } from "../../services/wallet";
+import { restoreFromWallet } from "../../services/wallet/restore";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { BiometricType } from "./schemas";
@@ -29,7 +29,7 @@ const FIELDS = [
   ["handwriting_embeddings", "Handwriting"],
 ] as const;
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/biometrics/wallet/send",
   tags: ["Biometrics"],

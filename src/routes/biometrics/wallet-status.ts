@@ -2,7 +2,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
-import { walletStatus } from "../../services/wallet";
+import { walletStatus } from "../../services/wallet/status";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 import { WalletExportView } from "./wallet-schemas";
@@ -15,7 +15,7 @@ const TypeStatus = z.object({
   export: WalletExportView.extend({ valid: z.boolean().openapi({ description: "Still the current version and model: can be returned" }) }).nullable(),
 });
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/biometrics/wallet/status",
   tags: ["Biometrics"],

@@ -4,7 +4,7 @@ import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { AppError } from "../../lib/errors";
-import { joinExam, leaveExam, startExam } from "../../services/exams";
+import { joinExam, leaveExam, startExam } from "../../services/exams/conditions";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
 import { notifyPartnerSoon } from "../partner-notify";
@@ -14,7 +14,7 @@ const ExamConditionUpdate = z
   .object({ exam_id: ExamId, condition: z.enum(["Start", "Join", "Leave"]) })
   .openapi("ExamConditionUpdate");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/update_exam_condition",
   tags: ["UpdateExamCondition"],

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { createExam } from "../../services/exams";
+import { createExam } from "../../services/exams/details";
 import type { AppEnv } from "../../types";
 import { examDetailFields, examInputOf, examinationReply, ScheduledDate } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
@@ -16,7 +16,7 @@ const AddExam = z
   })
   .openapi("AddExam");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/add_exam",
   tags: ["Instructor"],

@@ -2,18 +2,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
-import { listInstructorExams } from "../../services/exams";
+import { listInstructorExams } from "../../services/exams/listings";
 import type { AppEnv } from "../../types";
-import { EnrolledStudentView, ExamView } from "../exam-schemas";
+import { InstructorExamView } from "../exam-schemas";
+import { instructorExamView } from "../exam-views";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
-const InstructorExamView = ExamView.extend({
-  forbidden_processes: z.array(z.string()).openapi({ description: "The exam's own patterns (the institution's apply too)" }),
-  moodle_course_id: z.string().nullable(),
-  enrolled_students: z.array(EnrolledStudentView),
-}).openapi("InstructorExamView");
-
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/instructor/list_exam",
   tags: ["Instructor"],
@@ -29,6 +24,7 @@ const route = createRoute({
 
 export const registerInstructorListExam = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
-    const list = await listInstructorExams(dbOf(c), c.get("caller"), c.get("now"));
+    const now = c.get("now");
+    const list = (await listInstructorExams(dbOf(c), c.get("caller"))).map((r) => instructorExamView(r, now));
     return c.json({ message: "Examinations retrieved successfully", resource_name: "examination", resource_array: list }, 200);
   });

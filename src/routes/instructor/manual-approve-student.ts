@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { approveStudent } from "../../services/exams";
+import { approveStudent } from "../../services/exams/verification";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
@@ -11,7 +11,7 @@ import { authErrors, commonErrors, Email, jsonRequest } from "../schemas";
 
 const InstructorManualApproveStudent = z.object({ exam_id: ExamId, email: Email }).openapi("InstructorManualApproveStudent");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/manual_approve_student",
   tags: ["Instructor"],

@@ -15,7 +15,7 @@ const MoodleCourseView = z
   })
   .openapi("MoodleCourseView");
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/instructor/moodle_information",
   tags: ["Instructor"],

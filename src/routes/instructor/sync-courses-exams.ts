@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams";
+import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams/roster";
 import type { AppEnv } from "../../types";
 import { loadConfig } from "../../env";
 import { ExamId, examNotFound } from "../exam-schemas";
@@ -40,7 +40,7 @@ const SyncResult = z.object({
   moodle_course_id: z.string().nullable(),
 });
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/sync_courses_exams",
   tags: ["Instructor"],

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { updateExam } from "../../services/exams";
+import { updateExam } from "../../services/exams/details";
 import type { AppEnv } from "../../types";
 import { examDetailFields, examInputOf, examinationReply, ExamId, examNotFound, ScheduledDate } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
@@ -19,7 +19,7 @@ const UpdateExam = z
   })
   .openapi("UpdateExam");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/instructor/update_exam_details",
   tags: ["Instructor"],

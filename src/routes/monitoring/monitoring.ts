@@ -5,7 +5,7 @@ import { AppError } from "../../lib/errors";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
-import { recordDeviceReport } from "../../services/monitoring";
+import { recordDeviceReport } from "../../services/monitoring/results";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
@@ -43,7 +43,7 @@ function idempotencyKey(header: string | undefined): string | undefined {
   return header;
 }
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   // Registered without the slash: with `strict: false` both /monitoring and /monitoring/ reach it.
   path: "/monitoring",

@@ -6,7 +6,7 @@ import { createSession } from "../../services/partner/sessions";
 import { SIGNED_NOTE, SessionObject, examNotFound, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
 import { newSessionInput } from "./inputs";
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/exams/{id}/add_student",
   tags: ["Partner API (ProctorExam v3)"],

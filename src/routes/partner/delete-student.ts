@@ -6,7 +6,7 @@ import { sessionJson } from "../../services/partner/serialize";
 import { deleteSession } from "../../services/partner/sessions";
 import { SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
 
-const route = createRoute({
+export const route = createRoute({
   method: "delete",
   path: "/exams/{id}/delete_student",
   tags: ["Partner API (ProctorExam v3)"],

@@ -6,7 +6,7 @@ import { examJson } from "../../services/partner/serialize";
 import { ExamObject, SIGNED_NOTE, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
 import { newExamInput } from "./inputs";
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/exams",
   tags: ["Partner API (ProctorExam v3)"],

@@ -4,10 +4,10 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { listExams } from "../../services/partner/exams";
 import { optEnum, pagination } from "../../services/partner/params";
 import { examJson } from "../../services/partner/serialize";
-import { EXAM_STATUSES } from "../../services/partner/status";
+import { PARTNER_EXAM_STATUSES } from "../../services/exams/lifecycle";
 import { ExamObject, SIGNED_NOTE, ok, pageHeaders, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, setPagination } from "./common";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/exams",
   tags: ["Partner API (ProctorExam v3)"],
@@ -24,7 +24,7 @@ const route = createRoute({
 export const registerExamsIndex = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
     const p = paramsOf(c);
-    const status = optEnum(p, "status", EXAM_STATUSES);
+    const status = optEnum(p, "status", PARTNER_EXAM_STATUSES);
     const { page, limit } = pagination(p);
     const { items, total } = await listExams(partnerDb(c), scopeOf(c), { status, page, limit });
     setPagination(c, total, page, limit);

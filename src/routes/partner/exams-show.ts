@@ -5,7 +5,7 @@ import { findExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
 import { ExamObject, SIGNED_NOTE, examNotFound, ok, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/exams/{id}",
   tags: ["Partner API (ProctorExam v3)"],

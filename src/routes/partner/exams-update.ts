@@ -6,7 +6,7 @@ import { examJson } from "../../services/partner/serialize";
 import { ExamObject, SIGNED_NOTE, deliverSoon, examNotFound, expiryOf, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
 import { examInput } from "./inputs";
 
-const routeFor = (method: "put" | "patch") =>
+export const routeFor = (method: "put" | "patch") =>
   createRoute({
     method,
     path: "/exams/{id}",

@@ -6,7 +6,7 @@ import { sessionJson } from "../../services/partner/serialize";
 import { listSessions } from "../../services/partner/sessions";
 import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, setPagination } from "./common";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/exams/{id}/index_students",
   tags: ["Partner API (ProctorExam v3)"],

@@ -3,14 +3,14 @@ import { optBool, optEnum, optEpochSeconds, optPositiveInt, optString, reqString
 import type { ExamInput } from "../../services/partner/exams";
 import type { SessionInput } from "../../services/partner/sessions";
 import type { Params } from "../../services/partner/signature";
-import { EXAM_STATUSES } from "../../services/partner/status";
+import { PARTNER_EXAM_STATUSES } from "../../services/exams/lifecycle";
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
 export function examInput(p: Params): ExamInput {
   return {
     name: nonEmpty(optString(p, "name", 255)),
-    status: optEnum(p, "status", EXAM_STATUSES),
+    status: optEnum(p, "status", PARTNER_EXAM_STATUSES),
     type: nonEmpty(optString(p, "type", 64)),
     examType: optEnum(p, "exam_type", ["Oral", "Written"] as const),
     duration: optPositiveInt(p, "duration", 24 * 60),

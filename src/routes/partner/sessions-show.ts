@@ -5,7 +5,7 @@ import { sessionJson } from "../../services/partner/serialize";
 import { findSession } from "../../services/partner/sessions";
 import { SIGNED_NOTE, SessionObject, ok, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/exams/{exam_id}/student_sessions/{id}",
   tags: ["Partner API (ProctorExam v3)"],

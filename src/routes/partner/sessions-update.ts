@@ -6,7 +6,7 @@ import { updateSession } from "../../services/partner/sessions";
 import { SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
 import { sessionInput } from "./inputs";
 
-const routeFor = (method: "put" | "patch") =>
+export const routeFor = (method: "put" | "patch") =>
   createRoute({
     method,
     path: "/exams/{exam_id}/student_sessions/{id}",

@@ -6,7 +6,7 @@ import { sessionJson } from "../../services/partner/serialize";
 import { findSession } from "../../services/partner/sessions";
 import { SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/exams/{id}/show_student",
   tags: ["Partner API (ProctorExam v3)"],

@@ -3,14 +3,14 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { verificationStatus } from "../../services/exams";
+import { verificationStatus } from "../../services/exams/verification";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, jsonRequest, ok } from "../schemas";
 
 const StudentCheckVerificationStatus = z.object({ exam_id: ExamId }).openapi("StudentCheckVerificationStatus");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/check_verification_status",
   tags: ["Student"],

@@ -4,8 +4,8 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField } from "../../services/biometrics-face";
-import { identify, looksLikeImage } from "../../services/monitoring-face";
+import { imageBytesFromField } from "../../services/biometrics/face";
+import { identify, looksLikeImage } from "../../services/monitoring/face";
 import type { AppEnv } from "../../types";
 import { LIMITS } from "../biometrics/schemas";
 import { ExamId, examNotFound } from "../exam-schemas";
@@ -24,7 +24,7 @@ const StudentIdentification = z
   })
   .openapi("StudentIdentification");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/identification",
   tags: ["Student"],

@@ -2,18 +2,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
-import { listStudentExams } from "../../services/exams";
+import { listStudentExams } from "../../services/exams/listings";
 import type { AppEnv } from "../../types";
-import { ExamView } from "../exam-schemas";
+import { StudentExamView } from "../exam-schemas";
+import { studentExamView } from "../exam-views";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
-const StudentExamView = ExamView.extend({
-  verification_status: z.enum(["Pending", "Requested Manual Approval", "Verified"]),
-  joined_at: z.string().nullable(),
-  left_at: z.string().nullable(),
-}).openapi("StudentExamView");
-
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/student/list_exam",
   tags: ["Student"],
@@ -29,6 +24,7 @@ const route = createRoute({
 
 export const registerStudentListExam = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
-    const list = await listStudentExams(dbOf(c), c.get("caller"), c.get("now"));
+    const now = c.get("now");
+    const list = (await listStudentExams(dbOf(c), c.get("caller"))).map((r) => studentExamView(r.exam, r.enrolment, now));
     return c.json({ message: "Examinations retrieved successfully", resource_name: "examination", resource_array: list }, 200);
   });

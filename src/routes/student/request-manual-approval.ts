@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { requestManualApproval } from "../../services/exams";
+import { requestManualApproval } from "../../services/exams/verification";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
 import { notifyPartnerSoon } from "../partner-notify";
@@ -16,7 +16,7 @@ const StudentRequestManualApproval = z
   })
   .openapi("StudentRequestManualApproval");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/request_manual_approval",
   tags: ["Student"],

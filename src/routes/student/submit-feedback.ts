@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { submitFeedback } from "../../services/exams";
+import { submitFeedback } from "../../services/exams/student-reports";
 import type { AppEnv } from "../../types";
 import { examinationReply, ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
@@ -16,7 +16,7 @@ const StudentSubmitFeedback = z
   })
   .openapi("StudentSubmitFeedback");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/submit_feedback",
   tags: ["Student"],

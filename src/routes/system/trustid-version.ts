@@ -8,7 +8,7 @@ const Versions = z
   .object({ server_version: z.number(), windows_version: z.number(), macos_version: z.number(), timestamp: z.number() })
   .openapi("TrustidVersions");
 
-const route = createRoute({
+export const route = createRoute({
   method: "get",
   path: "/trustid_version",
   tags: ["TrustidVersion"],

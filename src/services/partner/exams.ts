@@ -7,7 +7,7 @@ import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
-import { type ExamStatus, examStatus, examStatusChange } from "./status";
+import { type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange } from "../exams/lifecycle";
 import { syncSessionStatuses } from "./outbox";
 
 export type Scope = { institutionId: number };
@@ -38,7 +38,7 @@ export async function findExam(db: Db, scope: Scope, idText: string): Promise<Ex
   return row;
 }
 
-export async function listExams(db: Db, scope: Scope, q: { status?: ExamStatus; page: number; limit: number }) {
+export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }) {
   // The partner status is derived (status.ts), so the filter runs over the derived value: ids and the
   // two status columns first, then the page's rows.
   const all = await db
@@ -46,7 +46,7 @@ export async function listExams(db: Db, scope: Scope, q: { status?: ExamStatus; 
     .from(exams)
     .where(eq(exams.institutionId, scope.institutionId))
     .orderBy(asc(exams.id));
-  const matching = q.status ? all.filter((e) => examStatus(e) === q.status) : all;
+  const matching = q.status ? all.filter((e) => partnerExamStatus(e) === q.status) : all;
   const pageIds = matching.slice((q.page - 1) * q.limit, q.page * q.limit).map((e) => e.id);
   const items = pageIds.length === 0 ? [] : await db.select(examColumns).from(exams).where(inArray(exams.id, pageIds)).orderBy(asc(exams.id));
   return { items, total: matching.length };
@@ -54,7 +54,7 @@ export async function listExams(db: Db, scope: Scope, q: { status?: ExamStatus; 
 
 export type ExamInput = {
   name?: string;
-  status?: ExamStatus;
+  status?: PartnerExamStatus;
   type?: string;
   examType?: "Oral" | "Written";
   duration?: number;
@@ -131,7 +131,7 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
   checkTimes(set.scheduledAt ?? current.scheduledAt, set.endsAt ?? current.endsAt);
   const where = [eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)];
   if (input.status !== undefined) {
-    const change = examStatusChange(current, input.status, now);
+    const change = partnerExamStatusChange(current, input.status, now);
     if ("error" in change) throw PartnerError.field("status", change.error);
     Object.assign(set, change.set);
     // The change was decided on the status read: written only if it is still that status.

@@ -2,7 +2,7 @@
 // named here. The student session carries every field of ProctorExam's documented example with the same
 // names and types; fields about ProctorExam machinery we do not have (recordings, uploaded ID pictures,
 // browser checks) keep the value a fresh ProctorExam session has.
-import { type ExamStatus, examStatus, type SessionStatus, sessionStatus, type TrustidExamStatus, type VerificationStatus } from "./status";
+import { type ExamStatus, type PartnerExamStatus, partnerExamStatus, type SessionStatus, sessionStatus, type VerificationStatus } from "../exams/lifecycle";
 
 export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -26,7 +26,7 @@ export type SessionRow = {
   verifiedAt: number | null;
   createdAt: number;
   updatedAt: number | null;
-  examStatus: TrustidExamStatus;
+  examStatus: ExamStatus;
   alertCount: number;
 };
 
@@ -106,8 +106,8 @@ export type ExamRow = {
   durationMinutes: number;
   scheduledAt: number;
   endsAt: number | null;
-  status: TrustidExamStatus;
-  partnerStatus: ExamStatus | null;
+  status: ExamStatus;
+  partnerStatus: PartnerExamStatus | null;
   partnerType: string | null;
   startedAt: number | null;
   completedAt: number | null;
@@ -119,7 +119,7 @@ export function examJson(e: ExamRow) {
   return {
     id: e.id,
     name: e.name,
-    status: examStatus(e),
+    status: partnerExamStatus(e),
     type: e.partnerType ?? "classic",
     exam_type: e.examType, // TRUSTID: Oral or Written
     duration: e.durationMinutes,

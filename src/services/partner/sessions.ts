@@ -10,7 +10,7 @@ import { type Scope, findExam } from "./exams";
 import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
-import { examStatus } from "./status";
+import { partnerExamStatus } from "../exams/lifecycle";
 
 export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }) {
   const exam = await findExam(db, scope, examIdText);
@@ -94,7 +94,7 @@ const taken = () => PartnerError.field("email", "has already been taken");
 
 export async function createSession(db: Db, scope: Scope, examIdText: string, input: SessionInput & { email: string }, now: number) {
   const exam = await findExam(db, scope, examIdText);
-  if (examStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
+  if (partnerExamStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
   const studentId = await studentFor(db, scope, input.email, input.name, now);
   const [row] = await db
     .insert(enrolments)

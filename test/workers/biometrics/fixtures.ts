@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { inject } from "vitest";
 import { openDb } from "../../../src/db/client";
 import { enrolments, exams, users } from "../../../src/db/schema";
-import { templateObjectName } from "../../../src/durable-objects/names";
+import { templateObjectName } from "../../../src/templates/client";
 import { eq } from "drizzle-orm";
 import type { Bindings } from "../../../src/env";
 

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import { enrollHandwriting, parseTrajectory } from "../../../src/biometrics/handwriting";
 import { parseKeystrokeDataset, trainKeystrokeModel } from "../../../src/biometrics/keystroke";
 import { HANDWRITING_MODEL_ID, KEYSTROKE_MODEL_ID } from "../../../src/biometrics/signal-models";
-import type { ModelEnrolResult } from "../../../src/durable-objects/student-templates";
+import type { ModelEnrolResult } from "../../../src/templates/types";
 import { newSession } from "../helpers";
 import { ownerOf, templatesOf } from "./fixtures";
 
@@ -32,7 +32,7 @@ describe("StudentTemplates: JSON models", () => {
     expect(results.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
     const last = results.find((r) => r.version === 4)!;
     const list = await stub.list(owner, { Handwriting: HANDWRITING_MODEL_ID });
-    expect(list).toEqual([{ biometricType: "Handwriting", modelId: HANDWRITING_MODEL_ID, images: last.samples, createdAt: last.createdAt, current: true }]);
+    expect(list).toEqual([{ biometricType: "Handwriting", modelId: HANDWRITING_MODEL_ID, samples: last.samples, createdAt: last.createdAt, current: true }]);
     expect(await stub.verifyHandwriting(owner, parseTrajectory(handwriting.genuine), HANDWRITING_MODEL_ID, "f")).toMatchObject({ status: "match" });
   });
 

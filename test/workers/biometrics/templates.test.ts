@@ -2,7 +2,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
-import type { EnrolResult, VerifyResult } from "../../../src/durable-objects/student-templates";
+import type { EnrolResult, VerifyResult } from "../../../src/templates/types";
 import { call, newSession } from "../helpers";
 import { near, ownerOf, templatesOf, unitVector } from "./fixtures";
 

@@ -1,6 +1,6 @@
 // A student's manual-approval request sent five times at once (a double-clicking client): one succeeds,
 // the others are the documented "already pending" 400, and exactly one request row exists
-// (src/services/exams.ts requestManualApproval writes the row only in the batch that moved the enrolment).
+// (src/services/exams/verification.ts requestManualApproval writes the row only in the batch that moved the enrolment).
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { manualApprovalRequests } from "../../../src/db/schema";

@@ -1,7 +1,7 @@
 // Many monitoring events for one exam at once: 20 students each send 10 device reports, all 200 in flight
 // together. Every accepted report is stored exactly once, and the alerts are de-duplicated into exactly one
 // episode per student and problem with the right number of occurrences (the alert writes share the event's
-// transaction: src/services/monitoring.ts).
+// transaction: src/services/monitoring/results.ts).
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alerts, monitoringEvents } from "../../../src/db/schema";

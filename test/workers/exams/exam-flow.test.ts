@@ -4,7 +4,13 @@ import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { users } from "../../../src/db/schema";
 import { AppError } from "../../../src/lib/errors";
-import { createExam, effectiveStatus, enrolStudents, instructorExam, joinExam, markVerified, startExam } from "../../../src/services/exams";
+import { joinExam, startExam } from "../../../src/services/exams/conditions";
+import { createExam } from "../../../src/services/exams/details";
+import { effectiveStatus } from "../../../src/services/exams/lifecycle";
+import { enrolStudents } from "../../../src/services/exams/roster";
+import { instructorExam } from "../../../src/services/exams/scope";
+import { markVerified } from "../../../src/services/exams/verification";
+import { bodyAt } from "../api";
 import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
 import { addExam, approve, condition, db, enrol, examBody, instructorExamView, isoIn, uniqueEmail } from "./support";
 
@@ -52,7 +58,7 @@ describe("a whole exam day", () => {
 
     // Students cannot join before the start; the instructor starts.
     expect((await condition(alice.access, examId, "Join")).status).toBe(400);
-    expect((await condition(teacher.access, examId, "Start")).body.resource_str).toBe("Started");
+    expect(bodyAt(await condition(teacher.access, examId, "Start"), 200).resource_str).toBe("Started");
 
     // Alice is not verified: she asks for manual approval and the instructor approves; Bob is approved directly.
     expect((await condition(alice.access, examId, "Join")).status).toBe(400);
@@ -61,7 +67,7 @@ describe("a whole exam day", () => {
       json: { exam_id: examId, manual_approval_type: "Webcam too dark for face verification" },
     });
     let view = await instructorExamView(teacher.access, examId);
-    expect(view.enrolled_students.find((s: any) => s.email === alice.user.email).verification_status).toBe("Requested Manual Approval");
+    expect(view.enrolled_students.find((s) => s.email === alice.user.email)!.verification_status).toBe("Requested Manual Approval");
     for (const s of [alice, bob]) {
       const ok = await call("/instructor/manual_approve_student", { token: teacher.access, json: { exam_id: examId, email: s.user.email } });
       expect(ok.status).toBe(200);
@@ -81,7 +87,7 @@ describe("a whole exam day", () => {
 
     view = await instructorExamView(teacher.access, examId);
     expect(view.status).toBe("Started");
-    const byEmail = (email: string) => view.enrolled_students.find((s: any) => s.email === email);
+    const byEmail = (email: string) => view.enrolled_students.find((s) => s.email === email)!;
     expect(byEmail(alice.user.email)).toMatchObject({
       verification_status: "Verified",
       verified_by: "manual",
@@ -222,25 +228,25 @@ describe("POST /backend/update_exam_condition", () => {
 
     const early = await condition(s.access, id, "Join");
     expect(early.status).toBe(400);
-    expect(early.body.error_details.exam_id[0]).toMatch(/not started/);
+    expect(bodyAt(early, 400).error_details.exam_id![0]).toMatch(/not started/);
     await condition(t.access, id, "Start");
     const unverified = await condition(s.access, id, "Join");
     expect(unverified.status).toBe(400);
-    expect(unverified.body.error_details.exam_id[0]).toMatch(/not been verified/);
+    expect(bodyAt(unverified, 400).error_details.exam_id![0]).toMatch(/not been verified/);
     expect((await condition(s.access, id, "Leave")).status).toBe(400); // never joined
 
     await approve(t.access, id, s.user.email);
     const joined = await condition(s.access, id, "Join");
     expect(joined.status).toBe(200);
-    expect(joined.body.resource_str).toBe("Started");
+    expect(bodyAt(joined, 200).resource_str).toBe("Started");
     expect((await condition(s.access, id, "Join")).body.message).toMatch(/Already/);
-    let me = (await instructorExamView(t.access, id)).enrolled_students[0];
+    let me = (await instructorExamView(t.access, id)).enrolled_students[0]!;
     expect(me.joined_at).toEqual(expect.any(String));
     expect(me.left_at).toBeNull();
 
     expect((await condition(s.access, id, "Leave")).status).toBe(200);
     expect((await condition(s.access, id, "Leave")).status).toBe(400); // already left
-    me = (await instructorExamView(t.access, id)).enrolled_students[0];
+    me = (await instructorExamView(t.access, id)).enrolled_students[0]!;
     expect(me.left_at).toEqual(expect.any(String));
     expect((await condition(s.access, id, "Join")).status).toBe(200); // rejoining (e.g. after a crash) is allowed
   });

@@ -1,19 +1,23 @@
 // The instructor endpoints: add_exam, update_exam_details, list_exam, sync_courses_exams (given students;
 // Moodle sync is in moodle.test.ts), manual_approve_student; and the OpenAPI document listing them all.
 import { describe, expect, it } from "vitest";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
+import { route as listExamRoute } from "../../../src/routes/instructor/list-exam";
+import { api, bodyAt } from "../api";
 import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
 import { addExam, enrol, examBody, instructorExamView, isoIn, uniqueEmail } from "./support";
 
 describe("POST /backend/instructor/add_exam", () => {
   it("creates an exam the instructor then sees in list_exam", async () => {
     const t = await newSession("INSTRUCTOR");
-    const res = await call("/instructor/add_exam", {
+    const res = await api(addExamRoute, {
       token: t.access,
       json: examBody({ name: "Databases", additional_material: true, forbidden_processes: ["AnyDesk*", "teamviewer.exe"] }),
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ resource_name: "examination", resource_str: expect.stringMatching(/^\d+$/) });
-    const view = await instructorExamView(t.access, Number(res.body.resource_str));
+    const added = bodyAt(res, 200);
+    expect(added).toMatchObject({ resource_name: "examination", resource_str: expect.stringMatching(/^\d+$/) });
+    const view = await instructorExamView(t.access, Number(added.resource_str));
     expect(view).toMatchObject({
       name: "Databases",
       status: "Upcoming",
@@ -27,32 +31,32 @@ describe("POST /backend/instructor/add_exam", () => {
 
   it("refuses a past date, a wrong enum, missing fields and a bad duration, creating nothing", async () => {
     const t = await newSession("INSTRUCTOR");
-    const past = await call("/instructor/add_exam", { token: t.access, json: examBody({ scheduled_date: isoIn(-5) }) });
+    const past = await api(addExamRoute, { token: t.access, json: examBody({ scheduled_date: isoIn(-5) }) });
     expect(past.status).toBe(400);
-    expect(expect400Shape(past.body).bad_formatted_fields).toEqual(["scheduled_date"]);
+    expect(expect400Shape(bodyAt(past, 400)).bad_formatted_fields).toEqual(["scheduled_date"]);
 
-    const bad = await call("/instructor/add_exam", {
+    const bad = await api(addExamRoute, {
       token: t.access,
-      json: { exam_type: "Essay", duration: 0, scheduled_date: "tomorrow", privacy_policy: "p" },
+      unchecked: { exam_type: "Essay", duration: 0, scheduled_date: "tomorrow", privacy_policy: "p" },
     });
     expect(bad.status).toBe(400);
-    expect(bad.body.missing_required_fields).toEqual(["name"]);
-    expect(bad.body.bad_formatted_fields).toEqual(expect.arrayContaining(["exam_type", "duration", "scheduled_date"]));
+    expect(bodyAt(bad, 400).missing_required_fields).toEqual(["name"]);
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["exam_type", "duration", "scheduled_date"]));
 
-    const noZone = await call("/instructor/add_exam", { token: t.access, json: examBody({ scheduled_date: "2030-01-01T10:00:00" }) });
+    const noZone = await api(addExamRoute, { token: t.access, json: examBody({ scheduled_date: "2030-01-01T10:00:00" }) });
     expect(noZone.status).toBe(400);
-    const badPattern = await call("/instructor/add_exam", { token: t.access, json: examBody({ forbidden_processes: ["*"] }) });
+    const badPattern = await api(addExamRoute, { token: t.access, json: examBody({ forbidden_processes: ["*"] }) });
     expect(badPattern.status).toBe(400);
-    expect(badPattern.body.bad_formatted_fields).toEqual(["forbidden_processes"]);
+    expect(bodyAt(badPattern, 400).bad_formatted_fields).toEqual(["forbidden_processes"]);
 
-    const list = await call("/instructor/list_exam", { token: t.access });
-    expect(list.body.resource_array).toEqual([]);
+    const list = await api(listExamRoute, { token: t.access });
+    expect(bodyAt(list, 200).resource_array).toEqual([]);
   });
 
   it("needs an instructor's token", async () => {
-    expect((await call("/instructor/add_exam", { json: examBody() })).status).toBe(401);
+    expect((await api(addExamRoute, { json: examBody() })).status).toBe(401);
     const s = await newSession("STUDENT");
-    expect((await call("/instructor/add_exam", { token: s.access, json: examBody() })).status).toBe(403);
+    expect((await api(addExamRoute, { token: s.access, json: examBody() })).status).toBe(403);
   });
 });
 
@@ -64,15 +68,15 @@ describe("GET /backend/instructor/list_exam", () => {
     const mine = await addExam(a.access, { name: "Mine" });
     await addExam(b.access, { name: "Colleague's" });
     await addExam(other.access, { name: "Other institution's" });
-    const res = await call("/instructor/list_exam", { token: a.access });
+    const res = await api(listExamRoute, { token: a.access });
     expect(res.status).toBe(200);
-    expect(res.body.resource_array.map((e: any) => e.exam_id)).toEqual([String(mine)]);
+    expect(bodyAt(res, 200).resource_array.map((e) => e.exam_id)).toEqual([String(mine)]);
   });
 
   it("needs an instructor's token", async () => {
-    expect((await call("/instructor/list_exam")).status).toBe(401);
+    expect((await api(listExamRoute)).status).toBe(401);
     const s = await newSession("STUDENT");
-    expect((await call("/instructor/list_exam", { token: s.access })).status).toBe(403);
+    expect((await api(listExamRoute, { token: s.access })).status).toBe(403);
   });
 });
 
@@ -170,7 +174,7 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const tokens = await loginAs(claimed);
     const mine = await call("/student/list_exam", { token: tokens.access });
     expect(mine.body.resource_array.map((e: any) => e.exam_id)).toEqual([String(id)]);
-    expect((await instructorExamView(t.access, id)).enrolled_students.find((s: any) => s.email === newcomer).account_claimed).toBe(true);
+    expect((await instructorExamView(t.access, id)).enrolled_students.find((s) => s.email === newcomer)!.account_claimed).toBe(true);
     // A claimed account cannot be registered again.
     const dup = await call("/register_user", { json: { ...claimed, name: "X", surname: "Y" } });
     expect(dup.status).toBe(400);

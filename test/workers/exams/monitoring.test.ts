@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { alerts, monitoringEvents } from "../../../src/db/schema";
-import { EPISODE_GAP_MS, recordMonitoringResult } from "../../../src/services/monitoring";
+import { EPISODE_GAP_MS, recordMonitoringResult } from "../../../src/services/monitoring/results";
 import { call, newSession } from "../helpers";
 import { addExam, db, enrol, instructorExamView, startedExamWithStudent } from "./support";
 
@@ -48,11 +48,11 @@ describe("POST /backend/monitoring/", () => {
     expect(events).toHaveLength(7);
     expect(events[0]).toMatchObject({ source: "device", monitoringType: "Exam Monitoring" });
 
-    const me = (await instructorExamView(teacher.access, examId)).enrolled_students[0];
+    const me = (await instructorExamView(teacher.access, examId)).enrolled_students[0]!;
     expect(me.alerts).toBe(
       "no_face (2x); face_mismatch (1x); client_error: voice: microphone busy, face: camera not found (2x); forbidden_process: anydesk.exe (1x); multiple_faces (1x); voice_mismatch (1x)",
     );
-    const noFaceAlert = me.alert_timeline.find((a: any) => a.reason === "no_face");
+    const noFaceAlert = me.alert_timeline.find((a) => a.reason === "no_face")!;
     expect(noFaceAlert).toMatchObject({ detail: null, occurrences: 2 });
     expect(Date.parse(noFaceAlert.last_seen_at)).toBeGreaterThanOrEqual(Date.parse(noFaceAlert.first_seen_at));
   });
@@ -112,7 +112,7 @@ describe("recordMonitoringResult (the service the biometric endpoints reuse)", (
       ["liveness_failed", 1, 200_000, 200_000],
     ]);
     expect(rows[0]!.firstEventId).toBe(r1.eventId);
-    const timeline = (await instructorExamView(teacher.access, examId)).enrolled_students[0].alert_timeline;
+    const timeline = (await instructorExamView(teacher.access, examId)).enrolled_students[0]!.alert_timeline;
     expect(timeline.map((a: any) => a.reason)).toEqual(["face_mismatch", "face_mismatch", "liveness_failed"]);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { processPolicies } from "../../../src/db/schema";
+import { route as checkVerificationStatus } from "../../../src/routes/student/check-verification-status";
+import { route as listStudentExams } from "../../../src/routes/student/list-exam";
+import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
+import { route as submitFeedback } from "../../../src/routes/student/submit-feedback";
+import { api, bodyAt } from "../api";
 import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
 import { addExam, approve, db, enrol, instructorExamView, newInstitution } from "./support";
 
@@ -10,18 +15,19 @@ describe("GET /backend/student/list_exam", () => {
     const mine = await addExam(t.access, { name: "Mine" });
     await addExam(t.access, { name: "Not mine" });
     await enrol(t.access, mine, [s.user.email]);
-    const res = await call("/student/list_exam", { token: s.access });
+    const res = await api(listStudentExams, { token: s.access });
     expect(res.status).toBe(200);
-    expect(res.body.resource_array).toEqual([
+    const body = bodyAt(res, 200);
+    expect(body.resource_array).toEqual([
       expect.objectContaining({ exam_id: String(mine), name: "Mine", status: "Upcoming", verification_status: "Pending" }),
     ]);
-    expect(res.body.resource_array[0]).not.toHaveProperty("enrolled_students");
+    expect(body.resource_array[0]).not.toHaveProperty("enrolled_students");
   });
 
   it("needs a student's token", async () => {
-    expect((await call("/student/list_exam")).status).toBe(401);
+    expect((await api(listStudentExams)).status).toBe(401);
     const t = await newSession("INSTRUCTOR");
-    expect((await call("/student/list_exam", { token: t.access })).status).toBe(403);
+    expect((await api(listStudentExams, { token: t.access })).status).toBe(403);
   });
 });
 
@@ -31,22 +37,22 @@ describe("student verification, manual approval requests and feedback", () => {
     const s = await newSession("STUDENT");
     const id = await addExam(t.access);
     await enrol(t.access, id, [s.user.email]);
-    const check = () => call("/student/check_verification_status", { token: s.access, json: { exam_id: id } });
-    expect((await check()).body).toMatchObject({ resource_name: "examination", resource_bool: false, resource_str: "Pending" });
+    const check = async () => bodyAt(await api(checkVerificationStatus, { token: s.access, json: { exam_id: id } }), 200);
+    expect(await check()).toMatchObject({ resource_name: "examination", resource_bool: false, resource_str: "Pending" });
 
     const req = { token: s.access, json: { exam_id: id, manual_approval_type: "Face not recognised" } };
-    expect((await call("/student/request_manual_approval", req)).status).toBe(200);
-    expect((await check()).body.resource_str).toBe("Requested Manual Approval");
-    const again = await call("/student/request_manual_approval", req);
+    expect((await api(requestManualApproval, req)).status).toBe(200);
+    expect((await check()).resource_str).toBe("Requested Manual Approval");
+    const again = await api(requestManualApproval, req);
     expect(again.status).toBe(400);
-    expect(expect400Shape(again.body).already_exists_fields).toEqual(["exam_id"]);
-    expect((await instructorExamView(t.access, id)).enrolled_students[0].verification_status).toBe("Requested Manual Approval");
+    expect(expect400Shape(bodyAt(again, 400)).already_exists_fields).toEqual(["exam_id"]);
+    expect((await instructorExamView(t.access, id)).enrolled_students[0]!.verification_status).toBe("Requested Manual Approval");
 
     await approve(t.access, id, s.user.email);
-    expect((await check()).body).toMatchObject({ resource_bool: true, resource_str: "Verified" });
-    const afterVerified = await call("/student/request_manual_approval", req);
+    expect(await check()).toMatchObject({ resource_bool: true, resource_str: "Verified" });
+    const afterVerified = await api(requestManualApproval, req);
     expect(afterVerified.status).toBe(400);
-    expect(afterVerified.body.error_details.exam_id[0]).toMatch(/already verified/);
+    expect(bodyAt(afterVerified, 400).error_details.exam_id![0]).toMatch(/already verified/);
   });
 
   it("answers 404 for exams the student is not enrolled in (own or other institution), 400 for bad input", async () => {
@@ -68,9 +74,9 @@ describe("student verification, manual approval requests and feedback", () => {
       expect((await call(path, { token: t.access, json })).status, path).toBe(403);
       expect((await call(path, { json })).status, path).toBe(401);
     }
-    const bad = await call("/student/check_verification_status", { token: s.access, json: {} });
+    const bad = await api(checkVerificationStatus, { token: s.access, unchecked: {} });
     expect(bad.status).toBe(400);
-    expect(bad.body.missing_required_fields).toEqual(["exam_id"]);
+    expect(bodyAt(bad, 400).missing_required_fields).toEqual(["exam_id"]);
   });
 
   it("submit_feedback records Communication/Impersonation feedback and refuses other modes", async () => {
@@ -78,15 +84,15 @@ describe("student verification, manual approval requests and feedback", () => {
     const s = await newSession("STUDENT");
     const id = await addExam(t.access);
     await enrol(t.access, id, [s.user.email]);
-    const ok = await call("/student/submit_feedback", {
+    const ok = await api(submitFeedback, {
       token: s.access,
       json: { exam_id: id, cheat_mode: "Impersonation", feedback: "Someone else was in the room" },
     });
     expect(ok.status).toBe(200);
-    expect(ok.body.resource_name).toBe("examination");
-    const bad = await call("/student/submit_feedback", { token: s.access, json: { exam_id: id, cheat_mode: "Other", feedback: "" } });
+    expect(bodyAt(ok, 200).resource_name).toBe("examination");
+    const bad = await api(submitFeedback, { token: s.access, unchecked: { exam_id: id, cheat_mode: "Other", feedback: "" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(expect.arrayContaining(["cheat_mode", "feedback"]));
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["cheat_mode", "feedback"]));
   });
 });
 

@@ -2,7 +2,13 @@
 import { inject } from "vitest";
 import { openDb } from "../../../src/db/client";
 import { institutions } from "../../../src/db/schema";
-import { call, newSession, uniqueEmail } from "../helpers";
+import { route as updateExamCondition } from "../../../src/routes/exams/update-exam-condition";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
+import { route as listInstructorExams } from "../../../src/routes/instructor/list-exam";
+import { route as manualApproveStudent } from "../../../src/routes/instructor/manual-approve-student";
+import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
+import { api, bodyAt, type RequestJson } from "../api";
+import { newSession, uniqueEmail } from "../helpers";
 
 export const db = () => openDb(inject("databaseUrl"));
 export const moodleUrl = () => inject("moodleUrl");
@@ -19,7 +25,9 @@ export async function newInstitution(moodle?: { url: string; token: string }) {
   return row!;
 }
 
-export const examBody = (over: Record<string, unknown> = {}) => ({
+type ExamBody = RequestJson<typeof addExamRoute>;
+
+export const examBody = (over: Partial<ExamBody> = {}): ExamBody => ({
   name: "Algorithms final",
   exam_type: "Written",
   duration: 90,
@@ -28,32 +36,29 @@ export const examBody = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-export async function addExam(token: string, over: Record<string, unknown> = {}): Promise<number> {
-  const res = await call("/instructor/add_exam", { token, json: examBody(over) });
-  if (res.status !== 200) throw new Error(`add_exam failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return Number(res.body.resource_str);
+export async function addExam(token: string, over: Partial<ExamBody> = {}): Promise<number> {
+  const res = await api(addExamRoute, { token, json: examBody(over) });
+  return Number(bodyAt(res, 200).resource_str);
 }
 
 export async function enrol(token: string, examId: number, emails: string[]) {
-  const res = await call("/instructor/sync_courses_exams", {
+  const res = await api(syncCoursesExams, {
     token,
     json: { details: { exam_id: examId, students: emails.map((email) => ({ email, name: "S", surname: email.slice(0, 8) })) } },
   });
-  if (res.status !== 200) throw new Error(`sync failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.resource_dict;
+  return bodyAt(res, 200).resource_dict;
 }
 
 export async function condition(token: string, examId: number, condition: "Start" | "Join" | "Leave") {
-  return call("/update_exam_condition", { token, json: { exam_id: examId, condition } });
+  return api(updateExamCondition, { token, json: { exam_id: examId, condition } });
 }
 
 export async function approve(token: string, examId: number, email: string) {
-  const res = await call("/instructor/manual_approve_student", { token, json: { exam_id: examId, email } });
-  if (res.status !== 200) throw new Error(`approve failed: ${res.status} ${JSON.stringify(res.body)}`);
+  bodyAt(await api(manualApproveStudent, { token, json: { exam_id: examId, email } }), 200);
 }
 
 /** An instructor with a started exam and a verified, joined student in it. */
-export async function startedExamWithStudent(org = "UCY", over: Record<string, unknown> = {}) {
+export async function startedExamWithStudent(org = "UCY", over: Partial<ExamBody> = {}) {
   const teacher = await newSession("INSTRUCTOR", org);
   const student = await newSession("STUDENT", org);
   const examId = await addExam(teacher.access, over);
@@ -67,9 +72,10 @@ export async function startedExamWithStudent(org = "UCY", over: Record<string, u
 }
 
 export async function instructorExamView(token: string, examId: number) {
-  const res = await call("/instructor/list_exam", { token });
-  if (res.status !== 200) throw new Error(`list failed: ${res.status}`);
-  return res.body.resource_array.find((e: any) => e.exam_id === String(examId));
+  const exams = bodyAt(await api(listInstructorExams, { token }), 200).resource_array;
+  const exam = exams.find((e) => e.exam_id === String(examId));
+  if (!exam) throw new Error(`exam ${examId} is not in the instructor's list`);
+  return exam;
 }
 
 export { uniqueEmail };

@@ -11,7 +11,7 @@ import { type Bindings, loadConfig } from "../../../src/env";
 import { inFlightNow } from "../../../src/lib/overload";
 import { deliveryOptions } from "../../../src/services/partner/jobs";
 import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
-import { processPush } from "../../../src/services/wallet";
+import { processPush } from "../../../src/services/wallet/push";
 import { startedExamWithStudent } from "../exams/support";
 import { call, newSession } from "../helpers";
 import { bindings, db, newPartner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "../partner/helpers";

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { walletExports } from "../../../src/db/schema";
 import { loadConfig, type Bindings } from "../../../src/env";
 import worker from "../../../src/index";
-import { isExpoPushToken } from "../../../src/services/expo-push";
-import { backoffMs, processPush } from "../../../src/services/wallet";
+import { isExpoPushToken } from "../../../src/services/wallet/expo-push";
+import { backoffMs, processPush } from "../../../src/services/wallet/push";
 import { call, newSession } from "../helpers";
 import { db, enrolFace, expoSent, pushToken } from "./fixtures";
 

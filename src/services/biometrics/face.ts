@@ -2,17 +2,15 @@
 // Durable Object, and the exam enrolment marked Verified after a live match. Quality problems (no face,
 // several faces, face too small, failed liveness, undecodable image) are 400s that say so, never a
 // "no match". `analyseFace` and `verifyFaceImage` are the entry points other services (monitoring) use.
-import type { ImageResult } from "../biometrics/face/analyse";
-import { FACE_MODEL_ID } from "../biometrics/face/policy";
-import { type TemplateOwner, templateObjectName } from "../durable-objects/names";
-import type { StoredBiometricType, VerifyResult } from "../durable-objects/student-templates";
-import { HANDWRITING_MODEL_ID, KEYSTROKE_MODEL_ID } from "../biometrics/signal-models";
-import { DEFAULT_VOICE_MODEL_ID } from "../biometrics/voice/model";
-import { type Bindings, loadConfig } from "../env";
-import { AppError } from "../lib/errors";
-import { withTimeout } from "../lib/overload";
-import type { Caller } from "../types";
-import { base64Bytes, unpaddedBase64 } from "./biometric-samples";
+import type { ImageResult } from "../../biometrics/face/analyse";
+import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
+import type { StoredBiometricType, VerifyResult } from "../../templates/types";
+import { type Bindings, loadConfig } from "../../env";
+import { AppError } from "../../lib/errors";
+import { withTimeout } from "../../lib/overload";
+import type { Caller } from "../../types";
+import { base64Bytes, unpaddedBase64 } from "./samples";
 
 /** Largest decoded image accepted (bytes). */
 export const MAX_IMAGE_BYTES = 6 * 1024 * 1024;
@@ -38,18 +36,9 @@ export function imageBytesFromField(field: string, value: string): Uint8Array {
 }
 
 function inference(env: Bindings) {
-  if (!env.FACE_INFERENCE) throw new AppError(503, "Face verification is not available on this server");
-  return env.FACE_INFERENCE;
+  if (!env.INFERENCE) throw new AppError(503, "Face verification is not available on this server");
+  return env.INFERENCE;
 }
-
-export function templates(env: Bindings, owner: TemplateOwner) {
-  if (!env.STUDENT_TEMPLATES || !loadConfig(env).templateEncryptionKey) {
-    throw new AppError(503, "Biometric templates are not available on this server");
-  }
-  return env.STUDENT_TEMPLATES.get(env.STUDENT_TEMPLATES.idFromName(templateObjectName(owner)));
-}
-
-export const ownerOf = (caller: Caller): TemplateOwner => ({ institutionId: caller.institutionId, studentId: caller.userId });
 
 /** Faces, the chosen face's embedding and liveness, and a quality status, for one image. */
 export async function analyseFace(env: Bindings, image: Uint8Array): Promise<ImageResult> {
@@ -105,7 +94,7 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
     const first = rejected[0]!;
     throw AppError.validation({ badFormatted: rejected.map((x) => x.field), details }, images.length === 1 ? PROBLEM_TEXT[first.problem] : "None of the images can be used for enrolment");
   }
-  const result = await templates(env, ownerOf(caller)).enrolFace(ownerOf(caller), good.map((g) => g.embedding), FACE_MODEL_ID, now);
+  const result = await templatesOf(env, ownerOf(caller)).enrolFace(ownerOf(caller), good.map((g) => g.embedding), CURRENT_MODEL_IDS.Face, now);
   if (!result.ok) {
     const [a, b] = result.pair as [number, number];
     const fields = [good[a]!.field, good[b]!.field];
@@ -129,7 +118,7 @@ export async function matchFace(env: Bindings, caller: Caller, r: ImageResult): 
   const faces = r.ok ? r.faces : 0;
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) return { outcome: p ?? "no_face", faces, liveness: r.ok ? r.liveness : undefined };
-  const v: VerifyResult = await templates(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
+  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
   if (v.status === "not_enrolled" || v.status === "reenrolment_required") return { outcome: v.status, faces, liveness: r.liveness };
   return { outcome: v.status === "match" ? "match" : "mismatch", score: v.score, threshold: v.threshold, faces, liveness: r.liveness ?? 0 };
 }
@@ -141,7 +130,7 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
   const r = await analyseFace(env, image);
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) throw problemError(field, p ?? "no_face", r);
-  const v: VerifyResult = await templates(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
+  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Face", "No face model is registered for this student; call face_register first");
   if (v.status === "reenrolment_required") {
     throw AppError.validation(
@@ -153,11 +142,11 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {
-  return templates(env, ownerOf(caller)).list(ownerOf(caller), { Face: FACE_MODEL_ID, Voice: DEFAULT_VOICE_MODEL_ID, Handwriting: HANDWRITING_MODEL_ID, Interaction: KEYSTROKE_MODEL_ID });
+  return templatesOf(env, ownerOf(caller)).list(ownerOf(caller), CURRENT_MODEL_IDS);
 }
 
 export async function unregisterBiometric(env: Bindings, caller: Caller, type: StoredBiometricType): Promise<void> {
-  const removed = await templates(env, ownerOf(caller)).revoke(ownerOf(caller), type);
+  const removed = await templatesOf(env, ownerOf(caller)).revoke(ownerOf(caller), type);
   if (!removed) throw AppError.notFound("biometric", type, `No ${type} model is registered for this student`);
 }
 
@@ -165,17 +154,17 @@ export async function unregisterBiometric(env: Bindings, caller: Caller, type: S
 export async function serverStatus(env: Bindings): Promise<{ Face: boolean; Voice: boolean; Handwriting: boolean }> {
   let face = false;
   try {
-    face = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.status()).available : false;
+    face = env.INFERENCE ? (await env.INFERENCE.status()).available : false;
   } catch {
     face = false;
   }
   let voice = false;
   try {
-    voice = env.FACE_INFERENCE ? (await env.FACE_INFERENCE.voiceStatus()).available : false;
+    voice = env.INFERENCE ? (await env.INFERENCE.voiceStatus()).available : false;
   } catch {
     voice = false;
   }
   // Handwriting runs in this Worker and needs only the template store.
-  const handwriting = Boolean(env.STUDENT_TEMPLATES && loadConfig(env).templateEncryptionKey);
+  const handwriting = templateStoreAvailable(env);
   return { Face: face, Voice: voice, Handwriting: handwriting };
 }

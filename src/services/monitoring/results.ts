@@ -7,11 +7,12 @@
 // last_seen_at = now); after a longer quiet gap the problem opens a new alert. So an instructor sees
 // a short timeline per student (first seen, last seen, how often) instead of one row per frame.
 import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { alerts, monitoringEvents, users } from "../db/schema";
-import { AppError } from "../lib/errors";
-import { type Person, studentEnrolment } from "./exams";
-import { forbiddenAmong, policyPatterns } from "./process-policy";
+import type { Db } from "../../db/client";
+import { alerts, monitoringEvents, users } from "../../db/schema";
+import { AppError } from "../../lib/errors";
+import type { Person } from "../../types";
+import { studentEnrolment } from "../exams/scope";
+import { forbiddenAmong, policyPatterns } from "../process-policy";
 
 export const EPISODE_GAP_MS = 2 * 60_000;
 const MAX_DETAIL_LENGTH = 200;

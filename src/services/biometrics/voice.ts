@@ -2,14 +2,14 @@
 // detection and the speaker embedding run in the inference Worker (`analyseVoice`); the template is a sealed
 // vector in the student's Durable Object, like Face. A clip that cannot be used is a 400 before the object is
 // written; at verification a clip without speech is an answer (`is_voice_detected: false`), not an error.
-import type { VoiceAnalysis } from "../biometrics/voice/analyse";
-import { inconsistencyMessage, inconsistentPair } from "../biometrics/voice/consistency";
-import { type Bindings, loadConfig } from "../env";
-import { AppError } from "../lib/errors";
-import { withTimeout } from "../lib/overload";
-import type { Caller } from "../types";
-import { sampleBytesFromField } from "./biometric-samples";
-import { ownerOf, templates } from "./biometrics-face";
+import type { VoiceAnalysis } from "../../biometrics/voice/analyse";
+import { inconsistencyMessage, inconsistentPair } from "../../biometrics/voice/consistency";
+import { type Bindings, loadConfig } from "../../env";
+import { AppError } from "../../lib/errors";
+import { withTimeout } from "../../lib/overload";
+import type { Caller } from "../../types";
+import { sampleBytesFromField } from "./samples";
+import { ownerOf, templatesOf } from "../../templates/client";
 
 /** = the engine's MAX_ENROL_CLIPS (not imported: that module pulls the decoders into the API Worker's bundle). */
 const MAX_ENROL_CLIPS = 10;
@@ -23,8 +23,8 @@ export function audioBytesFromField(field: string, value: string): Uint8Array {
 }
 
 function inference(env: Bindings) {
-  if (!env.FACE_INFERENCE) throw new AppError(503, "Voice verification is not available on this server");
-  return env.FACE_INFERENCE;
+  if (!env.INFERENCE) throw new AppError(503, "Voice verification is not available on this server");
+  return env.INFERENCE;
 }
 
 const clipError = (field: string, detail: string, message: string) => AppError.validation({ badFormatted: [field], details: { [field]: [detail] } }, message);
@@ -62,7 +62,7 @@ export async function registerVoice(env: Bindings, caller: Caller, field: string
   const pair = consistencyThreshold === undefined ? null : inconsistentPair(embeddings, consistencyThreshold);
   if (pair) throw clipError(field, `inconsistent_speakers: ${inconsistencyMessage(pair, consistencyThreshold!)}`, "The voice clips are not of one speaker");
   const owner = ownerOf(caller);
-  const r = await templates(env, owner).enrolVoice(owner, embeddings, modelId, now);
+  const r = await templatesOf(env, owner).enrolVoice(owner, embeddings, modelId, now);
   return { clips: r.samples, speechSeconds: speech, version: r.version };
 }
 
@@ -80,7 +80,7 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
   const a = await analyseVoice(env, clip);
   if (!a.ok) throw clipError(field, `${a.code}: ${a.message}`, "The voice clip cannot be used");
   const owner = ownerOf(caller);
-  const v = await templates(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
+  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Voice", "No Voice model is registered for this student; register Voice first");
   if (v.status === "reenrolment_required") {
     throw AppError.validation(
@@ -95,7 +95,7 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
 /** Whether the inference Worker can embed voices now. */
 export async function voiceAvailable(env: Bindings): Promise<boolean> {
   try {
-    return env.FACE_INFERENCE ? (await env.FACE_INFERENCE.voiceStatus()).available : false;
+    return env.INFERENCE ? (await env.INFERENCE.voiceStatus()).available : false;
   } catch {
     return false;
   }

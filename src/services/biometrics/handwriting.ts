@@ -12,14 +12,14 @@ import {
   HANDWRITING_MIN_REFERENCES,
   parseTrajectory,
   type PenTrajectory,
-} from "../biometrics/handwriting";
-import { HANDWRITING_MODEL_ID } from "../biometrics/signal-models";
-import type { HandwritingRegisterResult, ModelVerifyResult } from "../durable-objects/student-templates";
-import type { Bindings } from "../env";
-import { AppError } from "../lib/errors";
-import type { Caller } from "../types";
-import { ownerOf, templates } from "./biometrics-face";
-import { sampleTextFromField } from "./biometric-samples";
+} from "../../biometrics/handwriting";
+import { ownerOf, templatesOf } from "../../templates/client";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
+import type { HandwritingRegisterResult, ModelVerifyResult } from "../../templates/types";
+import type { Bindings } from "../../env";
+import { AppError } from "../../lib/errors";
+import type { Caller } from "../../types";
+import { sampleTextFromField } from "./samples";
 
 /** Largest decoded handwriting payload (an enrolment of 10 long signatures fits in a fraction of it). */
 export const MAX_HANDWRITING_BYTES = 4 * 1024 * 1024;
@@ -128,7 +128,7 @@ export async function registerHandwriting(env: Bindings, caller: Caller, field: 
   const batch = { hasPressure: signatures[0]!.hasPressure, references: signatures.map((sig) => handwritingReference(sig)) };
   const owner = ownerOf(caller);
   const replace = signatures.length >= HANDWRITING_MIN_REFERENCES;
-  const r = await templates(env, owner).registerHandwriting(owner, HANDWRITING_MODEL_ID, batch, replace, now, field);
+  const r = await templatesOf(env, owner).registerHandwriting(owner, CURRENT_MODEL_IDS.Handwriting, batch, replace, now, field);
   if (r.status === "bad_input") throw invalid(field, r.message, "The handwriting samples cannot be enrolled");
   return r;
 }
@@ -152,6 +152,6 @@ export function decisionOf(type: "Handwriting" | "Interaction", field: string, v
 export async function verifyHandwritingSample(env: Bindings, caller: Caller, field: string, text: string): Promise<HandwritingVerification> {
   const signature = parseVerificationSignature(field, text);
   const owner = ownerOf(caller);
-  const v = decisionOf("Handwriting", field, await templates(env, owner).verifyHandwriting(owner, signature, HANDWRITING_MODEL_ID, field), "register Handwriting");
+  const v = decisionOf("Handwriting", field, await templatesOf(env, owner).verifyHandwriting(owner, signature, CURRENT_MODEL_IDS.Handwriting, field), "register Handwriting");
   return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold };
 }

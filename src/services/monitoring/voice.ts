@@ -3,15 +3,15 @@
 // becomes a monitoring event with alerts (voice mismatch, forbidden process), like a device report. The
 // clip is not stored; a client-computed embedding (`voice_emb_data`) is never trusted.
 import { and, desc, eq, isNotNull } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { enrolments, exams } from "../db/schema";
-import type { Bindings } from "../env";
-import { AppError } from "../lib/errors";
-import type { Caller } from "../types";
-import { ownerOf, templates } from "./biometrics-face";
-import { analyseVoice } from "./biometrics-voice";
-import { type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./monitoring";
-import { startedExamEnrolment } from "./monitoring-face";
+import type { Db } from "../../db/client";
+import { enrolments, exams } from "../../db/schema";
+import type { Bindings } from "../../env";
+import { AppError } from "../../lib/errors";
+import type { Caller } from "../../types";
+import { ownerOf, templatesOf } from "../../templates/client";
+import { analyseVoice } from "../biometrics/voice";
+import { type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { startedExamEnrolment } from "./face";
 
 /** The exam the student is sitting now: joined (and not left since) and started. */
 export async function currentExamOf(db: Db, caller: Caller): Promise<number> {
@@ -56,7 +56,7 @@ export async function monitorVoice(
   // An unreadable clip is the client's mistake, not evidence: 400, nothing stored.
   if (!a.ok) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [`${a.code}: ${a.message}`] } }, "The voice clip cannot be used");
   const owner = ownerOf(caller);
-  const v = await templates(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
+  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
   let outcome: VoiceOutcome;
   let score: number | null = null;
   if (v.status === "match" || v.status === "no_match") {

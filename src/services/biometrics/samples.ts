@@ -1,6 +1,6 @@
 // Non-image samples of /biometrics/register and /biometrics/verify (a Handwriting trajectory now): the form field
 // carries base64 of the sample, or `src` a `data:<type>;base64,` URI. Never a URL to fetch.
-import { AppError } from "../lib/errors";
+import { AppError } from "../../lib/errors";
 
 /** Decodes base64 (standard or URL-safe) or a base64 data: URI of one of `mediaTypes` into bytes. */
 export function sampleBytesFromField(field: string, value: string, opts: { maxBytes: number; mediaTypes: string[]; what: string }): Uint8Array {

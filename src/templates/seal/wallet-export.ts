@@ -107,25 +107,3 @@ export async function openWalletTemplate(secret: string, token: string): Promise
 
 export const bytesToB64url = (b: Uint8Array) => base64url.encode(b);
 export const b64urlToBytes = (s: string) => base64url.decode(s);
-
-// ---- results of the StudentTemplates wallet methods ----
-
-export type Modality = "Face" | "Voice" | "Handwriting";
-
-export type ExportResult =
-  | { ok: true; sealed: string; exportId: string; version: number; modelId: string; issuedAt: number; expiresAt: number }
-  | { ok: false; reason: "not_enrolled" | "reenrolment_required" };
-
-/** One sealed template handed back by the wallet, named by the request field it came in. */
-export type RestoreItem = { field: string; biometricType: Modality; sealed: string };
-
-export type RestoreRefusal = {
-  ok: false;
-  field: string;
-  reason: "unreadable" | "wrong_student" | "wrong_modality" | "expired" | "model_mismatch" | "stale_version" | "not_supported";
-  detail: string;
-};
-
-export type RestoreResult = { ok: true; restored: { biometricType: Modality; version: number; alreadyPresent: boolean; exportId: string }[] } | RestoreRefusal;
-
-export type WalletVersionInfo = { biometricType: Modality; version: number; held: boolean; modelId: string | null };

@@ -7,13 +7,13 @@ import {
   parseKeystrokeDataset,
   trainKeystrokeModel,
   type KeystrokeSample,
-} from "../biometrics/keystroke";
-import { KEYSTROKE_MODEL_ID } from "../biometrics/signal-models";
-import type { Bindings } from "../env";
-import { AppError } from "../lib/errors";
-import type { Caller } from "../types";
-import { ownerOf, templates } from "./biometrics-face";
-import { decisionOf } from "./biometrics-handwriting";
+} from "../../biometrics/keystroke";
+import type { Bindings } from "../../env";
+import { AppError } from "../../lib/errors";
+import type { Caller } from "../../types";
+import { ownerOf, templatesOf } from "../../templates/client";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
+import { decisionOf } from "./handwriting";
 
 /** Typings per request: training needs >= 10; the leave-one-out training cost grows with the square of this. */
 export const INTERACTION_LIMITS = { trainSamples: 200, testSamples: 100 } as const;
@@ -42,7 +42,7 @@ export async function trainInteraction(env: Bindings, caller: Caller, dataset: u
     throw e;
   }
   const owner = ownerOf(caller);
-  const r = await templates(env, owner).enrolModel(owner, "Interaction", KEYSTROKE_MODEL_ID, model, samples.length, now);
+  const r = await templatesOf(env, owner).enrolModel(owner, "Interaction", CURRENT_MODEL_IDS.Interaction, model, samples.length, now);
   return { samples: r.samples, version: r.version, keys: model.layout.keys };
 }
 
@@ -52,6 +52,6 @@ export async function testInteraction(env: Bindings, caller: Caller, dataset: un
   const field = "testing_dataset";
   const samples = parse(field, dataset, INTERACTION_LIMITS.testSamples);
   const owner = ownerOf(caller);
-  const v = decisionOf("Interaction", field, await templates(env, owner).testInteraction(owner, samples, KEYSTROKE_MODEL_ID, field), "call interaction/train");
+  const v = decisionOf("Interaction", field, await templatesOf(env, owner).testInteraction(owner, samples, CURRENT_MODEL_IDS.Interaction, field), "call interaction/train");
   return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold, samples: samples.length, sampleScores: v.sampleScores ?? [] };
 }

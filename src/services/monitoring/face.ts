@@ -1,15 +1,16 @@
 // Server-side face monitoring: a frame sent during a started exam is analysed and compared 1:1 with the
 // student's own template, and the outcome becomes a monitoring event with alerts, exactly like a device
-// report (services/monitoring.ts). No picture is stored: the event keeps the outcome and scores only.
+// report (services/monitoring/results.ts). No picture is stored: the event keeps the outcome and scores only.
 import { and, eq } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { users } from "../db/schema";
-import type { Bindings } from "../env";
-import { AppError } from "../lib/errors";
-import type { Caller } from "../types";
-import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "./biometrics-face";
-import { markVerified, studentEnrolment } from "./exams";
-import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./monitoring";
+import type { Db } from "../../db/client";
+import { users } from "../../db/schema";
+import type { Bindings } from "../../env";
+import { AppError } from "../../lib/errors";
+import type { Caller } from "../../types";
+import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
+import { studentEnrolment } from "../exams/scope";
+import { markVerified } from "../exams/verification";
+import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 
 /** The enrolment of a started exam (monitoring outside an exam's run is refused and stores nothing). */
 export async function startedExamEnrolment(db: Db, caller: Caller, examId: number, now: number) {

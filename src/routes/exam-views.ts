@@ -1,0 +1,77 @@
+// The exam shapes the API returns, built from rows by explicit mappers (so no column, and no secret, reaches
+// a client by accident) and typed from the documented schemas of ./exam-schemas.ts, so the two cannot drift.
+import type { z } from "@hono/zod-openapi";
+import { effectiveStatus, type Enrolment, type Exam, examEndsAt } from "../services/exams/lifecycle";
+import type { Alert, InstructorExamRows } from "../services/exams/listings";
+import type { AlertView, ExamView, InstructorExamView, StudentExamView } from "./exam-schemas";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** A short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe, teamviewer.exe (5x)". */
+export function summarizeAlerts(list: z.infer<typeof AlertView>[]): string {
+  const byReason = new Map<string, { details: Set<string>; occurrences: number }>();
+  for (const a of list) {
+    const entry = byReason.get(a.reason) ?? { details: new Set<string>(), occurrences: 0 };
+    if (a.detail) entry.details.add(a.detail);
+    entry.occurrences += a.occurrences;
+    byReason.set(a.reason, entry);
+  }
+  return [...byReason]
+    .map(([reason, e]) => `${reason}${e.details.size ? `: ${[...e.details].join(", ")}` : ""} (${e.occurrences}x)`)
+    .join("; ");
+}
+
+export function examView(exam: Exam, now: number): z.infer<typeof ExamView> {
+  return {
+    exam_id: String(exam.id),
+    name: exam.name,
+    status: effectiveStatus(exam, now),
+    scheduled_date: iso(exam.scheduledAt)!,
+    privacy_policy: exam.privacyPolicy,
+    exam_type: exam.examType,
+    duration: exam.durationMinutes,
+    additional_material: exam.additionalMaterial,
+    started_at: iso(exam.startedAt),
+    ends_at: iso(examEndsAt(exam))!,
+  };
+}
+
+const alertView = (a: Alert): z.infer<typeof AlertView> => ({
+  reason: a.reason,
+  detail: a.detail,
+  occurrences: a.occurrences,
+  first_seen_at: iso(a.firstSeenAt)!,
+  last_seen_at: iso(a.lastSeenAt)!,
+});
+
+export function instructorExamView(r: InstructorExamRows, now: number): z.infer<typeof InstructorExamView> {
+  return {
+    ...examView(r.exam, now),
+    forbidden_processes: r.forbiddenProcesses,
+    moodle_course_id: r.exam.moodleCourseId,
+    enrolled_students: r.students.map((s) => {
+      const timeline = r.alerts.filter((a) => a.studentId === s.studentId).map(alertView);
+      return {
+        name: s.name,
+        surname: s.surname,
+        email: s.email,
+        verification_status: s.status,
+        verified_by: s.verifiedBy,
+        account_claimed: !s.invited,
+        joined_at: iso(s.joinedAt),
+        left_at: iso(s.leftAt),
+        alerts: summarizeAlerts(timeline),
+        alert_timeline: timeline,
+      };
+    }),
+  };
+}
+
+export function studentExamView(exam: Exam, enrolment: Enrolment, now: number): z.infer<typeof StudentExamView> {
+  return {
+    ...examView(exam, now),
+    verification_status: enrolment.verificationStatus,
+    joined_at: iso(enrolment.joinedAt),
+    left_at: iso(enrolment.leftAt),
+  };
+}

@@ -1,0 +1,54 @@
+// The exam conditions (POST /exams/update_exam_condition): the instructor starts an exam, a verified student
+// joins and leaves it. The status rules themselves are in ./lifecycle.ts.
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { enrolments, exams } from "../../db/schema";
+import { AppError } from "../../lib/errors";
+import type { Person } from "../../types";
+import type { Exam } from "./lifecycle";
+import { instructorExam, studentEnrolment } from "./scope";
+
+export async function startExam(db: Db, instructor: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
+  const exam = await instructorExam(db, instructor, examId, now);
+  if (exam.status === "Completed") {
+    throw AppError.badField("exam_id", "This examination has completed (its scheduled time plus duration has passed).");
+  }
+  if (exam.status === "Started") return { exam, changed: false };
+  await db
+    .update(exams)
+    .set({ status: "Started", startedAt: now, updatedAt: now })
+    .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId), eq(exams.status, "Upcoming")));
+  return { exam: { ...exam, status: "Started", startedAt: now }, changed: true };
+}
+
+/** Joining needs a started exam within its window and a verified (by face or manually) enrolment. */
+export async function joinExam(db: Db, student: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
+  const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
+  if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
+  if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
+  if (enrolment.verificationStatus !== "Verified") {
+    throw AppError.badField(
+      "exam_id",
+      "Your identity has not been verified for this examination; verify your face or request manual approval.",
+    );
+  }
+  if (enrolment.joinedAt !== null && enrolment.leftAt === null) return { exam, changed: false };
+  await db
+    .update(enrolments)
+    .set({ joinedAt: enrolment.joinedAt ?? now, leftAt: null })
+    .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId)));
+  return { exam, changed: true };
+}
+
+/** Leaving is allowed while the exam runs and after it completed, once joined. */
+export async function leaveExam(db: Db, student: Person, examId: number, now: number): Promise<{ exam: Exam }> {
+  const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
+  if (enrolment.joinedAt === null || enrolment.leftAt !== null) {
+    throw AppError.badField("exam_id", "You have not joined this examination (or have already left it).");
+  }
+  await db
+    .update(enrolments)
+    .set({ leftAt: now })
+    .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId)));
+  return { exam };
+}

@@ -1,0 +1,98 @@
+// Creating and updating exams (POST /instructor/add_exam, /instructor/update_exam_details).
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { exams, processPolicies } from "../../db/schema";
+import { AppError } from "../../lib/errors";
+import type { Person } from "../../types";
+import { normalizePatterns, replaceExamPatternsStatements } from "../process-policy";
+import { type Exam, type ExamType, MINUTE, settle } from "./lifecycle";
+import { instructorExam } from "./scope";
+
+// An exam cannot be scheduled further ahead than this (catches year typos).
+const MAX_SCHEDULE_AHEAD_MS = 2 * 366 * 24 * 60 * MINUTE;
+export const MAX_DURATION_MINUTES = 24 * 60;
+
+export type ExamInput = {
+  name: string;
+  examType: ExamType;
+  durationMinutes: number;
+  scheduledAt: number;
+  privacyPolicy: string;
+  additionalMaterial?: boolean | undefined;
+  /** Replaces the exam's own forbidden-process patterns when given. */
+  forbiddenProcesses?: string[] | undefined;
+  moodleCourseId?: string | undefined;
+};
+
+function checkSchedule(scheduledAt: number, now: number, allowPast: boolean) {
+  if (!allowPast && scheduledAt <= now) throw AppError.badField("scheduled_date", "The scheduled date must be in the future.");
+  if (scheduledAt > now + MAX_SCHEDULE_AHEAD_MS) {
+    throw AppError.badField("scheduled_date", "The scheduled date must be within the next two years.");
+  }
+}
+
+export async function createExam(db: Db, instructor: Person, input: ExamInput, now: number): Promise<Exam> {
+  checkSchedule(input.scheduledAt, now, false);
+  const patterns = normalizePatterns(input.forbiddenProcesses ?? []);
+  const [exam] = await db
+    .insert(exams)
+    .values({
+      institutionId: instructor.institutionId,
+      instructorId: instructor.userId,
+      name: input.name,
+      examType: input.examType,
+      durationMinutes: input.durationMinutes,
+      scheduledAt: input.scheduledAt,
+      privacyPolicy: input.privacyPolicy,
+      additionalMaterial: input.additionalMaterial ?? false,
+      moodleCourseId: input.moodleCourseId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  if (!exam) throw new Error("exam insert returned nothing");
+  // The patterns were validated above, so this second write fails only if the database does.
+  if (patterns.length > 0) {
+    await db
+      .insert(processPolicies)
+      .values(patterns.map((pattern) => ({ institutionId: instructor.institutionId, examId: exam.id, pattern, createdAt: now })));
+  }
+  return exam;
+}
+
+/**
+ * Updates an exam that has not completed. The new schedule may lie in the past (unlike on creation):
+ * moving a window into the past ends the exam, which is how an instructor ends one early.
+ */
+export async function updateExam(
+  db: Db,
+  instructor: Person,
+  examId: number,
+  input: Omit<ExamInput, "name"> & { name?: string | undefined },
+  now: number,
+): Promise<Exam> {
+  const exam = await instructorExam(db, instructor, examId, now);
+  if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed and can no longer be changed.");
+  checkSchedule(input.scheduledAt, now, true);
+  const patterns = input.forbiddenProcesses === undefined ? undefined : normalizePatterns(input.forbiddenProcesses);
+  const set = {
+    name: input.name ?? exam.name,
+    examType: input.examType,
+    durationMinutes: input.durationMinutes,
+    scheduledAt: input.scheduledAt,
+    privacyPolicy: input.privacyPolicy,
+    additionalMaterial: input.additionalMaterial ?? exam.additionalMaterial,
+    moodleCourseId: input.moodleCourseId ?? exam.moodleCourseId,
+    updatedAt: now,
+  };
+  const where = and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId));
+  if (patterns === undefined) {
+    await db.update(exams).set(set).where(where);
+  } else {
+    await db.batch([
+      db.update(exams).set(set).where(where),
+      ...replaceExamPatternsStatements(db, instructor.institutionId, exam.id, patterns, now),
+    ]);
+  }
+  return settle(db, { ...exam, ...set }, now);
+}

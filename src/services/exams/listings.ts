@@ -1,0 +1,77 @@
+// The exam lists of GET /instructor/list_exam and /student/list_exam: the rows, scoped, in display order.
+// The API's shapes are built from them by the mappers in src/routes/exam-views.ts (never rows to the client).
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { alerts, enrolments, exams, users } from "../../db/schema";
+import type { Person } from "../../types";
+import { examPatterns } from "../process-policy";
+import type { Enrolment, Exam } from "./lifecycle";
+
+export type Alert = typeof alerts.$inferSelect;
+
+/** One enrolled student of an instructor's exam, with what the instructor may see of their account. */
+export type RosterEntry = {
+  examId: number;
+  studentId: number;
+  status: Enrolment["verificationStatus"];
+  verifiedBy: Enrolment["verifiedBy"];
+  joinedAt: number | null;
+  leftAt: number | null;
+  name: string;
+  surname: string;
+  email: string;
+  /** An invited account the student has not registered yet (no password). */
+  invited: boolean;
+};
+
+export type InstructorExamRows = { exam: Exam; forbiddenProcesses: string[]; students: RosterEntry[]; alerts: Alert[] };
+
+export async function listInstructorExams(db: Db, instructor: Person): Promise<InstructorExamRows[]> {
+  const list = await db
+    .select()
+    .from(exams)
+    .where(and(eq(exams.institutionId, instructor.institutionId), eq(exams.instructorId, instructor.userId)))
+    .orderBy(asc(exams.scheduledAt), asc(exams.id));
+  const ids = list.map((e) => e.id);
+  if (ids.length === 0) return [];
+
+  const students = await db
+    .select({
+      examId: enrolments.examId,
+      studentId: enrolments.studentId,
+      status: enrolments.verificationStatus,
+      verifiedBy: enrolments.verifiedBy,
+      joinedAt: enrolments.joinedAt,
+      leftAt: enrolments.leftAt,
+      name: users.name,
+      surname: users.surname,
+      email: users.email,
+      invited: sql<number>`${users.passwordHash} is null`,
+    })
+    .from(enrolments)
+    .innerJoin(users, eq(users.id, enrolments.studentId))
+    .where(and(eq(enrolments.institutionId, instructor.institutionId), inArray(enrolments.examId, ids)))
+    .orderBy(asc(users.surname), asc(users.name), asc(users.email));
+  const alertRows = await db
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.institutionId, instructor.institutionId), inArray(alerts.examId, ids)))
+    .orderBy(asc(alerts.firstSeenAt), asc(alerts.id));
+  const patterns = await examPatterns(db, instructor.institutionId, ids);
+
+  return list.map((exam) => ({
+    exam,
+    forbiddenProcesses: patterns.get(exam.id) ?? [],
+    students: students.filter((s) => s.examId === exam.id).map((s) => ({ ...s, invited: Boolean(s.invited) })),
+    alerts: alertRows.filter((a) => a.examId === exam.id),
+  }));
+}
+
+export async function listStudentExams(db: Db, student: Person): Promise<{ exam: Exam; enrolment: Enrolment }[]> {
+  return db
+    .select({ exam: exams, enrolment: enrolments })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(and(eq(enrolments.studentId, student.userId), eq(enrolments.institutionId, student.institutionId)))
+    .orderBy(asc(exams.scheduledAt), asc(exams.id));
+}

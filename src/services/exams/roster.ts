@@ -1,0 +1,139 @@
+// Who sits an exam: enrolment by email (creating invited accounts in `users` for unknown emails) and the
+// course sync from Moodle (POST /instructor/sync_courses_exams).
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { enrolments, exams, users } from "../../db/schema";
+import { AppError } from "../../lib/errors";
+import type { Person } from "../../types";
+import { moodleCourseStudents } from "../moodle";
+import type { Exam } from "./lifecycle";
+import { instructorExam } from "./scope";
+
+export const MAX_STUDENTS_PER_SYNC = 2000;
+
+export type StudentDetails = { email: string; name?: string | undefined; surname?: string | undefined };
+export type RosterResult = { enrolled: number; alreadyEnrolled: number; invited: number };
+
+/**
+ * Enrols students in an exam by email, creating invited accounts (no password yet; the student claims
+ * the account by registering with the same email) for emails the institution does not know.
+ * Idempotent: students already enrolled are counted, not re-added. The whole list is checked before
+ * anything is written: the same email twice, or an instructor's email, is a 400 that changes nothing.
+ */
+export async function enrolStudents(
+  db: Db,
+  exam: Pick<Exam, "id" | "institutionId">,
+  students: StudentDetails[],
+  now: number,
+  field = "details.students",
+): Promise<RosterResult> {
+  if (students.length > MAX_STUDENTS_PER_SYNC) {
+    throw AppError.badField(field, `At most ${MAX_STUDENTS_PER_SYNC} students can be synchronised at once.`);
+  }
+  const seen = new Map<string, number>();
+  students.forEach((s, i) => {
+    const first = seen.get(s.email);
+    if (first !== undefined) {
+      throw AppError.alreadyExists(`${field}.${i}.email`, `${s.email} is listed twice (also at position ${first}).`);
+    }
+    seen.set(s.email, i);
+  });
+  if (students.length === 0) return { enrolled: 0, alreadyEnrolled: 0, invited: 0 };
+
+  const emails = students.map((s) => s.email);
+  const existing = await usersByEmail(db, exam.institutionId, emails);
+  students.forEach((s, i) => {
+    if (existing.get(s.email)?.role === "INSTRUCTOR") {
+      throw AppError.badField(`${field}.${i}.email`, `${s.email} belongs to an instructor account and cannot be enrolled.`);
+    }
+  });
+
+  const toInvite = students.filter((s) => !existing.has(s.email));
+  for (const chunk of chunks(toInvite, 200)) {
+    await db
+      .insert(users)
+      .values(
+        chunk.map((s) => ({
+          institutionId: exam.institutionId,
+          email: s.email,
+          name: s.name ?? "",
+          surname: s.surname ?? "",
+          role: "STUDENT" as const,
+          passwordHash: null,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+  const all = toInvite.length > 0 ? await usersByEmail(db, exam.institutionId, emails) : existing;
+  let enrolled = 0;
+  for (const chunk of chunks(emails, 200)) {
+    const rows = chunk.flatMap((email) => {
+      const u = all.get(email);
+      return u && u.role === "STUDENT"
+        ? [{ institutionId: exam.institutionId, examId: exam.id, studentId: u.id, createdAt: now }]
+        : [];
+    });
+    if (rows.length === 0) continue;
+    const added = await db.insert(enrolments).values(rows).onConflictDoNothing().returning({ id: enrolments.id });
+    enrolled += added.length;
+  }
+  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length };
+}
+
+async function usersByEmail(db: Db, institutionId: number, emails: string[]) {
+  const out = new Map<string, { id: number; role: "INSTRUCTOR" | "STUDENT" }>();
+  for (const chunk of chunks(emails, 500)) {
+    const rows = await db
+      .select({ id: users.id, email: users.email, role: users.role })
+      .from(users)
+      .where(and(eq(users.institutionId, institutionId), inArray(users.email, chunk)));
+    for (const r of rows) out.set(r.email, { id: r.id, role: r.role });
+  }
+  return out;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * POST /instructor/sync_courses_exams. With `students`, enrols exactly those (Moodle is not asked).
+ * Without, enrols the students of the Moodle course (`moodleCourseId`, else the exam's stored one),
+ * which the instructor must teach there; the course id is then remembered on the exam. Additive and
+ * idempotent: nobody is un-enrolled, repeating a sync adds nobody twice.
+ */
+export async function syncExamStudents(
+  db: Db,
+  instructor: Person,
+  input: { examId: number; students?: StudentDetails[] | undefined; moodleCourseId?: number | undefined },
+  now: number,
+  moodleSealKey?: string,
+): Promise<RosterResult & { source: "request" | "moodle"; moodleCourseId: string | null }> {
+  const exam = await instructorExam(db, instructor, input.examId, now);
+  if (exam.status === "Completed") throw AppError.badField("details.exam_id", "This examination has completed.");
+  if (input.students !== undefined) {
+    const result = await enrolStudents(db, exam, input.students, now);
+    return { ...result, source: "request", moodleCourseId: exam.moodleCourseId };
+  }
+  const courseId = input.moodleCourseId ?? (exam.moodleCourseId !== null ? Number(exam.moodleCourseId) : undefined);
+  if (courseId === undefined || !Number.isSafeInteger(courseId)) {
+    throw AppError.validation({
+      missing: ["details.students"],
+      details: { "details.students": ["Give the students, or a moodle_course_id to take them from Moodle."] },
+    });
+  }
+  const { students } = await moodleCourseStudents(db, instructor, courseId, moodleSealKey);
+  const unique = [...new Map(students.map((s) => [s.email, s])).values()];
+  const result = await enrolStudents(db, exam, unique, now, "moodle");
+  if (exam.moodleCourseId !== String(courseId)) {
+    await db
+      .update(exams)
+      .set({ moodleCourseId: String(courseId), updatedAt: now })
+      .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId)));
+  }
+  return { ...result, source: "moodle", moodleCourseId: String(courseId) };
+}

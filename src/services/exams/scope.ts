@@ -1,0 +1,73 @@
+// The scoped lookups every exam operation starts from. Every query is scoped to the caller's institution,
+// and an exam that is not the caller's (another instructor's, another institution's, or one a student is not
+// enrolled in) is a 404, never a 403. Other areas (the partner API, biometrics, monitoring) reuse them: a
+// partner exam is an exam, a student session is an enrolment.
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { enrolments, exams } from "../../db/schema";
+import { AppError } from "../../lib/errors";
+import type { Person } from "../../types";
+import { type Enrolment, type Exam, MINUTE, settle } from "./lifecycle";
+
+export const examNotFound = (examId: number) => AppError.notFound("examination", String(examId), "Examination not found");
+
+/** The instructor's own exam in their institution, its status settled; 404 otherwise. */
+export async function instructorExam(db: Db, instructor: Person, examId: number, now: number): Promise<Exam> {
+  const [exam] = await db
+    .select()
+    .from(exams)
+    .where(
+      and(eq(exams.id, examId), eq(exams.institutionId, instructor.institutionId), eq(exams.instructorId, instructor.userId)),
+    )
+    .limit(1);
+  if (!exam) throw examNotFound(examId);
+  return settle(db, exam, now);
+}
+
+/** The exam and the student's enrolment in it; 404 when the student is not enrolled (or it does not exist). */
+export async function studentEnrolment(
+  db: Db,
+  student: Person,
+  examId: number,
+  now: number,
+): Promise<{ exam: Exam; enrolment: Enrolment }> {
+  const [row] = await db
+    .select({ exam: exams, enrolment: enrolments })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(
+      and(
+        eq(enrolments.examId, examId),
+        eq(enrolments.studentId, student.userId),
+        eq(enrolments.institutionId, student.institutionId),
+        eq(exams.institutionId, student.institutionId),
+      ),
+    )
+    .limit(1);
+  if (!row) throw examNotFound(examId);
+  return { exam: await settle(db, row.exam, now), enrolment: row.enrolment };
+}
+
+/**
+ * An exam in progress (started, its window not over) for which the student has been verified, if any.
+ * While there is one, the student's templates must not change: verification and the monitoring of the
+ * exam rely on them (a swap would let someone else take over; a deletion would silence face alerts).
+ */
+export async function examHoldingTemplates(db: Db, student: Person, now: number): Promise<number | null> {
+  const [row] = await db
+    .select({ id: exams.id })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(
+      and(
+        eq(enrolments.studentId, student.userId),
+        eq(enrolments.institutionId, student.institutionId),
+        eq(enrolments.verificationStatus, "Verified"),
+        eq(exams.institutionId, student.institutionId),
+        eq(exams.status, "Started"),
+        sql`${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE} > ${now}`,
+      ),
+    )
+    .limit(1);
+  return row?.id ?? null;
+}

@@ -1,0 +1,168 @@
+// The template object's own SQLite storage: the tables, the owner record, template rows and their version
+// counters, and handwriting enrolment sessions. Table names, columns and the sealed formats are stored data:
+// they must stay byte-compatible with every object already written (no migration runs inside an object).
+import type { Bindings } from "../env";
+import type { TemplateOwner } from "./client";
+import type { Sealed } from "./seal/at-rest";
+
+/** A row of `templates`. `images` is the historical name of the sample count (pictures, clips, signatures, typing samples). */
+export type TemplateRow = { biometric_type: string; model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; images: number; created_at: number; version: number };
+export type SessionRow = { model_id: string; iv: ArrayBuffer; ciphertext: ArrayBuffer; updated_at: number };
+
+type SealedBytes = { iv: ArrayBuffer | Uint8Array; ciphertext: ArrayBuffer | Uint8Array };
+
+export class TemplateStore {
+  private readonly sql: SqlStorage;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly env: Bindings,
+  ) {
+    this.sql = storage.sql;
+  }
+
+  createTables() {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS templates (
+      biometric_type TEXT PRIMARY KEY,
+      model_id TEXT NOT NULL,
+      iv BLOB NOT NULL,
+      ciphertext BLOB NOT NULL,
+      images INTEGER NOT NULL,
+      created_at INTEGER NOT NULL,
+      version INTEGER NOT NULL
+    )`);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY CHECK (id = 1), institution_id INTEGER NOT NULL, student_id INTEGER NOT NULL)");
+    // Wallet: the highest template version ever issued per type; it outlives deletion, so a version
+    // number is never reused and an export names exactly one template (see ./wallet.ts).
+    this.sql.exec("CREATE TABLE IF NOT EXISTS template_versions (biometric_type TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+    // Handwriting signatures collected one request at a time (HANDWRITING_ENROLMENT_SESSION_MS), sealed like the templates.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_sessions (
+      biometric_type TEXT PRIMARY KEY,
+      model_id TEXT NOT NULL,
+      iv BLOB NOT NULL,
+      ciphertext BLOB NOT NULL,
+      updated_at INTEGER NOT NULL
+    )`);
+  }
+
+  /** Synchronous from here: no other call of the object runs inside `fn`. */
+  transaction<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
+  }
+
+  /** The secret the at-rest seals are derived from. */
+  templateSecret(): string {
+    const s = this.env.TEMPLATE_ENCRYPTION_KEY;
+    if (!s || s.length < 32) throw new Error("TEMPLATE_ENCRYPTION_KEY is not configured");
+    return s;
+  }
+
+  /** The secret wallet exports are sealed with (never the at-rest key itself: its own HKDF salt and info). */
+  walletSecret(): string {
+    const s = this.env.WALLET_SEAL_KEY || this.env.TEMPLATE_ENCRYPTION_KEY;
+    if (!s || s.length < 32) throw new Error("WALLET_SEAL_KEY / TEMPLATE_ENCRYPTION_KEY is not configured");
+    return s;
+  }
+
+  /** The object belongs to one student for life; a call naming anyone else is a programming error. */
+  checkOwner(o: TemplateOwner, claim: boolean) {
+    const row = this.sql.exec<{ institution_id: number; student_id: number }>("SELECT institution_id, student_id FROM owner").toArray()[0];
+    if (!row) {
+      if (claim) this.sql.exec("INSERT INTO owner (id, institution_id, student_id) VALUES (1, ?, ?)", o.institutionId, o.studentId);
+      return;
+    }
+    if (row.institution_id !== o.institutionId || row.student_id !== o.studentId) throw new Error("template object used for another student");
+  }
+
+  template(type: string): TemplateRow | undefined {
+    return this.sql.exec<TemplateRow>("SELECT * FROM templates WHERE biometric_type = ?", type).toArray()[0];
+  }
+
+  templates(): Pick<TemplateRow, "biometric_type" | "model_id" | "images" | "created_at">[] {
+    return this.sql.exec<TemplateRow>("SELECT biometric_type, model_id, images, created_at FROM templates ORDER BY biometric_type").toArray();
+  }
+
+  /** Writes (or replaces) the sealed template of this type: the one statement every enrolment and restore uses. */
+  putTemplate(type: string, modelId: string, sealed: SealedBytes, samples: number, createdAt: number, version: number) {
+    this.sql.exec(
+      `INSERT INTO templates (biometric_type, model_id, iv, ciphertext, images, created_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext,
+         images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
+      type, modelId, sealed.iv, sealed.ciphertext, samples, createdAt, version,
+    );
+  }
+
+  /** Deletes the template of this type and any enrolment session for it; false when there was no template. */
+  deleteTemplate(type: string): boolean {
+    // Signatures still being collected for a new model go with it: unregistering leaves nothing behind.
+    this.sql.exec("DELETE FROM enrolment_sessions WHERE biometric_type = ?", type);
+    return this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", type).rowsWritten > 0;
+  }
+
+  /** Gives the held template of a type a new version (wallet revocation); whether one was held. */
+  setTemplateVersion(type: string, version: number): boolean {
+    return this.sql.exec("UPDATE templates SET version = ? WHERE biometric_type = ?", version, type).rowsWritten > 0;
+  }
+
+  /** Deletes the object's whole SQLite database, then recreates the empty tables so a late call still finds them. */
+  async eraseAll() {
+    await this.storage.deleteAll();
+    this.createTables();
+  }
+
+  // ---- versions: unique for the object's lifetime (template_versions outlives deletion) ----
+
+  /** The current version of a type: the highest issued, also counting rows from before template_versions. */
+  currentVersion(type: string): number {
+    const counter = this.sql.exec<{ version: number }>("SELECT version FROM template_versions WHERE biometric_type = ?", type).toArray()[0]?.version ?? 0;
+    const held = this.sql.exec<{ version: number }>("SELECT version FROM templates WHERE biometric_type = ?", type).toArray()[0]?.version ?? 0;
+    return Math.max(counter, held);
+  }
+
+  setVersion(type: string, version: number) {
+    this.sql.exec(
+      "INSERT INTO template_versions (biometric_type, version) VALUES (?, ?) ON CONFLICT (biometric_type) DO UPDATE SET version = excluded.version",
+      type,
+      version,
+    );
+  }
+
+  /** A new version number for a type (call inside a transaction). */
+  bumpVersion(type: string): number {
+    const version = this.currentVersion(type) + 1;
+    this.setVersion(type, version);
+    return version;
+  }
+
+  /** Every type ever enrolled (held now or with a version counter). */
+  versionedTypes(): string[] {
+    return this.sql
+      .exec<{ biometric_type: string }>("SELECT biometric_type FROM template_versions UNION SELECT biometric_type FROM templates ORDER BY 1")
+      .toArray()
+      .map((r) => r.biometric_type);
+  }
+
+  // ---- enrolment sessions (handwriting signatures collected over several requests) ----
+
+  session(type: string): SessionRow | undefined {
+    return this.sql.exec<SessionRow>("SELECT * FROM enrolment_sessions WHERE biometric_type = ?", type).toArray()[0];
+  }
+
+  putSession(type: string, modelId: string, sealed: Sealed, updatedAt: number) {
+    this.sql.exec(
+      `INSERT INTO enrolment_sessions (biometric_type, model_id, iv, ciphertext, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (biometric_type) DO UPDATE SET model_id = excluded.model_id, iv = excluded.iv, ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
+      type, modelId, sealed.iv, sealed.ciphertext, updatedAt,
+    );
+  }
+
+  /** Deletes sessions last added to before `before`; the oldest remaining one's last update, if any. */
+  pruneSessions(before: number): number | null {
+    this.sql.exec("DELETE FROM enrolment_sessions WHERE updated_at < ?", before);
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(updated_at) AS t FROM enrolment_sessions").toArray()[0]?.t ?? null;
+  }
+
+  setAlarm(at: number) {
+    return this.storage.setAlarm(at);
+  }
+}

@@ -1,0 +1,131 @@
+// One Durable Object per student (named "<institutionId>:<studentId>", ./client.ts) owns that student's
+// biometric templates in its own SQLite storage (./store.ts), encrypted at rest (./seal/at-rest.ts).
+// Templates never leave the object: callers get match decisions and scores, never vectors (the one
+// exception: sealed exports for the student's wallet, ./wallet.ts and docs/wallet.md).
+// This class is only the RPC surface: each method delegates to the module of its subject. Its name is the
+// class_name of wrangler.toml's binding and migration: renaming it would need a Durable Object migration.
+import { DurableObject } from "cloudflare:workers";
+import type { PenTrajectory } from "../biometrics/handwriting";
+import type { KeystrokeSample } from "../biometrics/keystroke";
+import type { Bindings } from "../env";
+import { type Bucket, type TakeResult, takeToken } from "../lib/token-bucket";
+import type { TemplateOwner } from "./client";
+import * as signal from "./signal";
+import { TemplateStore } from "./store";
+import type {
+  BiometricLimit, BiometricType, EnrolResult, ExportResult, HandwritingBatch, HandwritingRegisterResult, ModelBiometricType, ModelEnrolResult,
+  ModelVerifyResult, RestoreItem, RestoreResult, StoredBiometricType, TemplateInfo, VerifyResult, VoiceVerifyResult, WalletVersionInfo,
+} from "./types";
+import * as vector from "./vector";
+import * as wallet from "./wallet";
+
+export class StudentTemplates extends DurableObject<Bindings> {
+  private readonly store: TemplateStore;
+  /** Rate-limit buckets, in memory only: an object that restarts (rare) starts with full buckets. */
+  private readonly buckets = new Map<BiometricLimit, Bucket>();
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.store = new TemplateStore(ctx.storage, env);
+    ctx.blockConcurrencyWhile(async () => this.store.createTables());
+  }
+
+  /**
+   * One of this student's biometric requests: allowed, or refused with the time until the next is allowed.
+   * The object is single-threaded and the one place all of the student's requests meet, so the count is
+   * exact however many Workers serve them (and costs no storage write).
+   */
+  async takeRequestToken(limit: BiometricLimit, perMinute: number): Promise<TakeResult> {
+    const { bucket, result } = takeToken(this.buckets.get(limit), perMinute, Date.now());
+    this.buckets.set(limit, bucket);
+    return result;
+  }
+
+  // ---- every type ----
+
+  async list(owner: TemplateOwner, currentModelIds: Partial<Record<StoredBiometricType, string>>): Promise<TemplateInfo[]> {
+    this.store.checkOwner(owner, false);
+    return this.store.templates().map((r) => ({
+      biometricType: r.biometric_type as StoredBiometricType,
+      modelId: r.model_id,
+      samples: r.images,
+      createdAt: r.created_at,
+      current: currentModelIds[r.biometric_type as StoredBiometricType] === r.model_id,
+    }));
+  }
+
+  /** Deletes the template of this type; false when there was none. */
+  async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
+    this.store.checkOwner(owner, false);
+    return this.store.transaction(() => this.store.deleteTemplate(biometricType));
+  }
+
+  /**
+   * Erases everything this object stores for the student (templates of every type, wallet version
+   * counters, the owner record): the account is being erased (services/erasure.ts). The empty tables
+   * are recreated so that the object still answers "not enrolled" to any late call.
+   */
+  async eraseAll(owner: TemplateOwner): Promise<void> {
+    this.store.checkOwner(owner, false);
+    await this.store.eraseAll();
+  }
+
+  // ---- vectors (./vector.ts) ----
+
+  async enrolFace(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<EnrolResult> {
+    return vector.enrolFace(this.store, owner, embeddings, modelId, now);
+  }
+
+  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string): Promise<VerifyResult> {
+    return vector.verifyFace(this.store, owner, embedding, modelId);
+  }
+
+  async enrolVoice(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<ModelEnrolResult> {
+    return vector.enrolVoice(this.store, owner, embeddings, modelId, now);
+  }
+
+  async verifyVoice(owner: TemplateOwner, embedding: number[] | null, modelId: string, threshold: number): Promise<VoiceVerifyResult> {
+    return vector.verifyVoice(this.store, owner, embedding, modelId, threshold);
+  }
+
+  // ---- signal models (./signal.ts) ----
+
+  async enrolModel(owner: TemplateOwner, biometricType: ModelBiometricType, modelId: string, model: unknown, samples: number, now: number): Promise<ModelEnrolResult> {
+    return signal.enrolModel(this.store, owner, biometricType, modelId, model, samples, now);
+  }
+
+  async registerHandwriting(owner: TemplateOwner, modelId: string, batch: HandwritingBatch, replace: boolean, now: number, field: string): Promise<HandwritingRegisterResult> {
+    return signal.registerHandwriting(this.store, owner, modelId, batch, replace, now, field);
+  }
+
+  async verifyHandwriting(owner: TemplateOwner, trajectory: PenTrajectory, modelId: string, field: string): Promise<ModelVerifyResult> {
+    return signal.verifyHandwriting(this.store, owner, trajectory, modelId, field);
+  }
+
+  async testInteraction(owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string): Promise<ModelVerifyResult> {
+    return signal.testInteraction(this.store, owner, samples, modelId, field);
+  }
+
+  /** The only alarm: expiry of handwriting enrolment sessions. */
+  override async alarm(): Promise<void> {
+    await signal.pruneEnrolmentSessions(this.store);
+  }
+
+  // ---- wallet (./wallet.ts) ----
+
+  async exportTemplate(owner: TemplateOwner, biometricType: BiometricType, currentModelId: string, exportId: string, now: number, ttlMs: number): Promise<ExportResult> {
+    return wallet.exportTemplate(this.store, owner, biometricType, currentModelId, exportId, now, ttlMs);
+  }
+
+  async restoreTemplates(owner: TemplateOwner, items: RestoreItem[], currentModelIds: Partial<Record<BiometricType, string>>, now: number): Promise<RestoreResult> {
+    return wallet.restoreTemplates(this.store, owner, items, currentModelIds, now);
+  }
+
+  async revokeWalletCopies(owner: TemplateOwner, biometricType: BiometricType): Promise<WalletVersionInfo | null> {
+    return wallet.revokeWalletCopies(this.store, owner, biometricType);
+  }
+
+  async walletVersions(owner: TemplateOwner): Promise<WalletVersionInfo[]> {
+    return wallet.walletVersions(this.store, owner);
+  }
+}

@@ -1,0 +1,94 @@
+// Vector templates (Face, Voice): one L2-normalised embedding per student and modality, sealed as float32
+// bytes, compared by cosine inside the object. Writes are one synchronous transaction after the (async)
+// encryption, so concurrent enrolments cannot interleave inside a write: the last complete template wins.
+import { FACE_POLICY } from "../biometrics/face/policy";
+import { buildTemplate } from "../biometrics/face/templates";
+import type { TemplateOwner } from "./client";
+import { openVector, sealVector } from "./seal/at-rest";
+import type { TemplateStore } from "./store";
+import type { EnrolResult, ModelEnrolResult, VerifyResult, VoiceVerifyResult } from "./types";
+
+/** Builds one face template from the embeddings of the good enrolment images and replaces the old one. */
+export async function enrolFace(store: TemplateStore, owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<EnrolResult> {
+  if (embeddings.length === 0) throw new Error("no embeddings");
+  const built = buildTemplate(embeddings);
+  if (!built.ok) return { ok: false, reason: "inconsistent_set", minAgreement: built.minAgreement, pair: built.pair };
+  const sealed = await sealVector(store.templateSecret(), { ...owner, biometricType: "Face", modelId }, built.template);
+  return store.transaction(() => {
+    store.checkOwner(owner, true);
+    const version = store.bumpVersion("Face");
+    store.putTemplate("Face", modelId, sealed, embeddings.length, now, version);
+    return { ok: true as const, samples: embeddings.length, version, createdAt: now };
+  });
+}
+
+/** The stored vector of a type, opened; or why there is none to compare with. */
+async function storedVector(
+  store: TemplateStore,
+  owner: TemplateOwner,
+  biometricType: "Face" | "Voice",
+  modelId: string,
+): Promise<{ vector: Float32Array } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
+  store.checkOwner(owner, false);
+  const row = store.template(biometricType);
+  if (!row) return { status: "not_enrolled" };
+  // Embeddings of different models live in different spaces: comparing them would be meaningless.
+  if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
+  return { vector: await openStored(store, owner, biometricType, row.model_id, row.iv, row.ciphertext) };
+}
+
+async function openStored(store: TemplateStore, owner: TemplateOwner, biometricType: "Face" | "Voice", modelId: string, iv: ArrayBuffer, ciphertext: ArrayBuffer) {
+  const vector = await openVector(store.templateSecret(), { ...owner, biometricType, modelId }, new Uint8Array(iv), new Uint8Array(ciphertext));
+  if (!vector) throw new Error(`stored ${biometricType.toLowerCase()} template does not open`);
+  return vector;
+}
+
+/** 1:1: compares the embedding with this student's face template only. */
+export async function verifyFace(store: TemplateStore, owner: TemplateOwner, embedding: number[], modelId: string): Promise<VerifyResult> {
+  const stored = await storedVector(store, owner, "Face", modelId);
+  if (!("vector" in stored)) return stored;
+  const template = stored.vector;
+  if (template.length !== embedding.length) throw new Error("stored face template does not open");
+  let score = 0;
+  for (let i = 0; i < template.length; i++) score += template[i]! * embedding[i]!;
+  const threshold = FACE_POLICY.matchThreshold;
+  return { status: score >= threshold ? "match" : "no_match", score, threshold };
+}
+
+/** Replaces the voice template with the normalised mean of the clips' embeddings; the version goes up. */
+export async function enrolVoice(store: TemplateStore, owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<ModelEnrolResult> {
+  const dim = embeddings[0]?.length ?? 0;
+  if (dim === 0 || embeddings.some((e) => e.length !== dim || !e.every(Number.isFinite))) throw new Error("bad voice embeddings");
+  const mean = new Float32Array(dim);
+  for (const e of embeddings) for (let i = 0; i < dim; i++) mean[i] = mean[i]! + e[i]!;
+  const norm = Math.hypot(...mean);
+  if (!(norm > 0)) throw new Error("voice embeddings cancel out");
+  for (let i = 0; i < dim; i++) mean[i] = mean[i]! / norm;
+  const sealed = await sealVector(store.templateSecret(), { ...owner, biometricType: "Voice", modelId }, mean);
+  return store.transaction(() => {
+    store.checkOwner(owner, true);
+    const version = store.bumpVersion("Voice");
+    store.putTemplate("Voice", modelId, sealed, embeddings.length, now, version);
+    return { ok: true as const, version, createdAt: now, samples: embeddings.length };
+  });
+}
+
+/** 1:1: cosine of the clip's embedding with this student's voice template (null: the clip had no speech). */
+export async function verifyVoice(store: TemplateStore, owner: TemplateOwner, embedding: number[] | null, modelId: string, threshold: number): Promise<VoiceVerifyResult> {
+  store.checkOwner(owner, false);
+  const row = store.template("Voice");
+  if (!row) return { status: "not_enrolled" };
+  if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
+  // Checked after the model: a clip without speech says nothing, but a stale template must still be reported.
+  if (embedding === null) return { status: "no_voice" };
+  const template = await openStored(store, owner, "Voice", row.model_id, row.iv, row.ciphertext);
+  if (template.length !== embedding.length) throw new Error("stored voice template does not open");
+  let dot = 0;
+  let n = 0;
+  for (let i = 0; i < template.length; i++) {
+    dot += template[i]! * embedding[i]!;
+    n += embedding[i]! * embedding[i]!;
+  }
+  const score = n > 0 ? dot / Math.sqrt(n) : 0;
+  return { status: score >= threshold ? "match" : "no_match", score, threshold };
+}

@@ -1,0 +1,153 @@
+// Wallet export and restore (docs/wallet.md): templates leave the object and come back only sealed
+// (./seal/wallet-export.ts). A template's version is unique for the object's lifetime (template_versions
+// outlives deletion). Deleting the server copy (revoke, /biometrics/unregister) keeps the version, so the
+// wallet's copy stays returnable; re-enrolment and revokeWalletCopies issue a new version, so older exports
+// are refused when they come back.
+import { isHandwritingModel } from "../biometrics/handwriting";
+import type { TemplateOwner } from "./client";
+import { openJson, openVector, type Sealed, sealJson, sealVector } from "./seal/at-rest";
+import { b64urlToBytes, bytesToB64url, openWalletTemplate, sealWalletTemplate, WALLET_AUDIENCE, WALLET_ISSUER, type WalletClaims } from "./seal/wallet-export";
+import type { TemplateRow, TemplateStore } from "./store";
+import type { BiometricType, ExportResult, RestoreItem, RestoreRefusal, RestoreResult, WalletVersionInfo } from "./types";
+
+/**
+ * The stored template's plain bytes for a wallet export: the float32 vector (Face, Voice) or the JSON
+ * model's UTF-8 text (Handwriting), opened with the seal it was stored under.
+ */
+async function templateBytes(store: TemplateStore, owner: TemplateOwner, biometricType: BiometricType, row: TemplateRow): Promise<Uint8Array> {
+  const ctx = { ...owner, biometricType, modelId: row.model_id };
+  const iv = new Uint8Array(row.iv);
+  const ct = new Uint8Array(row.ciphertext);
+  if (biometricType === "Handwriting") {
+    const model = await openJson(store.templateSecret(), ctx, iv, ct);
+    if (model === null) throw new Error("stored template does not open");
+    return new TextEncoder().encode(JSON.stringify(model));
+  }
+  const vector = await openVector(store.templateSecret(), ctx, iv, ct);
+  if (!vector) throw new Error("stored template does not open");
+  return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+/**
+ * The at-rest seal of a template returned by the wallet, from the export's plain bytes; null when the
+ * bytes are not a template of that type (the export was not made by this server's exportTemplate).
+ */
+async function sealReturned(store: TemplateStore, owner: TemplateOwner, biometricType: BiometricType, modelId: string, bytes: Uint8Array): Promise<Sealed | null> {
+  const ctx = { ...owner, biometricType, modelId };
+  if (biometricType === "Handwriting") {
+    let model: unknown;
+    try {
+      model = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    } catch {
+      return null;
+    }
+    // The same check enrolModel makes: only a writer model is stored, whatever the JWE carried.
+    return isHandwritingModel(model) ? sealJson(store.templateSecret(), ctx, model) : null;
+  }
+  if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) return null;
+  return sealVector(store.templateSecret(), ctx, new Float32Array(Uint8Array.from(bytes).buffer));
+}
+
+/** Seals the current template of a type for the wallet; the template never leaves unsealed. */
+export async function exportTemplate(store: TemplateStore, owner: TemplateOwner, biometricType: BiometricType, currentModelId: string, exportId: string, now: number, ttlMs: number): Promise<ExportResult> {
+  store.checkOwner(owner, false);
+  const row = store.template(biometricType);
+  if (!row) return { ok: false, reason: "not_enrolled" };
+  if (row.model_id !== currentModelId) return { ok: false, reason: "reenrolment_required" };
+  const tpl = await templateBytes(store, owner, biometricType, row);
+  const version = row.version;
+  // Record the version so that deleting the server copy later cannot make it reusable.
+  store.transaction(() => store.setVersion(biometricType, Math.max(version, store.currentVersion(biometricType))));
+  const iat = Math.floor(now / 1000);
+  const exp = Math.floor((now + ttlMs) / 1000);
+  const claims: WalletClaims = {
+    iss: WALLET_ISSUER,
+    aud: WALLET_AUDIENCE,
+    sub: `${owner.institutionId}:${owner.studentId}`,
+    mod: biometricType,
+    mid: row.model_id,
+    ver: version,
+    iat,
+    exp,
+    jti: exportId,
+    tpl: bytesToB64url(tpl),
+    n: row.images,
+    cat: row.created_at,
+  };
+  const sealed = await sealWalletTemplate(store.walletSecret(), claims);
+  return { ok: true, sealed, exportId, version, modelId: row.model_id, issuedAt: iat * 1000, expiresAt: exp * 1000 };
+}
+
+/**
+ * Restores templates returned by the wallet: all of them or none. Each must open under the wallet key
+ * and name this student, the type of the field it came in, the server's current model for that type,
+ * the current version of that type, and an expiry in the future.
+ */
+export async function restoreTemplates(store: TemplateStore, owner: TemplateOwner, items: RestoreItem[], currentModelIds: Partial<Record<BiometricType, string>>, now: number): Promise<RestoreResult> {
+  store.checkOwner(owner, false);
+  const opened: { item: RestoreItem; claims: WalletClaims; bytes: Uint8Array }[] = [];
+  for (const item of items) {
+    const refuse = (reason: RestoreRefusal["reason"], detail: string): RestoreRefusal => ({ ok: false, field: item.field, reason, detail });
+    const r = await openWalletTemplate(store.walletSecret(), item.sealed);
+    if (!r.ok) return refuse("unreadable", r.detail);
+    const c = r.claims;
+    if (c.sub !== `${owner.institutionId}:${owner.studentId}`) return refuse("wrong_student", "sealed for another student");
+    if (c.mod !== item.biometricType) return refuse("wrong_modality", `this is a ${c.mod} template, not ${item.biometricType}`);
+    if (c.exp * 1000 <= now) return refuse("expired", `the export expired at ${new Date(c.exp * 1000).toISOString()}; export it again`);
+    const model = currentModelIds[item.biometricType];
+    if (!model) return refuse("not_supported", `${item.biometricType} biometrics are not available on this server`);
+    if (c.mid !== model) return refuse("model_mismatch", `sealed for model ${c.mid}; this server uses ${model}: register again`);
+    const current = store.currentVersion(item.biometricType);
+    if (c.ver !== current) return refuse("stale_version", `template version ${c.ver} is no longer valid (current ${current}): re-enrolled or wallet copies revoked`);
+    opened.push({ item, claims: c, bytes: b64urlToBytes(c.tpl) });
+  }
+  // Seal at rest before the (synchronous) write; a malformed template refuses the whole return.
+  const sealed: { o: (typeof opened)[number]; at: Sealed }[] = [];
+  for (const o of opened) {
+    const at = await sealReturned(store, owner, o.item.biometricType, o.claims.mid, o.bytes);
+    if (!at) return { ok: false, field: o.item.field, reason: "unreadable", detail: "malformed template" };
+    sealed.push({ o, at });
+  }
+  return store.transaction((): RestoreResult => {
+    store.checkOwner(owner, true);
+    // Re-checked inside the transaction: an enrolment may have completed while we were sealing.
+    for (const { o } of sealed) {
+      const current = store.currentVersion(o.item.biometricType);
+      if (o.claims.ver !== current) {
+        return { ok: false, field: o.item.field, reason: "stale_version", detail: `template version ${o.claims.ver} is no longer valid (current ${current})` };
+      }
+    }
+    const restored = [];
+    for (const { o, at } of sealed) {
+      const type = o.item.biometricType;
+      if (store.template(type)?.version === o.claims.ver) {
+        restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: true, exportId: o.claims.jti });
+        continue;
+      }
+      store.putTemplate(type, o.claims.mid, at, o.claims.n, o.claims.cat, o.claims.ver);
+      store.setVersion(type, o.claims.ver);
+      restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: false, exportId: o.claims.jti });
+    }
+    return { ok: true, restored };
+  });
+}
+
+/** Makes every earlier export of a type useless (lost phone); the server copy, if any, stays usable. */
+export function revokeWalletCopies(store: TemplateStore, owner: TemplateOwner, biometricType: BiometricType): WalletVersionInfo | null {
+  store.checkOwner(owner, false);
+  return store.transaction(() => {
+    if (store.currentVersion(biometricType) === 0) return null;
+    const version = store.bumpVersion(biometricType);
+    const held = store.setTemplateVersion(biometricType, version);
+    return { biometricType, version, held, modelId: store.template(biometricType)?.model_id ?? null };
+  });
+}
+
+/** Per type ever enrolled: the current version and whether the server holds the template now. */
+export function walletVersions(store: TemplateStore, owner: TemplateOwner): WalletVersionInfo[] {
+  store.checkOwner(owner, false);
+  return store.versionedTypes().map((t) => {
+    const row = store.template(t);
+    return { biometricType: t as BiometricType, version: store.currentVersion(t), held: !!row, modelId: row?.model_id ?? null };
+  });
+}
