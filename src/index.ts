@@ -36,7 +36,7 @@ export default {
     // Erasure of students' accounts asked for by an operator (scripts/erase-student.mjs, SECURITY.md).
     ctx.waitUntil(
       runErasureJobs(env, db, config, controller.scheduledTime).then((r) => {
-        if (r.recordsErased || r.templatesErased) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
+        if (r.recordsErased || r.templatesErased || r.decisionsPruned) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
       }, logJobFailure("erasure jobs")),
     );
   },
