@@ -6,6 +6,7 @@
 import { api, ApiError, currentUser, signOut } from "../assets/api.js";
 import { wireLogin } from "../assets/login.js";
 import { busy, byId, focusOn, h, say, timeEl } from "../assets/ui.js";
+import { examDecisions, studentDecisions } from "./decisions.js";
 
 /** Alert reasons (services/monitoring.ts) in words. */
 const REASONS = {
@@ -123,6 +124,7 @@ function studentRow(exam, s) {
     h("td", {}, presence(s)),
     h("td", {}, timeline(exam.exam_id, s)),
     h("td", {}, action),
+    h("td", {}, studentDecisions(exam, s, key, fullName(s))),
   );
 }
 
@@ -159,11 +161,12 @@ function examSection(exam) {
             h(
               "thead",
               {},
-              h("tr", {}, ["Student", "Verification", "In the exam", "Alerts", "Action"].map((t) => h("th", { scope: "col" }, t))),
+              h("tr", {}, ["Student", "Verification", "In the exam", "Alerts", "Action", "Decisions"].map((t) => h("th", { scope: "col" }, t))),
             ),
             h("tbody", {}, students.map((s) => studentRow(exam, s))),
           ),
         ),
+    examDecisions(exam),
   );
 }
 
