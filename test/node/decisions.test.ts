@@ -47,3 +47,27 @@ describe("cohort report", () => {
     expect(r.warnings.map((w) => w.group)).toEqual(["Linux"]); // ChromeOS: 3 decisions, too few to say
   });
 });
+
+describe("refusals and outcomes", async () => {
+  const { AppError } = await import("../../src/lib/errors");
+  const { refusalOf } = await import("../../src/services/decisions/refusals");
+  const { faceDecision, processDecision } = await import("../../src/services/decisions/outcomes");
+  const base = { institutionId: 1, studentId: 2, examId: 3, endpoint: "/x", now: 5 };
+
+  it("records biometric refusals only, not malformed requests", () => {
+    expect(refusalOf(AppError.badField("image", "no_face: No face was found in the image"))).toEqual({ outcome: "quality", reason: "no_face" });
+    expect(refusalOf(AppError.notFound("biometric", "Face", "No face model"))).toEqual({ outcome: "not_enrolled", reason: "not_enrolled" });
+    expect(refusalOf(AppError.badField("image", "undecodable: not a picture"))).toBeNull();
+    expect(refusalOf(AppError.badField("image", "Not valid base64."))).toBeNull();
+    expect(refusalOf(AppError.notFound("examination", "3"))).toBeNull();
+  });
+
+  it("maps a monitoring frame and a process list to records with their own alerts", () => {
+    const raised = [{ reason: "no_face" as const, detail: null }, { reason: "forbidden_process" as const, detail: "anydesk.exe" }];
+    const f = faceDecision(base, "monitoring", { outcome: "no_face", faces: 0 }, raised, "m");
+    expect(f).toMatchObject({ outcome: "flagged", reason: "no_face", alertsRaised: [{ reason: "no_face", detail: null }], modality: "face" });
+    const p = processDecision(base, ["AnyDesk.exe"], raised)!;
+    expect(p).toMatchObject({ outcome: "flagged", reason: "forbidden_process", alertsRaised: [{ reason: "forbidden_process", detail: "anydesk.exe" }] });
+    expect(processDecision(base, undefined, raised)).toBeNull();
+  });
+});
