@@ -6,6 +6,7 @@
 // Photos without a usable face are left out (failure to acquire; counted separately).
 //   npx tsx bench/face-bakeoff/score.ts /tmp/face-embeddings/<name>.json [--calibration-only]
 import { readFileSync } from "node:fs";
+import { labels } from "../node-face";
 
 type Item = { file: string; identity: string; embedding: number[] | null };
 export type Cache = { model: string; dim: number; items: Item[] };
@@ -46,12 +47,15 @@ function thresholdAt(sortedImpostor: Float64Array, target: number): number {
   return i <= 0 ? -Infinity : sortedImpostor[i - 1]! + 1e-9;
 }
 
+/** The LFW rows of the cache (role `calibration` in labels.csv; a cache may hold other photos too), split in halves. */
 export function halves(cache: Cache) {
-  const ids = [...new Set(cache.items.map((i) => i.identity))].sort();
+  const lfw = new Set(labels().filter((l) => l.role === "calibration").map((l) => l.file));
+  const items = cache.items.filter((i) => lfw.has(i.file));
+  const ids = [...new Set(items.map((i) => i.identity))].sort();
   const cal = new Set(ids.filter((_, i) => i % 2 === 0));
   return {
-    calibration: cache.items.filter((i) => cal.has(i.identity)),
-    report: cache.items.filter((i) => !cal.has(i.identity)),
+    calibration: items.filter((i) => cal.has(i.identity)),
+    report: items.filter((i) => !cal.has(i.identity)),
   };
 }
 
