@@ -14,6 +14,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { createSession, initOrt } from "../src/inference/ort";
 import { CANDIDATES } from "./face-bakeoff/candidates";
+import { candidateCrop, frameOf, type Located } from "./face-bakeoff/faces";
+import { nodeFace, SHARED } from "./node-face";
 import { type Cache, score } from "./face-bakeoff/score";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -41,6 +43,30 @@ for (let r = -3; r < rounds; r++) {
     }
   }
 }
+// int8 drift: cosine between the int8 and float32 embeddings of the same crops (30 located LFW faces).
+const drift = new Map<string, string>();
+const located = existsSync("/tmp/face-bakeoff/points.jsonl")
+  ? readFileSync("/tmp/face-bakeoff/points.jsonl", "utf8").trim().split("\n").map((l) => JSON.parse(l) as Located).filter((l) => l.points).slice(0, 30)
+  : [];
+if (located.length) {
+  const { decoders } = await nodeFace();
+  const frames = await Promise.all(located.map((l) => frameOf(new Uint8Array(readFileSync(join(SHARED, "faces", l.file))), decoders, l.padded)));
+  for (const { c, s } of sessions) {
+    if (c.floatFile === c.file || !existsSync(c.floatFile)) continue;
+    const f = await createSession(new Uint8Array(readFileSync(c.floatFile)));
+    let min = 1;
+    for (let i = 0; i < located.length; i++) {
+      const crop = candidateCrop(frames[i]!, located[i]!.points!, c);
+      const a = Object.values(await s.run(crop, [1, 3, c.size, c.size]))[0]!;
+      const b = Object.values(await f.run(crop, [1, 3, c.size, c.size]))[0]!;
+      let d = 0, na = 0, nb = 0;
+      for (let k = 0; k < a.length; k++) { d += a[k]! * b[k]!; na += a[k]! ** 2; nb += b[k]! ** 2; }
+      min = Math.min(min, d / Math.sqrt(na * nb));
+    }
+    drift.set(c.name, min.toFixed(4));
+  }
+}
+
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const mb = (n: number) => (n / 1e6).toFixed(2);
 const size = (f: string | null) => {
@@ -53,8 +79,8 @@ const baseMs = median(cpu[0]!);
 
 console.log(`Embedding latency: onnxruntime-web WASM, one thread, Node ${process.version}, ${rounds} interleaved rounds after 3 warm-ups; load average ${(await import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 console.log("");
-console.log("| model | dim | input | FNMR @ FMR 1e-3 (report half) | FNMR @ FMR 1e-4 | embed ms CPU (wall), median | x today | float32 MB (gzip) | int8 MB (gzip) | licence |");
-console.log("|---|---|---|---|---|---|---|---|---|---|");
+console.log("| model | dim | input | FNMR @ FMR 1e-3 (report half) | FNMR @ FMR 1e-4 | embed ms CPU (wall), median | x today | float32 MB (gzip) | int8 MB (gzip) | int8 vs float cosine, min | licence |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 const notes: string[] = [];
 present.forEach((c, k) => {
   const cacheFile = `/tmp/face-embeddings/${c.name}.json`;
@@ -78,7 +104,7 @@ present.forEach((c, k) => {
     }
   }
   const ms = median(cpu[k]!);
-  console.log(`| ${c.name} | ${dim} | ${c.size}x${c.size} | ${acc[0]} | ${acc[1]} | ${ms.toFixed(1)} (${median(wall[k]!).toFixed(1)}) | ${(ms / baseMs).toFixed(2)} | ${size(c.floatFile ?? c.file)} | ${size(c.file)} | ${c.licence} |`);
+  console.log(`| ${c.name} | ${dim} | ${c.size}x${c.size} | ${acc[0]} | ${acc[1]} | ${ms.toFixed(1)} (${median(wall[k]!).toFixed(1)}) | ${(ms / baseMs).toFixed(2)} | ${size(c.floatFile)} | ${size(c.file)} | ${drift.get(c.name) ?? "-"} | ${c.licence} |`);
 });
 console.log("");
 for (const n of notes) console.log(n);

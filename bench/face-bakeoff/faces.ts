@@ -70,9 +70,9 @@ export async function locateAll(rows: { file: string; identity: string }[], face
 /** The candidate's input: the face warped onto the scaled 112 reference points, planar, normalised. */
 export function candidateCrop(frame: RgbImage, points: Point[], c: Candidate): Float32Array {
   // Today's model: byte-identical to the service's crop.
-  if (c.size === 112 && c.scale === 1 && c.mean === 127 && c.std === 128 && c.channels.join() === "0,1,2") return alignedTensor(frame, points);
+  if (c.size === 112 && c.scale === 1 && !c.shiftY && c.mean === 127 && c.std === 128 && c.channels.join() === "0,1,2") return alignedTensor(frame, points);
   const half = c.size / 2;
-  const ref = REFERENCE_112.map((p) => ({ x: (p.x - 56) * c.scale + half, y: (p.y - 56) * c.scale + half }));
+  const ref = REFERENCE_112.map((p) => ({ x: (p.x - 56) * c.scale + half, y: (p.y - 56 + (c.shiftY ?? 0)) * c.scale + half }));
   const { a, b, tx, ty } = similarity(points, ref);
   const det = a * a + b * b || 1;
   const size = c.size;
