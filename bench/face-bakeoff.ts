@@ -99,12 +99,24 @@ present.forEach((c, k) => {
     const summaryFile = `/tmp/face-embeddings/${c.name}.summary.json`;
     if (existsSync(summaryFile)) {
       const s = JSON.parse(readFileSync(summaryFile, "utf8"));
-      const fr = (lvl: string) => s.reported?.[lvl] ? `${pct(s.reported[lvl].fnmr.rate)} at FMR ${(s.reported[lvl].fmr.rate * 1e4).toFixed(2)}e-4` : "-";
-      notes.push(`  bench/face-calibration.ts (rounded thresholds ${s.chosen.map((x: { level: string; threshold: number }) => `${x.level} ${x.threshold}`).join(", ")}): standard ${fr("standard")}, high ${fr("high")}, report-half EER ${pct(s.eerReport)}`);
+      type R = Record<string, { fnmr: { rate: number }; fmr: { rate: number } }> | undefined;
+      const fr = (r: R, lvl: string) => (r?.[lvl] ? `${pct(r[lvl].fnmr.rate)} at FMR ${(r[lvl].fmr.rate * 1e4).toFixed(2)}e-4` : "-");
+      const levels = (r: R) => `standard ${fr(r, "standard")}, high ${fr(r, "high")}`;
+      notes.push(`  bench/face-calibration.ts, its operating points (thresholds ${s.chosen.map((x: { level: string; threshold: number }) => `${x.level} ${x.threshold}`).join(", ")}): photo vs photo ${levels(s.reportedPairs)}; 3-photo template vs photo ${levels(s.reported)}; report-half EER ${pct(s.eerReport)}`);
     }
   }
   const ms = median(cpu[k]!);
   console.log(`| ${c.name} | ${dim} | ${c.size}x${c.size} | ${acc[0]} | ${acc[1]} | ${ms.toFixed(1)} (${median(wall[k]!).toFixed(1)}) | ${(ms / baseMs).toFixed(2)} | ${size(c.floatFile)} | ${size(c.file)} | ${drift.get(c.name) ?? "-"} | ${c.licence} |`);
 });
+// Score fusions (bench/face-bakeoff/fuse.ts): accuracy only; their cost is the sum of their two models'.
+for (const f of ["fusion-faceplugin+faceapi-znorm"]) {
+  const file = `/tmp/face-embeddings/${f}.json`;
+  if (!existsSync(file)) continue;
+  const cache = JSON.parse(readFileSync(file, "utf8")) as Cache;
+  const own = score(cache);
+  const cell = (i: number) => `${pct(own.points[i]!.fnmr)} [${pct(own.points[i]!.fnmrCi[0])}, ${pct(own.points[i]!.fnmrCi[1])}] (${own.points[i]!.falseNonMatches}/${own.points[i]!.genuine})`;
+  console.log(`| ${cache.model} | ${cache.dim} | both | ${cell(0)} | ${cell(1)} | sum of both rows | | | | | |`);
+  notes.push(`${cache.model}: ${own.points.map((p) => `FMR target ${p.targetFmr}: threshold ${p.threshold.toFixed(4)}, report-half FMR ${(p.fmr * 1e4).toFixed(2)}e-4 (${p.falseMatches}/${p.impostor})`).join("; ")}`);
+}
 console.log("");
 for (const n of notes) console.log(n);
