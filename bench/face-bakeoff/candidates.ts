@@ -42,6 +42,8 @@ export const CANDIDATES: Candidate[] = [
   },
   {
     // Sirius-AI MobileFaceNet_TF (ArcFace loss, MS1M): RGB, (px - 127.5) / 128, ArcFace 112 alignment.
+    // As published it gives nearly the same vector for every face (also with BGR, 0-1 or 0-255 input, and
+    // centred): unusable; kept in the table as measured (BENCHMARKS.md).
     name: "human-mobilefacenet-int8",
     file: `${MODELS_DIR}/mobilefacenet.int8.onnx`,
     floatFile: `${MODELS_DIR}/mobilefacenet.float.onnx`,
