@@ -1,17 +1,20 @@
-// Phone photos (issue 17): JPEGs above 8 MP are decoded at 1/2, 1/4 or 1/8 scale by our own decoder;
-// its pixels against jpeg-js, and the face found with nearly the same embedding as in a normal-size copy
+// Phone photos (issue 17): JPEGs above 8 MP are decoded at 1/2, 1/4 or 1/8 scale by our own decoder, PNGs
+// above 8 MP row by row with box downscaling; their pixels against jpeg-js / @jsquash/png / known sources,
+// and the face found with nearly the same embedding as the pipeline gets from the full-resolution pixels
 // (real models, onnxruntime-web under Node). Pictures are made in the test from a shared photo.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import jpeg from "jpeg-js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nodeFace, SHARED } from "../../bench/node-face";
 import { analyseImageBytes } from "../../src/biometrics/face/analyse";
 import { decodeImage, ImageDecodeError, MAX_JPEG_PIXELS } from "../../src/biometrics/face/decode";
-import { type RgbImage, resize } from "../../src/biometrics/face/image";
+import { type RgbImage, resize, rgbFromRgba } from "../../src/biometrics/face/image";
 import { decodeJpegScaled, JpegError, scaleFor } from "../../src/biometrics/face/jpeg/decode";
 import { analyseFace, cosine } from "../../src/biometrics/face/pipeline";
-import { addNoise, encodeJpeg, encodeSideways, onCanvas, readJpegRgb } from "../support/large-photo";
+import { decodePngScaled, PngError } from "../../src/biometrics/face/png-stream";
+import { addNoise, encodeJpeg, encodePng, encodeSideways, onCanvas, readJpegRgb } from "../support/large-photo";
 
 const OBAMA = join(SHARED, "faces/face_recognition/obama/obama.jpg"); // 910x1137, 4:4:4, restart interval 114
 const PROGRESSIVE = join(SHARED, "media/obama1_1480x832_progressive.jpg");
@@ -109,12 +112,71 @@ describe.skipIf(!haveData)("scaled JPEG decoder", () => {
   });
 });
 
+describe.skipIf(!haveData)("streaming PNG decoder", () => {
+  const small = () => resize(readJpegRgb(OBAMA), 91, 113); // odd sizes: partial boxes and Adam7 passes
+
+  it("reads every colour type, bit depth and interlacing, exactly at full scale and as box means at 1/3", async () => {
+    const img = small();
+    const grey = (i: number) => Math.round((img.data[i * 3]! + img.data[i * 3 + 1]! + img.data[i * 3 + 2]!) / 3);
+    const layouts = [
+      { colorType: 2, depth: 8 },
+      { colorType: 6, depth: 8 },
+      { colorType: 6, depth: 16 },
+      { colorType: 2, depth: 8, interlaced: true },
+      { colorType: 6, depth: 16, interlaced: true },
+      { colorType: 0, depth: 8 },
+      { colorType: 4, depth: 16, interlaced: true },
+      { colorType: 3, depth: 8, interlaced: true },
+      { colorType: 0, depth: 4 },
+      { colorType: 0, depth: 1, interlaced: true },
+    ] as const;
+    for (const layout of layouts) {
+      const png = encodePng(img, layout);
+      const isGrey = layout.colorType === 0 || layout.colorType === 3 || layout.colorType === 4;
+      const levels = layout.depth < 8 ? (1 << layout.depth) - 1 : 255;
+      const expected: RgbImage = { width: img.width, height: img.height, data: img.data.map((v, i) => (isGrey ? Math.round((Math.round((grey(Math.floor(i / 3)) * levels) / 255) * 255) / levels) : v)) };
+      if (layout.colorType === 3 || (layout.colorType === 0 && layout.depth === 8) || layout.colorType === 4) for (let i = 0; i < expected.data.length; i++) expected.data[i] = grey(Math.floor(i / 3));
+      expect(await decodePngScaled(png, 1), JSON.stringify(layout)).toEqual(expected);
+      expect(psnr(await decodePngScaled(png, 3), boxDown(expected, 3)), JSON.stringify(layout)).toBeGreaterThan(50);
+    }
+  });
+
+  it("matches @jsquash/png on the shared PNG photos", { timeout: 30_000 }, async () => {
+    const png = await import("@jsquash/png/decode.js");
+    await png.init(new WebAssembly.Module(readFileSync(join(dirname(createRequire(import.meta.url).resolve("@jsquash/png/package.json")), "codec/pkg/squoosh_png_bg.wasm"))));
+    for (const file of ["media/obama_640x480.png", "faces/face_recognition/alex_lacamoire/alex-lacamoire.png"]) {
+      const b = new Uint8Array(readFileSync(join(SHARED, file)));
+      const ref = await png.decode(b.slice().buffer);
+      const ours = await decodePngScaled(b, 1);
+      expect([ours.width, ours.height]).toEqual([ref.width, ref.height]);
+      expect(Buffer.compare(ours.data, rgbFromRgba(ref.width, ref.height, ref.data).data)).toBe(0); // identical pixels
+    }
+  });
+
+  it("refuses truncated or damaged data as PngError", async () => {
+    const png = encodePng(small(), { colorType: 2 });
+    await expect(decodePngScaled(png.subarray(0, png.length - 200), 2)).rejects.toBeInstanceOf(PngError);
+    const bad = png.slice();
+    bad[60] = bad[60]! ^ 0xff;
+    bad[70] = bad[70]! ^ 0xff;
+    await expect(decodePngScaled(bad, 2)).rejects.toBeInstanceOf(PngError);
+  });
+});
+
 /** A JPEG header (SOI + SOF0) claiming w x h, with no image data behind it. */
 function jpegHeader(w: number, h: number): Uint8Array {
   return new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, h >> 8, h & 255, w >> 8, w & 255, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
 }
 const pngHeader = (w: number, h: number) =>
   new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, w >>> 24, (w >> 16) & 255, (w >> 8) & 255, w & 255, h >>> 24, (h >> 16) & 255, (h >> 8) & 255, h & 255, 8, 2, 0, 0, 0]);
+
+/** A lossy WebP header (RIFF, VP8X) claiming w x h. */
+const webpHeader = (w: number, h: number) => {
+  const b = new Uint8Array(30);
+  b.set(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8X"), 0);
+  b.set([(w - 1) & 255, ((w - 1) >> 8) & 255, (w - 1) >> 16, (h - 1) & 255, ((h - 1) >> 8) & 255, (h - 1) >> 16], 24);
+  return b;
+};
 
 describe("size limits", () => {
   const noDecoders = { jpeg: () => Promise.reject(new Error("not used")), png: () => Promise.reject(new Error("not used")), webp: () => Promise.reject(new Error("not used")) };
@@ -125,10 +187,13 @@ describe("size limits", () => {
     expect(await codeOf(decodeImage(jpegHeader(9000, 6000), noDecoders))).toBe("image_too_large"); // 54 MP
     expect(await codeOf(decodeImage(jpegHeader(65535, 65535), noDecoders))).toBe("image_too_large");
     expect(await codeOf(decodeImage(pngHeader(100000, 100000), noDecoders))).toBe("image_too_large");
+    expect(await codeOf(decodeImage(pngHeader(6000, 4001), noDecoders))).toBe("image_too_large"); // 24.006 MP
+    expect(await codeOf(decodeImage(webpHeader(3000, 3000), noDecoders))).toBe("image_too_large"); // WebP stays at 8 MP
   });
 
   it("answers a header claiming a large JPEG without the data behind it as undecodable", async () => {
     expect(await codeOf(decodeImage(jpegHeader(8000, 6000), noDecoders))).toBe("undecodable");
+    expect(await codeOf(decodeImage(pngHeader(6000, 4000), noDecoders))).toBe("undecodable");
   });
 });
 
@@ -162,6 +227,11 @@ describe.skipIf(!haveData)("phone photos through the face pipeline (real models)
   it("a 12.6 MP progressive panorama is decoded from its DC terms only (1/8)", { timeout: 120_000 }, async () => {
     const pano = addNoise(onCanvas(upright, 7000, 1800), 3);
     expect(await compare(await encodeJpeg(pano, { progressive: true }), pano)).toBeGreaterThan(0.99);
+  });
+
+  it("a 10.5 MP PNG is decoded row by row at 1/4", { timeout: 120_000 }, async () => {
+    const big = addNoise(onCanvas(upright, 3900, 2700), 3);
+    expect(await compare(encodePng(big, { colorType: 2 }), big)).toBeGreaterThan(0.99);
   });
 
   it("a 9 MP progressive square photo is decoded at 1/2", { timeout: 120_000 }, async () => {

@@ -3,6 +3,7 @@
 // optionally stored sideways with an EXIF orientation. Used by test/node/face-large-photos.test.ts and
 // bench/face-large-photos.ts; nothing is written into the repository.
 import { readFileSync } from "node:fs";
+import { deflateSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import jpeg from "jpeg-js";
@@ -100,4 +101,91 @@ export function withExifOrientation(jpegBytes: Uint8Array, o: number): Uint8Arra
   out.set(app1, 2);
   out.set(jpegBytes.subarray(2), 2 + app1.length);
   return out;
+}
+
+/**
+ * A PNG written here (Node's zlib) in any of the layouts the streaming decoder must read: colour type 0, 2,
+ * 3 (palette of the image's grey levels), 4 or 6, depth 8 or 16 (or 1/2/4 for grey), Adam7 interlacing.
+ * Rows cycle through the five filter types so that every unfilter path runs.
+ */
+export function encodePng(img: RgbImage, opts: { colorType: 0 | 2 | 3 | 4 | 6; depth?: 1 | 2 | 4 | 8 | 16; interlaced?: boolean }): Uint8Array {
+  const { colorType, depth = 8, interlaced = false } = opts;
+  const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colorType];
+  const gray = (i: number) => Math.round((img.data[i * 3]! + img.data[i * 3 + 1]! + img.data[i * 3 + 2]!) / 3);
+  const maxV = depth < 8 ? (1 << depth) - 1 : 255;
+  // Samples of pixel i (0-255 scale, before packing).
+  const samples = (i: number): number[] => {
+    if (colorType === 0 || colorType === 3) return [colorType === 3 ? gray(i) : Math.round((gray(i) * maxV) / 255)];
+    if (colorType === 4) return [gray(i), 200];
+    const rgb = [img.data[i * 3]!, img.data[i * 3 + 1]!, img.data[i * 3 + 2]!];
+    return colorType === 6 ? [...rgb, 128] : rgb;
+  };
+  const passes = interlaced ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] : [[0, 0, 1, 1]];
+  const bitsPerPixel = channels * depth;
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes as [number, number, number, number][]) {
+    const w = Math.ceil((img.width - x0) / dx);
+    if (w > 0) total += Math.ceil((img.height - y0) / dy) * (1 + Math.ceil((w * bitsPerPixel) / 8));
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  let filterType = 0;
+  for (const [x0, y0, dx, dy] of passes as [number, number, number, number][]) {
+    const w = Math.ceil((img.width - x0) / dx);
+    if (w <= 0) continue;
+    let prev = new Uint8Array(Math.ceil((w * bitsPerPixel) / 8));
+    for (let y = y0; y < img.height; y += dy) {
+      const raw = new Uint8Array(prev.length);
+      for (let k = 0; k < w; k++) {
+        const s = samples(y * img.width + x0 + k * dx);
+        if (depth < 8) {
+          const perByte = 8 / depth;
+          raw[Math.floor(k / perByte)]! |= s[0]! << ((perByte - 1 - (k % perByte)) * depth);
+        } else {
+          s.forEach((v, c) => {
+            if (depth === 16) {
+              raw[(k * channels + c) * 2] = v;
+              raw[(k * channels + c) * 2 + 1] = 0x5a;
+            } else raw[k * channels + c] = v;
+          });
+        }
+      }
+      out[at++] = filterType;
+      for (let i = 0; i < raw.length; i++) {
+        const a = i >= bpp ? raw[i - bpp]! : 0;
+        const b = prev[i]!;
+        const c = i >= bpp ? prev[i - bpp]! : 0;
+        const p = a + b - c;
+        const pred = [0, a, b, (a + b) >> 1, Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c][filterType]!;
+        out[at++] = (raw[i]! - pred) & 255;
+      }
+      filterType = (filterType + 1) % 5;
+      prev = raw;
+    }
+  }
+  const chunk = (type: string, data: Uint8Array) => {
+    const b = new Uint8Array(12 + data.length);
+    new DataView(b.buffer).setUint32(0, data.length);
+    b.set(new TextEncoder().encode(type), 4);
+    b.set(data, 8);
+    return b; // CRC left zero: the decoders do not check it
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, img.width);
+  new DataView(ihdr.buffer).setUint32(4, img.height);
+  ihdr.set([depth, colorType, 0, 0, interlaced ? 1 : 0], 8);
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr)];
+  if (colorType === 3) parts.push(chunk("PLTE", Uint8Array.from({ length: 768 }, (_, i) => Math.floor(i / 3))));
+  const z = deflateSync(out, { level: 1 });
+  // Split IDAT in two to check that chunks are joined.
+  const half = Math.floor(z.length / 2);
+  parts.push(chunk("IDAT", z.subarray(0, half)), chunk("IDAT", z.subarray(half)), chunk("IEND", new Uint8Array(0)));
+  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    png.set(p, o);
+    o += p.length;
+  }
+  return png;
 }

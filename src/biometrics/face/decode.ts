@@ -1,8 +1,9 @@
 // Image decoding: sniff the format from the bytes (never trust a declared type), refuse pictures whose
 // header claims more pixels than an isolate can hold, then decode with the injected WASM codecs, or, for
-// JPEGs above 8 MP, at reduced scale with our own decoder.
+// JPEG and PNG above 8 MP, at reduced scale with our own decoders.
 import { type RgbImage, rgbFromRgba } from "./image";
 import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
+import { decodePngScaled, PngError } from "./png-stream";
 import { FACE_POLICY } from "./policy";
 
 export type ImageFormat = "jpeg" | "png" | "webp";
@@ -18,6 +19,11 @@ export const MAX_PIXELS = 8_000_000;
 // MB whatever the size. Phones take 12-50 MP pictures; "50 MP" sensors give 8160x6120 or 8192x6144
 // (50.3 MP), hence the margin.
 export const MAX_JPEG_PIXELS = 52_000_000;
+// PNG above 8 MP: inflated and unfiltered row by row and box-downscaled on the fly (png-stream.ts): two rows
+// and the small output are held, beside the upload itself. 24 MP bounds the time (about 1 s of CPU).
+export const MAX_PNG_PIXELS = 24_000_000;
+// WebP stays at 8 MP: @jsquash/webp decodes whole, and a 24 MP WebP took about 200 MB (BENCHMARKS.md).
+const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_PIXELS };
 
 /** The decoded picture, upright, and the size of the full-resolution original it stands for. */
 export type DecodedImage = {
@@ -84,7 +90,7 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   const size = headerSize(bytes, format);
   if (!size || size.width < 1 || size.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} header is damaged`);
   const pixels = size.width * size.height;
-  const limit = format === "jpeg" ? MAX_JPEG_PIXELS : MAX_PIXELS;
+  const limit = LIMITS[format];
   if (pixels > limit) {
     throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${format.toUpperCase()}`);
   }
@@ -96,6 +102,15 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
       rgb = decodeJpegScaled(bytes, reduction);
     } catch (e) {
       if (e instanceof JpegError) throw new ImageDecodeError("undecodable", `The JPEG data could not be decoded (${e.message})`);
+      throw e;
+    }
+  } else if (format === "png" && pixels > MAX_PIXELS) {
+    // The largest whole reduction that keeps the longer side at least minSide.
+    reduction = Math.max(1, Math.floor(Math.max(size.width, size.height) / minSide));
+    try {
+      rgb = await decodePngScaled(bytes, reduction);
+    } catch (e) {
+      if (e instanceof PngError) throw new ImageDecodeError("undecodable", `The PNG data could not be decoded (${e.message})`);
       throw e;
     }
   } else {
