@@ -52,7 +52,8 @@ const jpegJs = (b: Uint8Array): RgbImage => {
   return { width: d.width, height: d.height, data: d.data as Uint8Array };
 };
 
-describe.skipIf(!haveData)("scaled JPEG decoder", () => {
+// Decoding at full scale in TS and the reference decoders take seconds on a loaded 2-core machine.
+describe.skipIf(!haveData)("scaled JPEG decoder", { timeout: 30_000 }, () => {
   it("decodes baseline (4:4:4, restart markers) and progressive (4:2:0) like jpeg-js at full scale", () => {
     for (const file of [OBAMA, PROGRESSIVE]) {
       const b = new Uint8Array(readFileSync(file));
@@ -112,7 +113,7 @@ describe.skipIf(!haveData)("scaled JPEG decoder", () => {
   });
 });
 
-describe.skipIf(!haveData)("streaming PNG decoder", () => {
+describe.skipIf(!haveData)("streaming PNG decoder", { timeout: 30_000 }, () => {
   const small = () => resize(readJpegRgb(OBAMA), 91, 113); // odd sizes: partial boxes and Adam7 passes
 
   it("reads every colour type, bit depth and interlacing, exactly at full scale and as box means at 1/3", async () => {
@@ -136,12 +137,14 @@ describe.skipIf(!haveData)("streaming PNG decoder", () => {
       const levels = layout.depth < 8 ? (1 << layout.depth) - 1 : 255;
       const expected: RgbImage = { width: img.width, height: img.height, data: img.data.map((v, i) => (isGrey ? Math.round((Math.round((grey(Math.floor(i / 3)) * levels) / 255) * 255) / levels) : v)) };
       if (layout.colorType === 3 || (layout.colorType === 0 && layout.depth === 8) || layout.colorType === 4) for (let i = 0; i < expected.data.length; i++) expected.data[i] = grey(Math.floor(i / 3));
-      expect(await decodePngScaled(png, 1), JSON.stringify(layout)).toEqual(expected);
+      const full = await decodePngScaled(png, 1);
+      expect([full.width, full.height]).toEqual([img.width, img.height]);
+      expect(Buffer.compare(full.data, expected.data), JSON.stringify(layout)).toBe(0); // identical pixels
       expect(psnr(await decodePngScaled(png, 3), boxDown(expected, 3)), JSON.stringify(layout)).toBeGreaterThan(50);
     }
   });
 
-  it("matches @jsquash/png on the shared PNG photos", { timeout: 30_000 }, async () => {
+  it("matches @jsquash/png on the shared PNG photos", async () => {
     const png = await import("@jsquash/png/decode.js");
     await png.init(new WebAssembly.Module(readFileSync(join(dirname(createRequire(import.meta.url).resolve("@jsquash/png/package.json")), "codec/pkg/squoosh_png_bg.wasm"))));
     for (const file of ["media/obama_640x480.png", "faces/face_recognition/alex_lacamoire/alex-lacamoire.png"]) {

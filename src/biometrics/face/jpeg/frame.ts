@@ -76,7 +76,8 @@ export function readFrame(d: Uint8Array, p: number, end: number, progressive: bo
       bwPad,
       bhPad,
       coef: new Int16Array(bwPad * bhPad * n * n),
-      nonzero: progressive ? new Uint32Array(bwPad * bhPad * 2) : null,
+      // At 1/8 the progressive AC scans are stepped over, so their history is never needed.
+      nonzero: progressive && n > 1 ? new Uint32Array(bwPad * bhPad * 2) : null,
       pred: 0,
     };
   });
