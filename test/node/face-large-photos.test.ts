@@ -100,6 +100,15 @@ describe.skipIf(!haveData)("scaled JPEG decoder", { timeout: 30_000 }, () => {
     const sof = arithmetic.findIndex((v, i) => v === 0xff && arithmetic[i + 1] === 0xc2);
     arithmetic[sof + 1] = 0xca; // progressive, arithmetic coding
     expect(() => decodeJpegScaled(arithmetic, 8)).toThrow(JpegError);
+    // A header claiming 48 MP in front of the data of a 1.2 MP picture: stops when the data runs out.
+    const claims48 = b.slice();
+    const sof2 = claims48.findIndex((v, i) => v === 0xff && claims48[i + 1] === 0xc2);
+    claims48.set([6000 >> 8, 6000 & 255, 8000 >> 8, 8000 & 255], sof2 + 5);
+    const t = performance.now();
+    expect(() => decodeJpegScaled(claims48, 8)).toThrow(JpegError);
+    const half = new Uint8Array(readFileSync(OBAMA)).subarray(0, 60_000); // baseline, cut inside its scan
+    expect(() => decodeJpegScaled(half, 8)).toThrow(/ends inside/);
+    expect(performance.now() - t).toBeLessThan(2000);
     // Garbage in the entropy-coded data decodes to something (or throws JpegError), within its bounds.
     const noisy = b.slice();
     for (let i = 2000; i < noisy.length - 10; i += 97) if (noisy[i] !== 0xff && noisy[i - 1] !== 0xff) noisy[i] = noisy[i]! ^ 0x5a;

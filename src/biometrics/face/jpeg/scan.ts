@@ -44,6 +44,7 @@ export function decodeScan(f: Frame, s: ScanHeader, d: Uint8Array, start: number
         if (ri > 0 && unit > 0 && unit % ri === 0) restart(r, st, s);
         block(mode, r, st, c, dc!, ac!, by * c.bwPad + bx);
       }
+      stopIfPastEnd(r);
     }
   } else {
     const comps = s.comps;
@@ -58,8 +59,16 @@ export function decodeScan(f: Frame, s: ScanHeader, d: Uint8Array, start: number
           }
         }
       }
+      stopIfPastEnd(r);
     }
   }
+}
+
+/**
+ * Checked after every row of blocks: a header claiming 50 MP in front of a few bytes of data stops at the
+ * first row instead of decoding a million blocks of padding.
+ */
+function stopIfPastEnd(r: BitReader): void {
   if (r.overrun() > 16) throw new JpegError("the data ends inside a scan");
 }
 
