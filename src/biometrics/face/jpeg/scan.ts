@@ -13,8 +13,6 @@ export type ScanHeader = {
   restartInterval: number;
 };
 
-type BlockDecoder = (r: BitReader, k: number, c: Component, dc: HuffmanTable, ac: HuffmanTable, block: number) => void;
-
 type Mode = "baseline" | "dcFirst" | "dcRefine" | "acFirst" | "acRefine";
 
 export function decodeScan(f: Frame, s: ScanHeader, d: Uint8Array, start: number, end: number): void {
