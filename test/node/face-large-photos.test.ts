@@ -100,6 +100,8 @@ describe.skipIf(!haveData)("scaled JPEG decoder", { timeout: 30_000 }, () => {
     const sof = arithmetic.findIndex((v, i) => v === 0xff && arithmetic[i + 1] === 0xc2);
     arithmetic[sof + 1] = 0xca; // progressive, arithmetic coding
     expect(() => decodeJpegScaled(arithmetic, 8)).toThrow(JpegError);
+    // The decoder checks the size of the frame it reads itself, whatever a header sniffer saw.
+    expect(() => decodeJpegScaled(b, 8, 1_000_000)).toThrow(JpegError);
     // A header claiming 48 MP in front of the data of a 1.2 MP picture: stops when the data runs out.
     const claims48 = b.slice();
     const sof2 = claims48.findIndex((v, i) => v === 0xff && claims48[i + 1] === 0xc2);
@@ -168,6 +170,14 @@ describe.skipIf(!haveData)("streaming PNG decoder", { timeout: 30_000 }, () => {
   it("refuses truncated or damaged data as PngError", async () => {
     const png = encodePng(small(), { colorType: 2 });
     await expect(decodePngScaled(png.subarray(0, png.length - 200), 2)).rejects.toBeInstanceOf(PngError);
+    // A second IHDR (after the one whose size decodeImage checked) claiming a huge picture.
+    const twoHeaders = new Uint8Array(png.length + 25);
+    twoHeaders.set(png.subarray(0, 33));
+    twoHeaders.set(png.subarray(8, 33), 33);
+    twoHeaders.set([0x7f, 0xff, 0xff, 0xff], 33 + 8);
+    twoHeaders.set(png.subarray(33), 58);
+    await expect(decodePngScaled(twoHeaders, 2)).rejects.toThrow(/bad IHDR/);
+    await expect(decodePngScaled(png, 2, 1000)).rejects.toBeInstanceOf(PngError);
     const bad = png.slice();
     bad[60] = bad[60]! ^ 0xff;
     bad[70] = bad[70]! ^ 0xff;

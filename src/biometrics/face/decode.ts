@@ -99,7 +99,7 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   if (format === "jpeg" && pixels > MAX_PIXELS) {
     reduction = scaleFor(size.width, size.height, minSide);
     try {
-      rgb = decodeJpegScaled(bytes, reduction);
+      rgb = decodeJpegScaled(bytes, reduction, MAX_JPEG_PIXELS);
     } catch (e) {
       if (e instanceof JpegError) throw new ImageDecodeError("undecodable", `The JPEG data could not be decoded (${e.message})`);
       throw e;
@@ -108,7 +108,7 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
     // The largest whole reduction that keeps the longer side at least minSide.
     reduction = Math.max(1, Math.floor(Math.max(size.width, size.height) / minSide));
     try {
-      rgb = await decodePngScaled(bytes, reduction);
+      rgb = await decodePngScaled(bytes, reduction, MAX_PNG_PIXELS);
     } catch (e) {
       if (e instanceof PngError) throw new ImageDecodeError("undecodable", `The PNG data could not be decoded (${e.message})`);
       throw e;

@@ -22,16 +22,20 @@ const ADAM7 = [
   [0, 1, 1, 2],
 ] as const;
 
-/** Decodes to RGB at 1/d scale (each output pixel the mean of a d x d box; edge boxes are partial). */
-export async function decodePngScaled(png: Uint8Array, d: number): Promise<RgbImage> {
+/**
+ * Decodes to RGB at 1/d scale (each output pixel the mean of a d x d box; edge boxes are partial). A picture
+ * of more than maxPixels (as this parser reads the header) is a PngError.
+ */
+export async function decodePngScaled(png: Uint8Array, d: number, maxPixels = 24_000_000): Promise<RgbImage> {
   const { header, palette, idat } = readChunks(png);
   const { width: W, height: H, depth, colorType } = header;
+  if (W < 1 || H < 1 || W * H > maxPixels) throw new PngError(`the image has ${W}x${H} pixels`);
   const channels = CHANNELS[colorType]!;
   const bitsPerPixel = channels * depth;
   const bpp = Math.max(1, bitsPerPixel >> 3); // filter distance in bytes
   const width = Math.ceil(W / d);
   const height = Math.ceil(H / d);
-  const sums = new Float64Array(width * height * 3);
+  const sums = new Uint32Array(width * height * 3); // at most d*d*255 each
   const counts = new Uint32Array(width * height);
   const passes = header.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
   const rows: { pass: number; y: number; x0: number; dx: number; w: number }[] = [];
@@ -137,7 +141,8 @@ function readChunks(b: Uint8Array): { header: Header; palette: Uint8Array | null
     const data = b.subarray(p + 8, p + 8 + len);
     if (data.length < len) throw new PngError("truncated chunk");
     if (type === "IHDR") {
-      if (len < 13) throw new PngError("bad IHDR");
+      // The header must come first and once (decodeImage checked the size at that place).
+      if (len < 13 || p !== 8) throw new PngError("bad IHDR");
       header = { width: u32(p + 8), height: u32(p + 12), depth: data[8]!, colorType: data[9]!, interlaced: data[12] === 1 };
       const okDepth = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] }[header.colorType];
       if (!okDepth?.includes(header.depth) || data[10] !== 0 || data[11] !== 0 || data[12]! > 1) throw new PngError("unsupported PNG format");
@@ -149,6 +154,7 @@ function readChunks(b: Uint8Array): { header: Header; palette: Uint8Array | null
     p += 12 + len;
   }
   if (!header || size === 0) throw new PngError("no image data");
+  if (!Number.isInteger(header.width) || header.width > 0x7fffffff || header.height > 0x7fffffff) throw new PngError("bad IHDR");
   if (header.colorType === 3 && !palette) throw new PngError("palette missing");
   return { header, palette, idat: parts };
 }

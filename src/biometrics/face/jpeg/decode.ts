@@ -21,8 +21,11 @@ export function scaleFor(width: number, height: number, minSide: number): number
   return d;
 }
 
-/** Decodes at 1/scale (scale 1, 2, 4 or 8) to RGB; throws JpegError on data it cannot decode. */
-export function decodeJpegScaled(d: Uint8Array, scale: number): ScaledJpeg {
+/**
+ * Decodes at 1/scale (scale 1, 2, 4 or 8) to RGB; throws JpegError on data it cannot decode, and on a frame
+ * of more than maxPixels (checked on the frame this parser reads, whatever a header sniffer said).
+ */
+export function decodeJpegScaled(d: Uint8Array, scale: number, maxPixels = 52_000_000): ScaledJpeg {
   if (![1, 2, 4, 8].includes(scale)) throw new RangeError("scale must be 1, 2, 4 or 8");
   if (d[0] !== 0xff || d[1] !== 0xd8) throw new JpegError("not a JPEG");
   const n = 8 / scale;
@@ -53,7 +56,7 @@ export function decodeJpegScaled(d: Uint8Array, scale: number): ScaledJpeg {
     if (len < 2 || e > d.length) throw new JpegError("truncated segment");
     if (m === 0xc0 || m === 0xc1 || m === 0xc2) {
       if (frame) throw new JpegError("two frames");
-      frame = readFrame(d, s, e, m === 0xc2, n);
+      frame = readFrame(d, s, e, m === 0xc2, n, maxPixels);
     } else if (m >= 0xc3 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       throw new JpegError("unsupported JPEG process (lossless, hierarchical or arithmetic)");
     } else if (m === 0xc4) readHuffman(d, s, e, dcTables, acTables);

@@ -44,13 +44,14 @@ export type Frame = {
 };
 
 /** Reads an SOF segment [p, end) and allocates the stores for output block side n. */
-export function readFrame(d: Uint8Array, p: number, end: number, progressive: boolean, n: number): Frame {
+export function readFrame(d: Uint8Array, p: number, end: number, progressive: boolean, n: number, maxPixels: number): Frame {
   if (end - p < 6) throw new JpegError("short SOF");
   if (d[p] !== 8) throw new JpegError("only 8-bit JPEG is supported");
   const height = (d[p + 1]! << 8) | d[p + 2]!;
   const width = (d[p + 3]! << 8) | d[p + 4]!;
   const nc = d[p + 5]!;
   if (width < 1 || height < 1) throw new JpegError("JPEG without a height (DNL) or width");
+  if (width * height > maxPixels) throw new JpegError(`the frame has ${width}x${height} pixels`);
   if ((nc !== 1 && nc !== 3) || end - p < 6 + 3 * nc) throw new JpegError("only grayscale and 3-component JPEG are supported");
   const raw: { id: number; h: number; v: number; tq: number }[] = [];
   for (let i = 0; i < nc; i++) {
