@@ -15,7 +15,7 @@ export type Located = { file: string; identity: string; padded: boolean; points:
 
 /** The working frame the pipeline aligns from: decoded, bounded, padded when the face was found only there. */
 export async function frameOf(bytes: Uint8Array, decoders: Decoders, padded: boolean): Promise<RgbImage> {
-  const { image } = fitWithin(await decodeImage(bytes, decoders), FACE_POLICY.workingMaxSide);
+  const { image } = fitWithin((await decodeImage(bytes, decoders)).image, FACE_POLICY.workingMaxSide);
   return padded ? pad(image, FACE_POLICY.retryPadFraction).image : image;
 }
 
