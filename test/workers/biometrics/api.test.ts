@@ -65,7 +65,7 @@ describe("biometrics endpoints: input", () => {
     const s = await newSession("STUDENT");
     const big = await call("/biometrics/face_verify", {
       token: s.access,
-      body: "x".repeat(9 * 1024 * 1024 + 1),
+      body: "x".repeat(23 * 1024 * 1024 + 1), // LIMITS.faceVerify: one phone photo of up to 16 MiB in base64
       headers: { "content-type": "application/json" },
     });
     expect(big.status).toBe(413);

@@ -224,7 +224,7 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect(json.status).toBe(415);
     const big = await call("/biometrics/verify", {
       token: s.access,
-      body: `biometric_type=Handwriting&voice_base64=${"A".repeat(9 * 1024 * 1024)}`,
+      body: `biometric_type=Handwriting&voice_base64=${"A".repeat(23 * 1024 * 1024)}`, // LIMITS.form
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(big.status).toBe(413);
