@@ -1,5 +1,7 @@
-// The one module that imports onnxruntime-web. Sessions are created once per isolate (0.6-1 s each on
-// first use) and every run goes through one queue: the WASM backend runs one thing at a time anyway.
+// The one module that imports onnxruntime-web. Sessions are created once per isolate, on first use, and every
+// run goes through one queue: the WASM backend runs one thing at a time anyway. Session creation does not go
+// through that queue, so that a voice request never waits behind the creation of the face sessions (or the
+// reverse): each creation is one synchronous call into the WASM module, so they cannot overlap badly.
 import * as ort from "onnxruntime-web/wasm";
 
 let initialised = false;
@@ -33,6 +35,10 @@ export type Session = {
   run(input: Float32Array, dims: number[]): Promise<Record<string, Float32Array>>;
 };
 
+// Chosen with bench/ort-options.ts (BENCHMARKS.md "Cold start"): see there for what each option costs at
+// creation and per run.
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
+
 let queue: Promise<unknown> = Promise.resolve();
 const serial = <T>(task: () => Promise<T>): Promise<T> => {
   const next = queue.then(task, task);
@@ -42,9 +48,7 @@ const serial = <T>(task: () => Promise<T>): Promise<T> => {
 
 export async function createSession(model: ArrayBuffer | Uint8Array): Promise<Session> {
   const bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
-  const session = await serial(() =>
-    ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
-  );
+  const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   const inputName = session.inputNames[0]!;
   return {
     run: (input, dims) =>
