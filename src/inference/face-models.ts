@@ -1,7 +1,10 @@
 // The face models over onnxruntime sessions, created once per isolate and shared by every request.
-// The four sessions are started together on the first face request (a face_verify needs all of them), not on
-// the isolate's first request of any kind (voice never waits for them), and each model awaits only its own
-// session. A session that fails to be created is created again by the next request that needs it.
+// Each session is created on the first request that runs its model (a picture without a face never creates
+// the other three) and each model awaits only its own session. Creating them all at once on the first face
+// request gains nothing: creation is synchronous work on the isolate's one thread, so "at once" only queues a
+// voice request arriving meanwhile behind all four (bench/cold-start.mjs, "sent together"). server_status
+// creates all four ahead of time (ready()). A session that fails to be created is created again by the next
+// request that needs it.
 import type { FaceModelRunner } from "../biometrics/face/pipeline";
 import { createSession, initOrt, type Session } from "./ort";
 
@@ -41,12 +44,7 @@ export function createFaceModels(files: FaceModelFiles): FaceModels {
     }
     return s;
   };
-  // Any first use starts all four at once: a face_verify needs every one of them.
-  const startAll = () => MODEL_NAMES.map(session);
-  const use = (name: ModelName) => {
-    const all = startAll();
-    return all[MODEL_NAMES.indexOf(name)]!;
-  };
+  const use = session;
   return {
     async detect(input) {
       const out = await (await use("detect")).run(input, [1, 3, 240, 320]);
@@ -56,7 +54,7 @@ export function createFaceModels(files: FaceModelFiles): FaceModels {
     embed: async (input) => first(await (await use("feature")).run(input, [1, 3, 112, 112])),
     liveness: async (input) => first(await (await use("liveness")).run(input, [1, 3, 128, 128])),
     ready: async () => {
-      await Promise.all(startAll());
+      await Promise.all(MODEL_NAMES.map(session));
     },
     loaded: () => created.size === MODEL_NAMES.length,
   };
