@@ -35,19 +35,29 @@ export type Session = {
   run(input: Float32Array, dims: number[]): Promise<Record<string, Float32Array>>;
 };
 
-// Chosen with bench/ort-options.ts (BENCHMARKS.md "Cold start"): see there for what each option costs at
-// creation and per run.
+// Measured with bench/ort-options.ts (BENCHMARKS.md "WASM speed"): "all" creates the four face sessions about
+// 0.16 s (CPU) slower than "disabled" but runs detection about 3 ms faster on every picture, and a session is
+// created once per isolate while monitoring runs the detector on every frame. No other option changed the
+// speed of a run.
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
+
+/**
+ * Lets the isolate take other events (another request arriving) before the next session creation or run. ORT's
+ * promises resolve as microtasks, so without it a face analysis, once started, held the isolate to its end and
+ * a voice clip arriving meanwhile waited for all of it (bench/cold-start.mjs, "sent together").
+ */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 let queue: Promise<unknown> = Promise.resolve();
 const serial = <T>(task: () => Promise<T>): Promise<T> => {
-  const next = queue.then(task, task);
+  const next = queue.then(nextTurn, nextTurn).then(task);
   queue = next.catch(() => undefined);
   return next;
 };
 
 export async function createSession(model: ArrayBuffer | Uint8Array): Promise<Session> {
   const bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
+  await nextTurn();
   const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   const inputName = session.inputNames[0]!;
   return {
