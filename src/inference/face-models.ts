@@ -44,15 +44,14 @@ export function createFaceModels(files: FaceModelFiles): FaceModels {
     }
     return s;
   };
-  const use = session;
   return {
     async detect(input) {
-      const out = await (await use("detect")).run(input, [1, 3, 240, 320]);
+      const out = await (await session("detect")).run(input, [1, 3, 240, 320]);
       return { scores: out.scores!, boxes: out.boxes! };
     },
-    landmarks: async (input) => first(await (await use("landmark")).run(input, [1, 1, 64, 64])),
-    embed: async (input) => first(await (await use("feature")).run(input, [1, 3, 112, 112])),
-    liveness: async (input) => first(await (await use("liveness")).run(input, [1, 3, 128, 128])),
+    landmarks: async (input) => first(await (await session("landmark")).run(input, [1, 1, 64, 64])),
+    embed: async (input) => first(await (await session("feature")).run(input, [1, 3, 112, 112])),
+    liveness: async (input) => first(await (await session("liveness")).run(input, [1, 3, 128, 128])),
     ready: async () => {
       await Promise.all(MODEL_NAMES.map(session));
     },
