@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { analyseImageBytes } from "../src/biometrics/face/analyse";
 import { cosine } from "../src/biometrics/face/pipeline";
 import { FACE_POLICY } from "../src/biometrics/face/policy";
+import { FACE_OPERATING_POINTS } from "../src/biometrics/face/operating-points";
 import { labels, nodeFace, SHARED } from "./node-face";
 
 const { decoders, models } = await nodeFace();
@@ -55,8 +56,11 @@ for (const target of [0.01, 0.001]) {
   while (t < 1 && fmr(t) > target) t += 0.001;
   console.log(`FMR <= ${target * 100} %: threshold ${t.toFixed(3)}, FMR ${(fmr(t) * 100).toFixed(3)} %, FNMR ${(fnmr(t) * 100).toFixed(2)} %`);
 }
-const T = FACE_POLICY.matchThreshold;
-console.log(`chosen threshold ${T}: FMR ${(fmr(T) * 100).toFixed(3)} % (${impostor.filter((s) => s >= T).length}/${impostor.length}), FNMR ${(fnmr(T) * 100).toFixed(2)} % (${genuine.filter((s) => s < T).length}/${genuine.length})`);
+for (const [level, point] of Object.entries(FACE_OPERATING_POINTS)) {
+  const t = point.threshold;
+  console.log(`level ${level}, threshold ${t}: FMR ${(fmr(t) * 100).toFixed(3)} % (${impostor.filter((s) => s >= t).length}/${impostor.length}), FNMR ${(fnmr(t) * 100).toFixed(2)} % (${genuine.filter((s) => s < t).length}/${genuine.length})`);
+}
+const T = FACE_OPERATING_POINTS.high.threshold;
 
 // With 1391 impostor pairs an FMR of 0.1 % is about one pair: also state the normal-fit estimate.
 const im = impostor.reduce((a, b) => a + b, 0) / impostor.length;
@@ -67,7 +71,7 @@ function erfc(x: number) {
   const t = 1 / (1 + 0.3275911 * x);
   return t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-x * x);
 }
-console.log(`normal fit of impostor scores: threshold ${T} is ${((T - im) / isd).toFixed(2)} sd above their mean -> estimated FMR ${(tail((T - im) / isd) * 100).toFixed(3)} %`);
+console.log(`normal fit of impostor scores: the high level's threshold ${T} is ${((T - im) / isd).toFixed(2)} sd above their mean -> estimated FMR ${(tail((T - im) / isd) * 100).toFixed(3)} %`);
 const hist = (v: number[]) => {
   const bins = new Array(10).fill(0);
   for (const s of v) bins[Math.min(9, Math.max(0, Math.floor((s + 0.2) / 0.12)))]++;

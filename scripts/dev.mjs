@@ -5,12 +5,15 @@
 //  4. `wrangler dev` on 127.0.0.1 with telemetry and outside lookups off, state persisted under data/
 // PORT, DB_PORT and DATA_DIR (default `data`) change the ports and the folder of the database and the
 // local Worker state, so that a second instance (the browser tests) never shares a database file with a
-// developer's own `npm start`.
+// developer's own `npm start`. DB_LATENCY_MS (e.g. 80) puts a delaying proxy between the Worker and the
+// database (scripts/db-latency-proxy.mjs, on DB_PROXY_PORT, default DB_PORT + 1): every database round trip
+// then costs twice that, as a Turso primary does from a far edge location.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { startDbLatencyProxy } from "./db-latency-proxy.mjs";
 import { startLibsqlServer } from "./libsql-server.mjs";
 import { migrateDatabase } from "./migrate.mjs";
 
@@ -24,6 +27,14 @@ let db = await startLibsqlServer({ file: DB_FILE, port: DB_PORT });
 console.log(`libSQL server: ${db.url} (file ${DB_FILE})`);
 await migrateDatabase(db.url);
 console.log("migrations applied");
+// The Worker reaches the database through the delaying proxy when DB_LATENCY_MS is set (migrations go direct).
+const DB_LATENCY_MS = process.env.DB_LATENCY_MS;
+const proxy =
+  DB_LATENCY_MS === undefined || DB_LATENCY_MS === ""
+    ? null
+    : await startDbLatencyProxy({ upstream: db.url, port: Number(process.env.DB_PROXY_PORT ?? DB_PORT + 1), latencyMs: Number(DB_LATENCY_MS) });
+const workerDbUrl = proxy?.url ?? db.url;
+if (proxy) console.log(`database latency proxy: ${proxy.url} (${DB_LATENCY_MS} ms each way; ${proxy.url}/__proxy counts round trips)`);
 
 if (!existsSync(".dev.vars")) {
   // Local-only secrets; production secrets are set with `wrangler secret put`.
@@ -71,7 +82,7 @@ const startWrangler = () =>
     [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev",
      "-c", "wrangler.toml", "-c", "src/inference/wrangler.toml",
      "--ip", "127.0.0.1", "--port", String(PORT), "--persist-to", join(DATA_DIR, "wrangler"),
-     "--var", `DATABASE_URL:${db.url}`, "--show-interactive-dev-session=false", "--test-scheduled",
+     "--var", `DATABASE_URL:${workerDbUrl}`, "--show-interactive-dev-session=false", "--test-scheduled",
      // Wallet push notices stay off locally unless EXPO_PUSH_URL says where to send them (docs/wallet.md).
      "--var", `EXPO_PUSH_URL:${process.env.EXPO_PUSH_URL || "disabled"}`, ...loadVars],
     { stdio: "inherit", env: quiet, detached: true },
@@ -114,6 +125,7 @@ process.on("SIGHUP", () => {
 });
 
 const closeDb = async () => {
+  if (proxy) await proxy.close();
   if (dbRunning) await db.close();
   dbRunning = false;
 };

@@ -119,6 +119,9 @@ export function quantizeModel(bytes) {
     initializers.set(str(t.find((x) => x.field === 8).value), { index: i, fields: t });
   });
 
+  // A model already at opset 13 or later (the converted bake-off candidates) needs none of the opset-9 rewrites below.
+  const opset = model.filter((f) => f.field === 8).map((f) => decodeMessage(f.value)).find((o) => !o.some((x) => x.field === 1 && str(x.value) !== ""));
+  const modern = Number(opset?.find((x) => x.field === 2)?.value ?? 0n) >= 13;
   const dequantNodes = [];
   const newInits = [];
   const dropped = new Set();
@@ -147,7 +150,8 @@ export function quantizeModel(bytes) {
         quantizedParams += values.length;
       }
       rewrittenNodes.push(f);
-    } else if (op === "Unsqueeze" || op === "Slice") {
+    } else if (modern) rewrittenNodes.push(f);
+    else if (op === "Unsqueeze" || op === "Slice") {
       // Opset 13 takes these attributes as int64 inputs.
       const attrs = n.filter((x) => x.field === 5).map((x) => decodeMessage(x.value));
       const byName = Object.fromEntries(attrs.map((a) => [attrName(a), attrInts(a)]));

@@ -1,5 +1,7 @@
-// The one module that imports onnxruntime-web. Sessions are created once per isolate (0.6-1 s each on
-// first use) and every run goes through one queue: the WASM backend runs one thing at a time anyway.
+// The one module that imports onnxruntime-web. Sessions are created once per isolate, on first use, and every
+// run goes through one queue: the WASM backend runs one thing at a time anyway. Session creation does not go
+// through that queue, so that a voice request never waits behind the creation of the face sessions (or the
+// reverse): each creation is one synchronous call into the WASM module, so they cannot overlap badly.
 import * as ort from "onnxruntime-web/wasm";
 
 let initialised = false;
@@ -33,18 +35,31 @@ export type Session = {
   run(input: Float32Array, dims: number[]): Promise<Record<string, Float32Array>>;
 };
 
+// Measured with bench/ort-options.ts (BENCHMARKS.md "WASM speed"): "all" creates the four face sessions about
+// 0.16 s (CPU) slower than "disabled" but runs detection about 3 ms faster on every picture, and a session is
+// created once per isolate while monitoring runs the detector on every frame. No other option changed the
+// speed of a run.
+const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = { executionProviders: ["wasm"], graphOptimizationLevel: "all" };
+
+/**
+ * Lets the isolate take other events (another request arriving) before the next session creation or run. ORT's
+ * promises resolve as microtasks, so without it a face analysis, once started, held the isolate to its end and
+ * a voice clip arriving meanwhile waited for all of it (bench/cold-start.mjs, "sent together"). Under Node a
+ * zero timeout lasts at least 1 ms, so Node benches of the pipeline read about 1 ms more per run than before.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 let queue: Promise<unknown> = Promise.resolve();
 const serial = <T>(task: () => Promise<T>): Promise<T> => {
-  const next = queue.then(task, task);
+  const next = queue.then(nextTurn, nextTurn).then(task);
   queue = next.catch(() => undefined);
   return next;
 };
 
 export async function createSession(model: ArrayBuffer | Uint8Array): Promise<Session> {
   const bytes = model instanceof Uint8Array ? model : new Uint8Array(model);
-  const session = await serial(() =>
-    ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" }),
-  );
+  await nextTurn();
+  const session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
   const inputName = session.inputNames[0]!;
   return {
     run: (input, dims) =>

@@ -16,7 +16,6 @@ import landmarkModel from "../../wasm-models/fr_landmark.onnx";
 import livenessModel from "../../wasm-models/fr_liveness.onnx";
 import { analyseImageBytes, type ImageResult } from "../biometrics/face/analyse";
 import type { Decoders } from "../biometrics/face/decode";
-import type { FaceModelRunner } from "../biometrics/face/pipeline";
 import { FACE_MODEL_ID } from "../biometrics/face/policy";
 import { createFaceModels } from "./face-models";
 import voiceOnnx from "../../wasm-models/voice-lda.onnx";
@@ -26,29 +25,34 @@ import { createVoiceEmbedder, type RunOnnx, type VoiceEmbedder } from "../biomet
 import { DEFAULT_VOICE_MODEL_ID, voiceLdaModel } from "../biometrics/voice/model";
 import { createSession, initOrt, type Session } from "./ort";
 
-// Created once per isolate, on first use; a failed start is retried by the next request.
-let loadedOnce = false;
-let ready: Promise<{ decoders: Decoders; models: FaceModelRunner }> | undefined;
-
-function load() {
-  ready ??= (async () => {
-    await Promise.all([initJpeg(jpegWasm), initPng(pngWasm), initWebp(webpWasm)]);
-    const decoders: Decoders = { jpeg: (b) => jpegDecode(b), png: (b) => pngDecode(b), webp: (b) => webpDecode(b) };
-    const models = await createFaceModels({
-      ortWasm,
-      detect: detectModel,
-      landmark: landmarkModel,
-      feature: featureModel,
-      liveness: livenessModel,
-    });
-    loadedOnce = true;
-    return { decoders, models };
-  })().catch((e) => {
-    ready = undefined;
-    throw e;
-  });
-  return ready;
-}
+// Created once per isolate, on first use, and only what a request needs: the codec of the picture's format
+// (each one's WASM is instantiated on its first picture) and the face sessions (face-models.ts); a failed start
+// is retried by the next request.
+const once = (init: () => Promise<unknown>) => {
+  let started: Promise<unknown> | undefined;
+  return () =>
+    (started ??= init().catch((e) => {
+      started = undefined;
+      throw e;
+    }));
+};
+const jpegReady = once(() => initJpeg(jpegWasm));
+const pngReady = once(() => initPng(pngWasm));
+const webpReady = once(() => initWebp(webpWasm));
+const decoders: Decoders = {
+  jpeg: async (b) => (await jpegReady(), jpegDecode(b)),
+  png: async (b) => (await pngReady(), pngDecode(b)),
+  webp: async (b) => (await webpReady(), webpDecode(b)),
+};
+const models = createFaceModels({
+  ortWasm,
+  detect: detectModel,
+  landmark: landmarkModel,
+  feature: featureModel,
+  liveness: livenessModel,
+});
+/** The warm-up of status(): the JPEG codec (what cameras send) and the four face sessions. */
+const load = () => Promise.all([jpegReady(), models.ready()]);
 
 // The voice embedder: its own lazy start, so a face-model problem does not take voice down (and back).
 const voiceSessions = new Map<string, Promise<Session>>();
@@ -77,7 +81,6 @@ function voice(): VoiceEmbedder {
 export class BiometricInference extends WorkerEntrypoint {
   /** Decodes and analyses one image: faces, the chosen face's embedding and liveness, quality status. */
   async analyse(image: Uint8Array): Promise<ImageResult> {
-    const { decoders, models } = await load();
     return analyseImageBytes(image, decoders, models);
   }
 
@@ -93,7 +96,7 @@ export class BiometricInference extends WorkerEntrypoint {
 
   /** Answers at once (the service is reachable, so the models are available) and warms the models up. */
   async status(): Promise<{ available: boolean; loaded: boolean; modelId: string }> {
-    const loaded = loadedOnce;
+    const loaded = models.loaded();
     this.ctx.waitUntil(load().then(() => undefined, () => undefined));
     return { available: true, loaded, modelId: FACE_MODEL_ID };
   }

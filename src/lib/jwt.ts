@@ -8,6 +8,18 @@ const AUDIENCE = "trustid-api";
 const ALG = "HS256";
 const enc = new TextEncoder();
 
+// The HMAC key imported once per secret and isolate: importing it on every sign/verify (what jose does with raw
+// bytes) costs a WebCrypto call per request on the hottest path (every authenticated request verifies a token).
+const keys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 export type Role = "INSTRUCTOR" | "STUDENT";
 
 export type AccessClaims = { sub: string; role: Role; inst: string; iid: number; typ: "access" };
@@ -29,7 +41,7 @@ export async function signToken(
     .setExpirationTime(iat + ttlSeconds);
   if ("jti" in claims) jwt.setJti(claims.jti);
   else jwt.setJti(crypto.randomUUID());
-  return jwt.sign(enc.encode(secret));
+  return jwt.sign(await hmacKey(secret));
 }
 
 export type VerifyResult<T> = { ok: true; claims: T } | { ok: false; reason: "expired" | "invalid" };
@@ -41,7 +53,7 @@ export async function verifyToken<T extends AccessClaims | RefreshClaims>(
   nowMs: number,
 ): Promise<VerifyResult<T>> {
   try {
-    const { payload } = await jwtVerify(token, enc.encode(secret), {
+    const { payload } = await jwtVerify(token, await hmacKey(secret), {
       algorithms: [ALG],
       issuer: ISSUER,
       audience: AUDIENCE,

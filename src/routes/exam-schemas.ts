@@ -1,9 +1,10 @@
 // Schemas shared by the exam, instructor, student and monitoring routes (request fields and the
 // documented response shapes). The response objects are built by the mappers of ./exam-views.ts, typed from these.
 import { z } from "@hono/zod-openapi";
+import type { SecurityLevel } from "../biometrics/security-level";
 import { MAX_DURATION_MINUTES } from "../services/exams/details";
 import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES } from "../services/process-policy";
-import { envelope, NotFoundBody } from "./schemas";
+import { envelope, NotFoundBody, SecurityLevelField } from "./schemas";
 
 /**
  * An exam id: an integer, or its decimal string (list responses give ids as strings, per the spec).
@@ -98,6 +99,7 @@ export const EnrolledStudentView = z
 export const InstructorExamView = ExamView.extend({
   forbidden_processes: z.array(z.string()).openapi({ description: "The exam's own patterns (the institution's apply too)" }),
   moodle_course_id: z.string().nullable(),
+  security_level: SecurityLevelField.nullable().openapi({ description: "The exam's own security level; null: the institution's applies" }),
   enrolled_students: z.array(EnrolledStudentView),
 }).openapi("InstructorExamView");
 
@@ -124,6 +126,13 @@ export const examDetailFields = {
   additional_material: z.boolean().optional(),
   forbidden_processes: ForbiddenProcesses.optional(),
   moodle_course_id: z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.").optional(),
+  security_level: SecurityLevelField.nullable()
+    .optional()
+    .openapi({
+      description:
+        "The security level of the exam's biometric decisions (docs/face.md): `high` or `standard`; null or absent on creation: the " +
+        "institution's. On update, null goes back to the institution's and absent leaves it unchanged.",
+    }),
 };
 
 type ExamDetailsBody = {
@@ -135,6 +144,7 @@ type ExamDetailsBody = {
   additional_material?: boolean | undefined;
   forbidden_processes?: string[] | undefined;
   moodle_course_id?: string | undefined;
+  security_level?: SecurityLevel | null | undefined;
 };
 
 /** A validated AddExam/UpdateExam body as the exam service's input. */
@@ -147,4 +157,5 @@ export const examInputOf = <B extends ExamDetailsBody>(b: B) => ({
   additionalMaterial: b.additional_material,
   forbiddenProcesses: b.forbidden_processes,
   moodleCourseId: b.moodle_course_id,
+  securityLevel: b.security_level,
 });

@@ -49,6 +49,7 @@ export function instructorExamView(r: InstructorExamRows, now: number): z.infer<
     ...examView(r.exam, now),
     forbidden_processes: r.forbiddenProcesses,
     moodle_course_id: r.exam.moodleCourseId,
+    security_level: r.exam.securityLevel,
     enrolled_students: r.students.map((s) => {
       const timeline = r.alerts.filter((a) => a.studentId === s.studentId).map(alertView);
       return {

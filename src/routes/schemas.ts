@@ -1,5 +1,6 @@
 // Schemas shared by route definitions: the TRUSTID envelopes and the documented error bodies. Request
 // schemas are written for the API (not derived from tables); responses are built by explicit mappers.
+import { SECURITY_LEVELS } from "../biometrics/security-level";
 import { z } from "@hono/zod-openapi";
 
 export const MessageBody = z.object({ message: z.string() }).openapi("MessageBody");
@@ -73,3 +74,8 @@ export const Organization = z
   .max(32)
   .openapi({ description: "Institution code, e.g. UC, UCY, UPAT", example: "UCY" });
 export const Role = z.enum(["INSTRUCTOR", "STUDENT"]);
+
+/** The security level a biometric decision is taken at (src/biometrics/security-level.ts; docs/face.md). */
+export const SecurityLevelField = z
+  .enum(SECURITY_LEVELS)
+  .openapi({ description: "`high` (impostors accepted at most about 1 in 10,000 for faces) or `standard` (about 1 in 1,000); see docs/face.md" });

@@ -5,8 +5,11 @@ import {
   enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS, HANDWRITING_MAX_REFERENCES, HANDWRITING_MIN_REFERENCES, isHandwritingModel,
   verifyHandwriting as scoreHandwriting, type HandwritingModel, type HandwritingReference, type PenTrajectory,
 } from "../biometrics/handwriting";
+import { HANDWRITING_OPERATING_POINTS } from "../biometrics/handwriting/operating-points";
 import { BiometricInputError } from "../biometrics/input-error";
 import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
+import { KEYSTROKE_OPERATING_POINTS } from "../biometrics/keystroke/operating-points";
+import type { SecurityLevel } from "../biometrics/security-level";
 import type { TemplateOwner } from "./client";
 import { openJson, sealJson } from "./seal/at-rest";
 import type { TemplateStore } from "./store";
@@ -97,13 +100,13 @@ async function openModel(
 }
 
 /** 1:1: one signature against this student's writer model. */
-export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwner, trajectory: PenTrajectory, modelId: string, field: string): Promise<ModelVerifyResult> {
+export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwner, trajectory: PenTrajectory, modelId: string, field: string, level: SecurityLevel): Promise<ModelVerifyResult> {
   const opened = await openModel(store, owner, "Handwriting", modelId);
   if (!("model" in opened)) return opened;
   if (!isHandwritingModel(opened.model)) throw new Error("stored Handwriting model is not a handwriting model");
   try {
-    const r = scoreHandwriting(opened.model, trajectory, { field });
-    return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: opened.model.params.threshold };
+    const r = scoreHandwriting(opened.model, trajectory, { field, threshold: HANDWRITING_OPERATING_POINTS[level].threshold });
+    return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: r.threshold, level };
   } catch (e) {
     if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
     throw e;
@@ -111,17 +114,18 @@ export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwn
 }
 
 /** 1:1: typing samples against this student's keystroke model (their mean normalised distance decides). */
-export async function testInteraction(store: TemplateStore, owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string): Promise<ModelVerifyResult> {
+export async function testInteraction(store: TemplateStore, owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string, level: SecurityLevel): Promise<ModelVerifyResult> {
   const opened = await openModel(store, owner, "Interaction", modelId);
   if (!("model" in opened)) return opened;
   if (!isKeystrokeModel(opened.model)) throw new Error("stored Interaction model is not a keystroke model");
   try {
-    const r = scoreKeystrokeSamples(opened.model, samples, { field });
+    const r = scoreKeystrokeSamples(opened.model, samples, { field, threshold: KEYSTROKE_OPERATING_POINTS[level].threshold });
     return {
       status: r.isMatch ? "match" : "no_match",
       score: r.score,
       distance: r.distance,
-      threshold: opened.model.threshold,
+      threshold: r.threshold,
+      level,
       sampleScores: r.samples.map((x) => x.score),
     };
   } catch (e) {

@@ -7,6 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PenTrajectory } from "../biometrics/handwriting";
 import type { KeystrokeSample } from "../biometrics/keystroke";
+import type { SecurityLevel } from "../biometrics/security-level";
 import type { Bindings } from "../env";
 import { type Bucket, type TakeResult, takeToken } from "../lib/token-bucket";
 import type { TemplateOwner } from "./client";
@@ -76,16 +77,16 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return vector.enrolFace(this.store, owner, embeddings, modelId, now);
   }
 
-  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string): Promise<VerifyResult> {
-    return vector.verifyFace(this.store, owner, embedding, modelId);
+  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel): Promise<VerifyResult> {
+    return vector.verifyFace(this.store, owner, embedding, modelId, level);
   }
 
   async enrolVoice(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<ModelEnrolResult> {
     return vector.enrolVoice(this.store, owner, embeddings, modelId, now);
   }
 
-  async verifyVoice(owner: TemplateOwner, embedding: number[] | null, modelId: string, threshold: number): Promise<VoiceVerifyResult> {
-    return vector.verifyVoice(this.store, owner, embedding, modelId, threshold);
+  async verifyVoice(owner: TemplateOwner, embedding: number[] | null, modelId: string, level: SecurityLevel): Promise<VoiceVerifyResult> {
+    return vector.verifyVoice(this.store, owner, embedding, modelId, level);
   }
 
   // ---- signal models (./signal.ts) ----
@@ -98,12 +99,12 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return signal.registerHandwriting(this.store, owner, modelId, batch, replace, now, field);
   }
 
-  async verifyHandwriting(owner: TemplateOwner, trajectory: PenTrajectory, modelId: string, field: string): Promise<ModelVerifyResult> {
-    return signal.verifyHandwriting(this.store, owner, trajectory, modelId, field);
+  async verifyHandwriting(owner: TemplateOwner, trajectory: PenTrajectory, modelId: string, field: string, level: SecurityLevel): Promise<ModelVerifyResult> {
+    return signal.verifyHandwriting(this.store, owner, trajectory, modelId, field, level);
   }
 
-  async testInteraction(owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string): Promise<ModelVerifyResult> {
-    return signal.testInteraction(this.store, owner, samples, modelId, field);
+  async testInteraction(owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string, level: SecurityLevel): Promise<ModelVerifyResult> {
+    return signal.testInteraction(this.store, owner, samples, modelId, field, level);
   }
 
   /** The only alarm: expiry of handwriting enrolment sessions. */

@@ -1,6 +1,7 @@
 // What the template store's RPC methods take and answer (src/templates/student-templates.ts). Callers
 // get decisions, scores and versions, never a template.
 import type { HandwritingReference } from "../biometrics/handwriting";
+import type { SecurityLevel } from "../biometrics/security-level";
 
 /** The modalities a student registers on /biometrics/register (and exports to the wallet). */
 export type BiometricType = "Face" | "Voice" | "Handwriting";
@@ -16,8 +17,9 @@ export type EnrolResult =
   | { ok: true; samples: number; version: number; createdAt: number }
   | { ok: false; reason: "inconsistent_set"; minAgreement: number; pair: number[] };
 
+/** `level`: the security level the decision was taken at; `threshold`: that level's operating point. */
 export type VerifyResult =
-  | { status: "match" | "no_match"; score: number; threshold: number }
+  | { status: "match" | "no_match"; score: number; threshold: number; level: SecurityLevel }
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string };
 
@@ -35,14 +37,15 @@ export type HandwritingRegisterResult =
   | { status: "bad_input"; message: string };
 
 export type ModelVerifyResult =
-  | { status: "match" | "no_match"; score: number; distance: number; threshold: number; sampleScores?: number[] }
+  | { status: "match" | "no_match"; score: number; distance: number; threshold: number; level: SecurityLevel; sampleScores?: number[] }
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string }
   /** The sample cannot be compared with this model (pen pressure / keyboard layout differs): a 400 for the caller. */
   | { status: "bad_input"; message: string };
 
+/** `score`: the cohort-normalised score the decision is taken on; `rawScore`: the plain cosine. */
 export type VoiceVerifyResult =
-  | { status: "match" | "no_match"; score: number; threshold: number }
+  | { status: "match" | "no_match"; score: number; rawScore: number; threshold: number; level: SecurityLevel }
   | { status: "no_voice" }
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string };

@@ -1,7 +1,9 @@
 // Vector templates (Face, Voice): one L2-normalised embedding per student and modality, sealed as float32
 // bytes, compared by cosine inside the object. Writes are one synchronous transaction after the (async)
 // encryption, so concurrent enrolments cannot interleave inside a write: the last complete template wins.
-import { FACE_POLICY } from "../biometrics/face/policy";
+import { FACE_OPERATING_POINTS } from "../biometrics/face/operating-points";
+import { accepts, type SecurityLevel } from "../biometrics/security-level";
+import { decideVoice } from "../biometrics/voice/decide";
 import { buildTemplate } from "../biometrics/face/templates";
 import type { TemplateOwner } from "./client";
 import { openVector, sealVector } from "./seal/at-rest";
@@ -43,16 +45,16 @@ async function openStored(store: TemplateStore, owner: TemplateOwner, biometricT
   return vector;
 }
 
-/** 1:1: compares the embedding with this student's face template only. */
-export async function verifyFace(store: TemplateStore, owner: TemplateOwner, embedding: number[], modelId: string): Promise<VerifyResult> {
+/** 1:1: compares the embedding with this student's face template only, at the level's threshold. */
+export async function verifyFace(store: TemplateStore, owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel): Promise<VerifyResult> {
   const stored = await storedVector(store, owner, "Face", modelId);
   if (!("vector" in stored)) return stored;
   const template = stored.vector;
   if (template.length !== embedding.length) throw new Error("stored face template does not open");
   let score = 0;
   for (let i = 0; i < template.length; i++) score += template[i]! * embedding[i]!;
-  const threshold = FACE_POLICY.matchThreshold;
-  return { status: score >= threshold ? "match" : "no_match", score, threshold };
+  const point = FACE_OPERATING_POINTS[level];
+  return { status: accepts(point, score) ? "match" : "no_match", score, threshold: point.threshold, level };
 }
 
 /** Replaces the voice template with the normalised mean of the clips' embeddings; the version goes up. */
@@ -73,8 +75,11 @@ export async function enrolVoice(store: TemplateStore, owner: TemplateOwner, emb
   });
 }
 
-/** 1:1: cosine of the clip's embedding with this student's voice template (null: the clip had no speech). */
-export async function verifyVoice(store: TemplateStore, owner: TemplateOwner, embedding: number[] | null, modelId: string, threshold: number): Promise<VoiceVerifyResult> {
+/**
+ * 1:1: the clip's embedding against this student's voice template (null: the clip had no speech), decided on the
+ * cohort-normalised score at the level's threshold (src/biometrics/voice/decide.ts); the raw cosine is kept too.
+ */
+export async function verifyVoice(store: TemplateStore, owner: TemplateOwner, embedding: number[] | null, modelId: string, level: SecurityLevel): Promise<VoiceVerifyResult> {
   store.checkOwner(owner, false);
   const row = store.template("Voice");
   if (!row) return { status: "not_enrolled" };
@@ -83,12 +88,6 @@ export async function verifyVoice(store: TemplateStore, owner: TemplateOwner, em
   if (embedding === null) return { status: "no_voice" };
   const template = await openStored(store, owner, "Voice", row.model_id, row.iv, row.ciphertext);
   if (template.length !== embedding.length) throw new Error("stored voice template does not open");
-  let dot = 0;
-  let n = 0;
-  for (let i = 0; i < template.length; i++) {
-    dot += template[i]! * embedding[i]!;
-    n += embedding[i]! * embedding[i]!;
-  }
-  const score = n > 0 ? dot / Math.sqrt(n) : 0;
-  return { status: score >= threshold ? "match" : "no_match", score, threshold };
+  const d = decideVoice(template, embedding, level);
+  return { status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level };
 }

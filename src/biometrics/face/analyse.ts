@@ -18,7 +18,7 @@ export async function analyseImageBytes(bytes: Uint8Array, decoders: Decoders, m
     throw e;
   }
   const decodeMs = performance.now() - t;
-  const analysis = await analyseFace(image, models);
+  const analysis = await analyseFace(image.image, models, image);
   analysis.timings = { decode: decodeMs, ...analysis.timings };
   return { ok: true, modelId: FACE_MODEL_ID, ...analysis };
 }

@@ -1,16 +1,39 @@
 // Image decoding: sniff the format from the bytes (never trust a declared type), refuse pictures whose
-// header claims more pixels than an isolate can hold, then decode with the injected WASM codecs.
+// header claims more pixels than an isolate can hold, then decode with the injected WASM codecs, or, for
+// JPEG and PNG above 8 MP, at reduced scale with our own decoders.
 import { type RgbImage, rgbFromRgba } from "./image";
+import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
+import { decodePngScaled, PngError } from "./png-stream";
+import { FACE_POLICY } from "./policy";
 
 export type ImageFormat = "jpeg" | "png" | "webp";
 
 /** Decoders returning RGBA (the @jsquash codecs; injected because their WASM is loaded per platform). */
 export type Decoders = Record<ImageFormat, (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>>;
 
-// A decoded picture exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a pixel)
-// next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits safely.
-// Webcams give at most 2 MP; clients should downscale phone photos.
+// A picture decoded whole exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a
+// pixel) next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits
+// safely, so larger pictures are decoded at reduced scale (the pipeline works at 800 px anyway).
 export const MAX_PIXELS = 8_000_000;
+// JPEG above 8 MP: decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (jpeg/decode.ts), which needs a few
+// MB whatever the size. Phones take 12-50 MP pictures; "50 MP" sensors give 8160x6120 or 8192x6144
+// (50.3 MP), hence the margin.
+export const MAX_JPEG_PIXELS = 52_000_000;
+// PNG above 8 MP: inflated and unfiltered row by row and box-downscaled on the fly (png-stream.ts): two rows
+// and the small output are held, beside the upload itself. 24 MP bounds the time (about 1 s of CPU).
+export const MAX_PNG_PIXELS = 24_000_000;
+// WebP stays at 8 MP: @jsquash/webp decodes whole, and a 24 MP WebP took about 200 MB (BENCHMARKS.md).
+const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_PIXELS };
+
+/** The decoded picture, upright, and the size of the full-resolution original it stands for. */
+export type DecodedImage = {
+  image: RgbImage;
+  /** Original pixels per decoded pixel along each side: 1, or 2, 4, 8 for a JPEG decoded at reduced scale. */
+  reduction: number;
+  /** The upright original's size in pixels. */
+  width: number;
+  height: number;
+};
 
 export class ImageDecodeError extends Error {
   constructor(readonly code: "undecodable" | "image_too_large", message: string) {
@@ -61,25 +84,51 @@ export function headerSize(b: Uint8Array, format: ImageFormat): { width: number;
   return null;
 }
 
-export async function decodeImage(bytes: Uint8Array, decoders: Decoders): Promise<RgbImage> {
+export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide = FACE_POLICY.workingMaxSide): Promise<DecodedImage> {
   const format = sniffFormat(bytes);
   if (!format) throw new ImageDecodeError("undecodable", "The image is not a JPEG, PNG or WebP file");
   const size = headerSize(bytes, format);
   if (!size || size.width < 1 || size.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} header is damaged`);
-  if (size.width * size.height > MAX_PIXELS) {
-    throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${MAX_PIXELS / 1e6} megapixels are accepted`);
+  const pixels = size.width * size.height;
+  const limit = LIMITS[format];
+  if (pixels > limit) {
+    throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${format.toUpperCase()}`);
   }
-  let decoded;
-  try {
-    const copy = bytes.slice().buffer; // the codecs take an ArrayBuffer of exactly the file
-    decoded = await decoders[format](copy);
-  } catch {
-    throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);
+  let rgb: RgbImage;
+  let reduction = 1;
+  if (format === "jpeg" && pixels > MAX_PIXELS) {
+    reduction = scaleFor(size.width, size.height, minSide);
+    try {
+      rgb = decodeJpegScaled(bytes, reduction, MAX_JPEG_PIXELS);
+    } catch (e) {
+      if (e instanceof JpegError) throw new ImageDecodeError("undecodable", `The JPEG data could not be decoded (${e.message})`);
+      throw e;
+    }
+  } else if (format === "png" && pixels > MAX_PIXELS) {
+    // The largest whole reduction that keeps the longer side at least minSide.
+    reduction = Math.max(1, Math.floor(Math.max(size.width, size.height) / minSide));
+    try {
+      rgb = await decodePngScaled(bytes, reduction, MAX_PNG_PIXELS);
+    } catch (e) {
+      if (e instanceof PngError) throw new ImageDecodeError("undecodable", `The PNG data could not be decoded (${e.message})`);
+      throw e;
+    }
+  } else {
+    let decoded;
+    try {
+      const copy = bytes.slice().buffer; // the codecs take an ArrayBuffer of exactly the file
+      decoded = await decoders[format](copy);
+    } catch {
+      throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);
+    }
+    if (!decoded || decoded.width < 1 || decoded.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);
+    rgb = rgbFromRgba(decoded.width, decoded.height, decoded.data);
   }
-  if (!decoded || decoded.width < 1 || decoded.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);
-  const rgb = rgbFromRgba(decoded.width, decoded.height, decoded.data);
   // Phones store portrait photos sideways with an EXIF orientation; browsers and OpenCV honour it, so must we.
-  return format === "jpeg" ? orient(rgb, exifOrientation(bytes)) : rgb;
+  const o = format === "jpeg" ? exifOrientation(bytes) : 1;
+  const image = orient({ width: rgb.width, height: rgb.height, data: rgb.data }, o);
+  const swap = o >= 5;
+  return { image, reduction, width: swap ? size.height : size.width, height: swap ? size.width : size.height };
 }
 
 /** The EXIF orientation (1-8) of a JPEG, 1 when absent or unreadable. */

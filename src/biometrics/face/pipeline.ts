@@ -42,12 +42,18 @@ export type FaceAnalysis = {
 
 const now = () => performance.now();
 
-export async function analyseFace(original: RgbImage, models: FaceModelRunner): Promise<FaceAnalysis> {
+/** The full-resolution picture that `original` was decoded from at 1/reduction scale (large JPEGs). */
+export type SourceSize = { width: number; height: number; reduction: number };
+
+export async function analyseFace(original: RgbImage, models: FaceModelRunner, source?: SourceSize): Promise<FaceAnalysis> {
   const timings: Record<string, number> = {};
   let t = now();
-  const base: Pick<FaceAnalysis, "width" | "height" | "timings"> = { width: original.width, height: original.height, timings };
+  const src = source ?? { width: original.width, height: original.height, reduction: 1 };
+  const base: Pick<FaceAnalysis, "width" | "height" | "timings"> = { width: src.width, height: src.height, timings };
   // Work on a bounded copy: detection runs at 320x240 and the aligned crop is 112x112 anyway.
-  const { image: work, scale } = fitWithin(original, FACE_POLICY.workingMaxSide);
+  const { image: work, scale: workScale } = fitWithin(original, FACE_POLICY.workingMaxSide);
+  // Working pixels per original pixel: the box and the face-size rule are in the original's pixels.
+  const scale = workScale / src.reduction;
   timings.resize = now() - t;
 
   t = now();
@@ -76,8 +82,8 @@ export async function analyseFace(original: RgbImage, models: FaceModelRunner): 
   // Box in original pixels (undo padding and downscale, clamp to the picture).
   const ox1 = Math.max(0, (best.x1 - offsetX) / scale);
   const oy1 = Math.max(0, (best.y1 - offsetY) / scale);
-  const ox2 = Math.min(original.width, (best.x2 - offsetX) / scale);
-  const oy2 = Math.min(original.height, (best.y2 - offsetY) / scale);
+  const ox2 = Math.min(src.width, (best.x2 - offsetX) / scale);
+  const oy2 = Math.min(src.height, (best.y2 - offsetY) / scale);
   const box = { x: ox1, y: oy1, w: Math.max(0, ox2 - ox1), h: Math.max(0, oy2 - oy1), score: best.score };
 
   t = now();

@@ -17,11 +17,7 @@ export const FACE_POLICY = {
   minEmbeddingNorm: 2.0,
   /** P(live) at or above this passes. */
   livenessThreshold: 0.5,
-  /**
-   * Cosine similarity at or above this is a match. Superseded by FACE_OPERATING_POINTS (operating-points.ts,
-   * per security level: high 0.44, standard 0.36); kept until the levels are wired into the API.
-   */
-  matchThreshold: 0.38,
+  // The match threshold is the security level's (operating-points.ts: high 0.44, standard 0.36).
   /**
    * Enrolment images must agree with each other at least this much (pairwise cosine). 0.27 is the 1st
    * percentile of genuine photo pairs on the LFW calibration half (bench/face-calibration.ts): about 1 % of a

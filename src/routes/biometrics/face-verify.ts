@@ -9,7 +9,7 @@ import { markVerified } from "../../services/exams/verification";
 import { studentEnrolment } from "../../services/exams/scope";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 
@@ -33,7 +33,17 @@ export const route = createRoute({
   middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(FaceVerify),
   responses: {
-    200: ok(envelope({ is_match: z.boolean(), resource_bool: z.boolean(), extra_details: z.string() }), "Verification done; `is_match` says whether it matched"),
+    200: ok(
+      envelope({
+        is_match: z.boolean(),
+        resource_bool: z.boolean(),
+        extra_details: z.string(),
+        resource_dict: z
+          .object({ score: z.number(), threshold: z.number(), security_level: SecurityLevelField, is_match: z.boolean(), liveness: z.number() })
+          .openapi({ description: "Cosine similarity to the student's face template, the threshold of the exam's security level (docs/face.md) and the liveness score" }),
+      }),
+      "Verification done; `is_match` says whether it matched",
+    ),
     ...authErrors,
     ...tooMany,
     ...notFound("Exam not found (or the student is not enrolled in it), or no face model registered"),
@@ -47,8 +57,8 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
     const caller = c.get("caller");
     const db = dbOf(c);
     const bytes = imageBytesFromField("image", image);
-    await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
-    const v = await verifyFaceImage(c.env, caller, "image", bytes);
+    const { securityLevel } = await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
+    const v = await verifyFaceImage(c.env, caller, "image", bytes, securityLevel);
     if (v.isMatch) {
       await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, "face", c.get("now"));
       notifyPartnerSoon(c, exam_id);
@@ -59,7 +69,8 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
         resource_name: "face_verification",
         is_match: v.isMatch,
         resource_bool: v.isMatch,
-        extra_details: `similarity ${v.score.toFixed(3)} (threshold ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
+        extra_details: `similarity ${v.score.toFixed(3)} (level '${v.level}' needs at least ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
+        resource_dict: { score: v.score, threshold: v.threshold, security_level: v.level, is_match: v.isMatch, liveness: v.liveness },
       },
       200,
     );

@@ -1,12 +1,14 @@
 // POST /backend/biometrics/interaction/test: scores typing timings (one or more typings of the trained phrase)
 // against the student's own keystroke model; several typings are decided on their mean distance.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
+import { institutionSecurityLevel } from "../../services/security-level";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { testInteraction } from "../../services/biometrics/interaction";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
 import { KeystrokeDataset, LIMITS } from "./schemas";
 
 const Test = z.object({ testing_dataset: KeystrokeDataset }).openapi("BiometricsInteractionTest");
@@ -29,11 +31,15 @@ export const route = createRoute({
             score: z.number(),
             is_match: z.boolean(),
             threshold: z.number(),
+            security_level: SecurityLevelField,
             distance: z.number(),
             samples: z.number().int(),
             sample_scores: z.array(z.number()),
           })
-          .openapi({ description: "score in (0, 1), 0.5 = threshold; distance is the normalised distance, accepted when <= threshold" }),
+          .openapi({
+            description:
+              "score in (0, 1), 0.5 = threshold; distance is the normalised distance, accepted when <= threshold, the threshold of the institution's security level (docs/keystroke.md)",
+          }),
       }),
       "Test done",
     ),
@@ -47,14 +53,15 @@ export const route = createRoute({
 export const registerInteractionTest = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const { testing_dataset } = c.req.valid("json");
-    const v = await testInteraction(c.env, c.get("caller"), testing_dataset);
+    const level = await institutionSecurityLevel(dbOf(c), c.get("caller"));
+    const v = await testInteraction(c.env, c.get("caller"), testing_dataset, level);
     return c.json(
       {
         message: v.isMatch ? "The typing matches the student's interaction model" : "The typing does not match the student's interaction model",
         resource_name: "Interaction",
         is_match: v.isMatch,
         resource_bool: v.isMatch,
-        resource_dict: { score: v.score, is_match: v.isMatch, threshold: v.threshold, distance: v.distance, samples: v.samples, sample_scores: v.sampleScores },
+        resource_dict: { score: v.score, is_match: v.isMatch, threshold: v.threshold, security_level: v.level, distance: v.distance, samples: v.samples, sample_scores: v.sampleScores },
       },
       200,
     );

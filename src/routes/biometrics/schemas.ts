@@ -8,14 +8,14 @@ export const StoredBiometricType = z.enum(["Face", "Voice", "Handwriting", "Inte
 
 export const ImageField = z
   .string()
-  .max(9 * 1024 * 1024)
+  .max(22 * 1024 * 1024) // 16 MiB (MAX_IMAGE_BYTES) in base64 with a data: prefix
   .openapi({ description: "The picture (JPEG, PNG or WebP) as base64 or a `data:image/...;base64,` URI; never a URL.", example: "data:image/jpeg;base64,/9j/4AAQ..." });
 
 /** Limits per endpoint (bytes of the request body). */
 export const LIMITS = {
-  faceRegister: 40 * 1024 * 1024, // up to 5 images of 6 MB, base64
-  faceVerify: 9 * 1024 * 1024,
-  form: 9 * 1024 * 1024,
+  faceRegister: 40 * 1024 * 1024, // up to 5 pictures, base64: five phone photos of up to about 6 MB, or one of 16 MB
+  faceVerify: 23 * 1024 * 1024, // one picture of up to 16 MiB, base64
+  form: 23 * 1024 * 1024,
   small: 4 * 1024,
   interaction: 3 * 1024 * 1024, // a typing dataset: the parser takes up to 2,000,000 characters
 } as const;

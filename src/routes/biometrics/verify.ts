@@ -2,13 +2,15 @@
 // and Handwriting (one signature).
 // Unlike face_verify it names no exam, so it changes no enrolment's verification status.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
+import { institutionSecurityLevel } from "../../services/security-level";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
 import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
 import { handwritingText, verifyHandwritingSample } from "../../services/biometrics/handwriting";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, notFound, ok, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
 import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics/voice";
 import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
@@ -37,15 +39,18 @@ export const route = createRoute({
           .object({
             score: z.number().nullable(),
             threshold: z.number(),
+            security_level: SecurityLevelField,
             is_match: z.boolean(),
+            liveness: z.number().optional(),
             distance: z.number().optional(),
             is_voice_detected: z.boolean().optional(),
             speech_seconds: z.number().optional(),
           })
-          .optional()
           .openapi({
             description:
-              "Handwriting: score in (0, 1) (0.5 = threshold), writer-normalised distance and its threshold. Voice: cosine score (null without speech) and its threshold",
+              "The decision's score, the threshold of the security level it was taken at (the institution's; docs/face.md) and that level. " +
+              "Face: cosine similarity, accepted when >= threshold, and the liveness score. Handwriting: score in (0, 1) (0.5 = the level's threshold) and the " +
+              "writer-normalised distance, accepted when <= threshold. Voice: the cohort-normalised score (null without speech), accepted when >= threshold",
           }),
       }),
       "Verification done",
@@ -60,9 +65,11 @@ export const route = createRoute({
 export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const form = c.req.valid("form");
+    // No exam is named here: the institution's level decides.
+    const level = await institutionSecurityLevel(dbOf(c), c.get("caller"));
     if (form.biometric_type === "Handwriting") {
       const { field, value } = sampleField(form);
-      const v = await verifyHandwritingSample(c.env, c.get("caller"), field, handwritingText(field, value));
+      const v = await verifyHandwritingSample(c.env, c.get("caller"), field, handwritingText(field, value), level);
       return c.json(
         {
           message: v.isMatch ? "The signature matches the registered handwriting model" : "The signature does not match the registered handwriting model",
@@ -70,15 +77,15 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
           is_match: v.isMatch,
           is_voice_detected: false,
           resource_bool: v.isMatch,
-          extra_details: `score ${v.score.toFixed(3)} (threshold 0.5); distance ${v.distance.toFixed(3)} (threshold ${v.threshold})`,
-          resource_dict: { score: v.score, distance: v.distance, threshold: v.threshold, is_match: v.isMatch },
+          extra_details: `score ${v.score.toFixed(3)} (threshold 0.5); distance ${v.distance.toFixed(3)} (level '${v.level}' accepts at most ${v.threshold})`,
+          resource_dict: { score: v.score, distance: v.distance, threshold: v.threshold, security_level: v.level, is_match: v.isMatch },
         },
         200,
       );
     }
     if (form.biometric_type === "Voice") {
       const { field, value } = sampleField(form);
-      const v = await verifyVoiceClip(c.env, c.get("caller"), field, audioBytesFromField(field, value));
+      const v = await verifyVoiceClip(c.env, c.get("caller"), field, audioBytesFromField(field, value), level);
       return c.json(
         {
           message: !v.isVoiceDetected
@@ -93,14 +100,21 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
           extra_details:
             v.score === null
               ? `no speaker decision: ${v.reason ?? "no speech"}`
-              : `similarity ${v.score.toFixed(3)} (threshold ${v.threshold}); ${v.speechSeconds.toFixed(1)} s of speech`,
-          resource_dict: { score: v.score, threshold: v.threshold, is_match: v.isMatch, is_voice_detected: v.isVoiceDetected, speech_seconds: v.speechSeconds },
+              : `score ${v.score.toFixed(2)} (level '${v.level}' needs at least ${v.threshold}); ${v.speechSeconds.toFixed(1)} s of speech`,
+          resource_dict: {
+            score: v.score,
+            threshold: v.threshold,
+            security_level: v.level,
+            is_match: v.isMatch,
+            is_voice_detected: v.isVoiceDetected,
+            speech_seconds: v.speechSeconds,
+          },
         },
         200,
       );
     }
     const { field, value } = sampleField(form);
-    const v = await verifyFaceImage(c.env, c.get("caller"), field, imageBytesFromField(field, value));
+    const v = await verifyFaceImage(c.env, c.get("caller"), field, imageBytesFromField(field, value), level);
     return c.json(
       {
         message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",
@@ -108,7 +122,8 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
         is_match: v.isMatch,
         is_voice_detected: false,
         resource_bool: v.isMatch,
-        extra_details: `similarity ${v.score.toFixed(3)} (threshold ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
+        extra_details: `similarity ${v.score.toFixed(3)} (level '${v.level}' needs at least ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
+        resource_dict: { score: v.score, threshold: v.threshold, security_level: v.level, is_match: v.isMatch, liveness: v.liveness },
       },
       200,
     );

@@ -5,6 +5,7 @@
 import type { ImageResult } from "../../biometrics/face/analyse";
 import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
+import type { SecurityLevel } from "../../biometrics/security-level";
 import type { StoredBiometricType, VerifyResult } from "../../templates/types";
 import { type Bindings, loadConfig } from "../../env";
 import { AppError } from "../../lib/errors";
@@ -12,8 +13,11 @@ import { withTimeout } from "../../lib/overload";
 import type { Caller } from "../../types";
 import { base64Bytes, unpaddedBase64 } from "./samples";
 
-/** Largest decoded image accepted (bytes). */
-export const MAX_IMAGE_BYTES = 6 * 1024 * 1024;
+/**
+ * Largest decoded image accepted (bytes): a 48-50 MP phone JPEG is 10-20 MB. The API Worker holds a picture about
+ * four times at the peak (body text, parsed JSON, base64-decoded bytes, the RPC copy): 16 MiB leaves room in 128 MB.
+ */
+export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
 export const MAX_ENROL_IMAGES = 5;
 
 const DATA_URI = /^data:image\/(jpeg|jpg|png|webp);base64,/i;
@@ -107,30 +111,30 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
 }
 
 export type FaceMatch =
-  | { outcome: "match" | "mismatch"; score: number; threshold: number; faces: number; liveness: number }
+  | { outcome: "match" | "mismatch"; score: number; threshold: number; level: SecurityLevel; faces: number; liveness: number }
   | { outcome: FaceProblem | "not_enrolled" | "reenrolment_required"; faces: number; liveness?: number };
 
 /**
  * Compares an analysed picture with the student's own template without throwing: every outcome is a
  * value, for callers that record events rather than answer errors (server-side monitoring).
  */
-export async function matchFace(env: Bindings, caller: Caller, r: ImageResult): Promise<FaceMatch> {
+export async function matchFace(env: Bindings, caller: Caller, r: ImageResult, level: SecurityLevel): Promise<FaceMatch> {
   const faces = r.ok ? r.faces : 0;
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) return { outcome: p ?? "no_face", faces, liveness: r.ok ? r.liveness : undefined };
-  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
+  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level);
   if (v.status === "not_enrolled" || v.status === "reenrolment_required") return { outcome: v.status, faces, liveness: r.liveness };
-  return { outcome: v.status === "match" ? "match" : "mismatch", score: v.score, threshold: v.threshold, faces, liveness: r.liveness ?? 0 };
+  return { outcome: v.status === "match" ? "match" : "mismatch", score: v.score, threshold: v.threshold, level: v.level, faces, liveness: r.liveness ?? 0 };
 }
 
-export type FaceVerification = { isMatch: boolean; score: number; threshold: number; liveness: number };
+export type FaceVerification = { isMatch: boolean; score: number; threshold: number; level: SecurityLevel; liveness: number };
 
 /** 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s. */
-export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array): Promise<FaceVerification> {
+export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array, level: SecurityLevel): Promise<FaceVerification> {
   const r = await analyseFace(env, image);
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) throw problemError(field, p ?? "no_face", r);
-  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId);
+  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level);
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Face", "No face model is registered for this student; call face_register first");
   if (v.status === "reenrolment_required") {
     throw AppError.validation(
@@ -138,7 +142,7 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
       "Face re-enrolment required",
     );
   }
-  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, liveness: r.liveness ?? 0 };
+  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, liveness: r.liveness ?? 0 };
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {

@@ -11,6 +11,7 @@ import {
 import type { Bindings } from "../../env";
 import { AppError } from "../../lib/errors";
 import type { Caller } from "../../types";
+import type { SecurityLevel } from "../../biometrics/security-level";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { decisionOf } from "./handwriting";
@@ -46,12 +47,12 @@ export async function trainInteraction(env: Bindings, caller: Caller, dataset: u
   return { samples: r.samples, version: r.version, keys: model.layout.keys };
 }
 
-export type InteractionTest = { isMatch: boolean; score: number; distance: number; threshold: number; samples: number; sampleScores: number[] };
+export type InteractionTest = { isMatch: boolean; score: number; distance: number; threshold: number; level: SecurityLevel; samples: number; sampleScores: number[] };
 
-export async function testInteraction(env: Bindings, caller: Caller, dataset: unknown): Promise<InteractionTest> {
+export async function testInteraction(env: Bindings, caller: Caller, dataset: unknown, level: SecurityLevel): Promise<InteractionTest> {
   const field = "testing_dataset";
   const samples = parse(field, dataset, INTERACTION_LIMITS.testSamples);
   const owner = ownerOf(caller);
-  const v = decisionOf("Interaction", field, await templatesOf(env, owner).testInteraction(owner, samples, CURRENT_MODEL_IDS.Interaction, field), "call interaction/train");
-  return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold, samples: samples.length, sampleScores: v.sampleScores ?? [] };
+  const v = decisionOf("Interaction", field, await templatesOf(env, owner).testInteraction(owner, samples, CURRENT_MODEL_IDS.Interaction, field, level), "call interaction/train");
+  return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold, level: v.level, samples: samples.length, sampleScores: v.sampleScores ?? [] };
 }

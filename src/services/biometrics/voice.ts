@@ -10,6 +10,8 @@ import { withTimeout } from "../../lib/overload";
 import type { Caller } from "../../types";
 import { sampleBytesFromField } from "./samples";
 import { ownerOf, templatesOf } from "../../templates/client";
+import type { SecurityLevel } from "../../biometrics/security-level";
+import { VOICE_OPERATING_POINTS } from "../../biometrics/voice/operating-points";
 
 /** = the engine's MAX_ENROL_CLIPS (not imported: that module pulls the decoders into the API Worker's bundle). */
 const MAX_ENROL_CLIPS = 10;
@@ -69,18 +71,21 @@ export async function registerVoice(env: Bindings, caller: Caller, field: string
 export type VoiceVerification = {
   isVoiceDetected: boolean;
   isMatch: boolean;
+  /** The cohort-normalised score the decision is taken on (null without speech); `rawScore` the plain cosine. */
   score: number | null;
+  rawScore: number | null;
   threshold: number;
+  level: SecurityLevel;
   speechSeconds: number;
   reason?: string;
 };
 
 /** 1:1: one clip against the caller's own voice template. */
-export async function verifyVoiceClip(env: Bindings, caller: Caller, field: string, clip: Uint8Array): Promise<VoiceVerification> {
+export async function verifyVoiceClip(env: Bindings, caller: Caller, field: string, clip: Uint8Array, level: SecurityLevel): Promise<VoiceVerification> {
   const a = await analyseVoice(env, clip);
   if (!a.ok) throw clipError(field, `${a.code}: ${a.message}`, "The voice clip cannot be used");
   const owner = ownerOf(caller);
-  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
+  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, level);
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Voice", "No Voice model is registered for this student; register Voice first");
   if (v.status === "reenrolment_required") {
     throw AppError.validation(
@@ -88,8 +93,10 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
       "Voice re-enrolment required",
     );
   }
-  if (v.status === "no_voice") return { isVoiceDetected: false, isMatch: false, score: null, threshold: a.threshold, speechSeconds: a.speechSeconds, reason: a.reason };
-  return { isVoiceDetected: true, isMatch: v.status === "match", score: v.score, threshold: v.threshold, speechSeconds: a.speechSeconds };
+  if (v.status === "no_voice") {
+    return { isVoiceDetected: false, isMatch: false, score: null, rawScore: null, threshold: VOICE_OPERATING_POINTS[level].threshold, level, speechSeconds: a.speechSeconds, reason: a.reason };
+  }
+  return { isVoiceDetected: true, isMatch: v.status === "match", score: v.score, rawScore: v.rawScore, threshold: v.threshold, level, speechSeconds: a.speechSeconds };
 }
 
 /** Whether the inference Worker can embed voices now. */

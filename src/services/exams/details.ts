@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, processPolicies } from "../../db/schema";
 import { AppError } from "../../lib/errors";
+import type { SecurityLevel } from "../../biometrics/security-level";
 import type { Person } from "../../types";
 import { normalizePatterns, replaceExamPatternsStatements } from "../process-policy";
 import { type Exam, type ExamType, MINUTE, settle } from "./lifecycle";
@@ -22,6 +23,8 @@ export type ExamInput = {
   /** Replaces the exam's own forbidden-process patterns when given. */
   forbiddenProcesses?: string[] | undefined;
   moodleCourseId?: string | undefined;
+  /** The exam's own security level; null: the institution's. On update, undefined leaves it unchanged. */
+  securityLevel?: SecurityLevel | null | undefined;
 };
 
 function checkSchedule(scheduledAt: number, now: number, allowPast: boolean) {
@@ -46,6 +49,7 @@ export async function createExam(db: Db, instructor: Person, input: ExamInput, n
       privacyPolicy: input.privacyPolicy,
       additionalMaterial: input.additionalMaterial ?? false,
       moodleCourseId: input.moodleCourseId ?? null,
+      securityLevel: input.securityLevel ?? null,
       createdAt: now,
       updatedAt: now,
     })
@@ -83,6 +87,7 @@ export async function updateExam(
     privacyPolicy: input.privacyPolicy,
     additionalMaterial: input.additionalMaterial ?? exam.additionalMaterial,
     moodleCourseId: input.moodleCourseId ?? exam.moodleCourseId,
+    securityLevel: input.securityLevel === undefined ? exam.securityLevel : input.securityLevel,
     updatedAt: now,
   };
   const where = and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId));

@@ -4,7 +4,9 @@
 // partner exam is an exam, a student session is an enrolment.
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, exams } from "../../db/schema";
+import { enrolments, exams, institutions } from "../../db/schema";
+import type { SecurityLevel } from "../../biometrics/security-level";
+import { examSecurityLevel } from "../security-level";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import { type Enrolment, type Exam, MINUTE, settle } from "./lifecycle";
@@ -24,17 +26,22 @@ export async function instructorExam(db: Db, instructor: Person, examId: number,
   return settle(db, exam, now);
 }
 
-/** The exam and the student's enrolment in it; 404 when the student is not enrolled (or it does not exist). */
+/**
+ * The exam and the student's enrolment in it; 404 when the student is not enrolled (or it does not exist).
+ * Also the security level the exam's biometric decisions are taken at (the institution's joined in: no
+ * second round trip).
+ */
 export async function studentEnrolment(
   db: Db,
   student: Person,
   examId: number,
   now: number,
-): Promise<{ exam: Exam; enrolment: Enrolment }> {
+): Promise<{ exam: Exam; enrolment: Enrolment; securityLevel: SecurityLevel }> {
   const [row] = await db
-    .select({ exam: exams, enrolment: enrolments })
+    .select({ exam: exams, enrolment: enrolments, institutionLevel: institutions.securityLevel })
     .from(enrolments)
     .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .innerJoin(institutions, eq(institutions.id, exams.institutionId))
     .where(
       and(
         eq(enrolments.examId, examId),
@@ -45,7 +52,7 @@ export async function studentEnrolment(
     )
     .limit(1);
   if (!row) throw examNotFound(examId);
-  return { exam: await settle(db, row.exam, now), enrolment: row.enrolment };
+  return { exam: await settle(db, row.exam, now), enrolment: row.enrolment, securityLevel: examSecurityLevel(row.exam.securityLevel, row.institutionLevel) };
 }
 
 /**

@@ -58,11 +58,11 @@ export async function monitorFace(
   input: { examId: number; image: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined> },
   now: number,
 ): Promise<FaceMonitoringOutcome> {
-  await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
+  const { securityLevel } = await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
   const analysed = await analyseFace(env, input.image);
   const problem = problemOf(analysed, false);
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);
-  const match = await matchFace(env, caller, analysed);
+  const match = await matchFace(env, caller, analysed, securityLevel);
   const result: MonitoringResult = { ...faceOutcomeToResult(match), runningProcesses: input.runningProcesses };
   const { alerts } = await recordMonitoringResult(
     db,
@@ -91,13 +91,13 @@ export async function identify(
   input: { examId: number; identificationResult: string; image?: Uint8Array },
   now: number,
 ): Promise<IdentificationOutcome> {
-  await studentEnrolment(db, caller, input.examId, now);
+  const { securityLevel } = await studentEnrolment(db, caller, input.examId, now);
   const scope = { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, monitoringType: "Identification" as const };
   if (input.image) {
     const analysed = await analyseFace(env, input.image);
     const problem = problemOf(analysed, false);
     if (problem === "undecodable" || problem === "image_too_large") throw problemError("identification_result", problem, analysed);
-    const match = await matchFace(env, caller, analysed);
+    const match = await matchFace(env, caller, analysed, securityLevel);
     const { alerts } = await recordMonitoringResult(db, { ...scope, source: "server" }, faceOutcomeToResult(match), now, { face: match });
     const verified = match.outcome === "match";
     if (verified) await markVerified(db, { ...scope }, "face", now);

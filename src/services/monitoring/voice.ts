@@ -51,12 +51,12 @@ export async function monitorVoice(
   now: number,
 ): Promise<VoiceMonitoringOutcome> {
   const examId = input.examId ?? (await currentExamOf(db, caller));
-  await startedExamEnrolment(db, caller, examId, now);
+  const { securityLevel } = await startedExamEnrolment(db, caller, examId, now);
   const a = await analyseVoice(env, input.clip);
   // An unreadable clip is the client's mistake, not evidence: 400, nothing stored.
   if (!a.ok) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [`${a.code}: ${a.message}`] } }, "The voice clip cannot be used");
   const owner = ownerOf(caller);
-  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, a.threshold);
+  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, securityLevel);
   let outcome: VoiceOutcome;
   let score: number | null = null;
   if (v.status === "match" || v.status === "no_match") {

@@ -41,7 +41,7 @@ describe("biometrics endpoints: input", () => {
     const url = await call("/biometrics/face_register", { token: s.access, json: { image: "https://example.org/me.jpg" } });
     expect(url.status).toBe(400);
     expect(url.body.error_details.image[0]).toMatch(/URLs are not fetched/);
-    const huge = await call("/biometrics/face_register", { token: s.access, json: { images: ["A".repeat(8_400_000)] } });
+    const huge = await call("/biometrics/face_register", { token: s.access, json: { images: ["A".repeat(22_500_000)] } });
     expect(huge.status).toBe(400);
     expect(huge.body.error_details["images.0"][0]).toMatch(/^image_too_large/);
     const tooMany = await call("/biometrics/face_register", { token: s.access, json: { images: Array(6).fill("AAAA") } });
@@ -65,7 +65,7 @@ describe("biometrics endpoints: input", () => {
     const s = await newSession("STUDENT");
     const big = await call("/biometrics/face_verify", {
       token: s.access,
-      body: "x".repeat(9 * 1024 * 1024 + 1),
+      body: "x".repeat(23 * 1024 * 1024 + 1), // LIMITS.faceVerify: one phone photo of up to 16 MiB in base64
       headers: { "content-type": "application/json" },
     });
     expect(big.status).toBe(413);

@@ -1,6 +1,7 @@
 // The few slow tests: real quantized models on real pictures through the real path (API Worker ->
 // inference Worker -> student's Durable Object). Everything else about biometrics is tested without inference.
 import { describe, expect, inject, it } from "vitest";
+import { FACE_OPERATING_POINTS } from "../../../src/biometrics/face/operating-points";
 import { call, expect400Shape, newSession } from "../helpers";
 import { enrolmentOf, examWithEnrolment } from "./fixtures";
 
@@ -19,7 +20,8 @@ describe("face biometrics with the real models", () => {
 
     const same = await call("/biometrics/face_verify", { token: s.access, json: { image: img.obama3, exam_id: examId } });
     expect(same.status, JSON.stringify(same.body)).toBe(200);
-    expect(same.body).toMatchObject({ is_match: true, resource_bool: true });
+    expect(same.body).toMatchObject({ is_match: true, resource_bool: true, resource_dict: { is_match: true, security_level: "high", threshold: FACE_OPERATING_POINTS.high.threshold } });
+    expect(same.body.resource_dict.score).toBeGreaterThanOrEqual(FACE_OPERATING_POINTS.high.threshold);
     expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Verified", verifiedBy: "face" });
 
     const other = await call("/biometrics/verify", {
@@ -28,7 +30,7 @@ describe("face biometrics with the real models", () => {
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(other.status, JSON.stringify(other.body)).toBe(200);
-    expect(other.body).toMatchObject({ is_match: false, resource_bool: false });
+    expect(other.body).toMatchObject({ is_match: false, resource_bool: false, resource_dict: { is_match: false, security_level: "high" } });
   });
 
   it("answers quality problems as 400s: no face, several faces, undecodable", { timeout: 60_000 }, async () => {

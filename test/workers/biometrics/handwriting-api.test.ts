@@ -104,7 +104,7 @@ describe("Handwriting register / verify / list / unregister", () => {
       ["a row with 3 fields", b64(JSON.stringify([...good, "0 1 1 1\n0.5 2 2"])), /row 2 has 3 fields/],
       ["mixed pressure", b64(JSON.stringify([...good, [[0, 1, 1], [500, 5, 2], [900, 3, 8]]])), /pressure/],
       ["JSON that does not parse", b64("[[{"), /does not parse/],
-      ["a 20 s signature", b64(JSON.stringify([...good, [[0, 1, 1, 1], [10_000, 2, 2, 1], [20_000, 3, 1, 1]]])), /signature 4: the signature lasts 20000 ms; at most 15000/],
+      ["a 31 s signature", b64(JSON.stringify([...good, [[0, 1, 1, 1], [10_000, 2, 2, 1], [31_000, 3, 1, 1]]])), /signature 4: trajectory lasts 31000 ms; at most 30000/],
       ["not base64", "not base64!", /Not valid base64/],
       ["blank", " ", /may not be blank|Send the sample/],
     ];
@@ -126,7 +126,7 @@ describe("Handwriting register / verify / list / unregister", () => {
       ["one point", b64(JSON.stringify(onePoint)), /single point/],
       ["a list of signatures", b64(JSON.stringify(good)), /one signature/],
       ["NaN row", b64("0 1 1 1\n0.5 NaN 2 1"), /not a finite number/],
-      ["too long", b64("0 1 1 1\n16 2 2 1"), /lasts 16000 ms; at most 15000/],
+      ["too long", b64("0 1 1 1\n31 2 2 1"), /lasts 31000 ms; at most 30000/],
       ["no pressure against a model with pressure", b64(JSON.stringify(asPoints(samples.genuine).map(({ t, x, y }) => ({ t, x, y })))), /enrolled with pen pressure/],
     ];
     for (const [what, payload, pattern] of badVerifications) {
@@ -224,7 +224,7 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect(json.status).toBe(415);
     const big = await call("/biometrics/verify", {
       token: s.access,
-      body: `biometric_type=Handwriting&voice_base64=${"A".repeat(9 * 1024 * 1024)}`,
+      body: `biometric_type=Handwriting&voice_base64=${"A".repeat(23 * 1024 * 1024)}`, // LIMITS.form
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(big.status).toBe(413);

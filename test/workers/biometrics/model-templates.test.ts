@@ -33,7 +33,7 @@ describe("StudentTemplates: JSON models", () => {
     const last = results.find((r) => r.version === 4)!;
     const list = await stub.list(owner, { Handwriting: HANDWRITING_MODEL_ID });
     expect(list).toEqual([{ biometricType: "Handwriting", modelId: HANDWRITING_MODEL_ID, samples: last.samples, createdAt: last.createdAt, current: true }]);
-    expect(await stub.verifyHandwriting(owner, parseTrajectory(handwriting.genuine), HANDWRITING_MODEL_ID, "f")).toMatchObject({ status: "match" });
+    expect(await stub.verifyHandwriting(owner, parseTrajectory(handwriting.genuine), HANDWRITING_MODEL_ID, "f", "standard")).toMatchObject({ status: "match" });
   });
 
   it("refuses what is not a model; a row relabelled as another type or model does not open", async () => {
@@ -44,15 +44,15 @@ describe("StudentTemplates: JSON models", () => {
     const model = trainKeystrokeModel(parseKeystrokeDataset(keystroke.train));
     await stub.enrolModel(owner, "Interaction", KEYSTROKE_MODEL_ID, model, 25, 1);
     const probe = parseKeystrokeDataset(keystroke.genuine);
-    expect(await stub.testInteraction(owner, probe, KEYSTROKE_MODEL_ID, "f")).toMatchObject({ status: "match" });
+    expect(await stub.testInteraction(owner, probe, KEYSTROKE_MODEL_ID, "f", "standard")).toMatchObject({ status: "match" });
     // An engine change asks for re-training instead of comparing with another yardstick.
-    expect(await stub.testInteraction(owner, probe, "trustid-keystroke-next", "f")).toEqual({ status: "reenrolment_required", enrolledModelId: KEYSTROKE_MODEL_ID });
+    expect(await stub.testInteraction(owner, probe, "trustid-keystroke-next", "f", "standard")).toEqual({ status: "reenrolment_required", enrolledModelId: KEYSTROKE_MODEL_ID });
     // The same ciphertext under another model id does not open (the id is bound as associated data).
     await runInDurableObject(stub, async (_o, state) => {
       state.storage.sql.exec("UPDATE templates SET model_id = 'trustid-keystroke-next' WHERE biometric_type = 'Interaction'");
     });
-    expect(await failure(stub.testInteraction(owner, probe, "trustid-keystroke-next", "f"))).toMatch(/does not open/);
+    expect(await failure(stub.testInteraction(owner, probe, "trustid-keystroke-next", "f", "standard"))).toMatch(/does not open/);
     expect(await stub.revoke(owner, "Interaction")).toBe(true);
-    expect(await stub.testInteraction(owner, probe, KEYSTROKE_MODEL_ID, "f")).toEqual({ status: "not_enrolled" });
+    expect(await stub.testInteraction(owner, probe, KEYSTROKE_MODEL_ID, "f", "standard")).toEqual({ status: "not_enrolled" });
   });
 });

@@ -24,15 +24,15 @@ describe("StudentTemplates", () => {
     for (let i = 0; i + 16 <= plain.length; i += 64) expect(storedHex.includes(hex(plain.subarray(i, i + 16)))).toBe(false);
     expect(Object.keys(rows[0]!)).not.toContain("image");
     // And it still verifies.
-    expect(await stub.verifyFace(ownerOf(s.access), near(v, 0.3, 7), FACE_MODEL_ID)).toMatchObject({ status: "match" });
-    expect(await stub.verifyFace(ownerOf(s.access), unitVector(99), FACE_MODEL_ID)).toMatchObject({ status: "no_match" });
+    expect(await stub.verifyFace(ownerOf(s.access), near(v, 0.3, 7), FACE_MODEL_ID, "high")).toMatchObject({ status: "match" });
+    expect(await stub.verifyFace(ownerOf(s.access), unitVector(99), FACE_MODEL_ID, "high")).toMatchObject({ status: "no_match" });
   });
 
   it("asks for re-enrolment after a model change, and list says so", async () => {
     const s = await newSession("STUDENT");
     const stub = templatesOf(s.access);
     await stub.enrolFace(ownerOf(s.access), [unitVector(2)], "an-older-face-model", 1000);
-    expect(await stub.verifyFace(ownerOf(s.access), unitVector(2), FACE_MODEL_ID)).toEqual({ status: "reenrolment_required", enrolledModelId: "an-older-face-model" });
+    expect(await stub.verifyFace(ownerOf(s.access), unitVector(2), FACE_MODEL_ID, "high")).toEqual({ status: "reenrolment_required", enrolledModelId: "an-older-face-model" });
     const list = await call("/biometrics/list", { token: s.access });
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ resource_array: ["Face"], resource_dict: { Face: "reenrolment_required" } });
@@ -45,7 +45,7 @@ describe("StudentTemplates", () => {
     await stub.enrolFace(ownerOf(s.access), [v], FACE_MODEL_ID, 1000);
     const res = await stub.enrolFace(ownerOf(s.access), [near(v, 0.2, 4), unitVector(5)], FACE_MODEL_ID, 2000);
     expect(res).toMatchObject({ ok: false, reason: "inconsistent_set", pair: [0, 1] });
-    expect(await stub.verifyFace(ownerOf(s.access), v, FACE_MODEL_ID)).toMatchObject({ status: "match" });
+    expect(await stub.verifyFace(ownerOf(s.access), v, FACE_MODEL_ID, "high")).toMatchObject({ status: "match" });
   });
 
   it("concurrent enrolments never lose or corrupt a template", async () => {
@@ -58,7 +58,7 @@ describe("StudentTemplates", () => {
     expect(versions).toEqual([1, 2, 3, 4, 5, 6]);
     // The last write wins whole: its vector matches, and exactly one does.
     const last = results.findIndex((r) => r.ok && r.version === 6);
-    const checks: VerifyResult[] = await Promise.all(vectors.map((v) => stub.verifyFace(owner, v, FACE_MODEL_ID)));
+    const checks: VerifyResult[] = await Promise.all(vectors.map((v) => stub.verifyFace(owner, v, FACE_MODEL_ID, "high")));
     expect(checks.filter((c) => c.status === "match")).toHaveLength(1);
     expect(checks[last]).toMatchObject({ status: "match" });
   });

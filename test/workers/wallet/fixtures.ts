@@ -14,7 +14,7 @@ export async function enrolFace(token: string, seed: number, modelId = FACE_MODE
   return v;
 }
 
-export const verify = (token: string, embedding: number[]) => templatesOf(token).verifyFace(ownerOf(token), embedding, FACE_MODEL_ID);
+export const verify = (token: string, embedding: number[]) => templatesOf(token).verifyFace(ownerOf(token), embedding, FACE_MODEL_ID, "high");
 
 let n = 0;
 /** A fresh token of a given behaviour of the fake Expo service (see test/support/fake-expo.ts). */

@@ -1,0 +1,147 @@
+// Phone photos (issue 17): decode + verify time and peak memory of 12, 24 and 48 MP JPEGs (baseline and
+// progressive), a 24 MP PNG, and what @jsquash/webp needs for a 24 MP WebP (refused: it does not fit).
+// The pictures are a shared photo placed on a phone-sized canvas with sensor-like noise, written to a
+// temporary folder (cached between runs). Each case runs in its own Node process so that its peak RSS
+// (process.resourceUsage().maxRSS) is its own, though Node, onnxruntime-web and the models are most of it:
+// what matters is that it does not grow with the picture.
+//   npx tsx bench/face-large-photos.ts [--runs 3] [--dir /tmp/trustid-large-photos]
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { addNoise, encodeJpeg, encodePng, onCanvas, readJpegRgb } from "../test/support/large-photo";
+import { nodeFace, SHARED } from "./node-face";
+
+const { values: args } = parseArgs({ options: { runs: { type: "string", default: "3" }, dir: { type: "string", default: join(tmpdir(), "trustid-large-photos") }, case: { type: "string" }, "webp-alone": { type: "boolean", default: false } } });
+const SOURCE = join(SHARED, "faces/face_recognition/obama/obama.jpg");
+
+type CaseResult = {
+  file: string;
+  mb: number;
+  status: string;
+  width?: number;
+  height?: number;
+  decodeMs: number[];
+  decodeCpuMs: number[];
+  totalMs: number[];
+  cpuMs: number[];
+  maxRssMb: number;
+};
+
+async function runCase(file: string): Promise<CaseResult> {
+  const { analyseImageBytes } = await import("../src/biometrics/face/analyse");
+  const { decodeImage } = await import("../src/biometrics/face/decode");
+  const { decoders, models } = await nodeFace();
+  const bytes = new Uint8Array(readFileSync(file));
+  const out: CaseResult = { file, mb: bytes.length / 1e6, status: "", decodeMs: [], decodeCpuMs: [], totalMs: [], cpuMs: [], maxRssMb: 0 };
+  await analyseImageBytes(bytes, decoders, models); // warm-up
+  for (let i = 0; i < Number(args.runs); i++) {
+    let cpu = process.cpuUsage();
+    let t = performance.now();
+    await decodeImage(bytes, decoders).catch(() => undefined);
+    out.decodeMs.push(performance.now() - t);
+    let c = process.cpuUsage(cpu);
+    out.decodeCpuMs.push((c.user + c.system) / 1000);
+    cpu = process.cpuUsage();
+    t = performance.now();
+    const r = await analyseImageBytes(bytes, decoders, models);
+    out.totalMs.push(performance.now() - t);
+    c = process.cpuUsage(cpu);
+    out.cpuMs.push((c.user + c.system) / 1000);
+    out.status = r.status;
+    if (r.ok) {
+      out.width = r.width;
+      out.height = r.height;
+    }
+  }
+  out.maxRssMb = process.resourceUsage().maxRSS / 1024;
+  return out;
+}
+
+/** @jsquash/webp alone on a 24 MP WebP: the size of its WASM heap and the process's peak RSS. */
+async function webpCase(file: string): Promise<{ mb: number; decodeMs: number; maxRssMb: number }> {
+  (globalThis as { ImageData?: unknown }).ImageData ??= class {
+    constructor(public data: Uint8ClampedArray, public width: number, public height: number) {}
+  };
+  const dir = dirname(createRequire(import.meta.url).resolve("@jsquash/webp/package.json"));
+  const dec = await import("@jsquash/webp/decode.js");
+  await dec.init(new WebAssembly.Module(readFileSync(join(dir, "codec/dec/webp_dec.wasm"))));
+  const b = readFileSync(file);
+  const t = performance.now();
+  await dec.default(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  return { mb: b.length / 1e6, decodeMs: performance.now() - t, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+async function makeFiles(dir: string): Promise<{ name: string; file: string }[]> {
+  mkdirSync(dir, { recursive: true });
+  const photo = readJpegRgb(SOURCE);
+  const list: { name: string; file: string }[] = [];
+  const make = async (name: string, w: number, h: number, kind: "base" | "prog" | "png" | "webp", noise = 6) => {
+    const file = join(dir, `${name}.${kind === "png" ? "png" : kind === "webp" ? "webp" : "jpg"}`);
+    list.push({ name, file });
+    if (existsSync(file)) return;
+    const img = addNoise(onCanvas(photo, w, h), noise);
+    let bytes: Uint8Array;
+    if (kind === "png") bytes = encodePng(img, { colorType: 2 });
+    else if (kind === "webp") {
+      const wdir = dirname(createRequire(import.meta.url).resolve("@jsquash/webp/package.json"));
+      const enc = await import("@jsquash/webp/encode.js");
+      await enc.init(new WebAssembly.Module(readFileSync(join(wdir, "codec/enc/webp_enc.wasm"))));
+      const rgba = new Uint8ClampedArray(w * h * 4);
+      for (let i = 0, j = 0; i < img.data.length; i += 3, j += 4) rgba.set([img.data[i]!, img.data[i + 1]!, img.data[i + 2]!, 255], j);
+      bytes = new Uint8Array(await enc.default({ data: rgba, width: w, height: h } as ImageData, { quality: 85, method: 0 }));
+    } else bytes = await encodeJpeg(img, { progressive: kind === "prog", quality: 90 });
+    writeFileSync(file, bytes);
+    console.error(`made ${file} (${(bytes.length / 1e6).toFixed(1)} MB)`);
+  };
+  // Phone sensor sizes: 12 MP 4032x3024, 24 MP 5712x4284, 48 MP 8064x6048 (4:3).
+  await make("12mp-baseline", 4032, 3024, "base");
+  await make("12mp-progressive", 4032, 3024, "prog");
+  await make("24mp-baseline", 5712, 4284, "base");
+  await make("24mp-progressive", 5712, 4284, "prog");
+  await make("48mp-baseline", 8064, 6048, "base");
+  await make("48mp-progressive", 8064, 6048, "prog");
+  // Strong noise: a file as large as a real 48 MP phone JPEG (the entropy decoding grows with the bytes).
+  await make("48mp-baseline-noisy", 8064, 6048, "base", 40);
+  await make("24mp-png", 5712, 4200, "png");
+  await make("24mp-webp", 5712, 4200, "webp");
+  return list;
+}
+
+if (args.case) {
+  // A child process: one picture.
+  const result = args["webp-alone"] ? await webpCase(args.case) : await runCase(args.case);
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+const child = (file: string, extra: string[] = []) =>
+  JSON.parse(
+    execFileSync(process.execPath, ["--import", "tsx", new URL(import.meta.url).pathname, "--case", file, "--runs", args.runs, ...extra], { encoding: "utf8", maxBuffer: 1 << 20 })
+      .trim()
+      .split("\n")
+      .pop()!,
+  );
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? NaN;
+const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : "-");
+console.log(`Runs per picture: ${args.runs} after a warm-up, medians. CPU ms = process CPU time (what the machine's load does not inflate as much as wall time).`);
+console.log();
+console.log(`| picture | file MB | result | decode CPU ms | decode wall ms | decode + verify CPU ms | decode + verify wall ms | process peak RSS MB |`);
+console.log(`|---|---|---|---|---|---|---|---|`);
+const row = (name: string, r: CaseResult) =>
+  console.log(
+    `| ${name} | ${r.mb.toFixed(1)} | ${r.status}${r.width ? ` ${r.width}x${r.height}` : ""} | ${f0(median(r.decodeCpuMs))} | ${f0(median(r.decodeMs))} | ${f0(median(r.cpuMs))} | ${f0(median(r.totalMs))} | ${f0(r.maxRssMb)} |`,
+  );
+row("obama.jpg 910x1137 (the normal path)", child(SOURCE) as CaseResult);
+for (const { name, file } of await makeFiles(args.dir)) {
+  if (file.endsWith(".webp")) {
+    // The same process decoding a 640x480 WebP is the reference for what the 24 MP one adds.
+    for (const [label, f] of [["640x480 WebP", join(SHARED, "media/obama_640x480.webp")], [name, file]] as const) {
+      const w = child(f, ["--webp-alone"]) as { mb: number; decodeMs: number; maxRssMb: number };
+      console.log(`| ${label}: @jsquash/webp decoding it whole, alone in a process | ${w.mb.toFixed(1)} | decoded | - | ${f0(w.decodeMs)} | - | - | ${f0(w.maxRssMb)} |`);
+    }
+  }
+  row(name, child(file) as CaseResult);
+}

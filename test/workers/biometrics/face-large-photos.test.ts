@@ -1,0 +1,39 @@
+// Phone-sized pictures through the real path (API Worker -> inference Worker): a 48 MP JPEG is decoded
+// (at 1/8, inside workerd) and judged on its content, a 54 MP one is refused by its size. The pictures are
+// flat grey JPEGs written here (2 bits a block), so the upload stays small; decoder and face accuracy on
+// real photos are tested under Node (test/node/face-large-photos.test.ts).
+import { describe, expect, it } from "vitest";
+import { call, expect400Shape, newSession } from "../helpers";
+
+/** A baseline greyscale JPEG of w x h flat grey pixels: each block is "DC difference 0, end of block". */
+function flatGreyJpeg(w: number, h: number): Uint8Array {
+  const blocks = Math.ceil(w / 8) * Math.ceil(h / 8);
+  const dqt = [0xff, 0xdb, 0, 67, 0, ...new Array(64).fill(1)];
+  const sof = [0xff, 0xc0, 0, 11, 8, h >> 8, h & 255, w >> 8, w & 255, 1, 1, 0x11, 0];
+  // One code of length 1 in each table: DC symbol 0 (difference 0), AC symbol 0 (end of block).
+  const dht = (tc: number) => [0xff, 0xc4, 0, 20, (tc << 4) | 0, 1, ...new Array(15).fill(0), 0];
+  const sos = [0xff, 0xda, 0, 8, 1, 1, 0x00, 0, 63, 0];
+  const head = [0xff, 0xd8, ...dqt, ...sof, ...dht(0), ...dht(1), ...sos];
+  const out = new Uint8Array(head.length + Math.ceil((blocks * 2) / 8) + 2); // the scan: all zero bits
+  out.set(head);
+  out.set([0xff, 0xd9], out.length - 2);
+  return out;
+}
+
+const b64 = (b: Uint8Array) => {
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+};
+
+describe("phone-sized pictures through the inference Worker", () => {
+  it("decodes a 48 MP JPEG (no face in it) and refuses a 54 MP one by its size", { timeout: 60_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const big = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(8064, 6048))}` } });
+    expect(big.status).toBe(400);
+    expect(expect400Shape(big.body).error_details.image[0]).toMatch(/^no_face/);
+    const huge = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(9000, 6000))}` } });
+    expect(huge.status).toBe(400);
+    expect(expect400Shape(huge.body).error_details.image[0]).toMatch(/^image_too_large/);
+  });
+});
