@@ -2,6 +2,8 @@
 // and Handwriting (one signature).
 // Unlike face_verify it names no exam, so it changes no enrolment's verification status.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decided, matchOutcome } from "../decision-context";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { institutionSecurityLevel } from "../../services/security-level";
@@ -69,7 +71,13 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
     const level = await institutionSecurityLevel(dbOf(c), c.get("caller"));
     if (form.biometric_type === "Handwriting") {
       const { field, value } = sampleField(form);
-      const v = await verifyHandwritingSample(c.env, c.get("caller"), field, handwritingText(field, value), level);
+      const text = handwritingText(field, value);
+      const v = await decided(
+        c,
+        { endpoint: route.path, modality: "handwriting", action: "verify", modelId: CURRENT_MODEL_IDS.Handwriting, securityLevel: level, decideOn: "distance" },
+        () => verifyHandwritingSample(c.env, c.get("caller"), field, text, level),
+        (v) => matchOutcome(v, v.distance, { score: v.score }),
+      );
       return c.json(
         {
           message: v.isMatch ? "The signature matches the registered handwriting model" : "The signature does not match the registered handwriting model",
@@ -85,7 +93,16 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
     }
     if (form.biometric_type === "Voice") {
       const { field, value } = sampleField(form);
-      const v = await verifyVoiceClip(c.env, c.get("caller"), field, audioBytesFromField(field, value), level);
+      const clip = audioBytesFromField(field, value);
+      const v = await decided(
+        c,
+        { endpoint: route.path, modality: "voice", action: "verify", modelId: CURRENT_MODEL_IDS.Voice, securityLevel: level, decideOn: "similarity" },
+        () => verifyVoiceClip(c.env, c.get("caller"), field, clip, level),
+        (v) =>
+          v.isVoiceDetected
+            ? matchOutcome(v, v.score, { speech_seconds: v.speechSeconds, raw_score: v.rawScore })
+            : { outcome: "quality", reason: "no_speech", threshold: v.threshold, securityLevel: v.level, quality: { speech_seconds: v.speechSeconds } },
+      );
       return c.json(
         {
           message: !v.isVoiceDetected
@@ -114,7 +131,13 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
       );
     }
     const { field, value } = sampleField(form);
-    const v = await verifyFaceImage(c.env, c.get("caller"), field, imageBytesFromField(field, value), level);
+    const image = imageBytesFromField(field, value);
+    const v = await decided(
+      c,
+      { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel: level, decideOn: "similarity" },
+      () => verifyFaceImage(c.env, c.get("caller"), field, image, level),
+      (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
+    );
     return c.json(
       {
         message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",

@@ -12,6 +12,7 @@ export type Modality = (typeof decisions.modality.enumValues)[number];
 export type DecisionAction = (typeof decisions.action.enumValues)[number];
 export type DecisionOutcome = (typeof decisions.outcome.enumValues)[number];
 export type DecisionRow = typeof decisions.$inferSelect;
+export type DecisionInsert = typeof decisions.$inferInsert;
 export type RaisedAlertRef = { reason: string; detail: string | null };
 /** Measurements about the sample's quality (faces seen, liveness score, seconds of speech...): never the sample. */
 export type QualityFlags = Record<string, number | boolean | string | null>;

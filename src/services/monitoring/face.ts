@@ -11,6 +11,8 @@ import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from 
 import { studentEnrolment } from "../exams/scope";
 import { markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 
 /** The enrolment of a started exam (monitoring outside an exam's run is refused and stores nothing). */
 export async function startedExamEnrolment(db: Db, caller: Caller, examId: number, now: number) {
@@ -55,7 +57,7 @@ export async function monitorFace(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId: number; image: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined> },
+  input: { examId: number; image: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined>; decisionBase?: DecisionBase },
   now: number,
 ): Promise<FaceMonitoringOutcome> {
   const { securityLevel } = await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
@@ -70,6 +72,13 @@ export async function monitorFace(
     result,
     now,
     { face: match, running_processes: input.runningProcesses, ...input.device },
+    undefined,
+    (raised) => {
+      if (!input.decisionBase) return [];
+      const base = { ...input.decisionBase, securityLevel };
+      const process = processDecision(base, input.runningProcesses, raised);
+      return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face), ...(process ? [process] : [])];
+    },
   );
   return { match, alerts };
 }
@@ -88,7 +97,7 @@ export async function identify(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId: number; identificationResult: string; image?: Uint8Array },
+  input: { examId: number; identificationResult: string; image?: Uint8Array; decisionBase?: DecisionBase },
   now: number,
 ): Promise<IdentificationOutcome> {
   const { securityLevel } = await studentEnrolment(db, caller, input.examId, now);
@@ -98,9 +107,14 @@ export async function identify(
     const problem = problemOf(analysed, false);
     if (problem === "undecodable" || problem === "image_too_large") throw problemError("identification_result", problem, analysed);
     const match = await matchFace(env, caller, analysed, securityLevel);
-    const { alerts } = await recordMonitoringResult(db, { ...scope, source: "server" }, faceOutcomeToResult(match), now, { face: match });
     const verified = match.outcome === "match";
-    if (verified) await markVerified(db, { ...scope }, "face", now);
+    // The decision is written with its effect: the verification when it verifies, else the event and its alerts.
+    let decision: ReturnType<typeof faceDecision> | null = null;
+    const { alerts } = await recordMonitoringResult(db, { ...scope, source: "server" }, faceOutcomeToResult(match), now, { face: match }, undefined, (raised) => {
+      decision = input.decisionBase ? faceDecision({ ...input.decisionBase, securityLevel }, "identification", match, raised, CURRENT_MODEL_IDS.Face) : null;
+      return decision && !verified ? [decision] : [];
+    });
+    if (verified) await markVerified(db, { ...scope }, "face", now, null, decision ? [decision] : []);
     return { verified, checkedBy: "server", match, alerts };
   }
   const [me] = await db.select({ email: users.email }).from(users).where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))).limit(1);

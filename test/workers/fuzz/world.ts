@@ -148,7 +148,9 @@ const STORED = [
   "process_policies",
   "wallet_exports",
   "partner_callback_outbox",
-  "decisions",
+  // Decision records: a refused biometric request records its refusal on purpose (docs/decisions.md), so new
+  // records are not compared; a refused request must still never contest or resolve one.
+  "(SELECT rowid AS rowid, id, institution_id, contest_text, contested_at, resolution, resolution_reason, resolved_by, resolved_at FROM decisions WHERE contested_at IS NOT NULL)",
 ];
 
 /** Every stored row of the given institutions, as one string to compare (one round trip). */
