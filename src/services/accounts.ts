@@ -74,35 +74,38 @@ export async function login(
   input: { email: string; password: string; organization: string },
   now: number,
 ): Promise<TokenPair> {
-  const inst = await requireInstitution(db, input.organization);
-  const key = and(eq(loginAttempts.institutionId, inst.id), eq(loginAttempts.email, input.email));
-  const [attempts] = await db.select().from(loginAttempts).where(key).limit(1);
+  // One round trip reads the institution, the account and its failed-login record (the database may be far
+  // from the edge: docs/limits.md "Edge distance"); one batch writes the new login.
+  const [found] = await db
+    .select({ inst: institutions, user: users, attempts: loginAttempts })
+    .from(institutions)
+    .leftJoin(users, and(eq(users.institutionId, institutions.id), eq(users.email, input.email)))
+    .leftJoin(loginAttempts, and(eq(loginAttempts.institutionId, institutions.id), eq(loginAttempts.email, input.email)))
+    .where(eq(institutions.code, input.organization))
+    .limit(1);
+  if (!found) throw AppError.badField("organization", `"${input.organization}" is not a known organization.`);
+  const { inst, user, attempts } = found;
   if (attempts?.lockedUntil && attempts.lockedUntil > now) {
     throw AppError.tooManyRequests((attempts.lockedUntil - now) / 1000, "Too many failed logins; try again later");
   }
-
-  const [user] = await db
-    .select()
-    .from(users)
-    .where(and(eq(users.institutionId, inst.id), eq(users.email, input.email)))
-    .limit(1);
   // Always run the KDF, so that response time does not tell whether the account exists.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !user.passwordHash || !ok) {
     await recordFailure(db, inst.id, input.email, now);
     throw AppError.unauthorized("Invalid email, password or organization");
   }
-  if (attempts) await db.delete(loginAttempts).where(key);
 
   const familyId = crypto.randomUUID();
-  await db.insert(refreshTokenFamilies).values({
-    id: familyId,
-    institutionId: inst.id,
-    userId: user.id,
-    createdAt: now,
-    expiresAt: now + MAX_SESSION_MS,
-  });
-  return issueLoginPair(db, config, { userId: user.id, role: user.role, institutionId: inst.id, institutionCode: inst.code }, familyId, now, now + MAX_SESSION_MS);
+  const who: Who = { userId: user.id, role: user.role, institutionId: inst.id, institutionCode: inst.code };
+  const row = newRefreshRow(config, who, familyId, null, now, now + MAX_SESSION_MS);
+  const family = db.insert(refreshTokenFamilies).values({ id: familyId, institutionId: inst.id, userId: user.id, createdAt: now, expiresAt: now + MAX_SESSION_MS });
+  const token = db.insert(refreshTokens).values(row);
+  if (attempts) {
+    await db.batch([db.delete(loginAttempts).where(and(eq(loginAttempts.institutionId, inst.id), eq(loginAttempts.email, input.email))), family, token]);
+  } else {
+    await db.batch([family, token]);
+  }
+  return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, familyId, row) };
 }
 
 async function recordFailure(db: Db, institutionId: number, email: string, now: number) {
@@ -155,12 +158,6 @@ function newRefreshRow(config: Config, who: Who, familyId: string, parentId: str
 }
 
 /** The pair /login answers: the family's login token has no parent. */
-async function issueLoginPair(db: Db, config: Config, who: Who, familyId: string, now: number, familyExpiresAt: number): Promise<TokenPair> {
-  const row = newRefreshRow(config, who, familyId, null, now, familyExpiresAt);
-  await db.insert(refreshTokens).values(row);
-  return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, familyId, row) };
-}
-
 /**
  * Exchanges a refresh token for a new access token and its successor refresh token.
  *

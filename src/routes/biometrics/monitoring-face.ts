@@ -8,10 +8,13 @@ import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { imageBytesFromField } from "../../services/biometrics/face";
+import { audioBytesFromField } from "../../services/biometrics/voice";
 import { monitorFace } from "../../services/monitoring/face";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok, SecurityLevelField, tooMany } from "../schemas";
+import type { OralDecision } from "../../biometrics/fusion";
+import type { SecurityLevel } from "../../biometrics/security-level";
 import { ImageField, LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 
@@ -22,6 +25,17 @@ const MonitorFace = z
 const MonitorFaceOral = MonitorFace.extend({
   ip_address: z.union([z.ipv4(), z.ipv6()]).openapi({ example: "192.0.2.10" }),
   running_processes: ProcessList,
+  voice_base64: z
+    .string()
+    .trim()
+    .min(1)
+    .max(14 * 1024 * 1024)
+    .optional()
+    .openapi({
+      description:
+        "Optional: a voice clip recorded with the frame (base64 or a data: URI; WAV, WebM/Opus or Ogg/Opus). When the student has a voice " +
+        "template and the clip holds speech, the decision is taken on the fused face + voice score (docs/security-levels.md)",
+    }),
 }).openapi("BiometricsMonitorFaceOral");
 
 const Outcome = z
@@ -31,6 +45,10 @@ const Outcome = z
     threshold: z.number().optional(),
     faces: z.number(),
     liveness: z.number().optional(),
+    security_level: SecurityLevelField.optional(),
+    decided_on: z.enum(["face", "fused"]).optional().openapi({ description: "monitoring_face_oral with a voice clip: what the decision was taken on" }),
+    fused_score: z.number().optional(),
+    fused_threshold: z.number().optional(),
   })
   .openapi("FaceMonitoringOutcome");
 
@@ -67,15 +85,20 @@ export const oralRoute = createRoute({
   responses,
 });
 
-const reply = (match: { outcome: string; faces: number; score?: number; threshold?: number; liveness?: number | undefined }, alerts: { reason: string; detail: string | null }[]) => ({
+const reply = (
+  match: { outcome: string; faces: number; score?: number; threshold?: number; level?: SecurityLevel; liveness?: number | undefined },
+  alerts: { reason: string; detail: string | null }[],
+  oral?: OralDecision,
+) => ({
   message: "Monitoring data recorded successfully",
   resource_name: "monitoring",
   resource_bool: match.outcome === "match",
   resource_dict: {
     outcome: match.outcome,
     faces: match.faces,
-    ...(match.score !== undefined ? { score: match.score, threshold: match.threshold } : {}),
+    ...(match.score !== undefined ? { score: match.score, threshold: match.threshold, security_level: match.level } : {}),
     ...(match.liveness !== undefined ? { liveness: match.liveness } : {}),
+    ...(oral ? { decided_on: oral.decidedOn, ...(oral.decidedOn === "fused" ? { fused_score: oral.score, fused_threshold: oral.threshold } : {}) } : {}),
   },
   resource_array: alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)),
 });
@@ -90,19 +113,21 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
   app.openapi(oralRoute, async (c) => {
     const b = c.req.valid("json");
     const image = imageBytesFromField("image", b.image);
-    const { match, alerts } = await monitorFace(
+    const clip = b.voice_base64 === undefined ? undefined : audioBytesFromField("voice_base64", b.voice_base64);
+    const { match, oral, alerts } = await monitorFace(
       c.env,
       dbOf(c),
       c.get("caller"),
       {
         examId: b.exam_id,
         image,
+        ...(clip ? { clip } : {}),
         runningProcesses: b.running_processes,
         device: { operating_sys: b.operating_sys, ip_address: b.ip_address },
         decisionBase: decisionBase(c, { endpoint: oralRoute.path, examId: b.exam_id, operatingSys: b.operating_sys }),
       },
       c.get("now"),
     );
-    return c.json(reply(match, alerts), 200);
+    return c.json(reply(match, alerts, oral), 200);
   });
 };

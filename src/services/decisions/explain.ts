@@ -28,6 +28,8 @@ export const REASON_TEXT: Record<string, string> = {
   client_error: "could not be checked because of an error on your device",
 };
 
+/** An oral exam's frame decided on the fused face + voice score (services/decisions/outcomes.ts). */
+const fusedOf = (d: DecisionRow) => (d.quality as Record<string, unknown> | null)?.decided_on === "fused";
 const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 
 function comparison(d: DecisionRow, w: Words): string {
@@ -35,7 +37,7 @@ function comparison(d: DecisionRow, w: Words): string {
   const level = d.securityLevel ? `the level '${d.securityLevel}'` : "the threshold";
   return d.decideOn === "distance"
     ? `: distance ${num(d.score)}, ${level} accepts at most ${num(d.threshold)}`
-    : `: ${w.compare || "similarity"} ${num(d.score)}, ${level} needs at least ${num(d.threshold)}`;
+    : `: ${fusedOf(d) ? "combined face and voice score" : w.compare || "similarity"} ${num(d.score)}, ${level} needs at least ${num(d.threshold)}`;
 }
 
 function core(d: DecisionRow): string {

@@ -1,6 +1,7 @@
 // How each decision path's own outcome becomes a decision record (docs/decisions.md), so that every call
 // site stays one line: the path passes its outcome and the alerts its check raised, this file picks the
 // outcome word, the reason, the scores and the alerts that belong to the modality.
+import type { OralDecision } from "../../biometrics/fusion";
 import type { FaceMatch } from "../biometrics/face";
 import type { RaisedAlert } from "../monitoring/results";
 import { type DecisionInput, type DecisionOutcome, decisionRow } from "./record";
@@ -16,9 +17,10 @@ const voiceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => a.reason
 /**
  * A face check of one picture (monitoring frame, identification picture). In monitoring, a frame with no
  * face, several faces or a failed liveness check is an alert about the scene (`flagged`); a face too small
- * could not be judged (`quality`).
+ * could not be judged (`quality`). An oral exam's frame decided on the fused face + voice score records that
+ * score and threshold (`quality.decided_on: "fused"`, the face's own similarity beside it).
  */
-export function faceDecision(base: DecisionBase, action: "monitoring" | "identification", m: FaceMatch, raised: RaisedAlert[], modelId: string) {
+export function faceDecision(base: DecisionBase, action: "monitoring" | "identification", m: FaceMatch, raised: RaisedAlert[], modelId: string, oral?: OralDecision) {
   let outcome: DecisionOutcome;
   switch (m.outcome) {
     case "match":
@@ -39,17 +41,18 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
       outcome = "quality";
   }
   const scored = m.outcome === "match" || m.outcome === "mismatch";
+  const fused = scored && oral?.decidedOn === "fused";
   return decisionRow({
     ...base,
     modality: "face",
     action,
     outcome,
     reason: scored ? null : m.outcome,
-    score: scored ? m.score : null,
-    threshold: scored ? m.threshold : null,
+    score: scored ? (fused ? oral.score : m.score) : null,
+    threshold: scored ? (fused ? oral.threshold : m.threshold) : null,
     decideOn: "similarity",
     modelId,
-    quality: { faces: m.faces, liveness: m.liveness ?? null },
+    quality: { faces: m.faces, liveness: m.liveness ?? null, ...(fused ? { decided_on: "fused", face_similarity: m.score } : {}) },
     alerts: faceAlerts(raised),
   });
 }

@@ -7,7 +7,12 @@ import { users } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { AppError } from "../../lib/errors";
 import type { Caller } from "../../types";
+import { FACE_OPERATING_POINTS } from "../../biometrics/face/operating-points";
+import { decideOral, type OralDecision } from "../../biometrics/fusion";
+import type { SecurityLevel } from "../../biometrics/security-level";
+import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
+import { analyseVoice } from "../biometrics/voice";
 import { studentEnrolment } from "../exams/scope";
 import { markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
@@ -47,7 +52,22 @@ export function faceOutcomeToResult(m: FaceMatch): MonitoringResult {
   }
 }
 
-export type FaceMonitoringOutcome = { match: FaceMatch; alerts: RaisedAlert[] };
+export type FaceMonitoringOutcome = { match: FaceMatch; oral?: OralDecision; alerts: RaisedAlert[] };
+
+/**
+ * Oral exams: when a voice clip comes with the frame and the face was compared, the decision is taken on the fused
+ * face + voice score (src/biometrics/fusion.ts, docs/security-levels.md); without a usable voice score (no clip, no
+ * speech, no voice template) the face decides alone. An unreadable clip is a 400, as on the voice endpoints.
+ */
+async function oralDecision(env: Bindings, caller: Caller, match: FaceMatch, clip: Uint8Array, level: SecurityLevel): Promise<OralDecision | undefined> {
+  if (match.outcome !== "match" && match.outcome !== "mismatch") return undefined;
+  const a = await analyseVoice(env, clip);
+  if (!a.ok) throw AppError.validation({ badFormatted: ["voice_base64"], details: { voice_base64: [`${a.code}: ${a.message}`] } }, "The voice clip cannot be used");
+  const owner = ownerOf(caller);
+  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, level);
+  const voice = v.status === "match" || v.status === "no_match" ? v.score : null;
+  return decideOral(match.score, voice, level, FACE_OPERATING_POINTS[level]);
+}
 
 /**
  * /biometrics/monitoring_face/ and /monitoring_face_oral/: one frame (plus, for the oral variant, the
@@ -57,30 +77,34 @@ export async function monitorFace(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId: number; image: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined>; decisionBase?: DecisionBase },
+  input: { examId: number; image: Uint8Array; clip?: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined>; decisionBase?: DecisionBase },
   now: number,
 ): Promise<FaceMonitoringOutcome> {
   const { securityLevel } = await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
   const analysed = await analyseFace(env, input.image);
   const problem = problemOf(analysed, false);
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);
-  const match = await matchFace(env, caller, analysed, securityLevel);
+  const faceMatch = await matchFace(env, caller, analysed, securityLevel);
+  const oral = input.clip ? await oralDecision(env, caller, faceMatch, input.clip, securityLevel) : undefined;
+  // The fused decision replaces the face's own when there is one (the face score is kept beside it).
+  const match: FaceMatch =
+    oral && (faceMatch.outcome === "match" || faceMatch.outcome === "mismatch") ? { ...faceMatch, outcome: oral.isMatch ? "match" : "mismatch" } : faceMatch;
   const result: MonitoringResult = { ...faceOutcomeToResult(match), runningProcesses: input.runningProcesses };
   const { alerts } = await recordMonitoringResult(
     db,
     { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
     result,
     now,
-    { face: match, running_processes: input.runningProcesses, ...input.device },
+    { face: match, ...(oral ? { oral: { decided_on: oral.decidedOn, score: oral.score, threshold: oral.threshold } } : {}), running_processes: input.runningProcesses, ...input.device },
     undefined,
     (raised) => {
       if (!input.decisionBase) return [];
       const base = { ...input.decisionBase, securityLevel };
       const process = processDecision(base, input.runningProcesses, raised);
-      return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face), ...(process ? [process] : [])];
+      return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face, oral), ...(process ? [process] : [])];
     },
   );
-  return { match, alerts };
+  return { match, ...(oral ? { oral } : {}), alerts };
 }
 
 const IMAGE_LIKE = /^data:image\/|^[A-Za-z0-9+/_-]{200,}={0,2}$/;

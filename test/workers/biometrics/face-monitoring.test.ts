@@ -7,6 +7,7 @@ import { call, expect400Shape, newSession } from "../helpers";
 import { db, enrolmentOf, examWithEnrolment, ownerOf } from "./fixtures";
 
 const img = inject("faceImages");
+const voice = inject("signalSamples").voice;
 
 async function startedExam(token: string) {
   const examId = await examWithEnrolment(token);
@@ -51,6 +52,32 @@ describe("face monitoring and identification with the real models", () => {
     expect(id.status, JSON.stringify(id.body)).toBe(200);
     expect(id.body).toMatchObject({ resource_bool: true, resource_str: "match" });
     expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Verified", verifiedBy: "face" });
+  });
+
+  it("oral exams: a voice clip with the frame makes the decision a fused face + voice one", { timeout: 120_000 }, async () => {
+    if (!img.obama) return; // ../shared/data not present
+    const s = await newSession("STUDENT");
+    const examId = await startedExam(s.access);
+    expect((await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2] } })).status).toBe(200);
+    const oral = (clip: string) =>
+      call("/biometrics/monitoring_face_oral/", { token: s.access, json: { image: img.obama3, exam_id: examId, ip_address: "192.0.2.7", running_processes: "code.exe", voice_base64: clip } });
+    // No voice template yet: the face decides alone, and says so.
+    const faceOnly = await oral(voice.same);
+    expect(faceOnly.status, JSON.stringify(faceOnly.body)).toBe(200);
+    expect(faceOnly.body).toMatchObject({ resource_bool: true, resource_dict: { outcome: "match", decided_on: "face", security_level: "high" } });
+    const enrol = new FormData();
+    enrol.set("biometric_type", "Voice");
+    for (const clip of voice.enrol) enrol.append("voice_base64", clip);
+    expect((await call("/biometrics/register", { token: s.access, body: enrol })).status).toBe(201);
+    const fused = await oral(voice.same);
+    expect(fused.body).toMatchObject({ resource_bool: true, resource_dict: { outcome: "match", decided_on: "fused", security_level: "high" } });
+    expect(fused.body.resource_dict.fused_score).toBeGreaterThanOrEqual(fused.body.resource_dict.fused_threshold);
+    // An unreadable clip is the client's mistake: a 400, nothing stored.
+    const before = (await eventsOf(examId)).length;
+    const bad = await oral(btoa("not audio at all"));
+    expect(bad.status).toBe(400);
+    expect(bad.body.bad_formatted_fields).toEqual(["voice_base64"]);
+    expect((await eventsOf(examId)).length).toBe(before);
   });
 });
 
