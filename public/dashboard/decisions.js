@@ -75,7 +75,7 @@ function decisionItem(d, who, reload) {
     { id: `decision-${d.decision_id}` },
     h("span", { class: "reason" }, `${OUTCOMES[d.outcome] ?? d.outcome} (${d.modality}, ${d.action})`),
     h("span", { class: "sub" }, timeEl(d.created_at, false)),
-    h("span", { class: "explanation" }, d.explanation),
+    h("span", { class: "explanation" }, "The student reads: ", d.explanation),
     d.contest ? h("span", { class: "sub" }, `Contest: “${d.contest.text}”`) : "",
     d.contest && !d.review ? reviewForm(d, who, reload) : "",
   );
@@ -142,7 +142,7 @@ function barChart(title, groups, overall) {
   const table = h(
     "table",
     { class: "report" },
-    h("caption", {}, title),
+    h("caption", {}, `${title}, in figures`),
     h("thead", {}, h("tr", {}, ["Group", "Decisions", "Refused", "Refusal rate", "Mismatches", "Contests", "Overturned"].map((t) => h("th", { scope: "col" }, t)))),
     h(
       "tbody",
