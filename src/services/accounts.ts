@@ -176,21 +176,28 @@ export async function refresh(db: Db, config: Config, token: string, now: number
     throw AppError.unauthorized(verified.reason === "expired" ? "Refresh token has expired" : "Refresh token is invalid");
   }
   const { jti, fam } = verified.claims;
-  const [family] = await db.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, fam)).limit(1);
-  if (!family || family.revokedAt !== null) throw AppError.unauthorized("Refresh token has been revoked");
-  const [presented] = await db
-    .select({ parentId: refreshTokens.parentId, usedAt: refreshTokens.usedAt })
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.id, jti), eq(refreshTokens.familyId, fam)))
+  // One round trip: the family, the presented token and the account (the database may be far from the edge).
+  // Flat columns for the token: both of its nullable fields are null on an unused login token.
+  const [found] = await db
+    .select({
+      family: refreshTokenFamilies,
+      presentedId: refreshTokens.id,
+      parentId: refreshTokens.parentId,
+      usedAt: refreshTokens.usedAt,
+      user: users,
+      institutionCode: institutions.code,
+    })
+    .from(refreshTokenFamilies)
+    .leftJoin(refreshTokens, and(eq(refreshTokens.id, jti), eq(refreshTokens.familyId, refreshTokenFamilies.id)))
+    .leftJoin(users, eq(users.id, refreshTokenFamilies.userId))
+    .leftJoin(institutions, eq(institutions.id, users.institutionId))
+    .where(eq(refreshTokenFamilies.id, fam))
     .limit(1);
-  if (!presented) throw AppError.unauthorized("Refresh token has been revoked");
-
-  const [row] = await db
-    .select({ user: users, institutionCode: institutions.code })
-    .from(users)
-    .innerJoin(institutions, eq(institutions.id, users.institutionId))
-    .where(eq(users.id, family.userId))
-    .limit(1);
+  const family = found?.family;
+  if (!found || !family || family.revokedAt !== null) throw AppError.unauthorized("Refresh token has been revoked");
+  if (found.presentedId === null) throw AppError.unauthorized("Refresh token has been revoked");
+  const presented = { parentId: found.parentId, usedAt: found.usedAt };
+  const row = found.user && found.institutionCode !== null ? { user: found.user, institutionCode: found.institutionCode } : null;
   if (!row) throw AppError.unauthorized("The account no longer exists");
   const who: Who = { userId: row.user.id, role: row.user.role, institutionId: row.user.institutionId, institutionCode: row.institutionCode };
 
