@@ -36,6 +36,23 @@ export const users = sqliteTable(
   (t) => [uniqueIndex("users_institution_email").on(t.institutionId, t.email)],
 );
 
+// Proof that an invited account (created by a course sync or a partner session, no password yet) is
+// claimed by the student it was sent to: a random single-use token, stored only as its SHA-256 hash,
+// valid until `expires_at`. `/register_user` on an invited email consumes one (services/invitations.ts).
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: ms("created_at").notNull(),
+    expiresAt: ms("expires_at").notNull(),
+    usedAt: ms("used_at"),
+  },
+  (t) => [uniqueIndex("invitations_token_hash").on(t.tokenHash), index("invitations_user").on(t.userId)],
+);
+
 // Failed-login throttling, keyed by the login identity (not by user row) so that unknown emails are
 // throttled exactly like known ones and the lock-out reveals nothing.
 export const loginAttempts = sqliteTable(
