@@ -102,6 +102,7 @@ export function sessionJson(r: SessionRow, invitationToken: string | null = null
 
 export type ExamRow = {
   id: number;
+  institutionId: number;
   name: string;
   examType: "Oral" | "Written";
   durationMinutes: number;

@@ -19,8 +19,8 @@ export type WrittenSession = { session: SessionRow; invitation: Invitation | nul
 const invitationFor = async (db: Db, scope: Scope, studentId: number, now: number, ttlHours: number) =>
   (await issueInvitations(db, scope.institutionId, [studentId], now, ttlHours))[0] ?? null;
 
-export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }) {
-  const exam = await findExam(db, scope, examIdText);
+export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }, now = Date.now()) {
+  const exam = await findExam(db, scope, examIdText, now);
   const where = and(eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId));
   const [total] = await db.select({ n: count() }).from(enrolments).where(where);
   const items = await selectSessions(db)
@@ -31,8 +31,8 @@ export async function listSessions(db: Db, scope: Scope, examIdText: string, q: 
   return { items, total: total?.n ?? 0 };
 }
 
-export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string): Promise<SessionRow> {
-  const exam = await findExam(db, scope, examIdText);
+export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now()): Promise<SessionRow> {
+  const exam = await findExam(db, scope, examIdText, now);
   const id = idOf(sessionIdText);
   const [row] =
     id === null
@@ -107,7 +107,7 @@ export async function createSession(
   now: number,
   invitationTtlHours: number,
 ): Promise<WrittenSession> {
-  const exam = await findExam(db, scope, examIdText);
+  const exam = await findExam(db, scope, examIdText, now);
   if (partnerExamStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
   const studentId = await studentFor(db, scope, input.email, input.name, now);
   const [row] = await db
