@@ -16,6 +16,8 @@ export const institutions = sqliteTable("institutions", {
   callbackUrl: text("callback_url"),
   // The default operating point of its biometric decisions (src/biometrics/security-level.ts); an exam may override it.
   securityLevel: text("security_level", { enum: ["high", "standard"] }).notNull().default("high"),
+  // IANA zone in which date-times sent without a UTC offset (e.g. `scheduled_date`) are read.
+  timeZone: text("time_zone").notNull().default("UTC"),
   createdAt: createdAt(),
 });
 

@@ -3,7 +3,8 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_DURATION_MINUTES } from "../services/exams/details";
 import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES } from "../services/process-policy";
-import { envelope, NotFoundBody } from "./schemas";
+import { LOCAL_DATE_TIME, localToInstant } from "../lib/time-zone";
+import { envelope, LooseBoolean, looseInt, NotFoundBody } from "./schemas";
 
 /**
  * An exam id: an integer, or its decimal string (list responses give ids as strings, per the spec).
@@ -17,16 +18,26 @@ export const ExamId = z
   .openapi({ type: "integer", example: 42, description: "The examination's id (an integer; its decimal string is accepted too)" });
 
 export const ExamType = z.enum(["Oral", "Written"]);
-export const Duration = z
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_DURATION_MINUTES)
-  .openapi({ description: "Minutes", example: 90 });
-export const ScheduledDate = z.iso
-  .datetime({ offset: true, error: "Expected an ISO 8601 date-time with a time zone, e.g. 2026-06-01T09:00:00Z." })
-  .transform((s) => Date.parse(s))
-  .openapi({ type: "string", format: "date-time", example: "2026-06-01T09:00:00Z" });
+export const Duration = looseInt(z.number().int().min(1).max(MAX_DURATION_MINUTES)).openapi({
+  description: "Minutes (its decimal text is accepted too)",
+  example: 90,
+});
+/** An instant (the text had a UTC offset) or a local date-time, read later in the institution's time zone. */
+export type ScheduledInput = { at: number } | { local: string };
+export const ScheduledDate = z
+  .string()
+  .trim()
+  // A local date-time must name a real day and time (its validity does not depend on the zone).
+  .refine((s) => localToInstant(s, "UTC") !== null || z.iso.datetime({ offset: true }).safeParse(s).success, {
+    error: "Expected an ISO 8601 date-time, e.g. 2026-06-01T09:00:00Z (without an offset it is read in the institution's time zone).",
+  })
+  .transform((s): ScheduledInput => (LOCAL_DATE_TIME.test(s) ? { local: s } : { at: Date.parse(s) }))
+  .openapi({
+    type: "string",
+    format: "date-time",
+    example: "2026-06-01T09:00:00Z",
+    description: "ISO 8601; a date-time without a UTC offset (2026-06-01T09:00:00) is read in the institution's time zone",
+  });
 export const ForbiddenProcesses = z
   .array(z.string().max(MAX_PATTERN_LENGTH))
   .max(MAX_PATTERNS_PER_EXAM)
@@ -121,7 +132,7 @@ export const examDetailFields = {
   exam_type: ExamType,
   duration: Duration,
   privacy_policy: z.string().trim().min(1).max(20_000),
-  additional_material: z.boolean().optional(),
+  additional_material: LooseBoolean.optional(),
   forbidden_processes: ForbiddenProcesses.optional(),
   moodle_course_id: z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.").optional(),
 };
@@ -130,19 +141,19 @@ type ExamDetailsBody = {
   name?: string | undefined;
   exam_type: z.infer<typeof ExamType>;
   duration: number;
-  scheduled_date: number;
+  scheduled_date: ScheduledInput;
   privacy_policy: string;
   additional_material?: boolean | undefined;
   forbidden_processes?: string[] | undefined;
   moodle_course_id?: string | undefined;
 };
 
-/** A validated AddExam/UpdateExam body as the exam service's input. */
-export const examInputOf = <B extends ExamDetailsBody>(b: B) => ({
+/** A validated AddExam/UpdateExam body as the exam service's input; `timeZone`: the institution's. */
+export const examInputOf = <B extends ExamDetailsBody>(b: B, timeZone: string) => ({
   name: b.name as B["name"],
   examType: b.exam_type,
   durationMinutes: b.duration,
-  scheduledAt: b.scheduled_date,
+  scheduledAt: "at" in b.scheduled_date ? b.scheduled_date.at : localToInstant(b.scheduled_date.local, timeZone)!, // checked by ScheduledDate
   privacyPolicy: b.privacy_policy,
   additionalMaterial: b.additional_material,
   forbiddenProcesses: b.forbidden_processes,

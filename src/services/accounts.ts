@@ -23,6 +23,12 @@ export async function institutionByCode(db: Db, code: string) {
   return row;
 }
 
+/** The zone in which the institution's clients' local date-times are read (migration 0009; default UTC). */
+export async function institutionTimeZone(db: Db, institutionId: number): Promise<string> {
+  const [row] = await db.select({ timeZone: institutions.timeZone }).from(institutions).where(eq(institutions.id, institutionId)).limit(1);
+  return row?.timeZone ?? "UTC";
+}
+
 async function requireInstitution(db: Db, code: string) {
   const inst = await institutionByCode(db, code);
   if (!inst) throw AppError.badField("organization", `"${code}" is not a known organization.`);

@@ -10,7 +10,7 @@ import { imageBytesFromField } from "../../services/biometrics/face";
 import { monitorFace } from "../../services/monitoring/face";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany, ReportedIpAddress } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 
@@ -19,7 +19,7 @@ const MonitorFace = z
   .openapi("BiometricsMonitorFace");
 
 const MonitorFaceOral = MonitorFace.extend({
-  ip_address: z.union([z.ipv4(), z.ipv6()]).openapi({ example: "192.0.2.10" }),
+  ip_address: ReportedIpAddress,
   running_processes: ProcessList,
 }).openapi("BiometricsMonitorFaceOral");
 
