@@ -103,6 +103,18 @@ export const EnrolledStudentView = z
     left_at: z.string().nullable(),
     alerts: z.string().openapi({ description: 'Short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe (2x)"; empty when none' }),
     alert_timeline: z.array(AlertView).openapi({ description: "One entry per alert episode, oldest first" }),
+    manual_approval: z
+      .object({
+        reason: z.string().openapi({ description: "The `manual_approval_type` the student gave" }),
+        status: z.enum(["Requested", "Approved"]),
+        requested_at: z.string(),
+        decided_at: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: "The student's latest manual-approval request for this exam; null when none" }),
+    feedback: z
+      .array(z.object({ cheat_mode: z.enum(["Communication", "Impersonation"]), feedback: z.string(), submitted_at: z.string() }))
+      .openapi({ description: "What the student submitted with /student/submit_feedback for this exam, oldest first" }),
   })
   .openapi("EnrolledStudentView");
 
