@@ -50,6 +50,15 @@ describe("claiming an invited account", () => {
     expect(again).toMatchObject({ status: 400, body: { already_exists_fields: ["email"] } });
   });
 
+  it("two concurrent claims with one token: exactly one succeeds", async () => {
+    const { email, invitation } = await invitedStudent();
+    const results = await Promise.all([
+      claim(email, { invitation_token: invitation.token, password: "first long password" }),
+      claim(email, { invitation_token: invitation.token, password: "second long password" }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400]);
+  });
+
   it("refuses an expired token, and another account's token", async () => {
     const a = await invitedStudent();
     const b = await invitedStudent();
