@@ -22,6 +22,8 @@ export const TEST_JWT_SECRET = "test-only-secret-0123456789abcdef0123456789abcde
 export const TEST_PARTNER_SECRET_KEY_ENCRYPTION_KEY = "dGVzdC1vbmx5LXBhcnRuZXItc2VhbC1rZXktMzJieXQ=";
 export const TEST_TEMPLATE_KEY = "test-only-template-key-0123456789abcdef0123456789";
 export const TEST_EXPO_ACCESS_TOKEN = "test-only-expo-access-token";
+// What test/support/fake-mail.ts accepts (FAKE_MAIL_TOKEN there).
+const TEST_MAIL_TOKEN = "test-only-mail-server-token";
 
 export default defineConfig({
   test: {
@@ -43,6 +45,9 @@ export default defineConfig({
                 EXPO_PUSH_URL: inject("expoPushUrl"),
                 EXPO_ACCESS_TOKEN: TEST_EXPO_ACCESS_TOKEN,
                 WALLET_RECEIPT_DELAY_SECONDS: "0",
+                MAIL_API_URL: inject("mailUrl"),
+                MAIL_API_TOKEN: TEST_MAIL_TOKEN,
+                MAIL_FROM: "TRUSTID <no-reply@trustid.test>",
                 // Tests run every request in one isolate, many at once on purpose (test/workers/concurrency): the
                 // per-isolate load-shedding limits, sized for production, would turn those into 503s. The limits
                 // themselves are tested with their own small values (test/workers/system/faults.test.ts).

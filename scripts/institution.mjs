@@ -9,6 +9,7 @@
 //   DATABASE_URL=... node scripts/institution.mjs UCY --no-default-list --forbid "anydesk*"   # replace the default list
 //   DATABASE_URL=... node scripts/institution.mjs UCY --default-list                          # the whole default list again
 //   DATABASE_URL=... node scripts/institution.mjs UCY --security-level standard               # high (default) | standard
+//   DATABASE_URL=... node scripts/institution.mjs UCY --time-zone Asia/Nicosia                # date-times sent without an offset
 //
 // The token is read from MOODLE_TOKEN (or --moodle-token), never printed, and stored sealed (AES-GCM) with
 // PARTNER_SECRET_KEY_ENCRYPTION_KEY, the Worker secret of the same name (from the environment, or .dev.vars in
@@ -35,6 +36,15 @@ export async function configureInstitution(client, code, opts) {
     // The names of src/biometrics/security-level.ts (SECURITY_LEVELS).
     if (!["high", "standard"].includes(opts.securityLevel)) throw new Error(`--security-level must be high or standard, not ${JSON.stringify(opts.securityLevel)}`);
     await client.execute({ sql: "UPDATE institutions SET security_level = ? WHERE id = ?", args: [opts.securityLevel, id] });
+  }
+  if (opts.timeZone !== undefined) {
+    // An IANA zone name (src/lib/time-zone.ts reads local date-times in it); refused if this runtime does not know it.
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: opts.timeZone });
+    } catch {
+      throw new Error(`--time-zone must be an IANA time zone such as Europe/Athens, not ${JSON.stringify(opts.timeZone)}`);
+    }
+    await client.execute({ sql: "UPDATE institutions SET time_zone = ? WHERE id = ?", args: [opts.timeZone, id] });
   }
   if (opts.clearMoodle) {
     await client.execute({ sql: "UPDATE institutions SET moodle_url = NULL, moodle_token = NULL WHERE id = ?", args: [id] });
@@ -82,7 +92,7 @@ export async function configureInstitution(client, code, opts) {
     await removePattern(pattern);
     if (!pattern.startsWith("!")) await addPattern(usablePattern(`!${pattern}`));
   }
-  const after = (await client.execute({ sql: "SELECT moodle_url, moodle_token, security_level FROM institutions WHERE id = ?", args: [id] })).rows[0];
+  const after = (await client.execute({ sql: "SELECT moodle_url, moodle_token, security_level, time_zone FROM institutions WHERE id = ?", args: [id] })).rows[0];
   const patterns = await client.execute({
     sql: "SELECT pattern FROM process_policies WHERE institution_id = ? AND exam_id IS NULL ORDER BY pattern",
     args: [id],
@@ -95,6 +105,7 @@ export async function configureInstitution(client, code, opts) {
     moodle_url: after.moodle_url ?? null,
     moodle_token_set: Boolean(after.moodle_token),
     security_level: after.security_level,
+    time_zone: after.time_zone,
     forbidden_processes: stored.filter((p) => !p.startsWith("!")),
     default_list: exemptions.includes("*") ? "off" : "on",
     exempt_from_default_list: exemptions.filter((p) => p !== "*"),
@@ -124,12 +135,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "default-list": { type: "boolean" },
       "no-default-list": { type: "boolean" },
       "security-level": { type: "string" },
+      "time-zone": { type: "string" },
     },
   });
   const url = process.env.DATABASE_URL;
   const [code] = positionals;
   if (!url || !code) {
-    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list] [--security-level high|standard]");
+    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list] [--security-level high|standard] [--time-zone ZONE]");
     process.exit(2);
   }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });
@@ -143,6 +155,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       defaultList: values["default-list"],
       noDefaultList: values["no-default-list"],
       securityLevel: values["security-level"],
+      timeZone: values["time-zone"],
       sealKey: () => sealKeyFrom(process.env),
     });
     console.log(JSON.stringify(summary, null, 2));

@@ -32,6 +32,14 @@ export type Bindings = Partial<Cloudflare.Env> & {
   EXPO_PUSH_URL?: string;
   /** Expo access token (a Worker secret), sent as `Authorization: Bearer` when set. */
   EXPO_ACCESS_TOKEN?: string;
+  /** Mail sender speaking Postmark's HTTP JSON API (services/mail/postmark.ts): base URL; unset sends no mail. */
+  MAIL_API_URL?: string;
+  /** Its server token (a Worker secret). */
+  MAIL_API_TOKEN?: string;
+  /** The From address of the mails sent. */
+  MAIL_FROM?: string;
+  /** Hours an invitation token stays valid (default 168, a week). */
+  INVITATION_TTL_HOURS?: string;
   /** Per-student limits of the biometric endpoints, requests per minute (docs/limits.md); 0 turns one off. */
   RATE_LIMIT_ENROL_PER_MINUTE?: string;
   RATE_LIMIT_VERIFY_PER_MINUTE?: string;
@@ -75,6 +83,14 @@ const configSchema = z.object({
     // "disabled": no notices are sent (local development without the internet); wallets still fetch.
     expoPushUrl: z.union([z.literal("disabled"), z.url({ protocol: /^https?$/ })]).default("https://exp.host"),
     expoAccessToken: z.string().min(1).optional(),
+  }),
+  // Invitations of invited accounts (services/invitations.ts); without a mail sender they are only returned
+  // to whoever invited the student.
+  mail: z.object({
+    apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+    apiToken: z.string().min(1).optional(),
+    from: z.string().min(3).optional(),
+    invitationTtlHours: z.coerce.number().int().min(1).max(24 * 90).default(168),
   }),
   // Requests per minute per student (token buckets in the student's Durable Object, docs/limits.md).
   rateLimits: z.object({
@@ -126,6 +142,12 @@ export function loadConfig(env: Bindings): Config {
       receiptDelaySeconds: env.WALLET_RECEIPT_DELAY_SECONDS || undefined,
       expoPushUrl: env.EXPO_PUSH_URL || undefined,
       expoAccessToken: env.EXPO_ACCESS_TOKEN || undefined,
+    },
+    mail: {
+      apiUrl: env.MAIL_API_URL || undefined,
+      apiToken: env.MAIL_API_TOKEN || undefined,
+      from: env.MAIL_FROM || undefined,
+      invitationTtlHours: env.INVITATION_TTL_HOURS || undefined,
     },
     rateLimits: {
       enrol: env.RATE_LIMIT_ENROL_PER_MINUTE || undefined,

@@ -1,7 +1,8 @@
 // Starts a real libSQL server on a fresh temporary file and applies migrations/ exactly as dev and
 // deploy do; the Worker under test reaches it through DATABASE_URL. Also starts a fake Moodle site
 // (test/support/fake-moodle.ts) that tests reach at the provided `moodleUrl`, and a fake Expo push
-// service (test/support/fake-expo.ts) that the Worker reaches through EXPO_PUSH_URL.
+// service (test/support/fake-expo.ts) that the Worker reaches through EXPO_PUSH_URL, and a fake mail API
+// (test/support/fake-mail.ts) reached through MAIL_API_URL.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { startLibsqlServer } from "../scripts/libsql-server.mjs";
 import { migrateDatabase } from "../scripts/migrate.mjs";
 import { startCallbackReceiver } from "./support/partner-receiver";
 import { startFakeExpo } from "./support/fake-expo";
+import { startFakeMail } from "./support/fake-mail";
 import { startStalledServer } from "./support/stalled-server";
 
 declare module "vitest" {
@@ -21,6 +23,7 @@ declare module "vitest" {
     moodleUrl: string;
     callbackReceiverUrl: string;
     expoPushUrl: string;
+    mailUrl: string;
     stalledUrl: string;
   }
 }
@@ -36,6 +39,8 @@ export default async function setup(project: TestProject) {
   project.provide("callbackReceiverUrl", receiver.url);
   const expo = await startFakeExpo(); // Expo push service (test/workers/wallet)
   project.provide("expoPushUrl", expo.url);
+  const mail = await startFakeMail(); // transactional mail API (invitations, test/workers/auth/invitations.test.ts)
+  project.provide("mailUrl", mail.url);
   const stalled = await startStalledServer(); // a dependency that never answers (test/workers/system/overload.test.ts)
   project.provide("stalledUrl", stalled.url);
   return async () => {
@@ -43,6 +48,7 @@ export default async function setup(project: TestProject) {
     await moodle.close();
     await receiver.close();
     await expo.close();
+    await mail.close();
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   };

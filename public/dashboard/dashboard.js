@@ -1,5 +1,6 @@
 // Instructor dashboard: the instructor's exams (GET /backend/instructor/list_exam) with status, enrolled
-// students, verification status and each student's alert timeline; manual approval
+// students, verification status (with the reason a student gave for manual approval), each student's alert
+// timeline and the feedback they submitted; manual approval
 // (POST /backend/instructor/manual_approve_student). Everything is rebuilt from one list_exam answer, so
 // what is shown is always one consistent snapshot; a refresh is explicit (no timer re-rendering under a
 // screen reader's cursor).
@@ -93,6 +94,21 @@ function presence(s) {
   );
 }
 
+const CHEAT_MODES = { Communication: "Communication", Impersonation: "Impersonation" };
+
+/** What the student reported with submit_feedback (cheating they noticed), oldest first. */
+function feedbackList(s) {
+  const list = s.feedback ?? [];
+  if (list.length === 0) return h("span", { class: "none" }, "None");
+  return h(
+    "ul",
+    { class: "feedback" },
+    list.map((f) =>
+      h("li", {}, h("span", { class: "reason" }, CHEAT_MODES[f.cheat_mode] ?? f.cheat_mode), `: ${f.feedback}`, h("span", { class: "sub" }, timeEl(f.submitted_at, false))),
+    ),
+  );
+}
+
 function studentRow(exam, s) {
   const key = rowKey(exam.exam_id, s.email);
   const verification = h(
@@ -101,6 +117,8 @@ function studentRow(exam, s) {
     badge(s.verification_status === "Requested Manual Approval" ? "Requested manual approval" : s.verification_status,
       s.verification_status.split(" ")[0]),
     s.verified_by ? h("span", { class: "sub" }, VERIFIED_BY[s.verified_by] ?? s.verified_by) : "",
+    // The reason the student gave when asking for manual approval: what the instructor decides on.
+    s.manual_approval ? h("span", { class: "sub", id: `${key}-reason` }, `Reason given: ${s.manual_approval.reason}`) : "",
   );
   const action =
     s.verification_status === "Verified"
@@ -123,6 +141,7 @@ function studentRow(exam, s) {
     verification,
     h("td", {}, presence(s)),
     h("td", {}, timeline(exam.exam_id, s)),
+    h("td", {}, feedbackList(s)),
     h("td", {}, action),
     h("td", {}, studentDecisions(exam, s, key, fullName(s))),
   );
@@ -161,7 +180,7 @@ function examSection(exam) {
             h(
               "thead",
               {},
-              h("tr", {}, ["Student", "Verification", "In the exam", "Alerts", "Action", "Decisions"].map((t) => h("th", { scope: "col" }, t))),
+              h("tr", {}, ["Student", "Verification", "In the exam", "Alerts", "Feedback", "Action", "Decisions"].map((t) => h("th", { scope: "col" }, t))),
             ),
             h("tbody", {}, students.map((s) => studentRow(exam, s))),
           ),

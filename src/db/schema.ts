@@ -16,6 +16,8 @@ export const institutions = sqliteTable("institutions", {
   callbackUrl: text("callback_url"),
   // The default operating point of its biometric decisions (src/biometrics/security-level.ts); an exam may override it.
   securityLevel: text("security_level", { enum: ["high", "standard"] }).notNull().default("high"),
+  // IANA zone in which date-times sent without a UTC offset (e.g. `scheduled_date`) are read.
+  timeZone: text("time_zone").notNull().default("UTC"),
   createdAt: createdAt(),
 });
 
@@ -34,6 +36,23 @@ export const users = sqliteTable(
     updatedAt: ms("updated_at"),
   },
   (t) => [uniqueIndex("users_institution_email").on(t.institutionId, t.email)],
+);
+
+// Proof that an invited account (created by a course sync or a partner session, no password yet) is
+// claimed by the student it was sent to: a random single-use token, stored only as its SHA-256 hash,
+// valid until `expires_at`. `/register_user` on an invited email consumes one (services/invitations.ts).
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    userId: integer("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: ms("created_at").notNull(),
+    expiresAt: ms("expires_at").notNull(),
+    usedAt: ms("used_at"),
+  },
+  (t) => [uniqueIndex("invitations_token_hash").on(t.tokenHash), index("invitations_user").on(t.userId)],
 );
 
 // Failed-login throttling, keyed by the login identity (not by user row) so that unknown emails are

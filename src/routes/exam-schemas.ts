@@ -4,7 +4,8 @@ import { z } from "@hono/zod-openapi";
 import type { SecurityLevel } from "../biometrics/security-level";
 import { MAX_DURATION_MINUTES } from "../services/exams/details";
 import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES } from "../services/process-policy";
-import { envelope, NotFoundBody, SecurityLevelField } from "./schemas";
+import { LOCAL_DATE_TIME, localToInstant } from "../lib/time-zone";
+import { envelope, LooseBoolean, looseInt, NotFoundBody, SecurityLevelField } from "./schemas";
 
 /**
  * An exam id: an integer, or its decimal string (list responses give ids as strings, per the spec).
@@ -18,16 +19,26 @@ export const ExamId = z
   .openapi({ type: "integer", example: 42, description: "The examination's id (an integer; its decimal string is accepted too)" });
 
 export const ExamType = z.enum(["Oral", "Written"]);
-export const Duration = z
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_DURATION_MINUTES)
-  .openapi({ description: "Minutes", example: 90 });
-export const ScheduledDate = z.iso
-  .datetime({ offset: true, error: "Expected an ISO 8601 date-time with a time zone, e.g. 2026-06-01T09:00:00Z." })
-  .transform((s) => Date.parse(s))
-  .openapi({ type: "string", format: "date-time", example: "2026-06-01T09:00:00Z" });
+export const Duration = looseInt(z.number().int().min(1).max(MAX_DURATION_MINUTES)).openapi({
+  description: "Minutes (its decimal text is accepted too)",
+  example: 90,
+});
+/** An instant (the text had a UTC offset) or a local date-time, read later in the institution's time zone. */
+export type ScheduledInput = { at: number } | { local: string };
+export const ScheduledDate = z
+  .string()
+  .trim()
+  // A local date-time must name a real day and time (its validity does not depend on the zone).
+  .refine((s) => localToInstant(s, "UTC") !== null || z.iso.datetime({ offset: true }).safeParse(s).success, {
+    error: "Expected an ISO 8601 date-time, e.g. 2026-06-01T09:00:00Z (without an offset it is read in the institution's time zone).",
+  })
+  .transform((s): ScheduledInput => (LOCAL_DATE_TIME.test(s) ? { local: s } : { at: Date.parse(s) }))
+  .openapi({
+    type: "string",
+    format: "date-time",
+    example: "2026-06-01T09:00:00Z",
+    description: "ISO 8601; a date-time without a UTC offset (2026-06-01T09:00:00) is read in the institution's time zone",
+  });
 export const ForbiddenProcesses = z
   .array(z.string().max(MAX_PATTERN_LENGTH))
   .max(MAX_PATTERNS_PER_EXAM)
@@ -93,6 +104,18 @@ export const EnrolledStudentView = z
     left_at: z.string().nullable(),
     alerts: z.string().openapi({ description: 'Short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe (2x)"; empty when none' }),
     alert_timeline: z.array(AlertView).openapi({ description: "One entry per alert episode, oldest first" }),
+    manual_approval: z
+      .object({
+        reason: z.string().openapi({ description: "The `manual_approval_type` the student gave" }),
+        status: z.enum(["Requested", "Approved"]),
+        requested_at: z.string(),
+        decided_at: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: "The student's latest manual-approval request for this exam; null when none" }),
+    feedback: z
+      .array(z.object({ cheat_mode: z.enum(["Communication", "Impersonation"]), feedback: z.string(), submitted_at: z.string() }))
+      .openapi({ description: "What the student submitted with /student/submit_feedback for this exam, oldest first" }),
   })
   .openapi("EnrolledStudentView");
 
@@ -123,7 +146,7 @@ export const examDetailFields = {
   exam_type: ExamType,
   duration: Duration,
   privacy_policy: z.string().trim().min(1).max(20_000),
-  additional_material: z.boolean().optional(),
+  additional_material: LooseBoolean.optional(),
   forbidden_processes: ForbiddenProcesses.optional(),
   moodle_course_id: z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.").optional(),
   security_level: SecurityLevelField.nullable()
@@ -139,7 +162,7 @@ type ExamDetailsBody = {
   name?: string | undefined;
   exam_type: z.infer<typeof ExamType>;
   duration: number;
-  scheduled_date: number;
+  scheduled_date: ScheduledInput;
   privacy_policy: string;
   additional_material?: boolean | undefined;
   forbidden_processes?: string[] | undefined;
@@ -147,12 +170,12 @@ type ExamDetailsBody = {
   security_level?: SecurityLevel | null | undefined;
 };
 
-/** A validated AddExam/UpdateExam body as the exam service's input. */
-export const examInputOf = <B extends ExamDetailsBody>(b: B) => ({
+/** A validated AddExam/UpdateExam body as the exam service's input; `timeZone`: the institution's. */
+export const examInputOf = <B extends ExamDetailsBody>(b: B, timeZone: string) => ({
   name: b.name as B["name"],
   examType: b.exam_type,
   durationMinutes: b.duration,
-  scheduledAt: b.scheduled_date,
+  scheduledAt: "at" in b.scheduled_date ? b.scheduled_date.at : localToInstant(b.scheduled_date.local, timeZone)!, // checked by ScheduledDate
   privacyPolicy: b.privacy_policy,
   additionalMaterial: b.additional_material,
   forbiddenProcesses: b.forbidden_processes,

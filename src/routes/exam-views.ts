@@ -52,6 +52,7 @@ export function instructorExamView(r: InstructorExamRows, now: number): z.infer<
     security_level: r.exam.securityLevel,
     enrolled_students: r.students.map((s) => {
       const timeline = r.alerts.filter((a) => a.studentId === s.studentId).map(alertView);
+      const approval = r.approvals.filter((a) => a.studentId === s.studentId).at(-1);
       return {
         name: s.name,
         surname: s.surname,
@@ -63,6 +64,12 @@ export function instructorExamView(r: InstructorExamRows, now: number): z.infer<
         left_at: iso(s.leftAt),
         alerts: summarizeAlerts(timeline),
         alert_timeline: timeline,
+        manual_approval: approval
+          ? { reason: approval.approvalType, status: approval.status, requested_at: iso(approval.createdAt)!, decided_at: iso(approval.decidedAt) }
+          : null,
+        feedback: r.feedback
+          .filter((f) => f.studentId === s.studentId)
+          .map((f) => ({ cheat_mode: f.cheatMode, feedback: f.feedback, submitted_at: iso(f.createdAt)! })),
       };
     }),
   };

@@ -79,3 +79,43 @@ export const Role = z.enum(["INSTRUCTOR", "STUDENT"]);
 export const SecurityLevelField = z
   .enum(SECURITY_LEVELS)
   .openapi({ description: "`high` (impostors accepted at most about 1 in 10,000 for faces) or `standard` (about 1 in 1,000); see docs/face.md" });
+
+// ---------------------------------------------------------------------------------------------
+// The loose scalar types clients of the original backend (Django REST framework) send, accepted as it
+// accepted them (its BooleanField, IntegerField and FloatField coercions); anything else is a 400.
+
+const TRUE_TEXT = new Set(["true", "t", "yes", "y", "on", "1"]);
+const FALSE_TEXT = new Set(["false", "f", "no", "n", "off", "0"]);
+
+/** A boolean, or `"true"`/`"false"`, `1`/`0`, `"1"`/`"0"`, `"yes"`/`"no"`, `"on"`/`"off"` (any case). */
+export const LooseBoolean = z
+  .preprocess((v) => {
+    if (v === 1 || v === 0) return v === 1;
+    if (typeof v !== "string") return v;
+    const t = v.trim().toLowerCase();
+    return TRUE_TEXT.has(t) ? true : FALSE_TEXT.has(t) ? false : v;
+  }, z.boolean({ error: 'Expected a boolean (true/false; "true"/"false", 1/0 are accepted).' }))
+  .openapi({ type: "boolean", description: 'A boolean; "true"/"false", 1/0, "1"/"0", "yes"/"no", "on"/"off" are accepted too' });
+
+/** A whole number, or its decimal text (`"90"`, `" 90 "`, `"90.0"`, as Django REST framework reads them). */
+export const looseInt = (schema: z.ZodNumber) =>
+  z
+    .preprocess((v) => (typeof v === "string" && /^\s*-?\d{1,15}(\.0*)?\s*$/.test(v) ? Number(v) : v), schema)
+    .openapi({ type: "integer", description: "A whole number; its decimal text is accepted too" });
+
+/** A number, or its text (`"0.93"`, `"1e-3"`). */
+export const looseNumber = (schema: z.ZodNumber) =>
+  z
+    .preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema)
+    .openapi({ type: "number", description: "A number; its text is accepted too" });
+
+/**
+ * What a client reports as its `ip_address`. The original stored it as text: clients send "unknown", a
+ * hostname, an IP with a port, or several behind proxies. Kept as given (trimmed, at most 100 characters);
+ * it is the client's own claim, never used for a decision.
+ */
+export const ReportedIpAddress = z
+  .string()
+  .trim()
+  .max(100)
+  .openapi({ description: "The address the client reports (an IP, usually; any short text is accepted and kept as given)", example: "192.0.2.10" });

@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { institutions, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
 import { AppError } from "../lib/errors";
 import { type AccessClaims, type RefreshClaims, type Role, signToken, verifyToken } from "../lib/jwt";
+import { consumeInvitation, retireInvitations } from "./invitations";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../lib/password";
 
 // Lock-out after repeated failures: the 5th consecutive failure locks the identity for 1 minute, each
@@ -22,17 +23,29 @@ export async function institutionByCode(db: Db, code: string) {
   return row;
 }
 
+/** The zone in which the institution's clients' local date-times are read (migration 0009; default UTC). */
+export async function institutionTimeZone(db: Db, institutionId: number): Promise<string> {
+  const [row] = await db.select({ timeZone: institutions.timeZone }).from(institutions).where(eq(institutions.id, institutionId)).limit(1);
+  return row?.timeZone ?? "UTC";
+}
+
 async function requireInstitution(db: Db, code: string) {
   const inst = await institutionByCode(db, code);
   if (!inst) throw AppError.badField("organization", `"${code}" is not a known organization.`);
   return inst;
 }
 
+/**
+ * Creates an account, or claims an invited one (created by a course sync or a partner session, no password
+ * yet). Claiming needs the invitation token sent to the student (services/invitations.ts): knowing the
+ * email is not enough. The claim keeps the same user row, so enrolments, approvals and everything else
+ * recorded for the invited account stay.
+ */
 export async function registerUser(
   db: Db,
-  input: { email: string; name: string; surname: string; organization: string; password: string; role: Role },
+  input: { email: string; name: string; surname: string; organization: string; password: string; role: Role; invitationToken?: string | undefined },
   now: number,
-): Promise<{ id: number }> {
+): Promise<{ id: number; claimed: boolean }> {
   const inst = await requireInstitution(db, input.organization);
   const passwordHash = await hashPassword(input.password);
   const [row] = await db
@@ -49,23 +62,32 @@ export async function registerUser(
     })
     .onConflictDoNothing()
     .returning({ id: users.id });
-  if (row) return row;
-  // An account created by a course sync (no password yet) is claimed by registering with its email
-  // and the student role; the conditional update makes a concurrent second claim fail.
+  if (row) return { ...row, claimed: false };
+  const exists = () => AppError.alreadyExists("email", "A user with this email already exists in this organization.");
+  const [invited] = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.institutionId, inst.id), eq(users.email, input.email), eq(users.role, input.role), isNull(users.passwordHash)))
+    .limit(1);
+  if (!invited) throw exists();
+  if (!input.invitationToken) {
+    throw AppError.validation({
+      missing: ["invitation_token"],
+      details: { invitation_token: ["This account was created by an invitation: give the invitation token that was sent to you."] },
+    });
+  }
+  if (!(await consumeInvitation(db, inst.id, invited.id, input.invitationToken, now))) {
+    throw AppError.badField("invitation_token", "This invitation token is not valid for this account, was already used, or has expired.");
+  }
+  // The conditional update makes a concurrent second claim (with another token) fail.
   const [claimed] = await db
     .update(users)
     .set({ passwordHash, name: input.name, surname: input.surname, updatedAt: now })
-    .where(
-      and(
-        eq(users.institutionId, inst.id),
-        eq(users.email, input.email),
-        eq(users.role, input.role),
-        isNull(users.passwordHash),
-      ),
-    )
+    .where(and(eq(users.id, invited.id), eq(users.institutionId, inst.id), isNull(users.passwordHash)))
     .returning({ id: users.id });
-  if (!claimed) throw AppError.alreadyExists("email", "A user with this email already exists in this organization.");
-  return claimed;
+  if (!claimed) throw exists();
+  await retireInvitations(db, inst.id, claimed.id, now);
+  return { ...claimed, claimed: true };
 }
 
 export async function login(
@@ -176,21 +198,28 @@ export async function refresh(db: Db, config: Config, token: string, now: number
     throw AppError.unauthorized(verified.reason === "expired" ? "Refresh token has expired" : "Refresh token is invalid");
   }
   const { jti, fam } = verified.claims;
-  const [family] = await db.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, fam)).limit(1);
-  if (!family || family.revokedAt !== null) throw AppError.unauthorized("Refresh token has been revoked");
-  const [presented] = await db
-    .select({ parentId: refreshTokens.parentId, usedAt: refreshTokens.usedAt })
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.id, jti), eq(refreshTokens.familyId, fam)))
+  // One round trip: the family, the presented token and the account (the database may be far from the edge).
+  // Flat columns for the token: both of its nullable fields are null on an unused login token.
+  const [found] = await db
+    .select({
+      family: refreshTokenFamilies,
+      presentedId: refreshTokens.id,
+      parentId: refreshTokens.parentId,
+      usedAt: refreshTokens.usedAt,
+      user: users,
+      institutionCode: institutions.code,
+    })
+    .from(refreshTokenFamilies)
+    .leftJoin(refreshTokens, and(eq(refreshTokens.id, jti), eq(refreshTokens.familyId, refreshTokenFamilies.id)))
+    .leftJoin(users, eq(users.id, refreshTokenFamilies.userId))
+    .leftJoin(institutions, eq(institutions.id, users.institutionId))
+    .where(eq(refreshTokenFamilies.id, fam))
     .limit(1);
-  if (!presented) throw AppError.unauthorized("Refresh token has been revoked");
-
-  const [row] = await db
-    .select({ user: users, institutionCode: institutions.code })
-    .from(users)
-    .innerJoin(institutions, eq(institutions.id, users.institutionId))
-    .where(eq(users.id, family.userId))
-    .limit(1);
+  const family = found?.family;
+  if (!found || !family || family.revokedAt !== null) throw AppError.unauthorized("Refresh token has been revoked");
+  if (found.presentedId === null) throw AppError.unauthorized("Refresh token has been revoked");
+  const presented = { parentId: found.parentId, usedAt: found.usedAt };
+  const row = found.user && found.institutionCode !== null ? { user: found.user, institutionCode: found.institutionCode } : null;
   if (!row) throw AppError.unauthorized("The account no longer exists");
   const who: Who = { userId: row.user.id, role: row.user.role, institutionId: row.user.institutionId, institutionCode: row.institutionCode };
 

@@ -9,7 +9,7 @@
 import { and, eq, inArray, isNotNull, isNull, lte, notExists, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
-  alerts, enrolments, erasureRequests, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
+  alerts, enrolments, erasureRequests, feedback, invitations, loginAttempts, manualApprovalRequests, monitoringEvents,
   partnerCallbackOutbox, processPolicies, refreshTokenFamilies, refreshTokens, users, walletExports,
 } from "../db/schema";
 import { templateObject } from "../templates/client";
@@ -70,6 +70,7 @@ async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId
     ),
     db.delete(enrolments).where(mine(enrolments)),
     db.delete(walletExports).where(and(eq(walletExports.institutionId, s.institutionId), eq(walletExports.userId, s.studentId))),
+    db.delete(invitations).where(and(eq(invitations.institutionId, s.institutionId), eq(invitations.userId, s.studentId))),
     db.delete(refreshTokens).where(
       inArray(refreshTokens.familyId, db.select({ id: refreshTokenFamilies.id }).from(refreshTokenFamilies).where(eq(refreshTokenFamilies.userId, s.studentId))),
     ),

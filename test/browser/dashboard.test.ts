@@ -32,8 +32,9 @@ it("shows the instructor's exam, students, verification and alert timeline, and 
   await report({ is_face_detected: false });
   await report({ is_face_detected: true, running_processes: ["chrome.exe", "AnyDesk.exe"] });
   await report({ is_face_detected: true, is_multiple_face_results: true });
-  // Bob asks for manual approval.
+  // Bob asks for manual approval; Ann reports what she noticed.
   await call(baseUrl, "/student/request_manual_approval", { token: bob.token, json: { exam_id: examId, manual_approval_type: "Photo ID" } });
+  await call(baseUrl, "/student/submit_feedback", { token: ann.token, json: { exam_id: examId, cheat_mode: "Communication", feedback: "Someone whispered <b>answers</b>" } });
 
   const page = await context.newPage();
   const problems = watchProblems(page);
@@ -54,7 +55,11 @@ it("shows the instructor's exam, students, verification and alert timeline, and 
   const annRow = rows.filter({ hasText: ann.email });
   const bobRow = rows.filter({ hasText: bob.email });
   expect(await annRow.locator("td").nth(0).textContent()).toBe("Pending");
-  expect(await bobRow.locator("td").nth(0).textContent()).toBe("Requested manual approval");
+  // The reason Bob gave is beside his status (issue 18 part 5); Ann's feedback has its own column, as text.
+  expect(await bobRow.locator("td").nth(0).textContent()).toBe("Requested manual approvalReason given: Photo ID");
+  expect(await annRow.locator("td").nth(3).textContent()).toMatch(/^Communication: Someone whispered <b>answers<\/b>/);
+  expect(await annRow.locator("td").nth(3).locator("b").count()).toBe(0);
+  expect(await bobRow.locator("td").nth(3).textContent()).toBe("None");
   expect(await annRow.locator("td").nth(2).locator("p").textContent()).toBe(
     "No face (2 times); Forbidden program: anydesk.exe (once); Several faces (once)",
   );
@@ -76,10 +81,10 @@ it("shows the instructor's exam, students, verification and alert timeline, and 
   await page.keyboard.press("Enter");
   await waitForMessage(page, /Bob Jones is now verified/, 30_000);
   const bobAfter = page.locator(`#exam-${examId} tbody tr`).filter({ hasText: bob.email });
-  expect(await bobAfter.locator("td").nth(0).textContent()).toBe("Verifiedby manual approval");
+  expect(await bobAfter.locator("td").nth(0).textContent()).toBe("Verifiedby manual approvalReason given: Photo ID");
   expect(await focusedId(page)).toMatch(/-verification$/);
   expect(await page.locator(`#exam-${examId} dl.facts`).textContent()).toContain("Verified1 of 2");
-  expect(await bobAfter.locator("td").nth(3).textContent()).toBe("Nothing to do");
+  expect(await bobAfter.locator("td").nth(4).textContent()).toBe("Nothing to do"); // after the Feedback column
   // Ann's timeline, opened before the approval, is still open after the list was reloaded.
   expect(await page.locator(`#exam-${examId} tbody tr`).filter({ hasText: ann.email }).locator("details").getAttribute("open")).toBe("");
   await screenshot(page, "dashboard-2-after-approval");

@@ -32,6 +32,7 @@ describe("scripts/institution.mjs", () => {
         moodle_url: "https://moodle.example.org",
         moodle_token_set: true,
         security_level: "high",
+        time_zone: "Europe/Athens", // migration 0009
         forbidden_processes: ["anydesk*", "obs*"],
         default_list: "on",
         exempt_from_default_list: [],
@@ -66,6 +67,9 @@ describe("scripts/institution.mjs", () => {
       expect(await configureInstitution(client, "UPAT", { securityLevel: "standard" })).toMatchObject({ security_level: "standard" });
       await expect(configureInstitution(client, "UPAT", { securityLevel: "low" })).rejects.toThrow(/high or standard/);
       expect(await configureInstitution(client, "UPAT", {})).toMatchObject({ security_level: "standard" });
+      // The time zone of date-times sent without an offset (issue 18 part 4): an IANA name, nothing else.
+      expect(await configureInstitution(client, "UPAT", { timeZone: "Europe/Berlin" })).toMatchObject({ time_zone: "Europe/Berlin" });
+      await expect(configureInstitution(client, "UPAT", { timeZone: "Mars/Olympus" })).rejects.toThrow(/IANA time zone/);
       await expect(configureInstitution(client, "UPAT", { forbid: ["!"] })).rejects.toThrow(/Unusable/);
       await expect(configureInstitution(client, "NOPE", {})).rejects.toThrow(/No institution/);
       await expect(configureInstitution(client, "UPAT", { forbid: ["*"] })).rejects.toThrow(/Unusable/);

@@ -33,7 +33,8 @@ export const uniqueEmail = (prefix = "user") =>
 
 export type TestUser = { email: string; password: string; organization: string; role: "INSTRUCTOR" | "STUDENT" };
 
-export async function registerUser(over: Partial<TestUser> = {}): Promise<TestUser> {
+/** `invitationToken`: to claim an invited account (the token its invitation carried). */
+export async function registerUser(over: Partial<TestUser> = {}, invitationToken?: string): Promise<TestUser> {
   const user: TestUser = {
     email: uniqueEmail(over.role?.toLowerCase() ?? "student"),
     password: "a good long password",
@@ -41,7 +42,8 @@ export async function registerUser(over: Partial<TestUser> = {}): Promise<TestUs
     role: "STUDENT",
     ...over,
   };
-  const res = await call("/register_user", { json: { ...user, name: "Test", surname: "User" } });
+  const json = { ...user, name: "Test", surname: "User", ...(invitationToken ? { invitation_token: invitationToken } : {}) };
+  const res = await call("/register_user", { json });
   if (res.status !== 200) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
   return user;
 }

@@ -15,6 +15,10 @@ const RegisterUser = z
     organization: Organization,
     password: z.string().min(8, "Use at least 8 characters.").max(128),
     role: Role,
+    invitation_token: z.string().trim().min(1).max(200).optional().openapi({
+      description:
+        "Required to claim an invited account (one an instructor's course sync or a partner session created for this email): the token sent to the student. Single use; expires.",
+    }),
   })
   .openapi("RegisterUser");
 
@@ -31,6 +35,6 @@ const route = createRoute({
 export const registerRegisterUser = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const input = c.req.valid("json");
-    await registerUser(dbOf(c), input, c.get("now"));
+    await registerUser(dbOf(c), { ...input, invitationToken: input.invitation_token }, c.get("now"));
     return c.json({ message: "User created successfully", resource_name: "user", resource_str: input.email }, 200);
   });

@@ -12,7 +12,7 @@ import { audioBytesFromField } from "../../services/biometrics/voice";
 import { monitorFace } from "../../services/monitoring/face";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, jsonRequest, ok, SecurityLevelField, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, ok, ReportedIpAddress, SecurityLevelField, tooMany } from "../schemas";
 import type { OralDecision } from "../../biometrics/fusion";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import { ImageField, LIMITS } from "./schemas";
@@ -23,7 +23,7 @@ const MonitorFace = z
   .openapi("BiometricsMonitorFace");
 
 const MonitorFaceOral = MonitorFace.extend({
-  ip_address: z.union([z.ipv4(), z.ipv6()]).openapi({ example: "192.0.2.10" }),
+  ip_address: ReportedIpAddress,
   running_processes: ProcessList,
   voice_base64: z
     .string()

@@ -11,7 +11,7 @@ import { monitorVoice } from "../../services/monitoring/voice";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, ok, tooMany, ReportedIpAddress } from "../schemas";
 import { formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
@@ -22,7 +22,7 @@ const MonitoringForm = z
     src: z.string().optional().openapi({ description: "The same clip as a data: URI (never fetched as a URL)" }),
     voice_emb_data: z.string().max(1_000_000).optional().openapi({ description: "Accepted for TRUSTID clients and ignored: the server computes its own embedding" }),
     running_processes: z.string().max(200_000).optional().openapi({ description: "Comma or newline separated process names" }),
-    ip_address: z.union([z.ipv4(), z.ipv6()]).optional(),
+    ip_address: ReportedIpAddress.optional(),
     exam_id: ExamId.optional().openapi({ description: "The exam; defaults to the one the student has joined and is sitting now" }),
   })
   .openapi("BiometricsMonitoring");

@@ -1,6 +1,7 @@
 // POST /backend/biometrics/verify (form): Face, Voice (one clip; `is_voice_detected` says whether it held speech)
 // and Handwriting (one signature).
-// Unlike face_verify it names no exam, so it changes no enrolment's verification status.
+// Unlike face_verify it changes no enrolment's verification status. With `monitoring_type` it is also a
+// monitoring observation of the exam being sat (services/monitoring/verification-events.ts).
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { decided, matchOutcome } from "../decision-context";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
@@ -17,10 +18,27 @@ import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics/
 import { BiometricsForm, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
+import type { Context } from "hono";
+import { recordVerification, type VerificationObservation } from "../../services/monitoring/verification-events";
+import type { MonitoringScope } from "../../services/monitoring/results";
+import { ExamId } from "../exam-schemas";
+
+type MonitoringType = MonitoringScope["monitoringType"];
 
 const VerifyForm = BiometricsForm.extend({
-  monitoring_type: z.enum(["Identification", "Checkup Process", "Exam Monitoring"]).optional(),
+  monitoring_type: z.enum(["Identification", "Checkup Process", "Exam Monitoring"]).optional().openapi({
+    description:
+      "When given, the verification is recorded as a monitoring event of the exam (`exam_id`, else the exam the student has joined and is sitting) and raises alerts as the monitoring endpoints do (face_mismatch, voice_mismatch)",
+  }),
+  exam_id: ExamId.optional(),
 }).openapi("BiometricsVerify");
+
+/** With `monitoring_type`: records the observation (verification-events.ts) and lists the alerts it raised. */
+async function observed(c: Context<AppEnv>, form: { monitoring_type?: MonitoringType | undefined; exam_id?: number | undefined }, observation: VerificationObservation) {
+  if (!form.monitoring_type) return {};
+  const r = await recordVerification(dbOf(c), c.get("caller"), { monitoringType: form.monitoring_type, examId: form.exam_id, observation }, c.get("now"));
+  return r ? { resource_array: r.alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)) } : {};
+}
 
 export const route = createRoute({
   method: "post",
@@ -37,6 +55,10 @@ export const route = createRoute({
         is_voice_detected: z.boolean(),
         resource_bool: z.boolean(),
         extra_details: z.string(),
+        resource_array: z
+          .array(z.string())
+          .optional()
+          .openapi({ description: "With `monitoring_type` and an exam being sat: the alerts this verification raised (empty: none); absent when nothing was recorded" }),
         resource_dict: z
           .object({
             score: z.number().nullable(),
@@ -87,6 +109,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
           resource_bool: v.isMatch,
           extra_details: `score ${v.score.toFixed(3)} (threshold 0.5); distance ${v.distance.toFixed(3)} (level '${v.level}' accepts at most ${v.threshold})`,
           resource_dict: { score: v.score, distance: v.distance, threshold: v.threshold, security_level: v.level, is_match: v.isMatch },
+          ...(await observed(c, form, { type: "Handwriting", isMatch: v.isMatch, score: v.score })),
         },
         200,
       );
@@ -126,6 +149,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
             is_voice_detected: v.isVoiceDetected,
             speech_seconds: v.speechSeconds,
           },
+          ...(await observed(c, form, { type: "Voice", isMatch: v.isMatch, isVoiceDetected: v.isVoiceDetected, score: v.score, threshold: v.threshold })),
         },
         200,
       );
@@ -147,6 +171,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
         resource_bool: v.isMatch,
         extra_details: `similarity ${v.score.toFixed(3)} (level '${v.level}' needs at least ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
         resource_dict: { score: v.score, threshold: v.threshold, security_level: v.level, is_match: v.isMatch, liveness: v.liveness },
+        ...(await observed(c, form, { type: "Face", isMatch: v.isMatch, score: v.score, threshold: v.threshold, liveness: v.liveness })),
       },
       200,
     );

@@ -22,12 +22,21 @@ export const route = createRoute({
   security: [{ Bearer: [] }],
   summary: "What was exported to the wallet and whether it arrived",
   description:
+    "`resource_dict` answers the spec's question per type as a boolean (was the template requested for the wallet); `resource_obj` has the details. " +
     "Per type: whether the server holds the template, and the latest unexpired export: the push notice's state (queued, sent, delivered, " +
     "failed, with Expo's error), whether the wallet fetched it, whether it came back. The desktop app polls this to wait for the phone. " +
     "Due push work (sends to retry, receipts) of this student is done first. See docs/wallet.md.",
   middleware: [requireRole("STUDENT")] as const,
   responses: {
-    200: ok(envelope({ resource_dict: z.object({ Face: TypeStatus, Voice: TypeStatus, Handwriting: TypeStatus }) }), "Wallet status"),
+    200: ok(
+      envelope({
+        resource_dict: z.object({ Face: z.boolean(), Voice: z.boolean(), Handwriting: z.boolean() }).openapi({
+          description: "As the spec: per type, whether the wallet was requested the template (an unexpired export exists); booleans a client tests for truth",
+        }),
+        resource_obj: z.object({ Face: TypeStatus, Voice: TypeStatus, Handwriting: TypeStatus }).openapi({ description: "The details per type" }),
+      }),
+      "Wallet status",
+    ),
     ...authErrors,
     ...commonErrors,
   },
@@ -36,5 +45,6 @@ export const route = createRoute({
 export const registerWalletStatus = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const status = await walletStatus(c.env, dbOf(c), c.get("caller"), c.get("now"));
-    return c.json({ message: "Wallet status", resource_name: "wallet", resource_dict: status }, 200);
+    const requested = { Face: status.Face.requested, Voice: status.Voice.requested, Handwriting: status.Handwriting.requested };
+    return c.json({ message: "Wallet status", resource_name: "wallet", resource_dict: requested, resource_obj: status }, 200);
   });

@@ -4,6 +4,7 @@ import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { createExam } from "../../services/exams/details";
+import { institutionTimeZone } from "../../services/accounts";
 import type { AppEnv } from "../../types";
 import { examDetailFields, examInputOf, examinationReply, ScheduledDate } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
@@ -37,7 +38,7 @@ export const registerAddExam = (app: OpenAPIHono<AppEnv>) =>
     const exam = await createExam(
       dbOf(c),
       c.get("caller"),
-      examInputOf(b),
+      examInputOf(b, await institutionTimeZone(dbOf(c), c.get("caller").institutionId)),
       c.get("now"),
     );
     return c.json({ message: "Examination created successfully", resource_name: "examination", resource_str: String(exam.id) }, 200);

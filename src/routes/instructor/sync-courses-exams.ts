@@ -6,6 +6,7 @@ import { requireRole } from "../../middleware/auth";
 import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams/roster";
 import type { AppEnv } from "../../types";
 import { loadConfig } from "../../env";
+import { mailInvitations } from "../../services/invitations";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, ok } from "../schemas";
 
@@ -36,6 +37,19 @@ const SyncResult = z.object({
   enrolled: z.number().int(),
   already_enrolled: z.number().int(),
   invited: z.number().int().openapi({ description: "Accounts created for emails the institution did not know" }),
+  invitations: z
+    .array(
+      z.object({
+        email: z.string(),
+        token: z.string(),
+        expires_at: z.string().openapi({ format: "date-time" }),
+        emailed: z.boolean().openapi({ description: "Whether the server mailed it to the student (MAIL_API_URL configured and accepted)" }),
+      }),
+    )
+    .openapi({
+      description:
+        "A fresh invitation token for each listed student whose account is not claimed yet. The student needs it to claim the account with /register_user (single use; expires). Deliver those not `emailed` yourself.",
+    }),
   source: z.enum(["request", "moodle"]),
   moodle_course_id: z.string().nullable(),
 });
@@ -60,13 +74,17 @@ export const route = createRoute({
 export const registerSyncCoursesExams = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const { details } = c.req.valid("json");
+    const config = loadConfig(c.env);
+    const caller = c.get("caller");
     const r = await syncExamStudents(
       dbOf(c),
-      c.get("caller"),
+      caller,
       { examId: details.exam_id, students: details.students, moodleCourseId: details.moodle_course_id },
       c.get("now"),
-      loadConfig(c.env).partner.secretKeyEncryptionKey,
+      config.partner.secretKeyEncryptionKey,
+      config.mail.invitationTtlHours,
     );
+    const emailed = await mailInvitations(config, r.invitations, { institution: caller.institutionCode, examName: r.examName });
     return c.json(
       {
         message: "Students synchronised successfully",
@@ -75,6 +93,7 @@ export const registerSyncCoursesExams = (app: OpenAPIHono<AppEnv>) =>
           enrolled: r.enrolled,
           already_enrolled: r.alreadyEnrolled,
           invited: r.invited,
+          invitations: r.invitations.map((i) => ({ email: i.email, token: i.token, expires_at: new Date(i.expiresAt).toISOString(), emailed: emailed.has(i.email) })),
           source: r.source,
           moodle_course_id: r.moodleCourseId,
         },

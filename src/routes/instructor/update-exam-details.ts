@@ -4,6 +4,7 @@ import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { updateExam } from "../../services/exams/details";
+import { institutionTimeZone } from "../../services/accounts";
 import type { AppEnv } from "../../types";
 import { examDetailFields, examInputOf, examinationReply, ExamId, examNotFound, ScheduledDate } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
@@ -42,7 +43,7 @@ export const registerUpdateExamDetails = (app: OpenAPIHono<AppEnv>) =>
       dbOf(c),
       c.get("caller"),
       b.exam_id,
-      examInputOf(b),
+      examInputOf(b, await institutionTimeZone(dbOf(c), c.get("caller").institutionId)),
       c.get("now"),
     );
     return c.json({ message: "Examination updated successfully", resource_name: "examination", resource_str: exam.status }, 200);

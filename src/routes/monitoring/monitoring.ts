@@ -10,28 +10,28 @@ import { recordDeviceReport } from "../../services/monitoring/results";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
+import { authErrors, commonErrors, envelope, jsonRequest, LooseBoolean, looseNumber, ok, tooMany } from "../schemas";
 
-const Score = z.number().finite().min(-1e6).max(1e6);
+const Score = looseNumber(z.number().finite().min(-1e6).max(1e6));
 const ErrorType = z.string().trim().max(500);
 
 const Monitoring = z
   .object({
     exam_id: ExamId,
     running_processes: ProcessList.optional(),
-    is_face_detected: z.boolean().optional(),
-    is_multiple_face_results: z.boolean().optional(),
+    is_face_detected: LooseBoolean.optional(),
+    is_multiple_face_results: LooseBoolean.optional(),
     face_rec_result: z.string().max(320).optional().openapi({
       description:
         "Who the device recognised: \"match\"/\"verified\" or the student's own email or id mean the student; any other non-empty value (\"mismatch\", another identity) raises face_mismatch",
     }),
     confidence_score: Score.optional(),
-    is_error_occurred: z.boolean().optional(),
+    is_error_occurred: LooseBoolean.optional(),
     error_type: ErrorType.optional(),
-    is_voice_detected: z.boolean().optional(),
-    is_voice_verified: z.boolean().optional(),
+    is_voice_detected: LooseBoolean.optional(),
+    is_voice_verified: LooseBoolean.optional(),
     voice_confidence_score: Score.optional(),
-    is_voice_error_occurred: z.boolean().optional(),
+    is_voice_error_occurred: LooseBoolean.optional(),
     error_type_voice: ErrorType.optional(),
   })
   .openapi("Monitoring");

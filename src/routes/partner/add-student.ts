@@ -3,7 +3,8 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { createSession } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, examNotFound, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+import { loadConfig } from "../../env";
+import { mailSessionInvitation, SIGNED_NOTE, SessionObject, examNotFound, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
 import { newSessionInput } from "./inputs";
 
 export const route = createRoute({
@@ -21,6 +22,7 @@ export const route = createRoute({
 
 export const registerAddStudent = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
-    const session = await createSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, newSessionInput(paramsOf(c)), c.get("now"));
-    return c.json({ student: sessionJson(session) }, 201);
+    const written = await createSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, newSessionInput(paramsOf(c)), c.get("now"), loadConfig(c.env).mail.invitationTtlHours);
+    await mailSessionInvitation(c, written);
+    return c.json({ student: sessionJson(written.session, written.invitation?.token ?? null) }, 201);
   });

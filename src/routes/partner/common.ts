@@ -9,6 +9,8 @@ import { partnerParams } from "../../middleware/partner-params";
 import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
 import { deliverDueCallbacks } from "../../services/partner/outbox";
 import { describeError } from "../../lib/handle-error";
+import { examNameOf, institutionCodeOf, mailInvitations } from "../../services/invitations";
+import type { WrittenSession } from "../../services/partner/sessions";
 
 export const partnerMiddleware = [partnerParams, partnerAuth];
 
@@ -22,6 +24,16 @@ export function setPagination(c: Context<PartnerEnv>, total: number, page: numbe
   c.header("X-Pagination-Page-Count", String(Math.max(1, Math.ceil(total / limit))));
   c.header("X-Pagination-Page", String(page));
   c.header("X-Pagination-Limit", String(limit));
+}
+
+/** Mails a session's new invitation (when a mail sender is configured); the token is in the answer either way. */
+export async function mailSessionInvitation(c: Context<PartnerEnv>, written: WrittenSession) {
+  if (!written.invitation) return;
+  const db = partnerDb(c);
+  await mailInvitations(loadConfig(c.env), [written.invitation], {
+    institution: await institutionCodeOf(db, c.get("partnerInstitutionId")),
+    examName: await examNameOf(db, written.session.examId),
+  });
 }
 
 /** Tries the events a change queued now instead of at the next scheduled run (which retries if this fails). */
@@ -94,7 +106,10 @@ export const SessionObject = z
     browser: nothing,
     browser_version: nothing,
     status: z.enum(["registered", "email_sent", "after_check_req", "in_setup", "exam_not_started", "exam_started", "exam_finished"]),
-    token: nothing,
+    token: z.string().nullable().openapi({
+      description:
+        "The invitation token of a student whose TRUSTID account is not claimed yet, only in the create (or email-changing update) answer that issued it; null otherwise. The student registers with it (`/backend/register_user`, `invitation_token`). Also mailed to the student when the server has a mail sender.",
+    }),
     screenshare_check: check,
     microphone_check: check,
     speakers_check: check,

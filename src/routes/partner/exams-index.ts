@@ -26,7 +26,7 @@ export const registerExamsIndex = (app: OpenAPIHono<PartnerEnv>) =>
     const p = paramsOf(c);
     const status = optEnum(p, "status", PARTNER_EXAM_STATUSES);
     const { page, limit } = pagination(p);
-    const { items, total } = await listExams(partnerDb(c), scopeOf(c), { status, page, limit });
+    const { items, total } = await listExams(partnerDb(c), scopeOf(c), { status, page, limit }, c.get("now"));
     setPagination(c, total, page, limit);
     return c.json({ exams: items.map(examJson) }, 200);
   });

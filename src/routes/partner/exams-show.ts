@@ -19,6 +19,6 @@ export const route = createRoute({
 
 export const registerExamsShow = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
-    const exam = await findExam(partnerDb(c), scopeOf(c), c.req.valid("param").id);
+    const exam = await findExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, c.get("now"));
     return c.json({ exam: examJson(exam) }, 200);
   });

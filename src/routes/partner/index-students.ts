@@ -28,5 +28,5 @@ export const registerIndexStudents = (app: OpenAPIHono<PartnerEnv>) =>
     const { page, limit } = pagination(paramsOf(c));
     const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").id, { page, limit });
     setPagination(c, total, page, limit);
-    return c.json({ students: items.map(sessionJson) }, 200);
+    return c.json({ students: items.map((r) => sessionJson(r)) }, 200);
   });

@@ -27,5 +27,5 @@ export const registerSessionsIndex = (app: OpenAPIHono<PartnerEnv>) =>
     const { page, limit } = pagination(paramsOf(c));
     const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").exam_id, { page, limit });
     setPagination(c, total, page, limit);
-    return c.json({ student_sessions: items.map(sessionJson) }, 200);
+    return c.json({ student_sessions: items.map((r) => sessionJson(r)) }, 200);
   });

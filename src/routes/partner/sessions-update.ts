@@ -3,7 +3,8 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { updateSession } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
+import { loadConfig } from "../../env";
+import { mailSessionInvitation, SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
 import { sessionInput } from "./inputs";
 
 export const routeFor = (method: "put" | "patch") =>
@@ -23,8 +24,9 @@ export const registerSessionsUpdate = (app: OpenAPIHono<PartnerEnv>) => {
   for (const method of ["put", "patch"] as const) {
     app.openapi(routeFor(method), async (c) => {
       const { exam_id, id } = c.req.valid("param");
-      const session = await updateSession(partnerDb(c), scopeOf(c), exam_id, id, sessionInput(paramsOf(c)), c.get("now"));
-      return c.json({ student: sessionJson(session) }, 200);
+      const written = await updateSession(partnerDb(c), scopeOf(c), exam_id, id, sessionInput(paramsOf(c)), c.get("now"), loadConfig(c.env).mail.invitationTtlHours);
+      await mailSessionInvitation(c, written);
+      return c.json({ student: sessionJson(written.session, written.invitation?.token ?? null) }, 200);
     });
   }
 };

@@ -5,7 +5,7 @@ import type { Db } from "../../db/client";
 import { enrolments, exams } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
-import type { Exam } from "./lifecycle";
+import { type Exam, sessionOpen } from "./lifecycle";
 import { instructorExam, studentEnrolment } from "./scope";
 
 export async function startExam(db: Db, instructor: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
@@ -21,11 +21,17 @@ export async function startExam(db: Db, instructor: Person, examId: number, now:
   return { exam: { ...exam, status: "Started", startedAt: now }, changed: true };
 }
 
-/** Joining needs a started exam within its window and a verified (by face or manually) enrolment. */
+/**
+ * Joining needs a started exam within its window, a session that is open (a partner session's `open_time`)
+ * and a verified (by face or manually) enrolment.
+ */
 export async function joinExam(db: Db, student: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
   const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
+  if (!sessionOpen(enrolment, now)) {
+    throw AppError.badField("exam_id", `Your session opens at ${new Date(enrolment.openTime!).toISOString()}.`);
+  }
   if (enrolment.verificationStatus !== "Verified") {
     throw AppError.badField(
       "exam_id",

@@ -1,7 +1,7 @@
 // The one owner of an exam's status: how the stored status, the schedule and the clock combine into
 // Upcoming / Started / Completed (TRUSTID), and how that, with the enrolment's facts, becomes the partner
 // API's exam and session statuses (ProctorExam). The Start / Join / Leave transitions are in ./conditions.ts.
-import { and, eq } from "drizzle-orm";
+import { and, eq, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type enrolments, exams } from "../../db/schema";
 
@@ -14,29 +14,66 @@ export type VerificationStatus = Enrolment["verificationStatus"];
 export const MINUTE = 60_000;
 
 // ---------------------------------------------------------------------------------------------
-// Timing. The schedule is authoritative: an exam's window is [scheduled_at, scheduled_at + duration].
-// The instructor may start it any time before the window ends (early or late); it is Completed once
-// the window has ended, whether or not it was started. A late start does not extend the window; the
-// instructor extends it by updating the duration.
+// Timing. The schedule is authoritative: an exam's window is [scheduled_at, end], where the end is the
+// partner's `end_time` when it gave one, else scheduled_at + duration. The instructor may start it any
+// time before the window ends (early or late); it is Completed once the window has ended, whether or not
+// it was started. A late start does not extend the window; the instructor extends it by updating the
+// duration (or the partner the end_time).
+//
+// A partner exam has no instructor to press Start: while its partner status is `open`, it starts by
+// itself when its window opens (started_at = scheduled_at). So a partner runs an exam through /api/v3
+// alone: create it `open` (or open it later), sessions join within their `open_time`, and it closes at
+// `end_time` (or when the partner sets `closed`). The same rules answer both APIs.
 
-export const examEndsAt = (exam: Pick<Exam, "scheduledAt" | "durationMinutes">) =>
-  exam.scheduledAt + exam.durationMinutes * MINUTE;
+type Timing = Pick<Exam, "status" | "scheduledAt" | "durationMinutes" | "endsAt" | "partnerStatus">;
 
-export function effectiveStatus(exam: Pick<Exam, "status" | "scheduledAt" | "durationMinutes">, now: number): ExamStatus {
+export const examEndsAt = (exam: Pick<Exam, "scheduledAt" | "durationMinutes" | "endsAt">) =>
+  exam.endsAt ?? exam.scheduledAt + exam.durationMinutes * MINUTE;
+
+export function effectiveStatus(exam: Timing, now: number): ExamStatus {
   if (exam.status === "Completed" || now >= examEndsAt(exam)) return "Completed";
+  if (exam.status === "Upcoming" && exam.partnerStatus === "open" && now >= exam.scheduledAt) return "Started";
   return exam.status;
 }
 
-/** Brings the stored status up to date (Completed once the window has ended) and returns the exam as now. */
-export async function settle(db: Db, exam: Exam, now: number): Promise<Exam> {
-  if (exam.status === "Completed" || effectiveStatus(exam, now) !== "Completed") return exam;
-  const completedAt = examEndsAt(exam);
+type Settleable = Timing & Pick<Exam, "id" | "institutionId" | "startedAt" | "completedAt">;
+
+/** Brings the stored status up to date (started or completed by the clock) and returns the exam as now. */
+export async function settle<T extends Settleable>(db: Db, exam: T, now: number): Promise<T> {
+  const status = effectiveStatus(exam, now);
+  if (status === exam.status) return exam;
+  const set =
+    status === "Completed"
+      ? { status, completedAt: Math.min(now, examEndsAt(exam)) }
+      : { status, startedAt: exam.scheduledAt };
+  // Written only over the status it was decided on; a concurrent writer's change stands.
   await db
     .update(exams)
-    .set({ status: "Completed", completedAt })
-    .where(and(eq(exams.id, exam.id), eq(exams.institutionId, exam.institutionId)));
-  return { ...exam, status: "Completed", completedAt };
+    .set(set)
+    .where(and(eq(exams.id, exam.id), eq(exams.institutionId, exam.institutionId), eq(exams.status, exam.status)));
+  return { ...exam, ...set };
 }
+
+/**
+ * The periodic sweep (the scheduled handler, before partner session statuses are compared): settles every
+ * exam whose clock has moved it, so that partners are called back when an exam opens or closes by itself.
+ */
+export async function settleDueExams(db: Db, now: number) {
+  const end = sql`coalesce(${exams.endsAt}, ${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE})`;
+  await db.batch([
+    db
+      .update(exams)
+      .set({ status: "Completed", completedAt: sql`min(${now}, ${end})` })
+      .where(and(ne(exams.status, "Completed"), lte(end, now))),
+    db
+      .update(exams)
+      .set({ status: "Started", startedAt: exams.scheduledAt })
+      .where(and(eq(exams.status, "Upcoming"), eq(exams.partnerStatus, "open"), lte(exams.scheduledAt, now))),
+  ]);
+}
+
+/** A session may be joined from its `open_time` (partner API) on; TRUSTID enrolments have none. */
+export const sessionOpen = (enrolment: Pick<Enrolment, "openTime">, now: number) => enrolment.openTime === null || now >= enrolment.openTime;
 
 // ---------------------------------------------------------------------------------------------
 // The partner API's view. A student session's status is derived from the enrolment and its exam (never set

@@ -2,7 +2,7 @@
 // The API's shapes are built from them by the mappers in src/routes/exam-views.ts (never rows to the client).
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { alerts, enrolments, exams, users } from "../../db/schema";
+import { alerts, enrolments, exams, feedback, manualApprovalRequests, users } from "../../db/schema";
 import type { Person } from "../../types";
 import { examPatterns } from "../process-policy";
 import type { Enrolment, Exam } from "./lifecycle";
@@ -24,7 +24,18 @@ export type RosterEntry = {
   invited: boolean;
 };
 
-export type InstructorExamRows = { exam: Exam; forbiddenProcesses: string[]; students: RosterEntry[]; alerts: Alert[] };
+/** What students asked of the instructor: manual approval requests (with their reason) and feedback. */
+export type ApprovalRequest = Pick<typeof manualApprovalRequests.$inferSelect, "examId" | "studentId" | "approvalType" | "status" | "createdAt" | "decidedAt">;
+export type FeedbackEntry = Pick<typeof feedback.$inferSelect, "examId" | "studentId" | "cheatMode" | "feedback" | "createdAt">;
+
+export type InstructorExamRows = {
+  exam: Exam;
+  forbiddenProcesses: string[];
+  students: RosterEntry[];
+  alerts: Alert[];
+  approvals: ApprovalRequest[];
+  feedback: FeedbackEntry[];
+};
 
 export async function listInstructorExams(db: Db, instructor: Person): Promise<InstructorExamRows[]> {
   const list = await db
@@ -58,12 +69,31 @@ export async function listInstructorExams(db: Db, instructor: Person): Promise<I
     .where(and(eq(alerts.institutionId, instructor.institutionId), inArray(alerts.examId, ids)))
     .orderBy(asc(alerts.firstSeenAt), asc(alerts.id));
   const patterns = await examPatterns(db, instructor.institutionId, ids);
+  const approvalRows = await db
+    .select({
+      examId: manualApprovalRequests.examId,
+      studentId: manualApprovalRequests.studentId,
+      approvalType: manualApprovalRequests.approvalType,
+      status: manualApprovalRequests.status,
+      createdAt: manualApprovalRequests.createdAt,
+      decidedAt: manualApprovalRequests.decidedAt,
+    })
+    .from(manualApprovalRequests)
+    .where(and(eq(manualApprovalRequests.institutionId, instructor.institutionId), inArray(manualApprovalRequests.examId, ids)))
+    .orderBy(asc(manualApprovalRequests.createdAt), asc(manualApprovalRequests.id));
+  const feedbackRows = await db
+    .select({ examId: feedback.examId, studentId: feedback.studentId, cheatMode: feedback.cheatMode, feedback: feedback.feedback, createdAt: feedback.createdAt })
+    .from(feedback)
+    .where(and(eq(feedback.institutionId, instructor.institutionId), inArray(feedback.examId, ids)))
+    .orderBy(asc(feedback.createdAt), asc(feedback.id));
 
   return list.map((exam) => ({
     exam,
     forbiddenProcesses: patterns.get(exam.id) ?? [],
     students: students.filter((s) => s.examId === exam.id).map((s) => ({ ...s, invited: Boolean(s.invited) })),
     alerts: alertRows.filter((a) => a.examId === exam.id),
+    approvals: approvalRows.filter((a) => a.examId === exam.id),
+    feedback: feedbackRows.filter((f) => f.examId === exam.id),
   }));
 }
 

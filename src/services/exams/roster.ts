@@ -5,6 +5,7 @@ import type { Db } from "../../db/client";
 import { enrolments, exams, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
+import { type Invitation, issueInvitations } from "../invitations";
 import { moodleCourseStudents } from "../moodle";
 import type { Exam } from "./lifecycle";
 import { instructorExam } from "./scope";
@@ -12,11 +13,14 @@ import { instructorExam } from "./scope";
 export const MAX_STUDENTS_PER_SYNC = 2000;
 
 export type StudentDetails = { email: string; name?: string | undefined; surname?: string | undefined };
-export type RosterResult = { enrolled: number; alreadyEnrolled: number; invited: number };
+export type RosterResult = { enrolled: number; alreadyEnrolled: number; invited: number; invitations: Invitation[] };
+/** How long the invitation tokens issued by an enrolment stay valid (the INVITATION_TTL_HOURS setting). */
+export const DEFAULT_INVITATION_TTL_HOURS = 168;
 
 /**
- * Enrols students in an exam by email, creating invited accounts (no password yet; the student claims
- * the account by registering with the same email) for emails the institution does not know.
+ * Enrols students in an exam by email, creating invited accounts (no password yet) for emails the
+ * institution does not know. Every listed student whose account is still unclaimed (new or invited
+ * before) gets a fresh invitation token, with which they claim it (services/invitations.ts).
  * Idempotent: students already enrolled are counted, not re-added. The whole list is checked before
  * anything is written: the same email twice, or an instructor's email, is a 400 that changes nothing.
  */
@@ -26,6 +30,7 @@ export async function enrolStudents(
   students: StudentDetails[],
   now: number,
   field = "details.students",
+  invitationTtlHours = DEFAULT_INVITATION_TTL_HOURS,
 ): Promise<RosterResult> {
   if (students.length > MAX_STUDENTS_PER_SYNC) {
     throw AppError.badField(field, `At most ${MAX_STUDENTS_PER_SYNC} students can be synchronised at once.`);
@@ -38,7 +43,7 @@ export async function enrolStudents(
     }
     seen.set(s.email, i);
   });
-  if (students.length === 0) return { enrolled: 0, alreadyEnrolled: 0, invited: 0 };
+  if (students.length === 0) return { enrolled: 0, alreadyEnrolled: 0, invited: 0, invitations: [] };
 
   const emails = students.map((s) => s.email);
   const existing = await usersByEmail(db, exam.institutionId, emails);
@@ -79,7 +84,9 @@ export async function enrolStudents(
     const added = await db.insert(enrolments).values(rows).onConflictDoNothing().returning({ id: enrolments.id });
     enrolled += added.length;
   }
-  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length };
+  const studentIds = [...all.values()].filter((u) => u.role === "STUDENT").map((u) => u.id);
+  const invitations = await issueInvitations(db, exam.institutionId, studentIds, now, invitationTtlHours);
+  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length, invitations };
 }
 
 async function usersByEmail(db: Db, institutionId: number, emails: string[]) {
@@ -112,12 +119,13 @@ export async function syncExamStudents(
   input: { examId: number; students?: StudentDetails[] | undefined; moodleCourseId?: number | undefined },
   now: number,
   moodleSealKey?: string,
-): Promise<RosterResult & { source: "request" | "moodle"; moodleCourseId: string | null }> {
+  invitationTtlHours = DEFAULT_INVITATION_TTL_HOURS,
+): Promise<RosterResult & { source: "request" | "moodle"; moodleCourseId: string | null; examName: string }> {
   const exam = await instructorExam(db, instructor, input.examId, now);
   if (exam.status === "Completed") throw AppError.badField("details.exam_id", "This examination has completed.");
   if (input.students !== undefined) {
-    const result = await enrolStudents(db, exam, input.students, now);
-    return { ...result, source: "request", moodleCourseId: exam.moodleCourseId };
+    const result = await enrolStudents(db, exam, input.students, now, "details.students", invitationTtlHours);
+    return { ...result, source: "request", moodleCourseId: exam.moodleCourseId, examName: exam.name };
   }
   const courseId = input.moodleCourseId ?? (exam.moodleCourseId !== null ? Number(exam.moodleCourseId) : undefined);
   if (courseId === undefined || !Number.isSafeInteger(courseId)) {
@@ -128,12 +136,12 @@ export async function syncExamStudents(
   }
   const { students } = await moodleCourseStudents(db, instructor, courseId, moodleSealKey);
   const unique = [...new Map(students.map((s) => [s.email, s])).values()];
-  const result = await enrolStudents(db, exam, unique, now, "moodle");
+  const result = await enrolStudents(db, exam, unique, now, "moodle", invitationTtlHours);
   if (exam.moodleCourseId !== String(courseId)) {
     await db
       .update(exams)
       .set({ moodleCourseId: String(courseId), updatedAt: now })
       .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId)));
   }
-  return { ...result, source: "moodle", moodleCourseId: String(courseId) };
+  return { ...result, source: "moodle", moodleCourseId: String(courseId), examName: exam.name };
 }

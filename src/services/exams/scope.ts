@@ -2,7 +2,7 @@
 // and an exam that is not the caller's (another instructor's, another institution's, or one a student is not
 // enrolled in) is a 404, never a 403. Other areas (the partner API, biometrics, monitoring) reuse them: a
 // partner exam is an exam, a student session is an enrolment.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { enrolments, exams, institutions } from "../../db/schema";
 import type { SecurityLevel } from "../../biometrics/security-level";
@@ -71,8 +71,9 @@ export async function examHoldingTemplates(db: Db, student: Person, now: number)
         eq(enrolments.institutionId, student.institutionId),
         eq(enrolments.verificationStatus, "Verified"),
         eq(exams.institutionId, student.institutionId),
-        eq(exams.status, "Started"),
-        sql`${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE} > ${now}`,
+        // Started, or a partner exam its clock has started (lifecycle.ts), and its window not over.
+        or(eq(exams.status, "Started"), and(eq(exams.status, "Upcoming"), eq(exams.partnerStatus, "open"), lte(exams.scheduledAt, now))),
+        sql`coalesce(${exams.endsAt}, ${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE}) > ${now}`,
       ),
     )
     .limit(1);

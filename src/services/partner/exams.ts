@@ -7,13 +7,14 @@ import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
-import { type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange } from "../exams/lifecycle";
+import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle } from "../exams/lifecycle";
 import { syncSessionStatuses } from "./outbox";
 
 export type Scope = { institutionId: number };
 
 const examColumns = {
   id: exams.id,
+  institutionId: exams.institutionId,
   name: exams.name,
   examType: exams.examType,
   durationMinutes: exams.durationMinutes,
@@ -28,27 +29,36 @@ const examColumns = {
   updatedAt: exams.updatedAt,
 };
 
-export async function findExam(db: Db, scope: Scope, idText: string): Promise<ExamRow> {
+/** The exam, its status settled by the clock (lifecycle.ts: an open exam starts, any exam ends). */
+export async function findExam(db: Db, scope: Scope, idText: string, now = Date.now()): Promise<ExamRow> {
   const id = idOf(idText);
   const [row] =
     id === null
       ? []
       : await db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
   if (!row) throw PartnerError.examNotFound(idText);
-  return row;
+  return settle(db, row, now);
 }
 
-export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }) {
+export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }, now = Date.now()) {
   // The partner status is derived (status.ts), so the filter runs over the derived value: ids and the
   // two status columns first, then the page's rows.
   const all = await db
-    .select({ id: exams.id, status: exams.status, partnerStatus: exams.partnerStatus })
+    .select({
+      id: exams.id,
+      status: exams.status,
+      partnerStatus: exams.partnerStatus,
+      scheduledAt: exams.scheduledAt,
+      durationMinutes: exams.durationMinutes,
+      endsAt: exams.endsAt,
+    })
     .from(exams)
     .where(eq(exams.institutionId, scope.institutionId))
     .orderBy(asc(exams.id));
-  const matching = q.status ? all.filter((e) => partnerExamStatus(e) === q.status) : all;
+  const matching = q.status ? all.filter((e) => partnerExamStatus({ ...e, status: effectiveStatus(e, now) }) === q.status) : all;
   const pageIds = matching.slice((q.page - 1) * q.limit, q.page * q.limit).map((e) => e.id);
-  const items = pageIds.length === 0 ? [] : await db.select(examColumns).from(exams).where(inArray(exams.id, pageIds)).orderBy(asc(exams.id));
+  const rows = pageIds.length === 0 ? [] : await db.select(examColumns).from(exams).where(inArray(exams.id, pageIds)).orderBy(asc(exams.id));
+  const items = await Promise.all(rows.map((r) => settle(db, r, now)));
   return { items, total: matching.length };
 }
 
@@ -114,12 +124,12 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
       updatedAt: now,
     })
     .returning(examColumns);
-  return row!;
+  return settle(db, row!, now); // created open with its window already come: it runs
 }
 
 /** Returns the updated exam and how many callback events the change queued. */
 export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number) {
-  const current = await findExam(db, scope, idText);
+  const current = await findExam(db, scope, idText, now);
   const set: Partial<typeof exams.$inferInsert> = { updatedAt: now };
   if (input.name !== undefined) set.name = input.name;
   if (input.type !== undefined) set.partnerType = input.type;
@@ -146,9 +156,12 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
     await findExam(db, scope, idText); // 404 when it was deleted meanwhile
     throw PartnerError.field("status", "changed while being updated; try again");
   }
-  // Closing an exam finishes the sessions in progress: report those status changes.
-  const queued = set.status ? await syncSessionStatuses(db, { institutionId: scope.institutionId, examId: current.id }, now, callbackExpiryMs) : 0;
-  return { exam: row, queued };
+  // Opening an exam whose window has come starts it; a new end_time in the past ends it.
+  const settled = await settle(db, row, now);
+  // Closing (or starting) an exam changes its sessions' statuses: report those changes.
+  const changed = settled.status !== current.status;
+  const queued = changed ? await syncSessionStatuses(db, { institutionId: scope.institutionId, examId: current.id }, now, callbackExpiryMs) : 0;
+  return { exam: settled, queued };
 }
 
 /** Deletes the exam with its sessions (and their TRUSTID records); an exam in progress is kept. */

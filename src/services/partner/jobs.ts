@@ -2,6 +2,7 @@
 // notice status changes made through TRUSTID, deliver due callbacks, forget old nonces and events.
 import type { Config } from "../../env";
 import type { Db } from "../../db/client";
+import { settleDueExams } from "../exams/lifecycle";
 import { pruneNonces } from "./nonces";
 import { deliverDueCallbacks, pruneOutbox, syncSessionStatuses } from "./outbox";
 
@@ -12,6 +13,8 @@ export const deliveryOptions = (config: Config, sealKey: string) => ({ sealKey, 
 export async function runPartnerJobs(db: Db, config: Config, now: number) {
   const sealKey = config.partner.secretKeyEncryptionKey;
   if (!sealKey) return { queued: 0, delivered: 0, retrying: 0, failed: 0 };
+  // Exams the clock has opened or closed first (lifecycle.ts), so that their sessions' changes are reported.
+  await settleDueExams(db, now);
   const queued = await syncSessionStatuses(db, {}, now, callbackExpiryMs(config));
   const delivery = await deliverDueCallbacks(db, deliveryOptions(config, sealKey), now);
   await pruneNonces(db, now);

@@ -33,7 +33,8 @@ export type SessionRow = {
 export const statusOfRow = (r: SessionRow): SessionStatus =>
   sessionStatus({ verificationStatus: r.verificationStatus, joinedAt: r.joinedAt, leftAt: r.leftAt, examStatus: r.examStatus });
 
-export function sessionJson(r: SessionRow) {
+/** `invitationToken`: only in the answer that issued it (the token is stored as a hash and cannot be shown again). */
+export function sessionJson(r: SessionRow, invitationToken: string | null = null) {
   const status = statusOfRow(r);
   const checks = "not_started";
   return {
@@ -51,7 +52,7 @@ export function sessionJson(r: SessionRow) {
     browser: null,
     browser_version: null,
     status,
-    token: null,
+    token: invitationToken,
     screenshare_check: checks,
     microphone_check: checks,
     speakers_check: checks,
@@ -101,6 +102,7 @@ export function sessionJson(r: SessionRow) {
 
 export type ExamRow = {
   id: number;
+  institutionId: number;
   name: string;
   examType: "Oral" | "Written";
   durationMinutes: number;

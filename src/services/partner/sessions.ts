@@ -11,9 +11,16 @@ import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
 import { partnerExamStatus } from "../exams/lifecycle";
+import { type Invitation, issueInvitations } from "../invitations";
 
-export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }) {
-  const exam = await findExam(db, scope, examIdText);
+/** A session just written, with the invitation token issued if its student has not claimed the account yet. */
+export type WrittenSession = { session: SessionRow; invitation: Invitation | null };
+
+const invitationFor = async (db: Db, scope: Scope, studentId: number, now: number, ttlHours: number) =>
+  (await issueInvitations(db, scope.institutionId, [studentId], now, ttlHours))[0] ?? null;
+
+export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }, now = Date.now()) {
+  const exam = await findExam(db, scope, examIdText, now);
   const where = and(eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId));
   const [total] = await db.select({ n: count() }).from(enrolments).where(where);
   const items = await selectSessions(db)
@@ -24,8 +31,8 @@ export async function listSessions(db: Db, scope: Scope, examIdText: string, q: 
   return { items, total: total?.n ?? 0 };
 }
 
-export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string): Promise<SessionRow> {
-  const exam = await findExam(db, scope, examIdText);
+export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now()): Promise<SessionRow> {
+  const exam = await findExam(db, scope, examIdText, now);
   const id = idOf(sessionIdText);
   const [row] =
     id === null
@@ -92,8 +99,15 @@ const sessionFields = (input: SessionInput) => {
 
 const taken = () => PartnerError.field("email", "has already been taken");
 
-export async function createSession(db: Db, scope: Scope, examIdText: string, input: SessionInput & { email: string }, now: number) {
-  const exam = await findExam(db, scope, examIdText);
+export async function createSession(
+  db: Db,
+  scope: Scope,
+  examIdText: string,
+  input: SessionInput & { email: string },
+  now: number,
+  invitationTtlHours: number,
+): Promise<WrittenSession> {
+  const exam = await findExam(db, scope, examIdText, now);
   if (partnerExamStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
   const studentId = await studentFor(db, scope, input.email, input.name, now);
   const [row] = await db
@@ -102,7 +116,8 @@ export async function createSession(db: Db, scope: Scope, examIdText: string, in
     .onConflictDoNothing()
     .returning({ id: enrolments.id });
   if (!row) throw taken();
-  return findSession(db, scope, String(exam.id), String(row.id));
+  const session = await findSession(db, scope, String(exam.id), String(row.id));
+  return { session, invitation: await invitationFor(db, scope, studentId, now, invitationTtlHours) };
 }
 
 // Updates and deletes decide on the session as read, then write only if what the decision rested on is
@@ -120,7 +135,15 @@ const unchangedSince = (r: SessionRow) =>
     eq(enrolments.verificationStatus, r.verificationStatus),
   );
 
-export async function updateSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, input: SessionInput, now: number) {
+export async function updateSession(
+  db: Db,
+  scope: Scope,
+  examIdText: string,
+  sessionIdText: string,
+  input: SessionInput,
+  now: number,
+  invitationTtlHours: number,
+): Promise<WrittenSession> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await findSession(db, scope, examIdText, sessionIdText);
     const set = { ...sessionFields(input), updatedAt: now };
@@ -139,8 +162,13 @@ export async function updateSession(db: Db, scope: Scope, examIdText: string, se
       // In the same statement: still not begun, and the student still not in the exam.
       where.push(unchangedSince(current)!, sql`NOT EXISTS ${clash}`);
     }
-    const updated = await db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id });
-    if (updated.length > 0) return findSession(db, scope, examIdText, sessionIdText);
+    const updated = await db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId });
+    if (updated.length > 0) {
+      const session = await findSession(db, scope, examIdText, sessionIdText);
+      // Another student: they get their own invitation (if their account is unclaimed).
+      const moved = updated[0]!.studentId !== current.studentId;
+      return { session, invitation: moved ? await invitationFor(db, scope, updated[0]!.studentId, now, invitationTtlHours) : null };
+    }
   }
   throw changedMeanwhile();
 }

@@ -95,8 +95,14 @@ describe("face monitoring without inference", () => {
       token: s.access,
       json: { image: "AAAA", exam_id: started, ip_address: "not-an-ip", running_processes: "a.exe" },
     });
+    // An ip_address that is not an IP is accepted as the original did (issue 18 part 4): only the image is refused.
     expect(badIp.status).toBe(400);
-    expect(badIp.body.bad_formatted_fields).toEqual(["ip_address"]);
+    expect(badIp.body.bad_formatted_fields).not.toContain("ip_address");
+    const longIp = await call("/biometrics/monitoring_face_oral/", {
+      token: s.access,
+      json: { image: "AAAA", exam_id: started, ip_address: "x".repeat(101), running_processes: "a.exe" },
+    });
+    expect(longIp.body.bad_formatted_fields).toContain("ip_address");
     const missing = await call("/biometrics/monitoring_face_oral/", { token: s.access, json: { exam_id: started } });
     expect(missing.body.missing_required_fields.sort()).toEqual(["image", "ip_address", "running_processes"]);
     const url = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: "https://example.org/me.jpg", exam_id: started } });

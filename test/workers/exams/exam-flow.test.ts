@@ -44,6 +44,7 @@ describe("a whole exam day", () => {
       },
     });
     expect(synced.body.resource_dict).toMatchObject({ enrolled: 3, invited: 1 });
+    const carolToken = synced.body.resource_dict.invitations.find((i: { email: string }) => i.email === carolEmail).token;
     expect((await call("/student/list_exam", { token: alice.access })).body.resource_array[0]).toMatchObject({
       exam_id: String(examId),
       status: "Upcoming",
@@ -75,7 +76,7 @@ describe("a whole exam day", () => {
     for (const s of [alice, bob]) expect((await condition(s.access, examId, "Join")).status).toBe(200);
 
     // Carol claims her invited account late; she is enrolled but not verified, so she cannot join.
-    const carol = await loginAs(await registerUser({ email: carolEmail }));
+    const carol = await loginAs(await registerUser({ email: carolEmail }, carolToken));
     expect((await condition(carol.access, examId, "Join")).status).toBe(400);
 
     // Monitoring arrives: Alice runs AnyDesk and leaves the camera twice; Bob is clean.

@@ -161,6 +161,9 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const first = await sync(t.access, { exam_id: id, students });
     expect(first.status).toBe(200);
     expect(first.body.resource_dict).toMatchObject({ enrolled: 2, already_enrolled: 0, invited: 1, source: "request" });
+    // Only the unclaimed account gets an invitation token (and a mail: the test server has a mail sender).
+    expect(first.body.resource_dict.invitations).toEqual([{ email: newcomer, token: expect.any(String), expires_at: expect.any(String), emailed: true }]);
+    const invitationToken = first.body.resource_dict.invitations[0].token;
     const second = await sync(t.access, { exam_id: id, students });
     expect(second.body.resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
 
@@ -169,8 +172,8 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const invited = view.enrolled_students.find((s: any) => s.email === newcomer);
     expect(invited).toMatchObject({ name: "New", surname: "Comer", verification_status: "Pending", account_claimed: false, alerts: "" });
 
-    // The invited student claims the account by registering, then sees the exam.
-    const claimed = await registerUser({ email: newcomer, role: "STUDENT" });
+    // The invited student claims the account by registering with the invitation's token, then sees the exam.
+    const claimed = await registerUser({ email: newcomer, role: "STUDENT" }, invitationToken);
     const tokens = await loginAs(claimed);
     const mine = await call("/student/list_exam", { token: tokens.access });
     expect(mine.body.resource_array.map((e: any) => e.exam_id)).toEqual([String(id)]);

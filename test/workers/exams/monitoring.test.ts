@@ -72,7 +72,8 @@ describe("POST /backend/monitoring/", () => {
     expect((await monitor(t.access, { exam_id: id })).status).toBe(403);
     expect((await call("/monitoring/", { json: { exam_id: id } })).status).toBe(401);
     expect((await call("/monitoring", { token: s.access, json: { exam_id: id } })).status).toBe(400); // no trailing slash works too
-    const bad = await monitor(s.access, { exam_id: id, is_face_detected: "no", confidence_score: "high", running_processes: 7 });
+    // ("no" is a boolean now, as the original read it: issue 18 part 4.)
+    const bad = await monitor(s.access, { exam_id: id, is_face_detected: "nope", confidence_score: "high", running_processes: 7 });
     expect(bad.status).toBe(400);
     expect(bad.body.bad_formatted_fields).toEqual(expect.arrayContaining(["is_face_detected", "confidence_score", "running_processes"]));
     const many = await monitor(s.access, { exam_id: id, running_processes: Array.from({ length: 501 }, (_, i) => `p${i}`) });

@@ -130,7 +130,16 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
     const id = await addExam(w.access);
     const res = await sync(w.access, { exam_id: id, moodle_course_id: 10 });
     expect(res.status).toBe(200);
-    expect(res.body.resource_dict).toEqual({ enrolled: 2, already_enrolled: 0, invited: 2, source: "moodle", moodle_course_id: "10" });
+    const invitation = (email: string) => ({ email, token: expect.stringMatching(/^[0-9a-f]{48}$/), expires_at: expect.any(String), emailed: true });
+    expect(res.body.resource_dict).toEqual({
+      enrolled: 2,
+      already_enrolled: 0,
+      invited: 2,
+      // The Moodle sync result carries the invitation tokens the students claim their accounts with.
+      invitations: expect.arrayContaining([invitation(w.alice), invitation(w.bob)]),
+      source: "moodle",
+      moodle_course_id: "10",
+    });
     const view = await instructorExamView(w.access, id);
     expect(view.moodle_course_id).toBe("10");
     expect(view.enrolled_students.map((s: any) => [s.email, s.name, s.account_claimed]).sort()).toEqual(

@@ -46,9 +46,14 @@ describe("student verification, manual approval requests and feedback", () => {
     const again = await api(requestManualApproval, req);
     expect(again.status).toBe(400);
     expect(expect400Shape(bodyAt(again, 400)).already_exists_fields).toEqual(["exam_id"]);
-    expect((await instructorExamView(t.access, id)).enrolled_students[0]!.verification_status).toBe("Requested Manual Approval");
+    // The instructor sees the request with the student's reason (issue 18 part 5).
+    const requested = (await instructorExamView(t.access, id)).enrolled_students[0]!;
+    expect(requested.verification_status).toBe("Requested Manual Approval");
+    expect(requested.manual_approval).toEqual({ reason: "Face not recognised", status: "Requested", requested_at: expect.any(String), decided_at: null });
 
     await approve(t.access, id, s.user.email);
+    const approved = (await instructorExamView(t.access, id)).enrolled_students[0]!.manual_approval;
+    expect(approved).toMatchObject({ reason: "Face not recognised", status: "Approved", decided_at: expect.any(String) });
     expect(await check()).toMatchObject({ resource_bool: true, resource_str: "Verified" });
     const afterVerified = await api(requestManualApproval, req);
     expect(afterVerified.status).toBe(400);
@@ -90,6 +95,10 @@ describe("student verification, manual approval requests and feedback", () => {
     });
     expect(ok.status).toBe(200);
     expect(bodyAt(ok, 200).resource_name).toBe("examination");
+    // The instructor sees it on the student's row (issue 18 part 5); none of it for students who sent none.
+    const row = (await instructorExamView(t.access, id)).enrolled_students[0]!;
+    expect(row.feedback).toEqual([{ cheat_mode: "Impersonation", feedback: "Someone else was in the room", submitted_at: expect.any(String) }]);
+    expect(row.manual_approval).toBeNull();
     const bad = await api(submitFeedback, { token: s.access, unchecked: { exam_id: id, cheat_mode: "Other", feedback: "" } });
     expect(bad.status).toBe(400);
     expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["cheat_mode", "feedback"]));

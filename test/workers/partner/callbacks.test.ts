@@ -32,11 +32,13 @@ async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 5
 async function setup(name = hook()) {
   const partner = await newPartner({ callbackUrl: `${RECEIVER}/hooks/${name}` });
   const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Callbacks" } })).body.exam.id as number;
-  const session = (
+  const created = (
     await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { email: `${name}@example.org` } })
-  ).body.student.id as number;
+  ).body.student;
+  const session = created.id as number;
+  const invitationToken = created.token as string; // the invited student's proof (issue 18)
   const trustid = (v: Partial<typeof enrolments.$inferInsert>) => db().update(enrolments).set(v).where(eq(enrolments.id, session));
-  return { partner, exam, session, name, trustid };
+  return { partner, exam, session, name, trustid, invitationToken };
 }
 
 function verifySignature(header: string, body: string, secrets: string[]) {
@@ -166,10 +168,11 @@ describe("partner callbacks", () => {
   });
 
   it("calls back at once when the student changes the session through the TRUSTID API", async () => {
-    const { partner, exam, name } = await setup();
-    // The session's invited student claims the account, logs in and asks for manual approval.
+    const { partner, exam, name, invitationToken } = await setup();
+    // The session's invited student claims the account with the session's token, logs in and asks for manual approval.
     const student = { email: `${name}@example.org`, password: "a good long password", organization: partner.code };
-    expect((await call("/register_user", { json: { ...student, name: "S", surname: "T", role: "STUDENT" } })).status).toBe(200);
+    const json = { ...student, name: "S", surname: "T", role: "STUDENT", invitation_token: invitationToken };
+    expect((await call("/register_user", { json })).status).toBe(200);
     const { access } = await loginAs({ ...student, role: "STUDENT" });
     const res = await call("/student/request_manual_approval", { token: access, json: { exam_id: exam, manual_approval_type: "camera broken" } });
     expect(res.status).toBe(200);

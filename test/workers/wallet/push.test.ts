@@ -36,7 +36,7 @@ describe("push notices", () => {
     expect(JSON.stringify(sent!.message)).not.toContain(row.sealed.slice(0, 40));
     expect(JSON.stringify(sent!.message).length).toBeLessThan(1000);
     const st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict.Face.export.push).toMatchObject({ status: "delivered", error: null, next_attempt_at: null });
+    expect(st.body.resource_obj.Face.export.push).toMatchObject({ status: "delivered", error: null, next_attempt_at: null });
   });
 
   it("DeviceNotRegistered in the ticket: failed, the token forgotten, the export kept", async () => {
@@ -107,12 +107,12 @@ describe("push notices", () => {
   it("receipt not ready yet: read again later", async () => {
     const { s, id } = await exportWith("late");
     let st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict.Face.export.push.status).toBe("sent");
+    expect(st.body.resource_obj.Face.export.push.status).toBe("sent");
     const r = await rowOf(id);
     expect(r.nextAttemptAt).toBeGreaterThan(Date.now());
     await processPush(db(), config(), { ids: [id] }, r.nextAttemptAt!);
     st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict.Face.export.push.status).toBe("delivered");
+    expect(st.body.resource_obj.Face.export.push.status).toBe("delivered");
   });
 
   it("the scheduled handler sends what is due", async () => {

@@ -23,10 +23,12 @@ describe("wallet round trip (Face)", () => {
     // The desktop app waits for the phone.
     let st = await call("/biometrics/wallet/status", { token: s.access });
     expect(st.status).toBe(200);
-    expect(st.body.resource_dict.Face).toMatchObject({ available: true, server_has_template: true, template_version: 1, requested: true });
-    expect(st.body.resource_dict.Face.export).toMatchObject({ export_id: view.export_id, push: { status: "delivered" }, fetched_by_wallet: false, valid: true });
+    expect(st.body.resource_obj.Face).toMatchObject({ available: true, server_has_template: true, template_version: 1, requested: true });
+    expect(st.body.resource_obj.Face.export).toMatchObject({ export_id: view.export_id, push: { status: "delivered" }, fetched_by_wallet: false, valid: true });
     // Voice is available on the server but this student has no Voice template.
-    expect(st.body.resource_dict.Voice).toMatchObject({ available: true, server_has_template: false, requested: false, export: null });
+    expect(st.body.resource_obj.Voice).toMatchObject({ available: true, server_has_template: false, requested: false, export: null });
+    // What a client tests for truth is a boolean, as in the spec (issue 18 part 4); the details are in resource_obj.
+    expect(st.body.resource_dict).toEqual({ Face: true, Voice: false, Handwriting: false });
 
     // The phone gets the notice (id only) and fetches the sealed export.
     const [notice] = await expoSent(token);
@@ -41,13 +43,13 @@ describe("wallet round trip (Face)", () => {
     const { institutionId, studentId } = ownerOf(s.access);
     expect(headerOf(sealed)).toMatchObject({ alg: "dir", enc: "A256GCM", typ: "trustid-template+jwt", sub: `${institutionId}:${studentId}`, mod: "Face", mid: FACE_MODEL_ID, ver: 1, jti: view.export_id });
     st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict.Face.export.fetched_by_wallet).toBe(true);
+    expect(st.body.resource_obj.Face.export.fetched_by_wallet).toBe(true);
 
     // The server forgets the template; the wallet keeps it.
     expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } })).status).toBe(200);
     expect((await verify(s.access, face)).status).toBe("not_enrolled");
     st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict.Face).toMatchObject({ server_has_template: false, template_version: 1, export: { valid: true } });
+    expect(st.body.resource_obj.Face).toMatchObject({ server_has_template: false, template_version: 1, export: { valid: true } });
 
     // Back from the wallet: verification works again.
     const back = await call("/biometrics/wallet/send", { token: s.access, json: { face_embeddings: sealed, voice_embeddings: "" } });
@@ -57,8 +59,8 @@ describe("wallet round trip (Face)", () => {
     expect(again.status).toBe("match");
     expect((await verify(s.access, (await import("./fixtures")).unitVector(999))).status).toBe("no_match");
     st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict.Face).toMatchObject({ server_has_template: true, template_version: 1 });
-    expect(st.body.resource_dict.Face.export.returned_at).not.toBeNull();
+    expect(st.body.resource_obj.Face).toMatchObject({ server_has_template: true, template_version: 1 });
+    expect(st.body.resource_obj.Face.export.returned_at).not.toBeNull();
 
     // Sending the same export again changes nothing and is not an error.
     const twice = await call("/biometrics/wallet/send", { token: s.access, json: { face_embeddings: sealed } });

@@ -75,7 +75,7 @@ describe.each(["Voice", "Handwriting"] as const)("wallet round trip (%s)", (m) =
     expect((await M.verifySame(s.access)).body.is_match).toBe(true);
 
     let st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict[m]).toMatchObject({ available: true, server_has_template: true, template_version: 1, requested: false });
+    expect(st.body.resource_obj[m]).toMatchObject({ available: true, server_has_template: true, template_version: 1, requested: false });
 
     const sealed = await exported(s.access, m);
     const { institutionId, studentId } = ownerOf(s.access);
@@ -95,8 +95,8 @@ describe.each(["Voice", "Handwriting"] as const)("wallet round trip (%s)", (m) =
     // Restored under the same model id and version it was exported with.
     expect((await state(s.access)).rows.map(({ biometric_type, model_id, version }) => ({ biometric_type, model_id, version }))).toEqual(storedBefore);
     st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict[m]).toMatchObject({ server_has_template: true, template_version: 1 });
-    expect(st.body.resource_dict[m].export.returned_at).not.toBeNull();
+    expect(st.body.resource_obj[m]).toMatchObject({ server_has_template: true, template_version: 1 });
+    expect(st.body.resource_obj[m].export.returned_at).not.toBeNull();
 
     // Again: a no-op success.
     expect((await call("/biometrics/wallet/send", { token: s.access, json: { [M.field]: sealed } })).status).toBe(200);

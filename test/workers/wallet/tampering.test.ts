@@ -102,7 +102,7 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
     await expectRefused(s.access, { face_embeddings: v3 }, "face_embeddings", "stale_version");
     const st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_dict.Face).toMatchObject({ server_has_template: false, template_version: 4, export: { valid: false } });
+    expect(st.body.resource_obj.Face).toMatchObject({ server_has_template: false, template_version: 4, export: { valid: false } });
     const revNone = await call("/biometrics/wallet/revoke", { token: s.access, json: { biometric_type: "Voice" } });
     expect(revNone.status).toBe(404);
   });

@@ -1,0 +1,116 @@
+// Invitations: the proof with which a student claims an invited account (one created by a course sync or
+// a partner session, without a password). A random token, handed to whoever invited the student (the
+// Moodle sync result, the partner session's `token`) and mailed to the student when a mail sender is
+// configured; only its SHA-256 is stored. Single use, and it expires. All SQL for it is here.
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import type { Config } from "../env";
+import type { Db } from "../db/client";
+import { exams, institutions, invitations, users } from "../db/schema";
+import { randomHex, sha256Hex } from "./partner/crypto";
+import { sendMail } from "./mail/postmark";
+
+export type Invitation = { userId: number; email: string; token: string; expiresAt: number };
+
+/** Issues one fresh token per given unclaimed account (accounts with a password are skipped). */
+export async function issueInvitations(
+  db: Db,
+  institutionId: number,
+  userIds: number[],
+  now: number,
+  ttlHours: number,
+): Promise<Invitation[]> {
+  if (userIds.length === 0) return [];
+  const out: Invitation[] = [];
+  for (let i = 0; i < userIds.length; i += 200) {
+    const open = await db
+      .select({ id: users.id, email: users.email })
+      .from(users)
+      .where(and(eq(users.institutionId, institutionId), inArray(users.id, userIds.slice(i, i + 200)), isNull(users.passwordHash)));
+    if (open.length === 0) continue;
+    const issued = await Promise.all(
+      open.map(async (u) => {
+        const token = randomHex(24);
+        return { userId: u.id, email: u.email, token, expiresAt: now + ttlHours * 3600_000, hash: await sha256Hex(token) };
+      }),
+    );
+    await db
+      .insert(invitations)
+      .values(issued.map((x) => ({ institutionId, userId: x.userId, tokenHash: x.hash, createdAt: now, expiresAt: x.expiresAt })));
+    out.push(...issued.map(({ hash: _hash, ...x }) => x));
+  }
+  return out;
+}
+
+/**
+ * Uses up a token of this account if it is valid (right account, unused, unexpired). The conditional
+ * update makes two concurrent claims with one token succeed once.
+ */
+export async function consumeInvitation(db: Db, institutionId: number, userId: number, token: string, now: number): Promise<boolean> {
+  const used = await db
+    .update(invitations)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(invitations.tokenHash, await sha256Hex(token)),
+        eq(invitations.institutionId, institutionId),
+        eq(invitations.userId, userId),
+        isNull(invitations.usedAt),
+        gt(invitations.expiresAt, now),
+      ),
+    )
+    .returning({ id: invitations.id });
+  return used.length === 1;
+}
+
+/** The other tokens of a claimed account are of no use any more: mark them used. */
+export async function retireInvitations(db: Db, institutionId: number, userId: number, now: number) {
+  await db
+    .update(invitations)
+    .set({ usedAt: now })
+    .where(and(eq(invitations.institutionId, institutionId), eq(invitations.userId, userId), isNull(invitations.usedAt)));
+}
+
+/**
+ * Mails each invitation to its student when a mail sender is configured (MAIL_API_URL). A failure is
+ * logged and counted, never fatal: the token is still in the answer to whoever invited the student.
+ * Returns the emails of the invitations sent.
+ */
+export async function mailInvitations(config: Config, list: Invitation[], context: { institution: string; examName: string }): Promise<Set<string>> {
+  const sent = new Set<string>();
+  const m = config.mail;
+  if (!m.apiUrl || !m.apiToken || !m.from) return sent;
+  const opts = { baseUrl: m.apiUrl, serverToken: m.apiToken, from: m.from, timeoutMs: 5000 };
+  // A few at a time: a sync may invite hundreds of students.
+  for (let i = 0; i < list.length; i += 4) {
+    await Promise.all(
+      list.slice(i, i + 4).map(async (inv) => {
+        const r = await sendMail(opts, {
+          to: inv.email,
+          subject: `Your TRUSTID account for ${context.examName}`,
+          text: [
+            `You have been enrolled in "${context.examName}" (${context.institution}).`,
+            `To set up your account, register with this email address, organization ${context.institution} and this invitation token:`,
+            "",
+            inv.token,
+            "",
+            `The token can be used once and expires on ${new Date(inv.expiresAt).toISOString()}.`,
+          ].join("\n"),
+        });
+        if (r.ok) sent.add(inv.email);
+        else console.warn(JSON.stringify({ level: "warn", msg: "invitation mail not sent", user: inv.userId, error: r.error }));
+      }),
+    );
+  }
+  return sent;
+}
+
+/** What an invitation mail names: the institution's code (the `organization` to register with) and the exam. */
+export async function institutionCodeOf(db: Db, institutionId: number): Promise<string> {
+  const [row] = await db.select({ code: institutions.code }).from(institutions).where(eq(institutions.id, institutionId)).limit(1);
+  return row?.code ?? "";
+}
+
+export async function examNameOf(db: Db, examId: number): Promise<string> {
+  const [row] = await db.select({ name: exams.name }).from(exams).where(eq(exams.id, examId)).limit(1);
+  return row?.name ?? "";
+}

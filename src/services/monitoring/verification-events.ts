@@ -1,0 +1,68 @@
+// /biometrics/verify with a `monitoring_type`: the verification is also an observation of the exam the
+// student is sitting, recorded and turned into alerts exactly as the monitoring endpoints do
+// (./results.ts). The exam is the one named (`exam_id`), else the one the student has joined and not
+// left while it runs; with neither there is no exam to record against and nothing is recorded.
+import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { enrolments, exams } from "../../db/schema";
+import type { Caller } from "../../types";
+import { startedExamEnrolment } from "./face";
+import { type MonitoringResult, type MonitoringScope, type RaisedAlert, recordMonitoringResult } from "./results";
+
+export type VerificationObservation =
+  | { type: "Face"; isMatch: boolean; score: number; threshold: number; liveness: number }
+  | { type: "Voice"; isMatch: boolean; isVoiceDetected: boolean; score: number | null; threshold: number }
+  | { type: "Handwriting"; isMatch: boolean; score: number };
+
+/** How a verification reads as a monitoring result. Handwriting has no alert of its own: recorded only. */
+function resultOf(o: VerificationObservation): MonitoringResult {
+  if (o.type === "Face") return { faceDetected: true, multipleFaces: false, faceMatch: o.isMatch, faceConfidence: o.score, livenessPassed: true };
+  if (o.type === "Voice") {
+    return o.isVoiceDetected ? { voiceDetected: true, voiceMatch: o.isMatch, voiceConfidence: o.score ?? undefined } : { voiceDetected: false };
+  }
+  return {};
+}
+
+/** The exam the student is sitting now: joined, not left, started (the latest joined if several). */
+async function examInProgress(db: Db, caller: Caller): Promise<number | null> {
+  const [row] = await db
+    .select({ examId: enrolments.examId })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(
+      and(
+        eq(enrolments.studentId, caller.userId),
+        eq(enrolments.institutionId, caller.institutionId),
+        isNotNull(enrolments.joinedAt),
+        isNull(enrolments.leftAt),
+        eq(exams.status, "Started"),
+      ),
+    )
+    .orderBy(desc(enrolments.joinedAt))
+    .limit(1);
+  return row?.examId ?? null;
+}
+
+/**
+ * Records the verification as a monitoring event of the exam (400 when the named exam is not running, as
+ * the monitoring endpoints answer). Returns the alerts raised, or null when there was no exam to record against.
+ */
+export async function recordVerification(
+  db: Db,
+  caller: Caller,
+  input: { monitoringType: MonitoringScope["monitoringType"]; examId?: number | undefined; observation: VerificationObservation },
+  now: number,
+): Promise<{ examId: number; alerts: RaisedAlert[] } | null> {
+  const examId = input.examId ?? (await examInProgress(db, caller));
+  if (examId === null) return null;
+  const { exam } = await startedExamEnrolment(db, caller, examId, now); // 404 / 400 like the monitoring endpoints
+  const scope: MonitoringScope = {
+    institutionId: caller.institutionId,
+    examId: exam.id,
+    studentId: caller.userId,
+    source: "server",
+    monitoringType: input.monitoringType,
+  };
+  const { alerts } = await recordMonitoringResult(db, scope, resultOf(input.observation), now, { verify: input.observation });
+  return { examId: exam.id, alerts };
+}

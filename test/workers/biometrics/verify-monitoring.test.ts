@@ -1,0 +1,48 @@
+// Issue 18 part 4: /biometrics/verify honours `monitoring_type`: the verification is recorded as a
+// monitoring event of the exam being sat and raises alerts as the monitoring endpoints do. Real models.
+import { eq } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { enrolments, exams, monitoringEvents } from "../../../src/db/schema";
+import { call, newSession } from "../helpers";
+import { db, examWithEnrolment } from "./fixtures";
+
+const img = inject("faceImages");
+const verify = (token: string, fields: Record<string, string>) =>
+  call("/biometrics/verify", {
+    token,
+    body: new URLSearchParams({ biometric_type: "Face", ...fields }),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+const eventsOf = (examId: number) => db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));
+
+describe("/biometrics/verify with monitoring_type", () => {
+  it("records the event and raises alerts for the named exam, or the exam being sat; nothing without it", { timeout: 120_000 }, async () => {
+    if (!img.obama || !img.biden) return; // ../shared/data not present
+    const s = await newSession("STUDENT");
+    const examId = await examWithEnrolment(s.access);
+    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2] } });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(200);
+
+    // Not started yet: refused as the monitoring endpoints refuse it.
+    expect((await verify(s.access, { voice_base64: img.obama3!, monitoring_type: "Exam Monitoring", exam_id: String(examId) })).status).toBe(400);
+    await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, examId));
+
+    const other = await verify(s.access, { voice_base64: img.biden, monitoring_type: "Exam Monitoring", exam_id: String(examId) });
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+    expect(other.body).toMatchObject({ is_match: false, resource_array: ["face_mismatch"] });
+    const [event] = await eventsOf(examId);
+    expect(event).toMatchObject({ source: "server", monitoringType: "Exam Monitoring" });
+
+    // Without monitoring_type: a plain verification, nothing recorded.
+    const plain = await verify(s.access, { voice_base64: img.obama3! });
+    expect(plain.body.resource_array).toBeUndefined();
+    expect(await eventsOf(examId)).toHaveLength(1);
+
+    // Without exam_id: the exam the student has joined and is sitting.
+    await db().update(enrolments).set({ joinedAt: Date.now() }).where(eq(enrolments.examId, examId));
+    const same = await verify(s.access, { voice_base64: img.obama3!, monitoring_type: "Checkup Process" });
+    expect(same.body).toMatchObject({ is_match: true, resource_array: [] });
+    const events = await eventsOf(examId);
+    expect(events.map((e) => e.monitoringType).sort()).toEqual(["Checkup Process", "Exam Monitoring"]);
+  });
+});
