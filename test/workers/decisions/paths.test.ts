@@ -52,11 +52,20 @@ describe("face paths with the real models", () => {
     const processes = r.find((d) => d.modality === "processes")!;
     expect(processes.alertsRaised).toEqual([{ reason: "forbidden_process", detail: "anydesk.exe" }]);
     expect(r.find((d) => d.action === "monitoring" && d.modality === "face")!.alertsRaised).toEqual([{ reason: "face_mismatch", detail: null }]);
+    // /biometrics/verify with monitoring_type: the record goes with the exam's event, as a monitoring decision.
+    const watched = await call("/biometrics/verify", {
+      token: s.access,
+      body: new URLSearchParams({ biometric_type: "Face", voice_base64: img.biden, monitoring_type: "Exam Monitoring", exam_id: String(examId) }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(watched.body.resource_array).toEqual(["face_mismatch"]);
+    const [last] = (await recordsOf(s.access)).slice(-1);
+    expect(last).toMatchObject({ action: "monitoring", endpoint: "/biometrics/verify", examId, outcome: "mismatch", alertsRaised: [{ reason: "face_mismatch", detail: null }] });
     // Never a sample: no record holds any of the pictures.
     for (const d of r) expect(JSON.stringify(d)).not.toContain(img.obama3!.slice(0, 40));
     // The student reads them all, explained.
     const mine = await call("/student/decisions", { token: s.access });
-    expect(mine.body.resource_array).toHaveLength(r.length);
+    expect(mine.body.resource_array).toHaveLength(r.length + 1);
     expect(mine.body.resource_array.find((d: any) => d.outcome === "quality").explanation).toContain("showed no face");
   });
 });
