@@ -160,21 +160,53 @@ export function examDecisions(exam) {
       decisionList({ exam_id: exam.exam_id, contested: "true" }, "the student", reload),
       api(`/instructor/decision_report?exam_id=${encodeURIComponent(exam.exam_id)}`).then((r) => r.resource_obj),
     ]);
-    const o = report.overall;
-    return [
-      h("h3", {}, "Contested decisions"),
-      ...contests,
-      h("h3", {}, "Error report"),
-      h(
-        "p",
-        { class: "summary" },
-        `${o.decisions} decisions, ${o.refusals} refused (${pct(o.refusal_rate)}): ${o.mismatches} mismatches, ` +
-          `${o.refusals - o.mismatches} unusable samples; ${report.manual_approvals} manual approvals; ${o.contests} contested, ${o.overturns} overturned.`,
-      ),
-      ...report.warnings.map((w) => h("p", { class: "message", "data-kind": "warn" }, w.message)),
-      o.decisions === 0 ? h("p", { class: "none" }, "No automated decisions yet.") : "",
-      o.decisions === 0 ? "" : barChart("By modality", report.by_modality, o.refusal_rate),
-      o.decisions === 0 ? "" : barChart("By operating system (as the device reported it)", report.by_client_os, o.refusal_rate),
-    ];
+    return [h("h3", {}, "Contested decisions"), ...contests, h("h3", {}, "Error report"), ...reportView(report)];
+  });
+}
+
+/** A report (GET /backend/instructor/decision_report) as a summary, its warnings and two bar charts with their tables. */
+function reportView(report) {
+  const o = report.overall;
+  if (o.decisions === 0) return [h("p", { class: "none" }, "No automated decisions in this report.")];
+  return [
+    h(
+      "p",
+      { class: "summary" },
+      `${o.decisions} decisions, ${o.refusals} refused (${pct(o.refusal_rate)}): ${o.mismatches} mismatches, ` +
+        `${o.refusals - o.mismatches} unusable samples; ${report.manual_approvals} manual approvals; ${o.contests} contested, ${o.overturns} overturned.`,
+    ),
+    ...report.warnings.map((w) => h("p", { class: "message", "data-kind": "warn" }, w.message)),
+    barChart("By modality", report.by_modality, o.refusal_rate),
+    barChart("By operating system (as the device reported it)", report.by_client_os, o.refusal_rate),
+  ];
+}
+
+/** The institution's report over a period chosen in the form (dates in the reader's time zone, `to` inclusive). */
+export function wireInstitutionReport(form, box) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const from = form.querySelector("#report-from");
+    const to = form.querySelector("#report-to");
+    const start = from.value ? new Date(`${from.value}T00:00:00`) : null;
+    const end = to.value ? new Date(`${to.value}T00:00:00`) : null;
+    if (end) end.setDate(end.getDate() + 1);
+    for (const input of [from, to]) input.removeAttribute("aria-invalid");
+    if (!start || !end || end <= start) {
+      const bad = !start ? from : to;
+      bad.setAttribute("aria-invalid", "true");
+      say("Choose a start date and an end date on or after it.", "error");
+      bad.focus();
+      return;
+    }
+    const button = form.querySelector("button[type=submit]");
+    try {
+      const data = await busy(button, "Loading report…", () =>
+        api(`/instructor/decision_report?${new URLSearchParams({ from: start.toISOString(), to: end.toISOString() })}`),
+      );
+      box.replaceChildren(...reportView(data.resource_obj));
+      say("The institution's report is shown below the form.", "ok");
+    } catch (e) {
+      say(`The report could not be loaded: ${e.message}`, "error");
+    }
   });
 }

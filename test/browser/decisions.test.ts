@@ -1,7 +1,7 @@
 // The dashboard's decision parts in Chromium against `npm start` (docs/decisions.md): a device report with a
 // forbidden program is a server decision (the process list against the exam's policy); the student contests
 // it through the API; the instructor opens the student's decision timeline on the page, overturns it with a
-// reason, and the exam's error report draws its bar charts (SVG made by the page, no third-party script).
+// reason, and the exam's and the institution's error reports draw their bar charts (SVG made by the page, no third-party script).
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { call, createExam, ORGANIZATION, PASSWORD, registerAndLogin } from "./support/api";
@@ -74,6 +74,16 @@ it("shows a student's decisions with explanations, overturns a contested one, an
   expect(await report.locator("svg.chart").first().locator("rect").count()).toBe(1); // one modality: processes
   expect(await report.locator("table.report").first().textContent()).toContain("processes");
   await screenshot(page, "decisions-2-report");
+
+  // The institution's report over a period (yesterday to tomorrow), from the form below the exams.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString("sv-SE"); // YYYY-MM-DD, local
+  await page.fill("#report-from", day(-1));
+  await page.fill("#report-to", day(1));
+  await page.locator("#report-form button[type=submit]").press("Enter");
+  await waitForMessage(page, /institution's report is shown/, 30_000);
+  expect(await page.locator("#report p.summary").textContent()).toMatch(/^\d+ decisions, /);
+  expect(await page.locator("#report svg.chart").count()).toBe(2);
+  await screenshot(page, "decisions-3-institution-report");
 
   expect(problems).toEqual([]);
   await page.close();
