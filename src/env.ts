@@ -51,6 +51,8 @@ export type Bindings = Partial<Cloudflare.Env> & {
   OVERLOAD_RETRY_AFTER_SECONDS?: string;
   DB_TIMEOUT_MS?: string;
   INFERENCE_TIMEOUT_MS?: string;
+  /** Days decision records are kept after their exam's end (docs/decisions.md), default 365. */
+  DECISION_RETENTION_DAYS?: string;
 };
 
 const configSchema = z.object({
@@ -105,6 +107,8 @@ const configSchema = z.object({
     dbTimeoutMs: z.coerce.number().int().min(100).max(120_000).default(5000),
     inferenceTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
   }),
+  // Decision records (docs/decisions.md): kept this many days after their exam's end (or their own time).
+  decisionRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
   versions: z.object({
     server: z.coerce.number().default(1.0),
     windows: z.coerce.number().default(1.0),
@@ -158,6 +162,7 @@ export function loadConfig(env: Bindings): Config {
       dbTimeoutMs: env.DB_TIMEOUT_MS || undefined,
       inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS || undefined,
     },
+    decisionRetentionDays: env.DECISION_RETENTION_DAYS || undefined,
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });
   if (!parsed.success) {

@@ -33,10 +33,11 @@ export default {
         if (r.sent || r.delivered || r.retrying || r.failed || r.pruned) console.log(JSON.stringify({ level: "info", msg: "wallet push jobs", ...r }));
       }, logJobFailure("wallet push jobs")),
     );
-    // Erasure of students' accounts asked for by an operator (scripts/erase-student.mjs, SECURITY.md).
+    // Erasure of students' accounts asked for by an operator (scripts/erase-student.mjs, SECURITY.md), and the
+    // pruning of decision records past their retention (docs/decisions.md).
     ctx.waitUntil(
       runErasureJobs(env, db, config, controller.scheduledTime).then((r) => {
-        if (r.recordsErased || r.templatesErased) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
+        if (r.recordsErased || r.templatesErased || r.decisionsPruned) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
       }, logJobFailure("erasure jobs")),
     );
   },

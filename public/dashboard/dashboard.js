@@ -7,6 +7,7 @@
 import { api, ApiError, currentUser, signOut } from "../assets/api.js";
 import { wireLogin } from "../assets/login.js";
 import { busy, byId, focusOn, h, say, timeEl } from "../assets/ui.js";
+import { examDecisions, studentDecisions, wireInstitutionReport } from "./decisions.js";
 
 /** Alert reasons (services/monitoring.ts) in words. */
 const REASONS = {
@@ -142,6 +143,7 @@ function studentRow(exam, s) {
     h("td", {}, timeline(exam.exam_id, s)),
     h("td", {}, feedbackList(s)),
     h("td", {}, action),
+    h("td", {}, studentDecisions(exam, s, key, fullName(s))),
   );
 }
 
@@ -178,11 +180,12 @@ function examSection(exam) {
             h(
               "thead",
               {},
-              h("tr", {}, ["Student", "Verification", "In the exam", "Alerts", "Feedback", "Action"].map((t) => h("th", { scope: "col" }, t))),
+              h("tr", {}, ["Student", "Verification", "In the exam", "Alerts", "Feedback", "Action", "Decisions"].map((t) => h("th", { scope: "col" }, t))),
             ),
             h("tbody", {}, students.map((s) => studentRow(exam, s))),
           ),
         ),
+    examDecisions(exam),
   );
 }
 
@@ -230,6 +233,7 @@ async function showDashboard(user, moveFocus) {
   byId("who-text").textContent = `Signed in as an instructor${user.inst ? ` of ${user.inst}` : ""}`;
   byId("login").hidden = true;
   byId("exams-section").hidden = false;
+  byId("report-section").hidden = false;
   say("Loading your exams…", "info");
   try {
     const exams = await loadExams();
@@ -256,11 +260,14 @@ wireLogin(/** @type {HTMLFormElement} */ (byId("login-form")), {
 });
 
 byId("sign-out").addEventListener("click", () => signOut());
+wireInstitutionReport(/** @type {HTMLFormElement} */ (byId("report-form")), byId("report"));
 
 document.addEventListener("trustid:signed-out", () => {
   byId("who").hidden = true;
   byId("exams-section").hidden = true;
   byId("exams").replaceChildren();
+  byId("report-section").hidden = true;
+  byId("report").replaceChildren();
   byId("login").hidden = false;
   say("You are signed out.", "info");
   focusOn(byId("login-title"));

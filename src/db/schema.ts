@@ -2,7 +2,7 @@
 // be scoped to the caller's institution. Timestamps are integer milliseconds since the epoch (UTC).
 // Biometric templates are not here: they live encrypted in each student's Durable Object.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const ms = (name: string) => integer(name, { mode: "number" });
 const createdAt = () => ms("created_at").notNull().default(sql`(cast(unixepoch('subsecond') * 1000 as integer))`);
@@ -343,4 +343,52 @@ export const erasureRequests = sqliteTable(
     templatesErasedAt: ms("templates_erased_at"),
   },
   (t) => [index("erasure_requests_pending").on(t.templatesErasedAt), uniqueIndex("erasure_requests_student").on(t.institutionId, t.studentId)],
+);
+
+// One row per automated biometric decision (issue 15; docs/decisions.md): what was decided, about whom, with
+// which model, threshold and security level, and why, so that the student can get an explanation and
+// contest it and an instructor can review it (EU AI Act Art. 12 and 14, GDPR Art. 22). Never the sample
+// itself. Written in the same batch as the decision's effect; erased with the student (services/erasure.ts)
+// and pruned after the retention period (DECISION_RETENTION_DAYS after the exam's end, services/decisions).
+export const decisions = sqliteTable(
+  "decisions",
+  {
+    id: text("id").primaryKey(), // a random UUID: what the API, partner callbacks and contests quote
+    institutionId: integer("institution_id").notNull().references(() => institutions.id),
+    studentId: integer("student_id").notNull(), // no foreign key: erasure deletes these rows explicitly
+    examId: integer("exam_id"), // null: a decision outside any exam (enrolment, a practice verification)
+    modality: text("modality", { enum: ["face", "voice", "handwriting", "keystroke", "processes"] }).notNull(),
+    action: text("action", { enum: ["register", "verify", "monitoring", "identification"] }).notNull(),
+    endpoint: text("endpoint").notNull(), // e.g. /biometrics/face_verify
+    // accepted | mismatch | quality (the sample could not be judged) | flagged (an alert other than a
+    // mismatch: several faces, a forbidden process) | not_enrolled
+    outcome: text("outcome", { enum: ["accepted", "mismatch", "quality", "flagged", "not_enrolled"] }).notNull(),
+    reason: text("reason"), // the machine reason: no_face, liveness_failed, inconsistent_set, forbidden_process, ...
+    score: real("score"),
+    threshold: real("threshold"),
+    decideOn: text("decide_on", { enum: ["similarity", "distance"] }),
+    securityLevel: text("security_level", { enum: ["high", "standard"] }),
+    modelId: text("model_id"),
+    modelSha256: text("model_sha256"),
+    templateVersion: integer("template_version"),
+    quality: text("quality", { mode: "json" }), // {faces, liveness, speech_seconds, ...}: measurements, never samples
+    alertsRaised: text("alerts_raised", { mode: "json" }), // [{reason, detail}] the alerts this decision raised or extended
+    clientOs: text("client_os"), // as the client reported it (operating_sys), for the per-cohort error report
+    clientDevice: text("client_device"),
+    requestId: text("request_id"),
+    createdAt: ms("created_at").notNull(),
+    // Human oversight: the student's contest and the instructor's resolution (who, when, why).
+    contestText: text("contest_text"),
+    contestedAt: ms("contested_at"),
+    resolution: text("resolution", { enum: ["upheld", "overturned"] }),
+    resolutionReason: text("resolution_reason"),
+    resolvedBy: integer("resolved_by"),
+    resolvedAt: ms("resolved_at"),
+  },
+  (t) => [
+    index("decisions_student").on(t.institutionId, t.studentId, t.createdAt),
+    index("decisions_exam").on(t.institutionId, t.examId, t.createdAt),
+    index("decisions_contested").on(t.institutionId, t.examId, t.contestedAt),
+    index("decisions_created").on(t.createdAt),
+  ],
 );

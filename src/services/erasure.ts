@@ -13,6 +13,7 @@ import {
   partnerCallbackOutbox, processPolicies, refreshTokenFamilies, refreshTokens, users, walletExports,
 } from "../db/schema";
 import { templateObject } from "../templates/client";
+import { pruneDecisions, studentDecisionsDelete } from "./decisions/retention";
 import type { Bindings, Config } from "../env";
 
 // Beyond the access-token lifetime, a margin for clock skew between isolates.
@@ -59,6 +60,7 @@ async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId
     db.delete(monitoringEvents).where(mine(monitoringEvents)),
     db.delete(manualApprovalRequests).where(mine(manualApprovalRequests)),
     db.delete(feedback).where(mine(feedback)),
+    studentDecisionsDelete(db, s),
     // Callback events quote the session (name, email): those of the student's sessions go too.
     db.delete(partnerCallbackOutbox).where(
       and(
@@ -80,11 +82,11 @@ async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId
   await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
 }
 
-export type ErasureRunResult = { recordsErased: number; templatesErased: number };
+export type ErasureRunResult = { recordsErased: number; templatesErased: number; decisionsPruned: number };
 
 /** The scheduled part of erasure: due database erasures, then due template erasures. */
 export async function runErasureJobs(env: Bindings, db: Db, config: Config, now: number): Promise<ErasureRunResult> {
-  const result: ErasureRunResult = { recordsErased: 0, templatesErased: 0 };
+  const result: ErasureRunResult = { recordsErased: 0, templatesErased: 0, decisionsPruned: 0 };
   // An instructor's account is not erased here (their exams must be handed over first): such a request
   // stays pending, and is skipped so that it never holds up students' requests.
   const instructor = db
@@ -100,6 +102,8 @@ export async function runErasureJobs(env: Bindings, db: Db, config: Config, now:
     await eraseStudentRecords(db, r.id, r, now);
     result.recordsErased++;
   }
+  // Decision records past their retention (docs/decisions.md): one batch per run.
+  result.decisionsPruned = await pruneDecisions(db, config.decisionRetentionDays, now);
   const ns = env.STUDENT_TEMPLATES;
   if (!ns) return result;
   const tokensExpired = now - config.accessTokenTtlSeconds * 1000 - TOKEN_EXPIRY_MARGIN_MS;

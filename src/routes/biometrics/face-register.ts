@@ -1,5 +1,7 @@
 // POST /backend/biometrics/face_register
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decided } from "../decision-context";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { AppError } from "../../lib/errors";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
@@ -47,7 +49,12 @@ export const registerFaceRegister = (app: OpenAPIHono<AppEnv>) =>
     if (fields.length === 0) throw AppError.validation({ missing: ["image"], details: { image: ["Send `image` or `images`."] } });
     if (fields.length > MAX_ENROL_IMAGES) throw AppError.badField("images", `At most ${MAX_ENROL_IMAGES} pictures in total.`);
     const images = fields.map((f) => ({ field: f.field, bytes: imageBytesFromField(f.field, f.value) }));
-    const out = await registerFace(c.env, c.get("caller"), images, c.get("now"));
+    const out = await decided(
+      c,
+      { endpoint: route.path, modality: "face", action: "register", modelId: CURRENT_MODEL_IDS.Face, operatingSys: body.operating_sys },
+      () => registerFace(c.env, c.get("caller"), images, c.get("now")),
+      (out) => ({ outcome: "accepted", templateVersion: out.version, quality: { pictures_used: out.used, pictures_sent: out.total } }),
+    );
     const left = out.rejected.map((r) => `${r.field}: ${r.problem}`).join(", ");
     return c.json(
       {

@@ -1,5 +1,8 @@
 // POST /backend/biometrics/face_verify
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decided, matchOutcome } from "../decision-context";
+import { insertDecision } from "../../services/decisions/record";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
@@ -53,16 +56,22 @@ export const route = createRoute({
 
 export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
-    const { image, exam_id } = c.req.valid("json");
+    const { image, exam_id, operating_sys } = c.req.valid("json");
     const caller = c.get("caller");
     const db = dbOf(c);
     const bytes = imageBytesFromField("image", image);
     const { securityLevel } = await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
-    const v = await verifyFaceImage(c.env, caller, "image", bytes, securityLevel);
-    if (v.isMatch) {
-      await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, "face", c.get("now"));
-      notifyPartnerSoon(c, exam_id);
-    }
+    const v = await decided(
+      c,
+      { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel, decideOn: "similarity", examId: exam_id, operatingSys: operating_sys },
+      () => verifyFaceImage(c.env, caller, "image", bytes, securityLevel),
+      (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
+      (row, v) =>
+        v.isMatch
+          ? markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, "face", c.get("now"), null, [row])
+          : insertDecision(db, row),
+    );
+    if (v.isMatch) notifyPartnerSoon(c, exam_id);
     return c.json(
       {
         message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",

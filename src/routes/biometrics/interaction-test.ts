@@ -1,6 +1,8 @@
 // POST /backend/biometrics/interaction/test: scores typing timings (one or more typings of the trained phrase)
 // against the student's own keystroke model; several typings are decided on their mean distance.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decided, matchOutcome } from "../decision-context";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { institutionSecurityLevel } from "../../services/security-level";
@@ -54,7 +56,12 @@ export const registerInteractionTest = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const { testing_dataset } = c.req.valid("json");
     const level = await institutionSecurityLevel(dbOf(c), c.get("caller"));
-    const v = await testInteraction(c.env, c.get("caller"), testing_dataset, level);
+    const v = await decided(
+      c,
+      { endpoint: route.path, modality: "keystroke", action: "verify", modelId: CURRENT_MODEL_IDS.Interaction, securityLevel: level, decideOn: "distance" },
+      () => testInteraction(c.env, c.get("caller"), testing_dataset, level),
+      (v) => matchOutcome(v, v.distance, { score: v.score, samples: v.samples }),
+    );
     return c.json(
       {
         message: v.isMatch ? "The typing matches the student's interaction model" : "The typing does not match the student's interaction model",

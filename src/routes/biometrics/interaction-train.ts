@@ -1,6 +1,8 @@
 // POST /backend/biometrics/interaction/train: trains the student's keystroke model from typing timings of one
 // phrase (CSV or JSON, docs/keystroke.md), replacing any previous one.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decided } from "../decision-context";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
@@ -37,7 +39,12 @@ export const route = createRoute({
 export const registerInteractionTrain = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const { training_dataset } = c.req.valid("json");
-    const out = await trainInteraction(c.env, c.get("caller"), training_dataset, c.get("now"));
+    const out = await decided(
+      c,
+      { endpoint: route.path, modality: "keystroke", action: "register", modelId: CURRENT_MODEL_IDS.Interaction },
+      () => trainInteraction(c.env, c.get("caller"), training_dataset, c.get("now")),
+      (out) => ({ outcome: "accepted", templateVersion: out.version, quality: { samples: out.samples } }),
+    );
     return c.json(
       {
         message: `Interaction model trained from ${out.samples} typings`,

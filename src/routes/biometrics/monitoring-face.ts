@@ -2,6 +2,7 @@
 // Both take one frame during a started exam; the oral variant also carries the running processes and
 // the device's address. The server computes what a device would report and raises the same alerts.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decisionBase } from "../decision-context";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
@@ -106,7 +107,7 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
   app.openapi(faceRoute, async (c) => {
     const b = c.req.valid("json");
     const image = imageBytesFromField("image", b.image);
-    const { match, alerts } = await monitorFace(c.env, dbOf(c), c.get("caller"), { examId: b.exam_id, image, device: { operating_sys: b.operating_sys } }, c.get("now"));
+    const { match, alerts } = await monitorFace(c.env, dbOf(c), c.get("caller"), { examId: b.exam_id, image, device: { operating_sys: b.operating_sys }, decisionBase: decisionBase(c, { endpoint: faceRoute.path, examId: b.exam_id, operatingSys: b.operating_sys }) }, c.get("now"));
     return c.json(reply(match, alerts), 200);
   });
   app.openapi(oralRoute, async (c) => {
@@ -117,7 +118,14 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
       c.env,
       dbOf(c),
       c.get("caller"),
-      { examId: b.exam_id, image, ...(clip ? { clip } : {}), runningProcesses: b.running_processes, device: { operating_sys: b.operating_sys, ip_address: b.ip_address } },
+      {
+        examId: b.exam_id,
+        image,
+        ...(clip ? { clip } : {}),
+        runningProcesses: b.running_processes,
+        device: { operating_sys: b.operating_sys, ip_address: b.ip_address },
+        decisionBase: decisionBase(c, { endpoint: oralRoute.path, examId: b.exam_id, operatingSys: b.operating_sys }),
+      },
       c.get("now"),
     );
     return c.json(reply(match, alerts, oral), 200);

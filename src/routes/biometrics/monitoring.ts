@@ -1,6 +1,7 @@
 // POST /backend/biometrics/monitoring/
 // A voice clip taken during the exam (multipart or urlencoded, as the spec says), checked on the server.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decisionBase } from "../decision-context";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
@@ -61,7 +62,7 @@ export const registerBiometricsMonitoring = (app: OpenAPIHono<AppEnv>) =>
       c.env,
       dbOf(c),
       c.get("caller"),
-      { clip, field, runningProcesses, ...(form.exam_id !== undefined ? { examId: form.exam_id } : {}), ...(form.ip_address ? { ipAddress: form.ip_address } : {}) },
+      { clip, field, runningProcesses, decisionBase: decisionBase(c, { endpoint: route.path }), ...(form.exam_id !== undefined ? { examId: form.exam_id } : {}), ...(form.ip_address ? { ipAddress: form.ip_address } : {}) },
       c.get("now"),
     );
     return c.json(

@@ -3,6 +3,8 @@
 // or one at a time collected into one enrolment; docs/handwriting.md). An enrolment replaces the student's model
 // of that type.
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decided } from "../decision-context";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
@@ -97,27 +99,42 @@ export const registerRegister = (app: OpenAPIHono<AppEnv>) =>
             },
             201,
           );
+    // Each enrolment is a decision (accepted, or refused for its samples' quality): docs/decisions.md.
+    const spec = (modality: "face" | "voice" | "handwriting") =>
+      ({ endpoint: route.path, modality, action: "register", modelId: CURRENT_MODEL_IDS[modality === "face" ? "Face" : modality === "voice" ? "Voice" : "Handwriting"] }) as const;
+    const voice = (work: () => ReturnType<typeof registerVoice>) =>
+      decided(c, spec("voice"), work, (out) => ({ outcome: "accepted", templateVersion: out.version, quality: { clips: out.clips, speech_seconds: out.speechSeconds } }));
+    // A handwriting enrolment still collecting signatures has decided nothing yet.
+    const handwriting = (work: () => Promise<HandwritingEnrolment>) =>
+      decided(c, spec("handwriting"), work, (out) => (out.status === "enrolled" ? { outcome: "accepted", templateVersion: out.version, quality: { samples: out.samples } } : null));
     const raw = c.req.valid("form");
     if (raw.biometric_type === "Voice" && Array.isArray(raw.voice_base64)) {
       const clips = raw.voice_base64.map((v, i) => audioBytesFromField(`voice_base64.${i}`, v));
-      return voiceRegistered(await registerVoice(c.env, c.get("caller"), "voice_base64", clips, c.get("now")));
+      return voiceRegistered(await voice(() => registerVoice(c.env, c.get("caller"), "voice_base64", clips, c.get("now"))));
     }
     if (raw.biometric_type === "Handwriting" && Array.isArray(raw.voice_base64)) {
       const texts = raw.voice_base64.map((v, i) => handwritingText(`voice_base64.${i}`, v));
-      return handwritingRegistered(await registerHandwriting(c.env, c.get("caller"), "voice_base64", texts, c.get("now")));
+      return handwritingRegistered(await handwriting(() => registerHandwriting(c.env, c.get("caller"), "voice_base64", texts, c.get("now"))));
     }
     if (Array.isArray(raw.voice_base64)) throw AppError.badField("voice_base64", `Send one voice_base64 field for ${raw.biometric_type}.`);
     const form = { ...raw, voice_base64: raw.voice_base64 }; // (re-typed: voice_base64 is a single string from here)
     if (form.biometric_type === "Voice") {
       const { field, value } = sampleField(form);
-      return voiceRegistered(await registerVoice(c.env, c.get("caller"), field, [audioBytesFromField(field, value)], c.get("now")));
+      const clip = audioBytesFromField(field, value);
+      return voiceRegistered(await voice(() => registerVoice(c.env, c.get("caller"), field, [clip], c.get("now"))));
     }
     if (form.biometric_type === "Handwriting") {
       const { field, value } = sampleField(form);
-      return handwritingRegistered(await registerHandwriting(c.env, c.get("caller"), field, [handwritingText(field, value)], c.get("now")));
+      const text = handwritingText(field, value);
+      return handwritingRegistered(await handwriting(() => registerHandwriting(c.env, c.get("caller"), field, [text], c.get("now"))));
     }
     const { field, value } = sampleField(form);
-    const out = await registerFace(c.env, c.get("caller"), [{ field, bytes: imageBytesFromField(field, value) }], c.get("now"));
+    const bytes = imageBytesFromField(field, value);
+    const out = await decided(c, spec("face"), () => registerFace(c.env, c.get("caller"), [{ field, bytes }], c.get("now")), (out) => ({
+      outcome: "accepted",
+      templateVersion: out.version,
+      quality: { pictures_used: out.used, pictures_sent: out.total },
+    }));
     return c.json(
       { message: "Face model registered", resource_name: "Face", resource_bool: true, extra_details: `${out.used} of ${out.total} pictures used` },
       201,

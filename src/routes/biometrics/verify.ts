@@ -3,6 +3,9 @@
 // Unlike face_verify it changes no enrolment's verification status. With `monitoring_type` it is also a
 // monitoring observation of the exam being sat (services/monitoring/verification-events.ts).
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decided, matchOutcome } from "../decision-context";
+import { type DecisionInsert, insertDecision } from "../../services/decisions/record";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { institutionSecurityLevel } from "../../services/security-level";
@@ -31,10 +34,16 @@ const VerifyForm = BiometricsForm.extend({
   exam_id: ExamId.optional(),
 }).openapi("BiometricsVerify");
 
-/** With `monitoring_type`: records the observation (verification-events.ts) and lists the alerts it raised. */
-async function observed(c: Context<AppEnv>, form: { monitoring_type?: MonitoringType | undefined; exam_id?: number | undefined }, observation: VerificationObservation) {
-  if (!form.monitoring_type) return {};
-  const r = await recordVerification(dbOf(c), c.get("caller"), { monitoringType: form.monitoring_type, examId: form.exam_id, observation }, c.get("now"));
+/**
+ * With `monitoring_type`: records the observation (verification-events.ts) and lists the alerts it raised. The
+ * decision's record goes with the observation's event (or alone without monitoring_type): docs/decisions.md.
+ */
+async function observed(c: Context<AppEnv>, form: { monitoring_type?: MonitoringType | undefined; exam_id?: number | undefined }, observation: VerificationObservation, decision: DecisionInsert) {
+  if (!form.monitoring_type) {
+    await insertDecision(dbOf(c), decision);
+    return {};
+  }
+  const r = await recordVerification(dbOf(c), c.get("caller"), { monitoringType: form.monitoring_type, examId: form.exam_id, observation, decision }, c.get("now"));
   return r ? { resource_array: r.alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)) } : {};
 }
 
@@ -89,9 +98,17 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
     const form = c.req.valid("form");
     // No exam is named here: the institution's level decides.
     const level = await institutionSecurityLevel(dbOf(c), c.get("caller"));
+    let observation: Awaited<ReturnType<typeof observed>> = {};
     if (form.biometric_type === "Handwriting") {
       const { field, value } = sampleField(form);
-      const v = await verifyHandwritingSample(c.env, c.get("caller"), field, handwritingText(field, value), level);
+      const text = handwritingText(field, value);
+      const v = await decided(
+        c,
+        { endpoint: route.path, modality: "handwriting", action: "verify", modelId: CURRENT_MODEL_IDS.Handwriting, securityLevel: level, decideOn: "distance" },
+        () => verifyHandwritingSample(c.env, c.get("caller"), field, text, level),
+        (v) => matchOutcome(v, v.distance, { score: v.score }),
+        async (row, v) => (observation = await observed(c, form, { type: "Handwriting", isMatch: v.isMatch, score: v.score }, row)),
+      );
       return c.json(
         {
           message: v.isMatch ? "The signature matches the registered handwriting model" : "The signature does not match the registered handwriting model",
@@ -101,14 +118,25 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
           resource_bool: v.isMatch,
           extra_details: `score ${v.score.toFixed(3)} (threshold 0.5); distance ${v.distance.toFixed(3)} (level '${v.level}' accepts at most ${v.threshold})`,
           resource_dict: { score: v.score, distance: v.distance, threshold: v.threshold, security_level: v.level, is_match: v.isMatch },
-          ...(await observed(c, form, { type: "Handwriting", isMatch: v.isMatch, score: v.score })),
+          ...observation,
         },
         200,
       );
     }
     if (form.biometric_type === "Voice") {
       const { field, value } = sampleField(form);
-      const v = await verifyVoiceClip(c.env, c.get("caller"), field, audioBytesFromField(field, value), level);
+      const clip = audioBytesFromField(field, value);
+      const v = await decided(
+        c,
+        { endpoint: route.path, modality: "voice", action: "verify", modelId: CURRENT_MODEL_IDS.Voice, securityLevel: level, decideOn: "similarity" },
+        () => verifyVoiceClip(c.env, c.get("caller"), field, clip, level),
+        (v) =>
+          v.isVoiceDetected
+            ? matchOutcome(v, v.score, { speech_seconds: v.speechSeconds, raw_score: v.rawScore })
+            : { outcome: "quality", reason: "no_speech", threshold: v.threshold, securityLevel: v.level, quality: { speech_seconds: v.speechSeconds } },
+        async (row, v) =>
+          (observation = await observed(c, form, { type: "Voice", isMatch: v.isMatch, isVoiceDetected: v.isVoiceDetected, score: v.score, threshold: v.threshold }, row)),
+      );
       return c.json(
         {
           message: !v.isVoiceDetected
@@ -132,13 +160,20 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
             is_voice_detected: v.isVoiceDetected,
             speech_seconds: v.speechSeconds,
           },
-          ...(await observed(c, form, { type: "Voice", isMatch: v.isMatch, isVoiceDetected: v.isVoiceDetected, score: v.score, threshold: v.threshold })),
+          ...observation,
         },
         200,
       );
     }
     const { field, value } = sampleField(form);
-    const v = await verifyFaceImage(c.env, c.get("caller"), field, imageBytesFromField(field, value), level);
+    const image = imageBytesFromField(field, value);
+    const v = await decided(
+      c,
+      { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel: level, decideOn: "similarity" },
+      () => verifyFaceImage(c.env, c.get("caller"), field, image, level),
+      (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
+      async (row, v) => (observation = await observed(c, form, { type: "Face", isMatch: v.isMatch, score: v.score, threshold: v.threshold, liveness: v.liveness }, row)),
+    );
     return c.json(
       {
         message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",
@@ -148,7 +183,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
         resource_bool: v.isMatch,
         extra_details: `similarity ${v.score.toFixed(3)} (level '${v.level}' needs at least ${v.threshold}); liveness ${v.liveness.toFixed(2)}`,
         resource_dict: { score: v.score, threshold: v.threshold, security_level: v.level, is_match: v.isMatch, liveness: v.liveness },
-        ...(await observed(c, form, { type: "Face", isMatch: v.isMatch, score: v.score, threshold: v.threshold, liveness: v.liveness })),
+        ...observation,
       },
       200,
     );

@@ -1,9 +1,12 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../types";
 import { registerAddExam } from "./add-exam";
+import { registerDecisionReport } from "./decision-report";
+import { registerInstructorDecisions } from "./decisions";
 import { registerInstructorListExam } from "./list-exam";
 import { registerManualApproveStudent } from "./manual-approve-student";
 import { registerMoodleInformation } from "./moodle-information";
+import { registerResolveDecision } from "./resolve-decision";
 import { registerSyncCoursesExams } from "./sync-courses-exams";
 import { registerUpdateExamDetails } from "./update-exam-details";
 
@@ -14,4 +17,7 @@ export const registerInstructorRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerManualApproveStudent(app);
   registerSyncCoursesExams(app);
   registerMoodleInformation(app);
+  registerInstructorDecisions(app);
+  registerResolveDecision(app);
+  registerDecisionReport(app);
 };

@@ -1,5 +1,6 @@
 // POST /backend/monitoring/
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decisionBase } from "../decision-context";
 import { dbOf } from "../../db/context";
 import { AppError } from "../../lib/errors";
 import { jsonBody } from "../../middleware/body";
@@ -72,7 +73,7 @@ export const registerMonitoring = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const { exam_id, running_processes, ...rest } = c.req.valid("json");
     const report = { ...rest, running_processes: parseProcessList(running_processes) };
-    const { alerts } = await recordDeviceReport(dbOf(c), c.get("caller"), exam_id, report, c.get("now"), idempotencyKey(c.req.header("idempotency-key")));
+    const { alerts } = await recordDeviceReport(dbOf(c), c.get("caller"), exam_id, report, c.get("now"), idempotencyKey(c.req.header("idempotency-key")), decisionBase(c, { endpoint: route.path }));
     return c.json(
       {
         message: "Monitoring data recorded successfully",

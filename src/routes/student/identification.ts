@@ -1,5 +1,6 @@
 // POST /backend/student/identification
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { decisionBase } from "../decision-context";
 import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
@@ -48,7 +49,7 @@ export const registerIdentification = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
     const image = looksLikeImage(b.identification_result) ? imageBytesFromField("identification_result", b.identification_result) : undefined;
-    const out = await identify(c.env, dbOf(c), c.get("caller"), { examId: b.exam_id, identificationResult: b.identification_result, ...(image ? { image } : {}) }, c.get("now"));
+    const out = await identify(c.env, dbOf(c), c.get("caller"), { examId: b.exam_id, identificationResult: b.identification_result, decisionBase: decisionBase(c, { endpoint: route.path, examId: b.exam_id }), ...(image ? { image } : {}) }, c.get("now"));
     if (out.verified) notifyPartnerSoon(c, b.exam_id);
     return c.json(
       {

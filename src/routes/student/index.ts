@@ -2,6 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../types";
 import { registerCheckVerificationStatus } from "./check-verification-status";
 import { registerCheckupProcess } from "./checkup-process";
+import { registerContestDecision } from "./contest-decision";
+import { registerStudentDecisions } from "./decisions";
 import { registerIdentification } from "./identification";
 import { registerStudentListExam } from "./list-exam";
 import { registerRequestManualApproval } from "./request-manual-approval";
@@ -14,4 +16,6 @@ export const registerStudentRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerSubmitFeedback(app);
   registerCheckupProcess(app);
   registerIdentification(app);
+  registerStudentDecisions(app);
+  registerContestDecision(app);
 };

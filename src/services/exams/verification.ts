@@ -7,13 +7,15 @@ import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import type { VerificationStatus } from "./lifecycle";
 import { instructorExam, studentEnrolment } from "./scope";
+import { type DecisionInsert, insertDecision } from "../decisions/record";
 
 const userNotFound = (email: string) => AppError.notFound("user", email, "User not found");
 
 /**
  * Marks an enrolment verified. Face biometrics calls this with `by: "face"` after a successful 1:1
  * verification; manual approval with `by: "manual"`. Open manual-approval requests are closed.
- * Returns false when the student is not enrolled in the exam (nothing changes then).
+ * Returns false when the student is not enrolled in the exam (nothing changes then). `decisions`: the records
+ * of the automated decisions that verified the student (docs/decisions.md), written in the same batch.
  */
 export async function markVerified(
   db: Db,
@@ -21,6 +23,7 @@ export async function markVerified(
   by: "face" | "manual",
   now: number,
   decidedBy: number | null = null,
+  decisions: DecisionInsert[] = [],
 ): Promise<boolean> {
   const [updated] = await db.batch([
     db
@@ -45,6 +48,7 @@ export async function markVerified(
           eq(manualApprovalRequests.status, "Requested"),
         ),
       ),
+    ...decisions.map((row) => insertDecision(db, row)),
   ]);
   return updated.length > 0;
 }

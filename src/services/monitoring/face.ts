@@ -16,6 +16,8 @@ import { analyseVoice } from "../biometrics/voice";
 import { studentEnrolment } from "../exams/scope";
 import { markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
+import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 
 /** The enrolment of a started exam (monitoring outside an exam's run is refused and stores nothing). */
 export async function startedExamEnrolment(db: Db, caller: Caller, examId: number, now: number) {
@@ -75,7 +77,7 @@ export async function monitorFace(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId: number; image: Uint8Array; clip?: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined> },
+  input: { examId: number; image: Uint8Array; clip?: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined>; decisionBase?: DecisionBase },
   now: number,
 ): Promise<FaceMonitoringOutcome> {
   const { securityLevel } = await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
@@ -94,6 +96,13 @@ export async function monitorFace(
     result,
     now,
     { face: match, ...(oral ? { oral: { decided_on: oral.decidedOn, score: oral.score, threshold: oral.threshold } } : {}), running_processes: input.runningProcesses, ...input.device },
+    undefined,
+    (raised) => {
+      if (!input.decisionBase) return [];
+      const base = { ...input.decisionBase, securityLevel };
+      const process = processDecision(base, input.runningProcesses, raised);
+      return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face, oral), ...(process ? [process] : [])];
+    },
   );
   return { match, ...(oral ? { oral } : {}), alerts };
 }
@@ -112,7 +121,7 @@ export async function identify(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId: number; identificationResult: string; image?: Uint8Array },
+  input: { examId: number; identificationResult: string; image?: Uint8Array; decisionBase?: DecisionBase },
   now: number,
 ): Promise<IdentificationOutcome> {
   const { securityLevel } = await studentEnrolment(db, caller, input.examId, now);
@@ -122,9 +131,14 @@ export async function identify(
     const problem = problemOf(analysed, false);
     if (problem === "undecodable" || problem === "image_too_large") throw problemError("identification_result", problem, analysed);
     const match = await matchFace(env, caller, analysed, securityLevel);
-    const { alerts } = await recordMonitoringResult(db, { ...scope, source: "server" }, faceOutcomeToResult(match), now, { face: match });
     const verified = match.outcome === "match";
-    if (verified) await markVerified(db, { ...scope }, "face", now);
+    // The decision is written with its effect: the verification when it verifies, else the event and its alerts.
+    let decision: ReturnType<typeof faceDecision> | null = null;
+    const { alerts } = await recordMonitoringResult(db, { ...scope, source: "server" }, faceOutcomeToResult(match), now, { face: match }, undefined, (raised) => {
+      decision = input.decisionBase ? faceDecision({ ...input.decisionBase, securityLevel }, "identification", match, raised, CURRENT_MODEL_IDS.Face) : null;
+      return decision && !verified ? [decision] : [];
+    });
+    if (verified) await markVerified(db, { ...scope }, "face", now, null, decision ? [decision] : []);
     return { verified, checkedBy: "server", match, alerts };
   }
   const [me] = await db.select({ email: users.email }).from(users).where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))).limit(1);

@@ -13,6 +13,8 @@ import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import { studentEnrolment } from "../exams/scope";
 import { forbiddenAmong, policyPatterns } from "../process-policy";
+import { insertDecision, type DecisionInsert } from "../decisions/record";
+import { type DecisionBase, processDecision } from "../decisions/outcomes";
 
 export const EPISODE_GAP_MS = 2 * 60_000;
 const MAX_DETAIL_LENGTH = 200;
@@ -88,6 +90,8 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
  *
  * The batch's first statement writes, so it holds the database's write lock from its start: concurrent
  * results for the same student never both open an episode (each sees the other's alert).
+ * `decide` builds the decision records of the checks behind the result from the alerts they raised
+ * (docs/decisions.md); they are written in the same batch, so a replayed report records none again.
  */
 export async function recordMonitoringResult(
   db: Db,
@@ -96,6 +100,7 @@ export async function recordMonitoringResult(
   now: number,
   payload: unknown = result,
   clientKey?: string,
+  decide?: (raised: RaisedAlert[]) => DecisionInsert[],
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   const processes = result.runningProcesses ?? [];
   const forbidden =
@@ -115,7 +120,8 @@ export async function recordMonitoringResult(
     })
     .returning({ id: monitoringEvents.id });
   try {
-    const [events] = await db.batch([insertEvent, ...raised.flatMap((alert) => alertStatements(db, scope, alert, now))]);
+    const records = (decide?.(raised) ?? []).map((row) => insertDecision(db, row));
+    const [events] = await db.batch([insertEvent, ...raised.flatMap((alert) => alertStatements(db, scope, alert, now)), ...records]);
     const event = events[0];
     if (!event) throw new Error("monitoring event insert returned nothing");
     return { eventId: event.id, alerts: raised, replayed: false };
@@ -220,6 +226,7 @@ export async function recordDeviceReport(
   report: DeviceReport,
   now: number,
   clientKey?: string,
+  decisionBase?: DecisionBase,
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   const { exam } = await studentEnrolment(db, student, examId, now);
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
@@ -238,5 +245,7 @@ export async function recordDeviceReport(
     now,
     report,
     clientKey,
+    // The device's own face and voice results are its decisions, not the server's; the process list is judged here.
+    (raised) => (decisionBase ? [processDecision({ ...decisionBase, examId: exam.id }, report.running_processes, raised)].filter((d) => d !== null) : []),
   );
 }

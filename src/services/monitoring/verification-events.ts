@@ -8,6 +8,7 @@ import { enrolments, exams } from "../../db/schema";
 import type { Caller } from "../../types";
 import { startedExamEnrolment } from "./face";
 import { type MonitoringResult, type MonitoringScope, type RaisedAlert, recordMonitoringResult } from "./results";
+import { type DecisionInsert, insertDecision } from "../decisions/record";
 
 export type VerificationObservation =
   | { type: "Face"; isMatch: boolean; score: number; threshold: number; liveness: number }
@@ -46,15 +47,20 @@ async function examInProgress(db: Db, caller: Caller): Promise<number | null> {
 /**
  * Records the verification as a monitoring event of the exam (400 when the named exam is not running, as
  * the monitoring endpoints answer). Returns the alerts raised, or null when there was no exam to record against.
+ * `decision`: the verification's record (docs/decisions.md), written with the event as a monitoring decision of
+ * the exam, or alone when there is no exam.
  */
 export async function recordVerification(
   db: Db,
   caller: Caller,
-  input: { monitoringType: MonitoringScope["monitoringType"]; examId?: number | undefined; observation: VerificationObservation },
+  input: { monitoringType: MonitoringScope["monitoringType"]; examId?: number | undefined; observation: VerificationObservation; decision?: DecisionInsert },
   now: number,
 ): Promise<{ examId: number; alerts: RaisedAlert[] } | null> {
   const examId = input.examId ?? (await examInProgress(db, caller));
-  if (examId === null) return null;
+  if (examId === null) {
+    if (input.decision) await insertDecision(db, input.decision);
+    return null;
+  }
   const { exam } = await startedExamEnrolment(db, caller, examId, now); // 404 / 400 like the monitoring endpoints
   const scope: MonitoringScope = {
     institutionId: caller.institutionId,
@@ -63,6 +69,9 @@ export async function recordVerification(
     source: "server",
     monitoringType: input.monitoringType,
   };
-  const { alerts } = await recordMonitoringResult(db, scope, resultOf(input.observation), now, { verify: input.observation });
+  const decision = input.decision;
+  const { alerts } = await recordMonitoringResult(db, scope, resultOf(input.observation), now, { verify: input.observation }, undefined, (raised) =>
+    decision ? [{ ...decision, examId: exam.id, action: "monitoring", alertsRaised: raised.length > 0 ? raised.map((a) => ({ reason: a.reason, detail: a.detail })) : null }] : [],
+  );
   return { examId: exam.id, alerts };
 }

@@ -12,6 +12,7 @@ import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseVoice } from "../biometrics/voice";
 import { type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { startedExamEnrolment } from "./face";
+import { type DecisionBase, processDecision, voiceDecision } from "../decisions/outcomes";
 
 /** The exam the student is sitting now: joined (and not left since) and started. */
 export async function currentExamOf(db: Db, caller: Caller): Promise<number> {
@@ -47,7 +48,7 @@ export async function monitorVoice(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId?: number; clip: Uint8Array; field: string; runningProcesses: string[]; ipAddress?: string },
+  input: { examId?: number; clip: Uint8Array; field: string; runningProcesses: string[]; ipAddress?: string; decisionBase?: DecisionBase },
   now: number,
 ): Promise<VoiceMonitoringOutcome> {
   const examId = input.examId ?? (await currentExamOf(db, caller));
@@ -77,6 +78,14 @@ export async function monitorVoice(
     result,
     now,
     { voice: { outcome, score, speech_seconds: a.speechSeconds }, running_processes: input.runningProcesses, ip_address: input.ipAddress },
+    undefined,
+    (raised) => {
+      if (!input.decisionBase) return [];
+      const base = { ...input.decisionBase, examId, securityLevel };
+      const threshold = v.status === "match" || v.status === "no_match" ? v.threshold : null;
+      const process = processDecision(base, input.runningProcesses, raised);
+      return [voiceDecision(base, { outcome, score, threshold, speechSeconds: a.speechSeconds, modelId: a.modelId }, raised), ...(process ? [process] : [])];
+    },
   );
   return { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts };
 }

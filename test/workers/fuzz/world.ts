@@ -7,6 +7,7 @@ import { inject } from "vitest";
 import { openDb } from "../../../src/db/client";
 import { institutions } from "../../../src/db/schema";
 import { signToken } from "../../../src/lib/jwt";
+import { recordDecision } from "../../../src/services/decisions/record";
 import { ownerOf, templatesOf } from "../biometrics/fixtures";
 import { call, loginAs, newSession, registerUser, uniqueEmail } from "../helpers";
 import type { Pools } from "./schema-arbitraries";
@@ -89,6 +90,15 @@ export async function makeWorld(options: { beforeExam?: (student: { access: stri
   );
 
   const claims = claimsOf(student.access);
+  // Decision records (written through the service, as the biometric paths write them): the student's own in
+  // the exam, and another institution's student's, whose id must answer exactly like an unknown one.
+  const decision = (institutionId: number, studentId: number, examId: number) =>
+    recordDecision(db(), {
+      institutionId, studentId, examId, modality: "face", action: "verify", endpoint: "/biometrics/face_verify",
+      outcome: "mismatch", score: 0.2, threshold: 0.44, decideOn: "similarity", securityLevel: "high", now: Date.now(),
+    });
+  const ownDecision = await decision(inst!.id, Number(claims.sub), examId);
+  const foreignDecision = await decision(other!.id, Number(claimsOf(foreignStudent.access).sub), foreignExamId);
   const past = Date.now() - 3 * 3600_000;
   const expired = await signToken({ ...claims, typ: "access" }, env.JWT_SECRET, past, 600);
   const forged = await signToken({ ...claims, role: "INSTRUCTOR", typ: "access" }, "not-the-secret-0123456789abcdef0123456789", Date.now(), 600);
@@ -105,6 +115,7 @@ export async function makeWorld(options: { beforeExam?: (student: { access: stri
     moodle_course_id: ["10", "11", 10, "999999999999999"],
     condition: ["Start", "Join", "Leave", "start"],
     role: ["STUDENT", "INSTRUCTOR", "ADMIN"],
+    decision_id: [ownDecision, foreignDecision, crypto.randomUUID(), "not-a-uuid"],
   };
 
   return {
@@ -137,6 +148,9 @@ const STORED = [
   "process_policies",
   "wallet_exports",
   "partner_callback_outbox",
+  // Decision records: a refused biometric request records its refusal on purpose (docs/decisions.md), so new
+  // records are not compared; a refused request must still never contest or resolve one.
+  "(SELECT rowid AS rowid, id, institution_id, contest_text, contested_at, resolution, resolution_reason, resolved_by, resolved_at FROM decisions WHERE contested_at IS NOT NULL)",
 ];
 
 /** Every stored row of the given institutions, as one string to compare (one round trip). */

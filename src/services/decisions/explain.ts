@@ -1,0 +1,89 @@
+// Plain-language explanations of decision records (GDPR Art. 22: the student may obtain an explanation of a
+// decision taken by automated means). Pure: built from the stored record only, so that the explanation a
+// student reads today is the one the record supported when it was taken.
+import type { DecisionRow } from "./record";
+
+type Words = { sample: string; enrolled: string; compare: string };
+const WORDS: Record<DecisionRow["modality"], Words> = {
+  face: { sample: "The picture", enrolled: "your registered face", compare: "similarity" },
+  voice: { sample: "The recording", enrolled: "your registered voice", compare: "similarity" },
+  handwriting: { sample: "The signature", enrolled: "your registered signatures", compare: "distance" },
+  keystroke: { sample: "The typing sample", enrolled: "your typing profile", compare: "distance" },
+  processes: { sample: "The list of running programs", enrolled: "the exam's rules", compare: "" },
+};
+
+/** Why a sample could not be judged, or what a check found, in words. */
+export const REASON_TEXT: Record<string, string> = {
+  undecodable: "could not be read (not a picture or recording the service understands)",
+  image_too_large: "was too large",
+  no_face: "showed no face",
+  multiple_faces: "showed more than one face",
+  face_too_small: "showed a face too small to compare (come closer to the camera)",
+  liveness_failed: "did not pass the liveness check (it may show a photo or a screen held up to the camera)",
+  no_speech: "did not contain enough speech",
+  too_short: "was too short",
+  inconsistent_set: "did not all show the same person",
+  reenrolment_required: "could not be compared: your registration was made with an older model and must be renewed",
+  forbidden_process: "included a program the exam forbids",
+  client_error: "could not be checked because of an error on your device",
+};
+
+/** An oral exam's frame decided on the fused face + voice score (services/decisions/outcomes.ts). */
+const fusedOf = (d: DecisionRow) => (d.quality as Record<string, unknown> | null)?.decided_on === "fused";
+const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
+
+function comparison(d: DecisionRow, w: Words): string {
+  if (d.score === null || d.threshold === null) return "";
+  const level = d.securityLevel ? `the level '${d.securityLevel}'` : "the threshold";
+  return d.decideOn === "distance"
+    ? `: distance ${num(d.score)}, ${level} accepts at most ${num(d.threshold)}`
+    : `: ${fusedOf(d) ? "combined face and voice score" : w.compare || "similarity"} ${num(d.score)}, ${level} needs at least ${num(d.threshold)}`;
+}
+
+function core(d: DecisionRow): string {
+  const w = WORDS[d.modality];
+  const reason = d.reason ? (REASON_TEXT[d.reason] ?? d.reason.replaceAll("_", " ")) : null;
+  const q = (d.quality ?? {}) as Record<string, unknown>;
+  const liveness = typeof q.liveness === "number" ? ` (liveness score ${num(q.liveness)})` : "";
+  if (d.action === "register") {
+    if (d.outcome === "accepted") return `Your ${d.modality === "keystroke" ? "typing profile" : d.modality} was registered.`;
+    return `The registration was refused: the sample ${reason ?? "could not be used"}${d.reason === "inconsistent_set" ? comparison(d, w) : ""}.`;
+  }
+  if (d.modality === "processes") {
+    if (d.outcome === "flagged") {
+      const names = ((d.alertsRaised ?? []) as { detail: string | null }[]).map((a) => a.detail).filter(Boolean);
+      return `A program the exam forbids was running${names.length ? `: ${names.join(", ")}` : ""}.`;
+    }
+    return "No forbidden program was running.";
+  }
+  switch (d.outcome) {
+    case "accepted":
+      return `${w.sample} matched ${w.enrolled}${comparison(d, w)}.`;
+    case "mismatch":
+      return `${w.sample} did not match ${w.enrolled}${comparison(d, w)}.`;
+    case "quality":
+      return `${w.sample} ${reason ?? "could not be used"}${d.reason === "liveness_failed" ? liveness : ""}, so it was not compared with ${w.enrolled}.`;
+    case "flagged":
+      return `${w.sample} ${reason ?? "raised an alert"}${d.reason === "liveness_failed" ? liveness : ""}.`;
+    case "not_enrolled":
+      return `There was nothing to compare ${w.sample.toLowerCase()} with: no ${d.modality} is registered for you.`;
+  }
+}
+
+function consequence(d: DecisionRow): string {
+  if (d.action === "monitoring" && d.outcome !== "accepted") return " Your instructor sees this as an alert.";
+  if ((d.action === "verify" || d.action === "identification") && d.examId !== null) {
+    return d.outcome === "accepted" ? " You were marked verified for the exam." : " You were not marked verified; you may try again or ask for manual approval.";
+  }
+  return "";
+}
+
+function review(d: DecisionRow): string {
+  if (d.resolution === "overturned") return ` A person reviewed your contest and overturned this decision: ${d.resolutionReason ?? ""}`.trimEnd();
+  if (d.resolution === "upheld") return ` A person reviewed your contest and upheld this decision: ${d.resolutionReason ?? ""}`.trimEnd();
+  if (d.contestedAt !== null) return " You contested it; your instructor has not reviewed it yet.";
+  return "";
+}
+
+/** The explanation the student (and their instructor) reads, e.g. "The picture matched your registered face: similarity 0.71, the level 'high' needs at least 0.44." */
+export const explain = (d: DecisionRow): string => `${core(d)}${consequence(d)}${review(d)}`;

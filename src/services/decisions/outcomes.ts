@@ -1,0 +1,100 @@
+// How each decision path's own outcome becomes a decision record (docs/decisions.md), so that every call
+// site stays one line: the path passes its outcome and the alerts its check raised, this file picks the
+// outcome word, the reason, the scores and the alerts that belong to the modality.
+import type { OralDecision } from "../../biometrics/fusion";
+import type { FaceMatch } from "../biometrics/face";
+import type { RaisedAlert } from "../monitoring/results";
+import { type DecisionInput, type DecisionOutcome, decisionRow } from "./record";
+
+/** What every record of one request shares: whom, where, which request, when. */
+export type DecisionBase = Pick<DecisionInput, "institutionId" | "studentId" | "examId" | "endpoint" | "requestId" | "client" | "securityLevel" | "now">;
+
+const FACE_ALERTS = new Set(["no_face", "multiple_faces", "face_mismatch", "liveness_failed"]);
+const alertsFor = (raised: RaisedAlert[], keep: (a: RaisedAlert) => boolean) => raised.filter(keep).map((a) => ({ reason: a.reason, detail: a.detail }));
+const faceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => FACE_ALERTS.has(a.reason) || (a.reason === "client_error" && (a.detail ?? "").startsWith("face")));
+const voiceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => a.reason === "voice_mismatch" || (a.reason === "client_error" && (a.detail ?? "").startsWith("voice")));
+
+/**
+ * A face check of one picture (monitoring frame, identification picture). In monitoring, a frame with no
+ * face, several faces or a failed liveness check is an alert about the scene (`flagged`); a face too small
+ * could not be judged (`quality`). An oral exam's frame decided on the fused face + voice score records that
+ * score and threshold (`quality.decided_on: "fused"`, the face's own similarity beside it).
+ */
+export function faceDecision(base: DecisionBase, action: "monitoring" | "identification", m: FaceMatch, raised: RaisedAlert[], modelId: string, oral?: OralDecision) {
+  let outcome: DecisionOutcome;
+  switch (m.outcome) {
+    case "match":
+      outcome = "accepted";
+      break;
+    case "mismatch":
+      outcome = "mismatch";
+      break;
+    case "not_enrolled":
+      outcome = "not_enrolled";
+      break;
+    case "no_face":
+    case "multiple_faces":
+    case "liveness_failed":
+      outcome = action === "monitoring" ? "flagged" : "quality";
+      break;
+    default:
+      outcome = "quality";
+  }
+  const scored = m.outcome === "match" || m.outcome === "mismatch";
+  const fused = scored && oral?.decidedOn === "fused";
+  return decisionRow({
+    ...base,
+    modality: "face",
+    action,
+    outcome,
+    reason: scored ? null : m.outcome,
+    score: scored ? (fused ? oral.score : m.score) : null,
+    threshold: scored ? (fused ? oral.threshold : m.threshold) : null,
+    decideOn: "similarity",
+    modelId,
+    quality: { faces: m.faces, liveness: m.liveness ?? null, ...(fused ? { decided_on: "fused", face_similarity: m.score } : {}) },
+    alerts: faceAlerts(raised),
+  });
+}
+
+/** The server's check of a process list against the exam's policy (device reports too: the policy is ours). */
+export function processDecision(base: DecisionBase, processes: string[] | undefined, raised: RaisedAlert[]) {
+  if (processes === undefined || processes.length === 0) return null;
+  const alerts = alertsFor(raised, (a) => a.reason === "forbidden_process");
+  return decisionRow({
+    ...base,
+    modality: "processes",
+    action: "monitoring",
+    outcome: alerts.length > 0 ? "flagged" : "accepted",
+    reason: alerts.length > 0 ? "forbidden_process" : null,
+    quality: { processes: processes.length },
+    alerts,
+  });
+}
+
+export type VoiceCheck = {
+  outcome: "match" | "mismatch" | "no_voice" | "not_enrolled" | "reenrolment_required";
+  score: number | null;
+  threshold: number | null;
+  speechSeconds: number | null;
+  modelId: string | null;
+};
+
+/** A voice check of one clip (monitoring). */
+export function voiceDecision(base: DecisionBase, v: VoiceCheck, raised: RaisedAlert[]) {
+  const outcome: DecisionOutcome =
+    v.outcome === "match" ? "accepted" : v.outcome === "mismatch" ? "mismatch" : v.outcome === "not_enrolled" ? "not_enrolled" : "quality";
+  return decisionRow({
+    ...base,
+    modality: "voice",
+    action: "monitoring",
+    outcome,
+    reason: v.outcome === "no_voice" ? "no_speech" : v.outcome === "reenrolment_required" ? v.outcome : null,
+    score: v.score,
+    threshold: v.threshold,
+    decideOn: "similarity",
+    modelId: v.modelId,
+    quality: { speech_seconds: v.speechSeconds },
+    alerts: voiceAlerts(raised),
+  });
+}

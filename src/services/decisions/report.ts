@@ -1,0 +1,139 @@
+// The error report per cohort (issue 15 part 4): for one exam of the instructor's, or for the whole
+// institution over a period, counts and rates of refusals by quality reason, mismatches, manual approvals,
+// contests and overturns, split by modality and by the operating system the client reported. A group whose
+// refusal rate is more than twice the overall rate gets a warning: a sign that the system fails some
+// students (a camera, an OS, a modality) more than others. Counts only: no student is named.
+import { and, count, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { decisions, enrolments, exams } from "../../db/schema";
+import type { Person } from "../../types";
+import { instructorExam } from "../exams/scope";
+
+export type Counts = {
+  decisions: number;
+  refusals: number;
+  refusal_rate: number;
+  quality_refusals: Record<string, number>;
+  mismatches: number;
+  contests: number;
+  overturns: number;
+};
+export type GroupCounts = Counts & { group: string };
+export type Warning = { split: "modality" | "client_os"; group: string; refusal_rate: number; overall_refusal_rate: number; message: string };
+export type CohortReport = {
+  scope: { exam_id: number | null; from: number | null; to: number | null };
+  overall: Counts;
+  manual_approvals: number;
+  by_modality: GroupCounts[];
+  by_client_os: GroupCounts[];
+  warnings: Warning[];
+};
+
+/** Groups smaller than this get no warning: a rate over a handful of decisions says nothing. */
+export const MIN_GROUP_FOR_WARNING = 5;
+const UNKNOWN_OS = "not reported";
+
+const empty = (): Counts => ({ decisions: 0, refusals: 0, refusal_rate: 0, quality_refusals: {}, mismatches: 0, contests: 0, overturns: 0 });
+
+type Cell = { modality: string; os: string | null; outcome: string; reason: string | null; n: number; contests: number; overturns: number };
+
+function add(c: Counts, x: Cell) {
+  c.decisions += x.n;
+  c.contests += x.contests;
+  c.overturns += x.overturns;
+  if (x.outcome === "mismatch") {
+    c.mismatches += x.n;
+    c.refusals += x.n;
+  }
+  if (x.outcome === "quality") {
+    c.refusals += x.n;
+    const r = x.reason ?? "unknown";
+    c.quality_refusals[r] = (c.quality_refusals[r] ?? 0) + x.n;
+  }
+}
+const rate = (c: Counts) => ({ ...c, refusal_rate: c.decisions > 0 ? Math.round((c.refusals / c.decisions) * 10_000) / 10_000 : 0 });
+
+function groupBy(cells: Cell[], key: (x: Cell) => string): GroupCounts[] {
+  const m = new Map<string, Counts>();
+  for (const x of cells) {
+    const k = key(x);
+    if (!m.has(k)) m.set(k, empty());
+    add(m.get(k)!, x);
+  }
+  return [...m.entries()].map(([group, c]) => ({ group, ...rate(c) })).sort((a, b) => b.decisions - a.decisions || a.group.localeCompare(b.group));
+}
+
+/** Pure: the report from grouped counts (exported for tests). */
+export function buildReport(cells: Cell[], manualApprovals: number, scope: CohortReport["scope"]): CohortReport {
+  const total = empty();
+  for (const x of cells) add(total, x);
+  const overall = rate(total);
+  const byModality = groupBy(cells, (x) => x.modality);
+  const byOs = groupBy(cells, (x) => x.os ?? UNKNOWN_OS);
+  const warnings: Warning[] = [];
+  const check = (split: Warning["split"], groups: GroupCounts[]) => {
+    for (const g of groups) {
+      if (g.decisions < MIN_GROUP_FOR_WARNING || overall.refusal_rate === 0 || g.refusal_rate <= 2 * overall.refusal_rate) continue;
+      warnings.push({
+        split,
+        group: g.group,
+        refusal_rate: g.refusal_rate,
+        overall_refusal_rate: overall.refusal_rate,
+        message: `${split === "modality" ? "Modality" : "Operating system"} '${g.group}': ${(g.refusal_rate * 100).toFixed(1)} % of decisions refused, more than twice the overall ${(overall.refusal_rate * 100).toFixed(1)} %.`,
+      });
+    }
+  };
+  check("modality", byModality);
+  check("client_os", byOs);
+  return { scope, overall, manual_approvals: manualApprovals, by_modality: byModality, by_client_os: byOs, warnings };
+}
+
+async function cellsWhere(db: Db, where: SQL | undefined): Promise<Cell[]> {
+  const rows = await db
+    .select({
+      modality: decisions.modality,
+      os: decisions.clientOs,
+      outcome: decisions.outcome,
+      reason: decisions.reason,
+      n: count(),
+      contests: sql<number>`sum(${decisions.contestedAt} IS NOT NULL)`,
+      overturns: sql<number>`sum(${decisions.resolution} = 'overturned')`,
+    })
+    .from(decisions)
+    .where(where)
+    .groupBy(decisions.modality, decisions.clientOs, decisions.outcome, decisions.reason);
+  return rows.map((r) => ({ ...r, contests: Number(r.contests ?? 0), overturns: Number(r.overturns ?? 0) }));
+}
+
+/** One of the instructor's exams (404 for any other). */
+export async function examReport(db: Db, instructor: Person, examId: number, now: number): Promise<CohortReport> {
+  const exam = await instructorExam(db, instructor, examId, now);
+  const cells = await cellsWhere(db, and(eq(decisions.institutionId, instructor.institutionId), eq(decisions.examId, exam.id)));
+  const [manual] = await db
+    .select({ n: count() })
+    .from(enrolments)
+    .where(and(eq(enrolments.institutionId, instructor.institutionId), eq(enrolments.examId, exam.id), eq(enrolments.verifiedBy, "manual")));
+  return buildReport(cells, manual?.n ?? 0, { exam_id: exam.id, from: null, to: null });
+}
+
+/** The caller's institution over [from, to): every decision taken then, counts only. */
+export async function institutionReport(db: Db, caller: Person, period: { from: number; to: number }): Promise<CohortReport> {
+  const cells = await cellsWhere(
+    db,
+    and(eq(decisions.institutionId, caller.institutionId), gte(decisions.createdAt, period.from), lt(decisions.createdAt, period.to)),
+  );
+  const [manual] = await db
+    .select({ n: count() })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(
+      and(
+        eq(enrolments.institutionId, caller.institutionId),
+        eq(exams.institutionId, caller.institutionId),
+        eq(enrolments.verifiedBy, "manual"),
+        gte(enrolments.verifiedAt, period.from),
+        lt(enrolments.verifiedAt, period.to),
+      ),
+    );
+  return buildReport(cells, manual?.n ?? 0, { exam_id: null, from: period.from, to: period.to });
+}

@@ -1,0 +1,73 @@
+// Decision records, the parts that need no database: the model checksums agree with the model cards, the
+// explanations read as documented (docs/decisions.md), and the cohort report's warning rule.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { FACE_MODEL_ID } from "../../src/biometrics/face/policy";
+import { DEFAULT_VOICE_MODEL_ID } from "../../src/biometrics/voice/model";
+import { explain } from "../../src/services/decisions/explain";
+import { MODEL_SHA256 } from "../../src/services/decisions/model-checksums";
+import type { DecisionRow } from "../../src/services/decisions/record";
+import { buildReport } from "../../src/services/decisions/report";
+
+const row = (over: Partial<DecisionRow>): DecisionRow => ({
+  id: "d", institutionId: 1, studentId: 2, examId: 3, modality: "face", action: "verify", endpoint: "/biometrics/face_verify",
+  outcome: "accepted", reason: null, score: null, threshold: null, decideOn: "similarity", securityLevel: "high", modelId: null,
+  modelSha256: null, templateVersion: null, quality: null, alertsRaised: null, clientOs: null, clientDevice: null, requestId: null,
+  createdAt: 0, contestText: null, contestedAt: null, resolution: null, resolutionReason: null, resolvedBy: null, resolvedAt: null,
+  ...over,
+});
+
+describe("model checksums", () => {
+  it("are the sha256 the model cards give for the files that compute the compared embeddings", () => {
+    const models = readFileSync("wasm-models/MODELS.md", "utf8");
+    const voice = readFileSync("wasm-models/VOICE.md", "utf8");
+    expect(models).toMatch(new RegExp(`\`fr_feature\\.onnx\`.*\`${MODEL_SHA256[FACE_MODEL_ID]}\` \\|`));
+    expect(voice).toContain(`| sha256 | \`${MODEL_SHA256[DEFAULT_VOICE_MODEL_ID]}\` |`);
+  });
+});
+
+describe("explanations", () => {
+  it("say what was compared, the score and what the level needed", () => {
+    expect(explain(row({ score: 0.71, threshold: 0.52, examId: null }))).toBe("The picture matched your registered face: similarity 0.71, the level 'high' needs at least 0.52.");
+    expect(explain(row({ modality: "handwriting", outcome: "mismatch", decideOn: "distance", score: 1.8, threshold: 1.2 }))).toBe(
+      "The signature did not match your registered signatures: distance 1.80, the level 'high' accepts at most 1.20. You were not marked verified; you may try again or ask for manual approval.",
+    );
+    expect(explain(row({ action: "monitoring", outcome: "quality", reason: "liveness_failed", quality: { liveness: 0.12 } }))).toContain("(liveness score 0.12)");
+    expect(explain(row({ modality: "processes", action: "monitoring", outcome: "flagged", decideOn: null, alertsRaised: [{ reason: "forbidden_process", detail: "anydesk.exe" }] }))).toBe(
+      "A program the exam forbids was running: anydesk.exe. Your instructor sees this as an alert.",
+    );
+  });
+});
+
+describe("cohort report", () => {
+  const cell = (modality: string, os: string | null, outcome: string, n: number, reason: string | null = null) => ({ modality, os, outcome, reason, n, contests: 0, overturns: 0 });
+  it("warns about a group refused more than twice as often as overall, not about small groups", () => {
+    const r = buildReport([cell("face", "Windows", "accepted", 90), cell("face", "Linux", "quality", 8, "no_face"), cell("face", "Linux", "accepted", 2), cell("voice", "ChromeOS", "mismatch", 3)], 0, { exam_id: 1, from: null, to: null });
+    expect(r.overall).toMatchObject({ decisions: 103, refusals: 11, mismatches: 3, quality_refusals: { no_face: 8 } });
+    expect(r.warnings.map((w) => w.group)).toEqual(["Linux"]); // ChromeOS: 3 decisions, too few to say
+  });
+});
+
+describe("refusals and outcomes", async () => {
+  const { AppError } = await import("../../src/lib/errors");
+  const { refusalOf } = await import("../../src/services/decisions/refusals");
+  const { faceDecision, processDecision } = await import("../../src/services/decisions/outcomes");
+  const base = { institutionId: 1, studentId: 2, examId: 3, endpoint: "/x", now: 5 };
+
+  it("records biometric refusals only, not malformed requests", () => {
+    expect(refusalOf(AppError.badField("image", "no_face: No face was found in the image"))).toEqual({ outcome: "quality", reason: "no_face" });
+    expect(refusalOf(AppError.notFound("biometric", "Face", "No face model"))).toEqual({ outcome: "not_enrolled", reason: "not_enrolled" });
+    expect(refusalOf(AppError.badField("image", "undecodable: not a picture"))).toBeNull();
+    expect(refusalOf(AppError.badField("image", "Not valid base64."))).toBeNull();
+    expect(refusalOf(AppError.notFound("examination", "3"))).toBeNull();
+  });
+
+  it("maps a monitoring frame and a process list to records with their own alerts", () => {
+    const raised = [{ reason: "no_face" as const, detail: null }, { reason: "forbidden_process" as const, detail: "anydesk.exe" }];
+    const f = faceDecision(base, "monitoring", { outcome: "no_face", faces: 0 }, raised, "m");
+    expect(f).toMatchObject({ outcome: "flagged", reason: "no_face", alertsRaised: [{ reason: "no_face", detail: null }], modality: "face" });
+    const p = processDecision(base, ["AnyDesk.exe"], raised)!;
+    expect(p).toMatchObject({ outcome: "flagged", reason: "forbidden_process", alertsRaised: [{ reason: "forbidden_process", detail: "anydesk.exe" }] });
+    expect(processDecision(base, undefined, raised)).toBeNull();
+  });
+});

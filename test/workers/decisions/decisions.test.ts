@@ -1,0 +1,193 @@
+// Issue 15: decision records, their explanations, who may read them, contests and human review, the cohort
+// error report, erasure and retention. Records are written through the service (services/decisions/record.ts).
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { alerts, decisions, enrolments, erasureRequests } from "../../../src/db/schema";
+import { type Bindings, loadConfig } from "../../../src/env";
+import { env } from "cloudflare:test";
+import { route as contestRoute } from "../../../src/routes/student/contest-decision";
+import { route as studentDecisions } from "../../../src/routes/student/decisions";
+import { route as reportRoute } from "../../../src/routes/instructor/decision-report";
+import { route as instructorDecisions } from "../../../src/routes/instructor/decisions";
+import { route as resolveRoute } from "../../../src/routes/instructor/resolve-decision";
+import { runErasureJobs } from "../../../src/services/erasure";
+import { DAY_MS, pruneDecisions } from "../../../src/services/decisions/retention";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
+import { addExam, db, enrol, instructorExamView } from "../exams/support";
+import { decide, idsOf } from "./support";
+
+const bindings = env as unknown as Bindings;
+
+async function examWithStudents(n = 1) {
+  const teacher = await newSession("INSTRUCTOR");
+  const students = [];
+  for (let i = 0; i < n; i++) students.push(await newSession("STUDENT"));
+  const examId = await addExam(teacher.access);
+  await enrol(teacher.access, examId, students.map((s) => s.user.email));
+  return { teacher, students, examId };
+}
+
+describe("GET /student/decisions", () => {
+  it("lists the student's own decisions, newest first, each explained, one page at a time", async () => {
+    const { students: [s], examId } = await examWithStudents();
+    const other = await newSession("STUDENT");
+    const t = Date.now();
+    const accepted = await decide(s!.access, { examId, outcome: "accepted", score: 0.71, threshold: 0.52, now: t });
+    await decide(s!.access, { examId, outcome: "quality", reason: "no_face", score: null, threshold: null, quality: { faces: 0 }, now: t - 1000 });
+    await decide(s!.access, { outcome: "accepted", action: "register", endpoint: "/biometrics/face_register", score: null, threshold: null, now: t - 2000 });
+    await decide(other.access, { examId, now: t + 5 });
+
+    const first = bodyAt(await api(studentDecisions, { token: s!.access, query: { page_size: "2" } }), 200);
+    expect(first.resource_array.map((d) => d.outcome)).toEqual(["accepted", "quality"]);
+    expect(first.resource_dict).toEqual({ page: 1, page_size: 2, has_more: true });
+    const d = first.resource_array[0]!;
+    expect(d).toMatchObject({ decision_id: accepted, exam_id: String(examId), modality: "face", action: "verify", score: 0.71, threshold: 0.52, security_level: "high", model_id: "faceplugin-0.0.1-int8-v1", request_id: "req-test" });
+    expect(d.model_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(d.explanation).toBe("The picture matched your registered face: similarity 0.71, the level 'high' needs at least 0.52. You were marked verified for the exam.");
+    expect(first.resource_array[1]!.explanation).toContain("showed no face");
+
+    const second = bodyAt(await api(studentDecisions, { token: s!.access, query: { page: "2", page_size: "2" } }), 200);
+    expect(second.resource_array.map((x) => x.action)).toEqual(["register"]);
+    expect(second.resource_dict.has_more).toBe(false);
+    // The other student's decision is never among them.
+    const all = bodyAt(await api(studentDecisions, { token: s!.access, query: { page_size: "100" } }), 200);
+    expect(all.resource_array).toHaveLength(3);
+  });
+
+  it("refuses a bad page size and an instructor", async () => {
+    const s = await newSession("STUDENT");
+    expect((await api(studentDecisions, { token: s.access, query: { page_size: "1000" } })).status).toBe(400);
+    const i = await newSession("INSTRUCTOR");
+    expect((await api(studentDecisions, { token: i.access })).status).toBe(403);
+  });
+});
+
+describe("GET /instructor/decisions", () => {
+  it("shows the exam's decisions with the student, filtered by student or contest; a colleague's exam is a 404 like a missing one", async () => {
+    const { teacher, students: [a, b], examId } = await examWithStudents(2);
+    await decide(a!.access, { examId });
+    await decide(b!.access, { examId, outcome: "accepted", score: 0.6 });
+    await decide(a!.access, {}); // outside the exam: not the instructor's
+    const all = bodyAt(await api(instructorDecisions, { token: teacher.access, query: { exam_id: String(examId) } }), 200);
+    expect(all.resource_array).toHaveLength(2);
+    expect(all.resource_array.map((d) => d.student?.email).sort()).toEqual([a!.user.email, b!.user.email].sort());
+    const onlyA = bodyAt(await api(instructorDecisions, { token: teacher.access, query: { exam_id: String(examId), email: a!.user.email } }), 200);
+    expect(onlyA.resource_array.map((d) => d.student?.email)).toEqual([a!.user.email]);
+
+    const colleague = await newSession("INSTRUCTOR");
+    const theirs = await api(instructorDecisions, { token: colleague.access, query: { exam_id: String(examId) } });
+    const missing = await api(instructorDecisions, { token: colleague.access, query: { exam_id: String(examId + 1_000_000) } });
+    expect(theirs.status).toBe(404);
+    expect(JSON.stringify(theirs.body).replaceAll(String(examId), "ID")).toBe(JSON.stringify(missing.body).replaceAll(String(examId + 1_000_000), "ID"));
+    expect((await api(instructorDecisions, { token: a!.access, query: { exam_id: String(examId) } })).status).toBe(403);
+  });
+});
+
+describe("contest and review", () => {
+  it("a student contests their decision; another's or an unknown id is the same 404; twice is a 400", async () => {
+    const { students: [a, b], examId } = await examWithStudents(2);
+    const id = await decide(a!.access, { examId });
+    const bs = await api(contestRoute, { token: b!.access, json: { decision_id: id, text: "not mine" } });
+    const unknown = await api(contestRoute, { token: b!.access, json: { decision_id: crypto.randomUUID(), text: "x" } });
+    expect(bs.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect((bs.body as any).message).toBe((unknown.body as any).message);
+    const ok = bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id, text: "That was me, the light was poor." } }), 200);
+    expect(ok.resource_obj.contest?.text).toBe("That was me, the light was poor.");
+    expect(ok.resource_obj.explanation).toContain("You contested it");
+    expect((await api(contestRoute, { token: a!.access, json: { decision_id: id, text: "again" } })).status).toBe(400);
+    // Outside an exam nobody reviews: a 400 that says so.
+    const outside = await decide(a!.access, {});
+    expect((await api(contestRoute, { token: a!.access, json: { decision_id: outside, text: "x" } })).status).toBe(400);
+  });
+
+  it("overturning a refused verification marks the student verified; the record says who, when and why", async () => {
+    const { teacher, students: [a], examId } = await examWithStudents();
+    const id = await decide(a!.access, { examId });
+    // Not contested yet: nothing to resolve.
+    expect((await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "overturned", reason: "r" } })).status).toBe(400);
+    bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id, text: "It was me." } }), 200);
+    const colleague = await newSession("INSTRUCTOR");
+    expect((await api(resolveRoute, { token: colleague.access, json: { decision_id: id, resolution: "overturned", reason: "r" } })).status).toBe(404);
+
+    const res = bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "overturned", reason: "Checked: it is the student." } }), 200);
+    expect(res.resource_obj.review).toMatchObject({ resolution: "overturned", reason: "Checked: it is the student." });
+    expect(res.resource_obj.explanation).toContain("overturned this decision: Checked: it is the student.");
+    const [row] = await db().select().from(decisions).where(eq(decisions.id, id));
+    expect(row).toMatchObject({ resolvedBy: idsOf(teacher.access).studentId, resolution: "overturned" });
+    const student = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
+    expect(student.verification_status).toBe("Verified");
+    expect(student.verified_by).toBe("manual");
+    expect((await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "upheld", reason: "r" } })).status).toBe(400);
+  });
+
+  it("overturning a monitoring decision takes its occurrence off the alert (an episode left empty goes); upholding changes nothing", async () => {
+    const { teacher, students: [a, b], examId } = await examWithStudents(2);
+    const t = Date.now();
+    const d = db();
+    for (const s of [a!, b!]) {
+      await d.insert(alerts).values({ ...idsOf(s.access), examId, reason: "face_mismatch", occurrences: 1, firstSeenAt: t - 10, lastSeenAt: t + 10 });
+    }
+    const monitoring = { examId, action: "monitoring" as const, endpoint: "/biometrics/monitoring_face/", alerts: [{ reason: "face_mismatch", detail: null }], now: t };
+    const idA = await decide(a!.access, monitoring);
+    const idB = await decide(b!.access, monitoring);
+    for (const [s, id] of [[a!, idA], [b!, idB]] as const) bodyAt(await api(contestRoute, { token: s.access, json: { decision_id: id, text: "me" } }), 200);
+    bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: idA, resolution: "overturned", reason: "a colleague walked past" } }), 200);
+    bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: idB, resolution: "upheld", reason: "not the student" } }), 200);
+    const left = await d.select().from(alerts).where(eq(alerts.examId, examId));
+    expect(left.map((x) => x.studentId)).toEqual([idsOf(b!.access).studentId]);
+    const contested = bodyAt(await api(instructorDecisions, { token: teacher.access, query: { exam_id: String(examId), contested: "true" } }), 200);
+    expect(contested.resource_array.map((x) => x.review?.resolution).sort()).toEqual(["overturned", "upheld"]);
+  });
+});
+
+describe("GET /instructor/decision_report", () => {
+  it("counts refusals by reason, mismatches, contests and overturns by modality and OS, and warns about a group refused more than twice as often", async () => {
+    const { teacher, students: [a], examId } = await examWithStudents();
+    const mac = { os: "macOS 14" };
+    for (let i = 0; i < 10; i++) await decide(a!.access, { examId, outcome: "accepted", score: 0.7, client: mac });
+    for (let i = 0; i < 5; i++) await decide(a!.access, { examId, outcome: "quality", reason: "no_face", score: null, client: { os: "Linux" } });
+    for (let i = 0; i < 5; i++) await decide(a!.access, { examId, outcome: i < 2 ? "mismatch" : "accepted", modality: "voice", client: mac });
+    const r = bodyAt(await api(reportRoute, { token: teacher.access, query: { exam_id: String(examId) } }), 200).resource_obj;
+    expect(r.overall).toMatchObject({ decisions: 20, refusals: 7, refusal_rate: 0.35, quality_refusals: { no_face: 5 }, mismatches: 2 });
+    expect(r.by_client_os.find((g) => g.group === "Linux")).toMatchObject({ decisions: 5, refusals: 5, refusal_rate: 1 });
+    expect(r.warnings.map((w) => `${w.split}:${w.group}`)).toEqual(["client_os:Linux"]);
+    expect(r.manual_approvals).toBe(0);
+
+    const colleague = await newSession("INSTRUCTOR");
+    expect((await api(reportRoute, { token: colleague.access, query: { exam_id: String(examId) } })).status).toBe(404);
+    // The institution over a period: counts only; a period is required without an exam.
+    const from = new Date(Date.now() - 3600_000).toISOString();
+    const to = new Date(Date.now() + 3600_000).toISOString();
+    const inst = bodyAt(await api(reportRoute, { token: teacher.access, query: { from, to } }), 200).resource_obj;
+    expect(inst.overall.decisions).toBeGreaterThanOrEqual(20);
+    expect((await api(reportRoute, { token: teacher.access, query: { from } })).status).toBe(400);
+  });
+});
+
+describe("erasure and retention", () => {
+  it("a student's erasure deletes their decisions", async () => {
+    const s = await newSession("STUDENT");
+    const id = await decide(s.access, {});
+    const me = idsOf(s.access);
+    await db().insert(erasureRequests).values({ institutionId: me.institutionId, studentId: me.studentId, requestedAt: Date.now() });
+    await runErasureJobs(bindings, db(), loadConfig(bindings), Date.now());
+    expect(await db().select().from(decisions).where(eq(decisions.id, id))).toEqual([]);
+  });
+
+  it("prunes records once their exam's end (or their own time) is older than the retention period", async () => {
+    const { students: [a], examId } = await examWithStudents();
+    const now = Date.now();
+    const old = await decide(a!.access, { now: now - 400 * DAY_MS });
+    const recent = await decide(a!.access, { now: now - 100 * DAY_MS });
+    // An old record of an exam that ends in the future is kept until that end plus the period.
+    const inExam = await decide(a!.access, { examId, now: now - 400 * DAY_MS });
+    await pruneDecisions(db(), 365, now);
+    const left = (await db().select({ id: decisions.id }).from(decisions).where(and(eq(decisions.studentId, idsOf(a!.access).studentId)))).map((r) => r.id);
+    expect(left).not.toContain(old);
+    expect(left).toEqual(expect.arrayContaining([recent, inExam]));
+    // Sanity: the enrolment is untouched by pruning.
+    expect((await db().select().from(enrolments).where(eq(enrolments.examId, examId))).length).toBe(1);
+  });
+});

@@ -1,0 +1,96 @@
+// Issue 15: the decision paths write their records (docs/decisions.md, "Which decision paths write records"),
+// through the real endpoints: what each record holds, that a refusal is recorded, that a malformed request is
+// not, and that a replayed device report records nothing twice.
+import { and, asc, eq } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { decisions, exams, processPolicies } from "../../../src/db/schema";
+import { call, newSession } from "../helpers";
+import { db, examWithEnrolment, ownerOf } from "../biometrics/fixtures";
+
+const img = inject("faceImages");
+const keystroke = inject("signalSamples").keystroke;
+
+const recordsOf = async (token: string) =>
+  db().select().from(decisions).where(eq(decisions.studentId, ownerOf(token).studentId)).orderBy(asc(decisions.createdAt));
+
+async function startedExam(token: string, forbid?: string) {
+  const examId = await examWithEnrolment(token);
+  await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, examId));
+  if (forbid) await db().insert(processPolicies).values({ institutionId: ownerOf(token).institutionId, examId, pattern: forbid });
+  return examId;
+}
+
+describe("face paths with the real models", () => {
+  it("register, verify refused and accepted, a monitoring frame with its process list, identification", { timeout: 180_000 }, async () => {
+    if (!img.obama || !img.biden) return; // ../shared/data not present
+    const s = await newSession("STUDENT");
+    const examId = await startedExam(s.access, "anydesk*");
+    expect((await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2], operating_sys: "Windows 11" } })).status).toBe(200);
+    // Refused for quality (no face): recorded; undecodable: a malformed request, not recorded.
+    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: img.gradient, exam_id: examId } })).status).toBe(400);
+    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: "aGVsbG8=", exam_id: examId } })).status).toBe(400);
+    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: img.biden, exam_id: examId } })).body.is_match).toBe(false);
+    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: img.obama3, exam_id: examId, operating_sys: "macOS" } })).body.is_match).toBe(true);
+    const frame = await call("/biometrics/monitoring_face_oral/", { token: s.access, json: { image: img.biden, exam_id: examId, ip_address: "192.0.2.7", running_processes: "chrome.exe, AnyDesk.exe" } });
+    expect(frame.status).toBe(200);
+    expect((await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: img.obama3 } })).status).toBe(200);
+
+    const r = await recordsOf(s.access);
+    const labels = r.map((d) => `${d.action}/${d.modality}/${d.outcome}/${d.reason ?? ""}`);
+    expect(labels.slice(0, 4)).toEqual(["register/face/accepted/", "verify/face/quality/no_face", "verify/face/mismatch/", "verify/face/accepted/"]);
+    // One check of a frame and one of a process list, written in the same batch (same time: any order).
+    expect(labels.slice(4, 6).sort()).toEqual(["monitoring/face/mismatch/", "monitoring/processes/flagged/forbidden_process"]);
+    expect(labels.slice(6)).toEqual(["identification/face/accepted/"]);
+    const [register, , mismatch, accepted] = r;
+    expect(register).toMatchObject({ examId: null, endpoint: "/biometrics/face_register", modelId: "faceplugin-0.0.1-int8-v1", clientOs: "Windows 11", templateVersion: 1 });
+    expect(register!.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(mismatch).toMatchObject({ examId, securityLevel: "high", decideOn: "similarity" });
+    expect(mismatch!.score).toBeLessThan(mismatch!.threshold!);
+    expect(accepted).toMatchObject({ clientOs: "macOS" });
+    expect(accepted!.score).toBeGreaterThanOrEqual(accepted!.threshold!);
+    expect((accepted!.quality as any).liveness).toBeGreaterThan(0);
+    const processes = r.find((d) => d.modality === "processes")!;
+    expect(processes.alertsRaised).toEqual([{ reason: "forbidden_process", detail: "anydesk.exe" }]);
+    expect(r.find((d) => d.action === "monitoring" && d.modality === "face")!.alertsRaised).toEqual([{ reason: "face_mismatch", detail: null }]);
+    // /biometrics/verify with monitoring_type: the record goes with the exam's event, as a monitoring decision.
+    const watched = await call("/biometrics/verify", {
+      token: s.access,
+      body: new URLSearchParams({ biometric_type: "Face", voice_base64: img.biden, monitoring_type: "Exam Monitoring", exam_id: String(examId) }),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(watched.body.resource_array).toEqual(["face_mismatch"]);
+    const [last] = (await recordsOf(s.access)).slice(-1);
+    expect(last).toMatchObject({ action: "monitoring", endpoint: "/biometrics/verify", examId, outcome: "mismatch", alertsRaised: [{ reason: "face_mismatch", detail: null }] });
+    // Never a sample: no record holds any of the pictures.
+    for (const d of r) expect(JSON.stringify(d)).not.toContain(img.obama3!.slice(0, 40));
+    // The student reads them all, explained.
+    const mine = await call("/student/decisions", { token: s.access });
+    expect(mine.body.resource_array).toHaveLength(r.length + 1);
+    expect(mine.body.resource_array.find((d: any) => d.outcome === "quality").explanation).toContain("showed no face");
+  });
+});
+
+describe("keystroke, device reports", () => {
+  it("records training, a refused test without a model, and tests at the institution's level", async () => {
+    const s = await newSession("STUDENT");
+    expect((await call("/biometrics/interaction/test", { token: s.access, json: { testing_dataset: keystroke.genuine } })).status).toBe(404);
+    expect((await call("/biometrics/interaction/train", { token: s.access, json: { training_dataset: keystroke.train } })).status).toBe(200);
+    expect((await call("/biometrics/interaction/test", { token: s.access, json: { testing_dataset: keystroke.genuine } })).body.is_match).toBe(true);
+    expect((await call("/biometrics/interaction/test", { token: s.access, json: { testing_dataset: keystroke.impostor } })).body.is_match).toBe(false);
+    const r = await recordsOf(s.access);
+    expect(r.map((d) => `${d.action}/${d.outcome}`)).toEqual(["verify/not_enrolled", "register/accepted", "verify/accepted", "verify/mismatch"]);
+    for (const d of r.slice(2)) expect(d).toMatchObject({ modality: "keystroke", decideOn: "distance", securityLevel: "high", modelId: "trustid-keystroke-robust-v2" });
+  });
+
+  it("records the server's check of a device's process list once, even when the report is resent", async () => {
+    const s = await newSession("STUDENT");
+    const examId = await startedExam(s.access, "anydesk*");
+    const report = { exam_id: examId, is_face_detected: false, running_processes: ["AnyDesk.exe"] };
+    for (let i = 0; i < 2; i++) expect((await call("/monitoring/", { token: s.access, json: report, headers: { "idempotency-key": "same-report" } })).status).toBe(200);
+    expect((await call("/monitoring/", { token: s.access, json: { exam_id: examId, is_face_detected: false } })).status).toBe(200);
+    const r = await db().select().from(decisions).where(and(eq(decisions.studentId, ownerOf(s.access).studentId), eq(decisions.examId, examId)));
+    // The device's own face result is its decision, not the server's: only the process list is recorded.
+    expect(r.map((d) => `${d.modality}/${d.outcome}`)).toEqual(["processes/flagged"]);
+    expect(r[0]!.endpoint).toBe("/monitoring");
+  });
+});
