@@ -50,10 +50,14 @@ export type PartnerCall = {
   signOnly?: (params: Params) => Params;
 };
 
+const asText = (v: unknown) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+
 export async function partnerCall(partner: Partner, method: string, template: string, call: PartnerCall = {}) {
   const path = template.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(call.path?.[name] ?? "")));
   const params: Params = { ...call.params, timestamp: call.timestamp ?? Date.now(), nonce: call.nonce ?? nonce() };
-  const signed: Params = { ...params };
+  // A fuzzed value may be an object, even one whose own `toString` is not a function (String() throws on it):
+  // it is signed (and sent in a query or form) as its JSON text, as a client would have to.
+  const signed: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v !== null && typeof v === "object" ? JSON.stringify(v) : v])) as Params;
   for (const [k, v] of Object.entries(call.path ?? {})) signed[k] = String(v);
   const signature = await signParams(call.secret ?? partner.secretKey, call.signOnly ? call.signOnly(signed) : signed);
   const sent: Params = { ...params, signature };
@@ -66,10 +70,10 @@ export async function partnerCall(partner: Partner, method: string, template: st
   if (call.token !== null) headers.authorization = `Token token=${call.token ?? partner.token}`;
   let body: string | undefined;
   if (via === "query") {
-    for (const [k, v] of Object.entries(sent)) url.searchParams.set(k, v === null ? "" : String(v));
+    for (const [k, v] of Object.entries(sent)) url.searchParams.set(k, asText(v));
   } else if (via === "form") {
     headers["content-type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(Object.entries(sent).map(([k, v]) => [k, v === null ? "" : String(v)])).toString();
+    body = new URLSearchParams(Object.entries(sent).map(([k, v]) => [k, asText(v)])).toString();
   } else {
     headers["content-type"] = "application/json";
     body = JSON.stringify(sent);
