@@ -7,7 +7,7 @@
 // receiver accepts it (2xx) or it expires. The receiver de-duplicates by the event id.
 import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, exams, institutions, partnerCallbackOutbox, users } from "../../db/schema";
+import { decisions, enrolments, exams, institutions, partnerCallbackOutbox, users } from "../../db/schema";
 import { activeSecrets } from "./credentials";
 import { hmacSha256Hex } from "./crypto";
 import { iso, sessionJson, statusOfRow } from "./serialize";
@@ -19,6 +19,8 @@ export const EVENT_ID_HEADER = "X-TrustID-Event-Id";
 const LEASE_MS = 60_000;
 const DELIVERY_TIMEOUT_MS = 10_000;
 const BATCH = 25;
+/** How many of a session's latest automated decisions an event names (docs/decisions.md). */
+const DECISION_IDS_PER_EVENT = 20;
 // Sessions of exams completed longer ago than this are no longer watched for changes.
 const WATCH_AFTER_COMPLETION_MS = 24 * 3600_000;
 
@@ -51,11 +53,12 @@ export async function syncSessionStatuses(db: Db, filter: SyncFilter, now: numbe
     .innerJoin(exams, eq(exams.id, enrolments.examId))
     .innerJoin(institutions, eq(institutions.id, enrolments.institutionId))
     .where(and(...conditions));
+  const changed = rows.filter((row) => statusOfRow(row) !== row.partnerStatus);
+  const decisionIds = await latestDecisionIds(db, changed.filter((row) => row.callbackUrl));
   const statements = [];
   let queued = 0;
-  for (const row of rows) {
+  for (const row of changed) {
     const status = statusOfRow(row);
-    if (status === row.partnerStatus) continue;
     // Both statements only act if no concurrent run has recorded this change already.
     const stillOld = and(eq(enrolments.id, row.id), eq(enrolments.partnerStatus, row.partnerStatus));
     if (row.callbackUrl) {
@@ -69,6 +72,8 @@ export async function syncSessionStatuses(db: Db, filter: SyncFilter, now: numbe
         previous_status: row.partnerStatus,
         status,
         student_session: sessionJson(row),
+        // The automated decisions behind this session (newest first): the institution can ask for their review.
+        decision_ids: decisionIds.get(`${row.examId}:${row.studentId}`) ?? [],
       });
       statements.push(
         db.run(sql`insert into ${partnerCallbackOutbox} (id, institution_id, exam_id, enrolment_id, payload, created_at, expires_at, next_attempt_at, attempts)
@@ -84,6 +89,29 @@ export async function syncSessionStatuses(db: Db, filter: SyncFilter, now: numbe
 }
 
 /** `t=<unix seconds>,v1=<hex>[,v1=<hex>]`: one v1 per active secret key (two during a rotation). */
+/** The latest decision ids per session ("examId:studentId"), in one query for all the sessions that changed. */
+async function latestDecisionIds(db: Db, sessions: { examId: number; studentId: number }[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (sessions.length === 0) return out;
+  const examIds = [...new Set(sessions.map((s) => s.examId))];
+  const studentIds = [...new Set(sessions.map((s) => s.studentId))];
+  // At most DECISION_IDS_PER_EVENT per session, counted in the database (a long exam has many monitoring decisions).
+  const rows = await db.all<{ id: string; examId: number; studentId: number }>(sql`
+    select id, exam_id as examId, student_id as studentId from (
+      select ${decisions.id} as id, ${decisions.examId} as exam_id, ${decisions.studentId} as student_id,
+        row_number() over (partition by ${decisions.examId}, ${decisions.studentId} order by ${decisions.createdAt} desc) as n
+      from ${decisions}
+      where ${inArray(decisions.examId, examIds)} and ${inArray(decisions.studentId, studentIds)}
+    ) where n <= ${DECISION_IDS_PER_EVENT} order by examId, studentId, n`);
+  for (const r of rows) {
+    const key = `${r.examId}:${r.studentId}`;
+    const list = out.get(key) ?? [];
+    list.push(r.id);
+    out.set(key, list);
+  }
+  return out;
+}
+
 export async function callbackSignature(secrets: string[], body: string, nowMs: number): Promise<string> {
   const t = Math.floor(nowMs / 1000);
   const sigs = await Promise.all(secrets.map((s) => hmacSha256Hex(s, `${t}.${body}`)));

@@ -3,7 +3,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { enrolments, partnerCallbackOutbox } from "../../../src/db/schema";
+import { decisions, enrolments, partnerCallbackOutbox } from "../../../src/db/schema";
 import { loadConfig } from "../../../src/env";
 import { issueCredential } from "../../../src/services/partner/credentials";
 import { hmacSha256Hex } from "../../../src/services/partner/crypto";
@@ -54,6 +54,20 @@ describe("partner callbacks", () => {
   it("records a TRUSTID-side status change with its event in one batch, and delivers it signed", async () => {
     const { partner, session, exam, name, trustid } = await setup();
     await trustid({ verificationStatus: "Verified", joinedAt: Date.now() });
+    // The automated decision behind the change (issue 15): the event names it.
+    const [enrolment] = await db().select().from(enrolments).where(eq(enrolments.id, session));
+    const decisionId = crypto.randomUUID();
+    await db().insert(decisions).values({
+      id: decisionId,
+      institutionId: enrolment!.institutionId,
+      studentId: enrolment!.studentId,
+      examId: exam,
+      modality: "face",
+      action: "verify",
+      endpoint: "/biometrics/face_verify",
+      outcome: "accepted",
+      createdAt: Date.now() - 1000,
+    });
     const now = Date.now();
     const result = await runPartnerJobs(db(), config(), now);
     expect(result.queued).toBeGreaterThanOrEqual(1);
@@ -71,6 +85,7 @@ describe("partner callbacks", () => {
       previous_status: "registered",
       status: "exam_started",
       student_session: { id: session, status: "exam_started", entered_room: true },
+      decision_ids: [decisionId],
     });
     expect(d.headers["x-trustid-event-id"]).toBe(event.id);
     expect(d.headers["content-type"]).toBe("application/json");
