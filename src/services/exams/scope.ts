@@ -2,7 +2,7 @@
 // and an exam that is not the caller's (another instructor's, another institution's, or one a student is not
 // enrolled in) is a 404, never a 403. Other areas (the partner API, biometrics, monitoring) reuse them: a
 // partner exam is an exam, a student session is an enrolment.
-import { and, eq, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { enrolments, exams, institutions } from "../../db/schema";
 import type { SecurityLevel } from "../../biometrics/security-level";
@@ -53,6 +53,28 @@ export async function studentEnrolment(
     .limit(1);
   if (!row) throw examNotFound(examId);
   return { exam: await settle(db, row.exam, now), enrolment: row.enrolment, securityLevel: examSecurityLevel(row.exam.securityLevel, row.institutionLevel) };
+}
+
+/**
+ * The exam the student is sitting now: started, joined and not left since (a student who left and joined again
+ * is sitting it); the latest joined if several. Null when none.
+ */
+export async function examBeingSat(db: Db, student: Person): Promise<number | null> {
+  const rows = await db
+    .select({ examId: enrolments.examId, joinedAt: enrolments.joinedAt, leftAt: enrolments.leftAt })
+    .from(enrolments)
+    .innerJoin(exams, eq(exams.id, enrolments.examId))
+    .where(
+      and(
+        eq(enrolments.institutionId, student.institutionId),
+        eq(enrolments.studentId, student.userId),
+        eq(exams.institutionId, student.institutionId),
+        isNotNull(enrolments.joinedAt),
+        eq(exams.status, "Started"),
+      ),
+    )
+    .orderBy(desc(enrolments.joinedAt));
+  return rows.find((r) => r.leftAt === null || (r.joinedAt ?? 0) > r.leftAt)?.examId ?? null;
 }
 
 /**

@@ -2,10 +2,9 @@
 // student is sitting, recorded and turned into alerts exactly as the monitoring endpoints do
 // (./results.ts). The exam is the one named (`exam_id`), else the one the student has joined and not
 // left while it runs; with neither there is no exam to record against and nothing is recorded.
-import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, exams } from "../../db/schema";
 import type { Caller } from "../../types";
+import { examBeingSat } from "../exams/scope";
 import { startedExamEnrolment } from "./face";
 import { type MonitoringResult, type MonitoringScope, type RaisedAlert, recordMonitoringResult } from "./results";
 import { type DecisionInsert, insertDecision } from "../decisions/record";
@@ -24,26 +23,6 @@ function resultOf(o: VerificationObservation): MonitoringResult {
   return {};
 }
 
-/** The exam the student is sitting now: joined, not left, started (the latest joined if several). */
-async function examInProgress(db: Db, caller: Caller): Promise<number | null> {
-  const [row] = await db
-    .select({ examId: enrolments.examId })
-    .from(enrolments)
-    .innerJoin(exams, eq(exams.id, enrolments.examId))
-    .where(
-      and(
-        eq(enrolments.studentId, caller.userId),
-        eq(enrolments.institutionId, caller.institutionId),
-        isNotNull(enrolments.joinedAt),
-        isNull(enrolments.leftAt),
-        eq(exams.status, "Started"),
-      ),
-    )
-    .orderBy(desc(enrolments.joinedAt))
-    .limit(1);
-  return row?.examId ?? null;
-}
-
 /**
  * Records the verification as a monitoring event of the exam (400 when the named exam is not running, as
  * the monitoring endpoints answer). Returns the alerts raised, or null when there was no exam to record against.
@@ -56,7 +35,7 @@ export async function recordVerification(
   input: { monitoringType: MonitoringScope["monitoringType"]; examId?: number | undefined; observation: VerificationObservation; decision?: DecisionInsert },
   now: number,
 ): Promise<{ examId: number; alerts: RaisedAlert[] } | null> {
-  const examId = input.examId ?? (await examInProgress(db, caller));
+  const examId = input.examId ?? (await examBeingSat(db, caller));
   if (examId === null) {
     if (input.decision) await insertDecision(db, input.decision);
     return null;

@@ -2,36 +2,22 @@
 // on the server: speech detected at all, and whether it is the enrolled student's voice (1:1). The outcome
 // becomes a monitoring event with alerts (voice mismatch, forbidden process), like a device report. The
 // clip is not stored; a client-computed embedding (`voice_emb_data`) is never trusted.
-import { and, desc, eq, isNotNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, exams } from "../../db/schema";
 import type { Bindings } from "../../env";
 import { AppError } from "../../lib/errors";
 import type { Caller } from "../../types";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseVoice } from "../biometrics/voice";
 import { type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { examBeingSat } from "../exams/scope";
 import { startedExamEnrolment } from "./face";
 import { type DecisionBase, processDecision, voiceDecision } from "../decisions/outcomes";
 
-/** The exam the student is sitting now: joined (and not left since) and started. */
+/** The exam the student is sitting now (scope.ts, examBeingSat); a 400 when there is none. */
 export async function currentExamOf(db: Db, caller: Caller): Promise<number> {
-  const rows = await db
-    .select({ examId: enrolments.examId, joinedAt: enrolments.joinedAt, leftAt: enrolments.leftAt })
-    .from(enrolments)
-    .innerJoin(exams, eq(exams.id, enrolments.examId))
-    .where(
-      and(
-        eq(enrolments.institutionId, caller.institutionId),
-        eq(enrolments.studentId, caller.userId),
-        isNotNull(enrolments.joinedAt),
-        eq(exams.status, "Started"),
-      ),
-    )
-    .orderBy(desc(enrolments.joinedAt));
-  const sitting = rows.find((r) => r.leftAt === null || (r.joinedAt ?? 0) > r.leftAt);
-  if (!sitting) throw AppError.badField("exam_id", "The student is not in a running examination; join it first or name it in exam_id.");
-  return sitting.examId;
+  const examId = await examBeingSat(db, caller);
+  if (examId === null) throw AppError.badField("exam_id", "The student is not in a running examination; join it first or name it in exam_id.");
+  return examId;
 }
 
 export type VoiceOutcome = "match" | "mismatch" | "no_voice" | "not_enrolled" | "reenrolment_required";
