@@ -2,6 +2,9 @@
 // written as a small hand-made SVG, so the bench scripts can draw their pictures into docs/ without a plotting
 // dependency. Scores are distances: accept when distance <= threshold.
 
+/** Drops consecutive points that land on the same pixel: the same line, a file a fraction of the size. */
+export const onePerPixel = (pts: string[]) => pts.filter((p, i) => p !== pts[i - 1]);
+
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error below 1.2e-9). */
 export function probit(p: number): number {
   const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
@@ -79,9 +82,11 @@ export function detSvg(title: string, curves: DetCurve[], points: DetPoint[], no
   out.push(`<text transform="translate(18 ${T + S / 2}) rotate(-90)" text-anchor="middle">false non-match rate (genuine refused)</text>`);
   out.push(`<clipPath id="plot"><rect x="${L}" y="${T}" width="${S}" height="${S}"/></clipPath>`);
   curves.forEach((c, k) => {
-    const pts = curvePoints(c.genuine, c.impostor)
-      .filter(([f, n]) => f <= 0.6 && n <= 0.6)
-      .map(([f, n]) => `${px(inside(f)).toFixed(1)},${py(inside(n)).toFixed(1)}`);
+    const pts = onePerPixel(
+      curvePoints(c.genuine, c.impostor)
+        .filter(([f, n]) => f <= 0.6 && n <= 0.6)
+        .map(([f, n]) => `${px(inside(f)).toFixed(1)},${py(inside(n)).toFixed(1)}`),
+    );
     out.push(`<polyline clip-path="url(#plot)" fill="none" stroke="${c.colour}" stroke-width="2"${c.dashed ? ' stroke-dasharray="6,3"' : ""} points="${pts.join(" ")}"/>`);
     const ly = T + 16 + 18 * k;
     out.push(`<line x1="${L + S + 12}" y1="${ly - 4}" x2="${L + S + 36}" y2="${ly - 4}" stroke="${c.colour}" stroke-width="2"${c.dashed ? ' stroke-dasharray="6,3"' : ""}/>`);

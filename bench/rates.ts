@@ -1,6 +1,9 @@
 // Rates with confidence intervals, threshold rules and DET pictures for the security-level benchmarks
 // (bench/voice-levels.ts, bench/fusion.ts). Scores are similarities: accept when score >= threshold.
 import type { MeasuredRate } from "../src/biometrics/security-level";
+import { onePerPixel, probit } from "./det-svg";
+
+export { probit };
 
 /** Wilson score interval (95 %). With 0 errors in N trials its upper bound is about 3.84 / N. */
 export function wilson(errors: number, trials: number): [number, number] {
@@ -33,23 +36,6 @@ export const fmtRate = (m: MeasuredRate) =>
   `${(100 * m.rate).toFixed(2)} % [${(100 * m.ci95[0]).toFixed(2)}, ${(100 * m.ci95[1]).toFixed(2)}] (${m.errors}/${m.trials})`;
 
 // ---- DET curve (FNMR against FMR on probit axes), plain SVG ----
-
-/** Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
-export function probit(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const q = Math.min(Math.max(p, 1e-12), 1 - 1e-12);
-  if (q < 0.02425) {
-    const r = Math.sqrt(-2 * Math.log(q));
-    return (((((c[0]! * r + c[1]!) * r + c[2]!) * r + c[3]!) * r + c[4]!) * r + c[5]!) / ((((d[0]! * r + d[1]!) * r + d[2]!) * r + d[3]!) * r + 1);
-  }
-  if (q > 1 - 0.02425) return -probit(1 - q);
-  const r = q - 0.5;
-  const s = r * r;
-  return ((((((a[0]! * s + a[1]!) * s + a[2]!) * s + a[3]!) * s + a[4]!) * s + a[5]!) * r) / (((((b[0]! * s + b[1]!) * s + b[2]!) * s + b[3]!) * s + b[4]!) * s + 1);
-}
 
 export interface DetCurve {
   label: string;
@@ -96,7 +82,7 @@ export function detSvg(title: string, curves: DetCurve[], markers: DetMarker[] =
   out.push(`<text x="${L + S / 2}" y="${T + S + 32}" text-anchor="middle">false match rate (FMR)</text>`);
   out.push(`<text transform="translate(18 ${T + S / 2}) rotate(-90)" text-anchor="middle">false non-match rate (FNMR)</text>`);
   curves.forEach((c, i) => {
-    const pts = detPoints(c.genuine, c.impostor).map(([f, n]) => `${x(f).toFixed(1)},${y(n).toFixed(1)}`);
+    const pts = onePerPixel(detPoints(c.genuine, c.impostor).map(([f, n]) => `${x(f).toFixed(1)},${y(n).toFixed(1)}`));
     out.push(`<polyline clip-path="url(#plot)" fill="none" stroke="${c.colour}" stroke-width="1.6" points="${pts.join(" ")}"/>`);
     out.push(`<line x1="${L + S - 200}" y1="${T + S - 16 - 14 * i}" x2="${L + S - 180}" y2="${T + S - 16 - 14 * i}" stroke="${c.colour}" stroke-width="2"/>`);
     out.push(`<text x="${L + S - 176}" y="${T + S - 12 - 14 * i}">${esc(c.label)}</text>`);
