@@ -8,7 +8,7 @@
 //          --face-students 12  --mixed-connections 20  --overload-connections 400  --only login,monitoring,...
 //          --skip-single  --skip-overload
 import autocannon from "autocannon";
-import { clientIp, flags, partnerCredentials, partnerHeaders, percentile, provision, signedPartnerPath, sleep, startService, waitUntilUp } from "./service.mjs";
+import { flags, loadEndpoints, partnerCredentials, percentile, provision, sleep, startService, waitUntilUp } from "./service.mjs";
 
 const opt = flags();
 const DURATION = Number(opt.duration ?? 15);
@@ -40,7 +40,7 @@ try {
   const partner = partnerCredentials(dbUrl);
   log(`  exam ${world.examId}, partner credentials created`);
 
-  const endpoints = defineEndpoints(world, partner);
+  const endpoints = loadEndpoints(world, { partner, faceStudents: FACE_STUDENTS });
   const only = opt.only ? String(opt.only).split(",") : Object.keys(endpoints);
 
   const single = [];
@@ -83,48 +83,6 @@ try {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function defineEndpoints(world, partner) {
-  const { students, instructor, examId, faceImage } = world;
-  const faceStudents = students.slice(0, FACE_STUDENTS);
-  let i = 0;
-  const next = (list) => list[i++ % list.length];
-  const bearer = (token) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
-  const monitoringBody = JSON.stringify({
-    exam_id: examId,
-    running_processes: ["chrome.exe", "code.exe", "anydesk.exe"],
-    is_face_detected: true,
-    is_multiple_face_results: false,
-    face_rec_result: "match",
-    confidence_score: 0.93,
-    is_voice_detected: false,
-  });
-  const faceBody = JSON.stringify({ image: faceImage, exam_id: examId });
-  return {
-    login: {
-      method: "POST",
-      path: "/backend/login",
-      setup: (req) => {
-        const s = next(students);
-        return { ...req, headers: { "content-type": "application/json", "cf-connecting-ip": clientIp(s.email) }, body: JSON.stringify({ email: s.email, password: s.password, organization: s.organization }) };
-      },
-    },
-    student_list_exam: { method: "GET", path: "/backend/student/list_exam", setup: (req) => ({ ...req, headers: bearer(next(students).token) }) },
-    instructor_list_exam: { method: "GET", path: "/backend/instructor/list_exam", setup: (req) => ({ ...req, headers: bearer(instructor.token) }) },
-    monitoring: { method: "POST", path: "/backend/monitoring/", setup: (req) => ({ ...req, headers: bearer(next(students).token), body: monitoringBody }) },
-    face_verify: { method: "POST", path: "/backend/biometrics/face_verify", setup: (req) => ({ ...req, headers: bearer(next(faceStudents).token), body: faceBody }) },
-    partner_sessions: {
-      method: "GET",
-      path: "/api/v3/exams",
-      setup: (req) => ({ ...req, headers: partnerHeaders(partner), path: signedPartnerPath(partner, "/api/v3/exams/:exam_id/student_sessions", { exam_id: examId }, { limit: "50" }) }),
-    },
-    partner_exam: {
-      method: "GET",
-      path: "/api/v3/exams",
-      setup: (req) => ({ ...req, headers: partnerHeaders(partner), path: signedPartnerPath(partner, "/api/v3/exams/:id", { id: examId }) }),
-    },
-  };
-}
 
 /** Runs autocannon instances at once (one per endpoint); per-endpoint latency percentiles and status counts. */
 async function run(parts) {

@@ -7,7 +7,7 @@ import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { openSync } from "node:fs";
-import { clientIp, flags, provision, sleep, startService } from "./service.mjs";
+import { flags, loadEndpoints, provision, sleep, startService } from "./service.mjs";
 
 const opt = flags();
 const DURATION = Number(opt.duration ?? 10);
@@ -24,8 +24,8 @@ const service = await startService({ port, dbPort, dataDir: process.env.DATA_DIR
 await waitFor(`http://127.0.0.1:${barePort}/`, 120_000);
 try {
   const world = await provision(service.url, { students: 40, faceStudents: 2, log });
-  const endpoints = defineEndpoints(world);
-  const only = opt.only ? String(opt.only).split(",") : Object.keys(endpoints);
+  const endpoints = { trustid_version: { method: "GET", path: "/backend/trustid_version" }, ...loadEndpoints(world, { faceStudents: 2 }) };
+  const only = opt.only ? String(opt.only).split(",") : ["trustid_version", "student_list_exam", "instructor_list_exam", "monitoring", "login", "face_verify"];
 
   const bareFirst = await run(`http://127.0.0.1:${barePort}`, { method: "GET", path: "/" });
   const rows = [];
@@ -72,42 +72,6 @@ async function waitFor(url, timeoutMs) {
     await sleep(250);
   }
   throw new Error(`${url} did not come up`);
-}
-
-function defineEndpoints(world) {
-  const { students, instructor, examId, faceImage } = world;
-  let i = 0;
-  const next = (list) => list[i++ % list.length];
-  const bearer = (token) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
-  const monitoringBody = JSON.stringify({
-    exam_id: examId,
-    running_processes: ["chrome.exe", "code.exe"],
-    is_face_detected: true,
-    is_multiple_face_results: false,
-    face_rec_result: "match",
-    confidence_score: 0.93,
-    is_voice_detected: false,
-  });
-  const faceStudents = students.slice(0, 2);
-  return {
-    trustid_version: { method: "GET", path: "/backend/trustid_version" },
-    student_list_exam: { method: "GET", path: "/backend/student/list_exam", setup: (req) => ({ ...req, headers: bearer(next(students).token) }) },
-    instructor_list_exam: { method: "GET", path: "/backend/instructor/list_exam", setup: (req) => ({ ...req, headers: bearer(instructor.token) }) },
-    monitoring: { method: "POST", path: "/backend/monitoring/", setup: (req) => ({ ...req, headers: bearer(next(students).token), body: monitoringBody }) },
-    login: {
-      method: "POST",
-      path: "/backend/login",
-      setup: (req) => {
-        const s = next(students);
-        return { ...req, headers: { "content-type": "application/json", "cf-connecting-ip": clientIp(s.email) }, body: JSON.stringify({ email: s.email, password: s.password, organization: s.organization }) };
-      },
-    },
-    face_verify: {
-      method: "POST",
-      path: "/backend/biometrics/face_verify",
-      setup: (req) => ({ ...req, headers: bearer(next(faceStudents).token), body: JSON.stringify({ image: faceImage, exam_id: examId }) }),
-    },
-  };
 }
 
 function run(url, endpoint) {

@@ -220,3 +220,55 @@ export const partnerHeaders = (partner) => ({ accept: "application/vnd.procwise.
 
 /** p-th percentile of sorted numbers. */
 export const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+
+/**
+ * autocannon request definitions of the endpoints the load benches drive (bench/load.mjs, bench/overhead.mjs),
+ * rotating over the provisioned students; the partner reads only when `partner` credentials are given.
+ */
+export function loadEndpoints(world, { partner, faceStudents: faceCount }) {
+  const { students, instructor, examId, faceImage } = world;
+  const faceStudents = students.slice(0, faceCount);
+  let i = 0;
+  const next = (list) => list[i++ % list.length];
+  const bearer = (token) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+  const monitoringBody = JSON.stringify({
+    exam_id: examId,
+    running_processes: ["chrome.exe", "code.exe", "anydesk.exe"],
+    is_face_detected: true,
+    is_multiple_face_results: false,
+    face_rec_result: "match",
+    confidence_score: 0.93,
+    is_voice_detected: false,
+  });
+  const faceBody = JSON.stringify({ image: faceImage, exam_id: examId });
+  return {
+    login: {
+      method: "POST",
+      path: "/backend/login",
+      setup: (req) => {
+        const s = next(students);
+        return { ...req, headers: { "content-type": "application/json", "cf-connecting-ip": clientIp(s.email) }, body: JSON.stringify({ email: s.email, password: s.password, organization: s.organization }) };
+      },
+    },
+    student_list_exam: { method: "GET", path: "/backend/student/list_exam", setup: (req) => ({ ...req, headers: bearer(next(students).token) }) },
+    instructor_list_exam: { method: "GET", path: "/backend/instructor/list_exam", setup: (req) => ({ ...req, headers: bearer(instructor.token) }) },
+    monitoring: { method: "POST", path: "/backend/monitoring/", setup: (req) => ({ ...req, headers: bearer(next(students).token), body: monitoringBody }) },
+    face_verify: { method: "POST", path: "/backend/biometrics/face_verify", setup: (req) => ({ ...req, headers: bearer(next(faceStudents).token), body: faceBody }) },
+    ...(partner ? partnerEndpoints(partner, examId) : {}),
+  };
+}
+
+function partnerEndpoints(partner, examId) {
+  return {
+    partner_sessions: {
+      method: "GET",
+      path: "/api/v3/exams",
+      setup: (req) => ({ ...req, headers: partnerHeaders(partner), path: signedPartnerPath(partner, "/api/v3/exams/:exam_id/student_sessions", { exam_id: examId }, { limit: "50" }) }),
+    },
+    partner_exam: {
+      method: "GET",
+      path: "/api/v3/exams",
+      setup: (req) => ({ ...req, headers: partnerHeaders(partner), path: signedPartnerPath(partner, "/api/v3/exams/:id", { id: examId }) }),
+    },
+  };
+}
