@@ -1,8 +1,8 @@
 // Face + voice fusion for oral exams: calibrates each modality to a log-likelihood ratio, fuses by summing,
 // sets FUSION_OPERATING_POINTS and measures how much fusion cuts false matches. From the repository root:
 //   npx tsx bench/fusion.ts        # ~10 min on 2 busy cores, with the voice feature cache and the face embedding cache
-// Face embeddings: FACE_EMBEDDINGS=<file> or the first /tmp/face-embeddings/*.json ({"model","dim","items":
-// [{"file","identity","embedding"}]}, written by the face benchmarks; model faceplugin-0.0.1-int8-v1).
+// Face embeddings: FACE_EMBEDDINGS=<file> or the service model's cache /tmp/face-embeddings/<FACE_MODEL_ID>.json
+// ({"model","dim","items":[{"file","identity","embedding"}]}, written by bench/face-calibration.ts).
 //
 // CHIMERIC USERS: no data set has both the face and the voice of the same people, so each "user" is a face
 // identity paired at random (fixed seed) with a speaker. This assumes the two modalities are independent given
@@ -16,8 +16,9 @@
 // v. Voice trials as in voice-levels. The fused levels follow the FACE levels' rules (FMR 0.01 % high, 0.1 %
 // standard, as the face calibration uses), because the fused score replaces the face decision of
 // monitoring_face_oral and must not be looser than it.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FACE_MODEL_ID } from "../src/biometrics/face/policy";
 import { fuseFaceVoice, llr, type FusionCalibration } from "../src/biometrics/fusion";
 import { trainProjection } from "../scripts/voice/lda";
 import { VOICE_COHORT_TOP_K } from "../src/biometrics/voice/cohort";
@@ -33,9 +34,9 @@ const FUSION_LEVEL_RULES = { high: 0.0001, standard: 0.001 } as const;
 type FaceItem = { file: string; identity: string; embedding: number[] };
 
 function loadFaces(): FaceItem[] {
-  const dir = "/tmp/face-embeddings";
-  const path = process.env.FACE_EMBEDDINGS ?? (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")).map((f) => join(dir, f))[0] : undefined);
-  if (!path) throw new Error("no face embedding cache: set FACE_EMBEDDINGS (see the header of bench/fusion.ts)");
+  // The service's own model: the fusion is calibrated on its scores (other models' caches sit beside it).
+  const path = process.env.FACE_EMBEDDINGS ?? join("/tmp/face-embeddings", `${FACE_MODEL_ID}.json`);
+  if (!existsSync(path)) throw new Error(`no face embedding cache at ${path}: run bench/face-calibration.ts or set FACE_EMBEDDINGS`);
   const text = readFileSync(path, "utf8");
   const items: FaceItem[] = path.endsWith(".jsonl") ? text.trim().split("\n").map((l) => JSON.parse(l)) : JSON.parse(text).items;
   // Images where no face was found carry no embedding (the service refuses those frames before any score).
