@@ -53,6 +53,8 @@ export type Bindings = Partial<Cloudflare.Env> & {
   INFERENCE_TIMEOUT_MS?: string;
   /** Days decision records are kept after their exam's end (docs/decisions.md), default 365. */
   DECISION_RETENTION_DAYS?: string;
+  /** Which requests get an access-log line of ours: "errors" (default: 5xx only) or "all". */
+  ACCESS_LOG?: string;
 };
 
 const configSchema = z.object({
@@ -109,6 +111,8 @@ const configSchema = z.object({
   }),
   // Decision records (docs/decisions.md): kept this many days after their exam's end (or their own time).
   decisionRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
+  // Access log (src/middleware/request-context.ts): "errors" logs 5xx answers only; "all" one line per request.
+  accessLog: z.enum(["errors", "all"]).default("errors"),
   versions: z.object({
     server: z.coerce.number().default(1.0),
     windows: z.coerce.number().default(1.0),
@@ -163,6 +167,7 @@ export function loadConfig(env: Bindings): Config {
       inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS || undefined,
     },
     decisionRetentionDays: env.DECISION_RETENTION_DAYS || undefined,
+    accessLog: env.ACCESS_LOG || undefined,
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });
   if (!parsed.success) {

@@ -18,8 +18,10 @@ beforeEach(() => {
 afterEach(() => Object.assign(console, originals));
 
 const app = createApp();
+// Every request logged (ACCESS_LOG=all), so that the searches below cover the access-log lines too.
+const logAll = { ...env, ACCESS_LOG: "all" };
 const post = (path: string, json: unknown, headers: Record<string, string> = {}) =>
-  app.request(`/backend${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(json) }, env);
+  app.request(`/backend${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(json) }, logAll);
 
 describe("logging", () => {
   it("logs no password, access token or refresh token across register, login, a wrong login, refresh and reuse", async () => {
@@ -33,7 +35,7 @@ describe("logging", () => {
     // The rotated token is presented, so the login token's reuse is now a theft signal (logged as a warning).
     expect((await post("/refresh_token", { refresh: rotated.resource_obj.refresh })).status).toBe(201);
     expect((await post("/refresh_token", { refresh })).status).toBe(401);
-    await app.request("/backend/student/list_exam", { headers: { authorization: `Bearer ${access}` } }, env);
+    await app.request("/backend/student/list_exam", { headers: { authorization: `Bearer ${access}` } }, logAll);
 
     expect(lines.length).toBeGreaterThan(4);
     const all = lines.join("\n");
@@ -71,5 +73,31 @@ describe("logging", () => {
     expect(described.error).toBe("Error: could not parse [redacted token]");
     expect(described.cause).toBe("Error: nested [redacted token]");
     expect(described.stack?.split("\n").every((l) => /^\s+at /.test(l))).toBe(true);
+  });
+
+  it("access log: a line for every 5xx (with the request id), none for other answers unless ACCESS_LOG=all", async () => {
+    const accessLines = () => lines.filter((l) => l.includes('"status"')).map((l) => JSON.parse(l));
+    const failing = createApp();
+    failing.get("/backend/always-fails", () => {
+      throw new Error("boom");
+    });
+    const ok = await app.request("/backend/trustid_version", {}, env);
+    expect(ok.status).toBe(200);
+    expect((await app.request("/backend/no-such-endpoint", {}, env)).status).toBe(404);
+    expect(accessLines()).toEqual([]);
+
+    const failed = await failing.request("/backend/always-fails", {}, env);
+    expect(failed.status).toBe(500);
+    expect(accessLines()).toEqual([
+      expect.objectContaining({ level: "error", request_id: failed.headers.get("x-request-id"), method: "GET", path: "/backend/always-fails", status: 500 }),
+    ]);
+
+    lines = [];
+    await app.request("/backend/trustid_version", {}, logAll);
+    await app.request("/backend/no-such-endpoint", {}, logAll);
+    expect(accessLines().map((l) => [l.level, l.path, l.status])).toEqual([
+      ["info", "/backend/trustid_version", 200],
+      ["info", "/backend/no-such-endpoint", 404],
+    ]);
   });
 });
