@@ -18,6 +18,7 @@ const opt = flags();
 const DURATION = Number(opt.duration ?? 10);
 const CONNECTIONS = Number(opt.connections ?? 20);
 const log = (...a) => console.error(...a);
+const CLOCK_TICKS = 100; // USER_HZ on Linux: the unit of /proc/<pid>/stat's CPU times
 
 const port = Number(process.env.PORT ?? 8831);
 const dbPort = Number(process.env.DB_PORT ?? 8832);
@@ -89,9 +90,9 @@ async function waitFor(url, timeoutMs) {
   throw new Error(`${url} did not come up`);
 }
 
-/** CPU ms (user + system) used so far by the processes of one session (a server started `detached`), by kind. */
-function sessionCpuMs(sid) {
-  const ms = { all: 0, workerd: 0 };
+/** CPU ms (user + system) used so far by a server's process and all its descendants, by kind. */
+function treeCpuMs(rootPid) {
+  const procs = new Map(); // pid -> { ppid, name, ms }
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     let stat;
     try {
@@ -99,19 +100,25 @@ function sessionCpuMs(sid) {
     } catch {
       continue; // ended meanwhile
     }
-    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(fields[3]) !== sid) continue;
-    const used = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-    ms.all += used;
-    if (name === "workerd") ms.workerd += used;
+    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    procs.set(Number(pid), { ppid: Number(fields[1]), name, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS });
+  }
+  const ms = { all: 0, workerd: 0 };
+  const inTree = (pid) => {
+    for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (p === rootPid) return true;
+    return false;
+  };
+  for (const [pid, p] of procs) {
+    if (!inTree(pid)) continue;
+    ms.all += p.ms;
+    if (p.name === "workerd") ms.workerd += p.ms;
   }
   return ms;
 }
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-function run(url, endpoint, serverSid) {
-  const cpuBefore = sessionCpuMs(serverSid);
+function run(url, endpoint, serverPid) {
+  const cpuBefore = treeCpuMs(serverPid);
   return new Promise((resolve, reject) => {
     let errors = 0;
     autocannon(
@@ -123,7 +130,7 @@ function run(url, endpoint, serverSid) {
       },
       (err, result) => {
         if (err) return reject(err);
-        const cpuAfter = sessionCpuMs(serverSid);
+        const cpuAfter = treeCpuMs(serverPid);
         const perRequest = (k) => (cpuAfter[k] - cpuBefore[k]) / Math.max(1, result.requests.total);
         resolve({ rps: result.requests.total / DURATION, p50: result.latency.p50, p99: result.latency.p99, errors, cpu: { all: perRequest("all"), workerd: perRequest("workerd") } });
       },
