@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Decoders } from "../src/biometrics/face/decode";
+import { decodeWebpScaled } from "../src/biometrics/face/webp/scaled";
 import { createFaceModels } from "../src/inference/face-models";
 
 const require = createRequire(import.meta.url);
@@ -24,7 +25,13 @@ export async function nodeFace(modelDir = "wasm-models") {
   await jpeg.init(mod(join(pkgDir("@jsquash/jpeg"), "codec/dec/mozjpeg_dec.wasm")));
   await png.init(mod(join(pkgDir("@jsquash/png"), "codec/pkg/squoosh_png_bg.wasm")));
   await webp.init(mod(join(pkgDir("@jsquash/webp"), "codec/dec/webp_dec.wasm")));
-  const decoders: Decoders = { jpeg: (b) => jpeg.default(b), png: (b) => png.decode(b), webp: (b) => webp.default(b) };
+  const webpScaled = new WebAssembly.Module(readFileSync(new URL("../src/biometrics/face/webp/webp-scaled.wasm", import.meta.url)));
+  const decoders: Decoders = {
+    jpeg: (b) => jpeg.default(b),
+    png: (b) => png.decode(b),
+    webp: (b) => webp.default(b),
+    webpScaled: (b, width, height) => decodeWebpScaled(webpScaled, b, width, height),
+  };
   const ortDist = join(dirname(require.resolve("onnxruntime-web")), "..", "dist");
   const read = (f: string) => new Uint8Array(readFileSync(join(modelDir, f)));
   const models = await createFaceModels({

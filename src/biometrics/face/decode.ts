@@ -1,15 +1,19 @@
 // Image decoding: sniff the format from the bytes (never trust a declared type), refuse pictures whose
-// header claims more pixels than an isolate can hold, then decode with the injected WASM codecs, or, for
-// JPEG and PNG above 8 MP, at reduced scale with our own decoders.
+// header claims more pixels than an isolate can hold, then decode with the injected WASM codecs, or, above
+// 8 MP, at reduced scale: JPEG and PNG with our own decoders, lossy WebP with libwebp's scaled decoding.
 import { type RgbImage, rgbFromRgba } from "./image";
 import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
 import { decodePngScaled, PngError } from "./png-stream";
 import { FACE_POLICY } from "./policy";
+import { WebpError } from "./webp/scaled";
 
 export type ImageFormat = "jpeg" | "png" | "webp";
 
 /** Decoders returning RGBA (the @jsquash codecs; injected because their WASM is loaded per platform). */
-export type Decoders = Record<ImageFormat, (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>>;
+export type Decoders = Record<ImageFormat, (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>> & {
+  /** A WebP decoded straight to width x height RGB (webp/scaled.ts; injected for the same reason). */
+  webpScaled: (webp: Uint8Array, width: number, height: number) => Promise<RgbImage>;
+};
 
 // A picture decoded whole exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a
 // pixel) next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits
@@ -22,13 +26,17 @@ export const MAX_JPEG_PIXELS = 52_000_000;
 // PNG above 8 MP: inflated and unfiltered row by row and box-downscaled on the fly (png-stream.ts): two rows
 // and the small output are held, beside the upload itself. 24 MP bounds the time (about 1 s of CPU).
 export const MAX_PNG_PIXELS = 24_000_000;
-// WebP stays at 8 MP: @jsquash/webp decodes whole, and a 24 MP WebP took about 200 MB (BENCHMARKS.md).
-const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_PIXELS };
+// Lossy WebP above 8 MP: decoded by libwebp straight to the reduced size (webp/scaled.ts), which holds the
+// upload, a few macroblock rows and the small output (a whole decode of 24 MP took about 190 MB). 24 MP, as
+// for PNG, bounds the time. Lossless WebP (VP8L) stays at 8 MP: libwebp keeps the whole picture at 4 bytes a
+// pixel even when scaling (its back-references reach anywhere above), 96 MB at 24 MP.
+export const MAX_WEBP_PIXELS = 24_000_000;
+const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_WEBP_PIXELS };
 
 /** The decoded picture, upright, and the size of the full-resolution original it stands for. */
 export type DecodedImage = {
   image: RgbImage;
-  /** Original pixels per decoded pixel along each side: 1, or 2, 4, 8 for a JPEG decoded at reduced scale. */
+  /** Original pixels per decoded pixel along each side: 1, or more for a picture decoded at reduced scale. */
   reduction: number;
   /** The upright original's size in pixels. */
   width: number;
@@ -90,9 +98,11 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   const size = headerSize(bytes, format);
   if (!size || size.width < 1 || size.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} header is damaged`);
   const pixels = size.width * size.height;
-  const limit = LIMITS[format];
+  const lossless = format === "webp" && webpIsLossless(bytes);
+  const limit = lossless ? MAX_PIXELS : LIMITS[format];
   if (pixels > limit) {
-    throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${format.toUpperCase()}`);
+    const kind = lossless ? "lossless WebP" : format.toUpperCase();
+    throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${kind}`);
   }
   let rgb: RgbImage;
   let reduction = 1;
@@ -113,6 +123,18 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
       if (e instanceof PngError) throw new ImageDecodeError("undecodable", `The PNG data could not be decoded (${e.message})`);
       throw e;
     }
+  } else if (format === "webp" && pixels > MAX_PIXELS) {
+    // As for PNG: the largest whole reduction that keeps the longer side at least minSide; libwebp's
+    // rescaler maps the picture onto the rounded size (the scale is d to within half an output pixel).
+    reduction = Math.max(1, Math.floor(Math.max(size.width, size.height) / minSide));
+    const width = Math.max(1, Math.round(size.width / reduction));
+    const height = Math.max(1, Math.round(size.height / reduction));
+    try {
+      rgb = await decoders.webpScaled(bytes, width, height);
+    } catch (e) {
+      if (e instanceof WebpError) throw new ImageDecodeError("undecodable", `The WebP data could not be decoded (${e.message})`);
+      throw e;
+    }
   } else {
     let decoded;
     try {
@@ -129,6 +151,18 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   const image = orient({ width: rgb.width, height: rgb.height, data: rgb.data }, o);
   const swap = o >= 5;
   return { image, reduction, width: swap ? size.height : size.width, height: swap ? size.width : size.height };
+}
+
+/** Whether a WebP holds a lossless (VP8L) picture: its first image chunk, past VP8X and metadata chunks. */
+export function webpIsLossless(b: Uint8Array): boolean {
+  for (let i = 12; i + 8 <= b.length; ) {
+    const tag = ascii(b, i, 4);
+    if (tag === "VP8L") return true;
+    if (tag === "VP8 ") return false;
+    const size = b[i + 4]! + (b[i + 5]! << 8) + (b[i + 6]! << 16) + b[i + 7]! * 2 ** 24;
+    i += 8 + size + (size & 1); // chunks are padded to an even size
+  }
+  return false;
 }
 
 /** The EXIF orientation (1-8) of a JPEG, 1 when absent or unreadable. */

@@ -1,0 +1,30 @@
+// The one entry point the face pipeline needs from libwebp: decode straight to RGB at a reduced size.
+// With use_scaling, libwebp's rescaler takes the decoded rows as they come (lossy VP8 keeps only a few
+// macroblock rows), so the memory is the upload plus the small output, not the full-size picture.
+#include <stdint.h>
+#include <stdlib.h>
+#include "webp/decode.h"
+
+// Decodes `size` bytes at `data` to out_w x out_h RGB (3 bytes a pixel). Returns libwebp's status
+// (0 = VP8_STATUS_OK) and, on success, stores the output's address in *out (to be released with free()).
+__attribute__((export_name("decode_scaled")))
+int decode_scaled(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t** out) {
+  WebPDecoderConfig config;
+  *out = NULL;
+  if (!WebPInitDecoderConfig(&config)) return VP8_STATUS_INVALID_PARAM;
+  config.options.use_scaling = 1;
+  config.options.scaled_width = out_w;
+  config.options.scaled_height = out_h;
+  config.output.colorspace = MODE_RGB;
+  const VP8StatusCode status = WebPDecode(data, size, &config);
+  if (status != VP8_STATUS_OK) {
+    WebPFreeDecBuffer(&config.output);
+    return status;
+  }
+  *out = config.output.u.RGBA.rgba;  // WebPSafeMalloc'd: free() releases it
+  return VP8_STATUS_OK;
+}
+
+// The caller's side of the heap: the upload is copied in, the output read out and freed.
+__attribute__((export_name("alloc"))) void* alloc(size_t n) { return malloc(n); }
+__attribute__((export_name("release"))) void release(void* p) { free(p); }
