@@ -1,20 +1,21 @@
 // Phone photos (issue 17): decode + verify time and peak memory of 12, 24 and 48 MP JPEGs (baseline and
-// progressive), a 24 MP PNG, and what @jsquash/webp needs for a 24 MP WebP (refused: it does not fit).
+// progressive), a 24 MP PNG, 12 and 24 MP lossy WebPs, and the heap of each WebP decoder alone: libwebp's
+// scaled decoding (webp-scaled.wasm, what the service uses above 8 MP) and @jsquash/webp's whole decode.
 // The pictures are a shared photo placed on a phone-sized canvas with sensor-like noise, written to a
 // temporary folder (cached between runs). Each case runs in its own Node process so that its peak RSS
 // (process.resourceUsage().maxRSS) is its own, though Node, onnxruntime-web and the models are most of it:
 // what matters is that it does not grow with the picture.
-//   npx tsx bench/face-large-photos.ts [--runs 3] [--dir /tmp/trustid-large-photos]
+//   npx tsx bench/face-large-photos.ts [--runs 3] [--dir /tmp/trustid-large-photos] [--only webp]
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { addNoise, encodeJpeg, encodePng, onCanvas, readJpegRgb } from "../test/support/large-photo";
+import { addNoise, encodeJpeg, encodePng, encodeWebp, onCanvas, readJpegRgb } from "../test/support/large-photo";
 import { nodeFace, SHARED } from "./node-face";
 
-const { values: args } = parseArgs({ options: { runs: { type: "string", default: "3" }, dir: { type: "string", default: join(tmpdir(), "trustid-large-photos") }, case: { type: "string" }, "webp-alone": { type: "boolean", default: false } } });
+const { values: args } = parseArgs({ options: { runs: { type: "string", default: "3" }, dir: { type: "string", default: join(tmpdir(), "trustid-large-photos") }, case: { type: "string" }, "webp-alone": { type: "string" }, only: { type: "string" } } });
 const SOURCE = join(SHARED, "faces/face_recognition/obama/obama.jpg");
 
 type CaseResult = {
@@ -60,15 +61,34 @@ async function runCase(file: string): Promise<CaseResult> {
   return out;
 }
 
-/** @jsquash/webp alone on a 24 MP WebP: the size of its WASM heap and the process's peak RSS. */
-async function webpCase(file: string): Promise<{ mb: number; decodeMs: number; maxRssMb: number }> {
+type WebpAlone = { mb: number; decodeMs: number; heapMb?: number; maxRssMb: number };
+
+/**
+ * One WebP decoder alone in a process, one decode: its time, the process's peak RSS and, for libwebp's scaled
+ * decoding, the size of its WASM heap afterwards (WASM memory never shrinks: that is the heap's peak).
+ */
+async function webpCase(file: string, decoder: string): Promise<WebpAlone> {
+  const b = readFileSync(file);
+  if (decoder === "scaled") {
+    const { decodeIn } = await import("../src/biometrics/face/webp/scaled");
+    const { headerSize } = await import("../src/biometrics/face/decode");
+    const bytes = new Uint8Array(b);
+    const { width, height } = headerSize(bytes, "webp")!;
+    const d = Math.max(1, Math.floor(Math.max(width, height) / 800)); // as decodeImage chooses it
+    const module = new WebAssembly.Module(readFileSync(new URL("../src/biometrics/face/webp/webp-scaled.wasm", import.meta.url)));
+    const instance = await WebAssembly.instantiate(module, {});
+    const t = performance.now();
+    decodeIn(instance, bytes, Math.round(width / d), Math.round(height / d));
+    const decodeMs = performance.now() - t;
+    const heapMb = (instance.exports.memory as WebAssembly.Memory).buffer.byteLength / 2 ** 20;
+    return { mb: b.length / 1e6, decodeMs, heapMb, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  }
   (globalThis as { ImageData?: unknown }).ImageData ??= class {
     constructor(public data: Uint8ClampedArray, public width: number, public height: number) {}
   };
   const dir = dirname(createRequire(import.meta.url).resolve("@jsquash/webp/package.json"));
   const dec = await import("@jsquash/webp/decode.js");
   await dec.init(new WebAssembly.Module(readFileSync(join(dir, "codec/dec/webp_dec.wasm"))));
-  const b = readFileSync(file);
   const t = performance.now();
   await dec.default(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
   return { mb: b.length / 1e6, decodeMs: performance.now() - t, maxRssMb: process.resourceUsage().maxRSS / 1024 };
@@ -80,19 +100,14 @@ async function makeFiles(dir: string): Promise<{ name: string; file: string }[]>
   const list: { name: string; file: string }[] = [];
   const make = async (name: string, w: number, h: number, kind: "base" | "prog" | "png" | "webp", noise = 6) => {
     const file = join(dir, `${name}.${kind === "png" ? "png" : kind === "webp" ? "webp" : "jpg"}`);
+    if (!name.includes(args.only ?? "")) return; // --only: the other pictures are neither made nor run
     list.push({ name, file });
     if (existsSync(file)) return;
     const img = addNoise(onCanvas(photo, w, h), noise);
     let bytes: Uint8Array;
     if (kind === "png") bytes = encodePng(img, { colorType: 2 });
-    else if (kind === "webp") {
-      const wdir = dirname(createRequire(import.meta.url).resolve("@jsquash/webp/package.json"));
-      const enc = await import("@jsquash/webp/encode.js");
-      await enc.init(new WebAssembly.Module(readFileSync(join(wdir, "codec/enc/webp_enc.wasm"))));
-      const rgba = new Uint8ClampedArray(w * h * 4);
-      for (let i = 0, j = 0; i < img.data.length; i += 3, j += 4) rgba.set([img.data[i]!, img.data[i + 1]!, img.data[i + 2]!, 255], j);
-      bytes = new Uint8Array(await enc.default({ data: rgba, width: w, height: h } as ImageData, { quality: 85, method: 0 }));
-    } else bytes = await encodeJpeg(img, { progressive: kind === "prog", quality: 90 });
+    else if (kind === "webp") bytes = await encodeWebp(img, { quality: 85 });
+    else bytes = await encodeJpeg(img, { progressive: kind === "prog", quality: 90 });
     writeFileSync(file, bytes);
     console.error(`made ${file} (${(bytes.length / 1e6).toFixed(1)} MB)`);
   };
@@ -106,13 +121,15 @@ async function makeFiles(dir: string): Promise<{ name: string; file: string }[]>
   // Strong noise: a file as large as a real 48 MP phone JPEG (the entropy decoding grows with the bytes).
   await make("48mp-baseline-noisy", 8064, 6048, "base", 40);
   await make("24mp-png", 5712, 4200, "png");
+  await make("12mp-webp", 4032, 3024, "webp");
+  // 5712x4200: a "24 MP" sensor's 5712x4284 is 24.5 MP, above the 24 MP limit (as for PNG).
   await make("24mp-webp", 5712, 4200, "webp");
   return list;
 }
 
 if (args.case) {
   // A child process: one picture.
-  const result = args["webp-alone"] ? await webpCase(args.case) : await runCase(args.case);
+  const result = args["webp-alone"] ? await webpCase(args.case, args["webp-alone"]) : await runCase(args.case);
   console.log(JSON.stringify(result));
   process.exit(0);
 }
@@ -136,12 +153,16 @@ const row = (name: string, r: CaseResult) =>
   );
 row("obama.jpg 910x1137 (the normal path)", child(SOURCE) as CaseResult);
 for (const { name, file } of await makeFiles(args.dir)) {
-  if (file.endsWith(".webp")) {
+  if (name === "24mp-webp") {
     // The same process decoding a 640x480 WebP is the reference for what the 24 MP one adds.
     for (const [label, f] of [["640x480 WebP", join(SHARED, "media/obama_640x480.webp")], [name, file]] as const) {
-      const w = child(f, ["--webp-alone"]) as { mb: number; decodeMs: number; maxRssMb: number };
+      const w = child(f, ["--webp-alone", "jsquash"]) as WebpAlone;
       console.log(`| ${label}: @jsquash/webp decoding it whole, alone in a process | ${w.mb.toFixed(1)} | decoded | - | ${f0(w.decodeMs)} | - | - | ${f0(w.maxRssMb)} |`);
     }
+  }
+  if (file.endsWith(".webp")) {
+    const w = child(file, ["--webp-alone", "scaled"]) as WebpAlone;
+    console.log(`| ${name}: libwebp scaled decoding alone in a process (WASM heap ${w.heapMb!.toFixed(1)} MB) | ${w.mb.toFixed(1)} | decoded | - | ${f0(w.decodeMs)} | - | - | ${f0(w.maxRssMb)} |`);
   }
   row(name, child(file) as CaseResult);
 }

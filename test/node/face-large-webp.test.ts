@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { nodeFace, SHARED } from "../../bench/node-face";
 import { analyseImageBytes } from "../../src/biometrics/face/analyse";
-import { decodeImage, ImageDecodeError, webpIsLossless } from "../../src/biometrics/face/decode";
+import { decodeImage, ImageDecodeError, webpImageChunk } from "../../src/biometrics/face/decode";
 import type { RgbImage } from "../../src/biometrics/face/image";
 import { analyseFace, cosine } from "../../src/biometrics/face/pipeline";
 import { decodeWebpScaled, WebpError } from "../../src/biometrics/face/webp/scaled";
@@ -55,7 +55,7 @@ describe.skipIf(!haveData)("scaled WebP decoder", { timeout: 60_000 }, () => {
     const img = addNoise(onCanvas(upright, 1200, 900), 3);
     for (const lossless of [false, true]) {
       const bytes = await encodeWebp(img, { quality: 90, lossless });
-      expect(webpIsLossless(bytes)).toBe(lossless);
+      expect(webpImageChunk(bytes)?.lossless).toBe(lossless);
       const whole = await face.decoders.webp(bytes.slice().buffer);
       const reference = boxDown({ width: whole.width, height: whole.height, data: Uint8Array.from({ length: whole.width * whole.height * 3 }, (_, i) => whole.data[Math.floor(i / 3) * 4 + (i % 3)]!) }, 3);
       // Lossy: libwebp scales the Y, U and V planes before converting to RGB, so it is close, not equal.
@@ -71,6 +71,15 @@ describe.skipIf(!haveData)("scaled WebP decoder", { timeout: 60_000 }, () => {
     const bytes = await encodeWebp(onCanvas(upright, 4000, 2300), { quality: 50 });
     expect(await codeOf(decodeImage(bytes.subarray(0, bytes.length >> 1), face.decoders))).toBe("undecodable");
     await expect(decodeWebpScaled(wasm, new Uint8Array(100), 10, 10)).rejects.toThrow(WebpError);
+  });
+
+  it("decodes a lossy WebP with an alpha plane above 8 MP without the plane, to the same RGB", async () => {
+    const bytes = await encodeWebp(onCanvas(upright, 3000, 3000), { quality: 50, alpha: 128 });
+    expect(new TextDecoder().decode(bytes.subarray(30, 34))).toBe("ALPH");
+    const ours = await decodeImage(bytes, face.decoders);
+    expect([ours.image.width, ours.image.height, ours.reduction]).toEqual([1000, 1000, 3]);
+    // libwebp on the whole file decodes the alpha plane too (a 9 MB plane here), and the RGB is the same.
+    expect(Buffer.compare(ours.image.data, (await decodeWebpScaled(wasm, bytes, 1000, 1000)).data)).toBe(0);
   });
 
   it("a 9.7 MP lossy WebP is decoded at 1/4 and verifies like its full-resolution pixels", async () => {

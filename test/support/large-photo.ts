@@ -88,8 +88,8 @@ export async function encodeJpeg(img: RgbImage, opts: { progressive: boolean; qu
 
 let webpEncoder: Promise<typeof import("@jsquash/webp/encode.js")> | undefined;
 
-/** libwebp through @jsquash/webp, under Node: lossy (method 0, the fastest) unless `lossless`. */
-export async function encodeWebp(img: RgbImage, opts: { quality?: number; lossless?: boolean } = {}): Promise<Uint8Array> {
+/** libwebp through @jsquash/webp, under Node: lossy (method 0, the fastest) unless `lossless`; `alpha` below 255 adds an alpha plane. */
+export async function encodeWebp(img: RgbImage, opts: { quality?: number; lossless?: boolean; alpha?: number } = {}): Promise<Uint8Array> {
   webpEncoder ??= (async () => {
     const enc = await import("@jsquash/webp/encode.js");
     const dir = dirname(require.resolve("@jsquash/webp/package.json"));
@@ -102,7 +102,7 @@ export async function encodeWebp(img: RgbImage, opts: { quality?: number; lossle
     rgba[j] = img.data[i]!;
     rgba[j + 1] = img.data[i + 1]!;
     rgba[j + 2] = img.data[i + 2]!;
-    rgba[j + 3] = 255;
+    rgba[j + 3] = opts.alpha ?? 255;
   }
   const data = { data: rgba, width: img.width, height: img.height } as ImageData;
   return new Uint8Array(await enc.default(data, { quality: opts.quality ?? 85, method: 0, lossless: opts.lossless ? 1 : 0 }));

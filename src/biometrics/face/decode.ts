@@ -98,7 +98,8 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   const size = headerSize(bytes, format);
   if (!size || size.width < 1 || size.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} header is damaged`);
   const pixels = size.width * size.height;
-  const lossless = format === "webp" && webpIsLossless(bytes);
+  const webpChunk = format === "webp" ? webpImageChunk(bytes) : null;
+  const lossless = webpChunk?.lossless ?? false;
   const limit = lossless ? MAX_PIXELS : LIMITS[format];
   if (pixels > limit) {
     const kind = lossless ? "lossless WebP" : format.toUpperCase();
@@ -129,8 +130,11 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
     reduction = Math.max(1, Math.floor(Math.max(size.width, size.height) / minSide));
     const width = Math.max(1, Math.round(size.width / reduction));
     const height = Math.max(1, Math.round(size.height / reduction));
+    // The image chunk alone (libwebp takes a bare VP8 chunk): an alpha plane (ALPH) would be decoded whole,
+    // 1-2 bytes a pixel, though the pipeline drops alpha, as the whole decode does.
+    if (!webpChunk) throw new ImageDecodeError("undecodable", "The WebP file has no image data");
     try {
-      rgb = await decoders.webpScaled(bytes, width, height);
+      rgb = await decoders.webpScaled(bytes.subarray(webpChunk.at, webpChunk.end), width, height);
     } catch (e) {
       if (e instanceof WebpError) throw new ImageDecodeError("undecodable", `The WebP data could not be decoded (${e.message})`);
       throw e;
@@ -153,16 +157,15 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   return { image, reduction, width: swap ? size.height : size.width, height: swap ? size.width : size.height };
 }
 
-/** Whether a WebP holds a lossless (VP8L) picture: its first image chunk, past VP8X and metadata chunks. */
-export function webpIsLossless(b: Uint8Array): boolean {
+/** A WebP's first image chunk (VP8 or VP8L, past VP8X, ALPH and metadata chunks): where it is, and which. */
+export function webpImageChunk(b: Uint8Array): { at: number; end: number; lossless: boolean } | null {
   for (let i = 12; i + 8 <= b.length; ) {
     const tag = ascii(b, i, 4);
-    if (tag === "VP8L") return true;
-    if (tag === "VP8 ") return false;
     const size = b[i + 4]! + (b[i + 5]! << 8) + (b[i + 6]! << 16) + b[i + 7]! * 2 ** 24;
+    if (tag === "VP8 " || tag === "VP8L") return { at: i, end: Math.min(b.length, i + 8 + size), lossless: tag === "VP8L" };
     i += 8 + size + (size & 1); // chunks are padded to an even size
   }
-  return false;
+  return null;
 }
 
 /** The EXIF orientation (1-8) of a JPEG, 1 when absent or unreadable. */
