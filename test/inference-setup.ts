@@ -83,7 +83,9 @@ export default async function setup(project: TestProject) {
     if (existsSync(p)) images[k] = readFileSync(p).toString("base64");
   }
   images.gradient = gradientPng(320, 240).toString("base64");
-  // A 9.7 MP lossy WebP (a phone photo's size; decoded at reduced scale by libwebp in the Worker).
+  // WebPs: the shared 640x480 one, and a 9.7 MP one (a phone photo's size) made here.
+  const small = join("..", "shared", "data", "media", "obama_640x480.webp");
+  if (existsSync(small)) images.obamaWebp640 = readFileSync(small).toString("base64");
   const obama = join(faces, files.obama!);
   if (existsSync(obama)) images.obamaWebp9mp = Buffer.from(await encodeWebp(onCanvas(readJpegRgb(obama), 3600, 2700))).toString("base64");
   project.provide("faceImages", images);

@@ -12,7 +12,10 @@ int decode_scaled(const uint8_t* data, size_t size, int out_w, int out_h, uint8_
   WebPDecoderConfig config;
   *out = NULL;
   if (!WebPInitDecoderConfig(&config)) return VP8_STATUS_INVALID_PARAM;
-  config.options.use_scaling = 1;
+  const VP8StatusCode header = WebPGetFeatures(data, size, &config.input);
+  if (header != VP8_STATUS_OK) return header;
+  // At full size, a plain decode (with libwebp's fancy chroma upsampling, as a whole decode elsewhere).
+  config.options.use_scaling = out_w != config.input.width || out_h != config.input.height;
   config.options.scaled_width = out_w;
   config.options.scaled_height = out_h;
   config.output.colorspace = MODE_RGB;

@@ -211,7 +211,7 @@ const losslessWebpHeader = (w: number, h: number) => {
 
 describe("size limits", () => {
   const notUsed = () => Promise.reject(new Error("not used"));
-  const noDecoders = { jpeg: notUsed, png: notUsed, webp: notUsed, webpScaled: notUsed };
+  const noDecoders = { jpeg: notUsed, png: notUsed, webp: notUsed };
   const codeOf = (p: Promise<unknown>) => p.then(() => "decoded", (e) => (e instanceof ImageDecodeError ? e.code : String(e)));
 
   it("refuses a JPEG above 52 MP and PNG/WebP above their limits as image_too_large", async () => {

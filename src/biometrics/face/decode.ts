@@ -1,6 +1,6 @@
 // Image decoding: sniff the format from the bytes (never trust a declared type), refuse pictures whose
-// header claims more pixels than an isolate can hold, then decode with the injected WASM codecs, or, above
-// 8 MP, at reduced scale: JPEG and PNG with our own decoders, lossy WebP with libwebp's scaled decoding.
+// header claims more pixels than an isolate can hold, then decode: JPEG and PNG with the injected WASM
+// codecs, or above 8 MP at reduced scale with our own decoders; WebP with libwebp's scaled decoding.
 import { type RgbImage, rgbFromRgba } from "./image";
 import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
 import { decodePngScaled, PngError } from "./png-stream";
@@ -9,10 +9,13 @@ import { WebpError } from "./webp/scaled";
 
 export type ImageFormat = "jpeg" | "png" | "webp";
 
-/** Decoders returning RGBA (the @jsquash codecs; injected because their WASM is loaded per platform). */
-export type Decoders = Record<ImageFormat, (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>> & {
-  /** A WebP decoded straight to width x height RGB (webp/scaled.ts; injected for the same reason). */
-  webpScaled: (webp: Uint8Array, width: number, height: number) => Promise<RgbImage>;
+/** The WASM codecs, injected because their WASM is loaded per platform. */
+export type Decoders = {
+  /** The @jsquash codecs, returning RGBA. */
+  jpeg: (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>;
+  png: (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>;
+  /** A WebP decoded straight to width x height RGB by libwebp (webp/scaled.ts). */
+  webp: (webp: Uint8Array, width: number, height: number) => Promise<RgbImage>;
 };
 
 // A picture decoded whole exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a
@@ -26,10 +29,10 @@ export const MAX_JPEG_PIXELS = 52_000_000;
 // PNG above 8 MP: inflated and unfiltered row by row and box-downscaled on the fly (png-stream.ts): two rows
 // and the small output are held, beside the upload itself. 24 MP bounds the time (about 1 s of CPU).
 export const MAX_PNG_PIXELS = 24_000_000;
-// Lossy WebP above 8 MP: decoded by libwebp straight to the reduced size (webp/scaled.ts), which holds the
-// upload, a few macroblock rows and the small output (a whole decode of 24 MP took about 190 MB). 24 MP, as
-// for PNG, bounds the time. Lossless WebP (VP8L) stays at 8 MP: libwebp keeps the whole picture at 4 bytes a
-// pixel even when scaling (its back-references reach anywhere above), 96 MB at 24 MP.
+// WebP, whatever its size: decoded by libwebp straight to the reduced size (webp/scaled.ts). Lossy, it holds
+// the upload, a few macroblock rows and the small output (a whole decode of 24 MP took about 190 MB); 24 MP,
+// as for PNG, bounds the time. Lossless WebP (VP8L) stays at 8 MP: libwebp keeps the whole picture at 4 bytes
+// a pixel even when scaling (its back-references reach anywhere above), 32 MB at 8 MP, 96 MB at 24 MP.
 export const MAX_WEBP_PIXELS = 24_000_000;
 const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_WEBP_PIXELS };
 
@@ -124,8 +127,9 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
       if (e instanceof PngError) throw new ImageDecodeError("undecodable", `The PNG data could not be decoded (${e.message})`);
       throw e;
     }
-  } else if (format === "webp" && pixels > MAX_PIXELS) {
-    // As for PNG: the largest whole reduction that keeps the longer side at least minSide; libwebp's
+  } else if (format === "webp") {
+    // Every WebP, small ones too (the rescaler costs less CPU than the whole decode it saves, BENCHMARKS.md):
+    // as for large PNGs, the largest whole reduction that keeps the longer side at least minSide. libwebp's
     // rescaler maps the picture onto the rounded size (the scale is d to within half an output pixel).
     reduction = Math.max(1, Math.floor(Math.max(size.width, size.height) / minSide));
     const width = Math.max(1, Math.round(size.width / reduction));
@@ -134,7 +138,7 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
     // 1-2 bytes a pixel, though the pipeline drops alpha, as the whole decode does.
     if (!webpChunk) throw new ImageDecodeError("undecodable", "The WebP file has no image data");
     try {
-      rgb = await decoders.webpScaled(bytes.subarray(webpChunk.at, webpChunk.end), width, height);
+      rgb = await decoders.webp(bytes.subarray(webpChunk.at, webpChunk.end), width, height);
     } catch (e) {
       if (e instanceof WebpError) throw new ImageDecodeError("undecodable", `The WebP data could not be decoded (${e.message})`);
       throw e;
