@@ -5,6 +5,7 @@
 # toolchain; this script rebuilds it and checks that the result is the committed file:
 #   bash native/webp-scaled/build.sh            # as root on Debian 12 (installs the packages it needs)
 #   bash native/webp-scaled/build.sh --update   # replace the committed .wasm and its checksum
+# When Debian publishes a libwebp security update for bookworm, set `version` below to it and run --update.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 version="1.2.4-0.2+deb12u1" # bookworm-security: includes the CVE-2023-4863 fix
