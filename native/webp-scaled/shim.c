@@ -6,7 +6,7 @@
 #include "webp/decode.h"
 
 // Decodes `size` bytes at `data` to out_w x out_h RGB (3 bytes a pixel). Returns libwebp's status
-// (0 = VP8_STATUS_OK) and, on success, stores the output's address in *out (to be released with free()).
+// (0 = VP8_STATUS_OK) and, on success, stores the output's address in *out.
 __attribute__((export_name("decode_scaled")))
 int decode_scaled(const uint8_t* data, size_t size, int out_w, int out_h, uint8_t** out) {
   WebPDecoderConfig config;
@@ -24,10 +24,10 @@ int decode_scaled(const uint8_t* data, size_t size, int out_w, int out_h, uint8_
     WebPFreeDecBuffer(&config.output);
     return status;
   }
-  *out = config.output.u.RGBA.rgba;  // WebPSafeMalloc'd: free() releases it
+  *out = config.output.u.RGBA.rgba;
   return VP8_STATUS_OK;
 }
 
-// The caller's side of the heap: the upload is copied in, the output read out and freed.
+// The caller's side of the heap: room for the upload and the output's address. The caller drops the whole
+// instance after one picture, so nothing is freed one by one.
 __attribute__((export_name("alloc"))) void* alloc(size_t n) { return malloc(n); }
-__attribute__((export_name("release"))) void release(void* p) { free(p); }

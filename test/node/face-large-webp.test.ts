@@ -78,13 +78,20 @@ describe.skipIf(!haveData)("scaled WebP decoder", { timeout: 60_000 }, () => {
     expect(Buffer.compare(ours.image.data, (await wholeDecode(bytes)).data)).toBe(0);
   });
 
-  it("answers damaged and truncated WebPs above 8 MP as undecodable", async () => {
+  it("answers damaged, truncated and inconsistent WebPs above 8 MP as undecodable", async () => {
     const headerOnly = new Uint8Array(30);
     headerOnly.set(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8X"), 0);
     headerOnly.set([3999 & 255, 3999 >> 8, 0, 2299 & 255, 2299 >> 8, 0], 24); // 4000x2300
     expect(await codeOf(decodeImage(headerOnly, face.decoders))).toBe("undecodable");
     const bytes = await encodeWebp(onCanvas(upright, 4000, 2300), { quality: 50 });
     expect(await codeOf(decodeImage(bytes.subarray(0, bytes.length >> 1), face.decoders))).toBe("undecodable");
+    // A VP8X canvas of 3000x3000 (within the limits) over that 4000x2300 image: the limit was checked on the
+    // canvas, so the image must match it.
+    const vp8x = new Uint8Array(18);
+    vp8x.set(new TextEncoder().encode("VP8X\x0a\0\0\0"), 0);
+    vp8x.set([2999 & 255, 2999 >> 8, 0, 2999 & 255, 2999 >> 8, 0], 12);
+    const liar = new Uint8Array([...bytes.subarray(0, 12), ...vp8x, ...bytes.subarray(12)]);
+    expect(await codeOf(decodeImage(liar, face.decoders))).toBe("undecodable");
     await expect(decodeWebpScaled(wasm, new Uint8Array(100), 10, 10)).rejects.toThrow(WebpError);
   });
 

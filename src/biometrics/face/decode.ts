@@ -70,14 +70,7 @@ export function headerSize(b: Uint8Array, format: ImageFormat): { width: number;
   if (format === "png") return b.length >= 24 ? { width: u32be(16), height: u32be(20) } : null;
   if (format === "webp") {
     if (b.length < 30) return null;
-    const chunk = ascii(b, 12, 4);
-    if (chunk === "VP8X") return { width: u24le(24) + 1, height: u24le(27) + 1 };
-    if (chunk === "VP8 ") return { width: u16le(26) & 0x3fff, height: u16le(28) & 0x3fff };
-    if (chunk === "VP8L") {
-      const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
-      return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
-    }
-    return null;
+    return ascii(b, 12, 4) === "VP8X" ? { width: u24le(24) + 1, height: u24le(27) + 1 } : webpFrameSize(b, 12);
   }
   // JPEG: walk the segments to the first start-of-frame marker.
   let i = 2;
@@ -135,8 +128,11 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
     const width = Math.max(1, Math.round(size.width / reduction));
     const height = Math.max(1, Math.round(size.height / reduction));
     // The image chunk alone (libwebp takes a bare VP8 chunk): an alpha plane (ALPH) would be decoded whole,
-    // 1-2 bytes a pixel, though the pipeline drops alpha, as the whole decode does.
+    // 1-2 bytes a pixel, though the pipeline drops alpha, as the whole decode does. Alone, libwebp no longer
+    // checks it against the VP8X canvas (the size the limit was checked on), so that is done here.
     if (!webpChunk) throw new ImageDecodeError("undecodable", "The WebP file has no image data");
+    const frame = webpFrameSize(bytes, webpChunk.at);
+    if (frame?.width !== size.width || frame.height !== size.height) throw new ImageDecodeError("undecodable", "The WebP image does not match its canvas size");
     try {
       rgb = await decoders.webp(bytes.subarray(webpChunk.at, webpChunk.end), width, height);
     } catch (e) {
@@ -159,6 +155,19 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   const image = orient({ width: rgb.width, height: rgb.height, data: rgb.data }, o);
   const swap = o >= 5;
   return { image, reduction, width: swap ? size.height : size.width, height: swap ? size.width : size.height };
+}
+
+/** The size a WebP image chunk (VP8 or VP8L) at `at` declares, or null. */
+function webpFrameSize(b: Uint8Array, at: number): { width: number; height: number } | null {
+  if (at + 18 > b.length) return null;
+  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
+  const chunk = ascii(b, at, 4);
+  if (chunk === "VP8 ") return { width: u16le(at + 14) & 0x3fff, height: u16le(at + 16) & 0x3fff };
+  if (chunk === "VP8L") {
+    const bits = b[at + 9]! | (b[at + 10]! << 8) | (b[at + 11]! << 16) | (b[at + 12]! << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  return null;
 }
 
 /** A WebP's first image chunk (VP8 or VP8L, past VP8X, ALPH and metadata chunks): where it is, and which. */

@@ -1,8 +1,8 @@
-// WebP decoding at reduced scale, for pictures too large to decode whole: libwebp's own scaled decoding
-// (WebPDecode with use_scaling), compiled to webp-scaled.wasm by native/webp-scaled/build.sh. For lossy
-// WebP (what phones and browsers write), libwebp's rescaler takes the macroblock rows as they are decoded,
-// so the heap holds the upload, a few rows and the small output: about 12 MB for a 24 MP photo instead of
-// the ~190 MB of a whole decode (BENCHMARKS.md, "Phone photos").
+// WebP decoding straight to a reduced size: libwebp's own scaled decoding (WebPDecode with use_scaling),
+// compiled to webp-scaled.wasm by native/webp-scaled/build.sh. For lossy WebP (what phones and browsers
+// write), libwebp's rescaler takes the macroblock rows as they are decoded, so the heap holds the upload, a
+// few rows and the small output: 3.6 MB for a 1.5 MB 24 MP photo instead of the ~190 MB of a whole decode
+// (BENCHMARKS.md, "Phone photos"). The heap is capped at 64 MiB (build.sh): past it, "out of memory".
 import type { RgbImage } from "../image";
 
 export class WebpError extends Error {}
@@ -13,14 +13,13 @@ const STATUS = ["ok", "out of memory", "invalid parameter", "bitstream error", "
 type Exports = {
   memory: WebAssembly.Memory;
   alloc(size: number): number;
-  release(pointer: number): void;
   decode_scaled(data: number, size: number, width: number, height: number, out: number): number;
 };
 
 /**
- * Decodes a WebP to width x height RGB (libwebp's area-averaging rescaler). Each call has its own instance:
- * its heap goes with it, instead of staying at its largest in the isolate; compiling is done once (the
- * module), instantiating costs well under a millisecond.
+ * Decodes a WebP to width x height RGB (libwebp's area-averaging rescaler; a plain decode at full size).
+ * Each call has its own instance: its heap goes with it (nothing in it is freed), instead of staying at its
+ * largest in the isolate; compiling is done once (the module), instantiating costs well under a millisecond.
  */
 export async function decodeWebpScaled(module: WebAssembly.Module, webp: Uint8Array, width: number, height: number): Promise<RgbImage> {
   return decodeIn(await WebAssembly.instantiate(module, {}), webp, width, height);
