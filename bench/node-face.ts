@@ -1,9 +1,10 @@
-// The face pipeline under Node with onnxruntime-web (WASM, one thread) and the same @jsquash codecs the
-// Worker uses: the code path of the API minus the HTTP and RPC hops.
+// The face pipeline under Node with onnxruntime-web (WASM, one thread) and the same codecs the Worker uses
+// (@jsquash's for JPEG and PNG, our libwebp build for WebP): the code path of the API minus the HTTP and RPC hops.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Decoders } from "../src/biometrics/face/decode";
+import { decodeWebpScaled } from "../src/biometrics/face/webp/scaled";
 import { createFaceModels } from "../src/inference/face-models";
 
 const require = createRequire(import.meta.url);
@@ -19,12 +20,15 @@ export const SHARED = join(process.cwd(), "..", "shared", "data");
 export async function nodeFace(modelDir = "wasm-models") {
   const jpeg = await import("@jsquash/jpeg/decode.js");
   const png = await import("@jsquash/png/decode.js");
-  const webp = await import("@jsquash/webp/decode.js");
   const mod = (p: string) => new WebAssembly.Module(readFileSync(p));
   await jpeg.init(mod(join(pkgDir("@jsquash/jpeg"), "codec/dec/mozjpeg_dec.wasm")));
   await png.init(mod(join(pkgDir("@jsquash/png"), "codec/pkg/squoosh_png_bg.wasm")));
-  await webp.init(mod(join(pkgDir("@jsquash/webp"), "codec/dec/webp_dec.wasm")));
-  const decoders: Decoders = { jpeg: (b) => jpeg.default(b), png: (b) => png.decode(b), webp: (b) => webp.default(b) };
+  const webp = new WebAssembly.Module(readFileSync(new URL("../src/biometrics/face/webp/webp-scaled.wasm", import.meta.url)));
+  const decoders: Decoders = {
+    jpeg: (b) => jpeg.default(b),
+    png: (b) => png.decode(b),
+    webp: (b, width, height) => decodeWebpScaled(webp, b, width, height),
+  };
   const ortDist = join(dirname(require.resolve("onnxruntime-web")), "..", "dist");
   const read = (f: string) => new Uint8Array(readFileSync(join(modelDir, f)));
   const models = await createFaceModels({

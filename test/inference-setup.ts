@@ -1,11 +1,12 @@
 // Builds the face inference Worker once per test run (reused while its sources are unchanged) for the
 // pool's auxiliary worker, and hands the slow face tests their pictures: workerd cannot read
-// ../shared/data, so the files are read here and provided as base64.
+// ../shared/data, so the files are read (or made from them) here and provided as base64.
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { deflateSync } from "node:zlib";
 import type { TestProject } from "vitest/node";
+import { encodeWebp, onCanvas, readJpegRgb } from "./support/large-photo";
 
 export const INFERENCE_BUILD = ".wrangler/inference-test";
 
@@ -65,7 +66,7 @@ function gradientPng(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
 
-export default function setup(project: TestProject) {
+export default async function setup(project: TestProject) {
   buildInferenceWorker();
   const faces = join("..", "shared", "data", "faces");
   const files: Record<string, string> = {
@@ -82,5 +83,10 @@ export default function setup(project: TestProject) {
     if (existsSync(p)) images[k] = readFileSync(p).toString("base64");
   }
   images.gradient = gradientPng(320, 240).toString("base64");
+  // WebPs: the shared 640x480 one, and a 9.7 MP one (a phone photo's size) made here.
+  const small = join("..", "shared", "data", "media", "obama_640x480.webp");
+  if (existsSync(small)) images.obamaWebp640 = readFileSync(small).toString("base64");
+  const obama = join(faces, files.obama!);
+  if (existsSync(obama)) images.obamaWebp9mp = Buffer.from(await encodeWebp(onCanvas(readJpegRgb(obama), 3600, 2700))).toString("base64");
   project.provide("faceImages", images);
 }

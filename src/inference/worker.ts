@@ -4,11 +4,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import jpegDecode, { init as initJpeg } from "@jsquash/jpeg/decode.js";
 import pngDecode, { init as initPng } from "@jsquash/png/decode.js";
-import webpDecode, { init as initWebp } from "@jsquash/webp/decode.js";
 import jpegWasm from "@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm";
 // @ts-expect-error: this codec ships a .d.ts beside its .wasm (for its JS glue); wrangler imports the .wasm as a module
 import pngWasm from "@jsquash/png/codec/pkg/squoosh_png_bg.wasm";
-import webpWasm from "@jsquash/webp/codec/dec/webp_dec.wasm";
+import webpWasm from "../biometrics/face/webp/webp-scaled.wasm";
 import ortWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
 import detectModel from "../../wasm-models/fr_detect.onnx";
 import featureModel from "../../wasm-models/fr_feature.onnx";
@@ -16,6 +15,7 @@ import landmarkModel from "../../wasm-models/fr_landmark.onnx";
 import livenessModel from "../../wasm-models/fr_liveness.onnx";
 import { analyseImageBytes, type ImageResult } from "../biometrics/face/analyse";
 import type { Decoders } from "../biometrics/face/decode";
+import { decodeWebpScaled } from "../biometrics/face/webp/scaled";
 import { FACE_MODEL_ID } from "../biometrics/face/policy";
 import { createFaceModels } from "./face-models";
 import voiceOnnx from "../../wasm-models/voice-lda.onnx";
@@ -38,11 +38,10 @@ const once = (init: () => Promise<unknown>) => {
 };
 const jpegReady = once(() => initJpeg(jpegWasm));
 const pngReady = once(() => initPng(pngWasm));
-const webpReady = once(() => initWebp(webpWasm));
 const decoders: Decoders = {
   jpeg: async (b) => (await jpegReady(), jpegDecode(b)),
   png: async (b) => (await pngReady(), pngDecode(b)),
-  webp: async (b) => (await webpReady(), webpDecode(b)),
+  webp: (b, width, height) => decodeWebpScaled(webpWasm, b, width, height),
 };
 const models = createFaceModels({
   ortWasm,

@@ -1,6 +1,6 @@
 // Phone photos (issue 17): JPEGs above 8 MP are decoded at 1/2, 1/4 or 1/8 scale by our own decoder, PNGs
-// above 8 MP row by row with box downscaling; their pixels against jpeg-js / @jsquash/png / known sources,
-// and the face found with nearly the same embedding as the pipeline gets from the full-resolution pixels
+// above 8 MP row by row with box downscaling (WebP: face-large-webp.test.ts); their pixels against jpeg-js /
+// @jsquash/png / known sources, and the face found with nearly the same embedding as the pipeline gets from the full-resolution pixels
 // (real models, onnxruntime-web under Node). Pictures are made in the test from a shared photo.
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -200,8 +200,18 @@ const webpHeader = (w: number, h: number) => {
   return b;
 };
 
+/** A lossless WebP header (RIFF, VP8L) claiming w x h. */
+const losslessWebpHeader = (w: number, h: number) => {
+  const b = new Uint8Array(30);
+  b.set(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8L"), 0);
+  const bits = (w - 1) | ((h - 1) << 14);
+  b.set([0x2f, bits & 255, (bits >> 8) & 255, (bits >> 16) & 255, bits >>> 24], 20);
+  return b;
+};
+
 describe("size limits", () => {
-  const noDecoders = { jpeg: () => Promise.reject(new Error("not used")), png: () => Promise.reject(new Error("not used")), webp: () => Promise.reject(new Error("not used")) };
+  const notUsed = () => Promise.reject(new Error("not used"));
+  const noDecoders = { jpeg: notUsed, png: notUsed, webp: notUsed };
   const codeOf = (p: Promise<unknown>) => p.then(() => "decoded", (e) => (e instanceof ImageDecodeError ? e.code : String(e)));
 
   it("refuses a JPEG above 52 MP and PNG/WebP above their limits as image_too_large", async () => {
@@ -210,7 +220,9 @@ describe("size limits", () => {
     expect(await codeOf(decodeImage(jpegHeader(65535, 65535), noDecoders))).toBe("image_too_large");
     expect(await codeOf(decodeImage(pngHeader(100000, 100000), noDecoders))).toBe("image_too_large");
     expect(await codeOf(decodeImage(pngHeader(6000, 4001), noDecoders))).toBe("image_too_large"); // 24.006 MP
-    expect(await codeOf(decodeImage(webpHeader(3000, 3000), noDecoders))).toBe("image_too_large"); // WebP stays at 8 MP
+    expect(await codeOf(decodeImage(webpHeader(6000, 4001), noDecoders))).toBe("image_too_large"); // 24.006 MP
+    expect(await codeOf(decodeImage(webpHeader(16384, 16384), noDecoders))).toBe("image_too_large");
+    expect(await codeOf(decodeImage(losslessWebpHeader(3000, 3000), noDecoders))).toBe("image_too_large"); // lossless stays at 8 MP
   });
 
   it("answers a header claiming a large JPEG without the data behind it as undecodable", async () => {

@@ -1,7 +1,7 @@
 // Phone-sized test pictures made from a shared photo: upscaled (or placed on a wide canvas), with a little
 // noise so that the JPEG carries texture like a real photo, encoded by mozjpeg (baseline or progressive),
-// optionally stored sideways with an EXIF orientation. Used by test/node/face-large-photos.test.ts and
-// bench/face-large-photos.ts; nothing is written into the repository.
+// optionally stored sideways with an EXIF orientation, or by libwebp. Used by test/node/face-large-*.test.ts,
+// bench/face-large-photos.ts and test/inference-setup.ts; nothing is written into the repository.
 import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { createRequire } from "node:module";
@@ -84,6 +84,28 @@ export async function encodeJpeg(img: RgbImage, opts: { progressive: boolean; qu
     chroma_subsample: opts.chroma444 ? 1 : 2,
   });
   return new Uint8Array(out);
+}
+
+let webpEncoder: Promise<typeof import("@jsquash/webp/encode.js")> | undefined;
+
+/** libwebp through @jsquash/webp, under Node: lossy (method 0, the fastest) unless `lossless`; `alpha` below 255 adds an alpha plane. */
+export async function encodeWebp(img: RgbImage, opts: { quality?: number; lossless?: boolean; alpha?: number } = {}): Promise<Uint8Array> {
+  webpEncoder ??= (async () => {
+    const enc = await import("@jsquash/webp/encode.js");
+    const dir = dirname(require.resolve("@jsquash/webp/package.json"));
+    await enc.init(new WebAssembly.Module(readFileSync(join(dir, "codec/enc/webp_enc.wasm"))));
+    return enc;
+  })();
+  const enc = await webpEncoder;
+  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let i = 0, j = 0; i < img.data.length; i += 3, j += 4) {
+    rgba[j] = img.data[i]!;
+    rgba[j + 1] = img.data[i + 1]!;
+    rgba[j + 2] = img.data[i + 2]!;
+    rgba[j + 3] = opts.alpha ?? 255;
+  }
+  const data = { data: rgba, width: img.width, height: img.height } as ImageData;
+  return new Uint8Array(await enc.default(data, { quality: opts.quality ?? 85, method: 0, lossless: opts.lossless ? 1 : 0 }));
 }
 
 /** A JPEG whose pixels are stored turned so that EXIF orientation o shows `upright`. */

@@ -1,15 +1,22 @@
 // Image decoding: sniff the format from the bytes (never trust a declared type), refuse pictures whose
-// header claims more pixels than an isolate can hold, then decode with the injected WASM codecs, or, for
-// JPEG and PNG above 8 MP, at reduced scale with our own decoders.
+// header claims more pixels than an isolate can hold, then decode: JPEG and PNG with the injected WASM
+// codecs, or above 8 MP at reduced scale with our own decoders; WebP with libwebp's scaled decoding.
 import { type RgbImage, rgbFromRgba } from "./image";
 import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
 import { decodePngScaled, PngError } from "./png-stream";
 import { FACE_POLICY } from "./policy";
+import { WebpError } from "./webp/scaled";
 
 export type ImageFormat = "jpeg" | "png" | "webp";
 
-/** Decoders returning RGBA (the @jsquash codecs; injected because their WASM is loaded per platform). */
-export type Decoders = Record<ImageFormat, (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>>;
+/** The WASM codecs, injected because their WASM is loaded per platform. */
+export type Decoders = {
+  /** The @jsquash codecs, returning RGBA. */
+  jpeg: (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>;
+  png: (buf: ArrayBuffer) => Promise<{ width: number; height: number; data: ArrayLike<number> }>;
+  /** A WebP decoded straight to width x height RGB by libwebp (webp/scaled.ts). */
+  webp: (webp: Uint8Array, width: number, height: number) => Promise<RgbImage>;
+};
 
 // A picture decoded whole exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a
 // pixel) next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits
@@ -22,13 +29,17 @@ export const MAX_JPEG_PIXELS = 52_000_000;
 // PNG above 8 MP: inflated and unfiltered row by row and box-downscaled on the fly (png-stream.ts): two rows
 // and the small output are held, beside the upload itself. 24 MP bounds the time (about 1 s of CPU).
 export const MAX_PNG_PIXELS = 24_000_000;
-// WebP stays at 8 MP: @jsquash/webp decodes whole, and a 24 MP WebP took about 200 MB (BENCHMARKS.md).
-const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_PIXELS };
+// WebP, whatever its size: decoded by libwebp straight to the reduced size (webp/scaled.ts). Lossy, it holds
+// the upload, a few macroblock rows and the small output (a whole decode of 24 MP took about 190 MB); 24 MP,
+// as for PNG, bounds the time. Lossless WebP (VP8L) stays at 8 MP: libwebp keeps the whole picture at 4 bytes
+// a pixel even when scaling (its back-references reach anywhere above), 32 MB at 8 MP, 96 MB at 24 MP.
+export const MAX_WEBP_PIXELS = 24_000_000;
+const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_WEBP_PIXELS };
 
 /** The decoded picture, upright, and the size of the full-resolution original it stands for. */
 export type DecodedImage = {
   image: RgbImage;
-  /** Original pixels per decoded pixel along each side: 1, or 2, 4, 8 for a JPEG decoded at reduced scale. */
+  /** Original pixels per decoded pixel along each side: 1, or more for a picture decoded at reduced scale. */
   reduction: number;
   /** The upright original's size in pixels. */
   width: number;
@@ -59,14 +70,7 @@ export function headerSize(b: Uint8Array, format: ImageFormat): { width: number;
   if (format === "png") return b.length >= 24 ? { width: u32be(16), height: u32be(20) } : null;
   if (format === "webp") {
     if (b.length < 30) return null;
-    const chunk = ascii(b, 12, 4);
-    if (chunk === "VP8X") return { width: u24le(24) + 1, height: u24le(27) + 1 };
-    if (chunk === "VP8 ") return { width: u16le(26) & 0x3fff, height: u16le(28) & 0x3fff };
-    if (chunk === "VP8L") {
-      const bits = b[21]! | (b[22]! << 8) | (b[23]! << 16) | (b[24]! << 24);
-      return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
-    }
-    return null;
+    return ascii(b, 12, 4) === "VP8X" ? { width: u24le(24) + 1, height: u24le(27) + 1 } : webpFrameSize(b, 12);
   }
   // JPEG: walk the segments to the first start-of-frame marker.
   let i = 2;
@@ -90,9 +94,12 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   const size = headerSize(bytes, format);
   if (!size || size.width < 1 || size.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} header is damaged`);
   const pixels = size.width * size.height;
-  const limit = LIMITS[format];
+  const webpChunk = format === "webp" ? webpImageChunk(bytes) : null;
+  const lossless = webpChunk?.lossless ?? false;
+  const limit = lossless ? MAX_PIXELS : LIMITS[format];
   if (pixels > limit) {
-    throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${format.toUpperCase()}`);
+    const kind = lossless ? "lossless WebP" : format.toUpperCase();
+    throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${kind}`);
   }
   let rgb: RgbImage;
   let reduction = 1;
@@ -113,6 +120,25 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
       if (e instanceof PngError) throw new ImageDecodeError("undecodable", `The PNG data could not be decoded (${e.message})`);
       throw e;
     }
+  } else if (format === "webp") {
+    // Every WebP, small ones too (the rescaler costs less CPU than the whole decode it saves, BENCHMARKS.md):
+    // as for large PNGs, the largest whole reduction that keeps the longer side at least minSide. libwebp's
+    // rescaler maps the picture onto the rounded size (the scale is d to within half an output pixel).
+    reduction = Math.max(1, Math.floor(Math.max(size.width, size.height) / minSide));
+    const width = Math.max(1, Math.round(size.width / reduction));
+    const height = Math.max(1, Math.round(size.height / reduction));
+    // The image chunk alone (libwebp takes a bare VP8 chunk): an alpha plane (ALPH) would be decoded whole,
+    // 1-2 bytes a pixel, though the pipeline drops alpha, as the whole decode does. Alone, libwebp no longer
+    // checks it against the VP8X canvas (the size the limit was checked on), so that is done here.
+    if (!webpChunk) throw new ImageDecodeError("undecodable", "The WebP file has no image data");
+    const frame = webpFrameSize(bytes, webpChunk.at);
+    if (frame?.width !== size.width || frame.height !== size.height) throw new ImageDecodeError("undecodable", "The WebP image does not match its canvas size");
+    try {
+      rgb = await decoders.webp(bytes.subarray(webpChunk.at, webpChunk.end), width, height);
+    } catch (e) {
+      if (e instanceof WebpError) throw new ImageDecodeError("undecodable", `The WebP data could not be decoded (${e.message})`);
+      throw e;
+    }
   } else {
     let decoded;
     try {
@@ -129,6 +155,30 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   const image = orient({ width: rgb.width, height: rgb.height, data: rgb.data }, o);
   const swap = o >= 5;
   return { image, reduction, width: swap ? size.height : size.width, height: swap ? size.width : size.height };
+}
+
+/** The size a WebP image chunk (VP8 or VP8L) at `at` declares, or null. */
+function webpFrameSize(b: Uint8Array, at: number): { width: number; height: number } | null {
+  if (at + 18 > b.length) return null;
+  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
+  const chunk = ascii(b, at, 4);
+  if (chunk === "VP8 ") return { width: u16le(at + 14) & 0x3fff, height: u16le(at + 16) & 0x3fff };
+  if (chunk === "VP8L") {
+    const bits = b[at + 9]! | (b[at + 10]! << 8) | (b[at + 11]! << 16) | (b[at + 12]! << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  return null;
+}
+
+/** A WebP's first image chunk (VP8 or VP8L, past VP8X, ALPH and metadata chunks): where it is, and which. */
+export function webpImageChunk(b: Uint8Array): { at: number; end: number; lossless: boolean } | null {
+  for (let i = 12; i + 8 <= b.length; ) {
+    const tag = ascii(b, i, 4);
+    const size = b[i + 4]! + (b[i + 5]! << 8) + (b[i + 6]! << 16) + b[i + 7]! * 2 ** 24;
+    if (tag === "VP8 " || tag === "VP8L") return { at: i, end: Math.min(b.length, i + 8 + size), lossless: tag === "VP8L" };
+    i += 8 + size + (size & 1); // chunks are padded to an even size
+  }
+  return null;
 }
 
 /** The EXIF orientation (1-8) of a JPEG, 1 when absent or unreadable. */

@@ -126,7 +126,7 @@ afterAll(() => errors.restore());
 
 describe("mutated real samples", () => {
   it("pictures: face_verify, monitoring_face(_oral), face_register, identification, register and verify", async () => {
-    const pictures = ["obama1", "biden", "group", "gradient"].filter((k) => images[k]).map((k) => fromBase64(images[k]!));
+    const pictures = ["obama1", "biden", "group", "gradient", "obamaWebp640"].filter((k) => images[k]).map((k) => fromBase64(images[k]!));
     const picture = fc.constantFrom(...pictures).chain(mutated).chain((m) => carried(m.bytes, "image/jpeg").map((text) => ({ how: m.how, text })));
     const target = fc.constantFrom("face_verify", "monitoring_face", "monitoring_face_oral", "face_register", "identification", "register", "verify");
     await fuzz(
