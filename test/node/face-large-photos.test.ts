@@ -219,8 +219,11 @@ describe("size limits", () => {
     expect(await codeOf(decodeImage(jpegHeader(9000, 6000), noDecoders))).toBe("image_too_large"); // 54 MP
     expect(await codeOf(decodeImage(jpegHeader(65535, 65535), noDecoders))).toBe("image_too_large");
     expect(await codeOf(decodeImage(pngHeader(100000, 100000), noDecoders))).toBe("image_too_large");
-    expect(await codeOf(decodeImage(pngHeader(6000, 4001), noDecoders))).toBe("image_too_large"); // 24.006 MP
-    expect(await codeOf(decodeImage(webpHeader(6000, 4001), noDecoders))).toBe("image_too_large"); // 24.006 MP
+    expect(await codeOf(decodeImage(pngHeader(6000, 4200), noDecoders))).toBe("image_too_large"); // 25.2 MP
+    expect(await codeOf(decodeImage(webpHeader(6000, 4200), noDecoders))).toBe("image_too_large"); // 25.2 MP
+    // A "24 MP" camera's picture (5712x4284, 24.5 MP) is within the limits: refused only for having no pixels here.
+    expect(await codeOf(decodeImage(pngHeader(5712, 4284), noDecoders))).not.toBe("image_too_large");
+    expect(await codeOf(decodeImage(webpHeader(5712, 4284), noDecoders))).not.toBe("image_too_large");
     expect(await codeOf(decodeImage(webpHeader(16384, 16384), noDecoders))).toBe("image_too_large");
     expect(await codeOf(decodeImage(losslessWebpHeader(3000, 3000), noDecoders))).toBe("image_too_large"); // lossless stays at 8 MP
   });

@@ -27,13 +27,14 @@ export const MAX_PIXELS = 8_000_000;
 // (50.3 MP), hence the margin.
 export const MAX_JPEG_PIXELS = 52_000_000;
 // PNG above 8 MP: inflated and unfiltered row by row and box-downscaled on the fly (png-stream.ts): two rows
-// and the small output are held, beside the upload itself. 24 MP bounds the time (about 1 s of CPU).
-export const MAX_PNG_PIXELS = 24_000_000;
+// and the small output are held, beside the upload itself. The limit bounds the time (about 1 s of CPU at
+// 24 MP); "24 MP" cameras give 5712x4284 (24.5 MP), hence 25 MP.
+export const MAX_PNG_PIXELS = 25_000_000;
 // WebP, whatever its size: decoded by libwebp straight to the reduced size (webp/scaled.ts). Lossy, it holds
-// the upload, a few macroblock rows and the small output (a whole decode of 24 MP took about 190 MB); 24 MP,
+// the upload, a few macroblock rows and the small output (a whole decode of 24 MP took about 190 MB); 25 MP,
 // as for PNG, bounds the time. Lossless WebP (VP8L) stays at 8 MP: libwebp keeps the whole picture at 4 bytes
 // a pixel even when scaling (its back-references reach anywhere above), 32 MB at 8 MP, 96 MB at 24 MP.
-export const MAX_WEBP_PIXELS = 24_000_000;
+export const MAX_WEBP_PIXELS = 25_000_000;
 const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_WEBP_PIXELS };
 
 /** The decoded picture, upright, and the size of the full-resolution original it stands for. */

@@ -41,7 +41,7 @@ describe("phone-sized pictures through the inference Worker", () => {
     expect(expect400Shape(huge.body).error_details.image[0]).toMatch(/^image_too_large/);
   });
 
-  it("verifies with a 9.7 MP WebP (and a 640x480 one) and refuses a WebP above 24 MP by its size", { timeout: 60_000 }, async () => {
+  it("verifies with a 9.7 MP WebP (and a 640x480 one) and refuses a WebP above 25 MP by its size", { timeout: 60_000 }, async () => {
     if (!img.obamaWebp9mp) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await examWithEnrolment(s.access);
@@ -56,10 +56,10 @@ describe("phone-sized pictures through the inference Worker", () => {
       expect(small.body).toMatchObject({ is_match: true });
     }
 
-    // A lossy WebP header (RIFF, VP8X) claiming 6000x4001 (24.006 MP), nothing behind it.
+    // A lossy WebP header (RIFF, VP8X) claiming 6000x4200 (25.2 MP), nothing behind it.
     const header = new Uint8Array(30);
     header.set(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8X"), 0);
-    header.set([5999 & 255, 5999 >> 8, 0, 4000 & 255, 4000 >> 8, 0], 24);
+    header.set([5999 & 255, 5999 >> 8, 0, 4199 & 255, 4199 >> 8, 0], 24);
     const huge = await call("/biometrics/face_verify", { token: s.access, json: { image: `data:image/webp;base64,${b64(header)}`, exam_id: examId } });
     expect(huge.status).toBe(400);
     expect(expect400Shape(huge.body).error_details.image[0]).toMatch(/^image_too_large/);
