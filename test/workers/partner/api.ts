@@ -101,10 +101,14 @@ export type PartnerInit<R extends RouteConfig> = Signing & {
   via?: Via;
 };
 
+/** `{ json: params }`, `{ form: params }` or `{ query: params }`, for a test that tries each way (a computed key `[via]` would not be type-checked). */
+export const sentAs = <P>(via: Via, params: P) => (via === "json" ? { json: params } : via === "form" ? { form: params } : { query: params });
+
 export async function partnerApi<R extends RouteConfig>(route: R, init: PartnerInit<R>): Promise<ApiResponse<R>> {
   const given = (["json", "form", "query"] as const).filter((v) => init[v] !== undefined);
   if (given.length > 1 || (given.length === 1 && init.unchecked !== undefined)) throw new Error("give the parameters once: json, form, query or unchecked");
-  const via = init.via ?? given[0];
+  if (init.via !== undefined && init.unchecked === undefined) throw new Error("`via` is for `unchecked` parameters; typed ones travel as their key says");
+  const via = given[0] ?? init.via;
   const params = init.unchecked ?? (given[0] ? init[given[0]] : {});
   // An optional parameter left undefined is not sent (it would be signed as the text "undefined").
   const defined = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined)) as Params;
