@@ -4,17 +4,19 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { decisions, enrolments, partnerCallbackOutbox } from "../../../src/db/schema";
+import { route as registerUser } from "../../../src/routes/auth/register-user";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
 import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
 import { loadConfig } from "../../../src/env";
 import { issueCredential } from "../../../src/services/partner/credentials";
 import { hmacSha256Hex } from "../../../src/services/partner/crypto";
 import worker from "../../../src/index";
 import { deliveryOptions, runPartnerJobs } from "../../../src/services/partner/jobs";
 import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
-import { bodyAt } from "../api";
-import { call, loginAs } from "../helpers";
+import { api, bodyAt } from "../api";
+import { loginAs } from "../helpers";
 import { partnerApi } from "./api";
 import { bindings, db, newPartner, RECEIVER, SEAL_KEY, setCallbackUrl } from "./helpers";
 
@@ -42,7 +44,7 @@ async function setup(name = hook()) {
     201,
   ).student;
   const session = created.id;
-  const invitationToken = created.token as string; // the invited student's proof (issue 18)
+  const invitationToken = created.token!; // the invited student's proof (issue 18)
   const trustid = (v: Partial<typeof enrolments.$inferInsert>) => db().update(enrolments).set(v).where(eq(enrolments.id, session));
   return { partner, exam, session, name, trustid, invitationToken };
 }
@@ -192,10 +194,10 @@ describe("partner callbacks", () => {
     const { partner, exam, name, invitationToken } = await setup();
     // The session's invited student claims the account with the session's token, logs in and asks for manual approval.
     const student = { email: `${name}@example.org`, password: "a good long password", organization: partner.code };
-    const json = { ...student, name: "S", surname: "T", role: "STUDENT", invitation_token: invitationToken };
-    expect((await call("/register_user", { json })).status).toBe(200);
+    const json = { ...student, name: "S", surname: "T", role: "STUDENT" as const, invitation_token: invitationToken };
+    expect((await api(registerUser, { json })).status).toBe(200);
     const { access } = await loginAs({ ...student, role: "STUDENT" });
-    const res = await call("/student/request_manual_approval", { token: access, json: { exam_id: exam, manual_approval_type: "camera broken" } });
+    const res = await api(requestManualApproval, { token: access, json: { exam_id: exam, manual_approval_type: "camera broken" } });
     expect(res.status).toBe(200);
     const deliveries = await waitFor(() => received(name), (d) => d.length > 0);
     expect(JSON.parse(deliveries[0]!.body)).toMatchObject({ previous_status: "registered", status: "in_setup" });

@@ -12,9 +12,10 @@ import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-updat
 import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
 import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
 import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
-import { bodyAt } from "../api";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { api, bodyAt } from "../api";
 import { condition } from "../exams/support";
-import { call, loginAs, registerUser, uniqueEmail } from "../helpers";
+import { loginAs, registerUser, uniqueEmail } from "../helpers";
 import { partnerApi, type PartnerParams } from "./api";
 import { db, newPartner, type Partner } from "./helpers";
 
@@ -78,8 +79,8 @@ describe("a partner exam's lifecycle through /api/v3 alone", () => {
 
     const opened = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id: examId }, json: { status: "open" } });
     expect(bodyAt(opened, 200).exam).toMatchObject({ status: "open", started_at: expect.any(String) });
-    const list = await call("/student/list_exam", { token: student.access });
-    expect(list.body.resource_array[0]).toMatchObject({ exam_id: String(examId), status: "Started" });
+    const list = await api(studentListExam, { token: student.access });
+    expect(bodyAt(list, 200).resource_array[0]).toMatchObject({ exam_id: String(examId), status: "Started" });
     expect((await condition(student.access, examId, "Join")).status).toBe(200);
     // The partner index filters by the same derived status.
     const open = await partnerApi(examsIndex, { credentials: partner, query: { status: "open" } });
