@@ -65,7 +65,8 @@ type ParamsByRoute = {
   "delete /exams/{id}/delete_student": { student_session_id: Num };
 };
 /** The parameters a partner route reads (never for a route missing from the table above: add it there). */
-export type PartnerParams<R extends RouteConfig> = ParamsByRoute[`${R["method"]} ${R["path"]}` & keyof ParamsByRoute];
+// (A conditional type: indexing with `${...}` & keyof ParamsByRoute mixed the entries up.)
+export type PartnerParams<R extends RouteConfig> = `${R["method"]} ${R["path"]}` extends infer K extends keyof ParamsByRoute ? ParamsByRoute[K] : never;
 /** The route's path ids (`id`, `exam_id`), by the names its path uses. */
 export type PathParams<R extends RouteConfig> = R["request"] extends { params: infer P }
   ? P extends z.ZodType
