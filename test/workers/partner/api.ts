@@ -64,8 +64,10 @@ type ParamsByRoute = {
   "get /exams/{id}/show_student": { student_session_id: Num };
   "delete /exams/{id}/delete_student": { student_session_id: Num };
 };
-/** The parameters a partner route reads (never for a route missing from the table above: add it there). */
-// (A conditional type: indexing with `${...}` & keyof ParamsByRoute mixed the entries up.)
+/**
+ * The parameters a partner route reads (never for a route missing from the table above: add it there).
+ * A conditional type: indexing the table with the template literal `& keyof ParamsByRoute` mixed its entries up.
+ */
 export type PartnerParams<R extends RouteConfig> = `${R["method"]} ${R["path"]}` extends infer K extends keyof ParamsByRoute ? ParamsByRoute[K] : never;
 /** The route's path ids (`id`, `exam_id`), by the names its path uses. */
 export type PathParams<R extends RouteConfig> = R["request"] extends { params: infer P }
@@ -114,8 +116,17 @@ export async function partnerApi<R extends RouteConfig>(route: R, init: PartnerI
   // An optional parameter left undefined is not sent (it would be signed as the text "undefined").
   const defined = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined)) as Params;
   const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => `:${name}`);
-  const { credentials, params: ids, json: _j, form: _f, query: _q, unchecked: _u, ...signing } = init;
-  const res = await signedCall(credentials, route.method.toUpperCase(), path, { ...signing, path: ids, params: defined, via });
+  const res = await signedCall(init.credentials, route.method.toUpperCase(), path, {
+    path: init.params,
+    params: defined,
+    via,
+    accept: init.accept,
+    authorization: init.authorization,
+    nonce: init.nonce,
+    timestamp: init.timestamp,
+    afterSigning: init.afterSigning,
+    signOnly: init.signOnly,
+  });
   return res as ApiResponse<R>;
 }
 
