@@ -3,6 +3,12 @@
 // approval made on the page reaches the API.
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { route as updateExamCondition } from "../../src/routes/exams/update-exam-condition";
+import { route as listInstructorExams } from "../../src/routes/instructor/list-exam";
+import { route as monitoringReport } from "../../src/routes/monitoring/monitoring";
+import { route as requestManualApproval } from "../../src/routes/student/request-manual-approval";
+import { route as submitFeedback } from "../../src/routes/student/submit-feedback";
+import type { RequestJson } from "../workers/api";
 import { call, createExam, ORGANIZATION, PASSWORD, registerAndLogin } from "./support/api";
 import { launchChromium } from "./support/chromium";
 import { focusedId, screenshot, waitForMessage, watchProblems } from "./support/page";
@@ -24,17 +30,17 @@ it("shows the instructor's exam, students, verification and alert timeline, and 
   const bob = await registerAndLogin(baseUrl, "STUDENT", "Bob", "Jones");
   const examName = `Algorithms ${Date.now().toString(36)}`;
   const examId = await createExam(baseUrl, instructor.token, examName, [ann, bob], ["anydesk*"]);
-  await call(baseUrl, "/update_exam_condition", { token: instructor.token, json: { exam_id: examId, condition: "Start" } });
+  await call(baseUrl, updateExamCondition, { token: instructor.token, json: { exam_id: examId, condition: "Start" } });
 
   // Ann's device reports problems: no face twice (one episode), a forbidden program, then two faces.
-  const report = (body: object) => call(baseUrl, "/monitoring/", { token: ann.token, json: { exam_id: examId, ...body } });
+  const report = (body: Omit<RequestJson<typeof monitoringReport>, "exam_id">) => call(baseUrl, monitoringReport, { token: ann.token, json: { exam_id: examId, ...body } });
   await report({ is_face_detected: false });
   await report({ is_face_detected: false });
   await report({ is_face_detected: true, running_processes: ["chrome.exe", "AnyDesk.exe"] });
   await report({ is_face_detected: true, is_multiple_face_results: true });
   // Bob asks for manual approval; Ann reports what she noticed.
-  await call(baseUrl, "/student/request_manual_approval", { token: bob.token, json: { exam_id: examId, manual_approval_type: "Photo ID" } });
-  await call(baseUrl, "/student/submit_feedback", { token: ann.token, json: { exam_id: examId, cheat_mode: "Communication", feedback: "Someone whispered <b>answers</b>" } });
+  await call(baseUrl, requestManualApproval, { token: bob.token, json: { exam_id: examId, manual_approval_type: "Photo ID" } });
+  await call(baseUrl, submitFeedback, { token: ann.token, json: { exam_id: examId, cheat_mode: "Communication", feedback: "Someone whispered <b>answers</b>" } });
 
   const page = await context.newPage();
   const problems = watchProblems(page);
@@ -89,9 +95,9 @@ it("shows the instructor's exam, students, verification and alert timeline, and 
   expect(await page.locator(`#exam-${examId} tbody tr`).filter({ hasText: ann.email }).locator("details").getAttribute("open")).toBe("");
   await screenshot(page, "dashboard-2-after-approval");
 
-  const exams = await call(baseUrl, "/instructor/list_exam", { token: instructor.token });
-  const students = exams.resource_array.find((e: any) => Number(e.exam_id) === examId).enrolled_students;
-  expect(students.find((s: any) => s.email === bob.email)).toMatchObject({ verification_status: "Verified", verified_by: "manual" });
+  const exams = await call(baseUrl, listInstructorExams, { token: instructor.token });
+  const students = exams.resource_array.find((e) => Number(e.exam_id) === examId)!.enrolled_students;
+  expect(students.find((s) => s.email === bob.email)).toMatchObject({ verification_status: "Verified", verified_by: "manual" });
 
   expect(problems).toEqual([]);
   await page.close();

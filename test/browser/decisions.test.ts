@@ -4,6 +4,10 @@
 // reason, and the exam's and the institution's error reports draw their bar charts (SVG made by the page, no third-party script).
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { route as updateExamCondition } from "../../src/routes/exams/update-exam-condition";
+import { route as monitoringReport } from "../../src/routes/monitoring/monitoring";
+import { route as contestDecision } from "../../src/routes/student/contest-decision";
+import { route as studentDecisions } from "../../src/routes/student/decisions";
 import { call, createExam, ORGANIZATION, PASSWORD, registerAndLogin } from "./support/api";
 import { launchChromium } from "./support/chromium";
 import { screenshot, waitForMessage, watchProblems } from "./support/page";
@@ -23,15 +27,15 @@ it("shows a student's decisions with explanations, overturns a contested one, an
   const instructor = await registerAndLogin(baseUrl, "INSTRUCTOR", "Maria", "Lecturer");
   const ann = await registerAndLogin(baseUrl, "STUDENT", "Ann", "Smith");
   const examId = await createExam(baseUrl, instructor.token, `Decisions ${Date.now().toString(36)}`, [ann], ["anydesk*"]);
-  await call(baseUrl, "/update_exam_condition", { token: instructor.token, json: { exam_id: examId, condition: "Start" } });
-  await call(baseUrl, "/monitoring/", { token: ann.token, json: { exam_id: examId, is_face_detected: true, running_processes: ["chrome.exe", "AnyDesk.exe"] } });
-  await call(baseUrl, "/monitoring/", { token: ann.token, json: { exam_id: examId, is_face_detected: true, running_processes: ["chrome.exe"] } });
+  await call(baseUrl, updateExamCondition, { token: instructor.token, json: { exam_id: examId, condition: "Start" } });
+  await call(baseUrl, monitoringReport, { token: ann.token, json: { exam_id: examId, is_face_detected: true, running_processes: ["chrome.exe", "AnyDesk.exe"] } });
+  await call(baseUrl, monitoringReport, { token: ann.token, json: { exam_id: examId, is_face_detected: true, running_processes: ["chrome.exe"] } });
 
   // Ann reads her decisions with their explanations and contests the flagged one.
-  const mine = await call(baseUrl, "/student/decisions", { token: ann.token });
-  const flagged = mine.resource_array.find((d: any) => d.outcome === "flagged");
+  const mine = await call(baseUrl, studentDecisions, { token: ann.token });
+  const flagged = mine.resource_array.find((d) => d.outcome === "flagged")!;
   expect(flagged.explanation).toBe("A program the exam forbids was running: anydesk.exe. Your instructor sees this as an alert.");
-  await call(baseUrl, "/student/contest_decision", { token: ann.token, json: { decision_id: flagged.decision_id, text: "AnyDesk was closed; it is the IT helpdesk's autostart." } });
+  await call(baseUrl, contestDecision, { token: ann.token, json: { decision_id: flagged.decision_id, text: "AnyDesk was closed; it is the IT helpdesk's autostart." } });
 
   const page = await context.newPage();
   const problems = watchProblems(page);

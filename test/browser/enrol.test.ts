@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { route as biometricsList } from "../../src/routes/biometrics/list";
+import { route as listInstructorExams } from "../../src/routes/instructor/list-exam";
 import { call, createExam, ORGANIZATION, PASSWORD, registerAndLogin } from "./support/api";
 import { launchChromium } from "./support/chromium";
 import { focusedId, messageText, pressWhenCameraShows, screenshot, waitForMessage, watchProblems } from "./support/page";
@@ -104,8 +106,8 @@ it("enrols a student's face from the camera with keyboard only, then verifies th
   expect(verified).toBe(`It matches: you are verified for ${examName}.`);
   await screenshot(page, "enrol-5-verified");
 
-  const exams = await call(baseUrl, "/instructor/list_exam", { token: instructor.token });
-  const enrolled = exams.resource_array.find((e: any) => Number(e.exam_id) === examId).enrolled_students[0];
+  const exams = await call(baseUrl, listInstructorExams, { token: instructor.token });
+  const enrolled = exams.resource_array.find((e) => Number(e.exam_id) === examId)!.enrolled_students[0];
   expect(enrolled).toMatchObject({ email: student.email, verification_status: "Verified", verified_by: "face" });
 
   // Withdrawal deletes the template (after a confirmation) and returns to the consent step.
@@ -113,7 +115,7 @@ it("enrols a student's face from the camera with keyboard only, then verifies th
   await page.click("#delete-template");
   await waitForMessage(page, /Your face template has been deleted/);
   expect(await focusedId(page)).toBe("consent-title");
-  const list = await call(baseUrl, "/biometrics/list", { token: student.token });
+  const list = await call(baseUrl, biometricsList, { token: student.token });
   expect(list.resource_array).toEqual([]);
 
   expect(problems, `page problems; last message: ${await messageText(page)}`).toEqual([]);

@@ -53,15 +53,22 @@ export function deliverSoon(c: Context<PartnerEnv>, queued: number) {
 }
 
 const ErrorBody = z.object({ error: z.string() }).openapi("PartnerErrorBody");
+// An unexpected failure also quotes the request id (src/routes/partner/errors.ts), to be given when reporting it.
+const UnavailableBody = z.object({ error: z.string(), request_id: z.string().optional() }).openapi("PartnerUnavailableBody");
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
 
+// Every partner route reads its parameters through middleware/partner-params.ts, whose refusals (400, 413,
+// 415) any of them can answer, as docs/partner-api.md lists.
 export const partnerErrors = {
+  400: json(ErrorBody, "A malformed body: not valid UTF-8, JSON that is not an object, a malformed multipart body"),
   403: json(ErrorBody, "`You are not authorized to access this page.` (any authentication failure)"),
+  413: json(ErrorBody, "A body over 64 KiB"),
+  415: json(ErrorBody, "A body that is not JSON, urlencoded or multipart form data"),
   422: json(
     z.union([ErrorBody, z.record(z.string(), z.array(z.string()))]),
     "`Param is missing or the value is empty: 'param'`, an invalid parameter, or field errors such as `{\"email\":[\"has already been taken\"]}`",
   ),
-  503: json(ErrorBody, "Not configured or temporarily unavailable; retry later"),
+  503: json(UnavailableBody, "Not configured or temporarily unavailable (with `Retry-After`); retry later"),
 };
 export const examNotFound = { 404: json(ErrorBody, "`Couldn't find Exam with 'id'=...` (also for another institution's exam)") };
 export const sessionNotFound = { 404: json(ErrorBody, "The exam or the student session does not exist for the caller") };

@@ -1,4 +1,14 @@
-// Sets up the browser tests' data through the public API, as a client would.
+// Sets up the browser tests' data through the public API, as a client would: a fetch to the running
+// service, typed from each route's own definition (src/routes/**) with the types test/workers/api.ts
+// defines, so that a test reading a field the API does not document does not type-check. (Only its types:
+// its client reaches the Worker in workerd, these tests a service on a port.)
+import type { RouteConfig } from "@hono/zod-openapi";
+import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
+import { route as syncCoursesExamsRoute } from "../../../src/routes/instructor/sync-courses-exams";
+import type { ApiResponse, BodyAt, RequestJson, StatusOf } from "../../workers/api";
+
 let counter = 0;
 
 /** An email no earlier run used (the service keeps its data between runs, as `npm start` does). */
@@ -9,27 +19,49 @@ export function uniqueEmail(who: string): string {
 export const PASSWORD = "a long password for tests";
 export const ORGANIZATION = "UCY";
 
-type Json = Record<string, any>;
+type Init<R extends RouteConfig> = {
+  token?: string;
+  json?: RequestJson<R>;
+  params?: Record<string, string | number>;
+  query?: Record<string, string>;
+};
 
-export async function call(baseUrl: string, path: string, options: { token?: string; json?: unknown; method?: string } = {}): Promise<Json> {
+export async function api<R extends RouteConfig>(baseUrl: string, route: R, init: Init<R> = {}): Promise<ApiResponse<R>> {
+  let path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(init.params?.[name])));
+  if (init.query) path += `?${new URLSearchParams(init.query)}`;
   const res = await fetch(`${baseUrl}/backend${path}`, {
-    method: options.method ?? (options.json === undefined ? "GET" : "POST"),
+    method: route.method.toUpperCase(),
     headers: {
-      ...(options.json === undefined ? {} : { "content-type": "application/json" }),
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(init.json === undefined ? {} : { "content-type": "application/json" }),
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
     },
-    body: options.json === undefined ? undefined : JSON.stringify(options.json),
+    body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
-  const body = (await res.json()) as Json;
-  if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(body)}`);
-  return body;
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body, headers: res.headers } as ApiResponse<R>;
+}
+
+/** The success statuses a route documents. */
+type Success<R extends RouteConfig> = Extract<StatusOf<R>, 200 | 201>;
+
+/** The body of a success answer; throws with the status and body otherwise (setting up a test's data must work). */
+export async function call<R extends RouteConfig>(baseUrl: string, route: R, init: Init<R> = {}): Promise<BodyAt<R, Success<R>>> {
+  const res = await api(baseUrl, route, init);
+  if (res.status !== 200 && res.status !== 201) throw new Error(`${route.path} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body as BodyAt<R, Success<R>>;
 }
 
 export async function registerAndLogin(baseUrl: string, role: "STUDENT" | "INSTRUCTOR", name: string, surname: string) {
   const email = uniqueEmail(name.toLowerCase());
-  await call(baseUrl, "/register_user", { json: { email, name, surname, organization: ORGANIZATION, password: PASSWORD, role } });
-  const login = await call(baseUrl, "/login", { json: { email, password: PASSWORD, organization: ORGANIZATION } });
-  return { email, name, surname, token: login.resource_obj.access as string };
+  await call(baseUrl, registerUserRoute, { json: { email, name, surname, organization: ORGANIZATION, password: PASSWORD, role } });
+  const login = await call(baseUrl, loginRoute, { json: { email, password: PASSWORD, organization: ORGANIZATION } });
+  return { email, name, surname, token: login.resource_obj.access };
 }
 
 /** An exam of the instructor, scheduled a minute from now, with the students enrolled; returns its id. */
@@ -40,7 +72,7 @@ export async function createExam(
   students: { email: string; name: string; surname: string }[],
   forbiddenProcesses: string[] = [],
 ) {
-  const exam = await call(baseUrl, "/instructor/add_exam", {
+  const exam = await call(baseUrl, addExamRoute, {
     token: instructorToken,
     json: {
       name,
@@ -52,7 +84,7 @@ export async function createExam(
     },
   });
   const examId = Number(exam.resource_str);
-  await call(baseUrl, "/instructor/sync_courses_exams", {
+  await call(baseUrl, syncCoursesExamsRoute, {
     token: instructorToken,
     json: { details: { exam_id: examId, students: students.map(({ email, name, surname }) => ({ email, name, surname })) } },
   });

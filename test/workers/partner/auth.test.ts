@@ -2,57 +2,65 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { partnerNonces } from "../../../src/db/schema";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { route as examsShow } from "../../../src/routes/partner/exams-show";
 import { issueCredential } from "../../../src/services/partner/credentials";
 import { pruneNonces } from "../../../src/services/partner/nonces";
-import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, partnerCall, SEAL_KEY } from "./helpers";
+import { bodyAt } from "../api";
+import { type Credentials, partnerApi, type PartnerParams, sentAs, type Signing, signedCall } from "./api";
+import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, SEAL_KEY } from "./helpers";
 
 let partner: Partner;
 let examId: number;
 
 beforeAll(async () => {
   partner = await newPartner();
-  const res = await partnerCall(partner, "POST", "/exams", { params: { name: "Auth exam" } });
+  const res = await partnerApi(examsCreate, { credentials: partner, json: { name: "Auth exam" } });
   expect(res.status).toBe(201);
-  examId = res.body.exam.id;
+  examId = bodyAt(res, 201).exam.id;
 });
 
-const show = (call: Parameters<typeof partnerCall>[3] = {}, who: Partner = partner) =>
-  partnerCall(who, "GET", "/exams/:id", { path: { id: examId }, ...call });
+/** GET /exams/:id, signed as `over` says (other credentials: another token or secret key). */
+const show = (over: Signing & { credentials?: Credentials } = {}) => partnerApi(examsShow, { credentials: partner, params: { id: examId }, ...over });
 
 describe("partner API authentication", () => {
   it("accepts a correctly signed request (query, JSON and form parameters)", async () => {
     expect((await show()).status).toBe(200);
     for (const via of ["json", "form", "query"] as const) {
-      const res = await partnerCall(partner, "POST", "/exams", { via, params: { name: `Via ${via}`, duration: 45, start_time: 1893456000 } });
+      const params: PartnerParams<typeof examsCreate> = { name: `Via ${via}`, duration: 45, start_time: 1893456000 };
+      const res = await partnerApi(examsCreate, { credentials: partner, ...sentAs(via, params) });
       expect(res.status, via).toBe(201);
-      expect(res.body.exam).toMatchObject({ name: `Via ${via}`, duration: 45, start_time: "2030-01-01T00:00:00.000Z" });
+      expect(bodyAt(res, 201).exam).toMatchObject({ name: `Via ${via}`, duration: 45, start_time: "2030-01-01T00:00:00.000Z" });
     }
   });
 
   it("accepts the token quoted, and Accept among other media types", async () => {
-    const res = await partnerCall(partner, "GET", "/exams/:id", { path: { id: examId }, accept: `application/json, application/vnd.procwise.v3` });
+    const res = await show({ accept: `application/json, application/vnd.procwise.v3` });
     expect(res.status).toBe(200);
   });
 
   it("refuses an altered parameter", async () => {
-    const res = await partnerCall(partner, "POST", "/exams", {
-      params: { name: "Signed name" },
+    const res = await partnerApi(examsCreate, {
+      credentials: partner,
+      json: { name: "Signed name" },
       afterSigning: (p) => void (p.name = "Other name"),
     });
     expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
   it("refuses a signed parameter that is then not sent", async () => {
-    const res = await partnerCall(partner, "POST", "/exams", {
-      params: { name: "x", duration: 30 },
+    const res = await partnerApi(examsCreate, {
+      credentials: partner,
+      json: { name: "x", duration: 30 },
       afterSigning: (p) => void delete p.duration,
     });
     expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
   it("refuses an extra parameter that was not signed", async () => {
-    const res = await partnerCall(partner, "POST", "/exams", {
-      params: { name: "x" },
+    const res = await partnerApi(examsCreate, {
+      credentials: partner,
+      json: { name: "x" },
       afterSigning: (p) => void (p.duration = 30),
     });
     expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
@@ -66,7 +74,7 @@ describe("partner API authentication", () => {
   });
 
   it("refuses a signature made with the wrong secret key", async () => {
-    const res = await show({ secret: "0".repeat(64) });
+    const res = await show({ credentials: { ...partner, secretKey: "0".repeat(64) } });
     expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
@@ -81,7 +89,7 @@ describe("partner API authentication", () => {
 
   it("refuses a reused nonce, and does not burn a nonce on a badly signed request", async () => {
     const n = nonce();
-    expect((await show({ nonce: n, secret: "f".repeat(64) })).status).toBe(403);
+    expect((await show({ nonce: n, credentials: { ...partner, secretKey: "f".repeat(64) } })).status).toBe(403);
     expect((await show({ nonce: n })).status).toBe(200);
     expect(await show({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
@@ -101,18 +109,18 @@ describe("partner API authentication", () => {
   it("signs decoded values: spaces, reserved characters and non-ASCII in query, form and JSON", async () => {
     const name = "Exam a+b & c=d?e/f %20 ü 漢字";
     for (const via of ["query", "form", "json"] as const) {
-      const res = await partnerCall(partner, "POST", "/exams", { via, params: { name } });
+      const res = await partnerApi(examsCreate, { credentials: partner, ...sentAs(via, { name }) });
       expect(res.status, via).toBe(201);
-      expect(res.body.exam.name).toBe(name);
+      expect(bodyAt(res, 201).exam.name).toBe(name);
     }
   });
 
   it("keeps nonces per institution", async () => {
     const other = await newPartner();
-    const otherExam = await partnerCall(other, "POST", "/exams", { params: { name: "Other" } });
+    const otherExam = bodyAt(await partnerApi(examsCreate, { credentials: other, json: { name: "Other" } }), 201).exam.id;
     const n = nonce();
     expect((await show({ nonce: n })).status).toBe(200);
-    expect((await partnerCall(other, "GET", "/exams/:id", { path: { id: otherExam.body.exam.id }, nonce: n })).status).toBe(200);
+    expect((await partnerApi(examsShow, { credentials: other, params: { id: otherExam }, nonce: n })).status).toBe(200);
   });
 
   it("refuses a stale or a future timestamp (default window 300 s)", async () => {
@@ -122,9 +130,9 @@ describe("partner API authentication", () => {
   });
 
   it("refuses a wrong, revoked or missing token and a malformed Authorization", async () => {
-    expect(await show({ token: "0".repeat(64) })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
-    expect(await show({ token: null })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
-    const res = await partnerCall(partner, "GET", "/exams/:id", { path: { id: examId }, token: `${partner.token}"x` });
+    expect(await show({ credentials: { ...partner, token: "0".repeat(64) } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await show({ authorization: null })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    const res = await show({ credentials: { ...partner, token: `${partner.token}"x` } });
     expect(res.status).toBe(403);
   });
 
@@ -136,25 +144,26 @@ describe("partner API authentication", () => {
 
   it("refuses a token of one institution signed with another institution's key", async () => {
     const other = await newPartner();
-    expect(await show({ secret: other.secretKey })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await show({ credentials: { ...partner, secretKey: other.secretKey } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
   it("rotates without downtime: two active credentials, then the oldest is revoked", async () => {
     const p = await newPartner();
-    const exam = await partnerCall(p, "POST", "/exams", { params: { name: "Rotation" } });
-    const path = { id: exam.body.exam.id };
+    const exam = await partnerApi(examsCreate, { credentials: p, json: { name: "Rotation" } });
+    const params = { id: bodyAt(exam, 201).exam.id };
+    const showWith = (credentials: Credentials) => partnerApi(examsShow, { credentials, params });
     const second = await issueCredential(db(), SEAL_KEY, p.institutionId, Date.now());
     const p2: Partner = { ...p, token: second.token, secretKey: second.secretKey };
     // Old and new keys both work, with either token (a client may update token and key separately).
-    expect((await partnerCall(p, "GET", "/exams/:id", { path })).status).toBe(200);
-    expect((await partnerCall(p2, "GET", "/exams/:id", { path })).status).toBe(200);
-    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: second.secretKey })).status).toBe(200);
+    expect((await showWith(p)).status).toBe(200);
+    expect((await showWith(p2)).status).toBe(200);
+    expect((await showWith({ ...p, secretKey: second.secretKey })).status).toBe(200);
     // A third credential revokes the first: its token and key stop working.
     const third = await issueCredential(db(), SEAL_KEY, p.institutionId, Date.now());
-    expect((await partnerCall(p, "GET", "/exams/:id", { path })).status).toBe(403);
-    expect((await partnerCall(p2, "GET", "/exams/:id", { path, secret: p.secretKey })).status).toBe(403);
-    expect((await partnerCall(p2, "GET", "/exams/:id", { path })).status).toBe(200);
-    expect((await partnerCall({ ...p, token: third.token, secretKey: third.secretKey }, "GET", "/exams/:id", { path })).status).toBe(200);
+    expect((await showWith(p)).status).toBe(403);
+    expect((await showWith({ ...p2, secretKey: p.secretKey })).status).toBe(403);
+    expect((await showWith(p2)).status).toBe(200);
+    expect((await showWith({ token: third.token, secretKey: third.secretKey })).status).toBe(200);
   });
 
   it("answers 503 in the partner shape when the sealing key is not configured (TRUSTID keeps serving)", async () => {
@@ -169,7 +178,7 @@ describe("partner API authentication", () => {
   });
 
   it("answers unknown paths under /api/v3 in the partner shape", async () => {
-    const res = await partnerCall(partner, "GET", "/nothing-here");
+    const res = await signedCall(partner, "GET", "/nothing-here"); // no route has this path: untyped
     expect(res).toMatchObject({ status: 404, body: { error: "Not found" } });
   });
 
@@ -182,7 +191,7 @@ describe("partner API authentication", () => {
     });
     expect(res.status).toBe(415);
     expect(await res.json()).toHaveProperty("error");
-    const nested = await partnerCall(partner, "POST", "/exams", { params: { name: "x" }, afterSigning: (p) => void ((p as any).meta = { a: 1 }) });
+    const nested = await partnerApi(examsCreate, { credentials: partner, json: { name: "x" }, afterSigning: (p) => void ((p as any).meta = { a: 1 }) });
     expect(nested.status).toBe(422);
   });
 });

@@ -4,14 +4,21 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { decisions, enrolments, partnerCallbackOutbox } from "../../../src/db/schema";
+import { route as registerUser } from "../../../src/routes/auth/register-user";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
 import { loadConfig } from "../../../src/env";
 import { issueCredential } from "../../../src/services/partner/credentials";
 import { hmacSha256Hex } from "../../../src/services/partner/crypto";
 import worker from "../../../src/index";
 import { deliveryOptions, runPartnerJobs } from "../../../src/services/partner/jobs";
 import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
-import { call, loginAs } from "../helpers";
-import { bindings, db, newPartner, type Partner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "./helpers";
+import { api, bodyAt } from "../api";
+import { loginAs } from "../helpers";
+import { partnerApi } from "./api";
+import { bindings, db, newPartner, RECEIVER, SEAL_KEY, setCallbackUrl } from "./helpers";
 
 const config = () => loadConfig(bindings);
 const hook = () => `h${crypto.randomUUID().slice(0, 8)}`;
@@ -31,12 +38,13 @@ async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 5
 /** A partner with a callback URL, an exam and one student session. */
 async function setup(name = hook()) {
   const partner = await newPartner({ callbackUrl: `${RECEIVER}/hooks/${name}` });
-  const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Callbacks" } })).body.exam.id as number;
-  const created = (
-    await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { email: `${name}@example.org` } })
-  ).body.student;
-  const session = created.id as number;
-  const invitationToken = created.token as string; // the invited student's proof (issue 18)
+  const exam = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Callbacks" } }), 201).exam.id;
+  const created = bodyAt(
+    await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email: `${name}@example.org` } }),
+    201,
+  ).student;
+  const session = created.id;
+  const invitationToken = created.token!; // the invited student's proof (issue 18)
   const trustid = (v: Partial<typeof enrolments.$inferInsert>) => db().update(enrolments).set(v).where(eq(enrolments.id, session));
   return { partner, exam, session, name, trustid, invitationToken };
 }
@@ -176,8 +184,8 @@ describe("partner callbacks", () => {
   it("closing the exam through the partner API finishes the session and calls back at once", async () => {
     const { partner, exam, name, trustid } = await setup();
     await trustid({ verificationStatus: "Verified", joinedAt: Date.now(), partnerStatus: "exam_started" });
-    const res = await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: exam }, params: { status: "closed" } });
-    expect(res.body.exam.status).toBe("closed");
+    const res = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id: exam }, json: { status: "closed" } });
+    expect(bodyAt(res, 200).exam.status).toBe("closed");
     const deliveries = await waitFor(() => received(name), (d) => d.length > 0);
     expect(JSON.parse(deliveries[0]!.body)).toMatchObject({ previous_status: "exam_started", status: "exam_finished" });
   });
@@ -186,10 +194,10 @@ describe("partner callbacks", () => {
     const { partner, exam, name, invitationToken } = await setup();
     // The session's invited student claims the account with the session's token, logs in and asks for manual approval.
     const student = { email: `${name}@example.org`, password: "a good long password", organization: partner.code };
-    const json = { ...student, name: "S", surname: "T", role: "STUDENT", invitation_token: invitationToken };
-    expect((await call("/register_user", { json })).status).toBe(200);
+    const json = { ...student, name: "S", surname: "T", role: "STUDENT" as const, invitation_token: invitationToken };
+    expect((await api(registerUser, { json })).status).toBe(200);
     const { access } = await loginAs({ ...student, role: "STUDENT" });
-    const res = await call("/student/request_manual_approval", { token: access, json: { exam_id: exam, manual_approval_type: "camera broken" } });
+    const res = await api(requestManualApproval, { token: access, json: { exam_id: exam, manual_approval_type: "camera broken" } });
     expect(res.status).toBe(200);
     const deliveries = await waitFor(() => received(name), (d) => d.length > 0);
     expect(JSON.parse(deliveries[0]!.body)).toMatchObject({ previous_status: "registered", status: "in_setup" });
@@ -210,7 +218,8 @@ describe("partner callbacks", () => {
     await setCallbackUrl(partner.institutionId, null);
     await trustid({ verificationStatus: "Verified" });
     await runPartnerJobs(db(), config(), Date.now()); // the sweep skips it: no listener
-    const shown = await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: (await db().select().from(enrolments).where(eq(enrolments.id, session)))[0]!.examId }, params: { status: "closed" } });
+    const examId = (await db().select().from(enrolments).where(eq(enrolments.id, session)))[0]!.examId;
+    const shown = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id: examId }, json: { status: "closed" } });
     expect(shown.status).toBe(200);
     const [row] = await db().select().from(enrolments).where(eq(enrolments.id, session));
     expect(row?.partnerStatus).toBe("exam_not_started");

@@ -3,8 +3,14 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { exams } from "../../../src/db/schema";
 import { ExamObject } from "../../../src/routes/partner/common";
-import type { Params } from "../../../src/services/partner/signature";
-import { db, newPartner, type Partner, partnerCall } from "./helpers";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { route as examsDestroy } from "../../../src/routes/partner/exams-destroy";
+import { route as examsIndex } from "../../../src/routes/partner/exams-index";
+import { route as examsShow } from "../../../src/routes/partner/exams-show";
+import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
+import { bodyAt } from "../api";
+import { partnerApi, type PartnerParams } from "./api";
+import { db, newPartner, type Partner } from "./helpers";
 
 let partner: Partner;
 
@@ -12,13 +18,15 @@ beforeAll(async () => {
   partner = await newPartner();
 });
 
-const create = (params: Record<string, string | number | boolean>, who = partner) => partnerCall(who, "POST", "/exams", { params });
+const create = (json: PartnerParams<typeof examsCreate>, who = partner) => partnerApi(examsCreate, { credentials: who, json });
+/** Parameters the API must refuse. */
+const createUnchecked = (unchecked: Record<string, unknown>) => partnerApi(examsCreate, { credentials: partner, unchecked });
 
 describe("exams", () => {
   it("creates, shows, updates and deletes an exam; the exam is a TRUSTID exam", async () => {
     const created = await create({ name: "Algebra", duration: 90, start_time: 1893456000, end_time: 1893463200, type: "classic", exam_type: "Oral" });
     expect(created.status).toBe(201);
-    const exam = created.body.exam;
+    const exam = bodyAt(created, 201).exam;
     expect(exam).toMatchObject({
       name: "Algebra",
       status: "open",
@@ -32,45 +40,44 @@ describe("exams", () => {
     const [row] = await db().select().from(exams).where(eq(exams.id, exam.id));
     expect(row).toMatchObject({ institutionId: partner.institutionId, name: "Algebra", examType: "Oral", durationMinutes: 90, status: "Upcoming" });
 
-    const shown = await partnerCall(partner, "GET", "/exams/:id", { path: { id: exam.id } });
+    const shown = await partnerApi(examsShow, { credentials: partner, params: { id: exam.id } });
     expect(shown).toMatchObject({ status: 200, body: { exam: { id: exam.id, name: "Algebra" } } });
 
-    const updated = await partnerCall(partner, "PUT", "/exams/:id", { path: { id: exam.id }, params: { name: "Algebra II", status: "draft" } });
+    const updated = await partnerApi(examsUpdate("put"), { credentials: partner, params: { id: exam.id }, json: { name: "Algebra II", status: "draft" } });
     expect(updated).toMatchObject({ status: 200, body: { exam: { name: "Algebra II", status: "draft" } } });
-    const patched = await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: exam.id }, via: "form", params: { duration: 30 } });
+    const patched = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id: exam.id }, form: { duration: 30 } });
     expect(patched).toMatchObject({ status: 200, body: { exam: { name: "Algebra II", duration: 30 } } });
 
-    const deleted = await partnerCall(partner, "DELETE", "/exams/:id", { path: { id: exam.id } });
+    const deleted = await partnerApi(examsDestroy, { credentials: partner, params: { id: exam.id } });
     expect(deleted).toMatchObject({ status: 200, body: { exam: { id: exam.id } } });
-    const gone = await partnerCall(partner, "GET", "/exams/:id", { path: { id: exam.id } });
+    const gone = await partnerApi(examsShow, { credentials: partner, params: { id: exam.id } });
     expect(gone).toMatchObject({ status: 404, body: { error: `Couldn't find Exam with 'id'=${exam.id}` } });
   });
 
   it("closing an exam completes it in TRUSTID; a completed TRUSTID exam shows closed and cannot reopen", async () => {
-    const { body } = await create({ name: "To close" });
-    const closed = await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: body.exam.id }, params: { status: "closed" } });
-    expect(closed.body.exam.status).toBe("closed");
-    const [row] = await db().select().from(exams).where(eq(exams.id, body.exam.id));
+    const id = bodyAt(await create({ name: "To close" }), 201).exam.id;
+    const closed = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { status: "closed" } });
+    expect(bodyAt(closed, 200).exam.status).toBe("closed");
+    const [row] = await db().select().from(exams).where(eq(exams.id, id));
     expect(row?.status).toBe("Completed");
     expect(row?.completedAt).toBeTypeOf("number");
-    const reopen = await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: body.exam.id }, params: { status: "open" } });
+    const reopen = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { status: "open" } });
     expect(reopen).toMatchObject({ status: 422, body: { status: ["can not reopen a closed exam"] } });
 
-    const other = await create({ name: "Started in TRUSTID" });
-    await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, other.body.exam.id));
-    const shown = await partnerCall(partner, "GET", "/exams/:id", { path: { id: other.body.exam.id } });
-    expect(shown.body.exam).toMatchObject({ status: "open" });
-    const del = await partnerCall(partner, "DELETE", "/exams/:id", { path: { id: other.body.exam.id } });
+    const other = bodyAt(await create({ name: "Started in TRUSTID" }), 201).exam.id;
+    await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, other));
+    const shown = await partnerApi(examsShow, { credentials: partner, params: { id: other } });
+    expect(bodyAt(shown, 200).exam).toMatchObject({ status: "open" });
+    const del = await partnerApi(examsDestroy, { credentials: partner, params: { id: other } });
     expect(del).toMatchObject({ status: 422, body: { status: ["can not delete an exam in progress"] } });
   });
 
   it("answers the documented 422 for a missing name and for invalid values", async () => {
-    expect(await create({ duration: 10 })).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'name'" } });
+    expect(await createUnchecked({ duration: 10 })).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'name'" } });
     expect(await create({ name: "  " })).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'name'" } });
-    const bad = await create({ name: "x", start_time: "soon" });
-    expect(bad.status).toBe(422);
-    expect(bad.body.error).toMatch(/^Invalid parameter 'start_time'/);
-    expect((await create({ name: "x", status: "archived" })).status).toBe(422);
+    const bad = await createUnchecked({ name: "x", start_time: "soon" });
+    expect(bodyAt(bad, 422).error).toMatch(/^Invalid parameter 'start_time'/);
+    expect((await createUnchecked({ name: "x", status: "archived" })).status).toBe(422);
     expect((await create({ name: "x", start_time: 2000, end_time: 1000 })).body).toEqual({ end_time: ["must be after start_time"] });
     expect((await create({ name: "x", instructor_email: "nobody@example.org" })).body).toEqual({
       instructor_email: ["is not an instructor of this institution"],
@@ -80,46 +87,47 @@ describe("exams", () => {
   // Found by the fuzz tests: a name of only "\u0000" was accepted and stored as "" (SQLite text reads
   // back cut at a NUL). Any parameter with a NUL is refused before anything is read or stored.
   it("refuses a NUL character in a parameter with the documented 422, and creates nothing", async () => {
-    const before = await partnerCall(partner, "GET", "/exams", { params: { limit: 300 } });
+    const before = await partnerApi(examsIndex, { credentials: partner, query: { limit: 300 } });
     for (const name of ["\u0000", "Algebra\u0000II"]) {
       const res = await create({ name });
       expect(res.status).toBe(422);
       expect(res.body).toEqual({ error: expect.stringMatching(/'name'.*NUL/) });
     }
-    const after = await partnerCall(partner, "GET", "/exams", { params: { limit: 300 } });
+    const after = await partnerApi(examsIndex, { credentials: partner, query: { limit: 300 } });
     expect(after.headers.get("x-pagination-item-count")).toBe(before.headers.get("x-pagination-item-count"));
   });
 
   // Found by the fuzz tests: the 422 quoted the whole bad value (a 60 KB string came back whole).
   it("quotes a long bad value cut short in the 422", async () => {
-    const res = await create({ name: "x", duration: "9".repeat(60_000) });
-    expect(res.status).toBe(422);
-    expect(res.body.error).toMatch(/^Invalid parameter 'duration' value "9{60}\.\.\.": /);
+    const res = await createUnchecked({ name: "x", duration: "9".repeat(60_000) });
+    expect(bodyAt(res, 422).error).toMatch(/^Invalid parameter 'duration' value "9{60}\.\.\.": /);
   });
 
   it("answers 404 for unknown, malformed and other institutions' exam ids", async () => {
     const other = await newPartner();
-    const theirs = await create({ name: "Theirs" }, other);
-    for (const id of [String(theirs.body.exam.id), "999999999", "abc"]) {
-      const res = await partnerCall(partner, "GET", "/exams/:id", { path: { id } });
+    const theirs = bodyAt(await create({ name: "Theirs" }, other), 201).exam.id;
+    for (const id of [String(theirs), "999999999", "abc"]) {
+      const res = await partnerApi(examsShow, { credentials: partner, params: { id } });
       expect(res, id).toMatchObject({ status: 404, body: { error: `Couldn't find Exam with 'id'=${id}` } });
     }
-    for (const method of ["PUT", "DELETE"]) {
-      const res = await partnerCall(partner, method, "/exams/:id", { path: { id: theirs.body.exam.id }, params: { name: "mine now" } });
-      expect(res.status, method).toBe(404);
+    for (const route of [examsUpdate("put"), examsDestroy]) {
+      const res = await partnerApi(route, { credentials: partner, params: { id: theirs }, unchecked: { name: "mine now" } });
+      expect(res.status, route.method).toBe(404);
     }
-    expect((await partnerCall(other, "GET", "/exams/:id", { path: { id: theirs.body.exam.id } })).body.exam.name).toBe("Theirs");
+    expect(bodyAt(await partnerApi(examsShow, { credentials: other, params: { id: theirs } }), 200).exam.name).toBe("Theirs");
   });
 
   it("lists exams by status with X-Pagination headers (default and maximum limit 300)", async () => {
     const p = await newPartner();
     const ids: number[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await create({ name: `E${i}`, status: i < 2 ? "draft" : "open" }, p)).body.exam.id);
-    await partnerCall(p, "PATCH", "/exams/:id", { path: { id: ids[4]! }, params: { status: "closed" } });
+    for (let i = 0; i < 5; i++) ids.push(bodyAt(await create({ name: `E${i}`, status: i < 2 ? "draft" : "open" }, p), 201).exam.id);
+    await partnerApi(examsUpdate("patch"), { credentials: p, params: { id: ids[4]! }, json: { status: "closed" } });
+    const list = (query: PartnerParams<typeof examsIndex> = {}, who = p) => partnerApi(examsIndex, { credentials: who, query });
+    const idsOf = async (query: PartnerParams<typeof examsIndex>) => bodyAt(await list(query), 200).exams.map((e) => e.id);
 
-    const all = await partnerCall(p, "GET", "/exams");
+    const all = await list();
     expect(all.status).toBe(200);
-    expect(all.body.exams.map((e: any) => e.id)).toEqual(ids);
+    expect(bodyAt(all, 200).exams.map((e) => e.id)).toEqual(ids);
     expect(Object.fromEntries(["item-count", "page-count", "page", "limit"].map((h) => [h, all.headers.get(`x-pagination-${h}`)]))).toEqual({
       "item-count": "5",
       "page-count": "1",
@@ -127,30 +135,28 @@ describe("exams", () => {
       limit: "300",
     });
 
-    const drafts = await partnerCall(p, "GET", "/exams", { params: { status: "draft" } });
-    expect(drafts.body.exams.map((e: any) => e.id)).toEqual(ids.slice(0, 2));
-    expect((await partnerCall(p, "GET", "/exams", { params: { status: "open" } })).body.exams.map((e: any) => e.id)).toEqual(ids.slice(2, 4));
-    expect((await partnerCall(p, "GET", "/exams", { params: { status: "closed" } })).body.exams.map((e: any) => e.id)).toEqual([ids[4]]);
-    expect((await partnerCall(p, "GET", "/exams", { params: { status: "gone" } })).status).toBe(422);
+    expect(await idsOf({ status: "draft" })).toEqual(ids.slice(0, 2));
+    expect(await idsOf({ status: "open" })).toEqual(ids.slice(2, 4));
+    expect(await idsOf({ status: "closed" })).toEqual([ids[4]]);
+    expect((await partnerApi(examsIndex, { credentials: p, unchecked: { status: "gone" } })).status).toBe(422);
 
-    const page2 = await partnerCall(p, "GET", "/exams", { params: { page: 2, limit: 2 } });
-    expect(page2.body.exams.map((e: any) => e.id)).toEqual(ids.slice(2, 4));
+    const page2 = await list({ page: 2, limit: 2 });
+    expect(bodyAt(page2, 200).exams.map((e) => e.id)).toEqual(ids.slice(2, 4));
     expect(page2.headers.get("x-pagination-page-count")).toBe("3");
     expect(page2.headers.get("x-pagination-page")).toBe("2");
     expect(page2.headers.get("x-pagination-limit")).toBe("2");
-    const last = await partnerCall(p, "GET", "/exams", { params: { page: 3, limit: 2 } });
-    expect(last.body.exams.map((e: any) => e.id)).toEqual([ids[4]]);
-    const beyond = await partnerCall(p, "GET", "/exams", { params: { page: 4, limit: 2 } });
-    expect(beyond.body.exams).toEqual([]);
+    expect(await idsOf({ page: 3, limit: 2 })).toEqual([ids[4]]);
+    const beyond = await list({ page: 4, limit: 2 });
+    expect(bodyAt(beyond, 200).exams).toEqual([]);
     expect(beyond.headers.get("x-pagination-item-count")).toBe("5");
 
-    const capped = await partnerCall(p, "GET", "/exams", { params: { limit: 1000 } });
+    const capped = await list({ limit: 1000 });
     expect(capped.headers.get("x-pagination-limit")).toBe("300");
-    for (const bad of [{ page: 0 }, { limit: 0 }, { page: "x" }, { limit: -1 }] as Params[]) {
-      expect((await partnerCall(p, "GET", "/exams", { params: bad })).status, JSON.stringify(bad)).toBe(422);
+    for (const bad of [{ page: 0 }, { limit: 0 }, { page: "x" }, { limit: -1 }]) {
+      expect((await partnerApi(examsIndex, { credentials: p, unchecked: bad })).status, JSON.stringify(bad)).toBe(422);
     }
-    const empty = await partnerCall(await newPartner(), "GET", "/exams");
-    expect(empty.body.exams).toEqual([]);
+    const empty = await list({}, await newPartner());
+    expect(bodyAt(empty, 200).exams).toEqual([]);
     expect(empty.headers.get("x-pagination-item-count")).toBe("0");
     expect(empty.headers.get("x-pagination-page-count")).toBe("1");
   });

@@ -3,8 +3,21 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { enrolments, exams, users } from "../../../src/db/schema";
+import { route as addStudent } from "../../../src/routes/partner/add-student";
 import { SessionObject } from "../../../src/routes/partner/common";
-import { db, newPartner, type Partner, partnerCall } from "./helpers";
+import { route as deleteStudent } from "../../../src/routes/partner/delete-student";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
+import { route as indexStudents } from "../../../src/routes/partner/index-students";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as sessionsDestroy } from "../../../src/routes/partner/sessions-destroy";
+import { route as sessionsIndex } from "../../../src/routes/partner/sessions-index";
+import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
+import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
+import { route as showStudent } from "../../../src/routes/partner/show-student";
+import { bodyAt } from "../api";
+import { partnerApi, type PartnerParams } from "./api";
+import { db, newPartner, type Partner } from "./helpers";
 
 // The documented example response's fields and their JSON types ("null" where the example has null).
 const EXAMPLE_FIELDS: Record<string, string> = {
@@ -27,12 +40,15 @@ const typeOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array"
 let partner: Partner;
 let examId: number;
 const email = (tag: string) => `${tag}.${crypto.randomUUID().slice(0, 8)}@example.org`;
-const add = (params: Record<string, string | number | boolean>, exam = examId, who = partner) =>
-  partnerCall(who, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params });
+const add = (json: PartnerParams<typeof sessionsCreate>, exam = examId, who = partner) =>
+  partnerApi(sessionsCreate, { credentials: who, params: { exam_id: exam }, json });
+/** Parameters the API must refuse. */
+const addUnchecked = (unchecked: Record<string, unknown>) => partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: examId }, unchecked });
+const newExam = async (name: string, who = partner) => bodyAt(await partnerApi(examsCreate, { credentials: who, json: { name } }), 201).exam.id;
 
 beforeAll(async () => {
   partner = await newPartner();
-  examId = (await partnerCall(partner, "POST", "/exams", { params: { name: "Sessions exam" } })).body.exam.id;
+  examId = await newExam("Sessions exam");
 });
 
 describe("student sessions", () => {
@@ -48,7 +64,7 @@ describe("student sessions", () => {
       external_id: "ext-1",
     });
     expect(res.status).toBe(201);
-    const s = res.body.student;
+    const s = bodyAt(res, 201).student;
     expect(Object.keys(s)).toEqual(expect.arrayContaining(Object.keys(EXAMPLE_FIELDS)));
     expect(s).toMatchObject({
       email: address,
@@ -68,7 +84,8 @@ describe("student sessions", () => {
     expect(() => SessionObject.strict().parse(s)).not.toThrow(); // the documented OpenAPI schema, exactly
     for (const [field, type] of Object.entries(EXAMPLE_FIELDS)) {
       // Our nulls are the values a fresh ProctorExam session has for machinery we do not run.
-      if (type !== "null" && s[field] !== null) expect(typeOf(s[field]), field).toBe(type);
+      const value = (s as Record<string, unknown>)[field];
+      if (type !== "null" && value !== null) expect(typeOf(value), field).toBe(type);
     }
 
     // The TRUSTID side: an invited STUDENT (no password) enrolled in the exam.
@@ -79,29 +96,29 @@ describe("student sessions", () => {
   });
 
   it("takes form parameters and booleans as true/false/1/0; rejects others", async () => {
-    const res = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", {
-      path: { exam_id: examId },
-      via: "form",
-      params: { email: email("form"), is_individual_info_html: "1", skip_requirements: "0", send_confirmation: "true" },
+    const res = await partnerApi(sessionsCreate, {
+      credentials: partner,
+      params: { exam_id: examId },
+      form: { email: email("form"), is_individual_info_html: "1", skip_requirements: "0", send_confirmation: "true" },
     });
     expect(res.status).toBe(201);
-    expect(res.body.student).toMatchObject({ is_individual_info_html: true, skip_requirements: false, send_confirmation: true });
-    const bad = await add({ email: email("bad"), skip_requirements: "yes" });
+    expect(bodyAt(res, 201).student).toMatchObject({ is_individual_info_html: true, skip_requirements: false, send_confirmation: true });
+    const bad = await addUnchecked({ email: email("bad"), skip_requirements: "yes" });
     expect(bad).toMatchObject({ status: 422, body: { error: `Invalid parameter 'skip_requirements' value "yes": Must be one of: true, false, 1, 0.` } });
-    expect((await add({ email: email("bad"), open_time: "tomorrow" })).body.error).toMatch(/Must be a number/);
-    expect((await add({ email: email("bad"), name: 5 })).body.error).toMatch(/Must be a String/);
+    expect(bodyAt(await addUnchecked({ email: email("bad"), open_time: "tomorrow" }), 422).error).toMatch(/Must be a number/);
+    expect(bodyAt(await addUnchecked({ email: email("bad"), name: 5 }), 422).error).toMatch(/Must be a String/);
   });
 
   it("answers the documented 422s: missing email, and an email already in the exam", async () => {
-    expect(await add({ name: "No email" })).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'email'" } });
+    expect(await addUnchecked({ name: "No email" })).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'email'" } });
     const address = email("dup");
     expect((await add({ email: address })).status).toBe(201);
     expect(await add({ email: address.toUpperCase() })).toMatchObject({ status: 422, body: { email: ["has already been taken"] } });
   });
 
   it("refuses new students in a closed exam", async () => {
-    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Closed" } })).body.exam.id;
-    await partnerCall(partner, "PATCH", "/exams/:id", { path: { id: exam }, params: { status: "closed" } });
+    const exam = await newExam("Closed");
+    await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id: exam }, json: { status: "closed" } });
     expect(await add({ email: email("late") }, exam)).toMatchObject({ status: 422, body: { exam: ["is closed"] } });
   });
 
@@ -112,69 +129,70 @@ describe("student sessions", () => {
       .values({ institutionId: partner.institutionId, email: address, name: "Ex", surname: "Isting", role: "STUDENT", passwordHash: "x" })
       .returning();
     const res = await add({ email: address });
-    expect(res.body.student).toMatchObject({ student_id: u!.id, name: "Ex Isting" });
+    expect(bodyAt(res, 201).student).toMatchObject({ student_id: u!.id, name: "Ex Isting" });
     const teacher = email("teacher");
     await db().insert(users).values({ institutionId: partner.institutionId, email: teacher, name: "T", surname: "T", role: "INSTRUCTOR" });
     expect(await add({ email: teacher })).toMatchObject({ status: 422, body: { email: ["belongs to an account that is not a student"] } });
   });
 
   it("shows, lists (paginated), updates and deletes sessions", async () => {
-    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "CRUD" } })).body.exam.id;
+    const exam = await newExam("CRUD");
     const ids: number[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await add({ email: email(`crud${i}`), name: `S ${i}` }, exam)).body.student.id);
+    for (let i = 0; i < 3; i++) ids.push(bodyAt(await add({ email: email(`crud${i}`), name: `S ${i}` }, exam), 201).student.id);
 
-    const shown = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[1]! } });
+    const shown = await partnerApi(sessionsShow, { credentials: partner, params: { exam_id: exam, id: ids[1]! } });
     expect(shown).toMatchObject({ status: 200, body: { student: { id: ids[1], name: "S 1" } } });
 
-    const list = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: exam } });
-    expect(list.body.student_sessions.map((s: any) => s.id)).toEqual(ids);
+    const list = await partnerApi(sessionsIndex, { credentials: partner, params: { exam_id: exam } });
+    expect(bodyAt(list, 200).student_sessions.map((s) => s.id)).toEqual(ids);
     expect(list.headers.get("x-pagination-item-count")).toBe("3");
-    const page = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { page: 2, limit: 2 } });
-    expect(page.body.student_sessions.map((s: any) => s.id)).toEqual([ids[2]]);
+    const page = await partnerApi(sessionsIndex, { credentials: partner, params: { exam_id: exam }, query: { page: 2, limit: 2 } });
+    expect(bodyAt(page, 200).student_sessions.map((s) => s.id)).toEqual([ids[2]]);
     expect(page.headers.get("x-pagination-page-count")).toBe("2");
 
-    const updated = await partnerCall(partner, "PATCH", "/exams/:exam_id/student_sessions/:id", {
-      path: { exam_id: exam, id: ids[0]! },
-      params: { name: "Renamed", open_time: 1893456000, is_individual_info_html: 0, individual_info: "<b>hi</b>" },
+    const updated = await partnerApi(sessionsUpdate("patch"), {
+      credentials: partner,
+      params: { exam_id: exam, id: ids[0]! },
+      json: { name: "Renamed", open_time: 1893456000, is_individual_info_html: 0, individual_info: "<b>hi</b>" },
     });
-    expect(updated.body.student).toMatchObject({ name: "Renamed", open_time: "2030-01-01T00:00:00.000Z", is_individual_info_html: false, individual_info: "<b>hi</b>" });
+    expect(bodyAt(updated, 200).student).toMatchObject({ name: "Renamed", open_time: "2030-01-01T00:00:00.000Z", is_individual_info_html: false, individual_info: "<b>hi</b>" });
     const newEmail = email("moved");
-    const moved = await partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[0]! }, params: { email: newEmail } });
-    expect(moved.body.student).toMatchObject({ email: newEmail, name: "Renamed" });
-    const clash = await partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", {
-      path: { exam_id: exam, id: ids[0]! },
-      params: { email: shown.body.student.email },
+    const moved = await partnerApi(sessionsUpdate("put"), { credentials: partner, params: { exam_id: exam, id: ids[0]! }, json: { email: newEmail } });
+    expect(bodyAt(moved, 200).student).toMatchObject({ email: newEmail, name: "Renamed" });
+    const clash = await partnerApi(sessionsUpdate("put"), {
+      credentials: partner,
+      params: { exam_id: exam, id: ids[0]! },
+      json: { email: bodyAt(shown, 200).student.email },
     });
     expect(clash).toMatchObject({ status: 422, body: { email: ["has already been taken"] } });
 
-    const deleted = await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[2]! } });
+    const deleted = await partnerApi(sessionsDestroy, { credentials: partner, params: { exam_id: exam, id: ids[2]! } });
     expect(deleted).toMatchObject({ status: 200, body: { student: { id: ids[2] } } });
-    const gone = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: ids[2]! } });
+    const gone = await partnerApi(sessionsShow, { credentials: partner, params: { exam_id: exam, id: ids[2]! } });
     expect(gone.status).toBe(404);
   });
 
   it("serves the deprecated add_student / index_students / show_student / delete_student forms", async () => {
-    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Deprecated" } })).body.exam.id;
-    const added = await partnerCall(partner, "POST", "/exams/:id/add_student", { path: { id: exam }, params: { email: email("dep"), name: "Dep" } });
+    const exam = await newExam("Deprecated");
+    const added = await partnerApi(addStudent, { credentials: partner, params: { id: exam }, json: { email: email("dep"), name: "Dep" } });
     expect(added).toMatchObject({ status: 201, body: { student: { name: "Dep", exam_id: exam } } });
-    const sid = added.body.student.id;
-    const listed = await partnerCall(partner, "GET", "/exams/:id/index_students", { path: { id: exam } });
-    expect(listed.body.students.map((s: any) => s.id)).toEqual([sid]);
+    const sid = bodyAt(added, 201).student.id;
+    const listed = await partnerApi(indexStudents, { credentials: partner, params: { id: exam } });
+    expect(bodyAt(listed, 200).students.map((s) => s.id)).toEqual([sid]);
     expect(listed.headers.get("x-pagination-item-count")).toBe("1");
-    const shown = await partnerCall(partner, "GET", "/exams/:id/show_student", { path: { id: exam }, params: { student_session_id: sid } });
-    expect(shown.body.student.id).toBe(sid);
-    const missing = await partnerCall(partner, "GET", "/exams/:id/show_student", { path: { id: exam } });
+    const shown = await partnerApi(showStudent, { credentials: partner, params: { id: exam }, query: { student_session_id: sid } });
+    expect(bodyAt(shown, 200).student.id).toBe(sid);
+    const missing = await partnerApi(showStudent, { credentials: partner, params: { id: exam }, unchecked: {} });
     expect(missing).toMatchObject({ status: 422, body: { error: "Param is missing or the value is empty: 'student_session_id'" } });
-    const deleted = await partnerCall(partner, "DELETE", "/exams/:id/delete_student", { path: { id: exam }, params: { student_session_id: sid } });
+    const deleted = await partnerApi(deleteStudent, { credentials: partner, params: { id: exam }, query: { student_session_id: sid } });
     expect(deleted.status).toBe(200);
-    expect((await partnerCall(partner, "GET", "/exams/:id/index_students", { path: { id: exam } })).body.students).toEqual([]);
+    expect(bodyAt(await partnerApi(indexStudents, { credentials: partner, params: { id: exam } }), 200).students).toEqual([]);
   });
 
   it("shows what TRUSTID records: verification, joining, leaving, the exam's end", async () => {
-    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Lifecycle" } })).body.exam.id;
-    const sid = (await add({ email: email("life") }, exam)).body.student.id;
-    const status = async () =>
-      (await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: sid } })).body.student;
+    const exam = await newExam("Lifecycle");
+    const sid = bodyAt(await add({ email: email("life") }, exam), 201).student.id;
+    const status = async () => bodyAt(await partnerApi(sessionsShow, { credentials: partner, params: { exam_id: exam, id: sid } }), 200).student;
     const set = (v: Partial<typeof enrolments.$inferInsert>) => db().update(enrolments).set(v).where(eq(enrolments.id, sid));
 
     expect((await status()).status).toBe("registered");
@@ -185,7 +203,7 @@ describe("student sessions", () => {
     const joined = Date.UTC(2030, 0, 1, 9);
     await set({ joinedAt: joined });
     expect(await status()).toMatchObject({ status: "exam_started", entered_room: true, start_time: "2030-01-01T09:00:00.000Z" });
-    const del = await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: sid } });
+    const del = await partnerApi(sessionsDestroy, { credentials: partner, params: { exam_id: exam, id: sid } });
     expect(del).toMatchObject({ status: 422, body: { status: ["can not delete a session in progress"] } });
     await set({ leftAt: joined + 3600_000 });
     expect(await status()).toMatchObject({ status: "exam_finished", end_time: "2030-01-01T10:00:00.000Z" });
@@ -198,15 +216,15 @@ describe("student sessions", () => {
 
   it("answers 404 for another institution's exam or session, and for a session of another exam", async () => {
     const other = await newPartner();
-    const theirExam = (await partnerCall(other, "POST", "/exams", { params: { name: "Theirs" } })).body.exam.id;
-    const theirSession = (await add({ email: email("theirs") }, theirExam, other)).body.student.id;
+    const theirExam = await newExam("Theirs", other);
+    const theirSession = bodyAt(await add({ email: email("theirs") }, theirExam, other), 201).student.id;
     const res = await add({ email: email("intruder") }, theirExam);
     expect(res).toMatchObject({ status: 404, body: { error: `Couldn't find Exam with 'id'=${theirExam}` } });
-    const list = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: theirExam } });
+    const list = await partnerApi(sessionsIndex, { credentials: partner, params: { exam_id: theirExam } });
     expect(list.status).toBe(404);
-    const cross = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: examId, id: theirSession } });
+    const cross = await partnerApi(sessionsShow, { credentials: partner, params: { exam_id: examId, id: theirSession } });
     expect(cross).toMatchObject({ status: 404, body: { error: `Couldn't find StudentSession with 'id'=${theirSession}` } });
-    const del = await partnerCall(partner, "DELETE", "/exams/:id/delete_student", { path: { id: examId }, params: { student_session_id: theirSession } });
+    const del = await partnerApi(deleteStudent, { credentials: partner, params: { id: examId }, query: { student_session_id: theirSession } });
     expect(del.status).toBe(404);
   });
 });
