@@ -120,6 +120,9 @@ const VARIANTS: [string, Detector][] = [
   ["per-feature ratio (+0.5)", robust(V2, 3, 0.5)],
   ...[5, 8, 12].map((k): [string, Detector] => [`k-NN mean, k = ${k}`, knn(k)]),
   ...[5, 8, 12].flatMap((k) => [0.5, 0.7].map((w): [string, Detector] => [`fusion v2 + k-NN ${k}, weight ${w}`, fuse(robust(V2), knn(k), w)])),
+  // The better single changes together.
+  ["- up-down, per-feature ratio", robust(cols(["uu", "ud"]), 3, 0.5)],
+  ["fusion per-feature ratio + k-NN 8, weight 0.5", fuse(robust(V2, 3, 0.5), knn(8), 0.5)],
 ];
 
 const scored = VARIANTS.map(([name, det]) => ({ name, by: new Map(SUBJECTS.map((s) => [s, det(per.get(s)!)])) }));
