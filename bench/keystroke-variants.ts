@@ -7,7 +7,8 @@
 // errors counted on the other 8, pooled. "nested" also chooses the variant per fold by the calibration subjects'
 // pooled EER, so neither the variant nor the threshold has seen the held-out subjects.
 //
-//   npx tsx bench/keystroke-variants.ts     # ~1-2 min
+//   npx tsx bench/keystroke-variants.ts               # ~1 min
+//   npx tsx bench/keystroke-variants.ts --weights     # also learned per-feature weights (~5-10 min more)
 import { readFileSync } from "node:fs";
 import { parseKeystrokeDataset, type KeystrokeSample } from "../src/biometrics/keystroke";
 import { avg, eer, errorsAt, fmtRate, pct } from "./metrics";
@@ -165,3 +166,58 @@ const nested = crossValidate((calib) => {
 });
 console.log(`| nested: variant chosen per fold on the calibration subjects | ${line(nested)} | |`);
 console.log(`nested choices per fold: ${nested.chosen.join("; ")}`);
+
+// Per-feature weights learned on the calibration subjects (w = exp(u) > 0; distance = z.w / m.w, m = the student's
+// mean leave-one-out |z|, so the ratio normalisation is kept), by minimising a smooth half total error (sigmoids of
+// (distance - t) / 0.05, t learned too) with Adam, + lambda |u|^2 pulling toward equal weights.
+function learnWeights(subjects: number[], lambda: number, iterations = 300): number[] {
+  const F = V2.length;
+  const rows = (zs: number[][]) => zs.map((z) => V2.map((j) => Math.min(z[j]!, 3)));
+  const data = subjects.map((s) => {
+    const p = per.get(s)!;
+    const loo = rows(p.loo);
+    return { m: V2.map((_, k) => avg(loo.map((r) => r[k]!))), gen: rows(p.gen), imp: rows(p.imp) };
+  });
+  const dot = (a: number[], b: number[]) => a.reduce((t, v, j) => t + v * b[j]!, 0);
+  const u = new Array<number>(F + 1).fill(0); // F log-weights, then the threshold
+  u[F] = 1.3;
+  const m1 = new Array<number>(F + 1).fill(0);
+  const m2 = new Array<number>(F + 1).fill(0);
+  for (let it = 1; it <= iterations; it++) {
+    const w = u.slice(0, F).map(Math.exp);
+    const grad = new Array<number>(F + 1).fill(0);
+    for (const d of data) {
+      const md = dot(d.m, w);
+      for (const [set, sign, n] of [[d.gen, 1, subjects.length * d.gen.length], [d.imp, -1, subjects.length * d.imp.length]] as const) {
+        for (const z of set) {
+          const zd = dot(z, w);
+          const a = 1 / (1 + Math.exp((-sign * (zd / md - u[F]!)) / 0.05));
+          const c = (a * (1 - a) * sign) / 0.05 / n / 2;
+          for (let j = 0; j < F; j++) grad[j]! += (c * (z[j]! * md - zd * d.m[j]!)) / (md * md);
+          grad[F]! -= c;
+        }
+      }
+    }
+    for (let j = 0; j <= F; j++) {
+      const g = j < F ? grad[j]! * w[j]! + 2 * lambda * u[j]! : grad[F]!;
+      m1[j] = 0.9 * m1[j]! + 0.1 * g;
+      m2[j] = 0.999 * m2[j]! + 0.001 * g * g;
+      u[j]! -= (0.02 * (m1[j]! / (1 - 0.9 ** it))) / (Math.sqrt(m2[j]! / (1 - 0.999 ** it)) + 1e-8);
+    }
+  }
+  return u.slice(0, F).map(Math.exp);
+}
+if (process.argv.includes("--weights")) {
+  for (const lambda of [1e-4, 1e-3, 1e-2]) {
+    const cv = crossValidate((calib) => {
+      const w = learnWeights(calib, lambda);
+      const d = (z: number[]) => V2.reduce((t, j, k) => t + Math.min(z[j]!, 3) * w[k]!, 0);
+      const det: Detector = (p) => {
+        const norm = avg(p.loo.map(d));
+        return { genuine: p.gen.map((z) => d(z) / norm), impostor: p.imp.map((z) => d(z) / norm) };
+      };
+      return { name: `weights, lambda ${lambda}`, by: new Map(SUBJECTS.map((s) => [s, det(per.get(s)!)])) };
+    });
+    console.log(`| learned per-feature weights, lambda ${lambda} | ${line(cv)} | |`);
+  }
+}
