@@ -98,6 +98,16 @@ function robust(c: number[], clip = 3, perFeature?: number): Detector {
     return { genuine: p.gen.map((z) => d(z) / norm), impostor: p.imp.map((z) => d(z) / norm) };
   };
 }
+/** As the engine, but divided by another statistic of the training typings' leave-one-out distances. */
+function robustBy(stat: (loo: number[]) => number): Detector {
+  const d = (z: number[]) => avg(V2.map((j) => Math.min(z[j]!, 3)));
+  return (p) => {
+    const norm = Math.max(stat(p.loo.map(d)), 0.2);
+    return { genuine: p.gen.map((z) => d(z) / norm), impostor: p.imp.map((z) => d(z) / norm) };
+  };
+}
+const quantile = (q: number) => (a: number[]) => [...a].sort((x, y) => x - y)[Math.round(q * (a.length - 1))]!;
+const meanPlusSd = (k: number) => (a: number[]) => avg(a) + k * Math.sqrt(a.reduce((t, v) => t + (v - avg(a)) ** 2, 0) / (a.length - 1));
 /** Mean distance to the k nearest training typings, over the same for each training typing left out. */
 const knn = (k: number): Detector => (p) => {
   const norm = Math.max(avg(p.looNN.map((d) => avg(d.slice(0, k)))), 0.2);
@@ -119,6 +129,10 @@ const VARIANTS: [string, Detector][] = [
   ["clip 2.5", robust(V2, 2.5)],
   ["clip 4", robust(V2, 4)],
   ["per-feature ratio (+0.5)", robust(V2, 3, 0.5)],
+  ["ratio to the leave-one-out median", robustBy(quantile(0.5))],
+  ["ratio to the leave-one-out 80th percentile", robustBy(quantile(0.8))],
+  ["ratio to the leave-one-out mean + 0.5 sd", robustBy(meanPlusSd(0.5))],
+  ["ratio to the leave-one-out mean + 1 sd", robustBy(meanPlusSd(1))],
   ...[5, 8, 12].map((k): [string, Detector] => [`k-NN mean, k = ${k}`, knn(k)]),
   ...[5, 8, 12].flatMap((k) => [0.5, 0.7].map((w): [string, Detector] => [`fusion v2 + k-NN ${k}, weight ${w}`, fuse(robust(V2), knn(k), w)])),
   // The better single changes together.
