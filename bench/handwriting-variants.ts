@@ -56,7 +56,7 @@ console.log("| clip | high FNMR | high FMR skilled | standard FNMR | standard FM
 console.log("|---|---|---|---|---|---|");
 for (const clip of [Infinity, 2, 3, 5]) {
   const v = variant(clip);
-  const n = { high: [0, 0], standard: [0, 0] };
+  const n = { high: { fnm: 0, fm: 0 }, standard: { fnm: 0, fm: 0 } };
   const det = { genuine: [] as number[], skilled: [] as number[] };
   for (let f = 0; f < FOLDS; f++) {
     const calib = raws.filter((r) => (r.writer - 1) % FOLDS !== f);
@@ -68,8 +68,8 @@ for (const clip of [Infinity, 2, 3, 5]) {
     const sk = s.flatMap((x) => x.skilled);
     for (const level of ["high", "standard"] as const) {
       const e = errorsAt(g, sk, th[level]);
-      n[level][0] += e.falseNonMatches;
-      n[level][1] += e.falseMatches;
+      n[level].fnm += e.falseNonMatches;
+      n[level].fm += e.falseMatches;
     }
     det.genuine.push(...g.map((x) => x / th.standard));
     det.skilled.push(...sk.map((x) => x / th.standard));
@@ -77,7 +77,7 @@ for (const clip of [Infinity, 2, 3, 5]) {
   const G = det.genuine.length;
   const S = det.skilled.length;
   console.log(
-    `| ${clip === Infinity ? "none (shipped)" : clip} | ${fmtRate(n.high[0]!, G)} | ${fmtRate(n.high[1]!, S)} | ` +
-      `${fmtRate(n.standard[0]!, G)} | ${fmtRate(n.standard[1]!, S)} | ${pct(eer(det.genuine, det.skilled).eer)} |`,
+    `| ${clip === Infinity ? "none (shipped)" : clip} | ${fmtRate(n.high.fnm, G)} | ${fmtRate(n.high.fm, S)} | ` +
+      `${fmtRate(n.standard.fnm, G)} | ${fmtRate(n.standard.fm, S)} | ${pct(eer(det.genuine, det.skilled).eer)} |`,
   );
 }
