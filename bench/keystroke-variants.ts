@@ -1,11 +1,12 @@
-// Keystroke detector variants tried for issue 16 part 3 (half total error <= 6 % with one typing), none shipped:
-// each variant's one-typing errors on held-out subjects with the `standard` rule (threshold = the calibration
+// Keystroke detector variants tried for issue 16 part 3 (half total error <= 6 % with one typing): each variant's one-typing errors on held-out subjects with the `standard` rule (threshold = the calibration
 // subjects' equal-error point), and a nested selection that picks the variant on the calibration subjects too.
 //
 // Protocol as bench/keystroke-levels.ts: model trained on typings 1-25, genuine = typings 26-51, impostor = every
 // typing of the 39 others; five folds by subject (fold = (subject - 1) mod 5), threshold chosen on 32 subjects,
 // errors counted on the other 8, pooled. "nested" also chooses the variant per fold by the calibration subjects'
-// pooled EER, so neither the variant nor the threshold has seen the held-out subjects.
+// pooled EER, so neither the variant nor the threshold has seen the held-out subjects. The same choice on all 40
+// subjects ("first 5 dropped: k-NN mean, k = 5") is the engine since issue 16 part 3 (trustid-keystroke-knn-v3);
+// "v2" is the engine before it. The variants are computed here, not by the engine (same features and floors).
 //
 //   npx tsx bench/keystroke-variants.ts               # ~1 min
 //   npx tsx bench/keystroke-variants.ts --weights     # also learned per-feature weights (~5-10 min more)
@@ -130,7 +131,7 @@ const fuse = (a: Detector, b: Detector, w: number): Detector => (p) => {
 
 const V2 = cols(["uu"]);
 const VARIANTS: [string, Detector][] = [
-  ["shipped v2 (hold, dd, ud, pressure, area)", robust(V2)],
+  ["v2 (hold, dd, ud, pressure, area; distance to the medians)", robust(V2)],
   ["+ up-up latencies", robust(cols([]))],
   ["- up-down latencies", robust(cols(["uu", "ud"]))],
   ["timings only", robust(cols(["uu", "p", "a"]))],
@@ -200,7 +201,7 @@ const nested = crossValidate(pick);
 console.log(`| nested: variant chosen per fold on the calibration subjects | ${line(nested)} | |`);
 console.log(`nested choices per fold: ${nested.chosen.join("; ")}`);
 const shipped = pick(SUBJECTS);
-console.log(`the same choice on all 40 subjects (what the engine ships): ${shipped.name}, pooled EER ${pct(eer(pool(shipped, SUBJECTS).genuine, pool(shipped, SUBJECTS).impostor).eer, 3)}`);
+console.log(`the same choice on all 40 subjects (the engine since issue 16 part 3): ${shipped.name}, pooled EER ${pct(eer(pool(shipped, SUBJECTS).genuine, pool(shipped, SUBJECTS).impostor).eer, 3)}`);
 
 // Per-feature weights learned on the calibration subjects (w = exp(u) > 0; distance = z.w / m.w, m = the student's
 // mean leave-one-out |z|, so the ratio normalisation is kept), by minimising a smooth half total error (sigmoids of
