@@ -2,6 +2,9 @@
 // threshold for every student, for several ways of normalising the raw distance by the student's own
 // leave-one-out training distances (mean m, spread sd). Subjects 1-20 / 21-40 / all 40 (MEU-Mobile).
 //
+// Measured on the median-distance engine of issue 16 part 2 (trustid-keystroke-robust-v2, commit a79972f); on the
+// current engine the raw distance is the nearest-typings one, so the figures differ from BENCHMARKS.md.
+//
 //   npx tsx bench/keystroke-normalisation.ts     # ~10 s
 import { readFileSync } from "node:fs";
 import { parseKeystrokeDataset, scoreKeystroke, trainKeystrokeModel, type KeystrokeSample } from "../src/biometrics/keystroke";

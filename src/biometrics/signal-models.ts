@@ -2,4 +2,4 @@
 // engine's model format or its features change: stored models of another id then ask for re-enrolment instead of
 // being compared with a different yardstick.
 export const HANDWRITING_MODEL_ID = "trustid-handwriting-dtw-v2";
-export const KEYSTROKE_MODEL_ID = "trustid-keystroke-robust-v2";
+export const KEYSTROKE_MODEL_ID = "trustid-keystroke-knn-v3";

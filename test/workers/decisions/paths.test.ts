@@ -79,7 +79,7 @@ describe("keystroke, device reports", () => {
     expect((await call("/biometrics/interaction/test", { token: s.access, json: { testing_dataset: keystroke.impostor } })).body.is_match).toBe(false);
     const r = await recordsOf(s.access);
     expect(r.map((d) => `${d.action}/${d.outcome}`)).toEqual(["verify/not_enrolled", "register/accepted", "verify/accepted", "verify/mismatch"]);
-    for (const d of r.slice(2)) expect(d).toMatchObject({ modality: "keystroke", decideOn: "distance", securityLevel: "high", modelId: "trustid-keystroke-robust-v2" });
+    for (const d of r.slice(2)) expect(d).toMatchObject({ modality: "keystroke", decideOn: "distance", securityLevel: "high", modelId: "trustid-keystroke-knn-v3" });
   });
 
   it("records the server's check of a device's process list once, even when the report is resent", async () => {
