@@ -89,7 +89,10 @@ function cohortInPlda(cohort: VoiceCohort, plda: VoicePlda): Float64Array[] {
 /** The cohort's scores against `e` (already in the cohort's scoring space: PLDA when the cohort has it). */
 function cohortScores(e: ArrayLike<number>, cohort: VoiceCohort): number[] {
   const { plda } = cohort;
-  if (!plda) return cohort.embeddings.map((c) => cosine(Float32Array.from(e), c));
+  if (!plda) {
+    const v = Float32Array.from(e);
+    return cohort.embeddings.map((c) => cosine(v, c));
+  }
   return cohortInPlda(cohort, plda).map((c) => pldaLlr(e, c, plda.psi));
 }
 
