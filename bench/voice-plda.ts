@@ -114,3 +114,23 @@ for (const { v, ts } of results) {
       (v === base.v ? "" : `; genuine rejected only by cosine ${onlyBase}, only by this ${onlyThis}, McNemar p = ${mcnemar(onlyBase, onlyThis).toFixed(3)}`));
   }
 }
+
+// Cost of the shipped decision in the API Worker (decide.ts), PLDA against the cosine it replaced. The first
+// decision of an isolate also parses the scoring file and maps the cohort into the PLDA space (once).
+{
+  const { performance } = await import("node:perf_hooks");
+  const { voiceCohort } = await import("../src/biometrics/voice/cohort");
+  const { decideVoice } = await import("../src/biometrics/voice/decide");
+  let t0 = performance.now();
+  const shipped = voiceCohort();
+  const [t, p] = [shipped.embeddings[3]!, shipped.embeddings[7]!];
+  decideVoice(t, p, "high");
+  console.log(`\nfirst decision of an isolate (parse + cohort into PLDA space): ${(performance.now() - t0).toFixed(1)} ms`);
+  const cosineOnly: VoiceCohort = { ...shipped, plda: undefined };
+  for (const [name, f] of [["decideVoice (PLDA + AS-norm)", () => decideVoice(t, p, "high")], ["cosine + AS-norm (before)", () => scoreVoice(t, p, cosineOnly)]] as const) {
+    const ms: number[] = [];
+    for (let i = 0; i < 2000; i++) (t0 = performance.now()), f(), ms.push(performance.now() - t0);
+    ms.sort((a, b) => a - b);
+    console.log(`${name}: median ${ms[1000]!.toFixed(3)} ms per decision`);
+  }
+}
