@@ -57,21 +57,11 @@ export function fitPlda(all: ArrayLike<number>[][]): PldaFit {
   return { dim: d, mean, transform, psi };
 }
 
-export function pldaTransform(x: ArrayLike<number>, p: PldaFit): Float64Array {
-  const d = p.dim;
-  const u = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    const xi = x[i]! - p.mean[i]!;
-    for (let j = 0; j < d; j++) u[j] = u[j]! + xi * p.transform[i * d + j]!;
-  }
-  return u;
-}
-
 /**
  * The shipped recipe: PLDA on the projected (L2-normalised LDA) embeddings of each background speaker's 2 s
  * segments (clean and Opus, the LDA's training data) plus the 3 s halves (clean, clean, Opus) that match the
  * service's clip length. Chosen on background CV (bench/voice-plda.ts): adding the halves is what made PLDA win
- * at the `high` operating point; segments alone tied with the cosine.
+ * at the `high` operating point on every speaker partition; segments alone gained less and not consistently.
  */
 export function fitVoicePlda(utts: Utt[], proj: LinearProjection): VoicePlda {
   const groups = utts.map((u) => [...u.segments, u.halves[0], u.halves[1], u.codecHalf].map((x) => projectStats(x, proj)));
