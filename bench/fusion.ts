@@ -21,7 +21,7 @@ import { join } from "node:path";
 import { FACE_MODEL_ID } from "../src/biometrics/face/policy";
 import { fuseFaceVoice, llr, type FusionCalibration } from "../src/biometrics/fusion";
 import { trainProjection } from "../scripts/voice/lda";
-import { VOICE_COHORT_TOP_K } from "../src/biometrics/voice/cohort";
+import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../src/biometrics/voice/cohort";
 import { fitJoint, fitLogistic } from "./calibrate";
 import { detSvg, fmrAt, fmtRate, fnmrAt, measured, thresholdForFmr } from "./rates";
 import { backgroundUtts, evalClips } from "./voice-data";
@@ -98,13 +98,13 @@ const JOINT = process.env.FUSION_MODE !== "separate";
 function fitCalibration(ts: Fused[]): FusionCalibration {
   const g = ts.filter((t) => t.genuine), i = ts.filter((t) => !t.genuine);
   if (JOINT) {
-    const ids: [string, string] = ["faceplugin-0.0.1-int8-v1", `trustid-voice-lda-v1+asnorm${VOICE_COHORT_TOP_K}`];
+    const ids: [string, string] = ["faceplugin-0.0.1-int8-v1", `trustid-voice-lda-v1+${VOICE_SCORING}`];
     const [face, voice] = fitJoint(g.map((t) => [t.face, t.voice]), i.map((t) => [t.face, t.voice]), ids);
     return { face, voice };
   }
   return {
     face: fitLogistic(g.map((t) => t.face), i.map((t) => t.face), "faceplugin-0.0.1-int8-v1"),
-    voice: fitLogistic(g.map((t) => t.voice), i.map((t) => t.voice), `trustid-voice-lda-v1+asnorm${VOICE_COHORT_TOP_K}`),
+    voice: fitLogistic(g.map((t) => t.voice), i.map((t) => t.voice), `trustid-voice-lda-v1+${VOICE_SCORING}`),
   };
 }
 

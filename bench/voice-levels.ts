@@ -11,7 +11,7 @@ import { trainProjection } from "../scripts/voice/lda";
 import { backgroundUtts, evalClips } from "./voice-data";
 import { cvTrials, evalTrials, LDA_PARAMS, makeCohort, split, type EvalCondition, type VoiceTrial } from "./voice-scores";
 import { detSvg, fmrAt, fmtRate, fnmrAt, measured, thresholdForFmr } from "./rates";
-import { VOICE_COHORT_TOP_K } from "../src/biometrics/voice/cohort";
+import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../src/biometrics/voice/cohort";
 
 import { VOICE_LEVEL_RULES } from "./voice-level-rules";
 type Level = keyof typeof VOICE_LEVEL_RULES;
@@ -46,7 +46,7 @@ async function main() {
   const cvRaw = split(cv, "raw");
   const cvNorm = split(cv, "normalised");
   console.log(`background CV: ${bg.length} speakers in 5 folds, ${cvNorm.genuine.length} genuine / ${cvNorm.impostor.length} impostor trials (3 s enrolment vs 3 s probe, clean and Opus)`);
-  for (const [name, s] of [["raw cosine", cvRaw], [`AS-norm top-${VOICE_COHORT_TOP_K}`, cvNorm]] as const) {
+  for (const [name, s] of [["raw cosine", cvRaw], [`decided score (${VOICE_SCORING})`, cvNorm]] as const) {
     const e = computeEer(s.genuine, s.impostor);
     const rows = [0.005, 0.01, 0.02].map((f) => {
       const t = thresholdForFmr(s.impostor, f);
@@ -119,8 +119,8 @@ async function main() {
       "Voice: DET, held-out speakers (npx tsx bench/voice-levels.ts)",
       [
         { label: "background CV, raw cosine", ...cvRaw, colour: "#999" },
-        { label: "background CV, AS-norm", ...cvNorm, colour: "#000" },
-        { label: "eval 5 speakers, AS-norm, 1 clip", ...evalSingle, colour: "#2a2" },
+        { label: "background CV, PLDA + AS-norm", ...cvNorm, colour: "#000" },
+        { label: "eval 5 speakers, PLDA + AS-norm, 1 clip", ...evalSingle, colour: "#2a2" },
         { label: "eval, 3 clips averaged (0 errors: off the axes)", ...evalTriple, colour: "#a5a" },
       ],
       markers,

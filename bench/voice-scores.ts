@@ -1,16 +1,17 @@
 // Voice trials for the level and fusion benchmarks, from cached statistics (bench/voice-data.ts) and the LDA
 // projection the training script fits (scripts/voice/lda.ts). Two sources, never mixed:
 // - cvTrials: 5-fold speaker-disjoint cross-validation on ../shared/data/voice/background. For fold k the
-//   projection AND the score-normalisation cohort are fitted on the other folds' speakers only; the fold's
+//   projection, the PLDA AND the score-normalisation cohort are fitted on the other folds' speakers only; the fold's
 //   speakers enrol on the first 3 s of their utterance and are probed with the last 3 s (clean, and after an
 //   Opus round trip). 251 speakers.
-// - evalTrials: the shipped configuration (projection and cohort from all background speakers) on the 5
+// - evalTrials: the shipped configuration (projection, PLDA and cohort from all background speakers) on the 5
 //   held-out eval speakers, with the issue's protocol: 3 enrolment clips, the speaker's other 7 clips as genuine
 //   probes, every clip of the 4 other speakers as impostor probes; or probes of 2-3 clips averaged.
 import { projectStats, cosine, type LinearProjection } from "../src/biometrics/voice/projection";
 import { meanEmbedding } from "../src/biometrics/voice/voice";
 import { cohortStats, scoreVoice, type VoiceCohort } from "../src/biometrics/voice/score";
 import { trainProjection, type Params, type Utt } from "../scripts/voice/lda";
+import { fitVoicePlda } from "../scripts/voice/plda";
 import type { EvalClip } from "./voice-data";
 
 export const LDA_PARAMS: Params = { segFrames: 200, dim: 60, shrink: 0.05 };
@@ -27,8 +28,9 @@ export interface VoiceTrial {
   condition: string;
 }
 
+/** The scoring the service ships (score.ts): PLDA fitted on `utts`, AS-norm against their embeddings. */
 export function makeCohort(utts: Utt[], proj: LinearProjection, topK: number, modelId = "bench"): VoiceCohort {
-  return { modelId, dim: proj.outputDim, topK, embeddings: utts.map((u) => projectStats(u.full, proj)) };
+  return { modelId, dim: proj.outputDim, topK, embeddings: utts.map((u) => projectStats(u.full, proj)), plda: fitVoicePlda(utts, proj) };
 }
 
 /** `enrolOn`: "3s" = the first half of the utterance (the protocol of every figure), "2s" = its first 2 s only. */

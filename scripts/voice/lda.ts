@@ -83,7 +83,7 @@ export async function loadBackground(segFramesList: number[]): Promise<Map<numbe
 
 /** Learns the folded projection: y = normalize(x W + b). */
 export function trainProjection(utts: Utt[], p: Params): LinearProjection {
-  const d = STATS_DIM;
+  const d = utts[0]!.full.length; // STATS_DIM for the shipped features
   // z-score statistics from the whole-utterance stats.
   const mu = new Float64Array(d);
   const sd = new Float64Array(d);

@@ -6,7 +6,9 @@
 // The background set has ONE 6 s utterance per speaker, so within-speaker variation is taken from
 // overlapping segments of each utterance. Stats are z-scored against the background, projected by LDA
 // (between- vs within-speaker scatter, within-scatter shrunk toward its diagonal mean), centred, and
-// length-normalised; scoring is cosine. Hyper-parameters and the decision threshold come from 5-fold
+// length-normalised. The service scores two embeddings by PLDA (fitted here on the same background speakers,
+// scripts/voice/plda.ts) normalised against the background cohort; the raw cosine stays in the model metadata
+// for older callers and the enrolment consistency check. Hyper-parameters and the decision threshold come from 5-fold
 // cross-validation over background speakers (held-out speakers: first half vs second half of their
 // utterance). The eval set is never read here.
 import { createHash } from "node:crypto";
@@ -17,7 +19,8 @@ import { cosine, projectStats } from "../../src/biometrics/voice/projection";
 import { computeEer, thresholdAtFmr, ratesAt } from "./metrics";
 import { encodeOnnxModel } from "./onnx-writer";
 import { loadBackground, trainProjection, OPUS_KBPS, type Params, type Utt } from "./lda";
-import { VOICE_COHORT_TOP_K } from "../../src/biometrics/voice/cohort";
+import { fitVoicePlda } from "./plda";
+import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../../src/biometrics/voice/cohort";
 
 const repoRoot = process.env.VOICE_REPO_ROOT ? resolve(process.env.VOICE_REPO_ROOT) : process.cwd();
 const OUT_DIR = resolve(repoRoot, "wasm-models");
@@ -77,21 +80,28 @@ function consistencyThreshold(cv: { genuine: number[]; impostor: number[] }) {
 }
 
 /**
- * The score-normalisation cohort (src/biometrics/voice/score.ts): the projected whole-utterance embedding of
- * every background speaker, as base64 of little-endian float32 (compact, and exact to the bit).
+ * The scoring file (src/biometrics/voice/score.ts, cohort.ts): the projected whole-utterance embedding of every
+ * background speaker (the score-normalisation cohort) and the PLDA fitted on the same speakers, all as base64 of
+ * little-endian float32 (compact, and exact to the bit).
  */
+const b64 = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString("base64");
 function cohortFile(utts: Utt[], proj: ReturnType<typeof trainProjection>, dim: number) {
   const flat = new Float32Array(utts.length * dim);
   utts.forEach((u, i) => flat.set(projectStats(u.full, proj), i * dim));
+  const plda = fitVoicePlda(utts, proj);
   return {
     modelId: MODEL_ID,
-    source: "../shared/data/voice/background (one embedding per speaker, whole 6 s utterance, clean)",
+    scoring: SCORING,
+    source: "../shared/data/voice/background (one embedding per speaker, whole 6 s utterance, clean; PLDA on 2 s segments and 3 s halves, clean and Opus)",
     dim,
     count: utts.length,
     topK: VOICE_COHORT_TOP_K,
-    float32Base64: Buffer.from(flat.buffer).toString("base64"),
+    float32Base64: b64(flat),
+    plda: { mean: b64(plda.mean), transform: b64(plda.transform), psi: b64(plda.psi) },
   };
 }
+/** What the service decides on: PLDA log-likelihood ratio, AS-normalised (top K) against the cohort. */
+const SCORING = VOICE_SCORING;
 
 function sha256(b: Uint8Array): string {
   return createHash("sha256").update(b).digest("hex");
@@ -167,9 +177,12 @@ async function main() {
     },
     enrolConsistency: consistency,
   };
-  writeFileSync(join(OUT_DIR, "voice-lda.json"), JSON.stringify(meta, null, 2) + "\n");
-  writeFileSync(join(OUT_DIR, "voice-cohort.json"), JSON.stringify(cohortFile(utts, proj, chosen.dim)) + "\n");
-  writeFileSync(join(OUT_DIR, "VOICE.md"), voiceMd(meta));
+  // The scoring file changes decisions as much as the weights do: pin it too.
+  const cohortJson = JSON.stringify(cohortFile(utts, proj, chosen.dim)) + "\n";
+  const scoring = { file: "voice-cohort.json", scoring: SCORING, sha256: sha256(Buffer.from(cohortJson)) };
+  writeFileSync(join(OUT_DIR, "voice-lda.json"), JSON.stringify({ ...meta, scoring }, null, 2) + "\n");
+  writeFileSync(join(OUT_DIR, "voice-cohort.json"), cohortJson);
+  writeFileSync(join(OUT_DIR, "VOICE.md"), voiceMd({ ...meta, scoring }));
   console.log(`wrote wasm-models/voice-lda.onnx (${onnx.length} bytes, sha256 ${meta.sha256})`);
   // Keep the JS reference projection's numbers for the ORT check in train-voice.mjs.
   const probe = utts.slice(0, 8).map((u) => Array.from(u.full));
@@ -187,6 +200,7 @@ function voiceMd(meta: {
   training: Params & { utterances: number };
   cv: { eer: number; eerThreshold: number; fnmrAtThreshold: number; genuine: number; impostor: number };
   enrolConsistency: { threshold: number; rule: string; sameSpeakerRefused: number; differentSpeakerRefused: number };
+  scoring: { file: string; scoring: string; sha256: string };
 }): string {
   const t = meta.training;
   return `# Voice models
@@ -202,10 +216,10 @@ Generated by \`node scripts/train-voice.mjs\` (do not edit by hand; rerun the sc
 | graph | \`stats\` [N,160] -> MatMul -> Add -> LpNormalization(p=2) -> \`embedding\` [N,${meta.output.dim}] (opset 13) |
 | input | per-bin mean then standard deviation of 80-bin Kaldi log-mel fbank (povey window, 25/10 ms, pre-emphasis 0.97, no dither, int16-scaled 16 kHz audio) over the VAD's speech frames (\`extractVoiceFeatures(...).stats\`) |
 | training data | ../shared/data/voice/background: ${t.utterances} speakers, one 6 s utterance each, plus Opus round trips (${OPUS_KBPS.join(" and ")} kbps) of each |
-| recipe | z-score against background -> LDA (within-speaker scatter from ${t.segFrames / 100} s segments with 50 % overlap and the Opus versions, shrinkage ${t.shrink}) to ${t.dim} dims -> centre -> L2; scoring is cosine |
+| recipe | z-score against background -> LDA (within-speaker scatter from ${t.segFrames / 100} s segments with 50 % overlap and the Opus versions, shrinkage ${t.shrink}) to ${t.dim} dims -> centre -> L2; the service scores by PLDA + AS-norm (scoring below), the threshold below is the plain cosine's |
 | threshold | **${meta.threshold}** (accept when cosine >= threshold): ${meta.thresholdRule} |
 | background CV | EER ${(meta.cv.eer * 100).toFixed(2)} % at ${meta.cv.eerThreshold}; at the threshold FMR 1 %, FNMR ${(meta.cv.fnmrAtThreshold * 100).toFixed(2)} % (${meta.cv.genuine} genuine / ${meta.cv.impostor} impostor pairs) |
-| score cohort | \`voice-cohort.json\`: the projected whole-utterance embedding of each of the ${meta.training.utterances} background speakers (base64 float32); \`scoreVoice\` (src/biometrics/voice/score.ts) normalises every score against it (adaptive s-norm, top ${VOICE_COHORT_TOP_K}); the security levels threshold that normalised score (src/biometrics/voice/operating-points.ts, \`npx tsx bench/voice-levels.ts\`), the raw-cosine threshold above is kept for older callers |
+| scoring | \`${meta.scoring.file}\` (sha256 \`${meta.scoring.sha256}\`), scoring \`${meta.scoring.scoring}\`: a two-covariance PLDA fitted on the ${meta.training.utterances} background speakers' projected ${t.segFrames / 100} s segments and 3 s halves (clean and Opus; scripts/voice/plda.ts), stored diagonalised (mean, transform, between-speaker variances), and the projected whole-utterance embedding of each background speaker (base64 float32); \`scoreVoice\` (src/biometrics/voice/score.ts) scores template and probe by the PLDA log-likelihood ratio and normalises it against that cohort (adaptive s-norm, top ${VOICE_COHORT_TOP_K}); the security levels threshold that normalised score (src/biometrics/voice/operating-points.ts, \`npx tsx bench/voice-levels.ts\`), the raw-cosine threshold above is kept for older callers |
 | enrolment consistency | **${meta.enrolConsistency.threshold}**: an enrolment is refused when two of its clips have a cosine below it (${meta.enrolConsistency.rule}); in that cross-validation it refuses ${(meta.enrolConsistency.sameSpeakerRefused * 100).toFixed(2)} % of same-speaker and ${(meta.enrolConsistency.differentSpeakerRefused * 100).toFixed(2)} % of different-speaker pairs |
 
 Hyper-parameters were chosen by \`node scripts/train-voice.mjs --search\` (the same cross-validation); the eval

@@ -1,0 +1,136 @@
+// Issue 16 part 2: does PLDA scoring (scripts/voice/plda.ts) beat the shipped cosine at the `high` operating
+// point? Same protocol as bench/voice-levels.ts (5-fold speaker-disjoint CV on the 251 background speakers,
+// 3 s enrolment vs 3 s probe, clean and Opus; LDA, PLDA and cohort fitted on the other folds), thresholds
+// cross-fitted (chosen on the other folds' impostors), and a paired test against the cosine scoring it replaced.
+//   npx tsx bench/voice-plda.ts                        # ~1 min with the feature cache (/tmp/trustid-voice)
+//   VOICE_CV_SPLIT=blocks npx tsx bench/voice-plda.ts  # the same on other speaker partitions (also "shuffle")
+import { trainProjection, type Params, type Utt } from "../scripts/voice/lda";
+import { fitPlda, fitVoicePlda } from "../scripts/voice/plda";
+import { computeEer } from "../scripts/voice/metrics";
+import { projectStats, type LinearProjection } from "../src/biometrics/voice/projection";
+import { cohortStats, scoreVoice, type VoiceCohort, type VoicePlda } from "../src/biometrics/voice/score";
+import { backgroundUtts } from "./voice-data";
+import { fmtRate, measured, thresholdForFmr } from "./rates";
+import { VOICE_LEVEL_RULES } from "./voice-level-rules";
+
+interface Variant { name: string; lda: Params; plda: "none" | "segments" | "shipped" }
+interface Trial { genuine: boolean; fold: number; raw: number; norm: number }
+
+/** The PLDA of a variant, fitted on the training speakers only. */
+function plda(train: Utt[], proj: LinearProjection, kind: Variant["plda"]): VoicePlda | undefined {
+  if (kind === "none") return undefined;
+  if (kind === "shipped") return fitVoicePlda(train, proj);
+  const p = fitPlda(train.map((u) => u.segments.map((x) => projectStats(x, proj))));
+  return { mean: Float32Array.from(p.mean), transform: Float32Array.from(p.transform), psi: Float32Array.from(p.psi) };
+}
+
+// VOICE_CV_SPLIT: "mod" (speaker i in fold i % 5, as every other voice bench), "blocks" (contiguous fifths) or
+// "shuffle" (a fixed pseudo-random permutation): a gain that only shows on one partition is noise.
+const SPLIT = process.env.VOICE_CV_SPLIT ?? "mod";
+function foldOf(n: number): number[] {
+  if (SPLIT === "blocks") return Array.from({ length: n }, (_, i) => Math.floor((i * 5) / n));
+  if (SPLIT === "shuffle") {
+    const key = (i: number) => ((i * 2654435761 + 1) >>> 0) % 1009; // Knuth's multiplicative hash
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key(a) - key(b));
+    const f = new Array<number>(n);
+    order.forEach((spk, pos) => (f[spk] = pos % 5));
+    return f;
+  }
+  return Array.from({ length: n }, (_, i) => i % 5);
+}
+
+function cv(bg: Utt[], v: Variant): Trial[] {
+  const out: Trial[] = [];
+  const fold = foldOf(bg.length);
+  for (let k = 0; k < 5; k++) {
+    const train = bg.filter((_, i) => fold[i] !== k), test = bg.filter((_, i) => fold[i] === k);
+    const proj = trainProjection(train, v.lda);
+    const fitted = plda(train, proj, v.plda);
+    const cohort: VoiceCohort = { modelId: "bench", dim: proj.outputDim, topK: 25, embeddings: train.map((u) => projectStats(u.full, proj)), ...(fitted ? { plda: fitted } : {}) };
+    const enrol = test.map((u) => projectStats(u.halves[0], proj));
+    const es = enrol.map((e) => cohortStats(e, cohort));
+    for (const second of [(u: Utt) => u.halves[1], (u: Utt) => u.codecHalf]) {
+      const probes = test.map((u) => projectStats(second(u), proj));
+      for (let i = 0; i < test.length; i++) {
+        for (let j = 0; j < test.length; j++) {
+          const s = scoreVoice(enrol[i]!, probes[j]!, cohort, es[i]);
+          out.push({ genuine: i === j, fold: k, raw: s.raw, norm: s.normalised });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Per trial: accepted at a threshold chosen on the other folds' impostors for FMR `rule`. */
+function crossFitted(ts: Trial[], rule: number): boolean[] {
+  const thr = [0, 1, 2, 3, 4].map((k) => thresholdForFmr(ts.filter((t) => t.fold !== k && !t.genuine).map((t) => t.norm), rule));
+  return ts.map((t) => t.norm >= thr[t.fold]!);
+}
+
+/** Exact two-sided sign test on the discordant pairs (McNemar). */
+function mcnemar(b: number, c: number): number {
+  const n = b + c;
+  let p = 0;
+  for (let i = 0; i <= Math.min(b, c); i++) {
+    let lc = 0;
+    for (let j = 1; j <= i; j++) lc += Math.log((n - i + j) / j);
+    p += Math.exp(lc - n * Math.LN2);
+  }
+  return Math.min(1, 2 * p);
+}
+
+const LDA60: Params = { segFrames: 200, dim: 60, shrink: 0.05 };
+const VARIANTS: Variant[] = [
+  { name: "cosine (before)", lda: LDA60, plda: "none" },
+  { name: "PLDA, LDA 60, 2 s segments only", lda: LDA60, plda: "segments" },
+  { name: "PLDA, LDA 60, segments + 3 s halves (shipped)", lda: LDA60, plda: "shipped" },
+  { name: "PLDA, LDA 80, segments + 3 s halves", lda: { ...LDA60, dim: 80 }, plda: "shipped" },
+  { name: "PLDA, LDA 100, segments + 3 s halves", lda: { ...LDA60, dim: 100 }, plda: "shipped" },
+  { name: "PLDA, LDA 120, segments + 3 s halves", lda: { ...LDA60, dim: 120 }, plda: "shipped" },
+];
+
+const bg = await backgroundUtts();
+console.log(`CV partition: ${SPLIT}`);
+const results = VARIANTS.map((v) => ({ v, ts: cv(bg, v) }));
+const base = results[0]!;
+for (const { v, ts } of results) {
+  const g = ts.filter((t) => t.genuine), im = ts.filter((t) => !t.genuine);
+  const eer = (key: "raw" | "norm") => (100 * computeEer(g.map((t) => t[key]), im.map((t) => t[key])).eer).toFixed(2);
+  console.log(`\n${v.name}: EER of the cosine ${eer("raw")} %, of the decided (normalised) score ${eer("norm")} %`);
+  for (const [level, rule] of Object.entries(VOICE_LEVEL_RULES)) {
+    const acc = crossFitted(ts, rule);
+    const accBase = crossFitted(base.ts, rule);
+    const fm = ts.filter((t, i) => !t.genuine && acc[i]).length;
+    const fnm = ts.filter((t, i) => t.genuine && !acc[i]).length;
+    // Genuine trials are the same in every variant (same order): count the ones only one side rejects.
+    let onlyBase = 0, onlyThis = 0;
+    ts.forEach((t, i) => {
+      if (!t.genuine) return;
+      if (!accBase[i] && acc[i]) onlyBase++;
+      if (accBase[i] && !acc[i]) onlyThis++;
+    });
+    console.log(`  ${level} (FMR ${100 * rule} % rule, cross-fitted): FMR ${fmtRate(measured(fm, im.length))}  FNMR ${fmtRate(measured(fnm, g.length))}` +
+      (v === base.v ? "" : `; genuine rejected only by cosine ${onlyBase}, only by this ${onlyThis}, McNemar p = ${mcnemar(onlyBase, onlyThis).toFixed(3)}`));
+  }
+}
+
+// Cost of the shipped decision in the API Worker (decide.ts), PLDA against the cosine it replaced. The first
+// decision of an isolate also parses the scoring file and maps the cohort into the PLDA space (once).
+{
+  const { performance } = await import("node:perf_hooks");
+  const { voiceCohort } = await import("../src/biometrics/voice/cohort");
+  const { decideVoice } = await import("../src/biometrics/voice/decide");
+  let t0 = performance.now();
+  const shipped = voiceCohort();
+  const [t, p] = [shipped.embeddings[3]!, shipped.embeddings[7]!];
+  decideVoice(t, p, "high");
+  console.log(`\nfirst decision of an isolate (parse + cohort into PLDA space): ${(performance.now() - t0).toFixed(1)} ms`);
+  const cosineOnly: VoiceCohort = { ...shipped, plda: undefined };
+  for (const [name, f] of [["decideVoice (PLDA + AS-norm)", () => decideVoice(t, p, "high")], ["cosine + AS-norm (before)", () => scoreVoice(t, p, cosineOnly)]] as const) {
+    const ms: number[] = [];
+    for (let i = 0; i < 2000; i++) (t0 = performance.now()), f(), ms.push(performance.now() - t0);
+    ms.sort((a, b) => a - b);
+    console.log(`${name}: median ${ms[1000]!.toFixed(3)} ms per decision`);
+  }
+}
