@@ -63,11 +63,20 @@ const f32 = (values) => new Uint8Array(Float32Array.from(values).buffer);
 export const quantizedConvs = (nodes, { depthwise = false, keepFloat = [] }) =>
   nodes.filter((n) => n.op === "Conv" && (depthwise || convGroup(n) === 1) && !keepFloat.includes(n.outputs[0]));
 
+/**
+ * The Relu that is the only consumer of a Conv's output, if any: the quantization then goes after the Relu
+ * (Conv -> Relu -> QuantizeLinear), which onnxruntime folds into the QLinearConv (the detector's Convs are so).
+ */
+function soleRelu(n, nodes) {
+  const users = nodes.filter((m) => m.inputs.includes(n.outputs[0]));
+  return users.length === 1 && users[0].op === "Relu" ? users[0] : undefined;
+}
+
 /** The activation tensors whose ranges the quantizer needs (inputs and outputs of the quantized Convs). */
 export function neededTensors(bytes, options) {
   const { nodes } = readGraph(bytes);
   const names = new Set();
-  for (const n of quantizedConvs(nodes, options)) names.add(n.inputs[0]).add(n.outputs[0]);
+  for (const n of quantizedConvs(nodes, options)) names.add(n.inputs[0]).add((soleRelu(n, nodes) ?? n).outputs[0]);
   return [...names];
 }
 
@@ -110,7 +119,19 @@ export function quantizeStatic(bytes, ranges, options) {
     qOf.set(tensor, q);
     return q;
   };
+  const reluAfter = new Set();
+  const requantize = (y) => {
+    // The float tensor keeps its name for the consumers that stay float (PRelu, Add, Reshape, ...).
+    const yq = quantize(y, `${y}_f`, out);
+    out.push(bytesField(1, nodeBytes("DequantizeLinear", [yq.q, yq.s, yq.z], [y], `${y}_dequant`)));
+  };
   for (const n of nodes) {
+    if (reluAfter.has(n)) {
+      const z = n.outputs[0];
+      out.push(bytesField(1, nodeBytes("Relu", n.inputs, [`${z}_f`], n.name || `${z}_relu`)));
+      requantize(z);
+      continue;
+    }
     if (!chosen.has(n)) {
       out.push(n.raw);
       continue;
@@ -141,10 +162,14 @@ export function quantizeStatic(bytes, ranges, options) {
       dropped.add(bName);
       convInputs.push(`${bName}_dq`);
     }
-    out.push(bytesField(1, nodeBytes("Conv", convInputs, [`${y}_f`], n.name || `${y}_conv`, n.attrs)));
-    const yq = quantize(y, `${y}_f`, out);
-    // The float tensor under its old name, for the consumers that stay float (PRelu, Add, Reshape).
-    out.push(bytesField(1, nodeBytes("DequantizeLinear", [yq.q, yq.s, yq.z], [y], `${y}_dequant`)));
+    const relu = soleRelu(n, nodes);
+    if (relu) {
+      reluAfter.add(relu);
+      out.push(bytesField(1, nodeBytes("Conv", convInputs, [y], n.name || `${y}_conv`, n.attrs)));
+    } else {
+      out.push(bytesField(1, nodeBytes("Conv", convInputs, [`${y}_f`], n.name || `${y}_conv`, n.attrs)));
+      requantize(y);
+    }
   }
 
   // Graph: the new node list where the nodes were, dropped float weights left out, new initializers appended.
@@ -170,4 +195,40 @@ export function quantizeStatic(bytes, ranges, options) {
     return f;
   });
   return { bytes: encodeMessage(newModel), convs: chosen.size };
+}
+
+/**
+ * Turns the weight-only int8 models of wasm-models/ back into float-weight models (each DequantizeLinear whose
+ * inputs are all initializers becomes a float initializer: (q - zero) * scale along axis 0). They are already at
+ * opset 13, so quantizeStatic can take them without the opset-9 rewrites of prepare-models.mjs.
+ */
+export function foldWeightDequant(bytes) {
+  const { model, graphIdx, graph, nodes, inits } = readGraph(bytes);
+  const folded = new Map();
+  for (const n of nodes) {
+    if (n.op !== "DequantizeLinear" || !n.inputs.every((i) => inits.has(i))) continue;
+    const [qName, sName, zName] = n.inputs;
+    const qT = inits.get(qName);
+    const dims = tensorDims(qT);
+    const raw = qT.find((x) => x.field === 9).value;
+    const signed = Number(qT.find((x) => x.field === 2).value) === INT8;
+    const scales = tensorFloats(inits.get(sName));
+    const zRaw = zName ? inits.get(zName).find((x) => x.field === 9)?.value : undefined;
+    const per = raw.length / scales.length;
+    const values = new Float32Array(raw.length);
+    for (let i = 0; i < raw.length; i++) {
+      const c = Math.floor(i / per);
+      const q = signed ? (raw[i] << 24) >> 24 : raw[i];
+      const z = zRaw ? (signed ? (zRaw[c] << 24) >> 24 : zRaw[c]) : 0;
+      values[i] = (q - z) * scales[c];
+    }
+    folded.set(n, makeTensor(n.outputs[0], FLOAT, dims, new Uint8Array(values.buffer)));
+  }
+  // The folded nodes and the int8 initializers only they read are left out.
+  const used = new Set([...folded.keys()].flatMap((n) => n.inputs));
+  const initName = (f) => str(decodeMessage(f.value).find((x) => x.field === 8).value);
+  const fields = graph.filter((f) => (f.field !== 1 || ![...folded.keys()].some((n) => n.raw === f)) && (f.field !== 5 || !used.has(initName(f))));
+  const lastInit = fields.map((f) => f.field).lastIndexOf(5);
+  fields.splice(lastInit + 1, 0, ...[...folded.values()].map((t) => bytesField(5, t)));
+  return encodeMessage(model.map((f, i) => (i === graphIdx ? bytesField(7, encodeMessage(fields)) : f)));
 }
