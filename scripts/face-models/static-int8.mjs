@@ -1,13 +1,14 @@
 // Static int8 quantization of a float ONNX model in QDQ form (issue 14 part 4): int8 weights AND uint8
-// activations around each chosen Conv, so that onnxruntime's QDQ fusion (graph optimisation "basic" and up)
-// turns DequantizeLinear -> Conv -> QuantizeLinear into QLinearConv and the convolution runs on MLAS's
+// activations around each chosen Conv, so that onnxruntime's QDQ fusion (measured at the service's graph
+// optimisation "all" and at "extended") turns DequantizeLinear -> Conv -> QuantizeLinear into QLinearConv and the convolution runs on MLAS's
 // integer GEMM kernels instead of fp32 (today's models are weight-only int8: their Convs compute in fp32).
 //   - weights: int8, symmetric, one scale per output channel (quantizePerChannel of prepare-models.mjs);
 //   - activations: uint8, asymmetric, one scale per tensor, from ranges measured on calibration faces
 //     (bench/face-int8/ranges.ts), given here as {tensor: [min, max]};
 //   - bias: int32 with scale x_scale * w_scale[c] (what QLinearConv expects; ORT fuses only when every Conv
 //     input comes from a DequantizeLinear);
-//   - each quantized Conv gets its own DequantizeLinear nodes (a shared one would not be fused).
+//   - each quantized Conv gets its own DequantizeLinear nodes, never one shared with a float consumer, so that
+//     the fusion cannot be blocked by a DequantizeLinear with several users.
 // Pure function of (model bytes, ranges, options): the same inputs give the same bytes.
 import { quantizePerChannel } from "../prepare-models.mjs";
 import { bytesField, decodeMessage, encodeMessage, intField, makeTensor, str, strField, tensorDims, tensorFloats } from "../onnx-proto.mjs";
