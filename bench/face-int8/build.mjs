@@ -1,5 +1,5 @@
 // Builds the static int8 (QDQ) variants measured in BENCHMARKS.md "WASM speed" (issue 14 part 4) into /tmp.
-//   node bench/face-int8/build.mjs feature --ranges /tmp/face-int8/ranges.json --out F.onnx [--depthwise] [--keep-float 659,518]
+//   node bench/face-int8/build.mjs feature --ranges /tmp/face-int8/ranges.json --out F.onnx [--depthwise] [--adds] [--keep-float 659,518]
 //        from the package's float fr_feature.onnx (/tmp/face-models/fr_feature.float.onnx, sha256-checked;
 //        node -e 'import("./scripts/prepare-models.mjs").then(m => ...fetchOriginals())' or the bake-off's
 //        prepare-candidates.mjs puts it there)
@@ -14,7 +14,7 @@ import { foldWeightDequant, neededTensors, quantizeStatic } from "../../scripts/
 
 const args = process.argv.slice(2);
 const opt = (k) => (args.includes(`--${k}`) ? args[args.indexOf(`--${k}`) + 1] : undefined);
-const options = { depthwise: args.includes("--depthwise"), keepFloat: (opt("keep-float") ?? "").split(",").filter(Boolean) };
+const options = { depthwise: args.includes("--depthwise"), adds: args.includes("--adds"), keepFloat: (opt("keep-float") ?? "").split(",").filter(Boolean) };
 let source;
 let ranges;
 if (args[0] === "feature") {

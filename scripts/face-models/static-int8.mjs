@@ -100,7 +100,8 @@ export function uint8Params([lo, hi]) {
 
 /**
  * Rewrites a float model (any opset <= 13 whose ops kept their form up to 13, as fr_feature's Conv, PRelu,
- * Add and Reshape did) into the QDQ int8 model. options.depthwise: quantize depthwise Convs too.
+ * Add and Reshape did) into the QDQ int8 model. options.depthwise: quantize depthwise Convs too;
+ * options.adds: also the Adds whose two terms are quantized (their outputs need ranges too).
  */
 export function quantizeStatic(bytes, ranges, options) {
   const { model, graphIdx, graph, nodes, inits } = readGraph(bytes);
@@ -131,6 +132,19 @@ export function quantizeStatic(bytes, ranges, options) {
       const z = n.outputs[0];
       out.push(bytesField(1, nodeBytes("Relu", n.inputs, [`${z}_f`], n.name || `${z}_relu`)));
       requantize(z);
+      continue;
+    }
+    if (options.adds && n.op === "Add" && n.inputs.every((i) => qOf.has(i))) {
+      // Both terms already quantized (Conv outputs or requantized sums): DequantizeLinear -> Add ->
+      // QuantizeLinear, which onnxruntime fuses into QLinearAdd (the residual sums stay uint8).
+      const terms = n.inputs.map((i) => {
+        const q = qOf.get(i);
+        const name = `${i}_dq${k++}`;
+        out.push(bytesField(1, nodeBytes("DequantizeLinear", [q.q, q.s, q.z], [name], `${name}_node`)));
+        return name;
+      });
+      out.push(bytesField(1, nodeBytes("Add", terms, [`${n.outputs[0]}_f`], n.name || `${n.outputs[0]}_add`)));
+      requantize(n.outputs[0]);
       continue;
     }
     if (!chosen.has(n)) {
