@@ -6,11 +6,14 @@
 // cache of bench/face-calibration exists) the service's own status was not `ok` for that photo, so every
 // model is scored on the same photos.
 //   npx tsx bench/face-bakeoff/embed.ts <candidate> [--tune-sample N --scale S --mean M --std D --bgr --out FILE]
+//        [--file F.onnx --name NAME]  (another file with the candidate's input contract, e.g. a re-quantized
+//        today's model: bench/face-int8; NAME names the cache)
 // --tune-sample N embeds only the first N identities of the CALIBRATION half (identities sorted, even index),
 // for choosing a candidate's crop and normalisation without touching the report half.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createSession } from "../../src/inference/ort";
+import { createRequire } from "node:module";
+import { createSession, initOrt } from "../../src/inference/ort";
 import { labels, nodeFace, SHARED } from "../node-face";
 import { candidate, CANDIDATES } from "./candidates";
 import { candidateCrop, frameOf, locateAll } from "./faces";
@@ -23,6 +26,8 @@ const opt = (k: string) => {
 const base = candidate(args[0] ?? "");
 const c = {
   ...base,
+  name: opt("name") ?? base.name,
+  file: opt("file") ?? base.file,
   scale: Number(opt("scale") ?? base.scale),
   mean: Number(opt("mean") ?? base.mean),
   std: Number(opt("std") ?? base.std),
@@ -47,6 +52,9 @@ const serviceOk = existsSync(refFile)
   : null;
 if (!serviceOk) console.error(`(${refFile} not there yet: null only where no face is located)`);
 
+// The face models start the runtime lazily: with every face already located it may not be started yet.
+const ortDist = join(dirname(createRequire(import.meta.url).resolve("onnxruntime-web")), "..", "dist");
+initOrt(new Uint8Array(readFileSync(join(ortDist, "ort-wasm-simd-threaded.wasm"))));
 const session = await createSession(new Uint8Array(readFileSync(c.file)));
 const items: { file: string; identity: string; embedding: number[] | null }[] = [];
 const t0 = Date.now();
