@@ -16,7 +16,7 @@ const Login = z
 
 export const TokenPair = z.object({ access: z.string(), refresh: z.string() }).openapi("TokenPair");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/login",
   tags: ["Login"],

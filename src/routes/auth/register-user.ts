@@ -22,7 +22,7 @@ const RegisterUser = z
   })
   .openapi("RegisterUser");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/register_user",
   tags: ["RegisterUser"],
