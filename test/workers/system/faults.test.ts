@@ -13,7 +13,9 @@ import { deliveryOptions } from "../../../src/services/partner/jobs";
 import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
 import { processPush } from "../../../src/services/wallet/push";
 import { startedExamWithStudent } from "../exams/support";
-import { call, newSession } from "../helpers";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
 import { bindings, db, newPartner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "../partner/helpers";
 import { enrolFace, expoSent, pushToken } from "../wallet/fixtures";
 
@@ -83,22 +85,22 @@ describe("monitoring reports resent by a client", () => {
     const { student, examId } = await startedExamWithStudent("UCY", { forbidden_processes: ["anydesk.exe"] });
     const report = { exam_id: examId, running_processes: ["anydesk.exe"], error_type: "k1" };
     const headers = { "idempotency-key": `report-${crypto.randomUUID()}` };
-    const first = await call("/monitoring/", { token: student.access, json: report, headers });
-    const again = await call("/monitoring/", { token: student.access, json: report, headers });
+    const first = await api(monitoringRoute, { token: student.access, json: report, headers });
+    const again = await api(monitoringRoute, { token: student.access, json: report, headers });
     expect(first.status).toBe(200);
     expect(again).toMatchObject({ status: 200, body: first.body });
-    expect(first.body.resource_array).toEqual(["forbidden_process: anydesk.exe"]);
+    expect(bodyAt(first, 200).resource_array).toEqual(["forbidden_process: anydesk.exe"]);
     const events = await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));
     expect(events).toHaveLength(1);
     const [alert] = await db().select().from(alerts).where(eq(alerts.examId, examId));
     expect(alert).toMatchObject({ occurrences: 1, firstEventId: events[0]!.id });
     // Another key is another report (the alert episode is extended).
-    await call("/monitoring/", { token: student.access, json: report, headers: { "idempotency-key": `report-${crypto.randomUUID()}` } });
+    await api(monitoringRoute, { token: student.access, json: report, headers: { "idempotency-key": `report-${crypto.randomUUID()}` } });
     expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(2);
     expect((await db().select().from(alerts).where(eq(alerts.examId, examId)))[0]).toMatchObject({ occurrences: 2 });
-    const bad = await call("/monitoring/", { token: student.access, json: report, headers: { "idempotency-key": "has space" } });
+    const bad = await api(monitoringRoute, { token: student.access, json: report, headers: { "idempotency-key": "has space" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(["Idempotency-Key"]);
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["Idempotency-Key"]);
   });
 });
 
