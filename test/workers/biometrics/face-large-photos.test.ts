@@ -3,7 +3,9 @@
 // flat grey JPEGs written here (2 bits a block), so the upload stays small; decoder and face accuracy on
 // real photos are tested under Node (test/node/face-large-photos.test.ts).
 import { describe, expect, it } from "vitest";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { api, bodyAt } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 
 /** A baseline greyscale JPEG of w x h flat grey pixels: each block is "DC difference 0, end of block". */
 function flatGreyJpeg(w: number, h: number): Uint8Array {
@@ -29,11 +31,11 @@ const b64 = (b: Uint8Array) => {
 describe("phone-sized pictures through the inference Worker", () => {
   it("decodes a 48 MP JPEG (no face in it) and refuses a 54 MP one by its size", { timeout: 60_000 }, async () => {
     const s = await newSession("STUDENT");
-    const big = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(8064, 6048))}` } });
+    const big = await api(faceRegisterRoute, { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(8064, 6048))}` } });
     expect(big.status).toBe(400);
-    expect(expect400Shape(big.body).error_details.image[0]).toMatch(/^no_face/);
-    const huge = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(9000, 6000))}` } });
+    expect(expect400Shape(bodyAt(big, 400)).error_details.image?.[0]).toMatch(/^no_face/);
+    const huge = await api(faceRegisterRoute, { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(9000, 6000))}` } });
     expect(huge.status).toBe(400);
-    expect(expect400Shape(huge.body).error_details.image[0]).toMatch(/^image_too_large/);
+    expect(expect400Shape(bodyAt(huge, 400)).error_details.image?.[0]).toMatch(/^image_too_large/);
   });
 });
