@@ -2,8 +2,9 @@
 // is the route's request schema's input type, and the response is a union over the documented statuses,
 // each with the body its schema describes (the error bodies too: ValidationErrorBody, NotFoundBody, ...).
 // So a test that reads a field the API does not document, or sends a body the API does not accept, no
-// longer type-checks. Hostile input that the route must refuse goes in `unchecked` (a JSON body) or `raw`
-// (any bytes, any content type), on purpose and visibly; `raw()` reaches paths no route defines.
+// longer type-checks, and an answer with a status the route does not document fails the test. Hostile input
+// that the route must refuse goes in `unchecked` (a JSON body) or `raw` (any bytes, any content type), on
+// purpose and visibly; `raw()` reaches paths no route defines.
 // SELF goes through the same entry as production traffic (static assets first, then the Worker).
 import { SELF } from "cloudflare:test";
 import type { RouteConfig, z } from "@hono/zod-openapi";
@@ -68,6 +69,10 @@ export async function api<R extends RouteConfig>(route: R, init: Init<R> = {}): 
     body = init.raw.body;
   }
   const res = await raw(`/backend${path}`, { method: route.method.toUpperCase(), token: init.token, headers, body });
+  // The answer is typed as one of the documented statuses: any other is a gap in the route's responses.
+  if (!(String(res.status) in route.responses)) {
+    throw new Error(`${route.method.toUpperCase()} ${route.path} answered ${res.status}, which its route does not document: ${JSON.stringify(res.body).slice(0, 300)}`);
+  }
   return res as ApiResponse<R>;
 }
 
