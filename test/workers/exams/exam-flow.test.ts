@@ -104,7 +104,7 @@ describe("a whole exam day", () => {
       verified_by: "manual",
       alerts: "forbidden_process: anydesk.exe (1x); no_face (2x)",
     });
-    expect(byEmail(alice.user.email).alert_timeline.map((a: any) => [a.reason, a.occurrences])).toEqual([
+    expect(byEmail(alice.user.email).alert_timeline.map((a) => [a.reason, a.occurrences])).toEqual([
       ["forbidden_process", 1],
       ["no_face", 2],
     ]);
