@@ -14,7 +14,8 @@ import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/
 import { processPush } from "../../../src/services/wallet/push";
 import { startedExamWithStudent } from "../exams/support";
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
-import { api, bodyAt } from "../api";
+import { route as walletFace } from "../../../src/routes/biometrics/wallet-face";
+import { api, bodyAt, type BodyAt } from "../api";
 import { newSession } from "../helpers";
 import { bindings, db, newPartner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "../partner/helpers";
 import { enrolFace, expoSent, pushToken } from "../wallet/fixtures";
@@ -29,7 +30,7 @@ const json = (body: unknown, token?: string): RequestInit => ({
 });
 const login = { email: "nobody@example.org", password: "a good long password", organization: "UCY" };
 
-function expect503(res: Response, body: any, retryAfter?: string) {
+function expect503(res: Response, body: unknown, retryAfter?: string) {
   expect(res.status).toBe(503);
   expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   if (retryAfter) expect(res.headers.get("retry-after")).toBe(retryAfter);
@@ -173,11 +174,12 @@ describe("callbacks and push notices while the receiver is unreachable", () => {
     const token = pushToken("ok");
     const app = createApp();
     const res = await app.request("/backend/biometrics/wallet/face", json({ expoPushToken: token }, s.access), { ...baseEnv, EXPO_PUSH_URL: UNREACHABLE });
-    const body = (await res.json()) as any;
+    // In-process with another EXPO_PUSH_URL (app.request): read as the route documents its 200.
+    const body = (await res.json()) as BodyAt<typeof walletFace, 200>;
     expect(res.status, JSON.stringify(body)).toBe(200); // the export is made; only the notice waits
     expect(body.resource_dict.push).toMatchObject({ status: "queued", attempts: 1 });
     expect(body.resource_dict.push.error).toMatch(/network/);
-    const id = body.resource_dict.export_id as string;
+    const id = body.resource_dict.export_id;
     const [queued] = await db().select().from(walletExports).where(eq(walletExports.id, id));
 
     const config = loadConfig(baseEnv);
