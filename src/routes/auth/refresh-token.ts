@@ -15,7 +15,7 @@ const RefreshToken = z
   })
   .openapi("RefreshToken");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/refresh_token",
   tags: ["RefreshToken"],

@@ -32,8 +32,8 @@ export const walletExportRoute = (type: BiometricType) =>
     },
   });
 
-export function registerWalletExport(app: OpenAPIHono<AppEnv>, type: BiometricType) {
-  app.openapi(walletExportRoute(type), async (c) => {
+export function registerWalletExport(app: OpenAPIHono<AppEnv>, type: BiometricType, route: ReturnType<typeof walletExportRoute>) {
+  app.openapi(route, async (c) => {
     const { expoPushToken } = c.req.valid("json");
     const view = await requestExport(c.env, dbOf(c), c.get("caller"), type, expoPushToken, c.get("now"));
     const pushed = view.push.status === "failed" ? `push notice failed (${view.push.error}); the wallet can still fetch it` : `push notice ${view.push.status}`;

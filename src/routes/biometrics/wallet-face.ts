@@ -1,6 +1,8 @@
 // POST /backend/biometrics/wallet/face
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../types";
-import { registerWalletExport } from "./wallet-export";
+import { registerWalletExport, walletExportRoute } from "./wallet-export";
 
-export const registerWalletFace = (app: OpenAPIHono<AppEnv>) => registerWalletExport(app, "Face");
+export const route = walletExportRoute("Face");
+
+export const registerWalletFace = (app: OpenAPIHono<AppEnv>) => registerWalletExport(app, "Face", route);

@@ -7,8 +7,8 @@ import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams/ro
 import type { AppEnv } from "../../types";
 import { loadConfig } from "../../env";
 import { mailInvitations } from "../../services/invitations";
-import { ExamId, examNotFound } from "../exam-schemas";
-import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, ok } from "../schemas";
+import { ExamId } from "../exam-schemas";
+import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, notFound, ok } from "../schemas";
 
 const StudentToSync = z
   .object({
@@ -64,7 +64,7 @@ export const route = createRoute({
   request: jsonRequest(InstructorSyncCoursesExams),
   responses: {
     200: ok(envelope({ resource_dict: SyncResult }), "Students enrolled; counts in `resource_dict`"),
-    ...examNotFound,
+    ...notFound("Examination not found, or a Moodle course the instructor does not teach (`resource_name`: `moodle course`)"),
     502: { content: { "application/json": { schema: MessageBody } }, description: "Moodle reported an error or answered badly" },
     ...authErrors,
     ...commonErrors,

@@ -20,7 +20,7 @@ const StudentCheckupProcess = z
   })
   .openapi("StudentCheckupProcess");
 
-const route = createRoute({
+export const route = createRoute({
   method: "post",
   path: "/student/checkup_process",
   tags: ["Student"],

@@ -6,13 +6,18 @@ import { describe, expect, it } from "vitest";
 import { invitations, users } from "../../../src/db/schema";
 import { addExam, approve, db, instructorExamView } from "../exams/support";
 import { newPartner, partnerCall } from "../partner/helpers";
-import { call, loginAs, newSession, registerUser, uniqueEmail } from "../helpers";
+import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
+import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { api, bodyAt } from "../api";
+import { loginAs, newSession, registerUser, uniqueEmail } from "../helpers";
 
 const sync = (token: string, examId: number, students: { email: string; name?: string }[]) =>
-  call("/instructor/sync_courses_exams", { token, json: { details: { exam_id: examId, students } } });
+  api(syncCoursesExams, { token, json: { details: { exam_id: examId, students } } });
 const mailsTo = async (to: string) => (await fetch(`${inject("mailUrl")}/sent?to=${encodeURIComponent(to)}`)).json() as Promise<any[]>;
-const claim = (email: string, extra: Record<string, unknown> = {}, organization = "UCY") =>
-  call("/register_user", { json: { email, name: "Real", surname: "Student", organization, password: "a good long password", role: "STUDENT", ...extra } });
+const claim = (email: string, extra: { invitation_token?: string; password?: string } = {}, organization = "UCY") =>
+  api(registerUserRoute, { json: { email, name: "Real", surname: "Student", organization, password: "a good long password", role: "STUDENT", ...extra } });
 
 async function invitedStudent() {
   const teacher = await newSession("INSTRUCTOR");
@@ -20,8 +25,8 @@ async function invitedStudent() {
   const email = uniqueEmail("invited");
   const res = await sync(teacher.access, examId, [{ email, name: "Invited" }]);
   expect(res.status).toBe(200);
-  const [invitation] = res.body.resource_dict.invitations;
-  return { teacher, examId, email, invitation };
+  const [invitation] = bodyAt(res, 200).resource_dict.invitations;
+  return { teacher, examId, email, invitation: invitation! };
 }
 
 describe("claiming an invited account", () => {
@@ -44,7 +49,7 @@ describe("claiming an invited account", () => {
     expect(stored).toHaveLength(0);
 
     expect((await claim(email, { invitation_token: invitation.token })).status).toBe(200);
-    expect((await call("/login", { json: { email, password: "a good long password", organization: "UCY" } })).status).toBe(201);
+    expect((await api(loginRoute, { json: { email, password: "a good long password", organization: "UCY" } })).status).toBe(201);
     // Single use: the same token cannot claim it again (and the account is no longer invited).
     const again = await claim(email, { invitation_token: invitation.token, password: "another long password" });
     expect(again).toMatchObject({ status: 400, body: { already_exists_fields: ["email"] } });
@@ -68,17 +73,17 @@ describe("claiming an invited account", () => {
     expect(await claim(a.email, { invitation_token: a.invitation.token })).toMatchObject({ status: 400, body: { bad_formatted_fields: ["invitation_token"] } });
     // A new sync issues a fresh token, which works.
     const fresh = await sync(a.teacher.access, a.examId, [{ email: a.email }]);
-    expect(fresh.body.resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 1, invited: 0 });
-    expect((await claim(a.email, { invitation_token: fresh.body.resource_dict.invitations[0].token })).status).toBe(200);
+    expect(fresh.body).toMatchObject({ resource_dict: { enrolled: 0, already_enrolled: 1, invited: 0 } });
+    expect((await claim(a.email, { invitation_token: bodyAt(fresh, 200).resource_dict.invitations[0]!.token })).status).toBe(200);
   });
 
   it("keeps what was recorded for the invited account: enrolment and approval survive the claim", async () => {
     const { teacher, examId, email, invitation } = await invitedStudent();
     await approve(teacher.access, examId, email);
     const student = await loginAs(await registerUser({ email, role: "STUDENT" }, invitation.token));
-    const mine = await call("/student/list_exam", { token: student.access });
-    expect(mine.body.resource_array.map((e: any) => e.exam_id)).toEqual([String(examId)]);
-    const row = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s: any) => s.email === email);
+    const mine = await api(studentListExam, { token: student.access });
+    expect(bodyAt(mine, 200).resource_array.map((e) => e.exam_id)).toEqual([String(examId)]);
+    const row = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === email);
     expect(row).toMatchObject({ verification_status: "Verified", account_claimed: true });
   });
 
@@ -89,7 +94,7 @@ describe("claiming an invited account", () => {
     const bouncing = `${crypto.randomUUID().slice(0, 8)}@bounce.invalid`;
     const res = await sync(teacher.access, examId, [{ email: known.email }, { email: bouncing }]);
     expect(res.status).toBe(200);
-    expect(res.body.resource_dict.invitations).toEqual([{ email: bouncing, token: expect.any(String), expires_at: expect.any(String), emailed: false }]);
+    expect(bodyAt(res, 200).resource_dict.invitations).toEqual([{ email: bouncing, token: expect.any(String), expires_at: expect.any(String), emailed: false }]);
   });
 
   it("a partner session answers the invitation token once; the student claims the account with it", async () => {

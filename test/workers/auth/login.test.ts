@@ -1,14 +1,16 @@
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { call, expect400Shape, registerUser } from "../helpers";
+import { route as loginRoute } from "../../../src/routes/auth/login";
+import { api, bodyAt, raw } from "../api";
+import { expect400Shape, registerUser } from "../helpers";
 
 describe("POST /backend/login", () => {
   it("returns 201 with access and refresh tokens carrying role and institution", async () => {
     const user = await registerUser({ role: "INSTRUCTOR", organization: "UC" });
-    const res = await call("/login", { json: { email: user.email, password: user.password, organization: "UC" } });
+    const res = await api(loginRoute, { json: { email: user.email, password: user.password, organization: "UC" } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ message: expect.any(String), resource_name: "token" });
-    const { access, refresh } = res.body.resource_obj;
+    const { access, refresh } = bodyAt(res, 201).resource_obj;
     const claims = decodeJwt(access);
     expect(claims).toMatchObject({ role: "INSTRUCTOR", inst: "UC", typ: "access", iss: "trustid-edge", aud: "trustid-api" });
     expect(claims.exp! - claims.iat!).toBe(600); // access tokens live minutes
@@ -23,7 +25,7 @@ describe("POST /backend/login", () => {
       { email: user.email, password: user.password, organization: "UPAT" },
     ];
     for (const json of attempts) {
-      const res = await call("/login", { json });
+      const res = await api(loginRoute, { json });
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ message: "Invalid email, password or organization" });
     }
@@ -32,9 +34,9 @@ describe("POST /backend/login", () => {
   it("locks an identity after repeated failures, even for the right password, with Retry-After", async () => {
     const user = await registerUser();
     for (let i = 0; i < 5; i++) {
-      expect((await call("/login", { json: { email: user.email, password: `wrong ${i}`, organization: "UCY" } })).status).toBe(401);
+      expect((await api(loginRoute, { json: { email: user.email, password: `wrong ${i}`, organization: "UCY" } })).status).toBe(401);
     }
-    const res = await call("/login", { json: { email: user.email, password: user.password, organization: "UCY" } });
+    const res = await api(loginRoute, { json: { email: user.email, password: user.password, organization: "UCY" } });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(res.body).toEqual({ message: expect.any(String) });
@@ -42,20 +44,20 @@ describe("POST /backend/login", () => {
 
   it("throttles unknown emails exactly like known ones", async () => {
     const json = { email: `ghost-${crypto.randomUUID()}@example.org`, password: "whatever password", organization: "UCY" };
-    for (let i = 0; i < 5; i++) expect((await call("/login", { json })).status).toBe(401);
-    expect((await call("/login", { json })).status).toBe(429);
+    for (let i = 0; i < 5; i++) expect((await api(loginRoute, { json })).status).toBe(401);
+    expect((await api(loginRoute, { json })).status).toBe(429);
   });
 
   it("validates its body", async () => {
-    const res = await call("/login", { json: { email: 7 } });
+    const res = await api(loginRoute, { unchecked: { email: 7 } });
     expect(res.status).toBe(400);
-    expect400Shape(res.body);
-    expect(res.body.missing_required_fields.sort()).toEqual(["organization", "password"]);
-    expect(res.body.bad_formatted_fields).toEqual(["email"]);
+    const body = expect400Shape(bodyAt(res, 400));
+    expect(body.missing_required_fields.sort()).toEqual(["organization", "password"]);
+    expect(body.bad_formatted_fields).toEqual(["email"]);
   });
 
   it("refuses a wrong content type and a wrong method", async () => {
-    expect((await call("/login", { body: "x", headers: { "content-type": "text/plain" } })).status).toBe(415);
-    expect((await call("/login", { method: "PUT", json: {} })).status).toBe(405);
+    expect((await api(loginRoute, { raw: { body: "x", contentType: "text/plain" } })).status).toBe(415);
+    expect((await raw("/backend/login", { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(405);
   });
 });

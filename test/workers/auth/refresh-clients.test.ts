@@ -4,7 +4,10 @@
 // - a client that follows rotation reads `resource_obj.refresh` each time;
 // - thieves: reuse detection must still revoke the login wherever the two clients can be told apart.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { call, newSession } from "../helpers";
+import { route as refreshTokenRoute } from "../../../src/routes/auth/refresh-token";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
 
 const MINUTE = 60_000;
 const ACCESS_TTL = 10 * MINUTE; // ACCESS_TOKEN_TTL_SECONDS default
@@ -25,8 +28,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const refreshWith = (refresh: string) => call("/refresh_token", { json: { refresh } });
-const listExams = (access: string) => call("/student/list_exam", { token: access });
+const refreshWith = (refresh: string) => api(refreshTokenRoute, { json: { refresh } });
+const listExams = (access: string) => api(studentListExam, { token: access });
 
 /** Reads what the spec says the response carries: the access token in `resource_str`. Nothing else. */
 class SpecClient {
@@ -76,8 +79,8 @@ describe("a client that reads only resource_str (the spec's response)", () => {
     // Every renewal offered the same rotated token: the login token has one successor, never used.
     const a = await client.renew();
     const b = await client.renew();
-    expect(a.body.resource_obj.refresh).toBe(b.body.resource_obj.refresh);
-    expect(a.body.resource_obj.refresh).not.toBe(s.refresh);
+    expect(bodyAt(a, 201).resource_obj.refresh).toBe(bodyAt(b, 201).resource_obj.refresh);
+    expect(bodyAt(a, 201).resource_obj.refresh).not.toBe(s.refresh);
   });
 
   it("is bounded by its refresh token's lifetime (REFRESH_TOKEN_TTL_SECONDS, default 7 days)", async () => {
@@ -95,7 +98,7 @@ describe("a client that reads only resource_str (the spec's response)", () => {
     const s = await newSession();
     const spec = new SpecClient(s.access, s.refresh);
     await sitExam(spec, 30 * MINUTE);
-    const upgraded = new RotatingClient(spec.access, (await spec.renew()).body.resource_obj.refresh);
+    const upgraded = new RotatingClient(spec.access, bodyAt(await spec.renew(), 201).resource_obj.refresh);
     await sitExam(upgraded, 30 * MINUTE);
     // A replay of the login token now is a theft signal like any other reuse.
     expect((await refreshWith(s.refresh)).status).toBe(401);
@@ -164,8 +167,8 @@ describe("theft: reuse detection still revokes the login", () => {
     const s = await newSession();
     const both = await Promise.all([refreshWith(s.refresh), refreshWith(s.refresh)]);
     expect(both.map((r) => r.status)).toEqual([201, 201]);
-    expect(both[0]!.body.resource_obj.refresh).toBe(both[1]!.body.resource_obj.refresh);
-    const rotated = both[0]!.body.resource_obj.refresh as string;
+    expect(bodyAt(both[0]!, 201).resource_obj.refresh).toBe(bodyAt(both[1]!, 201).resource_obj.refresh);
+    const rotated = bodyAt(both[0]!, 201).resource_obj.refresh;
     const race = await Promise.all([refreshWith(rotated), refreshWith(rotated)]);
     expect(race.map((r) => r.status).sort()).toEqual([201, 401]);
   });

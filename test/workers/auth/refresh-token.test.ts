@@ -4,9 +4,15 @@ import { decodeJwt, SignJWT } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { openDb } from "../../../src/db/client";
 import { refreshTokenFamilies, refreshTokens } from "../../../src/db/schema";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as refreshTokenRoute } from "../../../src/routes/auth/refresh-token";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { route as trustidVersion } from "../../../src/routes/system/trustid-version";
+import { api, bodyAt } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 
-const refreshWith = (refresh: string) => call("/refresh_token", { json: { refresh } });
+const refreshWith = (refresh: string) => api(refreshTokenRoute, { json: { refresh } });
+/** The tokens of a renewal that must have succeeded. */
+const renewed = async (refresh: string) => bodyAt(await refreshWith(refresh), 201);
 
 describe("POST /backend/refresh_token", () => {
   it("returns a new access token in resource_str and rotates the refresh token", async () => {
@@ -14,48 +20,50 @@ describe("POST /backend/refresh_token", () => {
     const first = await refreshWith(session.refresh);
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ resource_name: "token", resource_str: expect.any(String) });
-    expect(first.body.resource_obj.access).toBe(first.body.resource_str);
-    expect(first.body.resource_obj.refresh).not.toBe(session.refresh);
-    const second = await refreshWith(first.body.resource_obj.refresh);
+    const firstBody = bodyAt(first, 201);
+    expect(firstBody.resource_obj.access).toBe(firstBody.resource_str);
+    expect(firstBody.resource_obj.refresh).not.toBe(session.refresh);
+    const second = await refreshWith(firstBody.resource_obj.refresh);
     expect(second.status).toBe(201);
     // The new access token works.
-    expect((await call("/trustid_version", { token: second.body.resource_str })).status).toBe(200);
+    expect((await api(trustidVersion, { token: bodyAt(second, 201).resource_str })).status).toBe(200);
   });
 
   it("treats reuse of a rotated refresh token as theft and revokes the whole family", async () => {
     const session = await newSession();
-    const first = await refreshWith(session.refresh);
-    const second = await refreshWith(first.body.resource_obj.refresh);
+    const first = await renewed(session.refresh);
+    const second = await refreshWith(first.resource_obj.refresh);
     expect(second.status).toBe(201);
     const reuse = await refreshWith(session.refresh);
     expect(reuse.status).toBe(401);
     expect(reuse.body.message).toMatch(/already used/);
     // The newest token of the family is dead too.
-    expect((await refreshWith(second.body.resource_obj.refresh)).status).toBe(401);
+    expect((await refreshWith(bodyAt(second, 201).resource_obj.refresh)).status).toBe(401);
   });
 
   it("lets only one of two concurrent uses of the same rotated token succeed", async () => {
     // A rotated token: the login token is honoured again while the family has never seen a rotated token
     // (clients that read only resource_str; refresh-clients.test.ts).
     const session = await newSession();
-    const rotated = (await refreshWith(session.refresh)).body.resource_obj.refresh;
+    const rotated = (await renewed(session.refresh)).resource_obj.refresh;
     const results = await Promise.all([refreshWith(rotated), refreshWith(rotated)]);
     expect(results.map((r) => r.status).sort()).toEqual([201, 401]);
   });
 
   it("honours the login token again, with the same rotated token, until a rotated token is presented", async () => {
     const session = await newSession();
-    const first = await refreshWith(session.refresh);
+    const first = await renewed(session.refresh);
     const again = await refreshWith(session.refresh);
     expect(again.status).toBe(201);
-    expect(again.body.resource_obj.refresh).toBe(first.body.resource_obj.refresh);
-    expect(again.body.resource_str).toBe(again.body.resource_obj.access);
-    expect((await call("/student/list_exam", { token: again.body.resource_str })).status).toBe(200);
+    const againBody = bodyAt(again, 201);
+    expect(againBody.resource_obj.refresh).toBe(first.resource_obj.refresh);
+    expect(againBody.resource_str).toBe(againBody.resource_obj.access);
+    expect((await api(studentListExam, { token: againBody.resource_str })).status).toBe(200);
   });
 
   it("keeps strict reuse detection for logins made before migration 0006 (used tokens without a successor row)", async () => {
     const session = await newSession();
-    const rotated = (await refreshWith(session.refresh)).body.resource_obj.refresh;
+    const rotated = (await renewed(session.refresh)).resource_obj.refresh;
     // What the migration leaves for such a login: no parent links, the family in rotation mode.
     const db = openDb(inject("databaseUrl"));
     const fam = String(decodeJwt(session.refresh).fam);
@@ -95,11 +103,11 @@ describe("POST /backend/refresh_token", () => {
   });
 
   it("validates its body", async () => {
-    const res = await call("/refresh_token", { json: { access: "x" } });
+    const res = await api(refreshTokenRoute, { unchecked: { access: "x" } });
     expect(res.status).toBe(400);
-    expect(expect400Shape(res.body).missing_required_fields).toEqual(["refresh"]);
-    const bad = await call("/refresh_token", { body: "{", headers: { "content-type": "application/json" } });
+    expect(expect400Shape(bodyAt(res, 400)).missing_required_fields).toEqual(["refresh"]);
+    const bad = await api(refreshTokenRoute, { raw: { body: "{", contentType: "application/json" } });
     expect(bad.status).toBe(400);
-    expect(Object.keys(bad.body.error_details)).toEqual(["json"]);
+    expect(Object.keys(bodyAt(bad, 400).error_details)).toEqual(["json"]);
   });
 });

@@ -1,10 +1,13 @@
 // Phone-sized pictures through the real path (API Worker -> inference Worker): a 48 MP JPEG is decoded
 // (at 1/8, inside workerd) and judged on its content, a 54 MP one is refused by its size; WebPs (libwebp,
-// test/inference-setup.ts makes a 9.7 MP one) verify, a 24+ MP one is refused. The JPEGs are flat grey, written here
+// test/inference-setup.ts makes a 9.7 MP one) verify, a 25+ MP one is refused. The JPEGs are flat grey, written here
 // (2 bits a block), so the upload stays small; decoder and face accuracy on real photos are tested under
 // Node (test/node/face-large-photos.test.ts, face-large-webp.test.ts).
 import { describe, expect, inject, it } from "vitest";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { route as faceVerifyRoute } from "../../../src/routes/biometrics/face-verify";
+import { api, bodyAt } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { examWithEnrolment } from "./fixtures";
 
 const img = inject("faceImages");
@@ -33,35 +36,32 @@ const b64 = (b: Uint8Array) => {
 describe("phone-sized pictures through the inference Worker", () => {
   it("decodes a 48 MP JPEG (no face in it) and refuses a 54 MP one by its size", { timeout: 60_000 }, async () => {
     const s = await newSession("STUDENT");
-    const big = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(8064, 6048))}` } });
+    const big = await api(faceRegisterRoute, { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(8064, 6048))}` } });
     expect(big.status).toBe(400);
-    expect(expect400Shape(big.body).error_details.image[0]).toMatch(/^no_face/);
-    const huge = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(9000, 6000))}` } });
+    expect(expect400Shape(bodyAt(big, 400)).error_details.image?.[0]).toMatch(/^no_face/);
+    const huge = await api(faceRegisterRoute, { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(9000, 6000))}` } });
     expect(huge.status).toBe(400);
-    expect(expect400Shape(huge.body).error_details.image[0]).toMatch(/^image_too_large/);
+    expect(expect400Shape(bodyAt(huge, 400)).error_details.image?.[0]).toMatch(/^image_too_large/);
   });
 
   it("verifies with a 9.7 MP WebP (and a 640x480 one) and refuses a WebP above 25 MP by its size", { timeout: 60_000 }, async () => {
-    if (!img.obamaWebp9mp) return; // ../shared/data not present
+    if (!img.obamaWebp9mp || !img.obama || !img.obama1 || !img.obama2) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await examWithEnrolment(s.access);
-    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama1, img.obama2] } });
-    expect(reg.status, JSON.stringify(reg.body)).toBe(200);
-    const webp = await call("/biometrics/face_verify", { token: s.access, json: { image: `data:image/webp;base64,${img.obamaWebp9mp}`, exam_id: examId } });
-    expect(webp.status, JSON.stringify(webp.body)).toBe(200);
-    expect(webp.body).toMatchObject({ is_match: true, resource_bool: true });
+    bodyAt(await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama1, img.obama2] } }), 200);
+    const webp = await api(faceVerifyRoute, { token: s.access, json: { image: `data:image/webp;base64,${img.obamaWebp9mp}`, exam_id: examId } });
+    expect(bodyAt(webp, 200)).toMatchObject({ is_match: true, resource_bool: true });
     if (img.obamaWebp640) {
-      const small = await call("/biometrics/face_verify", { token: s.access, json: { image: `data:image/webp;base64,${img.obamaWebp640}`, exam_id: examId } });
-      expect(small.status, JSON.stringify(small.body)).toBe(200);
-      expect(small.body).toMatchObject({ is_match: true });
+      const small = await api(faceVerifyRoute, { token: s.access, json: { image: `data:image/webp;base64,${img.obamaWebp640}`, exam_id: examId } });
+      expect(bodyAt(small, 200)).toMatchObject({ is_match: true });
     }
 
     // A lossy WebP header (RIFF, VP8X) claiming 6000x4200 (25.2 MP), nothing behind it.
     const header = new Uint8Array(30);
     header.set(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8X"), 0);
     header.set([5999 & 255, 5999 >> 8, 0, 4199 & 255, 4199 >> 8, 0], 24);
-    const huge = await call("/biometrics/face_verify", { token: s.access, json: { image: `data:image/webp;base64,${b64(header)}`, exam_id: examId } });
+    const huge = await api(faceVerifyRoute, { token: s.access, json: { image: `data:image/webp;base64,${b64(header)}`, exam_id: examId } });
     expect(huge.status).toBe(400);
-    expect(expect400Shape(huge.body).error_details.image[0]).toMatch(/^image_too_large/);
+    expect(expect400Shape(bodyAt(huge, 400)).error_details.image?.[0]).toMatch(/^image_too_large/);
   });
 });

@@ -2,7 +2,12 @@
 // inference Worker -> student's Durable Object). Everything else about biometrics is tested without inference.
 import { describe, expect, inject, it } from "vitest";
 import { FACE_OPERATING_POINTS } from "../../../src/biometrics/face/operating-points";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { route as faceVerifyRoute } from "../../../src/routes/biometrics/face-verify";
+import { route as listRoute } from "../../../src/routes/biometrics/list";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { api, bodyAt } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { enrolmentOf, examWithEnrolment } from "./fixtures";
 
 const img = inject("faceImages");
@@ -13,44 +18,40 @@ describe("face biometrics with the real models", () => {
     if (!img.obama || !img.biden) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await examWithEnrolment(s.access);
-    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, dataUri(img.obama1!), img.obama2] } });
+    const reg = await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, dataUri(img.obama1!), img.obama2!] } });
     expect(reg.status, JSON.stringify(reg.body)).toBe(200);
     expect(reg.body).toMatchObject({ resource_name: "face_model", resource_bool: true });
-    expect(reg.body.extra_details).toContain("3 of 3");
+    expect(bodyAt(reg, 200).extra_details).toContain("3 of 3");
 
-    const same = await call("/biometrics/face_verify", { token: s.access, json: { image: img.obama3, exam_id: examId } });
+    const same = await api(faceVerifyRoute, { token: s.access, json: { image: img.obama3!, exam_id: examId } });
     expect(same.status, JSON.stringify(same.body)).toBe(200);
     expect(same.body).toMatchObject({ is_match: true, resource_bool: true, resource_dict: { is_match: true, security_level: "high", threshold: FACE_OPERATING_POINTS.high.threshold } });
-    expect(same.body.resource_dict.score).toBeGreaterThanOrEqual(FACE_OPERATING_POINTS.high.threshold);
+    expect(bodyAt(same, 200).resource_dict.score).toBeGreaterThanOrEqual(FACE_OPERATING_POINTS.high.threshold);
     expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Verified", verifiedBy: "face" });
 
-    const other = await call("/biometrics/verify", {
-      token: s.access,
-      body: new URLSearchParams({ biometric_type: "Face", voice_base64: img.biden }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    });
+    const other = await api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Face", voice_base64: img.biden } });
     expect(other.status, JSON.stringify(other.body)).toBe(200);
     expect(other.body).toMatchObject({ is_match: false, resource_bool: false, resource_dict: { is_match: false, security_level: "high" } });
   });
 
   it("answers quality problems as 400s: no face, several faces, undecodable", { timeout: 60_000 }, async () => {
     const s = await newSession("STUDENT");
-    const noFace = await call("/biometrics/face_register", { token: s.access, json: { image: `data:image/png;base64,${img.gradient}` } });
+    const noFace = await api(faceRegisterRoute, { token: s.access, json: { image: `data:image/png;base64,${img.gradient}` } });
     expect(noFace.status).toBe(400);
-    expect(expect400Shape(noFace.body).error_details.image[0]).toMatch(/^no_face/);
+    expect(expect400Shape(bodyAt(noFace, 400)).error_details.image?.[0]).toMatch(/^no_face/);
 
     if (img.group) {
-      const group = await call("/biometrics/face_register", { token: s.access, json: { image: img.group } });
+      const group = await api(faceRegisterRoute, { token: s.access, json: { image: img.group } });
       expect(group.status).toBe(400);
-      expect(group.body.error_details.image[0]).toMatch(/^multiple_faces/);
+      expect(bodyAt(group, 400).error_details.image?.[0]).toMatch(/^multiple_faces/);
     }
 
     const junk = btoa(String.fromCharCode(0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 200 }, (_, i) => (i * 37) & 0xff)));
-    const broken = await call("/biometrics/face_register", { token: s.access, json: { image: junk } });
+    const broken = await api(faceRegisterRoute, { token: s.access, json: { image: junk } });
     expect(broken.status).toBe(400);
-    expect(broken.body.error_details.image[0]).toMatch(/^undecodable/);
+    expect(bodyAt(broken, 400).error_details.image?.[0]).toMatch(/^undecodable/);
     // Nothing was half-written.
-    const list = await call("/biometrics/list", { token: s.access });
-    expect(list.body.resource_array).toEqual([]);
+    const list = await api(listRoute, { token: s.access });
+    expect(bodyAt(list, 200).resource_array).toEqual([]);
   });
 });

@@ -3,7 +3,12 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { alerts, enrolments, exams, monitoringEvents, processPolicies } from "../../../src/db/schema";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { faceRoute, oralRoute } from "../../../src/routes/biometrics/monitoring-face";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { route as identificationRoute } from "../../../src/routes/student/identification";
+import { api, bodyAt } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { db, enrolmentOf, examWithEnrolment, ownerOf } from "./fixtures";
 
 const img = inject("faceImages");
@@ -23,24 +28,24 @@ describe("face monitoring and identification with the real models", () => {
     const s = await newSession("STUDENT");
     const examId = await startedExam(s.access);
     await db().insert(processPolicies).values({ institutionId: ownerOf(s.access).institutionId, examId, pattern: "anydesk*" });
-    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2] } });
+    const reg = await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2!] } });
     expect(reg.status, JSON.stringify(reg.body)).toBe(200);
 
-    const same = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: img.obama3, exam_id: examId } });
+    const same = await api(faceRoute, { token: s.access, json: { image: img.obama3!, exam_id: examId } });
     expect(same.status, JSON.stringify(same.body)).toBe(200);
     expect(same.body).toMatchObject({ resource_bool: true, resource_dict: { outcome: "match", faces: 1 }, resource_array: [] });
 
-    const oral = await call("/biometrics/monitoring_face_oral/", {
+    const oral = await api(oralRoute, {
       token: s.access,
       json: { image: img.biden, exam_id: examId, ip_address: "192.0.2.7", running_processes: "chrome.exe, AnyDesk.exe" },
     });
     expect(oral.status, JSON.stringify(oral.body)).toBe(200);
-    expect(oral.body.resource_bool).toBe(false);
-    expect(oral.body.resource_array.sort()).toEqual(["face_mismatch", "forbidden_process: anydesk.exe"]);
+    expect(bodyAt(oral, 200).resource_bool).toBe(false);
+    expect(bodyAt(oral, 200).resource_array.sort()).toEqual(["face_mismatch", "forbidden_process: anydesk.exe"]);
 
     if (img.group) {
-      const group = await call("/biometrics/monitoring_face", { token: s.access, json: { image: img.group, exam_id: examId } });
-      expect(group.body.resource_array).toContain("multiple_faces");
+      const group = await api(faceRoute, { token: s.access, json: { image: img.group, exam_id: examId } });
+      expect(bodyAt(group, 200).resource_array).toContain("multiple_faces");
     }
     // Every event is stored without any picture in it.
     const events = await eventsOf(examId);
@@ -48,7 +53,7 @@ describe("face monitoring and identification with the real models", () => {
     for (const e of events) expect(JSON.stringify(e.payload)).not.toContain(img.obama3!.slice(0, 40));
 
     // Identification with a picture verifies the student for the exam.
-    const id = await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: img.obama3 } });
+    const id = await api(identificationRoute, { token: s.access, json: { exam_id: examId, identification_result: img.obama3! } });
     expect(id.status, JSON.stringify(id.body)).toBe(200);
     expect(id.body).toMatchObject({ resource_bool: true, resource_str: "match" });
     expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Verified", verifiedBy: "face" });
@@ -58,25 +63,22 @@ describe("face monitoring and identification with the real models", () => {
     if (!img.obama) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await startedExam(s.access);
-    expect((await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2] } })).status).toBe(200);
+    expect((await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2!] } })).status).toBe(200);
     const oral = (clip: string) =>
-      call("/biometrics/monitoring_face_oral/", { token: s.access, json: { image: img.obama3, exam_id: examId, ip_address: "192.0.2.7", running_processes: "code.exe", voice_base64: clip } });
+      api(oralRoute, { token: s.access, json: { image: img.obama3!, exam_id: examId, ip_address: "192.0.2.7", running_processes: "code.exe", voice_base64: clip } });
     // No voice template yet: the face decides alone, and says so.
     const faceOnly = await oral(voice.same);
     expect(faceOnly.status, JSON.stringify(faceOnly.body)).toBe(200);
     expect(faceOnly.body).toMatchObject({ resource_bool: true, resource_dict: { outcome: "match", decided_on: "face", security_level: "high" } });
-    const enrol = new FormData();
-    enrol.set("biometric_type", "Voice");
-    for (const clip of voice.enrol) enrol.append("voice_base64", clip);
-    expect((await call("/biometrics/register", { token: s.access, body: enrol })).status).toBe(201);
+    expect((await api(registerRoute, { token: s.access, form: { biometric_type: "Voice", voice_base64: voice.enrol } })).status).toBe(201);
     const fused = await oral(voice.same);
     expect(fused.body).toMatchObject({ resource_bool: true, resource_dict: { outcome: "match", decided_on: "fused", security_level: "high" } });
-    expect(fused.body.resource_dict.fused_score).toBeGreaterThanOrEqual(fused.body.resource_dict.fused_threshold);
+    expect(bodyAt(fused, 200).resource_dict.fused_score!).toBeGreaterThanOrEqual(bodyAt(fused, 200).resource_dict.fused_threshold!);
     // An unreadable clip is the client's mistake: a 400, nothing stored.
     const before = (await eventsOf(examId)).length;
     const bad = await oral(btoa("not audio at all"));
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(["voice_base64"]);
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["voice_base64"]);
     expect((await eventsOf(examId)).length).toBe(before);
   });
 });
@@ -85,27 +87,27 @@ describe("face monitoring without inference", () => {
   it("refuses exams that have not started, unknown exams and bad input, storing nothing", async () => {
     const s = await newSession("STUDENT");
     const upcoming = await examWithEnrolment(s.access);
-    const notStarted = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: "AAAA", exam_id: upcoming } });
+    const notStarted = await api(faceRoute, { token: s.access, json: { image: "AAAA", exam_id: upcoming } });
     expect(notStarted.status).toBe(400);
-    expect(expect400Shape(notStarted.body).bad_formatted_fields).toEqual(["exam_id"]);
-    const unknown = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: "AAAA", exam_id: 999999999 } });
+    expect(expect400Shape(bodyAt(notStarted, 400)).bad_formatted_fields).toEqual(["exam_id"]);
+    const unknown = await api(faceRoute, { token: s.access, json: { image: "AAAA", exam_id: 999999999 } });
     expect(unknown.status).toBe(404);
     const started = await startedExam(s.access);
-    const badIp = await call("/biometrics/monitoring_face_oral/", {
+    const badIp = await api(oralRoute, {
       token: s.access,
       json: { image: "AAAA", exam_id: started, ip_address: "not-an-ip", running_processes: "a.exe" },
     });
     // An ip_address that is not an IP is accepted as the original did (issue 18 part 4): only the image is refused.
     expect(badIp.status).toBe(400);
-    expect(badIp.body.bad_formatted_fields).not.toContain("ip_address");
-    const longIp = await call("/biometrics/monitoring_face_oral/", {
+    expect(bodyAt(badIp, 400).bad_formatted_fields).not.toContain("ip_address");
+    const longIp = await api(oralRoute, {
       token: s.access,
       json: { image: "AAAA", exam_id: started, ip_address: "x".repeat(101), running_processes: "a.exe" },
     });
-    expect(longIp.body.bad_formatted_fields).toContain("ip_address");
-    const missing = await call("/biometrics/monitoring_face_oral/", { token: s.access, json: { exam_id: started } });
-    expect(missing.body.missing_required_fields.sort()).toEqual(["image", "ip_address", "running_processes"]);
-    const url = await call("/biometrics/monitoring_face/", { token: s.access, json: { image: "https://example.org/me.jpg", exam_id: started } });
+    expect(bodyAt(longIp, 400).bad_formatted_fields).toContain("ip_address");
+    const missing = await api(oralRoute, { token: s.access, unchecked: { exam_id: started } });
+    expect(bodyAt(missing, 400).missing_required_fields.sort()).toEqual(["image", "ip_address", "running_processes"]);
+    const url = await api(faceRoute, { token: s.access, json: { image: "https://example.org/me.jpg", exam_id: started } });
     expect(url.status).toBe(400);
     expect(await eventsOf(started)).toHaveLength(0);
   });
@@ -113,12 +115,12 @@ describe("face monitoring without inference", () => {
   it("records a device's textual identification result without verifying anyone", async () => {
     const s = await newSession("STUDENT");
     const examId = await examWithEnrolment(s.access);
-    const claimed = await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: "match" } });
+    const claimed = await api(identificationRoute, { token: s.access, json: { exam_id: examId, identification_result: "match" } });
     expect(claimed.status).toBe(200);
     expect(claimed.body).toMatchObject({ resource_bool: false, resource_str: "recorded", resource_array: [] });
     expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Pending" });
-    const someoneElse = await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: "mismatch" } });
-    expect(someoneElse.body.resource_array).toEqual(["face_mismatch"]);
+    const someoneElse = await api(identificationRoute, { token: s.access, json: { exam_id: examId, identification_result: "mismatch" } });
+    expect(bodyAt(someoneElse, 200).resource_array).toEqual(["face_mismatch"]);
     const { studentId } = ownerOf(s.access);
     const raised = await db().select().from(alerts).where(and(eq(alerts.examId, examId), eq(alerts.studentId, studentId)));
     expect(raised.map((a) => a.reason)).toEqual(["face_mismatch"]);
@@ -128,7 +130,7 @@ describe("face monitoring without inference", () => {
 
   it("is for students only, with a valid token", async () => {
     const instructor = await newSession("INSTRUCTOR");
-    expect((await call("/student/identification", { token: instructor.access, json: { exam_id: 1, identification_result: "x" } })).status).toBe(403);
-    expect((await call("/biometrics/monitoring_face/", { json: { exam_id: 1, image: "x" } })).status).toBe(401);
+    expect((await api(identificationRoute, { token: instructor.access, json: { exam_id: 1, identification_result: "x" } })).status).toBe(403);
+    expect((await api(faceRoute, { json: { exam_id: 1, image: "x" } })).status).toBe(401);
   });
 });

@@ -3,14 +3,21 @@
 // every kind of bad sample a 400 that leaves the stored model as it was.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as listRoute } from "../../../src/routes/biometrics/list";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { api, bodyAt } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { templatesOf } from "./fixtures";
 
 const samples = inject("signalSamples").handwriting;
 const b64 = (text: string) => btoa(text);
-const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded" } });
-const register = (token: string, payload: string, field = "voice_base64") => call("/biometrics/register", { token, ...form({ biometric_type: "Handwriting", [field]: payload }) });
-const verify = (token: string, payload: string, field = "voice_base64") => call("/biometrics/verify", { token, ...form({ biometric_type: "Handwriting", [field]: payload }) });
+/** The sample in `voice_base64` (base64) or `src` (a data: URI), urlencoded. */
+const fields = (payload: string, field: "voice_base64" | "src") =>
+  field === "src" ? { biometric_type: "Handwriting" as const, src: payload } : { biometric_type: "Handwriting" as const, voice_base64: payload };
+const register = (token: string, payload: string, field: "voice_base64" | "src" = "voice_base64") => api(registerRoute, { token, urlencoded: fields(payload, field) });
+const verify = (token: string, payload: string, field: "voice_base64" | "src" = "voice_base64") => api(verifyRoute, { token, urlencoded: fields(payload, field) });
 
 /** MCYT rows (t x y pressure ...) as the JSON points a browser would send. */
 const asPoints = (text: string) =>
@@ -20,11 +27,8 @@ const asPoints = (text: string) =>
     .map((l) => l.trim().split(/\s+/).map(Number))
     .map(([t, x, y, p]) => ({ t: t! * 1000, x, y, pressure: p }));
 
-const registerMany = (token: string, payloads: string[]) => {
-  const body = new URLSearchParams({ biometric_type: "Handwriting" });
-  for (const p of payloads) body.append("voice_base64", p);
-  return call("/biometrics/register", { token, body, headers: { "content-type": "application/x-www-form-urlencoded" } });
-};
+/** Several signatures in one request: the voice_base64 field repeated. */
+const registerMany = (token: string, payloads: string[]) => api(registerRoute, { token, urlencoded: { biometric_type: "Handwriting", voice_base64: payloads } });
 
 /** The student's handwriting enrolment session, as the Durable Object holds it. */
 async function session(token: string) {
@@ -57,31 +61,31 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect(rows[0]!.biometric_type).toBe("Handwriting");
     expect(String(rows[0]!.c)).not.toContain(Array.from(new TextEncoder().encode('"kind"'), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase());
 
-    const list = await call("/biometrics/list", { token: s.access });
+    const list = await api(listRoute, { token: s.access });
     expect(list.body).toMatchObject({ resource_array: ["Handwriting"], resource_dict: { Handwriting: "active" } });
 
     // The genuine signature as JSON points (milliseconds), the others as the data's text rows.
     const genuine = await verify(s.access, b64(JSON.stringify(asPoints(samples.genuine))));
     expect(genuine.status, JSON.stringify(genuine.body)).toBe(200);
     expect(genuine.body).toMatchObject({ resource_name: "Handwriting", is_match: true, resource_bool: true, is_voice_detected: false });
-    expect(genuine.body.resource_dict.score).toBeGreaterThan(0.5);
-    expect(genuine.body.resource_dict.distance).toBeLessThanOrEqual(genuine.body.resource_dict.threshold);
+    expect(bodyAt(genuine, 200).resource_dict.score).toBeGreaterThan(0.5);
+    expect(bodyAt(genuine, 200).resource_dict.distance).toBeLessThanOrEqual(bodyAt(genuine, 200).resource_dict.threshold);
 
     const forgery = await verify(s.access, b64(samples.forgery));
     expect(forgery.status).toBe(200);
     expect(forgery.body).toMatchObject({ is_match: false, resource_bool: false, resource_dict: { is_match: false } });
-    expect(forgery.body.resource_dict.score).toBeLessThan(0.5);
+    expect(bodyAt(forgery, 200).resource_dict.score).toBeLessThan(0.5);
     const other = await verify(s.access, `data:text/plain;base64,${b64(samples.otherWriter)}`, "src");
     expect(other.status).toBe(200);
-    expect(other.body.is_match).toBe(false);
+    expect(bodyAt(other, 200).is_match).toBe(false);
 
     // Enrolling again replaces the model and bumps the version.
     const again = await register(s.access, b64(JSON.stringify({ samples: samples.enrol.slice(0, 3) })));
     expect(again.status).toBe(201);
-    expect(again.body.resource_dict).toEqual({ samples: 3, version: 2 });
+    expect(bodyAt(again, 201).resource_dict).toEqual({ samples: 3, version: 2 });
 
-    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
-    expect((await call("/biometrics/list", { token: s.access })).body.resource_array).toEqual([]);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
+    expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_array).toEqual([]);
     expect((await verify(s.access, b64(samples.genuine))).status).toBe(404);
   });
 
@@ -111,13 +115,12 @@ describe("Handwriting register / verify / list / unregister", () => {
     for (const [what, payload, pattern] of badRegistrations) {
       const res = await register(s.access, payload);
       expect(res.status, what).toBe(400);
-      expect400Shape(res.body);
-      const messages = Object.values(res.body.error_details as Record<string, string[]>).flat().join(" ");
+      const messages = Object.values(expect400Shape(bodyAt(res, 400)).error_details).flat().join(" ");
       expect(messages, what).toMatch(pattern);
     }
     const badSrc = await register(s.access, `data:image/png;base64,${b64("[]")}`, "src");
     expect(badSrc.status).toBe(400);
-    expect(badSrc.body.bad_formatted_fields).toEqual(["src"]);
+    expect(bodyAt(badSrc, 400).bad_formatted_fields).toEqual(["src"]);
     const url = await register(s.access, "https://example.org/sig.json", "src");
     expect(url.status).toBe(400);
 
@@ -132,11 +135,11 @@ describe("Handwriting register / verify / list / unregister", () => {
     for (const [what, payload, pattern] of badVerifications) {
       const res = await verify(s.access, payload);
       expect(res.status, what).toBe(400);
-      expect(expect400Shape(res.body).bad_formatted_fields, what).toEqual(["voice_base64"]);
-      expect(res.body.error_details.voice_base64.join(" "), what).toMatch(pattern);
+      expect(expect400Shape(bodyAt(res, 400)).bad_formatted_fields, what).toEqual(["voice_base64"]);
+      expect(bodyAt(res, 400).error_details.voice_base64?.join(" "), what).toMatch(pattern);
     }
     expect(await stored(s.access)).toEqual(before);
-    expect((await verify(s.access, b64(samples.genuine))).body.is_match).toBe(true);
+    expect(bodyAt(await verify(s.access, b64(samples.genuine)), 200).is_match).toBe(true);
   });
 
   it("enrols from signatures sent one per request (collected into one enrolment), like a face", async () => {
@@ -144,9 +147,9 @@ describe("Handwriting register / verify / list / unregister", () => {
     const first = await register(s.access, b64(samples.enrol[0]!));
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     expect(first.body).toMatchObject({ message: "Handwriting signature received", resource_name: "Handwriting", resource_bool: false, resource_dict: { samples: 1, needed: 2 } });
-    expect(first.body.extra_details).toMatch(/1 of at least 3 signatures received: register 2 more within 10 minutes/);
+    expect(bodyAt(first, 201).extra_details).toMatch(/1 of at least 3 signatures received: register 2 more within 10 minutes/);
     expect((await verify(s.access, b64(samples.genuine))).status).toBe(404);
-    expect((await call("/biometrics/list", { token: s.access })).body.resource_array).toEqual([]);
+    expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_array).toEqual([]);
     // Collected signatures are sealed like templates.
     const [row] = await session(s.access);
     expect(row).toMatchObject({ model_id: "trustid-handwriting-dtw-v2" });
@@ -161,27 +164,27 @@ describe("Handwriting register / verify / list / unregister", () => {
 
     // The model is the one a single request with the same 5 signatures builds.
     const whole = await newSession("STUDENT");
-    expect((await registerMany(whole.access, samples.enrol.map(b64))).body.resource_dict).toEqual({ samples: 5, version: 1 });
+    expect(bodyAt(await registerMany(whole.access, samples.enrol.map(b64)), 201).resource_dict).toEqual({ samples: 5, version: 1 });
     const byOne = await verify(s.access, b64(samples.genuine));
     const byAll = await verify(whole.access, b64(samples.genuine));
-    expect(byOne.body.is_match).toBe(true);
-    expect(byOne.body.resource_dict).toEqual(byAll.body.resource_dict);
-    expect((await verify(s.access, b64(samples.forgery))).body.is_match).toBe(false);
+    expect(bodyAt(byOne, 200).is_match).toBe(true);
+    expect(bodyAt(byOne, 200).resource_dict).toEqual(bodyAt(byAll, 200).resource_dict);
+    expect(bodyAt(await verify(s.access, b64(samples.forgery)), 200).is_match).toBe(false);
 
     // A refused signature changes nothing: neither the model nor the collected signatures.
     const before = await stored(s.access);
     const collected = await session(s.access);
     const noPressure = await register(s.access, b64(JSON.stringify(asPoints(samples.genuine).map(({ t, x, y }) => ({ t, x, y })))));
     expect(noPressure.status).toBe(400);
-    expect(noPressure.body.error_details.voice_base64.join(" ")).toMatch(/have pen pressure and this one has none/);
+    expect(bodyAt(noPressure, 400).error_details.voice_base64?.join(" ")).toMatch(/have pen pressure and this one has none/);
     expect((await register(s.access, b64("0 1 1 1"))).status).toBe(400);
     expect(await stored(s.access)).toEqual(before);
     expect(await session(s.access)).toEqual(collected);
 
     // 3-10 in one request start a new enrolment; later single signatures extend that one.
     const replaced = await register(s.access, b64(JSON.stringify(samples.enrol.slice(2, 5))));
-    expect(replaced.body.resource_dict).toEqual({ samples: 3, version: 3 });
-    expect((await register(s.access, b64(samples.enrol[0]!))).body.resource_dict).toEqual({ samples: 4, version: 4 });
+    expect(bodyAt(replaced, 201).resource_dict).toEqual({ samples: 3, version: 3 });
+    expect(bodyAt(await register(s.access, b64(samples.enrol[0]!)), 201).resource_dict).toEqual({ samples: 4, version: 4 });
 
     // After 10 minutes without a new signature the enrolment is over: the next signature starts a new one and
     // the model stays as it is until that one has 3; the alarm deletes the stale collection.
@@ -192,13 +195,13 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect(await session(s.access)).toEqual([]);
     const fresh = await register(s.access, b64(samples.enrol[1]!));
     expect(fresh.body).toMatchObject({ resource_bool: false, resource_dict: { samples: 1, needed: 2 } });
-    expect((await call("/biometrics/list", { token: s.access })).body.resource_dict).toEqual({ Handwriting: "active" });
-    expect((await verify(s.access, b64(samples.genuine))).body.is_match).toBe(true);
+    expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_dict).toEqual({ Handwriting: "active" });
+    expect(bodyAt(await verify(s.access, b64(samples.genuine)), 200).is_match).toBe(true);
 
     // Unregistering deletes the collected signatures with the model.
-    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
     expect(await session(s.access)).toEqual([]);
-    expect((await register(s.access, b64(samples.enrol[2]!))).body.resource_dict).toEqual({ samples: 1, needed: 2 });
+    expect(bodyAt(await register(s.access, b64(samples.enrol[2]!)), 201).resource_dict).toEqual({ samples: 1, needed: 2 });
   });
 
   it("signatures sent one per request at the same time are all collected (no lost update)", async () => {
@@ -206,9 +209,9 @@ describe("Handwriting register / verify / list / unregister", () => {
     const answers = await Promise.all(samples.enrol.map((sig) => register(s.access, b64(sig))));
     expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201]);
     // Whatever the order, the answers counted 1..5 signatures and the model holds all 5.
-    expect(answers.map((a) => a.body.resource_dict.samples).sort()).toEqual([1, 2, 3, 4, 5]);
-    const list = await call("/biometrics/list", { token: s.access });
-    expect(list.body.resource_dict).toEqual({ Handwriting: "active" });
+    expect(answers.map((a) => bodyAt(a, 201).resource_dict?.samples).sort()).toEqual([1, 2, 3, 4, 5]);
+    const list = await api(listRoute, { token: s.access });
+    expect(bodyAt(list, 200).resource_dict).toEqual({ Handwriting: "active" });
     const rows = await runInDurableObject(templatesOf(s.access), async (_o, state) =>
       state.storage.sql.exec("SELECT images, version FROM templates WHERE biometric_type = 'Handwriting'").toArray(),
     );
@@ -220,17 +223,16 @@ describe("Handwriting register / verify / list / unregister", () => {
     const instructor = await newSession("INSTRUCTOR");
     expect((await register(instructor.access, b64(JSON.stringify(samples.enrol)))).status).toBe(403);
     const s = await newSession("STUDENT");
-    const json = await call("/biometrics/register", { token: s.access, json: { biometric_type: "Handwriting", voice_base64: b64("[]") } });
+    const json = await api(registerRoute, { token: s.access, unchecked: { biometric_type: "Handwriting", voice_base64: b64("[]") } });
     expect(json.status).toBe(415);
-    const big = await call("/biometrics/verify", {
+    const big = await api(verifyRoute, {
       token: s.access,
-      body: `biometric_type=Handwriting&voice_base64=${"A".repeat(23 * 1024 * 1024)}`, // LIMITS.form
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      raw: { body: `biometric_type=Handwriting&voice_base64=${"A".repeat(23 * 1024 * 1024)}`, contentType: "application/x-www-form-urlencoded" }, // LIMITS.form
     });
     expect(big.status).toBe(413);
     const tooBigSample = await verify(s.access, "A".repeat(6 * 1024 * 1024));
     expect(tooBigSample.status).toBe(400);
-    expect(tooBigSample.body.error_details.voice_base64[0]).toMatch(/^sample_too_large/);
+    expect(bodyAt(tooBigSample, 400).error_details.voice_base64?.[0]).toMatch(/^sample_too_large/);
     expect(await stored(s.access)).toEqual([]);
   });
 
@@ -243,15 +245,15 @@ describe("Handwriting register / verify / list / unregister", () => {
     });
     const stale = await verify(s.access, b64(samples.genuine));
     expect(stale.status).toBe(400);
-    expect(expect400Shape(stale.body).bad_formatted_fields).toEqual(["biometric_type"]);
-    expect(stale.body.error_details.biometric_type[0]).toMatch(/^reenrolment_required: the Handwriting model was built by an older engine/);
-    const list = await call("/biometrics/list", { token: s.access });
+    expect(expect400Shape(bodyAt(stale, 400)).bad_formatted_fields).toEqual(["biometric_type"]);
+    expect(bodyAt(stale, 400).error_details.biometric_type?.[0]).toMatch(/^reenrolment_required: the Handwriting model was built by an older engine/);
+    const list = await api(listRoute, { token: s.access });
     expect(list.body).toMatchObject({ resource_array: ["Handwriting"], resource_dict: { Handwriting: "reenrolment_required" } });
 
     const again = await register(s.access, b64(JSON.stringify(samples.enrol)));
     expect(again.status).toBe(201);
-    expect(again.body.resource_dict).toEqual({ samples: 5, version: 2 });
-    expect((await call("/biometrics/list", { token: s.access })).body.resource_dict).toEqual({ Handwriting: "active" });
-    expect((await verify(s.access, b64(samples.genuine))).body.is_match).toBe(true);
+    expect(bodyAt(again, 201).resource_dict).toEqual({ samples: 5, version: 2 });
+    expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_dict).toEqual({ Handwriting: "active" });
+    expect(bodyAt(await verify(s.access, b64(samples.genuine)), 200).is_match).toBe(true);
   });
 });

@@ -3,12 +3,18 @@
 // every kind of bad dataset a 400 that leaves the trained model as it was.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
+import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
+import { route as listRoute } from "../../../src/routes/biometrics/list";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { api, bodyAt, type RequestJson } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { templatesOf } from "./fixtures";
 
 const data = inject("signalSamples").keystroke;
-const train = (token: string, training_dataset: unknown) => call("/biometrics/interaction/train", { token, json: { training_dataset } });
-const test = (token: string, testing_dataset: unknown) => call("/biometrics/interaction/test", { token, json: { testing_dataset } });
+type Dataset = RequestJson<typeof trainRoute>["training_dataset"];
+const train = (token: string, training_dataset: Dataset) => api(trainRoute, { token, json: { training_dataset } });
+const test = (token: string, testing_dataset: Dataset) => api(testRoute, { token, json: { testing_dataset } });
 
 async function stored(token: string) {
   return runInDurableObject(templatesOf(token), async (_o, state) =>
@@ -33,24 +39,24 @@ describe("interaction train / test", () => {
     const genuine = await test(s.access, data.genuine);
     expect(genuine.status).toBe(200);
     expect(genuine.body).toMatchObject({ resource_name: "Interaction", is_match: true, resource_bool: true, resource_dict: { is_match: true, samples: 5 } });
-    expect(genuine.body.resource_dict.score).toBeGreaterThan(0.5);
-    expect(genuine.body.resource_dict.sample_scores).toHaveLength(5);
-    expect(genuine.body.resource_dict.distance).toBeLessThanOrEqual(genuine.body.resource_dict.threshold);
+    expect(bodyAt(genuine, 200).resource_dict.score).toBeGreaterThan(0.5);
+    expect(bodyAt(genuine, 200).resource_dict.sample_scores).toHaveLength(5);
+    expect(bodyAt(genuine, 200).resource_dict.distance).toBeLessThanOrEqual(bodyAt(genuine, 200).resource_dict.threshold);
 
     const impostor = await test(s.access, data.impostor);
     expect(impostor.status).toBe(200);
     expect(impostor.body).toMatchObject({ is_match: false, resource_bool: false, resource_dict: { is_match: false } });
-    expect(impostor.body.resource_dict.score).toBeLessThan(0.5);
+    expect(bodyAt(impostor, 200).resource_dict.score).toBeLessThan(0.5);
 
     // JSON datasets (parsed values) work too; training again bumps the version.
     const again = await train(s.access, asJson(data.train));
-    expect(again.body.resource_dict).toMatchObject({ samples: 25, version: 2 });
-    expect((await test(s.access, asJson(data.genuine).slice(0, 1))).body.resource_dict.samples).toBe(1);
+    expect(bodyAt(again, 200).resource_dict).toMatchObject({ samples: 25, version: 2 });
+    expect(bodyAt(await test(s.access, asJson(data.genuine).slice(0, 1)), 200).resource_dict.samples).toBe(1);
 
-    const list = await call("/biometrics/list", { token: s.access });
+    const list = await api(listRoute, { token: s.access });
     expect(list.body).toMatchObject({ resource_array: ["Interaction"], resource_dict: { Interaction: "active" } });
-    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Interaction" } })).status).toBe(200);
-    expect((await call("/biometrics/list", { token: s.access })).body.resource_array).toEqual([]);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Interaction" } })).status).toBe(200);
+    expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_array).toEqual([]);
     expect((await test(s.access, data.genuine)).status).toBe(404);
   });
 
@@ -61,7 +67,7 @@ describe("interaction train / test", () => {
     const rows = data.train.split("\n");
     const cells = (i: number) => rows[i]!.split(",");
     const withCell = (i: number, j: number, v: string) => rows.map((r, k) => (k === i ? cells(i).map((c, n) => (n === j ? v : c)).join(",") : r)).join("\n");
-    const badTraining: [string, unknown, RegExp][] = [
+    const badTraining: [string, Dataset, RegExp][] = [
       ["a row with a field missing", [...rows.slice(0, 24), cells(24).slice(0, -1).join(",")].join("\n"), /row 25 has 70 fields/],
       ["a row with an extra field", [...rows.slice(0, 24), `${rows[24]},1`].join("\n"), /row 25 has 72 fields/],
       ["NaN", withCell(3, 2, "NaN"), /not a finite number/],
@@ -75,31 +81,31 @@ describe("interaction train / test", () => {
     for (const [what, dataset, pattern] of badTraining) {
       const res = await train(s.access, dataset);
       expect(res.status, what).toBe(400);
-      expect(expect400Shape(res.body).bad_formatted_fields, what).toEqual(["training_dataset"]);
-      expect(res.body.error_details.training_dataset.join(" "), what).toMatch(pattern);
+      expect(expect400Shape(bodyAt(res, 400)).bad_formatted_fields, what).toEqual(["training_dataset"]);
+      expect(bodyAt(res, 400).error_details.training_dataset?.join(" "), what).toMatch(pattern);
     }
-    const missing = await call("/biometrics/interaction/train", { token: s.access, json: {} });
+    const missing = await api(trainRoute, { token: s.access, unchecked: {} });
     expect(missing.status).toBe(400);
-    expect(missing.body.missing_required_fields).toEqual(["training_dataset"]);
-    const wrongType = await train(s.access, 42);
+    expect(bodyAt(missing, 400).missing_required_fields).toEqual(["training_dataset"]);
+    const wrongType = await api(trainRoute, { token: s.access, unchecked: { training_dataset: 42 } });
     expect(wrongType.status).toBe(400);
 
-    const badTests: [string, unknown, RegExp][] = [
+    const badTests: [string, Dataset, RegExp][] = [
       ["a row with a field missing", data.genuine.split("\n").map((r, i) => (i === 2 ? r.split(",").slice(0, -1).join(",") : r)).join("\n"), /row 3 has 70 fields/],
       ["a count that fits no layout", cells(0).slice(0, -2).join(","), /69/],
-      ["NaN timing", withCell(0, 1, "NaN").split("\n")[0], /not a finite number/],
-      ["negative timing", withCell(0, 1, "-3").split("\n")[0], /negative/],
+      ["NaN timing", withCell(0, 1, "NaN").split("\n")[0]!, /not a finite number/],
+      ["negative timing", withCell(0, 1, "-3").split("\n")[0]!, /negative/],
       ["another keyboard layout", [{ hold: [90, 80, 100], down_down: [200, 190], up_down: [110, 110] }], /3 keys.*14 keys/],
       ["empty", "  ", /empty/],
     ];
     for (const [what, dataset, pattern] of badTests) {
       const res = await test(s.access, dataset);
       expect(res.status, what).toBe(400);
-      expect(expect400Shape(res.body).bad_formatted_fields, what).toEqual(["testing_dataset"]);
-      expect(res.body.error_details.testing_dataset.join(" "), what).toMatch(pattern);
+      expect(expect400Shape(bodyAt(res, 400)).bad_formatted_fields, what).toEqual(["testing_dataset"]);
+      expect(bodyAt(res, 400).error_details.testing_dataset?.join(" "), what).toMatch(pattern);
     }
     expect(await stored(s.access)).toEqual(before);
-    expect((await test(s.access, data.genuine)).body.is_match).toBe(true);
+    expect(bodyAt(await test(s.access, data.genuine), 200).is_match).toBe(true);
   });
 
   // Found by the fuzz tests: the message quoted the whole bad value, so a 2 MB nested array came back as a
@@ -107,10 +113,10 @@ describe("interaction train / test", () => {
   it("a huge or deeply nested bad value gives a short 400, not an echo of the input", async () => {
     const s = await newSession("STUDENT");
     const deep = "[".repeat(500_000) + "]".repeat(500_000);
-    const res = await call("/biometrics/interaction/test", { token: s.access, body: `{"testing_dataset":[${deep}]}`, headers: { "content-type": "application/json" } });
+    const res = await api(testRoute, { token: s.access, raw: { body: `{"testing_dataset":[${deep}]}`, contentType: "application/json" } });
     expect(res.status).toBe(400);
-    expect(expect400Shape(res.body).bad_formatted_fields).toEqual(["testing_dataset"]);
-    expect(res.body.error_details.testing_dataset[0]).toMatch(/sample 1, value 1: an array of 1 is not a finite number/);
+    expect(expect400Shape(bodyAt(res, 400)).bad_formatted_fields).toEqual(["testing_dataset"]);
+    expect(bodyAt(res, 400).error_details.testing_dataset?.[0]).toMatch(/sample 1, value 1: an array of 1 is not a finite number/);
     expect(JSON.stringify(res.body).length).toBeLessThan(1000);
     const long = await train(s.access, [["x".repeat(100_000)]]);
     expect(long.status).toBe(400);
@@ -123,10 +129,9 @@ describe("interaction train / test", () => {
     expect((await train(instructor.access, data.train)).status).toBe(403);
     expect((await test(instructor.access, data.genuine)).status).toBe(403);
     const s = await newSession("STUDENT");
-    const formBody = await call("/biometrics/interaction/train", {
+    const formBody = await api(trainRoute, {
       token: s.access,
-      body: new URLSearchParams({ training_dataset: data.train }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      raw: { body: new URLSearchParams({ training_dataset: data.train }), contentType: "application/x-www-form-urlencoded" },
     });
     expect(formBody.status).toBe(415);
     const big = await train(s.access, "1,".repeat(1_600_000));

@@ -3,7 +3,9 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
 import type { EnrolResult, VerifyResult } from "../../../src/templates/types";
-import { call, newSession } from "../helpers";
+import { route as listRoute } from "../../../src/routes/biometrics/list";
+import { api } from "../api";
+import { newSession } from "../helpers";
 import { near, ownerOf, templatesOf, unitVector } from "./fixtures";
 
 describe("StudentTemplates", () => {
@@ -33,7 +35,7 @@ describe("StudentTemplates", () => {
     const stub = templatesOf(s.access);
     await stub.enrolFace(ownerOf(s.access), [unitVector(2)], "an-older-face-model", 1000);
     expect(await stub.verifyFace(ownerOf(s.access), unitVector(2), FACE_MODEL_ID, "high")).toEqual({ status: "reenrolment_required", enrolledModelId: "an-older-face-model" });
-    const list = await call("/biometrics/list", { token: s.access });
+    const list = await api(listRoute, { token: s.access });
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ resource_array: ["Face"], resource_dict: { Face: "reenrolment_required" } });
   });

@@ -3,16 +3,15 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { enrolments, exams, monitoringEvents } from "../../../src/db/schema";
-import { call, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { api, bodyAt, type RequestForm } from "../api";
+import { newSession } from "../helpers";
 import { db, examWithEnrolment } from "./fixtures";
 
 const img = inject("faceImages");
-const verify = (token: string, fields: Record<string, string>) =>
-  call("/biometrics/verify", {
-    token,
-    body: new URLSearchParams({ biometric_type: "Face", ...fields }),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
+const verify = (token: string, fields: Omit<RequestForm<typeof verifyRoute>, "biometric_type">) =>
+  api(verifyRoute, { token, urlencoded: { biometric_type: "Face", ...fields } });
 const eventsOf = (examId: number) => db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));
 
 describe("/biometrics/verify with monitoring_type", () => {
@@ -20,7 +19,7 @@ describe("/biometrics/verify with monitoring_type", () => {
     if (!img.obama || !img.biden) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await examWithEnrolment(s.access);
-    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2] } });
+    const reg = await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2!] } });
     expect(reg.status, JSON.stringify(reg.body)).toBe(200);
 
     // Not started yet: refused as the monitoring endpoints refuse it.
@@ -35,7 +34,7 @@ describe("/biometrics/verify with monitoring_type", () => {
 
     // Without monitoring_type: a plain verification, nothing recorded.
     const plain = await verify(s.access, { voice_base64: img.obama3! });
-    expect(plain.body.resource_array).toBeUndefined();
+    expect(bodyAt(plain, 200).resource_array).toBeUndefined();
     expect(await eventsOf(examId)).toHaveLength(1);
 
     // Without exam_id: the exam the student has joined and is sitting.

@@ -3,19 +3,19 @@
 // student's Durable Object. Same speaker accepted, another refused, silence is is_voice_detected=false.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as listRoute } from "../../../src/routes/biometrics/list";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { api, bodyAt } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { templatesOf } from "./fixtures";
 
 const voice = inject("signalSamples").voice;
 
-function multipart(type: string, clips: string[]): FormData {
-  const f = new FormData();
-  f.set("biometric_type", type);
-  for (const c of clips) f.append("voice_base64", c);
-  return f;
-}
-const register = (token: string, clips: string[]) => call("/biometrics/register", { token, body: multipart("Voice", clips) });
-const verify = (token: string, clip: string) => call("/biometrics/verify", { token, body: multipart("Voice", [clip]) });
+// Multipart, each clip its own voice_base64 field.
+const register = (token: string, clips: string[]) => api(registerRoute, { token, form: { biometric_type: "Voice", voice_base64: clips } });
+const verify = (token: string, clip: string) => api(verifyRoute, { token, form: { biometric_type: "Voice", voice_base64: clip } });
 
 async function stored(token: string) {
   return runInDurableObject(templatesOf(token), async (_o, state) =>
@@ -31,21 +31,21 @@ describe("Voice register / verify", () => {
     const reg = await register(s.access, voice.enrol);
     expect(reg.status, JSON.stringify(reg.body)).toBe(201);
     expect(reg.body).toMatchObject({ resource_name: "Voice", resource_bool: true, resource_dict: { samples: 3, version: 1 } });
-    expect((await call("/biometrics/list", { token: s.access })).body).toMatchObject({ resource_array: ["Voice"], resource_dict: { Voice: "active" } });
+    expect((await api(listRoute, { token: s.access })).body).toMatchObject({ resource_array: ["Voice"], resource_dict: { Voice: "active" } });
 
     const same = await verify(s.access, voice.same);
     expect(same.status, JSON.stringify(same.body)).toBe(200);
     expect(same.body).toMatchObject({ resource_name: "Voice", is_match: true, is_voice_detected: true, resource_bool: true });
-    expect(same.body.resource_dict.score).toBeGreaterThanOrEqual(same.body.resource_dict.threshold);
+    expect(bodyAt(same, 200).resource_dict.score).toBeGreaterThanOrEqual(bodyAt(same, 200).resource_dict.threshold);
 
     const other = await verify(s.access, voice.other);
     expect(other.status).toBe(200);
     expect(other.body).toMatchObject({ is_match: false, is_voice_detected: true, resource_bool: false });
 
     // A browser recording (WebM/Opus) decodes in the inference Worker and holds speech.
-    const webm = await call("/biometrics/verify", { token: s.access, ...{ body: new URLSearchParams({ biometric_type: "Voice", src: `data:audio/webm;codecs=opus;base64,${voice.webm}` }), headers: { "content-type": "application/x-www-form-urlencoded" } } });
+    const webm = await api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Voice", src: `data:audio/webm;codecs=opus;base64,${voice.webm}` } });
     expect(webm.status, JSON.stringify(webm.body)).toBe(200);
-    expect(webm.body.is_voice_detected).toBe(true);
+    expect(bodyAt(webm, 200).is_voice_detected).toBe(true);
 
     const silence = await verify(s.access, voice.silence);
     expect(silence.status).toBe(200);
@@ -68,14 +68,14 @@ describe("Voice register / verify", () => {
     for (const [what, clips, pattern] of cases) {
       const res = await register(s.access, clips);
       expect(res.status, what).toBe(400);
-      const details = Object.values(expect400Shape(res.body).error_details as Record<string, string[]>).flat().join(" ");
+      const details = Object.values(expect400Shape(bodyAt(res, 400)).error_details).flat().join(" ");
       expect(details, what).toMatch(pattern);
     }
     const bad = await verify(s.access, btoa("not audio"));
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(["voice_base64"]);
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["voice_base64"]);
     expect(await stored(s.access)).toEqual(before);
-    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Voice" } })).status).toBe(200);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Voice" } })).status).toBe(200);
     expect(await stored(s.access)).toEqual([]);
   });
 });

@@ -2,17 +2,15 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { exams, enrolments, monitoringEvents, processPolicies } from "../../../src/db/schema";
-import { call, newSession } from "../helpers";
+import { route as monitoringRoute } from "../../../src/routes/biometrics/monitoring";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { api, bodyAt, type RequestForm } from "../api";
+import { newSession } from "../helpers";
 import { db, examWithEnrolment, ownerOf } from "./fixtures";
 
 const voice = inject("signalSamples").voice;
 
-function form(fields: Record<string, string>): FormData {
-  const f = new FormData();
-  for (const [k, v] of Object.entries(fields)) f.set(k, v);
-  return f;
-}
-const monitor = (token: string, fields: Record<string, string>) => call("/biometrics/monitoring/", { token, body: form(fields) });
+const monitor = (token: string, fields: RequestForm<typeof monitoringRoute>) => api(monitoringRoute, { token, form: fields });
 
 async function sittingExam(token: string) {
   const examId = await examWithEnrolment(token);
@@ -24,13 +22,11 @@ async function sittingExam(token: string) {
 describe("voice monitoring", () => {
   it("recognises the student in the exam being sat, raises voice mismatch and forbidden processes, ignores silence", { timeout: 60_000 }, async () => {
     const s = await newSession("STUDENT");
-    const enrol = form({ biometric_type: "Voice" });
-    for (const clip of voice.enrol) enrol.append("voice_base64", clip);
-    expect((await call("/biometrics/register", { token: s.access, body: enrol })).status).toBe(201);
+    expect((await api(registerRoute, { token: s.access, form: { biometric_type: "Voice", voice_base64: voice.enrol } })).status).toBe(201);
     // Not sitting an exam yet: nothing to attach the clip to.
     const early = await monitor(s.access, { voice_base64: voice.same });
     expect(early.status).toBe(400);
-    expect(early.body.bad_formatted_fields).toEqual(["exam_id"]);
+    expect(bodyAt(early, 400).bad_formatted_fields).toEqual(["exam_id"]);
 
     const examId = await sittingExam(s.access);
     await db().insert(processPolicies).values({ institutionId: ownerOf(s.access).institutionId, examId, pattern: "discord*" });
@@ -41,8 +37,8 @@ describe("voice monitoring", () => {
 
     const other = await monitor(s.access, { voice_base64: voice.other, running_processes: "Discord.exe\nchrome.exe", exam_id: String(examId) });
     expect(other.status).toBe(200);
-    expect(other.body.is_match).toBe(false);
-    expect(other.body.resource_array.sort()).toEqual(["forbidden_process: discord.exe", "voice_mismatch"]);
+    expect(bodyAt(other, 200).is_match).toBe(false);
+    expect(bodyAt(other, 200).resource_array.sort()).toEqual(["forbidden_process: discord.exe", "voice_mismatch"]);
 
     const silence = await monitor(s.access, { voice_base64: voice.silence });
     expect(silence.body).toMatchObject({ is_voice_detected: false, is_match: false, resource_array: [] });
@@ -60,8 +56,8 @@ describe("voice monitoring", () => {
     expect((await monitor(s.access, { src: "https://example.org/clip.wav" })).status).toBe(400);
     const missing = await monitor(s.access, { running_processes: "a.exe" });
     expect(missing.status).toBe(400);
-    expect(missing.body.missing_required_fields).toEqual(["voice_base64"]);
-    expect((await call("/biometrics/monitoring/", { token: s.access, json: { voice_base64: voice.same } })).status).toBe(415);
+    expect(bodyAt(missing, 400).missing_required_fields).toEqual(["voice_base64"]);
+    expect((await api(monitoringRoute, { token: s.access, unchecked: { voice_base64: voice.same } })).status).toBe(415);
     expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(0);
   });
 });

@@ -3,18 +3,22 @@
 // their own two templates at version 1, and each accepts that student's genuine samples.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { call, newSession } from "../helpers";
+import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
+import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { api } from "../api";
+import { newSession } from "../helpers";
 import { templatesOf } from "../biometrics/fixtures";
 
 const signals = inject("signalSamples");
 const STUDENTS = 30;
 
-const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded" } });
 const enrolHandwriting = (token: string) =>
-  call("/biometrics/register", { token, ...form({ biometric_type: "Handwriting", voice_base64: btoa(JSON.stringify(signals.handwriting.enrol)) }) });
-const verifyHandwriting = (token: string) => call("/biometrics/verify", { token, ...form({ biometric_type: "Handwriting", voice_base64: btoa(signals.handwriting.genuine) }) });
-const train = (token: string) => call("/biometrics/interaction/train", { token, json: { training_dataset: signals.keystroke.train } });
-const test = (token: string) => call("/biometrics/interaction/test", { token, json: { testing_dataset: signals.keystroke.genuine } });
+  api(registerRoute, { token, urlencoded: { biometric_type: "Handwriting", voice_base64: btoa(JSON.stringify(signals.handwriting.enrol)) } });
+const verifyHandwriting = (token: string) => api(verifyRoute, { token, urlencoded: { biometric_type: "Handwriting", voice_base64: btoa(signals.handwriting.genuine) } });
+const train = (token: string) => api(trainRoute, { token, json: { training_dataset: signals.keystroke.train } });
+const test = (token: string) => api(testRoute, { token, json: { testing_dataset: signals.keystroke.genuine } });
 
 describe("many students enrolling and verifying at once", () => {
   it("gives every student their own whole templates", { timeout: 60_000 }, async () => {
@@ -23,13 +27,13 @@ describe("many students enrolling and verifying at once", () => {
     const enrolled = await Promise.all(students.flatMap((s) => [enrolHandwriting(s.access), train(s.access)]));
     for (const res of enrolled) {
       expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
-      expect(res.body.resource_dict.version).toBe(1);
+      expect(res.body).toMatchObject({ resource_dict: { version: 1 } });
     }
 
     const verified = await Promise.all(students.flatMap((s) => [verifyHandwriting(s.access), test(s.access)]));
     for (const res of verified) {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body.is_match).toBe(true);
+      expect(res.body).toMatchObject({ is_match: true });
     }
 
     for (const s of students) {

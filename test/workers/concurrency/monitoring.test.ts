@@ -5,7 +5,9 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { alerts, monitoringEvents } from "../../../src/db/schema";
-import { call, newSession } from "../helpers";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
 import { addExam, condition, db, enrol } from "../exams/support";
 
 const STUDENTS = 20;
@@ -26,7 +28,7 @@ describe("concurrent monitoring reports for one exam", () => {
       Array.from({ length: REPORTS_EACH }, (_, j) => ({
         i,
         j,
-        request: call("/monitoring/", {
+        request: api(monitoringRoute, {
           token: s.access,
           json: {
             exam_id: examId,
@@ -40,7 +42,7 @@ describe("concurrent monitoring reports for one exam", () => {
     const answers = await Promise.all(sent.map(async (s) => ({ ...s, res: await s.request })));
     for (const a of answers) {
       expect(a.res.status, JSON.stringify(a.res.body)).toBe(200);
-      expect(a.res.body.resource_array).toEqual(a.j % 2 === 0 ? ["no_face", "forbidden_process: anydesk.exe"] : ["no_face"]);
+      expect(bodyAt(a.res, 200).resource_array).toEqual(a.j % 2 === 0 ? ["no_face", "forbidden_process: anydesk.exe"] : ["no_face"]);
     }
 
     const events = await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));

@@ -6,22 +6,34 @@
 // sample. All answers are 2xx, or a 404 where a verification or unregistration met no template.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { call, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
+import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
+import { route as listRoute } from "../../../src/routes/biometrics/list";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { api, bodyAt, type ApiResponse } from "../api";
+import { newSession } from "../helpers";
 import { templatesOf } from "../biometrics/fixtures";
 
 const signals = inject("signalSamples");
 const img = inject("faceImages");
 
-const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded" } });
-function voiceForm(type: string, clips: string[]): FormData {
-  const f = new FormData();
-  f.set("biometric_type", type);
-  for (const c of clips) f.append("voice_base64", c);
-  return f;
-}
 const trainRows = signals.keystroke.train.split("\n");
 
-type Op = { type: "Handwriting" | "Interaction" | "Voice" | "Face"; kind: "enrol" | "verify" | "unregister"; samples?: number; run: (token: string) => ReturnType<typeof call> };
+/** What any of the operations below answers. */
+type Answer =
+  | ApiResponse<typeof registerRoute>
+  | ApiResponse<typeof verifyRoute>
+  | ApiResponse<typeof unregisterRoute>
+  | ApiResponse<typeof trainRoute>
+  | ApiResponse<typeof testRoute>
+  | ApiResponse<typeof faceRegisterRoute>;
+type Op = { type: "Handwriting" | "Interaction" | "Voice" | "Face"; kind: "enrol" | "verify" | "unregister"; samples?: number; run: (token: string) => Promise<Answer> };
+/** The template version an enrolment's answer carries (Face answers carry none). */
+const versionOf = (res: Answer) =>
+  (res.status === 200 || res.status === 201) && "resource_dict" in res.body && res.body.resource_dict && "version" in res.body.resource_dict ? res.body.resource_dict.version : undefined;
 
 const ops: Op[] = [
   // Handwriting: enrolments of 3, 4 and 5 signatures (the stored sample count tells which one won).
@@ -29,25 +41,25 @@ const ops: Op[] = [
     type: "Handwriting",
     kind: "enrol",
     samples: n,
-    run: (t) => call("/biometrics/register", { token: t, ...form({ biometric_type: "Handwriting", voice_base64: btoa(JSON.stringify(signals.handwriting.enrol.slice(0, n))) }) }),
+    run: (t) => api(registerRoute, { token: t, urlencoded: { biometric_type: "Handwriting", voice_base64: btoa(JSON.stringify(signals.handwriting.enrol.slice(0, n))) } }),
   })),
-  ...[0, 1].map((): Op => ({ type: "Handwriting", kind: "verify", run: (t) => call("/biometrics/verify", { token: t, ...form({ biometric_type: "Handwriting", voice_base64: btoa(signals.handwriting.genuine) }) }) })),
-  { type: "Handwriting", kind: "unregister", run: (t) => call("/biometrics/unregister", { token: t, json: { biometric_type: "Handwriting" } }) },
+  ...[0, 1].map((): Op => ({ type: "Handwriting", kind: "verify", run: (t) => api(verifyRoute, { token: t, urlencoded: { biometric_type: "Handwriting", voice_base64: btoa(signals.handwriting.genuine) } }) })),
+  { type: "Handwriting", kind: "unregister", run: (t) => api(unregisterRoute, { token: t, json: { biometric_type: "Handwriting" } }) },
   // Keystroke: trainings on 20, 22 and 25 typings.
   ...[20, 22, 25].map((n): Op => ({
     type: "Interaction",
     kind: "enrol",
     samples: n,
-    run: (t) => call("/biometrics/interaction/train", { token: t, json: { training_dataset: trainRows.slice(0, n).join("\n") } }),
+    run: (t) => api(trainRoute, { token: t, json: { training_dataset: trainRows.slice(0, n).join("\n") } }),
   })),
-  ...[0, 1].map((): Op => ({ type: "Interaction", kind: "verify", run: (t) => call("/biometrics/interaction/test", { token: t, json: { testing_dataset: signals.keystroke.genuine } }) })),
-  { type: "Interaction", kind: "unregister", run: (t) => call("/biometrics/unregister", { token: t, json: { biometric_type: "Interaction" } }) },
+  ...[0, 1].map((): Op => ({ type: "Interaction", kind: "verify", run: (t) => api(testRoute, { token: t, json: { testing_dataset: signals.keystroke.genuine } }) })),
+  { type: "Interaction", kind: "unregister", run: (t) => api(unregisterRoute, { token: t, json: { biometric_type: "Interaction" } }) },
   // Voice: enrolments from 2 and 3 clips.
-  ...[2, 3].map((n): Op => ({ type: "Voice", kind: "enrol", samples: n, run: (t) => call("/biometrics/register", { token: t, body: voiceForm("Voice", signals.voice.enrol.slice(0, n)) }) })),
-  { type: "Voice", kind: "verify", run: (t) => call("/biometrics/verify", { token: t, body: voiceForm("Voice", [signals.voice.same]) }) },
+  ...[2, 3].map((n): Op => ({ type: "Voice", kind: "enrol", samples: n, run: (t) => api(registerRoute, { token: t, form: { biometric_type: "Voice", voice_base64: signals.voice.enrol.slice(0, n) } }) })),
+  { type: "Voice", kind: "verify", run: (t) => api(verifyRoute, { token: t, form: { biometric_type: "Voice", voice_base64: signals.voice.same } }) },
   // Face (real ONNX models: few): one enrolment, one verification.
-  { type: "Face", kind: "enrol", samples: 1, run: (t) => call("/biometrics/face_register", { token: t, json: { image: img.obama } }) },
-  { type: "Face", kind: "verify", run: (t) => call("/biometrics/verify", { token: t, ...form({ biometric_type: "Face", voice_base64: img.obama3! }) }) },
+  { type: "Face", kind: "enrol", samples: 1, run: (t) => api(faceRegisterRoute, { token: t, json: { image: img.obama! } }) },
+  { type: "Face", kind: "verify", run: (t) => api(verifyRoute, { token: t, urlencoded: { biometric_type: "Face", voice_base64: img.obama3! } }) },
 ];
 
 type Row = { biometric_type: string; version: number; images: number };
@@ -67,16 +79,16 @@ describe("one student, concurrent enrolments, verifications and unregistrations"
       const ok = res.status === 200 || res.status === 201 || (op.kind !== "enrol" && res.status === 404);
       expect(ok, `${op.type} ${op.kind}: ${res.status} ${JSON.stringify(res.body)}`).toBe(true);
       if (res.status === 404) expect(res.body).toMatchObject({ resource_name: "biometric", resource_str: op.type });
-      if (op.kind === "verify" && res.status === 200) expect(res.body.is_match, `${op.type} genuine sample`).toBe(true);
+      if (op.kind === "verify" && res.status === 200) expect(res.body, `${op.type} genuine sample`).toMatchObject({ is_match: true });
     }
 
     const { rows, counters } = await runInDurableObject(templatesOf(s.access), async (_o, state) => ({
       rows: state.storage.sql.exec<Row>("SELECT biometric_type, version, images FROM templates").toArray(),
       counters: state.storage.sql.exec<{ biometric_type: string; version: number }>("SELECT biometric_type, version FROM template_versions").toArray(),
     }));
-    const list = await call("/biometrics/list", { token: s.access });
+    const list = await api(listRoute, { token: s.access });
     expect(list.status).toBe(200);
-    expect([...list.body.resource_array].sort()).toEqual(rows.map((r) => r.biometric_type).sort());
+    expect([...bodyAt(list, 200).resource_array].sort()).toEqual(rows.map((r) => r.biometric_type).sort());
 
     for (const type of ["Handwriting", "Interaction", "Voice", "Face"] as const) {
       const enrolments = answers.filter((a) => a.op.type === type && a.op.kind === "enrol");
@@ -85,7 +97,7 @@ describe("one student, concurrent enrolments, verifications and unregistrations"
       expect(counters.find((c) => c.biometric_type === type)?.version, `${type} version counter`).toBe(issued);
       const row = rows.find((r) => r.biometric_type === type);
       // Versions handed to the concurrent requests: exactly 2..issued, each once (Face answers carry none).
-      const versions = enrolments.map((a) => a.res.body.resource_dict?.version).filter((v) => v !== undefined);
+      const versions = enrolments.map((a) => versionOf(a.res)).filter((v) => v !== undefined);
       if (type !== "Face") expect(versions.sort((a, b) => a - b)).toEqual(Array.from({ length: issued - 1 }, (_, i) => i + 2));
       if (!row) {
         // Only an unregistration that ran after the last enrolment can leave nothing.
@@ -94,7 +106,7 @@ describe("one student, concurrent enrolments, verifications and unregistrations"
       }
       // A held template is the last one written, whole: the highest version with that request's sample count.
       expect(row.version).toBe(issued);
-      const winner = enrolments.find((a) => a.res.body.resource_dict?.version === issued);
+      const winner = enrolments.find((a) => versionOf(a.res) === issued);
       if (winner) expect(row.images).toBe(winner.op.samples);
     }
 
@@ -106,7 +118,7 @@ describe("one student, concurrent enrolments, verifications and unregistrations"
         continue;
       }
       expect(res.status, `${op.type}: ${JSON.stringify(res.body)}`).toBe(200);
-      expect(res.body.is_match, op.type).toBe(true);
+      expect(res.body, op.type).toMatchObject({ is_match: true });
     }
   });
 });

@@ -3,12 +3,18 @@
 // Limiting bindings of wrangler.toml, as Miniflare runs them). Biometric endpoints: per student (token
 // buckets in the student's Durable Object, the default limits).
 import { describe, expect, inject, it } from "vitest";
-import { call, newSession, registerUser, uniqueEmail } from "../helpers";
+import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
+import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { api } from "../api";
+import { newSession, registerUser, uniqueEmail } from "../helpers";
 
 const keystroke = inject("signalSamples").keystroke;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Answer = Awaited<ReturnType<typeof call>>;
+/** Any route's answer: these helpers read only the status, the 429 body and Retry-After. */
+type Answer = { status: number; body: unknown; headers: Headers };
 
 /** Sends bursts of `size` concurrent requests until one is refused (a fixed window may reset mid-burst). */
 async function burstUntil429(size: number, send: (i: number) => Promise<Answer>): Promise<{ answers: Answer[]; refused: Answer }> {
@@ -33,9 +39,9 @@ describe("rate limits", () => {
   it("login: per client IP and per account, 429 with Retry-After, cleared after it", { timeout: 40_000 }, async () => {
     const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 6)}`; // any string keys the limiter
     const fromIp = (headers: Record<string, string> = {}) => (i: number) =>
-      call("/login", { json: { email: uniqueEmail(`ip${i}`), password: "not the password", organization: "NOPE" }, headers: { "cf-connecting-ip": ip, ...headers } });
+      api(loginRoute, { json: { email: uniqueEmail(`ip${i}`), password: "not the password", organization: "NOPE" }, headers: { "cf-connecting-ip": ip, ...headers } });
     const user = await registerUser();
-    const asUser = () => call("/login", { json: { email: user.email, password: user.password, organization: user.organization } });
+    const asUser = () => api(loginRoute, { json: { email: user.email, password: user.password, organization: user.organization } });
 
     const byIp = async () => {
       const { answers, refused } = await burstUntil429(70, fromIp());
@@ -43,7 +49,7 @@ describe("rate limits", () => {
       expect(answers.every((a) => a.status === 400 || a.status === 429)).toBe(true);
       const wait = expect429(refused, /address/);
       // Another address is not affected.
-      expect((await call("/login", { json: { email: uniqueEmail(), password: "x".repeat(10), organization: "NOPE" }, headers: { "cf-connecting-ip": `${ip}-other` } })).status).toBe(400);
+      expect((await api(loginRoute, { json: { email: uniqueEmail(), password: "x".repeat(10), organization: "NOPE" }, headers: { "cf-connecting-ip": `${ip}-other` } })).status).toBe(400);
       await sleep(wait * 1000);
       expect((await fromIp()(0)).status).toBe(400);
     };
@@ -60,8 +66,8 @@ describe("rate limits", () => {
   it("biometric endpoints: per student and per kind, 429 with Retry-After, cleared after it", { timeout: 30_000 }, async () => {
     const s = await newSession("STUDENT");
     const other = await newSession("STUDENT");
-    const train = (token: string) => call("/biometrics/interaction/train", { token, json: { training_dataset: keystroke.train } });
-    const test = (token: string) => call("/biometrics/interaction/test", { token, json: { testing_dataset: keystroke.genuine } });
+    const train = (token: string) => api(trainRoute, { token, json: { training_dataset: keystroke.train } });
+    const test = (token: string) => api(testRoute, { token, json: { testing_dataset: keystroke.genuine } });
     expect((await train(s.access)).status).toBe(200);
     expect((await train(other.access)).status).toBe(200);
 
@@ -87,7 +93,7 @@ describe("rate limits", () => {
     const s = await newSession("STUDENT");
     const other = await newSession("STUDENT");
     // An exam that does not exist: each allowed report is a 404 (the limit is counted before the body is read).
-    const report = (token: string) => call("/monitoring/", { token, json: { exam_id: 987_654_321, running_processes: [] } });
+    const report = (token: string) => api(monitoringRoute, { token, json: { exam_id: 987_654_321, running_processes: [] } });
     const answers = await Promise.all(Array.from({ length: 70 }, () => report(s.access)));
     const allowed = answers.filter((a) => a.status === 404).length;
     expect(allowed).toBeGreaterThanOrEqual(60);

@@ -92,7 +92,7 @@ describe("contest and review", () => {
     const unknown = await api(contestRoute, { token: b!.access, json: { decision_id: crypto.randomUUID(), text: "x" } });
     expect(bs.status).toBe(404);
     expect(unknown.status).toBe(404);
-    expect((bs.body as any).message).toBe((unknown.body as any).message);
+    expect(bs.body.message).toBe(unknown.body.message);
     const ok = bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id, text: "That was me, the light was poor." } }), 200);
     expect(ok.resource_obj.contest?.text).toBe("That was me, the light was poor.");
     expect(ok.resource_obj.explanation).toContain("You contested it");

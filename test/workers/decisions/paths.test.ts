@@ -4,7 +4,17 @@
 import { and, asc, eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { decisions, exams, processPolicies } from "../../../src/db/schema";
-import { call, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { route as faceVerifyRoute } from "../../../src/routes/biometrics/face-verify";
+import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
+import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
+import { oralRoute } from "../../../src/routes/biometrics/monitoring-face";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { route as studentDecisions } from "../../../src/routes/student/decisions";
+import { route as identificationRoute } from "../../../src/routes/student/identification";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
 import { db, examWithEnrolment, ownerOf } from "../biometrics/fixtures";
 
 const img = inject("faceImages");
@@ -25,15 +35,15 @@ describe("face paths with the real models", () => {
     if (!img.obama || !img.biden) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await startedExam(s.access, "anydesk*");
-    expect((await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2], operating_sys: "Windows 11" } })).status).toBe(200);
+    expect((await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2!], operating_sys: "Windows 11" } })).status).toBe(200);
     // Refused for quality (no face): recorded; undecodable: a malformed request, not recorded.
-    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: img.gradient, exam_id: examId } })).status).toBe(400);
-    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: "aGVsbG8=", exam_id: examId } })).status).toBe(400);
-    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: img.biden, exam_id: examId } })).body.is_match).toBe(false);
-    expect((await call("/biometrics/face_verify", { token: s.access, json: { image: img.obama3, exam_id: examId, operating_sys: "macOS" } })).body.is_match).toBe(true);
-    const frame = await call("/biometrics/monitoring_face_oral/", { token: s.access, json: { image: img.biden, exam_id: examId, ip_address: "192.0.2.7", running_processes: "chrome.exe, AnyDesk.exe" } });
+    expect((await api(faceVerifyRoute, { token: s.access, json: { image: img.gradient!, exam_id: examId } })).status).toBe(400);
+    expect((await api(faceVerifyRoute, { token: s.access, json: { image: "aGVsbG8=", exam_id: examId } })).status).toBe(400);
+    expect(bodyAt(await api(faceVerifyRoute, { token: s.access, json: { image: img.biden, exam_id: examId } }), 200).is_match).toBe(false);
+    expect(bodyAt(await api(faceVerifyRoute, { token: s.access, json: { image: img.obama3!, exam_id: examId, operating_sys: "macOS" } }), 200).is_match).toBe(true);
+    const frame = await api(oralRoute, { token: s.access, json: { image: img.biden, exam_id: examId, ip_address: "192.0.2.7", running_processes: "chrome.exe, AnyDesk.exe" } });
     expect(frame.status).toBe(200);
-    expect((await call("/student/identification", { token: s.access, json: { exam_id: examId, identification_result: img.obama3 } })).status).toBe(200);
+    expect((await api(identificationRoute, { token: s.access, json: { exam_id: examId, identification_result: img.obama3! } })).status).toBe(200);
 
     const r = await recordsOf(s.access);
     const labels = r.map((d) => `${d.action}/${d.modality}/${d.outcome}/${d.reason ?? ""}`);
@@ -53,30 +63,29 @@ describe("face paths with the real models", () => {
     expect(processes.alertsRaised).toEqual([{ reason: "forbidden_process", detail: "anydesk.exe" }]);
     expect(r.find((d) => d.action === "monitoring" && d.modality === "face")!.alertsRaised).toEqual([{ reason: "face_mismatch", detail: null }]);
     // /biometrics/verify with monitoring_type: the record goes with the exam's event, as a monitoring decision.
-    const watched = await call("/biometrics/verify", {
+    const watched = await api(verifyRoute, {
       token: s.access,
-      body: new URLSearchParams({ biometric_type: "Face", voice_base64: img.biden, monitoring_type: "Exam Monitoring", exam_id: String(examId) }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      urlencoded: { biometric_type: "Face", voice_base64: img.biden, monitoring_type: "Exam Monitoring", exam_id: String(examId) },
     });
-    expect(watched.body.resource_array).toEqual(["face_mismatch"]);
+    expect(bodyAt(watched, 200).resource_array).toEqual(["face_mismatch"]);
     const [last] = (await recordsOf(s.access)).slice(-1);
     expect(last).toMatchObject({ action: "monitoring", endpoint: "/biometrics/verify", examId, outcome: "mismatch", alertsRaised: [{ reason: "face_mismatch", detail: null }] });
     // Never a sample: no record holds any of the pictures.
     for (const d of r) expect(JSON.stringify(d)).not.toContain(img.obama3!.slice(0, 40));
     // The student reads them all, explained.
-    const mine = await call("/student/decisions", { token: s.access });
-    expect(mine.body.resource_array).toHaveLength(r.length + 1);
-    expect(mine.body.resource_array.find((d: any) => d.outcome === "quality").explanation).toContain("showed no face");
+    const mine = await api(studentDecisions, { token: s.access });
+    expect(bodyAt(mine, 200).resource_array).toHaveLength(r.length + 1);
+    expect(bodyAt(mine, 200).resource_array.find((d) => d.outcome === "quality")?.explanation).toContain("showed no face");
   });
 });
 
 describe("keystroke, device reports", () => {
   it("records training, a refused test without a model, and tests at the institution's level", async () => {
     const s = await newSession("STUDENT");
-    expect((await call("/biometrics/interaction/test", { token: s.access, json: { testing_dataset: keystroke.genuine } })).status).toBe(404);
-    expect((await call("/biometrics/interaction/train", { token: s.access, json: { training_dataset: keystroke.train } })).status).toBe(200);
-    expect((await call("/biometrics/interaction/test", { token: s.access, json: { testing_dataset: keystroke.genuine } })).body.is_match).toBe(true);
-    expect((await call("/biometrics/interaction/test", { token: s.access, json: { testing_dataset: keystroke.impostor } })).body.is_match).toBe(false);
+    expect((await api(testRoute, { token: s.access, json: { testing_dataset: keystroke.genuine } })).status).toBe(404);
+    expect((await api(trainRoute, { token: s.access, json: { training_dataset: keystroke.train } })).status).toBe(200);
+    expect(bodyAt(await api(testRoute, { token: s.access, json: { testing_dataset: keystroke.genuine } }), 200).is_match).toBe(true);
+    expect(bodyAt(await api(testRoute, { token: s.access, json: { testing_dataset: keystroke.impostor } }), 200).is_match).toBe(false);
     const r = await recordsOf(s.access);
     expect(r.map((d) => `${d.action}/${d.outcome}`)).toEqual(["verify/not_enrolled", "register/accepted", "verify/accepted", "verify/mismatch"]);
     for (const d of r.slice(2)) expect(d).toMatchObject({ modality: "keystroke", decideOn: "distance", securityLevel: "high", modelId: "trustid-keystroke-knn-v3" });
@@ -86,8 +95,8 @@ describe("keystroke, device reports", () => {
     const s = await newSession("STUDENT");
     const examId = await startedExam(s.access, "anydesk*");
     const report = { exam_id: examId, is_face_detected: false, running_processes: ["AnyDesk.exe"] };
-    for (let i = 0; i < 2; i++) expect((await call("/monitoring/", { token: s.access, json: report, headers: { "idempotency-key": "same-report" } })).status).toBe(200);
-    expect((await call("/monitoring/", { token: s.access, json: { exam_id: examId, is_face_detected: false } })).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await api(monitoringRoute, { token: s.access, json: report, headers: { "idempotency-key": "same-report" } })).status).toBe(200);
+    expect((await api(monitoringRoute, { token: s.access, json: { exam_id: examId, is_face_detected: false } })).status).toBe(200);
     const r = await db().select().from(decisions).where(and(eq(decisions.studentId, ownerOf(s.access).studentId), eq(decisions.examId, examId)));
     // The device's own face result is its decision, not the server's: only the process list is recorded.
     expect(r.map((d) => `${d.modality}/${d.outcome}`)).toEqual(["processes/flagged"]);

@@ -10,8 +10,18 @@ import { effectiveStatus } from "../../../src/services/exams/lifecycle";
 import { enrolStudents } from "../../../src/services/exams/roster";
 import { instructorExam } from "../../../src/services/exams/scope";
 import { markVerified } from "../../../src/services/exams/verification";
-import { bodyAt } from "../api";
-import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
+import { route as updateExamCondition } from "../../../src/routes/exams/update-exam-condition";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
+import { route as manualApproveStudent } from "../../../src/routes/instructor/manual-approve-student";
+import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
+import { route as updateExamDetails } from "../../../src/routes/instructor/update-exam-details";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { route as checkupProcess } from "../../../src/routes/student/checkup-process";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
+import { route as submitFeedback } from "../../../src/routes/student/submit-feedback";
+import { api, bodyAt, type RequestJson } from "../api";
+import { expect400Shape, loginAs, newSession, registerUser } from "../helpers";
 import { addExam, approve, condition, db, enrol, examBody, instructorExamView, isoIn, uniqueEmail } from "./support";
 
 describe("a whole exam day", () => {
@@ -22,15 +32,15 @@ describe("a whole exam day", () => {
     const carolEmail = uniqueEmail("carol");
 
     // Create the exam with its own process policy.
-    const created = await call("/instructor/add_exam", {
+    const created = await api(addExamRoute, {
       token: teacher.access,
       json: examBody({ name: "Exam day", duration: 120, scheduled_date: isoIn(10), forbidden_processes: ["anydesk*", "obs64.exe"] }),
     });
     expect(created.status).toBe(200);
-    const examId = Number(created.body.resource_str);
+    const examId = Number(bodyAt(created, 200).resource_str);
 
     // Sync the class list: two registered students and one who has no account yet.
-    const synced = await call("/instructor/sync_courses_exams", {
+    const synced = await api(syncCoursesExams, {
       token: teacher.access,
       json: {
         details: {
@@ -43,19 +53,19 @@ describe("a whole exam day", () => {
         },
       },
     });
-    expect(synced.body.resource_dict).toMatchObject({ enrolled: 3, invited: 1 });
-    const carolToken = synced.body.resource_dict.invitations.find((i: { email: string }) => i.email === carolEmail).token;
-    expect((await call("/student/list_exam", { token: alice.access })).body.resource_array[0]).toMatchObject({
+    expect(bodyAt(synced, 200).resource_dict).toMatchObject({ enrolled: 3, invited: 1 });
+    const carolToken = bodyAt(synced, 200).resource_dict.invitations.find((i) => i.email === carolEmail)!.token;
+    expect(bodyAt(await api(studentListExam, { token: alice.access }), 200).resource_array[0]).toMatchObject({
       exam_id: String(examId),
       status: "Upcoming",
     });
 
     // Pre-exam checkup on Alice's machine.
-    const checkup = await call("/student/checkup_process", {
+    const checkup = await api(checkupProcess, {
       token: alice.access,
       json: { exam_id: examId, running_processes: ["explorer.exe", "OBS64.EXE"] },
     });
-    expect(checkup.body.resource_array).toEqual(["OBS64.EXE"]);
+    expect(bodyAt(checkup, 200).resource_array).toEqual(["OBS64.EXE"]);
 
     // Students cannot join before the start; the instructor starts.
     expect((await condition(alice.access, examId, "Join")).status).toBe(400);
@@ -63,14 +73,14 @@ describe("a whole exam day", () => {
 
     // Alice is not verified: she asks for manual approval and the instructor approves; Bob is approved directly.
     expect((await condition(alice.access, examId, "Join")).status).toBe(400);
-    await call("/student/request_manual_approval", {
+    await api(requestManualApproval, {
       token: alice.access,
       json: { exam_id: examId, manual_approval_type: "Webcam too dark for face verification" },
     });
     let view = await instructorExamView(teacher.access, examId);
     expect(view.enrolled_students.find((s) => s.email === alice.user.email)!.verification_status).toBe("Requested Manual Approval");
     for (const s of [alice, bob]) {
-      const ok = await call("/instructor/manual_approve_student", { token: teacher.access, json: { exam_id: examId, email: s.user.email } });
+      const ok = await api(manualApproveStudent, { token: teacher.access, json: { exam_id: examId, email: s.user.email } });
       expect(ok.status).toBe(200);
     }
     for (const s of [alice, bob]) expect((await condition(s.access, examId, "Join")).status).toBe(200);
@@ -80,7 +90,7 @@ describe("a whole exam day", () => {
     expect((await condition(carol.access, examId, "Join")).status).toBe(400);
 
     // Monitoring arrives: Alice runs AnyDesk and leaves the camera twice; Bob is clean.
-    const report = (token: string, json: Record<string, unknown>) => call("/monitoring/", { token, json: { exam_id: examId, ...json } });
+    const report = (token: string, json: Omit<RequestJson<typeof monitoringRoute>, "exam_id">) => api(monitoringRoute, { token, json: { exam_id: examId, ...json } });
     await report(alice.access, { is_face_detected: true, face_rec_result: "match", running_processes: "chrome.exe\nAnyDesk.exe" });
     await report(alice.access, { is_face_detected: false });
     await report(alice.access, { is_face_detected: false });
@@ -94,7 +104,7 @@ describe("a whole exam day", () => {
       verified_by: "manual",
       alerts: "forbidden_process: anydesk.exe (1x); no_face (2x)",
     });
-    expect(byEmail(alice.user.email).alert_timeline.map((a: any) => [a.reason, a.occurrences])).toEqual([
+    expect(byEmail(alice.user.email).alert_timeline.map((a) => [a.reason, a.occurrences])).toEqual([
       ["forbidden_process", 1],
       ["no_face", 2],
     ]);
@@ -103,18 +113,18 @@ describe("a whole exam day", () => {
 
     // Feedback, then Alice and Bob leave.
     expect(
-      (await call("/student/submit_feedback", { token: bob.access, json: { exam_id: examId, cheat_mode: "Communication", feedback: "Heard talking" } })).status,
+      (await api(submitFeedback, { token: bob.access, json: { exam_id: examId, cheat_mode: "Communication", feedback: "Heard talking" } })).status,
     ).toBe(200);
     for (const s of [alice, bob]) expect((await condition(s.access, examId, "Leave")).status).toBe(200);
 
     // The exam completes: the instructor ends it by moving its window into the past.
-    const ended = await call("/instructor/update_exam_details", {
+    const ended = await api(updateExamDetails, {
       token: teacher.access,
       json: { ...examBody({ name: "Exam day", duration: 60, scheduled_date: isoIn(-61) }), exam_id: examId },
     });
-    expect(ended.body.resource_str).toBe("Completed");
+    expect(bodyAt(ended, 200).resource_str).toBe("Completed");
     expect((await instructorExamView(teacher.access, examId)).status).toBe("Completed");
-    expect((await call("/student/list_exam", { token: bob.access })).body.resource_array[0].status).toBe("Completed");
+    expect(bodyAt(await api(studentListExam, { token: bob.access }), 200).resource_array[0]!.status).toBe("Completed");
     expect((await condition(alice.access, examId, "Join")).status).toBe(400);
     expect((await report(alice.access, { is_face_detected: false })).status).toBe(400);
     expect((await condition(teacher.access, examId, "Start")).status).toBe(400);
@@ -204,10 +214,10 @@ describe("POST /backend/update_exam_condition", () => {
   it("Start: refused for a completed exam, for others' exams (404) and for students (403)", async () => {
     const t = await newSession("INSTRUCTOR");
     const id = await addExam(t.access);
-    await call("/instructor/update_exam_details", { token: t.access, json: { ...examBody({ scheduled_date: isoIn(-100), duration: 10 }), exam_id: id } });
+    await api(updateExamDetails, { token: t.access, json: { ...examBody({ scheduled_date: isoIn(-100), duration: 10 }), exam_id: id } });
     const late = await condition(t.access, id, "Start");
     expect(late.status).toBe(400);
-    expect(expect400Shape(late.body).bad_formatted_fields).toEqual(["exam_id"]);
+    expect(expect400Shape(bodyAt(late, 400)).bad_formatted_fields).toEqual(["exam_id"]);
     expect((await instructorExamView(t.access, id)).status).toBe("Completed");
 
     const fresh = await addExam(t.access);
@@ -263,9 +273,9 @@ describe("POST /backend/update_exam_condition", () => {
     const foreign = await newSession("STUDENT", "UPAT");
     expect((await condition(foreign.access, id, "Join")).status).toBe(404);
     expect((await condition(t.access, id, "Join")).status).toBe(403);
-    const bad = await call("/update_exam_condition", { token: s.access, json: { exam_id: "abc", condition: "Pause" } });
+    const bad = await api(updateExamCondition, { token: s.access, unchecked: { exam_id: "abc", condition: "Pause" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(expect.arrayContaining(["exam_id", "condition"]));
-    expect((await call("/update_exam_condition", { json: { exam_id: id, condition: "Join" } })).status).toBe(401);
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["exam_id", "condition"]));
+    expect((await api(updateExamCondition, { json: { exam_id: id, condition: "Join" } })).status).toBe(401);
   });
 });

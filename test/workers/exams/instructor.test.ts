@@ -3,8 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
 import { route as listExamRoute } from "../../../src/routes/instructor/list-exam";
-import { api, bodyAt } from "../api";
-import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
+import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
+import { route as manualApproveStudent } from "../../../src/routes/instructor/manual-approve-student";
+import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
+import { route as updateExamDetails } from "../../../src/routes/instructor/update-exam-details";
+import { route as checkVerificationStatus } from "../../../src/routes/student/check-verification-status";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { api, bodyAt, raw, type RequestJson } from "../api";
+import { expect400Shape, loginAs, newSession, registerUser } from "../helpers";
 import { addExam, enrol, examBody, instructorExamView, isoIn, uniqueEmail } from "./support";
 
 describe("POST /backend/instructor/add_exam", () => {
@@ -80,7 +86,7 @@ describe("GET /backend/instructor/list_exam", () => {
   });
 });
 
-const update = (token: string, json: Record<string, unknown>) => call("/instructor/update_exam_details", { token, json });
+const update = (token: string, json: RequestJson<typeof updateExamDetails>) => api(updateExamDetails, { token, json });
 
 describe("POST /backend/instructor/update_exam_details", () => {
   it("updates the exam and replaces its process policy only when given", async () => {
@@ -116,10 +122,10 @@ describe("POST /backend/instructor/update_exam_details", () => {
     const id = await addExam(t.access);
     const res = await update(t.access, { ...examBody({ scheduled_date: isoIn(-120), duration: 60 }), exam_id: id });
     expect(res.status).toBe(200);
-    expect(res.body.resource_str).toBe("Completed");
+    expect(bodyAt(res, 200).resource_str).toBe("Completed");
     const again = await update(t.access, { ...examBody(), exam_id: id });
     expect(again.status).toBe(400);
-    expect(expect400Shape(again.body).bad_formatted_fields).toEqual(["exam_id"]);
+    expect(expect400Shape(bodyAt(again, 400)).bad_formatted_fields).toEqual(["exam_id"]);
   });
 
   it("answers 404 for an unknown exam, a colleague's and another institution's, and 400 for bad fields", async () => {
@@ -133,9 +139,9 @@ describe("POST /backend/instructor/update_exam_details", () => {
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ resource_name: "examination", resource_str: String(exam_id) });
     }
-    const bad = await update(t.access, { exam_id: theirs, exam_type: "Quiz", duration: -1, privacy_policy: "p", scheduled_date: "x" });
+    const bad = await api(updateExamDetails, { token: t.access, unchecked: { exam_id: theirs, exam_type: "Quiz", duration: -1, privacy_policy: "p", scheduled_date: "x" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(expect.arrayContaining(["exam_type", "duration", "scheduled_date"]));
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["exam_type", "duration", "scheduled_date"]));
     expect((await instructorExamView(colleague.access, theirs)).exam_type).toBe("Written");
   });
 
@@ -147,7 +153,7 @@ describe("POST /backend/instructor/update_exam_details", () => {
 });
 
 describe("POST /backend/instructor/sync_courses_exams", () => {
-  const sync = (token: string, details: Record<string, unknown>) => call("/instructor/sync_courses_exams", { token, json: { details } });
+  const sync = (token: string, details: RequestJson<typeof syncCoursesExams>["details"]) => api(syncCoursesExams, { token, json: { details } });
 
   it("enrols existing students, invites unknown emails, and is idempotent", async () => {
     const t = await newSession("INSTRUCTOR");
@@ -160,26 +166,26 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     ];
     const first = await sync(t.access, { exam_id: id, students });
     expect(first.status).toBe(200);
-    expect(first.body.resource_dict).toMatchObject({ enrolled: 2, already_enrolled: 0, invited: 1, source: "request" });
+    expect(bodyAt(first, 200).resource_dict).toMatchObject({ enrolled: 2, already_enrolled: 0, invited: 1, source: "request" });
     // Only the unclaimed account gets an invitation token (and a mail: the test server has a mail sender).
-    expect(first.body.resource_dict.invitations).toEqual([{ email: newcomer, token: expect.any(String), expires_at: expect.any(String), emailed: true }]);
-    const invitationToken = first.body.resource_dict.invitations[0].token;
+    expect(bodyAt(first, 200).resource_dict.invitations).toEqual([{ email: newcomer, token: expect.any(String), expires_at: expect.any(String), emailed: true }]);
+    const invitationToken = bodyAt(first, 200).resource_dict.invitations[0]!.token;
     const second = await sync(t.access, { exam_id: id, students });
-    expect(second.body.resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
+    expect(bodyAt(second, 200).resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
 
     const view = await instructorExamView(t.access, id);
     expect(view.enrolled_students).toHaveLength(2);
-    const invited = view.enrolled_students.find((s: any) => s.email === newcomer);
+    const invited = view.enrolled_students.find((s) => s.email === newcomer);
     expect(invited).toMatchObject({ name: "New", surname: "Comer", verification_status: "Pending", account_claimed: false, alerts: "" });
 
     // The invited student claims the account by registering with the invitation's token, then sees the exam.
     const claimed = await registerUser({ email: newcomer, role: "STUDENT" }, invitationToken);
     const tokens = await loginAs(claimed);
-    const mine = await call("/student/list_exam", { token: tokens.access });
-    expect(mine.body.resource_array.map((e: any) => e.exam_id)).toEqual([String(id)]);
+    const mine = await api(studentListExam, { token: tokens.access });
+    expect(bodyAt(mine, 200).resource_array.map((e) => e.exam_id)).toEqual([String(id)]);
     expect((await instructorExamView(t.access, id)).enrolled_students.find((s) => s.email === newcomer)!.account_claimed).toBe(true);
     // A claimed account cannot be registered again.
-    const dup = await call("/register_user", { json: { ...claimed, name: "X", surname: "Y" } });
+    const dup = await api(registerUserRoute, { json: { ...claimed, name: "X", surname: "Y" } });
     expect(dup.status).toBe(400);
   });
 
@@ -190,14 +196,14 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const a = uniqueEmail();
     const dup = await sync(t.access, { exam_id: id, students: [{ email: a }, { email: uniqueEmail() }, { email: a.toUpperCase() }] });
     expect(dup.status).toBe(400);
-    expect(expect400Shape(dup.body).already_exists_fields).toEqual(["details.students.2.email"]);
+    expect(expect400Shape(bodyAt(dup, 400)).already_exists_fields).toEqual(["details.students.2.email"]);
     const teacher = await sync(t.access, { exam_id: id, students: [{ email: uniqueEmail() }, { email: colleague.user.email }] });
     expect(teacher.status).toBe(400);
-    expect(teacher.body.bad_formatted_fields).toEqual(["details.students.1.email"]);
-    const badEmail = await sync(t.access, { exam_id: id, students: [{ email: "not-an-email" }, { name: "no email" }] });
+    expect(bodyAt(teacher, 400).bad_formatted_fields).toEqual(["details.students.1.email"]);
+    const badEmail = await api(syncCoursesExams, { token: t.access, unchecked: { details: { exam_id: id, students: [{ email: "not-an-email" }, { name: "no email" }] } } });
     expect(badEmail.status).toBe(400);
-    expect(badEmail.body.bad_formatted_fields).toEqual(["details.students.0.email"]);
-    expect(badEmail.body.missing_required_fields).toEqual(["details.students.1.email"]);
+    expect(bodyAt(badEmail, 400).bad_formatted_fields).toEqual(["details.students.0.email"]);
+    expect(bodyAt(badEmail, 400).missing_required_fields).toEqual(["details.students.1.email"]);
     expect((await instructorExamView(t.access, id)).enrolled_students).toEqual([]);
   });
 
@@ -207,24 +213,24 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const id = await addExam(t.access);
     const none = await sync(t.access, { exam_id: id });
     expect(none.status).toBe(400);
-    expect(none.body.missing_required_fields).toEqual(["details.students"]);
+    expect(bodyAt(none, 400).missing_required_fields).toEqual(["details.students"]);
     const foreign = await addExam(other.access);
     const res = await sync(t.access, { exam_id: foreign, students: [{ email: uniqueEmail() }] });
     expect(res.status).toBe(404);
-    expect(res.body.resource_name).toBe("examination");
-    expect((await call("/instructor/sync_courses_exams", { token: t.access, json: {} })).body.missing_required_fields).toEqual(["details"]);
+    expect(bodyAt(res, 404).resource_name).toBe("examination");
+    expect(bodyAt(await api(syncCoursesExams, { token: t.access, unchecked: {} }), 400).missing_required_fields).toEqual(["details"]);
   });
 
   it("needs an instructor's token", async () => {
     const body = { json: { details: { exam_id: 1, students: [] } } };
-    expect((await call("/instructor/sync_courses_exams", body)).status).toBe(401);
+    expect((await api(syncCoursesExams, body)).status).toBe(401);
     const s = await newSession("STUDENT");
-    expect((await call("/instructor/sync_courses_exams", { ...body, token: s.access })).status).toBe(403);
+    expect((await api(syncCoursesExams, { ...body, token: s.access })).status).toBe(403);
   });
 });
 
 describe("POST /backend/instructor/manual_approve_student", () => {
-  const approve = (token: string, json: unknown) => call("/instructor/manual_approve_student", { token, json });
+  const approve = (token: string, json: RequestJson<typeof manualApproveStudent>) => api(manualApproveStudent, { token, json });
 
   it("verifies an enrolled student (idempotently) and answers 404 for strangers", async () => {
     const t = await newSession("INSTRUCTOR");
@@ -237,27 +243,28 @@ describe("POST /backend/instructor/manual_approve_student", () => {
     expect((await approve(t.access, { exam_id: id, email: s.user.email })).body.message).toMatch(/already/);
     const view = await instructorExamView(t.access, id);
     expect(view.enrolled_students[0]).toMatchObject({ verification_status: "Verified", verified_by: "manual" });
-    const check = await call("/student/check_verification_status", { token: s.access, json: { exam_id: id } });
+    const check = await api(checkVerificationStatus, { token: s.access, json: { exam_id: id } });
     expect(check.body).toMatchObject({ resource_bool: true, resource_str: "Verified" });
 
     const stranger = await approve(t.access, { exam_id: id, email: uniqueEmail() });
     expect(stranger.status).toBe(404);
-    expect(stranger.body.resource_name).toBe("user");
+    expect(bodyAt(stranger, 404).resource_name).toBe("user");
     const colleague = await newSession("INSTRUCTOR");
     expect((await approve(colleague.access, { exam_id: id, email: s.user.email })).status).toBe(404);
     const foreign = await newSession("INSTRUCTOR", "UPAT");
     expect((await approve(foreign.access, { exam_id: id, email: s.user.email })).status).toBe(404);
     expect((await approve(t.access, { exam_id: id, email: "nope" })).status).toBe(400);
     expect((await approve(s.access, { exam_id: id, email: s.user.email })).status).toBe(403);
-    expect((await call("/instructor/manual_approve_student", { json: { exam_id: id, email: s.user.email } })).status).toBe(401);
+    expect((await api(manualApproveStudent, { json: { exam_id: id, email: s.user.email } })).status).toBe(401);
   });
 });
 
 describe("OpenAPI document", () => {
   it("documents the exam, student and monitoring endpoints", async () => {
-    const res = await call("/openapi.json");
+    // No route defines the document's own path: raw.
+    const res = await raw("/backend/openapi.json");
     expect(res.status).toBe(200);
-    const paths = Object.keys(res.body.paths);
+    const paths = Object.keys((res.body as { paths: Record<string, unknown> }).paths);
     for (const p of [
       "/backend/instructor/add_exam",
       "/backend/instructor/update_exam_details",

@@ -2,11 +2,15 @@
 // "true"/1, numbers as strings, date-times without a zone, ip_address values that are not IPs) is accepted
 // as the original accepted it; what is truly malformed is still a 400.
 import { describe, expect, it } from "vitest";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { api, bodyAt, type RequestJson } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { instructorExamView, startedExamWithStudent } from "./support";
 
-const addExam = (token: string, json: Record<string, unknown>) => call("/instructor/add_exam", { token, json });
-const base = { name: "Loose", exam_type: "Written", privacy_policy: "Monitored." };
+// The loose scalars' schemas take any value (and read it as the original did): these bodies type-check.
+const addExam = (token: string, json: RequestJson<typeof addExamRoute>) => api(addExamRoute, { token, json });
+const base = { name: "Loose", exam_type: "Written" as const, privacy_policy: "Monitored." };
 const year = new Date().getUTCFullYear() + 1;
 
 describe("loose scalar types", () => {
@@ -14,37 +18,37 @@ describe("loose scalar types", () => {
     const t = await newSession("INSTRUCTOR", "UPAT"); // Europe/Athens (migration 0009)
     const res = await addExam(t.access, { ...base, scheduled_date: `${year}-07-01T09:00:00`, duration: "90", additional_material: "true" });
     expect(res.status).toBe(200);
-    const view = await instructorExamView(t.access, Number(res.body.resource_str));
+    const view = await instructorExamView(t.access, Number(bodyAt(res, 200).resource_str));
     expect(view).toMatchObject({ scheduled_date: `${year}-07-01T06:00:00.000Z`, duration: 90, additional_material: true });
     // The same text in another institution's zone (UCY: Asia/Nicosia, also +3 in July) and an explicit offset.
     const u = await newSession("INSTRUCTOR", "UC"); // UTC
     const utc = await addExam(u.access, { ...base, scheduled_date: `${year}-07-01 09:00`, duration: 90.0, additional_material: 0 });
-    expect(await instructorExamView(u.access, Number(utc.body.resource_str))).toMatchObject({ scheduled_date: `${year}-07-01T09:00:00.000Z`, additional_material: false });
+    expect(await instructorExamView(u.access, Number(bodyAt(utc, 200).resource_str))).toMatchObject({ scheduled_date: `${year}-07-01T09:00:00.000Z`, additional_material: false });
     const zoned = await addExam(t.access, { ...base, scheduled_date: `${year}-07-01T09:00:00+02:00`, duration: 30 });
-    expect(await instructorExamView(t.access, Number(zoned.body.resource_str))).toMatchObject({ scheduled_date: `${year}-07-01T07:00:00.000Z` });
+    expect(await instructorExamView(t.access, Number(bodyAt(zoned, 200).resource_str))).toMatchObject({ scheduled_date: `${year}-07-01T07:00:00.000Z` });
   });
 
   it("add_exam: still refuses what is truly malformed", async () => {
     const t = await newSession("INSTRUCTOR");
     const bad = await addExam(t.access, { ...base, scheduled_date: `${year}-02-30T09:00:00`, duration: "ninety", additional_material: "maybe" });
     expect(bad.status).toBe(400);
-    expect(expect400Shape(bad.body).bad_formatted_fields.sort()).toEqual(["additional_material", "duration", "scheduled_date"]);
+    expect(expect400Shape(bodyAt(bad, 400)).bad_formatted_fields.sort()).toEqual(["additional_material", "duration", "scheduled_date"]);
     const frac = await addExam(t.access, { ...base, scheduled_date: `${year}-07-01T09:00:00Z`, duration: "90.5" });
-    expect(frac.body.bad_formatted_fields).toEqual(["duration"]);
+    expect(bodyAt(frac, 400).bad_formatted_fields).toEqual(["duration"]);
   });
 
   it("monitoring: booleans as \"true\"/\"false\"/1/0 and scores as text raise the same alerts", async () => {
     const { student, examId } = await startedExamWithStudent();
-    const res = await call("/monitoring/", {
+    const res = await api(monitoringRoute, {
       token: student.access,
       json: { exam_id: String(examId), is_face_detected: "false", is_multiple_face_results: 0, confidence_score: "0.31" },
     });
     expect(res.status).toBe(200);
-    expect(res.body.resource_array).toEqual(["no_face"]);
-    const error = await call("/monitoring/", { token: student.access, json: { exam_id: examId, is_error_occurred: "1", error_type: "camera busy" } });
-    expect(error.body.resource_array).toEqual(["client_error: face: camera busy"]);
-    const bad = await call("/monitoring/", { token: student.access, json: { exam_id: examId, is_face_detected: "perhaps", confidence_score: "high" } });
+    expect(bodyAt(res, 200).resource_array).toEqual(["no_face"]);
+    const error = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, is_error_occurred: "1", error_type: "camera busy" } });
+    expect(bodyAt(error, 200).resource_array).toEqual(["client_error: face: camera busy"]);
+    const bad = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, is_face_detected: "perhaps", confidence_score: "high" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields.sort()).toEqual(["confidence_score", "is_face_detected"]);
+    expect(bodyAt(bad, 400).bad_formatted_fields.sort()).toEqual(["confidence_score", "is_face_detected"]);
   });
 });

@@ -4,7 +4,10 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { institutions } from "../../../src/db/schema";
 import { sealSecret } from "../../../src/services/partner/crypto";
-import { call, loginAs, registerUser, uniqueEmail } from "../helpers";
+import { route as moodleInformation } from "../../../src/routes/instructor/moodle-information";
+import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
+import { api, bodyAt, type RequestJson } from "../api";
+import { loginAs, registerUser, uniqueEmail } from "../helpers";
 import { addExam, db, instructorExamView, moodleUrl, newInstitution } from "./support";
 
 type Site = {
@@ -58,9 +61,9 @@ async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
 describe("GET /backend/instructor/moodle_information", () => {
   it("lists the Moodle courses the instructor teaches, with their students", async () => {
     const w = await moodleWorld();
-    const res = await call("/instructor/moodle_information", { token: w.access });
+    const res = await api(moodleInformation, { token: w.access });
     expect(res.status).toBe(200);
-    expect(res.body.resource_array).toEqual([
+    expect(bodyAt(res, 200).resource_array).toEqual([
       {
         moodle_course_id: "10",
         moodle_course_name: "Algorithms",
@@ -84,16 +87,16 @@ describe("GET /backend/instructor/moodle_information", () => {
     for (const [url, token, status, message] of cases) {
       const inst = await newInstitution(url && token ? { url, token } : undefined);
       const teacher = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: inst.code }));
-      const res = await call("/instructor/moodle_information", { token: teacher.access });
+      const res = await api(moodleInformation, { token: teacher.access });
       expect(res.status, String(token)).toBe(status);
       expect(res.body.message).toMatch(message);
     }
     // Known site, but the instructor's email is not a Moodle user there.
     const w = await moodleWorld();
     const stranger = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: w.inst.code }));
-    const res = await call("/instructor/moodle_information", { token: stranger.access });
+    const res = await api(moodleInformation, { token: stranger.access });
     expect(res.status).toBe(404);
-    expect(res.body.resource_name).toBe("user");
+    expect(bodyAt(res, 404).resource_name).toBe("user");
   });
 
   it("uses the token stored sealed (as scripts/institution.mjs stores it); one that does not open is a 503", async () => {
@@ -102,28 +105,28 @@ describe("GET /backend/instructor/moodle_information", () => {
     const key = (env as unknown as { PARTNER_SECRET_KEY_ENCRYPTION_KEY: string }).PARTNER_SECRET_KEY_ENCRYPTION_KEY;
     const store = async (value: string) => db().update(institutions).set({ moodleToken: value }).where(eq(institutions.id, w.inst.id));
     await store(await sealSecret(key, w.inst.id, token, "moodle-token"));
-    const ok = await call("/instructor/moodle_information", { token: w.access });
+    const ok = await api(moodleInformation, { token: w.access });
     expect(ok.status).toBe(200);
-    expect(ok.body.resource_array.map((c: { moodle_course_id: string }) => c.moodle_course_id)).toEqual(["10", "11"]);
+    expect(bodyAt(ok, 200).resource_array.map((c) => c.moodle_course_id)).toEqual(["10", "11"]);
     // Sealed for another purpose or another institution: refused, never sent to Moodle as it is.
     for (const wrong of [await sealSecret(key, w.inst.id, token, "partner-secret"), await sealSecret(key, w.inst.id + 1, token, "moodle-token")]) {
       await store(wrong);
-      const res = await call("/instructor/moodle_information", { token: w.access });
+      const res = await api(moodleInformation, { token: w.access });
       expect(res.status).toBe(503);
       expect(res.body.message).toMatch(/Moodle token cannot be read/);
     }
   });
 
   it("needs an instructor's token", async () => {
-    expect((await call("/instructor/moodle_information")).status).toBe(401);
+    expect((await api(moodleInformation)).status).toBe(401);
     const w = await moodleWorld();
     const s = await loginAs(await registerUser({ role: "STUDENT", organization: w.inst.code }));
-    expect((await call("/instructor/moodle_information", { token: s.access })).status).toBe(403);
+    expect((await api(moodleInformation, { token: s.access })).status).toBe(403);
   });
 });
 
 describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
-  const sync = (token: string, details: unknown) => call("/instructor/sync_courses_exams", { token, json: { details } });
+  const sync = (token: string, details: RequestJson<typeof syncCoursesExams>["details"]) => api(syncCoursesExams, { token, json: { details } });
 
   it("enrols the students of a course the instructor teaches, remembers the course, and is idempotent", async () => {
     const w = await moodleWorld();
@@ -131,7 +134,7 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
     const res = await sync(w.access, { exam_id: id, moodle_course_id: 10 });
     expect(res.status).toBe(200);
     const invitation = (email: string) => ({ email, token: expect.stringMatching(/^[0-9a-f]{48}$/), expires_at: expect.any(String), emailed: true });
-    expect(res.body.resource_dict).toEqual({
+    expect(bodyAt(res, 200).resource_dict).toEqual({
       enrolled: 2,
       already_enrolled: 0,
       invited: 2,
@@ -142,7 +145,7 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
     });
     const view = await instructorExamView(w.access, id);
     expect(view.moodle_course_id).toBe("10");
-    expect(view.enrolled_students.map((s: any) => [s.email, s.name, s.account_claimed]).sort()).toEqual(
+    expect(view.enrolled_students.map((s) => [s.email, s.name, s.account_claimed]).sort()).toEqual(
       [
         [w.alice, "Alice", false],
         [w.bob, "Bob", false],
@@ -150,7 +153,7 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
     );
     // Without a course id the exam's stored course is used again: nothing new.
     const again = await sync(w.access, { exam_id: id });
-    expect(again.body.resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
+    expect(bodyAt(again, 200).resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
   });
 
   it("answers 404 for a course the instructor does not teach or that does not exist, enrolling nobody", async () => {

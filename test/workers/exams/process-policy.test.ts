@@ -3,10 +3,15 @@
 // patterns set explicitly. The list itself is tested in test/node/process-policy-defaults.test.ts.
 import { describe, expect, it } from "vitest";
 import { processPolicies } from "../../../src/db/schema";
-import { call, loginAs, newSession, registerUser } from "../helpers";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
+import { route as updateExamDetails } from "../../../src/routes/instructor/update-exam-details";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { route as checkupProcess } from "../../../src/routes/student/checkup-process";
+import { api, bodyAt, type RequestJson } from "../api";
+import { loginAs, newSession, registerUser } from "../helpers";
 import { addExam, db, enrol, instructorExamView, newInstitution, startedExamWithStudent } from "./support";
 
-const checkup = (token: string, json: unknown) => call("/student/checkup_process", { token, json });
+const checkup = (token: string, json: RequestJson<typeof checkupProcess>) => api(checkupProcess, { token, json });
 const TOOLS = ["chrome.exe", "AnyDesk.exe", "obs64.exe", "ManyCam.exe", "Zoom.exe"];
 
 describe("default forbidden-process policy", () => {
@@ -16,9 +21,9 @@ describe("default forbidden-process policy", () => {
     expect(res.body).toMatchObject({ resource_array: ["AnyDesk.exe", "obs64.exe", "ManyCam.exe"], resource_bool: false });
 
     const { student, examId } = await startedExamWithStudent("UCY");
-    const report = await call("/monitoring/", { token: student.access, json: { exam_id: examId, running_processes: "chrome.exe,TeamViewer.exe" } });
+    const report = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, running_processes: "chrome.exe,TeamViewer.exe" } });
     expect(report.status).toBe(200);
-    expect(report.body.resource_array).toEqual(["forbidden_process: teamviewer.exe"]);
+    expect(bodyAt(report, 200).resource_array).toEqual(["forbidden_process: teamviewer.exe"]);
   });
 
   it("is narrowed or turned off by an exam for that exam only, and shown to its instructor as set", async () => {
@@ -28,18 +33,18 @@ describe("default forbidden-process policy", () => {
     const replaced = await addExam(t.access, { forbidden_processes: ["!*", "zoom*"] });
     await enrol(t.access, withObs, [s.user.email]);
     await enrol(t.access, replaced, [s.user.email]);
-    expect((await checkup(s.access, { exam_id: withObs, running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "ManyCam.exe"]);
-    expect((await checkup(s.access, { exam_id: replaced, running_processes: TOOLS })).body.resource_array).toEqual(["Zoom.exe"]);
+    expect(bodyAt(await checkup(s.access, { exam_id: withObs, running_processes: TOOLS }), 200).resource_array).toEqual(["AnyDesk.exe", "ManyCam.exe"]);
+    expect(bodyAt(await checkup(s.access, { exam_id: replaced, running_processes: TOOLS }), 200).resource_array).toEqual(["Zoom.exe"]);
     // Without an exam (or for another exam) the defaults still apply.
-    expect((await checkup(s.access, { running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
+    expect(bodyAt(await checkup(s.access, { running_processes: TOOLS }), 200).resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
     expect((await instructorExamView(t.access, replaced)).forbidden_processes.sort()).toEqual(["!*", "zoom*"]);
     // Clearing the exam's list brings the defaults back.
-    const cleared = await call("/instructor/update_exam_details", {
+    const cleared = await api(updateExamDetails, {
       token: t.access,
       json: { exam_id: replaced, exam_type: "Written", duration: 90, scheduled_date: new Date(Date.now() + 3600_000).toISOString(), privacy_policy: "p", forbidden_processes: [] },
     });
     expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
-    expect((await checkup(s.access, { exam_id: replaced, running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
+    expect(bodyAt(await checkup(s.access, { exam_id: replaced, running_processes: TOOLS }), 200).resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
   });
 
   it("is replaced by an institution ('!*' plus its own patterns); no exemption cancels an explicit pattern", async () => {
@@ -50,25 +55,25 @@ describe("default forbidden-process policy", () => {
     const t = await loginAs(await registerUser({ role: "INSTRUCTOR", organization: inst.code }));
     const su = await registerUser({ role: "STUDENT", organization: inst.code });
     const s = await loginAs(su);
-    expect((await checkup(s.access, { running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe"]);
+    expect(bodyAt(await checkup(s.access, { running_processes: TOOLS }), 200).resource_array).toEqual(["AnyDesk.exe"]);
     // An exam cannot take back what its institution forbids explicitly, but adds its own.
     const id = await addExam(t.access, { forbidden_processes: ["!anydesk*", "manycam*"] });
     await enrol(t.access, id, [su.email]);
-    expect((await checkup(s.access, { exam_id: id, running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "ManyCam.exe"]);
+    expect(bodyAt(await checkup(s.access, { exam_id: id, running_processes: TOOLS }), 200).resource_array).toEqual(["AnyDesk.exe", "ManyCam.exe"]);
     // Other institutions keep the defaults.
     const elsewhere = await newSession("STUDENT", "UC");
-    expect((await checkup(elsewhere.access, { running_processes: TOOLS })).body.resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
+    expect(bodyAt(await checkup(elsewhere.access, { running_processes: TOOLS }), 200).resource_array).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
   });
 
   it("refuses exemptions that mean nothing", async () => {
     const t = await newSession("INSTRUCTOR");
     for (const bad of ["!", "!!obs*"]) {
-      const res = await call("/instructor/add_exam", {
+      const res = await api(addExamRoute, {
         token: t.access,
         json: { name: "E", exam_type: "Written", duration: 60, scheduled_date: new Date(Date.now() + 3600_000).toISOString(), privacy_policy: "p", forbidden_processes: [bad] },
       });
       expect(res.status).toBe(400);
-      expect(res.body.bad_formatted_fields).toEqual(["forbidden_processes"]);
+      expect(bodyAt(res, 400).bad_formatted_fields).toEqual(["forbidden_processes"]);
     }
   });
 });

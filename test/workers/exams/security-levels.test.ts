@@ -5,11 +5,12 @@ import { describe, expect, it } from "vitest";
 import { FACE_OPERATING_POINTS } from "../../../src/biometrics/face/operating-points";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
 import { institutions } from "../../../src/db/schema";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
 import { route as updateExamDetails } from "../../../src/routes/instructor/update-exam-details";
 import { studentEnrolment } from "../../../src/services/exams/scope";
 import { api, bodyAt } from "../api";
 import { ownerOf, templatesOf, unitVector } from "../biometrics/fixtures";
-import { call, newSession } from "../helpers";
+import { newSession } from "../helpers";
 import { addExam, db, enrol, examBody, instructorExamView, newInstitution } from "./support";
 
 /** A unit vector whose cosine with `v` is exactly `c`. */
@@ -31,9 +32,9 @@ describe("security levels", () => {
     expect(await instructorExamView(teacher.access, examId)).toMatchObject({ security_level: "standard" });
     bodyAt(await api(updateExamDetails, { token: teacher.access, json: { exam_id: examId, ...examBody(), security_level: null } }), 200);
     expect(await instructorExamView(teacher.access, examId)).toMatchObject({ security_level: null });
-    const bad = await call("/instructor/add_exam", { token: teacher.access, json: { ...examBody(), security_level: "low" } });
+    const bad = await api(addExamRoute, { token: teacher.access, unchecked: { ...examBody(), security_level: "low" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toContain("security_level");
+    expect(bodyAt(bad, 400).bad_formatted_fields).toContain("security_level");
   });
 
   it("the exam's level, else the institution's, else high", async () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { processPolicies } from "../../../src/db/schema";
 import { route as checkVerificationStatus } from "../../../src/routes/student/check-verification-status";
+import { route as checkupProcess } from "../../../src/routes/student/checkup-process";
 import { route as listStudentExams } from "../../../src/routes/student/list-exam";
 import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
 import { route as submitFeedback } from "../../../src/routes/student/submit-feedback";
-import { api, bodyAt } from "../api";
-import { call, expect400Shape, loginAs, newSession, registerUser } from "../helpers";
+import { api, bodyAt, type RequestJson } from "../api";
+import { expect400Shape, loginAs, newSession, registerUser } from "../helpers";
 import { addExam, approve, db, enrol, instructorExamView, newInstitution } from "./support";
 
 describe("GET /backend/student/list_exam", () => {
@@ -66,18 +67,20 @@ describe("student verification, manual approval requests and feedback", () => {
     const foreign = await newSession("STUDENT", "UPAT");
     const id = await addExam(t.access);
     await enrol(t.access, id, [s.user.email]);
-    for (const [path, json] of [
-      ["/student/check_verification_status", { exam_id: id }],
-      ["/student/request_manual_approval", { exam_id: id, manual_approval_type: "x" }],
-      ["/student/submit_feedback", { exam_id: id, cheat_mode: "Communication", feedback: "x" }],
-    ] as const) {
+    // Each endpoint with a valid body, sent with the given token (or none).
+    const endpoints: [string, (token?: string) => Promise<{ status: number; body: unknown }>][] = [
+      [checkVerificationStatus.path, (token) => api(checkVerificationStatus, { token, json: { exam_id: id } })],
+      [requestManualApproval.path, (token) => api(requestManualApproval, { token, json: { exam_id: id, manual_approval_type: "x" } })],
+      [submitFeedback.path, (token) => api(submitFeedback, { token, json: { exam_id: id, cheat_mode: "Communication", feedback: "x" } })],
+    ];
+    for (const [path, send] of endpoints) {
       const outsider = await newSession("STUDENT");
-      const res = await call(path, { token: outsider.access, json });
+      const res = await send(outsider.access);
       expect(res.status, path).toBe(404);
       expect(res.body).toMatchObject({ resource_name: "examination", resource_str: String(id) });
-      expect((await call(path, { token: foreign.access, json })).status, path).toBe(404);
-      expect((await call(path, { token: t.access, json })).status, path).toBe(403);
-      expect((await call(path, { json })).status, path).toBe(401);
+      expect((await send(foreign.access)).status, path).toBe(404);
+      expect((await send(t.access)).status, path).toBe(403);
+      expect((await send()).status, path).toBe(401);
     }
     const bad = await api(checkVerificationStatus, { token: s.access, unchecked: {} });
     expect(bad.status).toBe(400);
@@ -106,7 +109,7 @@ describe("student verification, manual approval requests and feedback", () => {
 });
 
 describe("POST /backend/student/checkup_process", () => {
-  const checkup = (token: string, json: unknown) => call("/student/checkup_process", { token, json });
+  const checkup = (token: string, json: RequestJson<typeof checkupProcess>) => api(checkupProcess, { token, json });
 
   it("returns the processes the exam's policy forbids (case-insensitive wildcards), array or string", async () => {
     const t = await newSession("INSTRUCTOR");
@@ -124,7 +127,7 @@ describe("POST /backend/student/checkup_process", () => {
       resource_bool: false,
     });
     const asString = await checkup(s.access, { exam_id: String(id), running_processes: "explorer.exe, anydesk\nzoom.exe" });
-    expect(asString.body.resource_array).toEqual(["anydesk"]);
+    expect(bodyAt(asString, 200).resource_array).toEqual(["anydesk"]);
     // Without an exam, only the institution's policy applies: none is set for UCY in tests, so the default
     // list (which has AnyDesk, not Discord).
     const noExam = await checkup(s.access, { running_processes: ["AnyDesk.exe", "Discord.exe"] });
@@ -143,12 +146,12 @@ describe("POST /backend/student/checkup_process", () => {
     await enrol(t.access, id, [su.email]);
     const running = ["CheatEngine.exe", "Zoom.exe", "word.exe"];
     const withoutExam = await checkup(s.access, { running_processes: running });
-    expect(withoutExam.body.resource_array).toEqual(["CheatEngine.exe"]);
+    expect(bodyAt(withoutExam, 200).resource_array).toEqual(["CheatEngine.exe"]);
     const withExam = await checkup(s.access, { exam_id: id, running_processes: running });
-    expect(withExam.body.resource_array).toEqual(["CheatEngine.exe", "Zoom.exe"]);
+    expect(bodyAt(withExam, 200).resource_array).toEqual(["CheatEngine.exe", "Zoom.exe"]);
     // Other institutions are unaffected by this one's policy.
     const elsewhere = await newSession("STUDENT", "UC");
-    expect((await checkup(elsewhere.access, { running_processes: running })).body.resource_array).toEqual([]);
+    expect(bodyAt(await checkup(elsewhere.access, { running_processes: running }), 200).resource_array).toEqual([]);
   });
 
   it("bounds the list, and answers 404/403/401 like the other student endpoints", async () => {
@@ -159,19 +162,18 @@ describe("POST /backend/student/checkup_process", () => {
     const many = Array.from({ length: 501 }, (_, i) => `p${i}.exe`);
     const tooMany = await checkup(s.access, { exam_id: id, running_processes: many });
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body.bad_formatted_fields).toEqual(["running_processes"]);
+    expect(bodyAt(tooMany, 400).bad_formatted_fields).toEqual(["running_processes"]);
     const tooManyAsString = await checkup(s.access, { exam_id: id, running_processes: many.join(",") });
     expect(tooManyAsString.status).toBe(400);
-    const huge = await call("/student/checkup_process", {
+    const huge = await api(checkupProcess, {
       token: s.access,
-      body: JSON.stringify({ running_processes: "x".repeat(300_000) }),
-      headers: { "content-type": "application/json" },
+      raw: { body: JSON.stringify({ running_processes: "x".repeat(300_000) }), contentType: "application/json" },
     });
     expect(huge.status).toBe(413);
-    expect((await checkup(s.access, {})).body.missing_required_fields).toEqual(["running_processes"]);
+    expect(bodyAt(await api(checkupProcess, { token: s.access, unchecked: {} }), 400).missing_required_fields).toEqual(["running_processes"]);
     const outsider = await newSession("STUDENT");
     expect((await checkup(outsider.access, { exam_id: id, running_processes: [] })).status).toBe(404);
     expect((await checkup(t.access, { running_processes: [] })).status).toBe(403);
-    expect((await call("/student/checkup_process", { json: { running_processes: [] } })).status).toBe(401);
+    expect((await api(checkupProcess, { json: { running_processes: [] } })).status).toBe(401);
   });
 });

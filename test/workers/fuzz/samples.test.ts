@@ -8,7 +8,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { call, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { api } from "../api";
+import { newSession } from "../helpers";
 import { ownerOf, templatesOf } from "../biometrics/fixtures";
 import type { Doc } from "./schema-arbitraries";
 import { checkTrustid, fuzz, openApiDocument, runs, send, watchUnexpectedErrors } from "./support";
@@ -98,18 +102,10 @@ const form = (fields: [string, string][], multipart: boolean): Body => ({ kind: 
 async function enrolEveryModality(student: { access: string }) {
   const token = student.access;
   const enrolled = await Promise.all([
-    call("/biometrics/face_register", { token, json: { image: images.obama } }),
-    call("/biometrics/register", {
-      token,
-      body: new URLSearchParams([["biometric_type", "Voice"], ...samples.voice.enrol.map((c) => ["voice_base64", c] as [string, string])]),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    }),
-    call("/biometrics/register", {
-      token,
-      body: new URLSearchParams({ biometric_type: "Handwriting", voice_base64: btoa(JSON.stringify(samples.handwriting.enrol)) }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    }),
-    call("/biometrics/interaction/train", { token, json: { training_dataset: samples.keystroke.train } }),
+    api(faceRegisterRoute, { token, json: { image: images.obama } }),
+    api(registerRoute, { token, urlencoded: { biometric_type: "Voice", voice_base64: samples.voice.enrol } }),
+    api(registerRoute, { token, urlencoded: { biometric_type: "Handwriting", voice_base64: btoa(JSON.stringify(samples.handwriting.enrol)) } }),
+    api(trainRoute, { token, json: { training_dataset: samples.keystroke.train } }),
   ]);
   for (const e of enrolled) if (e.status >= 300) throw new Error(`enrolment failed: ${e.status} ${JSON.stringify(e.body)}`);
 }

@@ -2,7 +2,7 @@
 // arbitrary (JSON or form, by what it consumes) and its query, plus the role it needs (found by asking
 // the service: 401 without a token, 403 for the wrong role).
 import fc from "fast-check";
-import { call } from "../helpers";
+import { raw } from "../api";
 import { type Doc, formFieldsOf, jsonBodyOf, type Pools, queryOf, resolve } from "./schema-arbitraries";
 import type { Operation } from "./support";
 import type { World } from "./world";
@@ -70,7 +70,8 @@ export type Role = "none" | "STUDENT" | "INSTRUCTOR";
 
 /** Which token the operation needs: none, or the role the service does not refuse with 403. */
 export async function roleOf(o: Operation, w: World): Promise<Role> {
-  const probe = (token?: string) => call(o.path, { absolute: true, method: o.method, token, headers: { "content-type": "application/json" }, body: o.method === "GET" ? undefined : "{}" });
+  // Any operation of the document, by its path: raw.
+  const probe = (token?: string) => raw(o.path, { method: o.method, token, headers: { "content-type": "application/json" }, body: o.method === "GET" ? undefined : "{}" });
   if ((await probe()).status !== 401) return "none";
   if ((await probe(w.student.access)).status !== 403) return "STUDENT";
   return "INSTRUCTOR";

@@ -9,7 +9,12 @@ import { institutions } from "../../../src/db/schema";
 import { signToken } from "../../../src/lib/jwt";
 import { recordDecision } from "../../../src/services/decisions/record";
 import { ownerOf, templatesOf } from "../biometrics/fixtures";
-import { call, loginAs, newSession, registerUser, uniqueEmail } from "../helpers";
+import { route as updateExamCondition } from "../../../src/routes/exams/update-exam-condition";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
+import { route as manualApproveStudent } from "../../../src/routes/instructor/manual-approve-student";
+import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
+import { api, bodyAt, type RequestJson } from "../api";
+import { loginAs, newSession, registerUser, uniqueEmail } from "../helpers";
 import type { Pools } from "./schema-arbitraries";
 
 export const db = () => openDb(inject("databaseUrl"));
@@ -33,11 +38,6 @@ async function installMoodleSite(token: string, teacherEmail: string, studentEma
 
 const isoIn = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
-async function ok(what: string, p: Promise<{ status: number; body: any }>) {
-  const res = await p;
-  if (res.status >= 300) throw new Error(`${what}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
-}
 
 const claimsOf = (token: string) => JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
 
@@ -63,7 +63,7 @@ export async function makeWorld(options: { beforeExam?: (student: { access: stri
   const student = await longLived(await loginAs(studentUser));
   await installMoodleSite(moodleToken, teacherUser.email, studentUser.email);
 
-  const examBody = {
+  const examBody: RequestJson<typeof addExamRoute> = {
     name: "Fuzzed exam",
     exam_type: "Written",
     duration: 120,
@@ -71,13 +71,13 @@ export async function makeWorld(options: { beforeExam?: (student: { access: stri
     privacy_policy: "Camera and microphone are monitored.",
     moodle_course_id: "10",
   };
-  const examId = Number((await ok("add_exam", call("/instructor/add_exam", { token: teacher.access, json: examBody }))).resource_str);
+  const examId = Number(bodyAt(await api(addExamRoute, { token: teacher.access, json: examBody }), 200).resource_str);
   const students = [{ email: studentUser.email, name: "Stu", surname: "Dent" }];
-  await ok("sync", call("/instructor/sync_courses_exams", { token: teacher.access, json: { details: { exam_id: examId, students } } }));
+  bodyAt(await api(syncCoursesExams, { token: teacher.access, json: { details: { exam_id: examId, students } } }), 200);
   await options.beforeExam?.(student);
-  await ok("approve", call("/instructor/manual_approve_student", { token: teacher.access, json: { exam_id: examId, email: studentUser.email } }));
-  await ok("start", call("/update_exam_condition", { token: teacher.access, json: { exam_id: examId, condition: "Start" } }));
-  await ok("join", call("/update_exam_condition", { token: student.access, json: { exam_id: examId, condition: "Join" } }));
+  bodyAt(await api(manualApproveStudent, { token: teacher.access, json: { exam_id: examId, email: studentUser.email } }), 200);
+  bodyAt(await api(updateExamCondition, { token: teacher.access, json: { exam_id: examId, condition: "Start" } }), 200); // start
+  bodyAt(await api(updateExamCondition, { token: student.access, json: { exam_id: examId, condition: "Join" } }), 200); // join
 
   // Another institution's instructor, exam and student (an institution of its own, so that no other test
   // file writes to it): their ids must give 404s (or 403s), never data.
@@ -85,9 +85,7 @@ export async function makeWorld(options: { beforeExam?: (student: { access: stri
   const [other] = await db().insert(institutions).values({ code: otherCode, name: `Fuzz other ${otherCode}` }).returning();
   const foreign = await longLived(await newSession("INSTRUCTOR", otherCode));
   const foreignStudent = await longLived(await newSession("STUDENT", otherCode));
-  const foreignExamId = Number(
-    (await ok("foreign add_exam", call("/instructor/add_exam", { token: foreign.access, json: { ...examBody, moodle_course_id: undefined } }))).resource_str,
-  );
+  const foreignExamId = Number(bodyAt(await api(addExamRoute, { token: foreign.access, json: { ...examBody, moodle_course_id: undefined } }), 200).resource_str);
 
   const claims = claimsOf(student.access);
   // Decision records (written through the service, as the biometric paths write them): the student's own in

@@ -12,7 +12,11 @@ import {
 import { type Bindings, loadConfig } from "../../../src/env";
 import { runErasureJobs } from "../../../src/services/erasure";
 import { db, examWithEnrolment, ownerOf, templatesOf, unitVector } from "../biometrics/fixtures";
-import { call, newSession } from "../helpers";
+import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as refreshTokenRoute } from "../../../src/routes/auth/refresh-token";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { api } from "../api";
+import { newSession } from "../helpers";
 import { newPartner, partnerCall } from "../partner/helpers";
 
 const bindings = env as unknown as Bindings;
@@ -50,10 +54,10 @@ describe("unregister", () => {
     const owner = ownerOf(s.access);
     await templatesOf(s.access).enrolFace(owner, [unitVector(7)], FACE_MODEL_ID, Date.now());
     expect((await storedTemplates(s.access)).templates).toEqual(["Face"]);
-    const res = await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    const res = await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
     expect(res.status).toBe(200);
     expect((await storedTemplates(s.access)).templates).toEqual([]);
-    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } })).status).toBe(404);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } })).status).toBe(404);
   });
 });
 
@@ -100,7 +104,7 @@ describe("erasing a student", () => {
     await d.insert(enrolments).values({ institutionId: owner.institutionId, examId: exam, studentId: ownerOf(bystander.access).studentId });
     await recordsIn(owner.institutionId, exam, owner.studentId);
     await recordsIn(owner.institutionId, exam, ownerOf(bystander.access).studentId);
-    expect((await call("/login", { json: { email: victim.user.email, password: "wrong password!", organization: "UCY" } })).status).toBe(401);
+    expect((await api(loginRoute, { json: { email: victim.user.email, password: "wrong password!", organization: "UCY" } })).status).toBe(401);
     const now = Date.now();
     await d.insert(walletExports).values({
       id: crypto.randomUUID(), institutionId: owner.institutionId, userId: owner.studentId, biometricType: "Face", modelId: FACE_MODEL_ID,
@@ -121,8 +125,8 @@ describe("erasing a student", () => {
     expect(await rows()).toEqual({ user: 0, families: 0, attempts: 0, wallet: 0, exam: { alerts: 0, events: 0, feedback: 0, approvals: 0, enrolments: 0 } });
     expect(await countsFor(exam, ownerOf(bystander.access).studentId)).toEqual({ alerts: 1, events: 1, feedback: 1, approvals: 1, enrolments: 1 });
     // The account is gone: no login, no refresh.
-    expect((await call("/login", { json: { email: victim.user.email, password: victim.user.password, organization: "UCY" } })).status).toBe(401);
-    expect((await call("/refresh_token", { json: { refresh: victim.refresh } })).status).toBe(401);
+    expect((await api(loginRoute, { json: { email: victim.user.email, password: victim.user.password, organization: "UCY" } })).status).toBe(401);
+    expect((await api(refreshTokenRoute, { json: { refresh: victim.refresh } })).status).toBe(401);
     // The templates wait until the last access token has expired.
     expect((await storedTemplates(victim.access)).templates).toEqual(["Face"]);
 

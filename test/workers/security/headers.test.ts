@@ -2,7 +2,11 @@
 // carries the security headers; the API sends no CORS headers, so cross-origin pages cannot read it.
 import { describe, expect, it } from "vitest";
 import { DOCS_CSP } from "../../../src/routes/system/docs";
-import { call, newSession } from "../helpers";
+import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { route as trustidVersion } from "../../../src/routes/system/trustid-version";
+import { api, raw } from "../api";
+import { newSession } from "../helpers";
 
 const EVIL = "https://evil.example";
 
@@ -29,20 +33,20 @@ describe("security headers", () => {
   it("on API successes and on every kind of error (400, 401, 404, 405, partner 403)", async () => {
     const s = await newSession("STUDENT");
     const responses = [
-      await call("/trustid_version"),
-      await call("/student/list_exam", { token: s.access }),
-      await call("/login", { json: {} }), // 400
-      await call("/student/list_exam"), // 401
-      await call("/no_such_endpoint"), // 404
-      await call("/login"), // 405 (GET on a POST endpoint)
-      await call("/api/v3/exams", { absolute: true }), // partner 403
+      await api(trustidVersion),
+      await api(studentListExam, { token: s.access }),
+      await api(loginRoute, { unchecked: {} }), // 400
+      await api(studentListExam), // 401
+      await raw("/backend/no_such_endpoint"), // 404
+      await raw("/backend/login"), // 405 (GET on a POST endpoint)
+      await raw("/api/v3/exams"), // partner 403
     ];
     expect(responses.map((r) => r.status)).toEqual([200, 200, 400, 401, 404, 405, 403]);
     for (const r of responses) expectSecurityHeaders(r.headers);
   });
 
   it("on /backend/docs: its own CSP (own scripts only), never framed", async () => {
-    const res = await call("/docs");
+    const res = await raw("/backend/docs");
     expect(res.status).toBe(200);
     expectSecurityHeaders(res.headers, DOCS_CSP);
     expect(DOCS_CSP).toContain("script-src 'self';");
@@ -55,14 +59,14 @@ describe("security headers", () => {
 describe("CORS", () => {
   it("answers a cross-origin request without any Access-Control-* header", async () => {
     const s = await newSession("STUDENT");
-    const res = await call("/student/list_exam", { token: s.access, headers: { origin: EVIL } });
+    const res = await api(studentListExam, { token: s.access, headers: { origin: EVIL } });
     expect(res.status).toBe(200);
     expect(accessControlHeaders(res.headers)).toEqual([]);
   });
 
   it("fails a preflight (no Access-Control-Allow-* headers), so browsers never send the real request", async () => {
-    for (const path of ["/login", "/student/list_exam", "/biometrics/register"]) {
-      const res = await call(path, {
+    for (const path of ["/backend/login", "/backend/student/list_exam", "/backend/biometrics/register"]) {
+      const res = await raw(path, {
         method: "OPTIONS",
         headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
       });

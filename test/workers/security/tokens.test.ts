@@ -3,7 +3,11 @@
 import { env } from "cloudflare:test";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { call, newSession } from "../helpers";
+import { route as refreshTokenRoute } from "../../../src/routes/auth/refresh-token";
+import { route as instructorListExam } from "../../../src/routes/instructor/list-exam";
+import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { api } from "../api";
+import { newSession } from "../helpers";
 
 const secret = () => new TextEncoder().encode(env.JWT_SECRET as string);
 const b64url = (s: string) => btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -20,9 +24,9 @@ async function forge(claims: Record<string, unknown>, opts: { alg?: string; key?
 }
 
 /** A protected endpoint for a STUDENT. */
-const asStudent = (token: string) => call("/student/list_exam", { headers: { authorization: `Bearer ${token}` } });
+const asStudent = (token: string) => api(studentListExam, { headers: { authorization: `Bearer ${token}` } });
 
-function expect401(res: { status: number; body: any }) {
+function expect401(res: { status: number; body: unknown }) {
   expect(res.status).toBe(401);
   expect(res.body).toEqual({ message: expect.any(String) });
 }
@@ -56,7 +60,7 @@ describe("access tokens are pinned", () => {
     // The student's payload promoted to INSTRUCTOR, with the original signature.
     const [h, , sig] = s.access.split(".");
     const promoted = b64url(JSON.stringify({ ...claims, role: "INSTRUCTOR" }));
-    expect401(await call("/instructor/list_exam", { headers: { authorization: `Bearer ${h}.${promoted}.${sig}` } }));
+    expect401(await api(instructorListExam, { headers: { authorization: `Bearer ${h}.${promoted}.${sig}` } }));
     expect401(await asStudent(await forge({ ...claims, iss: "someone-else" })));
     expect401(await asStudent(await forge({ ...claims, aud: "another-api" })));
     const { jti: _jti, ...noJti } = claims;
@@ -75,8 +79,8 @@ describe("access tokens are pinned", () => {
   it("never takes a refresh token as an access token, nor an access token as a refresh token", async () => {
     const s = await newSession("STUDENT");
     expect401(await asStudent(s.refresh));
-    expect401(await call("/refresh_token", { json: { refresh: s.access } }));
+    expect401(await api(refreshTokenRoute, { json: { refresh: s.access } }));
     // An access token relabelled as a refresh token (validly signed) has no family: still refused.
-    expect401(await call("/refresh_token", { json: { refresh: await forge({ ...claimsOf(s.access), typ: "refresh", fam: crypto.randomUUID() }) } }));
+    expect401(await api(refreshTokenRoute, { json: { refresh: await forge({ ...claimsOf(s.access), typ: "refresh", fam: crypto.randomUUID() }) } }));
   });
 });

@@ -1,11 +1,12 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app";
-import { call } from "../helpers";
+import { route as trustidVersion } from "../../../src/routes/system/trustid-version";
+import { api, raw } from "../api";
 
 describe("error envelopes", () => {
   it("answers 404 with resource_name and resource_str for an unknown path", async () => {
-    const res = await call("/no_such_endpoint");
+    const res = await raw("/backend/no_such_endpoint");
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ message: expect.any(String), resource_name: "endpoint", resource_str: "/backend/no_such_endpoint" });
   });
@@ -39,7 +40,7 @@ describe("error envelopes", () => {
   });
 
   it("echoes a well-formed X-Request-Id and sets security headers", async () => {
-    const res = await call("/trustid_version", { headers: { "x-request-id": "client-req-12345" } });
+    const res = await api(trustidVersion, { headers: { "x-request-id": "client-req-12345" } });
     expect(res.headers.get("x-request-id")).toBe("client-req-12345");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });

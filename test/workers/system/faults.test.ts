@@ -13,7 +13,10 @@ import { deliveryOptions } from "../../../src/services/partner/jobs";
 import { deliverDueCallbacks, syncSessionStatuses } from "../../../src/services/partner/outbox";
 import { processPush } from "../../../src/services/wallet/push";
 import { startedExamWithStudent } from "../exams/support";
-import { call, newSession } from "../helpers";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { route as walletFace } from "../../../src/routes/biometrics/wallet-face";
+import { api, bodyAt, type BodyAt } from "../api";
+import { newSession } from "../helpers";
 import { bindings, db, newPartner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "../partner/helpers";
 import { enrolFace, expoSent, pushToken } from "../wallet/fixtures";
 
@@ -27,7 +30,7 @@ const json = (body: unknown, token?: string): RequestInit => ({
 });
 const login = { email: "nobody@example.org", password: "a good long password", organization: "UCY" };
 
-function expect503(res: Response, body: any, retryAfter?: string) {
+function expect503(res: Response, body: unknown, retryAfter?: string) {
   expect(res.status).toBe(503);
   expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
   if (retryAfter) expect(res.headers.get("retry-after")).toBe(retryAfter);
@@ -83,22 +86,22 @@ describe("monitoring reports resent by a client", () => {
     const { student, examId } = await startedExamWithStudent("UCY", { forbidden_processes: ["anydesk.exe"] });
     const report = { exam_id: examId, running_processes: ["anydesk.exe"], error_type: "k1" };
     const headers = { "idempotency-key": `report-${crypto.randomUUID()}` };
-    const first = await call("/monitoring/", { token: student.access, json: report, headers });
-    const again = await call("/monitoring/", { token: student.access, json: report, headers });
+    const first = await api(monitoringRoute, { token: student.access, json: report, headers });
+    const again = await api(monitoringRoute, { token: student.access, json: report, headers });
     expect(first.status).toBe(200);
     expect(again).toMatchObject({ status: 200, body: first.body });
-    expect(first.body.resource_array).toEqual(["forbidden_process: anydesk.exe"]);
+    expect(bodyAt(first, 200).resource_array).toEqual(["forbidden_process: anydesk.exe"]);
     const events = await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId));
     expect(events).toHaveLength(1);
     const [alert] = await db().select().from(alerts).where(eq(alerts.examId, examId));
     expect(alert).toMatchObject({ occurrences: 1, firstEventId: events[0]!.id });
     // Another key is another report (the alert episode is extended).
-    await call("/monitoring/", { token: student.access, json: report, headers: { "idempotency-key": `report-${crypto.randomUUID()}` } });
+    await api(monitoringRoute, { token: student.access, json: report, headers: { "idempotency-key": `report-${crypto.randomUUID()}` } });
     expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(2);
     expect((await db().select().from(alerts).where(eq(alerts.examId, examId)))[0]).toMatchObject({ occurrences: 2 });
-    const bad = await call("/monitoring/", { token: student.access, json: report, headers: { "idempotency-key": "has space" } });
+    const bad = await api(monitoringRoute, { token: student.access, json: report, headers: { "idempotency-key": "has space" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(["Idempotency-Key"]);
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["Idempotency-Key"]);
   });
 });
 
@@ -171,11 +174,12 @@ describe("callbacks and push notices while the receiver is unreachable", () => {
     const token = pushToken("ok");
     const app = createApp();
     const res = await app.request("/backend/biometrics/wallet/face", json({ expoPushToken: token }, s.access), { ...baseEnv, EXPO_PUSH_URL: UNREACHABLE });
-    const body = (await res.json()) as any;
+    // In-process with another EXPO_PUSH_URL (app.request): read as the route documents its 200.
+    const body = (await res.json()) as BodyAt<typeof walletFace, 200>;
     expect(res.status, JSON.stringify(body)).toBe(200); // the export is made; only the notice waits
     expect(body.resource_dict.push).toMatchObject({ status: "queued", attempts: 1 });
     expect(body.resource_dict.push.error).toMatch(/network/);
-    const id = body.resource_dict.export_id as string;
+    const id = body.resource_dict.export_id;
     const [queued] = await db().select().from(walletExports).where(eq(walletExports.id, id));
 
     const config = loadConfig(baseEnv);

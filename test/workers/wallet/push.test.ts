@@ -9,7 +9,14 @@ import { loadConfig, type Bindings } from "../../../src/env";
 import worker from "../../../src/index";
 import { isExpoPushToken } from "../../../src/services/wallet/expo-push";
 import { backoffMs, processPush } from "../../../src/services/wallet/push";
-import { call, newSession } from "../helpers";
+import { route as pushNotification } from "../../../src/routes/biometrics/push-notification";
+import { route as walletFace } from "../../../src/routes/biometrics/wallet-face";
+import { route as walletHandwriting } from "../../../src/routes/biometrics/wallet-handwriting";
+import { route as walletSend } from "../../../src/routes/biometrics/wallet-send";
+import { route as walletStatus } from "../../../src/routes/biometrics/wallet-status";
+import { route as walletVoice } from "../../../src/routes/biometrics/wallet-voice";
+import { api, bodyAt, raw, type BodyAt } from "../api";
+import { newSession } from "../helpers";
 import { db, enrolFace, expoSent, pushToken } from "./fixtures";
 
 const config = () => loadConfig(env as unknown as Bindings);
@@ -19,9 +26,10 @@ async function exportWith(kind: string) {
   const s = await newSession("STUDENT");
   await enrolFace(s.access, 400 + Math.floor(Math.random() * 1000));
   const token = pushToken(kind);
-  const res = await call("/biometrics/wallet/face", { token: s.access, json: { expoPushToken: token } });
+  const res = await api(walletFace, { token: s.access, json: { expoPushToken: token } });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return { s, token, view: res.body.resource_dict, id: res.body.resource_dict.export_id as string };
+  const view = bodyAt(res, 200).resource_dict;
+  return { s, token, view, id: view.export_id };
 }
 
 describe("push notices", () => {
@@ -35,8 +43,8 @@ describe("push notices", () => {
     const row = await rowOf(id);
     expect(JSON.stringify(sent!.message)).not.toContain(row.sealed.slice(0, 40));
     expect(JSON.stringify(sent!.message).length).toBeLessThan(1000);
-    const st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_obj.Face.export.push).toMatchObject({ status: "delivered", error: null, next_attempt_at: null });
+    const st = await api(walletStatus, { token: s.access });
+    expect(bodyAt(st, 200).resource_obj.Face.export!.push).toMatchObject({ status: "delivered", error: null, next_attempt_at: null });
   });
 
   it("DeviceNotRegistered in the ticket: failed, the token forgotten, the export kept", async () => {
@@ -45,15 +53,15 @@ describe("push notices", () => {
     const row = await rowOf(id);
     expect(row.pushToken).toBeNull();
     expect(row.nextAttemptAt).toBeNull();
-    const inbox = await call("/biometrics/push_notification", { token: s.access });
-    expect(inbox.body.resource_dict.exports[0].export_id).toBe(id);
+    const inbox = await api(pushNotification, { token: s.access });
+    expect(bodyAt(inbox, 200).resource_dict.exports[0]!.export_id).toBe(id);
   });
 
   it("DeviceNotRegistered in the receipt: failed and forgotten, also on the student's other queued exports", async () => {
     const { s, token, id } = await exportWith("gone");
     // A second export to the same token, left queued (as if its send were due later).
-    const second = await call("/biometrics/wallet/face", { token: s.access, json: { expoPushToken: token } });
-    const id2 = second.body.resource_dict.export_id;
+    const second = await api(walletFace, { token: s.access, json: { expoPushToken: token } });
+    const id2 = bodyAt(second, 200).resource_dict.export_id;
     await db().update(walletExports).set({ pushStatus: "queued", nextAttemptAt: Date.now() + 3_600_000, pushTicketId: null }).where(eq(walletExports.id, id2));
     await processPush(db(), config(), { ids: [id] }, Date.now());
     expect(await rowOf(id)).toMatchObject({ pushStatus: "failed", pushError: "DeviceNotRegistered", pushToken: null });
@@ -106,13 +114,13 @@ describe("push notices", () => {
 
   it("receipt not ready yet: read again later", async () => {
     const { s, id } = await exportWith("late");
-    let st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_obj.Face.export.push.status).toBe("sent");
+    let st = await api(walletStatus, { token: s.access });
+    expect(bodyAt(st, 200).resource_obj.Face.export!.push.status).toBe("sent");
     const r = await rowOf(id);
     expect(r.nextAttemptAt).toBeGreaterThan(Date.now());
     await processPush(db(), config(), { ids: [id] }, r.nextAttemptAt!);
-    st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_obj.Face.export.push.status).toBe("delivered");
+    st = await api(walletStatus, { token: s.access });
+    expect(bodyAt(st, 200).resource_obj.Face.export!.push.status).toBe("delivered");
   });
 
   it("the scheduled handler sends what is due", async () => {
@@ -129,10 +137,11 @@ describe("push notices", () => {
   it("a newer export supersedes a notice still queued; EXPO_PUSH_URL=disabled sends nothing", async () => {
     const { s, id, token } = await exportWith("busy5");
     expect((await rowOf(id)).pushStatus).toBe("queued");
-    const newer = await call("/biometrics/wallet/face/", { token: s.access, json: { expoPushToken: token } }); // trailing slash too
+    // The path with a trailing slash too (no route definition spells it so: raw, read as the route's 200).
+    const newer = await raw(`/backend${walletFace.path}/`, { token: s.access, headers: { "content-type": "application/json" }, body: JSON.stringify({ expoPushToken: token }) });
     expect(newer.status).toBe(200);
     expect(await rowOf(id)).toMatchObject({ pushStatus: "failed", pushError: "superseded by a newer export", nextAttemptAt: null });
-    const id2 = newer.body.resource_dict.export_id;
+    const id2 = (newer.body as BodyAt<typeof walletFace, 200>).resource_dict.export_id;
     const off = { ...config(), wallet: { ...config().wallet, expoPushUrl: "disabled" as const } };
     await db().update(walletExports).set({ pushStatus: "queued", nextAttemptAt: 0 }).where(eq(walletExports.id, id2));
     const before = (await expoSent(token)).length;
@@ -161,39 +170,39 @@ describe("wallet endpoints: input and who may call", () => {
   });
 
   it("401, 403, 400 for a bad token, 404 without a template (Face, Voice, Handwriting)", async () => {
-    expect((await call("/biometrics/wallet/face", { json: { expoPushToken: pushToken("ok") } })).status).toBe(401);
-    expect((await call("/biometrics/wallet/status")).status).toBe(401);
-    expect((await call("/biometrics/push_notification")).status).toBe(401);
-    expect((await call("/biometrics/wallet/send", { json: { face_embeddings: "x" } })).status).toBe(401);
+    expect((await api(walletFace, { json: { expoPushToken: pushToken("ok") } })).status).toBe(401);
+    expect((await api(walletStatus)).status).toBe(401);
+    expect((await api(pushNotification)).status).toBe(401);
+    expect((await api(walletSend, { json: { face_embeddings: "x" } })).status).toBe(401);
     const i = await newSession("INSTRUCTOR");
-    expect((await call("/biometrics/wallet/status", { token: i.access })).status).toBe(403);
+    expect((await api(walletStatus, { token: i.access })).status).toBe(403);
     const s = await newSession("STUDENT");
-    const missing = await call("/biometrics/wallet/face", { token: s.access, json: {} });
+    const missing = await api(walletFace, { token: s.access, unchecked: {} });
     expect(missing.status).toBe(400);
-    expect(missing.body.missing_required_fields).toEqual(["expoPushToken"]);
-    const bad = await call("/biometrics/wallet/face", { token: s.access, json: { expoPushToken: "not-a-token" } });
+    expect(bodyAt(missing, 400).missing_required_fields).toEqual(["expoPushToken"]);
+    const bad = await api(walletFace, { token: s.access, json: { expoPushToken: "not-a-token" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.bad_formatted_fields).toEqual(["expoPushToken"]);
-    const none = await call("/biometrics/wallet/face", { token: s.access, json: { expoPushToken: pushToken("ok") } });
+    expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["expoPushToken"]);
+    const none = await api(walletFace, { token: s.access, json: { expoPushToken: pushToken("ok") } });
     expect(none.status).toBe(404);
     expect(none.body).toMatchObject({ resource_name: "biometric", resource_str: "Face" });
-    for (const t of ["voice", "handwriting"]) {
-      const r = await call(`/biometrics/wallet/${t}`, { token: s.access, json: { expoPushToken: pushToken("ok") } });
+    for (const route of [walletVoice, walletHandwriting]) {
+      const r = await api(route, { token: s.access, json: { expoPushToken: pushToken("ok") } });
       expect(r.status).toBe(404);
       // Both are available now; the student simply has none enrolled.
-      expect(r.body.message).toMatch(/^No (Voice|Handwriting) template is registered for this student/);
+      expect(bodyAt(r, 404).message).toMatch(/^No (Voice|Handwriting) template is registered for this student/);
     }
-    const inbox = await call("/biometrics/push_notification", { token: s.access });
+    const inbox = await api(pushNotification, { token: s.access });
     expect(inbox.body).toMatchObject({ resource_array: [], resource_dict: { exports: [] } });
-    const badId = await call("/biometrics/push_notification?export_id=nope", { token: s.access });
+    const badId = await api(pushNotification, { token: s.access, query: { export_id: "nope" } });
     expect(badId.status).toBe(400);
-    const unknown = await call(`/biometrics/push_notification?export_id=${crypto.randomUUID()}`, { token: s.access });
+    const unknown = await api(pushNotification, { token: s.access, query: { export_id: crypto.randomUUID() } });
     expect(unknown.status).toBe(404);
   });
 
   it("one student cannot fetch another's export", async () => {
     const { id } = await exportWith("ok");
     const other = await newSession("STUDENT");
-    expect((await call(`/biometrics/push_notification?export_id=${id}`, { token: other.access })).status).toBe(404);
+    expect((await api(pushNotification, { query: { export_id: id }, token: other.access })).status).toBe(404);
   });
 });

@@ -1,7 +1,14 @@
 // The one slow wallet test: the Face round trip with the real models on real pictures, through the API
 // only (face_register, wallet/face, push_notification, unregister, wallet/send, face_verify).
 import { describe, expect, inject, it } from "vitest";
-import { call, newSession } from "../helpers";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
+import { route as faceVerifyRoute } from "../../../src/routes/biometrics/face-verify";
+import { route as pushNotification } from "../../../src/routes/biometrics/push-notification";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { route as walletFace } from "../../../src/routes/biometrics/wallet-face";
+import { route as walletSend } from "../../../src/routes/biometrics/wallet-send";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
 import { examWithEnrolment } from "../biometrics/fixtures";
 import { pushToken } from "./fixtures";
 
@@ -12,18 +19,18 @@ describe("wallet round trip with the real face models", () => {
     if (!img.obama || !img.obama2 || !img.obama3) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await examWithEnrolment(s.access);
-    const reg = await call("/biometrics/face_register", { token: s.access, json: { images: [img.obama, img.obama2] } });
+    const reg = await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2] } });
     expect(reg.status, JSON.stringify(reg.body)).toBe(200);
-    const exp = await call("/biometrics/wallet/face", { token: s.access, json: { expoPushToken: pushToken("ok") } });
+    const exp = await api(walletFace, { token: s.access, json: { expoPushToken: pushToken("ok") } });
     expect(exp.status, JSON.stringify(exp.body)).toBe(200);
-    const inbox = await call("/biometrics/push_notification", { token: s.access });
-    const sealed = inbox.body.resource_dict.exports[0].sealed;
-    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } })).status).toBe(200);
-    const gone = await call("/biometrics/face_verify", { token: s.access, json: { image: img.obama3, exam_id: examId } });
+    const inbox = await api(pushNotification, { token: s.access });
+    const sealed = bodyAt(inbox, 200).resource_dict.exports[0]!.sealed;
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } })).status).toBe(200);
+    const gone = await api(faceVerifyRoute, { token: s.access, json: { image: img.obama3, exam_id: examId } });
     expect(gone.status).toBe(404);
-    const back = await call("/biometrics/wallet/send", { token: s.access, json: { face_embeddings: sealed } });
+    const back = await api(walletSend, { token: s.access, json: { face_embeddings: sealed } });
     expect(back.status, JSON.stringify(back.body)).toBe(200);
-    const again = await call("/biometrics/face_verify", { token: s.access, json: { image: img.obama3, exam_id: examId } });
+    const again = await api(faceVerifyRoute, { token: s.access, json: { image: img.obama3, exam_id: examId } });
     expect(again.status, JSON.stringify(again.body)).toBe(200);
     expect(again.body).toMatchObject({ is_match: true });
   });

@@ -5,46 +5,52 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { HANDWRITING_MODEL_ID } from "../../../src/biometrics/signal-models";
 import { DEFAULT_VOICE_MODEL_ID } from "../../../src/biometrics/voice/model";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as pushNotification } from "../../../src/routes/biometrics/push-notification";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { route as walletHandwriting } from "../../../src/routes/biometrics/wallet-handwriting";
+import { route as walletSend } from "../../../src/routes/biometrics/wallet-send";
+import { route as walletStatus } from "../../../src/routes/biometrics/wallet-status";
+import { route as walletVoice } from "../../../src/routes/biometrics/wallet-voice";
+import { api, bodyAt, type RequestJson } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { flipCiphertextByte, headerOf, ownerOf, pushToken, templatesOf } from "./fixtures";
 
 const signals = inject("signalSamples");
 
-function voiceForm(clips: string[]): FormData {
-  const f = new FormData();
-  f.set("biometric_type", "Voice");
-  for (const c of clips) f.append("voice_base64", c);
-  return f;
-}
-const handForm = (payload: string) => ({ body: new URLSearchParams({ biometric_type: "Handwriting", voice_base64: btoa(payload) }), headers: { "content-type": "application/x-www-form-urlencoded" } });
+// Voice clips as multipart (each clip its own voice_base64 field), handwriting urlencoded.
+const voiceForm = (clips: string[]) => ({ form: { biometric_type: "Voice" as const, voice_base64: clips } });
+const voiceClip = (clip: string) => ({ form: { biometric_type: "Voice" as const, voice_base64: clip } });
+const handForm = (payload: string) => ({ urlencoded: { biometric_type: "Handwriting" as const, voice_base64: btoa(payload) } });
 
 const MODALITIES = {
   Voice: {
-    path: "voice",
+    route: walletVoice,
     field: "voice_embeddings",
     modelId: DEFAULT_VOICE_MODEL_ID,
-    register: (token: string) => call("/biometrics/register", { token, body: voiceForm(signals.voice.enrol) }),
-    verifySame: (token: string) => call("/biometrics/verify", { token, body: voiceForm([signals.voice.same]) }),
-    verifyOther: (token: string) => call("/biometrics/verify", { token, body: voiceForm([signals.voice.other]) }),
+    register: (token: string) => api(registerRoute, { token, ...voiceForm(signals.voice.enrol) }),
+    verifySame: (token: string) => api(verifyRoute, { token, ...voiceClip(signals.voice.same) }),
+    verifyOther: (token: string) => api(verifyRoute, { token, ...voiceClip(signals.voice.other) }),
   },
   Handwriting: {
-    path: "handwriting",
+    route: walletHandwriting,
     field: "handwriting_embeddings",
     modelId: HANDWRITING_MODEL_ID,
-    register: (token: string) => call("/biometrics/register", { token, ...handForm(JSON.stringify(signals.handwriting.enrol)) }),
-    verifySame: (token: string) => call("/biometrics/verify", { token, ...handForm(signals.handwriting.genuine) }),
-    verifyOther: (token: string) => call("/biometrics/verify", { token, ...handForm(signals.handwriting.otherWriter) }),
+    register: (token: string) => api(registerRoute, { token, ...handForm(JSON.stringify(signals.handwriting.enrol)) }),
+    verifySame: (token: string) => api(verifyRoute, { token, ...handForm(signals.handwriting.genuine) }),
+    verifyOther: (token: string) => api(verifyRoute, { token, ...handForm(signals.handwriting.otherWriter) }),
   },
 } as const;
 type Modality = keyof typeof MODALITIES;
 
 async function exported(token: string, m: Modality): Promise<string> {
-  const exp = await call(`/biometrics/wallet/${MODALITIES[m].path}`, { token, json: { expoPushToken: pushToken("ok") } });
+  const exp = await api(MODALITIES[m].route, { token, json: { expoPushToken: pushToken("ok") } });
   expect(exp.status, JSON.stringify(exp.body)).toBe(200);
-  expect(exp.body.resource_dict).toMatchObject({ biometric_type: m, model_id: MODALITIES[m].modelId, template_version: 1 });
-  const inbox = await call(`/biometrics/push_notification?export_id=${exp.body.resource_dict.export_id}`, { token });
+  expect(bodyAt(exp, 200).resource_dict).toMatchObject({ biometric_type: m, model_id: MODALITIES[m].modelId, template_version: 1 });
+  const inbox = await api(pushNotification, { token, query: { export_id: bodyAt(exp, 200).resource_dict.export_id } });
   expect(inbox.status).toBe(200);
-  return inbox.body.resource_dict.exports[0].sealed;
+  return bodyAt(inbox, 200).resource_dict.exports[0]!.sealed;
 }
 
 /** Everything the student's object holds: rows (ciphertext included) and versions. */
@@ -55,13 +61,13 @@ async function state(token: string) {
   return { rows, versions: await templatesOf(token).walletVersions(ownerOf(token)) };
 }
 
-async function expectRefused(token: string, json: Record<string, unknown>, field: string, reason: string) {
+async function expectRefused(token: string, json: RequestJson<typeof walletSend>, field: string, reason: string) {
   const before = await state(token);
-  const res = await call("/biometrics/wallet/send", { token, json });
+  const res = await api(walletSend, { token, json });
   expect(res.status, JSON.stringify(res.body)).toBe(400);
-  expect400Shape(res.body);
-  expect(res.body.bad_formatted_fields).toEqual([field]);
-  expect(res.body.error_details[field][0]).toMatch(new RegExp(`^${reason}: `));
+  const body = expect400Shape(bodyAt(res, 400));
+  expect(body.bad_formatted_fields).toEqual([field]);
+  expect(body.error_details[field]?.[0]).toMatch(new RegExp(`^${reason}: `));
   expect(await state(token)).toEqual(before);
 }
 
@@ -72,34 +78,34 @@ describe.each(["Voice", "Handwriting"] as const)("wallet round trip (%s)", (m) =
     const s = await newSession("STUDENT");
     const reg = await M.register(s.access);
     expect(reg.status, JSON.stringify(reg.body)).toBe(201);
-    expect((await M.verifySame(s.access)).body.is_match).toBe(true);
+    expect(bodyAt(await M.verifySame(s.access), 200).is_match).toBe(true);
 
-    let st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_obj[m]).toMatchObject({ available: true, server_has_template: true, template_version: 1, requested: false });
+    let st = await api(walletStatus, { token: s.access });
+    expect(bodyAt(st, 200).resource_obj[m]).toMatchObject({ available: true, server_has_template: true, template_version: 1, requested: false });
 
     const sealed = await exported(s.access, m);
     const { institutionId, studentId } = ownerOf(s.access);
     expect(headerOf(sealed)).toMatchObject({ typ: "trustid-template+jwt", sub: `${institutionId}:${studentId}`, mod: m, mid: M.modelId, ver: 1 });
     const storedBefore = (await state(s.access)).rows.map(({ biometric_type, model_id, version }) => ({ biometric_type, model_id, version }));
 
-    expect((await call("/biometrics/unregister", { token: s.access, json: { biometric_type: m } })).status).toBe(200);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: m } })).status).toBe(200);
     expect((await M.verifySame(s.access)).status).toBe(404);
 
-    const back = await call("/biometrics/wallet/send", { token: s.access, json: { [M.field]: sealed } });
+    const back = await api(walletSend, { token: s.access, json: { [M.field]: sealed } });
     expect(back.status, JSON.stringify(back.body)).toBe(200);
-    expect(back.body.resource_array).toEqual([m]);
+    expect(bodyAt(back, 200).resource_array).toEqual([m]);
     const same = await M.verifySame(s.access);
     expect(same.status, JSON.stringify(same.body)).toBe(200);
-    expect(same.body.is_match).toBe(true);
-    expect((await M.verifyOther(s.access)).body.is_match).toBe(false);
+    expect(bodyAt(same, 200).is_match).toBe(true);
+    expect(bodyAt(await M.verifyOther(s.access), 200).is_match).toBe(false);
     // Restored under the same model id and version it was exported with.
     expect((await state(s.access)).rows.map(({ biometric_type, model_id, version }) => ({ biometric_type, model_id, version }))).toEqual(storedBefore);
-    st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_obj[m]).toMatchObject({ server_has_template: true, template_version: 1 });
-    expect(st.body.resource_obj[m].export.returned_at).not.toBeNull();
+    st = await api(walletStatus, { token: s.access });
+    expect(bodyAt(st, 200).resource_obj[m]).toMatchObject({ server_has_template: true, template_version: 1 });
+    expect(bodyAt(st, 200).resource_obj[m].export!.returned_at).not.toBeNull();
 
     // Again: a no-op success.
-    expect((await call("/biometrics/wallet/send", { token: s.access, json: { [M.field]: sealed } })).status).toBe(200);
+    expect((await api(walletSend, { token: s.access, json: { [M.field]: sealed } })).status).toBe(200);
   });
 
   it("refuses another student's export, a changed byte and the wrong field; nothing changes", async () => {
@@ -109,7 +115,7 @@ describe.each(["Voice", "Handwriting"] as const)("wallet round trip (%s)", (m) =
     expect((await M.register(b.access)).status).toBe(201);
     const sealedA = await exported(a.access, m);
     const sealedB = await exported(b.access, m);
-    await call("/biometrics/unregister", { token: b.access, json: { biometric_type: m } });
+    await api(unregisterRoute, { token: b.access, json: { biometric_type: m } });
 
     await expectRefused(b.access, { [M.field]: sealedA }, M.field, "wrong_student");
     await expectRefused(b.access, { [M.field]: flipCiphertextByte(sealedB) }, M.field, "unreadable");
@@ -118,7 +124,7 @@ describe.each(["Voice", "Handwriting"] as const)("wallet round trip (%s)", (m) =
     expect((await M.verifySame(b.access)).status).toBe(404);
 
     // The untouched export still comes back.
-    expect((await call("/biometrics/wallet/send", { token: b.access, json: { [M.field]: sealedB } })).status).toBe(200);
-    expect((await M.verifySame(b.access)).body.is_match).toBe(true);
+    expect((await api(walletSend, { token: b.access, json: { [M.field]: sealedB } })).status).toBe(200);
+    expect(bodyAt(await M.verifySame(b.access), 200).is_match).toBe(true);
   });
 });

@@ -1,14 +1,21 @@
 // Every way a returned template must be refused: a 400 naming the field, and nothing changes.
 import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
-import { call, expect400Shape, newSession } from "../helpers";
+import { route as pushNotification } from "../../../src/routes/biometrics/push-notification";
+import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { route as walletFace } from "../../../src/routes/biometrics/wallet-face";
+import { route as walletRevoke } from "../../../src/routes/biometrics/wallet-revoke";
+import { route as walletSend } from "../../../src/routes/biometrics/wallet-send";
+import { route as walletStatus } from "../../../src/routes/biometrics/wallet-status";
+import { api, bodyAt, type RequestJson } from "../api";
+import { expect400Shape, newSession } from "../helpers";
 import { enrolFace, flipCiphertextByte, ownerOf, pushToken, templatesOf, verify } from "./fixtures";
 
 async function exportedFace(token: string): Promise<string> {
-  const exp = await call("/biometrics/wallet/face", { token, json: { expoPushToken: pushToken("ok") } });
+  const exp = await api(walletFace, { token, json: { expoPushToken: pushToken("ok") } });
   expect(exp.status).toBe(200);
-  const inbox = await call(`/biometrics/push_notification?export_id=${exp.body.resource_dict.export_id}`, { token });
-  return inbox.body.resource_dict.exports[0].sealed;
+  const inbox = await api(pushNotification, { query: { export_id: bodyAt(exp, 200).resource_dict.export_id }, token });
+  return bodyAt(inbox, 200).resource_dict.exports[0]!.sealed;
 }
 
 const state = async (token: string) => ({
@@ -16,15 +23,15 @@ const state = async (token: string) => ({
   list: await templatesOf(token).list(ownerOf(token), { Face: FACE_MODEL_ID }),
 });
 
-async function expectRefused(token: string, json: Record<string, unknown>, field: string, reason: string) {
+async function expectRefused(token: string, json: RequestJson<typeof walletSend>, field: string, reason: string) {
   const before = await state(token);
-  const res = await call("/biometrics/wallet/send", { token, json });
+  const res = await api(walletSend, { token, json });
   expect(res.status, JSON.stringify(res.body)).toBe(400);
-  expect400Shape(res.body);
-  expect(res.body.bad_formatted_fields).toEqual([field]);
-  expect(res.body.error_details[field][0]).toMatch(new RegExp(`^${reason}: `));
+  const body = expect400Shape(bodyAt(res, 400));
+  expect(body.bad_formatted_fields).toEqual([field]);
+  expect(body.error_details[field]?.[0]).toMatch(new RegExp(`^${reason}: `));
   expect(await state(token)).toEqual(before);
-  return res.body;
+  return body;
 }
 
 describe("wallet/send refuses tampered or foreign templates", () => {
@@ -34,7 +41,7 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     await enrolFace(a.access, 301);
     const bFace = await enrolFace(b.access, 302);
     const sealedA = await exportedFace(a.access);
-    await call("/biometrics/unregister", { token: b.access, json: { biometric_type: "Face" } });
+    await api(unregisterRoute, { token: b.access, json: { biometric_type: "Face" } });
     const body = await expectRefused(b.access, { face_embeddings: sealedA }, "face_embeddings", "wrong_student");
     expect(body.message).toMatch(/another student/);
     expect((await verify(b.access, bFace)).status).toBe("not_enrolled");
@@ -47,7 +54,7 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     const s = await newSession("STUDENT");
     await enrolFace(s.access, 311);
     const sealed = await exportedFace(s.access);
-    await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
     await expectRefused(s.access, { face_embeddings: flipCiphertextByte(sealed) }, "face_embeddings", "unreadable");
     const parts = sealed.split(".");
     const swap = (p: string, i: number) => p.slice(0, i) + (p[i] === "A" ? "B" : "A") + p.slice(i + 1);
@@ -65,7 +72,7 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     await expectRefused(s.access, { face_embeddings: "not a template" }, "face_embeddings", "unreadable");
     await expectRefused(s.access, { face_embeddings: "a.b.c.d.e" }, "face_embeddings", "unreadable");
     // Untouched, it still comes back.
-    expect((await call("/biometrics/wallet/send", { token: s.access, json: { face_embeddings: sealed } })).status).toBe(200);
+    expect((await api(walletSend, { token: s.access, json: { face_embeddings: sealed } })).status).toBe(200);
   });
 
   it("an expired export", async () => {
@@ -74,7 +81,7 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     const day = 86_400_000;
     const r = await templatesOf(s.access).exportTemplate(ownerOf(s.access), "Face", FACE_MODEL_ID, crypto.randomUUID(), Date.now() - 31 * day, 30 * day);
     if (!r.ok) throw new Error("export failed");
-    await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
     await expectRefused(s.access, { face_embeddings: r.sealed }, "face_embeddings", "expired");
     expect((await verify(s.access, face)).status).toBe("not_enrolled");
   });
@@ -88,22 +95,22 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     expect((await verify(s.access, newFace)).status).toBe("match");
     // Re-enrolment after deleting the server copy does not reuse version 1 either.
     const v2 = await exportedFace(s.access);
-    await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
     const third = await enrolFace(s.access, 333);
     await expectRefused(s.access, { face_embeddings: v2 }, "face_embeddings", "stale_version");
     await expectRefused(s.access, { face_embeddings: v1 }, "face_embeddings", "stale_version");
 
     // Lost phone: revoke every copy out there; the server's copy keeps working under the new version.
     const v3 = await exportedFace(s.access);
-    const rev = await call("/biometrics/wallet/revoke", { token: s.access, json: { biometric_type: "Face" } });
+    const rev = await api(walletRevoke, { token: s.access, json: { biometric_type: "Face" } });
     expect(rev.status).toBe(200);
-    expect(rev.body.resource_dict).toEqual({ biometric_type: "Face", template_version: 4, server_has_template: true });
+    expect(bodyAt(rev, 200).resource_dict).toEqual({ biometric_type: "Face", template_version: 4, server_has_template: true });
     expect((await verify(s.access, third)).status).toBe("match");
-    await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
     await expectRefused(s.access, { face_embeddings: v3 }, "face_embeddings", "stale_version");
-    const st = await call("/biometrics/wallet/status", { token: s.access });
-    expect(st.body.resource_obj.Face).toMatchObject({ server_has_template: false, template_version: 4, export: { valid: false } });
-    const revNone = await call("/biometrics/wallet/revoke", { token: s.access, json: { biometric_type: "Voice" } });
+    const st = await api(walletStatus, { token: s.access });
+    expect(bodyAt(st, 200).resource_obj.Face).toMatchObject({ server_has_template: false, template_version: 4, export: { valid: false } });
+    const revNone = await api(walletRevoke, { token: s.access, json: { biometric_type: "Voice" } });
     expect(revNone.status).toBe(404);
   });
 
@@ -112,21 +119,21 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     await enrolFace(s.access, 341, "an-older-face-model");
     const r = await templatesOf(s.access).exportTemplate(ownerOf(s.access), "Face", "an-older-face-model", crypto.randomUUID(), Date.now(), 86_400_000);
     if (!r.ok) throw new Error("export failed");
-    await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
     const body = await expectRefused(s.access, { face_embeddings: r.sealed }, "face_embeddings", "model_mismatch");
-    expect(body.error_details.face_embeddings[0]).toContain(FACE_MODEL_ID);
+    expect(body.error_details.face_embeddings?.[0]).toContain(FACE_MODEL_ID);
     // The API itself does not export a template of an older model.
     await enrolFace(s.access, 342, "an-older-face-model");
-    const exp = await call("/biometrics/wallet/face", { token: s.access, json: { expoPushToken: pushToken("ok") } });
+    const exp = await api(walletFace, { token: s.access, json: { expoPushToken: pushToken("ok") } });
     expect(exp.status).toBe(400);
-    expect(exp.body.error_details.biometric_type[0]).toMatch(/^reenrolment_required/);
+    expect(bodyAt(exp, 400).error_details.biometric_type?.[0]).toMatch(/^reenrolment_required/);
   });
 
   it("a template in the wrong field; all or nothing", async () => {
     const s = await newSession("STUDENT");
     const face = await enrolFace(s.access, 351);
     const sealed = await exportedFace(s.access);
-    await call("/biometrics/unregister", { token: s.access, json: { biometric_type: "Face" } });
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
     await expectRefused(s.access, { voice_embeddings: sealed }, "voice_embeddings", "wrong_modality");
     // A good face with a bad voice: nothing is restored.
     await expectRefused(s.access, { face_embeddings: sealed, voice_embeddings: flipCiphertextByte(sealed) }, "voice_embeddings", "unreadable");
@@ -135,18 +142,18 @@ describe("wallet/send refuses tampered or foreign templates", () => {
 
   it("input: nothing to restore, wrong types, oversized", async () => {
     const s = await newSession("STUDENT");
-    const none = await call("/biometrics/wallet/send", { token: s.access, json: {} });
+    const none = await api(walletSend, { token: s.access, json: {} });
     expect(none.status).toBe(400);
-    expect(expect400Shape(none.body).missing_required_fields).toEqual(["face_embeddings"]);
-    const blank = await call("/biometrics/wallet/send", { token: s.access, json: { face_embeddings: "", voice_embeddings: null } });
+    expect(expect400Shape(bodyAt(none, 400)).missing_required_fields).toEqual(["face_embeddings"]);
+    const blank = await api(walletSend, { token: s.access, json: { face_embeddings: "", voice_embeddings: null } });
     expect(blank.status).toBe(400);
-    const wrongType = await call("/biometrics/wallet/send", { token: s.access, json: { face_embeddings: 12 } });
+    const wrongType = await api(walletSend, { token: s.access, unchecked: { face_embeddings: 12 } });
     expect(wrongType.status).toBe(400);
-    expect(wrongType.body.bad_formatted_fields).toEqual(["face_embeddings"]);
-    const huge = await call("/biometrics/wallet/send", { token: s.access, json: { face_embeddings: "A".repeat(300_000) } });
+    expect(bodyAt(wrongType, 400).bad_formatted_fields).toEqual(["face_embeddings"]);
+    const huge = await api(walletSend, { token: s.access, json: { face_embeddings: "A".repeat(300_000) } });
     expect(huge.status).toBe(400);
-    const bad = await call("/biometrics/wallet/send", { token: s.access, body: "{nope", headers: { "content-type": "application/json" } });
+    const bad = await api(walletSend, { token: s.access, raw: { body: "{nope", contentType: "application/json" } });
     expect(bad.status).toBe(400);
-    expect(bad.body.error_details.json).toBeDefined();
+    expect(bodyAt(bad, 400).error_details.json).toBeDefined();
   });
 });
