@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { loadConfig } from "../../env";
-import { partnerAuth } from "../../middleware/partner-auth";
+import { partnerAuth, partnerAuthNonceInBatch } from "../../middleware/partner-auth";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { partnerParams } from "../../middleware/partner-params";
 import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
@@ -13,9 +13,12 @@ import { examNameOf, institutionCodeOf, mailInvitations } from "../../services/i
 import type { WrittenSession } from "../../services/partner/sessions";
 
 export const partnerMiddleware = [partnerParams, partnerAuth];
+/** For endpoints that only read: the nonce is used up in the batch of their reads (`nonceOf`). */
+export const partnerReadMiddleware = [partnerParams, partnerAuthNonceInBatch];
 
 export const scopeOf = (c: Context<PartnerEnv>) => ({ institutionId: c.get("partnerInstitutionId") });
 export const paramsOf = (c: Context<PartnerEnv>) => c.get("partnerParams");
+export const nonceOf = (c: Context<PartnerEnv>) => c.get("partnerNonce");
 export const expiryOf = (c: Context<PartnerEnv>) => callbackExpiryMs(loadConfig(c.env));
 
 /** X-Pagination-* headers; an empty result still has one (empty) page. */

@@ -8,6 +8,7 @@ import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
 import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle } from "../exams/lifecycle";
+import type { PendingNonce } from "./nonces";
 import { syncSessionStatuses } from "./outbox";
 
 export type Scope = { institutionId: number };
@@ -29,15 +30,28 @@ const examColumns = {
   updatedAt: exams.updatedAt,
 };
 
-/** The exam, its status settled by the clock (lifecycle.ts: an open exam starts, any exam ends). */
-export async function findExam(db: Db, scope: Scope, idText: string, now = Date.now()): Promise<ExamRow> {
-  const id = idOf(idText);
-  const [row] =
-    id === null
-      ? []
-      : await db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
+/** The exam's row, scoped to the caller (a statement, to run alone or in a batch). */
+export const examQuery = (db: Db, scope: Scope, id: number) =>
+  db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
+
+/** The exam found by examQuery, its status settled by the clock (lifecycle.ts); 404 when there is none. */
+export async function foundExam(db: Db, rows: ExamRow[], idText: string, now: number): Promise<ExamRow> {
+  const [row] = rows;
   if (!row) throw PartnerError.examNotFound(idText);
   return settle(db, row, now);
+}
+
+/**
+ * The exam, its status settled by the clock (lifecycle.ts: an open exam starts, any exam ends). With the
+ * request's pending nonce, the nonce is used up in the same batch (one round trip).
+ */
+export async function findExam(db: Db, scope: Scope, idText: string, now = Date.now(), nonce?: PendingNonce): Promise<ExamRow> {
+  const id = idOf(idText);
+  if (id === null) throw PartnerError.examNotFound(idText);
+  if (!nonce) return foundExam(db, await examQuery(db, scope, id), idText, now);
+  const [used, rows] = await db.batch([nonce.statement(db), examQuery(db, scope, id)]);
+  nonce.check(used);
+  return foundExam(db, rows, idText, now);
 }
 
 export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }, now = Date.now()) {

@@ -6,7 +6,8 @@ import type { Db } from "../../db/client";
 import { enrolments, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
-import { type Scope, findExam } from "./exams";
+import { type Scope, examQuery, findExam, foundExam } from "./exams";
+import type { PendingNonce } from "./nonces";
 import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
@@ -19,16 +20,34 @@ export type WrittenSession = { session: SessionRow; invitation: Invitation | nul
 const invitationFor = async (db: Db, scope: Scope, studentId: number, now: number, ttlHours: number) =>
   (await issueInvitations(db, scope.institutionId, [studentId], now, ttlHours))[0] ?? null;
 
-export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }, now = Date.now()) {
-  const exam = await findExam(db, scope, examIdText, now);
-  const where = and(eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId));
-  const [total] = await db.select({ n: count() }).from(enrolments).where(where);
-  const items = await selectSessions(db)
-    .where(where)
-    .orderBy(asc(enrolments.id))
-    .limit(q.limit)
-    .offset((q.page - 1) * q.limit);
-  return { items, total: total?.n ?? 0 };
+/**
+ * One page of the exam's sessions and their total, in one round trip: the exam, the count and the page
+ * are read in one batch (with the request's pending nonce first, when given).
+ */
+export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }, now = Date.now(), nonce?: PendingNonce) {
+  const examId = idOf(examIdText);
+  if (examId === null) throw PartnerError.examNotFound(examIdText);
+  const where = and(eq(enrolments.examId, examId), eq(enrolments.institutionId, scope.institutionId));
+  const reads = [
+    examQuery(db, scope, examId),
+    db.select({ n: count() }).from(enrolments).where(where),
+    selectSessions(db)
+      .where(where)
+      .orderBy(asc(enrolments.id))
+      .limit(q.limit)
+      .offset((q.page - 1) * q.limit),
+  ] as const;
+  let examRows, total, items;
+  if (nonce) {
+    let used;
+    [used, examRows, total, items] = await db.batch([nonce.statement(db), ...reads]);
+    nonce.check(used);
+  } else {
+    [examRows, total, items] = await db.batch(reads);
+  }
+  const exam = await foundExam(db, examRows, examIdText, now);
+  // The rows carry the exam's status as stored: the clock may just have moved it (settled above).
+  return { items: items.map((r) => ({ ...r, examStatus: exam.status })), total: total[0]?.n ?? 0 };
 }
 
 export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now()): Promise<SessionRow> {

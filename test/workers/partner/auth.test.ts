@@ -86,6 +86,30 @@ describe("partner API authentication", () => {
     expect(await show({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
+  it("refuses a reused nonce on the reads that use it up in their own batch, also after an error answer", async () => {
+    const sessions = (call: Parameters<typeof partnerCall>[3] = {}) =>
+      partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: examId }, ...call });
+    const n = nonce();
+    expect((await sessions({ nonce: n })).status).toBe(200);
+    expect(await sessions({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    // The nonce is used up even when the endpoint answers an error before or after its batch.
+    const bad = nonce();
+    expect((await sessions({ nonce: bad, params: { limit: "0" } })).status).toBe(422);
+    expect(await sessions({ nonce: bad, params: { limit: "0" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    const missing = nonce();
+    expect((await show({ nonce: missing, path: { id: 999_999_999 } })).status).toBe(404);
+    expect(await show({ nonce: missing, path: { id: 999_999_999 } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    const notAnId = nonce();
+    expect((await show({ nonce: notAnId, path: { id: "abc" } })).status).toBe(404);
+    expect(await show({ nonce: notAnId, path: { id: "abc" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("accepts a nonce sent twice at once only once (reads using it up in their batch)", async () => {
+    const n = nonce();
+    const answers = await Promise.all([show({ nonce: n }), show({ nonce: n }), show({ nonce: n })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 403, 403]);
+  });
+
   it("accepts a nonce again after 24 hours, and prunes old nonces", async () => {
     const n = nonce();
     expect((await show({ nonce: n })).status).toBe(200);
