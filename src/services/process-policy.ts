@@ -6,7 +6,7 @@
 // default list (`!obs*`; `!*` turns the defaults off). Exemptions never cancel what the institution or the
 // exam forbid explicitly, so "replace the defaults" is `!*` plus one's own patterns. Institutions set theirs
 // with scripts/institution.mjs, instructors set an exam's with `forbidden_processes` on add/update exam.
-import { and, eq, inArray, isNull, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { processPolicies } from "../db/schema";
 import { AppError } from "../lib/errors";
@@ -131,14 +131,16 @@ export async function policyPatterns(db: Db, institutionId: number, examId: numb
   return policyOf([...new Set(rows.map((r) => r.pattern.toLowerCase()))]);
 }
 
-/** The exam's own patterns (not the institution's), for showing to its instructor. */
-export async function examPatterns(db: Db, institutionId: number, examIds: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (examIds.length === 0) return out;
-  const rows = await db
+/** The exams' own patterns (not the institution's), for showing to their instructor; in a caller's batch. */
+export const examPatternsQuery = (db: Db, institutionId: number, examIds: number[] | SQLWrapper) =>
+  db
     .select({ examId: processPolicies.examId, pattern: processPolicies.pattern })
     .from(processPolicies)
     .where(and(eq(processPolicies.institutionId, institutionId), inArray(processPolicies.examId, examIds)));
+
+/** examPatternsQuery's rows by exam. */
+export function patternsByExam(rows: { examId: number | null; pattern: string }[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
   for (const r of rows) {
     if (r.examId === null) continue;
     const list = out.get(r.examId) ?? [];
