@@ -120,16 +120,22 @@ export function parseProcessList(value: string | string[] | undefined | null, fi
  * without an exam, the defaults and the institution's), exemptions of both levels included.
  */
 export async function policyPatterns(db: Db, institutionId: number, examId: number | null): Promise<ProcessPolicy> {
+  return policyOfRows(await policyPatternsQuery(db, institutionId, examId));
+}
+
+/** The query behind policyPatterns, for a caller's batch; its rows become the policy with policyOfRows. */
+export function policyPatternsQuery(db: Db, institutionId: number, examId: number | null) {
   const scope =
     examId === null
       ? isNull(processPolicies.examId)
       : or(isNull(processPolicies.examId), eq(processPolicies.examId, examId));
-  const rows = await db
+  return db
     .select({ pattern: processPolicies.pattern })
     .from(processPolicies)
     .where(and(eq(processPolicies.institutionId, institutionId), scope));
-  return policyOf([...new Set(rows.map((r) => r.pattern.toLowerCase()))]);
 }
+
+export const policyOfRows = (rows: { pattern: string }[]): ProcessPolicy => policyOf([...new Set(rows.map((r) => r.pattern.toLowerCase()))]);
 
 /** The exams' own patterns (not the institution's), for showing to their instructor; in a caller's batch. */
 export const examPatternsQuery = (db: Db, institutionId: number, examIds: number[] | SQLWrapper) =>
