@@ -1,8 +1,8 @@
 // Authentication of the partner API: every way a request can be wrong is the same documented 403.
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { partnerNonces } from "../../../src/db/schema";
-import { issueCredential } from "../../../src/services/partner/credentials";
+import { partnerCredentials, partnerNonces } from "../../../src/db/schema";
+import { identifyToken, issueCredential } from "../../../src/services/partner/credentials";
 import { pruneNonces } from "../../../src/services/partner/nonces";
 import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, partnerCall, SEAL_KEY } from "./helpers";
 
@@ -179,6 +179,23 @@ describe("partner API authentication", () => {
     expect((await partnerCall(p2, "GET", "/exams/:id", { path, secret: p.secretKey })).status).toBe(403);
     expect((await partnerCall(p2, "GET", "/exams/:id", { path })).status).toBe(200);
     expect((await partnerCall({ ...p, token: third.token, secretKey: third.secretKey }, "GET", "/exams/:id", { path })).status).toBe(200);
+  });
+
+  it("keeps a token's credentials per isolate for the cache time: a revocation made elsewhere applies within it", async () => {
+    const p = await newPartner();
+    const t0 = Date.now();
+    const cacheMs = 60_000;
+    expect((await identifyToken(db(), SEAL_KEY, p.token, t0, cacheMs))?.institutionId).toBe(p.institutionId);
+    // Revoked by the operator script (another process): this isolate does not hear of it.
+    await db().update(partnerCredentials).set({ revokedAt: t0 }).where(eq(partnerCredentials.institutionId, p.institutionId));
+    expect((await identifyToken(db(), SEAL_KEY, p.token, t0 + 1000, cacheMs))?.institutionId).toBe(p.institutionId); // documented staleness
+    expect(await identifyToken(db(), SEAL_KEY, p.token, t0 + 1000)).toBeNull(); // without the cache: read at once
+    expect(await identifyToken(db(), SEAL_KEY, p.token, t0 + 2000, cacheMs)).toBeNull(); // that read replaced the cached answer
+    // Once the time is up the cached answer is read again.
+    const q = await newPartner();
+    expect((await identifyToken(db(), SEAL_KEY, q.token, t0, cacheMs))?.institutionId).toBe(q.institutionId);
+    await db().update(partnerCredentials).set({ revokedAt: t0 }).where(eq(partnerCredentials.institutionId, q.institutionId));
+    expect(await identifyToken(db(), SEAL_KEY, q.token, t0 + cacheMs, cacheMs)).toBeNull();
   });
 
   it("answers 503 in the partner shape when the sealing key is not configured (TRUSTID keeps serving)", async () => {
