@@ -8,7 +8,7 @@ import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
 import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle } from "../exams/lifecycle";
-import type { PendingNonce } from "./nonces";
+import { type PendingNonce, readAfterNonce } from "./nonces";
 import { syncSessionStatuses } from "./outbox";
 
 export type Scope = { institutionId: number };
@@ -48,9 +48,7 @@ export async function foundExam(db: Db, rows: ExamRow[], idText: string, now: nu
 export async function findExam(db: Db, scope: Scope, idText: string, now = Date.now(), nonce?: PendingNonce): Promise<ExamRow> {
   const id = idOf(idText);
   if (id === null) throw PartnerError.examNotFound(idText);
-  if (!nonce) return foundExam(db, await examQuery(db, scope, id), idText, now);
-  const [used, rows] = await db.batch([nonce.statement(db), examQuery(db, scope, id)]);
-  nonce.check(used);
+  const [rows] = await readAfterNonce(db, nonce, [examQuery(db, scope, id)]);
   return foundExam(db, rows, idText, now);
 }
 

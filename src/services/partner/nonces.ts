@@ -1,6 +1,7 @@
 // Replay protection: a nonce is accepted once per institution within 24 hours. One statement both
 // checks and records (atomic under concurrent requests); a row older than 24 h is simply taken over.
 import { lt, sql } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { partnerNonces } from "../../db/schema";
 
@@ -53,6 +54,21 @@ export class PendingNonce {
   async useNow(db: Db) {
     this.check(await this.statement(db));
   }
+}
+
+/**
+ * Runs an endpoint's reads in one batch, with the request's pending nonce (if any) used up first in it:
+ * one round trip for both. A replay throws the refusal before any read is looked at.
+ */
+export async function readAfterNonce<T extends [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]>(
+  db: Db,
+  nonce: PendingNonce | undefined,
+  reads: T,
+): Promise<BatchResponse<T>> {
+  if (!nonce) return db.batch(reads);
+  const [used, ...results] = await db.batch([nonce.statement(db), ...reads]);
+  nonce.check(used);
+  return results as BatchResponse<T>;
 }
 
 export async function pruneNonces(db: Db, now: number) {

@@ -7,7 +7,7 @@ import { enrolments, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { type Scope, examQuery, findExam, foundExam } from "./exams";
-import type { PendingNonce } from "./nonces";
+import { type PendingNonce, readAfterNonce } from "./nonces";
 import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
@@ -28,7 +28,7 @@ export async function listSessions(db: Db, scope: Scope, examIdText: string, q: 
   const examId = idOf(examIdText);
   if (examId === null) throw PartnerError.examNotFound(examIdText);
   const where = and(eq(enrolments.examId, examId), eq(enrolments.institutionId, scope.institutionId));
-  const reads = [
+  const [examRows, total, items] = await readAfterNonce(db, nonce, [
     examQuery(db, scope, examId),
     db.select({ n: count() }).from(enrolments).where(where),
     selectSessions(db)
@@ -36,31 +36,32 @@ export async function listSessions(db: Db, scope: Scope, examIdText: string, q: 
       .orderBy(asc(enrolments.id))
       .limit(q.limit)
       .offset((q.page - 1) * q.limit),
-  ] as const;
-  let examRows, total, items;
-  if (nonce) {
-    let used;
-    [used, examRows, total, items] = await db.batch([nonce.statement(db), ...reads]);
-    nonce.check(used);
-  } else {
-    [examRows, total, items] = await db.batch(reads);
-  }
+  ]);
   const exam = await foundExam(db, examRows, examIdText, now);
   // The rows carry the exam's status as stored: the clock may just have moved it (settled above).
   return { items: items.map((r) => ({ ...r, examStatus: exam.status })), total: total[0]?.n ?? 0 };
 }
 
-export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now()): Promise<SessionRow> {
-  const exam = await findExam(db, scope, examIdText, now);
+/** The session of the exam (404 for either), in one round trip (with the request's pending nonce first, when given). */
+export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now(), nonce?: PendingNonce): Promise<SessionRow> {
+  const examId = idOf(examIdText);
+  if (examId === null) throw PartnerError.examNotFound(examIdText);
   const id = idOf(sessionIdText);
-  const [row] =
-    id === null
-      ? []
-      : await selectSessions(db)
-          .where(and(eq(enrolments.id, id), eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId)))
-          .limit(1);
+  if (id === null) {
+    const [examRows] = await readAfterNonce(db, nonce, [examQuery(db, scope, examId)]);
+    await foundExam(db, examRows, examIdText, now);
+    throw PartnerError.sessionNotFound(sessionIdText);
+  }
+  const [examRows, rows] = await readAfterNonce(db, nonce, [
+    examQuery(db, scope, examId),
+    selectSessions(db)
+      .where(and(eq(enrolments.id, id), eq(enrolments.examId, examId), eq(enrolments.institutionId, scope.institutionId)))
+      .limit(1),
+  ]);
+  const exam = await foundExam(db, examRows, examIdText, now);
+  const [row] = rows;
   if (!row) throw PartnerError.sessionNotFound(sessionIdText);
-  return row;
+  return { ...row, examStatus: exam.status }; // the status as settled above
 }
 
 export type SessionInput = {

@@ -34,6 +34,7 @@ async function roundTrips(work: () => Promise<{ status: number }>, expectedStatu
 let world: Awaited<ReturnType<typeof startedExamWithStudent>>;
 let partner: Partner;
 let partnerExamId: number;
+let sessionId: number;
 
 beforeAll(async () => {
   world = await startedExamWithStudent("UCY", { forbidden_processes: ["anydesk*"] });
@@ -42,6 +43,7 @@ beforeAll(async () => {
   partnerExamId = exam.body.exam.id;
   const session = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: partnerExamId }, params: { email: "trips@example.org" } });
   expect(session.status).toBe(201);
+  sessionId = session.body.student.id;
 });
 
 describe("database round trips per request", () => {
@@ -58,12 +60,18 @@ describe("database round trips per request", () => {
     expect(await roundTrips(() => call("/biometrics/wallet/status", { token: world.student.access }))).toBe(1);
   });
 
-  it("partner exam show and sessions index: 1 (credentials cached by the isolate, nonce in the read batch)", async () => {
+  it("partner exam show, sessions index and show, index_students, show_student: 1 (credentials cached by the isolate, nonce in the read batch)", async () => {
     const show = () => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId } });
     await show(); // this isolate reads and caches the credentials (2 round trips the first time)
     expect(await roundTrips(show)).toBe(1);
     const index = () => partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: partnerExamId } });
     expect(await roundTrips(index)).toBe(1);
+    const sessionShow = () => partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: partnerExamId, id: sessionId } });
+    expect(await roundTrips(sessionShow)).toBe(1);
+    const students = () => partnerCall(partner, "GET", "/exams/:id/index_students", { path: { id: partnerExamId } });
+    expect(await roundTrips(students)).toBe(1);
+    const student = () => partnerCall(partner, "GET", "/exams/:id/show_student", { path: { id: partnerExamId }, params: { student_session_id: String(sessionId) } });
+    expect(await roundTrips(student)).toBe(1);
     // A replay is refused from that same round trip.
     const n = nonce();
     expect(await roundTrips(() => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId }, nonce: n }))).toBe(1);
