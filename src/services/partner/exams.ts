@@ -1,6 +1,6 @@
 // Partner exams: the institution's TRUSTID exams seen through ProctorExam's `exams` resource. Every
 // query is scoped to the caller's institution; another institution's exam id is an unknown id (404).
-import { and, asc, eq, inArray, ne, notExists } from "drizzle-orm";
+import { and, asc, eq, ne, notExists } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, users } from "../../db/schema";
 import { examRecordStatements } from "../erasure";
@@ -52,25 +52,16 @@ export async function findExam(db: Db, scope: Scope, idText: string, now = Date.
   return foundExam(db, rows, idText, now);
 }
 
-export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }, now = Date.now()) {
-  // The partner status is derived (status.ts), so the filter runs over the derived value: ids and the
-  // two status columns first, then the page's rows.
-  const all = await db
-    .select({
-      id: exams.id,
-      status: exams.status,
-      partnerStatus: exams.partnerStatus,
-      scheduledAt: exams.scheduledAt,
-      durationMinutes: exams.durationMinutes,
-      endsAt: exams.endsAt,
-    })
-    .from(exams)
-    .where(eq(exams.institutionId, scope.institutionId))
-    .orderBy(asc(exams.id));
+/**
+ * One page of the institution's exams (optionally of one partner status) and their total, in one round trip
+ * (with the request's pending nonce first, when given). The partner status is derived (lifecycle.ts), so the
+ * filter runs here over every exam of the institution, read whole (an exam row is small).
+ */
+export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }, now = Date.now(), nonce?: PendingNonce) {
+  const [all] = await readAfterNonce(db, nonce, [db.select(examColumns).from(exams).where(eq(exams.institutionId, scope.institutionId)).orderBy(asc(exams.id))]);
   const matching = q.status ? all.filter((e) => partnerExamStatus({ ...e, status: effectiveStatus(e, now) }) === q.status) : all;
-  const pageIds = matching.slice((q.page - 1) * q.limit, q.page * q.limit).map((e) => e.id);
-  const rows = pageIds.length === 0 ? [] : await db.select(examColumns).from(exams).where(inArray(exams.id, pageIds)).orderBy(asc(exams.id));
-  const items = await Promise.all(rows.map((r) => settle(db, r, now)));
+  const page = matching.slice((q.page - 1) * q.limit, q.page * q.limit);
+  const items = await Promise.all(page.map((r) => settle(db, r, now)));
   return { items, total: matching.length };
 }
 

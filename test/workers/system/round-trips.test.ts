@@ -60,12 +60,13 @@ describe("database round trips per request", () => {
     expect(await roundTrips(() => call("/biometrics/wallet/status", { token: world.student.access }))).toBe(1);
   });
 
-  it("partner exam show, sessions index and show, index_students, show_student: 1 (credentials cached by the isolate, nonce in the read batch)", async () => {
+  it("partner exams index and show, sessions index and show, index_students, show_student: 1 (credentials cached by the isolate, nonce in the read batch)", async () => {
     const show = () => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId } });
     await show(); // this isolate reads and caches the credentials (2 round trips the first time)
     expect(await roundTrips(show)).toBe(1);
     const index = () => partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: partnerExamId } });
     expect(await roundTrips(index)).toBe(1);
+    expect(await roundTrips(() => partnerCall(partner, "GET", "/exams", { params: { status: "open" } }))).toBe(1);
     const sessionShow = () => partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: partnerExamId, id: sessionId } });
     expect(await roundTrips(sessionShow)).toBe(1);
     const students = () => partnerCall(partner, "GET", "/exams/:id/index_students", { path: { id: partnerExamId } });
