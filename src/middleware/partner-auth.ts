@@ -24,10 +24,10 @@ export function tokenOf(authorization: string | undefined): string | null {
 }
 
 /**
- * `nonceInBatch`: the endpoint only reads, and uses the nonce up in the batch of its own reads
- * (`partnerNonce`, services/partner/nonces.ts), which saves a round trip. Should it end before its batch
- * (a parameter error, an unknown id), the nonce is used up here after it, and a replay refused as always.
- * Every other endpoint has the nonce used up here before it runs.
+ * `nonceInBatch`: the endpoint uses the nonce up in the batch of its first reads, before it writes anything
+ * (`partnerNonce`, services/partner/nonces.ts), which saves a round trip. Should it end before that batch
+ * (a parameter error, an id that is not a number), the nonce is used up here after it, and a replay refused
+ * as always. Every other endpoint has the nonce used up here before it runs.
  */
 const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<PartnerEnv>(async (c, next) => {
   const config = loadConfig(c.env);

@@ -13,8 +13,8 @@ import { examNameOf, institutionCodeOf, mailInvitations } from "../../services/i
 import type { WrittenSession } from "../../services/partner/sessions";
 
 export const partnerMiddleware = [partnerParams, partnerAuth];
-/** For endpoints that only read: the nonce is used up in the batch of their reads (`nonceOf`). */
-export const partnerReadMiddleware = [partnerParams, partnerAuthNonceInBatch];
+/** For endpoints that use the nonce up in the batch of their first reads (`nonceOf`), before any write: one round trip less. */
+export const partnerNonceInReadMiddleware = [partnerParams, partnerAuthNonceInBatch];
 
 export const scopeOf = (c: Context<PartnerEnv>) => ({ institutionId: c.get("partnerInstitutionId") });
 export const paramsOf = (c: Context<PartnerEnv>) => c.get("partnerParams");

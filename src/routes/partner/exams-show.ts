@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { findExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { ExamObject, SIGNED_NOTE, examNotFound, nonceOf, ok, partnerErrors, partnerReadMiddleware, scopeOf, security } from "./common";
+import { ExamObject, SIGNED_NOTE, examNotFound, nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -12,7 +12,7 @@ export const route = createRoute({
   summary: "Shows an exam",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerReadMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: { 200: ok(z.object({ exam: ExamObject }), "The exam"), ...examNotFound, ...partnerErrors },
 });

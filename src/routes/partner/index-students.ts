@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { pagination } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { listSessions } from "../../services/partner/sessions";
-import { examNotFound, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerReadMiddleware, scopeOf, security, SessionObject, setPagination, SIGNED_NOTE } from "./common";
+import { examNotFound, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SessionObject, setPagination, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -14,7 +14,7 @@ export const route = createRoute({
   deprecated: true,
   description: SIGNED_NOTE,
   security,
-  middleware: partnerReadMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: {
     200: { ...ok(z.object({ students: z.array(SessionObject) }), "One page of sessions"), headers: pageHeaders },

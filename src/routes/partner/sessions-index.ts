@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { pagination } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { listSessions } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, nonceOf, partnerErrors, partnerReadMiddleware, scopeOf, security, setPagination } from "./common";
+import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, nonceOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, setPagination } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -13,7 +13,7 @@ export const route = createRoute({
   summary: "Lists an exam's student sessions (`page`, `limit` up to 300)",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerReadMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ exam_id: z.string() }) },
   responses: {
     200: { ...ok(z.object({ student_sessions: z.array(SessionObject) }), "One page of sessions, oldest first"), headers: pageHeaders },

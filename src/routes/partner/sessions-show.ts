@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { findSession } from "../../services/partner/sessions";
-import { nonceOf, ok, partnerErrors, partnerReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
+import { nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -12,7 +12,7 @@ export const route = createRoute({
   summary: "Shows a student session",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerReadMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ exam_id: z.string(), id: z.string() }) },
   responses: { 200: ok(z.object({ student: SessionObject }), "The student session"), ...sessionNotFound, ...partnerErrors },
 });

@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { reqString } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { findSession } from "../../services/partner/sessions";
-import { nonceOf, ok, paramsOf, partnerErrors, partnerReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
+import { nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -14,7 +14,7 @@ export const route = createRoute({
   deprecated: true,
   description: SIGNED_NOTE,
   security,
-  middleware: partnerReadMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: { 200: ok(z.object({ student: SessionObject }), "The student session"), ...sessionNotFound, ...partnerErrors },
 });

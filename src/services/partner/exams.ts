@@ -131,8 +131,9 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
 }
 
 /** Returns the updated exam and how many callback events the change queued. */
-export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number) {
-  const current = await findExam(db, scope, idText, now);
+export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number, nonce?: PendingNonce) {
+  // The request's nonce is used up with this first read (a replay is refused before anything is written).
+  const current = await findExam(db, scope, idText, now, nonce);
   const set: Partial<typeof exams.$inferInsert> = { updatedAt: now };
   if (input.name !== undefined) set.name = input.name;
   if (input.type !== undefined) set.partnerType = input.type;
@@ -168,9 +169,10 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
 }
 
 /** Deletes the exam with its sessions (and their TRUSTID records); an exam in progress is kept. */
-export async function deleteExam(db: Db, scope: Scope, idText: string): Promise<ExamRow> {
+export async function deleteExam(db: Db, scope: Scope, idText: string, now = Date.now(), nonce?: PendingNonce): Promise<ExamRow> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const current = await findExam(db, scope, idText); // 404 when someone else deleted it meanwhile
+    // 404 when someone else deleted it meanwhile; the request's nonce is used up with the first read.
+    const current = await findExam(db, scope, idText, now, attempt === 0 ? nonce : undefined);
     if (current.status === "Started") throw PartnerError.field("status", "can not delete an exam in progress");
     // One transaction: the exam row goes only if it has not started meanwhile (the check again in the
     // statement itself), and its records only if the exam row is gone.

@@ -24,10 +24,10 @@ export async function consumeNonce(db: Db, institutionId: number, nonce: string,
 }
 
 /**
- * A signed request's nonce, still to be used up. A read endpoint puts `statement` FIRST in the batch of its
- * own reads (one round trip for both; a batch is one transaction) and calls `check` on its result before
- * looking at the rest, so a replay is refused before anything is answered. Only reads may share the batch:
- * the nonce statement does not abort the batch on a replay, so a write beside it would still be applied.
+ * A signed request's nonce, still to be used up. An endpoint puts `statement` FIRST in the batch of its first
+ * reads (one round trip for both; a batch is one transaction) and calls `check` on its result before looking
+ * at the rest, so a replay is refused before anything is answered or written. Only reads may share that
+ * batch: the nonce statement does not abort the batch on a replay, so a write beside it would be applied.
  */
 export class PendingNonce {
   /** Whether the statement was handed out (sent in some batch, or used by useNow). */

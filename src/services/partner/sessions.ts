@@ -163,9 +163,11 @@ export async function updateSession(
   input: SessionInput,
   now: number,
   invitationTtlHours: number,
+  nonce?: PendingNonce,
 ): Promise<WrittenSession> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await findSession(db, scope, examIdText, sessionIdText);
+    // The request's nonce is used up with the first read (a replay is refused before anything is written).
+    const current = await findSession(db, scope, examIdText, sessionIdText, now, attempt === 0 ? nonce : undefined);
     const set = { ...sessionFields(input), updatedAt: now };
     const where = [eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)];
     if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
@@ -182,9 +184,13 @@ export async function updateSession(
       // In the same statement: still not begun, and the student still not in the exam.
       where.push(unchangedSince(current)!, sql`NOT EXISTS ${clash}`);
     }
-    const updated = await db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId });
-    if (updated.length > 0) {
-      const session = await findSession(db, scope, examIdText, sessionIdText);
+    // The session as written, read in the same batch (the transaction sees the update).
+    const [updated, written] = await db.batch([
+      db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId }),
+      selectSessions(db).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))).limit(1),
+    ]);
+    const session = written[0];
+    if (updated.length > 0 && session) {
       // Another student: they get their own invitation (if their account is unclaimed).
       const moved = updated[0]!.studentId !== current.studentId;
       return { session, invitation: moved ? await invitationFor(db, scope, updated[0]!.studentId, now, invitationTtlHours) : null };
@@ -193,9 +199,10 @@ export async function updateSession(
   throw changedMeanwhile();
 }
 
-export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string) {
+export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now(), nonce?: PendingNonce) {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await findSession(db, scope, examIdText, sessionIdText);
+    // The request's nonce is used up with the first read (a replay is refused before anything is deleted).
+    const current = await findSession(db, scope, examIdText, sessionIdText, now, attempt === 0 ? nonce : undefined);
     if (statusOfRow(current) === "exam_started") throw PartnerError.field("status", "can not delete a session in progress");
     // One transaction: the session row goes only if unchanged since read, and the student's alerts, events,
     // approval requests and feedback of this exam go with it, only if the row is gone.
