@@ -104,6 +104,25 @@ describe("partner API authentication", () => {
     expect(await show({ nonce: notAnId, path: { id: "abc" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
+  it("refuses a reused nonce on writes that use it up with their first read, and applies nothing", async () => {
+    const exam = await partnerCall(partner, "POST", "/exams", { params: { name: "Replay target" } });
+    const id = exam.body.exam.id;
+    const n = nonce();
+    expect((await partnerCall(partner, "PUT", "/exams/:id", { path: { id }, nonce: n, params: { name: "First" } })).status).toBe(200);
+    const replay = await partnerCall(partner, "PUT", "/exams/:id", { path: { id }, nonce: n, params: { name: "Replayed" } });
+    expect(replay).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect((await show({ path: { id } })).body.exam.name).toBe("First");
+    const m = nonce();
+    const sessionPath = { exam_id: id };
+    const session = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: sessionPath, params: { email: `replay-${m}@example.org` } });
+    const sid = session.body.student.id;
+    expect((await partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid }, nonce: m, params: { name: "Kept" } })).status).toBe(200);
+    expect((await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid }, nonce: m })).status).toBe(403);
+    const still = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid } });
+    expect(still.status).toBe(200);
+    expect(still.body.student.name).toBe("Kept");
+  });
+
   it("accepts a nonce sent twice at once only once (reads using it up in their batch)", async () => {
     const n = nonce();
     const answers = await Promise.all([show({ nonce: n }), show({ nonce: n }), show({ nonce: n })]);
