@@ -9,7 +9,7 @@ import { partnerParams } from "../../middleware/partner-params";
 import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
 import { deliverDueCallbacks } from "../../services/partner/outbox";
 import { describeError } from "../../lib/handle-error";
-import { examNameOf, institutionCodeOf, mailInvitations } from "../../services/invitations";
+import { mailContextOf, mailInvitations } from "../../services/invitations";
 import type { WrittenSession } from "../../services/partner/sessions";
 
 export const partnerMiddleware = [partnerParams, partnerAuth];
@@ -33,10 +33,7 @@ export function setPagination(c: Context<PartnerEnv>, total: number, page: numbe
 export async function mailSessionInvitation(c: Context<PartnerEnv>, written: WrittenSession) {
   if (!written.invitation) return;
   const db = partnerDb(c);
-  await mailInvitations(loadConfig(c.env), [written.invitation], {
-    institution: await institutionCodeOf(db, c.get("partnerInstitutionId")),
-    examName: await examNameOf(db, written.session.examId),
-  });
+  await mailInvitations(loadConfig(c.env), [written.invitation], await mailContextOf(db, c.get("partnerInstitutionId"), written.session.examId));
 }
 
 /** Tries the events a change queued now instead of at the next scheduled run (which retries if this fails). */

@@ -83,24 +83,28 @@ async function studentFor(db: Db, scope: Scope, email: string, name: string | un
   if (!EMAIL.test(normalized) || normalized.length > 254) throw PartnerError.field("email", "is invalid");
   const fullName = (name ?? normalized.split("@")[0]!).trim();
   const [first, ...rest] = fullName.split(/\s+/);
-  await db
-    .insert(users)
-    .values({
-      institutionId: scope.institutionId,
-      email: normalized,
-      name: first || normalized,
-      surname: rest.join(" "),
-      role: "STUDENT",
-      passwordHash: null, // invited: the student sets a password when claiming the account
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing();
-  const [user] = await db
-    .select({ id: users.id, role: users.role })
-    .from(users)
-    .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, normalized)))
-    .limit(1);
+  // The insert (if new) and the read in one batch: one round trip.
+  const [, found] = await db.batch([
+    db
+      .insert(users)
+      .values({
+        institutionId: scope.institutionId,
+        email: normalized,
+        name: first || normalized,
+        surname: rest.join(" "),
+        role: "STUDENT",
+        passwordHash: null, // invited: the student sets a password when claiming the account
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing(),
+    db
+      .select({ id: users.id, role: users.role })
+      .from(users)
+      .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, normalized)))
+      .limit(1),
+  ]);
+  const [user] = found;
   if (!user || user.role !== "STUDENT") throw PartnerError.field("email", "belongs to an account that is not a student");
   return user.id;
 }
@@ -126,18 +130,26 @@ export async function createSession(
   input: SessionInput & { email: string },
   now: number,
   invitationTtlHours: number,
+  nonce?: PendingNonce,
 ): Promise<WrittenSession> {
-  const exam = await findExam(db, scope, examIdText, now);
+  // The request's nonce is used up with this first read (a replay is refused before anything is written).
+  const exam = await findExam(db, scope, examIdText, now, nonce);
   if (partnerExamStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
   const studentId = await studentFor(db, scope, input.email, input.name, now);
-  const [row] = await db
-    .insert(enrolments)
-    .values({ institutionId: scope.institutionId, examId: exam.id, studentId, ...sessionFields(input), createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: enrolments.id });
-  if (!row) throw taken();
-  const session = await findSession(db, scope, String(exam.id), String(row.id));
-  return { session, invitation: await invitationFor(db, scope, studentId, now, invitationTtlHours) };
+  // The new session, read in the insert's batch (the transaction sees the insert).
+  const [inserted, written] = await db.batch([
+    db
+      .insert(enrolments)
+      .values({ institutionId: scope.institutionId, examId: exam.id, studentId, ...sessionFields(input), createdAt: now, updatedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: enrolments.id }),
+    selectSessions(db)
+      .where(and(eq(enrolments.examId, exam.id), eq(enrolments.studentId, studentId), eq(enrolments.institutionId, scope.institutionId)))
+      .limit(1),
+  ]);
+  const session = written[0];
+  if (inserted.length === 0 || !session) throw taken();
+  return { session: { ...session, examStatus: exam.status }, invitation: await invitationFor(db, scope, studentId, now, invitationTtlHours) };
 }
 
 // Updates and deletes decide on the session as read, then write only if what the decision rested on is
