@@ -7,7 +7,7 @@ import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
-import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle } from "../exams/lifecycle";
+import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle, settledFields } from "../exams/lifecycle";
 import { type PendingNonce, readAfterNonce } from "./nonces";
 import { syncSessionStatuses } from "./outbox";
 
@@ -76,40 +76,52 @@ export type ExamInput = {
   instructorEmail?: string;
 };
 
-/** The instructor a partner-created exam belongs to: the one named, or the institution's API account. */
-async function instructorFor(db: Db, scope: Scope, email: string | undefined, now: number): Promise<number> {
-  if (email !== undefined) {
-    const [row] = await db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, email.toLowerCase()), eq(users.role, "INSTRUCTOR")))
-      .limit(1);
-    if (!row) throw PartnerError.field("instructor_email", "is not an instructor of this institution");
-    return row.id;
-  }
+/**
+ * The instructor a partner-created exam belongs to: the one named, or the institution's API account (created
+ * with the institution's first such exam). With the request's pending nonce, it is used up in the lookup's batch.
+ */
+async function instructorFor(db: Db, scope: Scope, email: string | undefined, now: number, nonce?: PendingNonce): Promise<number> {
   // An account nobody can log in to (no password; an address that cannot receive mail).
   const apiEmail = `partner-api+${scope.institutionId}@trustid.invalid`;
-  await db
-    .insert(users)
-    .values({ institutionId: scope.institutionId, email: apiEmail, name: "Partner", surname: "API", role: "INSTRUCTOR", passwordHash: null, createdAt: now, updatedAt: now })
-    .onConflictDoNothing();
-  const [row] = await db
+  const lookup = db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail)))
+    .where(
+      email !== undefined
+        ? and(eq(users.institutionId, scope.institutionId), eq(users.email, email.toLowerCase()), eq(users.role, "INSTRUCTOR"))
+        : and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail)),
+    )
     .limit(1);
-  return row!.id;
+  const [[found]] = await readAfterNonce(db, nonce, [lookup]);
+  if (found) return found.id;
+  if (email !== undefined) throw PartnerError.field("instructor_email", "is not an instructor of this institution");
+  const [, [created]] = await db.batch([
+    db
+      .insert(users)
+      .values({ institutionId: scope.institutionId, email: apiEmail, name: "Partner", surname: "API", role: "INSTRUCTOR", passwordHash: null, createdAt: now, updatedAt: now })
+      .onConflictDoNothing(),
+    lookup,
+  ]);
+  return created!.id;
 }
 
 function checkTimes(start: number, end: number | null) {
   if (end !== null && end < start) throw PartnerError.field("end_time", "must be after start_time");
 }
 
-export async function createExam(db: Db, scope: Scope, input: ExamInput & { name: string }, now: number): Promise<ExamRow> {
+export async function createExam(db: Db, scope: Scope, input: ExamInput & { name: string }, now: number, nonce?: PendingNonce): Promise<ExamRow> {
   const start = input.startTime ?? now;
   checkTimes(start, input.endTime ?? null);
   if (input.status === "closed") throw PartnerError.field("status", "can not be closed on creation");
-  const instructorId = await instructorFor(db, scope, input.instructorEmail, now);
+  // The request's nonce is used up with this first read (a replay is refused before anything is written).
+  const instructorId = await instructorFor(db, scope, input.instructorEmail, now, nonce);
+  const timing = {
+    status: "Upcoming" as const,
+    scheduledAt: start,
+    durationMinutes: input.duration ?? 60,
+    endsAt: input.endTime ?? null,
+    partnerStatus: input.status ?? "open",
+  };
   const [row] = await db
     .insert(exams)
     .values({
@@ -117,17 +129,16 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
       instructorId,
       name: input.name,
       examType: input.examType ?? "Written",
-      durationMinutes: input.duration ?? 60,
-      scheduledAt: start,
-      endsAt: input.endTime ?? null,
       privacyPolicy: "",
-      partnerStatus: input.status ?? "open",
       partnerType: input.type ?? "classic",
       createdAt: now,
       updatedAt: now,
+      ...timing,
+      // Created open with its window already come, it runs (or has ended): stored settled (lifecycle.ts).
+      ...settledFields(timing, now),
     })
     .returning(examColumns);
-  return settle(db, row!, now); // created open with its window already come: it runs
+  return row!;
 }
 
 /** Returns the updated exam and how many callback events the change queued. */
