@@ -78,4 +78,22 @@ describe("database round trips per request", () => {
     expect(await roundTrips(() => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId }, nonce: n }))).toBe(1);
     expect(await roundTrips(() => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId }, nonce: n }), 403)).toBe(1);
   });
+
+  it("partner exams create, update and destroy, sessions update and destroy: 2 (the nonce with the first read)", async () => {
+    await partnerCall(partner, "GET", "/exams"); // credentials cached (and the API account made by beforeAll)
+    let examId = 0;
+    const later = Math.floor(Date.now() / 1000) + 3600;
+    const create = async () => {
+      const res = await partnerCall(partner, "POST", "/exams", { params: { name: "Two trips", start_time: later } });
+      examId = res.body.exam.id;
+      return res;
+    };
+    expect(await roundTrips(create, 201)).toBe(2);
+    expect(await roundTrips(() => partnerCall(partner, "PUT", "/exams/:id", { path: { id: examId }, params: { name: "Renamed" } }))).toBe(2);
+    const added = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: examId }, params: { email: "two-trips@example.org" } });
+    const path = { exam_id: examId, id: added.body.student.id };
+    expect(await roundTrips(() => partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path, params: { name: "Renamed" } }))).toBe(2);
+    expect(await roundTrips(() => partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path }))).toBe(2);
+    expect(await roundTrips(() => partnerCall(partner, "DELETE", "/exams/:id", { path: { id: examId } }))).toBe(2);
+  });
 });
