@@ -12,8 +12,12 @@ import { describeError } from "../../lib/handle-error";
 import { mailContextOf, mailInvitations } from "../../services/invitations";
 import type { WrittenSession } from "../../services/partner/sessions";
 
+/** The nonce used up before the endpoint runs: the safe default for a new endpoint. */
 export const partnerMiddleware = [partnerParams, partnerAuth];
-/** For endpoints that use the nonce up in the batch of their first reads (`nonceOf`), before any write: one round trip less. */
+/**
+ * For endpoints that pass `nonceOf(c)` to the batch of their first reads, before any write: one round trip
+ * less. An endpoint on this list that forgot to would have the nonce used up only after it ran (writes included).
+ */
 export const partnerNonceInReadMiddleware = [partnerParams, partnerAuthNonceInBatch];
 
 export const scopeOf = (c: Context<PartnerEnv>) => ({ institutionId: c.get("partnerInstitutionId") });
