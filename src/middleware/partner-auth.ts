@@ -51,15 +51,22 @@ const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<Partne
   if (!/^\d{1,40}$/.test(nonceText)) throw refuse("no nonce");
 
   const db = partnerDb(c);
-  const identity = await identifyToken(db, sealKey, token, now, config.partner.credentialCacheSeconds * 1000);
+  let identity = await identifyToken(db, sealKey, token, now, config.partner.credentialCacheSeconds * 1000);
   if (!identity) throw refuse("unknown token");
   if (Math.abs(now - Number(timestampText)) > config.partner.timestampToleranceSeconds * 1000) {
     throw refuse("timestamp outside window", identity.institutionId);
   }
   // Every active key is tried (no early exit), each comparison in constant time.
   const message = stringToSign(params);
-  const results = await Promise.all(identity.secrets.map((s) => verifyHmacSha256Hex(s, message, signature)));
-  if (!results.includes(true)) throw refuse("bad signature", identity.institutionId);
+  const signedWithOneOf = async (secrets: string[]) => (await Promise.all(secrets.map((s) => verifyHmacSha256Hex(s, message, signature)))).includes(true);
+  let signed = await signedWithOneOf(identity.secrets);
+  if (!signed && identity.fromCache) {
+    // The cached keys may predate a rotation (a new key must work at once): read them again.
+    identity = await identifyToken(db, sealKey, token, now);
+    if (!identity) throw refuse("unknown token");
+    signed = await signedWithOneOf(identity.secrets);
+  }
+  if (!signed) throw refuse("bad signature", identity.institutionId);
   // Only a correctly signed request uses up its nonce (others cannot burn a client's nonces).
   const pending = new PendingNonce(identity.institutionId, nonceText, now, () => refuse("nonce reused", identity.institutionId));
   if (!nonceInBatch) await pending.useNow(db);

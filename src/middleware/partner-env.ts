@@ -14,7 +14,7 @@ export type PartnerEnv = {
     partnerParams: Params;
     /** The authenticated caller's institution. */
     partnerInstitutionId: number;
-    /** The request's nonce (already used up, unless the route reads and uses it in its batch: partner-auth). */
+    /** The request's nonce: already used up, unless the route uses it up in the batch of its first reads (partner-auth). */
     partnerNonce: PendingNonce;
   };
 };

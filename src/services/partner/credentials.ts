@@ -38,7 +38,8 @@ export async function issueCredential(db: Db, sealKey: string, institutionId: nu
   return { id: row!.id, token, secretKey };
 }
 
-export type PartnerIdentity = { institutionId: number; secrets: string[] };
+/** `fromCache`: the keys as this isolate read them up to `cacheMs` ago (a key rotated in since is not among them). */
+export type PartnerIdentity = { institutionId: number; secrets: string[]; fromCache: boolean };
 
 // Identified tokens, per isolate, for `credentialCacheSeconds` (PARTNER_CREDENTIAL_CACHE_SECONDS): a partner
 // request then makes no database round trip for its credentials. The price, stated in docs/partner-api.md:
@@ -61,7 +62,7 @@ export function forgetCachedCredentials() {
 export async function identifyToken(db: Db, sealKey: string, token: string, now = Date.now(), cacheMs = 0): Promise<PartnerIdentity | null> {
   const tokenHash = await sha256Hex(token);
   const hit = identified.get(tokenHash);
-  if (cacheMs > 0 && hit && now < hit.until) return hit.identity;
+  if (cacheMs > 0 && hit && now < hit.until) return { ...hit.identity, fromCache: true };
   identified.delete(tokenHash);
   const presented = alias(partnerCredentials, "presented");
   const rows = await db
@@ -75,7 +76,7 @@ export async function identifyToken(db: Db, sealKey: string, token: string, now 
   const institutionId = rows[0]!.institutionId;
   const secrets = await openSecrets(sealKey, institutionId, rows);
   if (secrets.length === 0) return null;
-  const identity = { institutionId, secrets };
+  const identity = { institutionId, secrets, fromCache: false };
   if (cacheMs > 0) {
     if (identified.size >= MAX_CACHED_TOKENS) identified.clear();
     identified.set(tokenHash, { identity, until: now + cacheMs });

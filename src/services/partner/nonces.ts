@@ -19,10 +19,6 @@ const useNonce = (db: Db, institutionId: number, nonce: string, now: number) =>
     })
     .returning({ nonce: partnerNonces.nonce });
 
-export async function consumeNonce(db: Db, institutionId: number, nonce: string, now: number): Promise<boolean> {
-  return (await useNonce(db, institutionId, nonce, now)).length === 1;
-}
-
 /**
  * A signed request's nonce, still to be used up. An endpoint puts `statement` FIRST in the batch of its first
  * reads (one round trip for both; a batch is one transaction) and calls `check` on its result before looking

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
 import { partnerCredentials, partnerNonces } from "../../../src/db/schema";
 import { identifyToken, issueCredential } from "../../../src/services/partner/credentials";
+import { randomHex, sealSecret, sha256Hex } from "../../../src/services/partner/crypto";
 import { pruneNonces } from "../../../src/services/partner/nonces";
 import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, partnerCall, SEAL_KEY } from "./helpers";
 
@@ -215,6 +216,20 @@ describe("partner API authentication", () => {
     expect((await identifyToken(db(), SEAL_KEY, q.token, t0, cacheMs))?.institutionId).toBe(q.institutionId);
     await db().update(partnerCredentials).set({ revokedAt: t0 }).where(eq(partnerCredentials.institutionId, q.institutionId));
     expect(await identifyToken(db(), SEAL_KEY, q.token, t0 + cacheMs, cacheMs)).toBeNull();
+  });
+
+  it("accepts a key rotated in by another process at once, though the token's credentials are cached", async () => {
+    const p = await newPartner();
+    const exam = await partnerCall(p, "POST", "/exams", { params: { name: "Rotated elsewhere" } });
+    const path = { id: exam.body.exam.id };
+    expect((await partnerCall(p, "GET", "/exams/:id", { path })).status).toBe(200); // credentials now cached
+    // As scripts/partner-credentials.mjs rotate does (its own process: this isolate's cache is not told).
+    const newKey = randomHex(32);
+    await db()
+      .insert(partnerCredentials)
+      .values({ institutionId: p.institutionId, tokenHash: await sha256Hex(randomHex(32)), secretKeySealed: await sealSecret(SEAL_KEY, p.institutionId, newKey), createdAt: Date.now() });
+    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: newKey })).status).toBe(200);
+    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: "e".repeat(64) })).status).toBe(403);
   });
 
   it("answers 503 in the partner shape when the sealing key is not configured (TRUSTID keeps serving)", async () => {
