@@ -20,6 +20,8 @@ export type Bindings = Partial<Cloudflare.Env> & {
   PARTNER_SECRET_KEY_ENCRYPTION_KEY?: string;
   PARTNER_TIMESTAMP_TOLERANCE_SECONDS?: string;
   PARTNER_CALLBACK_EXPIRY_HOURS?: string;
+  /** Seconds an isolate keeps a partner token's credentials (default 60; 0 reads them for every request). */
+  PARTNER_CREDENTIAL_CACHE_SECONDS?: string;
   /** Secret from which the per-student keys sealing biometric templates are derived (at least 32 characters). */
   TEMPLATE_ENCRYPTION_KEY?: string;
   /** Wallet exports (docs/wallet.md): secret for the key sealing exported templates (at least 32 characters). Optional: without it the key is derived from TEMPLATE_ENCRYPTION_KEY (distinct HKDF info). */
@@ -75,6 +77,9 @@ const configSchema = z.object({
     timestampToleranceSeconds: z.coerce.number().int().min(1).max(3600).default(300),
     // A callback not accepted by the receiver within this time is given up.
     callbackExpiryHours: z.coerce.number().int().min(1).max(72).default(24),
+    // An isolate reuses a token's credentials this long without asking the database (one round trip less per
+    // request); so a revoked token or key keeps working up to this long in isolates that had it cached.
+    credentialCacheSeconds: z.coerce.number().int().min(0).max(3600).default(60),
   }),
   // Optional so that a deployment without biometrics still serves the rest; biometrics answer 503 without it.
   templateEncryptionKey: z.string().min(32, "TEMPLATE_ENCRYPTION_KEY must be at least 32 characters").optional(),
@@ -138,6 +143,7 @@ export function loadConfig(env: Bindings): Config {
       secretKeyEncryptionKey: env.PARTNER_SECRET_KEY_ENCRYPTION_KEY || undefined,
       timestampToleranceSeconds: env.PARTNER_TIMESTAMP_TOLERANCE_SECONDS || undefined,
       callbackExpiryHours: env.PARTNER_CALLBACK_EXPIRY_HOURS || undefined,
+      credentialCacheSeconds: env.PARTNER_CREDENTIAL_CACHE_SECONDS || undefined,
     },
     templateEncryptionKey: env.TEMPLATE_ENCRYPTION_KEY || undefined,
     wallet: {

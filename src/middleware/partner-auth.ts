@@ -8,7 +8,7 @@ import { loadConfig } from "../env";
 import { identifyToken } from "../services/partner/credentials";
 import { verifyHmacSha256Hex } from "../services/partner/crypto";
 import { PartnerError } from "../services/partner/errors";
-import { consumeNonce } from "../services/partner/nonces";
+import { PendingNonce } from "../services/partner/nonces";
 import { stringToSign } from "../services/partner/signature";
 import { type PartnerEnv, partnerDb } from "./partner-env";
 
@@ -23,7 +23,13 @@ export function tokenOf(authorization: string | undefined): string | null {
   return m ? m[1]! : null;
 }
 
-export const partnerAuth = createMiddleware<PartnerEnv>(async (c, next) => {
+/**
+ * `nonceInBatch`: the endpoint uses the nonce up in the batch of its first reads, before it writes anything
+ * (`partnerNonce`, services/partner/nonces.ts), which saves a round trip. Should it end before that batch
+ * (a parameter error, an id that is not a number), the nonce is used up here after it, and a replay refused
+ * as always. Every other endpoint has the nonce used up here before it runs.
+ */
+const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<PartnerEnv>(async (c, next) => {
   const config = loadConfig(c.env);
   const sealKey = config.partner.secretKeyEncryptionKey;
   if (!sealKey) throw new PartnerError(503, "The partner API is not configured");
@@ -45,18 +51,31 @@ export const partnerAuth = createMiddleware<PartnerEnv>(async (c, next) => {
   if (!/^\d{1,40}$/.test(nonceText)) throw refuse("no nonce");
 
   const db = partnerDb(c);
-  const identity = await identifyToken(db, sealKey, token);
+  let identity = await identifyToken(db, sealKey, token, now, config.partner.credentialCacheSeconds * 1000);
   if (!identity) throw refuse("unknown token");
   if (Math.abs(now - Number(timestampText)) > config.partner.timestampToleranceSeconds * 1000) {
     throw refuse("timestamp outside window", identity.institutionId);
   }
   // Every active key is tried (no early exit), each comparison in constant time.
   const message = stringToSign(params);
-  const results = await Promise.all(identity.secrets.map((s) => verifyHmacSha256Hex(s, message, signature)));
-  if (!results.includes(true)) throw refuse("bad signature", identity.institutionId);
+  const signedWithOneOf = async (secrets: string[]) => (await Promise.all(secrets.map((s) => verifyHmacSha256Hex(s, message, signature)))).includes(true);
+  let signed = await signedWithOneOf(identity.secrets);
+  if (!signed && identity.fromCache) {
+    // The cached keys may predate a rotation (a new key must work at once): read them again.
+    identity = await identifyToken(db, sealKey, token, now);
+    if (!identity) throw refuse("unknown token");
+    signed = await signedWithOneOf(identity.secrets);
+  }
+  if (!signed) throw refuse("bad signature", identity.institutionId);
   // Only a correctly signed request uses up its nonce (others cannot burn a client's nonces).
-  if (!(await consumeNonce(db, identity.institutionId, nonceText, now))) throw refuse("nonce reused", identity.institutionId);
+  const pending = new PendingNonce(identity.institutionId, nonceText, now, () => refuse("nonce reused", identity.institutionId));
+  if (!nonceInBatch) await pending.useNow(db);
 
   c.set("partnerInstitutionId", identity.institutionId);
+  c.set("partnerNonce", pending);
   await next();
+  if (!pending.sent) await pending.useNow(db);
 });
+
+export const partnerAuth = partnerAuthentication(false);
+export const partnerAuthNonceInBatch = partnerAuthentication(true);

@@ -3,6 +3,7 @@
 import type { Context } from "hono";
 import type { Db } from "../db/client";
 import { dbOf } from "../db/context";
+import type { PendingNonce } from "../services/partner/nonces";
 import type { Params } from "../services/partner/signature";
 import type { AppEnv } from "../types";
 
@@ -13,6 +14,8 @@ export type PartnerEnv = {
     partnerParams: Params;
     /** The authenticated caller's institution. */
     partnerInstitutionId: number;
+    /** The request's nonce: already used up, unless the route uses it up in the batch of its first reads (partner-auth). */
+    partnerNonce: PendingNonce;
   };
 };
 

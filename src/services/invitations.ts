@@ -104,13 +104,11 @@ export async function mailInvitations(config: Config, list: Invitation[], contex
   return sent;
 }
 
-/** What an invitation mail names: the institution's code (the `organization` to register with) and the exam. */
-export async function institutionCodeOf(db: Db, institutionId: number): Promise<string> {
-  const [row] = await db.select({ code: institutions.code }).from(institutions).where(eq(institutions.id, institutionId)).limit(1);
-  return row?.code ?? "";
-}
-
-export async function examNameOf(db: Db, examId: number): Promise<string> {
-  const [row] = await db.select({ name: exams.name }).from(exams).where(eq(exams.id, examId)).limit(1);
-  return row?.name ?? "";
+/** What an invitation mail names: the institution's code (the `organization` to register with) and the exam; one round trip. */
+export async function mailContextOf(db: Db, institutionId: number, examId: number): Promise<{ institution: string; examName: string }> {
+  const [code, name] = await db.batch([
+    db.select({ code: institutions.code }).from(institutions).where(eq(institutions.id, institutionId)).limit(1),
+    db.select({ name: exams.name }).from(exams).where(eq(exams.id, examId)).limit(1),
+  ]);
+  return { institution: code[0]?.code ?? "", examName: name[0]?.name ?? "" };
 }

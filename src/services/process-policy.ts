@@ -6,7 +6,7 @@
 // default list (`!obs*`; `!*` turns the defaults off). Exemptions never cancel what the institution or the
 // exam forbid explicitly, so "replace the defaults" is `!*` plus one's own patterns. Institutions set theirs
 // with scripts/institution.mjs, instructors set an exam's with `forbidden_processes` on add/update exam.
-import { and, eq, inArray, isNull, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { processPolicies } from "../db/schema";
 import { AppError } from "../lib/errors";
@@ -120,25 +120,33 @@ export function parseProcessList(value: string | string[] | undefined | null, fi
  * without an exam, the defaults and the institution's), exemptions of both levels included.
  */
 export async function policyPatterns(db: Db, institutionId: number, examId: number | null): Promise<ProcessPolicy> {
+  return policyOfRows(await policyPatternsQuery(db, institutionId, examId));
+}
+
+/** The query behind policyPatterns, for a caller's batch; its rows become the policy with policyOfRows. */
+export function policyPatternsQuery(db: Db, institutionId: number, examId: number | null) {
   const scope =
     examId === null
       ? isNull(processPolicies.examId)
       : or(isNull(processPolicies.examId), eq(processPolicies.examId, examId));
-  const rows = await db
+  return db
     .select({ pattern: processPolicies.pattern })
     .from(processPolicies)
     .where(and(eq(processPolicies.institutionId, institutionId), scope));
-  return policyOf([...new Set(rows.map((r) => r.pattern.toLowerCase()))]);
 }
 
-/** The exam's own patterns (not the institution's), for showing to its instructor. */
-export async function examPatterns(db: Db, institutionId: number, examIds: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  if (examIds.length === 0) return out;
-  const rows = await db
+export const policyOfRows = (rows: { pattern: string }[]): ProcessPolicy => policyOf([...new Set(rows.map((r) => r.pattern.toLowerCase()))]);
+
+/** The exams' own patterns (not the institution's), for showing to their instructor; in a caller's batch. */
+export const examPatternsQuery = (db: Db, institutionId: number, examIds: number[] | SQLWrapper) =>
+  db
     .select({ examId: processPolicies.examId, pattern: processPolicies.pattern })
     .from(processPolicies)
     .where(and(eq(processPolicies.institutionId, institutionId), inArray(processPolicies.examId, examIds)));
+
+/** examPatternsQuery's rows by exam. */
+export function patternsByExam(rows: { examId: number | null; pattern: string }[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
   for (const r of rows) {
     if (r.examId === null) continue;
     const list = out.get(r.examId) ?? [];

@@ -60,7 +60,7 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
     const caller = c.get("caller");
     const db = dbOf(c);
     const bytes = imageBytesFromField("image", image);
-    const { securityLevel } = await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
+    const { securityLevel, enrolment } = await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
     const v = await decided(
       c,
       { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel, decideOn: "similarity", examId: exam_id, operatingSys: operating_sys },
@@ -71,7 +71,9 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
           ? markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, "face", c.get("now"), null, [row])
           : insertDecision(db, row),
     );
-    if (v.isMatch) notifyPartnerSoon(c, exam_id);
+    // Only a match that verifies the student changes their partner session's status (a student already
+    // verified stays so): the partner bookkeeping's round trips are not spent on a repeated verification.
+    if (v.isMatch && enrolment.verificationStatus !== "Verified") notifyPartnerSoon(c, exam_id);
     return c.json(
       {
         message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",

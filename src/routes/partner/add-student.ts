@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { createSession } from "../../services/partner/sessions";
 import { loadConfig } from "../../env";
-import { mailSessionInvitation, SIGNED_NOTE, SessionObject, examNotFound, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+import { examNotFound, mailSessionInvitation, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SessionObject, SIGNED_NOTE } from "./common";
 import { newSessionInput } from "./inputs";
 
 export const route = createRoute({
@@ -15,14 +15,14 @@ export const route = createRoute({
   deprecated: true,
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: { 201: ok(z.object({ student: SessionObject }), "The new student session"), ...examNotFound, ...partnerErrors },
 });
 
 export const registerAddStudent = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
-    const written = await createSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, newSessionInput(paramsOf(c)), c.get("now"), loadConfig(c.env).mail.invitationTtlHours);
+    const written = await createSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, newSessionInput(paramsOf(c)), c.get("now"), loadConfig(c.env).mail.invitationTtlHours, nonceOf(c));
     await mailSessionInvitation(c, written);
     return c.json({ student: sessionJson(written.session, written.invitation?.token ?? null) }, 201);
   });

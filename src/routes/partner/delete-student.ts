@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { reqString } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { deleteSession } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
+import { nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "delete",
@@ -14,7 +14,7 @@ export const route = createRoute({
   deprecated: true,
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: { 200: ok(z.object({ student: SessionObject }), "The deleted student session"), ...sessionNotFound, ...partnerErrors },
 });
@@ -22,5 +22,5 @@ export const route = createRoute({
 export const registerDeleteStudent = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
     const sessionId = reqString(paramsOf(c), "student_session_id");
-    return c.json({ student: sessionJson(await deleteSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, sessionId)) }, 200);
+    return c.json({ student: sessionJson(await deleteSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, sessionId, c.get("now"), nonceOf(c))) }, 200);
   });

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { createExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { ExamObject, SIGNED_NOTE, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+import { ExamObject, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SIGNED_NOTE } from "./common";
 import { newExamInput } from "./inputs";
 
 export const route = createRoute({
@@ -13,12 +13,12 @@ export const route = createRoute({
   summary: "Creates an exam (a TRUSTID exam): `name` (required), `status`, `type`, `exam_type`, `duration`, `start_time`, `end_time`, `instructor_email`",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   responses: { 201: ok(z.object({ exam: ExamObject }), "The new exam"), ...partnerErrors },
 });
 
 export const registerExamsCreate = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
-    const exam = await createExam(partnerDb(c), scopeOf(c), newExamInput(paramsOf(c)), c.get("now"));
+    const exam = await createExam(partnerDb(c), scopeOf(c), newExamInput(paramsOf(c)), c.get("now"), nonceOf(c));
     return c.json({ exam: examJson(exam) }, 201);
   });

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { deleteExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { ExamObject, SIGNED_NOTE, examNotFound, ok, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+import { examNotFound, ExamObject, nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "delete",
@@ -12,13 +12,13 @@ export const route = createRoute({
   summary: "Deletes an exam with its student sessions (not while it is in progress)",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: { 200: ok(z.object({ exam: ExamObject }), "The deleted exam"), ...examNotFound, ...partnerErrors },
 });
 
 export const registerExamsDestroy = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
-    const exam = await deleteExam(partnerDb(c), scopeOf(c), c.req.valid("param").id);
+    const exam = await deleteExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, c.get("now"), nonceOf(c));
     return c.json({ exam: examJson(exam) }, 200);
   });

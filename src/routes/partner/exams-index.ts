@@ -5,7 +5,7 @@ import { listExams } from "../../services/partner/exams";
 import { optEnum, pagination } from "../../services/partner/params";
 import { examJson } from "../../services/partner/serialize";
 import { PARTNER_EXAM_STATUSES } from "../../services/exams/lifecycle";
-import { ExamObject, SIGNED_NOTE, ok, pageHeaders, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, setPagination } from "./common";
+import { ExamObject, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, setPagination, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -14,7 +14,7 @@ export const route = createRoute({
   summary: "Lists the institution's exams, optionally by `status` (draft, open, closed), `page` and `limit` (max 300)",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   responses: {
     200: { ...ok(z.object({ exams: z.array(ExamObject) }), "One page of exams, oldest first"), headers: pageHeaders },
     ...partnerErrors,
@@ -26,7 +26,7 @@ export const registerExamsIndex = (app: OpenAPIHono<PartnerEnv>) =>
     const p = paramsOf(c);
     const status = optEnum(p, "status", PARTNER_EXAM_STATUSES);
     const { page, limit } = pagination(p);
-    const { items, total } = await listExams(partnerDb(c), scopeOf(c), { status, page, limit }, c.get("now"));
+    const { items, total } = await listExams(partnerDb(c), scopeOf(c), { status, page, limit }, c.get("now"), nonceOf(c));
     setPagination(c, total, page, limit);
     return c.json({ exams: items.map(examJson) }, 200);
   });

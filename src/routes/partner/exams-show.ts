@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { findExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { ExamObject, SIGNED_NOTE, examNotFound, ok, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+import { ExamObject, SIGNED_NOTE, examNotFound, nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -12,13 +12,13 @@ export const route = createRoute({
   summary: "Shows an exam",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: { 200: ok(z.object({ exam: ExamObject }), "The exam"), ...examNotFound, ...partnerErrors },
 });
 
 export const registerExamsShow = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
-    const exam = await findExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, c.get("now"));
+    const exam = await findExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, c.get("now"), nonceOf(c));
     return c.json({ exam: examJson(exam) }, 200);
   });

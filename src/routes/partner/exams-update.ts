@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { updateExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { ExamObject, SIGNED_NOTE, deliverSoon, examNotFound, expiryOf, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security } from "./common";
+import { deliverSoon, examNotFound, ExamObject, expiryOf, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SIGNED_NOTE } from "./common";
 import { examInput } from "./inputs";
 
 export const routeFor = (method: "put" | "patch") =>
@@ -14,7 +14,7 @@ export const routeFor = (method: "put" | "patch") =>
     summary: "Updates an exam; `status=closed` completes it in TRUSTID (sessions in progress become exam_finished)",
     description: SIGNED_NOTE,
     security,
-    middleware: partnerMiddleware,
+    middleware: partnerNonceInReadMiddleware,
     request: { params: z.object({ id: z.string() }) },
     responses: { 200: ok(z.object({ exam: ExamObject }), "The updated exam"), ...examNotFound, ...partnerErrors },
   });
@@ -22,7 +22,7 @@ export const routeFor = (method: "put" | "patch") =>
 export const registerExamsUpdate = (app: OpenAPIHono<PartnerEnv>) => {
   for (const method of ["put", "patch"] as const) {
     app.openapi(routeFor(method), async (c) => {
-      const { exam, queued } = await updateExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, examInput(paramsOf(c)), c.get("now"), expiryOf(c));
+      const { exam, queued } = await updateExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, examInput(paramsOf(c)), c.get("now"), expiryOf(c), nonceOf(c));
       deliverSoon(c, queued);
       return c.json({ exam: examJson(exam) }, 200);
     });

@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { pagination } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { listSessions } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, setPagination } from "./common";
+import { examNotFound, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SessionObject, setPagination, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -14,7 +14,7 @@ export const route = createRoute({
   deprecated: true,
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ id: z.string() }) },
   responses: {
     200: { ...ok(z.object({ students: z.array(SessionObject) }), "One page of sessions"), headers: pageHeaders },
@@ -26,7 +26,7 @@ export const route = createRoute({
 export const registerIndexStudents = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
     const { page, limit } = pagination(paramsOf(c));
-    const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").id, { page, limit });
+    const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").id, { page, limit }, c.get("now"), nonceOf(c));
     setPagination(c, total, page, limit);
     return c.json({ students: items.map((r) => sessionJson(r)) }, 200);
   });

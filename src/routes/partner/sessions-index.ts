@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { pagination } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { listSessions } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, setPagination } from "./common";
+import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, nonceOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, setPagination } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -13,7 +13,7 @@ export const route = createRoute({
   summary: "Lists an exam's student sessions (`page`, `limit` up to 300)",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ exam_id: z.string() }) },
   responses: {
     200: { ...ok(z.object({ student_sessions: z.array(SessionObject) }), "One page of sessions, oldest first"), headers: pageHeaders },
@@ -25,7 +25,7 @@ export const route = createRoute({
 export const registerSessionsIndex = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
     const { page, limit } = pagination(paramsOf(c));
-    const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").exam_id, { page, limit });
+    const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").exam_id, { page, limit }, c.get("now"), nonceOf(c));
     setPagination(c, total, page, limit);
     return c.json({ student_sessions: items.map((r) => sessionJson(r)) }, 200);
   });

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { findSession } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, ok, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
+import { nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -12,7 +12,7 @@ export const route = createRoute({
   summary: "Shows a student session",
   description: SIGNED_NOTE,
   security,
-  middleware: partnerMiddleware,
+  middleware: partnerNonceInReadMiddleware,
   request: { params: z.object({ exam_id: z.string(), id: z.string() }) },
   responses: { 200: ok(z.object({ student: SessionObject }), "The student session"), ...sessionNotFound, ...partnerErrors },
 });
@@ -20,5 +20,5 @@ export const route = createRoute({
 export const registerSessionsShow = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(route, async (c) => {
     const { exam_id, id } = c.req.valid("param");
-    return c.json({ student: sessionJson(await findSession(partnerDb(c), scopeOf(c), exam_id, id)) }, 200);
+    return c.json({ student: sessionJson(await findSession(partnerDb(c), scopeOf(c), exam_id, id, c.get("now"), nonceOf(c))) }, 200);
   });

@@ -4,7 +4,7 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { updateSession } from "../../services/partner/sessions";
 import { loadConfig } from "../../env";
-import { mailSessionInvitation, SIGNED_NOTE, SessionObject, ok, paramsOf, partnerErrors, partnerMiddleware, scopeOf, security, sessionNotFound } from "./common";
+import { mailSessionInvitation, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
 import { sessionInput } from "./inputs";
 
 export const routeFor = (method: "put" | "patch") =>
@@ -15,7 +15,7 @@ export const routeFor = (method: "put" | "patch") =>
     summary: "Updates a student session (same parameters as create, all optional)",
     description: SIGNED_NOTE,
     security,
-    middleware: partnerMiddleware,
+    middleware: partnerNonceInReadMiddleware,
     request: { params: z.object({ exam_id: z.string(), id: z.string() }) },
     responses: { 200: ok(z.object({ student: SessionObject }), "The updated student session"), ...sessionNotFound, ...partnerErrors },
   });
@@ -24,7 +24,7 @@ export const registerSessionsUpdate = (app: OpenAPIHono<PartnerEnv>) => {
   for (const method of ["put", "patch"] as const) {
     app.openapi(routeFor(method), async (c) => {
       const { exam_id, id } = c.req.valid("param");
-      const written = await updateSession(partnerDb(c), scopeOf(c), exam_id, id, sessionInput(paramsOf(c)), c.get("now"), loadConfig(c.env).mail.invitationTtlHours);
+      const written = await updateSession(partnerDb(c), scopeOf(c), exam_id, id, sessionInput(paramsOf(c)), c.get("now"), loadConfig(c.env).mail.invitationTtlHours, nonceOf(c));
       await mailSessionInvitation(c, written);
       return c.json({ student: sessionJson(written.session, written.invitation?.token ?? null) }, 200);
     });

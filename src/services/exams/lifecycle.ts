@@ -38,14 +38,17 @@ export function effectiveStatus(exam: Timing, now: number): ExamStatus {
 
 type Settleable = Timing & Pick<Exam, "id" | "institutionId" | "startedAt" | "completedAt">;
 
+/** The fields the clock changes on this exam now (started or completed), or null when it changes nothing. */
+export function settledFields(exam: Timing, now: number): { status: ExamStatus; completedAt: number } | { status: ExamStatus; startedAt: number } | null {
+  const status = effectiveStatus(exam, now);
+  if (status === exam.status) return null;
+  return status === "Completed" ? { status, completedAt: Math.min(now, examEndsAt(exam)) } : { status, startedAt: exam.scheduledAt };
+}
+
 /** Brings the stored status up to date (started or completed by the clock) and returns the exam as now. */
 export async function settle<T extends Settleable>(db: Db, exam: T, now: number): Promise<T> {
-  const status = effectiveStatus(exam, now);
-  if (status === exam.status) return exam;
-  const set =
-    status === "Completed"
-      ? { status, completedAt: Math.min(now, examEndsAt(exam)) }
-      : { status, startedAt: exam.scheduledAt };
+  const set = settledFields(exam, now);
+  if (set === null) return exam;
   // Written only over the status it was decided on; a concurrent writer's change stands.
   await db
     .update(exams)

@@ -37,7 +37,12 @@ export async function studentEnrolment(
   examId: number,
   now: number,
 ): Promise<{ exam: Exam; enrolment: Enrolment; securityLevel: SecurityLevel }> {
-  const [row] = await db
+  return enrolmentFound(db, await enrolmentQuery(db, student, examId), examId, now);
+}
+
+/** The query behind studentEnrolment, for a caller's batch; enrolmentFound reads its rows. */
+export const enrolmentQuery = (db: Db, student: Person, examId: number) =>
+  db
     .select({ exam: exams, enrolment: enrolments, institutionLevel: institutions.securityLevel })
     .from(enrolments)
     .innerJoin(exams, eq(exams.id, enrolments.examId))
@@ -51,6 +56,15 @@ export async function studentEnrolment(
       ),
     )
     .limit(1);
+
+/** studentEnrolment's answer from enrolmentQuery's rows: the exam settled by the clock; 404 when none. */
+export async function enrolmentFound(
+  db: Db,
+  rows: Awaited<ReturnType<typeof enrolmentQuery>>,
+  examId: number,
+  now: number,
+): Promise<{ exam: Exam; enrolment: Enrolment; securityLevel: SecurityLevel }> {
+  const [row] = rows;
   if (!row) throw examNotFound(examId);
   return { exam: await settle(db, row.exam, now), enrolment: row.enrolment, securityLevel: examSecurityLevel(row.exam.securityLevel, row.institutionLevel) };
 }

@@ -11,8 +11,8 @@ import type { Db } from "../../db/client";
 import { alerts, monitoringEvents, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
-import { studentEnrolment } from "../exams/scope";
-import { forbiddenAmong, policyPatterns } from "../process-policy";
+import { enrolmentFound, enrolmentQuery } from "../exams/scope";
+import { forbiddenAmong, policyOfRows, policyPatterns, policyPatternsQuery } from "../process-policy";
 import { insertDecision, type DecisionInsert } from "../decisions/record";
 import { type DecisionBase, processDecision } from "../decisions/outcomes";
 
@@ -105,7 +105,19 @@ export async function recordMonitoringResult(
   const processes = result.runningProcesses ?? [];
   const forbidden =
     processes.length > 0 ? forbiddenAmong(processes, await policyPatterns(db, scope.institutionId, scope.examId)) : [];
-  const raised = alertsFor(result, forbidden);
+  return storeMonitoringResult(db, scope, alertsFor(result, forbidden), now, payload, clientKey, decide);
+}
+
+/** recordMonitoringResult once the alerts are known: the one batch that stores it (see there). */
+async function storeMonitoringResult(
+  db: Db,
+  scope: MonitoringScope,
+  raised: RaisedAlert[],
+  now: number,
+  payload: unknown,
+  clientKey?: string,
+  decide?: (raised: RaisedAlert[]) => DecisionInsert[],
+): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   const insertEvent = db
     .insert(monitoringEvents)
     .values({
@@ -228,20 +240,29 @@ export async function recordDeviceReport(
   clientKey?: string,
   decisionBase?: DecisionBase,
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
-  const { exam } = await studentEnrolment(db, student, examId, now);
+  // Everything the report is judged by, in one round trip: the enrolment, the student's email (for
+  // face_rec_result) and the exam's process policy; the store is the second.
+  const [enrolmentRows, emailRows, patternRows] = await db.batch([
+    enrolmentQuery(db, student, examId),
+    db
+      .select({ email: users.email })
+      .from(users)
+      .where(and(eq(users.id, student.userId), eq(users.institutionId, student.institutionId)))
+      .limit(1),
+    policyPatternsQuery(db, student.institutionId, examId),
+  ]);
+  const { exam } = await enrolmentFound(db, enrolmentRows, examId, now);
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
-  const [me] = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.id, student.userId), eq(users.institutionId, student.institutionId)))
-    .limit(1);
+  const [me] = emailRows;
   if (!me) throw AppError.notFound("user", String(student.userId), "User not found");
   const result = deviceReportToResult(report, { userId: student.userId, email: me.email });
-  return recordMonitoringResult(
+  const processes = result.runningProcesses ?? [];
+  const forbidden = processes.length > 0 ? forbiddenAmong(processes, policyOfRows(patternRows)) : [];
+  return storeMonitoringResult(
     db,
     { institutionId: student.institutionId, examId: exam.id, studentId: student.userId, source: "device", monitoringType: "Exam Monitoring" },
-    result,
+    alertsFor(result, forbidden),
     now,
     report,
     clientKey,

@@ -5,6 +5,7 @@
 // The operator command scripts/partner-credentials.mjs does the same in Node (same SQL, same sealing).
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { alias } from "drizzle-orm/sqlite-core";
 import { partnerCredentials } from "../../db/schema";
 import { openSecret, randomHex, sealSecret, sha256Hex } from "./crypto";
 
@@ -29,24 +30,58 @@ export async function issueCredential(db: Db, sealKey: string, institutionId: nu
       db.update(partnerCredentials).set({ revokedAt: now }).where(inArray(partnerCredentials.id, toRevoke)),
       insert,
     ]);
+    forgetCachedCredentials(); // the revoked one must stop working here at once
     return { id: inserted[0]!.id, token, secretKey };
   }
   const [row] = await insert;
+  forgetCachedCredentials();
   return { id: row!.id, token, secretKey };
 }
 
-export type PartnerIdentity = { institutionId: number; secrets: string[] };
+/** `fromCache`: the keys as this isolate read them up to `cacheMs` ago (a key rotated in since is not among them). */
+export type PartnerIdentity = { institutionId: number; secrets: string[]; fromCache: boolean };
 
-/** The institution behind an API token and its active secret keys, or null for an unknown/revoked token. */
-export async function identifyToken(db: Db, sealKey: string, token: string): Promise<PartnerIdentity | null> {
-  const [hit] = await db
-    .select({ institutionId: partnerCredentials.institutionId })
-    .from(partnerCredentials)
-    .where(and(eq(partnerCredentials.tokenHash, await sha256Hex(token)), isNull(partnerCredentials.revokedAt)))
-    .limit(1);
-  if (!hit) return null;
-  const secrets = await activeSecrets(db, sealKey, hit.institutionId);
-  return secrets.length > 0 ? { institutionId: hit.institutionId, secrets } : null;
+// Identified tokens, per isolate, for `credentialCacheSeconds` (PARTNER_CREDENTIAL_CACHE_SECONDS): a partner
+// request then makes no database round trip for its credentials. The price, stated in docs/partner-api.md:
+// a revoked token or key keeps working up to that long in an isolate that had it cached (this isolate's own
+// issueCredential empties the cache at once; the operator script and other isolates cannot). Only tokens
+// that were valid are kept, so an unknown token always asks the database.
+const identified = new Map<string, { identity: PartnerIdentity; until: number }>();
+const MAX_CACHED_TOKENS = 1000;
+
+/** Forgets every cached identity (after a credential change made in this isolate). */
+export function forgetCachedCredentials() {
+  identified.clear();
+}
+
+/**
+ * The institution behind an API token and its active secret keys, or null for an unknown/revoked token.
+ * One round trip (the token's row joined with its institution's active rows), none within `cacheMs` of
+ * the last time this isolate read the token (`cacheMs` 0: always read).
+ */
+export async function identifyToken(db: Db, sealKey: string, token: string, now = Date.now(), cacheMs = 0): Promise<PartnerIdentity | null> {
+  const tokenHash = await sha256Hex(token);
+  const hit = identified.get(tokenHash);
+  if (cacheMs > 0 && hit && now < hit.until) return { ...hit.identity, fromCache: true };
+  identified.delete(tokenHash);
+  const presented = alias(partnerCredentials, "presented");
+  const rows = await db
+    .select({ institutionId: partnerCredentials.institutionId, sealed: partnerCredentials.secretKeySealed })
+    .from(presented)
+    .innerJoin(partnerCredentials, and(eq(partnerCredentials.institutionId, presented.institutionId), isNull(partnerCredentials.revokedAt)))
+    .where(and(eq(presented.tokenHash, tokenHash), isNull(presented.revokedAt)))
+    .orderBy(desc(partnerCredentials.id))
+    .limit(MAX_ACTIVE_CREDENTIALS);
+  if (rows.length === 0) return null;
+  const institutionId = rows[0]!.institutionId;
+  const secrets = await openSecrets(sealKey, institutionId, rows);
+  if (secrets.length === 0) return null;
+  const identity = { institutionId, secrets, fromCache: false };
+  if (cacheMs > 0) {
+    if (identified.size >= MAX_CACHED_TOKENS) identified.clear();
+    identified.set(tokenHash, { identity, until: now + cacheMs });
+  }
+  return identity;
 }
 
 export async function activeSecrets(db: Db, sealKey: string, institutionId: number): Promise<string[]> {
@@ -56,6 +91,10 @@ export async function activeSecrets(db: Db, sealKey: string, institutionId: numb
     .where(and(eq(partnerCredentials.institutionId, institutionId), isNull(partnerCredentials.revokedAt)))
     .orderBy(desc(partnerCredentials.id))
     .limit(MAX_ACTIVE_CREDENTIALS);
+  return openSecrets(sealKey, institutionId, rows);
+}
+
+async function openSecrets(sealKey: string, institutionId: number, rows: { sealed: string }[]): Promise<string[]> {
   const opened = await Promise.all(rows.map((r) => openSecret(sealKey, institutionId, r.sealed)));
   if (opened.some((s) => s === null)) {
     // A row that does not open was sealed under another key or altered: never usable, worth an alert.

@@ -1,13 +1,14 @@
 // Partner exams: the institution's TRUSTID exams seen through ProctorExam's `exams` resource. Every
 // query is scoped to the caller's institution; another institution's exam id is an unknown id (404).
-import { and, asc, eq, inArray, ne, notExists } from "drizzle-orm";
+import { and, asc, eq, ne, notExists } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, users } from "../../db/schema";
 import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
-import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle } from "../exams/lifecycle";
+import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle, settledFields } from "../exams/lifecycle";
+import { type PendingNonce, readAfterNonce } from "./nonces";
 import { syncSessionStatuses } from "./outbox";
 
 export type Scope = { institutionId: number };
@@ -29,36 +30,38 @@ const examColumns = {
   updatedAt: exams.updatedAt,
 };
 
-/** The exam, its status settled by the clock (lifecycle.ts: an open exam starts, any exam ends). */
-export async function findExam(db: Db, scope: Scope, idText: string, now = Date.now()): Promise<ExamRow> {
-  const id = idOf(idText);
-  const [row] =
-    id === null
-      ? []
-      : await db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
+/** The exam's row, scoped to the caller (a statement, to run alone or in a batch). */
+export const examQuery = (db: Db, scope: Scope, id: number) =>
+  db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
+
+/** The exam found by examQuery, its status settled by the clock (lifecycle.ts); 404 when there is none. */
+export async function foundExam(db: Db, rows: ExamRow[], idText: string, now: number): Promise<ExamRow> {
+  const [row] = rows;
   if (!row) throw PartnerError.examNotFound(idText);
   return settle(db, row, now);
 }
 
-export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }, now = Date.now()) {
-  // The partner status is derived (status.ts), so the filter runs over the derived value: ids and the
-  // two status columns first, then the page's rows.
-  const all = await db
-    .select({
-      id: exams.id,
-      status: exams.status,
-      partnerStatus: exams.partnerStatus,
-      scheduledAt: exams.scheduledAt,
-      durationMinutes: exams.durationMinutes,
-      endsAt: exams.endsAt,
-    })
-    .from(exams)
-    .where(eq(exams.institutionId, scope.institutionId))
-    .orderBy(asc(exams.id));
+/**
+ * The exam, its status settled by the clock (lifecycle.ts: an open exam starts, any exam ends). With the
+ * request's pending nonce, the nonce is used up in the same batch (one round trip).
+ */
+export async function findExam(db: Db, scope: Scope, idText: string, now = Date.now(), nonce?: PendingNonce): Promise<ExamRow> {
+  const id = idOf(idText);
+  if (id === null) throw PartnerError.examNotFound(idText);
+  const [rows] = await readAfterNonce(db, nonce, [examQuery(db, scope, id)]);
+  return foundExam(db, rows, idText, now);
+}
+
+/**
+ * One page of the institution's exams (optionally of one partner status) and their total, in one round trip
+ * (with the request's pending nonce first, when given). The partner status is derived (lifecycle.ts), so the
+ * filter runs here over every exam of the institution, read whole (an exam row is small).
+ */
+export async function listExams(db: Db, scope: Scope, q: { status?: PartnerExamStatus; page: number; limit: number }, now = Date.now(), nonce?: PendingNonce) {
+  const [all] = await readAfterNonce(db, nonce, [db.select(examColumns).from(exams).where(eq(exams.institutionId, scope.institutionId)).orderBy(asc(exams.id))]);
   const matching = q.status ? all.filter((e) => partnerExamStatus({ ...e, status: effectiveStatus(e, now) }) === q.status) : all;
-  const pageIds = matching.slice((q.page - 1) * q.limit, q.page * q.limit).map((e) => e.id);
-  const rows = pageIds.length === 0 ? [] : await db.select(examColumns).from(exams).where(inArray(exams.id, pageIds)).orderBy(asc(exams.id));
-  const items = await Promise.all(rows.map((r) => settle(db, r, now)));
+  const page = matching.slice((q.page - 1) * q.limit, q.page * q.limit);
+  const items = await Promise.all(page.map((r) => settle(db, r, now)));
   return { items, total: matching.length };
 }
 
@@ -73,40 +76,52 @@ export type ExamInput = {
   instructorEmail?: string;
 };
 
-/** The instructor a partner-created exam belongs to: the one named, or the institution's API account. */
-async function instructorFor(db: Db, scope: Scope, email: string | undefined, now: number): Promise<number> {
-  if (email !== undefined) {
-    const [row] = await db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, email.toLowerCase()), eq(users.role, "INSTRUCTOR")))
-      .limit(1);
-    if (!row) throw PartnerError.field("instructor_email", "is not an instructor of this institution");
-    return row.id;
-  }
+/**
+ * The instructor a partner-created exam belongs to: the one named, or the institution's API account (created
+ * with the institution's first such exam). With the request's pending nonce, it is used up in the lookup's batch.
+ */
+async function instructorFor(db: Db, scope: Scope, email: string | undefined, now: number, nonce?: PendingNonce): Promise<number> {
   // An account nobody can log in to (no password; an address that cannot receive mail).
   const apiEmail = `partner-api+${scope.institutionId}@trustid.invalid`;
-  await db
-    .insert(users)
-    .values({ institutionId: scope.institutionId, email: apiEmail, name: "Partner", surname: "API", role: "INSTRUCTOR", passwordHash: null, createdAt: now, updatedAt: now })
-    .onConflictDoNothing();
-  const [row] = await db
+  const lookup = db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail)))
+    .where(
+      email !== undefined
+        ? and(eq(users.institutionId, scope.institutionId), eq(users.email, email.toLowerCase()), eq(users.role, "INSTRUCTOR"))
+        : and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail)),
+    )
     .limit(1);
-  return row!.id;
+  const [[found]] = await readAfterNonce(db, nonce, [lookup]);
+  if (found) return found.id;
+  if (email !== undefined) throw PartnerError.field("instructor_email", "is not an instructor of this institution");
+  const [, [created]] = await db.batch([
+    db
+      .insert(users)
+      .values({ institutionId: scope.institutionId, email: apiEmail, name: "Partner", surname: "API", role: "INSTRUCTOR", passwordHash: null, createdAt: now, updatedAt: now })
+      .onConflictDoNothing(),
+    lookup,
+  ]);
+  return created!.id;
 }
 
 function checkTimes(start: number, end: number | null) {
   if (end !== null && end < start) throw PartnerError.field("end_time", "must be after start_time");
 }
 
-export async function createExam(db: Db, scope: Scope, input: ExamInput & { name: string }, now: number): Promise<ExamRow> {
+export async function createExam(db: Db, scope: Scope, input: ExamInput & { name: string }, now: number, nonce?: PendingNonce): Promise<ExamRow> {
   const start = input.startTime ?? now;
   checkTimes(start, input.endTime ?? null);
   if (input.status === "closed") throw PartnerError.field("status", "can not be closed on creation");
-  const instructorId = await instructorFor(db, scope, input.instructorEmail, now);
+  // The request's nonce is used up with this first read (a replay is refused before anything is written).
+  const instructorId = await instructorFor(db, scope, input.instructorEmail, now, nonce);
+  const timing = {
+    status: "Upcoming" as const,
+    scheduledAt: start,
+    durationMinutes: input.duration ?? 60,
+    endsAt: input.endTime ?? null,
+    partnerStatus: input.status ?? "open",
+  };
   const [row] = await db
     .insert(exams)
     .values({
@@ -114,22 +129,22 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
       instructorId,
       name: input.name,
       examType: input.examType ?? "Written",
-      durationMinutes: input.duration ?? 60,
-      scheduledAt: start,
-      endsAt: input.endTime ?? null,
       privacyPolicy: "",
-      partnerStatus: input.status ?? "open",
       partnerType: input.type ?? "classic",
       createdAt: now,
       updatedAt: now,
+      ...timing,
+      // Created open with its window already come, it runs (or has ended): stored settled (lifecycle.ts).
+      ...settledFields(timing, now),
     })
     .returning(examColumns);
-  return settle(db, row!, now); // created open with its window already come: it runs
+  return row!;
 }
 
 /** Returns the updated exam and how many callback events the change queued. */
-export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number) {
-  const current = await findExam(db, scope, idText, now);
+export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number, nonce?: PendingNonce) {
+  // The request's nonce is used up with this first read (a replay is refused before anything is written).
+  const current = await findExam(db, scope, idText, now, nonce);
   const set: Partial<typeof exams.$inferInsert> = { updatedAt: now };
   if (input.name !== undefined) set.name = input.name;
   if (input.type !== undefined) set.partnerType = input.type;
@@ -165,9 +180,10 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
 }
 
 /** Deletes the exam with its sessions (and their TRUSTID records); an exam in progress is kept. */
-export async function deleteExam(db: Db, scope: Scope, idText: string): Promise<ExamRow> {
+export async function deleteExam(db: Db, scope: Scope, idText: string, now = Date.now(), nonce?: PendingNonce): Promise<ExamRow> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const current = await findExam(db, scope, idText); // 404 when someone else deleted it meanwhile
+    // 404 when someone else deleted it meanwhile; the request's nonce is used up with the first read.
+    const current = await findExam(db, scope, idText, now, attempt === 0 ? nonce : undefined);
     if (current.status === "Started") throw PartnerError.field("status", "can not delete an exam in progress");
     // One transaction: the exam row goes only if it has not started meanwhile (the check again in the
     // statement itself), and its records only if the exam row is gone.

@@ -6,7 +6,8 @@ import type { Db } from "../../db/client";
 import { enrolments, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
-import { type Scope, findExam } from "./exams";
+import { type Scope, examQuery, findExam, foundExam } from "./exams";
+import { type PendingNonce, readAfterNonce } from "./nonces";
 import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
@@ -19,29 +20,48 @@ export type WrittenSession = { session: SessionRow; invitation: Invitation | nul
 const invitationFor = async (db: Db, scope: Scope, studentId: number, now: number, ttlHours: number) =>
   (await issueInvitations(db, scope.institutionId, [studentId], now, ttlHours))[0] ?? null;
 
-export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }, now = Date.now()) {
-  const exam = await findExam(db, scope, examIdText, now);
-  const where = and(eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId));
-  const [total] = await db.select({ n: count() }).from(enrolments).where(where);
-  const items = await selectSessions(db)
-    .where(where)
-    .orderBy(asc(enrolments.id))
-    .limit(q.limit)
-    .offset((q.page - 1) * q.limit);
-  return { items, total: total?.n ?? 0 };
+/**
+ * One page of the exam's sessions and their total, in one round trip: the exam, the count and the page
+ * are read in one batch (with the request's pending nonce first, when given).
+ */
+export async function listSessions(db: Db, scope: Scope, examIdText: string, q: { page: number; limit: number }, now = Date.now(), nonce?: PendingNonce) {
+  const examId = idOf(examIdText);
+  if (examId === null) throw PartnerError.examNotFound(examIdText);
+  const where = and(eq(enrolments.examId, examId), eq(enrolments.institutionId, scope.institutionId));
+  const [examRows, total, items] = await readAfterNonce(db, nonce, [
+    examQuery(db, scope, examId),
+    db.select({ n: count() }).from(enrolments).where(where),
+    selectSessions(db)
+      .where(where)
+      .orderBy(asc(enrolments.id))
+      .limit(q.limit)
+      .offset((q.page - 1) * q.limit),
+  ]);
+  const exam = await foundExam(db, examRows, examIdText, now);
+  // The rows carry the exam's status as stored: the clock may just have moved it (settled above).
+  return { items: items.map((r) => ({ ...r, examStatus: exam.status })), total: total[0]?.n ?? 0 };
 }
 
-export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now()): Promise<SessionRow> {
-  const exam = await findExam(db, scope, examIdText, now);
+/** The session of the exam (404 for either), in one round trip (with the request's pending nonce first, when given). */
+export async function findSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now(), nonce?: PendingNonce): Promise<SessionRow> {
+  const examId = idOf(examIdText);
+  if (examId === null) throw PartnerError.examNotFound(examIdText);
   const id = idOf(sessionIdText);
-  const [row] =
-    id === null
-      ? []
-      : await selectSessions(db)
-          .where(and(eq(enrolments.id, id), eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId)))
-          .limit(1);
+  if (id === null) {
+    const [examRows] = await readAfterNonce(db, nonce, [examQuery(db, scope, examId)]);
+    await foundExam(db, examRows, examIdText, now);
+    throw PartnerError.sessionNotFound(sessionIdText);
+  }
+  const [examRows, rows] = await readAfterNonce(db, nonce, [
+    examQuery(db, scope, examId),
+    selectSessions(db)
+      .where(and(eq(enrolments.id, id), eq(enrolments.examId, examId), eq(enrolments.institutionId, scope.institutionId)))
+      .limit(1),
+  ]);
+  const exam = await foundExam(db, examRows, examIdText, now);
+  const [row] = rows;
   if (!row) throw PartnerError.sessionNotFound(sessionIdText);
-  return row;
+  return { ...row, examStatus: exam.status }; // the status as settled above
 }
 
 export type SessionInput = {
@@ -63,24 +83,28 @@ async function studentFor(db: Db, scope: Scope, email: string, name: string | un
   if (!EMAIL.test(normalized) || normalized.length > 254) throw PartnerError.field("email", "is invalid");
   const fullName = (name ?? normalized.split("@")[0]!).trim();
   const [first, ...rest] = fullName.split(/\s+/);
-  await db
-    .insert(users)
-    .values({
-      institutionId: scope.institutionId,
-      email: normalized,
-      name: first || normalized,
-      surname: rest.join(" "),
-      role: "STUDENT",
-      passwordHash: null, // invited: the student sets a password when claiming the account
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing();
-  const [user] = await db
-    .select({ id: users.id, role: users.role })
-    .from(users)
-    .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, normalized)))
-    .limit(1);
+  // The insert (if new) and the read in one batch: one round trip.
+  const [, found] = await db.batch([
+    db
+      .insert(users)
+      .values({
+        institutionId: scope.institutionId,
+        email: normalized,
+        name: first || normalized,
+        surname: rest.join(" "),
+        role: "STUDENT",
+        passwordHash: null, // invited: the student sets a password when claiming the account
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing(),
+    db
+      .select({ id: users.id, role: users.role })
+      .from(users)
+      .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, normalized)))
+      .limit(1),
+  ]);
+  const [user] = found;
   if (!user || user.role !== "STUDENT") throw PartnerError.field("email", "belongs to an account that is not a student");
   return user.id;
 }
@@ -106,18 +130,26 @@ export async function createSession(
   input: SessionInput & { email: string },
   now: number,
   invitationTtlHours: number,
+  nonce?: PendingNonce,
 ): Promise<WrittenSession> {
-  const exam = await findExam(db, scope, examIdText, now);
+  // The request's nonce is used up with this first read (a replay is refused before anything is written).
+  const exam = await findExam(db, scope, examIdText, now, nonce);
   if (partnerExamStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
   const studentId = await studentFor(db, scope, input.email, input.name, now);
-  const [row] = await db
-    .insert(enrolments)
-    .values({ institutionId: scope.institutionId, examId: exam.id, studentId, ...sessionFields(input), createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: enrolments.id });
-  if (!row) throw taken();
-  const session = await findSession(db, scope, String(exam.id), String(row.id));
-  return { session, invitation: await invitationFor(db, scope, studentId, now, invitationTtlHours) };
+  // The new session, read in the insert's batch (the transaction sees the insert).
+  const [inserted, written] = await db.batch([
+    db
+      .insert(enrolments)
+      .values({ institutionId: scope.institutionId, examId: exam.id, studentId, ...sessionFields(input), createdAt: now, updatedAt: now })
+      .onConflictDoNothing()
+      .returning({ id: enrolments.id }),
+    selectSessions(db)
+      .where(and(eq(enrolments.examId, exam.id), eq(enrolments.studentId, studentId), eq(enrolments.institutionId, scope.institutionId)))
+      .limit(1),
+  ]);
+  const session = written[0];
+  if (inserted.length === 0 || !session) throw taken();
+  return { session: { ...session, examStatus: exam.status }, invitation: await invitationFor(db, scope, studentId, now, invitationTtlHours) };
 }
 
 // Updates and deletes decide on the session as read, then write only if what the decision rested on is
@@ -143,9 +175,11 @@ export async function updateSession(
   input: SessionInput,
   now: number,
   invitationTtlHours: number,
+  nonce?: PendingNonce,
 ): Promise<WrittenSession> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await findSession(db, scope, examIdText, sessionIdText);
+    // The request's nonce is used up with the first read (a replay is refused before anything is written).
+    const current = await findSession(db, scope, examIdText, sessionIdText, now, attempt === 0 ? nonce : undefined);
     const set = { ...sessionFields(input), updatedAt: now };
     const where = [eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)];
     if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
@@ -162,9 +196,13 @@ export async function updateSession(
       // In the same statement: still not begun, and the student still not in the exam.
       where.push(unchangedSince(current)!, sql`NOT EXISTS ${clash}`);
     }
-    const updated = await db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId });
-    if (updated.length > 0) {
-      const session = await findSession(db, scope, examIdText, sessionIdText);
+    // The session as written, read in the same batch (the transaction sees the update).
+    const [updated, written] = await db.batch([
+      db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId }),
+      selectSessions(db).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))).limit(1),
+    ]);
+    const session = written[0];
+    if (updated.length > 0 && session) {
       // Another student: they get their own invitation (if their account is unclaimed).
       const moved = updated[0]!.studentId !== current.studentId;
       return { session, invitation: moved ? await invitationFor(db, scope, updated[0]!.studentId, now, invitationTtlHours) : null };
@@ -173,9 +211,10 @@ export async function updateSession(
   throw changedMeanwhile();
 }
 
-export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string) {
+export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now(), nonce?: PendingNonce) {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await findSession(db, scope, examIdText, sessionIdText);
+    // The request's nonce is used up with the first read (a replay is refused before anything is deleted).
+    const current = await findSession(db, scope, examIdText, sessionIdText, now, attempt === 0 ? nonce : undefined);
     if (statusOfRow(current) === "exam_started") throw PartnerError.field("status", "can not delete a session in progress");
     // One transaction: the session row goes only if unchanged since read, and the student's alerts, events,
     // approval requests and feedback of this exam go with it, only if the row is gone.

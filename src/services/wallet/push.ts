@@ -46,12 +46,16 @@ async function update(db: Db, id: string, set: Partial<ExportRow>) {
   await db.update(walletExports).set(set).where(eq(walletExports.id, id));
 }
 
-/** Claims due rows (a lease on next_attempt_at) so that a concurrent run skips them. */
-async function claimDue(db: Db, filter: { ids?: string[]; userId?: number }, now: number, limit: number): Promise<ExportRow[]> {
+/** The rows whose push work is due (a statement, to run alone or in a caller's batch). */
+export function dueExportsQuery(db: Db, filter: { ids?: string[]; userId?: number }, now: number, limit: number) {
   const conds = [inArray(walletExports.pushStatus, ["queued", "sent"]), isNotNull(walletExports.nextAttemptAt), lte(walletExports.nextAttemptAt, now)];
   if (filter.ids) conds.push(inArray(walletExports.id, filter.ids));
   if (filter.userId !== undefined) conds.push(eq(walletExports.userId, filter.userId));
-  const due = await db.select().from(walletExports).where(and(...conds)).orderBy(asc(walletExports.nextAttemptAt)).limit(limit);
+  return db.select().from(walletExports).where(and(...conds)).orderBy(asc(walletExports.nextAttemptAt)).limit(limit);
+}
+
+/** Claims due rows (a lease on next_attempt_at) so that a concurrent run skips them. */
+async function claim(db: Db, due: ExportRow[], now: number): Promise<ExportRow[]> {
   const claimed: ExportRow[] = [];
   for (const r of due) {
     const res = await db
@@ -72,8 +76,14 @@ export type PushRunResult = { sent: number; delivered: number; retrying: number;
  * refresh the caller's own); the scheduled handler runs it for everyone.
  */
 export async function processPush(db: Db, config: Config, filter: { ids?: string[]; userId?: number }, now: number, limit = 100): Promise<PushRunResult> {
+  return processDuePush(db, config, await dueExportsQuery(db, filter, now, limit), now);
+}
+
+/** processPush for due rows already read (dueExportsQuery, e.g. in the batch of a status read). */
+export async function processDuePush(db: Db, config: Config, due: ExportRow[], now: number): Promise<PushRunResult> {
   const out: PushRunResult = { sent: 0, delivered: 0, retrying: 0, failed: 0 };
-  const rows = await claimDue(db, filter, now, limit);
+  if (due.length === 0) return out;
+  const rows = await claim(db, due, now);
   const opts = pushOptions(config);
   const receiptDelayMs = config.wallet.receiptDelaySeconds * 1000;
 

@@ -10,20 +10,33 @@ import { WALLET_MODEL_IDS } from "../../templates/model-ids";
 import type { WalletVersionInfo } from "../../templates/types";
 import type { Caller } from "../../types";
 import { BIOMETRIC_TYPES, type ExportRow, exportView } from "./exports";
-import { processPush } from "./push";
+import { dueExportsQuery, processDuePush } from "./push";
 
 async function versionsOf(env: Bindings, caller: Caller): Promise<Map<string, WalletVersionInfo>> {
   const list = await templatesOf(env, ownerOf(caller)).walletVersions(ownerOf(caller));
   return new Map(list.map((v) => [v.biometricType, v]));
 }
 
-/** The latest unexpired export per type of this student. */
-async function latestExports(db: Db, caller: Caller, now: number): Promise<Map<string, ExportRow>> {
-  const rows = await db
+/** The student's unexpired exports, newest first (a statement, to run alone or in a batch). */
+const unexpiredExportsQuery = (db: Db, caller: Caller, now: number) =>
+  db
     .select()
     .from(walletExports)
     .where(and(eq(walletExports.institutionId, caller.institutionId), eq(walletExports.userId, caller.userId), sql`${walletExports.expiresAt} > ${now}`))
     .orderBy(desc(walletExports.createdAt));
+
+/**
+ * The latest unexpired export per type of this student, after the student's due push work (sends to retry,
+ * receipts) is done. One round trip when none is due (the due rows and the exports are read in one batch);
+ * when some is, the exports are read again after it.
+ */
+async function latestExports(env: Bindings, db: Db, caller: Caller, now: number): Promise<Map<string, ExportRow>> {
+  const [due, first] = await db.batch([dueExportsQuery(db, { userId: caller.userId }, now, 20), unexpiredExportsQuery(db, caller, now)]);
+  let rows = first;
+  if (due.length > 0) {
+    await processDuePush(db, loadConfig(env), due, now);
+    rows = await unexpiredExportsQuery(db, caller, now);
+  }
   const latest = new Map<string, ExportRow>();
   for (const r of rows) if (!latest.has(r.biometricType)) latest.set(r.biometricType, r);
   return latest;
@@ -43,8 +56,7 @@ export type WalletTypeStatus = {
  * returned. Due push work of this student is done first, so polling this endpoint moves it on.
  */
 export async function walletStatus(env: Bindings, db: Db, caller: Caller, now: number) {
-  await processPush(db, loadConfig(env), { userId: caller.userId }, now, 20);
-  const [versions, latest] = await Promise.all([versionsOf(env, caller), latestExports(db, caller, now)]);
+  const [versions, latest] = await Promise.all([versionsOf(env, caller), latestExports(env, db, caller, now)]);
   const status = {} as Record<(typeof BIOMETRIC_TYPES)[number], WalletTypeStatus>;
   for (const t of BIOMETRIC_TYPES) {
     const v = versions.get(t);
@@ -67,8 +79,7 @@ export async function walletStatus(env: Bindings, db: Db, caller: Caller, now: n
  * expire, so a lost response loses nothing.
  */
 export async function walletInbox(env: Bindings, db: Db, caller: Caller, now: number, exportId?: string) {
-  await processPush(db, loadConfig(env), { userId: caller.userId }, now, 20);
-  const [versions, latest] = await Promise.all([versionsOf(env, caller), latestExports(db, caller, now)]);
+  const [versions, latest] = await Promise.all([versionsOf(env, caller), latestExports(env, db, caller, now)]);
   let rows = [...latest.values()];
   if (exportId !== undefined) {
     const [one] = await db

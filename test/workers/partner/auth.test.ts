@@ -1,14 +1,15 @@
 // Authentication of the partner API: every way a request can be wrong is the same documented 403.
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { partnerNonces } from "../../../src/db/schema";
+import { partnerCredentials, partnerNonces } from "../../../src/db/schema";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { route as examsShow } from "../../../src/routes/partner/exams-show";
-import { issueCredential } from "../../../src/services/partner/credentials";
+import { identifyToken, issueCredential } from "../../../src/services/partner/credentials";
+import { randomHex, sealSecret, sha256Hex } from "../../../src/services/partner/crypto";
 import { pruneNonces } from "../../../src/services/partner/nonces";
 import { bodyAt } from "../api";
 import { type Credentials, partnerApi, type PartnerParams, sentAs, type Signing, signedCall } from "./api";
-import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, SEAL_KEY } from "./helpers";
+import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, partnerCall, SEAL_KEY } from "./helpers";
 
 let partner: Partner;
 let examId: number;
@@ -94,6 +95,52 @@ describe("partner API authentication", () => {
     expect(await show({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
+  it("refuses a reused nonce on the reads that use it up in their own batch, also after an error answer", async () => {
+    // Signed by hand (partnerCall): these requests carry ids the route refuses ("abc") and parameters it must reject.
+    const sessions = (call: Parameters<typeof partnerCall>[3] = {}) =>
+      partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: examId }, ...call });
+    const showExam = (call: Parameters<typeof partnerCall>[3] = {}) => partnerCall(partner, "GET", "/exams/:id", { path: { id: examId }, ...call });
+    const n = nonce();
+    expect((await sessions({ nonce: n })).status).toBe(200);
+    expect(await sessions({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    // The nonce is used up even when the endpoint answers an error before or after its batch.
+    const bad = nonce();
+    expect((await sessions({ nonce: bad, params: { limit: "0" } })).status).toBe(422);
+    expect(await sessions({ nonce: bad, params: { limit: "0" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    const missing = nonce();
+    expect((await showExam({ nonce: missing, path: { id: 999_999_999 } })).status).toBe(404);
+    expect(await showExam({ nonce: missing, path: { id: 999_999_999 } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    const notAnId = nonce();
+    expect((await showExam({ nonce: notAnId, path: { id: "abc" } })).status).toBe(404);
+    expect(await showExam({ nonce: notAnId, path: { id: "abc" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+  });
+
+  it("refuses a reused nonce on writes that use it up with their first read, and applies nothing", async () => {
+    const showExam = (call: Parameters<typeof partnerCall>[3] = {}) => partnerCall(partner, "GET", "/exams/:id", call);
+    const exam = await partnerCall(partner, "POST", "/exams", { params: { name: "Replay target" } });
+    const id = exam.body.exam.id;
+    const n = nonce();
+    expect((await partnerCall(partner, "PUT", "/exams/:id", { path: { id }, nonce: n, params: { name: "First" } })).status).toBe(200);
+    const replay = await partnerCall(partner, "PUT", "/exams/:id", { path: { id }, nonce: n, params: { name: "Replayed" } });
+    expect(replay).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect((await showExam({ path: { id } })).body.exam.name).toBe("First");
+    const m = nonce();
+    const sessionPath = { exam_id: id };
+    const session = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: sessionPath, params: { email: `replay-${m}@example.org` } });
+    const sid = session.body.student.id;
+    expect((await partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid }, nonce: m, params: { name: "Kept" } })).status).toBe(200);
+    expect((await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid }, nonce: m })).status).toBe(403);
+    const still = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid } });
+    expect(still.status).toBe(200);
+    expect(still.body.student.name).toBe("Kept");
+  });
+
+  it("accepts a nonce sent twice at once only once (reads using it up in their batch)", async () => {
+    const n = nonce();
+    const answers = await Promise.all([show({ nonce: n }), show({ nonce: n }), show({ nonce: n })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 403, 403]);
+  });
+
   it("accepts a nonce again after 24 hours, and prunes old nonces", async () => {
     const n = nonce();
     expect((await show({ nonce: n })).status).toBe(200);
@@ -164,6 +211,37 @@ describe("partner API authentication", () => {
     expect((await showWith({ ...p2, secretKey: p.secretKey })).status).toBe(403);
     expect((await showWith(p2)).status).toBe(200);
     expect((await showWith({ token: third.token, secretKey: third.secretKey })).status).toBe(200);
+  });
+
+  it("keeps a token's credentials per isolate for the cache time: a revocation made elsewhere applies within it", async () => {
+    const p = await newPartner();
+    const t0 = Date.now();
+    const cacheMs = 60_000;
+    expect((await identifyToken(db(), SEAL_KEY, p.token, t0, cacheMs))?.institutionId).toBe(p.institutionId);
+    // Revoked by the operator script (another process): this isolate does not hear of it.
+    await db().update(partnerCredentials).set({ revokedAt: t0 }).where(eq(partnerCredentials.institutionId, p.institutionId));
+    expect((await identifyToken(db(), SEAL_KEY, p.token, t0 + 1000, cacheMs))?.institutionId).toBe(p.institutionId); // documented staleness
+    expect(await identifyToken(db(), SEAL_KEY, p.token, t0 + 1000)).toBeNull(); // without the cache: read at once
+    expect(await identifyToken(db(), SEAL_KEY, p.token, t0 + 2000, cacheMs)).toBeNull(); // that read replaced the cached answer
+    // Once the time is up the cached answer is read again.
+    const q = await newPartner();
+    expect((await identifyToken(db(), SEAL_KEY, q.token, t0, cacheMs))?.institutionId).toBe(q.institutionId);
+    await db().update(partnerCredentials).set({ revokedAt: t0 }).where(eq(partnerCredentials.institutionId, q.institutionId));
+    expect(await identifyToken(db(), SEAL_KEY, q.token, t0 + cacheMs, cacheMs)).toBeNull();
+  });
+
+  it("accepts a key rotated in by another process at once, though the token's credentials are cached", async () => {
+    const p = await newPartner();
+    const exam = await partnerCall(p, "POST", "/exams", { params: { name: "Rotated elsewhere" } });
+    const path = { id: exam.body.exam.id };
+    expect((await partnerCall(p, "GET", "/exams/:id", { path })).status).toBe(200); // credentials now cached
+    // As scripts/partner-credentials.mjs rotate does (its own process: this isolate's cache is not told).
+    const newKey = randomHex(32);
+    await db()
+      .insert(partnerCredentials)
+      .values({ institutionId: p.institutionId, tokenHash: await sha256Hex(randomHex(32)), secretKeySealed: await sealSecret(SEAL_KEY, p.institutionId, newKey), createdAt: Date.now() });
+    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: newKey })).status).toBe(200);
+    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: "e".repeat(64) })).status).toBe(403);
   });
 
   it("answers 503 in the partner shape when the sealing key is not configured (TRUSTID keeps serving)", async () => {
