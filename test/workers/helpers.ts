@@ -1,22 +1,9 @@
 // Test helpers: make fresh users per test (no shared rows), through the typed client (./api.ts).
 import { route as loginRoute } from "../../src/routes/auth/login";
 import { route as registerUserRoute } from "../../src/routes/auth/register-user";
-import { api, bodyAt, raw } from "./api";
+import { api, bodyAt } from "./api";
 
 export const BASE = "http://trustid.test/backend";
-
-type CallInit = { absolute?: boolean; method?: string; json?: unknown; body?: BodyInit; token?: string; headers?: Record<string, string> };
-
-/**
- * The old untyped client (`any` bodies), kept only for the partner tests until they move to ./api.ts: every
- * other test calls `api(route, ...)`, or `raw(...)` for what no route describes.
- */
-export async function call(path: string, init: CallInit = {}): Promise<{ status: number; body: any; headers: Headers }> {
-  const headers: Record<string, string> = { ...init.headers };
-  if (init.json !== undefined) headers["content-type"] ??= "application/json";
-  const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
-  return raw(init.absolute ? path : `/backend${path}`, { method: init.method, token: init.token, headers, body });
-}
 
 let counter = 0;
 export const uniqueEmail = (prefix = "user") =>

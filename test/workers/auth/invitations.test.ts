@@ -5,7 +5,11 @@ import { inject } from "vitest";
 import { describe, expect, it } from "vitest";
 import { invitations, users } from "../../../src/db/schema";
 import { addExam, approve, db, instructorExamView } from "../exams/support";
-import { newPartner, partnerCall } from "../partner/helpers";
+import { partnerApi } from "../partner/api";
+import { newPartner } from "../partner/helpers";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
 import { route as loginRoute } from "../../../src/routes/auth/login";
 import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
 import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
@@ -99,23 +103,23 @@ describe("claiming an invited account", () => {
 
   it("a partner session answers the invitation token once; the student claims the account with it", async () => {
     const partner = await newPartner();
-    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Invited by a partner" } })).body.exam.id;
+    const exam = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Invited by a partner" } }), 201).exam.id;
     const email = uniqueEmail("partner");
-    const created = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { email } });
+    const created = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email } });
     expect(created.status).toBe(201);
-    const token = created.body.student.token as string;
+    const token = bodyAt(created, 201).student.token as string;
     expect(token).toMatch(/^[0-9a-f]{48}$/);
     expect((await mailsTo(email))[0].TextBody).toContain(token);
     // Shown once: later reads cannot show it (only its hash is stored).
-    const shown = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id: created.body.student.id } });
-    expect(shown.body.student.token).toBeNull();
+    const shown = await partnerApi(sessionsShow, { credentials: partner, params: { exam_id: exam, id: bodyAt(created, 201).student.id } });
+    expect(bodyAt(shown, 200).student.token).toBeNull();
 
     expect((await claim(email, {}, partner.code)).status).toBe(400);
     expect((await claim(email, { invitation_token: token }, partner.code)).status).toBe(200);
     // Once claimed, enrolling the student elsewhere issues no token.
-    const other = (await partnerCall(partner, "POST", "/exams", { params: { name: "Second" } })).body.exam.id;
-    const second = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: other }, params: { email } });
-    expect(second.body.student.token).toBeNull();
+    const other = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Second" } }), 201).exam.id;
+    const second = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: other }, json: { email } });
+    expect(bodyAt(second, 201).student.token).toBeNull();
     const [user] = await db().select().from(users).where(and(eq(users.institutionId, partner.institutionId), eq(users.email, email)));
     expect(user!.passwordHash).not.toBeNull();
   });

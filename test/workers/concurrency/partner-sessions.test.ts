@@ -4,7 +4,13 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { enrolments } from "../../../src/db/schema";
-import { db, newPartner, type Partner, partnerCall } from "../partner/helpers";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as sessionsDestroy } from "../../../src/routes/partner/sessions-destroy";
+import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
+import { bodyAt } from "../api";
+import { partnerApi } from "../partner/api";
+import { db, newPartner, type Partner } from "../partner/helpers";
 
 let partner: Partner;
 const email = (tag: string) => `${tag}.${crypto.randomUUID().slice(0, 8)}@example.org`;
@@ -14,9 +20,9 @@ beforeAll(async () => {
 });
 
 async function newExam(): Promise<number> {
-  return (await partnerCall(partner, "POST", "/exams", { params: { name: "Races" } })).body.exam.id;
+  return bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Races" } }), 201).exam.id;
 }
-const add = (exam: number, address: string) => partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { email: address } });
+const add = (exam: number, address: string) => partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email: address } });
 
 describe("concurrent partner session writes", () => {
   it("one student added five times at once: one session, four 422s", async () => {
@@ -31,11 +37,11 @@ describe("concurrent partner session writes", () => {
   it("five sessions moved to one email at once: one moves, the others are 422 and keep their student", async () => {
     const exam = await newExam();
     const ids: number[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await add(exam, email(`s${i}`))).body.student.id);
+    for (let i = 0; i < 5; i++) ids.push(bodyAt(await add(exam, email(`s${i}`)), 201).student.id);
     const before = await db().select().from(enrolments).where(eq(enrolments.examId, exam));
     const target = email("target");
     const answers = await Promise.all(
-      ids.map((id) => partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id }, params: { email: target } })),
+      ids.map((id) => partnerApi(sessionsUpdate("put"), { credentials: partner, params: { exam_id: exam, id }, json: { email: target } })),
     );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 422, 422, 422, 422]);
     const after = await db().select().from(enrolments).where(eq(enrolments.examId, exam));
@@ -51,9 +57,9 @@ describe("concurrent partner session writes", () => {
 
   it("one session deleted five times at once: one 200, four 404s", async () => {
     const exam = await newExam();
-    const id = (await add(exam, email("gone"))).body.student.id;
+    const id = bodyAt(await add(exam, email("gone")), 201).student.id;
     const answers = await Promise.all(
-      Array.from({ length: 5 }, () => partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: exam, id } })),
+      Array.from({ length: 5 }, () => partnerApi(sessionsDestroy, { credentials: partner, params: { exam_id: exam, id } })),
     );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 404, 404, 404, 404]);
     expect(await db().select().from(enrolments).where(and(eq(enrolments.examId, exam), eq(enrolments.id, id)))).toEqual([]);

@@ -4,12 +4,18 @@ import { and, eq } from "drizzle-orm";
 import { partnerCredentials, partnerNonces } from "../../../src/db/schema";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { route as examsShow } from "../../../src/routes/partner/exams-show";
+import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as sessionsDestroy } from "../../../src/routes/partner/sessions-destroy";
+import { route as sessionsIndex } from "../../../src/routes/partner/sessions-index";
+import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
+import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
 import { identifyToken, issueCredential } from "../../../src/services/partner/credentials";
 import { randomHex, sealSecret, sha256Hex } from "../../../src/services/partner/crypto";
 import { pruneNonces } from "../../../src/services/partner/nonces";
 import { bodyAt } from "../api";
 import { type Credentials, partnerApi, type PartnerParams, sentAs, type Signing, signedCall } from "./api";
-import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, partnerCall, SEAL_KEY } from "./helpers";
+import { db, newPartner, nonce, NOT_AUTHORIZED, type Partner, SEAL_KEY } from "./helpers";
 
 let partner: Partner;
 let examId: number;
@@ -96,43 +102,42 @@ describe("partner API authentication", () => {
   });
 
   it("refuses a reused nonce on the reads that use it up in their own batch, also after an error answer", async () => {
-    // Signed by hand (partnerCall): these requests carry ids the route refuses ("abc") and parameters it must reject.
-    const sessions = (call: Parameters<typeof partnerCall>[3] = {}) =>
-      partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: examId }, ...call });
-    const showExam = (call: Parameters<typeof partnerCall>[3] = {}) => partnerCall(partner, "GET", "/exams/:id", { path: { id: examId }, ...call });
+    const sessions = (over: Signing & { query?: PartnerParams<typeof sessionsIndex> } = {}) =>
+      partnerApi(sessionsIndex, { credentials: partner, params: { exam_id: examId }, ...over });
+    const showExam = (id: string | number, over: Signing = {}) => partnerApi(examsShow, { credentials: partner, params: { id }, ...over });
     const n = nonce();
     expect((await sessions({ nonce: n })).status).toBe(200);
     expect(await sessions({ nonce: n })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
-    // The nonce is used up even when the endpoint answers an error before or after its batch.
+    // The nonce is used up even when the endpoint answers an error before or after its batch. These requests
+    // are of the routes' types but carry what the routes refuse: a limit of 0 (422), an id no exam has and
+    // one that is not an id at all ("abc"; path ids travel as text) (404).
     const bad = nonce();
-    expect((await sessions({ nonce: bad, params: { limit: "0" } })).status).toBe(422);
-    expect(await sessions({ nonce: bad, params: { limit: "0" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect((await sessions({ nonce: bad, query: { limit: "0" } })).status).toBe(422);
+    expect(await sessions({ nonce: bad, query: { limit: "0" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
     const missing = nonce();
-    expect((await showExam({ nonce: missing, path: { id: 999_999_999 } })).status).toBe(404);
-    expect(await showExam({ nonce: missing, path: { id: 999_999_999 } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect((await showExam(999_999_999, { nonce: missing })).status).toBe(404);
+    expect(await showExam(999_999_999, { nonce: missing })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
     const notAnId = nonce();
-    expect((await showExam({ nonce: notAnId, path: { id: "abc" } })).status).toBe(404);
-    expect(await showExam({ nonce: notAnId, path: { id: "abc" } })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect((await showExam("abc", { nonce: notAnId })).status).toBe(404);
+    expect(await showExam("abc", { nonce: notAnId })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
   it("refuses a reused nonce on writes that use it up with their first read, and applies nothing", async () => {
-    const showExam = (call: Parameters<typeof partnerCall>[3] = {}) => partnerCall(partner, "GET", "/exams/:id", call);
-    const exam = await partnerCall(partner, "POST", "/exams", { params: { name: "Replay target" } });
-    const id = exam.body.exam.id;
+    const exam = await partnerApi(examsCreate, { credentials: partner, json: { name: "Replay target" } });
+    const id = bodyAt(exam, 201).exam.id;
     const n = nonce();
-    expect((await partnerCall(partner, "PUT", "/exams/:id", { path: { id }, nonce: n, params: { name: "First" } })).status).toBe(200);
-    const replay = await partnerCall(partner, "PUT", "/exams/:id", { path: { id }, nonce: n, params: { name: "Replayed" } });
+    expect((await partnerApi(examsUpdate("put"), { credentials: partner, params: { id }, nonce: n, json: { name: "First" } })).status).toBe(200);
+    const replay = await partnerApi(examsUpdate("put"), { credentials: partner, params: { id }, nonce: n, json: { name: "Replayed" } });
     expect(replay).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
-    expect((await showExam({ path: { id } })).body.exam.name).toBe("First");
+    expect(bodyAt(await partnerApi(examsShow, { credentials: partner, params: { id } }), 200).exam.name).toBe("First");
     const m = nonce();
-    const sessionPath = { exam_id: id };
-    const session = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: sessionPath, params: { email: `replay-${m}@example.org` } });
-    const sid = session.body.student.id;
-    expect((await partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid }, nonce: m, params: { name: "Kept" } })).status).toBe(200);
-    expect((await partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid }, nonce: m })).status).toBe(403);
-    const still = await partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { ...sessionPath, id: sid } });
+    const session = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: id }, json: { email: `replay-${m}@example.org` } });
+    const sessionIds = { exam_id: id, id: bodyAt(session, 201).student.id };
+    expect((await partnerApi(sessionsUpdate("put"), { credentials: partner, params: sessionIds, nonce: m, json: { name: "Kept" } })).status).toBe(200);
+    expect((await partnerApi(sessionsDestroy, { credentials: partner, params: sessionIds, nonce: m })).status).toBe(403);
+    const still = await partnerApi(sessionsShow, { credentials: partner, params: sessionIds });
     expect(still.status).toBe(200);
-    expect(still.body.student.name).toBe("Kept");
+    expect(bodyAt(still, 200).student.name).toBe("Kept");
   });
 
   it("accepts a nonce sent twice at once only once (reads using it up in their batch)", async () => {
@@ -232,16 +237,16 @@ describe("partner API authentication", () => {
 
   it("accepts a key rotated in by another process at once, though the token's credentials are cached", async () => {
     const p = await newPartner();
-    const exam = await partnerCall(p, "POST", "/exams", { params: { name: "Rotated elsewhere" } });
-    const path = { id: exam.body.exam.id };
-    expect((await partnerCall(p, "GET", "/exams/:id", { path })).status).toBe(200); // credentials now cached
+    const exam = await partnerApi(examsCreate, { credentials: p, json: { name: "Rotated elsewhere" } });
+    const params = { id: bodyAt(exam, 201).exam.id };
+    expect((await partnerApi(examsShow, { credentials: p, params })).status).toBe(200); // credentials now cached
     // As scripts/partner-credentials.mjs rotate does (its own process: this isolate's cache is not told).
     const newKey = randomHex(32);
     await db()
       .insert(partnerCredentials)
       .values({ institutionId: p.institutionId, tokenHash: await sha256Hex(randomHex(32)), secretKeySealed: await sealSecret(SEAL_KEY, p.institutionId, newKey), createdAt: Date.now() });
-    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: newKey })).status).toBe(200);
-    expect((await partnerCall(p, "GET", "/exams/:id", { path, secret: "e".repeat(64) })).status).toBe(403);
+    expect((await partnerApi(examsShow, { credentials: { ...p, secretKey: newKey }, params })).status).toBe(200);
+    expect((await partnerApi(examsShow, { credentials: { ...p, secretKey: "e".repeat(64) }, params })).status).toBe(403);
   });
 
   it("answers 503 in the partner shape when the sealing key is not configured (TRUSTID keeps serving)", async () => {

@@ -6,8 +6,6 @@ import { openDb } from "../../../src/db/client";
 import { institutions } from "../../../src/db/schema";
 import type { Bindings } from "../../../src/env";
 import { issueCredential } from "../../../src/services/partner/credentials";
-import type { Params } from "../../../src/services/partner/signature";
-import { signedCall } from "./api";
 
 export const bindings = env as unknown as Bindings & { TEST_CALLBACK_RECEIVER_URL: string };
 export const db = () => openDb(bindings.DATABASE_URL!);
@@ -32,30 +30,5 @@ export async function newPartner(opts: { callbackUrl?: string } = {}): Promise<P
 
 export const setCallbackUrl = (institutionId: number, url: string | null) =>
   db().update(institutions).set({ callbackUrl: url }).where(eq(institutions.id, institutionId));
-
-// The untyped client the files outside test/workers/partner still use (auth, concurrency, fuzz, security,
-// system); test/workers/partner uses the typed `partnerApi` (./api.ts), and both sign through `signedCall`.
-export type PartnerCall = {
-  /** Path values, by the names the route uses (`id`, `exam_id`); they are signed too. */
-  path?: Record<string, string | number>;
-  params?: Params;
-  via?: "json" | "form" | "query";
-  /** Overrides of what the client sends (to build wrong requests). */
-  secret?: string;
-  token?: string | null;
-  accept?: string | null;
-  timestamp?: number;
-  nonce?: string;
-  /** Changes the parameters after signing. */
-  afterSigning?: (params: Params) => void;
-  /** Signs this instead of the parameters sent. */
-  signOnly?: (params: Params) => Params;
-};
-
-export function partnerCall(partner: Partner, method: string, template: string, call: PartnerCall = {}) {
-  const { secret, token, ...rest } = call;
-  const credentials = { token: token ?? partner.token, secretKey: secret ?? partner.secretKey };
-  return signedCall(credentials, method, template, { ...rest, ...(token === null ? { authorization: null } : {}) });
-}
 
 export const NOT_AUTHORIZED = { error: "You are not authorized to access this page." };

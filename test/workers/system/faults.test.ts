@@ -15,9 +15,12 @@ import { processPush } from "../../../src/services/wallet/push";
 import { startedExamWithStudent } from "../exams/support";
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
 import { route as walletFace } from "../../../src/routes/biometrics/wallet-face";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
 import { api, bodyAt, type BodyAt } from "../api";
 import { newSession } from "../helpers";
-import { bindings, db, newPartner, partnerCall, RECEIVER, SEAL_KEY, setCallbackUrl } from "../partner/helpers";
+import { partnerApi } from "../partner/api";
+import { bindings, db, newPartner, RECEIVER, SEAL_KEY, setCallbackUrl } from "../partner/helpers";
 import { enrolFace, expoSent, pushToken } from "../wallet/fixtures";
 
 // Nothing listens on port 9 (discard) here: connections are refused at once.
@@ -146,9 +149,8 @@ describe("callbacks and push notices while the receiver is unreachable", () => {
   it("a partner callback that meets a refused connection is kept, retried, and delivered once", async () => {
     const name = `f${crypto.randomUUID().slice(0, 8)}`;
     const partner = await newPartner({ callbackUrl: `${UNREACHABLE}/hooks/${name}` });
-    const exam = (await partnerCall(partner, "POST", "/exams", { params: { name: "Faults" } })).body.exam.id as number;
-    const session = (await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: exam }, params: { email: `${name}@example.org` } })).body
-      .student.id as number;
+    const exam = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Faults" } }), 201).exam.id;
+    const session = bodyAt(await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email: `${name}@example.org` } }), 201).student.id;
     await db().update(enrolments).set({ verificationStatus: "Verified" }).where(eq(enrolments.id, session));
     const config = loadConfig(bindings);
     const t0 = Date.now();

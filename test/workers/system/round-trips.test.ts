@@ -4,9 +4,25 @@
 // while one request at a time runs; the Worker under test shares this isolate.
 import { inject } from "vitest";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call } from "../helpers";
+import { route as walletStatus } from "../../../src/routes/biometrics/wallet-status";
+import { route as listExam } from "../../../src/routes/instructor/list-exam";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { route as examsDestroy } from "../../../src/routes/partner/exams-destroy";
+import { route as examsIndex } from "../../../src/routes/partner/exams-index";
+import { route as examsShow } from "../../../src/routes/partner/exams-show";
+import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
+import { route as indexStudents } from "../../../src/routes/partner/index-students";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as sessionsDestroy } from "../../../src/routes/partner/sessions-destroy";
+import { route as sessionsIndex } from "../../../src/routes/partner/sessions-index";
+import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
+import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
+import { route as showStudent } from "../../../src/routes/partner/show-student";
+import { api, bodyAt } from "../api";
 import { startedExamWithStudent } from "../exams/support";
-import { newPartner, nonce, type Partner, partnerCall } from "../partner/helpers";
+import { partnerApi } from "../partner/api";
+import { newPartner, nonce, type Partner } from "../partner/helpers";
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -39,61 +55,61 @@ let sessionId: number;
 beforeAll(async () => {
   world = await startedExamWithStudent("UCY", { forbidden_processes: ["anydesk*"] });
   partner = await newPartner();
-  const exam = await partnerCall(partner, "POST", "/exams", { params: { name: "Round trips" } });
-  partnerExamId = exam.body.exam.id;
-  const session = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: partnerExamId }, params: { email: "trips@example.org" } });
+  const exam = await partnerApi(examsCreate, { credentials: partner, json: { name: "Round trips" } });
+  partnerExamId = bodyAt(exam, 201).exam.id;
+  const session = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: "trips@example.org" } });
   expect(session.status).toBe(201);
-  sessionId = session.body.student.id;
+  sessionId = bodyAt(session, 201).student.id;
 });
 
 describe("database round trips per request", () => {
   it("instructor/list_exam: 1", async () => {
-    expect(await roundTrips(() => call("/instructor/list_exam", { token: world.teacher.access }))).toBe(1);
+    expect(await roundTrips(() => api(listExam, { token: world.teacher.access }))).toBe(1);
   });
 
   it("monitoring/ (device report with processes): 2, the reads and the store", async () => {
     const report = { exam_id: world.examId, running_processes: ["chrome.exe", "anydesk.exe"], is_face_detected: true, face_rec_result: "match" };
-    expect(await roundTrips(() => call("/monitoring/", { token: world.student.access, json: report }))).toBe(2);
+    expect(await roundTrips(() => api(monitoringRoute, { token: world.student.access, json: report }))).toBe(2);
   });
 
   it("biometrics/wallet/status with no push work due: 1", async () => {
-    expect(await roundTrips(() => call("/biometrics/wallet/status", { token: world.student.access }))).toBe(1);
+    expect(await roundTrips(() => api(walletStatus, { token: world.student.access }))).toBe(1);
   });
 
   it("partner exams index and show, sessions index and show, index_students, show_student: 1 (credentials cached by the isolate, nonce in the read batch)", async () => {
-    const show = () => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId } });
+    const show = () => partnerApi(examsShow, { credentials: partner, params: { id: partnerExamId } });
     await show(); // this isolate reads and caches the credentials (2 round trips the first time)
     expect(await roundTrips(show)).toBe(1);
-    const index = () => partnerCall(partner, "GET", "/exams/:exam_id/student_sessions", { path: { exam_id: partnerExamId } });
+    const index = () => partnerApi(sessionsIndex, { credentials: partner, params: { exam_id: partnerExamId } });
     expect(await roundTrips(index)).toBe(1);
-    expect(await roundTrips(() => partnerCall(partner, "GET", "/exams", { params: { status: "open" } }))).toBe(1);
-    const sessionShow = () => partnerCall(partner, "GET", "/exams/:exam_id/student_sessions/:id", { path: { exam_id: partnerExamId, id: sessionId } });
+    expect(await roundTrips(() => partnerApi(examsIndex, { credentials: partner, query: { status: "open" } }))).toBe(1);
+    const sessionShow = () => partnerApi(sessionsShow, { credentials: partner, params: { exam_id: partnerExamId, id: sessionId } });
     expect(await roundTrips(sessionShow)).toBe(1);
-    const students = () => partnerCall(partner, "GET", "/exams/:id/index_students", { path: { id: partnerExamId } });
+    const students = () => partnerApi(indexStudents, { credentials: partner, params: { id: partnerExamId } });
     expect(await roundTrips(students)).toBe(1);
-    const student = () => partnerCall(partner, "GET", "/exams/:id/show_student", { path: { id: partnerExamId }, params: { student_session_id: String(sessionId) } });
+    const student = () => partnerApi(showStudent, { credentials: partner, params: { id: partnerExamId }, query: { student_session_id: sessionId } });
     expect(await roundTrips(student)).toBe(1);
     // A replay is refused from that same round trip.
     const n = nonce();
-    expect(await roundTrips(() => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId }, nonce: n }))).toBe(1);
-    expect(await roundTrips(() => partnerCall(partner, "GET", "/exams/:id", { path: { id: partnerExamId }, nonce: n }), 403)).toBe(1);
+    expect(await roundTrips(() => partnerApi(examsShow, { credentials: partner, params: { id: partnerExamId }, nonce: n }))).toBe(1);
+    expect(await roundTrips(() => partnerApi(examsShow, { credentials: partner, params: { id: partnerExamId }, nonce: n }), 403)).toBe(1);
   });
 
   it("partner exams create, update and destroy, sessions update and destroy: 2 (the nonce with the first read)", async () => {
-    await partnerCall(partner, "GET", "/exams"); // credentials cached (and the API account made by beforeAll)
+    await partnerApi(examsIndex, { credentials: partner }); // credentials cached (and the API account made by beforeAll)
     let examId = 0;
     const later = Math.floor(Date.now() / 1000) + 3600;
     const create = async () => {
-      const res = await partnerCall(partner, "POST", "/exams", { params: { name: "Two trips", start_time: later } });
-      examId = res.body.exam.id;
+      const res = await partnerApi(examsCreate, { credentials: partner, json: { name: "Two trips", start_time: later } });
+      examId = bodyAt(res, 201).exam.id;
       return res;
     };
     expect(await roundTrips(create, 201)).toBe(2);
-    expect(await roundTrips(() => partnerCall(partner, "PUT", "/exams/:id", { path: { id: examId }, params: { name: "Renamed" } }))).toBe(2);
-    const added = await partnerCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: examId }, params: { email: "two-trips@example.org" } });
-    const path = { exam_id: examId, id: added.body.student.id };
-    expect(await roundTrips(() => partnerCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", { path, params: { name: "Renamed" } }))).toBe(2);
-    expect(await roundTrips(() => partnerCall(partner, "DELETE", "/exams/:exam_id/student_sessions/:id", { path }))).toBe(2);
-    expect(await roundTrips(() => partnerCall(partner, "DELETE", "/exams/:id", { path: { id: examId } }))).toBe(2);
+    expect(await roundTrips(() => partnerApi(examsUpdate("put"), { credentials: partner, params: { id: examId }, json: { name: "Renamed" } }))).toBe(2);
+    const added = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: examId }, json: { email: "two-trips@example.org" } });
+    const params = { exam_id: examId, id: bodyAt(added, 201).student.id };
+    expect(await roundTrips(() => partnerApi(sessionsUpdate("put"), { credentials: partner, params, json: { name: "Renamed" } }))).toBe(2);
+    expect(await roundTrips(() => partnerApi(sessionsDestroy, { credentials: partner, params }))).toBe(2);
+    expect(await roundTrips(() => partnerApi(examsDestroy, { credentials: partner, params: { id: examId } }))).toBe(2);
   });
 });
