@@ -3,8 +3,6 @@ import { route as loginRoute } from "../../src/routes/auth/login";
 import { route as registerUserRoute } from "../../src/routes/auth/register-user";
 import { api, bodyAt } from "./api";
 
-export const BASE = "http://trustid.test/backend";
-
 let counter = 0;
 export const uniqueEmail = (prefix = "user") =>
   `${prefix}.${Date.now().toString(36)}.${(counter++).toString(36)}.${crypto.randomUUID().slice(0, 8)}@example.org`;
