@@ -24,8 +24,9 @@ export const partnerNonceInReadMiddleware = [partnerParams, partnerAuthNonceInBa
  * Documents `route` whole (its `request.query` and `request.body` included) in the app's OpenAPI document and
  * returns the route to register the handler with: hidden (documented here already) and with only its path ids,
  * so that @hono/zod-openapi installs no validator for the parameters. Such validators would answer before the
- * handler, with their own 400 instead of ProctorExam's 422 (services/partner/params.ts), and read the body
- * partner-params.ts has read already; the handler reads the parameters itself, after the signature check.
+ * handler (and before a replayed nonce is refused in its batch), with their own 400 or 415 instead of
+ * ProctorExam's answers, and read the body partner-params.ts has read already: the handler reads the
+ * parameters itself (inputs.ts, services/partner/params.ts), after the signature check.
  */
 export function documentParams<R extends RouteConfig>(app: OpenAPIHono<PartnerEnv>, route: R) {
   const { middleware: _middleware, hide: _hide, ...documented } = route;

@@ -42,7 +42,9 @@ export const newSessionInput = (p: Params) => ({ ...sessionInput(p), email: reqS
 // register no validator for them (common.ts `documentParams`); the functions above read and check them, with
 // ProctorExam's 422s. Values as a client may send them: JSON scalars, or their text in a query or form.
 const text = (description: string) => z.string().openapi({ description });
-const numeric = (description: string) => z.union([z.number(), z.templateLiteral([z.number()])]).openapi({ description });
+// The text of a number as services/partner/params.ts `optNumber` takes it (tighter than `${number}`).
+const numberText = z.templateLiteral([z.number()]).openapi({ pattern: "^-?\\d+(\\.\\d+)?$" });
+const numeric = (description: string) => z.union([z.number(), numberText]).openapi({ description });
 const bool = (description: string) =>
   z.union([z.boolean(), z.literal(0), z.literal(1), z.enum(["true", "false", "1", "0"])]).openapi({ description: `${description} (\`true\`, \`false\`, \`1\`, \`0\`)` });
 

@@ -1,6 +1,7 @@
 // A signed client for the partner API (/api/v3), typed from each route's own definition
 // (src/routes/partner/**) as test/workers/api.ts is for /backend: the response is the union over the
-// documented statuses with their bodies, the path ids are the route's path parameters. It signs exactly
+// documented statuses with their bodies, the path ids are the route's path parameters and the other
+// parameters those its query or body documents. It signs exactly
 // as docs/partner-api.md describes: HMAC-SHA256 over every other parameter (path ids included) sorted by
 // name, a fresh nonce and the timestamp in ms. Hostile input goes in `unchecked`, or through `signedCall`
 // (any path, untyped), on purpose and visibly.
