@@ -1,6 +1,6 @@
 // What every partner endpoint shares: its middleware, its scope, the pagination headers, callback
 // delivery right after a change, and the OpenAPI pieces.
-import { z } from "@hono/zod-openapi";
+import { type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { loadConfig } from "../../env";
 import { partnerAuth, partnerAuthNonceInBatch } from "../../middleware/partner-auth";
@@ -19,6 +19,39 @@ export const partnerMiddleware = [partnerParams, partnerAuth];
  * less. An endpoint on this list that forgot to would have the nonce used up only after it ran (writes included).
  */
 export const partnerNonceInReadMiddleware = [partnerParams, partnerAuthNonceInBatch];
+
+/**
+ * Documents `route` whole (its `request.query` and `request.body` included) in the app's OpenAPI document and
+ * returns the route to register the handler with: hidden (documented here already) and with only its path ids,
+ * so that @hono/zod-openapi installs no validator for the parameters. Such validators would answer before the
+ * handler (and before a replayed nonce is refused in its batch), with their own 400 or 415 instead of
+ * ProctorExam's answers, and read the body partner-params.ts has read already: the handler reads the
+ * parameters itself (inputs.ts, services/partner/params.ts), after the signature check.
+ */
+export function documentParams<R extends RouteConfig>(app: OpenAPIHono<PartnerEnv>, route: R) {
+  const { middleware: _middleware, hide: _hide, ...documented } = route;
+  app.openAPIRegistry.registerPath(documented);
+  const params = route.request?.params;
+  // Through `unknown`: TypeScript cannot relate the object built to the conditional type of `request`.
+  return { ...route, hide: true, request: params ? { params } : {} } as unknown as Served<R>;
+}
+type Served<R extends RouteConfig> = Omit<R, "request" | "hide"> & { hide: true; request: R["request"] extends { params: infer P } ? { params: P } : object };
+
+/**
+ * The `request` parameters of a route with a body (POST, PUT, PATCH): each may come in the query or in a JSON or
+ * form body, in any mix (partner-params.ts), so in the query they are all optional and the body is optional too.
+ */
+export function bodyParams<S extends z.ZodObject>(schema: S) {
+  const body = { schema };
+  return {
+    query: schema.partial(),
+    body: {
+      required: false,
+      description: "The parameters as a JSON object or a form, or some of them (the others in the query)",
+      content: { "application/json": body, "application/x-www-form-urlencoded": body, "multipart/form-data": body },
+    },
+  };
+}
 
 export const scopeOf = (c: Context<PartnerEnv>) => ({ institutionId: c.get("partnerInstitutionId") });
 export const paramsOf = (c: Context<PartnerEnv>) => c.get("partnerParams");

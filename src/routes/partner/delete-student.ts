@@ -4,7 +4,8 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { reqString } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { deleteSession } from "../../services/partner/sessions";
-import { nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
+import { nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE, documentParams } from "./common";
+import { StudentSessionIdParams } from "./inputs";
 
 export const route = createRoute({
   method: "delete",
@@ -15,12 +16,12 @@ export const route = createRoute({
   description: SIGNED_NOTE,
   security,
   middleware: partnerNonceInReadMiddleware,
-  request: { params: z.object({ id: z.string() }) },
+  request: { params: z.object({ id: z.string() }), query: StudentSessionIdParams },
   responses: { 200: ok(z.object({ student: SessionObject }), "The deleted student session"), ...sessionNotFound, ...partnerErrors },
 });
 
 export const registerDeleteStudent = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const sessionId = reqString(paramsOf(c), "student_session_id");
     return c.json({ student: sessionJson(await deleteSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, sessionId, c.get("now"), nonceOf(c))) }, 200);
   });

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { deleteExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { examNotFound, ExamObject, nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SIGNED_NOTE } from "./common";
+import { examNotFound, ExamObject, nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SIGNED_NOTE, documentParams } from "./common";
 
 export const route = createRoute({
   method: "delete",
@@ -18,7 +18,7 @@ export const route = createRoute({
 });
 
 export const registerExamsDestroy = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const exam = await deleteExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, c.get("now"), nonceOf(c));
     return c.json({ exam: examJson(exam) }, 200);
   });

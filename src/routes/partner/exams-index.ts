@@ -5,7 +5,8 @@ import { listExams } from "../../services/partner/exams";
 import { optEnum, pagination } from "../../services/partner/params";
 import { examJson } from "../../services/partner/serialize";
 import { PARTNER_EXAM_STATUSES } from "../../services/exams/lifecycle";
-import { ExamObject, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, setPagination, SIGNED_NOTE } from "./common";
+import { ExamObject, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, setPagination, SIGNED_NOTE, documentParams } from "./common";
+import { ExamListParams } from "./inputs";
 
 export const route = createRoute({
   method: "get",
@@ -15,6 +16,7 @@ export const route = createRoute({
   description: SIGNED_NOTE,
   security,
   middleware: partnerNonceInReadMiddleware,
+  request: { query: ExamListParams },
   responses: {
     200: { ...ok(z.object({ exams: z.array(ExamObject) }), "One page of exams, oldest first"), headers: pageHeaders },
     ...partnerErrors,
@@ -22,7 +24,7 @@ export const route = createRoute({
 });
 
 export const registerExamsIndex = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const p = paramsOf(c);
     const status = optEnum(p, "status", PARTNER_EXAM_STATUSES);
     const { page, limit } = pagination(p);

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { findExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { ExamObject, SIGNED_NOTE, examNotFound, nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security } from "./common";
+import { ExamObject, SIGNED_NOTE, examNotFound, nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, documentParams } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -18,7 +18,7 @@ export const route = createRoute({
 });
 
 export const registerExamsShow = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const exam = await findExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, c.get("now"), nonceOf(c));
     return c.json({ exam: examJson(exam) }, 200);
   });

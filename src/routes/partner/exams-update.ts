@@ -3,8 +3,8 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { updateExam } from "../../services/partner/exams";
 import { examJson } from "../../services/partner/serialize";
-import { deliverSoon, examNotFound, ExamObject, expiryOf, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SIGNED_NOTE } from "./common";
-import { examInput } from "./inputs";
+import { deliverSoon, examNotFound, ExamObject, expiryOf, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SIGNED_NOTE, documentParams, bodyParams } from "./common";
+import { examInput, ExamParams } from "./inputs";
 
 export const routeFor = (method: "put" | "patch") =>
   createRoute({
@@ -15,13 +15,13 @@ export const routeFor = (method: "put" | "patch") =>
     description: SIGNED_NOTE,
     security,
     middleware: partnerNonceInReadMiddleware,
-    request: { params: z.object({ id: z.string() }) },
+    request: { params: z.object({ id: z.string() }), ...bodyParams(ExamParams) },
     responses: { 200: ok(z.object({ exam: ExamObject }), "The updated exam"), ...examNotFound, ...partnerErrors },
   });
 
 export const registerExamsUpdate = (app: OpenAPIHono<PartnerEnv>) => {
   for (const method of ["put", "patch"] as const) {
-    app.openapi(routeFor(method), async (c) => {
+    app.openapi(documentParams(app, routeFor(method)), async (c) => {
       const { exam, queued } = await updateExam(partnerDb(c), scopeOf(c), c.req.valid("param").id, examInput(paramsOf(c)), c.get("now"), expiryOf(c), nonceOf(c));
       deliverSoon(c, queued);
       return c.json({ exam: examJson(exam) }, 200);

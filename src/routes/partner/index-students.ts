@@ -4,7 +4,8 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { pagination } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { listSessions } from "../../services/partner/sessions";
-import { examNotFound, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SessionObject, setPagination, SIGNED_NOTE } from "./common";
+import { examNotFound, nonceOf, ok, pageHeaders, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SessionObject, setPagination, SIGNED_NOTE, documentParams } from "./common";
+import { PageParams } from "./inputs";
 
 export const route = createRoute({
   method: "get",
@@ -15,7 +16,7 @@ export const route = createRoute({
   description: SIGNED_NOTE,
   security,
   middleware: partnerNonceInReadMiddleware,
-  request: { params: z.object({ id: z.string() }) },
+  request: { params: z.object({ id: z.string() }), query: PageParams },
   responses: {
     200: { ...ok(z.object({ students: z.array(SessionObject) }), "One page of sessions"), headers: pageHeaders },
     ...examNotFound,
@@ -24,7 +25,7 @@ export const route = createRoute({
 });
 
 export const registerIndexStudents = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const { page, limit } = pagination(paramsOf(c));
     const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").id, { page, limit }, c.get("now"), nonceOf(c));
     setPagination(c, total, page, limit);

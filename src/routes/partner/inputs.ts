@@ -1,4 +1,5 @@
 // The partner endpoints' parameters, read and checked (ProctorExam's rules and 422 messages).
+import { z } from "@hono/zod-openapi";
 import { optBool, optEnum, optEpochSeconds, optPositiveInt, optString, reqString } from "../../services/partner/params";
 import type { ExamInput } from "../../services/partner/exams";
 import type { SessionInput } from "../../services/partner/sessions";
@@ -36,3 +37,49 @@ export function sessionInput(p: Params): SessionInput {
 }
 
 export const newSessionInput = (p: Params) => ({ ...sessionInput(p), email: reqString(p, "email", 254) });
+
+// What the OpenAPI document says of these parameters, from docs/partner-api.md. Documentation only: the routes
+// register no validator for them (common.ts `documentParams`); the functions above read and check them, with
+// ProctorExam's 422s. Values as a client may send them: JSON scalars, or their text in a query or form.
+const text = (description: string) => z.string().openapi({ description });
+// The text of a number as services/partner/params.ts `optNumber` takes it (tighter than `${number}`).
+const numberText = z.templateLiteral([z.number()]).openapi({ pattern: "^-?\\d+(\\.\\d+)?$" });
+const numeric = (description: string) => z.union([z.number(), numberText]).openapi({ description });
+const bool = (description: string) =>
+  z.union([z.boolean(), z.literal(0), z.literal(1), z.enum(["true", "false", "1", "0"])]).openapi({ description: `${description} (\`true\`, \`false\`, \`1\`, \`0\`)` });
+
+export const PageParams = z.object({
+  page: numeric("The page, from 1").optional(),
+  limit: numeric("Items per page: default 300, larger values are capped at 300").optional(),
+});
+export const ExamListParams = PageParams.extend({ status: z.enum(PARTNER_EXAM_STATUSES).optional().openapi({ description: "Only the exams with this status" }) });
+
+export const NewExamParams = z
+  .object({
+    name: text("The exam's name (required on create)"),
+    status: z.enum(PARTNER_EXAM_STATUSES).optional().openapi({ description: "`draft` or `open` on create (default `open`); `closed` completes the exam in TRUSTID" }),
+    type: text("The partner's own exam type, kept as given (default `classic`)").optional(),
+    exam_type: z.enum(["Oral", "Written"]).optional().openapi({ description: "TRUSTID exam type (default `Written`)" }),
+    duration: numeric("Minutes, from 1 to 1440 (default 60)").optional(),
+    start_time: numeric("Epoch seconds (default: now)").optional(),
+    end_time: numeric("Epoch seconds (without it: `start_time` + `duration`)").optional(),
+    instructor_email: text("An instructor of the institution, whose exam it is (without it: the institution's API account)").optional(),
+  })
+  .openapi("PartnerExamParams");
+export const ExamParams = NewExamParams.partial().openapi("PartnerExamUpdateParams");
+
+export const NewSessionParams = z
+  .object({
+    email: text("The student's email: the institution's TRUSTID student with it, or a new invited account (required on create)"),
+    name: text("The student's name, kept on the session").optional(),
+    external_id: text("The partner's own id for the student").optional(),
+    individual_info: text("Information for this student").optional(),
+    is_individual_info_html: bool("Whether `individual_info` is HTML").optional(),
+    skip_requirements: bool("ProctorExam's flag, kept as given").optional(),
+    send_confirmation: bool("ProctorExam's flag, kept as given").optional(),
+    open_time: numeric("Epoch seconds: the student may join from then on").optional(),
+  })
+  .openapi("PartnerStudentSessionParams");
+export const SessionParams = NewSessionParams.partial().openapi("PartnerStudentSessionUpdateParams");
+
+export const StudentSessionIdParams = z.object({ student_session_id: numeric("The student session's id") });

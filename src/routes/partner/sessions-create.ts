@@ -4,8 +4,8 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { createSession } from "../../services/partner/sessions";
 import { loadConfig } from "../../env";
-import { examNotFound, mailSessionInvitation, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SessionObject, SIGNED_NOTE } from "./common";
-import { newSessionInput } from "./inputs";
+import { examNotFound, mailSessionInvitation, nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, SessionObject, SIGNED_NOTE, documentParams, bodyParams } from "./common";
+import { newSessionInput, NewSessionParams } from "./inputs";
 
 export const route = createRoute({
   method: "post",
@@ -16,12 +16,12 @@ export const route = createRoute({
   description: SIGNED_NOTE,
   security,
   middleware: partnerNonceInReadMiddleware,
-  request: { params: z.object({ exam_id: z.string() }) },
+  request: { params: z.object({ exam_id: z.string() }), ...bodyParams(NewSessionParams) },
   responses: { 201: ok(z.object({ student: SessionObject }), "The new student session"), ...examNotFound, ...partnerErrors },
 });
 
 export const registerSessionsCreate = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const written = await createSession(partnerDb(c), scopeOf(c), c.req.valid("param").exam_id, newSessionInput(paramsOf(c)), c.get("now"), loadConfig(c.env).mail.invitationTtlHours, nonceOf(c));
     await mailSessionInvitation(c, written);
     return c.json({ student: sessionJson(written.session, written.invitation?.token ?? null) }, 201);

@@ -4,7 +4,8 @@ import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { pagination } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { listSessions } from "../../services/partner/sessions";
-import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, nonceOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, setPagination } from "./common";
+import { SIGNED_NOTE, SessionObject, examNotFound, ok, pageHeaders, paramsOf, nonceOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, setPagination, documentParams } from "./common";
+import { PageParams } from "./inputs";
 
 export const route = createRoute({
   method: "get",
@@ -14,7 +15,7 @@ export const route = createRoute({
   description: SIGNED_NOTE,
   security,
   middleware: partnerNonceInReadMiddleware,
-  request: { params: z.object({ exam_id: z.string() }) },
+  request: { params: z.object({ exam_id: z.string() }), query: PageParams },
   responses: {
     200: { ...ok(z.object({ student_sessions: z.array(SessionObject) }), "One page of sessions, oldest first"), headers: pageHeaders },
     ...examNotFound,
@@ -23,7 +24,7 @@ export const route = createRoute({
 });
 
 export const registerSessionsIndex = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const { page, limit } = pagination(paramsOf(c));
     const { items, total } = await listSessions(partnerDb(c), scopeOf(c), c.req.valid("param").exam_id, { page, limit }, c.get("now"), nonceOf(c));
     setPagination(c, total, page, limit);

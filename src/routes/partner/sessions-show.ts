@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
 import { sessionJson } from "../../services/partner/serialize";
 import { findSession } from "../../services/partner/sessions";
-import { nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE } from "./common";
+import { nonceOf, ok, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE, documentParams } from "./common";
 
 export const route = createRoute({
   method: "get",
@@ -18,7 +18,7 @@ export const route = createRoute({
 });
 
 export const registerSessionsShow = (app: OpenAPIHono<PartnerEnv>) =>
-  app.openapi(route, async (c) => {
+  app.openapi(documentParams(app, route), async (c) => {
     const { exam_id, id } = c.req.valid("param");
     return c.json({ student: sessionJson(await findSession(partnerDb(c), scopeOf(c), exam_id, id, c.get("now"), nonceOf(c))) }, 200);
   });

@@ -1,6 +1,7 @@
 // A signed client for the partner API (/api/v3), typed from each route's own definition
 // (src/routes/partner/**) as test/workers/api.ts is for /backend: the response is the union over the
-// documented statuses with their bodies, the path ids are the route's path parameters. It signs exactly
+// documented statuses with their bodies, the path ids are the route's path parameters and the other
+// parameters those its query or body documents. It signs exactly
 // as docs/partner-api.md describes: HMAC-SHA256 over every other parameter (path ids included) sorted by
 // name, a fresh nonce and the timestamp in ms. Hostile input goes in `unchecked`, or through `signedCall`
 // (any path, untyped), on purpose and visibly.
@@ -18,57 +19,18 @@ export const nonce = () => `${Date.now()}${String(counter++).padStart(4, "0")}${
 /** An institution's API token and secret key (a `Partner` of ./helpers is one). */
 export type Credentials = { token: string; secretKey: string };
 
-// The routes document their parameters only in prose (they are read from the query, a JSON body or a form
-// body alike, after the signature is checked: src/routes/partner/inputs.ts), so their types are written
-// here, from docs/partner-api.md, by method and path. Values as a client may send them: JSON scalars, or
-// their text in a query or form.
-type Bool = boolean | 0 | 1 | "true" | "false" | "1" | "0";
-type Num = number | `${number}`;
-type Page = { page?: Num; limit?: Num };
-type ExamFields = {
-  name: string;
-  status?: "draft" | "open" | "closed";
-  type?: string;
-  exam_type?: "Oral" | "Written";
-  duration?: Num;
-  start_time?: Num;
-  end_time?: Num;
-  instructor_email?: string;
-};
-type SessionFields = {
-  email: string;
-  name?: string;
-  external_id?: string;
-  individual_info?: string;
-  is_individual_info_html?: Bool;
-  skip_requirements?: Bool;
-  send_confirmation?: Bool;
-  open_time?: Num;
-};
-type Nothing = Record<string, never>;
-type ParamsByRoute = {
-  "get /exams": Page & { status?: "draft" | "open" | "closed" };
-  "post /exams": ExamFields;
-  "get /exams/{id}": Nothing;
-  "put /exams/{id}": Partial<ExamFields>;
-  "patch /exams/{id}": Partial<ExamFields>;
-  "delete /exams/{id}": Nothing;
-  "get /exams/{exam_id}/student_sessions": Page;
-  "post /exams/{exam_id}/student_sessions": SessionFields;
-  "get /exams/{exam_id}/student_sessions/{id}": Nothing;
-  "put /exams/{exam_id}/student_sessions/{id}": Partial<SessionFields>;
-  "patch /exams/{exam_id}/student_sessions/{id}": Partial<SessionFields>;
-  "delete /exams/{exam_id}/student_sessions/{id}": Nothing;
-  "post /exams/{id}/add_student": SessionFields;
-  "get /exams/{id}/index_students": Page;
-  "get /exams/{id}/show_student": { student_session_id: Num };
-  "delete /exams/{id}/delete_student": { student_session_id: Num };
-};
-/**
- * The parameters a partner route reads (never for a route missing from the table above: add it there).
- * A conditional type: indexing the table with the template literal `& keyof ParamsByRoute` mixed its entries up.
- */
-export type PartnerParams<R extends RouteConfig> = `${R["method"]} ${R["path"]}` extends infer K extends keyof ParamsByRoute ? ParamsByRoute[K] : never;
+// The parameters a route reads, from its definition (src/routes/partner/inputs.ts): its JSON body's schema
+// when it takes a body (where its required parameters are required), else its query's. The definition only
+// documents them (no validator: common.ts `documentParams`); values are as a client may send them, JSON
+// scalars or their text in a query or form.
+type JsonBodyOf<R extends RouteConfig> = R["request"] extends { body: { content: { "application/json": { schema: infer S extends z.ZodType } } } } ? S : never;
+type QueryOf<R extends RouteConfig> = R["request"] extends { query: infer Q extends z.ZodType } ? Q : never;
+/** The parameters a partner route reads (none for a route that documents none). */
+export type PartnerParams<R extends RouteConfig> = [JsonBodyOf<R>] extends [never]
+  ? [QueryOf<R>] extends [never]
+    ? Record<string, never>
+    : z.input<QueryOf<R>>
+  : z.input<JsonBodyOf<R>>;
 /** The route's path ids (`id`, `exam_id`), by the names its path uses. */
 export type PathParams<R extends RouteConfig> = R["request"] extends { params: infer P }
   ? P extends z.ZodType

@@ -56,6 +56,62 @@ describe("OpenAPI document", () => {
     }
   });
 
+  it("lists each partner operation's parameters (docs/partner-api.md): in the query, and in an optional JSON or form body", async () => {
+    type Parameter = { name: string; in: string; required?: boolean; description?: string };
+    type Schema = { $ref?: string; properties?: Record<string, { description?: string }>; required?: string[] };
+    type Operation = { parameters?: Parameter[]; requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> } };
+    const doc = (await raw("/backend/openapi.json")).body as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+    const page = ["page", "limit"];
+    const exam = ["name", "status", "type", "exam_type", "duration", "start_time", "end_time", "instructor_email"];
+    const session = ["email", "name", "external_id", "individual_info", "is_individual_info_html", "skip_requirements", "send_confirmation", "open_time"];
+    // By operation: its parameters, the required ones, and whether a body may carry them (not for GET and DELETE).
+    const expected: Record<string, { names: string[]; required: string[]; body: boolean }> = {
+      "get /api/v3/exams": { names: [...page, "status"], required: [], body: false },
+      "post /api/v3/exams": { names: exam, required: ["name"], body: true },
+      "get /api/v3/exams/{id}": { names: [], required: [], body: false },
+      "put /api/v3/exams/{id}": { names: exam, required: [], body: true },
+      "patch /api/v3/exams/{id}": { names: exam, required: [], body: true },
+      "delete /api/v3/exams/{id}": { names: [], required: [], body: false },
+      "get /api/v3/exams/{exam_id}/student_sessions": { names: page, required: [], body: false },
+      "post /api/v3/exams/{exam_id}/student_sessions": { names: session, required: ["email"], body: true },
+      "get /api/v3/exams/{exam_id}/student_sessions/{id}": { names: [], required: [], body: false },
+      "put /api/v3/exams/{exam_id}/student_sessions/{id}": { names: session, required: [], body: true },
+      "patch /api/v3/exams/{exam_id}/student_sessions/{id}": { names: session, required: [], body: true },
+      "delete /api/v3/exams/{exam_id}/student_sessions/{id}": { names: [], required: [], body: false },
+      "post /api/v3/exams/{id}/add_student": { names: session, required: ["email"], body: true },
+      "get /api/v3/exams/{id}/index_students": { names: page, required: [], body: false },
+      "get /api/v3/exams/{id}/show_student": { names: ["student_session_id"], required: ["student_session_id"], body: false },
+      "delete /api/v3/exams/{id}/delete_student": { names: ["student_session_id"], required: ["student_session_id"], body: false },
+    };
+    const documented = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/api/v3"))
+      .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+    expect(documented.sort()).toEqual(Object.keys(expected).sort());
+
+    const sorted = (names: string[]) => [...names].sort();
+    for (const [operation, want] of Object.entries(expected)) {
+      const [method, path] = operation.split(" ") as [string, string];
+      const op = doc.paths[path]![method]!;
+      const query = (op.parameters ?? []).filter((p) => p.in === "query");
+      expect(sorted(query.map((p) => p.name)), `${operation}: query parameters`).toEqual(sorted(want.names));
+      for (const p of query) expect(p.description, `${operation}: ${p.name} is described`).toBeTruthy();
+      if (!want.body) {
+        expect(op.requestBody, `${operation}: no body`).toBeUndefined();
+        expect(sorted(query.filter((p) => p.required).map((p) => p.name)), `${operation}: required`).toEqual(sorted(want.required));
+        continue;
+      }
+      // A required parameter may come in the query or the body: optional in each, required in a body that has it all.
+      expect(query.filter((p) => p.required), `${operation}: nothing required in the query`).toEqual([]);
+      expect(op.requestBody?.required, `${operation}: the body is optional`).toBe(false);
+      expect(sorted(Object.keys(op.requestBody?.content ?? {}))).toEqual(["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]);
+      for (const { schema } of Object.values(op.requestBody!.content)) {
+        const resolved = schema.$ref ? doc.components.schemas[schema.$ref.replace("#/components/schemas/", "")]! : schema;
+        expect(sorted(Object.keys(resolved.properties ?? {})), `${operation}: body parameters`).toEqual(sorted(want.names));
+        expect(sorted(resolved.required ?? []), `${operation}: required in the body`).toEqual(sorted(want.required));
+      }
+    }
+  });
+
   it("serves an API reference page that loads only our own assets", async () => {
     const res = await raw("/backend/docs");
     expect(res.status).toBe(200);
