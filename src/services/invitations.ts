@@ -2,7 +2,7 @@
 // a partner session, without a password). A random token, handed to whoever invited the student (the
 // Moodle sync result, the partner session's `token`) and mailed to the student when a mail sender is
 // configured; only its SHA-256 is stored. Single use, and it expires. All SQL for it is here.
-import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Config } from "../env";
 import type { Db } from "../db/client";
 import { exams, institutions, invitations, users } from "../db/schema";
@@ -39,6 +39,27 @@ export async function issueInvitations(
     out.push(...issued.map(({ hash: _hash, ...x }) => x));
   }
   return out;
+}
+
+/** A new token for one account known to be unclaimed, made here; its row is written by `insertIfLastInserted`. */
+export async function newInvitation(institutionId: number, user: { id: number; email: string }, now: number, ttlHours: number) {
+  const token = randomHex(24);
+  const invitation: Invitation = { userId: user.id, email: user.email, token, expiresAt: now + ttlHours * 3600_000 };
+  return { invitation, row: { institutionId, userId: user.id, tokenHash: await sha256Hex(token), createdAt: now, expiresAt: invitation.expiresAt } };
+}
+
+/**
+ * The invitation's insert for the caller's batch, placed right after the insert it depends on: it writes only if
+ * that statement inserted a row (SQLite's changes()), so an enrolment that already existed issues no token, in
+ * the same round trip.
+ */
+export function insertInvitationIfLastInserted(db: Db, row: Awaited<ReturnType<typeof newInvitation>>["row"]) {
+  const column = (c: { name: string }) => sql.identifier(c.name);
+  const i = invitations;
+  return db.run(
+    sql`insert into ${i} (${column(i.institutionId)}, ${column(i.userId)}, ${column(i.tokenHash)}, ${column(i.createdAt)}, ${column(i.expiresAt)})
+        select ${row.institutionId}, ${row.userId}, ${row.tokenHash}, ${row.createdAt}, ${row.expiresAt} where changes() = 1`,
+  );
 }
 
 /**

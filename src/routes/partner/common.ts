@@ -69,8 +69,10 @@ export function setPagination(c: Context<PartnerEnv>, total: number, page: numbe
 /** Mails a session's new invitation (when a mail sender is configured); the token is in the answer either way. */
 export async function mailSessionInvitation(c: Context<PartnerEnv>, written: WrittenSession) {
   if (!written.invitation) return;
-  const db = partnerDb(c);
-  await mailInvitations(loadConfig(c.env), [written.invitation], await mailContextOf(db, c.get("partnerInstitutionId"), written.session.examId));
+  const config = loadConfig(c.env);
+  if (!config.mail.apiUrl) return; // no mail sender: nothing to read for a mail
+  const context = written.mailContext ?? (await mailContextOf(partnerDb(c), c.get("partnerInstitutionId"), written.session.examId));
+  await mailInvitations(config, [written.invitation], context);
 }
 
 /** Tries the events a change queued now instead of at the next scheduled run (which retries if this fails). */

@@ -3,7 +3,7 @@
 // student claims later; the session's status is derived from what TRUSTID records (status.ts).
 import { and, asc, count, eq, isNull, notExists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, users } from "../../db/schema";
+import { enrolments, institutions, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { type Scope, examQuery, findExam, foundExam } from "./exams";
@@ -12,10 +12,13 @@ import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
 import { partnerExamStatus } from "../exams/lifecycle";
-import { type Invitation, issueInvitations } from "../invitations";
+import { type Invitation, insertInvitationIfLastInserted, issueInvitations, newInvitation } from "../invitations";
 
-/** A session just written, with the invitation token issued if its student has not claimed the account yet. */
-export type WrittenSession = { session: SessionRow; invitation: Invitation | null };
+/**
+ * A session just written, with the invitation token issued if its student has not claimed the account yet, and
+ * what the invitation mail names when it was read on the way (institution code, exam name).
+ */
+export type WrittenSession = { session: SessionRow; invitation: Invitation | null; mailContext?: { institution: string; examName: string } };
 
 const invitationFor = async (db: Db, scope: Scope, studentId: number, now: number, ttlHours: number) =>
   (await issueInvitations(db, scope.institutionId, [studentId], now, ttlHours))[0] ?? null;
@@ -77,14 +80,17 @@ export type SessionInput = {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** The institution's student with this email, created as an invited account if new. */
-async function studentFor(db: Db, scope: Scope, email: string, name: string | undefined, now: number): Promise<number> {
+/**
+ * The institution's student with this email, created as an invited account if new; whether the account is
+ * still unclaimed (no password) and the institution's code (for the invitation mail), read in the same round trip.
+ */
+async function studentFor(db: Db, scope: Scope, email: string, name: string | undefined, now: number) {
   const normalized = email.trim().toLowerCase();
   if (!EMAIL.test(normalized) || normalized.length > 254) throw PartnerError.field("email", "is invalid");
   const fullName = (name ?? normalized.split("@")[0]!).trim();
   const [first, ...rest] = fullName.split(/\s+/);
-  // The insert (if new) and the read in one batch: one round trip.
-  const [, found] = await db.batch([
+  // The insert (if new) and the reads in one batch: one round trip.
+  const [, found, institution] = await db.batch([
     db
       .insert(users)
       .values({
@@ -99,14 +105,15 @@ async function studentFor(db: Db, scope: Scope, email: string, name: string | un
       })
       .onConflictDoNothing(),
     db
-      .select({ id: users.id, role: users.role })
+      .select({ id: users.id, role: users.role, unclaimed: sql<number>`${users.passwordHash} is null` })
       .from(users)
       .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, normalized)))
       .limit(1),
+    db.select({ code: institutions.code }).from(institutions).where(eq(institutions.id, scope.institutionId)).limit(1),
   ]);
   const [user] = found;
   if (!user || user.role !== "STUDENT") throw PartnerError.field("email", "belongs to an account that is not a student");
-  return user.id;
+  return { id: user.id, email: normalized, unclaimed: Boolean(user.unclaimed), institutionCode: institution[0]?.code ?? "" };
 }
 
 const sessionFields = (input: SessionInput) => {
@@ -135,21 +142,29 @@ export async function createSession(
   // The request's nonce is used up with this first read (a replay is refused before anything is written).
   const exam = await findExam(db, scope, examIdText, now, nonce);
   if (partnerExamStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
-  const studentId = await studentFor(db, scope, input.email, input.name, now);
-  // The new session, read in the insert's batch (the transaction sees the insert).
-  const [inserted, written] = await db.batch([
-    db
-      .insert(enrolments)
-      .values({ institutionId: scope.institutionId, examId: exam.id, studentId, ...sessionFields(input), createdAt: now, updatedAt: now })
-      .onConflictDoNothing()
-      .returning({ id: enrolments.id }),
-    selectSessions(db)
-      .where(and(eq(enrolments.examId, exam.id), eq(enrolments.studentId, studentId), eq(enrolments.institutionId, scope.institutionId)))
-      .limit(1),
-  ]);
+  const student = await studentFor(db, scope, input.email, input.name, now);
+  // The new session, its invitation (an unclaimed account's) and the session read back, in one batch: one
+  // transaction, which sees its own writes. The invitation is written only if the session was (a taken email
+  // issues no token).
+  const pending = student.unclaimed ? await newInvitation(scope.institutionId, student, now, invitationTtlHours) : null;
+  const insert = db
+    .insert(enrolments)
+    .values({ institutionId: scope.institutionId, examId: exam.id, studentId: student.id, ...sessionFields(input), createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning({ id: enrolments.id });
+  const readBack = selectSessions(db)
+    .where(and(eq(enrolments.examId, exam.id), eq(enrolments.studentId, student.id), eq(enrolments.institutionId, scope.institutionId)))
+    .limit(1);
+  const [inserted, written] = pending
+    ? await db.batch([insert, insertInvitationIfLastInserted(db, pending.row), readBack]).then(([i, , w]) => [i, w] as const)
+    : await db.batch([insert, readBack]);
   const session = written[0];
   if (inserted.length === 0 || !session) throw taken();
-  return { session: { ...session, examStatus: exam.status }, invitation: await invitationFor(db, scope, studentId, now, invitationTtlHours) };
+  return {
+    session: { ...session, examStatus: exam.status },
+    invitation: pending?.invitation ?? null,
+    mailContext: { institution: student.institutionCode, examName: exam.name },
+  };
 }
 
 // Updates and deletes decide on the session as read, then write only if what the decision rested on is
@@ -185,7 +200,7 @@ export async function updateSession(
     if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
       // A new email is another student: only before the session has begun.
       if (statusOfRow(current) !== "registered") throw PartnerError.field("email", "can not change once the student has begun");
-      const studentId = await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now);
+      const studentId = (await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now)).id;
       const clash = db
         .select({ id: enrolments.id })
         .from(enrolments)

@@ -123,4 +123,15 @@ describe("claiming an invited account", () => {
     const [user] = await db().select().from(users).where(and(eq(users.institutionId, partner.institutionId), eq(users.email, email)));
     expect(user!.passwordHash).not.toBeNull();
   });
+
+  it("a partner session refused as taken issues no invitation (its token would be written in the same batch)", async () => {
+    const partner = await newPartner();
+    const exam = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Taken twice" } }), 201).exam.id;
+    const email = uniqueEmail("taken");
+    expect((await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email } })).status).toBe(201);
+    const again = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email } });
+    expect(again.status).toBe(422);
+    const [user] = await db().select().from(users).where(and(eq(users.institutionId, partner.institutionId), eq(users.email, email)));
+    expect(await db().select().from(invitations).where(eq(invitations.userId, user!.id))).toHaveLength(1);
+  });
 });

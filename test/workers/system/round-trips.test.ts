@@ -112,4 +112,10 @@ describe("database round trips per request", () => {
     expect(await roundTrips(() => partnerApi(sessionsDestroy, { credentials: partner, params }))).toBe(2);
     expect(await roundTrips(() => partnerApi(examsDestroy, { credentials: partner, params: { id: examId } }))).toBe(2);
   });
+
+  it("partner session create for a new student: 3 (the nonce with the exam; the student; the session, its invitation and the read-back)", async () => {
+    await partnerApi(examsIndex, { credentials: partner }); // credentials cached
+    const create = () => partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: `three-trips-${nonce()}@example.org` } });
+    expect(await roundTrips(create, 201)).toBe(3);
+  });
 });
