@@ -3,7 +3,7 @@
 // student claims later; the session's status is derived from what TRUSTID records (status.ts).
 import { and, asc, count, eq, isNull, notExists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, institutions, users } from "../../db/schema";
+import { enrolments, exams, institutions, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { type Scope, examQuery, findExam, foundExam } from "./exams";
@@ -12,7 +12,7 @@ import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
 import { partnerExamStatus } from "../exams/lifecycle";
-import { type Invitation, insertInvitationIfLastInserted, issueInvitations, newInvitation } from "../invitations";
+import { type Invitation, insertInvitationIfLastInserted, newInvitation } from "../invitations";
 
 /**
  * A session just written, with the invitation token issued if its student has not claimed the account yet, and
@@ -20,8 +20,6 @@ import { type Invitation, insertInvitationIfLastInserted, issueInvitations, newI
  */
 export type WrittenSession = { session: SessionRow; invitation: Invitation | null; mailContext?: { institution: string; examName: string } };
 
-const invitationFor = async (db: Db, scope: Scope, studentId: number, now: number, ttlHours: number) =>
-  (await issueInvitations(db, scope.institutionId, [studentId], now, ttlHours))[0] ?? null;
 
 /**
  * One page of the exam's sessions and their total, in one round trip: the exam, the count and the page
@@ -130,6 +128,13 @@ const sessionFields = (input: SessionInput) => {
 
 const taken = () => PartnerError.field("email", "has already been taken");
 
+/** The exam's session of this student, if any (a move to them would be a second one). */
+const clashQuery = (db: Db, examId: number, studentId: number) =>
+  db
+    .select({ id: enrolments.id })
+    .from(enrolments)
+    .where(and(eq(enrolments.examId, examId), eq(enrolments.studentId, studentId)));
+
 export async function createSession(
   db: Db,
   scope: Scope,
@@ -197,31 +202,33 @@ export async function updateSession(
     const current = await findSession(db, scope, examIdText, sessionIdText, now, attempt === 0 ? nonce : undefined);
     const set = { ...sessionFields(input), updatedAt: now };
     const where = [eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)];
+    let student: Awaited<ReturnType<typeof studentFor>> | null = null;
+    let clash: ReturnType<typeof clashQuery> | null = null;
     if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
       // A new email is another student: only before the session has begun.
       if (statusOfRow(current) !== "registered") throw PartnerError.field("email", "can not change once the student has begun");
-      const studentId = (await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now)).id;
-      const clash = db
-        .select({ id: enrolments.id })
-        .from(enrolments)
-        .where(and(eq(enrolments.examId, current.examId), eq(enrolments.studentId, studentId)));
-      const [existing] = await clash.limit(1);
-      if (existing) throw taken();
-      Object.assign(set, { studentId });
+      student = await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now);
+      clash = clashQuery(db, current.examId, student.id);
+      Object.assign(set, { studentId: student.id });
       // In the same statement: still not begun, and the student still not in the exam.
       where.push(unchangedSince(current)!, sql`NOT EXISTS ${clash}`);
     }
-    // The session as written, read in the same batch (the transaction sees the update).
-    const [updated, written] = await db.batch([
-      db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId }),
-      selectSessions(db).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))).limit(1),
-    ]);
+    // The session as written, read in the same batch (the transaction sees the update); a student moved in gets
+    // their own invitation (if their account is unclaimed), written only if the update was (`changes() = 1`).
+    const update = db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId });
+    const readBack = selectSessions(db).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))).limit(1);
+    const examName = db.select({ name: exams.name }).from(exams).where(eq(exams.id, current.examId)).limit(1);
+    const pending = student?.unclaimed ? await newInvitation(scope.institutionId, student, now, invitationTtlHours) : null;
+    const [updated, written, named] = pending
+      ? await db.batch([update, insertInvitationIfLastInserted(db, pending.row), readBack, examName]).then(([u, , w, n]) => [u, w, n] as const)
+      : await db.batch([update, readBack, examName]);
     const session = written[0];
     if (updated.length > 0 && session) {
-      // Another student: they get their own invitation (if their account is unclaimed).
-      const moved = updated[0]!.studentId !== current.studentId;
-      return { session, invitation: moved ? await invitationFor(db, scope, updated[0]!.studentId, now, invitationTtlHours) : null };
+      const mailContext = student ? { institution: student.institutionCode, examName: named[0]?.name ?? "" } : undefined;
+      return { session, invitation: pending?.invitation ?? null, mailContext };
     }
+    // Not written: the new email's student is already in the exam (a 422), or the session changed meanwhile (again).
+    if (clash && (await clash.limit(1)).length > 0) throw taken();
   }
   throw changedMeanwhile();
 }

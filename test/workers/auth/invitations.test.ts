@@ -10,6 +10,7 @@ import { newPartner } from "../partner/helpers";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
 import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
+import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
 import { route as loginRoute } from "../../../src/routes/auth/login";
 import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
 import { route as syncCoursesExams } from "../../../src/routes/instructor/sync-courses-exams";
@@ -133,5 +134,26 @@ describe("claiming an invited account", () => {
     expect(again.status).toBe(422);
     const [user] = await db().select().from(users).where(and(eq(users.institutionId, partner.institutionId), eq(users.email, email)));
     expect(await db().select().from(invitations).where(eq(invitations.userId, user!.id))).toHaveLength(1);
+  });
+
+  it("a session moved to a new student's email gives that student a token (mailed); a move refused as taken issues none", async () => {
+    const partner = await newPartner();
+    const exam = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Moved" } }), 201).exam.id;
+    const first = bodyAt(await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email: uniqueEmail("first") } }), 201).student.id;
+    const other = uniqueEmail("other");
+    bodyAt(await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email: other } }), 201);
+    const movedTo = uniqueEmail("moved");
+    const moved = await partnerApi(sessionsUpdate("put"), { credentials: partner, params: { exam_id: exam, id: first }, json: { email: movedTo } });
+    const token = bodyAt(moved, 200).student.token as string;
+    expect(token).toMatch(/^[0-9a-f]{48}$/);
+    expect((await mailsTo(movedTo))[0].TextBody).toContain(token);
+    const tokensOf = async (email: string) => {
+      const [user] = await db().select().from(users).where(and(eq(users.institutionId, partner.institutionId), eq(users.email, email)));
+      return db().select().from(invitations).where(eq(invitations.userId, user!.id));
+    };
+    const before = (await tokensOf(other)).length;
+    const clash = await partnerApi(sessionsUpdate("put"), { credentials: partner, params: { exam_id: exam, id: first }, json: { email: other } });
+    expect(clash).toMatchObject({ status: 422, body: { email: ["has already been taken"] } });
+    expect(await tokensOf(other)).toHaveLength(before);
   });
 });

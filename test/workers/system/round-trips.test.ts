@@ -118,4 +118,12 @@ describe("database round trips per request", () => {
     const create = () => partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: `three-trips-${nonce()}@example.org` } });
     expect(await roundTrips(create, 201)).toBe(3);
   });
+
+  it("partner session moved to a new (invited) student's email: 3 (the nonce with the session; the student; the update, its invitation and the read-back)", async () => {
+    await partnerApi(examsIndex, { credentials: partner }); // credentials cached
+    const created = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: `before-move-${nonce()}@example.org` } });
+    const params = { exam_id: partnerExamId, id: bodyAt(created, 201).student.id };
+    const move = () => partnerApi(sessionsUpdate("put"), { credentials: partner, params, json: { email: `moved-${nonce()}@example.org` } });
+    expect(await roundTrips(move)).toBe(3);
+  });
 });
