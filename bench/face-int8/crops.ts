@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { initOrt } from "../../src/inference/ort";
+import { createSession, initOrt } from "../../src/inference/ort";
 import { CANDIDATES } from "../face-bakeoff/candidates";
 import { candidateCrop, frameOf, locateAll } from "../face-bakeoff/faces";
 import { labels, nodeFace, SHARED } from "../node-face";
@@ -36,5 +36,13 @@ export async function calibrationCrops(skip: number, count: number): Promise<{ f
     const frame = await frameOf(new Uint8Array(readFileSync(join(SHARED, "faces", r.file))), decoders, l.padded);
     out.push({ file: r.file, crop: candidateCrop(frame, l.points!, CANDIDATES[0]!) });
   }
+  return out;
+}
+
+/** Each crop's embedding by one model file's bytes (fr_feature's input: 1x3x112x112). */
+export async function embedCrops(model: Uint8Array, crops: { crop: Float32Array }[]): Promise<Float32Array[]> {
+  const session = await createSession(model);
+  const out: Float32Array[] = [];
+  for (const { crop } of crops) out.push(Object.values(await session.run(crop, [1, 3, 112, 112]))[0]!);
   return out;
 }
