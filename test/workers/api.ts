@@ -8,6 +8,7 @@
 // SELF goes through the same entry as production traffic (static assets first, then the Worker).
 import { SELF } from "cloudflare:test";
 import type { RouteConfig, z } from "@hono/zod-openapi";
+import { readBody, routePath } from "../support/route-request";
 
 type JsonSchemaOf<C> = C extends { content: { "application/json": { schema: infer S } } } ? (S extends z.ZodType ? S : never) : never;
 type FormSchemaOf<C> = C extends { content: { "multipart/form-data": { schema: infer S } } }
@@ -49,8 +50,7 @@ type Init<R extends RouteConfig> = {
 };
 
 export async function api<R extends RouteConfig>(route: R, init: Init<R> = {}): Promise<ApiResponse<R>> {
-  let path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(init.params?.[name])));
-  if (init.query) path += `?${new URLSearchParams(init.query)}`;
+  const path = routePath(route, init.params, init.query);
   const headers: Record<string, string> = { ...init.headers };
   let body: BodyInit | undefined;
   const json = init.json !== undefined ? init.json : init.unchecked;
@@ -107,12 +107,5 @@ export async function raw(path: string, init: RawInit = {}): Promise<RawResponse
   const res = await SELF.fetch(
     new Request(`http://trustid.test${path}`, { method: init.method ?? (init.body !== undefined ? "POST" : "GET"), headers, body: init.body }),
   );
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body, headers: res.headers };
+  return { status: res.status, body: await readBody(res), headers: res.headers };
 }

@@ -7,6 +7,7 @@ import { route as loginRoute } from "../../../src/routes/auth/login";
 import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
 import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
 import { route as syncCoursesExamsRoute } from "../../../src/routes/instructor/sync-courses-exams";
+import { readBody, routePath } from "../../support/route-request";
 import type { ApiResponse, BodyAt, RequestJson, StatusOf } from "../../workers/api";
 
 let counter = 0;
@@ -27,9 +28,7 @@ type Init<R extends RouteConfig> = {
 };
 
 export async function api<R extends RouteConfig>(baseUrl: string, route: R, init: Init<R> = {}): Promise<ApiResponse<R>> {
-  let path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(init.params?.[name])));
-  if (init.query) path += `?${new URLSearchParams(init.query)}`;
-  const res = await fetch(`${baseUrl}/backend${path}`, {
+  const res = await fetch(`${baseUrl}/backend${routePath(route, init.params, init.query)}`, {
     method: route.method.toUpperCase(),
     headers: {
       ...(init.json === undefined ? {} : { "content-type": "application/json" }),
@@ -37,14 +36,7 @@ export async function api<R extends RouteConfig>(baseUrl: string, route: R, init
     },
     body: init.json === undefined ? undefined : JSON.stringify(init.json),
   });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body, headers: res.headers } as ApiResponse<R>;
+  return { status: res.status, body: await readBody(res), headers: res.headers } as ApiResponse<R>;
 }
 
 /** The success statuses a route documents. */
