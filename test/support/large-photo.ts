@@ -7,7 +7,7 @@ import { deflateSync } from "node:zlib";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import jpeg from "jpeg-js";
-import { orient } from "../../src/biometrics/face/decode";
+import { ImageDecodeError, orient } from "../../src/biometrics/face/decode";
 import { type RgbImage, resize } from "../../src/biometrics/face/image";
 
 const require = createRequire(import.meta.url);
@@ -52,6 +52,21 @@ export function addNoise(img: RgbImage, amplitude: number): RgbImage {
   return { width: img.width, height: img.height, data };
 }
 
+/** The RGBA pixels the codecs take, every pixel with this alpha. */
+function rgbaOf(img: RgbImage, alpha = 255): Uint8ClampedArray {
+  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let i = 0, j = 0; i < img.data.length; i += 3, j += 4) {
+    rgba[j] = img.data[i]!;
+    rgba[j + 1] = img.data[i + 1]!;
+    rgba[j + 2] = img.data[i + 2]!;
+    rgba[j + 3] = alpha;
+  }
+  return rgba;
+}
+
+/** The error code a decode fails with ("decoded" when it does not fail): for tests of refused pictures. */
+export const decodeErrorCode = (p: Promise<unknown>) => p.then(() => "decoded", (e) => (e instanceof ImageDecodeError ? e.code : String(e)));
+
 let encoder: Promise<typeof import("@jsquash/jpeg/encode.js")> | undefined;
 
 /** mozjpeg through @jsquash/jpeg (the same codec family the Worker decodes with), under Node. */
@@ -62,14 +77,7 @@ export async function encodeJpeg(img: RgbImage, opts: { progressive: boolean; qu
     return enc;
   })();
   const enc = await encoder;
-  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
-  for (let i = 0, j = 0; i < img.data.length; i += 3, j += 4) {
-    rgba[j] = img.data[i]!;
-    rgba[j + 1] = img.data[i + 1]!;
-    rgba[j + 2] = img.data[i + 2]!;
-    rgba[j + 3] = 255;
-  }
-  const out = await enc.default({ data: rgba, width: img.width, height: img.height, colorSpace: "srgb" } as ImageData, {
+  const out = await enc.default({ data: rgbaOf(img), width: img.width, height: img.height, colorSpace: "srgb" } as ImageData, {
     quality: opts.quality ?? 88,
     baseline: !opts.progressive,
     progressive: opts.progressive,
@@ -97,14 +105,7 @@ export async function encodeWebp(img: RgbImage, opts: { quality?: number; lossle
     return enc;
   })();
   const enc = await webpEncoder;
-  const rgba = new Uint8ClampedArray(img.width * img.height * 4);
-  for (let i = 0, j = 0; i < img.data.length; i += 3, j += 4) {
-    rgba[j] = img.data[i]!;
-    rgba[j + 1] = img.data[i + 1]!;
-    rgba[j + 2] = img.data[i + 2]!;
-    rgba[j + 3] = opts.alpha ?? 255;
-  }
-  const data = { data: rgba, width: img.width, height: img.height } as ImageData;
+  const data = { data: rgbaOf(img, opts.alpha), width: img.width, height: img.height } as ImageData;
   return new Uint8Array(await enc.default(data, { quality: opts.quality ?? 85, method: 0, lossless: opts.lossless ? 1 : 0 }));
 }
 
