@@ -91,6 +91,11 @@ export async function retireInvitations(db: Db, institutionId: number, userId: n
     .where(and(eq(invitations.institutionId, institutionId), eq(invitations.userId, userId), isNull(invitations.usedAt)));
 }
 
+/** The mail sender's settings, or null when invitations are not mailed (MAIL_API_URL, MAIL_API_TOKEN, MAIL_FROM). */
+export function mailSender({ mail: m }: Config) {
+  return m.apiUrl && m.apiToken && m.from ? { apiUrl: m.apiUrl, apiToken: m.apiToken, from: m.from } : null;
+}
+
 /**
  * Mails each invitation to its student when a mail sender is configured (MAIL_API_URL). A failure is
  * logged and counted, never fatal: the token is still in the answer to whoever invited the student.
@@ -98,8 +103,8 @@ export async function retireInvitations(db: Db, institutionId: number, userId: n
  */
 export async function mailInvitations(config: Config, list: Invitation[], context: { institution: string; examName: string }): Promise<Set<string>> {
   const sent = new Set<string>();
-  const m = config.mail;
-  if (!m.apiUrl || !m.apiToken || !m.from) return sent;
+  const m = mailSender(config);
+  if (!m) return sent;
   const opts = { baseUrl: m.apiUrl, serverToken: m.apiToken, from: m.from, timeoutMs: 5000 };
   // A few at a time: a sync may invite hundreds of students.
   for (let i = 0; i < list.length; i += 4) {

@@ -9,7 +9,7 @@ import { partnerParams } from "../../middleware/partner-params";
 import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
 import { deliverDueCallbacks } from "../../services/partner/outbox";
 import { describeError } from "../../lib/handle-error";
-import { mailContextOf, mailInvitations } from "../../services/invitations";
+import { mailContextOf, mailInvitations, mailSender } from "../../services/invitations";
 import type { WrittenSession } from "../../services/partner/sessions";
 
 /** The nonce used up before the endpoint runs: the safe default for a new endpoint. */
@@ -70,7 +70,7 @@ export function setPagination(c: Context<PartnerEnv>, total: number, page: numbe
 export async function mailSessionInvitation(c: Context<PartnerEnv>, written: WrittenSession) {
   if (!written.invitation) return;
   const config = loadConfig(c.env);
-  if (!config.mail.apiUrl) return; // no mail sender: nothing to read for a mail
+  if (!mailSender(config)) return; // no mail sender: nothing to read for a mail
   const context = written.mailContext ?? (await mailContextOf(partnerDb(c), c.get("partnerInstitutionId"), written.session.examId));
   await mailInvitations(config, [written.invitation], context);
 }
