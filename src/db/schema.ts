@@ -370,6 +370,9 @@ export const decisions = sqliteTable(
     securityLevel: text("security_level", { enum: ["high", "standard"] }),
     modelId: text("model_id"),
     modelSha256: text("model_sha256"),
+    // The file that turns the compared embeddings into the score, where that is a file (voice: PLDA + cohort,
+    // wasm-models/voice-cohort.json): a new scoring file changes the score's scale under the same model id.
+    scoringSha256: text("scoring_sha256"),
     templateVersion: integer("template_version"),
     quality: text("quality", { mode: "json" }), // {faces, liveness, speech_seconds, ...}: measurements, never samples
     alertsRaised: text("alerts_raised", { mode: "json" }), // [{reason, detail}] the alerts this decision raised or extended

@@ -46,6 +46,9 @@ export const DecisionView = z
     security_level: z.enum(["high", "standard"]).nullable(),
     model_id: z.string().nullable(),
     model_sha256: z.string().nullable().openapi({ description: "sha256 of the model file (wasm-models/MODELS.md); null for models that are code" }),
+    scoring_sha256: z.string().nullable().openapi({
+      description: "sha256 of the scoring file that turned the compared embeddings into the score (voice: wasm-models/voice-cohort.json); null where the score is code (face cosine, handwriting and keystroke distances)",
+    }),
     template_version: z.number().int().nullable(),
     quality: z.record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.null()])).nullable().openapi({
       description: "Measurements of the sample (faces, liveness, speech_seconds, ...); never the sample",
@@ -83,6 +86,7 @@ export function decisionView(d: DecisionRow): z.infer<typeof DecisionView> {
     security_level: d.securityLevel,
     model_id: d.modelId,
     model_sha256: d.modelSha256,
+    scoring_sha256: d.scoringSha256,
     template_version: d.templateVersion,
     quality: (d.quality ?? null) as Record<string, number | boolean | string | null> | null,
     alerts: ((d.alertsRaised ?? []) as { reason: string; detail: string | null }[]).map((a) => ({ reason: a.reason, detail: a.detail })),

@@ -1,18 +1,19 @@
 // Decision records, the parts that need no database: the model checksums agree with the model cards, the
 // explanations read as documented (docs/decisions.md), and the cohort report's warning rule.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../src/biometrics/face/policy";
 import { DEFAULT_VOICE_MODEL_ID } from "../../src/biometrics/voice/model";
 import { explain } from "../../src/services/decisions/explain";
-import { MODEL_SHA256 } from "../../src/services/decisions/model-checksums";
+import { MODEL_SHA256, SCORING_SHA256 } from "../../src/services/decisions/model-checksums";
 import type { DecisionRow } from "../../src/services/decisions/record";
 import { buildReport } from "../../src/services/decisions/report";
 
 const row = (over: Partial<DecisionRow>): DecisionRow => ({
   id: "d", institutionId: 1, studentId: 2, examId: 3, modality: "face", action: "verify", endpoint: "/biometrics/face_verify",
   outcome: "accepted", reason: null, score: null, threshold: null, decideOn: "similarity", securityLevel: "high", modelId: null,
-  modelSha256: null, templateVersion: null, quality: null, alertsRaised: null, clientOs: null, clientDevice: null, requestId: null,
+  modelSha256: null, scoringSha256: null, templateVersion: null, quality: null, alertsRaised: null, clientOs: null, clientDevice: null, requestId: null,
   createdAt: 0, contestText: null, contestedAt: null, resolution: null, resolutionReason: null, resolvedBy: null, resolvedAt: null,
   ...over,
 });
@@ -23,6 +24,12 @@ describe("model checksums", () => {
     const voice = readFileSync("wasm-models/VOICE.md", "utf8");
     expect(models).toMatch(new RegExp(`\`fr_feature\\.onnx\`.*\`${MODEL_SHA256[FACE_MODEL_ID]}\` \\|`));
     expect(voice).toContain(`| sha256 | \`${MODEL_SHA256[DEFAULT_VOICE_MODEL_ID]}\` |`);
+  });
+
+  it("name the voice scoring file the service ships (PLDA + cohort), as its model card does", () => {
+    const shipped = createHash("sha256").update(readFileSync("wasm-models/voice-cohort.json")).digest("hex");
+    expect(SCORING_SHA256[DEFAULT_VOICE_MODEL_ID]).toBe(shipped);
+    expect(readFileSync("wasm-models/VOICE.md", "utf8")).toContain(`\`voice-cohort.json\` (sha256 \`${shipped}\`)`);
   });
 });
 

@@ -9,4 +9,12 @@ export const MODEL_SHA256: Readonly<Record<string, string>> = {
   "trustid-voice-lda-v1": "e7c7196c476fca1d4b6e26047f8d3c5ec80579aa80986ddb6c711249ac1b5b50",
 };
 
+// The sha256 of the scoring file a model's scores come from, where the score is not plain code (a cosine, a
+// DTW distance): voice is scored by PLDA + AS-norm against a cohort shipped as wasm-models/voice-cohort.json
+// (wasm-models/VOICE.md, "scoring"), which a retraining may change without changing the ONNX model.
+export const SCORING_SHA256: Readonly<Record<string, string>> = {
+  "trustid-voice-lda-v1": "7da248da51aa3c503fa5038f26eefdd35e35bf8cc91cd678627055c27e005346",
+};
+
 export const modelSha256 = (modelId: string | null | undefined): string | null => (modelId ? (MODEL_SHA256[modelId] ?? null) : null);
+export const scoringSha256 = (modelId: string | null | undefined): string | null => (modelId ? (SCORING_SHA256[modelId] ?? null) : null);

@@ -6,7 +6,7 @@
 import type { Db } from "../../db/client";
 import { decisions } from "../../db/schema";
 import type { SecurityLevel } from "../../biometrics/security-level";
-import { modelSha256 } from "./model-checksums";
+import { modelSha256, scoringSha256 } from "./model-checksums";
 
 export type Modality = (typeof decisions.modality.enumValues)[number];
 export type DecisionAction = (typeof decisions.action.enumValues)[number];
@@ -66,6 +66,7 @@ export function decisionRow(d: DecisionInput): typeof decisions.$inferInsert & {
     securityLevel: d.securityLevel ?? null,
     modelId: d.modelId ?? null,
     modelSha256: modelSha256(d.modelId),
+    scoringSha256: scoringSha256(d.modelId),
     templateVersion: d.templateVersion ?? null,
     quality: d.quality && Object.keys(d.quality).length > 0 ? d.quality : null,
     alertsRaised: d.alerts && d.alerts.length > 0 ? d.alerts : null,

@@ -1,9 +1,10 @@
 // POST /biometrics/monitoring/: voice clips during the exam, checked on the server, become alerts.
 import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import { exams, enrolments, monitoringEvents, processPolicies } from "../../../src/db/schema";
+import { decisions, exams, enrolments, monitoringEvents, processPolicies } from "../../../src/db/schema";
 import { route as monitoringRoute } from "../../../src/routes/biometrics/monitoring";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { SCORING_SHA256 } from "../../../src/services/decisions/model-checksums";
 import { api, bodyAt, type RequestForm } from "../api";
 import { newSession } from "../helpers";
 import { db, examWithEnrolment, ownerOf } from "./fixtures";
@@ -47,6 +48,11 @@ describe("voice monitoring", () => {
     expect(events).toHaveLength(3);
     // Outcomes and scores only: no audio in the stored events.
     for (const e of events) expect(JSON.stringify(e.payload).length).toBeLessThan(2000);
+    // The decision records name the model and the scoring file the normalised score came from.
+    const records = await db().select().from(decisions).where(eq(decisions.examId, examId));
+    const voiceRecords = records.filter((d) => d.modality === "voice" && d.outcome !== "quality");
+    expect(voiceRecords.map((d) => d.outcome).sort()).toEqual(["accepted", "mismatch"]);
+    for (const d of voiceRecords) expect(d).toMatchObject({ modelId: "trustid-voice-lda-v1", scoringSha256: SCORING_SHA256["trustid-voice-lda-v1"] });
   });
 
   it("refuses undecodable audio, URLs and missing samples with 400s, storing nothing", async () => {

@@ -54,6 +54,7 @@ describe("face paths with the real models", () => {
     const [register, , mismatch, accepted] = r;
     expect(register).toMatchObject({ examId: null, endpoint: "/biometrics/face_register", modelId: "faceplugin-0.0.1-int8-v1", clientOs: "Windows 11", templateVersion: 1 });
     expect(register!.modelSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(register!.scoringSha256).toBeNull(); // the face score is a cosine: code, no scoring file
     expect(mismatch).toMatchObject({ examId, securityLevel: "high", decideOn: "similarity" });
     expect(mismatch!.score).toBeLessThan(mismatch!.threshold!);
     expect(accepted).toMatchObject({ clientOs: "macOS" });

@@ -1,0 +1,1 @@
+ALTER TABLE `decisions` ADD `scoring_sha256` text;
