@@ -107,6 +107,14 @@ export async function signIn(email, password, organization) {
   return currentUser();
 }
 
+/**
+ * POST /backend/register_user for an invited student: claims the account an instructor's course sync or an
+ * institution's system created for this email, with the invitation token that was sent to the student.
+ */
+export async function claimInvitedAccount({ email, organization, token, name, surname, password }) {
+  await send("/register_user", { method: "POST", json: { email, name, surname, organization, password, role: "STUDENT", invitation_token: token } });
+}
+
 let refreshing = null;
 
 /** One refresh at a time: concurrent callers wait for the same rotation. */

@@ -2,7 +2,7 @@
 // it up: field errors are tied to their inputs with aria-describedby/aria-invalid, and a user of the
 // wrong role is told which page is theirs instead of being signed in to a page they cannot use.
 import { ApiError, signIn, signOut } from "./api.js";
-import { busy, clearMessages, say } from "./ui.js";
+import { busy, clearMessages, requireFilled, say } from "./ui.js";
 
 /**
  * @param {HTMLFormElement} form  has inputs named email, password, organization and a submit button
@@ -10,28 +10,11 @@ import { busy, clearMessages, say } from "./ui.js";
  */
 export function wireLogin(form, { role, otherPage, onSignedIn }) {
   const fields = ["email", "password", "organization"].map((n) => form.elements.namedItem(n));
-  const errorOf = (input) => document.getElementById(`${input.id}-error`);
-
-  const showFieldError = (input, text) => {
-    const el = errorOf(input);
-    if (el) el.textContent = text;
-    if (text) input.setAttribute("aria-invalid", "true");
-    else input.removeAttribute("aria-invalid");
-  };
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearMessages();
-    let firstBad = null;
-    for (const input of fields) {
-      const empty = input.value.trim() === "";
-      showFieldError(input, empty ? `Enter your ${input.dataset.label ?? input.name}.` : "");
-      if (empty && !firstBad) firstBad = input;
-    }
-    if (firstBad) {
-      firstBad.focus();
-      return;
-    }
+    if (!requireFilled(fields)) return;
     const [email, password, organization] = fields.map((i) => i.value.trim());
     const button = form.querySelector('button[type="submit"]');
     try {

@@ -60,6 +60,32 @@ export function clearMessages() {
   }
 }
 
+/**
+ * Shows (or clears, with "") a form field's error in the element `#<input id>-error` the input names in its
+ * aria-describedby, and marks the input invalid for assistive technology.
+ */
+export function showFieldError(input, text) {
+  const el = document.getElementById(`${input.id}-error`);
+  if (el) el.textContent = text;
+  if (text) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+}
+
+/**
+ * Checks that each input has a value; shows "Enter your <label>." under each empty one and focuses the
+ * first. Returns true when none is empty.
+ */
+export function requireFilled(inputs) {
+  let firstEmpty = null;
+  for (const input of inputs) {
+    const empty = input.value.trim() === "";
+    showFieldError(input, empty ? `Enter your ${input.dataset.label ?? input.name}.` : "");
+    if (empty && !firstEmpty) firstEmpty = input;
+  }
+  firstEmpty?.focus();
+  return firstEmpty === null;
+}
+
 /** Moves keyboard and screen-reader focus to a heading (or any element) that is not normally focusable. */
 export function focusOn(el) {
   if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");

@@ -3,6 +3,7 @@
 // heading so that keyboard and screen-reader users land where the new content starts.
 import { api, ApiError, currentUser, signOut } from "../assets/api.js";
 import { wireLogin } from "../assets/login.js";
+import { wireClaim } from "./claim.js";
 import { busy, byId, clearMessages, focusOn, h, say } from "../assets/ui.js";
 
 const PICTURES_NEEDED = 3;
@@ -84,6 +85,13 @@ wireLogin(/** @type {HTMLFormElement} */ (byId("login-form")), {
   otherPage: "the instructor dashboard (/dashboard/)",
   onSignedIn: (user) => {
     say("Signed in.", "ok");
+    afterSignIn(user);
+  },
+});
+
+const openedFromInvitation = wireClaim(/** @type {HTMLFormElement} */ (byId("claim-form")), {
+  onSignedIn: (user) => {
+    say("Your account is set up and you are signed in.", "ok");
     afterSignIn(user);
   },
 });
@@ -387,5 +395,6 @@ if (user && user.role === "STUDENT") {
   afterSignIn(user);
 } else {
   if (user) signOut();
-  showStep("login", false); // a fresh page keeps the browser's own initial focus
+  showStep("login", false); // a fresh page keeps the browser's own initial focus...
+  if (openedFromInvitation) focusOn(byId("claim-title")); // ...unless it came from an invitation mail's link
 }

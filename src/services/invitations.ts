@@ -101,7 +101,11 @@ export function mailSender({ mail: m }: Config) {
  * logged and counted, never fatal: the token is still in the answer to whoever invited the student.
  * Returns the emails of the invitations sent.
  */
-export async function mailInvitations(config: Config, list: Invitation[], context: { institution: string; examName: string }): Promise<Set<string>> {
+export async function mailInvitations(
+  config: Config,
+  list: Invitation[],
+  context: { institution: string; examName: string; claimPage?: string },
+): Promise<Set<string>> {
   const sent = new Set<string>();
   const m = mailSender(config);
   if (!m) return sent;
@@ -120,6 +124,7 @@ export async function mailInvitations(config: Config, list: Invitation[], contex
             inv.token,
             "",
             `The token can be used once and expires on ${new Date(inv.expiresAt).toISOString()}.`,
+            ...(context.claimPage ? ["", "Or set up your account on this page (the link fills in the email, organization and token):", claimLink(context.claimPage, inv, context.institution)] : []),
           ].join("\n"),
         });
         if (r.ok) sent.add(inv.email);
@@ -129,6 +134,17 @@ export async function mailInvitations(config: Config, list: Invitation[], contex
   }
   return sent;
 }
+
+/**
+ * The enrolment page's claim form, filled in by the link (public/enrol/claim.js). The values go in the URL's
+ * fragment, which browsers never send to a server: the token stays out of server and proxy logs.
+ */
+export function claimLink(claimPage: string, inv: Invitation, institution: string): string {
+  return `${claimPage}#claim?${new URLSearchParams({ email: inv.email, organization: institution, token: inv.token })}`;
+}
+
+/** The service's enrolment page (public/enrol), where an invited student claims the account, as seen by the caller. */
+export const claimPageFor = (requestUrl: string) => new URL("/enrol/", requestUrl).href;
 
 /** What an invitation mail names: the institution's code (the `organization` to register with) and the exam; one round trip. */
 export async function mailContextOf(db: Db, institutionId: number, examId: number): Promise<{ institution: string; examName: string }> {

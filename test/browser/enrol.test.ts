@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { route as loginRoute } from "../../src/routes/auth/login";
 import { route as biometricsList } from "../../src/routes/biometrics/list";
 import { route as listInstructorExams } from "../../src/routes/instructor/list-exam";
-import { call, createExam, ORGANIZATION, PASSWORD, registerAndLogin } from "./support/api";
+import { call, createExam, inviteStudent, ORGANIZATION, PASSWORD, registerAndLogin } from "./support/api";
 import { launchChromium } from "./support/chromium";
 import { focusedId, messageText, pressWhenCameraShows, screenshot, waitForMessage, watchProblems } from "./support/page";
 import { writeFaceY4m } from "./support/y4m";
@@ -119,5 +120,47 @@ it("enrols a student's face from the camera with keyboard only, then verifies th
   expect(list.resource_array).toEqual([]);
 
   expect(problems, `page problems; last message: ${await messageText(page)}`).toEqual([]);
+  await page.close();
+});
+
+it("an invited student opens the mail's link, sets up the account with the keyboard and goes on to consent", async () => {
+  const baseUrl = inject("baseUrl");
+  const instructor = await registerAndLogin(baseUrl, "INSTRUCTOR", "Iris", "Instructor");
+  const invited = await inviteStudent(baseUrl, instructor.token, `Contract Law ${Date.now().toString(36)}`);
+
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  const link = `${baseUrl}/enrol/#claim?${new URLSearchParams({ email: invited.email, organization: ORGANIZATION, token: invited.token })}`;
+  await page.goto(link);
+  // Focus lands on the claim form's heading, the link's values are filled in, and the token left the address bar.
+  await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === "claim-title");
+  expect(await page.inputValue("#claim-email")).toBe(invited.email);
+  expect(await page.inputValue("#claim-organization")).toBe(ORGANIZATION);
+  expect(await page.inputValue("#claim-token")).toBe(invited.token);
+  expect(page.url()).toBe(`${baseUrl}/enrol/`);
+
+  // Tab past the three filled fields to the name; a short password is refused before anything is sent.
+  for (let i = 0; i < 4; i++) await page.keyboard.press("Tab");
+  expect(await focusedId(page)).toBe("claim-name");
+  await page.keyboard.type("Ines");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Invited");
+  await page.keyboard.press("Tab");
+  expect(await focusedId(page)).toBe("claim-password");
+  await page.keyboard.type("short");
+  await page.keyboard.press("Enter");
+  expect(await page.textContent("#claim-password-error")).toMatch(/at least 8 characters/);
+  expect(await page.getAttribute("#claim-password", "aria-invalid")).toBe("true");
+  await page.fill("#claim-password", "");
+  await page.keyboard.type(PASSWORD);
+  await screenshot(page, "enrol-0-claim");
+  await page.keyboard.press("Enter");
+
+  // Claimed and signed in: the consent step, and the account now signs in with its new password.
+  await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === "consent-title");
+  expect(await messageText(page)).toMatch(/account is set up/);
+  const login = await call(baseUrl, loginRoute, { json: { email: invited.email, password: PASSWORD, organization: ORGANIZATION } });
+  expect(login.resource_obj.access).toBeTruthy();
+  expect(problems).toEqual([]);
   await page.close();
 });

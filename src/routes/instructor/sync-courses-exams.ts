@@ -6,7 +6,7 @@ import { requireRole } from "../../middleware/auth";
 import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams/roster";
 import type { AppEnv } from "../../types";
 import { loadConfig } from "../../env";
-import { mailInvitations } from "../../services/invitations";
+import { claimPageFor, mailInvitations } from "../../services/invitations";
 import { ExamId } from "../exam-schemas";
 import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, notFound, ok } from "../schemas";
 
@@ -84,7 +84,7 @@ export const registerSyncCoursesExams = (app: OpenAPIHono<AppEnv>) =>
       config.partner.secretKeyEncryptionKey,
       config.mail.invitationTtlHours,
     );
-    const emailed = await mailInvitations(config, r.invitations, { institution: caller.institutionCode, examName: r.examName });
+    const emailed = await mailInvitations(config, r.invitations, { institution: caller.institutionCode, examName: r.examName, claimPage: claimPageFor(c.req.url) });
     return c.json(
       {
         message: "Students synchronised successfully",

@@ -82,3 +82,19 @@ export async function createExam(
   });
   return examId;
 }
+
+/** A new exam of the instructor with one student the service does not know yet: invited, with a token. */
+export async function inviteStudent(baseUrl: string, instructorToken: string, examName: string) {
+  const email = uniqueEmail("invited");
+  const exam = await call(baseUrl, addExamRoute, {
+    token: instructorToken,
+    json: { name: examName, exam_type: "Written", duration: 60, scheduled_date: new Date(Date.now() + 3600_000).toISOString(), privacy_policy: "Face verification before the exam." },
+  });
+  const sync = await call(baseUrl, syncCoursesExamsRoute, {
+    token: instructorToken,
+    json: { details: { exam_id: Number(exam.resource_str), students: [{ email, name: "Ines", surname: "Invited" }] } },
+  });
+  const [invitation] = sync.resource_dict.invitations;
+  if (!invitation) throw new Error("no invitation issued");
+  return { email, token: invitation.token };
+}

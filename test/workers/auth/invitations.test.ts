@@ -43,6 +43,11 @@ describe("claiming an invited account", () => {
     expect(mail).toMatchObject({ To: email, From: "TRUSTID <no-reply@trustid.test>" });
     expect(mail.TextBody).toContain(invitation.token);
     expect(mail.TextBody).toContain("UCY");
+    // A link to the enrolment page's claim form, its values in the fragment (never sent to a server).
+    const link = new URL(mail.TextBody.match(/https?:\/\/\S+/)![0]);
+    expect(link.pathname).toBe("/enrol/");
+    expect(link.search).toBe("");
+    expect(Object.fromEntries(new URLSearchParams(link.hash.replace(/^#claim\?/, "")))).toEqual({ email, organization: "UCY", token: invitation.token });
 
     // Knowing the email is not enough.
     const without = await claim(email);
