@@ -41,26 +41,51 @@ export async function issueInvitations(
   return out;
 }
 
-/** A new token for one account known to be unclaimed, made here; its row is written by `insertIfLastInserted`. */
-export async function newInvitation(institutionId: number, user: { id: number; email: string }, now: number, ttlHours: number) {
+/**
+ * A new token for the account with this email, made before the batch that writes its row
+ * (`insertInvitationIfLastChanged`): whether the account is unclaimed, and its id, are found by that statement.
+ */
+export async function newInvitation(institutionId: number, email: string, now: number, ttlHours: number) {
   const token = randomHex(24);
-  const invitation: Invitation = { userId: user.id, email: user.email, token, expiresAt: now + ttlHours * 3600_000 };
-  return { invitation, row: { institutionId, userId: user.id, tokenHash: await sha256Hex(token), createdAt: now, expiresAt: invitation.expiresAt } };
+  return { institutionId, email, token, tokenHash: await sha256Hex(token), createdAt: now, expiresAt: now + ttlHours * 3600_000 };
+}
+export type PendingInvitation = Awaited<ReturnType<typeof newInvitation>>;
+
+/**
+ * The invitation's insert for the caller's batch, placed right after the write it depends on: it writes only if
+ * that statement changed a row (SQLite's changes()) and the account with the pending email is unclaimed (no
+ * password), all in the same round trip: an enrolment that already existed, or a claimed account, issues no
+ * token. Gives back the account's id when it wrote (`issuedInvitation`). Raw SQL: drizzle's insert-select must
+ * select every column of the table, and `changes()` has no drizzle form.
+ */
+export function insertInvitationIfLastChanged(db: Db, pending: PendingInvitation) {
+  const column = (c: { name: string }) => sql.identifier(c.name);
+  const i = invitations;
+  return db.all<{ user_id: number }>(
+    sql`insert into ${i} (${column(i.institutionId)}, ${column(i.userId)}, ${column(i.tokenHash)}, ${column(i.createdAt)}, ${column(i.expiresAt)})
+        select ${pending.institutionId}, ${users.id}, ${pending.tokenHash}, ${pending.createdAt}, ${pending.expiresAt} from ${users}
+        where ${and(eq(users.institutionId, pending.institutionId), eq(users.email, pending.email), isNull(users.passwordHash))} and changes() = 1
+        returning ${column(i.userId)}`,
+  );
+}
+
+/** The invitation to hand out, when `insertInvitationIfLastChanged` answered that it wrote one (`rows`). */
+export function issuedInvitation(pending: PendingInvitation, rows: { user_id: number }[]): Invitation | null {
+  const [row] = rows;
+  return row ? { userId: Number(row.user_id), email: pending.email, token: pending.token, expiresAt: pending.expiresAt } : null;
 }
 
 /**
- * The invitation's insert for the caller's batch, placed right after the insert it depends on: it writes only if
- * that statement inserted a row (SQLite's changes()), so an enrolment that already existed issues no token, in
- * the same round trip.
+ * What an invitation mail names (the institution's code, the `organization` to register with, and the exam's
+ * name), as a statement for the caller's batch.
  */
-export function insertInvitationIfLastInserted(db: Db, row: Awaited<ReturnType<typeof newInvitation>>["row"]) {
-  const column = (c: { name: string }) => sql.identifier(c.name);
-  const i = invitations;
-  return db.run(
-    sql`insert into ${i} (${column(i.institutionId)}, ${column(i.userId)}, ${column(i.tokenHash)}, ${column(i.createdAt)}, ${column(i.expiresAt)})
-        select ${row.institutionId}, ${row.userId}, ${row.tokenHash}, ${row.createdAt}, ${row.expiresAt} where changes() = 1`,
-  );
-}
+export const mailContextQuery = (db: Db, examId: number) =>
+  db
+    .select({ institution: institutions.code, examName: exams.name })
+    .from(exams)
+    .innerJoin(institutions, eq(institutions.id, exams.institutionId))
+    .where(eq(exams.id, examId))
+    .limit(1);
 
 /**
  * Uses up a token of this account if it is valid (right account, unused, unexpired). The conditional

@@ -1,9 +1,9 @@
 // Partner student sessions: the enrolments of an exam. The student is a TRUSTID user (role STUDENT) of
 // the caller's institution, found by email or created as an invited account (no password) that the
 // student claims later; the session's status is derived from what TRUSTID records (status.ts).
-import { and, asc, count, eq, isNull, notExists, sql } from "drizzle-orm";
+import { and, asc, count, eq, exists, isNull, ne, notExists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, exams, institutions, users } from "../../db/schema";
+import { enrolments, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { type Scope, examQuery, findExam, foundExam } from "./exams";
@@ -12,7 +12,8 @@ import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
 import { partnerExamStatus } from "../exams/lifecycle";
-import { type Invitation, insertInvitationIfLastInserted, newInvitation } from "../invitations";
+import { type Invitation, insertInvitationIfLastChanged, issuedInvitation, mailContextQuery, newInvitation } from "../invitations";
+import { accountByEmail, invitedStudent, isStudentWithEmail, notAStudent, studentIdByEmail, upsertStudent } from "./students";
 
 /**
  * A session just written, with the invitation token issued if its student has not claimed the account yet, and
@@ -76,44 +77,6 @@ export type SessionInput = {
   openTime?: number;
 };
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/**
- * The institution's student with this email, created as an invited account if new; whether the account is
- * still unclaimed (no password) and the institution's code (for the invitation mail), read in the same round trip.
- */
-async function studentFor(db: Db, scope: Scope, email: string, name: string | undefined, now: number) {
-  const normalized = email.trim().toLowerCase();
-  if (!EMAIL.test(normalized) || normalized.length > 254) throw PartnerError.field("email", "is invalid");
-  const fullName = (name ?? normalized.split("@")[0]!).trim();
-  const [first, ...rest] = fullName.split(/\s+/);
-  // The insert (if new) and the reads in one batch: one round trip.
-  const [, found, institution] = await db.batch([
-    db
-      .insert(users)
-      .values({
-        institutionId: scope.institutionId,
-        email: normalized,
-        name: first || normalized,
-        surname: rest.join(" "),
-        role: "STUDENT",
-        passwordHash: null, // invited: the student sets a password when claiming the account
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing(),
-    db
-      .select({ id: users.id, role: users.role, unclaimed: sql<number>`${users.passwordHash} is null` })
-      .from(users)
-      .where(and(eq(users.institutionId, scope.institutionId), eq(users.email, normalized)))
-      .limit(1),
-    db.select({ code: institutions.code }).from(institutions).where(eq(institutions.id, scope.institutionId)).limit(1),
-  ]);
-  const [user] = found;
-  if (!user || user.role !== "STUDENT") throw PartnerError.field("email", "belongs to an account that is not a student");
-  return { id: user.id, email: normalized, unclaimed: Boolean(user.unclaimed), institutionCode: institution[0]?.code ?? "" };
-}
-
 const sessionFields = (input: SessionInput) => {
   const set: Partial<typeof enrolments.$inferInsert> = {};
   if (input.name !== undefined) set.displayName = input.name;
@@ -128,12 +91,22 @@ const sessionFields = (input: SessionInput) => {
 
 const taken = () => PartnerError.field("email", "has already been taken");
 
-/** The exam's session of this student, if any (a move to them would be a second one). */
-const clashQuery = (db: Db, examId: number, studentId: number) =>
-  db
-    .select({ id: enrolments.id })
-    .from(enrolments)
-    .where(and(eq(enrolments.examId, examId), eq(enrolments.studentId, studentId)));
+/**
+ * The session's insert for the institution's student with this email (upserted earlier in the same batch):
+ * nothing when that account is not a student, or is in the exam already (the unique conflict). Gives back the
+ * new session's id. Raw SQL: drizzle's insert-select must select every column of the table, the id and the
+ * defaulted ones too.
+ */
+function insertSessionOfStudent(db: Db, scope: Scope, email: string, values: Partial<typeof enrolments.$inferInsert>) {
+  const given = Object.entries(values).map(([key, value]) => ({ column: enrolments[key as keyof typeof values], value }));
+  const names = [...given.map((g) => g.column), enrolments.studentId].map((c) => sql.identifier(c.name));
+  const params = given.map(({ column, value }) => sql.param(value, column));
+  return db.all<{ id: number }>(
+    sql`insert into ${enrolments} (${sql.join(names, sql`, `)})
+        select ${sql.join(params, sql`, `)}, ${users.id} from ${users} where ${isStudentWithEmail(scope, email)}
+        on conflict do nothing returning ${sql.identifier(enrolments.id.name)}`,
+  );
+}
 
 export async function createSession(
   db: Db,
@@ -147,29 +120,26 @@ export async function createSession(
   // The request's nonce is used up with this first read (a replay is refused before anything is written).
   const exam = await findExam(db, scope, examIdText, now, nonce);
   if (partnerExamStatus(exam) === "closed") throw PartnerError.field("exam", "is closed");
-  const student = await studentFor(db, scope, input.email, input.name, now);
-  // The new session, its invitation (an unclaimed account's) and the session read back, in one batch: one
-  // transaction, which sees its own writes. The invitation is written only if the session was (a taken email
-  // issues no token).
-  const pending = student.unclaimed ? await newInvitation(scope.institutionId, student, now, invitationTtlHours) : null;
-  const insert = db
-    .insert(enrolments)
-    .values({ institutionId: scope.institutionId, examId: exam.id, studentId: student.id, ...sessionFields(input), createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning({ id: enrolments.id });
-  const readBack = selectSessions(db)
-    .where(and(eq(enrolments.examId, exam.id), eq(enrolments.studentId, student.id), eq(enrolments.institutionId, scope.institutionId)))
-    .limit(1);
-  const [inserted, written] = pending
-    ? await db.batch([insert, insertInvitationIfLastInserted(db, pending.row), readBack]).then(([i, , w]) => [i, w] as const)
-    : await db.batch([insert, readBack]);
+  const student = invitedStudent(scope, input.email, input.name, now);
+  // Made before the batch, which tells whether the account is unclaimed; only then is the token written.
+  const pending = await newInvitation(scope.institutionId, student.email, now, invitationTtlHours);
+  // One batch, one transaction that sees its own writes: the account created if new; the session inserted for
+  // it if it is a student not in the exam yet; the invitation written only if the session was and the account
+  // is unclaimed (a taken email issues no token); then what the answer and the mail need.
+  const [, inserted, invited, account, written, mailContext] = await db.batch([
+    upsertStudent(db, student),
+    insertSessionOfStudent(db, scope, student.email, { institutionId: scope.institutionId, examId: exam.id, ...sessionFields(input), createdAt: now, updatedAt: now }),
+    insertInvitationIfLastChanged(db, pending),
+    accountByEmail(db, scope, student.email),
+    selectSessions(db)
+      .where(and(eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId), eq(users.institutionId, scope.institutionId), eq(users.email, student.email)))
+      .limit(1),
+    mailContextQuery(db, exam.id),
+  ]);
+  if (account[0]?.role !== "STUDENT") throw notAStudent();
   const session = written[0];
   if (inserted.length === 0 || !session) throw taken();
-  return {
-    session: { ...session, examStatus: exam.status },
-    invitation: pending?.invitation ?? null,
-    mailContext: { institution: student.institutionCode, examName: exam.name },
-  };
+  return { session: { ...session, examStatus: exam.status }, invitation: issuedInvitation(pending, invited), mailContext: mailContext[0] };
 }
 
 // Updates and deletes decide on the session as read, then write only if what the decision rested on is
@@ -201,36 +171,91 @@ export async function updateSession(
     // The request's nonce is used up with the first read (a replay is refused before anything is written).
     const current = await findSession(db, scope, examIdText, sessionIdText, now, attempt === 0 ? nonce : undefined);
     const set = { ...sessionFields(input), updatedAt: now };
-    const where = [eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)];
-    let student: Awaited<ReturnType<typeof studentFor>> | null = null;
-    let clash: ReturnType<typeof clashQuery> | null = null;
+    let written: WrittenSession | null;
     if (input.email !== undefined && input.email.trim().toLowerCase() !== current.email) {
       // A new email is another student: only before the session has begun.
       if (statusOfRow(current) !== "registered") throw PartnerError.field("email", "can not change once the student has begun");
-      student = await studentFor(db, scope, input.email, input.name ?? current.displayName ?? undefined, now);
-      clash = clashQuery(db, current.examId, student.id);
-      Object.assign(set, { studentId: student.id });
-      // In the same statement: still not begun, and the student still not in the exam.
-      where.push(unchangedSince(current)!, sql`NOT EXISTS ${clash}`);
+      const student = invitedStudent(scope, input.email, input.name ?? current.displayName ?? undefined, now);
+      written = await moveToStudent(db, scope, current, set, student, now, invitationTtlHours);
+    } else {
+      written = await updateFields(db, scope, current, set);
     }
-    // The session as written, read in the same batch (the transaction sees the update); a student moved in gets
-    // their own invitation (if their account is unclaimed), written only if the update was (`changes() = 1`).
-    const update = db.update(enrolments).set(set).where(and(...where)).returning({ id: enrolments.id, studentId: enrolments.studentId });
-    const readBack = selectSessions(db).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))).limit(1);
-    const examName = db.select({ name: exams.name }).from(exams).where(eq(exams.id, current.examId)).limit(1);
-    const pending = student?.unclaimed ? await newInvitation(scope.institutionId, student, now, invitationTtlHours) : null;
-    const [updated, written, named] = pending
-      ? await db.batch([update, insertInvitationIfLastInserted(db, pending.row), readBack, examName]).then(([u, , w, n]) => [u, w, n] as const)
-      : await db.batch([update, readBack, examName]);
-    const session = written[0];
-    if (updated.length > 0 && session) {
-      const mailContext = student ? { institution: student.institutionCode, examName: named[0]?.name ?? "" } : undefined;
-      return { session, invitation: pending?.invitation ?? null, mailContext };
-    }
-    // Not written: the new email's student is already in the exam (a 422), or the session changed meanwhile (again).
-    if (clash && (await clash.limit(1)).length > 0) throw taken();
+    if (written) return written;
   }
   throw changedMeanwhile();
+}
+
+/** The session as written, read in the write's batch (the transaction sees the write). */
+const readBackQuery = (db: Db, scope: Scope, current: SessionRow) =>
+  selectSessions(db).where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId))).limit(1);
+
+/** An update that keeps the session's student, in one round trip; null when the session is gone meanwhile. */
+async function updateFields(db: Db, scope: Scope, current: SessionRow, set: Partial<typeof enrolments.$inferInsert>): Promise<WrittenSession | null> {
+  const [updated, written] = await db.batch([
+    db
+      .update(enrolments)
+      .set(set)
+      .where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId)))
+      .returning({ id: enrolments.id }),
+    readBackQuery(db, scope, current),
+  ]);
+  const [session] = written;
+  return updated.length > 0 && session ? { session, invitation: null } : null;
+}
+
+/**
+ * The session moved to the student with a new email (an invited account created if new), in one round trip;
+ * null when the session changed meanwhile (the caller decides again on a fresh read).
+ */
+async function moveToStudent(
+  db: Db,
+  scope: Scope,
+  current: SessionRow,
+  set: Partial<typeof enrolments.$inferInsert>,
+  student: ReturnType<typeof invitedStudent>,
+  now: number,
+  invitationTtlHours: number,
+): Promise<WrittenSession | null> {
+  // Made before the batch, which tells whether the account is unclaimed; only then is the token written.
+  const pending = await newInvitation(scope.institutionId, student.email, now, invitationTtlHours);
+  const studentId = () => studentIdByEmail(db, scope, student.email);
+  // Another session of that student in this exam: a move to them would make it a second one.
+  const otherSessionOfStudent = () =>
+    db
+      .select({ id: enrolments.id })
+      .from(enrolments)
+      .where(and(eq(enrolments.examId, current.examId), eq(enrolments.studentId, studentId()), ne(enrolments.id, current.id)))
+      .limit(1);
+  // One batch, one transaction that sees its own writes: the account created if new; the update, written only if
+  // the session has still not begun, the account is a student and that student is not in the exam yet (all in
+  // the statement itself); the invitation written only if the update was and the account is unclaimed; then
+  // what tells a refusal's reason, and what the answer and the mail need.
+  const [, moved, invited, account, clash, written, mailContext] = await db.batch([
+    upsertStudent(db, student),
+    db
+      .update(enrolments)
+      .set({ ...set, studentId: sql`${studentId()}` })
+      .where(
+        and(
+          eq(enrolments.id, current.id),
+          eq(enrolments.institutionId, scope.institutionId),
+          unchangedSince(current),
+          exists(studentId()),
+          notExists(otherSessionOfStudent()),
+        ),
+      )
+      .returning({ id: enrolments.id }),
+    insertInvitationIfLastChanged(db, pending),
+    accountByEmail(db, scope, student.email),
+    otherSessionOfStudent(),
+    readBackQuery(db, scope, current),
+    mailContextQuery(db, current.examId),
+  ]);
+  if (account[0]?.role !== "STUDENT") throw notAStudent();
+  const [session] = written;
+  if (moved.length > 0 && session) return { session, invitation: issuedInvitation(pending, invited), mailContext: mailContext[0] };
+  if (clash.length > 0) throw taken();
+  return null; // not begun any more, or changed meanwhile: decide again
 }
 
 export async function deleteSession(db: Db, scope: Scope, examIdText: string, sessionIdText: string, now = Date.now(), nonce?: PendingNonce) {

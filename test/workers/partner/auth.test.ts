@@ -1,7 +1,7 @@
 // Authentication of the partner API: every way a request can be wrong is the same documented 403.
 import { beforeAll, describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { partnerCredentials, partnerNonces } from "../../../src/db/schema";
+import { partnerCredentials, partnerNonces, users } from "../../../src/db/schema";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { route as examsShow } from "../../../src/routes/partner/exams-show";
 import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
@@ -138,6 +138,23 @@ describe("partner API authentication", () => {
     const still = await partnerApi(sessionsShow, { credentials: partner, params: sessionIds });
     expect(still.status).toBe(200);
     expect(bodyAt(still, 200).student.name).toBe("Kept");
+  });
+
+  it("refuses a replayed session create or email move before its batch writes anything: no account, session or token", async () => {
+    const accountOf = (address: string) => db().select().from(users).where(and(eq(users.institutionId, partner.institutionId), eq(users.email, address)));
+    const n = nonce();
+    expect((await partnerApi(examsShow, { credentials: partner, params: { id: examId }, nonce: n })).status).toBe(200);
+    const created = `replayed-create-${n}@example.org`;
+    const replayedCreate = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: examId }, nonce: n, json: { email: created } });
+    expect(replayedCreate).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await accountOf(created)).toEqual([]);
+    const session = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: examId }, json: { email: `replay-kept-${n}@example.org` } });
+    const ids = { exam_id: examId, id: bodyAt(session, 201).student.id };
+    const movedTo = `replayed-move-${n}@example.org`;
+    const replayedMove = await partnerApi(sessionsUpdate("put"), { credentials: partner, params: ids, nonce: n, json: { email: movedTo } });
+    expect(replayedMove).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await accountOf(movedTo)).toEqual([]);
+    expect(bodyAt(await partnerApi(sessionsShow, { credentials: partner, params: ids }), 200).student.email).toBe(`replay-kept-${n}@example.org`);
   });
 
   it("accepts a nonce sent twice at once only once (reads using it up in their batch)", async () => {

@@ -172,6 +172,26 @@ describe("student sessions", () => {
     expect(gone.status).toBe(404);
   });
 
+  it("moves a session to another email only to a student and before it has begun; a claimed student gets no token", async () => {
+    const exam = await newExam("Moves");
+    const sid = bodyAt(await add({ email: email("mover") }, exam), 201).student.id;
+    const move = (to: string) => partnerApi(sessionsUpdate("put"), { credentials: partner, params: { exam_id: exam, id: sid }, json: { email: to } });
+    const teacher = email("teacher");
+    await db().insert(users).values({ institutionId: partner.institutionId, email: teacher, name: "T", surname: "T", role: "INSTRUCTOR" });
+    expect(await move(teacher)).toMatchObject({ status: 422, body: { email: ["belongs to an account that is not a student"] } });
+    const claimed = email("claimed");
+    const [u] = await db()
+      .insert(users)
+      .values({ institutionId: partner.institutionId, email: claimed, name: "Cl", surname: "Aimed", role: "STUDENT", passwordHash: "x" })
+      .returning();
+    const moved = await move(claimed);
+    expect(bodyAt(moved, 200).student).toMatchObject({ student_id: u!.id, email: claimed, token: null });
+    await db().update(enrolments).set({ verificationStatus: "Verified" }).where(eq(enrolments.id, sid));
+    expect(await move(email("late"))).toMatchObject({ status: 422, body: { email: ["can not change once the student has begun"] } });
+    const [enrolment] = await db().select().from(enrolments).where(eq(enrolments.id, sid));
+    expect(enrolment!.studentId).toBe(u!.id);
+  });
+
   it("serves the deprecated add_student / index_students / show_student / delete_student forms", async () => {
     const exam = await newExam("Deprecated");
     const added = await partnerApi(addStudent, { credentials: partner, params: { id: exam }, json: { email: email("dep"), name: "Dep" } });

@@ -7,6 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { route as walletStatus } from "../../../src/routes/biometrics/wallet-status";
 import { route as listExam } from "../../../src/routes/instructor/list-exam";
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { route as addStudent } from "../../../src/routes/partner/add-student";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { route as examsDestroy } from "../../../src/routes/partner/exams-destroy";
 import { route as examsIndex } from "../../../src/routes/partner/exams-index";
@@ -113,17 +114,30 @@ describe("database round trips per request", () => {
     expect(await roundTrips(() => partnerApi(examsDestroy, { credentials: partner, params: { id: examId } }))).toBe(2);
   });
 
-  it("partner session create for a new student: 3 (the nonce with the exam; the student; the session, its invitation and the read-back)", async () => {
+  it("partner session create and add_student for a new (invited) student: 2 (the nonce with the exam; the student, the session, its invitation and the read-back)", async () => {
     await partnerApi(examsIndex, { credentials: partner }); // credentials cached
-    const create = () => partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: `three-trips-${nonce()}@example.org` } });
-    expect(await roundTrips(create, 201)).toBe(3);
+    const create = () => partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: `two-trips-${nonce()}@example.org` } });
+    let created!: Awaited<ReturnType<typeof create>>;
+    expect(await roundTrips(async () => (created = await create()), 201)).toBe(2);
+    expect(bodyAt(created, 201).student.token).toMatch(/^[0-9a-f]{48}$/); // invited: the token issued in those 2
+    const add = () => partnerApi(addStudent, { credentials: partner, params: { id: partnerExamId }, json: { email: `two-trips-${nonce()}@example.org` } });
+    expect(await roundTrips(add, 201)).toBe(2);
+    // Refused as taken: the same 2, nothing written.
+    const again = () => partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: bodyAt(created, 201).student.email } });
+    expect(await roundTrips(again, 422)).toBe(2);
   });
 
-  it("partner session moved to a new (invited) student's email: 3 (the nonce with the session; the student; the update, its invitation and the read-back)", async () => {
+  it("partner session moved to a new (invited) student's email: 2 (the nonce with the session; the student, the update, its invitation and the read-back); refused as taken: 2", async () => {
     await partnerApi(examsIndex, { credentials: partner }); // credentials cached
     const created = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: `before-move-${nonce()}@example.org` } });
     const params = { exam_id: partnerExamId, id: bodyAt(created, 201).student.id };
     const move = () => partnerApi(sessionsUpdate("put"), { credentials: partner, params, json: { email: `moved-${nonce()}@example.org` } });
-    expect(await roundTrips(move)).toBe(3);
+    let moved!: Awaited<ReturnType<typeof move>>;
+    expect(await roundTrips(async () => (moved = await move()))).toBe(2);
+    expect(bodyAt(moved, 200).student.token).toMatch(/^[0-9a-f]{48}$/); // invited: the token issued in those 2
+    // A move to a student who is in the exam already: refused from the same batch, no third read.
+    const other = await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: partnerExamId }, json: { email: `in-exam-${nonce()}@example.org` } });
+    const clash = () => partnerApi(sessionsUpdate("put"), { credentials: partner, params, json: { email: bodyAt(other, 201).student.email } });
+    expect(await roundTrips(clash, 422)).toBe(2);
   });
 });
