@@ -9,7 +9,7 @@ import { partnerParams } from "../../middleware/partner-params";
 import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
 import { deliverDueCallbacks } from "../../services/partner/outbox";
 import { describeError } from "../../lib/handle-error";
-import { mailContextOf, mailInvitations, mailSender } from "../../services/invitations";
+import { claimPageFor, mailContextOf, mailInvitations, mailSender } from "../../services/invitations";
 import type { WrittenSession } from "../../services/partner/sessions";
 
 /** The nonce used up before the endpoint runs: the safe default for a new endpoint. */
@@ -72,7 +72,7 @@ export async function mailSessionInvitation(c: Context<PartnerEnv>, written: Wri
   const config = loadConfig(c.env);
   if (!mailSender(config)) return; // no mail sender: nothing to read for a mail
   const context = written.mailContext ?? (await mailContextOf(partnerDb(c), c.get("partnerInstitutionId"), written.session.examId));
-  await mailInvitations(config, [written.invitation], context);
+  await mailInvitations(config, [written.invitation], { ...context, claimPage: claimPageFor(c.req.url) });
 }
 
 /** Tries the events a change queued now instead of at the next scheduled run (which retries if this fails). */

@@ -115,7 +115,9 @@ describe("claiming an invited account", () => {
     expect(created.status).toBe(201);
     const token = bodyAt(created, 201).student.token as string;
     expect(token).toMatch(/^[0-9a-f]{48}$/);
-    expect((await mailsTo(email))[0].TextBody).toContain(token);
+    const mail = (await mailsTo(email))[0].TextBody as string;
+    expect(mail).toContain(token);
+    expect(mail).toMatch(/\/enrol\/#claim\?email=[^&\s]+&organization=[^&\s]+&token=[0-9a-f]{48}/);
     // Shown once: later reads cannot show it (only its hash is stored).
     const shown = await partnerApi(sessionsShow, { credentials: partner, params: { exam_id: exam, id: bodyAt(created, 201).student.id } });
     expect(bodyAt(shown, 200).student.token).toBeNull();
