@@ -158,7 +158,8 @@ it("an invited student opens the mail's link, sets up the account with the keybo
 
   // Claimed and signed in: the consent step, and the account now signs in with its new password.
   await page.waitForFunction(() => (globalThis as any).document.activeElement?.id === "consent-title");
-  expect(await messageText(page)).toMatch(/account is set up/);
+  // `say` writes its text in a later task (so that screen readers announce it), hence wait rather than read.
+  expect(await waitForMessage(page, /account is set up/, 10_000)).toMatch(/account is set up/);
   const login = await call(baseUrl, loginRoute, { json: { email: invited.email, password: PASSWORD, organization: ORGANIZATION } });
   expect(login.resource_obj.access).toBeTruthy();
   expect(problems).toEqual([]);
