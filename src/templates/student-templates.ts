@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { PenTrajectory } from "../biometrics/handwriting";
 import type { KeystrokeSample } from "../biometrics/keystroke";
 import type { SecurityLevel } from "../biometrics/security-level";
+import { RecentVoiceClips } from "../biometrics/voice/window";
 import type { Bindings } from "../env";
 import { type Bucket, type TakeResult, takeToken } from "../lib/token-bucket";
 import type { TemplateOwner } from "./client";
@@ -24,6 +25,8 @@ export class StudentTemplates extends DurableObject<Bindings> {
   private readonly store: TemplateStore;
   /** Rate-limit buckets, in memory only: an object that restarts (rare) starts with full buckets. */
   private readonly buckets = new Map<BiometricLimit, Bucket>();
+  /** Embeddings of the last voice monitoring clips per exam, in memory only (../biometrics/voice/window.ts). */
+  private readonly recentVoice = new RecentVoiceClips();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -58,6 +61,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
   /** Deletes the template of this type; false when there was none. */
   async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
     this.store.checkOwner(owner, false);
+    if (biometricType === "Voice") this.recentVoice.clear();
     return this.store.transaction(() => this.store.deleteTemplate(biometricType));
   }
 
@@ -68,6 +72,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
    */
   async eraseAll(owner: TemplateOwner): Promise<void> {
     this.store.checkOwner(owner, false);
+    this.recentVoice.clear();
     await this.store.eraseAll();
   }
 
@@ -85,8 +90,16 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return vector.enrolVoice(this.store, owner, embeddings, modelId, now);
   }
 
-  async verifyVoice(owner: TemplateOwner, embedding: number[] | null, modelId: string, level: SecurityLevel): Promise<VoiceVerifyResult> {
-    return vector.verifyVoice(this.store, owner, embedding, modelId, level);
+  /** `monitoring`: a clip of exam monitoring, decided with the exam's recent clips (../biometrics/voice/window.ts). */
+  async verifyVoice(
+    owner: TemplateOwner,
+    embedding: number[] | null,
+    modelId: string,
+    level: SecurityLevel,
+    monitoring?: { examId: number; now: number },
+  ): Promise<VoiceVerifyResult> {
+    const window = monitoring ? { recent: this.recentVoice, ...monitoring } : undefined;
+    return vector.verifyVoice(this.store, owner, embedding, modelId, level, window);
   }
 
   // ---- signal models (./signal.ts) ----

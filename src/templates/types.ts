@@ -45,7 +45,16 @@ export type ModelVerifyResult =
 
 /** `score`: the cohort-normalised score the decision is taken on; `rawScore`: the plain cosine. */
 export type VoiceVerifyResult =
-  | { status: "match" | "no_match"; score: number; rawScore: number; threshold: number; level: SecurityLevel }
+  | {
+      status: "match" | "no_match";
+      /** The normalised score decided on: the clip's own, or with `window` the mean of the window's clips. */
+      score: number;
+      rawScore: number;
+      threshold: number;
+      level: SecurityLevel;
+      /** Exam monitoring only (src/biometrics/voice/window.ts): clips in the mean, this clip's own score, the floor. */
+      window?: { clips: number; clipScore: number; floor: number; belowFloor: boolean };
+    }
   | { status: "no_voice" }
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string };

@@ -4,6 +4,7 @@
 import { FACE_OPERATING_POINTS } from "../biometrics/face/operating-points";
 import { accepts, type SecurityLevel } from "../biometrics/security-level";
 import { decideVoice } from "../biometrics/voice/decide";
+import { decideVoiceWindow, VOICE_WINDOW, type RecentVoiceClips } from "../biometrics/voice/window";
 import { buildTemplate } from "../biometrics/face/templates";
 import type { TemplateOwner } from "./client";
 import { openVector, sealVector } from "./seal/at-rest";
@@ -75,11 +76,23 @@ export async function enrolVoice(store: TemplateStore, owner: TemplateOwner, emb
   });
 }
 
+/** Monitoring's window of recent clips (../biometrics/voice/window.ts): the object's memory and the exam. */
+export type VoiceWindow = { recent: RecentVoiceClips; examId: number; now: number };
+
 /**
  * 1:1: the clip's embedding against this student's voice template (null: the clip had no speech), decided on the
  * cohort-normalised score at the level's threshold (src/biometrics/voice/decide.ts); the raw cosine is kept too.
+ * With a `window` (exam monitoring) the decision is on the mean of this clip and the exam's recent ones, and the
+ * clip joins the window.
  */
-export async function verifyVoice(store: TemplateStore, owner: TemplateOwner, embedding: number[] | null, modelId: string, level: SecurityLevel): Promise<VoiceVerifyResult> {
+export async function verifyVoice(
+  store: TemplateStore,
+  owner: TemplateOwner,
+  embedding: number[] | null,
+  modelId: string,
+  level: SecurityLevel,
+  window?: VoiceWindow,
+): Promise<VoiceVerifyResult> {
   store.checkOwner(owner, false);
   const row = store.template("Voice");
   if (!row) return { status: "not_enrolled" };
@@ -88,6 +101,19 @@ export async function verifyVoice(store: TemplateStore, owner: TemplateOwner, em
   if (embedding === null) return { status: "no_voice" };
   const template = await openStored(store, owner, "Voice", row.model_id, row.iv, row.ciphertext);
   if (template.length !== embedding.length) throw new Error("stored voice template does not open");
-  const d = decideVoice(template, embedding, level);
-  return { status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level };
+  if (!window) {
+    const d = decideVoice(template, embedding, level);
+    return { status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level };
+  }
+  const clip = Float32Array.from(embedding);
+  const d = decideVoiceWindow(template, clip, window.recent.earlier(window.examId, row.version, window.now), level);
+  window.recent.add(window.examId, row.version, window.now, clip);
+  return {
+    status: d.isMatch ? "match" : "no_match",
+    score: d.normalised,
+    rawScore: d.raw,
+    threshold: d.threshold,
+    level,
+    window: { clips: d.windowClips, clipScore: d.clipScore, floor: VOICE_WINDOW.floor, belowFloor: d.belowFloor },
+  };
 }

@@ -44,6 +44,28 @@ describe("explanations", () => {
       "A program the exam forbids was running: anydesk.exe. Your instructor sees this as an alert.",
     );
   });
+
+  it("say when a voice clip was decided with the exam's previous clips, or alone under the floor", () => {
+    const voice = { modality: "voice" as const, action: "monitoring" as const, threshold: 2.36 };
+    const window = (clips: number, clipScore: number, belowFloor: boolean) => ({
+      speech_seconds: 3,
+      decided_on: "window",
+      window_clips: clips,
+      clip_score: clipScore,
+      clip_floor: -1.535,
+      below_floor: belowFloor,
+    });
+    expect(explain(row({ ...voice, outcome: "accepted", score: 3.1, quality: window(3, 1.9, false) }))).toBe(
+      "The recording matched your registered voice: similarity of this recording together with your 2 previous ones 3.10, the level 'high' needs at least 2.36 (this recording alone: 1.90).",
+    );
+    expect(explain(row({ ...voice, outcome: "mismatch", score: 2.5, quality: window(3, -4.2, true) }))).toBe(
+      "The recording did not match your registered voice: this recording alone had similarity -4.20, under the -1.53 any one recording must reach. Your instructor sees this as an alert.",
+    );
+    // The first clip of a window is decided alone and explained as before.
+    expect(explain(row({ ...voice, outcome: "accepted", score: 3.1, quality: window(1, 3.1, false) }))).toBe(
+      "The recording matched your registered voice: similarity 3.10, the level 'high' needs at least 2.36.",
+    );
+  });
 });
 
 describe("cohort report", () => {

@@ -32,9 +32,22 @@ export const REASON_TEXT: Record<string, string> = {
 const fusedOf = (d: DecisionRow) => (d.quality as Record<string, unknown> | null)?.decided_on === "fused";
 const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 
+/** Exam voice monitoring decided on a window of recent clips (src/biometrics/voice/window.ts). */
+function windowOf(d: DecisionRow): { clips: number; clipScore: number; floor: number; belowFloor: boolean } | null {
+  const q = (d.quality ?? {}) as Record<string, unknown>;
+  if (q.decided_on !== "window" || typeof q.window_clips !== "number" || typeof q.clip_score !== "number" || typeof q.clip_floor !== "number") return null;
+  return { clips: q.window_clips, clipScore: q.clip_score, floor: q.clip_floor, belowFloor: q.below_floor === true };
+}
+
 function comparison(d: DecisionRow, w: Words): string {
   if (d.score === null || d.threshold === null) return "";
   const level = d.securityLevel ? `the level '${d.securityLevel}'` : "the threshold";
+  const win = windowOf(d);
+  if (win?.belowFloor) return `: this recording alone had similarity ${num(win.clipScore)}, under the ${num(win.floor)} any one recording must reach`;
+  if (win && win.clips > 1) {
+    const others = win.clips - 1;
+    return `: similarity of this recording together with your ${others} previous one${others > 1 ? "s" : ""} ${num(d.score)}, ${level} needs at least ${num(d.threshold)} (this recording alone: ${num(win.clipScore)})`;
+  }
   return d.decideOn === "distance"
     ? `: distance ${num(d.score)}, ${level} accepts at most ${num(d.threshold)}`
     : `: ${fusedOf(d) ? "combined face and voice score" : w.compare || "similarity"} ${num(d.score)}, ${level} needs at least ${num(d.threshold)}`;

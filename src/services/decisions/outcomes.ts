@@ -78,9 +78,11 @@ export type VoiceCheck = {
   threshold: number | null;
   speechSeconds: number | null;
   modelId: string | null;
+  /** The window of recent clips the score is the mean of (src/biometrics/voice/window.ts), when there was one. */
+  window?: { clips: number; clipScore: number; floor: number; belowFloor: boolean };
 };
 
-/** A voice check of one clip (monitoring). */
+/** A voice check of one clip (monitoring), decided with the exam's recent clips when it had any. */
 export function voiceDecision(base: DecisionBase, v: VoiceCheck, raised: RaisedAlert[]) {
   const outcome: DecisionOutcome =
     v.outcome === "match" ? "accepted" : v.outcome === "mismatch" ? "mismatch" : v.outcome === "not_enrolled" ? "not_enrolled" : "quality";
@@ -94,7 +96,12 @@ export function voiceDecision(base: DecisionBase, v: VoiceCheck, raised: RaisedA
     threshold: v.threshold,
     decideOn: "similarity",
     modelId: v.modelId,
-    quality: { speech_seconds: v.speechSeconds },
+    quality: {
+      speech_seconds: v.speechSeconds,
+      ...(v.window
+        ? { decided_on: "window", window_clips: v.window.clips, clip_score: v.window.clipScore, clip_floor: v.window.floor, below_floor: v.window.belowFloor }
+        : {}),
+    },
     alerts: voiceAlerts(raised),
   });
 }

@@ -43,7 +43,9 @@ export async function monitorVoice(
   // An unreadable clip is the client's mistake, not evidence: 400, nothing stored.
   if (!a.ok) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [`${a.code}: ${a.message}`] } }, "The voice clip cannot be used");
   const owner = ownerOf(caller);
-  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, securityLevel);
+  // Decided with the exam's recent clips (src/biometrics/voice/window.ts): one short clip alone fails too often.
+  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, securityLevel, { examId, now });
+  const window = v.status === "match" || v.status === "no_match" ? v.window : undefined;
   let outcome: VoiceOutcome;
   let score: number | null = null;
   if (v.status === "match" || v.status === "no_match") {
@@ -63,14 +65,17 @@ export async function monitorVoice(
     { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
     result,
     now,
-    { voice: { outcome, score, speech_seconds: a.speechSeconds }, running_processes: input.runningProcesses, ip_address: input.ipAddress },
+    {
+      voice: { outcome, score, speech_seconds: a.speechSeconds, ...(window ? { window_clips: window.clips, clip_score: window.clipScore } : {}) },
+      running_processes: input.runningProcesses, ip_address: input.ipAddress },
     undefined,
     (raised) => {
       if (!input.decisionBase) return [];
       const base = { ...input.decisionBase, examId, securityLevel };
       const threshold = v.status === "match" || v.status === "no_match" ? v.threshold : null;
       const process = processDecision(base, input.runningProcesses, raised);
-      return [voiceDecision(base, { outcome, score, threshold, speechSeconds: a.speechSeconds, modelId: a.modelId }, raised), ...(process ? [process] : [])];
+      const check = { outcome, score, threshold, speechSeconds: a.speechSeconds, modelId: a.modelId, window };
+      return [voiceDecision(base, check, raised), ...(process ? [process] : [])];
     },
   );
   return { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts };

@@ -53,6 +53,11 @@ describe("voice monitoring", () => {
     const voiceRecords = records.filter((d) => d.modality === "voice" && d.outcome !== "quality");
     expect(voiceRecords.map((d) => d.outcome).sort()).toEqual(["accepted", "mismatch"]);
     for (const d of voiceRecords) expect(d).toMatchObject({ modelId: "trustid-voice-lda-v1", scoringSha256: SCORING_SHA256["trustid-voice-lda-v1"] });
+    // Each clip is decided with the exam's earlier clips of the same voice (src/biometrics/voice/window.ts): the
+    // student's clip is the window's first; the other speaker's does not sound like it, so it is decided alone.
+    const byOutcome = Object.fromEntries(voiceRecords.map((d) => [d.outcome, d.quality]));
+    expect(byOutcome.accepted).toMatchObject({ decided_on: "window", window_clips: 1, below_floor: false });
+    expect(byOutcome.mismatch).toMatchObject({ decided_on: "window", window_clips: 1 });
   });
 
   it("refuses undecodable audio, URLs and missing samples with 400s, storing nothing", async () => {
