@@ -40,7 +40,13 @@ export const route = createRoute({
       envelope({
         is_match: z.boolean(),
         is_voice_detected: z.boolean(),
-        resource_dict: z.object({ exam_id: z.number(), outcome: z.string(), score: z.number().nullable() }),
+        resource_dict: z.object({
+          exam_id: z.number(),
+          outcome: z.string(),
+          score: z.number().nullable().openapi({
+            description: "The cohort-normalised voice score decided on: of this clip with the exam's recent clips of the same voice (docs/voice.md)",
+          }),
+        }),
         resource_array: z.array(z.string()),
       }),
       "Recorded; `resource_array` lists the alerts this clip raised",
