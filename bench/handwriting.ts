@@ -45,7 +45,7 @@ const A = half(1);
 const B = half(11);
 
 console.log(`fixed: step ${P0.stepMs} ms, features ${P0.features.join(",")}, band ${P0.band}, descriptor shrink ${P0.descriptorShrink}${stripHover ? " (pen-up points stripped)" : ""}`);
-console.log(`grid: ${GRID.length} points (stabilityWeight ${STABILITY_WEIGHTS.join("/")}, wMin 0/0.5, prior 0.3/0.6/1, descriptorPrior 0.5/1, descriptorWeight 0/0.1/0.2/0.3)\n`);
+console.log(`grid: ${GRID.length} points ([stabilityWeight/stabilitySmooth] ${STABILITY_WEIGHTS.join(", ")}, wMin 0/0.5, prior 0.3/0.6/1, descriptorPrior 0.5/1, descriptorWeight 0/0.1/0.2/0.3)\n`);
 console.log("2-fold cross-validation (parameters and threshold chosen on one half, errors on the other):");
 let fr = 0;
 let fa = 0;

@@ -49,6 +49,8 @@ export interface HandwritingParams {
   /** How much a reference point's stability weighs its DTW local cost (stability.ts): 0 = plain DTW, 1 = cost
    * proportional to stability. */
   stabilityWeight: number;
+  /** Stability is averaged over +-this many points (stability.ts): a region's stability rather than a point's. */
+  stabilitySmooth: number;
   /** Weight of the descriptor distance in the decision distance (the DTW distance gets 1 - descriptorWeight). */
   descriptorWeight: number;
   /** Added to the writer's leave-one-out descriptor distance before dividing. */
@@ -67,6 +69,7 @@ export const DEFAULT_HANDWRITING_PARAMS: HandwritingParams = {
   wMin: 0,
   prior: 0.6,
   stabilityWeight: 0.5,
+  stabilitySmooth: 0,
   descriptorWeight: 0.2,
   descriptorPrior: 0.5,
   descriptorShrink: 2,
@@ -197,7 +200,7 @@ export function enrollHandwritingReferences(
     throw new BiometricInputError(field, `at most ${HANDWRITING_MAX_REFERENCES} signatures are used to enrol (got ${references.length})`);
   }
   const seqs = references.map((r) => featureSeq(r, params.features));
-  const { counts, D } = stabilityEnrolment(seqs, params.band, params.stabilityWeight);
+  const { counts, D } = stabilityEnrolment(seqs, params.band, params.stabilityWeight, params.stabilitySmooth);
   const stats = referenceStats(D);
   if (!(stats.avgMin > 0)) throw new BiometricInputError(field, "the enrolment signatures are identical copies of one another");
   const descriptors = descriptorStats(
@@ -230,7 +233,7 @@ export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory
   const seq: FeatureSeq = featureSeq(resampled, p.features);
   const others = model.references.length - 1;
   const referenceDistances = model.references.map((r, j) =>
-    weightedDtw(seq, featureSeq(r, p.features), stabilityWeights(countsOf(model.stability[j]!), others, p.stabilityWeight), p.band),
+    weightedDtw(seq, featureSeq(r, p.features), stabilityWeights(countsOf(model.stability[j]!), others, p.stabilityWeight, p.stabilitySmooth), p.band),
   );
   const dtwDistance = normalisedDistance(referenceDistances, model.stats, p);
   const descriptorDistanceValue = normalisedDescriptorDistance(signatureDescriptors(compact(resampled), p.stepMs), model.descriptors, p);
@@ -253,6 +256,9 @@ export function isHandwritingModel(v: unknown): v is HandwritingModel {
     typeof m.params.stabilityWeight === "number" &&
     m.params.stabilityWeight >= 0 &&
     m.params.stabilityWeight <= 1 &&
+    Number.isInteger(m.params.stabilitySmooth) &&
+    m.params.stabilitySmooth >= 0 &&
+    m.params.stabilitySmooth <= 100 &&
     typeof m.params.descriptorWeight === "number" &&
     typeof m.params.descriptorPrior === "number" &&
     Array.isArray(m.params.features) &&

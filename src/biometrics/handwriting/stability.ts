@@ -98,16 +98,30 @@ export function directMatches(a: FeatureSeq, b: FeatureSeq, band: number): { a: 
 }
 
 /** Per-point weights of a reference from its direct-match counts out of `others` references: (1 - sw) + sw *
- * stability / mean stability, so the weights average 1 (plain DTW's scale). All points unstable: plain DTW. */
-export function stabilityWeights(counts: ArrayLike<number>, others: number, stabilityWeight: number): Float64Array {
+ * stability / mean stability, so the weights average 1 (plain DTW's scale). All points unstable: plain DTW.
+ * `smooth` > 0 first averages the counts over +-smooth points: one point's match flips with a one-sample detour
+ * of the warping path, while a stable *region* (a practised stroke) is what the writer reproduces. */
+export function stabilityWeights(counts: ArrayLike<number>, others: number, stabilityWeight: number, smooth = 0): Float64Array {
   const n = counts.length;
   const out = new Float64Array(n).fill(1);
   if (stabilityWeight === 0 || others <= 0) return out;
+  let c: ArrayLike<number> = counts;
+  if (smooth > 0) {
+    const prefix = new Float64Array(n + 1);
+    for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i]! + counts[i]!;
+    const sm = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const lo = Math.max(0, i - smooth);
+      const hi = Math.min(n, i + smooth + 1);
+      sm[i] = (prefix[hi]! - prefix[lo]!) / (hi - lo);
+    }
+    c = sm;
+  }
   let sum = 0;
-  for (let i = 0; i < n; i++) sum += counts[i]!;
+  for (let i = 0; i < n; i++) sum += c[i]!;
   if (sum === 0) return out;
   const meanCount = sum / n;
-  for (let i = 0; i < n; i++) out[i] = 1 - stabilityWeight + (stabilityWeight * counts[i]!) / meanCount;
+  for (let i = 0; i < n; i++) out[i] = 1 - stabilityWeight + (stabilityWeight * c[i]!) / meanCount;
   return out;
 }
 
@@ -149,7 +163,7 @@ export interface StabilityEnrolment {
   D: number[][];
 }
 
-export function stabilityEnrolment(seqs: FeatureSeq[], band: number, stabilityWeight: number): StabilityEnrolment {
+export function stabilityEnrolment(seqs: FeatureSeq[], band: number, stabilityWeight: number, smooth = 0): StabilityEnrolment {
   const k = seqs.length;
   // match[i][j]: which points of reference i are matched directly to reference j (symmetric pairs, one DTW each).
   const match: Uint8Array[][] = seqs.map(() => new Array<Uint8Array>(k));
@@ -168,7 +182,7 @@ export function stabilityEnrolment(seqs: FeatureSeq[], band: number, stabilityWe
     seqs.map((b, j) => {
       if (i === j) return 0;
       const loo = total[j]!.map((c, p) => c - match[j]![i]![p]!);
-      return weightedDtw(a, b, stabilityWeights(loo, k - 2, stabilityWeight), band);
+      return weightedDtw(a, b, stabilityWeights(loo, k - 2, stabilityWeight, smooth), band);
     }),
   );
   return { counts: total.map((c) => Array.from(c, (v) => String(v)).join("")), D };
