@@ -160,6 +160,12 @@ describe("handwriting model", () => {
     expect(w[1]).toBeGreaterThan(w[0]!);
     expect([...stabilityWeights([0, 1, 2], 2, 0)]).toEqual([1, 1, 1]);
     expect([...stabilityWeights([0, 0, 0], 2, 1)]).toEqual([1, 1, 1]);
+    // Smoothing spreads a stable point's weight over its neighbours (a stable region), keeping the mean at 1.
+    const sm = stabilityWeights([0, 0, 3, 0, 0, 0], 3, 1, 1);
+    expect(sm[1]).toBeCloseTo(sm[2]!, 12);
+    expect(sm[1]).toBeGreaterThan(sm[0]!);
+    expect(sm[5]).toBe(0);
+    expect(sm.reduce((x, y) => x + y, 0) / sm.length).toBeCloseTo(1, 12);
     expect(weightedDtw(seqs[0]!, seqs[1]!, stabilityWeights(new Array<number>(seqs[1]!.length).fill(0), 2, 1), 0.2)).toBeCloseTo(
       dtw(seqs[0]!, seqs[1]!, 0.2),
       12,

@@ -69,11 +69,11 @@ export const DEFAULT_HANDWRITING_PARAMS: HandwritingParams = {
   wMin: 0,
   prior: 0.6,
   stabilityWeight: 0.5,
-  stabilitySmooth: 0,
-  descriptorWeight: 0.2,
+  stabilitySmooth: 5,
+  descriptorWeight: 0.1,
   descriptorPrior: 0.5,
   descriptorShrink: 2,
-  // The pooled skilled-forgery EER point of writers 001-020 with these parameters: the `standard` level (0.79).
+  // The pooled skilled-forgery EER point of writers 001-020 with these parameters: the `standard` level.
   threshold: HANDWRITING_OPERATING_POINTS.standard.threshold,
 };
 
@@ -213,7 +213,7 @@ export function enrollHandwritingReferences(
 export interface HandwritingVerifyOptions {
   field?: string;
   /** The chosen security level's threshold (HANDWRITING_OPERATING_POINTS[level].threshold); the model's own
-   * stored `params.threshold` (0.79, the `standard` level's) when absent. */
+   * stored `params.threshold` (0.793, the `standard` level's) when absent. */
   threshold?: number;
 }
 
