@@ -8,7 +8,9 @@
 // 011-020, choose on 011-020 and report 001-010; both folds and their pooled errors are printed. The shipped
 // DEFAULT_HANDWRITING_PARAMS are then the grid point and threshold chosen the same way on all 20 writers (their
 // in-sample figures are printed too, labelled as such). The descriptors' population spreads come from writers
-// 031-100's genuine signatures only (`--population`).
+// 031-100's genuine signatures only (`--population`). Since v3 the grid includes the stability modulation of the DTW
+// ([stabilityWeight, stabilitySmooth], bench/handwriting-raw.ts STABILITY_VARIANTS; 0/0 = v2's plain DTW), each
+// variant a DTW pass of its own: ~10 min of CPU without the /tmp cache (with the 3- and 4-reference runs).
 //
 //   npx tsx bench/handwriting.ts                  # cross-validation, shipped parameters, latency
 //   npx tsx bench/handwriting.ts --strip-hover    # drop pen-up points first (what a browser reports)
