@@ -64,12 +64,10 @@ const add = (p: Counts, g: number[], sk: number[], rn: number[], t: number): Cou
 // fold's standard decision) and can be drawn as one DET curve.
 const det = { genuine: [] as number[], skilled: [] as number[], random: [] as number[] };
 /** The same writers with only their first k references (an enrolment sent one signature per request has 3, then 4
- * before it has 5): the levels' thresholds were chosen with 5. */
-const fewer = (rs: Raw[], k: number): Raw[] =>
-  rs.map((r) => {
-    const cut = (x: Raw["genuine"]) => x.map((p) => ({ ...p, dists: p.dists.slice(0, k) }));
-    return { ...r, D: r.D.slice(0, k).map((row) => row.slice(0, k)), refDescriptors: r.refDescriptors.slice(0, k), genuine: cut(r.genuine), skilled: cut(r.skilled), random: cut(r.random) };
-  });
+ * before it has 5): the levels' thresholds were chosen with 5. Recomputed with k references (the stability is
+ * measured among them), cached like the 5-reference distances. */
+const fewerRaws = new Map([3, 4].map((k) => [k, cachedRaw(P0, k)]));
+const fewer = (rs: Raw[], k: number): Raw[] => fewerRaws.get(k)!.filter((r) => rs.some((x) => x.writer === r.writer));
 const pooledFewer = new Map<string, Counts>();
 
 console.log(`handwriting security levels, MCYT writers 001-020, ${FOLDS}-fold cross-validation by writer`);

@@ -6,8 +6,9 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { DEFAULT_HANDWRITING_PARAMS, parseTrajectory, type HandwritingParams, type PenTrajectory } from "../src/biometrics/handwriting";
 import { descriptorStats, signatureDescriptors, type DescriptorStats } from "../src/biometrics/handwriting/descriptors";
-import { dtw, featureSeq, resample, type FeatureSeq } from "../src/biometrics/handwriting/features";
+import { featureSeq, resample, type FeatureSeq } from "../src/biometrics/handwriting/features";
 import { compact, fusedDistance, normalisedDescriptorDistance, normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
+import { stabilityEnrolment, stabilityWeights, countsOf, weightedDtw } from "../src/biometrics/handwriting/stability";
 import { avg, eer } from "./metrics";
 
 export const ROOT = new URL("../../shared/data/handwriting/mcyt-online/", import.meta.url);
@@ -34,23 +35,31 @@ for (const [name, label] of gt) {
 
 export const P0 = DEFAULT_HANDWRITING_PARAMS;
 
-/** What a probe contributes: its raw DTW distances to the references and its descriptor vector. */
+/** The stability modulations the raw distances are computed for (the grid's values of [stabilityWeight,
+ * stabilitySmooth]; weight 0 = plain DTW, v2's). */
+export const STABILITY_VARIANTS: [number, number][] = [[0, 0], [0.5, 0], [1, 0], [0.5, 5], [1, 5], [1, 10]];
+export const STABILITY_WEIGHTS = STABILITY_VARIANTS.map(([w, s]) => `${w}/${s}`);
+const sw = (p: { stabilityWeight: number; stabilitySmooth: number }) => `${p.stabilityWeight}/${p.stabilitySmooth}`;
+/** What a probe contributes: its raw (stability-weighted) DTW distances to the references, per stabilityWeight,
+ * and its descriptor vector. */
 export interface Probe {
-  dists: number[];
+  dists: Record<string, number[]>;
   desc: number[];
 }
 /** Everything the normalisation needs for one writer (the expensive DTW part is done once). */
 export interface Raw {
   writer: number;
-  D: number[][];
+  /** Reference-to-reference distances per stabilityWeight (as enrolment computes them). */
+  D: Record<string, number[][]>;
   refDescriptors: number[][];
   genuine: Probe[];
   skilled: Probe[];
   random: Probe[];
 }
 
-/** The DTW distances and descriptors, exactly as enrollHandwriting / verifyHandwriting compute them. */
-export function computeRaw(writers: number[], p: HandwritingParams): Raw[] {
+/** The DTW distances and descriptors, exactly as enrollHandwriting / verifyHandwriting compute them, with the
+ * first `k` enrolment signatures as references. */
+export function computeRaw(writers: number[], p: HandwritingParams, k = 5): Raw[] {
   const cache = new Map<PenTrajectory, { seq: FeatureSeq; desc: number[] }>();
   const prep = (t: PenTrajectory, asReference: boolean) => {
     let s = cache.get(t);
@@ -64,15 +73,19 @@ export function computeRaw(writers: number[], p: HandwritingParams): Raw[] {
     return s;
   };
   return writers.map((w) => {
-    const refs = enrol.get(w)!.map((t) => prep(t, true));
+    const refs = enrol.get(w)!.slice(0, k).map((t) => prep(t, true));
+    const seqs = refs.map((r) => r.seq);
+    const en = STABILITY_VARIANTS.map(([b, sm]) => stabilityEnrolment(seqs, p.band, b, sm));
+    const weights = STABILITY_VARIANTS.map(([b, sm], bi) => en[bi]!.counts.map((c) => stabilityWeights(countsOf(c), k - 1, b, sm)));
     const probe = (t: PenTrajectory): Probe => {
       const s = prep(t, false);
-      return { dists: refs.map((r) => dtw(s.seq, r.seq, p.band)), desc: s.desc };
+      const dists = Object.fromEntries(STABILITY_WEIGHTS.map((key, bi) => [key, seqs.map((r, j) => weightedDtw(s.seq, r, weights[bi]![j]!, p.band))]));
+      return { dists, desc: s.desc };
     };
     const v = verif.get(w)!;
     return {
       writer: w,
-      D: refs.map((a, i) => refs.map((b, j) => (i === j ? 0 : dtw(a.seq, b.seq, p.band)))),
+      D: Object.fromEntries(STABILITY_WEIGHTS.map((key, bi) => [key, en[bi]!.D])),
       refDescriptors: refs.map((r) => r.desc),
       genuine: v.genuine.map(probe),
       skilled: v.skilled.map(probe),
@@ -86,12 +99,12 @@ export let rawFromCache = false;
 
 /** computeRaw for every writer, read from /tmp when an earlier run with the same fixed settings left it there
  * (`--fresh` recomputes). */
-export function cachedRaw(p: HandwritingParams): Raw[] {
-  const key = `${p.stepMs}-${p.features.join("")}-${p.band}${stripHover ? "-strip" : ""}`;
+export function cachedRaw(p: HandwritingParams, k = 5): Raw[] {
+  const key = `v3-${p.stepMs}-${p.features.join("")}-${p.band}-sw${STABILITY_WEIGHTS.join("_").replaceAll("/", "s")}${k === 5 ? "" : `-k${k}`}${stripHover ? "-strip" : ""}`;
   const file = `/tmp/trustid-hw-raw-${key}.json`;
   rawFromCache = existsSync(file) && !process.argv.includes("--fresh");
   if (rawFromCache) return JSON.parse(readFileSync(file, "utf8")) as Raw[];
-  const raws = computeRaw(WRITERS, p);
+  const raws = computeRaw(WRITERS, p, k);
   writeFileSync(file, JSON.stringify(raws));
   return raws;
 }
@@ -101,11 +114,11 @@ export type Scored = { writer: number; genuine: number[]; skilled: number[]; ran
 export function evaluate(raws: Raw[], p: HandwritingParams): Scored {
   const descCache = new Map<string, DescriptorStats>();
   return raws.map((r) => {
-    const stats = referenceStats(r.D);
+    const stats = referenceStats(r.D[sw(p)]!);
     const key = `${r.writer}/${p.descriptorShrink}`;
     if (!descCache.has(key)) descCache.set(key, descriptorStats(r.refDescriptors, p.descriptorShrink));
     const ds = descCache.get(key)!;
-    const n = (x: Probe) => fusedDistance(normalisedDistance(x.dists, stats, p), normalisedDescriptorDistance(x.desc, ds, p), p);
+    const n = (x: Probe) => fusedDistance(normalisedDistance(x.dists[sw(p)]!, stats, p), normalisedDescriptorDistance(x.desc, ds, p), p);
     return { writer: r.writer, genuine: r.genuine.map(n), skilled: r.skilled.map(n), random: r.random.map(n) };
   });
 }
@@ -122,10 +135,11 @@ export function summary(s: Scored) {
 
 /** The grid searched (DTW features, step and band are fixed: earlier sweeps, BENCHMARKS.md). */
 export const GRID: HandwritingParams[] = [];
-for (const wMin of [0, 0.5])
-  for (const prior of [0.3, 0.6, 1])
-    for (const descriptorPrior of [0.5, 1])
-      for (const descriptorWeight of [0, 0.1, 0.2, 0.3]) GRID.push({ ...P0, wMin, prior, descriptorPrior, descriptorWeight });
+for (const [stabilityWeight, stabilitySmooth] of STABILITY_VARIANTS)
+  for (const wMin of [0, 0.5])
+    for (const prior of [0.3, 0.6, 1])
+      for (const descriptorPrior of [0.5, 1])
+        for (const descriptorWeight of [0, 0.1, 0.2, 0.3]) GRID.push({ ...P0, stabilityWeight, stabilitySmooth, wMin, prior, descriptorPrior, descriptorWeight });
 
 /** Best grid point on `raws` by pooled skilled-forgery EER with one threshold (ties: lower mean per-writer EER,
  * then earlier in the grid), and that EER's threshold. */
@@ -138,4 +152,4 @@ export function choose(raws: Raw[]) {
   }
   return best!;
 }
-export const describe = (p: HandwritingParams) => `wMin ${p.wMin}, prior ${p.prior}, descriptorWeight ${p.descriptorWeight}, descriptorPrior ${p.descriptorPrior}`;
+export const describe = (p: HandwritingParams) => `stabilityWeight ${p.stabilityWeight}, stabilitySmooth ${p.stabilitySmooth}, wMin ${p.wMin}, prior ${p.prior}, descriptorWeight ${p.descriptorWeight}, descriptorPrior ${p.descriptorPrior}`;

@@ -35,12 +35,14 @@ function variant(clip: number, nearest?: number) {
   };
   const evaluate = (rs: Raw[], p: HandwritingParams): Scored =>
     rs.map((r) => {
-      const st = referenceStats(r.D);
+      const D = r.D[`${p.stabilityWeight}/${p.stabilitySmooth}`]!;
+      const st = referenceStats(D);
       const ds = statsOf(r, p.descriptorShrink);
       // A reference has one neighbour fewer than a probe (itself left out): with k = 5 of 5 this is the engine.
       const k = nearest ?? 0;
-      const own = avg(r.D.map((row, i) => nearestMean(row.filter((_, j) => j !== i), Math.min(k, r.D.length - 1))));
-      const dtw = (x: Probe) => (nearest ? nearestMean(x.dists, k) / (own + p.prior) : normalisedDistance(x.dists, st, p));
+      const own = avg(D.map((row, i) => nearestMean(row.filter((_, j) => j !== i), Math.min(k, D.length - 1))));
+      const dists = (x: Probe) => x.dists[`${p.stabilityWeight}/${p.stabilitySmooth}`]!;
+      const dtw = (x: Probe) => (nearest ? nearestMean(dists(x), k) / (own + p.prior) : normalisedDistance(dists(x), st, p));
       const n = (x: Probe) => fusedDistance(dtw(x), distance(ds, x.desc) / (ds.looMean + p.descriptorPrior), p);
       return { writer: r.writer, genuine: r.genuine.map(n), skilled: r.skilled.map(n), random: r.random.map(n) };
     });

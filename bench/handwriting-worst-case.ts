@@ -32,7 +32,8 @@ for (const [label, refMs] of [["equal lengths", MAX_MS], [`references of ${short
     const model = enrollHandwriting(refs);
     const probe = trajectory(MAX_MS, 0.05);
     const verify = timeIt(() => verifyHandwriting(model, probe), 2);
-    console.log(`  ${label}, ${k} references: verify a ${MAX_MS} ms probe ${fmtTime(verify, 0)}`);
+    const kib = (JSON.stringify(model).length / 1024).toFixed(0);
+    console.log(`  ${label}, ${k} references: verify a ${MAX_MS} ms probe ${fmtTime(verify, 0)}; model ${kib} KiB of JSON`);
   }
 }
 // Enrolment: every pair of references is compared once; alternating 30 s and 20 s signatures is the costliest mix.

@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DESCRIPTOR_COUNT, DESCRIPTOR_NAMES, POPULATION_SPREAD, signatureDescriptors } from "../../src/biometrics/handwriting/descriptors";
-import { resample } from "../../src/biometrics/handwriting/features";
+import { dtw, featureSeq, resample } from "../../src/biometrics/handwriting/features";
+import { directMatches, stabilityWeights, weightedDtw } from "../../src/biometrics/handwriting/stability";
 import {
   BiometricInputError,
+  DEFAULT_HANDWRITING_PARAMS,
   enrollHandwriting,
   HANDWRITING_LIMITS,
   HANDWRITING_OPERATING_POINTS,
@@ -109,10 +111,21 @@ describe("handwriting model", () => {
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
     expect(isHandwritingModel(JSON.parse(JSON.stringify(model)))).toBe(true);
     expect(isHandwritingModel({ ...model, references: model.references.slice(0, 2) })).toBe(false);
-    // A model of the previous engine (version 1, no descriptors) or with damaged descriptors is not used.
+    // A model of the previous engines (version 1, no descriptors; version 2, no stability) or with damaged
+    // descriptors or stability is not used.
     const { descriptors: _d, ...v1 } = model;
     expect(isHandwritingModel({ ...v1, version: 1 })).toBe(false);
     expect(isHandwritingModel({ ...model, version: 1 })).toBe(false);
+    const { stability: _s, ...v2 } = model;
+    expect(isHandwritingModel({ ...v2, version: 2 })).toBe(false);
+    expect(isHandwritingModel({ ...model, version: 2 })).toBe(false);
+    expect(isHandwritingModel(v2)).toBe(false);
+    expect(isHandwritingModel({ ...model, stability: model.stability.slice(1) })).toBe(false);
+    expect(isHandwritingModel({ ...model, stability: model.stability.map((c) => c.slice(1)) })).toBe(false);
+    // Counts are of the other references: with 4 references a digit above 3 (or not a digit) is damage.
+    expect(isHandwritingModel({ ...model, stability: model.stability.map((c) => "4" + c.slice(1)) })).toBe(false);
+    expect(isHandwritingModel({ ...model, stability: model.stability.map((c) => "a" + c.slice(1)) })).toBe(false);
+    expect(isHandwritingModel({ ...model, params: { ...model.params, stabilityWeight: 2 } })).toBe(false);
     expect(isHandwritingModel({ ...model, descriptors: { ...model.descriptors, spread: model.descriptors.spread.slice(1) } })).toBe(false);
     expect(isHandwritingModel({ ...model, descriptors: { ...model.descriptors, spread: model.descriptors.spread.map(() => 0) } })).toBe(false);
     expect(isHandwritingModel({ ...model, descriptors: { ...model.descriptors, looMean: null } })).toBe(false);
@@ -124,6 +137,45 @@ describe("handwriting model", () => {
     // The decision distance is the weighted mean of the DTW and descriptor distances.
     const w = model.params.descriptorWeight;
     expect(same.distance).toBeCloseTo((1 - w) * same.dtwDistance + w * same.descriptorDistance, 12);
+  });
+
+  it("stability: points matched one-to-one by every other reference count most; weights average 1", () => {
+    const seqs = [0, 0.1, 0.2].map((w) => featureSeq(resample(synthetic(w), 10), DEFAULT_HANDWRITING_PARAMS.features));
+    // A sequence against itself: the warping path is the diagonal, every point a direct match.
+    const self = directMatches(seqs[0]!, seqs[0]!, 0.2);
+    expect([...self.a].every((v) => v === 1)).toBe(true);
+    expect([...self.b].every((v) => v === 1)).toBe(true);
+    // Against a copy slowed down in its second half, the stretched part cannot be matched one-to-one.
+    const base = synthetic(0);
+    const half = base.t.length >> 1;
+    const slowed = { ...base, t: base.t.map((v, i) => (i < half ? v : base.t[half]! + 2 * (v - base.t[half]!))) };
+    const m = directMatches(featureSeq(resample(base, 10), ["x", "y"]), featureSeq(resample(slowed, 10), ["x", "y"]), 0.2);
+    const share = (a: Uint8Array, from: number, to: number) => a.slice(from, to).reduce((x, y) => x + y, 0) / (to - from);
+    expect(share(m.b, 5, half - 5)).toBeGreaterThan(0.8);
+    expect(share(m.b, half + 10, m.b.length - 5)).toBeLessThan(0.2);
+    // Weights: mean 1, higher where stabler; stabilityWeight 0 or no stable point = plain DTW.
+    const w = stabilityWeights([0, 1, 2, 2, 0], 2, 0.5);
+    expect(w.reduce((x, y) => x + y, 0) / w.length).toBeCloseTo(1, 12);
+    expect(w[2]).toBeGreaterThan(w[1]!);
+    expect(w[1]).toBeGreaterThan(w[0]!);
+    expect([...stabilityWeights([0, 1, 2], 2, 0)]).toEqual([1, 1, 1]);
+    expect([...stabilityWeights([0, 0, 0], 2, 1)]).toEqual([1, 1, 1]);
+    // Smoothing spreads a stable point's weight over its neighbours (a stable region), keeping the mean at 1.
+    const sm = stabilityWeights([0, 0, 3, 0, 0, 0], 3, 1, 1);
+    expect(sm[1]).toBeCloseTo(sm[2]!, 12);
+    expect(sm[1]).toBeGreaterThan(sm[0]!);
+    expect(sm[5]).toBe(0);
+    expect(sm.reduce((x, y) => x + y, 0) / sm.length).toBeCloseTo(1, 12);
+    expect(weightedDtw(seqs[0]!, seqs[1]!, stabilityWeights(new Array<number>(seqs[1]!.length).fill(0), 2, 1), 0.2)).toBeCloseTo(
+      dtw(seqs[0]!, seqs[1]!, 0.2),
+      12,
+    );
+    // The model stores one count digit per reference point, from 0 to references - 1.
+    const model = enrollHandwriting([synthetic(0), synthetic(0.1), synthetic(0.2), synthetic(0.15)]);
+    model.stability.forEach((c, j) => {
+      expect(c).toHaveLength(model.references[j]!.x.length);
+      expect(c).toMatch(/^[0-3]+$/);
+    });
   });
 
   it("descriptors: one finite value per name for odd but valid trajectories; the population spreads match", () => {

@@ -13,11 +13,17 @@
 // directions...): a second, writer-normalised distance on global descriptors (descriptors.ts) is averaged in
 // with weight `descriptorWeight`. The two err on different signatures, and their average calibrates better
 // across writers than either (BENCHMARKS.md, "Handwriting").
+//
+// v3: the DTW is stability-modulated (stability.ts): enrolment measures, per reference point, how consistently
+// the writer's other references match it one-to-one, and a probe's mismatch at a stable point costs more than at
+// a loose one. The reference statistics are measured with the same weighted DTW, so the normalisation above is
+// unchanged.
 import { BiometricInputError } from "../input-error";
 import { DESCRIPTOR_COUNT, descriptorDistance, descriptorStats, signatureDescriptors, type DescriptorStats } from "./descriptors";
-import { dtw, featureSeq, resample, type FeatureName, type FeatureSeq, type Resampled } from "./features";
+import { featureSeq, resample, type FeatureName, type FeatureSeq, type Resampled } from "./features";
 import { HANDWRITING_OPERATING_POINTS } from "./operating-points";
 import type { PenTrajectory } from "./parse";
+import { countsOf, stabilityEnrolment, stabilityWeights, weightedDtw } from "./stability";
 
 export const HANDWRITING_MIN_REFERENCES = 3;
 export const HANDWRITING_MAX_REFERENCES = 10;
@@ -40,6 +46,11 @@ export interface HandwritingParams {
   wMin: number;
   /** Added to the writer's reference statistics before dividing (DTW distance units). */
   prior: number;
+  /** How much a reference point's stability weighs its DTW local cost (stability.ts): 0 = plain DTW, 1 = cost
+   * proportional to stability. */
+  stabilityWeight: number;
+  /** Stability is averaged over +-this many points (stability.ts): a region's stability rather than a point's. */
+  stabilitySmooth: number;
   /** Weight of the descriptor distance in the decision distance (the DTW distance gets 1 - descriptorWeight). */
   descriptorWeight: number;
   /** Added to the writer's leave-one-out descriptor distance before dividing. */
@@ -57,10 +68,12 @@ export const DEFAULT_HANDWRITING_PARAMS: HandwritingParams = {
   band: 0.2,
   wMin: 0,
   prior: 0.6,
-  descriptorWeight: 0.2,
+  stabilityWeight: 0.5,
+  stabilitySmooth: 5,
+  descriptorWeight: 0.1,
   descriptorPrior: 0.5,
   descriptorShrink: 2,
-  // The pooled skilled-forgery EER point of writers 001-020 with these parameters: the `standard` level (0.79).
+  // The pooled skilled-forgery EER point of writers 001-020 with these parameters: the `standard` level.
   threshold: HANDWRITING_OPERATING_POINTS.standard.threshold,
 };
 
@@ -69,10 +82,13 @@ export type HandwritingReference = Resampled;
 /** A writer model: the resampled references and the writer's own distance statistics. Plain JSON. */
 export interface HandwritingModel {
   kind: "handwriting";
-  version: 2;
+  version: 3;
   params: HandwritingParams;
   hasPressure: boolean;
   references: HandwritingReference[];
+  /** Per reference, one digit per point: how many of the other references match that point directly
+   * (stability.ts); the point's stability is that count / (references - 1). */
+  stability: string[];
   stats: {
     /** Mean over references of the distance to the nearest other reference. */
     avgMin: number;
@@ -184,21 +200,20 @@ export function enrollHandwritingReferences(
     throw new BiometricInputError(field, `at most ${HANDWRITING_MAX_REFERENCES} signatures are used to enrol (got ${references.length})`);
   }
   const seqs = references.map((r) => featureSeq(r, params.features));
-  const D = seqs.map((a, i) => seqs.map((b, j) => (i === j ? 0 : i < j ? dtw(a, b, params.band) : NaN)));
-  for (let i = 0; i < D.length; i++) for (let j = 0; j < i; j++) D[i]![j] = D[j]![i]!;
+  const { counts, D } = stabilityEnrolment(seqs, params.band, params.stabilityWeight, params.stabilitySmooth);
   const stats = referenceStats(D);
   if (!(stats.avgMin > 0)) throw new BiometricInputError(field, "the enrolment signatures are identical copies of one another");
   const descriptors = descriptorStats(
     references.map((r) => signatureDescriptors(r, params.stepMs)),
     params.descriptorShrink,
   );
-  return { kind: "handwriting", version: 2, params, hasPressure, references, stats, descriptors };
+  return { kind: "handwriting", version: 3, params, hasPressure, references, stability: counts, stats, descriptors };
 }
 
 export interface HandwritingVerifyOptions {
   field?: string;
   /** The chosen security level's threshold (HANDWRITING_OPERATING_POINTS[level].threshold); the model's own
-   * stored `params.threshold` (0.79, the `standard` level's) when absent. */
+   * stored `params.threshold` (0.793, the `standard` level's) when absent. */
   threshold?: number;
 }
 
@@ -216,8 +231,10 @@ export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory
   }
   const resampled = resample(sample, p.stepMs);
   const seq: FeatureSeq = featureSeq(resampled, p.features);
-  const refs = model.references.map((r) => featureSeq(r, p.features));
-  const referenceDistances = refs.map((r) => dtw(seq, r, p.band));
+  const others = model.references.length - 1;
+  const referenceDistances = model.references.map((r, j) =>
+    weightedDtw(seq, featureSeq(r, p.features), stabilityWeights(countsOf(model.stability[j]!), others, p.stabilityWeight, p.stabilitySmooth), p.band),
+  );
   const dtwDistance = normalisedDistance(referenceDistances, model.stats, p);
   const descriptorDistanceValue = normalisedDescriptorDistance(signatureDescriptors(compact(resampled), p.stepMs), model.descriptors, p);
   const distance = fusedDistance(dtwDistance, descriptorDistanceValue, p);
@@ -234,14 +251,23 @@ export function isHandwritingModel(v: unknown): v is HandwritingModel {
   const nums = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === "number" && Number.isFinite(x));
   return (
     m.kind === "handwriting" &&
-    m.version === 2 &&
+    m.version === 3 &&
     typeof m.params?.threshold === "number" &&
+    typeof m.params.stabilityWeight === "number" &&
+    m.params.stabilityWeight >= 0 &&
+    m.params.stabilityWeight <= 1 &&
+    Number.isInteger(m.params.stabilitySmooth) &&
+    m.params.stabilitySmooth >= 0 &&
+    m.params.stabilitySmooth <= 100 &&
     typeof m.params.descriptorWeight === "number" &&
     typeof m.params.descriptorPrior === "number" &&
     Array.isArray(m.params.features) &&
     Array.isArray(m.references) &&
     m.references.length >= HANDWRITING_MIN_REFERENCES &&
     m.references.every((r) => nums(r.x) && nums(r.y) && nums(r.p) && r.x.length === r.y.length && r.x.length === r.p.length && r.x.length > 1) &&
+    Array.isArray(m.stability) &&
+    m.stability.length === m.references.length &&
+    m.stability.every((c, j) => typeof c === "string" && c.length === m.references![j]!.x.length && [...c].every((d) => d >= "0" && d.charCodeAt(0) - 48 < m.references!.length)) &&
     typeof m.stats?.avgMin === "number" &&
     typeof m.stats?.avgMean === "number" &&
     nums(m.descriptors?.mean) &&

@@ -5,8 +5,10 @@
 // cross-validated by writer (engine grid point and threshold chosen by the same rules on 16 writers, errors
 // counted on the other 4, pooled over the folds). `fmr` is against skilled forgeries (a forger who practised the
 // signature); `randomFmr` against other people's own signatures. Genuine and forgery trials cluster by writer
-// (20 writers; the 4 writers of one fold, 005 010 015 020, make 21 of the 37 refusals at `high`), so the intervals, which assume independent
-// trials, are narrower than the real uncertainty.
+// (20 writers; the 4 writers of one fold, 005 010 015 020, make 17 of the 28 refusals at `high`), so the intervals,
+// which assume independent trials, are narrower than the real uncertainty. Engine v3 (stability-modulated DTW,
+// model id trustid-handwriting-dtw-v3); the stability variants in the grid were extended (smoothing) after a first
+// held-out run, so these figures carry that selection (BENCHMARKS.md).
 import type { MeasuredRate, OperatingPoint, SecurityLevel } from "../security-level";
 
 export type HandwritingOperatingPoint = OperatingPoint & { measured: OperatingPoint["measured"] & { randomFmr: MeasuredRate } };
@@ -17,24 +19,25 @@ const PROTOCOL =
 
 export const HANDWRITING_OPERATING_POINTS: Record<SecurityLevel, HandwritingOperatingPoint> = {
   // Rule: the largest threshold with skilled-forgery FMR <= 2 % on the calibration writers. Integrity first: about
-  // 1 forgery in 35 passes, and about 1 genuine signature in 11 is refused (the student signs again).
+  // 1 forgery in 35 passes, and about 1 genuine signature in 14 is refused (the student signs again). Issue 16's
+  // target (FNMR <= 5 % at skilled FMR <= 5 %) is met on the FMR side only.
   high: {
     decideOn: "distance",
-    threshold: 0.744,
+    threshold: 0.755,
     measured: {
       fmr: { rate: 0.028, ci95: [0.01675, 0.04645], errors: 14, trials: 500 },
-      fnmr: { rate: 0.0925, ci95: [0.06785, 0.1249], errors: 37, trials: 400 },
+      fnmr: { rate: 0.07, ci95: [0.04887, 0.09931], errors: 28, trials: 400 },
       randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
       protocol: PROTOCOL,
     },
   },
-  // Rule: the calibration writers' skilled-forgery equal-error point (the single threshold 0.79 of earlier versions).
+  // Rule: the calibration writers' skilled-forgery equal-error point (the rule of the single threshold of v1/v2).
   standard: {
     decideOn: "distance",
-    threshold: 0.79,
+    threshold: 0.793,
     measured: {
-      fmr: { rate: 0.04, ci95: [0.02604, 0.06097], errors: 20, trials: 500 },
-      fnmr: { rate: 0.06, ci95: [0.04065, 0.08772], errors: 24, trials: 400 },
+      fmr: { rate: 0.034, ci95: [0.02133, 0.05377], errors: 17, trials: 500 },
+      fnmr: { rate: 0.0475, ci95: [0.03062, 0.07299], errors: 19, trials: 400 },
       randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
       protocol: PROTOCOL,
     },

@@ -152,7 +152,7 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_array).toEqual([]);
     // Collected signatures are sealed like templates.
     const [row] = await session(s.access);
-    expect(row).toMatchObject({ model_id: "trustid-handwriting-dtw-v2" });
+    expect(row).toMatchObject({ model_id: "trustid-handwriting-dtw-v3" });
 
     const second = await register(s.access, b64(JSON.stringify(asPoints(samples.enrol[1]!))));
     expect(second.body).toMatchObject({ resource_bool: false, resource_dict: { samples: 2, needed: 1 } });
@@ -236,12 +236,12 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect(await stored(s.access)).toEqual([]);
   });
 
-  it("a model built by the previous engine (trustid-handwriting-dtw-v1) asks for re-enrolment until registered again", async () => {
+  it.each(["trustid-handwriting-dtw-v1", "trustid-handwriting-dtw-v2"])("a model built by a previous engine (%s) asks for re-enrolment until registered again", async (oldId) => {
     const s = await newSession("STUDENT");
     expect((await register(s.access, b64(JSON.stringify(samples.enrol)))).status).toBe(201);
     // What a student enrolled before the engine change has: a row under the old model id.
     await runInDurableObject(templatesOf(s.access), async (_o, state) => {
-      state.storage.sql.exec("UPDATE templates SET model_id = 'trustid-handwriting-dtw-v1' WHERE biometric_type = 'Handwriting'");
+      state.storage.sql.exec("UPDATE templates SET model_id = ? WHERE biometric_type = 'Handwriting'", oldId);
     });
     const stale = await verify(s.access, b64(samples.genuine));
     expect(stale.status).toBe(400);
