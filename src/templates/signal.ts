@@ -2,7 +2,7 @@
 // the vectors (so list and revoke cover them), built from validated samples, and only ever read inside the
 // object to verify. Handwriting signatures can also be collected over several requests (an enrolment session).
 import {
-  enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS, HANDWRITING_MAX_REFERENCES, HANDWRITING_MIN_REFERENCES, isHandwritingModel,
+  enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS, HANDWRITING_MIN_REFERENCES, isHandwritingModel, newestReferencesWithinBudget,
   verifyHandwriting as scoreHandwriting, type HandwritingModel, type HandwritingReference, type PenTrajectory,
 } from "../biometrics/handwriting";
 import { HANDWRITING_OPERATING_POINTS } from "../biometrics/handwriting/operating-points";
@@ -53,7 +53,8 @@ export async function registerHandwriting(store: TemplateStore, owner: TemplateO
       earlier = session.references;
     }
   }
-  const references = [...earlier, ...batch.references].slice(-HANDWRITING_MAX_REFERENCES);
+  // The newest signatures, as many as the model's size budget holds (model.ts: a model must fit a wallet export).
+  const references = newestReferencesWithinBudget([...earlier, ...batch.references]);
   // Refused before anything is written: a bad enrolment leaves the session and the model as they were.
   let model: HandwritingModel | null = null;
   if (references.length >= HANDWRITING_MIN_REFERENCES) {

@@ -2,12 +2,20 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DESCRIPTOR_COUNT, DESCRIPTOR_NAMES, POPULATION_SPREAD, signatureDescriptors } from "../../src/biometrics/handwriting/descriptors";
 import { dtw, featureSeq, resample } from "../../src/biometrics/handwriting/features";
+import { WALLET_LIMITS } from "../../src/routes/biometrics/wallet-schemas";
+import { sealWalletTemplate, type WalletClaims } from "../../src/templates/seal/wallet-export";
 import { directMatches, stabilityWeights, weightedDtw } from "../../src/biometrics/handwriting/stability";
 import {
   BiometricInputError,
   DEFAULT_HANDWRITING_PARAMS,
   enrollHandwriting,
+  enrollHandwritingReferences,
+  handwritingReference,
   HANDWRITING_LIMITS,
+  HANDWRITING_MAX_REFERENCES,
+  HANDWRITING_MAX_TOTAL_POINTS,
+  HANDWRITING_MIN_REFERENCES,
+  newestReferencesWithinBudget,
   HANDWRITING_OPERATING_POINTS,
   parseTrajectory,
   verifyHandwriting,
@@ -276,5 +284,33 @@ describe("handwriting model", () => {
     const a = verifyHandwriting(model, full).distance;
     const b = verifyHandwriting(model, sparse).distance;
     expect(Math.abs(a - b)).toBeLessThan(0.1 * a);
+  });
+});
+
+describe("model size", () => {
+  const ref = (points: number) => ({ x: new Array<number>(points).fill(0), y: new Array<number>(points).fill(0), p: new Array<number>(points).fill(0) });
+
+  it("keeps the newest signatures that fit the model's budget, never fewer than the minimum", () => {
+    const lengths = (refs: { x: number[] }[]) => refs.map((r) => r.x.length);
+    expect(lengths(newestReferencesWithinBudget([500, 600, 700].map(ref)))).toEqual([500, 600, 700]);
+    const tenOf2000 = Array.from({ length: 10 }, (_, i) => ref(2000 + i));
+    // The newest six would be 12,039 points, over the 12,000 budget: the newest five are kept.
+    expect(lengths(newestReferencesWithinBudget(tenOf2000))).toEqual([2005, 2006, 2007, 2008, 2009]);
+    expect(newestReferencesWithinBudget(Array.from({ length: 10 }, () => ref(3000))).length).toBe(4);
+    expect(newestReferencesWithinBudget(Array.from({ length: 5 }, () => ref(5000))).length).toBe(HANDWRITING_MIN_REFERENCES);
+    expect(newestReferencesWithinBudget(Array.from({ length: 12 }, () => ref(100))).length).toBe(HANDWRITING_MAX_REFERENCES);
+  });
+
+  it("the largest model an enrolment can build still comes back from the wallet (real seal, 30 s signatures)", async () => {
+    // Ten signatures at the 30 s limit: the budget keeps the newest four (12,000 points), the largest model there is.
+    const long = Array.from({ length: 10 }, (_, i) => handwritingReference(synthetic(i / 10, 25)));
+    expect(long[0]!.x.length).toBe(3000);
+    const kept = newestReferencesWithinBudget(long);
+    expect(kept.reduce((n, r) => n + r.x.length, 0)).toBeLessThanOrEqual(HANDWRITING_MAX_TOTAL_POINTS);
+    const model = enrollHandwritingReferences(kept, true, opts);
+    const tpl = Buffer.from(JSON.stringify(model)).toString("base64url");
+    const claims = { iss: "i", aud: "a", sub: "1:2", mod: "Handwriting", mid: "trustid-handwriting-dtw-v3", ver: 1, iat: 0, exp: 1, jti: "j", tpl, n: kept.length, cat: 0 };
+    const sealed = await sealWalletTemplate("x".repeat(32), claims as WalletClaims);
+    expect(sealed.length).toBeLessThanOrEqual(WALLET_LIMITS.sealedField);
   });
 });

@@ -28,6 +28,15 @@ import { countsOf, stabilityEnrolment, stabilityWeights, weightedDtw } from "./s
 export const HANDWRITING_MIN_REFERENCES = 3;
 export const HANDWRITING_MAX_REFERENCES = 10;
 /**
+ * Points (10 ms each) all of a model's references may hold together: 120 s of signing. A model keeps its
+ * references (about 20 bytes of JSON per point), and its wallet export must come back through
+ * /biometrics/wallet/send, whose `sealed` field (WALLET_LIMITS.sealedField, 512 KiB) holds the model JSON
+ * base64url-encoded twice (claims, then JWE): 16/9 of the JSON. Ten 12 s signatures fit whole; longer enrolments
+ * keep their newest signatures that fit, never fewer than HANDWRITING_MIN_REFERENCES (three at the 30 s limit are
+ * 9,000 points). Tested in test/node/handwriting.test.ts with the real seal.
+ */
+export const HANDWRITING_MAX_TOTAL_POINTS = 12_000;
+/**
  * Signatures registered one (or two) per request within this long of each other form one enrolment: the model is
  * built once the session holds HANDWRITING_MIN_REFERENCES and rebuilt with each later one (up to
  * HANDWRITING_MAX_REFERENCES, the oldest dropped). An older session is deleted and the next signature starts a new
@@ -160,6 +169,14 @@ export function normalisedDescriptorDistance(descriptors: number[], stats: Descr
 /** The decision distance: the weighted mean of the two normalised distances (exported for the benchmark). */
 export function fusedDistance(dtwDistance: number, descriptorDistanceValue: number, p: HandwritingParams): number {
   return (1 - p.descriptorWeight) * dtwDistance + p.descriptorWeight * descriptorDistanceValue;
+}
+
+/** The newest references whose points fit HANDWRITING_MAX_TOTAL_POINTS together, never fewer than the minimum. */
+export function newestReferencesWithinBudget(references: HandwritingReference[]): HandwritingReference[] {
+  const kept = references.slice(-HANDWRITING_MAX_REFERENCES);
+  let points = kept.reduce((n, r) => n + r.x.length, 0);
+  while (kept.length > HANDWRITING_MIN_REFERENCES && points > HANDWRITING_MAX_TOTAL_POINTS) points -= kept.shift()!.x.length;
+  return kept;
 }
 
 /** A signature as a writer model keeps it (resampled and compacted): what enrolment sessions collect. */

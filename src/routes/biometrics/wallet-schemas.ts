@@ -35,5 +35,8 @@ export const WalletExportView = z
   })
   .openapi("WalletExport");
 
-/** Request body limit of the export requests; /wallet/send has its own. */
-export const WALLET_LIMITS = { request: 4 * 1024, send: 1024 * 1024, sealedField: 256 * 1024 } as const;
+/**
+ * Request body limit of the export requests; /wallet/send has its own, and a limit per sealed template: the largest
+ * handwriting model (HANDWRITING_MAX_TOTAL_POINTS of references, about 240 KiB of JSON) is about 430 KiB sealed.
+ */
+export const WALLET_LIMITS = { request: 4 * 1024, send: 1024 * 1024, sealedField: 512 * 1024 } as const;
