@@ -71,8 +71,18 @@ const quiet = {
   WRANGLER_SEND_ERROR_REPORTS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
-// Load-shedding and timeout settings (README "Configuration") pass through from the environment.
-const LOAD_SETTINGS = ["MAX_INFLIGHT_REQUESTS", "MAX_INFLIGHT_INFERENCE", "MAX_INFLIGHT_PASSWORD_HASHES", "OVERLOAD_RETRY_AFTER_SECONDS", "DB_TIMEOUT_MS", "INFERENCE_TIMEOUT_MS"];
+// Load-shedding, timeout and per-student rate-limit settings (README "Configuration") pass through from the environment.
+const LOAD_SETTINGS = [
+  "MAX_INFLIGHT_REQUESTS",
+  "MAX_INFLIGHT_INFERENCE",
+  "MAX_INFLIGHT_PASSWORD_HASHES",
+  "OVERLOAD_RETRY_AFTER_SECONDS",
+  "DB_TIMEOUT_MS",
+  "INFERENCE_TIMEOUT_MS",
+  "RATE_LIMIT_ENROL_PER_MINUTE",
+  "RATE_LIMIT_VERIFY_PER_MINUTE",
+  "RATE_LIMIT_MONITORING_PER_MINUTE",
+];
 const loadVars = LOAD_SETTINGS.filter((name) => process.env[name]).flatMap((name) => ["--var", `${name}:${process.env[name]}`]);
 // Two Workers in one process: the API (first config) and the face inference Worker it calls by RPC.
 // Started in its own process group so that stopping kills wrangler and workerd too, not only a wrapper.

@@ -1,8 +1,8 @@
 // The exam shapes the API returns, built from rows by explicit mappers (so no column, and no secret, reaches
 // a client by accident) and typed from the documented schemas of ./exam-schemas.ts, so the two cannot drift.
 import type { z } from "@hono/zod-openapi";
-import { effectiveStatus, type Enrolment, type Exam, examEndsAt } from "../services/exams/lifecycle";
-import type { Alert, InstructorExamRows } from "../services/exams/listings";
+import { effectiveStatus, type Exam, examEndsAt } from "../services/exams/lifecycle";
+import type { Alert, InstructorExamRows, StudentExamRow } from "../services/exams/listings";
 import type { AlertView, ExamView, InstructorExamView, StudentExamView } from "./exam-schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -21,7 +21,13 @@ export function summarizeAlerts(list: z.infer<typeof AlertView>[]): string {
     .join("; ");
 }
 
-export function examView(exam: Exam, now: number): z.infer<typeof ExamView> {
+/** The exam columns examView reads (shown, or what the status and end are derived from). */
+type ExamViewSource = Pick<
+  Exam,
+  "id" | "name" | "status" | "scheduledAt" | "privacyPolicy" | "examType" | "durationMinutes" | "additionalMaterial" | "startedAt" | "endsAt" | "partnerStatus"
+>;
+
+export function examView(exam: ExamViewSource, now: number): z.infer<typeof ExamView> {
   return {
     exam_id: String(exam.id),
     name: exam.name,
@@ -75,11 +81,11 @@ export function instructorExamView(r: InstructorExamRows, now: number): z.infer<
   };
 }
 
-export function studentExamView(exam: Exam, enrolment: Enrolment, now: number): z.infer<typeof StudentExamView> {
+export function studentExamView(row: StudentExamRow, now: number): z.infer<typeof StudentExamView> {
   return {
-    ...examView(exam, now),
-    verification_status: enrolment.verificationStatus,
-    joined_at: iso(enrolment.joinedAt),
-    left_at: iso(enrolment.leftAt),
+    ...examView(row, now),
+    verification_status: row.verificationStatus,
+    joined_at: iso(row.joinedAt),
+    left_at: iso(row.leftAt),
   };
 }

@@ -64,13 +64,44 @@ export function policyOf(stored: string[], defaults: readonly string[] = DEFAULT
   };
 }
 
-/** A matcher for one wildcard pattern (already lower-cased). */
-export function compilePattern(pattern: string): RegExp {
-  const body = pattern
+/** The regular expression source of one wildcard pattern (already lower-cased), unanchored. */
+const patternSource = (pattern: string) =>
+  pattern
     .split("")
     .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
     .join("");
-  return new RegExp(`^${body}$`, "s");
+
+/** A matcher for one wildcard pattern (already lower-cased). */
+export function compilePattern(pattern: string): RegExp {
+  return new RegExp(`^${patternSource(pattern)}$`, "s");
+}
+
+// Compiled matchers, per isolate. A device report is judged against the same few lists again and again (the
+// shipped defaults, an institution's and an exam's patterns), and building and compiling a RegExp per pattern
+// on every report was most of what judging cost. A list becomes ONE anchored alternation, `^(?:p1|p2|...)$`,
+// which matches a name exactly when one of the patterns' own matchers would. Keyed by the list's identity
+// (the defaults are one constant array) or else by its content; content-keyed entries are bounded (the oldest
+// goes first), so patterns that stopped being used cannot pile up. The RegExps have no `g` or `y` flag: test()
+// keeps no state between calls, so sharing them between requests is safe.
+const MAX_CACHED_LISTS = 500;
+const byIdentity = new WeakMap<readonly string[], RegExp | null>();
+const byContent = new Map<string, RegExp | null>();
+
+/** One matcher for a list of wildcard patterns (already lower-cased); null for an empty list. */
+function listMatcher(patterns: readonly string[]): RegExp | null {
+  const known = byIdentity.get(patterns);
+  if (known !== undefined) return known;
+  if (patterns.length === 0) return null;
+  // Patterns are printable (no control characters), so a newline cannot occur inside one.
+  const key = patterns.join("\n");
+  let matcher = byContent.get(key);
+  if (matcher === undefined) {
+    matcher = new RegExp(`^(?:${patterns.map(patternSource).join("|")})$`, "s");
+    if (byContent.size >= MAX_CACHED_LISTS) byContent.delete(byContent.keys().next().value!);
+    byContent.set(key, matcher);
+  }
+  if (Object.isFrozen(patterns) || patterns === DEFAULT_FORBIDDEN_PATTERNS) byIdentity.set(patterns, matcher);
+  return matcher;
 }
 
 const baseName = (name: string) => name.split(/[\\/]/).pop() ?? name;
@@ -81,10 +112,10 @@ const baseName = (name: string) => name.split(/[\\/]/).pop() ?? name;
  * matches it, or a default pattern matches it and no exemption does.
  */
 export function forbiddenAmong(processes: string[], policy: ProcessPolicy): string[] {
-  const forbid = policy.forbid.map(compilePattern);
-  const defaults = policy.defaults.map(compilePattern);
-  const exempt = policy.exempt.map(compilePattern);
-  if (forbid.length === 0 && defaults.length === 0) return [];
+  const forbid = listMatcher(policy.forbid);
+  const defaults = listMatcher(policy.defaults);
+  const exempt = listMatcher(policy.exempt);
+  if (forbid === null && defaults === null) return [];
   const seen = new Set<string>();
   const out: string[] = [];
   for (const name of processes) {
@@ -92,8 +123,8 @@ export function forbiddenAmong(processes: string[], policy: ProcessPolicy): stri
     if (!lower || seen.has(lower)) continue;
     seen.add(lower);
     const base = baseName(lower);
-    const matches = (m: RegExp) => m.test(lower) || m.test(base);
-    if (forbid.some(matches) || (defaults.some(matches) && !exempt.some(matches))) out.push(name.trim());
+    const matches = (m: RegExp | null) => m !== null && (m.test(lower) || m.test(base));
+    if (matches(forbid) || (matches(defaults) && !matches(exempt))) out.push(name.trim());
   }
   return out;
 }

@@ -25,6 +25,6 @@ export const route = createRoute({
 export const registerStudentListExam = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const now = c.get("now");
-    const list = (await listStudentExams(dbOf(c), c.get("caller"))).map((r) => studentExamView(r.exam, r.enrolment, now));
+    const list = (await listStudentExams(dbOf(c), c.get("caller"))).map((r) => studentExamView(r, now));
     return c.json({ message: "Examinations retrieved successfully", resource_name: "examination", resource_array: list }, 200);
   });

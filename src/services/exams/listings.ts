@@ -7,7 +7,26 @@ import type { Person } from "../../types";
 import { examPatternsQuery, patternsByExam } from "../process-policy";
 import type { Enrolment, Exam } from "./lifecycle";
 
-export type Alert = typeof alerts.$inferSelect;
+/** What the instructor's list shows of an alert (the columns it reads; not its ids or first event). */
+export type Alert = Pick<typeof alerts.$inferSelect, "examId" | "studentId" | "reason" | "detail" | "occurrences" | "firstSeenAt" | "lastSeenAt">;
+
+/** The exam columns the instructor's list shows or derives the status and end from (not all 22). */
+export type InstructorExam = Pick<
+  Exam,
+  | "id"
+  | "name"
+  | "status"
+  | "scheduledAt"
+  | "privacyPolicy"
+  | "examType"
+  | "durationMinutes"
+  | "additionalMaterial"
+  | "startedAt"
+  | "endsAt"
+  | "partnerStatus"
+  | "moodleCourseId"
+  | "securityLevel"
+>;
 
 /** One enrolled student of an instructor's exam, with what the instructor may see of their account. */
 export type RosterEntry = {
@@ -29,7 +48,7 @@ export type ApprovalRequest = Pick<typeof manualApprovalRequests.$inferSelect, "
 export type FeedbackEntry = Pick<typeof feedback.$inferSelect, "examId" | "studentId" | "cheatMode" | "feedback" | "createdAt">;
 
 export type InstructorExamRows = {
-  exam: Exam;
+  exam: InstructorExam;
   forbiddenProcesses: string[];
   students: RosterEntry[];
   alerts: Alert[];
@@ -43,7 +62,25 @@ export async function listInstructorExams(db: Db, instructor: Person): Promise<I
   // The children are read by the same condition as the exams (a subquery), so no read waits for another.
   const myExamIds = db.select({ id: exams.id }).from(exams).where(mine);
   const [list, students, alertRows, patternRows, approvalRows, feedbackRows] = await db.batch([
-    db.select().from(exams).where(mine).orderBy(asc(exams.scheduledAt), asc(exams.id)),
+    db
+      .select({
+        id: exams.id,
+        name: exams.name,
+        status: exams.status,
+        scheduledAt: exams.scheduledAt,
+        privacyPolicy: exams.privacyPolicy,
+        examType: exams.examType,
+        durationMinutes: exams.durationMinutes,
+        additionalMaterial: exams.additionalMaterial,
+        startedAt: exams.startedAt,
+        endsAt: exams.endsAt,
+        partnerStatus: exams.partnerStatus,
+        moodleCourseId: exams.moodleCourseId,
+        securityLevel: exams.securityLevel,
+      })
+      .from(exams)
+      .where(mine)
+      .orderBy(asc(exams.scheduledAt), asc(exams.id)),
     db
       .select({
         examId: enrolments.examId,
@@ -62,7 +99,15 @@ export async function listInstructorExams(db: Db, instructor: Person): Promise<I
       .where(and(eq(enrolments.institutionId, instructor.institutionId), inArray(enrolments.examId, myExamIds)))
       .orderBy(asc(users.surname), asc(users.name), asc(users.email)),
     db
-      .select()
+      .select({
+        examId: alerts.examId,
+        studentId: alerts.studentId,
+        reason: alerts.reason,
+        detail: alerts.detail,
+        occurrences: alerts.occurrences,
+        firstSeenAt: alerts.firstSeenAt,
+        lastSeenAt: alerts.lastSeenAt,
+      })
       .from(alerts)
       .where(and(eq(alerts.institutionId, instructor.institutionId), inArray(alerts.examId, myExamIds)))
       .orderBy(asc(alerts.firstSeenAt), asc(alerts.id)),
@@ -97,9 +142,35 @@ export async function listInstructorExams(db: Db, instructor: Person): Promise<I
   }));
 }
 
-export async function listStudentExams(db: Db, student: Person): Promise<{ exam: Exam; enrolment: Enrolment }[]> {
+/**
+ * One line of a student's exam list: only what GET /student/list_exam shows (routes/exam-views.ts
+ * studentExamView) and what the exam's status is derived from; 14 columns instead of both whole rows (drizzle's
+ * cost of building and mapping a select grows with its columns).
+ */
+export type StudentExamRow = Pick<
+  Exam,
+  "id" | "name" | "status" | "scheduledAt" | "privacyPolicy" | "examType" | "durationMinutes" | "additionalMaterial" | "startedAt" | "endsAt" | "partnerStatus"
+> &
+  Pick<Enrolment, "verificationStatus" | "joinedAt" | "leftAt">;
+
+export async function listStudentExams(db: Db, student: Person): Promise<StudentExamRow[]> {
   return db
-    .select({ exam: exams, enrolment: enrolments })
+    .select({
+      id: exams.id,
+      name: exams.name,
+      status: exams.status,
+      scheduledAt: exams.scheduledAt,
+      privacyPolicy: exams.privacyPolicy,
+      examType: exams.examType,
+      durationMinutes: exams.durationMinutes,
+      additionalMaterial: exams.additionalMaterial,
+      startedAt: exams.startedAt,
+      endsAt: exams.endsAt,
+      partnerStatus: exams.partnerStatus,
+      verificationStatus: enrolments.verificationStatus,
+      joinedAt: enrolments.joinedAt,
+      leftAt: enrolments.leftAt,
+    })
     .from(enrolments)
     .innerJoin(exams, eq(exams.id, enrolments.examId))
     .where(and(eq(enrolments.studentId, student.userId), eq(enrolments.institutionId, student.institutionId)))

@@ -13,15 +13,15 @@ import type { SecurityLevel } from "../../biometrics/security-level";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
 import { analyseVoice } from "../biometrics/voice";
-import { studentEnrolment } from "../exams/scope";
+import { enrolledExam } from "../exams/scope";
 import { markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 
-/** The enrolment of a started exam (monitoring outside an exam's run is refused and stores nothing). */
+/** The enrolled exam, started (monitoring outside an exam's run is refused and stores nothing), and its security level. */
 export async function startedExamEnrolment(db: Db, caller: Caller, examId: number, now: number) {
-  const found = await studentEnrolment(db, caller, examId, now);
+  const found = await enrolledExam(db, caller, examId, now);
   if (found.exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (found.exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   return found;
@@ -124,7 +124,7 @@ export async function identify(
   input: { examId: number; identificationResult: string; image?: Uint8Array; decisionBase?: DecisionBase },
   now: number,
 ): Promise<IdentificationOutcome> {
-  const { securityLevel } = await studentEnrolment(db, caller, input.examId, now);
+  const { securityLevel } = await enrolledExam(db, caller, input.examId, now);
   const scope = { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, monitoringType: "Identification" as const };
   if (input.image) {
     const analysed = await analyseFace(env, input.image);

@@ -11,7 +11,7 @@ import type { Db } from "../../db/client";
 import { alerts, monitoringEvents, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
-import { enrolmentFound, enrolmentQuery } from "../exams/scope";
+import { enrolledExamFound, enrolledExamQuery } from "../exams/scope";
 import { forbiddenAmong, policyOfRows, policyPatterns, policyPatternsQuery } from "../process-policy";
 import { insertDecision, type DecisionInsert } from "../decisions/record";
 import { type DecisionBase, processDecision } from "../decisions/outcomes";
@@ -240,10 +240,10 @@ export async function recordDeviceReport(
   clientKey?: string,
   decisionBase?: DecisionBase,
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
-  // Everything the report is judged by, in one round trip: the enrolment, the student's email (for
-  // face_rec_result) and the exam's process policy; the store is the second.
-  const [enrolmentRows, emailRows, patternRows] = await db.batch([
-    enrolmentQuery(db, student, examId),
+  // Everything the report is judged by, in one round trip: the enrolled exam (its timing columns only), the
+  // student's email (for face_rec_result) and the exam's process policy; the store is the second.
+  const [examRows, emailRows, patternRows] = await db.batch([
+    enrolledExamQuery(db, student, examId),
     db
       .select({ email: users.email })
       .from(users)
@@ -251,7 +251,7 @@ export async function recordDeviceReport(
       .limit(1),
     policyPatternsQuery(db, student.institutionId, examId),
   ]);
-  const { exam } = await enrolmentFound(db, enrolmentRows, examId, now);
+  const { exam } = await enrolledExamFound(db, examRows, examId, now);
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   const [me] = emailRows;
