@@ -10,11 +10,8 @@
 // Every HTTP call to the database is bounded by `timeoutMs`; a call that fails at the network level,
 // times out, or meets a 502/503/504 (Turso unavailable) throws a 503 AppError with Retry-After, which the
 // error handlers find through libSQL's and drizzle's wrappers (lib/errors.ts unavailableCause).
-import { type Client, createClient } from "@libsql/client/web";
-import { LibSQLDatabase } from "drizzle-orm/libsql/driver-core";
-import { LibSQLSession } from "drizzle-orm/libsql/session";
-import { createTableRelationsHelpers, type ExtractTablesWithRelations, extractTablesRelationalConfig } from "drizzle-orm/relations";
-import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
+import { createClient } from "@libsql/client/web";
+import { drizzle } from "drizzle-orm/libsql/web";
 import { AppError } from "../lib/errors";
 import * as schema from "./schema";
 
@@ -48,21 +45,7 @@ export function databaseFetch(timeoutMs: number, fetcher: typeof fetch = fetch) 
   };
 }
 
-// What drizzle(client, { schema }) derives from the schema alone (the relational configuration of every table)
-// and its SQL dialect, made once per isolate: drizzle() rebuilt both for every handle, about 35 us of CPU per
-// request under Node (BENCHMARKS.md, "Request overhead"). Neither holds per-request state (the dialect's only
-// state is its column-name casing cache). The handle is assembled as drizzle-orm's libsql `construct` does it.
-const dialect = new SQLiteAsyncDialect();
-const relational = (() => {
-  const tables = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
-  return { fullSchema: schema, schema: tables.tables as ExtractTablesWithRelations<typeof schema>, tableNamesMap: tables.tableNamesMap };
-})();
-
 /** A fresh handle: one per request, scheduled run or test (see above). */
 export function openDb(url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS) {
-  const client = createClient({ url, authToken, fetch: databaseFetch(timeoutMs) });
-  const session = new LibSQLSession<typeof schema, ExtractTablesWithRelations<typeof schema>>(client, dialect, relational, {}, undefined);
-  const db = new LibSQLDatabase<typeof schema>("async", dialect, session, relational) as LibSQLDatabase<typeof schema> & { $client: Client };
-  db.$client = client;
-  return db;
+  return drizzle(createClient({ url, authToken, fetch: databaseFetch(timeoutMs) }), { schema });
 }
