@@ -11,8 +11,11 @@
 // subjects 1-20 (BENCHMARKS.md), and its variant (nearest typings, warm-up) on all 40 by bench/keystroke-variants.ts,
 // so only the threshold is held out here; that script's nested run holds out the variant choice too.
 //
-// Rules: `high` = the largest threshold whose false-match rate on the calibration subjects is at most 3 % (a margin
-// under 5 %: rates move between groups of people); `standard` = the calibration subjects' equal-error point.
+// Rules: `high` = the calibration subjects' equal-error point (the least half total error with one typing, what
+// issue 16 asks of the engine); `standard` = the smallest threshold refusing at most 3 % of the calibration
+// subjects' genuine typings (the student first, as the face's `standard` refuses about 3 %). Until 2026-12-05 `high`
+// was "FMR <= 3 %" and `standard` the equal-error point: with one typing per request, as clients send them, that
+// `high` refused 18 % of genuine typings (the "other rules" table below has every candidate's figures).
 //
 //   npx tsx bench/keystroke-levels.ts      # ~20 s; prints the table and writes docs/keystroke-det.svg
 import { readFileSync, writeFileSync } from "node:fs";
@@ -29,7 +32,7 @@ const data = new Map<number, KeystrokeSample[]>(
 );
 const TYPINGS = [1, 2, 3, 5];
 const FOLDS = 5;
-const HIGH_CALIBRATION_FMR = 0.03;
+const STANDARD_CALIBRATION_FNMR = 0.03;
 
 /** Per subject: one-typing distances of its own later typings and of every other subject's typings, by subject. */
 const perSubject = new Map<number, { genuine: number[]; impostor: Map<number, number[]> }>();
@@ -46,9 +49,15 @@ const decisions = (subjects: number[], k: number) => ({
   genuine: subjects.flatMap((s) => runs(perSubject.get(s)!.genuine, k)),
   impostor: subjects.flatMap((s) => [...perSubject.get(s)!.impostor.values()].flatMap((d) => runs(d, k))),
 });
+/** The smallest threshold whose false non-match rate on `genuine` is at most `fnmr`. */
+function thresholdAtFnmr(genuine: number[], fnmr: number): number {
+  const s = [...genuine].sort((a, b) => a - b);
+  const refused = Math.floor(fnmr * s.length + 1e-9);
+  return s[s.length - 1 - refused]!;
+}
 function thresholds(subjects: number[]): Record<SecurityLevel, number> {
   const d = decisions(subjects, 1);
-  return { high: thresholdAtFmr(d.impostor, HIGH_CALIBRATION_FMR), standard: eer(d.genuine, d.impostor).threshold };
+  return { high: eer(d.genuine, d.impostor).threshold, standard: thresholdAtFnmr(d.genuine, STANDARD_CALIBRATION_FNMR) };
 }
 
 // Cross-validation: pooled held-out errors per level and number of typings.
@@ -70,7 +79,7 @@ for (let f = 0; f < FOLDS; f++) {
 }
 
 console.log(`keystroke security levels, MEU-Mobile (40 subjects), ${FOLDS}-fold cross-validation by subject`);
-console.log(`rules: high = largest threshold with FMR <= ${pct(HIGH_CALIBRATION_FMR, 0)} on the calibration subjects; standard = their equal-error point`);
+console.log(`rules: high = the calibration subjects' equal-error point; standard = smallest threshold with FNMR <= ${pct(STANDARD_CALIBRATION_FNMR, 0)} on them`);
 for (const level of SECURITY_LEVELS) console.log(`  ${level} thresholds chosen per fold: ${foldThresholds.map((t) => fix(t[level], 3)).join(", ")}`);
 console.log("\nheld-out subjects, pooled over the folds (95 % Wilson intervals; a decision on k typings = their mean distance):");
 console.log("| level | typings per decision | FNMR | FMR | half total error |");
@@ -81,6 +90,31 @@ for (const level of SECURITY_LEVELS) {
     console.log(`| ${level} | ${k} | ${fmtRate(r.fnm, r.g)} | ${fmtRate(r.fm, r.i)} | ${pct((r.fnm / r.g + r.fm / r.i) / 2)} |`);
   }
 }
+// Other rules, same folds (threshold by the rule on the 32 calibration subjects' one-typing decisions, errors on
+// the 8 held out, pooled): what each candidate operating point would give, one typing per decision.
+const OTHER_RULES: [string, (d: { genuine: number[]; impostor: number[] }) => number][] = [
+  ["FMR <= 1 %", (d) => thresholdAtFmr(d.impostor, 0.01)],
+  ["FMR <= 3 %", (d) => thresholdAtFmr(d.impostor, 0.03)],
+  ["FMR <= 5 %", (d) => thresholdAtFmr(d.impostor, 0.05)],
+  ["equal-error point", (d) => eer(d.genuine, d.impostor).threshold],
+  ["FNMR <= 5 %", (d) => thresholdAtFnmr(d.genuine, 0.05)],
+  ["FNMR <= 3 %", (d) => thresholdAtFnmr(d.genuine, 0.03)],
+  ["FNMR <= 2 %", (d) => thresholdAtFnmr(d.genuine, 0.02)],
+];
+console.log("\nother rules, one typing per decision, held out (threshold on all 40 in brackets):");
+console.log("| rule | FNMR | FMR | half total error |");
+console.log("|---|---|---|---|");
+for (const [name, rule] of OTHER_RULES) {
+  let fnm = 0, g = 0, fm = 0, i = 0;
+  for (let f = 0; f < FOLDS; f++) {
+    const th = rule(decisions(SUBJECTS.filter((s) => (s - 1) % FOLDS !== f), 1));
+    const d = decisions(SUBJECTS.filter((s) => (s - 1) % FOLDS === f), 1);
+    const e = errorsAt(d.genuine, d.impostor, th);
+    fnm += e.falseNonMatches; g += d.genuine.length; fm += e.falseMatches; i += d.impostor.length;
+  }
+  console.log(`| ${name} (${fix(rule(decisions(SUBJECTS, 1)), 3)}) | ${fmtRate(fnm, g)} | ${fmtRate(fm, i)} | ${pct((fnm / g + fm / i) / 2)} |`);
+}
+
 // EER per number of typings on all 40 subjects (one threshold for all, pooled): what the curve allows at best.
 const all = new Map(TYPINGS.map((k) => [k, decisions(SUBJECTS, k)]));
 console.log(`\npooled EER (one threshold for every subject, all 40): ${TYPINGS.map((k) => `${k} typing(s) ${pct(eer(all.get(k)!.genuine, all.get(k)!.impostor).eer)}`).join(", ")}`);

@@ -1,4 +1,4 @@
-// Keystroke detector variants tried for issue 16 part 3 (half total error <= 6 % with one typing): each variant's one-typing errors on held-out subjects with the `standard` rule (threshold = the calibration
+// Keystroke detector variants tried for issue 16 part 3 (half total error <= 6 % with one typing): each variant's one-typing errors on held-out subjects with the equal-error rule (`high` since 2026-12-05; threshold = the calibration
 // subjects' equal-error point), and a nested selection that picks the variant on the calibration subjects too.
 //
 // Protocol as bench/keystroke-levels.ts: model trained on typings 1-25, genuine = typings 26-51, impostor = every

@@ -173,7 +173,7 @@ describe("keystroke model", () => {
   it("decides at the security level's threshold when one is passed, at the model's own otherwise", () => {
     const own = parseKeystrokeDataset(subject(1));
     const model = trainKeystrokeModel(own.slice(0, 25));
-    expect(model.threshold).toBe(KEYSTROKE_OPERATING_POINTS.standard.threshold);
+    expect(model.threshold).toBe(KEYSTROKE_OPERATING_POINTS.high.threshold);
     const probe = own.slice(25, 28);
     const d = scoreKeystrokeSamples(model, probe).distance;
     // A threshold just below / above this distance flips the decision; 0.5 is the score at the threshold.

@@ -45,8 +45,8 @@ export const DEFAULT_KEYSTROKE_PARAMS: KeystrokeParams = {
   warmUpShare: 0.2,
   neighbours: 5,
   maxKept: 50,
-  // The `standard` level's threshold (operating-points.ts).
-  threshold: KEYSTROKE_OPERATING_POINTS.standard.threshold,
+  // The equal-error point, the `high` level's threshold (operating-points.ts; `standard`'s until 2026-12-05).
+  threshold: KEYSTROKE_OPERATING_POINTS.high.threshold,
 };
 
 /** A per-student model; plain JSON (numbers and arrays) so it can be stored in the Durable Object as is. */
