@@ -20,12 +20,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FACE_MODEL_ID } from "../src/biometrics/face/policy";
 import { fuseFaceVoice, llr, type FusionCalibration } from "../src/biometrics/fusion";
-import { trainProjection } from "../scripts/voice/lda";
 import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../src/biometrics/voice/cohort";
+import { VOICE_OPERATING_POINTS_MODEL_ID } from "../src/biometrics/voice/operating-points";
 import { fitJoint, fitLogistic } from "./calibrate";
 import { detSvg, fmrAt, fmtRate, fnmrAt, measured, thresholdForFmr } from "./rates";
-import { backgroundUtts, evalClips } from "./voice-data";
-import { cvTrials, evalTrials, LDA_PARAMS, makeCohort, type VoiceTrial } from "./voice-scores";
+import { voiceBackground, evalClips } from "./voice-data";
+import { cvTrials, evalTrials, shippedScoring, type VoiceTrial } from "./voice-scores";
 import { VOICE_LEVEL_RULES } from "./voice-level-rules";
 
 /** The face levels' false-match targets (the face calibration bench), applied to the fused score. */
@@ -98,13 +98,13 @@ const JOINT = process.env.FUSION_MODE !== "separate";
 function fitCalibration(ts: Fused[]): FusionCalibration {
   const g = ts.filter((t) => t.genuine), i = ts.filter((t) => !t.genuine);
   if (JOINT) {
-    const ids: [string, string] = ["faceplugin-0.0.1-int8-v1", `trustid-voice-lda-v1+${VOICE_SCORING}`];
+    const ids: [string, string] = [FACE_MODEL_ID, `${VOICE_OPERATING_POINTS_MODEL_ID}+${VOICE_SCORING}`];
     const [face, voice] = fitJoint(g.map((t) => [t.face, t.voice]), i.map((t) => [t.face, t.voice]), ids);
     return { face, voice };
   }
   return {
-    face: fitLogistic(g.map((t) => t.face), i.map((t) => t.face), "faceplugin-0.0.1-int8-v1"),
-    voice: fitLogistic(g.map((t) => t.voice), i.map((t) => t.voice), `trustid-voice-lda-v1+${VOICE_SCORING}`),
+    face: fitLogistic(g.map((t) => t.face), i.map((t) => t.face), FACE_MODEL_ID),
+    voice: fitLogistic(g.map((t) => t.voice), i.map((t) => t.voice), `${VOICE_OPERATING_POINTS_MODEL_ID}+${VOICE_SCORING}`),
   };
 }
 
@@ -141,7 +141,8 @@ async function main() {
   const lfw = [...byId.entries()].filter(([, v]) => v[0]!.file.startsWith("lfw") && v.length >= 2).map(([k]) => k).sort();
   const verification = [...byId.entries()].filter(([k, v]) => !v[0]!.file.startsWith("lfw") && !k.startsWith("_") && v.length >= 2).map(([k]) => k).sort();
 
-  const bg = await backgroundUtts();
+  const data = await voiceBackground();
+  const bg = data.bg;
   const clips = await evalClips();
   const speakersBg = bg.map((u) => u.speaker);
   const speakersEval = [...new Set(clips.map((c) => c.speaker))];
@@ -151,9 +152,9 @@ async function main() {
   shuffle(verification, 16).slice(0, speakersEval.length).forEach((id, i) => faceOf.set(speakersEval[i]!, byId.get(id)!));
   console.log(`chimeric users: ${speakersBg.length} background speakers x LFW identities (CV), ${speakersEval.length} eval speakers x verification identities (eval); pairing seed 16`);
 
-  const cv = chimeric(cvTrials(bg, VOICE_COHORT_TOP_K), faceOf);
-  const proj = trainProjection(bg, LDA_PARAMS);
-  const ev = chimeric(evalTrials(clips, proj, makeCohort(bg, proj, VOICE_COHORT_TOP_K), "clean", 1), faceOf);
+  const cv = chimeric(cvTrials(data, VOICE_COHORT_TOP_K), faceOf);
+  const { proj, cohort } = shippedScoring(data, VOICE_COHORT_TOP_K);
+  const ev = chimeric(evalTrials(clips, proj, cohort, "clean", 1), faceOf);
   console.log(`CV: ${cv.filter((t) => t.genuine).length} genuine / ${cv.filter((t) => !t.genuine).length} impostor trials; eval: ${ev.filter((t) => t.genuine).length} / ${ev.filter((t) => !t.genuine).length}`);
 
   const cal = fitCalibration(cv);

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { decodeAudio } from "../src/biometrics/voice/decode";
 import { extractVoiceFeatures } from "../src/biometrics/voice/features";
 import { setOpusWasm } from "../src/biometrics/voice/opus";
-import { loadBackground, type Utt } from "../scripts/voice/lda";
+import { loadBackground, SPEED_RATES, type Utt } from "../scripts/voice/lda";
 import { opusRoundTrip } from "../scripts/voice/opus-roundtrip";
 
 const DATA = resolve(process.env.VOICE_DATA_DIR ?? "../shared/data");
@@ -38,11 +38,12 @@ function cached<T>(name: string, make: () => Promise<T>, save: (v: T) => Json[],
   });
 }
 
-/** Background utterances with 2 s segment statistics (the shipped training configuration). */
-export function backgroundUtts(segFrames = 200): Promise<Utt[]> {
+/** Background utterances with 2 s segment statistics (the shipped training configuration); `speedRate`: their
+ * speed-perturbed copies (scripts/voice/lda.ts loadBackground). */
+export function backgroundUtts(segFrames = 200, speedRate?: number): Promise<Utt[]> {
   return cached(
-    `background-seg${segFrames}.json`,
-    async () => (await loadBackground([segFrames])).get(segFrames)!,
+    `background-seg${segFrames}${speedRate ? `-speed${speedRate}` : ""}.json`,
+    async () => (await loadBackground([segFrames], speedRate)).get(segFrames)!,
     (us) => us.map((u) => ({ speaker: u.speaker, full: toJson(u.full), segments: u.segments.map(toJson), halves: u.halves.map(toJson), codecHalf: toJson(u.codecHalf) })),
     (js) =>
       js.map((j) => ({
@@ -53,6 +54,16 @@ export function backgroundUtts(segFrames = 200): Promise<Utt[]> {
         codecHalf: fromJson(j.codecHalf),
       })),
   );
+}
+
+/** What the shipped model is trained on: the background speakers and their speed-perturbed copies (SPEED_RATES;
+ * copy i of each rate is speaker i's, so folds by index stay speaker-disjoint). */
+export interface VoiceBackground { bg: Utt[]; copies: Utt[][] }
+export async function voiceBackground(): Promise<VoiceBackground> {
+  const bg = await backgroundUtts();
+  const copies: Utt[][] = [];
+  for (const r of SPEED_RATES) copies.push(await backgroundUtts(200, r));
+  return { bg, copies };
 }
 
 export function evalClips(): Promise<EvalClip[]> {

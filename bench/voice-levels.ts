@@ -7,9 +7,8 @@
 // (projection, cohort and thresholds fitted on background only) and were never used for any choice.
 import { writeFileSync } from "node:fs";
 import { computeEer } from "../scripts/voice/metrics";
-import { trainProjection } from "../scripts/voice/lda";
-import { backgroundUtts, evalClips } from "./voice-data";
-import { cvTrials, evalTrials, LDA_PARAMS, makeCohort, split, type EvalCondition, type VoiceTrial } from "./voice-scores";
+import { voiceBackground, evalClips } from "./voice-data";
+import { cvTrials, evalTrials, LDA_PARAMS, shippedScoring, split, type EvalCondition, type VoiceTrial } from "./voice-scores";
 import { detSvg, fmrAt, fmtRate, fnmrAt, measured, thresholdForFmr } from "./rates";
 import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../src/biometrics/voice/cohort";
 
@@ -40,9 +39,10 @@ function atThreshold(trials: VoiceTrial[], key: "raw" | "normalised", thr: numbe
 }
 
 async function main() {
-  const bg = await backgroundUtts();
+  const data = await voiceBackground();
+  const bg = data.bg;
   const clips = await evalClips();
-  const cv = cvTrials(bg, VOICE_COHORT_TOP_K);
+  const cv = cvTrials(data, VOICE_COHORT_TOP_K);
   const cvRaw = split(cv, "raw");
   const cvNorm = split(cv, "normalised");
   console.log(`background CV: ${bg.length} speakers in 5 folds, ${cvNorm.genuine.length} genuine / ${cvNorm.impostor.length} impostor trials (3 s enrolment vs 3 s probe, clean and Opus)`);
@@ -62,8 +62,7 @@ async function main() {
   console.log(`  at equal FNMR ${pct(fnmrRaw)}: FMR raw ${pct(0.01)} vs normalised ${pct(fmrAt(cvNorm.impostor, tEq) / cvNorm.impostor.length)}`);
 
   // The shipped configuration: projection + cohort on all background speakers.
-  const proj = trainProjection(bg, LDA_PARAMS);
-  const cohort = makeCohort(bg, proj, VOICE_COHORT_TOP_K);
+  const { proj, cohort } = shippedScoring(data, VOICE_COHORT_TOP_K);
   const thresholds = Object.fromEntries(LEVELS.map((l) => [l, Number(thresholdForFmr(cvNorm.impostor, VOICE_LEVEL_RULES[l]).toFixed(3))])) as Record<Level, number>;
   const evalSets: [string, EvalCondition, number][] = [
     ["eval, single clip (WAV)", "clean", 1],
@@ -93,7 +92,7 @@ async function main() {
     };
   }
   // Enrolment quality: the same CV with only 2 s of enrolment speech, at the shipped thresholds.
-  const cv2 = cvTrials(bg, VOICE_COHORT_TOP_K, 5, LDA_PARAMS, "2s");
+  const cv2 = cvTrials(data, VOICE_COHORT_TOP_K, 5, LDA_PARAMS, "2s");
   for (const level of LEVELS) {
     const r = atThreshold(cv2, "normalised", thresholds[level]);
     console.log(`CV with a 2 s enrolment instead of 3 s, ${level}: FMR ${fmtRate(r.fmr)}  FNMR ${fmtRate(r.fnmr)}`);

@@ -25,9 +25,8 @@ import { cosine, projectStats, type LinearProjection } from "../src/biometrics/v
 import { meanEmbedding } from "../src/biometrics/voice/voice";
 import { decideVoiceWindow, VOICE_WINDOW } from "../src/biometrics/voice/window";
 import type { SecurityLevel } from "../src/biometrics/security-level";
-import { trainProjection } from "../scripts/voice/lda";
-import { backgroundUtts, evalClips, type EvalClip } from "./voice-data";
-import { cvTrials, LDA_PARAMS, makeCohort } from "./voice-scores";
+import { voiceBackground, evalClips, type EvalClip } from "./voice-data";
+import { cvTrials, shippedScoring } from "./voice-scores";
 import { fmtRate, measured } from "./rates";
 
 type Level = keyof typeof VOICE_OPERATING_POINTS;
@@ -110,9 +109,10 @@ function measure(es: Enrolment[], speakerClips: Map<string, Float32Array[]>, coh
 }
 
 async function main() {
-  const bg = await backgroundUtts();
+  const data = await voiceBackground();
+  const bg = data.bg;
   const clips = await evalClips();
-  const cv = cvTrials(bg, VOICE_COHORT_TOP_K);
+  const cv = cvTrials(data, VOICE_COHORT_TOP_K);
   const genuineCv = cv.filter((t) => t.genuine).map((t) => t.normalised);
   console.log(`background CV genuine trials: ${genuineCv.length}; floors at genuine-FNMR ${FLOOR_FNMR.map((q) => `${q * 100} %: ${quantile(genuineCv, q).toFixed(3)}`).join(", ")}`);
   // Cross-fitted view of the floor: per fold, floor from the other folds, share of the fold's genuine clips below it.
@@ -136,8 +136,7 @@ async function main() {
     const c = quantile(rawG, q);
     console.log(`  cosine gate at same-speaker pairs refused ${q * 100} %: ${c.toFixed(3)}; different-speaker pairs passing ${fmtRate(measured(rawI.filter((x) => x >= c).length, rawI.length))}`);
   }
-  const proj = trainProjection(bg, LDA_PARAMS);
-  const cohort = makeCohort(bg, proj, VOICE_COHORT_TOP_K);
+  const { proj, cohort } = shippedScoring(data, VOICE_COHORT_TOP_K);
   for (const setting of ["short", "service"] as const) {
     const es = enrolments(clips, proj, cohort, setting);
     const speakerClips = new Map<string, Float32Array[]>();

@@ -4,6 +4,8 @@
 // cross-fitted (chosen on the other folds' impostors), and a paired test against the cosine scoring it replaced.
 //   npx tsx bench/voice-plda.ts                        # ~1 min with the feature cache (/tmp/trustid-voice)
 //   VOICE_CV_SPLIT=blocks npx tsx bench/voice-plda.ts  # the same on other speaker partitions (also "shuffle")
+//   VOICE_VARIANTS=shipped,speed npx tsx bench/voice-plda.ts   # only some variants (the first, the baseline, always runs)
+// The speed-perturbed variants need their copies' features once (~2-3 min each rate, cached like the rest).
 import { trainProjection, type Params, type Utt } from "../scripts/voice/lda";
 import { fitPlda, fitVoicePlda } from "../scripts/voice/plda";
 import { computeEer } from "../scripts/voice/metrics";
@@ -13,7 +15,11 @@ import { backgroundUtts } from "./voice-data";
 import { fmtRate, measured, thresholdForFmr } from "./rates";
 import { VOICE_LEVEL_RULES } from "./voice-level-rules";
 
-interface Variant { name: string; lda: Params; plda: "none" | "segments" | "shipped" }
+interface Variant {
+  name: string; lda: Params; plda: "none" | "segments" | "shipped";
+  /** Speed-perturbed copies of the training folds' speakers as extra training speakers (LDA and PLDA; not the cohort). */
+  speeds?: number[];
+}
 interface Trial { genuine: boolean; fold: number; raw: number; norm: number }
 
 /** The PLDA of a variant, fitted on the training speakers only. */
@@ -39,13 +45,14 @@ function foldOf(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i % 5);
 }
 
-function cv(bg: Utt[], v: Variant): Trial[] {
+function cv(bg: Utt[], v: Variant, perturbed: Map<number, Utt[]>): Trial[] {
   const out: Trial[] = [];
   const fold = foldOf(bg.length);
   for (let k = 0; k < 5; k++) {
     const train = bg.filter((_, i) => fold[i] !== k), test = bg.filter((_, i) => fold[i] === k);
-    const proj = trainProjection(train, v.lda);
-    const fitted = plda(train, proj, v.plda);
+    const copies = (v.speeds ?? []).flatMap((r) => perturbed.get(r)!.filter((_, i) => fold[i] !== k));
+    const proj = trainProjection([...train, ...copies], v.lda);
+    const fitted = plda([...train, ...copies], proj, v.plda);
     const cohort: VoiceCohort = { modelId: "bench", dim: proj.outputDim, topK: 25, embeddings: train.map((u) => projectStats(u.full, proj)), ...(fitted ? { plda: fitted } : {}) };
     const enrol = test.map((u) => projectStats(u.halves[0], proj));
     const es = enrol.map((e) => cohortStats(e, cohort));
@@ -88,12 +95,21 @@ const VARIANTS: Variant[] = [
   { name: "PLDA, LDA 80, segments + 3 s halves", lda: { ...LDA60, dim: 80 }, plda: "shipped" },
   { name: "PLDA, LDA 100, segments + 3 s halves", lda: { ...LDA60, dim: 100 }, plda: "shipped" },
   { name: "PLDA, LDA 120, segments + 3 s halves", lda: { ...LDA60, dim: 120 }, plda: "shipped" },
+  { name: "PLDA, LDA 60, + speed-perturbed speakers 0.91x / 1.11x", lda: LDA60, plda: "shipped", speeds: [17600, 14400] },
+  { name: "PLDA, LDA 60, + speed-perturbed speakers 0.91x / 0.95x / 1.05x / 1.11x", lda: LDA60, plda: "shipped", speeds: [17600, 16800, 15200, 14400] },
+  { name: "PLDA, LDA 80, + speed-perturbed speakers 0.91x / 1.11x", lda: { ...LDA60, dim: 80 }, plda: "shipped", speeds: [17600, 14400] },
 ];
 
 const bg = await backgroundUtts();
+const ONLY = process.env.VOICE_VARIANTS; // e.g. "cosine,shipped,speed": variants whose name contains one of these
+const chosen = VARIANTS.filter((v, i) => i === 0 || !ONLY || ONLY.split(",").some((w) => v.name.includes(w)));
+const perturbed = new Map<number, Utt[]>();
+for (const r of new Set(chosen.flatMap((v) => v.speeds ?? []))) perturbed.set(r, await backgroundUtts(200, r));
 console.log(`CV partition: ${SPLIT}`);
-const results = VARIANTS.map((v) => ({ v, ts: cv(bg, v) }));
-const base = results[0]!;
+const results = chosen.map((v) => ({ v, ts: cv(bg, v, perturbed) }));
+// The paired comparison's reference: the first variant (the cosine), or the first whose name contains VOICE_BASE.
+const base = results.find((r) => process.env.VOICE_BASE && r.v.name.includes(process.env.VOICE_BASE)) ?? results[0]!;
+console.log(`paired comparisons against: ${base.v.name}`);
 for (const { v, ts } of results) {
   const g = ts.filter((t) => t.genuine), im = ts.filter((t) => !t.genuine);
   const eer = (key: "raw" | "norm") => (100 * computeEer(g.map((t) => t[key]), im.map((t) => t[key])).eer).toFixed(2);
@@ -111,7 +127,7 @@ for (const { v, ts } of results) {
       if (accBase[i] && !acc[i]) onlyThis++;
     });
     console.log(`  ${level} (FMR ${100 * rule} % rule, cross-fitted): FMR ${fmtRate(measured(fm, im.length))}  FNMR ${fmtRate(measured(fnm, g.length))}` +
-      (v === base.v ? "" : `; genuine rejected only by cosine ${onlyBase}, only by this ${onlyThis}, McNemar p = ${mcnemar(onlyBase, onlyThis).toFixed(3)}`));
+      (v === base.v ? "" : `; genuine rejected only by the reference ${onlyBase}, only by this ${onlyThis}, McNemar p = ${mcnemar(onlyBase, onlyThis).toFixed(3)}`));
   }
 }
 

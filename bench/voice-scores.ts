@@ -1,7 +1,8 @@
 // Voice trials for the level and fusion benchmarks, from cached statistics (bench/voice-data.ts) and the LDA
 // projection the training script fits (scripts/voice/lda.ts). Two sources, never mixed:
 // - cvTrials: 5-fold speaker-disjoint cross-validation on ../shared/data/voice/background. For fold k the
-//   projection, the PLDA AND the score-normalisation cohort are fitted on the other folds' speakers only; the fold's
+//   projection, the PLDA AND the score-normalisation cohort are fitted on the other folds' speakers only (projection
+//   and PLDA also on those speakers' speed-perturbed copies, as the shipped model is); the fold's
 //   speakers enrol on the first 3 s of their utterance and are probed with the last 3 s (clean, and after an
 //   Opus round trip). 251 speakers.
 // - evalTrials: the shipped configuration (projection, PLDA and cohort from all background speakers) on the 5
@@ -12,7 +13,7 @@ import { meanEmbedding } from "../src/biometrics/voice/voice";
 import { cohortStats, scoreVoice, type VoiceCohort } from "../src/biometrics/voice/score";
 import { trainProjection, type Params, type Utt } from "../scripts/voice/lda";
 import { fitVoicePlda } from "../scripts/voice/plda";
-import type { EvalClip } from "./voice-data";
+import type { EvalClip, VoiceBackground } from "./voice-data";
 
 export const LDA_PARAMS: Params = { segFrames: 200, dim: 60, shrink: 0.05 };
 
@@ -28,19 +29,31 @@ export interface VoiceTrial {
   condition: string;
 }
 
-/** The scoring the service ships (score.ts): PLDA fitted on `utts`, AS-norm against their embeddings. */
-export function makeCohort(utts: Utt[], proj: LinearProjection, topK: number, modelId = "bench"): VoiceCohort {
-  return { modelId, dim: proj.outputDim, topK, embeddings: utts.map((u) => projectStats(u.full, proj)), plda: fitVoicePlda(utts, proj) };
+/** The scoring the service ships (score.ts): PLDA fitted on `utts` and `copies` (their speed-perturbed copies),
+ * AS-norm against the embeddings of `utts` (real speakers only). */
+export function makeCohort(utts: Utt[], proj: LinearProjection, topK: number, copies: Utt[] = [], modelId = "bench"): VoiceCohort {
+  return { modelId, dim: proj.outputDim, topK, embeddings: utts.map((u) => projectStats(u.full, proj)), plda: fitVoicePlda([...utts, ...copies], proj) };
 }
 
-/** `enrolOn`: "3s" = the first half of the utterance (the protocol of every figure), "2s" = its first 2 s only. */
-export function cvTrials(bg: Utt[], topK: number, folds = 5, params = LDA_PARAMS, enrolOn: "3s" | "2s" = "3s"): VoiceTrial[] {
+/** The shipped configuration, refitted exactly as scripts/voice/train.ts fits it: projection and PLDA on every
+ * background speaker and copy, cohort of the real speakers. */
+export function shippedScoring(data: VoiceBackground, topK: number, params = LDA_PARAMS) {
+  const copies = data.copies.flat();
+  const proj = trainProjection([...data.bg, ...copies], params);
+  return { proj, cohort: makeCohort(data.bg, proj, topK, copies) };
+}
+
+/** `enrolOn`: "3s" = the first half of the utterance (the protocol of every figure), "2s" = its first 2 s only.
+ * For fold k the copies of the training speakers join the training set (scripts/voice/train.ts does the same). */
+export function cvTrials(data: VoiceBackground, topK: number, folds = 5, params = LDA_PARAMS, enrolOn: "3s" | "2s" = "3s"): VoiceTrial[] {
+  const { bg } = data;
   const out: VoiceTrial[] = [];
   for (let k = 0; k < folds; k++) {
     const train = bg.filter((_, i) => i % folds !== k);
+    const copies = data.copies.flatMap((c) => c.filter((_, i) => i % folds !== k));
     const test = bg.filter((_, i) => i % folds === k);
-    const proj = trainProjection(train, params);
-    const cohort = makeCohort(train, proj, topK);
+    const proj = trainProjection([...train, ...copies], params);
+    const cohort = makeCohort(train, proj, topK, copies);
     // segments[0] is the first 2 s of the clean audio (scripts/voice/lda.ts), inside the first half; the 3
     // utterances shorter than 2 s have no segment and keep their first half (under 1 s) as enrolment.
     const enrol = test.map((u) => projectStats(enrolOn === "3s" ? u.halves[0] : u.segments[0] ?? u.halves[0], proj));

@@ -14,6 +14,7 @@ import { extractVoiceFeatures } from "../src/biometrics/voice/features";
 import { parseWav } from "../src/biometrics/voice/wav";
 import { setOpusWasm } from "../src/biometrics/voice/opus";
 import { projectStats } from "../src/biometrics/voice/projection";
+import { resample } from "../src/biometrics/voice/resample";
 import { cohortStats, scoreVoice, type VoiceCohort } from "../src/biometrics/voice/score";
 
 const BINS = 80;
@@ -39,6 +40,16 @@ const VERSIONS: Record<string, (s: Float32Array, i: number, all: Float32Array[])
     const g = (rms(s) / 10 ** (20 / 20)) * Math.sqrt(3);
     return s.map((v) => v + g * uniform());
   },
+  // Speed perturbation (Kaldi's x-vector recipes): played 1.11x faster / 0.91x slower, pitch and formants shift
+  // with it, so each version counts as a new speaker (only ever in the training folds of its source speaker).
+  speed111: async (s) => resample(s, 16000, 14400),
+  speed091: async (s) => resample(s, 16000, 17600),
+  speed111opus16: async (s) => opusRoundTrip(resample(s, 16000, 14400), 16),
+  speed091opus16: async (s) => opusRoundTrip(resample(s, 16000, 17600), 16),
+  speed105: async (s) => resample(s, 16000, 15200),
+  speed095: async (s) => resample(s, 16000, 16800),
+  speed105opus16: async (s) => opusRoundTrip(resample(s, 16000, 15200), 16),
+  speed095opus16: async (s) => opusRoundTrip(resample(s, 16000, 16800), 16),
 };
 
 async function fbanks(): Promise<Record<string, Fb[]>> {
@@ -49,6 +60,7 @@ async function fbanks(): Promise<Record<string, Fb[]>> {
     const audio = files.map((f) => parseWav(readFileSync(join(BG, f))).samples);
     mkdirSync(CACHE, { recursive: true });
     for (const [v, make] of Object.entries(VERSIONS)) {
+      if (existsSync(path(v))) continue;
       const parts: Buffer[] = [];
       for (let i = 0; i < audio.length; i++) {
         const f = extractVoiceFeatures(await make(audio[i]!, i, audio));
@@ -128,33 +140,39 @@ const FEATURES: Record<string, (u: Fb, a: number, b: number) => number[]> = {
   plusCorrelations: (u, a, b) => [...meanStd(u.data, u.mask, a, b, BINS, true), ...cepstralCorrelations(u, a, b)],
 };
 
-interface Variant { name: string; features?: string; segs?: number[]; hop?: number; train?: string[]; dim?: number; plda?: boolean; whiten?: boolean }
+interface Variant {
+  name: string; features?: string; segs?: number[]; hop?: number; train?: string[]; dim?: number; plda?: boolean; whiten?: boolean;
+  /** Speed-perturbed copies as extra training speakers: [version of the clean audio, its Opus version][]. */
+  perturbed?: [string, string][]; perturbedInCohort?: boolean; perturbedPldaOnly?: boolean;
+}
 const SHIPPED_TRAIN = ["clean", "opus16", "opus32"];
 
-function utterances(fb: Record<string, Fb[]>, v: Variant): Utt[] {
+function utterances(fb: Record<string, Fb[]>, v: Variant, clean = "clean", opus = "opus16", train = v.train ?? SHIPPED_TRAIN): Utt[] {
   const f = FEATURES[v.features ?? "meanStd"]!;
   const stats = (u: Fb, a: number, b: number) => Float32Array.from(f(u, a, b));
-  return fb.clean!.map((c, i) => {
+  return fb[clean]!.map((c, i) => {
     const segments: Float32Array[] = [];
-    for (const name of v.train ?? SHIPPED_TRAIN) {
+    for (const name of train) {
       const u = fb[name]![i]!;
       for (const seg of v.segs ?? [200]) {
         const hop = Math.max(1, Math.floor(seg * (v.hop ?? 0.5)));
         for (let a = 0; a + seg <= u.frames; a += hop) segments.push(stats(u, a, a + seg));
       }
     }
-    const o = fb.opus16![i]!;
+    const o = fb[opus]![i]!;
     const mc = Math.floor(c.frames / 2), mo = Math.floor(o.frames / 2);
-    return { speaker: String(i), full: stats(c, 0, c.frames), segments, halves: [stats(c, 0, mc), stats(c, mc, c.frames)], codecHalf: stats(o, mo, o.frames) };
+    return { speaker: clean === "clean" ? String(i) : `${clean}-${i}`, full: stats(c, 0, c.frames), segments, halves: [stats(c, 0, mc), stats(c, mc, c.frames)], codecHalf: stats(o, mo, o.frames) };
   });
 }
 
 function run(fb: Record<string, Fb[]>, v: Variant) {
   const bg = utterances(fb, v);
+  const extra = (v.perturbed ?? []).map(([c, o]) => utterances(fb, v, c, o, [c, o]));
   const g: number[] = [], im: number[] = [];
   for (let k = 0; k < 5; k++) {
-    const train = bg.filter((_, i) => i % 5 !== k), test = bg.filter((_, i) => i % 5 === k);
-    const proj = trainProjection(train, { segFrames: 0, dim: v.dim ?? 60, shrink: 0.05 });
+    const real = bg.filter((_, i) => i % 5 !== k), test = bg.filter((_, i) => i % 5 === k);
+    const train = [...real, ...extra.flatMap((e) => e.filter((_, i) => i % 5 !== k))];
+    const proj = trainProjection(v.perturbedPldaOnly ? real : train, { segFrames: 0, dim: v.dim ?? 60, shrink: 0.05 });
     let emb = (x: Float32Array) => projectStats(x, proj);
     const groups = (e: typeof emb) => train.map((u) => [...u.segments, u.halves[0], u.halves[1], u.codecHalf].map(e));
     if (v.whiten) {
@@ -170,7 +188,7 @@ function run(fb: Record<string, Fb[]>, v: Variant) {
     }
     const p = v.plda ? fitPlda(groups(emb)) : undefined;
     const cohort: VoiceCohort = {
-      modelId: "bench", dim: v.dim ?? 60, topK: 25, embeddings: train.map((u) => emb(u.full)),
+      modelId: "bench", dim: v.dim ?? 60, topK: 25, embeddings: (v.perturbedInCohort ? train : real).map((u) => emb(u.full)),
       ...(p ? { plda: { mean: Float32Array.from(p.mean), transform: Float32Array.from(p.transform), psi: Float32Array.from(p.psi) } } : {}),
     };
     const enrol = test.map((u) => emb(u.halves[0]));
@@ -202,6 +220,13 @@ const VARIANTS: Variant[] = [
   { name: "within-speaker whitening + length norm, cosine", whiten: true },
   { name: "within-speaker whitening + length norm, PLDA", whiten: true, plda: true },
   { name: "LDA 40, PLDA", dim: 40, plda: true },
+  { name: "speed-perturbed speakers (x2), PLDA", plda: true, perturbed: [["speed111", "speed111opus16"], ["speed091", "speed091opus16"]] },
+  { name: "speed-perturbed speakers (x2), PLDA, in the cohort too", plda: true, perturbed: [["speed111", "speed111opus16"], ["speed091", "speed091opus16"]], perturbedInCohort: true },
+  { name: "speed-perturbed speakers (x2), PLDA, LDA 80", plda: true, dim: 80, perturbed: [["speed111", "speed111opus16"], ["speed091", "speed091opus16"]] },
+  { name: "speed-perturbed speakers (x2) in the PLDA only (shipped LDA)", plda: true, perturbedPldaOnly: true, perturbed: [["speed111", "speed111opus16"], ["speed091", "speed091opus16"]] },
+  { name: "speed-perturbed speakers (x4: 0.91, 0.95, 1.05, 1.11), PLDA", plda: true, perturbed: [["speed111", "speed111opus16"], ["speed091", "speed091opus16"], ["speed105", "speed105opus16"], ["speed095", "speed095opus16"]] },
+  { name: "speed-perturbed speakers (x2: 0.95, 1.05), PLDA", plda: true, perturbed: [["speed105", "speed105opus16"], ["speed095", "speed095opus16"]] },
+  { name: "speed-perturbed speakers (x2), cosine", perturbed: [["speed111", "speed111opus16"], ["speed091", "speed091opus16"]] },
 ];
 
 const fb = await fbanks();

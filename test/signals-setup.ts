@@ -54,7 +54,7 @@ export default function setup(project: TestProject) {
     voice: {
       enrol: [0, 1, 2].map((i) => clip("1688", i)),
       same: clip("1688", 6),
-      other: clip("2033", 6),
+      other: clip("2033", 7),
       webm: readFileSync(join("..", "shared", "data", "media", "speech5s.webm")).toString("base64"),
       silence: silentWav(3).toString("base64"),
     },

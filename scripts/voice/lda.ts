@@ -38,19 +38,30 @@ export interface Utt {
 // deterministic). LDA then treats the codec shift as within-speaker variation.
 export const OPUS_KBPS = [16, 32];
 
+/** Speed-perturbed copies as extra training speakers (model v2): 16 kHz audio resampled to these rates and read
+ * as 16 kHz, i.e. 0.91x and 1.11x speed (loadBackground's `speedRate`). */
+export const SPEED_RATES = [17600, 14400];
+
 const requireFromRepo = createRequire(join(repoRoot, "package.json"));
 
-export async function loadBackground(segFramesList: number[]): Promise<Map<number, Utt[]>> {
+/**
+ * Background utterances with segment statistics. `speedRate` (Hz) makes speed-perturbed copies instead: each
+ * file resampled from 16 kHz to that rate and read as 16 kHz (14400: 1.11x faster, 17600: 0.91x slower), pitch and
+ * formants shifting with the speed, as Kaldi's x-vector recipes do to multiply training speakers. A copy is a new
+ * speaker (`<speaker>@<rate>`) and keeps its source's position in the list, so folds by index stay speaker-disjoint.
+ */
+export async function loadBackground(segFramesList: number[], speedRate?: number): Promise<Map<number, Utt[]>> {
   setOpusWasm(new WebAssembly.Module(readFileSync(requireFromRepo.resolve("@evan/opus/wasm/opus.wasm"))));
   const files = readdirSync(BACKGROUND).filter((f) => f.endsWith(".wav")).sort();
   const fbs: { speaker: string; versions: { fb: Fbank; mask: Uint8Array }[] }[] = [];
   for (const f of files) {
     const pcm = parseWav(readFileSync(join(BACKGROUND, f)));
-    const s = pcm.sampleRate === 16000 ? pcm.samples : resample(pcm.samples, pcm.sampleRate, 16000);
+    const at16k = pcm.sampleRate === 16000 ? pcm.samples : resample(pcm.samples, pcm.sampleRate, 16000);
+    const s = speedRate ? resample(at16k, 16000, speedRate) : at16k;
     const versions = [s];
     for (const kbps of OPUS_KBPS) versions.push(await opusRoundTrip(s, kbps));
     fbs.push({
-      speaker: f.split("-")[0]!,
+      speaker: f.split("-")[0]! + (speedRate ? `@${speedRate}` : ""),
       versions: versions.map((x) => {
         const feats = extractVoiceFeatures(x);
         return { fb: feats.fbank, mask: feats.vad.speechMask };
@@ -77,7 +88,7 @@ export async function loadBackground(segFramesList: number[]): Promise<Map<numbe
       }),
     );
   }
-  console.log(`background: ${files.length} utterances from ${BACKGROUND} (+ Opus ${OPUS_KBPS.join("/")} kbps round trips)`);
+  console.log(`background: ${files.length} utterances from ${BACKGROUND} (+ Opus ${OPUS_KBPS.join("/")} kbps round trips)${speedRate ? `, speed-perturbed to ${speedRate} Hz` : ""}`);
   return out;
 }
 

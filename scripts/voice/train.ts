@@ -11,6 +11,11 @@
 // for older callers and the enrolment consistency check. Hyper-parameters and the decision threshold come from 5-fold
 // cross-validation over background speakers (held-out speakers: first half vs second half of their
 // utterance). The eval set is never read here.
+//
+// Speed perturbation (model v2, issue 16): each background utterance is also resampled to 0.91x and 1.11x speed
+// (pitch and formants move with it) and each copy counts as one more training speaker for the LDA and the PLDA
+// (never for the cohort, never in a held-out fold), as Kaldi's x-vector recipes do to multiply speakers. Paired,
+// cross-fitted comparison on three speaker partitions: bench/voice-plda.ts, BENCHMARKS.md.
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -18,23 +23,23 @@ import { STATS_DIM } from "../../src/biometrics/voice/features";
 import { cosine, projectStats } from "../../src/biometrics/voice/projection";
 import { computeEer, thresholdAtFmr, ratesAt } from "./metrics";
 import { encodeOnnxModel } from "./onnx-writer";
-import { loadBackground, trainProjection, OPUS_KBPS, type Params, type Utt } from "./lda";
+import { loadBackground, trainProjection, OPUS_KBPS, SPEED_RATES, type Params, type Utt } from "./lda";
 import { fitVoicePlda } from "./plda";
 import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../../src/biometrics/voice/cohort";
 
 const repoRoot = process.env.VOICE_REPO_ROOT ? resolve(process.env.VOICE_REPO_ROOT) : process.cwd();
 const OUT_DIR = resolve(repoRoot, "wasm-models");
-export const MODEL_ID = "trustid-voice-lda-v1";
+export const MODEL_ID = "trustid-voice-lda-v2";
 
 /**
  * Speaker-disjoint k-fold CV on background: held-out first half (clean) vs second half, both clean and after
  * an Opus round trip (the WAV-enrol / browser-verify case). Returns pooled scores.
  */
-function crossValidate(utts: Utt[], p: Params, folds = 5): { genuine: number[]; impostor: number[] } {
+function crossValidate(utts: Utt[], p: Params, copies: Utt[][], folds = 5): { genuine: number[]; impostor: number[] } {
   const genuine: number[] = [];
   const impostor: number[] = [];
   for (let k = 0; k < folds; k++) {
-    const train = utts.filter((_, i) => i % folds !== k);
+    const train = [utts, ...copies].flatMap((us) => us.filter((_, i) => i % folds !== k));
     const test = utts.filter((_, i) => i % folds === k);
     const proj = trainProjection(train, p);
     const a = test.map((u) => projectStats(u.halves[0], proj));
@@ -85,14 +90,14 @@ function consistencyThreshold(cv: { genuine: number[]; impostor: number[] }) {
  * little-endian float32 (compact, and exact to the bit).
  */
 const b64 = (x: Float32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength).toString("base64");
-function cohortFile(utts: Utt[], proj: ReturnType<typeof trainProjection>, dim: number) {
+function cohortFile(utts: Utt[], copies: Utt[][], proj: ReturnType<typeof trainProjection>, dim: number) {
   const flat = new Float32Array(utts.length * dim);
   utts.forEach((u, i) => flat.set(projectStats(u.full, proj), i * dim));
-  const plda = fitVoicePlda(utts, proj);
+  const plda = fitVoicePlda([...utts, ...copies.flat()], proj);
   return {
     modelId: MODEL_ID,
     scoring: SCORING,
-    source: "../shared/data/voice/background (one embedding per speaker, whole 6 s utterance, clean; PLDA on 2 s segments and 3 s halves, clean and Opus)",
+    source: "../shared/data/voice/background (one embedding per speaker, whole 6 s utterance, clean; PLDA on 2 s segments and 3 s halves, clean and Opus, of the speakers and of their 0.91x and 1.11x speed-perturbed copies)",
     dim,
     count: utts.length,
     topK: VOICE_COHORT_TOP_K,
@@ -115,19 +120,22 @@ async function main() {
     : undefined;
   const segList = custom ? [...new Set(custom.map((p) => p.segFrames))] : search ? [100, 200, 300] : [200];
   const data = await loadBackground(segList);
+  const perturbed = await Promise.all(SPEED_RATES.map((r) => loadBackground(segList, r)));
+  const copiesFor = (seg: number) => perturbed.map((m) => m.get(seg)!);
   let best: { p: Params; eer: number } | undefined;
   const grid: Params[] = custom && search ? custom : search
     ? segList.flatMap((segFrames) => [40, 60, 100, 150].flatMap((dim) => [0.01, 0.05, 0.15].map((shrink) => ({ segFrames, dim, shrink }))))
     : [{ segFrames: 200, dim: 60, shrink: 0.05 }]; // chosen by --search (BENCHMARKS.md)
   for (const p of grid) {
-    const cv = crossValidate(data.get(p.segFrames)!, p);
+    const cv = crossValidate(data.get(p.segFrames)!, p, copiesFor(p.segFrames));
     const { eer } = computeEer(cv.genuine, cv.impostor);
     console.log(`cv seg=${p.segFrames} dim=${p.dim} shrink=${p.shrink}: EER ${(eer * 100).toFixed(2)} %`);
     if (!best || eer < best.eer) best = { p, eer };
   }
   const chosen = best!.p;
   const utts = data.get(chosen.segFrames)!;
-  const cv = crossValidate(utts, chosen);
+  const copies = copiesFor(chosen.segFrames);
+  const cv = crossValidate(utts, chosen, copies);
   const cvEer = computeEer(cv.genuine, cv.impostor);
   const thrFmr1 = thresholdAtFmr(cv.impostor, 0.01);
   console.log(`chosen ${JSON.stringify(chosen)}: CV EER ${(cvEer.eer * 100).toFixed(2)} % at ${cvEer.threshold.toFixed(4)}; FMR 1 % at ${thrFmr1.toFixed(4)}`, ratesAt(cv.genuine, cv.impostor, thrFmr1));
@@ -135,7 +143,7 @@ async function main() {
   const consistency = consistencyThreshold(cv);
   if (process.argv.includes("--consistency")) return;
 
-  const proj = trainProjection(utts, chosen);
+  const proj = trainProjection([...utts, ...copies.flat()], chosen);
   const onnx = encodeOnnxModel({
     graphName: "voice_stats_lda",
     producer: "trustid-edge scripts/train-voice.mjs",
@@ -164,7 +172,7 @@ async function main() {
     bytes: onnx.length,
     input: { name: "stats", dim: STATS_DIM, features: "Kaldi fbank 80 bins, povey window, 25/10 ms, VAD speech frames, per-bin mean then std" },
     output: { name: "embedding", dim: chosen.dim },
-    training: { background: "../shared/data/voice/background", utterances: utts.length, ...chosen, folds: 5 },
+    training: { background: "../shared/data/voice/background", utterances: utts.length, speedPerturbedRates: SPEED_RATES, ...chosen, folds: 5 },
     threshold: Number(thrFmr1.toFixed(4)),
     thresholdRule:
       "FMR 1 % on impostor pairs of 5-fold speaker-disjoint cross-validation on background (3 s halves, clean and Opus)",
@@ -178,7 +186,7 @@ async function main() {
     enrolConsistency: consistency,
   };
   // The scoring file changes decisions as much as the weights do: pin it too.
-  const cohortJson = JSON.stringify(cohortFile(utts, proj, chosen.dim)) + "\n";
+  const cohortJson = JSON.stringify(cohortFile(utts, copies, proj, chosen.dim)) + "\n";
   const scoring = { file: "voice-cohort.json", scoring: SCORING, sha256: sha256(Buffer.from(cohortJson)) };
   writeFileSync(join(OUT_DIR, "voice-lda.json"), JSON.stringify({ ...meta, scoring }, null, 2) + "\n");
   writeFileSync(join(OUT_DIR, "voice-cohort.json"), cohortJson);
@@ -215,11 +223,11 @@ Generated by \`node scripts/train-voice.mjs\` (do not edit by hand; rerun the sc
 | size | ${meta.bytes} bytes |
 | graph | \`stats\` [N,160] -> MatMul -> Add -> LpNormalization(p=2) -> \`embedding\` [N,${meta.output.dim}] (opset 13) |
 | input | per-bin mean then standard deviation of 80-bin Kaldi log-mel fbank (povey window, 25/10 ms, pre-emphasis 0.97, no dither, int16-scaled 16 kHz audio) over the VAD's speech frames (\`extractVoiceFeatures(...).stats\`) |
-| training data | ../shared/data/voice/background: ${t.utterances} speakers, one 6 s utterance each, plus Opus round trips (${OPUS_KBPS.join(" and ")} kbps) of each |
+| training data | ../shared/data/voice/background: ${t.utterances} speakers, one 6 s utterance each, plus Opus round trips (${OPUS_KBPS.join(" and ")} kbps) of each, plus each utterance speed-perturbed to 0.91x and 1.11x (resampled to ${SPEED_RATES.join(" and ")} Hz, read as 16 kHz) as ${SPEED_RATES.length * t.utterances} more training speakers for the LDA and the PLDA (not the cohort) |
 | recipe | z-score against background -> LDA (within-speaker scatter from ${t.segFrames / 100} s segments with 50 % overlap and the Opus versions, shrinkage ${t.shrink}) to ${t.dim} dims -> centre -> L2; the service scores by PLDA + AS-norm (scoring below), the threshold below is the plain cosine's |
 | threshold | **${meta.threshold}** (accept when cosine >= threshold): ${meta.thresholdRule} |
 | background CV | EER ${(meta.cv.eer * 100).toFixed(2)} % at ${meta.cv.eerThreshold}; at the threshold FMR 1 %, FNMR ${(meta.cv.fnmrAtThreshold * 100).toFixed(2)} % (${meta.cv.genuine} genuine / ${meta.cv.impostor} impostor pairs) |
-| scoring | \`${meta.scoring.file}\` (sha256 \`${meta.scoring.sha256}\`), scoring \`${meta.scoring.scoring}\`: a two-covariance PLDA fitted on the ${meta.training.utterances} background speakers' projected ${t.segFrames / 100} s segments and 3 s halves (clean and Opus; scripts/voice/plda.ts), stored diagonalised (mean, transform, between-speaker variances), and the projected whole-utterance embedding of each background speaker (base64 float32); \`scoreVoice\` (src/biometrics/voice/score.ts) scores template and probe by the PLDA log-likelihood ratio and normalises it against that cohort (adaptive s-norm, top ${VOICE_COHORT_TOP_K}); the security levels threshold that normalised score (src/biometrics/voice/operating-points.ts, \`npx tsx bench/voice-levels.ts\`), the raw-cosine threshold above is kept for older callers |
+| scoring | \`${meta.scoring.file}\` (sha256 \`${meta.scoring.sha256}\`), scoring \`${meta.scoring.scoring}\`: a two-covariance PLDA fitted on the ${meta.training.utterances} background speakers' (and their speed-perturbed copies') projected ${t.segFrames / 100} s segments and 3 s halves (clean and Opus; scripts/voice/plda.ts), stored diagonalised (mean, transform, between-speaker variances), and the projected whole-utterance embedding of each background speaker (base64 float32); \`scoreVoice\` (src/biometrics/voice/score.ts) scores template and probe by the PLDA log-likelihood ratio and normalises it against that cohort (adaptive s-norm, top ${VOICE_COHORT_TOP_K}); the security levels threshold that normalised score (src/biometrics/voice/operating-points.ts, \`npx tsx bench/voice-levels.ts\`), the raw-cosine threshold above is kept for older callers |
 | enrolment consistency | **${meta.enrolConsistency.threshold}**: an enrolment is refused when two of its clips have a cosine below it (${meta.enrolConsistency.rule}); in that cross-validation it refuses ${(meta.enrolConsistency.sameSpeakerRefused * 100).toFixed(2)} % of same-speaker and ${(meta.enrolConsistency.differentSpeakerRefused * 100).toFixed(2)} % of different-speaker pairs |
 
 Hyper-parameters were chosen by \`node scripts/train-voice.mjs --search\` (the same cross-validation); the eval

@@ -1,12 +1,20 @@
 // Face + voice fusion (src/biometrics/fusion.ts): pure score maths.
 import { describe, expect, it } from "vitest";
 import { FUSION_CALIBRATION, FUSION_OPERATING_POINTS, fuseFaceVoice, llr, LLR_LIMIT } from "../../src/biometrics/fusion";
+import { FACE_MODEL_ID } from "../../src/biometrics/face/policy";
 import { accepts } from "../../src/biometrics/security-level";
+import { DEFAULT_VOICE_MODEL_ID } from "../../src/biometrics/voice/model";
+import { VOICE_SCORING } from "../../src/biometrics/voice/cohort";
 
 describe("fuseFaceVoice", () => {
   it("is the sum of the two calibrated log-likelihood ratios", () => {
     const c = FUSION_CALIBRATION;
     expect(fuseFaceVoice(0.6, 2)).toBeCloseTo(c.face.slope * 0.6 + c.face.offset + c.voice.slope * 2 + c.voice.offset, 10);
+  });
+
+  it("is calibrated for the models the service ships (refit with bench/fusion.ts after changing either)", () => {
+    expect(FUSION_CALIBRATION.face.modelId).toBe(FACE_MODEL_ID);
+    expect(FUSION_CALIBRATION.voice.modelId).toBe(`${DEFAULT_VOICE_MODEL_ID}+${VOICE_SCORING}`);
   });
 
   it("grows with either score", () => {

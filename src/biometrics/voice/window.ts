@@ -20,16 +20,16 @@ export const VOICE_WINDOW = {
   maxAgeMs: 3 * 60_000,
   /**
    * The cohort-normalised score (score.ts) under which one clip alone is a mismatch: the 2nd percentile of the
-   * genuine 3 s-probe scores of the 5-fold background CV (trustid-voice-lda-v1, plda+asnorm25). In that CV 83 %
+   * genuine 3 s-probe scores of the 5-fold background CV (trustid-voice-lda-v2, plda+asnorm25). In that CV 89 %
    * of impostor clips score lower, so most takeovers are caught at their first clip.
    */
-  floor: -1.535,
+  floor: -1.141,
   /**
    * An earlier clip is averaged in only when the cosine of its embedding and this clip's is at least this: the
    * 10th percentile of the cosines of two 3 s clips of one speaker in the background CV (two speakers' clips pass
-   * 1.95 % of the time). A new voice is then decided on its own, as before windows.
+   * 1.79 % of the time). A new voice is then decided on its own, as before windows.
    */
-  sameSpeakerCosine: 0.394,
+  sameSpeakerCosine: 0.427,
 } as const;
 
 export interface WindowDecision extends VoiceDecision {

@@ -4,6 +4,7 @@ import { describe, expect, inject, it } from "vitest";
 import { decisions, exams, enrolments, monitoringEvents, processPolicies } from "../../../src/db/schema";
 import { route as monitoringRoute } from "../../../src/routes/biometrics/monitoring";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { DEFAULT_VOICE_MODEL_ID } from "../../../src/biometrics/voice/model";
 import { SCORING_SHA256 } from "../../../src/services/decisions/model-checksums";
 import { api, bodyAt, type RequestForm } from "../api";
 import { newSession } from "../helpers";
@@ -52,7 +53,7 @@ describe("voice monitoring", () => {
     const records = await db().select().from(decisions).where(eq(decisions.examId, examId));
     const voiceRecords = records.filter((d) => d.modality === "voice" && d.outcome !== "quality");
     expect(voiceRecords.map((d) => d.outcome).sort()).toEqual(["accepted", "mismatch"]);
-    for (const d of voiceRecords) expect(d).toMatchObject({ modelId: "trustid-voice-lda-v1", scoringSha256: SCORING_SHA256["trustid-voice-lda-v1"] });
+    for (const d of voiceRecords) expect(d).toMatchObject({ modelId: DEFAULT_VOICE_MODEL_ID, scoringSha256: SCORING_SHA256[DEFAULT_VOICE_MODEL_ID] });
     // Each clip is decided with the exam's earlier clips of the same voice (src/biometrics/voice/window.ts): the
     // student's clip is the window's first; the other speaker's does not sound like it, so it is decided alone.
     const byOutcome = Object.fromEntries(voiceRecords.map((d) => [d.outcome, d.quality]));
