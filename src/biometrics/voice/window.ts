@@ -1,5 +1,5 @@
 // Voice monitoring decides on a window of the student's recent clips, not on one clip alone (issue 16 part 2).
-// A 3 s clip says little about a speaker: in the background CV about one genuine 3 s clip in nine fails `high`,
+// A 3 s clip says little about a speaker: in the background CV about one genuine 3 s clip in ten fails `high`,
 // and during monitoring each failure is a voice-mismatch alert for the instructor. The mean of the last few clips'
 // embeddings is a longer probe and fails far less often. But an average also dilutes a takeover, so two guards:
 // an earlier clip joins the mean only if it sounds like the same speaker as this clip (`sameSpeakerCosine`), and a
