@@ -1,6 +1,7 @@
 // A DET curve (false non-match rate against false match rate on normal-deviate axes, the usual biometric plot)
 // written as a small hand-made SVG, so the bench scripts can draw their pictures into docs/ without a plotting
-// dependency. Scores are distances: accept when distance <= threshold.
+// dependency. The one DET writer of the benches (face, voice, fusion, handwriting, keystroke). Scores are distances
+// (accept when distance <= threshold) unless a curve says `similarity` (accept when score >= threshold).
 
 /** Drops consecutive points that land on the same pixel: the same line, a file a fraction of the size. */
 export const onePerPixel = (pts: string[]) => pts.filter((p, i) => p !== pts[i - 1]);
@@ -25,19 +26,25 @@ export function probit(p: number): number {
 export interface DetCurve {
   label: string;
   colour: string;
-  genuine: number[];
-  impostor: number[];
+  genuine: ArrayLike<number>;
+  impostor: ArrayLike<number>;
   dashed?: boolean;
+  /** Scores are similarities (higher = more alike), as face cosines and voice scores are. */
+  similarity?: boolean;
 }
 export interface DetPoint {
   label: string;
   fmr: number;
   fnmr: number;
+  colour?: string;
 }
 
 /** (FMR, FNMR) at every distinct threshold, from "reject all" to "accept all". */
-function curvePoints(genuine: number[], impostor: number[]): [number, number][] {
-  const all = [...genuine.map((v) => [v, 1] as const), ...impostor.map((v) => [v, 0] as const)].sort((x, y) => x[0] - y[0]);
+function curvePoints(c: DetCurve): [number, number][] {
+  const sign = c.similarity ? -1 : 1; // a similarity is a distance with the sign turned
+  const tagged = (v: ArrayLike<number>, g: 0 | 1) => Array.from(v, (x) => [sign * x, g] as const);
+  const all = [...tagged(c.genuine, 1), ...tagged(c.impostor, 0)].sort((x, y) => x[0] - y[0]);
+  const genuine = c.genuine, impostor = c.impostor;
   const out: [number, number][] = [[0, 1]];
   let g = 0;
   let i = 0;
@@ -50,42 +57,49 @@ function curvePoints(genuine: number[], impostor: number[]): [number, number][] 
   return out;
 }
 
-const TICKS = [0.0001, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4];
-const LOW = 0.00008; // the plot's lowest rate: random forgeries' FMR lives down there
-const tickLabel = (v: number) => `${+(v * 100).toFixed(2)}%`;
+const TICKS = [1e-7, 1e-6, 1e-5, 0.0001, 0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4];
+const tickLabel = (v: number) => (v < 1e-4 ? `1e${Math.round(Math.log10(v))}` : `${+(v * 100).toFixed(2)}%`);
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-export function detSvg(title: string, curves: DetCurve[], points: DetPoint[], note: string): string {
-  const W = 720;
+/** `minRate`: the plot's lowest false match rate (default 0.008 %, where random forgeries' FMR lives; the face
+ * needs 1e-7); `minFnmr`: its lowest false non-match rate (default the same). */
+export function detSvg(title: string, curves: DetCurve[], points: DetPoint[], note: string, minRate = 0.00008, minFnmr = minRate): string {
+  const LOW = minRate;
+  // Wide enough for the legend's longest label (about 6.6 px a character at 12 px).
+  const W = Math.max(720, 70 + 420 + 40 + Math.ceil(Math.max(0, ...curves.map((c) => c.label.length)) * 6.6) + 10);
   const H = 600;
   const L = 70;
   const T = 50;
   const S = 420; // square plot area
-  const lo = probit(LOW);
+  const [loX, loY] = [probit(LOW), probit(minFnmr)];
   const hi = probit(0.45);
-  const px = (r: number) => L + ((probit(r) - lo) / (hi - lo)) * S;
-  const py = (r: number) => T + S - ((probit(r) - lo) / (hi - lo)) * S;
-  const inside = (r: number) => Math.min(Math.max(r, LOW), 0.45);
+  const px = (r: number) => L + ((probit(r) - loX) / (hi - loX)) * S;
+  const py = (r: number) => T + S - ((probit(r) - loY) / (hi - loY)) * S;
+  const insideX = (r: number) => Math.min(Math.max(r, LOW), 0.45);
+  const insideY = (r: number) => Math.min(Math.max(r, minFnmr), 0.45);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${L}" y="24" font-size="15" font-weight="bold">${esc(title)}</text>`);
-  for (const t of TICKS) {
+  for (const t of TICKS.filter((t) => t >= LOW)) {
     out.push(`<line x1="${px(t).toFixed(1)}" y1="${T}" x2="${px(t).toFixed(1)}" y2="${T + S}" stroke="#ddd"/>`);
-    out.push(`<line x1="${L}" y1="${py(t).toFixed(1)}" x2="${L + S}" y2="${py(t).toFixed(1)}" stroke="#ddd"/>`);
     out.push(`<text x="${px(t).toFixed(1)}" y="${T + S + 16}" text-anchor="middle">${tickLabel(t)}</text>`);
+  }
+  for (const t of TICKS.filter((t) => t >= minFnmr)) {
+    out.push(`<line x1="${L}" y1="${py(t).toFixed(1)}" x2="${L + S}" y2="${py(t).toFixed(1)}" stroke="#ddd"/>`);
     out.push(`<text x="${L - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${tickLabel(t)}</text>`);
   }
-  out.push(`<line x1="${px(LOW)}" y1="${py(LOW)}" x2="${px(0.45)}" y2="${py(0.45)}" stroke="#bbb" stroke-dasharray="3,3"/>`);
+  const eq = Math.max(LOW, minFnmr); // the equal-error diagonal, FMR = FNMR
+  out.push(`<line x1="${px(eq).toFixed(1)}" y1="${py(eq).toFixed(1)}" x2="${px(0.45)}" y2="${py(0.45)}" stroke="#bbb" stroke-dasharray="3,3"/>`);
   out.push(`<rect x="${L}" y="${T}" width="${S}" height="${S}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${L + S / 2}" y="${T + S + 36}" text-anchor="middle">false match rate (impostor accepted)</text>`);
   out.push(`<text transform="translate(18 ${T + S / 2}) rotate(-90)" text-anchor="middle">false non-match rate (genuine refused)</text>`);
   out.push(`<clipPath id="plot"><rect x="${L}" y="${T}" width="${S}" height="${S}"/></clipPath>`);
   curves.forEach((c, k) => {
     const pts = onePerPixel(
-      curvePoints(c.genuine, c.impostor)
+      curvePoints(c)
         .filter(([f, n]) => f <= 0.6 && n <= 0.6)
-        .map(([f, n]) => `${px(inside(f)).toFixed(1)},${py(inside(n)).toFixed(1)}`),
+        .map(([f, n]) => `${px(insideX(f)).toFixed(1)},${py(insideY(n)).toFixed(1)}`),
     );
     out.push(`<polyline clip-path="url(#plot)" fill="none" stroke="${c.colour}" stroke-width="2"${c.dashed ? ' stroke-dasharray="6,3"' : ""} points="${pts.join(" ")}"/>`);
     const ly = T + 16 + 18 * k;
@@ -93,10 +107,11 @@ export function detSvg(title: string, curves: DetCurve[], points: DetPoint[], no
     out.push(`<text x="${L + S + 40}" y="${ly}">${esc(c.label)}</text>`);
   });
   points.forEach((p, k) => {
-    const x = px(inside(p.fmr));
-    const y = py(inside(p.fnmr));
-    out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="5" fill="none" stroke="black" stroke-width="1.5"/>`);
-    out.push(`<text x="${(x + 8).toFixed(1)}" y="${(y - 6).toFixed(1)}" font-size="11">${esc(p.label)}</text>`);
+    const x = px(insideX(p.fmr));
+    const y = py(insideY(p.fnmr));
+    const colour = p.colour ?? "black";
+    out.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="5" fill="none" stroke="${colour}" stroke-width="1.5"/>`);
+    out.push(`<text x="${(x + 8).toFixed(1)}" y="${(y - 6).toFixed(1)}" font-size="11" fill="${colour}">${esc(p.label)}</text>`);
     void k;
   });
   note.split("\n").forEach((line, k) => out.push(`<text x="${L}" y="${T + S + 58 + 15 * k}" font-size="11" fill="#444">${esc(line)}</text>`));

@@ -15,7 +15,8 @@ const OLD_SINGLE_THRESHOLD = 0.38;
 import { buildCache, readCache } from "./face-calibration/embed";
 import { identityBootstrap, impostorsAbove, type PairScores, type PhotoSet, photoSet, scorePairs, topImpostors } from "./face-calibration/pairs";
 import { eer, fmrAt, fmtRate, fnmrAt, pct, type Rate, summary, thresholdAtFmr, thresholdAtFmrUpperBound, wilson } from "./face-calibration/stats";
-import { detSvg, histogramSvg } from "./face-calibration/svg";
+import { detSvg } from "./det-svg";
+import { histogramSvg } from "./face-calibration/svg";
 import { ENROL, type TemplateScores, templateScores } from "./face-calibration/templates";
 import { labels } from "./node-face";
 
@@ -172,13 +173,29 @@ const markers = chosen.map((c) => ({ label: `${c.level} ${c.threshold.toFixed(2)
 const suffix = given ? `-${cache.model}` : "";
 const det = join(svgDir, `face-det${suffix}.svg`);
 const hist = join(svgDir, `face-scores${suffix}.svg`);
+// The levels as decided: the report half's template-vs-probe rates at the calibration half's thresholds.
+const levelPoints = chosen.map((c) => ({
+  label: `${c.level} ${c.threshold.toFixed(2)}`,
+  fmr: fmrAt(repTpl.impostor, c.threshold).rate,
+  fnmr: fnmrAt(repTpl.genuine, c.threshold).rate,
+  colour: "#c0392b",
+}));
 writeFileSync(
   det,
-  detSvg(`Face DET on LFW (${cache.model}), photo pairs unless stated`, [
-    { label: `calibration half (${calIds.length} ids)`, colour: "#7f8c8d", genuine: cal.pairs.genuine, impostor: cal.pairs.impostor },
-    { label: `report half (${repIds.length} ids)`, colour: "#2471a3", genuine: rep.pairs.genuine, impostor: rep.pairs.impostor },
-    { label: `report half, ${ENROL}-photo template vs probe`, colour: "#c0392b", genuine: repTpl.genuine, impostor: repTpl.impostor, dashed: true },
-  ], markers),
+  detSvg(
+    `Face DET on LFW (${cache.model}), photo pairs unless stated`,
+    [
+      { label: `calibration half (${calIds.length} ids)`, colour: "#7f8c8d", genuine: cal.pairs.genuine, impostor: cal.pairs.impostor, similarity: true },
+      { label: `report half (${repIds.length} ids)`, colour: "#2471a3", genuine: rep.pairs.genuine, impostor: rep.pairs.impostor, similarity: true },
+      { label: `report half, ${ENROL}-photo template`, colour: "#c0392b", genuine: repTpl.genuine, impostor: repTpl.impostor, dashed: true, similarity: true },
+    ],
+    levelPoints,
+    `Cosine similarity of the face embeddings; thresholds chosen on the calibration half, rates of the report half.\n` +
+      `Circles: the levels on the report half's ${ENROL}-photo templates against one probe photo. Rates of 0 sit on the axis.\n` +
+      `Made by: npx tsx bench/face-calibration.ts`,
+    1e-7,
+    1e-4,
+  ),
 );
 writeFileSync(hist, histogramSvg(`Face scores, LFW report half (${cache.model})`, rep.pairs.genuine, rep.pairs.impostor, markers));
 console.log(`\nwrote ${det} and ${hist}`);
