@@ -21,6 +21,7 @@
 import { writeFileSync } from "node:fs";
 import { HANDWRITING_OPERATING_POINTS } from "../src/biometrics/handwriting/operating-points";
 import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
+import { byPersonSvg, count, describeSpread, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
 import { cachedRaw, choose, describe, evaluate, P0, type Raw, type Scored } from "./handwriting-raw";
 import { eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } from "./metrics";
@@ -70,6 +71,9 @@ const fewerRaws = new Map([3, 4].map((k) => [k, cachedRaw(P0, k)]));
 const fewer = (rs: Raw[], k: number): Raw[] => fewerRaws.get(k)!.filter((r) => rs.some((x) => x.writer === r.writer));
 const pooledFewer = new Map<string, Counts>();
 
+/** Held-out decisions per writer and level: their own genuine signatures, and the skilled forgeries of them. */
+const byWriter = new Map<SecurityLevel, Map<string, PersonErrors>>(SECURITY_LEVELS.map((l) => [l, new Map()]));
+
 console.log(`handwriting security levels, MCYT writers 001-020, ${FOLDS}-fold cross-validation by writer`);
 console.log(`rules on the calibration writers: high = ${LEVEL_RULE.high}; standard = ${LEVEL_RULE.standard}\n`);
 for (let f = 0; f < FOLDS; f++) {
@@ -85,6 +89,11 @@ for (let f = 0; f < FOLDS; f++) {
   const rn = s.flatMap((x) => x.random);
   const line: string[] = [];
   for (const level of SECURITY_LEVELS) {
+    for (const x of s) {
+      const writer = `writer ${String(x.writer).padStart(3, "0")}`;
+      for (const d of x.genuine) count(byWriter.get(level)!, writer, true, d <= th[level]);
+      for (const d of x.skilled) count(byWriter.get(level)!, writer, false, d <= th[level]);
+    }
     const es = errorsAt(g, sk, th[level]);
     const er = errorsAt(g, rn, th[level]);
     pooled.set(level, add(pooled.get(level)!, g, sk, rn, th[level]));
@@ -152,3 +161,17 @@ const svg = detSvg(
 );
 writeFileSync(new URL("../docs/handwriting-det.svg", import.meta.url), svg);
 console.log("\nwrote docs/handwriting-det.svg");
+
+console.log("\nby writer, held out (skilled forgeries as the impostors):");
+for (const level of SECURITY_LEVELS) console.log(`  ${level}: ${describeSpread([...byWriter.get(level)!.values()])}`);
+writeFileSync(
+  new URL("../docs/handwriting-by-person.svg", import.meta.url),
+  byPersonSvg(
+    "Handwriting (MCYT writers 001-020, held out): errors by writer",
+    SECURITY_LEVELS.map((level, k) => ({ label: level, colour: ["#c0392b", "#2471a3"][k]!, rows: [...byWriter.get(level)!.values()] })),
+    "Each writer held out once (5 folds; engine and thresholds chosen on the other 16). Left: the writer's 20 genuine\n" +
+      "signatures; right: the 25 skilled forgeries of the writer's signature (random forgeries: 0 accepted at either level).\n" +
+      "Made by: npx tsx bench/handwriting-levels.ts",
+  ),
+);
+console.log("wrote docs/handwriting-by-person.svg");

@@ -22,6 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseKeystrokeDataset, scoreKeystroke, trainKeystrokeModel, type KeystrokeSample } from "../src/biometrics/keystroke";
 import { KEYSTROKE_OPERATING_POINTS } from "../src/biometrics/keystroke/operating-points";
 import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
+import { byPersonSvg, count, describeSpread, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
 import { avg, eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } from "./metrics";
 
@@ -60,13 +61,21 @@ function thresholds(subjects: number[]): Record<SecurityLevel, number> {
   return { high: eer(d.genuine, d.impostor).threshold, standard: thresholdAtFnmr(d.genuine, STANDARD_CALIBRATION_FNMR) };
 }
 
-// Cross-validation: pooled held-out errors per level and number of typings.
+// Cross-validation: pooled held-out errors per level and number of typings, and per person (one typing).
 const pooled = new Map<string, { fnm: number; g: number; fm: number; i: number }>();
+const byPerson = new Map<SecurityLevel, Map<string, PersonErrors>>(SECURITY_LEVELS.map((l) => [l, new Map()]));
 const foldThresholds: Record<SecurityLevel, number>[] = [];
 for (let f = 0; f < FOLDS; f++) {
   const held = SUBJECTS.filter((s) => (s - 1) % FOLDS === f);
   const th = thresholds(SUBJECTS.filter((s) => (s - 1) % FOLDS !== f));
   foldThresholds.push(th);
+  for (const level of SECURITY_LEVELS) {
+    for (const s of held) {
+      const rows = byPerson.get(level)!;
+      for (const d of perSubject.get(s)!.genuine) count(rows, `subject ${s}`, true, d <= th[level]);
+      for (const ds of perSubject.get(s)!.impostor.values()) for (const d of ds) count(rows, `subject ${s}`, false, d <= th[level]);
+    }
+  }
   for (const k of TYPINGS) {
     const d = decisions(held, k);
     for (const level of SECURITY_LEVELS) {
@@ -146,3 +155,18 @@ const svg = detSvg(
 );
 writeFileSync(new URL("../docs/keystroke-det.svg", import.meta.url), svg);
 console.log("\nwrote docs/keystroke-det.svg");
+
+// Errors by person (held out, one typing per decision): are the refusals and false matches spread or concentrated?
+console.log("\nby person, held out, one typing per decision:");
+for (const level of SECURITY_LEVELS) console.log(`  ${level}: ${describeSpread([...byPerson.get(level)!.values()])}`);
+writeFileSync(
+  new URL("../docs/keystroke-by-person.svg", import.meta.url),
+  byPersonSvg(
+    "Keystroke (MEU-Mobile, 40 subjects): errors by person, one typing per decision",
+    SECURITY_LEVELS.map((level, k) => ({ label: level, colour: ["#c0392b", "#2471a3"][k]!, rows: [...byPerson.get(level)!.values()] })),
+    "Each subject held out once (5 folds; thresholds chosen on the other 32). Left: the subject's own 26 later typings;\n" +
+      "right: the 39 other subjects' 51 typings each, scored against this subject's model.\n" +
+      "Made by: npx tsx bench/keystroke-levels.ts",
+  ),
+);
+console.log("wrote docs/keystroke-by-person.svg");

@@ -98,6 +98,8 @@ const VARIANTS: Variant[] = [
   { name: "PLDA, LDA 60, + speed-perturbed speakers 0.91x / 1.11x", lda: LDA60, plda: "shipped", speeds: [17600, 14400] },
   { name: "PLDA, LDA 60, + speed-perturbed speakers 0.91x / 0.95x / 1.05x / 1.11x", lda: LDA60, plda: "shipped", speeds: [17600, 16800, 15200, 14400] },
   { name: "PLDA, LDA 80, + speed-perturbed speakers 0.91x / 1.11x", lda: { ...LDA60, dim: 80 }, plda: "shipped", speeds: [17600, 14400] },
+  { name: "PLDA, LDA 60, + speed-perturbed speakers 0.87x / 1.18x", lda: LDA60, plda: "shipped", speeds: [18400, 13600] },
+  { name: "PLDA, LDA 60, + speed-perturbed speakers 0.87x / 0.91x / 1.11x / 1.18x", lda: LDA60, plda: "shipped", speeds: [18400, 17600, 14400, 13600] },
 ];
 
 const bg = await backgroundUtts();
