@@ -3,19 +3,11 @@
 // threshold.
 import type { MeasuredRate } from "../src/biometrics/security-level";
 import { probit } from "./det-svg";
+import { wilson } from "./metrics";
 
 export { probit };
 
 /** Wilson score interval (95 %). With 0 errors in N trials its upper bound is about 3.84 / N. */
-export function wilson(errors: number, trials: number): [number, number] {
-  if (trials === 0) return [0, 1];
-  const z = 1.959964;
-  const p = errors / trials;
-  const den = 1 + (z * z) / trials;
-  const centre = (p + (z * z) / (2 * trials)) / den;
-  const half = (z * Math.sqrt((p * (1 - p)) / trials + (z * z) / (4 * trials * trials))) / den;
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
 
 export function measured(errors: number, trials: number): MeasuredRate {
   const r = (x: number) => Number(x.toFixed(5));

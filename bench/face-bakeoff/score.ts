@@ -6,21 +6,12 @@
 // Photos without a usable face are left out (failure to acquire; counted separately).
 //   npx tsx bench/face-bakeoff/score.ts /tmp/face-embeddings/<name>.json [--calibration-only]
 import { readFileSync } from "node:fs";
+import { wilson } from "../metrics";
 import { labels } from "../node-face";
 
 type Item = { file: string; identity: string; embedding: number[] | null };
 export type Cache = { model: string; dim: number; items: Item[] };
 
-/** Wilson 95 % interval of k successes in n trials. */
-export function wilson(k: number, n: number): [number, number] {
-  if (n === 0) return [0, 1];
-  const z = 1.959964;
-  const p = k / n;
-  const d = 1 + (z * z) / n;
-  const c = (p + (z * z) / (2 * n)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
-  return [Math.max(0, c - h), Math.min(1, c + h)];
-}
 
 function scores(items: Item[]) {
   const withFace = items.filter((i) => i.embedding);

@@ -1,16 +1,10 @@
 // Rates, confidence intervals and thresholds over sorted score arrays (Float32Array: millions of impostor
 // scores would be millions of boxed numbers in a plain array).
+import { wilson } from "../metrics";
+
+export { wilson };
 
 /** Wilson score interval, 95 %. With 0 errors in n trials the upper bound is 3.84/(n+3.84), about 3/n or 4/n. */
-export function wilson(errors: number, trials: number): [number, number] {
-  if (trials === 0) return [0, 1];
-  const z = 1.959964;
-  const p = errors / trials;
-  const d = 1 + (z * z) / trials;
-  const c = (p + (z * z) / (2 * trials)) / d;
-  const h = (z * Math.sqrt((p * (1 - p)) / trials + (z * z) / (4 * trials * trials))) / d;
-  return [Math.max(0, c - h), Math.min(1, c + h)];
-}
 
 /** First index whose value is >= t (sorted ascending). */
 export function lowerBound(sorted: Float32Array, t: number): number {
