@@ -1,7 +1,7 @@
 // GET /api/v3/exams/:id/show_student?student_session_id=... (deprecated form of GET .../student_sessions/:id)
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
-import { reqString } from "../../services/partner/params";
+import { reqId } from "../../services/partner/params";
 import { sessionJson } from "../../services/partner/serialize";
 import { findSession } from "../../services/partner/sessions";
 import { nonceOf, ok, paramsOf, partnerErrors, partnerNonceInReadMiddleware, scopeOf, security, sessionNotFound, SessionObject, SIGNED_NOTE, documentParams } from "./common";
@@ -22,6 +22,6 @@ export const route = createRoute({
 
 export const registerShowStudent = (app: OpenAPIHono<PartnerEnv>) =>
   app.openapi(documentParams(app, route), async (c) => {
-    const sessionId = reqString(paramsOf(c), "student_session_id");
+    const sessionId = reqId(paramsOf(c), "student_session_id");
     return c.json({ student: sessionJson(await findSession(partnerDb(c), scopeOf(c), c.req.valid("param").id, sessionId, c.get("now"), nonceOf(c))) }, 200);
   });

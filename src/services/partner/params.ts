@@ -20,6 +20,16 @@ export function reqString(p: Params, name: string, maxLength?: number): string {
   return v;
 }
 
+/** A record's id: the text of a query or form, or a JSON number (ids are numbers in every v3 answer). */
+export function reqId(p: Params, name: string): string {
+  const v = p[name];
+  if (typeof v === "number") {
+    if (!Number.isSafeInteger(v) || v < 0) throw PartnerError.invalid(name, v, "Must be a String");
+    return String(v);
+  }
+  return reqString(p, name);
+}
+
 export function optBool(p: Params, name: string): boolean | undefined {
   if (!present(p, name)) return undefined;
   const v = p[name];

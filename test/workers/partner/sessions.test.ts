@@ -207,6 +207,12 @@ describe("student sessions", () => {
     const deleted = await partnerApi(deleteStudent, { credentials: partner, params: { id: exam }, query: { student_session_id: sid } });
     expect(deleted.status).toBe(200);
     expect(bodyAt(await partnerApi(indexStudents, { credentials: partner, params: { id: exam } }), 200).students).toEqual([]);
+    // A JSON client sends the id as the number every v3 answer gives it.
+    const again = bodyAt(await partnerApi(addStudent, { credentials: partner, params: { id: exam }, json: { email: email("dep2") } }), 201).student.id;
+    const byNumber = await partnerApi(deleteStudent, { credentials: partner, params: { id: exam }, json: { student_session_id: again } });
+    expect(byNumber).toMatchObject({ status: 200, body: { student: { id: again } } });
+    const fraction = await partnerApi(deleteStudent, { credentials: partner, params: { id: exam }, unchecked: { student_session_id: 1.5 }, via: "json" });
+    expect(fraction.status).toBe(422);
   });
 
   it("shows what TRUSTID records: verification, joining, leaving, the exam's end", async () => {
