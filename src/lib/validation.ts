@@ -23,7 +23,10 @@ export function validationError(error: z.ZodError, data: unknown): AppError {
     const absent = issue.path.length > 0 && valueAt(data, issue.path) === undefined;
     if (absent) missing.add(field);
     else bad.add(field);
-    (details[field] ??= []).push(absent ? "This field is required." : issue.message);
+    // One value can fail several checks that share one message (a custom `error` covers them all): say it once.
+    const message = absent ? "This field is required." : issue.message;
+    const messages = (details[field] ??= []);
+    if (!messages.includes(message)) messages.push(message);
   }
   return AppError.validation({ missing: [...missing], badFormatted: [...bad], details });
 }

@@ -276,6 +276,9 @@ describe("POST /backend/update_exam_condition", () => {
     const bad = await api(updateExamCondition, { token: s.access, unchecked: { exam_id: "abc", condition: "Pause" } });
     expect(bad.status).toBe(400);
     expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["exam_id", "condition"]));
+    // A number too large to be an id fails two checks that share one message: it is said once.
+    const huge = await api(updateExamCondition, { token: s.access, unchecked: { exam_id: 1e23, condition: "Join" } });
+    expect(bodyAt(huge, 400).error_details).toEqual({ exam_id: ["Expected an exam id (an integer)."] });
     expect((await api(updateExamCondition, { json: { exam_id: id, condition: "Join" } })).status).toBe(401);
   });
 });
