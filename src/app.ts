@@ -56,7 +56,8 @@ export function createApp() {
   app.notFound((c) => {
     // Returned, not thrown: a throw here would skip the security headers' middleware on the way out.
     const allowed = allowedMethods(app, c.req.path);
-    if (allowed.length > 0) {
+    // A 405 only when another method has a route here; a path no route takes (`/list_exam//`) is a 404.
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
       return handleError(new AppError(405, `Method "${c.req.method}" not allowed`, { kind: "message" }, { Allow: allowed.join(", ") }), c);
     }
     return handleError(AppError.notFound("endpoint", c.req.path, "No endpoint at this path"), c);
@@ -66,7 +67,8 @@ export function createApp() {
 
 /** The methods some route accepts at this path (used to tell 405 from 404). */
 function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
-  const normalized = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  // One trailing slash, as the router (`strict: false`) ignores; more than one is another path.
+  const normalized = path.length > 1 ? path.replace(/\/$/, "") : path;
   const methods = new Set<string>();
   for (const r of app.routes) {
     if (r.method === "ALL" || r.path.endsWith("*")) continue;

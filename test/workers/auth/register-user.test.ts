@@ -109,5 +109,9 @@ describe("POST /backend/register_user", () => {
     expect(res.headers.get("allow")).toBe("POST");
     expect(res.body).toEqual({ message: expect.any(String) });
     expect((await raw("/backend/register_user/", { headers: { "content-type": "application/json" }, body: JSON.stringify(valid()) })).status).toBe(200);
+    // Two trailing slashes are no route's path: 404 with the not-found body, not a 405 naming the method it allows.
+    const doubled = await raw("/backend/register_user//", { headers: { "content-type": "application/json" }, body: JSON.stringify(valid()) });
+    expect(doubled.status).toBe(404);
+    expect(doubled.body).toMatchObject({ resource_name: "endpoint" });
   });
 });
