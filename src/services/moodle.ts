@@ -8,6 +8,7 @@
 // that quote Moodle's message. A site that cannot be reached (or times out) is a 503; a site that
 // answers something other than JSON, or an HTTP error, is a 502. Never a 500.
 import { and, eq } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "../db/client";
 import { institutions, users } from "../db/schema";
 import { AppError } from "../lib/errors";
@@ -19,16 +20,23 @@ const TIMEOUT_MS = 10_000;
 export const MAX_MOODLE_COURSES = 25;
 
 export type MoodleSite = { url: string; token: string };
-export type MoodleCourse = { id: number; shortname: string; fullname: string; displayname?: string };
-export type MoodleUser = {
-  id: number;
-  username?: string;
-  firstname?: string;
-  lastname?: string;
-  fullname?: string;
-  email?: string;
-  roles?: { roleid: number; name?: string; shortname: string }[];
-};
+
+// The shapes of Moodle's answers that this service reads (other fields pass unread). A site answering JSON of
+// another shape (a proxy, a plugin, another version) is a 502 naming the function, never a 500.
+const MoodleId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const optionalText = z.string().nullish().transform((v) => v ?? undefined);
+const MoodleCourseShape = z.object({ id: MoodleId, shortname: optionalText, fullname: z.string(), displayname: optionalText });
+const MoodleUserShape = z.object({
+  id: MoodleId,
+  username: optionalText,
+  firstname: optionalText,
+  lastname: optionalText,
+  fullname: optionalText,
+  email: optionalText,
+  roles: z.array(z.object({ roleid: z.number(), name: optionalText, shortname: z.string() })).nullish().transform((v) => v ?? undefined),
+});
+export type MoodleCourse = z.infer<typeof MoodleCourseShape>;
+export type MoodleUser = z.infer<typeof MoodleUserShape>;
 type Params = Record<string, unknown>;
 
 /** Moodle's nested-parameter form encoding: {a: [1], o: {ids: [2]}} -> a[0]=1&o[ids][0]=2. */
@@ -51,7 +59,8 @@ export class MoodleClient {
     private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
-  async call<T>(wsfunction: string, params: Params = {}): Promise<T> {
+  /** Calls `wsfunction` and checks its answer against `shape`. */
+  async call<T>(wsfunction: string, params: Params, shape: z.ZodType<T>): Promise<T> {
     const url = new URL("webservice/rest/server.php", this.site.url.endsWith("/") ? this.site.url : `${this.site.url}/`);
     url.searchParams.set("wstoken", this.site.token);
     url.searchParams.set("wsfunction", wsfunction);
@@ -89,20 +98,22 @@ export class MoodleClient {
       const message = typeof err.message === "string" ? err.message : "no message";
       throw new AppError(502, `Moodle reported an error for ${wsfunction} (${code}): ${message}`);
     }
-    return body as T;
+    const parsed = shape.safeParse(body);
+    if (!parsed.success) throw new AppError(502, `The Moodle site answered ${wsfunction} with data of an unexpected shape; check that moodle_url is a Moodle site`);
+    return parsed.data;
   }
 
   getCourses(ids: number[]): Promise<MoodleCourse[]> {
-    return this.call("core_course_get_courses", { options: { ids } });
+    return this.call("core_course_get_courses", { options: { ids } }, z.array(MoodleCourseShape));
   }
   getEnrolledUsers(courseId: number): Promise<MoodleUser[]> {
-    return this.call("core_enrol_get_enrolled_users", { courseid: courseId });
+    return this.call("core_enrol_get_enrolled_users", { courseid: courseId }, z.array(MoodleUserShape));
   }
   getUsersByEmail(email: string): Promise<MoodleUser[]> {
-    return this.call("core_user_get_users_by_field", { field: "email", values: [email] });
+    return this.call("core_user_get_users_by_field", { field: "email", values: [email] }, z.array(MoodleUserShape));
   }
   getUserCourses(userId: number): Promise<MoodleCourse[]> {
-    return this.call("core_enrol_get_users_courses", { userid: userId });
+    return this.call("core_enrol_get_users_courses", { userid: userId }, z.array(MoodleCourseShape));
   }
 }
 
@@ -141,11 +152,14 @@ const isStudent = (u: MoodleUser) => (u.roles ?? []).some((r) => r.shortname ===
 const teaches = (u: MoodleUser) => (u.roles ?? []).some((r) => r.shortname !== "student" && r.shortname !== "guest");
 const sameEmail = (a: string | undefined, b: string) => (a ?? "").trim().toLowerCase() === b;
 
-/** The course's students that carry an email (Moodle hides emails from tokens without the capability). */
+/** The course's students that carry an email (Moodle hides emails from tokens without the capability), each email
+ * once (emails are compared case-insensitively: two Moodle accounts with one email are one TRUSTID student). */
 function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
+  const seen = new Set<string>();
   return participants
     .map((u) => ({ u, email: (u.email ?? "").trim().toLowerCase() }))
     .filter(({ u, email }) => isStudent(u) && email.length <= 254 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+    .filter(({ email }) => !seen.has(email) && Boolean(seen.add(email)))
     .map(({ u, email }) => ({ name: (u.firstname ?? "").slice(0, 150), surname: (u.lastname ?? "").slice(0, 150), email }));
 }
 

@@ -2,7 +2,8 @@
 // moodlewsrestformat, form-encoded nested parameters) with Moodle's JSON shapes and its error bodies
 // (HTTP 200 + {exception, errorcode, message}). Runs in Node (global setup); the Worker under test calls
 // it over real HTTP. Tests install a site per token with POST /__fixture/site, so they never share data.
-// Tokens with special meaning: "http-500" answers HTTP 500, "html" answers an HTML page.
+// Tokens with special meaning: "http-500" answers HTTP 500, "html" answers an HTML page, "wrong-shape" and
+// "json-null" answer JSON that is not what the function returns.
 import http from "node:http";
 import { listenOnLocalPort, type LocalServer } from "./listen";
 
@@ -127,6 +128,8 @@ export function startFakeMoodle(): Promise<LocalServer> {
     }
     if (token === "http-500") return send(500, "text/html", "<h1>Internal error</h1>");
     if (token === "html") return send(200, "text/html", "<!doctype html><title>Moodle</title><p>Log in</p>");
+    if (token === "wrong-shape") return send(200, "application/json", JSON.stringify({ users: "nope", courses: 5 }));
+    if (token === "json-null") return send(200, "application/json", "null");
     const site = sites.get(token);
     if (!site) return json(exception("moodle_exception", "invalidtoken", "Invalid token - token not found"));
     const p = parseNested(params);

@@ -22,7 +22,7 @@ async function installSite(site: Site) {
   expect(res.status).toBe(200);
 }
 
-/** An institution whose Moodle site has: the instructor teaching course 10 (2 students) and 11 (1), enrolled as a student in 12. */
+/** An institution whose Moodle site has: the instructor teaching course 10 (2 students, one with two accounts) and 11 (1), enrolled as a student in 12. */
 async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
   const inst = await newInstitution({ url: moodleUrl(), token });
   const teacher = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
@@ -36,6 +36,8 @@ async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
       { id: 3, firstname: "Alice", lastname: "A", email: alice },
       { id: 4, firstname: "Bob", lastname: "B", email: bob },
       { id: 5, firstname: "Other", lastname: "Teacher", email: uniqueEmail("other") },
+      // A second Moodle account with Alice's email in capitals: one TRUSTID student, listed once.
+      { id: 6, firstname: "Alice", lastname: "Again", email: alice.toUpperCase() },
     ],
     courses: [
       { id: 10, shortname: "ALG", fullname: "Algorithms" },
@@ -47,6 +49,7 @@ async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
       { courseId: 10, userId: 2, role: "editingteacher" },
       { courseId: 10, userId: 3, role: "student" },
       { courseId: 10, userId: 4, role: "student" },
+      { courseId: 10, userId: 6, role: "student" },
       { courseId: 11, userId: 2, role: "teacher" },
       { courseId: 11, userId: 4, role: "student" },
       { courseId: 12, userId: 2, role: "student" },
@@ -81,6 +84,8 @@ describe("GET /backend/instructor/moodle_information", () => {
       [moodleUrl(), "no-such-token", 502, /invalidtoken.*Invalid token/],
       [moodleUrl(), "http-500", 502, /HTTP 500/],
       [moodleUrl(), "html", 502, /did not answer .* with JSON/],
+      [moodleUrl(), "wrong-shape", 502, /unexpected shape/],
+      [moodleUrl(), "json-null", 502, /unexpected shape/],
       ["http://127.0.0.1:9", "any", 503, /could not be reached/],
       [undefined, undefined, 503, /not configured/],
     ];
