@@ -96,6 +96,9 @@ describe("pen trajectory parser", () => {
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: null, y: 1 }], opts), /point 2\.x/);
     expectInputError(() => parseTrajectory([{ t: 10, x: 1, y: 1 }, { t: 5, x: 2, y: 1 }], opts), /time goes backwards at point 2/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: -1 }, { t: 5, x: 2, y: 1, pressure: 1 }], opts), /pressure is negative/);
+    // Values no pen gives would overflow the engine's sums of squares (a NaN score): refused as input.
+    expectInputError(() => parseTrajectory([[0, 1, 1e308], [5, 2, 1]], opts), /point 1: a coordinate is beyond/);
+    expectInputError(() => parseTrajectory([[0, 1, 1, 2e6], [5, 2, 1, 1]], opts), /point 1: pressure 2000000 is above 1000000/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: 1 }, { t: 5, x: 2, y: 1 }], opts), /all or none/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: 1, y: 1 }], opts), /never moves/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 0, x: 2, y: 1 }], opts), /no duration/);

@@ -255,6 +255,8 @@ export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory
   const dtwDistance = normalisedDistance(referenceDistances, model.stats, p);
   const descriptorDistanceValue = normalisedDescriptorDistance(signatureDescriptors(compact(resampled), p.stepMs), model.descriptors, p);
   const distance = fusedDistance(dtwDistance, descriptorDistanceValue, p);
+  // Bounded input keeps this finite; should some sample still overflow, it is refused, never scored as NaN.
+  if (!Number.isFinite(distance)) throw new BiometricInputError(options.field ?? "biometric_data", "the signature's values cannot be compared");
   // A logistic of the distance with a spread of 10 % of the threshold: genuine signatures get scores well above
   // 0.5, forgeries well below, and 0.5 is exactly the decision threshold.
   const score = 1 / (1 + Math.exp((distance - threshold) / (0.1 * threshold)));

@@ -27,6 +27,10 @@ export const HANDWRITING_LIMITS = {
    */
   maxDurationMs: 30_000,
   maxTextLength: 2_000_000,
+  /** Pen coordinates (any unit: tablet counts, pixels, mm) and pressure (0-1, or device levels such as MCYT's 0-1023)
+   * beyond these are not a pen's: such values overflow the engine's sums of squares (1e308 made a NaN score). */
+  maxAbsCoordinate: 1e7,
+  maxPressure: 1e6,
 } as const;
 
 export interface TrajectoryParseOptions {
@@ -136,6 +140,10 @@ function validate(field: string, rows: number[][], hasPressure: boolean): PenTra
     prev = t;
     const p = hasPressure ? r[3]! : 1;
     if (p < 0) throw new BiometricInputError(field, `point ${i + 1}: pressure is negative`);
+    if (p > HANDWRITING_LIMITS.maxPressure) throw new BiometricInputError(field, `point ${i + 1}: pressure ${p} is above ${HANDWRITING_LIMITS.maxPressure}`);
+    if (Math.abs(r[1]!) > HANDWRITING_LIMITS.maxAbsCoordinate || Math.abs(r[2]!) > HANDWRITING_LIMITS.maxAbsCoordinate) {
+      throw new BiometricInputError(field, `point ${i + 1}: a coordinate is beyond +-${HANDWRITING_LIMITS.maxAbsCoordinate}`);
+    }
     traj.t.push((t - t0) * toMs);
     traj.x.push(r[1]!);
     traj.y.push(r[2]!);

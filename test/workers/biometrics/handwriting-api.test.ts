@@ -104,6 +104,8 @@ describe("Handwriting register / verify / list / unregister", () => {
       ["a one-point trajectory", b64(JSON.stringify([...good, onePoint])), /signature 4: trajectory has a single point/],
       ["NaN", b64(JSON.stringify([...good, [{ t: 0, x: 1, y: 1 }, { t: 10, x: "NaN", y: 2 }]])), /signature 4: point 2.x: "NaN" is not a finite number/],
       ["negative pressure", b64(JSON.stringify([...good, [{ t: 0, x: 1, y: 1, pressure: 1 }, { t: 500, x: 2, y: 2, pressure: -1 }]])), /pressure is negative/],
+      ["a coordinate of 1e308 (was scored NaN)", b64(JSON.stringify([...good, [[0, 1, 1e308, 1], [500, 2, 2, 1]]])), /point 1: a coordinate is beyond/],
+      ["a pressure of 1e308", b64(JSON.stringify([...good, [[0, 1, 1, 1e308], [500, 2, 2, 1]]])), /point 1: pressure 1e\+308 is above/],
       ["time going backwards", b64(JSON.stringify([...good, [[0, 1, 1, 1], [500, 2, 2, 1], [400, 3, 3, 1]]])), /time goes backwards/],
       ["a row with 3 fields", b64(JSON.stringify([...good, "0 1 1 1\n0.5 2 2"])), /row 2 has 3 fields/],
       ["mixed pressure", b64(JSON.stringify([...good, [[0, 1, 1], [500, 5, 2], [900, 3, 8]]])), /pressure/],
