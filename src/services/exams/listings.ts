@@ -56,6 +56,21 @@ export type InstructorExamRows = {
   feedback: FeedbackEntry[];
 };
 
+/** The exam columns both exam lists show, or derive the status and end from (routes/exam-views.ts examView). */
+const listedExamColumns = {
+  id: exams.id,
+  name: exams.name,
+  status: exams.status,
+  scheduledAt: exams.scheduledAt,
+  privacyPolicy: exams.privacyPolicy,
+  examType: exams.examType,
+  durationMinutes: exams.durationMinutes,
+  additionalMaterial: exams.additionalMaterial,
+  startedAt: exams.startedAt,
+  endsAt: exams.endsAt,
+  partnerStatus: exams.partnerStatus,
+};
+
 /** The instructor's exams with everything the list shows of them: six reads in one batch (one round trip). */
 export async function listInstructorExams(db: Db, instructor: Person): Promise<InstructorExamRows[]> {
   const mine = and(eq(exams.institutionId, instructor.institutionId), eq(exams.instructorId, instructor.userId));
@@ -64,17 +79,7 @@ export async function listInstructorExams(db: Db, instructor: Person): Promise<I
   const [list, students, alertRows, patternRows, approvalRows, feedbackRows] = await db.batch([
     db
       .select({
-        id: exams.id,
-        name: exams.name,
-        status: exams.status,
-        scheduledAt: exams.scheduledAt,
-        privacyPolicy: exams.privacyPolicy,
-        examType: exams.examType,
-        durationMinutes: exams.durationMinutes,
-        additionalMaterial: exams.additionalMaterial,
-        startedAt: exams.startedAt,
-        endsAt: exams.endsAt,
-        partnerStatus: exams.partnerStatus,
+        ...listedExamColumns,
         moodleCourseId: exams.moodleCourseId,
         securityLevel: exams.securityLevel,
       })
@@ -156,17 +161,7 @@ export type StudentExamRow = Pick<
 export async function listStudentExams(db: Db, student: Person): Promise<StudentExamRow[]> {
   return db
     .select({
-      id: exams.id,
-      name: exams.name,
-      status: exams.status,
-      scheduledAt: exams.scheduledAt,
-      privacyPolicy: exams.privacyPolicy,
-      examType: exams.examType,
-      durationMinutes: exams.durationMinutes,
-      additionalMaterial: exams.additionalMaterial,
-      startedAt: exams.startedAt,
-      endsAt: exams.endsAt,
-      partnerStatus: exams.partnerStatus,
+      ...listedExamColumns,
       verificationStatus: enrolments.verificationStatus,
       joinedAt: enrolments.joinedAt,
       leftAt: enrolments.leftAt,

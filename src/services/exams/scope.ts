@@ -40,6 +40,15 @@ export async function studentEnrolment(
   return enrolmentFound(db, await enrolmentQuery(db, student, examId), examId, now);
 }
 
+/** The one scope of a student's enrolment (both sides in the student's institution), for the two queries below. */
+const enrolledIn = (student: Person, examId: number) =>
+  and(
+    eq(enrolments.examId, examId),
+    eq(enrolments.studentId, student.userId),
+    eq(enrolments.institutionId, student.institutionId),
+    eq(exams.institutionId, student.institutionId),
+  );
+
 /** The query behind studentEnrolment, for a caller's batch; enrolmentFound reads its rows. */
 export const enrolmentQuery = (db: Db, student: Person, examId: number) =>
   db
@@ -47,14 +56,7 @@ export const enrolmentQuery = (db: Db, student: Person, examId: number) =>
     .from(enrolments)
     .innerJoin(exams, eq(exams.id, enrolments.examId))
     .innerJoin(institutions, eq(institutions.id, exams.institutionId))
-    .where(
-      and(
-        eq(enrolments.examId, examId),
-        eq(enrolments.studentId, student.userId),
-        eq(enrolments.institutionId, student.institutionId),
-        eq(exams.institutionId, student.institutionId),
-      ),
-    )
+    .where(enrolledIn(student, examId))
     .limit(1);
 
 /** studentEnrolment's answer from enrolmentQuery's rows: the exam settled by the clock; 404 when none. */
@@ -95,14 +97,7 @@ export const enrolledExamQuery = (db: Db, student: Person, examId: number) =>
     .from(enrolments)
     .innerJoin(exams, eq(exams.id, enrolments.examId))
     .innerJoin(institutions, eq(institutions.id, exams.institutionId))
-    .where(
-      and(
-        eq(enrolments.examId, examId),
-        eq(enrolments.studentId, student.userId),
-        eq(enrolments.institutionId, student.institutionId),
-        eq(exams.institutionId, student.institutionId),
-      ),
-    )
+    .where(enrolledIn(student, examId))
     .limit(1);
 
 /** enrolledExamQuery's answer: the exam settled by the clock and its security level; 404 when not enrolled. */
