@@ -1,7 +1,9 @@
 // Errors by person: how a security level's refusals and false matches spread over the people measured. A pooled
 // FNMR of 7 % can mean every student is refused 1 time in 14, or a few students almost always: the second is a
 // fairness problem (the same students asked again and again) that pooled rates hide. The level benches
-// (keystroke, handwriting, voice) call these with their held-out decisions and draw docs/<modality>-by-person.svg.
+// (keystroke, handwriting, voice) count their held-out decisions with `count` and hand them to `reportByPerson`,
+// which prints the spread per level and draws docs/<modality>-by-person.svg.
+import { writeFileSync } from "node:fs";
 
 /** One person's held-out decisions at one level: their own attempts, and other people's attempts claiming them. */
 export interface PersonErrors {
@@ -35,6 +37,15 @@ export function describeSpread(rows: PersonErrors[]): string {
     `the ${tenth} most refused make ${pct(topShare)} of the ${refused} refusals (worst: ${worst.person}, ${worst.refused}/${worst.genuine}); ` +
     `claimed identities with a false match: ${rows.filter((r) => r.accepted > 0).length} (most: ${byLamb.person}, ${byLamb.accepted}/${byLamb.impostor}; ${accepted} in all)`
   );
+}
+
+/** Prints each level's spread under `heading` and writes the picture to `path` (from the repository root). */
+export function reportByPerson(path: string, heading: string, title: string, levels: [string, PersonErrors[]][], note: string) {
+  console.log(`\n${heading}:`);
+  for (const [level, rows] of levels) console.log(`  ${level}: ${describeSpread(rows)}`);
+  const colours = ["#c0392b", "#2471a3"];
+  writeFileSync(path, byPersonSvg(title, levels.map(([label, rows], k) => ({ label, colour: colours[k % colours.length]!, rows })), note));
+  console.log(`wrote ${path}`);
 }
 
 export interface PersonSeries {

@@ -21,7 +21,7 @@
 import { writeFileSync } from "node:fs";
 import { HANDWRITING_OPERATING_POINTS } from "../src/biometrics/handwriting/operating-points";
 import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
-import { byPersonSvg, count, describeSpread, type PersonErrors } from "./by-person";
+import { count, reportByPerson, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
 import { cachedRaw, choose, describe, evaluate, P0, type Raw, type Scored } from "./handwriting-raw";
 import { eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } from "./metrics";
@@ -162,16 +162,12 @@ const svg = detSvg(
 writeFileSync(new URL("../docs/handwriting-det.svg", import.meta.url), svg);
 console.log("\nwrote docs/handwriting-det.svg");
 
-console.log("\nby writer, held out (skilled forgeries as the impostors):");
-for (const level of SECURITY_LEVELS) console.log(`  ${level}: ${describeSpread([...byWriter.get(level)!.values()])}`);
-writeFileSync(
-  new URL("../docs/handwriting-by-person.svg", import.meta.url),
-  byPersonSvg(
-    "Handwriting (MCYT writers 001-020, held out): errors by writer",
-    SECURITY_LEVELS.map((level, k) => ({ label: level, colour: ["#c0392b", "#2471a3"][k]!, rows: [...byWriter.get(level)!.values()] })),
-    "Each writer held out once (5 folds; engine and thresholds chosen on the other 16). Left: the writer's 20 genuine\n" +
-      "signatures; right: the 25 skilled forgeries of the writer's signature (random forgeries: 0 accepted at either level).\n" +
-      "Made by: npx tsx bench/handwriting-levels.ts",
-  ),
+reportByPerson(
+  "docs/handwriting-by-person.svg",
+  "by writer, held out (skilled forgeries as the impostors)",
+  "Handwriting (MCYT writers 001-020, held out): errors by writer",
+  SECURITY_LEVELS.map((level) => [level, [...byWriter.get(level)!.values()]]),
+  "Each writer held out once (5 folds; engine and thresholds chosen on the other 16). Left: the writer's 20 genuine\n" +
+    "signatures; right: the 25 skilled forgeries of the writer's signature (random forgeries: 0 accepted at either level).\n" +
+    "Made by: npx tsx bench/handwriting-levels.ts",
 );
-console.log("wrote docs/handwriting-by-person.svg");

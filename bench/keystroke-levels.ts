@@ -22,7 +22,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseKeystrokeDataset, scoreKeystroke, trainKeystrokeModel, type KeystrokeSample } from "../src/biometrics/keystroke";
 import { KEYSTROKE_OPERATING_POINTS } from "../src/biometrics/keystroke/operating-points";
 import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
-import { byPersonSvg, count, describeSpread, type PersonErrors } from "./by-person";
+import { count, reportByPerson, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
 import { avg, eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } from "./metrics";
 
@@ -157,16 +157,12 @@ writeFileSync(new URL("../docs/keystroke-det.svg", import.meta.url), svg);
 console.log("\nwrote docs/keystroke-det.svg");
 
 // Errors by person (held out, one typing per decision): are the refusals and false matches spread or concentrated?
-console.log("\nby person, held out, one typing per decision:");
-for (const level of SECURITY_LEVELS) console.log(`  ${level}: ${describeSpread([...byPerson.get(level)!.values()])}`);
-writeFileSync(
-  new URL("../docs/keystroke-by-person.svg", import.meta.url),
-  byPersonSvg(
-    "Keystroke (MEU-Mobile, 40 subjects): errors by person, one typing per decision",
-    SECURITY_LEVELS.map((level, k) => ({ label: level, colour: ["#c0392b", "#2471a3"][k]!, rows: [...byPerson.get(level)!.values()] })),
-    "Each subject held out once (5 folds; thresholds chosen on the other 32). Left: the subject's own 26 later typings;\n" +
-      "right: the 39 other subjects' 51 typings each, scored against this subject's model.\n" +
-      "Made by: npx tsx bench/keystroke-levels.ts",
-  ),
+reportByPerson(
+  "docs/keystroke-by-person.svg",
+  "by person, held out, one typing per decision",
+  "Keystroke (MEU-Mobile, 40 subjects): errors by person, one typing per decision",
+  SECURITY_LEVELS.map((level) => [level, [...byPerson.get(level)!.values()]]),
+  "Each subject held out once (5 folds; thresholds chosen on the other 32). Left: the subject's own 26 later typings;\n" +
+    "right: the 39 other subjects' 51 typings each, scored against this subject's model.\n" +
+    "Made by: npx tsx bench/keystroke-levels.ts",
 );
-console.log("wrote docs/keystroke-by-person.svg");

@@ -11,9 +11,9 @@
 //
 //   node bench/overhead-ab.mjs --a /path/to/before --b /path/to/after [--rounds 6] [--seconds 4] [--connections 20]
 //        [--only trustid_version,student_list_exam,instructor_list_exam,monitoring]
-import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { openSync, readFileSync, readdirSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
+import { driveWithCpu } from "./server-cpu.mjs";
 import { flags, loadEndpoints, provision, sleep, waitUntilUp } from "./service.mjs";
 
 const opt = flags();
@@ -94,47 +94,7 @@ function start(v) {
   });
 }
 
-/** CPU ms (user + system) used so far by a process and all its descendants (as in overhead.mjs). */
-function treeCpuMs(rootPid) {
-  const procs = new Map();
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    procs.set(Number(pid), { ppid: Number(fields[1]), name, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 });
-  }
-  const ms = { all: 0, workerd: 0 };
-  for (const [pid, p] of procs) {
-    let inTree = false;
-    for (let q = pid; q > 1; q = procs.get(q)?.ppid ?? 0) if (q === rootPid) inTree = true;
-    if (!inTree) continue;
-    ms.all += p.ms;
-    if (p.name === "workerd") ms.workerd += p.ms;
-  }
-  return ms;
-}
-
-function run(url, endpoint, serverPid) {
-  const before = treeCpuMs(serverPid);
-  return new Promise((resolve, reject) => {
-    let errors = 0;
-    autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        duration: SECONDS,
-        requests: [{ method: endpoint.method, path: endpoint.path, ...(endpoint.setup ? { setupRequest: endpoint.setup } : {}), onResponse: (status) => (status >= 300 ? errors++ : 0) }],
-      },
-      (err, result) => {
-        if (err) return reject(err);
-        const after = treeCpuMs(serverPid);
-        resolve({ requests: result.requests.total, errors, all: after.all - before.all, workerd: after.workerd - before.workerd });
-      },
-    );
-  });
+async function run(url, endpoint, serverPid) {
+  const { result, errors, cpu } = await driveWithCpu(url, endpoint, serverPid, { connections: CONNECTIONS, seconds: SECONDS });
+  return { requests: result.requests.total, errors, all: cpu.all, workerd: cpu.workerd };
 }

@@ -11,17 +11,16 @@
 // limit is still checked on every report (the same Durable Object call), it only never refuses.
 //
 //   node bench/overhead.mjs [--duration 10] [--connections 20] [--only trustid_version,student_list_exam]
-import autocannon from "autocannon";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { openSync, readFileSync, readdirSync } from "node:fs";
+import { openSync, readFileSync } from "node:fs";
+import { driveWithCpu } from "./server-cpu.mjs";
 import { flags, loadEndpoints, provision, sleep, startService } from "./service.mjs";
 
 const opt = flags();
 const DURATION = Number(opt.duration ?? 10);
 const CONNECTIONS = Number(opt.connections ?? 20);
 const log = (...a) => console.error(...a);
-const CLOCK_TICKS = 100; // USER_HZ on Linux: the unit of /proc/<pid>/stat's CPU times
 
 const port = Number(process.env.PORT ?? 8831);
 const dbPort = Number(process.env.DB_PORT ?? 8832);
@@ -94,50 +93,8 @@ async function waitFor(url, timeoutMs) {
   throw new Error(`${url} did not come up`);
 }
 
-/** CPU ms (user + system) used so far by a server's process and all its descendants, by kind. */
-function treeCpuMs(rootPid) {
-  const procs = new Map(); // pid -> { ppid, name, ms }
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue; // ended meanwhile
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    procs.set(Number(pid), { ppid: Number(fields[1]), name, ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS });
-  }
-  const ms = { all: 0, workerd: 0 };
-  const inTree = (pid) => {
-    for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (p === rootPid) return true;
-    return false;
-  };
-  for (const [pid, p] of procs) {
-    if (!inTree(pid)) continue;
-    ms.all += p.ms;
-    if (p.name === "workerd") ms.workerd += p.ms;
-  }
-  return ms;
-}
-
-function run(url, endpoint, serverPid) {
-  const cpuBefore = treeCpuMs(serverPid);
-  return new Promise((resolve, reject) => {
-    let errors = 0;
-    autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        duration: DURATION,
-        requests: [{ method: endpoint.method, path: endpoint.path, ...(endpoint.setup ? { setupRequest: endpoint.setup } : {}), onResponse: (status) => (status >= 300 ? errors++ : 0) }],
-      },
-      (err, result) => {
-        if (err) return reject(err);
-        const cpuAfter = treeCpuMs(serverPid);
-        const perRequest = (k) => (cpuAfter[k] - cpuBefore[k]) / Math.max(1, result.requests.total);
-        resolve({ rps: result.requests.total / DURATION, p50: result.latency.p50, p99: result.latency.p99, errors, cpu: { all: perRequest("all"), workerd: perRequest("workerd") } });
-      },
-    );
-  });
+async function run(url, endpoint, serverPid) {
+  const { result, errors, cpu } = await driveWithCpu(url, endpoint, serverPid, { connections: CONNECTIONS, seconds: DURATION });
+  const perRequest = (k) => cpu[k] / Math.max(1, result.requests.total);
+  return { rps: result.requests.total / DURATION, p50: result.latency.p50, p99: result.latency.p99, errors, cpu: { all: perRequest("all"), workerd: perRequest("workerd") } };
 }

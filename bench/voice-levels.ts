@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { computeEer } from "../scripts/voice/metrics";
 import { voiceBackground, evalClips } from "./voice-data";
 import { cvTrials, evalTrials, LDA_PARAMS, shippedScoring, split, type EvalCondition, type VoiceTrial } from "./voice-scores";
-import { byPersonSvg, count, describeSpread, type PersonErrors } from "./by-person";
+import { count, reportByPerson, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
 import { fmrAt, fmtRate, fnmrAt, measured, thresholdForFmr } from "./rates";
 import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../src/biometrics/voice/cohort";
@@ -21,11 +21,15 @@ const OLD_THRESHOLD = 0.4433; // trustid-voice-lda-v1's raw-cosine threshold, fo
 const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
 
 /** Per-fold thresholds chosen on the other folds, errors counted on the fold itself. */
-function crossFitted(trials: VoiceTrial[], fmr: number) {
+/** Per fold, the threshold the rule `fmr` gives on the other folds' impostor trials. */
+function foldThresholds(trials: VoiceTrial[], fmr: number): Map<number, number> {
   const folds = [...new Set(trials.map((t) => t.fold))];
+  return new Map(folds.map((k) => [k, thresholdForFmr(trials.filter((t) => t.fold !== k && !t.genuine).map((t) => t.normalised), fmr)]));
+}
+
+function crossFitted(trials: VoiceTrial[], fmr: number) {
   let fm = 0, fnm = 0, imp = 0, gen = 0;
-  for (const k of folds) {
-    const thr = thresholdForFmr(trials.filter((t) => t.fold !== k && !t.genuine).map((t) => t.normalised), fmr);
+  for (const [k, thr] of foldThresholds(trials, fmr)) {
     const { genuine, impostor } = split(trials.filter((t) => t.fold === k), "normalised");
     fm += fmrAt(impostor, thr);
     fnm += fnmrAt(genuine, thr);
@@ -38,10 +42,8 @@ function crossFitted(trials: VoiceTrial[], fmr: number) {
 /** The same cross-fitted decisions, counted per enrolled speaker (their own probes, and others' probes against them). */
 function byPersonCrossFitted(trials: VoiceTrial[], fmr: number): PersonErrors[] {
   const rows = new Map<string, PersonErrors>();
-  for (const k of [...new Set(trials.map((t) => t.fold))]) {
-    const thr = thresholdForFmr(trials.filter((t) => t.fold !== k && !t.genuine).map((t) => t.normalised), fmr);
-    for (const t of trials.filter((t) => t.fold === k)) count(rows, `speaker ${t.enrol}`, t.genuine, t.normalised >= thr);
-  }
+  const thresholds = foldThresholds(trials, fmr);
+  for (const t of trials) count(rows, `speaker ${t.enrol}`, t.genuine, t.normalised >= thresholds.get(t.fold)!);
   return [...rows.values()];
 }
 
@@ -143,20 +145,15 @@ async function main() {
   );
   console.log("wrote docs/voice-det.svg");
 
-  const people = LEVELS.map((l) => ({ level: l, rows: byPersonCrossFitted(cv, VOICE_LEVEL_RULES[l]) }));
-  console.log("\nby speaker, background CV held out (cross-fitted):");
-  for (const p of people) console.log(`  ${p.level}: ${describeSpread(p.rows)}`);
-  writeFileSync(
+  reportByPerson(
     "docs/voice-by-person.svg",
-    byPersonSvg(
-      "Voice (background CV, 251 held-out speakers): errors by speaker",
-      people.map((p, k) => ({ label: p.level, colour: ["#c0392b", "#2471a3"][k]!, rows: p.rows })),
-      "5 speaker-disjoint folds, thresholds cross-fitted; 3 s enrolment vs 3 s probe. Left: the speaker's own 2 probes (clean and\n" +
-        "through Opus), so a speaker is refused 0, 50 or 100 % of the time; right: the other 49 speakers of the fold x 2 probes.\n" +
-        "Made by: npx tsx bench/voice-levels.ts",
-    ),
+    "by speaker, background CV held out (cross-fitted)",
+    "Voice (background CV, 251 held-out speakers): errors by speaker",
+    LEVELS.map((l) => [l, byPersonCrossFitted(cv, VOICE_LEVEL_RULES[l])]),
+    "5 speaker-disjoint folds, thresholds cross-fitted; 3 s enrolment vs 3 s probe. Left: the speaker's own 2 probes (clean and\n" +
+      "through Opus), so a speaker is refused 0, 50 or 100 % of the time; right: the other 49 speakers of the fold x 2 probes.\n" +
+      "Made by: npx tsx bench/voice-levels.ts",
   );
-  console.log("wrote docs/voice-by-person.svg");
 }
 
 await main();
