@@ -3,36 +3,11 @@
 // parse that reports malformed bodies as the documented 400 `error_details.json`.
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../lib/errors";
+import { readLimited } from "../lib/read-limited";
 import type { AppEnv } from "../types";
 
 const mediaTypeOf = (c: { req: { header(name: string): string | undefined } }) =>
   (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-
-async function readLimited(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const ch of chunks) {
-    out.set(ch, offset);
-    offset += ch.byteLength;
-  }
-  return out;
-}
 
 const tooLarge = (maxBytes: number) => new AppError(413, `Request body is larger than the ${maxBytes} bytes this endpoint accepts`);
 
@@ -43,7 +18,7 @@ export const jsonBody = (maxBytes: number) =>
     if (!/^application\/([\w.-]+\+)?json$/.test(type)) {
       throw new AppError(415, `Unsupported media type "${type || "none"}"; this endpoint consumes application/json`);
     }
-    const bytes = await readLimited(c.req.raw, maxBytes);
+    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes));
     let text: string;
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -75,7 +50,7 @@ export const formBody = (maxBytes: number) =>
         `Unsupported media type "${type || "none"}"; this endpoint consumes multipart/form-data or application/x-www-form-urlencoded`,
       );
     }
-    const bytes = await readLimited(c.req.raw, maxBytes);
+    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes));
     (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer);
     await next();
   });

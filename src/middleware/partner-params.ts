@@ -3,6 +3,7 @@
 // what is signed and what the endpoint reads. A name given twice with different values is refused, so
 // that the signed value and the used value can never differ.
 import { createMiddleware } from "hono/factory";
+import { readLimited } from "../lib/read-limited";
 import { PartnerError } from "../services/partner/errors";
 import type { ParamValue, Params } from "../services/partner/signature";
 import type { PartnerEnv } from "./partner-env";
@@ -22,10 +23,7 @@ function add(params: Params, name: string, value: ParamValue) {
 }
 
 async function readBody(req: Request): Promise<string> {
-  const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new PartnerError(413, "Request body too large");
-  const bytes = new Uint8Array(await req.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) throw new PartnerError(413, "Request body too large");
+  const bytes = await readLimited(req.body, req.headers, MAX_BODY_BYTES, () => new PartnerError(413, "Request body too large"));
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {

@@ -12,10 +12,14 @@ import { z } from "zod";
 import type { Db } from "../db/client";
 import { institutions, users } from "../db/schema";
 import { AppError } from "../lib/errors";
+import { readLimited } from "../lib/read-limited";
 import type { Person } from "../types";
 import { isSealed, openSecret } from "./partner/crypto";
 
 const TIMEOUT_MS = 10_000;
+// The largest answer read: a course of several thousand participants is a few MiB of JSON; an answer beyond
+// this (a wrong URL streaming a file, a broken proxy) is a 502, not the isolate's memory.
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 // moodle_information fetches each course's participants: at most this many courses per request.
 export const MAX_MOODLE_COURSES = 25;
 
@@ -84,11 +88,22 @@ export class MoodleClient {
         { "Retry-After": "60" },
       );
     }
-    const text = await res.text();
-    if (!res.ok) throw new AppError(502, `The Moodle site answered HTTP ${res.status} to ${wsfunction}`);
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new AppError(502, `The Moodle site answered HTTP ${res.status} to ${wsfunction}`);
+    }
+    const tooLarge = () => new AppError(502, `The Moodle site's answer to ${wsfunction} is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readLimited(res.body, res.headers, MAX_ANSWER_BYTES, tooLarge);
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      // The answer broke off or outlasted the timeout while it was being read.
+      throw new AppError(503, `The Moodle site's answer to ${wsfunction} did not arrive whole; try again later`, { kind: "message" }, { "Retry-After": "60" });
+    }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
       throw new AppError(502, `The Moodle site did not answer ${wsfunction} with JSON; check that moodle_url is the site's root`);
     }

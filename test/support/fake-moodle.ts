@@ -3,7 +3,7 @@
 // (HTTP 200 + {exception, errorcode, message}). Runs in Node (global setup); the Worker under test calls
 // it over real HTTP. Tests install a site per token with POST /__fixture/site, so they never share data.
 // Tokens with special meaning: "http-500" answers HTTP 500, "html" answers an HTML page, "wrong-shape" and
-// "json-null" answer JSON that is not what the function returns.
+// "json-null" answer JSON that is not what the function returns, "huge" a 17 MiB answer.
 import http from "node:http";
 import { listenOnLocalPort, type LocalServer } from "./listen";
 
@@ -130,6 +130,14 @@ export function startFakeMoodle(): Promise<LocalServer> {
     if (token === "html") return send(200, "text/html", "<!doctype html><title>Moodle</title><p>Log in</p>");
     if (token === "wrong-shape") return send(200, "application/json", JSON.stringify({ users: "nope", courses: 5 }));
     if (token === "json-null") return send(200, "application/json", "null");
+    if (token === "huge") {
+      // A 17 MiB JSON array streamed without Content-Length (chunked), like a proxy relaying a file.
+      res.writeHead(200, { "content-type": "application/json" });
+      const piece = Buffer.from(`${JSON.stringify({ id: 1, fullname: "x".repeat(1000) })},`);
+      res.write("[");
+      for (let sent = 0; sent < 17 * 1024 * 1024; sent += piece.length) res.write(piece);
+      return res.end("{}]");
+    }
     const site = sites.get(token);
     if (!site) return json(exception("moodle_exception", "invalidtoken", "Invalid token - token not found"));
     const p = parseNested(params);

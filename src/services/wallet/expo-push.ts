@@ -6,6 +6,7 @@
 // Errors of the whole request come as HTTP 4xx/5xx with { errors: [{ code, message }] }; 429 means the
 // project's rate limit. The optional access token goes in `Authorization: Bearer`. No retry happens
 // here: results say what to do (retry later, forget the token, give up) and the caller schedules it.
+import { readLimited } from "../../lib/read-limited";
 
 export type PushClientOptions = { baseUrl: string; accessToken?: string; timeoutMs?: number };
 
@@ -43,6 +44,8 @@ export const EXPO_PUSH_TOKEN = /^(ExponentPushToken|ExpoPushToken)\[[A-Za-z0-9_\
 export const isExpoPushToken = (s: string) => EXPO_PUSH_TOKEN.test(s);
 
 export const MAX_MESSAGES_PER_REQUEST = 100;
+// Expo's answers are a ticket or receipt per message (under 1 KiB each); anything far larger is not Expo.
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 export const MAX_RECEIPT_IDS_PER_REQUEST = 1000;
 
 /** Errors after which sending the same message again can succeed. */
@@ -67,7 +70,7 @@ async function post(opts: PushClientOptions, path: string, body: unknown): Promi
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     });
-    const text = await res.text();
+    const text = new TextDecoder().decode(await readLimited(res.body, res.headers, MAX_ANSWER_BYTES, () => new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`)));
     let json: any = null;
     try {
       json = text ? JSON.parse(text) : null;

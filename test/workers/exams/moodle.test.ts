@@ -86,6 +86,7 @@ describe("GET /backend/instructor/moodle_information", () => {
       [moodleUrl(), "html", 502, /did not answer .* with JSON/],
       [moodleUrl(), "wrong-shape", 502, /unexpected shape/],
       [moodleUrl(), "json-null", 502, /unexpected shape/],
+      [moodleUrl(), "huge", 502, /larger than 16 MiB/],
       ["http://127.0.0.1:9", "any", 503, /could not be reached/],
       [undefined, undefined, 503, /not configured/],
     ];
