@@ -294,4 +294,25 @@ describe("partner API authentication", () => {
     const nested = await partnerApi(examsCreate, { credentials: partner, json: { name: "x" }, afterSigning: (p) => void ((p as any).meta = { a: 1 }) });
     expect(nested.status).toBe(422);
   });
+
+  it("refuses a body over 64 KiB counted as it is read, also when streamed without Content-Length", async () => {
+    const { SELF } = await import("cloudflare:test");
+    const json = JSON.stringify({ name: "x".repeat(70 * 1024) });
+    const streamed = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = new TextEncoder().encode(json);
+        for (let i = 0; i < bytes.length; i += 8192) controller.enqueue(bytes.subarray(i, i + 8192));
+        controller.close();
+      },
+    });
+    for (const body of [json, streamed]) {
+      const res = await SELF.fetch("http://trustid.test/api/v3/exams", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/vnd.procwise.v3" },
+        body,
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toEqual({ error: "Request body too large" });
+    }
+  });
 });
