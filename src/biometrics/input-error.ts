@@ -19,9 +19,13 @@ export class BiometricInputError extends Error {
   }
 }
 
+// A decimal number as text: what every device and CSV writes. Number() alone would also take "0x1F", "0b11"
+// and "0o7", which no sensor writes and which would be read as other values than the sender meant.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** Shared by the parsers: a number that is finite, or a clear complaint about where it is not. */
 export function finiteNumber(field: string, value: unknown, where: string): number {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  const n = typeof value === "string" && DECIMAL.test(value.trim()) ? Number(value) : value;
   if (typeof n !== "number" || !Number.isFinite(n)) {
     throw new BiometricInputError(field, `${where}: ${valuePreview(value)} is not a finite number`);
   }

@@ -93,6 +93,10 @@ describe("pen trajectory parser", () => {
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: 1 }], opts), /single point/);
     expectInputError(() => parseTrajectory("0 1 1 1", opts), /single point/);
     expectInputError(() => parseTrajectory("0 1 1 1\n0.01 NaN 1 1", opts), /row 2, field 2.*not a finite number/);
+    expectInputError(() => parseTrajectory("0 1 1 1\n0.01 0x10 1 1", opts), /row 2, field 2.*"0x10" is not a finite number/);
+    expectInputError(() => parseTrajectory([[0, 1, 1], [10, "0b11", 2]], opts), /point 2\[1\].*not a finite number/);
+    expectInputError(() => parseTrajectory("42", opts), /row 1 has 1 fields/);
+    expect(parseTrajectory("0 +1.5 .5 1\n10 -2. 1e1 1E0", opts).x).toEqual([1.5, -2]);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: null, y: 1 }], opts), /point 2\.x/);
     expectInputError(() => parseTrajectory([{ t: 10, x: 1, y: 1 }, { t: 5, x: 2, y: 1 }], opts), /time goes backwards at point 2/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1, pressure: -1 }, { t: 5, x: 2, y: 1, pressure: 1 }], opts), /pressure is negative/);

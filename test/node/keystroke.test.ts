@@ -93,6 +93,7 @@ describe("keystroke dataset parser", () => {
     expectInputError(() => parseKeystrokeDataset([], opts), /empty/);
     expectInputError(() => parseKeystrokeDataset("1,2,3,4\n1,2,3", opts), /row 2 has 3 fields, expected 4/);
     expectInputError(() => parseKeystrokeDataset("90,80,NaN,110", opts), /row 1, field 3.*not a finite number/);
+    expectInputError(() => parseKeystrokeDataset("90,80,0x6E,110", opts), /row 1, field 3.*not a finite number/);
     expectInputError(() => parseKeystrokeDataset("-90,80,200,110", opts), /hold\[0\] is a negative timing/);
     expectInputError(() => parseKeystrokeDataset("90,80,-200,110", opts), /down_down\[0\] is a negative timing/);
     expectInputError(() => parseKeystrokeDataset("90,80,200,-300", opts), /up_down\[0\]/);

@@ -71,15 +71,20 @@ export function parseTrajectory(input: unknown, options: TrajectoryParseOptions 
   return validate(field, rows, hasPressure);
 }
 
+function checkNotTooLong(field: string, n: number) {
+  if (n > HANDWRITING_LIMITS.maxPoints) throw new BiometricInputError(field, `trajectory has ${n} points; at most ${HANDWRITING_LIMITS.maxPoints} are accepted`);
+}
+
 function checkLength(field: string, n: number) {
   if (n === 0) throw new BiometricInputError(field, "trajectory is empty");
   if (n < HANDWRITING_LIMITS.minPoints) throw new BiometricInputError(field, "trajectory has a single point; a signature needs a pen movement");
-  if (n > HANDWRITING_LIMITS.maxPoints) throw new BiometricInputError(field, `trajectory has ${n} points; at most ${HANDWRITING_LIMITS.maxPoints} are accepted`);
+  checkNotTooLong(field, n);
 }
 
 function fromText(field: string, text: string): { rows: number[][]; hasPressure: boolean } {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
-  checkLength(field, lines.length);
+  // The rows' shape is checked before their count: "42" is a malformed row, not a one-point signature.
+  checkNotTooLong(field, lines.length);
   const rows = lines.map((line, i) => {
     const cells = line.split(/[\s,;]+/);
     if (cells.length < 4) {
