@@ -11,6 +11,7 @@ import { nodeFace, SHARED } from "../../bench/node-face";
 import { analyseImageBytes } from "../../src/biometrics/face/analyse";
 import { decodeImage, MAX_JPEG_PIXELS } from "../../src/biometrics/face/decode";
 import { type RgbImage, resize, rgbFromRgba } from "../../src/biometrics/face/image";
+import { checkJpegComplete } from "../../src/biometrics/face/jpeg/complete";
 import { decodeJpegScaled, JpegError, scaleFor } from "../../src/biometrics/face/jpeg/decode";
 import { analyseFace, cosine } from "../../src/biometrics/face/pipeline";
 import { decodePngScaled, PngError } from "../../src/biometrics/face/png-stream";
@@ -225,6 +226,16 @@ describe("size limits", () => {
     expect(await decodeErrorCode(decodeImage(webpHeader(5712, 4284), noDecoders))).not.toBe("image_too_large");
     expect(await decodeErrorCode(decodeImage(webpHeader(16384, 16384), noDecoders))).toBe("image_too_large");
     expect(await decodeErrorCode(decodeImage(losslessWebpHeader(3000, 3000), noDecoders))).toBe("image_too_large"); // lossless stays at 8 MP
+  });
+
+  it("refuses a JPEG cut short before any decoder runs; whole files pass", async () => {
+    for (const file of [OBAMA, PROGRESSIVE].filter(existsSync)) {
+      const bytes = new Uint8Array(readFileSync(file));
+      expect(() => checkJpegComplete(bytes)).not.toThrow();
+      for (const frac of [0.2, 0.5, 0.9, 0.999]) {
+        expect(await decodeErrorCode(decodeImage(bytes.subarray(0, Math.floor(bytes.length * frac)), noDecoders)), `${file} ${frac}`).toBe("undecodable");
+      }
+    }
   });
 
   it("answers a header claiming a large JPEG without the data behind it as undecodable", async () => {

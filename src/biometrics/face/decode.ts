@@ -2,6 +2,7 @@
 // header claims more pixels than an isolate can hold, then decode: JPEG and PNG with the injected WASM
 // codecs, or above 8 MP at reduced scale with our own decoders; WebP with libwebp's scaled decoding.
 import { type RgbImage, rgbFromRgba } from "./image";
+import { checkJpegComplete } from "./jpeg/complete";
 import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
 import { decodePngScaled, PngError } from "./png-stream";
 import { FACE_POLICY } from "./policy";
@@ -101,6 +102,14 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   if (pixels > limit) {
     const kind = lossless ? "lossless WebP" : format.toUpperCase();
     throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${kind}`);
+  }
+  if (format === "jpeg") {
+    try {
+      checkJpegComplete(bytes);
+    } catch (e) {
+      if (e instanceof JpegError) throw new ImageDecodeError("undecodable", `The JPEG data could not be decoded (${e.message})`);
+      throw e;
+    }
   }
   let rgb: RgbImage;
   let reduction = 1;

@@ -50,6 +50,14 @@ describe("face biometrics with the real models", () => {
     const broken = await api(faceRegisterRoute, { token: s.access, json: { image: junk } });
     expect(broken.status).toBe(400);
     expect(bodyAt(broken, 400).error_details.image?.[0]).toMatch(/^undecodable/);
+    if (img.obama) {
+      // A real photo whose upload was cut short: mozjpeg alone would paint the rest grey and answer "no match".
+      const bytes = Uint8Array.from(atob(img.obama), (ch) => ch.charCodeAt(0));
+      const half = btoa(String.fromCharCode(...bytes.subarray(0, bytes.length >> 1)));
+      const cut = await api(faceRegisterRoute, { token: s.access, json: { image: half } });
+      expect(cut.status).toBe(400);
+      expect(bodyAt(cut, 400).error_details.image?.[0]).toMatch(/^undecodable.*cut short/);
+    }
     // Nothing was half-written.
     const list = await api(listRoute, { token: s.access });
     expect(bodyAt(list, 200).resource_array).toEqual([]);
