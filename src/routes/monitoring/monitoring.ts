@@ -52,7 +52,8 @@ export const route = createRoute({
   summary: "Records what the student's device observed during a started examination and raises alerts",
   description:
     "An optional `Idempotency-Key` header (1-200 visible ASCII characters, unique per report) makes resending safe: a report " +
-    "sent again with the same key (after a 503, a timeout or a lost answer) is stored once and answered as the first time.",
+    "sent again with the same key (after a 503, a timeout or a lost answer) is stored once and answered as the first time. " +
+    "The same key with a different report is a 400 naming `Idempotency-Key`, and that report is not stored.",
   security: [{ Bearer: [] }],
   // Counted with the student's other monitoring requests: each report is a database write.
   middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), jsonBody(256 * 1024)] as const,

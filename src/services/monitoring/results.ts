@@ -140,11 +140,16 @@ async function storeMonitoringResult(
   } catch (e) {
     if (clientKey === undefined || !isClientKeyConflict(e)) throw e;
     const [first] = await db
-      .select({ id: monitoringEvents.id })
+      .select({ id: monitoringEvents.id, examId: monitoringEvents.examId, payload: monitoringEvents.payload })
       .from(monitoringEvents)
       .where(and(eq(monitoringEvents.studentId, scope.studentId), eq(monitoringEvents.clientKey, clientKey)))
       .limit(1);
     if (!first) throw e;
+    // A key names one report: sent again with another body it would be answered with alerts never stored (and the
+    // new report lost), so it is refused and nothing of it is stored (the batch above rolled back).
+    if (first.examId !== scope.examId || JSON.stringify(first.payload) !== JSON.stringify(payload)) {
+      throw AppError.badField("Idempotency-Key", "This key was already used for a different report; send each new report with a new key.");
+    }
     return { eventId: first.id, alerts: raised, replayed: true };
   }
 }

@@ -106,6 +106,21 @@ describe("monitoring reports resent by a client", () => {
     expect(bad.status).toBe(400);
     expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["Idempotency-Key"]);
   });
+
+  it("with a key already used for a different report: a 400 naming the key, nothing of it stored", async () => {
+    const { student, examId } = await startedExamWithStudent("UCY", { forbidden_processes: ["anydesk.exe"] });
+    const headers = { "idempotency-key": `report-${crypto.randomUUID()}` };
+    const first = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, is_multiple_face_results: true }, headers });
+    expect(bodyAt(first, 200).resource_array).toEqual(["multiple_faces"]);
+    const other = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, running_processes: ["anydesk.exe"] }, headers });
+    expect(other.status).toBe(400);
+    expect(bodyAt(other, 400).bad_formatted_fields).toEqual(["Idempotency-Key"]);
+    expect(bodyAt(other, 400).error_details["Idempotency-Key"]?.[0]).toMatch(/different report/);
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(1);
+    expect((await db().select().from(alerts).where(eq(alerts.examId, examId))).map((a) => a.reason)).toEqual(["multiple_faces"]);
+    // The first report sent again is still answered as the first time.
+    expect(await api(monitoringRoute, { token: student.access, json: { exam_id: examId, is_multiple_face_results: true }, headers })).toMatchObject({ status: 200, body: first.body });
+  });
 });
 
 describe("load shedding", () => {
