@@ -43,11 +43,15 @@ const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<Partne
   if (!acceptsV3(c.req.header("accept"))) throw refuse("accept");
   const token = tokenOf(c.req.header("authorization"));
   if (!token) throw refuse("no token");
+  const written = c.get("partnerNumberTexts");
   const { timestamp, nonce, signature } = params;
   if (typeof signature !== "string" || signature === "") throw refuse("no signature");
-  const timestampText = typeof timestamp === "number" || typeof timestamp === "string" ? String(timestamp) : "";
+  // A JSON number's digits as written (a nonce beyond 2^53 keeps them all); `1700000000000.0` reads as its value.
+  const asText = (name: string, v: unknown) =>
+    /^\d+$/.test(written[name] ?? "") ? written[name]! : typeof v === "number" || typeof v === "string" ? String(v) : "";
+  const timestampText = asText("timestamp", timestamp);
   if (!/^\d{1,16}$/.test(timestampText)) throw refuse("no timestamp");
-  const nonceText = typeof nonce === "number" || typeof nonce === "string" ? String(nonce) : "";
+  const nonceText = asText("nonce", nonce);
   if (!/^\d{1,40}$/.test(nonceText)) throw refuse("no nonce");
 
   const db = partnerDb(c);
@@ -56,9 +60,13 @@ const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<Partne
   if (Math.abs(now - Number(timestampText)) > config.partner.timestampToleranceSeconds * 1000) {
     throw refuse("timestamp outside window", identity.institutionId);
   }
-  // Every active key is tried (no early exit), each comparison in constant time.
-  const message = stringToSign(params);
-  const signedWithOneOf = async (secrets: string[]) => (await Promise.all(secrets.map((s) => verifyHmacSha256Hex(s, message, signature)))).includes(true);
+  // Every active key is tried (no early exit), each comparison in constant time. JSON numbers are signed as the
+  // client wrote them (`60.0`); their JavaScript text (`60`) is accepted too, as it always was, except for whole
+  // numbers, whose digits as written are the only text (beyond 2^53 JavaScript's would be another number).
+  const wholeNumbers = Object.fromEntries(Object.entries(written).filter(([, t]) => /^-?\d+$/.test(t)));
+  const messages = [...new Set([stringToSign(params, written), stringToSign(params, wholeNumbers)])];
+  const signedWithOneOf = async (secrets: string[]) =>
+    (await Promise.all(secrets.flatMap((s) => messages.map((m) => verifyHmacSha256Hex(s, m, signature))))).includes(true);
   let signed = await signedWithOneOf(identity.secrets);
   if (!signed && identity.fromCache) {
     // The cached keys may predate a rotation (a new key must work at once): read them again.

@@ -12,6 +12,8 @@ export type PartnerEnv = {
   Variables: AppEnv["Variables"] & {
     /** Every parameter: query, body (JSON or form) and path, as signed. */
     partnerParams: Params;
+    /** The JSON body's numbers as the client wrote them (`60.0`), which is what it signed. */
+    partnerNumberTexts: Record<string, string>;
     /** The authenticated caller's institution. */
     partnerInstitutionId: number;
     /** The request's nonce: already used up, unless the route uses it up in the batch of its first reads (partner-auth). */

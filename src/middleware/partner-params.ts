@@ -5,7 +5,7 @@
 import { createMiddleware } from "hono/factory";
 import { readLimited } from "../lib/read-limited";
 import { PartnerError } from "../services/partner/errors";
-import type { ParamValue, Params } from "../services/partner/signature";
+import { jsonNumberTexts, type ParamValue, type Params } from "../services/partner/signature";
 import type { PartnerEnv } from "./partner-env";
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -33,6 +33,7 @@ async function readBody(req: Request): Promise<string> {
 
 export const partnerParams = createMiddleware<PartnerEnv>(async (c, next) => {
   const params: Params = Object.create(null);
+  let numberTexts: Record<string, string> = {};
   for (const [name, value] of new URL(c.req.url).searchParams) add(params, name, value);
 
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
@@ -52,6 +53,7 @@ export const partnerParams = createMiddleware<PartnerEnv>(async (c, next) => {
           if (value !== null && typeof value === "object") throw PartnerError.invalid(name, value, "Must be a String, a number or a boolean");
           add(params, name, value as ParamValue);
         }
+        numberTexts = jsonNumberTexts(text);
       }
     } else if (type === "application/x-www-form-urlencoded") {
       for (const [name, value] of new URLSearchParams(await readBody(c.req.raw))) add(params, name, value);
@@ -70,5 +72,6 @@ export const partnerParams = createMiddleware<PartnerEnv>(async (c, next) => {
   }
   for (const [name, value] of Object.entries(c.req.param() as Record<string, string>)) add(params, name, value);
   c.set("partnerParams", params);
+  c.set("partnerNumberTexts", numberTexts);
   await next();
 });

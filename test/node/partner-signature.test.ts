@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { openSecret, verifyHmacSha256Hex } from "../../src/services/partner/crypto";
 import { callbackSignature } from "../../src/services/partner/outbox";
-import { signParams, stringToSign } from "../../src/services/partner/signature";
+import { jsonNumberTexts, signParams, stringToSign } from "../../src/services/partner/signature";
 import { sessionStatus } from "../../src/services/exams/lifecycle";
 // @ts-expect-error: plain ESM script without type declarations
 import { sealSecret as scriptSeal } from "../../scripts/partner-credentials.mjs";
@@ -66,5 +66,20 @@ describe("operator script sealing", () => {
     expect(await openSecret(key, 12, sealed)).toBe("abc123");
     expect(await openSecret(key, 13, sealed)).toBeNull();
     expect(await openSecret(Buffer.alloc(32, 8).toString("base64"), 12, sealed)).toBeNull();
+  });
+});
+
+describe("JSON numbers as written", () => {
+  it("reads each top-level number's text; strings, literals and repeated names as JSON.parse does", () => {
+    expect(jsonNumberTexts('{"a":60.0,"b":12345678901234567890,"c":6e1,"d":"x\\"y","e":true,"f":-0.5E-3, "g" : 1 }')).toEqual({
+      a: "60.0",
+      b: "12345678901234567890",
+      c: "6e1",
+      f: "-0.5E-3",
+      g: "1",
+    });
+    expect(jsonNumberTexts('{"a":1,"a":"s"}')).toEqual({});
+    expect(jsonNumberTexts('{"k\\u0041":1.50}')).toEqual({ kA: "1.50" });
+    expect(stringToSign({ duration: 60, name: "x" }, { duration: "60.0" })).toBe("duration=60.0?name=x");
   });
 });

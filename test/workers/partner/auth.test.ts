@@ -12,6 +12,7 @@ import { route as sessionsShow } from "../../../src/routes/partner/sessions-show
 import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
 import { identifyToken, issueCredential } from "../../../src/services/partner/credentials";
 import { randomHex, sealSecret, sha256Hex } from "../../../src/services/partner/crypto";
+import { signParams } from "../../../src/services/partner/signature";
 import { pruneNonces } from "../../../src/services/partner/nonces";
 import { bodyAt } from "../api";
 import { type Credentials, partnerApi, type PartnerParams, sentAs, type Signing, signedCall } from "./api";
@@ -182,6 +183,31 @@ describe("partner API authentication", () => {
       expect(res.status, via).toBe(201);
       expect(bodyAt(res, 201).exam.name).toBe(name);
     }
+  });
+
+  it("signs JSON numbers as the client wrote them (60.0, 6e1, a nonce beyond 2^53); their JavaScript text works too", async () => {
+    const { SELF } = await import("cloudflare:test");
+    const send = async (duration: string, signedDuration: string, nonceText: string) => {
+      const timestamp = Date.now();
+      const signature = await signParams(partner.secretKey, { name: "Python exam", duration: signedDuration, timestamp, nonce: nonceText });
+      return SELF.fetch("http://trustid.test/api/v3/exams", {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/vnd.procwise.v3", authorization: `Token token=${partner.token}` },
+        body: `{"name": "Python exam", "duration": ${duration}, "timestamp": ${timestamp}, "nonce": ${nonceText}, "signature": "${signature}"}`,
+      });
+    };
+    const big = () => `9${String(Date.now())}${String(Math.floor(Math.random() * 1e6)).padStart(6, "0")}`; // > 2^53
+    for (const [written, signedAs] of [["60.0", "60.0"], ["6e1", "6e1"], ["60.0", "60"], ["60", "60"]]) {
+      const res = await send(written!, signedAs!, big());
+      expect(res.status, `${written} signed as ${signedAs}`).toBe(201);
+      expect(((await res.json()) as { exam: { duration: number } }).exam.duration).toBe(60);
+    }
+    expect((await send("60.0", "61", big())).status).toBe(403);
+    // The nonce's every digit counts: one beyond 2^53 used again is refused, a neighbour (same double) is not.
+    const n = big();
+    expect((await send("60", "60", n)).status).toBe(201);
+    expect((await send("60", "60", n)).status).toBe(403);
+    expect((await send("60", "60", n.slice(0, -1) + String((Number(n.at(-1)) + 1) % 10))).status).toBe(201);
   });
 
   it("keeps nonces per institution", async () => {
