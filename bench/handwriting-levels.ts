@@ -17,17 +17,32 @@
 // before the two above were picked, so the levels' figures carry that much selection. The rule "both <= 5 %,
 // middle" (issue 16 part 4) was added later and not adopted (BENCHMARKS.md).
 //
-//   npx tsx bench/handwriting-levels.ts    # ~2 min the first time (DTW, cached in /tmp), then ~20 s
+// `--no-pressure` repeats it on the same signatures as a browser or phone without a stylus reports them (no pressure,
+// no pen-up points; bench/handwriting-raw.ts) for the levels of models enrolled without pressure
+// (HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE). The engine's parameters are not chosen there: such a model is
+// enrolled with the same DEFAULT_HANDWRITING_PARAMS, so every fold uses them and only the thresholds are chosen.
+//
+//   npx tsx bench/handwriting-levels.ts                 # ~2 min the first time (DTW, cached in /tmp), then ~20 s
+//   npx tsx bench/handwriting-levels.ts --no-pressure   # draws docs/handwriting-no-pressure-*.svg
 import { writeFileSync } from "node:fs";
-import { HANDWRITING_OPERATING_POINTS } from "../src/biometrics/handwriting/operating-points";
+import { handwritingOperatingPoint } from "../src/biometrics/handwriting/operating-points";
 import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
 import { count, reportByPerson, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
-import { cachedRaw, choose, describe, evaluate, P0, type Raw, type Scored } from "./handwriting-raw";
+import { cachedRaw, choose, describe, evaluate, noPressure, P0, type Raw, type Scored } from "./handwriting-raw";
 import { eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } from "./metrics";
 
 const FOLDS = 5;
 const raws = cachedRaw(P0);
+const device = noPressure ? "without pressure or pen-up points" : "tablet";
+const docs = noPressure ? "docs/handwriting-no-pressure" : "docs/handwriting";
+/** The fold's engine parameters and their skilled EER threshold: the grid's choice on the calibration writers, or
+ * without pressure the shipped parameters (see above). */
+const engineFor = (calib: Raw[]) => {
+  if (!noPressure) return choose(calib);
+  const s = evaluate(calib, P0);
+  return { p: P0, threshold: eer(s.flatMap((x) => x.genuine), s.flatMap((x) => x.skilled)).threshold };
+};
 
 /** The largest threshold refusing at most `fnmr` of the genuine signatures. */
 const thresholdAtFnmr = (genuine: number[], fnmr: number) => [...genuine].sort((a, b) => a - b)[Math.ceil((1 - fnmr) * genuine.length) - 1]!;
@@ -74,13 +89,13 @@ const pooledFewer = new Map<string, Counts>();
 /** Held-out decisions per writer and level: their own genuine signatures, and the skilled forgeries of them. */
 const byWriter = new Map<SecurityLevel, Map<string, PersonErrors>>(SECURITY_LEVELS.map((l) => [l, new Map()]));
 
-console.log(`handwriting security levels, MCYT writers 001-020, ${FOLDS}-fold cross-validation by writer`);
+console.log(`handwriting security levels, MCYT writers 001-020 (${device}), ${FOLDS}-fold cross-validation by writer`);
 console.log(`rules on the calibration writers: high = ${LEVEL_RULE.high}; standard = ${LEVEL_RULE.standard}\n`);
 for (let f = 0; f < FOLDS; f++) {
   const inFold = (r: Raw) => (r.writer - 1) % FOLDS === f;
   const calib = raws.filter((r) => !inFold(r));
   const held = raws.filter(inFold);
-  const c = choose(calib);
+  const c = engineFor(calib);
   const calibScored = evaluate(calib, c.p);
   const th = thresholds(calibScored, c.threshold);
   const s = evaluate(held, c.p);
@@ -133,19 +148,19 @@ console.log(`pooled held-out EER on the common scale: skilled ${pct(eer(det.genu
 
 // Shipped: the rules on all 20 writers with the shipped parameters; measured = the cross-validated figures.
 const all = choose(raws);
-if (describe(all.p) !== describe(P0)) console.log(`\n<-- the grid chooses ${describe(all.p)} on all 20 writers, not the shipped ${describe(P0)}`);
+if (!noPressure && describe(all.p) !== describe(P0)) console.log(`\n<-- the grid chooses ${describe(all.p)} on all 20 writers, not the shipped ${describe(P0)}`);
 const scored = evaluate(raws, P0);
 const shipped = thresholds(scored, eer(scored.flatMap((x) => x.genuine), scored.flatMap((x) => x.skilled)).threshold);
-console.log("\nshipped (rules applied to all 20 writers, shipped parameters) -> src/biometrics/handwriting/operating-points.ts:");
+console.log(`\nshipped (rules applied to all 20 writers, shipped parameters) -> src/biometrics/handwriting/operating-points.ts (${device}):`);
 for (const level of SECURITY_LEVELS) {
   const p = pooled.get(level)!;
   console.log(`  ${level}: threshold ${fix(shipped[level], 3)}, measured fmr (skilled) ${JSON.stringify(measuredRate(p.fms, p.s))}, fnmr ${JSON.stringify(measuredRate(p.fnm, p.g))}, random ${JSON.stringify(measuredRate(p.fmr, p.r))}`);
-  const committed = HANDWRITING_OPERATING_POINTS[level].threshold;
+  const committed = handwritingOperatingPoint(level, !noPressure).threshold;
   if (Math.abs(committed - Number(shipped[level].toFixed(3))) > 1e-9) console.log(`    <-- operating-points.ts has ${committed}: update it`);
 }
 
 const svg = detSvg(
-  "Handwriting (MCYT writers 001-020, held out): DET",
+  `Handwriting (MCYT writers 001-020, ${device}, held out): DET`,
   [
     { label: "skilled forgeries", colour: "#d62728", genuine: det.genuine, impostor: det.skilled },
     { label: "random forgeries", colour: "#1f77b4", genuine: det.genuine, impostor: det.random },
@@ -157,17 +172,17 @@ const svg = detSvg(
   "Held-out writers of 5 folds (engine and thresholds chosen on the other 16),\n" +
     `distances divided by each fold's standard threshold; ${det.genuine.length} genuine, ${det.skilled.length} skilled, ${det.random.length} random trials.\n` +
     "Circles: the levels' pooled held-out rates against skilled forgeries.\n" +
-    "Made by: npx tsx bench/handwriting-levels.ts",
+    `Made by: npx tsx bench/handwriting-levels.ts${noPressure ? " --no-pressure" : ""}`,
 );
-writeFileSync(new URL("../docs/handwriting-det.svg", import.meta.url), svg);
-console.log("\nwrote docs/handwriting-det.svg");
+writeFileSync(new URL(`../${docs}-det.svg`, import.meta.url), svg);
+console.log(`\nwrote ${docs}-det.svg`);
 
 reportByPerson(
-  "docs/handwriting-by-person.svg",
+  `${docs}-by-person.svg`,
   "by writer, held out (skilled forgeries as the impostors)",
-  "Handwriting (MCYT writers 001-020, held out): errors by writer",
+  `Handwriting (MCYT writers 001-020, ${device}, held out): errors by writer`,
   SECURITY_LEVELS.map((level) => [level, [...byWriter.get(level)!.values()]]),
   "Each writer held out once (5 folds; engine and thresholds chosen on the other 16). Left: the writer's 20 genuine\n" +
     "signatures; right: the 25 skilled forgeries of the writer's signature (random forgeries: 0 accepted at either level).\n" +
-    "Made by: npx tsx bench/handwriting-levels.ts",
+    `Made by: npx tsx bench/handwriting-levels.ts${noPressure ? " --no-pressure" : ""}`,
 );

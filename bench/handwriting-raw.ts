@@ -13,13 +13,18 @@ import { avg, eer } from "./metrics";
 
 export const ROOT = new URL("../../shared/data/handwriting/mcyt-online/", import.meta.url);
 export const id = (n: number) => String(n).padStart(3, "0");
-export const stripHover = process.argv.includes("--strip-hover");
+/** `--no-pressure`: what a browser or phone without a stylus reports: no pen-up (hovering) points and no pressure
+ * (parseTrajectory's pressure 1, hasPressure false), the pen lifts left as time gaps. `--strip-hover`: only the
+ * pen-up points dropped. */
+export const noPressure = process.argv.includes("--no-pressure");
+export const stripHover = noPressure || process.argv.includes("--strip-hover");
 export const load = (rel: string): PenTrajectory => {
   const t = parseTrajectory(readFileSync(new URL(rel, ROOT), "utf8"), { field: "bench" });
   if (!stripHover) return t;
   const keep = t.pressure.map((p) => p > 0);
   const f = (a: number[]) => a.filter((_, i) => keep[i]);
-  return { t: f(t.t), x: f(t.x), y: f(t.y), pressure: f(t.pressure), hasPressure: true };
+  const pressure = f(t.pressure);
+  return { t: f(t.t), x: f(t.x), y: f(t.y), pressure: noPressure ? pressure.map(() => 1) : pressure, hasPressure: !noPressure };
 };
 export const WRITERS = Array.from({ length: 20 }, (_, i) => i + 1);
 export const RANDOM = Array.from({ length: 70 }, (_, i) => i + 31);
@@ -100,7 +105,7 @@ export let rawFromCache = false;
 /** computeRaw for every writer, read from /tmp when an earlier run with the same fixed settings left it there
  * (`--fresh` recomputes). */
 export function cachedRaw(p: HandwritingParams, k = 5): Raw[] {
-  const key = `v3-${p.stepMs}-${p.features.join("")}-${p.band}-sw${STABILITY_WEIGHTS.join("_").replaceAll("/", "s")}${k === 5 ? "" : `-k${k}`}${stripHover ? "-strip" : ""}`;
+  const key = `v3-${p.stepMs}-${p.features.join("")}-${p.band}-sw${STABILITY_WEIGHTS.join("_").replaceAll("/", "s")}${k === 5 ? "" : `-k${k}`}${noPressure ? "-nopressure" : stripHover ? "-strip" : ""}`;
   const file = `/tmp/trustid-hw-raw-${key}.json`;
   rawFromCache = existsSync(file) && !process.argv.includes("--fresh");
   if (rawFromCache) return JSON.parse(readFileSync(file, "utf8")) as Raw[];

@@ -5,7 +5,7 @@ import {
   enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS, HANDWRITING_MIN_REFERENCES, isHandwritingModel, newestReferencesWithinBudget,
   verifyHandwriting as scoreHandwriting, type HandwritingModel, type HandwritingReference, type PenTrajectory,
 } from "../biometrics/handwriting";
-import { HANDWRITING_OPERATING_POINTS } from "../biometrics/handwriting/operating-points";
+import { handwritingOperatingPoint } from "../biometrics/handwriting/operating-points";
 import { BiometricInputError } from "../biometrics/input-error";
 import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
 import { KEYSTROKE_OPERATING_POINTS } from "../biometrics/keystroke/operating-points";
@@ -106,7 +106,7 @@ export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwn
   if (!("model" in opened)) return opened;
   if (!isHandwritingModel(opened.model)) throw new Error("stored Handwriting model is not a handwriting model");
   try {
-    const r = scoreHandwriting(opened.model, trajectory, { field, threshold: HANDWRITING_OPERATING_POINTS[level].threshold });
+    const r = scoreHandwriting(opened.model, trajectory, { field, threshold: handwritingOperatingPoint(level, opened.model.hasPressure).threshold });
     return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: r.threshold, level };
   } catch (e) {
     if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };

@@ -19,5 +19,5 @@ export {
   type HandwritingScore,
   type HandwritingVerifyOptions,
 } from "./model";
-export { HANDWRITING_OPERATING_POINTS, type HandwritingOperatingPoint } from "./operating-points";
+export { HANDWRITING_OPERATING_POINTS, HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE, handwritingOperatingPoint, type HandwritingOperatingPoint } from "./operating-points";
 export { BiometricInputError } from "../input-error";

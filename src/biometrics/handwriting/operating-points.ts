@@ -13,6 +13,7 @@ import type { MeasuredRate, OperatingPoint, SecurityLevel } from "../security-le
 
 export type HandwritingOperatingPoint = OperatingPoint & { measured: OperatingPoint["measured"] & { randomFmr: MeasuredRate } };
 
+// With pressure (a tablet or stylus); models without pressure: HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE below.
 const PROTOCOL =
   "MCYT online signatures, writers 001-020 enrolled with 5 signatures; genuine = 20 verification signatures each, fmr = 25 skilled forgeries each, " +
   "randomFmr = 5 signatures of each of writers 031-100; 5-fold cross-validation by writer (chosen on 16, errors on 4, pooled); 95 % Wilson intervals";
@@ -43,3 +44,44 @@ export const HANDWRITING_OPERATING_POINTS: Record<SecurityLevel, HandwritingOper
     },
   },
 };
+
+const PROTOCOL_WITHOUT_PRESSURE =
+  "the same MCYT signatures as a browser or phone without a stylus reports them (no pressure, no pen-up points: " +
+  "bench/handwriting-levels.ts --no-pressure); engine parameters as shipped, thresholds chosen on 16 writers, errors on 4, pooled over 5 folds; 95 % Wilson intervals";
+
+/**
+ * Models enrolled from signatures without pressure (a mouse, a finger, most browsers): the shape and rhythm are
+ * left, the pen's force is not, and skilled forgers come far closer (held-out skilled EER 8.2 % against 4.5 % with
+ * pressure). At the tablet's thresholds these models accepted 7.6 % (`high`) and 10.6 % (`standard`) of skilled
+ * forgeries, so they have their own thresholds, chosen by the same rules on the same writers' signatures stripped
+ * of pressure and pen-up points. Integrity is kept; the cost falls on the genuine writer (about 1 refusal in 5 at
+ * `high`): signature verification without a pen is weak evidence, and the levels say so.
+ */
+export const HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE: Record<SecurityLevel, HandwritingOperatingPoint> = {
+  // Rule: as with pressure, the largest threshold with skilled-forgery FMR <= 2 % on the calibration writers.
+  high: {
+    decideOn: "distance",
+    threshold: 0.621,
+    measured: {
+      fmr: { rate: 0.024, ci95: [0.01378, 0.04148], errors: 12, trials: 500 },
+      fnmr: { rate: 0.1975, ci95: [0.16144, 0.23931], errors: 79, trials: 400 },
+      randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
+      protocol: PROTOCOL_WITHOUT_PRESSURE,
+    },
+  },
+  // Rule: as with pressure, the calibration writers' skilled-forgery equal-error point.
+  standard: {
+    decideOn: "distance",
+    threshold: 0.739,
+    measured: {
+      fmr: { rate: 0.076, ci95: [0.05587, 0.1026], errors: 38, trials: 500 },
+      fnmr: { rate: 0.0875, ci95: [0.06359, 0.11926], errors: 35, trials: 400 },
+      randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
+      protocol: PROTOCOL_WITHOUT_PRESSURE,
+    },
+  },
+};
+
+/** The operating point of `level` for a model enrolled with or without pen pressure (model.hasPressure). */
+export const handwritingOperatingPoint = (level: SecurityLevel, hasPressure: boolean): HandwritingOperatingPoint =>
+  (hasPressure ? HANDWRITING_OPERATING_POINTS : HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE)[level];

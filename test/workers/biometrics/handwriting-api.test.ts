@@ -7,6 +7,8 @@ import { route as listRoute } from "../../../src/routes/biometrics/list";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
 import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { handwritingOperatingPoint } from "../../../src/biometrics/handwriting/operating-points";
+import { SECURITY_LEVELS } from "../../../src/biometrics/security-level";
 import { api, bodyAt } from "../api";
 import { expect400Shape, newSession } from "../helpers";
 import { templatesOf } from "./fixtures";
@@ -87,6 +89,31 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
     expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_array).toEqual([]);
     expect((await verify(s.access, b64(samples.genuine))).status).toBe(404);
+  });
+
+  it("decides a model enrolled without pressure (a browser, a finger) at its own, stricter thresholds", async () => {
+    // The same signatures as a browser without a stylus reports them: no pressure, no pen-up points.
+    const penless = (text: string) =>
+      text
+        .trim()
+        .split(/\r?\n/)
+        .map((l) => l.trim().split(/\s+/).map(Number))
+        .filter(([, , , p]) => p! > 0)
+        .map(([t, x, y]) => ({ t: t! * 1000, x, y }));
+    const s = await newSession("STUDENT");
+    const enrol = samples.enrol.map(penless);
+    const reg = await register(s.access, b64(JSON.stringify(enrol)));
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    const genuine = await verify(s.access, b64(JSON.stringify(penless(samples.genuine))));
+    expect(genuine.status, JSON.stringify(genuine.body)).toBe(200);
+    const threshold = bodyAt(genuine, 200).resource_dict.threshold;
+    expect(SECURITY_LEVELS.map((l) => handwritingOperatingPoint(l, false).threshold)).toContain(threshold);
+    expect(SECURITY_LEVELS.map((l) => handwritingOperatingPoint(l, true).threshold)).not.toContain(threshold);
+    const forgery = await verify(s.access, b64(JSON.stringify(penless(samples.forgery))));
+    expect(bodyAt(forgery, 200).is_match).toBe(false);
+    // A signature with pressure against that model is refused as input, not scored on the wrong yardstick.
+    const withPressure = await verify(s.access, b64(samples.genuine));
+    expect(withPressure.status).toBe(400);
   });
 
   it("bad samples are 400s naming the field, and change no template", async () => {
