@@ -54,8 +54,17 @@ describe("WAV", () => {
     expect(Array.from(parseWav(new Uint8Array(v24.buffer)).samples)).toEqual([-0.5, 0.25]);
     const vf = wavHeader(3, 1, 8000, 32, 8);
     vf.setFloat32(44, 0.75, true);
-    vf.setFloat32(48, Number.NaN, true);
-    expect(Array.from(parseWav(new Uint8Array(vf.buffer)).samples)).toEqual([0.75, 0]);
+    vf.setFloat32(48, 1.5, true);
+    expect(Array.from(parseWav(new Uint8Array(vf.buffer)).samples)).toEqual([0.75, 1]); // clipped as a sound card would
+  });
+
+  it("refuses a float WAV holding NaN or infinity as damaged (it used to read them as silence)", () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const vf = wavHeader(3, 1, 8000, 32, 8);
+      vf.setFloat32(44, 0.75, true);
+      vf.setFloat32(48, bad, true);
+      expect(() => parseWav(new Uint8Array(vf.buffer))).toThrow(/not numbers/);
+    }
   });
 
   it("clamps a streamed data size (0xFFFFFFFF) to the bytes present", () => {

@@ -98,8 +98,11 @@ function sampleReader(view: DataView, format: number, bits: number): (at: number
 }
 
 function clampUnit(x: number): number {
-  // NaN and out-of-range floats would poison every later statistic.
-  return Number.isFinite(x) ? Math.max(-1, Math.min(1, x)) : 0;
+  // No recorder writes NaN or infinity: a file holding them is damaged, and reading them as silence (as before)
+  // let a clip with every other sample infinite be enrolled and verified. Out-of-range floats are clipped, as a
+  // sound card would.
+  if (!Number.isFinite(x)) throw new VoiceError("undecodable", "the WAV holds samples that are not numbers (NaN or infinity): the file is damaged");
+  return Math.max(-1, Math.min(1, x));
 }
 
 function ascii(bytes: Uint8Array, at: number, n: number): string {
