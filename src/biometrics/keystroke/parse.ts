@@ -165,7 +165,8 @@ function fromCsv(field: string, text: string, maxSamples: number): KeystrokeSamp
   const first = cells[0];
   if (first === undefined) throw new BiometricInputError(field, "dataset is empty");
   // A header is any first row with a cell that is not a number. "NaN" counts as a (bad) number, not a name.
-  const isHeader = first.some((c) => !looksNumeric(c) && !/^[+-]?(nan|inf(inity)?)$/i.test(c));
+  // An empty cell is a missing value, not a name: it is reported as such below.
+  const isHeader = first.some((c) => c !== "" && !looksNumeric(c) && !/^[+-]?(nan|inf(inity)?)$/i.test(c));
   let groups: Group[] | undefined;
   if (isHeader) {
     groups = first.map((name, j) => {
@@ -294,6 +295,9 @@ function validateSample(field: string, s: KeystrokeSample, where: string) {
   s.downDown.forEach((v, j) => {
     if (v < 0) throw new BiometricInputError(field, `${where}: down_down[${j}] is a negative timing`);
   });
+  // All zeros is no typing at all (a default-filled form, a synthetic event): a model of it would be a model of nothing.
+  if (s.hold.every((v) => v === 0)) throw new BiometricInputError(field, `${where}: every hold time is 0; no key was held, this is not a typing`);
+  if (s.downDown.every((v) => v === 0)) throw new BiometricInputError(field, `${where}: every down_down time is 0; the keys did not go down one after another`);
   // Up-down is negative when the next key goes down before this one comes up (rollover on a physical keyboard),
   // but never by more than this key was held: that would put the next key-down before this key-down.
   s.upDown.forEach((v, j) => {
