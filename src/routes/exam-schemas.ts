@@ -148,7 +148,11 @@ export const examDetailFields = {
   privacy_policy: z.string().trim().min(1).max(20_000),
   additional_material: LooseBoolean.optional(),
   forbidden_processes: ForbiddenProcesses.optional(),
-  moodle_course_id: z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.").optional(),
+  // A String in the spec; a JSON number is taken too, as sync_courses_exams takes it (Moodle's ids are numbers).
+  moodle_course_id: z
+    .union([z.number().int().nonnegative().max(999_999_999_999_999).transform(String), z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.")])
+    .optional()
+    .openapi({ type: "string", description: "The Moodle course id (digits; a JSON number is accepted too)" }),
   security_level: SecurityLevelField.nullable()
     .optional()
     .openapi({

@@ -52,8 +52,7 @@ describe("face biometrics with the real models", () => {
     expect(bodyAt(broken, 400).error_details.image?.[0]).toMatch(/^undecodable/);
     if (img.obama) {
       // A real photo whose upload was cut short: mozjpeg alone would paint the rest grey and answer "no match".
-      const bytes = Uint8Array.from(atob(img.obama), (ch) => ch.charCodeAt(0));
-      const half = btoa(String.fromCharCode(...bytes.subarray(0, bytes.length >> 1)));
+      const half = img.obama.slice(0, Math.floor(img.obama.length / 8) * 4); // base64 of the file's first half
       const cut = await api(faceRegisterRoute, { token: s.access, json: { image: half } });
       expect(cut.status).toBe(400);
       expect(bodyAt(cut, 400).error_details.image?.[0]).toMatch(/^undecodable.*cut short/);

@@ -162,6 +162,14 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
     expect(bodyAt(again, 200).resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
   });
 
+  it("takes an exam's moodle_course_id as the spec's String or as a JSON number", async () => {
+    const w = await moodleWorld();
+    for (const given of ["10", 10] as const) {
+      const id = await addExam(w.access, { moodle_course_id: given as string });
+      expect((await instructorExamView(w.access, id)).moodle_course_id).toBe("10");
+    }
+  });
+
   it("answers 404 for a course the instructor does not teach or that does not exist, enrolling nobody", async () => {
     const w = await moodleWorld();
     const id = await addExam(w.access);
