@@ -5,6 +5,7 @@ import { openDb } from "./db/client";
 import { type Bindings, loadConfig } from "./env";
 import { createApp } from "./app";
 import { describeError } from "./lib/handle-error";
+import { drainUnreadBody } from "./lib/read-limited";
 import { runPartnerJobs } from "./services/partner/jobs";
 import { runWalletJobs } from "./services/wallet/push";
 import { runErasureJobs } from "./services/erasure";
@@ -18,7 +19,12 @@ const logJobFailure = (job: string) => (e: unknown) =>
   console.warn(JSON.stringify({ level: "warn", msg: `${job} failed; retried on the next run`, ...describeError(e) }));
 
 export default {
-  fetch: app.fetch,
+  async fetch(request, env, ctx) {
+    const response = await app.fetch(request, env, ctx);
+    // A body the answer did not need (refused as too large, unauthenticated...) is read to its end first.
+    await drainUnreadBody(request);
+    return response;
+  },
   async scheduled(controller, env, ctx) {
     const config = loadConfig(env);
     const db = openDb(config.databaseUrl, config.databaseAuthToken, config.load.dbTimeoutMs);

@@ -18,7 +18,7 @@ export const jsonBody = (maxBytes: number) =>
     if (!/^application\/([\w.-]+\+)?json$/.test(type)) {
       throw new AppError(415, `Unsupported media type "${type || "none"}"; this endpoint consumes application/json`);
     }
-    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes));
+    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave");
     let text: string;
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -50,7 +50,7 @@ export const formBody = (maxBytes: number) =>
         `Unsupported media type "${type || "none"}"; this endpoint consumes multipart/form-data or application/x-www-form-urlencoded`,
       );
     }
-    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes));
+    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave");
     (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer);
     await next();
   });

@@ -23,7 +23,7 @@ function add(params: Params, name: string, value: ParamValue) {
 }
 
 async function readBody(req: Request): Promise<string> {
-  const bytes = await readLimited(req.body, req.headers, MAX_BODY_BYTES, () => new PartnerError(413, "Request body too large"));
+  const bytes = await readLimited(req.body, req.headers, MAX_BODY_BYTES, () => new PartnerError(413, "Request body too large"), "leave");
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
