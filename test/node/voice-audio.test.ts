@@ -47,6 +47,18 @@ describe("WAV", () => {
     expect(Array.from(pcm.samples)).toEqual([expect.closeTo(0.5, 3), expect.closeTo(0, 3), expect.closeTo(0, 3)]);
   });
 
+  it("takes the louder channel when the two cancel in their mean (opposite phase), the mean otherwise", () => {
+    const left = sine(1600, 440, 16000);
+    const antiphase = parseWav(encodeWav16([left, left.map((v) => -v)], 16000)).samples;
+    expect(Math.max(...antiphase.map(Math.abs))).toBeGreaterThan(0.4); // not silence
+    expect(antiphase[100]).toBeCloseTo(left[100]!, 3);
+    const quieterLeft = parseWav(encodeWav16([left.map((v) => 0.8 * v), left.map((v) => -v)], 16000)).samples;
+    expect(quieterLeft[100]).toBeCloseTo(-left[100]!, 3); // the louder channel
+    // A dead channel or an ordinary pair is averaged as before.
+    const dead = parseWav(encodeWav16([left, new Float32Array(1600)], 16000)).samples;
+    expect(dead[100]).toBeCloseTo(left[100]! / 2, 3);
+  });
+
   it("reads PCM24 and float32", () => {
     const v24 = wavHeader(1, 1, 16000, 24, 6);
     // -0.5 and +0.25 as signed 24-bit little-endian

@@ -5,6 +5,7 @@
 // CompiledWasm rule); under Node, `new WebAssembly.Module(readFileSync(...))`. This file is the small shim
 // that replaces the package's JS glue (same exports, same memory-growth callback).
 import { VoiceError } from "./errors";
+import { chooseMono } from "./downmix";
 import type { OpusStream } from "./opus-head";
 
 interface OpusExports {
@@ -78,6 +79,7 @@ export async function decodeOpus(
     const rc = w.opus_decoder_init(state, rate, channels);
     if (rc < 0) throw new VoiceError("undecodable", `Opus decoder init failed (${rc})`);
     const chunks: Float32Array[] = [];
+    const leftChunks: Float32Array[] = []; // the first channel alone, for chooseMono
     let total = 0;
     let failures = 0;
     const gain = Math.pow(10, stream.outputGainDb / 20) / 32768 / channels;
@@ -104,17 +106,22 @@ export async function decodeOpus(
         mono[i] = acc * gain;
       }
       chunks.push(mono);
+      if (channels === 2) leftChunks.push(Float32Array.from({ length: n }, (_, i) => pcm[i * 2]! * gain * 2));
       total += n;
     }
     if (total === 0 || failures > tried / 4) {
       throw new VoiceError("undecodable", `Opus stream does not decode (${failures} of ${tried} packets rejected)`);
     }
-    const out = new Float32Array(total);
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
+    const concat = (parts: Float32Array[]) => {
+      const all = new Float32Array(total);
+      let o = 0;
+      for (const c of parts) {
+        all.set(c, o);
+        o += c.length;
+      }
+      return all;
+    };
+    const out = chooseMono(concat(chunks), channels === 2 ? concat(leftChunks) : undefined, channels);
     // Pre-skip and granule positions are counted at 48 kHz whatever the output rate.
     const scale = rate / 48000;
     const start = Math.min(Math.round(stream.preSkip * scale), out.length);

@@ -2,6 +2,7 @@
 // any channel count (averaged to mono). Browser- and tool-written files sometimes carry a data size of
 // 0 or 0xFFFFFFFF (streamed writers) or longer than the file, so the data chunk is clamped to what is there.
 import { VoiceError } from "./errors";
+import { chooseMono } from "./downmix";
 
 export interface PcmAudio {
   /** Mono samples in [-1, 1]. */
@@ -68,14 +69,19 @@ function decodeSamples(
   const frameBytes = Math.max(fmt.blockAlign, bytesPer * channels);
   const frames = Math.min(Math.floor(length / frameBytes), Math.floor(maxSeconds * rate));
   const out = new Float32Array(frames);
+  const first = channels > 1 ? new Float32Array(frames) : undefined;
   const read = sampleReader(view, format, bits);
   for (let i = 0; i < frames; i++) {
     let acc = 0;
     const base = offset + i * frameBytes;
-    for (let c = 0; c < channels; c++) acc += read(base + c * bytesPer);
+    for (let c = 0; c < channels; c++) {
+      const v = read(base + c * bytesPer);
+      if (c === 0 && first) first[i] = v;
+      acc += v;
+    }
     out[i] = acc / channels;
   }
-  return out;
+  return chooseMono(out, first, channels);
 }
 
 function sampleReader(view: DataView, format: number, bits: number): (at: number) => number {
