@@ -75,6 +75,7 @@ export default async function setup(project: TestProject) {
     obama2: "face_recognition/obama/obama2.jpg",
     obama3: "face_recognition/obama/obama3.jpg",
     biden: "face_recognition/biden/biden.jpg",
+    biden2: "face_recognition/biden/biden2.jpg",
     group: "face_recognition/_group/two_people.jpg",
   };
   const images: Record<string, string> = {};

@@ -11,6 +11,8 @@ export const FACE_POLICY = {
   /** A second face counts when its score and its height relative to the chosen face reach these. */
   secondFaceMinScore: 0.9,
   secondFaceMinRelativeSize: 0.5,
+  /** Below this detector score a second face must also be a face to the embedder (minEmbeddingNorm). */
+  secondFaceSureScore: 0.95,
   /** Smaller faces (shorter box side in original pixels) are refused as face_too_small. */
   minFaceSidePx: 40,
   /** Raw embedding length below this is not a face (faces 2.6-4.8, a non-face about 1.4). */
