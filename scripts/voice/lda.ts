@@ -63,7 +63,7 @@ export async function loadBackground(segFramesList: number[], speedRate?: number
     fbs.push({
       speaker: f.split("-")[0]! + (speedRate ? `@${speedRate}` : ""),
       versions: versions.map((x) => {
-        const feats = extractVoiceFeatures(x);
+        const feats = extractVoiceFeatures(x, { level: "as recorded" });
         return { fb: feats.fbank, mask: feats.vad.speechMask };
       }),
     });

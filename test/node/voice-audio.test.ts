@@ -70,6 +70,12 @@ describe("WAV", () => {
     expect(Array.from(parseWav(new Uint8Array(vf.buffer)).samples)).toEqual([0.75, 1]); // clipped as a sound card would
   });
 
+  it("refuses 8-bit PCM as too coarse for a speaker decision, naming it", () => {
+    const v8 = wavHeader(1, 1, 16000, 8, 4);
+    [128, 200, 60, 128].forEach((b, i) => v8.setUint8(44 + i, b));
+    expect(() => parseWav(new Uint8Array(v8.buffer))).toThrow(/8-bit WAV is too coarse.*16-bit/);
+  });
+
   it("refuses a float WAV holding NaN or infinity as damaged (it used to read them as silence)", () => {
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       const vf = wavHeader(3, 1, 8000, 32, 8);

@@ -8,7 +8,8 @@ import { runOnnxNode } from "../../scripts/voice/ort-node";
 import { decodeAudio } from "../../src/biometrics/voice/decode";
 import { createVoiceEmbedder, type OnnxTensorLike, type RunOnnx } from "../../src/biometrics/voice/embedder";
 import { VoiceError } from "../../src/biometrics/voice/errors";
-import { extractVoiceFeatures } from "../../src/biometrics/voice/features";
+import { extractVoiceFeatures, speechLevelDb, TRAINED_SPEECH_LEVEL_DB } from "../../src/biometrics/voice/features";
+import { decideVoice } from "../../src/biometrics/voice/decide";
 import { VOICE_LDA_META, voiceLdaModel, wespeakerModel } from "../../src/biometrics/voice/model";
 import { inconsistentPair } from "../../src/biometrics/voice/consistency";
 import { enrolVoice, verifyVoice } from "../../src/biometrics/voice/voice";
@@ -43,6 +44,29 @@ describe.skipIf(!existsSync(MODEL))("shipped stats-LDA model", () => {
     expect(same).toMatchObject({ isVoiceDetected: true, isMatch: true });
     expect(other).toMatchObject({ isVoiceDetected: true, isMatch: false });
     expect(same.score!).toBeGreaterThan(other.score! + 0.2);
+  });
+
+  it.skipIf(!hasData)("decides a quiet microphone's clip as the speaker's, and leaves clips at the trained levels as they are", async () => {
+    // Speaker 1998, enrolled at the recording's level; a later clip 26 dB quieter (a laptop microphone without
+    // automatic gain) scored 0.46 at `high` (2.08 needed) before the level was brought into the trained range.
+    const quieter = async (clip: Uint8Array, gain: number) => {
+      const a = await decodeAudio(clip);
+      return encodeWav16([a.samples.map((v) => v * gain)], a.sampleRate);
+    };
+    const template = await enrolVoice([evalClip("1998", 0), evalClip("1998", 1), evalClip("1998", 3)], embedder);
+    const loud = await embedder.embed(extractVoiceFeatures((await decodeAudio(evalClip("1998", 9))).samples), new Float32Array(0));
+    const quiet = await embedder.embed(extractVoiceFeatures((await decodeAudio(await quieter(evalClip("1998", 9), 0.05))).samples), new Float32Array(0));
+    const high = decideVoice(template.embedding, quiet, "high");
+    expect(high.isMatch, `normalised ${high.normalised}`).toBe(true);
+    expect(decideVoice(template.embedding, loud, "high").isMatch).toBe(true);
+    const other = await embedder.embed(extractVoiceFeatures((await decodeAudio(await quieter(evalClip("2033", 7), 0.05))).samples), new Float32Array(0));
+    expect(decideVoice(template.embedding, other, "high").isMatch).toBe(false);
+    // Within the range nothing moves: the calibrated operating points and stored templates still hold.
+    const a = await decodeAudio(evalClip("1998", 9));
+    const level = speechLevelDb(extractVoiceFeatures(a.samples, { level: "as recorded" }).fbank);
+    expect(level).toBeGreaterThan(TRAINED_SPEECH_LEVEL_DB.min);
+    expect(level).toBeLessThan(TRAINED_SPEECH_LEVEL_DB.max);
+    expect(extractVoiceFeatures(a.samples).stats).toEqual(extractVoiceFeatures(a.samples, { level: "as recorded" }).stats);
   });
 
   it.skipIf(!hasData)("refuses an enrolment whose clips are of two speakers, naming the odd pair", async () => {

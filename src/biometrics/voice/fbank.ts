@@ -33,7 +33,8 @@ export interface Fbank {
   peakShare: Float32Array;
 }
 
-const FLT_EPS = 1.1920928955078125e-7;
+/** The floor of the log-mel values (float epsilon, as Kaldi). */
+export const FLT_EPS = 1.1920928955078125e-7;
 
 export function computeFbank(samples: Float32Array, opts: FbankOptions = {}): Fbank {
   const sr = opts.sampleRate ?? 16000;

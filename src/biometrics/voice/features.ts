@@ -1,7 +1,7 @@
 // Decoded 16 kHz audio -> the features every embedder starts from: the Kaldi fbank, the VAD verdict and the
 // utterance statistics (per-bin mean and standard deviation of log-mel over the speech frames) that the
 // trained projection consumes.
-import { computeFbank, type Fbank, type FbankOptions } from "./fbank";
+import { computeFbank, FLT_EPS, type Fbank, type FbankOptions } from "./fbank";
 import { detectVoice, type VadOptions, type VadResult } from "./vad";
 
 export const FBANK_BINS = 80;
@@ -14,10 +14,53 @@ export interface VoiceFeatures {
   stats: Float32Array;
 }
 
-export function extractVoiceFeatures(samples16k: Float32Array, opts: { fbank?: FbankOptions; vad?: VadOptions } = {}): VoiceFeatures {
-  const fbank = computeFbank(samples16k, opts.fbank);
+/**
+ * `level: "as recorded"` skips levelIntoTrainedRange: scripts/voice/lda.ts trains on the recordings as they are, so
+ * that rerunning it reproduces the shipped projection (trained before the level was adjusted at inference).
+ */
+export function extractVoiceFeatures(
+  samples16k: Float32Array,
+  opts: { fbank?: FbankOptions; vad?: VadOptions; level?: "into trained range" | "as recorded" } = {},
+): VoiceFeatures {
+  const recorded = computeFbank(samples16k, opts.fbank);
+  const fbank = opts.level === "as recorded" ? recorded : levelIntoTrainedRange(recorded);
   const vad = detectVoice(fbank, opts.vad);
   return { fbank, vad, stats: utteranceStats(fbank, vad.speechMask) };
+}
+
+/**
+ * The speech levels of the recordings the projection was trained and calibrated on: the clip's loud frames (95th
+ * percentile of frame energy, as the VAD measures them) lie between -31 and -10.6 dBFS in the 301 shared LibriSpeech
+ * utterances (1st-99th percentile -28.9 to -12.5).
+ */
+export const TRAINED_SPEECH_LEVEL_DB = { min: -29, max: -12.5 } as const;
+/** Below this the clip is silence for the VAD (its `minSpeechDb`): never amplified into "speech". */
+const SILENCE_DB = -60;
+
+/** The loud-frame level of a clip (dBFS): the VAD's `loudDb`. */
+export function speechLevelDb(fb: Fbank): number {
+  if (fb.frames === 0) return -Infinity;
+  const sorted = Float32Array.from(fb.energyDb).sort();
+  return sorted[Math.floor(0.95 * (fb.frames - 1))]!;
+}
+
+/**
+ * A clip recorded quieter or louder than the training recordings is brought to the nearest edge of their range,
+ * as a digital gain would (every log-mel value and frame energy moves by the same amount; the spectral shape does
+ * not). Why: the mean log-mel the projection reads carries the recording level, so a quiet laptop microphone
+ * (-26 dB) made a genuine student's clips score as another speaker's (BENCHMARKS.md, "Recording level"). Clips
+ * within the range are untouched, so the calibrated operating points and the stored templates still hold.
+ */
+export function levelIntoTrainedRange(fb: Fbank): Fbank {
+  const level = speechLevelDb(fb);
+  if (!(level >= SILENCE_DB)) return fb;
+  const gainDb = level < TRAINED_SPEECH_LEVEL_DB.min ? TRAINED_SPEECH_LEVEL_DB.min - level : level > TRAINED_SPEECH_LEVEL_DB.max ? TRAINED_SPEECH_LEVEL_DB.max - level : 0;
+  if (gainDb === 0) return fb;
+  const logGain = (gainDb * Math.LN10) / 10;
+  const floor = Math.log(FLT_EPS) + 1e-3;
+  const data = fb.data.map((v) => (v > floor ? v + logGain : v));
+  const energyDb = fb.energyDb.map((v) => v + gainDb);
+  return { ...fb, data, energyDb };
 }
 
 /**

@@ -20,9 +20,10 @@ export const VOICE_OPERATING_POINTS: OperatingPoints = {
   // Rule: FMR 0.5 % on the calibration speakers, so that the held-out rate stays under the 1 % target.
   high: {
     decideOn: "similarity",
-    threshold: 2.082,
+    // 2.082 until the recording level was brought into the trained range (features.ts): the same rule then gave 2.079.
+    threshold: 2.079,
     measured: {
-      fmr: { rate: 0.00534, ci95: [0.00451, 0.00633], errors: 132, trials: 24700 },
+      fmr: { rate: 0.00538, ci95: [0.00455, 0.00638], errors: 133, trials: 24700 },
       fnmr: { rate: 0.10159, ci95: [0.07812, 0.13112], errors: 51, trials: 502 },
       protocol: "background CV, 251 speakers, 5 folds, threshold from the other folds (FMR 0.5 % rule); 3 s enrolment vs 3 s probe, clean + Opus",
     },
@@ -32,7 +33,7 @@ export const VOICE_OPERATING_POINTS: OperatingPoints = {
     decideOn: "similarity",
     threshold: 0.954,
     measured: {
-      fmr: { rate: 0.02049, ci95: [0.01879, 0.02233], errors: 506, trials: 24700 },
+      fmr: { rate: 0.02053, ci95: [0.01883, 0.02237], errors: 507, trials: 24700 },
       fnmr: { rate: 0.05976, ci95: [0.04218, 0.08403], errors: 30, trials: 502 },
       protocol: "background CV, 251 speakers, 5 folds, threshold from the other folds (FMR 2 % rule); 3 s enrolment vs 3 s probe, clean + Opus",
     },
