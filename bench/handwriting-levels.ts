@@ -19,29 +19,46 @@
 //
 // `--no-pressure` repeats it on the same signatures as a browser or phone without a stylus reports them (no pressure,
 // no pen-up points; bench/handwriting-raw.ts) for the levels of models enrolled without pressure
-// (HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE). The engine's parameters are not chosen there: such a model is
-// enrolled with the same DEFAULT_HANDWRITING_PARAMS, so every fold uses them and only the thresholds are chosen.
+// (HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE). There each fold chooses the DTW feature set among
+// FEATURE_SETS_WITHOUT_PRESSURE (bench/handwriting-raw.ts) on its calibration writers, the other parameters as shipped
+// (HANDWRITING_PARAMS_WITHOUT_PRESSURE); `--features x,y,vx,vy,p` fixes one set (the models enrolled before,
+// HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE_PEN_LIFT).
 //
 //   npx tsx bench/handwriting-levels.ts                 # ~2 min the first time (DTW, cached in /tmp), then ~20 s
-//   npx tsx bench/handwriting-levels.ts --no-pressure   # draws docs/handwriting-no-pressure-*.svg
+//   npx tsx bench/handwriting-levels.ts --no-pressure   # draws docs/handwriting-no-pressure-*.svg (~25 min the first time)
 import { writeFileSync } from "node:fs";
 import { handwritingOperatingPoint } from "../src/biometrics/handwriting/operating-points";
 import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
 import { count, reportByPerson, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
-import { cachedRaw, choose, describe, evaluate, noPressure, P0, type Raw, type Scored } from "./handwriting-raw";
+import { HANDWRITING_PARAMS_WITHOUT_PRESSURE, type HandwritingParams } from "../src/biometrics/handwriting/model";
+import type { FeatureName } from "../src/biometrics/handwriting/features";
+import { cachedRaw, choose, describe, evaluate, featureSetsWithoutPressure, noPressure, P0, type Raw, type Scored } from "./handwriting-raw";
 import { eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } from "./metrics";
 
 const FOLDS = 5;
-const raws = cachedRaw(P0);
+/** The shipped parameters of the models measured here. */
+const SHIPPED = noPressure ? HANDWRITING_PARAMS_WITHOUT_PRESSURE : P0;
+/** Without pressure, the raw distances of every candidate feature set (the other parameters as shipped). */
+const withFeatures = (f: FeatureName[]): HandwritingParams => ({ ...SHIPPED, features: f });
+const featureKey = (p: HandwritingParams) => p.features.join(",");
+const rawsByFeatures = new Map((noPressure ? featureSetsWithoutPressure : [P0.features]).map((f) => [f.join(","), cachedRaw(withFeatures(f))]));
+const raws = rawsByFeatures.values().next().value!;
+const rawsOf = (p: HandwritingParams, writers: Raw[]) => rawsByFeatures.get(featureKey(p))!.filter((r) => writers.some((w) => w.writer === r.writer));
 const device = noPressure ? "without pressure or pen-up points" : "tablet";
 const docs = noPressure ? "docs/handwriting-no-pressure" : "docs/handwriting";
 /** The fold's engine parameters and their skilled EER threshold: the grid's choice on the calibration writers, or
- * without pressure the shipped parameters (see above). */
+ * without pressure the feature set with the lowest pooled skilled EER there, the other parameters as shipped. */
 const engineFor = (calib: Raw[]) => {
   if (!noPressure) return choose(calib);
-  const s = evaluate(calib, P0);
-  return { p: P0, threshold: eer(s.flatMap((x) => x.genuine), s.flatMap((x) => x.skilled)).threshold };
+  let best: { p: HandwritingParams; threshold: number; eer: number } | null = null;
+  for (const f of rawsByFeatures.keys()) {
+    const p = withFeatures(f.split(",") as FeatureName[]);
+    const s = evaluate(rawsOf(p, calib), p);
+    const e = eer(s.flatMap((x) => x.genuine), s.flatMap((x) => x.skilled));
+    if (!best || e.eer < best.eer - 1e-12) best = { p, threshold: e.threshold, eer: e.eer };
+  }
+  return best!;
 };
 
 /** The largest threshold refusing at most `fnmr` of the genuine signatures. */
@@ -82,8 +99,12 @@ const det = { genuine: [] as number[], skilled: [] as number[], random: [] as nu
 /** The same writers with only their first k references (an enrolment sent one signature per request has 3, then 4
  * before it has 5): the levels' thresholds were chosen with 5. Recomputed with k references (the stability is
  * measured among them), cached like the 5-reference distances. */
-const fewerRaws = new Map([3, 4].map((k) => [k, cachedRaw(P0, k)]));
-const fewer = (rs: Raw[], k: number): Raw[] => fewerRaws.get(k)!.filter((r) => rs.some((x) => x.writer === r.writer));
+const fewerRaws = new Map<string, Raw[]>();
+const fewer = (rs: Raw[], k: number, p: HandwritingParams): Raw[] => {
+  const key = `${k}/${featureKey(p)}`;
+  if (!fewerRaws.has(key)) fewerRaws.set(key, cachedRaw(p, k));
+  return fewerRaws.get(key)!.filter((r) => rs.some((x) => x.writer === r.writer));
+};
 const pooledFewer = new Map<string, Counts>();
 
 /** Held-out decisions per writer and level: their own genuine signatures, and the skilled forgeries of them. */
@@ -96,9 +117,9 @@ for (let f = 0; f < FOLDS; f++) {
   const calib = raws.filter((r) => !inFold(r));
   const held = raws.filter(inFold);
   const c = engineFor(calib);
-  const calibScored = evaluate(calib, c.p);
+  const calibScored = evaluate(rawsOf(c.p, calib), c.p);
   const th = thresholds(calibScored, c.threshold);
-  const s = evaluate(held, c.p);
+  const s = evaluate(rawsOf(c.p, held), c.p);
   const g = s.flatMap((x) => x.genuine);
   const sk = s.flatMap((x) => x.skilled);
   const rn = s.flatMap((x) => x.random);
@@ -115,7 +136,7 @@ for (let f = 0; f < FOLDS; f++) {
     line.push(`${level} ${fix(th[level], 3)}: FNMR ${es.falseNonMatches}/${g.length}, FMR skilled ${es.falseMatches}/${sk.length}, random ${er.falseMatches}/${rn.length}`);
   }
   for (const k of [3, 4]) {
-    const f3 = evaluate(fewer(held, k), c.p);
+    const f3 = evaluate(fewer(held, k, c.p), c.p);
     for (const level of SECURITY_LEVELS) {
       const key = `${level}/${k}`;
       const p = pooledFewer.get(key) ?? { fnm: 0, g: 0, fms: 0, s: 0, fmr: 0, r: 0 };
@@ -126,7 +147,7 @@ for (let f = 0; f < FOLDS; f++) {
   det.genuine.push(...g.map((v) => v / th.standard));
   det.skilled.push(...sk.map((v) => v / th.standard));
   det.random.push(...rn.map((v) => v / th.standard));
-  console.log(`fold ${f + 1}, held out ${held.map((r) => String(r.writer).padStart(3, "0")).join(" ")}: ${describe(c.p)}`);
+  console.log(`fold ${f + 1}, held out ${held.map((r) => String(r.writer).padStart(3, "0")).join(" ")}: ${describe(c.p)}${noPressure ? `, features ${featureKey(c.p)}` : ""}`);
   console.log(`  ${line.join("; ")}`);
 }
 
@@ -147,15 +168,17 @@ for (const [name, p] of pooledRule) {
 console.log(`pooled held-out EER on the common scale: skilled ${pct(eer(det.genuine, det.skilled).eer)}, random ${pct(eer(det.genuine, det.random).eer, 3)}`);
 
 // Shipped: the rules on all 20 writers with the shipped parameters; measured = the cross-validated figures.
-const all = choose(raws);
-if (!noPressure && describe(all.p) !== describe(P0)) console.log(`\n<-- the grid chooses ${describe(all.p)} on all 20 writers, not the shipped ${describe(P0)}`);
-const scored = evaluate(raws, P0);
+const all = engineFor(raws);
+if (describe(all.p) !== describe(SHIPPED) || featureKey(all.p) !== featureKey(SHIPPED)) {
+  console.log(`\n<-- on all 20 writers the choice is ${describe(all.p)}, features ${featureKey(all.p)}, not the shipped ${describe(SHIPPED)}, features ${featureKey(SHIPPED)}`);
+}
+const scored = evaluate(rawsOf(SHIPPED, raws), SHIPPED);
 const shipped = thresholds(scored, eer(scored.flatMap((x) => x.genuine), scored.flatMap((x) => x.skilled)).threshold);
 console.log(`\nshipped (rules applied to all 20 writers, shipped parameters) -> src/biometrics/handwriting/operating-points.ts (${device}):`);
 for (const level of SECURITY_LEVELS) {
   const p = pooled.get(level)!;
   console.log(`  ${level}: threshold ${fix(shipped[level], 3)}, measured fmr (skilled) ${JSON.stringify(measuredRate(p.fms, p.s))}, fnmr ${JSON.stringify(measuredRate(p.fnm, p.g))}, random ${JSON.stringify(measuredRate(p.fmr, p.r))}`);
-  const committed = handwritingOperatingPoint(level, !noPressure).threshold;
+  const committed = handwritingOperatingPoint(level, { hasPressure: !noPressure, params: SHIPPED }).threshold;
   if (Math.abs(committed - Number(shipped[level].toFixed(3))) > 1e-9) console.log(`    <-- operating-points.ts has ${committed}: update it`);
 }
 

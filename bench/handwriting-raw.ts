@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { DEFAULT_HANDWRITING_PARAMS, parseTrajectory, type HandwritingParams, type PenTrajectory } from "../src/biometrics/handwriting";
 import { descriptorStats, signatureDescriptors, type DescriptorStats } from "../src/biometrics/handwriting/descriptors";
-import { featureSeq, resample, type FeatureSeq } from "../src/biometrics/handwriting/features";
+import { featureSeq, resample, type FeatureName, type FeatureSeq } from "../src/biometrics/handwriting/features";
 import { compact, fusedDistance, normalisedDescriptorDistance, normalisedDistance, referenceStats } from "../src/biometrics/handwriting/model";
 import { stabilityEnrolment, stabilityWeights, countsOf, weightedDtw } from "../src/biometrics/handwriting/stability";
 import { avg, eer } from "./metrics";
@@ -39,6 +39,23 @@ for (const [name, label] of gt) {
 }
 
 export const P0 = DEFAULT_HANDWRITING_PARAMS;
+
+/**
+ * The DTW feature sets tried for models enrolled without pressure (bench/handwriting-levels.ts --no-pressure chooses
+ * one per fold on the calibration writers, by pooled skilled EER, the other parameters as shipped): the tablet's
+ * set (whose `p` is then only the pen-lift signal), the same without it, and with the accelerations.
+ * `--features a,b,c` fixes one instead.
+ */
+export const FEATURE_SETS_WITHOUT_PRESSURE: FeatureName[][] = [
+  ["x", "y", "vx", "vy", "p"],
+  ["x", "y", "vx", "vy"],
+  ["x", "y", "vx", "vy", "ax", "ay"],
+  ["x", "y", "ax", "ay"],
+  ["x", "y", "vx", "vy", "p", "ax", "ay"],
+];
+const fixedFeatures = process.argv.indexOf("--features");
+export const featureSetsWithoutPressure: FeatureName[][] =
+  fixedFeatures >= 0 ? [process.argv[fixedFeatures + 1]!.split(",") as FeatureName[]] : FEATURE_SETS_WITHOUT_PRESSURE;
 
 /** The stability modulations the raw distances are computed for (the grid's values of [stabilityWeight,
  * stabilitySmooth]; weight 0 = plain DTW, v2's). */

@@ -106,7 +106,7 @@ export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwn
   if (!("model" in opened)) return opened;
   if (!isHandwritingModel(opened.model)) throw new Error("stored Handwriting model is not a handwriting model");
   try {
-    const r = scoreHandwriting(opened.model, trajectory, { field, threshold: handwritingOperatingPoint(level, opened.model.hasPressure).threshold });
+    const r = scoreHandwriting(opened.model, trajectory, { field, threshold: handwritingOperatingPoint(level, opened.model).threshold });
     return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: r.threshold, level };
   } catch (e) {
     if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };

@@ -17,6 +17,10 @@ import {
   HANDWRITING_MIN_REFERENCES,
   newestReferencesWithinBudget,
   HANDWRITING_OPERATING_POINTS,
+  HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE,
+  HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE_PEN_LIFT,
+  HANDWRITING_PARAMS_WITHOUT_PRESSURE,
+  handwritingOperatingPoint,
   parseTrajectory,
   verifyHandwriting,
   isHandwritingModel,
@@ -84,6 +88,23 @@ describe("pen trajectory parser", () => {
     expect(noPressure.pressure).toEqual([1, 1, 1]);
     // Browser timestamps (performance.now) start anywhere; equal timestamps are allowed.
     expect(parseTrajectory([[1000.5, 0, 0], [1000.5, 1, 1], [1200, 2, 1]], opts).t).toEqual([0, 0, 199.5]);
+  });
+
+  it("takes one pressure for every pen-down point (a browser's mouse or finger) as no pressure, keeping the pen-down points", () => {
+    // PointerEvent.pressure: 0.5 while a mouse button is down, 0 while it hovers.
+    const mouse = [
+      { t: 0, x: 1, y: 2, pressure: 0.5 },
+      { t: 40, x: 2, y: 3, pressure: 0.5 },
+      { t: 80, x: 3, y: 3, pressure: 0 },
+      { t: 120, x: 5, y: 2, pressure: 0.5 },
+      { t: 160, x: 6, y: 1, pressure: 0.5 },
+    ];
+    expect(parseTrajectory(mouse, opts)).toEqual({ t: [0, 40, 120, 160], x: [1, 2, 5, 6], y: [2, 3, 2, 1], pressure: [1, 1, 1, 1], hasPressure: false });
+    expect(parseTrajectory("0 1 1 1\n0.01 2 2 1\n0.02 3 1 1", opts).hasPressure).toBe(false);
+    // Pressure that varies is a measurement; all zero is still "the pen never touches"; negative is still refused.
+    expect(parseTrajectory(mouse.map((q, i) => ({ ...q, pressure: q.pressure && 0.4 + i / 100 })), opts).hasPressure).toBe(true);
+    expectInputError(() => parseTrajectory(mouse.map((q) => ({ ...q, pressure: 0 })), opts), /never touches/);
+    expectInputError(() => parseTrajectory(mouse.map((q, i) => ({ ...q, pressure: i === 2 ? -1 : 0.5 })), opts), /negative/);
   });
 
   it("rejects empty, one-point, NaN, backwards and oversized trajectories with the field name", () => {
@@ -267,6 +288,28 @@ describe("handwriting model", () => {
     // high refuses more than standard; both decide on the writer-normalised distance.
     expect(HANDWRITING_OPERATING_POINTS.high.threshold).toBeLessThan(HANDWRITING_OPERATING_POINTS.standard.threshold);
     expect(HANDWRITING_OPERATING_POINTS.high.decideOn).toBe("distance");
+  });
+
+  it("enrols signatures without pressure on shape-and-rhythm features, and decides each model at the thresholds of its own features", () => {
+    const penless = (tr: PenTrajectory): PenTrajectory => {
+      const keep = tr.pressure.map((p) => p > 0);
+      const f = (a: number[]) => a.filter((_, i) => keep[i]);
+      return { t: f(tr.t), x: f(tr.x), y: f(tr.y), pressure: f(tr.pressure).map(() => 1), hasPressure: false };
+    };
+    const model = enrollHandwriting(enrolment(3).map(penless));
+    expect(model.hasPressure).toBe(false);
+    expect(model.params.features).toEqual(HANDWRITING_PARAMS_WITHOUT_PRESSURE.features);
+    expect(model.params.features).not.toContain("p");
+    expect(model.params.threshold).toBe(HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE.standard.threshold);
+    for (const level of ["high", "standard"] as const) {
+      expect(handwritingOperatingPoint(level, model)).toBe(HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE[level]);
+      // A model enrolled without pressure before (its stored features hold the pen-lift signal `p`) keeps its thresholds.
+      const before = { ...model, params: { ...model.params, features: DEFAULT_HANDWRITING_PARAMS.features } };
+      expect(handwritingOperatingPoint(level, before)).toBe(HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE_PEN_LIFT[level]);
+      expect(handwritingOperatingPoint(level, enrollHandwriting(enrolment(3)))).toBe(HANDWRITING_OPERATING_POINTS[level]);
+    }
+    const genuine = penless(parseTrajectory(file(`verification/${gt.find(([n, l]) => n.startsWith("003-") && l === "g")![0]}.txt`)));
+    expect(verifyHandwriting(model, genuine, { threshold: handwritingOperatingPoint("standard", model).threshold }).isMatch).toBe(true);
   });
 
   it("resamples irregular browser-style timings and treats long gaps as the pen lifted", () => {

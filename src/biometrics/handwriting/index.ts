@@ -13,11 +13,19 @@ export {
   newestReferencesWithinBudget,
   HANDWRITING_ENROLMENT_SESSION_MS,
   DEFAULT_HANDWRITING_PARAMS,
+  HANDWRITING_PARAMS_WITHOUT_PRESSURE,
+  handwritingParamsFor,
   type HandwritingModel,
   type HandwritingReference,
   type HandwritingParams,
   type HandwritingScore,
   type HandwritingVerifyOptions,
 } from "./model";
-export { HANDWRITING_OPERATING_POINTS, HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE, handwritingOperatingPoint, type HandwritingOperatingPoint } from "./operating-points";
+export {
+  HANDWRITING_OPERATING_POINTS,
+  HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE,
+  HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE_PEN_LIFT,
+  handwritingOperatingPoint,
+  type HandwritingOperatingPoint,
+} from "./operating-points";
 export { BiometricInputError } from "../input-error";

@@ -21,7 +21,7 @@
 import { BiometricInputError } from "../input-error";
 import { DESCRIPTOR_COUNT, descriptorDistance, descriptorStats, signatureDescriptors, type DescriptorStats } from "./descriptors";
 import { featureSeq, resample, type FeatureName, type FeatureSeq, type Resampled } from "./features";
-import { HANDWRITING_OPERATING_POINTS } from "./operating-points";
+import { HANDWRITING_OPERATING_POINTS, HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE } from "./operating-points";
 import type { PenTrajectory } from "./parse";
 import { countsOf, stabilityEnrolment, stabilityWeights, weightedDtw } from "./stability";
 
@@ -85,6 +85,24 @@ export const DEFAULT_HANDWRITING_PARAMS: HandwritingParams = {
   // The pooled skilled-forgery EER point of writers 001-020 with these parameters: the `standard` level.
   threshold: HANDWRITING_OPERATING_POINTS.standard.threshold,
 };
+
+/**
+ * Models enrolled from signatures without pressure (a mouse, a finger, most browsers) compare shape and rhythm
+ * only: the tablet's `p` column is then nothing but a pen-lift signal (time gaps), and how long a writer's pen stays
+ * up varies from one signature to the next more than it tells writers apart, so it is left out and the
+ * accelerations come in (chosen per fold on calibration writers by `npx tsx bench/handwriting-levels.ts
+ * --no-pressure`; BENCHMARKS.md, "Signatures without pressure"). Models enrolled before keep the features they
+ * store, and their own thresholds (operating-points.ts).
+ */
+export const HANDWRITING_PARAMS_WITHOUT_PRESSURE: HandwritingParams = {
+  ...DEFAULT_HANDWRITING_PARAMS,
+  features: ["x", "y", "vx", "vy", "ax", "ay"],
+  threshold: HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE.standard.threshold,
+};
+
+/** The parameters a new model is enrolled with. */
+export const handwritingParamsFor = (hasPressure: boolean): HandwritingParams =>
+  hasPressure ? DEFAULT_HANDWRITING_PARAMS : HANDWRITING_PARAMS_WITHOUT_PRESSURE;
 
 export type HandwritingReference = Resampled;
 
@@ -189,8 +207,8 @@ export function enrollHandwriting(
   options: { field?: string; params?: Partial<HandwritingParams> } = {},
 ): HandwritingModel {
   const field = options.field ?? "biometric_data";
-  const params = { ...DEFAULT_HANDWRITING_PARAMS, ...options.params };
   const hasPressure = samples[0]?.hasPressure ?? true;
+  const params = { ...handwritingParamsFor(hasPressure), ...options.params };
   if (samples.some((s) => s.hasPressure !== hasPressure)) {
     throw new BiometricInputError(field, "either every enrolment signature has pressure or none has");
   }
@@ -209,7 +227,7 @@ export function enrollHandwritingReferences(
   options: { field?: string; params?: Partial<HandwritingParams> } = {},
 ): HandwritingModel {
   const field = options.field ?? "biometric_data";
-  const params = { ...DEFAULT_HANDWRITING_PARAMS, ...options.params };
+  const params = { ...handwritingParamsFor(hasPressure), ...options.params };
   if (references.length < HANDWRITING_MIN_REFERENCES) {
     throw new BiometricInputError(field, `at least ${HANDWRITING_MIN_REFERENCES} signatures are needed to enrol (got ${references.length})`);
   }

@@ -10,7 +10,8 @@ export interface PenTrajectory {
   y: number[];
   /** Pen pressure, >= 0; 0 = pen lifted (hovering). All 1 when the device reported none. */
   pressure: number[];
-  /** False when the client sent no pressure at all (mouse, some touch screens). */
+  /** False when the client sent no pressure at all (mouse, some touch screens), or the same pressure for every pen-down
+   * point (a browser's PointerEvent.pressure for a mouse or a finger): then only the pen-down points are kept. */
   hasPressure: boolean;
 }
 
@@ -131,8 +132,33 @@ function fromJson(field: string, value: unknown): { rows: number[][]; hasPressur
   return { rows, hasPressure: withPressure > 0 };
 }
 
+/**
+ * Whether the pressures say nothing about the pen's force: every pen-down point (pressure > 0) has the same value.
+ * Browsers report PointerEvent.pressure 0.5 for a mouse with its button down and a constant for most fingers, so a
+ * client passing it on sends "pressure" that is no measurement. Such a signature is the pen-less kind: judged as a
+ * tablet's, with the tablet's thresholds, it let skilled forgers through about three times as often (BENCHMARKS.md,
+ * "Signatures without pressure").
+ */
+function pressureIsConstant(rows: number[][]): boolean {
+  let down: number | undefined;
+  for (const r of rows) {
+    const p = r[3]!;
+    if (p < 0) return false; // refused below, with its own message
+    if (p === 0) continue;
+    if (down === undefined) down = p;
+    else if (p !== down) return false;
+  }
+  return down !== undefined;
+}
+
 function validate(field: string, rows: number[][], hasPressure: boolean): PenTrajectory {
   checkLength(field, rows.length);
+  if (hasPressure && pressureIsConstant(rows)) {
+    // As a device without pressure reports it: the pen-down points only (a lift is a gap in time), no pressure.
+    rows = rows.filter((r) => r[3]! > 0);
+    hasPressure = false;
+    checkLength(field, rows.length);
+  }
   const t0 = rows[0]![0]!;
   const span = rows[rows.length - 1]![0]! - t0;
   const toMs = span < 100 ? 1000 : 1;

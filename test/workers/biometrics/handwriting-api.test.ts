@@ -8,6 +8,7 @@ import { route as registerRoute } from "../../../src/routes/biometrics/register"
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
 import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
 import { handwritingOperatingPoint } from "../../../src/biometrics/handwriting/operating-points";
+import { DEFAULT_HANDWRITING_PARAMS, HANDWRITING_PARAMS_WITHOUT_PRESSURE } from "../../../src/biometrics/handwriting/model";
 import { SECURITY_LEVELS } from "../../../src/biometrics/security-level";
 import { api, bodyAt } from "../api";
 import { expect400Shape, newSession } from "../helpers";
@@ -107,8 +108,9 @@ describe("Handwriting register / verify / list / unregister", () => {
     const genuine = await verify(s.access, b64(JSON.stringify(penless(samples.genuine))));
     expect(genuine.status, JSON.stringify(genuine.body)).toBe(200);
     const threshold = bodyAt(genuine, 200).resource_dict.threshold;
-    expect(SECURITY_LEVELS.map((l) => handwritingOperatingPoint(l, false).threshold)).toContain(threshold);
-    expect(SECURITY_LEVELS.map((l) => handwritingOperatingPoint(l, true).threshold)).not.toContain(threshold);
+    const penlessModel = { hasPressure: false, params: HANDWRITING_PARAMS_WITHOUT_PRESSURE };
+    expect(SECURITY_LEVELS.map((l) => handwritingOperatingPoint(l, penlessModel).threshold)).toContain(threshold);
+    expect(SECURITY_LEVELS.map((l) => handwritingOperatingPoint(l, { hasPressure: true, params: DEFAULT_HANDWRITING_PARAMS }).threshold)).not.toContain(threshold);
     const forgery = await verify(s.access, b64(JSON.stringify(penless(samples.forgery))));
     expect(bodyAt(forgery, 200).is_match).toBe(false);
     // A signature with pressure against that model is refused as input, not scored on the wrong yardstick.
