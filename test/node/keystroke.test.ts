@@ -154,6 +154,9 @@ describe("keystroke model", () => {
     const b = trainKeystrokeModel(sec);
     expect(b.timeScale).toBe(1000);
     expect(scoreKeystroke(b, sec[3]!).distance).toBeCloseTo(scoreKeystroke(a, ms[3]!).distance, 6);
+    // Trained in one unit, tested in the other: each typing is read in its own unit (it was scored 1000x off).
+    expect(scoreKeystroke(a, sec[3]!).distance).toBeCloseTo(scoreKeystroke(a, ms[3]!).distance, 6);
+    expect(scoreKeystroke(b, ms[3]!).distance).toBeCloseTo(scoreKeystroke(b, sec[3]!).distance, 6);
   });
 
   it("on real data, a subject's own later typings beat other subjects' typings", () => {

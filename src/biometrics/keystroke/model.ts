@@ -153,7 +153,8 @@ function nearestDistance(typings: number[][], x: number[], scale: number[], clip
   return mean(d.slice(0, Math.min(k, d.length)));
 }
 
-/** Timings are documented in milliseconds; a dataset whose median hold is under 5 was clearly sent in seconds. */
+/** Timings are documented in milliseconds; a dataset (or one typing) whose median hold is under 5 was clearly sent in
+ * seconds (no key is held for less than 5 ms; typical holds are 60-200 ms). */
 function guessTimeScale(samples: KeystrokeSample[]): number {
   return median(samples.flatMap((s) => s.hold)) < 5 ? 1000 : 1;
 }
@@ -212,7 +213,9 @@ export function scoreKeystroke(model: KeystrokeModel, sample: KeystrokeSample, o
   if (!sameLayout(l, model.layout)) {
     throw new BiometricInputError(field, `sample has ${describeLayout(l)} but the student's model was trained on ${describeLayout(model.layout)}`);
   }
-  const { x } = features(sample, model.timeScale);
+  // The typing's own unit, not the training set's: a page may train in milliseconds and test in seconds (or the
+  // reverse); with the model's scale such a typing was scored 1000 times off and refused every time.
+  const { x } = features(sample, guessTimeScale([sample]));
   const distance = nearestDistance(model.typings, x, model.scale, model.clip, model.neighbours) / model.norm.mean;
   const threshold = decisionThreshold(model, options);
   return { score: scoreOf(distance, threshold), isMatch: distance <= threshold, distance, threshold };
