@@ -58,13 +58,30 @@ describe("explanations", () => {
     expect(explain(row({ ...voice, outcome: "accepted", score: 3.1, quality: window(3, 1.9, false) }))).toBe(
       "The recording matched your registered voice: similarity of this recording together with your 2 previous ones 3.10, the level 'high' needs at least 2.36 (this recording alone: 1.90).",
     );
-    expect(explain(row({ ...voice, outcome: "mismatch", score: 2.5, quality: window(3, -4.2, true) }))).toBe(
+    const raised = [{ reason: "voice_mismatch", detail: null }];
+    expect(explain(row({ ...voice, outcome: "mismatch", score: 2.5, quality: window(3, -4.2, true), alertsRaised: raised }))).toBe(
       "The recording did not match your registered voice: this recording alone had similarity -4.20, under the -1.53 any one recording must reach. Your instructor sees this as an alert.",
     );
     // The first clip of a window is decided alone and explained as before.
     expect(explain(row({ ...voice, outcome: "accepted", score: 3.1, quality: window(1, 3.1, false) }))).toBe(
       "The recording matched your registered voice: similarity 3.10, the level 'high' needs at least 2.36.",
     );
+  });
+});
+
+describe("explanations of what raised no alert, and of fused oral-exam frames", () => {
+  it("promise an alert only when one was raised", () => {
+    const silent = row({ modality: "voice", action: "monitoring", outcome: "quality", reason: "no_speech", score: null, threshold: null, quality: { speech_seconds: 0 } });
+    expect(explain(silent)).not.toMatch(/alert/);
+  });
+
+  it("name the voice when a fused frame was refused for the voice, the face when for the face", () => {
+    const fused = (refusedFor: string) => ({ decided_on: "fused", face_similarity: 0.75, refused_for: refusedFor });
+    const base = { modality: "face" as const, action: "monitoring" as const, outcome: "mismatch" as const, score: 0.94, threshold: 1.97, alertsRaised: [{ reason: "voice_mismatch", detail: null }] };
+    expect(explain(row({ ...base, quality: fused("voice") }))).toBe(
+      "The voice recorded with the picture did not match your registered voice: combined face and voice score 0.94, the level 'high' needs at least 1.97. Your instructor sees this as an alert.",
+    );
+    expect(explain(row({ ...base, quality: fused("face") }))).toMatch(/^The picture did not match your registered face: combined face and voice score/);
   });
 });
 

@@ -72,8 +72,12 @@ function core(d: DecisionRow): string {
   switch (d.outcome) {
     case "accepted":
       return `${w.sample} matched ${w.enrolled}${comparison(d, w)}.`;
-    case "mismatch":
+    case "mismatch": {
+      // A fused oral-exam frame refused for the voice only: the picture itself matched.
+      if (fusedOf(d) && q.refused_for === "voice") return `The voice recorded with the picture did not match your registered voice${comparison(d, w)}.`;
+      if (fusedOf(d) && q.refused_for === "face+voice") return `Neither the picture nor the voice recorded with it matched what you registered${comparison(d, w)}.`;
       return `${w.sample} did not match ${w.enrolled}${comparison(d, w)}.`;
+    }
     case "quality":
       return `${w.sample} ${reason ?? "could not be used"}${d.reason === "liveness_failed" ? liveness : ""}, so it was not compared with ${w.enrolled}.`;
     case "flagged":
@@ -84,7 +88,8 @@ function core(d: DecisionRow): string {
 }
 
 function consequence(d: DecisionRow): string {
-  if (d.action === "monitoring" && d.outcome !== "accepted") return " Your instructor sees this as an alert.";
+  // Only what raised an alert is one (a clip without speech is recorded, not alerted).
+  if (d.action === "monitoring" && d.outcome !== "accepted" && ((d.alertsRaised ?? []) as unknown[]).length > 0) return " Your instructor sees this as an alert.";
   if ((d.action === "verify" || d.action === "identification") && d.examId !== null) {
     return d.outcome === "accepted" ? " You were marked verified for the exam." : " You were not marked verified; you may try again or ask for manual approval.";
   }
