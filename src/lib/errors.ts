@@ -88,3 +88,13 @@ export function unavailableCause(err: unknown): AppError | null {
   }
   return null;
 }
+
+/** A database write refused because a row it points at is gone (SQLite's FOREIGN KEY constraint), through
+ * whatever wrapped the driver's error (drizzle's query error keeps it as `cause`). */
+export function isForeignKeyViolation(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const code = (x as { code?: unknown }).code;
+    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY" || /FOREIGN KEY constraint failed/.test(x.message)) return true;
+  }
+  return false;
+}

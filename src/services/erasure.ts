@@ -5,7 +5,8 @@
 //  - A student's whole account is erased on an operator's request (scripts/erase-student.mjs writes an
 //    `erasure_requests` row; the scheduled handler calls runErasureJobs): first every database row in one
 //    transaction (the student can no longer log in or refresh), then, once every access token they may
-//    still hold has expired (so that nothing can write a template again), the template Durable Object.
+//    still hold has expired (so that nothing can write a template again), the template Durable Object and
+//    whatever those tokens wrote meanwhile (decision records, events...).
 import { and, eq, inArray, isNotNull, isNull, lte, notExists, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import {
@@ -47,13 +48,9 @@ export function examRecordStatements(db: Db, e: { institutionId: number; examId:
   ] as const;
 }
 
-/** Deletes every row about the student (never an instructor: their exams would be orphaned). Idempotent. */
-async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId: number; studentId: number }, now: number) {
-  const [user] = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(and(eq(users.id, s.studentId), eq(users.institutionId, s.institutionId), eq(users.role, "STUDENT")))
-    .limit(1);
+/** The statements deleting every row about the student (never an instructor: their exams would be orphaned).
+ * Idempotent. `email`: the account's, for its login attempts (unknown once the account row is gone). */
+function studentRecordStatements(db: Db, s: { institutionId: number; studentId: number }, email: string | undefined) {
   const mine = <T extends { institutionId: any; studentId: any }>(t: T) => and(eq(t.institutionId, s.institutionId), eq(t.studentId, s.studentId));
   const statements = [
     db.delete(alerts).where(mine(alerts)),
@@ -75,10 +72,20 @@ async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId
       inArray(refreshTokens.familyId, db.select({ id: refreshTokenFamilies.id }).from(refreshTokenFamilies).where(eq(refreshTokenFamilies.userId, s.studentId))),
     ),
     db.delete(refreshTokenFamilies).where(and(eq(refreshTokenFamilies.institutionId, s.institutionId), eq(refreshTokenFamilies.userId, s.studentId))),
-    ...(user ? [db.delete(loginAttempts).where(and(eq(loginAttempts.institutionId, s.institutionId), eq(loginAttempts.email, user.email)))] : []),
+    ...(email !== undefined ? [db.delete(loginAttempts).where(and(eq(loginAttempts.institutionId, s.institutionId), eq(loginAttempts.email, email)))] : []),
     db.delete(users).where(and(eq(users.id, s.studentId), eq(users.institutionId, s.institutionId), eq(users.role, "STUDENT"))),
-    db.update(erasureRequests).set({ recordsErasedAt: now }).where(eq(erasureRequests.id, requestId)),
   ];
+  return statements;
+}
+
+/** Deletes every row about the student and marks the request's first phase done, in one transaction. */
+async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId: number; studentId: number }, now: number) {
+  const [user] = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.id, s.studentId), eq(users.institutionId, s.institutionId), eq(users.role, "STUDENT")))
+    .limit(1);
+  const statements = [...studentRecordStatements(db, s, user?.email), db.update(erasureRequests).set({ recordsErasedAt: now }).where(eq(erasureRequests.id, requestId))];
   await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
 }
 
@@ -115,7 +122,10 @@ export async function runErasureJobs(env: Bindings, db: Db, config: Config, now:
   for (const r of templates) {
     const owner = { institutionId: r.institutionId, studentId: r.studentId };
     await templateObject(ns, owner).eraseAll(owner);
-    await db.update(erasureRequests).set({ templatesErasedAt: now }).where(eq(erasureRequests.id, r.id));
+    // An access token issued before the first phase could still write until it expired (SECURITY.md): decisions,
+    // monitoring events, anything it wrote then goes now, with the templates, in the same transaction as the mark.
+    const statements = [...studentRecordStatements(db, owner, undefined), db.update(erasureRequests).set({ templatesErasedAt: now }).where(eq(erasureRequests.id, r.id))];
+    await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
     result.templatesErased++;
   }
   return result;

@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { walletExports } from "../../db/schema";
 import { type Bindings, loadConfig } from "../../env";
-import { AppError } from "../../lib/errors";
+import { AppError, isForeignKeyViolation } from "../../lib/errors";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { WALLET_MODEL_IDS } from "../../templates/model-ids";
 import type { BiometricType } from "../../templates/types";
@@ -78,7 +78,14 @@ export async function requestExport(env: Bindings, db: Db, caller: Caller, biome
     nextAttemptAt: now,
     pushUpdatedAt: now,
   });
-  await db.batch([supersede, insert]);
+  try {
+    await db.batch([supersede, insert]);
+  } catch (e) {
+    // The account was erased while this access token was still valid (SECURITY.md, "Deletion"): the export's row
+    // cannot point at it. A refusal, not a 500.
+    if (isForeignKeyViolation(e)) throw AppError.unauthorized("This account no longer exists");
+    throw e;
+  }
   await processPush(db, config, { ids: [id] }, now);
   const [row] = await db.select().from(walletExports).where(eq(walletExports.id, id));
   return exportView(row!);

@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
 import {
-  alerts, enrolments, erasureRequests, exams, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
+  alerts, decisions, enrolments, erasureRequests, exams, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
   refreshTokenFamilies, users, walletExports,
 } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
@@ -15,6 +15,8 @@ import { db, examWithEnrolment, ownerOf, templatesOf, unitVector } from "../biom
 import { route as loginRoute } from "../../../src/routes/auth/login";
 import { route as refreshTokenRoute } from "../../../src/routes/auth/refresh-token";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { route as walletFaceRoute } from "../../../src/routes/biometrics/wallet-face";
+import { decisionRow, insertDecision } from "../../../src/services/decisions/record";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { route as examsDestroy } from "../../../src/routes/partner/exams-destroy";
 import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
@@ -134,10 +136,17 @@ describe("erasing a student", () => {
     expect((await api(refreshTokenRoute, { json: { refresh: victim.refresh } })).status).toBe(401);
     // The templates wait until the last access token has expired.
     expect((await storedTemplates(victim.access)).templates).toEqual(["Face"]);
+    // Meanwhile that token still works (SECURITY.md): a wallet export is refused as an account that no longer
+    // exists (it was a 500), and what it writes (here a decision record, as a verification writes) goes later.
+    const exportNow = await api(walletFaceRoute, { token: victim.access, json: { expoPushToken: "ExponentPushToken[erased]" } });
+    expect(exportNow.status, JSON.stringify(exportNow.body)).toBe(401);
+    await insertDecision(d, decisionRow({ institutionId: owner.institutionId, studentId: owner.studentId, modality: "face", action: "verify", endpoint: "/biometrics/face_verify", outcome: "accepted", now }));
+    expect((await d.select().from(decisions).where(eq(decisions.studentId, owner.studentId))).length).toBe(1);
 
     const later = now + config.accessTokenTtlSeconds * 1000 + 61_000;
     await runErasureJobs(bindings, d, config, later);
     expect(await storedTemplates(victim.access)).toEqual({ templates: [], owner: 0, versions: 0 });
+    expect((await d.select().from(decisions).where(eq(decisions.studentId, owner.studentId))).length).toBe(0);
     expect((await storedTemplates(bystander.access)).templates).toEqual(["Face"]);
     const [request] = await d.select().from(erasureRequests).where(eq(erasureRequests.studentId, owner.studentId));
     expect(request).toMatchObject({ recordsErasedAt: now, templatesErasedAt: later });
