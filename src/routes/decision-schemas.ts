@@ -12,7 +12,11 @@ const intParam = (name: string, min: number, max: number, fallback: number) =>
   z
     .preprocess(
       (v) => (v === undefined || v === "" ? fallback : typeof v === "string" && /^\d{1,9}$/.test(v) ? Number(v) : v),
-      z.number({ error: `Expected ${name} as an integer.` }).int().min(min).max(max),
+      z
+        .number({ error: `Expected ${name} as an integer.` })
+        .int({ error: `Expected ${name} as an integer.` })
+        .min(min, { error: `Expected ${name} from ${min} to ${max}.` })
+        .max(max, { error: `Expected ${name} from ${min} to ${max}.` }),
     )
     .openapi({ type: "integer", minimum: min, maximum: max, default: fallback });
 

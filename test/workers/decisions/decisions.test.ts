@@ -57,7 +57,11 @@ describe("GET /student/decisions", () => {
 
   it("refuses a bad page size and an instructor", async () => {
     const s = await newSession("STUDENT");
-    expect((await api(studentDecisions, { token: s.access, query: { page_size: "1000" } })).status).toBe(400);
+    const tooBig = await api(studentDecisions, { token: s.access, query: { page_size: "1000" } });
+    expect(tooBig.status).toBe(400);
+    expect(JSON.stringify(tooBig.body)).toContain("Expected page_size from 1 to 100.");
+    const notNumber = await api(studentDecisions, { token: s.access, query: { page: "first" } });
+    expect(JSON.stringify(notNumber.body)).toContain("Expected page as an integer.");
     const i = await newSession("INSTRUCTOR");
     expect((await api(studentDecisions, { token: i.access })).status).toBe(403);
   });
