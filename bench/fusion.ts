@@ -19,7 +19,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FACE_MODEL_ID } from "../src/biometrics/face/policy";
-import { fuseFaceVoice, llr, type FusionCalibration } from "../src/biometrics/fusion";
+import { decideFused, FUSION_CALIBRATION, FUSION_FLOORS, FUSION_OPERATING_POINTS, fuseFaceVoice, llr, type FusionCalibration } from "../src/biometrics/fusion";
 import { VOICE_COHORT_TOP_K, VOICE_SCORING } from "../src/biometrics/voice/cohort";
 import { VOICE_OPERATING_POINTS_MODEL_ID } from "../src/biometrics/voice/operating-points";
 import { fitJoint, fitLogistic } from "./calibrate";
@@ -88,8 +88,13 @@ function chimeric(voice: VoiceTrial[], faceOf: Map<string, FaceItem[]>): Fused[]
 }
 
 type Key = "face" | "voice" | "fused";
-const scoreOf = (t: Fused, key: Key, cal: FusionCalibration) => (key === "fused" ? fuseFaceVoice(t.face, t.voice, cal) : key === "face" ? llr(t.face, cal.face) : llr(t.voice, cal.voice));
-const gi = (ts: Fused[], key: Key, cal: FusionCalibration) => ({
+/** The fused score as the service decides on it: a modality under its floor (FUSION_FLOORS) refuses the trial
+ * whatever the sum (-Infinity), so the level thresholds are chosen on the decision the service takes. */
+const fusedWithFloors = (t: Fused, cal: FusionCalibration) =>
+  t.face < FUSION_FLOORS.faceCosine || t.voice < FUSION_FLOORS.voiceNormalised ? -Infinity : fuseFaceVoice(t.face, t.voice, cal);
+const scoreOf = (t: Fused, key: Key | "fusedFloors", cal: FusionCalibration) =>
+  key === "fusedFloors" ? fusedWithFloors(t, cal) : key === "fused" ? fuseFaceVoice(t.face, t.voice, cal) : key === "face" ? llr(t.face, cal.face) : llr(t.voice, cal.voice);
+const gi = (ts: Fused[], key: Key | "fusedFloors", cal: FusionCalibration) => ({
   genuine: ts.filter((t) => t.genuine).map((t) => scoreOf(t, key, cal)),
   impostor: ts.filter((t) => !t.genuine).map((t) => scoreOf(t, key, cal)),
 });
@@ -110,7 +115,7 @@ function fitCalibration(ts: Fused[]): FusionCalibration {
 }
 
 /** Cross-fitted rates: calibration and threshold from the other folds, errors on the fold. */
-function crossFitted(ts: Fused[], key: Key, rule: (train: { genuine: number[]; impostor: number[] }) => number) {
+function crossFitted(ts: Fused[], key: Key | "fusedFloors", rule: (train: { genuine: number[]; impostor: number[] }) => number) {
   let fm = 0, fnm = 0, ni = 0, ng = 0;
   const scored: { genuine: number[]; impostor: number[] } = { genuine: [], impostor: [] };
   for (const k of [...new Set(ts.map((t) => t.fold))]) {
@@ -182,17 +187,42 @@ async function main() {
   const points: Record<string, unknown> = {};
   const markers = [];
   for (const [level, f] of Object.entries(FUSION_LEVEL_RULES)) {
-    const r = crossFitted(cv, "fused", byFmr(f));
-    const thr = Number(byFmr(f)(gi(cv, "fused", cal)).toFixed(3));
-    const e = gi(ev, "fused", cal);
+    // With the floors, few impostor trials are left to set the threshold by: it never goes under LLR 0 (the fused
+    // evidence must at least favour the student).
+    const rule = (sc: { impostor: number[] }) => Math.max(0, byFmr(f)(sc));
+    const r = crossFitted(cv, "fusedFloors", rule);
+    const thr = Number(rule(gi(cv, "fusedFloors", cal)).toFixed(3));
+    const e = gi(ev, "fusedFloors", cal);
     const evm = { fmr: measured(fmrAt(e.impostor, thr), e.impostor.length), fnmr: measured(fnmrAt(e.genuine, thr), e.genuine.length) };
-    console.log(`\n${level} (FMR ${(f * 100).toFixed(2)} % rule): fused threshold ${thr}`);
+    console.log(`\n${level} (FMR ${(f * 100).toFixed(2)} % rule, with the floors): fused threshold ${thr}`);
     console.log(`  CV held-out: FMR ${fmtRate(r.fmr)}  FNMR ${fmtRate(r.fnmr)}`);
     console.log(`  eval (5 chimeric users): FMR ${fmtRate(evm.fmr)}  FNMR ${fmtRate(evm.fnmr)}`);
     points[level] = { decideOn: "similarity", threshold: thr, measured: { fmr: r.fmr, fnmr: r.fnmr } };
     markers.push({ label: level, fmr: r.fmr.rate, fnmr: r.fnmr.rate, colour: level === "high" ? "#c00" : "#06c" });
   }
   console.log(`\noperating points: ${JSON.stringify(points)}`);
+
+  // The shipped decision (shipped calibration and thresholds, fitted on all CV users: in-sample for the first two
+  // rows) with and without the floors, and against one modality from another person: the student's own voice with
+  // another person's face (the student answering off camera, or a recording), and the student's own face with
+  // another person's voice (someone else answering). Those pairs take genuine trials' scores of one modality and
+  // impostor trials' scores of the other, paired at random (fixed seed), as the chimeric protocol pairs people.
+  console.log(`\nshipped decision, floors face cosine >= ${FUSION_FLOORS.faceCosine}, voice normalised >= ${FUSION_FLOORS.voiceNormalised} (CV trials):`);
+  const gen = cv.filter((t) => t.genuine);
+  const imp = cv.filter((t) => !t.genuine);
+  const pick = <T,>(xs: T[], n: number, seed: number) => shuffle(xs, seed).slice(0, n);
+  const mixedFace = pick(gen, 20000, 3).map((g, i) => ({ face: imp[(i * 7919) % imp.length]!.face, voice: g.voice }));
+  const mixedVoice = pick(gen, 20000, 5).map((g, i) => ({ face: g.face, voice: imp[(i * 7919) % imp.length]!.voice }));
+  for (const [level, point] of Object.entries(FUSION_OPERATING_POINTS)) {
+    const rate = (ts: { face: number; voice: number }[], floors: boolean) =>
+      measured(ts.filter((t) => (floors ? decideFused(t.face, t.voice, point).isMatch : fuseFaceVoice(t.face, t.voice, FUSION_CALIBRATION) >= point.threshold)).length, ts.length);
+    for (const floors of [false, true]) {
+      console.log(
+        `  ${level} ${point.threshold}${floors ? ", with floors" : ", no floors   "}: genuine refused ${fmtRate(measured(gen.length - rate(gen, floors).errors, gen.length))}; ` +
+          `impostors accepted ${fmtRate(rate(imp, floors))}; own voice + another face accepted ${fmtRate(rate(mixedFace, floors))}; own face + another voice accepted ${fmtRate(rate(mixedVoice, floors))}`,
+      );
+    }
+  }
   console.log(`calibration: ${JSON.stringify(cal)}`);
 
   if (!JOINT) return; // the comparison run does not redraw the picture of the shipped fusion

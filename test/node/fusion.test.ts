@@ -52,3 +52,25 @@ describe("decideOral", () => {
     expect(decideOral(0.3, null, "standard", facePoint).isMatch).toBe(false);
   });
 });
+
+describe("fusion floors", () => {
+  const high = FUSION_OPERATING_POINTS.high;
+  it("a strong voice does not carry another person's face, nor a clear face another person's voice", async () => {
+    const { decideFused, FUSION_FLOORS } = await import("../../src/biometrics/fusion");
+    // The probe's case: face cosine -0.04 with the student's own voice fused to 3.28 >= 1.974 and passed.
+    expect(fuseFaceVoice(-0.04, 9)).toBeGreaterThan(high.threshold);
+    expect(decideFused(-0.04, 9, high)).toMatchObject({ isMatch: false, refusedFor: ["face"] });
+    expect(fuseFaceVoice(0.95, -2)).toBeGreaterThan(high.threshold);
+    expect(decideFused(0.95, -2, high)).toMatchObject({ isMatch: false, refusedFor: ["voice"] });
+    expect(decideFused(0, -5, high).refusedFor).toEqual(["face", "voice"]);
+    // Both above their floors: the fused score decides, and a refusal names the weaker modality.
+    expect(decideFused(0.75, 4, high)).toMatchObject({ isMatch: true });
+    expect(decideFused(FUSION_FLOORS.faceCosine, 0, high)).toMatchObject({ isMatch: false, refusedFor: ["voice"] }); // voice LLR -1.08 < face LLR 1.33
+  });
+  it("are the face's standard threshold and the voice window's clip floor", async () => {
+    const { FUSION_FLOORS } = await import("../../src/biometrics/fusion");
+    const { FACE_OPERATING_POINTS } = await import("../../src/biometrics/face/operating-points");
+    const { VOICE_WINDOW } = await import("../../src/biometrics/voice/window");
+    expect(FUSION_FLOORS).toEqual({ faceCosine: FACE_OPERATING_POINTS.standard.threshold, voiceNormalised: VOICE_WINDOW.floor });
+  });
+});

@@ -52,8 +52,13 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
     threshold: scored ? (fused ? oral.threshold : m.threshold) : null,
     decideOn: "similarity",
     modelId,
-    quality: { faces: m.faces, liveness: m.liveness ?? null, ...(fused ? { decided_on: "fused", face_similarity: m.score } : {}) },
-    alerts: faceAlerts(raised),
+    quality: {
+      faces: m.faces,
+      liveness: m.liveness ?? null,
+      ...(fused ? { decided_on: "fused", face_similarity: m.score, ...(oral.refusedFor ? { refused_for: oral.refusedFor.join("+") } : {}) } : {}),
+    },
+    // A fused decision refused for the voice raised voice_mismatch: it belongs to this record.
+    alerts: fused ? alertsFor(raised, (a) => faceAlerts([a]).length > 0 || voiceAlerts([a]).length > 0) : faceAlerts(raised),
   });
 }
 

@@ -89,7 +89,12 @@ export async function monitorFace(
   // The fused decision replaces the face's own when there is one (the face score is kept beside it).
   const match: FaceMatch =
     oral && (faceMatch.outcome === "match" || faceMatch.outcome === "mismatch") ? { ...faceMatch, outcome: oral.isMatch ? "match" : "mismatch" } : faceMatch;
-  const result: MonitoringResult = { ...faceOutcomeToResult(match), runningProcesses: input.runningProcesses };
+  // A refused fused decision names what did not match: the face (face_mismatch), the voice (voice_mismatch), or both.
+  const refused = oral?.refusedFor;
+  const faceResult: MonitoringResult =
+    refused && !refused.includes("face") && match.outcome === "mismatch" ? faceOutcomeToResult({ ...match, outcome: "match" }) : faceOutcomeToResult(match);
+  const voiceResult: Partial<MonitoringResult> = refused?.includes("voice") ? { voiceDetected: true, voiceMatch: false } : {};
+  const result: MonitoringResult = { ...faceResult, ...voiceResult, runningProcesses: input.runningProcesses };
   const { alerts } = await recordMonitoringResult(
     db,
     { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
