@@ -173,3 +173,14 @@ describe("bad clips", () => {
     await expectVoiceError(decodeAudio(bytes), "undecodable");
   });
 });
+
+describe.skipIf(!hasData)("a recording sent in MediaRecorder chunks", () => {
+  beforeAll(loadOpus);
+  it("a WebM chunk after the first (no header) is refused, saying how to send it", async () => {
+    const whole = media("chrome_gum.webm");
+    const at = whole.findIndex((b, i) => b === 0x1f && whole[i + 1] === 0x43 && whole[i + 2] === 0xb6 && whole[i + 3] === 0x75);
+    expect(at).toBeGreaterThan(0);
+    await expect(decodeAudio(whole.subarray(at))).rejects.toThrow(/WebM recording without its header.*whole recording/);
+    expect((await decodeAudio(whole)).durationSec).toBeGreaterThan(1);
+  });
+});

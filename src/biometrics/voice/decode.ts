@@ -27,6 +27,12 @@ export function sniffContainer(bytes: Uint8Array): AudioContainer | undefined {
   return undefined;
 }
 
+/** A WebM Cluster element (ID 1F 43 B6 75) with no EBML header before it: a browser's MediaRecorder chunk after the
+ * first (recording with a timeslice), whose header went with the first chunk. */
+const isWebmCluster = (b: Uint8Array) => b.length >= 4 && b[0] === 0x1f && b[1] === 0x43 && b[2] === 0xb6 && b[3] === 0x75;
+const WEBM_FRAGMENT =
+  "audio is a piece of a WebM recording without its header (a MediaRecorder chunk after the first, recorded with a timeslice): send each clip as a whole recording (stop and start the recorder for each clip, or join the chunks)";
+
 /** Decoding stops after this much audio (later analysis uses at most MAX_CLIP_SECONDS anyway). */
 export const MAX_DECODE_SECONDS = 60;
 
@@ -55,7 +61,7 @@ export async function decodeAudio(bytes: Uint8Array, maxSeconds = MAX_DECODE_SEC
     default:
       throw new VoiceError(
         bytes.length === 0 ? "truncated" : "undecodable",
-        bytes.length === 0 ? "empty audio" : "audio is not WAV, Ogg/Opus or WebM/Opus",
+        bytes.length === 0 ? "empty audio" : isWebmCluster(bytes) ? WEBM_FRAGMENT : "audio is not WAV, Ogg/Opus or WebM/Opus",
       );
   }
   const out = rate === TARGET_RATE ? samples : resample(samples, rate, TARGET_RATE);
