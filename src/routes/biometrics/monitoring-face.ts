@@ -49,6 +49,10 @@ const Outcome = z
     decided_on: z.enum(["face", "fused"]).optional().openapi({ description: "monitoring_face_oral with a voice clip: what the decision was taken on" }),
     fused_score: z.number().optional(),
     fused_threshold: z.number().optional(),
+    refused_for: z
+      .array(z.enum(["face", "voice"]))
+      .optional()
+      .openapi({ description: "A refused fused decision: what did not match (a modality under its floor, or the weaker one)" }),
   })
   .openapi("FaceMonitoringOutcome");
 
@@ -99,6 +103,7 @@ const reply = (
     ...(match.score !== undefined ? { score: match.score, threshold: match.threshold, security_level: match.level } : {}),
     ...(match.liveness !== undefined ? { liveness: match.liveness } : {}),
     ...(oral ? { decided_on: oral.decidedOn, ...(oral.decidedOn === "fused" ? { fused_score: oral.score, fused_threshold: oral.threshold } : {}) } : {}),
+    ...(oral?.refusedFor ? { refused_for: oral.refusedFor } : {}),
   },
   resource_array: alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)),
 });

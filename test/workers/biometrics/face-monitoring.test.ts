@@ -77,9 +77,9 @@ describe("face monitoring and identification with the real models", () => {
     // The student's own voice does not carry another person's face, and their own face does not carry another
     // person's voice: each is refused and named (fusion floors).
     const otherFace = await api(oralRoute, { token: s.access, json: { image: img.biden!, exam_id: examId, ip_address: "192.0.2.7", running_processes: "code.exe", voice_base64: voice.same } });
-    expect(otherFace.body, JSON.stringify(otherFace.body)).toMatchObject({ resource_bool: false, resource_array: ["face_mismatch"], resource_dict: { decided_on: "fused" } });
+    expect(otherFace.body, JSON.stringify(otherFace.body)).toMatchObject({ resource_bool: false, resource_array: ["face_mismatch"], resource_dict: { decided_on: "fused", refused_for: ["face"] } });
     const otherVoice = await oral(voice.other);
-    expect(otherVoice.body, JSON.stringify(otherVoice.body)).toMatchObject({ resource_bool: false, resource_array: ["voice_mismatch"], resource_dict: { decided_on: "fused" } });
+    expect(otherVoice.body, JSON.stringify(otherVoice.body)).toMatchObject({ resource_bool: false, resource_array: ["voice_mismatch"], resource_dict: { decided_on: "fused", refused_for: ["voice"] } });
     // An unreadable clip is the client's mistake: a 400, nothing stored.
     const before = (await eventsOf(examId)).length;
     const bad = await oral(btoa("not audio at all"));
