@@ -207,19 +207,21 @@ async function main() {
   // another person's face (the student answering off camera, or a recording), and the student's own face with
   // another person's voice (someone else answering). Those pairs take genuine trials' scores of one modality and
   // impostor trials' scores of the other, paired at random (fixed seed), as the chimeric protocol pairs people.
-  console.log(`\nshipped decision, floors face cosine >= ${FUSION_FLOORS.faceCosine}, voice normalised >= ${FUSION_FLOORS.voiceNormalised} (CV trials):`);
+  // FUSION_FLOOR_FACE / FUSION_FLOOR_VOICE try other floors in this section (the shipped ones otherwise).
+  const floors = { faceCosine: Number(process.env.FUSION_FLOOR_FACE ?? FUSION_FLOORS.faceCosine), voiceNormalised: Number(process.env.FUSION_FLOOR_VOICE ?? FUSION_FLOORS.voiceNormalised) };
+  console.log(`\nshipped decision, floors face cosine >= ${floors.faceCosine}, voice normalised >= ${floors.voiceNormalised} (CV trials):`);
   const gen = cv.filter((t) => t.genuine);
   const imp = cv.filter((t) => !t.genuine);
   const pick = <T,>(xs: T[], n: number, seed: number) => shuffle(xs, seed).slice(0, n);
   const mixedFace = pick(gen, 20000, 3).map((g, i) => ({ face: imp[(i * 7919) % imp.length]!.face, voice: g.voice }));
   const mixedVoice = pick(gen, 20000, 5).map((g, i) => ({ face: g.face, voice: imp[(i * 7919) % imp.length]!.voice }));
   for (const [level, point] of Object.entries(FUSION_OPERATING_POINTS)) {
-    const rate = (ts: { face: number; voice: number }[], floors: boolean) =>
-      measured(ts.filter((t) => (floors ? decideFused(t.face, t.voice, point).isMatch : fuseFaceVoice(t.face, t.voice, FUSION_CALIBRATION) >= point.threshold)).length, ts.length);
-    for (const floors of [false, true]) {
+    const rate = (ts: { face: number; voice: number }[], withFloors: boolean) =>
+      measured(ts.filter((t) => (withFloors ? decideFused(t.face, t.voice, point, FUSION_CALIBRATION, floors).isMatch : fuseFaceVoice(t.face, t.voice, FUSION_CALIBRATION) >= point.threshold)).length, ts.length);
+    for (const on of [false, true]) {
       console.log(
-        `  ${level} ${point.threshold}${floors ? ", with floors" : ", no floors   "}: genuine refused ${fmtRate(measured(gen.length - rate(gen, floors).errors, gen.length))}; ` +
-          `impostors accepted ${fmtRate(rate(imp, floors))}; own voice + another face accepted ${fmtRate(rate(mixedFace, floors))}; own face + another voice accepted ${fmtRate(rate(mixedVoice, floors))}`,
+        `  ${level} ${point.threshold}${on ? ", with floors" : ", no floors   "}: genuine refused ${fmtRate(measured(gen.length - rate(gen, on).errors, gen.length))}; ` +
+          `impostors accepted ${fmtRate(rate(imp, on))}; own voice + another face accepted ${fmtRate(rate(mixedFace, on))}; own face + another voice accepted ${fmtRate(rate(mixedVoice, on))}`,
       );
     }
   }

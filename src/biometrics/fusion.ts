@@ -102,11 +102,17 @@ export interface OralDecision {
 }
 
 /** The fused decision with floors (exported for the benchmark). */
-export function decideFused(faceCosine: number, voiceNormalised: number, point: OperatingPoint, cal: FusionCalibration = FUSION_CALIBRATION): OralDecision {
+export function decideFused(
+  faceCosine: number,
+  voiceNormalised: number,
+  point: OperatingPoint,
+  cal: FusionCalibration = FUSION_CALIBRATION,
+  floors: { faceCosine: number; voiceNormalised: number } = FUSION_FLOORS,
+): OralDecision {
   const score = fuseFaceVoice(faceCosine, voiceNormalised, cal);
   const below: OralModality[] = [];
-  if (faceCosine < FUSION_FLOORS.faceCosine) below.push("face");
-  if (voiceNormalised < FUSION_FLOORS.voiceNormalised) below.push("voice");
+  if (faceCosine < floors.faceCosine) below.push("face");
+  if (voiceNormalised < floors.voiceNormalised) below.push("voice");
   const isMatch = below.length === 0 && accepts(point, score);
   if (isMatch) return { decidedOn: "fused", score, threshold: point.threshold, isMatch };
   const refusedFor: OralModality[] = below.length > 0 ? below : [llr(faceCosine, cal.face) <= llr(voiceNormalised, cal.voice) ? "face" : "voice"];
