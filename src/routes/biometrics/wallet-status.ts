@@ -7,12 +7,18 @@ import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 import { WalletExportView } from "./wallet-schemas";
 
+const WalletStatusExport = z
+  .object({ ...WalletExportView.shape, valid: z.boolean().openapi({ description: "Still the current version and model: can be returned" }) })
+  .openapi("WalletStatusExport");
+
 const TypeStatus = z.object({
   available: z.boolean().openapi({ description: "This server runs a model of this type" }),
   server_has_template: z.boolean(),
   template_version: z.number().int().nullable(),
   requested: z.boolean().openapi({ description: "An unexpired export to the wallet exists" }),
-  export: WalletExportView.extend({ valid: z.boolean().openapi({ description: "Still the current version and model: can be returned" }) }).nullable(),
+  // Its own schema, not an extension of WalletExport: an extended, nullable copy came out as
+  // allOf [WalletExport, object-or-null] in the document, which null does not satisfy.
+  export: WalletStatusExport.nullable(),
 });
 
 export const route = createRoute({
