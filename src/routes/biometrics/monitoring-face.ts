@@ -49,6 +49,10 @@ const Outcome = z
     decided_on: z.enum(["face", "fused"]).optional().openapi({ description: "monitoring_face_oral with a voice clip: what the decision was taken on" }),
     fused_score: z.number().optional(),
     fused_threshold: z.number().optional(),
+    voice_error: z
+      .string()
+      .optional()
+      .openapi({ description: "The voice clip could not be used (e.g. `undecodable: ...`): the face decided alone, and a `client_error` alert says so" }),
     refused_for: z
       .array(z.enum(["face", "voice"]))
       .optional()
@@ -93,6 +97,7 @@ const reply = (
   match: { outcome: string; faces: number; score?: number; threshold?: number; level?: SecurityLevel; liveness?: number | undefined },
   alerts: { reason: string; detail: string | null }[],
   oral?: OralDecision,
+  voiceError?: string,
 ) => ({
   message: "Monitoring data recorded successfully",
   resource_name: "monitoring",
@@ -104,6 +109,7 @@ const reply = (
     ...(match.liveness !== undefined ? { liveness: match.liveness } : {}),
     ...(oral ? { decided_on: oral.decidedOn, ...(oral.decidedOn === "fused" ? { fused_score: oral.score, fused_threshold: oral.threshold } : {}) } : {}),
     ...(oral?.refusedFor ? { refused_for: oral.refusedFor } : {}),
+    ...(voiceError !== undefined ? { voice_error: voiceError } : {}),
   },
   resource_array: alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)),
 });
@@ -119,7 +125,7 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
     const b = c.req.valid("json");
     const image = imageBytesFromField("image", b.image);
     const clip = b.voice_base64 === undefined ? undefined : audioBytesFromField("voice_base64", b.voice_base64);
-    const { match, oral, alerts } = await monitorFace(
+    const { match, oral, voiceError, alerts } = await monitorFace(
       c.env,
       dbOf(c),
       c.get("caller"),
@@ -133,6 +139,6 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
       },
       c.get("now"),
     );
-    return c.json(reply(match, alerts, oral), 200);
+    return c.json(reply(match, alerts, oral, voiceError), 200);
   });
 };

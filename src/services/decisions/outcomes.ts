@@ -57,8 +57,8 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
       liveness: m.liveness ?? null,
       ...(fused ? { decided_on: "fused", face_similarity: m.score, ...(oral.refusedFor ? { refused_for: oral.refusedFor.join("+") } : {}) } : {}),
     },
-    // A fused decision refused for the voice raised voice_mismatch: it belongs to this record.
-    alerts: fused ? alertsFor(raised, (a) => faceAlerts([a]).length > 0 || voiceAlerts([a]).length > 0) : faceAlerts(raised),
+    // An oral-exam frame's voice alerts (voice_mismatch of a fused refusal, an unreadable clip) belong to this record.
+    alerts: alertsFor(raised, (a) => faceAlerts([a]).length > 0 || voiceAlerts([a]).length > 0),
   });
 }
 

@@ -52,21 +52,29 @@ export function faceOutcomeToResult(m: FaceMatch): MonitoringResult {
   }
 }
 
-export type FaceMonitoringOutcome = { match: FaceMatch; oral?: OralDecision; alerts: RaisedAlert[] };
+export type FaceMonitoringOutcome = { match: FaceMatch; oral?: OralDecision; voiceError?: string; alerts: RaisedAlert[] };
 
 /**
  * Oral exams: when a voice clip comes with the frame and the face was compared, the decision is taken on the fused
  * face + voice score (src/biometrics/fusion.ts, docs/security-levels.md); without a usable voice score (no clip, no
- * speech, no voice template) the face decides alone. An unreadable clip is a 400, as on the voice endpoints.
+ * speech, no voice template) the face decides alone. An unreadable clip does not stop the frame from being judged
+ * (a client that attached a broken clip to every frame would otherwise escape every face and process alert): the
+ * face decides alone and the clip's problem is answered and raised as a `client_error` alert (`voice: ...`).
  */
-async function oralDecision(env: Bindings, caller: Caller, match: FaceMatch, clip: Uint8Array, level: SecurityLevel): Promise<OralDecision | undefined> {
-  if (match.outcome !== "match" && match.outcome !== "mismatch") return undefined;
+async function oralDecision(
+  env: Bindings,
+  caller: Caller,
+  match: FaceMatch,
+  clip: Uint8Array,
+  level: SecurityLevel,
+): Promise<{ oral?: OralDecision; voiceError?: string }> {
+  if (match.outcome !== "match" && match.outcome !== "mismatch") return {};
   const a = await analyseVoice(env, clip);
-  if (!a.ok) throw AppError.validation({ badFormatted: ["voice_base64"], details: { voice_base64: [`${a.code}: ${a.message}`] } }, "The voice clip cannot be used");
+  if (!a.ok) return { voiceError: `${a.code}: ${a.message}` };
   const owner = ownerOf(caller);
   const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, level);
   const voice = v.status === "match" || v.status === "no_match" ? v.score : null;
-  return decideOral(match.score, voice, level, FACE_OPERATING_POINTS[level]);
+  return { oral: decideOral(match.score, voice, level, FACE_OPERATING_POINTS[level]) };
 }
 
 /**
@@ -85,7 +93,7 @@ export async function monitorFace(
   const problem = problemOf(analysed, false);
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);
   const faceMatch = await matchFace(env, caller, analysed, securityLevel);
-  const oral = input.clip ? await oralDecision(env, caller, faceMatch, input.clip, securityLevel) : undefined;
+  const { oral, voiceError } = input.clip ? await oralDecision(env, caller, faceMatch, input.clip, securityLevel) : {};
   // The fused decision replaces the face's own when there is one (the face score is kept beside it).
   const match: FaceMatch =
     oral && (faceMatch.outcome === "match" || faceMatch.outcome === "mismatch") ? { ...faceMatch, outcome: oral.isMatch ? "match" : "mismatch" } : faceMatch;
@@ -93,7 +101,7 @@ export async function monitorFace(
   const refused = oral?.refusedFor;
   const faceResult: MonitoringResult =
     refused && !refused.includes("face") && match.outcome === "mismatch" ? faceOutcomeToResult({ ...match, outcome: "match" }) : faceOutcomeToResult(match);
-  const voiceResult: Partial<MonitoringResult> = refused?.includes("voice") ? { voiceDetected: true, voiceMatch: false } : {};
+  const voiceResult: Partial<MonitoringResult> = voiceError !== undefined ? { voiceError } : refused?.includes("voice") ? { voiceDetected: true, voiceMatch: false } : {};
   const result: MonitoringResult = { ...faceResult, ...voiceResult, runningProcesses: input.runningProcesses };
   const { alerts } = await recordMonitoringResult(
     db,
@@ -109,7 +117,7 @@ export async function monitorFace(
       return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face, oral), ...(process ? [process] : [])];
     },
   );
-  return { match, ...(oral ? { oral } : {}), alerts };
+  return { match, ...(oral ? { oral } : {}), ...(voiceError !== undefined ? { voiceError } : {}), alerts };
 }
 
 const IMAGE_LIKE = /^data:image\/|^[A-Za-z0-9+/_-]{200,}={0,2}$/;
