@@ -39,6 +39,20 @@ function windowOf(d: DecisionRow): { clips: number; clipScore: number; floor: nu
   return { clips: q.window_clips, clipScore: q.clip_score, floor: q.clip_floor, belowFloor: q.below_floor === true };
 }
 
+/** A fused frame refused because a part was under its floor (src/biometrics/fusion.ts FUSION_FLOORS). */
+function floorOf(d: DecisionRow): string {
+  const q = (d.quality ?? {}) as Record<string, unknown>;
+  if (typeof q.below_floor !== "string") return "";
+  const parts: string[] = [];
+  if (q.below_floor.includes("face") && typeof q.face_similarity === "number" && typeof q.face_floor === "number") {
+    parts.push(`face similarity ${num(q.face_similarity)}, under the ${num(q.face_floor)} any picture must reach`);
+  }
+  if (q.below_floor.includes("voice") && typeof q.voice_score === "number" && typeof q.voice_floor === "number") {
+    parts.push(`voice score ${num(q.voice_score)}, under the ${num(q.voice_floor)} any recording must reach`);
+  }
+  return parts.length > 0 ? `: ${parts.join("; ")}, whatever the combined score` : "";
+}
+
 function comparison(d: DecisionRow, w: Words): string {
   if (d.score === null || d.threshold === null) return "";
   const level = d.securityLevel ? `the level '${d.securityLevel}'` : "the threshold";
@@ -73,10 +87,11 @@ function core(d: DecisionRow): string {
     case "accepted":
       return `${w.sample} matched ${w.enrolled}${comparison(d, w)}.`;
     case "mismatch": {
-      // A fused oral-exam frame refused for the voice only: the picture itself matched.
-      if (fusedOf(d) && q.refused_for === "voice") return `The voice recorded with the picture did not match your registered voice${comparison(d, w)}.`;
-      if (fusedOf(d) && q.refused_for === "face+voice") return `Neither the picture nor the voice recorded with it matched what you registered${comparison(d, w)}.`;
-      return `${w.sample} did not match ${w.enrolled}${comparison(d, w)}.`;
+      // A fused oral-exam frame: say which part did not match, and against what (a floor, or the combined score).
+      const floor = fusedOf(d) ? floorOf(d) : "";
+      if (fusedOf(d) && q.refused_for === "voice") return `The voice recorded with the picture did not match your registered voice${floor || comparison(d, w)}.`;
+      if (fusedOf(d) && q.refused_for === "face+voice") return `Neither the picture nor the voice recorded with it matched what you registered${floor || comparison(d, w)}.`;
+      return `${w.sample} did not match ${w.enrolled}${floor || comparison(d, w)}.`;
     }
     case "quality":
       return `${w.sample} ${reason ?? "could not be used"}${d.reason === "liveness_failed" ? liveness : ""}, so it was not compared with ${w.enrolled}.`;

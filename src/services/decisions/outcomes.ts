@@ -1,7 +1,7 @@
 // How each decision path's own outcome becomes a decision record (docs/decisions.md), so that every call
 // site stays one line: the path passes its outcome and the alerts its check raised, this file picks the
 // outcome word, the reason, the scores and the alerts that belong to the modality.
-import type { OralDecision } from "../../biometrics/fusion";
+import { FUSION_FLOORS, type OralDecision } from "../../biometrics/fusion";
 import type { FaceMatch } from "../biometrics/face";
 import type { RaisedAlert } from "../monitoring/results";
 import { type DecisionInput, type DecisionOutcome, decisionRow } from "./record";
@@ -55,7 +55,15 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
     quality: {
       faces: m.faces,
       liveness: m.liveness ?? null,
-      ...(fused ? { decided_on: "fused", face_similarity: m.score, ...(oral.refusedFor ? { refused_for: oral.refusedFor.join("+") } : {}) } : {}),
+      ...(fused
+        ? {
+            decided_on: "fused",
+            face_similarity: m.score,
+            ...(oral.voiceScore !== undefined ? { voice_score: oral.voiceScore } : {}),
+            ...(oral.refusedFor ? { refused_for: oral.refusedFor.join("+") } : {}),
+            ...(oral.belowFloor ? { below_floor: oral.belowFloor.join("+"), face_floor: FUSION_FLOORS.faceCosine, voice_floor: FUSION_FLOORS.voiceNormalised } : {}),
+          }
+        : {}),
     },
     // An oral-exam frame's voice alerts (voice_mismatch of a fused refusal, an unreadable clip) belong to this record.
     alerts: alertsFor(raised, (a) => faceAlerts([a]).length > 0 || voiceAlerts([a]).length > 0),
