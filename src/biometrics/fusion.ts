@@ -99,8 +99,8 @@ export interface OralDecision {
   /** A refused fused decision: the modality (or both) that did not match, for the alert and the explanation. Below
    * its floor a modality is refused on its own; both above their floors, the one with the lower LLR is named. */
   refusedFor?: OralModality[];
-  /** Those of `refusedFor` refused for being under their floor (FUSION_FLOORS), whatever the fused score. */
-  belowFloor?: OralModality[];
+  /** `refusedFor` was under its floor (FUSION_FLOORS), whatever the fused score. */
+  belowFloor?: true;
   /** The voice score the fused decision used (the face's is the caller's own). */
   voiceScore?: number;
 }
@@ -118,10 +118,10 @@ export function decideFused(
   if (faceCosine < floors.faceCosine) below.push("face");
   if (voiceNormalised < floors.voiceNormalised) below.push("voice");
   const isMatch = below.length === 0 && accepts(point, score);
-  if (isMatch) return { decidedOn: "fused", score, threshold: point.threshold, isMatch, voiceScore: voiceNormalised };
-  if (below.length > 0) return { decidedOn: "fused", score, threshold: point.threshold, isMatch, refusedFor: below, belowFloor: below, voiceScore: voiceNormalised };
-  const refusedFor: OralModality[] = [llr(faceCosine, cal.face) <= llr(voiceNormalised, cal.voice) ? "face" : "voice"];
-  return { decidedOn: "fused", score, threshold: point.threshold, isMatch, refusedFor, voiceScore: voiceNormalised };
+  const decision: OralDecision = { decidedOn: "fused", score, threshold: point.threshold, isMatch, voiceScore: voiceNormalised };
+  if (isMatch) return decision;
+  if (below.length > 0) return { ...decision, refusedFor: below, belowFloor: true };
+  return { ...decision, refusedFor: [llr(faceCosine, cal.face) <= llr(voiceNormalised, cal.voice) ? "face" : "voice"] };
 }
 
 /**

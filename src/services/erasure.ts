@@ -48,9 +48,15 @@ export function examRecordStatements(db: Db, e: { institutionId: number; examId:
   ] as const;
 }
 
-/** The statements deleting every row about the student (never an instructor: their exams would be orphaned).
- * Idempotent. `email`: the account's, for its login attempts (unknown once the account row is gone). */
-function studentRecordStatements(db: Db, s: { institutionId: number; studentId: number }, email: string | undefined) {
+/** Deletes every row about the student (never an instructor: their exams would be orphaned) and sets the request's
+ * phase mark, in one transaction. Idempotent. `email`: the account's, for its login attempts (unknown once the
+ * account row is gone). */
+async function eraseStudentRows(
+  db: Db,
+  s: { institutionId: number; studentId: number },
+  email: string | undefined,
+  mark: { requestId: number; set: { recordsErasedAt: number } | { templatesErasedAt: number } },
+) {
   const mine = <T extends { institutionId: any; studentId: any }>(t: T) => and(eq(t.institutionId, s.institutionId), eq(t.studentId, s.studentId));
   const statements = [
     db.delete(alerts).where(mine(alerts)),
@@ -74,19 +80,19 @@ function studentRecordStatements(db: Db, s: { institutionId: number; studentId: 
     db.delete(refreshTokenFamilies).where(and(eq(refreshTokenFamilies.institutionId, s.institutionId), eq(refreshTokenFamilies.userId, s.studentId))),
     ...(email !== undefined ? [db.delete(loginAttempts).where(and(eq(loginAttempts.institutionId, s.institutionId), eq(loginAttempts.email, email)))] : []),
     db.delete(users).where(and(eq(users.id, s.studentId), eq(users.institutionId, s.institutionId), eq(users.role, "STUDENT"))),
+    db.update(erasureRequests).set(mark.set).where(eq(erasureRequests.id, mark.requestId)),
   ];
-  return statements;
+  await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
 }
 
-/** Deletes every row about the student and marks the request's first phase done, in one transaction. */
+/** The first phase: every row about the student, and the request marked. */
 async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId: number; studentId: number }, now: number) {
   const [user] = await db
     .select({ email: users.email })
     .from(users)
     .where(and(eq(users.id, s.studentId), eq(users.institutionId, s.institutionId), eq(users.role, "STUDENT")))
     .limit(1);
-  const statements = [...studentRecordStatements(db, s, user?.email), db.update(erasureRequests).set({ recordsErasedAt: now }).where(eq(erasureRequests.id, requestId))];
-  await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
+  await eraseStudentRows(db, s, user?.email, { requestId, set: { recordsErasedAt: now } });
 }
 
 export type ErasureRunResult = { recordsErased: number; templatesErased: number; decisionsPruned: number };
@@ -124,8 +130,7 @@ export async function runErasureJobs(env: Bindings, db: Db, config: Config, now:
     await templateObject(ns, owner).eraseAll(owner);
     // An access token issued before the first phase could still write until it expired (SECURITY.md): decisions,
     // monitoring events, anything it wrote then goes now, with the templates, in the same transaction as the mark.
-    const statements = [...studentRecordStatements(db, owner, undefined), db.update(erasureRequests).set({ templatesErasedAt: now }).where(eq(erasureRequests.id, r.id))];
-    await db.batch(statements as unknown as [(typeof statements)[number], ...(typeof statements)[number][]]);
+    await eraseStudentRows(db, owner, undefined, { requestId: r.id, set: { templatesErasedAt: now } });
     result.templatesErased++;
   }
   return result;

@@ -102,9 +102,10 @@ export async function analyseFace(original: RgbImage, models: FaceModelRunner, s
   // people in the background are scored surer (0.96-1.00 in 668 shared photos) and still count, even where the
   // embedder finds them faint. Costs a landmark and an embedding run per such box, only when there is one.
   t = now();
+  const isFaceToEmbedder = async (box: Box) => l2(await models.embed(alignedTensor(frame, fivePoints(await landmarksOf(frame, box, models))))) >= FACE_POLICY.minEmbeddingNorm;
   const counted = [best];
   for (const other of others) {
-    if (other.score >= FACE_POLICY.secondFaceSureScore || l2(await models.embed(alignedTensor(frame, fivePoints(await landmarksOf(frame, other, models))))) >= FACE_POLICY.minEmbeddingNorm) counted.push(other);
+    if (other.score >= FACE_POLICY.secondFaceSureScore || (await isFaceToEmbedder(other))) counted.push(other);
   }
   timings.otherFaces = now() - t;
 

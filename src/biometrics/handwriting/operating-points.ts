@@ -87,6 +87,7 @@ export const HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE: Record<SecurityLevel
  * parameters (`npx tsx bench/handwriting-levels.ts --no-pressure --features x,y,vx,vy,p`). About 1 genuine signature
  * in 5 is refused at `high`; re-enrolling moves a student to the table above.
  */
+const PROTOCOL_PEN_LIFT = PROTOCOL_WITHOUT_PRESSURE.replace("DTW features chosen per fold among 5 sets and thresholds", "features x,y,vx,vy,p, thresholds chosen");
 export const HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE_PEN_LIFT: Record<SecurityLevel, HandwritingOperatingPoint> = {
   high: {
     decideOn: "distance",
@@ -95,7 +96,7 @@ export const HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE_PEN_LIFT: Record<Secu
       fmr: { rate: 0.024, ci95: [0.01378, 0.04148], errors: 12, trials: 500 },
       fnmr: { rate: 0.1975, ci95: [0.16144, 0.23931], errors: 79, trials: 400 },
       randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
-      protocol: PROTOCOL_WITHOUT_PRESSURE.replace("DTW features chosen per fold among 5 sets and thresholds", "features x,y,vx,vy,p, thresholds chosen"),
+      protocol: PROTOCOL_PEN_LIFT,
     },
   },
   standard: {
@@ -105,7 +106,7 @@ export const HANDWRITING_OPERATING_POINTS_WITHOUT_PRESSURE_PEN_LIFT: Record<Secu
       fmr: { rate: 0.076, ci95: [0.05587, 0.1026], errors: 38, trials: 500 },
       fnmr: { rate: 0.0875, ci95: [0.06359, 0.11926], errors: 35, trials: 400 },
       randomFmr: { rate: 0, ci95: [0, 0.00055], errors: 0, trials: 7000 },
-      protocol: PROTOCOL_WITHOUT_PRESSURE.replace("DTW features chosen per fold among 5 sets and thresholds", "features x,y,vx,vy,p, thresholds chosen"),
+      protocol: PROTOCOL_PEN_LIFT,
     },
   },
 };
