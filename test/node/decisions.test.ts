@@ -83,7 +83,7 @@ describe("explanations of what raised no alert, and of fused oral-exam frames", 
     );
     expect(explain(row({ ...base, quality: fused("face") }))).toMatch(/^The picture did not match your registered face: combined face and voice score/);
     // Refused under a floor: the explanation quotes the part and its floor, not a combined score that passed.
-    const underFloor = { decided_on: "fused", face_similarity: -0.02, voice_score: 7.1, refused_for: "face", below_floor: "face", face_floor: 0.36, voice_floor: -1.141 };
+    const underFloor = { decided_on: "fused", face_similarity: -0.02, voice_score: 7.1, refused_for: "face", below_floor: true, face_floor: 0.36, voice_floor: -1.141 };
     expect(explain(row({ ...base, score: 4.61, quality: underFloor }))).toBe(
       "The picture did not match your registered face: face similarity -0.02, under the 0.36 any picture must reach, whatever the combined score. Your instructor sees this as an alert.",
     );

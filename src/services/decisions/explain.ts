@@ -42,12 +42,12 @@ function windowOf(d: DecisionRow): { clips: number; clipScore: number; floor: nu
 /** A fused frame refused because a part was under its floor (src/biometrics/fusion.ts FUSION_FLOORS). */
 function floorOf(d: DecisionRow): string {
   const q = (d.quality ?? {}) as Record<string, unknown>;
-  if (typeof q.below_floor !== "string") return "";
+  if (q.below_floor !== true || typeof q.refused_for !== "string") return "";
   const parts: string[] = [];
-  if (q.below_floor.includes("face") && typeof q.face_similarity === "number" && typeof q.face_floor === "number") {
+  if (q.refused_for.includes("face") && typeof q.face_similarity === "number" && typeof q.face_floor === "number") {
     parts.push(`face similarity ${num(q.face_similarity)}, under the ${num(q.face_floor)} any picture must reach`);
   }
-  if (q.below_floor.includes("voice") && typeof q.voice_score === "number" && typeof q.voice_floor === "number") {
+  if (q.refused_for.includes("voice") && typeof q.voice_score === "number" && typeof q.voice_floor === "number") {
     parts.push(`voice score ${num(q.voice_score)}, under the ${num(q.voice_floor)} any recording must reach`);
   }
   return parts.length > 0 ? `: ${parts.join("; ")}, whatever the combined score` : "";

@@ -61,7 +61,7 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
             face_similarity: m.score,
             ...(oral.voiceScore !== undefined ? { voice_score: oral.voiceScore } : {}),
             ...(oral.refusedFor ? { refused_for: oral.refusedFor.join("+") } : {}),
-            ...(oral.belowFloor && oral.refusedFor ? { below_floor: oral.refusedFor.join("+"), face_floor: FUSION_FLOORS.faceCosine, voice_floor: FUSION_FLOORS.voiceNormalised } : {}),
+            ...(oral.belowFloor ? { below_floor: true, face_floor: FUSION_FLOORS.faceCosine, voice_floor: FUSION_FLOORS.voiceNormalised } : {}),
           }
         : {}),
     },
