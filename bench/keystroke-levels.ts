@@ -18,9 +18,11 @@
 // `high` refused 18 % of genuine typings (the "other rules" table below has every candidate's figures).
 //
 //   npx tsx bench/keystroke-levels.ts      # ~20 s; prints the table and writes docs/keystroke-det.svg
+//   npx tsx bench/keystroke-levels.ts --timings-only   # the same with pressure and area dropped (a desktop keyboard,
+//                                                      # a browser's KeyboardEvents): docs/keystroke-timings-only-*.svg
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseKeystrokeDataset, scoreKeystroke, trainKeystrokeModel, type KeystrokeSample } from "../src/biometrics/keystroke";
-import { KEYSTROKE_OPERATING_POINTS } from "../src/biometrics/keystroke/operating-points";
+import { KEYSTROKE_OPERATING_POINTS, KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY } from "../src/biometrics/keystroke/operating-points";
 import { SECURITY_LEVELS, type SecurityLevel } from "../src/biometrics/security-level";
 import { count, reportByPerson, type PersonErrors } from "./by-person";
 import { detSvg } from "./det-svg";
@@ -28,9 +30,18 @@ import { avg, eer, errorsAt, fix, fmtRate, measuredRate, pct, thresholdAtFmr } f
 
 const DATA = new URL("../../shared/data/keystroke/meu-mobile-ksd/data/", import.meta.url);
 const SUBJECTS = Array.from({ length: 40 }, (_, i) => i + 1);
+/** Timings only: what a desktop keyboard or a browser's KeyboardEvents give (no touch pressure or finger area). */
+const TIMINGS_ONLY = process.argv.includes("--timings-only");
+const timings = (s: KeystrokeSample): KeystrokeSample => ({ hold: s.hold, downDown: s.downDown, upDown: s.upDown });
 const data = new Map<number, KeystrokeSample[]>(
-  SUBJECTS.map((s) => [s, parseKeystrokeDataset(readFileSync(new URL(`${s}.csv`, DATA), "utf8"), { field: "bench" })]),
+  SUBJECTS.map((s) => {
+    const samples = parseKeystrokeDataset(readFileSync(new URL(`${s}.csv`, DATA), "utf8"), { field: "bench" });
+    return [s, TIMINGS_ONLY ? samples.map(timings) : samples];
+  }),
 );
+const SHIPPED_POINTS = TIMINGS_ONLY ? KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY : KEYSTROKE_OPERATING_POINTS;
+const SVG_SUFFIX = TIMINGS_ONLY ? "-timings-only" : "";
+const TITLE = TIMINGS_ONLY ? "Keystroke, timings only (MEU-Mobile without pressure and area, 40 subjects)" : "Keystroke (MEU-Mobile, 40 subjects)";
 const TYPINGS = [1, 2, 3, 5];
 const FOLDS = 5;
 const STANDARD_CALIBRATION_FNMR = 0.03;
@@ -87,7 +98,7 @@ for (let f = 0; f < FOLDS; f++) {
   }
 }
 
-console.log(`keystroke security levels, MEU-Mobile (40 subjects), ${FOLDS}-fold cross-validation by subject`);
+console.log(`keystroke security levels, MEU-Mobile (40 subjects${TIMINGS_ONLY ? ", timings only" : ""}), ${FOLDS}-fold cross-validation by subject`);
 console.log(`rules: high = the calibration subjects' equal-error point; standard = smallest threshold with FNMR <= ${pct(STANDARD_CALIBRATION_FNMR, 0)} on them`);
 for (const level of SECURITY_LEVELS) console.log(`  ${level} thresholds chosen per fold: ${foldThresholds.map((t) => fix(t[level], 3)).join(", ")}`);
 console.log("\nheld-out subjects, pooled over the folds (95 % Wilson intervals; a decision on k typings = their mean distance):");
@@ -136,13 +147,13 @@ for (const level of SECURITY_LEVELS) {
   console.log(
     `  ${level}: threshold ${fix(shipped[level], 2)}, measured fmr ${JSON.stringify(measuredRate(r.fm, r.i))}, fnmr ${JSON.stringify(measuredRate(r.fnm, r.g))}`,
   );
-  const committed = KEYSTROKE_OPERATING_POINTS[level].threshold;
+  const committed = SHIPPED_POINTS[level].threshold;
   if (Math.abs(committed - Number(shipped[level].toFixed(2))) > 1e-9) console.log(`    <-- operating-points.ts has ${committed}: update it`);
 }
 
 const d1 = all.get(1)!;
 const svg = detSvg(
-  "Keystroke (MEU-Mobile, 40 subjects): DET by typings per decision",
+  `${TITLE}: DET by typings per decision`,
   TYPINGS.map((k, n) => ({ label: `${k} typing${k > 1 ? "s" : ""}`, colour: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"][n]!, ...all.get(k)! })),
   SECURITY_LEVELS.map((level) => {
     const r = pooled.get(`${level}/1`)!;
@@ -151,18 +162,18 @@ const svg = detSvg(
   "Curves: all 40 subjects pooled, one threshold for all\n" +
     `(${d1.genuine.length} genuine, ${d1.impostor.length} impostor one-typing decisions).\n` +
     `Circles: the levels' cross-validated error rates (thresholds chosen on other subjects).\n` +
-    "Made by: npx tsx bench/keystroke-levels.ts",
+    `Made by: npx tsx bench/keystroke-levels.ts${TIMINGS_ONLY ? " --timings-only" : ""}`,
 );
-writeFileSync(new URL("../docs/keystroke-det.svg", import.meta.url), svg);
-console.log("\nwrote docs/keystroke-det.svg");
+writeFileSync(new URL(`../docs/keystroke${SVG_SUFFIX}-det.svg`, import.meta.url), svg);
+console.log(`\nwrote docs/keystroke${SVG_SUFFIX}-det.svg`);
 
 // Errors by person (held out, one typing per decision): are the refusals and false matches spread or concentrated?
 reportByPerson(
-  "docs/keystroke-by-person.svg",
+  `docs/keystroke${SVG_SUFFIX}-by-person.svg`,
   "by person, held out, one typing per decision",
-  "Keystroke (MEU-Mobile, 40 subjects): errors by person, one typing per decision",
+  `${TITLE}: errors by person, one typing per decision`,
   SECURITY_LEVELS.map((level) => [level, [...byPerson.get(level)!.values()]]),
   "Each subject held out once (5 folds; thresholds chosen on the other 32). Left: the subject's own 26 later typings;\n" +
     "right: the 39 other subjects' 51 typings each, scored against this subject's model.\n" +
-    "Made by: npx tsx bench/keystroke-levels.ts",
+    `Made by: npx tsx bench/keystroke-levels.ts${TIMINGS_ONLY ? " --timings-only" : ""}`,
 );

@@ -8,7 +8,7 @@ import {
 import { handwritingOperatingPoint } from "../biometrics/handwriting/operating-points";
 import { BiometricInputError } from "../biometrics/input-error";
 import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
-import { KEYSTROKE_OPERATING_POINTS } from "../biometrics/keystroke/operating-points";
+import { keystrokeOperatingPoint } from "../biometrics/keystroke/operating-points";
 import type { SecurityLevel } from "../biometrics/security-level";
 import type { TemplateOwner } from "./client";
 import { openJson, sealJson } from "./seal/at-rest";
@@ -120,7 +120,7 @@ export async function testInteraction(store: TemplateStore, owner: TemplateOwner
   if (!("model" in opened)) return opened;
   if (!isKeystrokeModel(opened.model)) throw new Error("stored Interaction model is not a keystroke model");
   try {
-    const r = scoreKeystrokeSamples(opened.model, samples, { field, threshold: KEYSTROKE_OPERATING_POINTS[level].threshold });
+    const r = scoreKeystrokeSamples(opened.model, samples, { field, threshold: keystrokeOperatingPoint(level, opened.model.layout).threshold });
     return {
       status: r.isMatch ? "match" : "no_match",
       score: r.score,

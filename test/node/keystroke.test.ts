@@ -10,7 +10,7 @@ import {
   isKeystrokeModel,
   type KeystrokeSample,
 } from "../../src/biometrics/keystroke";
-import { KEYSTROKE_OPERATING_POINTS } from "../../src/biometrics/keystroke/operating-points";
+import { KEYSTROKE_OPERATING_POINTS, KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY, keystrokeOperatingPoint } from "../../src/biometrics/keystroke/operating-points";
 import { AppError } from "../../src/lib/errors";
 
 const DATA = new URL("../../../shared/data/keystroke/meu-mobile-ksd/data/", import.meta.url);
@@ -196,5 +196,18 @@ describe("keystroke model", () => {
     // The levels are ordered: high refuses more.
     expect(KEYSTROKE_OPERATING_POINTS.high.threshold).toBeLessThan(KEYSTROKE_OPERATING_POINTS.standard.threshold);
     expect(KEYSTROKE_OPERATING_POINTS.high.decideOn).toBe("distance");
+  });
+
+  it("decides a timings-only model (a desktop keyboard) at the timings-only levels", () => {
+    const own = parseKeystrokeDataset(subject(1)).map((s) => ({ hold: s.hold, downDown: s.downDown, upDown: s.upDown }));
+    const model = trainKeystrokeModel(own.slice(0, 25));
+    expect(model.layout).toMatchObject({ pressure: false, area: false });
+    expect(model.threshold).toBe(KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold);
+    for (const level of ["high", "standard"] as const) {
+      expect(keystrokeOperatingPoint(level, model.layout)).toBe(KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY[level]);
+      expect(keystrokeOperatingPoint(level, trainKeystrokeModel(parseKeystrokeDataset(subject(1)).slice(0, 25)).layout)).toBe(KEYSTROKE_OPERATING_POINTS[level]);
+      // Timings alone tell typists apart less well: the same rules land on looser thresholds.
+      expect(KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY[level].threshold).toBeGreaterThan(KEYSTROKE_OPERATING_POINTS[level].threshold);
+    }
   });
 });

@@ -19,5 +19,5 @@ export {
   type KeystrokeScore,
   type KeystrokeScoreOptions,
 } from "./model";
-export { KEYSTROKE_OPERATING_POINTS } from "./operating-points";
+export { KEYSTROKE_OPERATING_POINTS, KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY, keystrokeOperatingPoint } from "./operating-points";
 export { BiometricInputError } from "../input-error";

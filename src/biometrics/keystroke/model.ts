@@ -12,7 +12,7 @@
 // The distance is then divided by the student's own scale (the same distance for each kept training typing against
 // the others, averaged), so one global threshold serves every student (1 = as far as the student's own typings).
 import { BiometricInputError } from "../input-error";
-import { KEYSTROKE_OPERATING_POINTS } from "./operating-points";
+import { KEYSTROKE_OPERATING_POINTS, keystrokeOperatingPoint } from "./operating-points";
 import { describeLayout, layoutOf, sameLayout, type KeystrokeLayout, type KeystrokeSample } from "./parse";
 
 export const KEYSTROKE_MIN_TRAINING_SAMPLES = 10;
@@ -202,7 +202,8 @@ export function trainKeystrokeModel(
     // The spread is kept for auditing (the distance divides by the mean only). A student whose typings are all
     // alike would get a mean near 0 and reject everything: floor it (real students' means are about 0.5-1.2).
     norm: { mean: Math.max(m, 0.2), sd: Math.max(sd, 0.1 * m, 1e-6) },
-    threshold: p.threshold,
+    // The `high` level's threshold for this layout, unless the caller chose one (timings-only models have their own).
+    threshold: options.params?.threshold ?? keystrokeOperatingPoint("high", layout).threshold,
     trainingSamples: samples.length,
   };
 }

@@ -7,6 +7,7 @@ import { route as trainRoute } from "../../../src/routes/biometrics/interaction-
 import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
 import { route as listRoute } from "../../../src/routes/biometrics/list";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
+import { KEYSTROKE_OPERATING_POINTS, KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY } from "../../../src/biometrics/keystroke/operating-points";
 import { api, bodyAt, type RequestJson } from "../api";
 import { expect400Shape, newSession } from "../helpers";
 import { templatesOf } from "./fixtures";
@@ -58,6 +59,19 @@ describe("interaction train / test", () => {
     expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Interaction" } })).status).toBe(200);
     expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_array).toEqual([]);
     expect((await test(s.access, data.genuine)).status).toBe(404);
+  });
+
+  it("a desktop keyboard's typings (timings only) are decided at the timings-only thresholds", async () => {
+    // MEU-Mobile rows without their pressure and area: 14 holds, 13 down-down, 13 up-down (docs/keystroke.md objects).
+    const timings = (csv: string) =>
+      asJson(csv).map((r) => ({ hold: r.slice(0, 14), down_down: r.slice(14, 27), up_down: r.slice(27, 40) }));
+    const s = await newSession("STUDENT");
+    expect(bodyAt(await train(s.access, timings(data.train)), 200).resource_dict).toMatchObject({ samples: 25, keys: 14 });
+    const genuine = bodyAt(await test(s.access, timings(data.genuine)), 200).resource_dict;
+    expect(genuine).toMatchObject({ is_match: true, threshold: KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold });
+    const impostor = bodyAt(await test(s.access, timings(data.impostor)), 200).resource_dict;
+    expect(impostor).toMatchObject({ is_match: false, threshold: KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold });
+    expect(KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold).not.toBe(KEYSTROKE_OPERATING_POINTS.high.threshold);
   });
 
   it("bad datasets are 400s naming the field, and change no model", async () => {
