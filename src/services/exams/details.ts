@@ -66,7 +66,9 @@ export async function createExam(db: Db, instructor: Person, input: ExamInput, n
 
 /**
  * Updates an exam that has not completed. The new schedule may lie in the past (unlike on creation):
- * moving a window into the past ends the exam, which is how an instructor ends one early.
+ * moving a window into the past ends the exam, which is how an instructor ends one early. The window becomes
+ * [scheduled_date, scheduled_date + duration] also for an exam a partner created with an `end_time`: the
+ * instructor's schedule replaces it (kept, it made the duration moot and "ending early" opened the exam instead).
  */
 export async function updateExam(
   db: Db,
@@ -84,6 +86,7 @@ export async function updateExam(
     examType: input.examType,
     durationMinutes: input.durationMinutes,
     scheduledAt: input.scheduledAt,
+    endsAt: null,
     privacyPolicy: input.privacyPolicy,
     additionalMaterial: input.additionalMaterial ?? exam.additionalMaterial,
     moodleCourseId: input.moodleCourseId ?? exam.moodleCourseId,

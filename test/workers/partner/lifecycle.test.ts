@@ -12,10 +12,12 @@ import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-updat
 import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
 import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
 import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
+import { route as instructorListExam } from "../../../src/routes/instructor/list-exam";
+import { route as updateExamDetails } from "../../../src/routes/instructor/update-exam-details";
 import { route as studentListExam } from "../../../src/routes/student/list-exam";
 import { api, bodyAt } from "../api";
 import { condition } from "../exams/support";
-import { loginAs, registerUser, uniqueEmail } from "../helpers";
+import { loginAs, newSession, registerUser, uniqueEmail } from "../helpers";
 import { partnerApi, type PartnerParams } from "./api";
 import { db, newPartner, type Partner } from "./helpers";
 
@@ -67,6 +69,29 @@ describe("a partner exam's lifecycle through /api/v3 alone", () => {
     const lateJoin = await joinedStudent(partner, examId).catch((e: Error) => e);
     expect(lateJoin).toBeInstanceOf(Error); // no new sessions in a closed exam
   }, 20_000);
+
+  it("its instructor's schedule replaces the partner's end_time: the duration counts, and a window moved into the past ends the exam", async () => {
+    const partner = await newPartner();
+    const instructor = await newSession("INSTRUCTOR", partner.code);
+    const start = secs(Date.now()) + 3600;
+    const created = await partnerApi(examsCreate, {
+      credentials: partner,
+      json: { name: "LMS exam", status: "open", instructor_email: instructor.user.email, start_time: start, end_time: start + 3 * 86400, duration: 90 },
+    });
+    const examId = bodyAt(created, 201).exam.id;
+    const listed = async () => bodyAt(await api(instructorListExam, { token: instructor.access }), 200).resource_array.find((e) => e.exam_id === String(examId))!;
+    expect((await listed()).ends_at).toBe(new Date((start + 3 * 86400) * 1000).toISOString());
+
+    const update = (scheduled_date: string, duration: number) =>
+      api(updateExamDetails, { token: instructor.access, json: { exam_id: examId, exam_type: "Written", duration, scheduled_date, privacy_policy: "p" } });
+    expect((await update(new Date(start * 1000).toISOString(), 30)).status).toBe(200);
+    expect(await listed()).toMatchObject({ duration: 30, ends_at: new Date((start + 30 * 60) * 1000).toISOString() });
+    // Ending it early (docs/exams.md): a window that has already ended completes the exam; before the fix the
+    // partner's end_time kept it open and the past start time started it.
+    const ended = await update(new Date(Date.now() - 5 * 3600_000).toISOString(), 60);
+    expect(bodyAt(ended, 200).resource_str).toBe("Completed");
+    expect(bodyAt(await partnerApi(examsShow, { credentials: partner, params: { id: examId } }), 200).exam).toMatchObject({ status: "closed", end_time: null });
+  });
 
   it("a draft exam whose window has come waits; opening it starts it, and a TRUSTID student sees it Started", async () => {
     const partner = await newPartner();
