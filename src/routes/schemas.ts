@@ -2,6 +2,7 @@
 // schemas are written for the API (not derived from tables); responses are built by explicit mappers.
 import { SECURITY_LEVELS } from "../biometrics/security-level";
 import { z } from "@hono/zod-openapi";
+import { emailFormat } from "../lib/email";
 
 export const MessageBody = z.object({ message: z.string() }).openapi("MessageBody");
 
@@ -65,7 +66,7 @@ export const Email = z
   .string()
   .trim()
   .toLowerCase()
-  .pipe(z.email("Enter a valid email address.").max(254))
+  .pipe(emailFormat("Enter a valid email address."))
   .openapi({ type: "string", format: "email", example: "student@example.org" });
 export const Organization = z
   .string()

@@ -11,6 +11,7 @@ import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { institutions, users } from "../db/schema";
+import { isEmail } from "../lib/email";
 import { AppError } from "../lib/errors";
 import { readLimited } from "../lib/read-limited";
 import type { Person } from "../types";
@@ -173,7 +174,7 @@ function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
   const seen = new Set<string>();
   return participants
     .map((u) => ({ u, email: (u.email ?? "").trim().toLowerCase() }))
-    .filter(({ u, email }) => isStudent(u) && email.length <= 254 && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+    .filter(({ u, email }) => isStudent(u) && isEmail(email))
     .filter(({ email }) => !seen.has(email) && Boolean(seen.add(email)))
     .map(({ u, email }) => ({ name: (u.firstname ?? "").slice(0, 150), surname: (u.lastname ?? "").slice(0, 150), email }));
 }

@@ -52,6 +52,10 @@ const SyncResult = z.object({
     }),
   source: z.enum(["request", "moodle"]),
   moodle_course_id: z.string().nullable(),
+  skipped_instructors: z.array(z.string()).openapi({
+    description:
+      "Moodle sync only: emails of the course's participants with the student role that belong to an instructor account here (e.g. a teaching assistant), left out. A given `students` list with such an email is refused instead (400).",
+  }),
 });
 
 export const route = createRoute({
@@ -96,6 +100,7 @@ export const registerSyncCoursesExams = (app: OpenAPIHono<AppEnv>) =>
           invitations: r.invitations.map((i) => ({ email: i.email, token: i.token, expires_at: new Date(i.expiresAt).toISOString(), emailed: emailed.has(i.email) })),
           source: r.source,
           moodle_course_id: r.moodleCourseId,
+          skipped_instructors: r.skippedInstructors,
         },
       },
       200,

@@ -13,7 +13,14 @@ import { instructorExam } from "./scope";
 export const MAX_STUDENTS_PER_SYNC = 2000;
 
 export type StudentDetails = { email: string; name?: string | undefined; surname?: string | undefined };
-export type RosterResult = { enrolled: number; alreadyEnrolled: number; invited: number; invitations: Invitation[] };
+export type RosterResult = {
+  enrolled: number;
+  alreadyEnrolled: number;
+  invited: number;
+  invitations: Invitation[];
+  /** Emails of instructor accounts left out (a Moodle course's teaching assistant also holding the student role). */
+  skippedInstructors: string[];
+};
 /** How long the invitation tokens issued by an enrolment stay valid (the INVITATION_TTL_HOURS setting). */
 export const DEFAULT_INVITATION_TTL_HOURS = 168;
 
@@ -22,7 +29,9 @@ export const DEFAULT_INVITATION_TTL_HOURS = 168;
  * institution does not know. Every listed student whose account is still unclaimed (new or invited
  * before) gets a fresh invitation token, with which they claim it (services/invitations.ts).
  * Idempotent: students already enrolled are counted, not re-added. The whole list is checked before
- * anything is written: the same email twice, or an instructor's email, is a 400 that changes nothing.
+ * anything is written: the same email twice, or an instructor's email, is a 400 that changes nothing. With
+ * `instructors: "skip"` (a Moodle course's list, which the instructor cannot edit from here: a teaching assistant
+ * with the student role would otherwise block the whole course) instructor accounts are left out and named instead.
  */
 export async function enrolStudents(
   db: Db,
@@ -31,6 +40,7 @@ export async function enrolStudents(
   now: number,
   field = "details.students",
   invitationTtlHours = DEFAULT_INVITATION_TTL_HOURS,
+  instructors: "refuse" | "skip" = "refuse",
 ): Promise<RosterResult> {
   if (students.length > MAX_STUDENTS_PER_SYNC) {
     throw AppError.badField(field, `At most ${MAX_STUDENTS_PER_SYNC} students can be synchronised at once.`);
@@ -43,15 +53,20 @@ export async function enrolStudents(
     }
     seen.set(s.email, i);
   });
-  if (students.length === 0) return { enrolled: 0, alreadyEnrolled: 0, invited: 0, invitations: [] };
+  if (students.length === 0) return { enrolled: 0, alreadyEnrolled: 0, invited: 0, invitations: [], skippedInstructors: [] };
 
-  const emails = students.map((s) => s.email);
-  const existing = await usersByEmail(db, exam.institutionId, emails);
+  const existing = await usersByEmail(db, exam.institutionId, students.map((s) => s.email));
+  const skippedInstructors: string[] = [];
   students.forEach((s, i) => {
-    if (existing.get(s.email)?.role === "INSTRUCTOR") {
-      throw AppError.badField(`${field}.${i}.email`, `${s.email} belongs to an instructor account and cannot be enrolled.`);
-    }
+    if (existing.get(s.email)?.role !== "INSTRUCTOR") return;
+    if (instructors === "skip") skippedInstructors.push(s.email);
+    else throw AppError.badField(`${field}.${i}.email`, `${s.email} belongs to an instructor account and cannot be enrolled.`);
   });
+  if (skippedInstructors.length > 0) {
+    const skipped = new Set(skippedInstructors);
+    students = students.filter((s) => !skipped.has(s.email));
+  }
+  const emails = students.map((s) => s.email);
 
   const toInvite = students.filter((s) => !existing.has(s.email));
   for (const chunk of chunks(toInvite, 200)) {
@@ -86,7 +101,7 @@ export async function enrolStudents(
   }
   const studentIds = [...all.values()].filter((u) => u.role === "STUDENT").map((u) => u.id);
   const invitations = await issueInvitations(db, exam.institutionId, studentIds, now, invitationTtlHours);
-  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length, invitations };
+  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length, invitations, skippedInstructors };
 }
 
 async function usersByEmail(db: Db, institutionId: number, emails: string[]) {
@@ -136,7 +151,7 @@ export async function syncExamStudents(
   }
   const { students } = await moodleCourseStudents(db, instructor, courseId, moodleSealKey);
   const unique = [...new Map(students.map((s) => [s.email, s])).values()];
-  const result = await enrolStudents(db, exam, unique, now, "moodle", invitationTtlHours);
+  const result = await enrolStudents(db, exam, unique, now, "moodle", invitationTtlHours, "skip");
   if (exam.moodleCourseId !== String(courseId)) {
     await db
       .update(exams)

@@ -5,15 +5,14 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { users } from "../../db/schema";
+import { isEmail } from "../../lib/email";
 import { PartnerError } from "./errors";
 import type { Scope } from "./exams";
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The invited account a new email creates (its email lower-cased, its name from `name` or the email); 422 for an invalid email. */
 export function invitedStudent(scope: Scope, email: string, name: string | undefined, now: number) {
   const normalized = email.trim().toLowerCase();
-  if (!EMAIL.test(normalized) || normalized.length > 254) throw PartnerError.field("email", "is invalid");
+  if (!isEmail(normalized)) throw PartnerError.field("email", "is invalid");
   const fullName = (name ?? normalized.split("@")[0]!).trim();
   const [first, ...rest] = fullName.split(/\s+/);
   return {

@@ -148,6 +148,7 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
       invitations: expect.arrayContaining([invitation(w.alice), invitation(w.bob)]),
       source: "moodle",
       moodle_course_id: "10",
+      skipped_instructors: [],
     });
     const view = await instructorExamView(w.access, id);
     expect(view.moodle_course_id).toBe("10");
@@ -160,6 +161,36 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
     // Without a course id the exam's stored course is used again: nothing new.
     const again = await sync(w.access, { exam_id: id });
     expect(bodyAt(again, 200).resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
+  });
+
+  it("leaves out a participant with the student role who is an instructor here (a teaching assistant), naming them", async () => {
+    const token = `tok-${crypto.randomUUID()}`;
+    const inst = await newInstitution({ url: moodleUrl(), token });
+    const teacher = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
+    const assistant = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
+    const access = (await loginAs(teacher)).access;
+    const alice = uniqueEmail("alice");
+    await installSite({
+      token,
+      users: [
+        { id: 2, firstname: "Tea", lastname: "Cher", email: teacher.email },
+        { id: 3, firstname: "Alice", lastname: "A", email: alice },
+        { id: 4, firstname: "Teaching", lastname: "Assistant", email: assistant.email },
+      ],
+      courses: [{ id: 20, shortname: "NET", fullname: "Networks" }],
+      enrolments: [
+        { courseId: 20, userId: 2, role: "editingteacher" },
+        { courseId: 20, userId: 3, role: "student" },
+        { courseId: 20, userId: 4, role: "student" },
+      ],
+    });
+    const id = await addExam(access);
+    const res = await sync(access, { exam_id: id, moodle_course_id: 20 });
+    expect(bodyAt(res, 200).resource_dict).toMatchObject({ enrolled: 1, already_enrolled: 0, invited: 1, skipped_instructors: [assistant.email] });
+    expect((await instructorExamView(access, id)).enrolled_students.map((s) => s.email)).toEqual([alice]);
+    // The same email in a list the instructor sends is refused as before: that list can be corrected.
+    const listed = await sync(access, { exam_id: id, students: [{ email: assistant.email, name: "T", surname: "A" }] });
+    expect(listed.status).toBe(400);
   });
 
   it("takes an exam's moodle_course_id as the spec's String or as a JSON number", async () => {

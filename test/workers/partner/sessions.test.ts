@@ -15,7 +15,8 @@ import { route as sessionsIndex } from "../../../src/routes/partner/sessions-ind
 import { route as sessionsShow } from "../../../src/routes/partner/sessions-show";
 import { routeFor as sessionsUpdate } from "../../../src/routes/partner/sessions-update";
 import { route as showStudent } from "../../../src/routes/partner/show-student";
-import { bodyAt } from "../api";
+import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
+import { api, bodyAt } from "../api";
 import { partnerApi, type PartnerParams } from "./api";
 import { db, newPartner, type Partner } from "./helpers";
 
@@ -114,6 +115,17 @@ describe("student sessions", () => {
     const address = email("dup");
     expect((await add({ email: address })).status).toBe(201);
     expect(await add({ email: address.toUpperCase() })).toMatchObject({ status: 422, body: { email: ["has already been taken"] } });
+  });
+
+  it("refuses the emails TRUSTID registration refuses (one rule: an invited student must be able to claim the account)", async () => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    for (const bad of [`zoë.${tag}@example.org`, `a..b${tag}@example.org`, `"q${tag}"@example.org`, `a${tag}@bücher.de`, "not-an-email"]) {
+      expect(await add({ email: bad }), bad).toMatchObject({ status: 422, body: { email: ["is invalid"] } });
+      const registered = await api(registerUserRoute, { json: { email: bad, password: "a good long password", organization: partner.code, role: "STUDENT", name: "N", surname: "S" } });
+      expect(registered.status, bad).toBe(400);
+      expect((registered.body as { bad_formatted_fields: string[] }).bad_formatted_fields, bad).toEqual(["email"]);
+    }
+    expect((await add({ email: `o'brien+exam.${tag}@sub.example.org` })).status).toBe(201);
   });
 
   it("refuses new students in a closed exam", async () => {
