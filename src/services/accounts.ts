@@ -172,6 +172,14 @@ const refreshJwtOf = (config: Config, who: Who, familyId: string, row: { id: str
     Math.floor((row.expiresAt - row.createdAt) / 1000),
   );
 
+/**
+ * A refresh token presented again this soon after its first use, while its successor is unused, gets that same
+ * successor instead of revoking the login: concurrent refreshes (two tabs) and retries after a lost answer. A
+ * thief replaying it this soon gets the client's own successor, and whichever of the two presents that successor
+ * second, later than this, revokes the login (SECURITY.md, "Refresh tokens").
+ */
+export const REFRESH_REUSE_GRACE_MS = 30_000;
+
 /** A new refresh-token row (not yet stored): the lifetime is capped by the login's. */
 function newRefreshRow(config: Config, who: Who, familyId: string, parentId: string | null, now: number, familyExpiresAt: number) {
   const refreshTtlMs = Math.min(config.refreshTokenTtlSeconds * 1000, familyExpiresAt - now);
@@ -187,10 +195,14 @@ function newRefreshRow(config: Config, who: Who, familyId: string, parentId: str
  * - The first use of a token issues its successor. Presenting a rotated token (one issued here) marks the
  *   family as following rotation (`rotated_at`).
  * - Presenting a token again revokes the whole family (theft: the thief or the victim is replaying it),
- *   except the login token of a family that has never seen a rotated token. That is what a client that
- *   reads only `resource_str` (as the spec describes the response) does every few minutes, so it is
- *   honoured: a new access token and the same successor as the first time. Once anyone presents that
- *   successor (or any rotated token), the login token is dead like any other used token.
+ *   with two exceptions, both answered with a new access token and *the same* successor as the first time
+ *   (nothing new is stored, so no second chain of tokens exists):
+ *   - the login token of a family that has never seen a rotated token. That is what a client that reads only
+ *     `resource_str` (as the spec describes the response) does every few minutes. Once anyone presents that
+ *     successor (or any rotated token), the login token is dead like any other used token.
+ *   - any token presented again within REFRESH_REUSE_GRACE_MS of its first use while its successor is still
+ *     unused: two tabs refreshing at once, or a retry after a lost answer. Before, the second request revoked
+ *     the login, the first one's successor with it, and the student was logged out at the next refresh.
  */
 export async function refresh(db: Db, config: Config, token: string, now: number): Promise<TokenPair> {
   const verified = await verifyToken<RefreshClaims>(token, "refresh", config.jwtSecret, now);
@@ -245,15 +257,20 @@ export async function refresh(db: Db, config: Config, token: string, now: number
     }
   }
 
-  // Used before. Read the family again: a rotated token may have been presented since the first read.
-  if (presented.parentId === null) {
-    const [current] = await db
+  // Used before (or just now, concurrently). Read the family and the successor again, in one round trip: a rotated
+  // token may have been presented since the first read.
+  const [[current], [given]] = await db.batch([
+    db
       .select({ revokedAt: refreshTokenFamilies.revokedAt, rotatedAt: refreshTokenFamilies.rotatedAt })
       .from(refreshTokenFamilies)
       .where(eq(refreshTokenFamilies.id, fam))
-      .limit(1);
-    const [given] = await db.select().from(refreshTokens).where(eq(refreshTokens.parentId, jti)).limit(1);
-    if (current && current.revokedAt === null && current.rotatedAt === null && given) {
+      .limit(1),
+    db.select().from(refreshTokens).where(eq(refreshTokens.parentId, jti)).limit(1),
+  ]);
+  if (current && current.revokedAt === null && given) {
+    const loginTokenMode = presented.parentId === null && current.rotatedAt === null;
+    const retriedAtOnce = given.usedAt === null && now - given.createdAt <= REFRESH_REUSE_GRACE_MS;
+    if (loginTokenMode || retriedAtOnce) {
       return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, fam, given) };
     }
   }
