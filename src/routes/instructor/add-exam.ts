@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { createExam } from "../../services/exams/details";
+import { createExam, MAX_EXAM_NAME_LENGTH } from "../../services/exams/details";
 import { institutionTimeZone } from "../../services/accounts";
 import type { AppEnv } from "../../types";
 import { examDetailFields, examInputOf, examinationReply, ScheduledDate } from "../exam-schemas";
@@ -11,7 +11,7 @@ import { authErrors, commonErrors, jsonRequest } from "../schemas";
 
 const AddExam = z
   .object({
-    name: z.string().trim().min(1).max(200),
+    name: z.string().trim().min(1).max(MAX_EXAM_NAME_LENGTH),
     scheduled_date: ScheduledDate.openapi({ description: "Must be in the future (and within two years)" }),
     ...examDetailFields,
   })

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
-import { updateExam } from "../../services/exams/details";
+import { MAX_EXAM_NAME_LENGTH, updateExam } from "../../services/exams/details";
 import { institutionTimeZone } from "../../services/accounts";
 import type { AppEnv } from "../../types";
 import { examDetailFields, examInputOf, examinationReply, ExamId, examNotFound, ScheduledDate } from "../exam-schemas";
@@ -12,11 +12,14 @@ import { authErrors, commonErrors, jsonRequest } from "../schemas";
 const UpdateExam = z
   .object({
     exam_id: ExamId,
-    name: z.string().trim().min(1).max(200).optional(),
+    name: z.string().trim().min(1).max(MAX_EXAM_NAME_LENGTH).optional(),
     scheduled_date: ScheduledDate.openapi({
       description: "May lie in the past: a window that has already ended completes the exam (how an exam is ended early)",
     }),
     ...examDetailFields,
+    privacy_policy: z.string().trim().max(20_000).openapi({
+      description: "Required; may be empty only for an exam that has none (created through the partner API): saved back unchanged",
+    }),
   })
   .openapi("UpdateExam");
 

@@ -4,13 +4,15 @@ import { optBool, optEnum, optEpochSeconds, optPositiveInt, optString, reqString
 import type { ExamInput } from "../../services/partner/exams";
 import type { SessionInput } from "../../services/partner/sessions";
 import type { Params } from "../../services/partner/signature";
+import { MAX_EXAM_NAME_LENGTH } from "../../services/exams/details";
 import { PARTNER_EXAM_STATUSES } from "../../services/exams/lifecycle";
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
 export function examInput(p: Params): ExamInput {
   return {
-    name: nonEmpty(optString(p, "name", 255)),
+    // TRUSTID's limit (add_exam / update_exam_details), so that the exam's instructor can save it back unchanged.
+    name: nonEmpty(optString(p, "name", MAX_EXAM_NAME_LENGTH)),
     status: optEnum(p, "status", PARTNER_EXAM_STATUSES),
     type: nonEmpty(optString(p, "type", 64)),
     examType: optEnum(p, "exam_type", ["Oral", "Written"] as const),
@@ -21,7 +23,7 @@ export function examInput(p: Params): ExamInput {
   };
 }
 
-export const newExamInput = (p: Params) => ({ ...examInput(p), name: reqString(p, "name", 255) });
+export const newExamInput = (p: Params) => ({ ...examInput(p), name: reqString(p, "name", MAX_EXAM_NAME_LENGTH) });
 
 export function sessionInput(p: Params): SessionInput {
   return {

@@ -11,6 +11,7 @@ import { instructorExam } from "./scope";
 
 // An exam cannot be scheduled further ahead than this (catches year typos).
 const MAX_SCHEDULE_AHEAD_MS = 2 * 366 * 24 * 60 * MINUTE;
+export const MAX_EXAM_NAME_LENGTH = 200;
 export const MAX_DURATION_MINUTES = 24 * 60;
 
 export type ExamInput = {
@@ -79,7 +80,11 @@ export async function updateExam(
 ): Promise<Exam> {
   const exam = await instructorExam(db, instructor, examId, now);
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed and can no longer be changed.");
-  checkSchedule(input.scheduledAt, now, true);
+  // An unchanged date is not checked again: a partner may schedule further ahead than TRUSTID lets instructors.
+  if (input.scheduledAt !== exam.scheduledAt) checkSchedule(input.scheduledAt, now, true);
+  // An exam created through the partner API has no privacy policy; saving it back unchanged ("") is allowed, and
+  // clearing one that exists is not.
+  if (input.privacyPolicy === "" && exam.privacyPolicy !== "") throw AppError.badField("privacy_policy", "The privacy policy cannot be emptied.");
   const patterns = input.forbiddenProcesses === undefined ? undefined : normalizePatterns(input.forbiddenProcesses);
   const set = {
     name: input.name ?? exam.name,

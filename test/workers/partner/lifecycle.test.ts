@@ -93,6 +93,25 @@ describe("a partner exam's lifecycle through /api/v3 alone", () => {
     expect(bodyAt(await partnerApi(examsShow, { credentials: partner, params: { id: examId } }), 200).exam).toMatchObject({ status: "closed", end_time: null });
   });
 
+  it("its instructor can save it back unchanged: no privacy policy, a start beyond TRUSTID's horizon, TRUSTID's name limit", async () => {
+    const partner = await newPartner();
+    const instructor = await newSession("INSTRUCTOR", partner.code);
+    const start = secs(Date.now()) + 3600;
+    const create = (json: PartnerParams<typeof examsCreate>) => partnerApi(examsCreate, { credentials: partner, json: { instructor_email: instructor.user.email, ...json } });
+    expect(await create({ name: "x".repeat(201) })).toMatchObject({ status: 422 });
+    // Three years ahead: further than an instructor may schedule, yet saved back unchanged below.
+    const examId = bodyAt(await create({ name: "y".repeat(200), start_time: start + 3 * 366 * 86400 }), 201).exam.id;
+    const shown = bodyAt(await api(instructorListExam, { token: instructor.access }), 200).resource_array.find((e) => e.exam_id === String(examId))!;
+    expect(shown.privacy_policy).toBe("");
+    const back = { exam_id: examId, name: shown.name, exam_type: shown.exam_type, duration: shown.duration, scheduled_date: shown.scheduled_date, privacy_policy: shown.privacy_policy };
+    expect((await api(updateExamDetails, { token: instructor.access, json: back })).status).toBe(200);
+    // A policy once given cannot be emptied.
+    expect((await api(updateExamDetails, { token: instructor.access, json: { ...back, privacy_policy: "Ours" } })).status).toBe(200);
+    const emptied = await api(updateExamDetails, { token: instructor.access, json: back });
+    expect(emptied.status).toBe(400);
+    expect(emptied.body).toMatchObject({ bad_formatted_fields: ["privacy_policy"] });
+  });
+
   it("a draft exam whose window has come waits; opening it starts it, and a TRUSTID student sees it Started", async () => {
     const partner = await newPartner();
     const now = Date.now();
