@@ -128,7 +128,9 @@ describe("pen trajectory parser", () => {
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 5, x: 1, y: 1 }], opts), /never moves/);
     expectInputError(() => parseTrajectory([{ t: 0, x: 1, y: 1 }, { t: 0, x: 2, y: 1 }], opts), /no duration/);
     expectInputError(() => parseTrajectory([[0, 0, 0], [5_000_000, 1, 1]], opts), /at most 30000 ms/);
-    expectInputError(() => parseTrajectory([[0, 0, 0], [30_001, 1, 1]], opts), /lasts 30001 ms; at most 30000 ms/);
+    expectInputError(() => parseTrajectory([[0, 0, 0], [30_001, 1, 1]], opts), /lasts 30001 ms; at most 30000 ms are accepted$/);
+    // A tap in milliseconds (under 100 units, so read as seconds) is told it may be too short, not only too long.
+    expectInputError(() => parseTrajectory([[0, 0, 0], [40, 1, 1], [90, 2, 1]], opts), /lasts 90000 ms; .*as milliseconds it would last 90 ms, too short/);
     expect(parseTrajectory([[0, 0, 0], [30_000, 1, 1]], opts).t.at(-1)).toBe(30_000);
     expectInputError(() => parseTrajectory("0 1 1\n0.01 2 2", opts), /expected t x y pressure/);
     expectInputError(() => parseTrajectory("{nope", opts), /does not parse/);

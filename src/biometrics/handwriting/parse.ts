@@ -182,7 +182,10 @@ function validate(field: string, rows: number[][], hasPressure: boolean): PenTra
   });
   if (span <= 0) throw new BiometricInputError(field, "trajectory has no duration: every point has the same time");
   if (span * toMs > HANDWRITING_LIMITS.maxDurationMs) {
-    throw new BiometricInputError(field, `trajectory lasts ${Math.round(span * toMs)} ms; at most ${HANDWRITING_LIMITS.maxDurationMs} ms are accepted`);
+    // A span under 100 units is read as seconds; a tap or dot sent in milliseconds lands here too, and must be
+    // told it is too short rather than too long.
+    const ifMilliseconds = toMs === 1000 ? ` (its times were read as seconds; as milliseconds it would last ${span} ms, too short for a signature)` : "";
+    throw new BiometricInputError(field, `trajectory lasts ${Math.round(span * toMs)} ms; at most ${HANDWRITING_LIMITS.maxDurationMs} ms are accepted${ifMilliseconds}`);
   }
   if (Math.max(...traj.x) === Math.min(...traj.x) && Math.max(...traj.y) === Math.min(...traj.y)) {
     throw new BiometricInputError(field, "the pen never moves: every point is at the same place");
