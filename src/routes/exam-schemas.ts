@@ -25,11 +25,27 @@ export const Duration = looseInt(z.number().int().min(1).max(MAX_DURATION_MINUTE
 });
 /** An instant (the text had a UTC offset) or a local date-time, read later in the institution's time zone. */
 export type ScheduledInput = { at: number } | { local: string };
+/**
+ * The offset and letter forms other ISO 8601 writers use, in the extended form the checks below read: `+0200` (Python's
+ * `%z`) and `+02` as `+02:00` (Django's parse_datetime takes all three), `t` and `z` as `T` and `Z`.
+ */
+function canonicalOffset(s: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:([zZ])|([+-])(\d{2}):?(\d{2})?)?$/.exec(s);
+  if (!m) return s;
+  const [, date, time, zulu, sign, hours, minutes] = m;
+  return `${date}T${time}${zulu ? "Z" : sign ? `${sign}${hours}:${minutes ?? "00"}` : ""}`;
+}
+/** Real UTC offsets run from -12:00 to +14:00; a larger one is a typo, not a time zone. */
+const plausibleOffset = (s: string) => {
+  const m = /([+-])(\d{2}):(\d{2})$/.exec(s);
+  return !m || (Number(m[3]) < 60 && Number(m[2]) * 60 + Number(m[3]) <= (m[1] === "+" ? 14 * 60 : 12 * 60));
+};
 export const ScheduledDate = z
   .string()
   .trim()
+  .transform(canonicalOffset)
   // A local date-time must name a real day and time (its validity does not depend on the zone).
-  .refine((s) => localToInstant(s, "UTC") !== null || z.iso.datetime({ offset: true }).safeParse(s).success, {
+  .refine((s) => localToInstant(s, "UTC") !== null || (z.iso.datetime({ offset: true }).safeParse(s).success && plausibleOffset(s)), {
     error: "Expected an ISO 8601 date-time, e.g. 2026-06-01T09:00:00Z (without an offset it is read in the institution's time zone).",
   })
   .transform((s): ScheduledInput => (LOCAL_DATE_TIME.test(s) ? { local: s } : { at: Date.parse(s) }))

@@ -26,6 +26,11 @@ describe("loose scalar types", () => {
     expect(await instructorExamView(u.access, Number(bodyAt(utc, 200).resource_str))).toMatchObject({ scheduled_date: `${year}-07-01T09:00:00.000Z`, additional_material: false });
     const zoned = await addExam(t.access, { ...base, scheduled_date: `${year}-07-01T09:00:00+02:00`, duration: 30 });
     expect(await instructorExamView(t.access, Number(bodyAt(zoned, 200).resource_str))).toMatchObject({ scheduled_date: `${year}-07-01T07:00:00.000Z` });
+    // The offset forms Python's %z and Django write (+0200, +02), and lower-case t / z.
+    for (const [text, utc] of [[`${year}-07-01T09:00:00+0200`, "07:00"], [`${year}-07-01T09:00:00+02`, "07:00"], [`${year}-07-01t09:00:00z`, "09:00"]]) {
+      const other = await addExam(t.access, { ...base, scheduled_date: text, duration: 30 });
+      expect(await instructorExamView(t.access, Number(bodyAt(other, 200).resource_str)), text).toMatchObject({ scheduled_date: `${year}-07-01T${utc}:00.000Z` });
+    }
   });
 
   it("add_exam: still refuses what is truly malformed", async () => {
@@ -35,6 +40,10 @@ describe("loose scalar types", () => {
     expect(expect400Shape(bodyAt(bad, 400)).bad_formatted_fields.sort()).toEqual(["additional_material", "duration", "scheduled_date"]);
     const frac = await addExam(t.access, { ...base, scheduled_date: `${year}-07-01T09:00:00Z`, duration: "90.5" });
     expect(bodyAt(frac, 400).bad_formatted_fields).toEqual(["duration"]);
+    // No real time zone is 15 hours ahead or 23:59 behind.
+    for (const text of [`${year}-07-01T09:00:00+15:00`, `${year}-07-01T09:00:00-23:59`, `${year}-07-01T09:00:00+02:75`]) {
+      expect(bodyAt(await addExam(t.access, { ...base, scheduled_date: text, duration: 30 }), 400).bad_formatted_fields, text).toEqual(["scheduled_date"]);
+    }
   });
 
   it("monitoring: booleans as \"true\"/\"false\"/1/0 and scores as text raise the same alerts", async () => {
