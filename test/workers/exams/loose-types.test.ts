@@ -27,7 +27,8 @@ describe("loose scalar types", () => {
     const zoned = await addExam(t.access, { ...base, scheduled_date: `${year}-07-01T09:00:00+02:00`, duration: 30 });
     expect(await instructorExamView(t.access, Number(bodyAt(zoned, 200).resource_str))).toMatchObject({ scheduled_date: `${year}-07-01T07:00:00.000Z` });
     // The offset forms Python's %z and Django write (+0200, +02), and lower-case t / z.
-    for (const [text, utc] of [[`${year}-07-01T09:00:00+0200`, "07:00"], [`${year}-07-01T09:00:00+02`, "07:00"], [`${year}-07-01t09:00:00z`, "09:00"]]) {
+    const forms: [string, string][] = [[`${year}-07-01T09:00:00+0200`, "07:00"], [`${year}-07-01T09:00:00+02`, "07:00"], [`${year}-07-01t09:00:00z`, "09:00"]];
+    for (const [text, utc] of forms) {
       const other = await addExam(t.access, { ...base, scheduled_date: text, duration: 30 });
       expect(await instructorExamView(t.access, Number(bodyAt(other, 200).resource_str)), text).toMatchObject({ scheduled_date: `${year}-07-01T${utc}:00.000Z` });
     }
