@@ -1,7 +1,7 @@
 // Access and refresh tokens: HS256 JWTs signed with JWT_SECRET. The algorithm, issuer and audience are
 // pinned on verification, and the token type is checked so that a refresh token is never accepted as an
 // access token (or the reverse).
-import { errors, jwtVerify, SignJWT } from "jose";
+import { base64url, errors, jwtVerify, SignJWT } from "jose";
 
 const ISSUER = "trustid-edge";
 const AUDIENCE = "trustid-api";
@@ -46,12 +46,28 @@ export async function signToken(
 
 export type VerifyResult<T> = { ok: true; claims: T } | { ok: false; reason: "expired" | "invalid" };
 
+/**
+ * Only the exact string this service signed: three base64url segments without padding whose unused low bits are 0.
+ * Base64 decoders ignore padding and those bits, so `token + "="` or a changed last character verified as the same
+ * token, and anything keyed on the token's text (reuse detection by string, deny lists, log matching) saw another.
+ */
+function isCanonicalCompact(token: string): boolean {
+  const parts = token.split(".");
+  if (parts.length !== 3) return false;
+  try {
+    return parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p) && base64url.encode(base64url.decode(p)) === p);
+  } catch {
+    return false;
+  }
+}
+
 export async function verifyToken<T extends AccessClaims | RefreshClaims>(
   token: string,
   typ: T["typ"],
   secret: string,
   nowMs: number,
 ): Promise<VerifyResult<T>> {
+  if (!isCanonicalCompact(token)) return { ok: false, reason: "invalid" };
   try {
     const { payload } = await jwtVerify(token, await hmacKey(secret), {
       algorithms: [ALG],

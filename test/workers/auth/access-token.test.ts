@@ -58,4 +58,15 @@ describe("access tokens", () => {
     const expired = await sign({ typ: "access", role: "INSTRUCTOR", iid: 1, inst: "UC" }, -60);
     expect(await probe(`Bearer ${expired}`)).toEqual({ status: 401, body: { message: "Access token has expired" } });
   });
+
+  it("accepts only the exact text it signed: padding or a changed unused bit in the signature is a 401", async () => {
+    const { access } = await newSession("INSTRUCTOR");
+    expect((await probe(`Bearer ${access}`)).status).toBe(200);
+    expect((await probe(`Bearer ${access}=`)).status).toBe(401);
+    // HS256's 32-byte signature fills 43 base64url characters; the last one carries 4 unused bits.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(access.at(-1)!);
+    const sameBytes = access.slice(0, -1) + alphabet[last ^ 1];
+    expect((await probe(`Bearer ${sameBytes}`)).status).toBe(401);
+  });
 });
