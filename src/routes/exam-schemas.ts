@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import type { SecurityLevel } from "../biometrics/security-level";
 import { MAX_DURATION_MINUTES } from "../services/exams/details";
-import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES } from "../services/process-policy";
+import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES, splitProcessText, UNREADABLE_PROCESS_LIST } from "../services/process-policy";
 import { LOCAL_DATE_TIME, localToInstant } from "../lib/time-zone";
 import { envelope, LooseBoolean, looseInt, NotFoundBody, SecurityLevelField } from "./schemas";
 
@@ -71,13 +71,21 @@ export const ForbiddenProcesses = z
  */
 export const ProcessList = z
   .preprocess(
-    (v) => (typeof v === "string" ? v.split(/[,\r\n]+/).map((p) => p.trim()).filter((p) => p.length > 0) : v),
+    (v, ctx) => {
+      if (typeof v !== "string") return v;
+      const names = splitProcessText(v);
+      if (names === null) {
+        ctx.issues.push({ code: "custom", message: UNREADABLE_PROCESS_LIST, input: v });
+        return z.NEVER;
+      }
+      return names.map((p) => p.trim()).filter((p) => p.length > 0);
+    },
     z
       .array(z.string().trim().max(MAX_PROCESS_NAME_LENGTH))
       .max(MAX_PROCESSES, `At most ${MAX_PROCESSES} processes may be reported at once.`),
   )
   .openapi({
-    description: `Running process names: an array, or one string separated by commas or newlines; at most ${MAX_PROCESSES}.`,
+    description: `Running process names: an array, or one string (a JSON array's text, or names separated by commas or newlines); at most ${MAX_PROCESSES}.`,
     example: ["chrome.exe", "AnyDesk.exe"],
   });
 

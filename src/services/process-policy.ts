@@ -133,9 +133,39 @@ export function forbiddenAmong(processes: string[], policy: ProcessPolicy): stri
  * Accepts running processes as a JSON array or as one string separated by commas or newlines (the
  * TRUSTID Monitoring model types it as a string), and bounds its size.
  */
+/** Why a list-looking text could not be read (splitProcessText). */
+export const UNREADABLE_PROCESS_LIST =
+  "Looks like a list but could not be read: send a JSON array of strings, or the names separated by commas or newlines.";
+
+/**
+ * The names in a process list sent as text: the text of a JSON array (`JSON.stringify(list)`, what a form field
+ * carries), a Python list's repr (`str(list)`), brackets around unquoted names (Java's `List.toString()`), or names
+ * separated by commas or newlines. null: it starts like a
+ * list but is neither. Before, the brackets and quotes stayed in the names (`["chrome.exe"`, `"AnyDesk.exe"]`),
+ * no pattern matched, and a forbidden program went unreported without an error.
+ */
+export function splitProcessText(text: string): string[] | null {
+  const t = text.trim();
+  if (!t.startsWith("[")) return text.split(/[,\r\n]+/);
+  try {
+    const v: unknown = JSON.parse(t);
+    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v;
+  } catch {
+    // not JSON: perhaps a Python list
+  }
+  if (!t.endsWith("]")) return null;
+  const inner = t.slice(1, -1);
+  // Java's List.toString() and similar: brackets around unquoted names.
+  if (!/["']/.test(inner)) return inner.split(/[,\r\n]+/);
+  const quoted = /(['"])((?:\\.|(?!\1)[^\\])*)\1/g;
+  if (inner.replace(quoted, "").replace(/[\s,]/g, "") !== "") return null;
+  return [...inner.matchAll(quoted)].map((m) => m[2]!.replace(/\\(.)/g, "$1"));
+}
+
 export function parseProcessList(value: string | string[] | undefined | null, field = "running_processes"): string[] {
   if (value === undefined || value === null) return [];
-  const items = Array.isArray(value) ? value : value.split(/[,\r\n]+/);
+  const items = Array.isArray(value) ? value : splitProcessText(value);
+  if (items === null) throw AppError.badField(field, UNREADABLE_PROCESS_LIST);
   const names = items.map((s) => s.trim()).filter((s) => s.length > 0);
   if (names.length > MAX_PROCESSES) {
     throw AppError.badField(field, `At most ${MAX_PROCESSES} processes may be reported at once (got ${names.length}).`);
