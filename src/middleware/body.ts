@@ -9,6 +9,15 @@ import type { AppEnv } from "../types";
 const mediaTypeOf = (c: { req: { header(name: string): string | undefined } }) =>
   (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 
+/** A compressed request body (RFC 9110 15.5.16: 415 naming the coding); before, a gzipped JSON body read as "not
+ * valid UTF-8". */
+function refuseContentCoding(c: { req: { header(name: string): string | undefined } }) {
+  const coding = (c.req.header("content-encoding") ?? "").trim().toLowerCase();
+  if (coding !== "" && coding !== "identity") {
+    throw new AppError(415, `Content-Encoding "${coding}" is not accepted; send the request body uncompressed`);
+  }
+}
+
 const tooLarge = (maxBytes: number) => new AppError(413, `Request body is larger than the ${maxBytes} bytes this endpoint accepts`);
 
 /** For routes that consume `application/json`. */
@@ -18,6 +27,7 @@ export const jsonBody = (maxBytes: number) =>
     if (!/^application\/([\w.-]+\+)?json$/.test(type)) {
       throw new AppError(415, `Unsupported media type "${type || "none"}"; this endpoint consumes application/json`);
     }
+    refuseContentCoding(c);
     const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave");
     let text: string;
     try {
@@ -50,7 +60,58 @@ export const formBody = (maxBytes: number) =>
         `Unsupported media type "${type || "none"}"; this endpoint consumes multipart/form-data or application/x-www-form-urlencoded`,
       );
     }
+    refuseContentCoding(c);
     const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave");
-    (c.req.bodyCache as Record<string, unknown>).arrayBuffer = Promise.resolve(bytes.buffer);
+    // Parsed here, under a Content-Type that keeps only the boundary: the runtime's parser refused parameters it
+    // does not know (`; charset=UTF-8`, as Apache HttpClient and Spring send) and a framing error reached the client
+    // as a bare 415 or as "Malformed JSON". Hono's form validator reads the parsed form from this cache.
+    const boundary = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(c.req.header("content-type") ?? "");
+    if (type === "multipart/form-data" && !boundary) throw malformedForm("the multipart/form-data Content-Type has no boundary parameter");
+    const canonical = type === "multipart/form-data" ? `multipart/form-data; boundary=${boundary![1] ?? boundary![2]}` : type;
+    let form: FormData;
+    try {
+      form = await new Response(bytes, { headers: { "content-type": canonical } }).formData();
+    } catch (e) {
+      throw malformedForm(`it could not be read as ${type} (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (c.req.header("content-type") !== canonical) {
+      // The route's own media-type gate (@hono/zod-openapi) reads the header too, and takes only a boundary.
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("content-type", canonical);
+      c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers, body: bytes });
+    }
+    const cache = c.req.bodyCache as Record<string, unknown>;
+    cache.arrayBuffer = Promise.resolve(bytes.buffer);
+    cache.formData = Promise.resolve(await filePartsAsText(form));
     await next();
   });
+
+/**
+ * A browser's FormData carries a recording or picture as a Blob (a file part); the spec's fields are base64 text.
+ * A file part becomes the base64 of its bytes, or its text when that already is base64 or a data: URI, so both
+ * ways of sending a sample work (before, a file part was refused as "expected string, received File").
+ */
+async function filePartsAsText(form: FormData): Promise<FormData> {
+  const entries: [string, string | File][] = [];
+  form.forEach((value, key) => entries.push([key, value]));
+  if (entries.every(([, v]) => typeof v === "string")) return form;
+  const out = new FormData();
+  for (const [key, value] of entries) {
+    if (typeof value === "string") {
+      out.append(key, value);
+      continue;
+    }
+    const bytes = new Uint8Array(await value.arrayBuffer());
+    const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+    out.append(key, /^\s*(data:[^,]*,)?[A-Za-z0-9+/=_\-\s]*$/.test(text) && text.trim() !== "" ? text : base64Of(bytes));
+  }
+  return out;
+}
+
+function base64Of(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+const malformedForm = (why: string) => AppError.validation({ details: { form: [`The request body is not a valid form: ${why}.`] } }, "Malformed form body");
