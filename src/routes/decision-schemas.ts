@@ -25,7 +25,11 @@ export const PageQuery = {
   page_size: intParam("page_size", 1, MAX_PAGE_SIZE, 20).openapi({ description: `Records per page (1-${MAX_PAGE_SIZE})`, example: 20 }),
 };
 
-export const DecisionId = z.uuid("Expected a decision id (UUID).").openapi({ example: "6f1c0a1e-2b1d-4c4e-9a43-4f1f0b1f2c3d" });
+// Stored lower-case; UUIDs are case-insensitive on input (RFC 4122), so an upper-case copy finds the same record.
+export const DecisionId = z
+  .uuid("Expected a decision id (UUID).")
+  .transform((id) => id.toLowerCase())
+  .openapi({ type: "string", format: "uuid", example: "6f1c0a1e-2b1d-4c4e-9a43-4f1f0b1f2c3d" });
 
 export const Pagination = z
   .object({ page: z.number().int(), page_size: z.number().int(), has_more: z.boolean() })

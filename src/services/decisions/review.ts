@@ -5,7 +5,7 @@
 //    decision); one that accepted them: a face verification is withdrawn (back to Pending);
 //  - a monitoring check: each alert it raised loses this occurrence (an episode left with none is removed).
 // Both steps are stored on the record (who, when, why); neither is ever undone.
-import { and, eq, isNull, lte, gte, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { alerts, decisions, enrolments, manualApprovalRequests } from "../../db/schema";
 import { AppError } from "../../lib/errors";
@@ -74,7 +74,11 @@ function overturnEffects(db: Db, d: DecisionRow & { examId: number }, now: numbe
   if (d.action === "verify" || d.action === "identification") {
     if (d.outcome !== "accepted") {
       return [
-        db.update(enrolments).set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: "manual" }).where(and(enrolment, onlyIf)),
+        // Only an enrolment not yet verified: one verified since (by its face) keeps how and when it was.
+        db
+          .update(enrolments)
+          .set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: "manual" })
+          .where(and(enrolment, ne(enrolments.verificationStatus, "Verified"), onlyIf)),
         db
           .update(manualApprovalRequests)
           .set({ status: "Approved", decidedAt: now, decidedBy: by })

@@ -126,6 +126,18 @@ describe("contest and review", () => {
     expect((await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "upheld", reason: "r" } })).status).toBe(400);
   });
 
+  it("overturning an old refusal of a student verified since keeps how they were verified; ids in capitals are the same id", async () => {
+    const { teacher, students: [a], examId } = await examWithStudents();
+    const id = await decide(a!.access, { examId });
+    // Verified by the face since (as a later face_verify match would do).
+    const verifiedAt = Date.now() - 1000;
+    await db().update(enrolments).set({ verificationStatus: "Verified", verifiedAt, verifiedBy: "face" }).where(eq(enrolments.examId, examId));
+    bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id.toUpperCase(), text: "It was me." } }), 200);
+    bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id.toUpperCase(), resolution: "overturned", reason: "Yes" } }), 200);
+    const student = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
+    expect(student).toMatchObject({ verification_status: "Verified", verified_by: "face" });
+  });
+
   it("overturning a monitoring decision takes its occurrence off the alert (an episode left empty goes); upholding changes nothing", async () => {
     const { teacher, students: [a, b], examId } = await examWithStudents(2);
     const t = Date.now();
