@@ -73,6 +73,17 @@ describe("explanations of what raised no alert, and of fused oral-exam frames", 
   it("promise an alert only when one was raised", () => {
     const silent = row({ modality: "voice", action: "monitoring", outcome: "quality", reason: "no_speech", score: null, threshold: null, quality: { speech_seconds: 0 } });
     expect(explain(silent)).not.toMatch(/alert/);
+    // Identification raises alerts too, and says so.
+    const identified = row({ action: "identification", outcome: "mismatch", score: 0.1, threshold: 0.44, alertsRaised: [{ reason: "face_mismatch", detail: null, alertId: 1 }] });
+    expect(explain(identified)).toMatch(/not marked verified.*Your instructor sees this as an alert\.$/);
+  });
+
+  it("word every voice refusal, never a raw code", () => {
+    for (const reason of ["silent", "truncated", "inconsistent_speakers", "no_speech", "too_short"]) {
+      const text = explain(row({ modality: "voice", action: "register", outcome: "quality", reason, examId: null }));
+      expect(text, reason).not.toMatch(/_|the sample silent/);
+      expect(text).toMatch(/^The registration was refused: the sample (was|did)/);
+    }
   });
 
   it("name the voice when a fused frame was refused for the voice, the face when for the face", () => {

@@ -21,6 +21,9 @@ export const REASON_TEXT: Record<string, string> = {
   face_too_small: "showed a face too small to compare (come closer to the camera)",
   liveness_failed: "did not pass the liveness check (it may show a photo or a screen held up to the camera)",
   no_speech: "did not contain enough speech",
+  silent: "was silent (no sound reached the microphone)",
+  truncated: "was cut short before any usable audio",
+  inconsistent_speakers: "did not all sound like the same speaker",
   too_short: "was too short",
   inconsistent_set: "did not all show the same person",
   reenrolment_required: "could not be compared: your registration was made with an older model and must be renewed",
@@ -103,12 +106,13 @@ function core(d: DecisionRow): string {
 }
 
 function consequence(d: DecisionRow): string {
-  // Only what raised an alert is one (a clip without speech is recorded, not alerted).
-  if (d.action === "monitoring" && d.outcome !== "accepted" && ((d.alertsRaised ?? []) as unknown[]).length > 0) return " Your instructor sees this as an alert.";
+  // Only what raised an alert is one (a clip without speech is recorded, not alerted); identification raises them too.
+  const alerted = d.outcome !== "accepted" && ((d.alertsRaised ?? []) as unknown[]).length > 0 ? " Your instructor sees this as an alert." : "";
+  if (d.action === "monitoring") return alerted;
   if ((d.action === "verify" || d.action === "identification") && d.examId !== null) {
-    return d.outcome === "accepted" ? " You were marked verified for the exam." : " You were not marked verified; you may try again or ask for manual approval.";
+    return d.outcome === "accepted" ? " You were marked verified for the exam." : ` You were not marked verified; you may try again or ask for manual approval.${alerted}`;
   }
-  return "";
+  return alerted;
 }
 
 function review(d: DecisionRow): string {
