@@ -78,7 +78,7 @@ export const ProcessList = z
         ctx.issues.push({ code: "custom", message: UNREADABLE_PROCESS_LIST, input: v });
         return z.NEVER;
       }
-      return names.map((p) => p.trim()).filter((p) => p.length > 0);
+      return names;
     },
     z
       .array(z.string().trim().max(MAX_PROCESS_NAME_LENGTH))

@@ -129,10 +129,6 @@ export function forbiddenAmong(processes: string[], policy: ProcessPolicy): stri
   return out;
 }
 
-/**
- * Accepts running processes as a JSON array or as one string separated by commas or newlines (the
- * TRUSTID Monitoring model types it as a string), and bounds its size.
- */
 /** Why a list-looking text could not be read (splitProcessText). */
 export const UNREADABLE_PROCESS_LIST =
   "Looks like a list but could not be read: send a JSON array of strings, or the names separated by commas or newlines.";
@@ -140,13 +136,17 @@ export const UNREADABLE_PROCESS_LIST =
 /**
  * The names in a process list sent as text: the text of a JSON array (`JSON.stringify(list)`, what a form field
  * carries), a Python list's repr (`str(list)`), brackets around unquoted names (Java's `List.toString()`), or names
- * separated by commas or newlines. null: it starts like a
- * list but is neither. Before, the brackets and quotes stayed in the names (`["chrome.exe"`, `"AnyDesk.exe"]`),
- * no pattern matched, and a forbidden program went unreported without an error.
+ * separated by commas or newlines; trimmed, empty names left out. null: it starts like a list but is neither.
+ * Before, the brackets and quotes stayed in the names (`["chrome.exe"`, `"AnyDesk.exe"]`), no pattern matched, and
+ * a forbidden program went unreported without an error.
  */
 export function splitProcessText(text: string): string[] | null {
-  const t = text.trim();
-  if (!t.startsWith("[")) return text.split(/[,\r\n]+/);
+  const names = listItems(text.trim());
+  return names && names.map((n) => n.trim()).filter((n) => n.length > 0);
+}
+
+function listItems(t: string): string[] | null {
+  if (!t.startsWith("[")) return t.split(/[,\r\n]+/);
   try {
     const v: unknown = JSON.parse(t);
     if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v;
@@ -162,6 +162,10 @@ export function splitProcessText(text: string): string[] | null {
   return [...inner.matchAll(quoted)].map((m) => m[2]!.replace(/\\(.)/g, "$1"));
 }
 
+/**
+ * Accepts running processes as a JSON array or as one string (splitProcessText; the TRUSTID Monitoring model types
+ * it as a string), and bounds its size.
+ */
 export function parseProcessList(value: string | string[] | undefined | null, field = "running_processes"): string[] {
   if (value === undefined || value === null) return [];
   const items = Array.isArray(value) ? value : splitProcessText(value);

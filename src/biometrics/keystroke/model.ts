@@ -33,8 +33,9 @@ export interface KeystrokeParams {
   neighbours: number;
   /** At most this many training typings are kept (the latest): bounds the model's size. */
   maxKept: number;
-  /** Fallback decision threshold on the normalised distance (for callers that pass no security level's
-   * threshold: operating-points.ts); accept when distance <= threshold. */
+  /** Decision threshold a model keeps for callers that pass no security level's threshold; accept when
+   * distance <= threshold. Left unset, a model takes the `high` level's for its layout (keystrokeOperatingPoint:
+   * timings-only models have their own); the default here is the one for typings with touch data. */
   threshold: number;
 }
 
