@@ -17,6 +17,7 @@ const REASONS = {
   liveness_failed: "Liveness check failed",
   forbidden_process: "Forbidden program",
   voice_mismatch: "Voice did not match",
+  template_missing: "Not registered: cannot be checked",
   client_error: "Error on the student's device",
 };
 const reasonText = (r) => REASONS[r] ?? r.replace(/_/g, " ");

@@ -107,7 +107,7 @@ export const ExamView = z
 export const AlertView = z
   .object({
     reason: z.string().openapi({
-      description: "no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | client_error",
+      description: "no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | template_missing | client_error",
     }),
     detail: z.string().nullable(),
     occurrences: z.number().int(),

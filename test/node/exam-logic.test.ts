@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { summarizeAlerts } from "../../src/routes/exam-views";
 import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring/results";
+import { faceOutcomeToResult } from "../../src/services/monitoring/face";
+import type { FaceMatch } from "../../src/services/biometrics/face";
 import { encodeParams } from "../../src/services/moodle";
 import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList, policyOf } from "../../src/services/process-policy";
 
@@ -62,6 +64,17 @@ describe("monitoring results -> alerts", () => {
     expect(alertsFor({ voiceDetected: false, voiceMatch: false }, [])).toEqual([]);
     const r = deviceReportToResult({ is_error_occurred: false, error_type: "ignored", is_voice_detected: true, is_voice_verified: false }, student);
     expect(alertsFor(r, [])).toEqual([{ reason: "voice_mismatch", detail: null }]);
+  });
+
+  it("a student with nothing registered to compare with is template_missing, not a device error", () => {
+    expect(alertsFor(faceOutcomeToResult({ outcome: "not_enrolled" } as FaceMatch), [])).toEqual([{ reason: "template_missing", detail: "face: not_enrolled" }]);
+    expect(alertsFor(faceOutcomeToResult({ outcome: "reenrolment_required" } as FaceMatch), [])).toEqual([
+      { reason: "template_missing", detail: "face: reenrolment_required" },
+    ]);
+    expect(alertsFor({ voiceTemplate: "not_enrolled" }, [])).toEqual([{ reason: "template_missing", detail: "voice: not_enrolled" }]);
+    // A device that reports its own error called "not_enrolled" is still the device's error.
+    const device = deviceReportToResult({ is_error_occurred: true, error_type: "not_enrolled" }, student);
+    expect(alertsFor(device, [])).toEqual([{ reason: "client_error", detail: "face: not_enrolled" }]);
   });
 
   it("summarises a timeline into a short list of reasons", () => {

@@ -8,7 +8,9 @@ import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
-const MAX_PERIOD_MS = 366 * 86_400_000;
+// 366 calendar days plus the hour a daylight-saving change adds: the dashboard sends local midnights, and a year
+// from 27 March to 27 March in Athens is 366 days and one hour long.
+const MAX_PERIOD_MS = 366 * 86_400_000 + 3_600_000;
 const Instant = z.iso
   .datetime({ offset: true, error: "Expected an ISO 8601 date-time with a time zone, e.g. 2026-06-01T00:00:00Z." })
   .transform((s) => Date.parse(s))
@@ -71,7 +73,7 @@ export const registerDecisionReport = (app: OpenAPIHono<AppEnv>) =>
         const missing = [q.from === undefined ? "from" : null, q.to === undefined ? "to" : null].filter((x): x is string => x !== null);
         throw AppError.validation({ missing, details: Object.fromEntries(missing.map((f) => [f, ["Required without exam_id (the period of the institution's report)."]])) });
       }
-      if (q.to <= q.from || q.to - q.from > MAX_PERIOD_MS) throw AppError.badField("to", "Must be after `from`, at most 366 days later.");
+      if (q.to <= q.from || q.to - q.from > MAX_PERIOD_MS) throw AppError.badField("to", "Must be after `from`, at most 366 days later (local days: one daylight-saving hour is allowed).");
       report = await institutionReport(db, c.get("caller"), { from: q.from, to: q.to });
     }
     return c.json({ message: "Report computed", resource_name: "decision_report", resource_obj: report }, 200);

@@ -29,6 +29,7 @@ export const REASON_TEXT: Record<string, string> = {
   reenrolment_required: "could not be compared: your registration was made with an older model and must be renewed",
   forbidden_process: "included a program the exam forbids",
   client_error: "could not be checked because of an error on your device",
+  template_missing: "could not be checked: nothing usable is registered to compare it with",
 };
 
 /** An oral exam's frame decided on the fused face + voice score (services/decisions/outcomes.ts). */

@@ -11,8 +11,11 @@ export type DecisionBase = Pick<DecisionInput, "institutionId" | "studentId" | "
 
 const FACE_ALERTS = new Set(["no_face", "multiple_faces", "face_mismatch", "liveness_failed"]);
 const alertsFor = (raised: RaisedAlert[], keep: (a: RaisedAlert) => boolean) => raised.filter(keep).map((a) => ({ reason: a.reason, detail: a.detail }));
-const faceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => FACE_ALERTS.has(a.reason) || (a.reason === "client_error" && (a.detail ?? "").startsWith("face")));
-const voiceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => a.reason === "voice_mismatch" || (a.reason === "client_error" && (a.detail ?? "").startsWith("voice")));
+/** An alert whose detail names the modality (`client_error`, `template_missing`: "face: ...", "voice: ..."). */
+const namesModality = (a: RaisedAlert, modality: "face" | "voice") =>
+  (a.reason === "client_error" || a.reason === "template_missing") && (a.detail ?? "").startsWith(modality);
+const faceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => FACE_ALERTS.has(a.reason) || namesModality(a, "face"));
+const voiceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => a.reason === "voice_mismatch" || namesModality(a, "voice"));
 
 /**
  * A face check of one picture (monitoring frame, identification picture). In monitoring, a frame with no

@@ -45,8 +45,8 @@ export function faceOutcomeToResult(m: FaceMatch): MonitoringResult {
       return { faceDetected: true, multipleFaces: false };
     case "not_enrolled":
     case "reenrolment_required":
-      // The instructor should know the student cannot be checked at all.
-      return { faceError: m.outcome };
+      // The instructor should know the student cannot be checked at all (a registration fact, not a device error).
+      return { faceTemplate: m.outcome };
     default:
       return { faceError: m.outcome };
   }

@@ -26,7 +26,11 @@ export type AlertReason =
   | "liveness_failed"
   | "forbidden_process"
   | "voice_mismatch"
+  | "template_missing"
   | "client_error";
+
+/** Why the server could not compare a sample at all: the student has nothing usable registered for that modality. */
+export type TemplateProblem = "not_enrolled" | "reenrolment_required";
 
 /** One observation, already interpreted (true/false means the check ran; undefined means it did not). */
 export type MonitoringResult = {
@@ -42,6 +46,12 @@ export type MonitoringResult = {
   /** Errors the device (or server) ran into while checking. */
   faceError?: string | undefined;
   voiceError?: string | undefined;
+  /**
+   * Set by the server only: the student has no usable face / voice template, so the check could not run. A fact
+   * about the registration, not the device's error (`template_missing`, not `client_error`).
+   */
+  faceTemplate?: TemplateProblem | undefined;
+  voiceTemplate?: TemplateProblem | undefined;
   runningProcesses?: string[] | undefined;
 };
 
@@ -60,7 +70,9 @@ const clip = (s: string) => (s.length > MAX_DETAIL_LENGTH ? `${s.slice(0, MAX_DE
 /** The problems one result shows (pure; `forbidden` are the running processes the policy forbids). */
 export function alertsFor(result: MonitoringResult, forbidden: string[]): RaisedAlert[] {
   const out: RaisedAlert[] = [];
-  if (result.faceError !== undefined) {
+  if (result.faceTemplate !== undefined) {
+    out.push({ reason: "template_missing", detail: `face: ${result.faceTemplate}` });
+  } else if (result.faceError !== undefined) {
     out.push({ reason: "client_error", detail: clip(`face: ${result.faceError || "unspecified error"}`) });
   } else {
     if (result.faceDetected === false) out.push({ reason: "no_face", detail: null });
@@ -71,7 +83,9 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
     }
     if (result.livenessPassed === false) out.push({ reason: "liveness_failed", detail: null });
   }
-  if (result.voiceError !== undefined) {
+  if (result.voiceTemplate !== undefined) {
+    out.push({ reason: "template_missing", detail: `voice: ${result.voiceTemplate}` });
+  } else if (result.voiceError !== undefined) {
     out.push({ reason: "client_error", detail: clip(`voice: ${result.voiceError || "unspecified error"}`) });
   } else if (result.voiceDetected !== false && result.voiceMatch === false) {
     out.push({ reason: "voice_mismatch", detail: null });

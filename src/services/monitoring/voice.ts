@@ -56,8 +56,8 @@ export async function monitorVoice(
     voiceDetected: a.isVoiceDetected,
     voiceMatch: outcome === "match" ? true : outcome === "mismatch" ? false : undefined,
     voiceConfidence: score ?? undefined,
-    // The instructor should know when the student's voice cannot be checked at all.
-    voiceError: outcome === "not_enrolled" || outcome === "reenrolment_required" ? outcome : undefined,
+    // The instructor should know when the student's voice cannot be checked at all (a registration fact, not a device error).
+    voiceTemplate: outcome === "not_enrolled" || outcome === "reenrolment_required" ? outcome : undefined,
     runningProcesses: input.runningProcesses,
   };
   const { alerts } = await recordMonitoringResult(
