@@ -167,6 +167,27 @@ describe("bad clips", () => {
     await expectVoiceError(analyseClip(encodeWav16([sine(8000, 440, 16000)], 16000)), "too_short");
   });
 
+  it("MP4/AAC, MP3, FLAC and other known formats are refused naming the format and what to send instead", async () => {
+    const head = (...parts: (string | number[])[]) => {
+      const bytes = parts.flatMap((p) => (typeof p === "string" ? [...p].map((c) => c.charCodeAt(0)) : p));
+      return Uint8Array.from([...bytes, ...new Array(64).fill(0)]);
+    };
+    const cases: [Uint8Array, RegExp][] = [
+      [head([0, 0, 0, 0x1c], "ftypM4A "), /^MP4\/M4A audio \(AAC/],
+      [head("ID3", [4, 0, 0]), /^MP3 audio/],
+      [head([0xff, 0xfb, 0x90, 0x64]), /^MP3 audio/],
+      [head([0xff, 0xf1, 0x50, 0x80]), /^AAC audio \(ADTS\)/],
+      [head("fLaC"), /^FLAC audio/],
+      [head("FORM", [0, 0, 0, 0], "AIFF"), /^AIFF audio/],
+      [head("#!AMR\n"), /^AMR audio/],
+    ];
+    for (const [bytes, name] of cases) {
+      const e = await expectVoiceError(decodeAudio(bytes), "undecodable");
+      expect(e.message).toMatch(name);
+      expect(e.message).toMatch(/is not accepted: record Opus .* or send 16-bit PCM WAV$/);
+    }
+  });
+
   it("an Ogg page with a non-Opus stream is undecodable", async () => {
     const bytes = new Uint8Array(200);
     bytes.set([0x4f, 0x67, 0x67, 0x53]);

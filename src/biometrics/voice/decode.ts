@@ -33,6 +33,28 @@ const isWebmCluster = (b: Uint8Array) => b.length >= 4 && b[0] === 0x1f && b[1] 
 const WEBM_FRAGMENT =
   "audio is a piece of a WebM recording without its header (a MediaRecorder chunk after the first, recorded with a timeslice): send each clip as a whole recording (stop and start the recorder for each clip, or join the chunks)";
 
+/** What to do instead, for audio formats clients commonly send that this service does not decode. */
+const OTHER_FORMATS = "record Opus (MediaRecorder with mimeType 'audio/webm;codecs=opus' or 'audio/ogg;codecs=opus') or send 16-bit PCM WAV";
+const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
+
+/** Names a recognisable audio format this service does not decode (so the error can say what was sent), or undefined. */
+export function unsupportedFormat(b: Uint8Array): string | undefined {
+  if (b.length >= 12 && ascii(b, 4, 4) === "ftyp") return "MP4/M4A audio (AAC: Safari's and phone apps' default)";
+  if (b.length >= 3 && ascii(b, 0, 3) === "ID3") return "MP3 audio";
+  if (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xf6) === 0xf0) return "AAC audio (ADTS)";
+  if (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xe0) === 0xe0) return "MP3 audio";
+  if (b.length >= 4 && ascii(b, 0, 4) === "fLaC") return "FLAC audio";
+  if (b.length >= 12 && ascii(b, 0, 4) === "FORM" && (ascii(b, 8, 4) === "AIFF" || ascii(b, 8, 4) === "AIFC")) return "AIFF audio";
+  if (b.length >= 4 && ascii(b, 0, 4) === "caff") return "Core Audio (CAF) audio";
+  if (b.length >= 6 && ascii(b, 0, 6) === "#!AMR\n") return "AMR audio";
+  return undefined;
+}
+
+function notDecoded(bytes: Uint8Array): string {
+  const format = unsupportedFormat(bytes);
+  return format ? `${format} is not accepted: ${OTHER_FORMATS}` : "audio is not WAV, Ogg/Opus or WebM/Opus";
+}
+
 /** Decoding stops after this much audio (later analysis uses at most MAX_CLIP_SECONDS anyway). */
 export const MAX_DECODE_SECONDS = 60;
 
@@ -61,7 +83,7 @@ export async function decodeAudio(bytes: Uint8Array, maxSeconds = MAX_DECODE_SEC
     default:
       throw new VoiceError(
         bytes.length === 0 ? "truncated" : "undecodable",
-        bytes.length === 0 ? "empty audio" : isWebmCluster(bytes) ? WEBM_FRAGMENT : "audio is not WAV, Ogg/Opus or WebM/Opus",
+        bytes.length === 0 ? "empty audio" : isWebmCluster(bytes) ? WEBM_FRAGMENT : notDecoded(bytes),
       );
   }
   const out = rate === TARGET_RATE ? samples : resample(samples, rate, TARGET_RATE);
