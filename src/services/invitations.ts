@@ -11,34 +11,31 @@ import { sendMail } from "./mail/postmark";
 
 export type Invitation = { userId: number; email: string; token: string; expiresAt: number };
 
-/** Issues one fresh token per given unclaimed account (accounts with a password are skipped). */
-export async function issueInvitations(
-  db: Db,
-  institutionId: number,
-  userIds: number[],
-  now: number,
-  ttlHours: number,
-): Promise<Invitation[]> {
-  if (userIds.length === 0) return [];
-  const out: Invitation[] = [];
-  for (let i = 0; i < userIds.length; i += 200) {
-    const open = await db
-      .select({ id: users.id, email: users.email })
-      .from(users)
-      .where(and(eq(users.institutionId, institutionId), inArray(users.id, userIds.slice(i, i + 200)), isNull(users.passwordHash)));
-    if (open.length === 0) continue;
-    const issued = await Promise.all(
-      open.map(async (u) => {
-        const token = randomHex(24);
-        return { userId: u.id, email: u.email, token, expiresAt: now + ttlHours * 3600_000, hash: await sha256Hex(token) };
-      }),
-    );
-    await db
-      .insert(invitations)
-      .values(issued.map((x) => ({ institutionId, userId: x.userId, tokenHash: x.hash, createdAt: now, expiresAt: x.expiresAt })));
-    out.push(...issued.map(({ hash: _hash, ...x }) => x));
-  }
-  return out;
+/**
+ * The invitations of these pending tokens' accounts that are still unclaimed (no password) when the caller's batch
+ * runs them, placed after the statements that create the accounts; returns which were written
+ * (`issuedInvitations`). One statement for many accounts (a course sync lists up to 2,000 students).
+ */
+export function insertInvitationsIfUnclaimed(db: Db, institutionId: number, pending: PendingInvitation[]) {
+  const column = (c: { name: string }) => sql.identifier(c.name);
+  const i = invitations;
+  const rows = sql.join(pending.map((p) => sql`(${p.email}, ${p.tokenHash}, ${p.createdAt}, ${p.expiresAt})`), sql`, `);
+  return db.all<{ token_hash: string; user_id: number }>(
+    sql`insert into ${i} (${column(i.institutionId)}, ${column(i.userId)}, ${column(i.tokenHash)}, ${column(i.createdAt)}, ${column(i.expiresAt)})
+        select ${institutionId}, ${users.id}, v.column2, v.column3, v.column4
+        from (values ${rows}) as v join ${users} on ${users.email} = v.column1
+        where ${and(eq(users.institutionId, institutionId), isNull(users.passwordHash), eq(users.role, "STUDENT"))}
+        returning ${column(i.userId)}, ${column(i.tokenHash)}`,
+  );
+}
+
+/** The invitations to hand out, from what `insertInvitationsIfUnclaimed` answered it wrote. */
+export function issuedInvitations(pending: PendingInvitation[], rows: { token_hash: string; user_id: number }[]): Invitation[] {
+  const byHash = new Map(pending.map((p) => [p.tokenHash, p]));
+  return rows.flatMap((row) => {
+    const p = byHash.get(row.token_hash);
+    return p ? [{ userId: Number(row.user_id), email: p.email, token: p.token, expiresAt: p.expiresAt }] : [];
+  });
 }
 
 /**

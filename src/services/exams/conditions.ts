@@ -8,16 +8,20 @@ import type { Person } from "../../types";
 import { type Exam, sessionOpen } from "./lifecycle";
 import { instructorExam, studentEnrolment } from "./scope";
 
-export async function startExam(db: Db, instructor: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
+export async function startExam(db: Db, instructor: Person, examId: number, now: number, attempt = 0): Promise<{ exam: Exam; changed: boolean }> {
   const exam = await instructorExam(db, instructor, examId, now);
   if (exam.status === "Completed") {
     throw AppError.badField("exam_id", "This examination has completed (its scheduled time plus duration has passed).");
   }
   if (exam.status === "Started") return { exam, changed: false };
-  await db
+  const started = await db
     .update(exams)
     .set({ status: "Started", startedAt: now, updatedAt: now })
-    .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId), eq(exams.status, "Upcoming")));
+    .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId), eq(exams.status, "Upcoming")))
+    .returning({ id: exams.id });
+  // Changed since it was read (deleted by the partner system, started or ended by someone else): decide again on
+  // the fresh row, which answers 404 for an exam that is gone instead of "started".
+  if (started.length === 0) return attempt < 2 ? startExam(db, instructor, examId, now, attempt + 1) : { exam: await instructorExam(db, instructor, examId, now), changed: false };
   return { exam: { ...exam, status: "Started", startedAt: now }, changed: true };
 }
 
@@ -25,7 +29,7 @@ export async function startExam(db: Db, instructor: Person, examId: number, now:
  * Joining needs a started exam within its window, a session that is open (a partner session's `open_time`)
  * and a verified (by face or manually) enrolment.
  */
-export async function joinExam(db: Db, student: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
+export async function joinExam(db: Db, student: Person, examId: number, now: number, attempt = 0): Promise<{ exam: Exam; changed: boolean }> {
   const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
@@ -39,12 +43,27 @@ export async function joinExam(db: Db, student: Person, examId: number, now: num
     );
   }
   if (enrolment.joinedAt !== null && enrolment.leftAt === null) return { exam, changed: false };
-  await db
+  // Written only if the session is still this student's and verified: a partner system that deleted it (or moved
+  // it to another student) meanwhile makes the write miss, and the request decides again (404: the session is gone).
+  const joined = await db
     .update(enrolments)
     .set({ joinedAt: enrolment.joinedAt ?? now, leftAt: null })
-    .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId)));
+    .where(ownVerifiedEnrolment(enrolment.id, student))
+    .returning({ id: enrolments.id });
+  if (joined.length === 0) {
+    if (attempt < 2) return joinExam(db, student, examId, now, attempt + 1);
+    throw AppError.badField("exam_id", "Your enrolment changed while joining; try again.");
+  }
   return { exam, changed: true };
 }
+
+const ownVerifiedEnrolment = (enrolmentId: number, student: Person) =>
+  and(
+    eq(enrolments.id, enrolmentId),
+    eq(enrolments.institutionId, student.institutionId),
+    eq(enrolments.studentId, student.userId),
+    eq(enrolments.verificationStatus, "Verified"),
+  );
 
 /** Leaving is allowed while the exam runs and after it completed, once joined. */
 export async function leaveExam(db: Db, student: Person, examId: number, now: number): Promise<{ exam: Exam }> {
@@ -52,9 +71,14 @@ export async function leaveExam(db: Db, student: Person, examId: number, now: nu
   if (enrolment.joinedAt === null || enrolment.leftAt !== null) {
     throw AppError.badField("exam_id", "You have not joined this examination (or have already left it).");
   }
-  await db
+  const left = await db
     .update(enrolments)
     .set({ leftAt: now })
-    .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId)));
+    .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId), eq(enrolments.studentId, student.userId)))
+    .returning({ id: enrolments.id });
+  if (left.length === 0) {
+    await studentEnrolment(db, student, examId, now); // gone meanwhile (the partner system deleted the session): 404
+    throw AppError.badField("exam_id", "Your enrolment changed while leaving; try again.");
+  }
   return { exam };
 }

@@ -1,14 +1,15 @@
 // Who sits an exam: enrolment by email (creating invited accounts in `users` for unknown emails) and the
 // course sync from Moodle (POST /instructor/sync_courses_exams).
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { enrolments, exams, users } from "../../db/schema";
-import { AppError } from "../../lib/errors";
+import { AppError, isForeignKeyViolation } from "../../lib/errors";
 import type { Person } from "../../types";
-import { type Invitation, issueInvitations } from "../invitations";
+import { type Invitation, insertInvitationsIfUnclaimed, issuedInvitations, newInvitation } from "../invitations";
 import { moodleCourseStudents } from "../moodle";
 import type { Exam } from "./lifecycle";
-import { instructorExam } from "./scope";
+import { examNotFound, instructorExam } from "./scope";
 
 export const MAX_STUDENTS_PER_SYNC = 2000;
 
@@ -69,49 +70,58 @@ export async function enrolStudents(
   const emails = students.map((s) => s.email);
 
   const toInvite = students.filter((s) => !existing.has(s.email));
-  for (const chunk of chunks(toInvite, 200)) {
-    await db
+  // A token for every listed student whose account may be unclaimed (new, or invited before and not claimed yet),
+  // made before the batch; the batch writes one only where the account is still unclaimed when it runs.
+  const pending = await Promise.all(
+    students.filter((s) => !existing.get(s.email)?.claimed).map((s) => newInvitation(exam.institutionId, s.email, now, invitationTtlHours)),
+  );
+  // One batch, one transaction: the new accounts, the enrolments, the invitations. An exam deleted meanwhile (by
+  // the partner system) breaks the enrolments' foreign key and nothing at all is written: the answer is the exam's
+  // 404, and no account is left behind that nobody was invited to claim.
+  const accounts = chunks(toInvite, 200).map((chunk) =>
+    db
       .insert(users)
-      .values(
-        chunk.map((s) => ({
-          institutionId: exam.institutionId,
-          email: s.email,
-          name: s.name ?? "",
-          surname: s.surname ?? "",
-          role: "STUDENT" as const,
-          passwordHash: null,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      )
-      .onConflictDoNothing();
+      .values(chunk.map((s) => ({ institutionId: exam.institutionId, email: s.email, name: s.name ?? "", surname: s.surname ?? "", role: "STUDENT" as const, passwordHash: null, createdAt: now, updatedAt: now })))
+      .onConflictDoNothing(),
+  );
+  const enrols = chunks(emails, 200).map((chunk) => insertEnrolments(db, exam, chunk, now));
+  const invites = chunks(pending, 200).map((chunk) => insertInvitationsIfUnclaimed(db, exam.institutionId, chunk));
+  const statements = [...accounts, ...enrols, ...invites] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
+  let results: unknown[] = [];
+  if (statements.length > 0) {
+    try {
+      results = await db.batch(statements);
+    } catch (e) {
+      if (isForeignKeyViolation(e)) throw examNotFound(exam.id);
+      throw e;
+    }
   }
-  const all = toInvite.length > 0 ? await usersByEmail(db, exam.institutionId, emails) : existing;
-  let enrolled = 0;
-  for (const chunk of chunks(emails, 200)) {
-    const rows = chunk.flatMap((email) => {
-      const u = all.get(email);
-      return u && u.role === "STUDENT"
-        ? [{ institutionId: exam.institutionId, examId: exam.id, studentId: u.id, createdAt: now }]
-        : [];
-    });
-    if (rows.length === 0) continue;
-    const added = await db.insert(enrolments).values(rows).onConflictDoNothing().returning({ id: enrolments.id });
-    enrolled += added.length;
-  }
-  const studentIds = [...all.values()].filter((u) => u.role === "STUDENT").map((u) => u.id);
-  const invitations = await issueInvitations(db, exam.institutionId, studentIds, now, invitationTtlHours);
-  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length, invitations, skippedInstructors };
+  const enrolled = results.slice(accounts.length, accounts.length + enrols.length).reduce<number>((n, rows) => n + (rows as unknown[]).length, 0);
+  const issued = issuedInvitations(pending, (results.slice(accounts.length + enrols.length) as { token_hash: string; user_id: number }[][]).flat());
+  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length, invitations: issued, skippedInstructors };
+}
+
+const column = (c: { name: string }) => sql.identifier(c.name);
+
+/** The enrolments of these emails' student accounts (created earlier in the same batch if new); returns the new ids. */
+function insertEnrolments(db: Db, exam: Pick<Exam, "id" | "institutionId">, emails: string[], now: number) {
+  const e = enrolments;
+  return db.all<{ id: number }>(
+    sql`insert into ${e} (${column(e.institutionId)}, ${column(e.examId)}, ${column(e.studentId)}, ${column(e.createdAt)})
+        select ${exam.institutionId}, ${exam.id}, ${users.id}, ${now} from ${users}
+        where ${and(eq(users.institutionId, exam.institutionId), inArray(users.email, emails), eq(users.role, "STUDENT"))}
+        on conflict do nothing returning ${column(e.id)}`,
+  );
 }
 
 async function usersByEmail(db: Db, institutionId: number, emails: string[]) {
-  const out = new Map<string, { id: number; role: "INSTRUCTOR" | "STUDENT" }>();
+  const out = new Map<string, { id: number; role: "INSTRUCTOR" | "STUDENT"; claimed: boolean }>();
   for (const chunk of chunks(emails, 500)) {
     const rows = await db
-      .select({ id: users.id, email: users.email, role: users.role })
+      .select({ id: users.id, email: users.email, role: users.role, claimed: sql<number>`${users.passwordHash} is not null` })
       .from(users)
       .where(and(eq(users.institutionId, institutionId), inArray(users.email, chunk)));
-    for (const r of rows) out.set(r.email, { id: r.id, role: r.role });
+    for (const r of rows) out.set(r.email, { id: r.id, role: r.role, claimed: Boolean(r.claimed) });
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { and, asc, count, eq, exists, isNull, ne, notExists, sql } from "drizzle
 import type { Db } from "../../db/client";
 import { enrolments, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
+import { isForeignKeyViolation } from "../../lib/errors";
 import { PartnerError } from "./errors";
 import { type Scope, examQuery, findExam, foundExam } from "./exams";
 import { type PendingNonce, readAfterNonce } from "./nonces";
@@ -108,6 +109,16 @@ function insertSessionOfStudent(db: Db, scope: Scope, email: string, values: Par
   );
 }
 
+/** The batch's results, or the 404 of an unknown exam when the exam was deleted before the batch ran. */
+async function orExamGone<T>(examIdText: string, batch: Promise<T>): Promise<T> {
+  try {
+    return await batch;
+  } catch (e) {
+    if (isForeignKeyViolation(e)) throw PartnerError.examNotFound(examIdText);
+    throw e;
+  }
+}
+
 export async function createSession(
   db: Db,
   scope: Scope,
@@ -126,7 +137,9 @@ export async function createSession(
   // One batch, one transaction that sees its own writes: the account created if new; the session inserted for
   // it if it is a student not in the exam yet; the invitation written only if the session was and the account
   // is unclaimed (a taken email issues no token); then what the answer and the mail need.
-  const [, inserted, invited, account, written, mailContext] = await db.batch([
+  // The exam deleted meanwhile (by another request of the partner's): the session's insert breaks its foreign key,
+  // the transaction writes nothing, and the answer is the 404 of an unknown exam.
+  const [, inserted, invited, account, written, mailContext] = await orExamGone(examIdText, db.batch([
     upsertStudent(db, student),
     insertSessionOfStudent(db, scope, student.email, { institutionId: scope.institutionId, examId: exam.id, ...sessionFields(input), createdAt: now, updatedAt: now }),
     insertInvitationIfLastChanged(db, pending),
@@ -135,7 +148,7 @@ export async function createSession(
       .where(and(eq(enrolments.examId, exam.id), eq(enrolments.institutionId, scope.institutionId), eq(users.institutionId, scope.institutionId), eq(users.email, student.email)))
       .limit(1),
     mailContextQuery(db, exam.id),
-  ]);
+  ]));
   if (account[0]?.role !== "STUDENT") throw notAStudent();
   const session = written[0];
   if (inserted.length === 0 || !session) throw taken();
