@@ -141,42 +141,50 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
   return row!;
 }
 
-/** Returns the updated exam and how many callback events the change queued. */
+/**
+ * Returns the updated exam and how many callback events the change queued. A status change is written only if the
+ * status it was decided on is unchanged; when another request changed it meanwhile (the same close sent twice at
+ * once, a retry overlapping its first try), the change is decided again on the fresh row, as a request sent after
+ * it would be: closing a closed exam is a 200, not a 422.
+ */
 export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number, nonce?: PendingNonce) {
-  // The request's nonce is used up with this first read (a replay is refused before anything is written).
-  const current = await findExam(db, scope, idText, now, nonce);
-  const set: Partial<typeof exams.$inferInsert> = { updatedAt: now };
-  if (input.name !== undefined) set.name = input.name;
-  if (input.type !== undefined) set.partnerType = input.type;
-  if (input.examType !== undefined) set.examType = input.examType;
-  if (input.duration !== undefined) set.durationMinutes = input.duration;
-  if (input.startTime !== undefined) set.scheduledAt = input.startTime;
-  if (input.endTime !== undefined) set.endsAt = input.endTime;
-  if (input.instructorEmail !== undefined) set.instructorId = await instructorFor(db, scope, input.instructorEmail, now);
-  checkTimes(set.scheduledAt ?? current.scheduledAt, set.endsAt ?? current.endsAt);
-  const where = [eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)];
-  if (input.status !== undefined) {
-    const change = partnerExamStatusChange(current, input.status, now);
-    if ("error" in change) throw PartnerError.field("status", change.error);
-    Object.assign(set, change.set);
-    // The change was decided on the status read: written only if it is still that status.
-    where.push(eq(exams.status, current.status));
+  let instructorId: number | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    // The request's nonce is used up with the first read (a replay is refused before anything is written).
+    const current = await findExam(db, scope, idText, now, attempt === 0 ? nonce : undefined);
+    if (input.instructorEmail !== undefined) instructorId ??= await instructorFor(db, scope, input.instructorEmail, now);
+    const set: Partial<typeof exams.$inferInsert> = { updatedAt: now };
+    if (input.name !== undefined) set.name = input.name;
+    if (input.type !== undefined) set.partnerType = input.type;
+    if (input.examType !== undefined) set.examType = input.examType;
+    if (input.duration !== undefined) set.durationMinutes = input.duration;
+    if (input.startTime !== undefined) set.scheduledAt = input.startTime;
+    if (input.endTime !== undefined) set.endsAt = input.endTime;
+    if (instructorId !== undefined) set.instructorId = instructorId;
+    checkTimes(set.scheduledAt ?? current.scheduledAt, set.endsAt ?? current.endsAt);
+    const where = [eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)];
+    if (input.status !== undefined) {
+      const change = partnerExamStatusChange(current, input.status, now);
+      if ("error" in change) throw PartnerError.field("status", change.error);
+      Object.assign(set, change.set);
+      // The change was decided on the status read: written only if it is still that status.
+      where.push(eq(exams.status, current.status));
+    }
+    const [row] = await db
+      .update(exams)
+      .set(set)
+      .where(and(...where))
+      .returning(examColumns);
+    if (!row) continue; // deleted (the next read answers 404) or its status changed meanwhile: decide again
+    // Opening an exam whose window has come starts it; a new end_time in the past ends it.
+    const settled = await settle(db, row, now);
+    // Closing (or starting) an exam changes its sessions' statuses: report those changes.
+    const changed = settled.status !== current.status;
+    const queued = changed ? await syncSessionStatuses(db, { institutionId: scope.institutionId, examId: current.id }, now, callbackExpiryMs) : 0;
+    return { exam: settled, queued };
   }
-  const [row] = await db
-    .update(exams)
-    .set(set)
-    .where(and(...where))
-    .returning(examColumns);
-  if (!row) {
-    await findExam(db, scope, idText); // 404 when it was deleted meanwhile
-    throw PartnerError.field("status", "changed while being updated; try again");
-  }
-  // Opening an exam whose window has come starts it; a new end_time in the past ends it.
-  const settled = await settle(db, row, now);
-  // Closing (or starting) an exam changes its sessions' statuses: report those changes.
-  const changed = settled.status !== current.status;
-  const queued = changed ? await syncSessionStatuses(db, { institutionId: scope.institutionId, examId: current.id }, now, callbackExpiryMs) : 0;
-  return { exam: settled, queued };
+  await findExam(db, scope, idText); // 404 when it was deleted meanwhile
+  throw PartnerError.field("status", "changed while being updated; try again");
 }
 
 /** Deletes the exam with its sessions (and their TRUSTID records); an exam in progress is kept. */
