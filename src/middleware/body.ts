@@ -4,6 +4,7 @@
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../lib/errors";
 import { readLimited } from "../lib/read-limited";
+import { isWellFormed, NOT_WELL_FORMED } from "../lib/well-formed";
 import type { AppEnv } from "../types";
 
 const mediaTypeOf = (c: { req: { header(name: string): string | undefined } }) =>
@@ -19,6 +20,27 @@ function refuseContentCoding(c: { req: { header(name: string): string | undefine
 }
 
 const tooLarge = (maxBytes: number) => new AppError(413, `Request body is larger than the ${maxBytes} bytes this endpoint accepts`);
+
+/**
+ * The body limit of a JSON endpoint whose text fields may hold up to `characters` characters in all: every one may
+ * arrive as a 6-byte `\uXXXX` escape (Python's json.dumps writes all non-ASCII text so; a character outside the
+ * BMP is two escapes but also counts two), plus 4 KiB for the rest of the body. So a documented character limit can
+ * be reached in Greek or Chinese whatever the client's JSON encoder does.
+ */
+export const textBodyLimit = (characters: number) => 6 * characters + 4 * 1024;
+
+/** The dotted path of the first string (or key) in `value` holding an unpaired surrogate, else undefined. */
+function unpairedSurrogateAt(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return isWellFormed(value) ? undefined : path;
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (!isWellFormed(key)) return at;
+    const found = unpairedSurrogateAt(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 /** For routes that consume `application/json`. */
 export const jsonBody = (maxBytes: number) =>
@@ -43,6 +65,12 @@ export const jsonBody = (maxBytes: number) =>
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw AppError.malformedJson("Expected a JSON object.");
+    }
+    // Half of a surrogate pair escaped alone ("\ud800", lib/well-formed.ts) is refused naming the field rather than
+    // stored altered. Only an escape can make one (the body is valid UTF-8), hence the quick look for one first.
+    if (/\\u[dD][89a-fA-F]/.test(text)) {
+      const field = unpairedSurrogateAt(parsed, "");
+      if (field !== undefined) throw AppError.badField(field || "json", NOT_WELL_FORMED);
     }
     // Hand the already-read text to Hono's body cache so the validator reads it from there.
     // (Hono stores promises there at run time; its type says otherwise.)

@@ -4,11 +4,15 @@
 // that the signed value and the used value can never differ.
 import { createMiddleware } from "hono/factory";
 import { readLimited } from "../lib/read-limited";
+import { isWellFormed, NOT_WELL_FORMED } from "../lib/well-formed";
+import { textBodyLimit } from "./body";
 import { PartnerError } from "../services/partner/errors";
 import { jsonNumberTexts, type ParamValue, type Params } from "../services/partner/signature";
 import type { PartnerEnv } from "./partner-env";
 
-const MAX_BODY_BYTES = 64 * 1024;
+// The longest parameters (a session's individual_info, 20,000 characters; names and ids) at 6 bytes a character, as
+// a JSON encoder that escapes all non-ASCII text writes them.
+const MAX_BODY_BYTES = textBodyLimit(20_000 + 1_000);
 
 function add(params: Params, name: string, value: ParamValue) {
   if (name === "") return;
@@ -16,6 +20,7 @@ function add(params: Params, name: string, value: ParamValue) {
   if (name.includes("\u0000") || (typeof value === "string" && value.includes("\u0000"))) {
     throw PartnerError.invalid(name.replaceAll("\u0000", "\\u0000"), value, "Must not contain the NUL character");
   }
+  if (!isWellFormed(name) || (typeof value === "string" && !isWellFormed(value))) throw PartnerError.invalid(name, "(not text)", NOT_WELL_FORMED);
   if (Object.hasOwn(params, name) && params[name] !== value) {
     throw new PartnerError(422, `Param given more than once with different values: '${name}'`);
   }

@@ -2,7 +2,8 @@
 // documented response shapes). The response objects are built by the mappers of ./exam-views.ts, typed from these.
 import { z } from "@hono/zod-openapi";
 import type { SecurityLevel } from "../biometrics/security-level";
-import { MAX_DURATION_MINUTES } from "../services/exams/details";
+import { MAX_DURATION_MINUTES, MAX_EXAM_NAME_LENGTH } from "../services/exams/details";
+import { textBodyLimit } from "../middleware/body";
 import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES, splitProcessText, UNREADABLE_PROCESS_LIST } from "../services/process-policy";
 import { LOCAL_DATE_TIME, localToInstant } from "../lib/time-zone";
 import { envelope, LooseBoolean, looseInt, NotFoundBody, SecurityLevelField } from "./schemas";
@@ -165,11 +166,16 @@ export const examinationReply = (description = "Done") => ({
   description,
 });
 
+export const MAX_PRIVACY_POLICY_LENGTH = 20_000;
+
+/** add_exam's and update_exam_details's body limit: a name, a privacy policy and forbidden processes at their limits. */
+export const EXAM_BODY_LIMIT = textBodyLimit(MAX_EXAM_NAME_LENGTH + MAX_PRIVACY_POLICY_LENGTH + MAX_PATTERNS_PER_EXAM * MAX_PATTERN_LENGTH);
+
 /** The fields the spec's AddExam and UpdateExam share (each adds its own name, date and id rules). */
 export const examDetailFields = {
   exam_type: ExamType,
   duration: Duration,
-  privacy_policy: z.string().trim().min(1).max(20_000),
+  privacy_policy: z.string().trim().min(1).max(MAX_PRIVACY_POLICY_LENGTH),
   additional_material: LooseBoolean.optional(),
   forbidden_processes: ForbiddenProcesses.optional(),
   // A String in the spec; a JSON number is taken too, as sync_courses_exams takes it (Moodle's ids are numbers).

@@ -1,7 +1,7 @@
 // POST /backend/register_user
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import { jsonBody } from "../../middleware/body";
+import { jsonBody, textBodyLimit } from "../../middleware/body";
 import { limitInFlight } from "../../lib/overload";
 import { registerUser } from "../../services/accounts";
 import type { AppEnv } from "../../types";
@@ -27,7 +27,7 @@ export const route = createRoute({
   path: "/register_user",
   tags: ["RegisterUser"],
   summary: "Creates a new TRUSTID user",
-  middleware: [limitInFlight("password"), jsonBody(8 * 1024)] as const,
+  middleware: [limitInFlight("password"), jsonBody(textBodyLimit(150 + 150 + 254 + 128 + 200 + 32))] as const,
   request: jsonRequest(RegisterUser),
   responses: { 200: ok(envelope({ resource_str: z.string() }), "User created"), ...commonErrors },
 });

@@ -6,7 +6,7 @@ import { requireRole } from "../../middleware/auth";
 import { createExam, MAX_EXAM_NAME_LENGTH } from "../../services/exams/details";
 import { institutionTimeZone } from "../../services/accounts";
 import type { AppEnv } from "../../types";
-import { examDetailFields, examInputOf, examinationReply, ScheduledDate } from "../exam-schemas";
+import { EXAM_BODY_LIMIT, examDetailFields, examInputOf, examinationReply, ScheduledDate } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
 
 const AddExam = z
@@ -23,7 +23,7 @@ export const route = createRoute({
   tags: ["Instructor"],
   summary: "Creates an examination owned by the calling instructor",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("INSTRUCTOR"), jsonBody(64 * 1024)] as const,
+  middleware: [requireRole("INSTRUCTOR"), jsonBody(EXAM_BODY_LIMIT)] as const,
   request: jsonRequest(AddExam),
   responses: {
     200: examinationReply("Examination created; `resource_str` is its id"),

@@ -1,7 +1,7 @@
 // POST /backend/instructor/resolve_decision
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import { jsonBody } from "../../middleware/body";
+import { jsonBody, textBodyLimit } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { MAX_REASON_LENGTH, resolveDecision } from "../../services/decisions/review";
 import { notifyPartnerSoon } from "../partner-notify";
@@ -25,7 +25,7 @@ export const route = createRoute({
   tags: ["Instructor"],
   summary: "Resolves a contested decision of one of the instructor's examinations (human review)",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("INSTRUCTOR"), jsonBody(8 * 1024)] as const,
+  middleware: [requireRole("INSTRUCTOR"), jsonBody(textBodyLimit(MAX_REASON_LENGTH))] as const,
   request: jsonRequest(InstructorResolveDecision),
   responses: {
     200: ok(envelope({ resource_obj: DecisionView }), "Resolved; the decision as it now stands"),

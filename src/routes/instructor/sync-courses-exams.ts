@@ -64,7 +64,7 @@ export const route = createRoute({
   tags: ["Instructor"],
   summary: "Enrols students (given, or from the exam's Moodle course) in one of the instructor's examinations",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("INSTRUCTOR"), jsonBody(512 * 1024)] as const,
+  middleware: [requireRole("INSTRUCTOR"), jsonBody(1024 * 1024)] as const,
   request: jsonRequest(InstructorSyncCoursesExams),
   responses: {
     200: ok(envelope({ resource_dict: SyncResult }), "Students enrolled; counts in `resource_dict`"),

@@ -6,7 +6,7 @@ import { requireRole } from "../../middleware/auth";
 import { MAX_EXAM_NAME_LENGTH, updateExam } from "../../services/exams/details";
 import { institutionTimeZone } from "../../services/accounts";
 import type { AppEnv } from "../../types";
-import { examDetailFields, examInputOf, examinationReply, ExamId, examNotFound, ScheduledDate } from "../exam-schemas";
+import { EXAM_BODY_LIMIT, examDetailFields, examInputOf, examinationReply, ExamId, examNotFound, MAX_PRIVACY_POLICY_LENGTH, ScheduledDate } from "../exam-schemas";
 import { authErrors, commonErrors, jsonRequest } from "../schemas";
 
 const UpdateExam = z
@@ -17,7 +17,7 @@ const UpdateExam = z
       description: "May lie in the past: a window that has already ended completes the exam (how an exam is ended early)",
     }),
     ...examDetailFields,
-    privacy_policy: z.string().trim().max(20_000).openapi({
+    privacy_policy: z.string().trim().max(MAX_PRIVACY_POLICY_LENGTH).openapi({
       description: "Required; may be empty only for an exam that has none (created through the partner API): saved back unchanged",
     }),
   })
@@ -29,7 +29,7 @@ export const route = createRoute({
   tags: ["Instructor"],
   summary: "Updates an examination of the calling instructor that has not completed",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("INSTRUCTOR"), jsonBody(64 * 1024)] as const,
+  middleware: [requireRole("INSTRUCTOR"), jsonBody(EXAM_BODY_LIMIT)] as const,
   request: jsonRequest(UpdateExam),
   responses: {
     200: examinationReply("Examination updated; `resource_str` is its status now"),

@@ -1,7 +1,7 @@
 // POST /backend/student/contest_decision
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import { jsonBody } from "../../middleware/body";
+import { jsonBody, textBodyLimit } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { contestDecision, MAX_CONTEST_LENGTH } from "../../services/decisions/review";
 import type { AppEnv } from "../../types";
@@ -21,7 +21,7 @@ export const route = createRoute({
   tags: ["Student"],
   summary: "Contests one of the calling student's decisions taken in an exam; the exam's instructor reviews it",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(8 * 1024)] as const,
+  middleware: [requireRole("STUDENT"), jsonBody(textBodyLimit(MAX_CONTEST_LENGTH))] as const,
   request: jsonRequest(StudentContestDecision),
   responses: {
     200: ok(envelope({ resource_obj: DecisionView }), "Contest recorded; the decision as it now stands"),

@@ -1,7 +1,7 @@
 // POST /backend/student/request_manual_approval
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import { jsonBody } from "../../middleware/body";
+import { jsonBody, textBodyLimit } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { requestManualApproval } from "../../services/exams/verification";
 import type { AppEnv } from "../../types";
@@ -22,7 +22,7 @@ export const route = createRoute({
   tags: ["Student"],
   summary: "Asks the instructor to approve the calling student's identity manually for the examination",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(4 * 1024)] as const,
+  middleware: [requireRole("STUDENT"), jsonBody(textBodyLimit(200))] as const,
   request: jsonRequest(StudentRequestManualApproval),
   responses: {
     200: examinationReply("Request recorded; verification status is now \"Requested Manual Approval\""),

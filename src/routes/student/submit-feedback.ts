@@ -1,7 +1,7 @@
 // POST /backend/student/submit_feedback
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
-import { jsonBody } from "../../middleware/body";
+import { jsonBody, textBodyLimit } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { submitFeedback } from "../../services/exams/student-reports";
 import type { AppEnv } from "../../types";
@@ -22,7 +22,7 @@ export const route = createRoute({
   tags: ["Student"],
   summary: "Records the calling student's feedback about an examination they are enrolled in",
   security: [{ Bearer: [] }],
-  middleware: [requireRole("STUDENT"), jsonBody(16 * 1024)] as const,
+  middleware: [requireRole("STUDENT"), jsonBody(textBodyLimit(5000))] as const,
   request: jsonRequest(StudentSubmitFeedback),
   responses: {
     200: examinationReply("Feedback recorded"),

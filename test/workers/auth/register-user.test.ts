@@ -32,6 +32,19 @@ describe("POST /backend/register_user", () => {
     expect(login.status).toBe(401);
   });
 
+  // Found by a black-box probe: "Ann\ud800" (half of a surrogate pair, a valid JSON escape) was stored as "Ann\uFFFD".
+  it("refuses a lone surrogate escape in any field with a 400 naming the field, and stores nothing", async () => {
+    const body = { ...valid(), surname: "Smith" };
+    const text = JSON.stringify(body).replace('"Smith"', '"Sm\\ud800ith"');
+    const res = await api(registerUserRoute, { raw: { contentType: "application/json", body: text } });
+    expect(expect400Shape(bodyAt(res, 400))).toMatchObject({ bad_formatted_fields: ["surname"], error_details: { surname: [expect.stringMatching(/surrogate/)] } });
+    const login = await api(loginRoute, { json: { email: body.email, password: body.password, organization: body.organization } });
+    expect(login.status).toBe(401);
+    // A pair, escaped (an emoji as Python writes it), is text: accepted.
+    const pair = JSON.stringify({ ...valid(), surname: "Smith" }).replace('"Smith"', '"Smith \\ud83d\\ude00"');
+    expect((await api(registerUserRoute, { raw: { contentType: "application/json", body: pair } })).status).toBe(200);
+  });
+
   it("refuses a duplicate email in the same organization with already_exists_fields", async () => {
     const body = valid();
     expect((await api(registerUserRoute, { json: body })).status).toBe(200);

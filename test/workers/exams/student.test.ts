@@ -106,6 +106,18 @@ describe("student verification, manual approval requests and feedback", () => {
     expect(bad.status).toBe(400);
     expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["cheat_mode", "feedback"]));
   });
+
+  it("takes feedback at its documented 5,000 characters in Greek, however the client's JSON escapes it", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    // Python's json.dumps (ensure_ascii): every non-ASCII character as a 6-byte \uXXXX escape.
+    const escaped = (text: string) => JSON.stringify({ exam_id: id, cheat_mode: "Communication", feedback: text }).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const send = (text: string) => api(submitFeedback, { token: s.access, raw: { contentType: "application/json", body: escaped(text) } });
+    expect((await send("λ".repeat(5000))).status).toBe(200);
+    expect(bodyAt(await send("λ".repeat(5001)), 400).bad_formatted_fields).toEqual(["feedback"]);
+  });
 });
 
 describe("POST /backend/student/checkup_process", () => {

@@ -321,9 +321,9 @@ describe("partner API authentication", () => {
     expect(nested.status).toBe(422);
   });
 
-  it("refuses a body over 64 KiB counted as it is read, also when streamed without Content-Length", async () => {
+  it("refuses a body over its limit (127 KiB) counted as it is read, also when streamed without Content-Length", async () => {
     const { SELF } = await import("cloudflare:test");
-    const json = JSON.stringify({ name: "x".repeat(70 * 1024) });
+    const json = JSON.stringify({ name: "x".repeat(130 * 1024) });
     const streamed = new ReadableStream<Uint8Array>({
       start(controller) {
         const bytes = new TextEncoder().encode(json);

@@ -97,6 +97,12 @@ describe("exams", () => {
     expect(after.headers.get("x-pagination-item-count")).toBe(before.headers.get("x-pagination-item-count"));
   });
 
+  // Found by a black-box probe: a lone surrogate escape ("\ud800") was stored as U+FFFD.
+  it("refuses half of a surrogate pair in a parameter with the documented 422", async () => {
+    const res = await create({ name: "Algebra \ud800" });
+    expect(bodyAt(res, 422).error).toMatch(/'name'.*surrogate/);
+  });
+
   // Found by the fuzz tests: the 422 quoted the whole bad value (a 60 KB string came back whole).
   it("quotes a long bad value cut short in the 422", async () => {
     const res = await createUnchecked({ name: "x", duration: "9".repeat(60_000) });
