@@ -5,7 +5,8 @@ import { VoiceError, toAppError } from "../../src/biometrics/voice/errors";
 import { resample } from "../../src/biometrics/voice/resample";
 import { analyseClip } from "../../src/biometrics/voice/voice";
 import { encodeWav16, parseWav } from "../../src/biometrics/voice/wav";
-import { bestCorrelation, hasData, loadOpus, media, sine } from "./voice-helpers";
+import { bestCorrelation, evalClip, gaussian, hasData, loadOpus, media, sine } from "./voice-helpers";
+import { captureHint } from "../../src/services/biometrics/voice";
 
 beforeAll(loadOpus);
 
@@ -203,5 +204,22 @@ describe.skipIf(!hasData)("a recording sent in MediaRecorder chunks", () => {
     expect(at).toBeGreaterThan(0);
     await expect(decodeAudio(whole.subarray(at))).rejects.toThrow(/WebM recording without its header.*whole recording/);
     expect((await decodeAudio(whole)).durationSec).toBeGreaterThan(1);
+  });
+});
+
+describe.skipIf(!hasData)("capture hints for a refused clip (wording only, never the decision)", () => {
+  const hintOf = async (samples: Float32Array, rate: number) => {
+    const { audio, features } = await analyseClip(encodeWav16([samples], rate));
+    return captureHint({ sourceRate: audio.sourceRate, dynamicRangeDb: features.vad.dynamicRangeDb });
+  };
+  it("names telephone-rate audio and noise, and nothing for a clean clip", async () => {
+    const clean = parseWav(evalClip("1688", 3)).samples;
+    expect(await hintOf(clean, 16000)).toBeUndefined();
+    const eightK = resample(clean, 16000, 8000);
+    expect(await hintOf(eightK, 8000)).toMatch(/sampled at 8 kHz/);
+    let power = 0;
+    for (const x of clean) power += x * x;
+    const noise = gaussian(clean.length, Math.sqrt(power / clean.length / 10)); // 10 dB SNR
+    expect(await hintOf(Float32Array.from(clean, (x, i) => x + noise[i]!), 16000)).toMatch(/seems noisy/);
   });
 });

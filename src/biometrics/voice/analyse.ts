@@ -14,6 +14,9 @@ export type VoiceAnalysis =
       enrolConsistencyThreshold?: number;
       durationSec: number;
       speechSeconds: number;
+      /** The clip's own sample rate, and how far its loud frames stand above its quiet ones (vad.ts): capture hints. */
+      sourceRate: number;
+      dynamicRangeDb: number;
       isVoiceDetected: boolean;
       /** L2-normalised speaker embedding; null when no (or too little) speech was detected. */
       embedding: number[] | null;
@@ -32,6 +35,8 @@ export async function analyseVoiceBytes(bytes: Uint8Array, embedder: VoiceEmbedd
       ...(embedder.enrolConsistencyThreshold === undefined ? {} : { enrolConsistencyThreshold: embedder.enrolConsistencyThreshold }),
       durationSec: audio.durationSec,
       speechSeconds: features.vad.speechSeconds,
+      sourceRate: audio.sourceRate,
+      dynamicRangeDb: Number.isFinite(features.vad.dynamicRangeDb) ? features.vad.dynamicRangeDb : 0,
     };
     try {
       assertSpeech(features);

@@ -139,11 +139,15 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
       );
       return c.json(
         {
-          message: !v.isVoiceDetected
-            ? "No voice was detected in the clip"
-            : v.isMatch
-              ? "The voice matches the registered voice model"
-              : "The voice does not match the registered voice model",
+          message: `${
+            !v.isVoiceDetected
+              ? v.speechSeconds > 0
+                ? "Too little speech was detected in the clip"
+                : "No voice was detected in the clip"
+              : v.isMatch
+                ? "The voice matches the registered voice model"
+                : "The voice does not match the registered voice model"
+          }${v.hint ? `; ${v.hint}` : ""}`,
           resource_name: "Voice",
           is_match: v.isMatch,
           is_voice_detected: v.isVoiceDetected,

@@ -59,7 +59,10 @@ const PROBLEM_TEXT: Record<FaceProblem, string> = {
   no_face: "No face was found in the image",
   multiple_faces: "More than one face is in the image",
   face_too_small: "The face is too small; come closer to the camera",
-  liveness_failed: "The face did not pass the liveness check (a photo or screen held up to the camera?)",
+  // Strong light on or behind the face, darkness and a face at the picture's edge fail it too (a black-box probe:
+  // 11 of 16 genuine overexposed photos): the student is told what to fix before being told what it may mean.
+  liveness_failed:
+    "The face did not pass the liveness check: face the camera in even light (not too dark, no strong light behind or on you) with your whole face inside the picture; a photo or a screen held up to the camera fails it too",
 };
 
 /** The quality problem of an analysed image, if any (liveness only when asked). */

@@ -78,6 +78,26 @@ export type VoiceVerification = {
   level: SecurityLevel;
   speechSeconds: number;
   reason?: string;
+  /** What about the recording may explain a refusal (captureHint), for the answer's message; never part of the decision. */
+  hint?: string;
+};
+
+/**
+ * A likely cause of a refusal that the student can fix, read from the clip: a sample rate under 16 kHz (telephone
+ * audio: the model reads up to 8 kHz of spectrum), or speech less than 18 dB above the background (eval clips: 0 to
+ * 2 of 50 clean ones below it, every one with white noise at 10 dB SNR; a black-box probe saw 40-100 % of genuine clips
+ * refused with noise at 20-5 dB). Wording only: the decision is the score's.
+ */
+export function captureHint(a: { sourceRate: number; dynamicRangeDb: number }): string | undefined {
+  if (a.sourceRate < 16000) return `the recording is sampled at ${a.sourceRate / 1000} kHz (telephone quality); record at 16 kHz or more`;
+  if (a.dynamicRangeDb < NOISY_BELOW_DB) return `the recording seems noisy (speech only ${a.dynamicRangeDb.toFixed(0)} dB above the background); record in a quieter place, close to the microphone`;
+  return undefined;
+}
+const NOISY_BELOW_DB = 18;
+
+const hintOf = (a: { sourceRate: number; dynamicRangeDb: number }) => {
+  const hint = captureHint(a);
+  return hint ? { hint } : {};
 };
 
 /** 1:1: one clip against the caller's own voice template. */
@@ -94,9 +114,10 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
     );
   }
   if (v.status === "no_voice") {
-    return { isVoiceDetected: false, isMatch: false, score: null, rawScore: null, threshold: VOICE_OPERATING_POINTS[level].threshold, level, speechSeconds: a.speechSeconds, reason: a.reason };
+    return { isVoiceDetected: false, isMatch: false, score: null, rawScore: null, threshold: VOICE_OPERATING_POINTS[level].threshold, level, speechSeconds: a.speechSeconds, reason: a.reason, ...hintOf(a) };
   }
-  return { isVoiceDetected: true, isMatch: v.status === "match", score: v.score, rawScore: v.rawScore, threshold: v.threshold, level, speechSeconds: a.speechSeconds };
+  const isMatch = v.status === "match";
+  return { isVoiceDetected: true, isMatch, score: v.score, rawScore: v.rawScore, threshold: v.threshold, level, speechSeconds: a.speechSeconds, ...(isMatch ? {} : hintOf(a)) };
 }
 
 /** Whether the inference Worker can embed voices now. */

@@ -19,7 +19,7 @@ export const REASON_TEXT: Record<string, string> = {
   no_face: "showed no face",
   multiple_faces: "showed more than one face",
   face_too_small: "showed a face too small to compare (come closer to the camera)",
-  liveness_failed: "did not pass the liveness check (it may show a photo or a screen held up to the camera)",
+  liveness_failed: "did not pass the liveness check (it may be too dark or too bright, cut off at the picture's edge, or show a photo or a screen held up to the camera)",
   no_speech: "did not contain enough speech",
   silent: "was silent (no sound reached the microphone)",
   truncated: "was cut short before any usable audio",

@@ -7,6 +7,7 @@ import { route as listRoute } from "../../../src/routes/biometrics/list";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
 import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { encodeWav16, parseWav } from "../../../src/biometrics/voice/wav";
 import { api, bodyAt } from "../api";
 import { expect400Shape, newSession } from "../helpers";
 import { templatesOf } from "./fixtures";
@@ -40,7 +41,15 @@ describe("Voice register / verify", () => {
 
     const other = await verify(s.access, voice.other);
     expect(other.status).toBe(200);
-    expect(other.body).toMatchObject({ is_match: false, is_voice_detected: true, resource_bool: false });
+    expect(other.body).toMatchObject({ is_match: false, is_voice_detected: true, resource_bool: false, message: "The voice does not match the registered voice model" });
+
+    // The same speaker as telephone audio (8 kHz): refused, and the answer says why the student might be (wording only).
+    const pcm = parseWav(Uint8Array.from(atob(voice.same), (ch) => ch.charCodeAt(0)));
+    const phone = encodeWav16([pcm.samples.filter((_x, i) => i % 2 === 0)], pcm.sampleRate / 2);
+    let binary = "";
+    for (const byte of phone) binary += String.fromCharCode(byte);
+    const eightK = await verify(s.access, btoa(binary));
+    expect(bodyAt(eightK, 200).message).toMatch(/^The voice does not match the registered voice model; the recording is sampled at 8 kHz/);
 
     // A browser recording (WebM/Opus) decodes in the inference Worker and holds speech.
     const webm = await api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Voice", src: `data:audio/webm;codecs=opus;base64,${voice.webm}` } });
