@@ -10,7 +10,9 @@
 // holds the face pictures (bench/service.mjs's provisioning reads them):
 //
 //   node bench/overhead-ab.mjs --a /path/to/before --b /path/to/after [--rounds 6] [--seconds 4] [--connections 20]
-//        [--only trustid_version,student_list_exam,instructor_list_exam,monitoring]
+//        [--only trustid_version,student_list_exam,instructor_list_exam,monitoring] [--env-b NAME=VALUE,...]
+// --env-b sets variables for B's `npm start` only: one checkout against itself with a setting changed, e.g.
+// `--a . --b . --env-b RATE_LIMIT_MONITORING_PER_MINUTE=0` (each service has its own ports and DATA_DIR).
 import { spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
 import { driveWithCpu } from "./server-cpu.mjs";
@@ -27,7 +29,7 @@ if (!opt.a || !opt.b) throw new Error("--a DIR and --b DIR (two checkouts) are r
 const basePort = Number(process.env.PORT ?? 8961);
 const variants = [
   { name: "A", dir: String(opt.a), port: basePort, dbPort: basePort + 1 },
-  { name: "B", dir: String(opt.b), port: basePort + 2, dbPort: basePort + 3 },
+  { name: "B", dir: String(opt.b), port: basePort + 2, dbPort: basePort + 3, env: Object.fromEntries(String(opt["env-b"] ?? "").split(",").filter(Boolean).map((kv) => kv.split("="))) },
 ];
 try {
   for (const v of variants) {
@@ -54,7 +56,7 @@ try {
     log(`  round ${r + 1}/${ROUNDS} done, load average ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
   }
   const [a, b] = variants;
-  console.log(`\nA = ${a.dir}\nB = ${b.dir}\n`);
+  console.log(`\nA = ${a.dir}\nB = ${b.dir}${opt["env-b"] ? ` with ${opt["env-b"]}` : ""}\n`);
   console.log("| endpoint | requests A / B | non-2xx A / B | CPU per request A (workerd) | CPU per request B (workerd) | B / A (all) | workerd per round, A | workerd per round, B |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const e of only) {
@@ -88,6 +90,7 @@ function start(v) {
       DATA_DIR: `/tmp/overhead-ab-data-${v.name}-${Date.now()}`,
       // As in overhead.mjs: the limit is checked on every report but never refuses one.
       RATE_LIMIT_MONITORING_PER_MINUTE: process.env.RATE_LIMIT_MONITORING_PER_MINUTE ?? "100000",
+      ...v.env,
     },
     stdio: ["ignore", out, out],
     detached: true,
