@@ -58,7 +58,12 @@ export const registerFaceRegister = (app: OpenAPIHono<AppEnv>) =>
     const left = out.rejected.map((r) => `${r.field}: ${r.problem}`).join(", ");
     return c.json(
       {
-        message: "Face model registered",
+        // A one-picture template refuses the student several times as often (docs/face.md): say so when pictures
+        // were sent and left out, rather than answer as if all were used.
+        message:
+          out.used < 3 && out.rejected.length > 0
+            ? `Face model registered from ${out.used} picture${out.used === 1 ? "" : "s"} only (the others were left out); register again with 3 good pictures so that you are refused less often`
+            : "Face model registered",
         resource_name: "face_model",
         resource_bool: true,
         extra_details: `${out.used} of ${out.total} pictures used${left ? `; left out ${left}` : ""}`,

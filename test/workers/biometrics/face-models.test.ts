@@ -67,5 +67,12 @@ describe("face biometrics with the real models", () => {
     // Nothing was half-written.
     const list = await api(listRoute, { token: s.access });
     expect(bodyAt(list, 200).resource_array).toEqual([]);
+
+    // One good picture among unusable ones registers, and says it is one picture only (found by a black-box probe).
+    if (img.obama) {
+      const one = await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, `data:image/png;base64,${img.gradient}`] } });
+      expect(bodyAt(one, 200).message).toMatch(/^Face model registered from 1 picture only .*register again with 3 good pictures/);
+      expect(bodyAt(one, 200).extra_details).toMatch(/^1 of 2 pictures used; left out images\.1: no_face/);
+    }
   });
 });
