@@ -8,77 +8,78 @@ import type { Person } from "../../types";
 import { type Exam, sessionOpen } from "./lifecycle";
 import { instructorExam, studentEnrolment } from "./scope";
 
-export async function startExam(db: Db, instructor: Person, examId: number, now: number, attempt = 0): Promise<{ exam: Exam; changed: boolean }> {
-  const exam = await instructorExam(db, instructor, examId, now);
-  if (exam.status === "Completed") {
-    throw AppError.badField("exam_id", "This examination has completed (its scheduled time plus duration has passed).");
+// Each write is conditional on what its decision rested on; when another request (the partner system deleting the
+// exam or session, another start) changed that meanwhile, the write misses and the request decides again on the
+// fresh row: a 404 for what is gone, never "done" for a write that did not happen.
+const ATTEMPTS = 3;
+
+export async function startExam(db: Db, instructor: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const exam = await instructorExam(db, instructor, examId, now);
+    if (exam.status === "Completed") {
+      throw AppError.badField("exam_id", "This examination has completed (its scheduled time plus duration has passed).");
+    }
+    if (exam.status === "Started") return { exam, changed: false };
+    const started = await db
+      .update(exams)
+      .set({ status: "Started", startedAt: now, updatedAt: now })
+      .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId), eq(exams.status, "Upcoming")))
+      .returning({ id: exams.id });
+    if (started.length > 0) return { exam: { ...exam, status: "Started", startedAt: now }, changed: true };
   }
-  if (exam.status === "Started") return { exam, changed: false };
-  const started = await db
-    .update(exams)
-    .set({ status: "Started", startedAt: now, updatedAt: now })
-    .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId), eq(exams.status, "Upcoming")))
-    .returning({ id: exams.id });
-  // Changed since it was read (deleted by the partner system, started or ended by someone else): decide again on
-  // the fresh row, which answers 404 for an exam that is gone instead of "started".
-  if (started.length === 0) return attempt < 2 ? startExam(db, instructor, examId, now, attempt + 1) : { exam: await instructorExam(db, instructor, examId, now), changed: false };
-  return { exam: { ...exam, status: "Started", startedAt: now }, changed: true };
+  throw AppError.badField("exam_id", "The examination changed while starting it; try again.");
 }
 
 /**
  * Joining needs a started exam within its window, a session that is open (a partner session's `open_time`)
  * and a verified (by face or manually) enrolment.
  */
-export async function joinExam(db: Db, student: Person, examId: number, now: number, attempt = 0): Promise<{ exam: Exam; changed: boolean }> {
-  const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
-  if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
-  if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
-  if (!sessionOpen(enrolment, now)) {
-    throw AppError.badField("exam_id", `Your session opens at ${new Date(enrolment.openTime!).toISOString()}.`);
+export async function joinExam(db: Db, student: Person, examId: number, now: number): Promise<{ exam: Exam; changed: boolean }> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
+    if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
+    if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
+    if (!sessionOpen(enrolment, now)) {
+      throw AppError.badField("exam_id", `Your session opens at ${new Date(enrolment.openTime!).toISOString()}.`);
+    }
+    if (enrolment.verificationStatus !== "Verified") {
+      throw AppError.badField(
+        "exam_id",
+        "Your identity has not been verified for this examination; verify your face or request manual approval.",
+      );
+    }
+    if (enrolment.joinedAt !== null && enrolment.leftAt === null) return { exam, changed: false };
+    // Only while the session is still this student's and verified (not deleted or moved to another student).
+    const joined = await db
+      .update(enrolments)
+      .set({ joinedAt: enrolment.joinedAt ?? now, leftAt: null })
+      .where(
+        and(
+          eq(enrolments.id, enrolment.id),
+          eq(enrolments.institutionId, student.institutionId),
+          eq(enrolments.studentId, student.userId),
+          eq(enrolments.verificationStatus, "Verified"),
+        ),
+      )
+      .returning({ id: enrolments.id });
+    if (joined.length > 0) return { exam, changed: true };
   }
-  if (enrolment.verificationStatus !== "Verified") {
-    throw AppError.badField(
-      "exam_id",
-      "Your identity has not been verified for this examination; verify your face or request manual approval.",
-    );
-  }
-  if (enrolment.joinedAt !== null && enrolment.leftAt === null) return { exam, changed: false };
-  // Written only if the session is still this student's and verified: a partner system that deleted it (or moved
-  // it to another student) meanwhile makes the write miss, and the request decides again (404: the session is gone).
-  const joined = await db
-    .update(enrolments)
-    .set({ joinedAt: enrolment.joinedAt ?? now, leftAt: null })
-    .where(ownVerifiedEnrolment(enrolment.id, student))
-    .returning({ id: enrolments.id });
-  if (joined.length === 0) {
-    if (attempt < 2) return joinExam(db, student, examId, now, attempt + 1);
-    throw AppError.badField("exam_id", "Your enrolment changed while joining; try again.");
-  }
-  return { exam, changed: true };
+  throw AppError.badField("exam_id", "Your enrolment changed while joining; try again.");
 }
-
-const ownVerifiedEnrolment = (enrolmentId: number, student: Person) =>
-  and(
-    eq(enrolments.id, enrolmentId),
-    eq(enrolments.institutionId, student.institutionId),
-    eq(enrolments.studentId, student.userId),
-    eq(enrolments.verificationStatus, "Verified"),
-  );
 
 /** Leaving is allowed while the exam runs and after it completed, once joined. */
 export async function leaveExam(db: Db, student: Person, examId: number, now: number): Promise<{ exam: Exam }> {
-  const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
-  if (enrolment.joinedAt === null || enrolment.leftAt !== null) {
-    throw AppError.badField("exam_id", "You have not joined this examination (or have already left it).");
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const { exam, enrolment } = await studentEnrolment(db, student, examId, now);
+    if (enrolment.joinedAt === null || enrolment.leftAt !== null) {
+      throw AppError.badField("exam_id", "You have not joined this examination (or have already left it).");
+    }
+    const left = await db
+      .update(enrolments)
+      .set({ leftAt: now })
+      .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId), eq(enrolments.studentId, student.userId)))
+      .returning({ id: enrolments.id });
+    if (left.length > 0) return { exam };
   }
-  const left = await db
-    .update(enrolments)
-    .set({ leftAt: now })
-    .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId), eq(enrolments.studentId, student.userId)))
-    .returning({ id: enrolments.id });
-  if (left.length === 0) {
-    await studentEnrolment(db, student, examId, now); // gone meanwhile (the partner system deleted the session): 404
-    throw AppError.badField("exam_id", "Your enrolment changed while leaving; try again.");
-  }
-  return { exam };
+  throw AppError.badField("exam_id", "Your enrolment changed while leaving; try again.");
 }
