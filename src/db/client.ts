@@ -11,6 +11,7 @@
 // times out, or meets a 502/503/504 (Turso unavailable) throws a 503 AppError with Retry-After, which the
 // error handlers find through libSQL's and drizzle's wrappers (lib/errors.ts unavailableCause).
 import { createClient } from "@libsql/client/web";
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/libsql/web";
 import { AppError } from "../lib/errors";
 import * as schema from "./schema";
@@ -49,3 +50,6 @@ export function databaseFetch(timeoutMs: number, fetcher: typeof fetch = fetch) 
 export function openDb(url: string, authToken?: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS) {
   return drizzle(createClient({ url, authToken, fetch: databaseFetch(timeoutMs) }), { schema });
 }
+
+/** A column's name in raw SQL: the insert-selects are raw because drizzle's must select every column of the table. */
+export const columnName = (c: { name: string }) => sql.identifier(c.name);

@@ -2,9 +2,9 @@
 // a partner session, without a password). A random token, handed to whoever invited the student (the
 // Moodle sync result, the partner session's `token`) and mailed to the student when a mail sender is
 // configured; only its SHA-256 is stored. Single use, and it expires. All SQL for it is here.
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Config } from "../env";
-import type { Db } from "../db/client";
+import { columnName, type Db } from "../db/client";
 import { exams, institutions, invitations, users } from "../db/schema";
 import { randomHex, sha256Hex } from "./partner/crypto";
 import { sendMail } from "./mail/postmark";
@@ -17,15 +17,14 @@ export type Invitation = { userId: number; email: string; token: string; expires
  * (`issuedInvitations`). One statement for many accounts (a course sync lists up to 2,000 students).
  */
 export function insertInvitationsIfUnclaimed(db: Db, institutionId: number, pending: PendingInvitation[]) {
-  const column = (c: { name: string }) => sql.identifier(c.name);
   const i = invitations;
   const rows = sql.join(pending.map((p) => sql`(${p.email}, ${p.tokenHash}, ${p.createdAt}, ${p.expiresAt})`), sql`, `);
   return db.all<{ token_hash: string; user_id: number }>(
-    sql`insert into ${i} (${column(i.institutionId)}, ${column(i.userId)}, ${column(i.tokenHash)}, ${column(i.createdAt)}, ${column(i.expiresAt)})
+    sql`insert into ${i} (${columnName(i.institutionId)}, ${columnName(i.userId)}, ${columnName(i.tokenHash)}, ${columnName(i.createdAt)}, ${columnName(i.expiresAt)})
         select ${institutionId}, ${users.id}, v.column2, v.column3, v.column4
         from (values ${rows}) as v join ${users} on ${users.email} = v.column1
         where ${and(eq(users.institutionId, institutionId), isNull(users.passwordHash), eq(users.role, "STUDENT"))}
-        returning ${column(i.userId)}, ${column(i.tokenHash)}`,
+        returning ${columnName(i.userId)}, ${columnName(i.tokenHash)}`,
   );
 }
 
@@ -56,13 +55,12 @@ export type PendingInvitation = Awaited<ReturnType<typeof newInvitation>>;
  * select every column of the table, and `changes()` has no drizzle form.
  */
 export function insertInvitationIfLastChanged(db: Db, pending: PendingInvitation) {
-  const column = (c: { name: string }) => sql.identifier(c.name);
   const i = invitations;
   return db.all<{ user_id: number }>(
-    sql`insert into ${i} (${column(i.institutionId)}, ${column(i.userId)}, ${column(i.tokenHash)}, ${column(i.createdAt)}, ${column(i.expiresAt)})
+    sql`insert into ${i} (${columnName(i.institutionId)}, ${columnName(i.userId)}, ${columnName(i.tokenHash)}, ${columnName(i.createdAt)}, ${columnName(i.expiresAt)})
         select ${pending.institutionId}, ${users.id}, ${pending.tokenHash}, ${pending.createdAt}, ${pending.expiresAt} from ${users}
         where ${and(eq(users.institutionId, pending.institutionId), eq(users.email, pending.email), isNull(users.passwordHash))} and changes() = 1
-        returning ${column(i.userId)}`,
+        returning ${columnName(i.userId)}`,
   );
 }
 

@@ -4,7 +4,7 @@ import { VoiceError } from "./errors";
 import { demuxOggOpus, isOgg } from "./ogg";
 import { decodeOpus } from "./opus";
 import { resample } from "./resample";
-import { isWav, parseWav } from "./wav";
+import { ascii, isWav, parseWav } from "./wav";
 import { demuxWebmOpus, isWebm } from "./webm";
 
 export const TARGET_RATE = 16000;
@@ -35,7 +35,6 @@ const WEBM_FRAGMENT =
 
 /** What to do instead, for audio formats clients commonly send that this service does not decode. */
 const OTHER_FORMATS = "record Opus (MediaRecorder with mimeType 'audio/webm;codecs=opus' or 'audio/ogg;codecs=opus') or send 16-bit PCM WAV";
-const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
 
 /** Names a recognisable audio format this service does not decode (so the error can say what was sent), or undefined. */
 export function unsupportedFormat(b: Uint8Array): string | undefined {

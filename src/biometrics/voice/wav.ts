@@ -116,7 +116,8 @@ function clampUnit(x: number): number {
   return Math.max(-1, Math.min(1, x));
 }
 
-function ascii(bytes: Uint8Array, at: number, n: number): string {
+/** The bytes at..at+n as Latin-1 text (chunk ids, magic numbers); shorter at the end of the data. */
+export function ascii(bytes: Uint8Array, at: number, n: number): string {
   let s = "";
   for (let i = 0; i < n && at + i < bytes.length; i++) s += String.fromCharCode(bytes[at + i]!);
   return s;

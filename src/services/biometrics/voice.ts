@@ -82,6 +82,8 @@ export type VoiceVerification = {
   hint?: string;
 };
 
+const NOISY_BELOW_DB = 18;
+
 /**
  * A likely cause of a refusal that the student can fix, read from the clip: a sample rate under 16 kHz (telephone
  * audio: the model reads up to 8 kHz of spectrum), or speech less than 18 dB above the background (eval clips: 0 to
@@ -93,7 +95,6 @@ export function captureHint(a: { sourceRate: number; dynamicRangeDb: number }): 
   if (a.dynamicRangeDb < NOISY_BELOW_DB) return `the recording seems noisy (speech only ${a.dynamicRangeDb.toFixed(0)} dB above the background); record in a quieter place, close to the microphone`;
   return undefined;
 }
-const NOISY_BELOW_DB = 18;
 
 const hintOf = (a: { sourceRate: number; dynamicRangeDb: number }) => {
   const hint = captureHint(a);

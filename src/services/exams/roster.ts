@@ -2,7 +2,7 @@
 // course sync from Moodle (POST /instructor/sync_courses_exams).
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Db } from "../../db/client";
+import { columnName, type Db } from "../../db/client";
 import { enrolments, exams, users } from "../../db/schema";
 import { AppError, isForeignKeyViolation } from "../../lib/errors";
 import type { Person } from "../../types";
@@ -81,7 +81,18 @@ export async function enrolStudents(
   const accounts = chunks(toInvite, 200).map((chunk) =>
     db
       .insert(users)
-      .values(chunk.map((s) => ({ institutionId: exam.institutionId, email: s.email, name: s.name ?? "", surname: s.surname ?? "", role: "STUDENT" as const, passwordHash: null, createdAt: now, updatedAt: now })))
+      .values(
+        chunk.map((s) => ({
+          institutionId: exam.institutionId,
+          email: s.email,
+          name: s.name ?? "",
+          surname: s.surname ?? "",
+          role: "STUDENT" as const,
+          passwordHash: null,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      )
       .onConflictDoNothing(),
   );
   const enrols = chunks(emails, 200).map((chunk) => insertEnrolments(db, exam, chunk, now));
@@ -101,16 +112,14 @@ export async function enrolStudents(
   return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length, invitations: issued, skippedInstructors };
 }
 
-const column = (c: { name: string }) => sql.identifier(c.name);
-
 /** The enrolments of these emails' student accounts (created earlier in the same batch if new); returns the new ids. */
 function insertEnrolments(db: Db, exam: Pick<Exam, "id" | "institutionId">, emails: string[], now: number) {
   const e = enrolments;
   return db.all<{ id: number }>(
-    sql`insert into ${e} (${column(e.institutionId)}, ${column(e.examId)}, ${column(e.studentId)}, ${column(e.createdAt)})
+    sql`insert into ${e} (${columnName(e.institutionId)}, ${columnName(e.examId)}, ${columnName(e.studentId)}, ${columnName(e.createdAt)})
         select ${exam.institutionId}, ${exam.id}, ${users.id}, ${now} from ${users}
         where ${and(eq(users.institutionId, exam.institutionId), inArray(users.email, emails), eq(users.role, "STUDENT"))}
-        on conflict do nothing returning ${column(e.id)}`,
+        on conflict do nothing returning ${columnName(e.id)}`,
   );
 }
 

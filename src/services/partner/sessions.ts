@@ -2,7 +2,7 @@
 // the caller's institution, found by email or created as an invited account (no password) that the
 // student claims later; the session's status is derived from what TRUSTID records (status.ts).
 import { and, asc, count, eq, exists, isNull, ne, notExists, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { columnName, type Db } from "../../db/client";
 import { enrolments, users } from "../../db/schema";
 import { sessionRecordStatements } from "../erasure";
 import { isForeignKeyViolation } from "../../lib/errors";
@@ -100,7 +100,7 @@ const taken = () => PartnerError.field("email", "has already been taken");
  */
 function insertSessionOfStudent(db: Db, scope: Scope, email: string, values: Partial<typeof enrolments.$inferInsert>) {
   const given = Object.entries(values).map(([key, value]) => ({ column: enrolments[key as keyof typeof values], value }));
-  const names = [...given.map((g) => g.column), enrolments.studentId].map((c) => sql.identifier(c.name));
+  const names = [...given.map((g) => g.column), enrolments.studentId].map(columnName);
   const params = given.map(({ column, value }) => sql.param(value, column));
   return db.all<{ id: number }>(
     sql`insert into ${enrolments} (${sql.join(names, sql`, `)})
