@@ -18,6 +18,7 @@ const REASONS = {
   forbidden_process: "Forbidden program",
   voice_mismatch: "Voice did not match",
   template_missing: "Not registered: cannot be checked",
+  repeated_sample: "Same picture or recording sent again (a still image or a loop)",
   client_error: "Error on the student's device",
 };
 const reasonText = (r) => REASONS[r] ?? r.replace(/_/g, " ");

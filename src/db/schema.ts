@@ -220,7 +220,7 @@ export const alerts = sqliteTable(
     institutionId: integer("institution_id").notNull().references(() => institutions.id),
     examId: integer("exam_id").notNull().references(() => exams.id, { onDelete: "cascade" }),
     studentId: integer("student_id").notNull().references(() => users.id, { onDelete: "cascade" }),
-    reason: text("reason").notNull(), // no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | template_missing | client_error
+    reason: text("reason").notNull(), // no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | template_missing | repeated_sample | client_error
     detail: text("detail"),
     firstEventId: integer("first_event_id").references(() => monitoringEvents.id),
     occurrences: integer("occurrences").notNull().default(1),

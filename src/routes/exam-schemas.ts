@@ -108,7 +108,7 @@ export const ExamView = z
 export const AlertView = z
   .object({
     reason: z.string().openapi({
-      description: "no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | template_missing | client_error",
+      description: "no_face | multiple_faces | face_mismatch | liveness_failed | forbidden_process | voice_mismatch | template_missing | repeated_sample | client_error",
     }),
     detail: z.string().nullable(),
     occurrences: z.number().int(),

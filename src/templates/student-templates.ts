@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { PenTrajectory } from "../biometrics/handwriting";
 import type { KeystrokeSample } from "../biometrics/keystroke";
 import type { SecurityLevel } from "../biometrics/security-level";
+import { RecentSamples } from "../biometrics/repeats";
 import { RecentVoiceClips } from "../biometrics/voice/window";
 import type { Bindings } from "../env";
 import { type Bucket, type TakeResult, takeToken } from "../lib/token-bucket";
@@ -27,6 +28,8 @@ export class StudentTemplates extends DurableObject<Bindings> {
   private readonly buckets = new Map<BiometricLimit, Bucket>();
   /** Embeddings of the last voice monitoring clips per exam, in memory only (../biometrics/voice/window.ts). */
   private readonly recentVoice = new RecentVoiceClips();
+  /** Embeddings of the last face frames and voice clips of exam monitoring, in memory only (../biometrics/repeats.ts). */
+  private readonly recentSamples = new RecentSamples();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -62,6 +65,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
   async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
     this.store.checkOwner(owner, false);
     if (biometricType === "Voice") this.recentVoice.clear();
+    if (biometricType === "Voice" || biometricType === "Face") this.recentSamples.clear(biometricType === "Voice" ? "voice" : "face");
     return this.store.transaction(() => this.store.deleteTemplate(biometricType));
   }
 
@@ -73,6 +77,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
   async eraseAll(owner: TemplateOwner): Promise<void> {
     this.store.checkOwner(owner, false);
     this.recentVoice.clear();
+    this.recentSamples.clear();
     await this.store.eraseAll();
   }
 
@@ -82,24 +87,31 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return vector.enrolFace(this.store, owner, embeddings, modelId, now);
   }
 
-  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel): Promise<VerifyResult> {
-    return vector.verifyFace(this.store, owner, embedding, modelId, level);
+  /** `monitoring`: a frame of exam monitoring, checked against the exam's recent frames (../biometrics/repeats.ts). */
+  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel, monitoring?: { examId: number; now: number }): Promise<VerifyResult> {
+    return vector.verifyFace(this.store, owner, embedding, modelId, level, monitoring ? { recent: this.recentSamples, ...monitoring } : undefined);
   }
 
   async enrolVoice(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<ModelEnrolResult> {
     return vector.enrolVoice(this.store, owner, embeddings, modelId, now);
   }
 
-  /** `monitoring`: a clip of exam monitoring, decided with the exam's recent clips (../biometrics/voice/window.ts). */
+  /**
+   * `monitoring`: a clip of exam monitoring, checked against the exam's recent clips (../biometrics/repeats.ts) and,
+   * unless `window` is false (an oral exam's clip, decided by fusion on its own), decided with them
+   * (../biometrics/voice/window.ts).
+   */
   async verifyVoice(
     owner: TemplateOwner,
     embedding: number[] | null,
     modelId: string,
     level: SecurityLevel,
-    monitoring?: { examId: number; now: number },
+    monitoring?: { examId: number; now: number; window?: boolean },
   ): Promise<VoiceVerifyResult> {
-    const window = monitoring ? { recent: this.recentVoice, ...monitoring } : undefined;
-    return vector.verifyVoice(this.store, owner, embedding, modelId, level, window);
+    if (!monitoring) return vector.verifyVoice(this.store, owner, embedding, modelId, level);
+    const { examId, now } = monitoring;
+    const window = monitoring.window === false ? undefined : { recent: this.recentVoice, examId, now };
+    return vector.verifyVoice(this.store, owner, embedding, modelId, level, window, { recent: this.recentSamples, examId, now });
   }
 
   // ---- signal models (./signal.ts) ----

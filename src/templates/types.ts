@@ -18,8 +18,12 @@ export type EnrolResult =
   | { ok: false; reason: "inconsistent_set"; minAgreement: number; pair: number[] };
 
 /** `level`: the security level the decision was taken at; `threshold`: that level's operating point. */
+/**
+ * `repeatedAfterMs` (exam monitoring only, src/biometrics/repeats.ts): the sample is a copy of one the student sent
+ * that long ago in the same exam, so it says nothing about who is there now.
+ */
 export type VerifyResult =
-  | { status: "match" | "no_match"; score: number; threshold: number; level: SecurityLevel }
+  | { status: "match" | "no_match"; score: number; threshold: number; level: SecurityLevel; repeatedAfterMs?: number }
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string };
 
@@ -54,6 +58,8 @@ export type VoiceVerifyResult =
       level: SecurityLevel;
       /** Exam monitoring only (src/biometrics/voice/window.ts): clips in the mean, this clip's own score, the floor. */
       window?: { clips: number; clipScore: number; floor: number; belowFloor: boolean };
+      /** Exam monitoring only: as VerifyResult's (a repeated clip does not join the window). */
+      repeatedAfterMs?: number;
     }
   | { status: "no_voice" }
   | { status: "not_enrolled" }

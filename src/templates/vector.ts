@@ -6,6 +6,7 @@ import { accepts, type SecurityLevel } from "../biometrics/security-level";
 import { decideVoice } from "../biometrics/voice/decide";
 import { decideVoiceWindow, VOICE_WINDOW, type RecentVoiceClips } from "../biometrics/voice/window";
 import { buildTemplate } from "../biometrics/face/templates";
+import type { RecentSamples } from "../biometrics/repeats";
 import type { TemplateOwner } from "./client";
 import { openVector, sealVector } from "./seal/at-rest";
 import type { TemplateStore } from "./store";
@@ -46,8 +47,14 @@ async function openStored(store: TemplateStore, owner: TemplateOwner, biometricT
   return vector;
 }
 
-/** 1:1: compares the embedding with this student's face template only, at the level's threshold. */
-export async function verifyFace(store: TemplateStore, owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel): Promise<VerifyResult> {
+/** Exam monitoring's memory of the student's recent samples (../biometrics/repeats.ts): the object's memory and the exam. */
+export type RepeatCheck = { recent: RecentSamples; examId: number; now: number };
+
+/**
+ * 1:1: compares the embedding with this student's face template only, at the level's threshold. With `repeats`
+ * (exam monitoring) the frame is also checked against the exam's recent frames.
+ */
+export async function verifyFace(store: TemplateStore, owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel, repeats?: RepeatCheck): Promise<VerifyResult> {
   const stored = await storedVector(store, owner, "Face", modelId);
   if (!("vector" in stored)) return stored;
   const template = stored.vector;
@@ -55,7 +62,8 @@ export async function verifyFace(store: TemplateStore, owner: TemplateOwner, emb
   let score = 0;
   for (let i = 0; i < template.length; i++) score += template[i]! * embedding[i]!;
   const point = FACE_OPERATING_POINTS[level];
-  return { status: accepts(point, score) ? "match" : "no_match", score, threshold: point.threshold, level };
+  const repeatedAfterMs = repeats?.recent.check("face", repeats.examId, repeats.now, embedding) ?? null;
+  return { status: accepts(point, score) ? "match" : "no_match", score, threshold: point.threshold, level, ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };
 }
 
 /** Replaces the voice template with the normalised mean of the clips' embeddings; the version goes up. */
@@ -83,7 +91,8 @@ export type VoiceWindow = { recent: RecentVoiceClips; examId: number; now: numbe
  * 1:1: the clip's embedding against this student's voice template (null: the clip had no speech), decided on the
  * cohort-normalised score at the level's threshold (src/biometrics/voice/decide.ts); the raw cosine is kept too.
  * With a `window` (exam monitoring) the decision is on the mean of this clip and the exam's recent ones, and the
- * clip joins the window.
+ * clip joins the window. With `repeats` (exam monitoring, also the oral exam's clips) the clip is checked against
+ * the exam's recent clips; a repeated clip is decided alone and does not join the window (copies would fill it).
  */
 export async function verifyVoice(
   store: TemplateStore,
@@ -92,6 +101,7 @@ export async function verifyVoice(
   modelId: string,
   level: SecurityLevel,
   window?: VoiceWindow,
+  repeats?: RepeatCheck,
 ): Promise<VoiceVerifyResult> {
   store.checkOwner(owner, false);
   const row = store.template("Voice");
@@ -101,9 +111,10 @@ export async function verifyVoice(
   if (embedding === null) return { status: "no_voice" };
   const template = await openStored(store, owner, "Voice", row.model_id, row.iv, row.ciphertext);
   if (template.length !== embedding.length) throw new Error("stored voice template does not open");
-  if (!window) {
+  const repeatedAfterMs = repeats?.recent.check("voice", repeats.examId, repeats.now, embedding) ?? null;
+  if (!window || repeatedAfterMs !== null) {
     const d = decideVoice(template, embedding, level);
-    return { status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level };
+    return { status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level, ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };
   }
   const clip = Float32Array.from(embedding);
   const d = decideVoiceWindow(template, clip, window.recent.earlier(window.examId, row.version, window.now), level);

@@ -40,7 +40,12 @@ const MonitorFaceOral = MonitorFace.extend({
 
 const Outcome = z
   .object({
-    outcome: z.string().openapi({ description: "match | mismatch | no_face | multiple_faces | liveness_failed | face_too_small | not_enrolled | reenrolment_required" }),
+    outcome: z.string().openapi({
+      description:
+        "match | mismatch | repeated | no_face | multiple_faces | liveness_failed | face_too_small | not_enrolled | reenrolment_required. " +
+        "`repeated`: the frame is a copy of one sent earlier in this exam (a still picture looped, a request sent again): not judged, a `repeated_sample` alert is raised",
+    }),
+    repeated_after_ms: z.number().optional().openapi({ description: "outcome `repeated`: how long after the frame it copies it came" }),
     score: z.number().optional(),
     threshold: z.number().optional(),
     faces: z.number(),
@@ -94,7 +99,7 @@ export const oralRoute = createRoute({
 });
 
 const reply = (
-  match: { outcome: string; faces: number; score?: number; threshold?: number; level?: SecurityLevel; liveness?: number | undefined },
+  match: { outcome: string; faces: number; score?: number; threshold?: number; level?: SecurityLevel; liveness?: number | undefined; repeatedAfterMs?: number },
   alerts: { reason: string; detail: string | null }[],
   oral?: OralDecision,
   voiceError?: string,
@@ -107,6 +112,7 @@ const reply = (
     faces: match.faces,
     ...(match.score !== undefined ? { score: match.score, threshold: match.threshold, security_level: match.level } : {}),
     ...(match.liveness !== undefined ? { liveness: match.liveness } : {}),
+    ...(match.repeatedAfterMs !== undefined ? { repeated_after_ms: match.repeatedAfterMs } : {}),
     ...(oral ? { decided_on: oral.decidedOn, ...(oral.decidedOn === "fused" ? { fused_score: oral.score, fused_threshold: oral.threshold } : {}) } : {}),
     ...(oral?.refusedFor ? { refused_for: oral.refusedFor } : {}),
     ...(voiceError !== undefined ? { voice_error: voiceError } : {}),

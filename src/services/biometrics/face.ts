@@ -113,21 +113,30 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
   return { used: good.length, total: images.length, rejected: rejected.map(({ field, problem }) => ({ field, problem })), version: result.version };
 }
 
+/**
+ * `repeated` (exam monitoring only): the frame is a copy of one sent `repeatedAfterMs` earlier in the exam
+ * (src/biometrics/repeats.ts), so it is not judged: its score is kept for the record, it neither matches nor
+ * mismatches.
+ */
 export type FaceMatch =
   | { outcome: "match" | "mismatch"; score: number; threshold: number; level: SecurityLevel; faces: number; liveness: number }
+  | { outcome: "repeated"; score: number; threshold: number; level: SecurityLevel; faces: number; liveness: number; repeatedAfterMs: number }
   | { outcome: FaceProblem | "not_enrolled" | "reenrolment_required"; faces: number; liveness?: number };
 
 /**
  * Compares an analysed picture with the student's own template without throwing: every outcome is a
- * value, for callers that record events rather than answer errors (server-side monitoring).
+ * value, for callers that record events rather than answer errors (server-side monitoring). `monitoring`: a frame
+ * of that exam's monitoring, also checked against the exam's recent frames.
  */
-export async function matchFace(env: Bindings, caller: Caller, r: ImageResult, level: SecurityLevel): Promise<FaceMatch> {
+export async function matchFace(env: Bindings, caller: Caller, r: ImageResult, level: SecurityLevel, monitoring?: { examId: number; now: number }): Promise<FaceMatch> {
   const faces = r.ok ? r.faces : 0;
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) return { outcome: p ?? "no_face", faces, liveness: r.ok ? r.liveness : undefined };
-  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level);
+  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level, monitoring);
   if (v.status === "not_enrolled" || v.status === "reenrolment_required") return { outcome: v.status, faces, liveness: r.liveness };
-  return { outcome: v.status === "match" ? "match" : "mismatch", score: v.score, threshold: v.threshold, level: v.level, faces, liveness: r.liveness ?? 0 };
+  const scored = { score: v.score, threshold: v.threshold, level: v.level, faces, liveness: r.liveness ?? 0 };
+  if (v.repeatedAfterMs !== undefined) return { outcome: "repeated", ...scored, repeatedAfterMs: v.repeatedAfterMs };
+  return { outcome: v.status === "match" ? "match" : "mismatch", ...scored };
 }
 
 export type FaceVerification = { isMatch: boolean; score: number; threshold: number; level: SecurityLevel; liveness: number };

@@ -30,6 +30,8 @@ export const REASON_TEXT: Record<string, string> = {
   forbidden_process: "included a program the exam forbids",
   client_error: "could not be checked because of an error on your device",
   template_missing: "could not be checked: nothing usable is registered to compare it with",
+  repeated_sample:
+    "was a copy of one sent earlier in this exam (a camera or a microphone never captures the same thing twice: a still picture or a recording played again), so it was not compared",
 };
 
 /** An oral exam's frame decided on the fused face + voice score (services/decisions/outcomes.ts). */

@@ -11,9 +11,9 @@ export type DecisionBase = Pick<DecisionInput, "institutionId" | "studentId" | "
 
 const FACE_ALERTS = new Set(["no_face", "multiple_faces", "face_mismatch", "liveness_failed"]);
 const alertsFor = (raised: RaisedAlert[], keep: (a: RaisedAlert) => boolean) => raised.filter(keep).map((a) => ({ reason: a.reason, detail: a.detail }));
-/** An alert whose detail names the modality (`client_error`, `template_missing`: "face: ...", "voice: ..."). */
+/** An alert whose detail names the modality (`client_error`, `template_missing`: "face: ...", "voice: ..."; `repeated_sample`: "face", "voice"). */
 const namesModality = (a: RaisedAlert, modality: "face" | "voice") =>
-  (a.reason === "client_error" || a.reason === "template_missing") && (a.detail ?? "").startsWith(modality);
+  (a.reason === "client_error" || a.reason === "template_missing" || a.reason === "repeated_sample") && (a.detail ?? "").startsWith(modality);
 const faceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => FACE_ALERTS.has(a.reason) || namesModality(a, "face"));
 const voiceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => a.reason === "voice_mismatch" || namesModality(a, "voice"));
 
@@ -40,17 +40,21 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
     case "liveness_failed":
       outcome = action === "monitoring" ? "flagged" : "quality";
       break;
+    case "repeated":
+      // A copy of an earlier frame (src/biometrics/repeats.ts): flagged, never judged; its score is kept for the record.
+      outcome = "flagged";
+      break;
     default:
       outcome = "quality";
   }
-  const scored = m.outcome === "match" || m.outcome === "mismatch";
+  const scored = m.outcome === "match" || m.outcome === "mismatch" || m.outcome === "repeated";
   const fused = scored && oral?.decidedOn === "fused";
   return decisionRow({
     ...base,
     modality: "face",
     action,
     outcome,
-    reason: scored ? null : m.outcome,
+    reason: m.outcome === "repeated" ? "repeated_sample" : scored ? null : m.outcome,
     score: scored ? (fused ? oral.score : m.score) : null,
     threshold: scored ? (fused ? oral.threshold : m.threshold) : null,
     decideOn: "similarity",
@@ -58,6 +62,7 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
     quality: {
       faces: m.faces,
       liveness: m.liveness ?? null,
+      ...(m.outcome === "repeated" ? { repeated_after_ms: m.repeatedAfterMs } : {}),
       ...(fused
         ? {
             decided_on: "fused",
@@ -89,7 +94,7 @@ export function processDecision(base: DecisionBase, processes: string[] | undefi
 }
 
 export type VoiceCheck = {
-  outcome: "match" | "mismatch" | "no_voice" | "not_enrolled" | "reenrolment_required";
+  outcome: "match" | "mismatch" | "repeated" | "no_voice" | "not_enrolled" | "reenrolment_required";
   score: number | null;
   threshold: number | null;
   speechSeconds: number | null;
@@ -101,13 +106,21 @@ export type VoiceCheck = {
 /** A voice check of one clip (monitoring), decided with the exam's recent clips when it had any. */
 export function voiceDecision(base: DecisionBase, v: VoiceCheck, raised: RaisedAlert[]) {
   const outcome: DecisionOutcome =
-    v.outcome === "match" ? "accepted" : v.outcome === "mismatch" ? "mismatch" : v.outcome === "not_enrolled" ? "not_enrolled" : "quality";
+    v.outcome === "match"
+      ? "accepted"
+      : v.outcome === "mismatch"
+        ? "mismatch"
+        : v.outcome === "repeated"
+          ? "flagged"
+          : v.outcome === "not_enrolled"
+            ? "not_enrolled"
+            : "quality";
   return decisionRow({
     ...base,
     modality: "voice",
     action: "monitoring",
     outcome,
-    reason: v.outcome === "no_voice" ? "no_speech" : v.outcome === "reenrolment_required" ? v.outcome : null,
+    reason: v.outcome === "no_voice" ? "no_speech" : v.outcome === "reenrolment_required" ? v.outcome : v.outcome === "repeated" ? "repeated_sample" : null,
     score: v.score,
     threshold: v.threshold,
     decideOn: "similarity",

@@ -34,6 +34,9 @@ export function faceOutcomeToResult(m: FaceMatch): MonitoringResult {
       return { faceDetected: true, multipleFaces: false, faceMatch: true, faceConfidence: m.score, livenessPassed: true };
     case "mismatch":
       return { faceDetected: true, multipleFaces: false, faceMatch: false, faceConfidence: m.score, livenessPassed: true };
+    case "repeated":
+      // A copy of an earlier frame: not judged, so neither a match nor a face_mismatch (src/biometrics/repeats.ts).
+      return { faceDetected: true, multipleFaces: false, faceRepeated: true, faceConfidence: m.score };
     case "no_face":
       return { faceDetected: false };
     case "multiple_faces":
@@ -67,12 +70,16 @@ async function oralDecision(
   match: FaceMatch,
   clip: Uint8Array,
   level: SecurityLevel,
-): Promise<{ oral?: OralDecision; voiceError?: string }> {
+  monitoring: { examId: number; now: number },
+): Promise<{ oral?: OralDecision; voiceError?: string; voiceRepeated?: boolean }> {
   if (match.outcome !== "match" && match.outcome !== "mismatch") return {};
   const a = await analyseVoice(env, clip);
   if (!a.ok) return { voiceError: `${a.code}: ${a.message}` };
   const owner = ownerOf(caller);
-  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, level);
+  // Checked against the exam's recent clips for copies, but decided on its own: fusion is calibrated per clip.
+  const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, level, { ...monitoring, window: false });
+  // A copy of an earlier clip is not judged: the face decides alone and the copy is raised (src/biometrics/repeats.ts).
+  if ((v.status === "match" || v.status === "no_match") && v.repeatedAfterMs !== undefined) return { voiceRepeated: true };
   const voice = v.status === "match" || v.status === "no_match" ? v.score : null;
   return { oral: decideOral(match.score, voice, level, FACE_OPERATING_POINTS[level]) };
 }
@@ -92,8 +99,9 @@ export async function monitorFace(
   const analysed = await analyseFace(env, input.image);
   const problem = problemOf(analysed, false);
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);
-  const faceMatch = await matchFace(env, caller, analysed, securityLevel);
-  const { oral, voiceError } = input.clip ? await oralDecision(env, caller, faceMatch, input.clip, securityLevel) : {};
+  const monitoring = { examId: input.examId, now };
+  const faceMatch = await matchFace(env, caller, analysed, securityLevel, monitoring);
+  const { oral, voiceError, voiceRepeated } = input.clip ? await oralDecision(env, caller, faceMatch, input.clip, securityLevel, monitoring) : {};
   // The fused decision replaces the face's own when there is one (the face score is kept beside it).
   const match: FaceMatch =
     oral && (faceMatch.outcome === "match" || faceMatch.outcome === "mismatch") ? { ...faceMatch, outcome: oral.isMatch ? "match" : "mismatch" } : faceMatch;
@@ -101,7 +109,8 @@ export async function monitorFace(
   const refused = oral?.refusedFor;
   const faceResult: MonitoringResult =
     refused && !refused.includes("face") && match.outcome === "mismatch" ? faceOutcomeToResult({ ...match, outcome: "match" }) : faceOutcomeToResult(match);
-  const voiceResult: Partial<MonitoringResult> = voiceError !== undefined ? { voiceError } : refused?.includes("voice") ? { voiceDetected: true, voiceMatch: false } : {};
+  const voiceResult: Partial<MonitoringResult> =
+    voiceError !== undefined ? { voiceError } : voiceRepeated ? { voiceRepeated } : refused?.includes("voice") ? { voiceDetected: true, voiceMatch: false } : {};
   const result: MonitoringResult = { ...faceResult, ...voiceResult, runningProcesses: input.runningProcesses };
   const { alerts } = await recordMonitoringResult(
     db,

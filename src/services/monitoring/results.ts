@@ -27,6 +27,7 @@ export type AlertReason =
   | "forbidden_process"
   | "voice_mismatch"
   | "template_missing"
+  | "repeated_sample"
   | "client_error";
 
 /** Why the server could not compare a sample at all: the student has nothing usable registered for that modality. */
@@ -52,6 +53,12 @@ export type MonitoringResult = {
    */
   faceTemplate?: TemplateProblem | undefined;
   voiceTemplate?: TemplateProblem | undefined;
+  /**
+   * Set by the server only: the frame / clip is a copy of one sent earlier in the exam (src/biometrics/repeats.ts),
+   * so it was not judged (`repeated_sample`, never a mismatch).
+   */
+  faceRepeated?: boolean | undefined;
+  voiceRepeated?: boolean | undefined;
   runningProcesses?: string[] | undefined;
 };
 
@@ -75,6 +82,7 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
   } else if (result.faceError !== undefined) {
     out.push({ reason: "client_error", detail: clip(`face: ${result.faceError || "unspecified error"}`) });
   } else {
+    if (result.faceRepeated === true) out.push({ reason: "repeated_sample", detail: "face" });
     if (result.faceDetected === false) out.push({ reason: "no_face", detail: null });
     if (result.multipleFaces === true) out.push({ reason: "multiple_faces", detail: null });
     // A face that is not the student's only counts when one face was seen (several faces alert above).
@@ -87,6 +95,8 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
     out.push({ reason: "template_missing", detail: `voice: ${result.voiceTemplate}` });
   } else if (result.voiceError !== undefined) {
     out.push({ reason: "client_error", detail: clip(`voice: ${result.voiceError || "unspecified error"}`) });
+  } else if (result.voiceRepeated === true) {
+    out.push({ reason: "repeated_sample", detail: "voice" });
   } else if (result.voiceDetected !== false && result.voiceMatch === false) {
     out.push({ reason: "voice_mismatch", detail: null });
   }

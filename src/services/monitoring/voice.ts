@@ -20,7 +20,8 @@ export async function currentExamOf(db: Db, caller: Caller): Promise<number> {
   return examId;
 }
 
-export type VoiceOutcome = "match" | "mismatch" | "no_voice" | "not_enrolled" | "reenrolment_required";
+/** `repeated`: the clip is a copy of one sent earlier in the exam (src/biometrics/repeats.ts): not judged. */
+export type VoiceOutcome = "match" | "mismatch" | "repeated" | "no_voice" | "not_enrolled" | "reenrolment_required";
 
 export type VoiceMonitoringOutcome = {
   examId: number;
@@ -49,12 +50,13 @@ export async function monitorVoice(
   let outcome: VoiceOutcome;
   let score: number | null = null;
   if (v.status === "match" || v.status === "no_match") {
-    outcome = v.status === "match" ? "match" : "mismatch";
+    outcome = v.repeatedAfterMs !== undefined ? "repeated" : v.status === "match" ? "match" : "mismatch";
     score = v.score;
   } else outcome = v.status === "no_voice" ? "no_voice" : v.status;
   const result: MonitoringResult = {
     voiceDetected: a.isVoiceDetected,
     voiceMatch: outcome === "match" ? true : outcome === "mismatch" ? false : undefined,
+    voiceRepeated: outcome === "repeated" || undefined,
     voiceConfidence: score ?? undefined,
     // The instructor should know when the student's voice cannot be checked at all (a registration fact, not a device error).
     voiceTemplate: outcome === "not_enrolled" || outcome === "reenrolment_required" ? outcome : undefined,
