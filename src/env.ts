@@ -24,6 +24,8 @@ export type Bindings = Partial<Cloudflare.Env> & {
   PARTNER_CREDENTIAL_CACHE_SECONDS?: string;
   /** Secret from which the per-student keys sealing biometric templates are derived (at least 32 characters). */
   TEMPLATE_ENCRYPTION_KEY?: string;
+  /** During a key rotation only: the previous TEMPLATE_ENCRYPTION_KEY, so that templates sealed under it still open (and are sealed again under the new one as they are read). README "Rotating the template key". */
+  TEMPLATE_ENCRYPTION_KEY_PREVIOUS?: string;
   /** Wallet exports (docs/wallet.md): secret for the key sealing exported templates (at least 32 characters). Optional: without it the key is derived from TEMPLATE_ENCRYPTION_KEY (distinct HKDF info). */
   WALLET_SEAL_KEY?: string;
   /** Days an exported template can be returned to the server (default 30). */

@@ -11,6 +11,7 @@ import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from ".
 import { keystrokeOperatingPoint } from "../biometrics/keystroke/operating-points";
 import type { SecurityLevel } from "../biometrics/security-level";
 import type { TemplateOwner } from "./client";
+import { openTemplateJson } from "./open-template";
 import { openJson, sealJson } from "./seal/at-rest";
 import type { TemplateStore } from "./store";
 import type { HandwritingBatch, HandwritingRegisterResult, ModelBiometricType, ModelEnrolResult, ModelVerifyResult } from "./types";
@@ -44,8 +45,9 @@ export async function registerHandwriting(store: TemplateStore, owner: TemplateO
   if (!replace) {
     const row = store.session("Handwriting");
     if (row && row.model_id === modelId && now - row.updated_at <= HANDWRITING_ENROLMENT_SESSION_MS) {
-      const session = (await openJson(store.templateSecret(), ctx, new Uint8Array(row.iv), new Uint8Array(row.ciphertext))) as HandwritingBatch | null;
-      if (!session) throw new Error("stored handwriting enrolment session does not open");
+      // A session sealed under a key this server no longer has is dropped: the signatures sent now start a new one.
+      const session = (await openJson(store.templateSecrets(), ctx, new Uint8Array(row.iv), new Uint8Array(row.ciphertext)))?.value as HandwritingBatch | undefined;
+      if (!session) return registerHandwriting(store, owner, modelId, batch, true, now, field);
       if (session.hasPressure !== batch.hasPressure) {
         const differs = session.hasPressure ? "have pen pressure and this one has none" : "have no pen pressure and this one has";
         return { status: "bad_input", message: `the signatures registered before this one ${differs}; send signatures from one device, or 3-10 in one request to start again` };
@@ -95,8 +97,9 @@ async function openModel(
   const row = store.template(biometricType);
   if (!row) return { status: "not_enrolled" };
   if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
-  const model = await openJson(store.templateSecret(), { ...owner, biometricType, modelId: row.model_id }, new Uint8Array(row.iv), new Uint8Array(row.ciphertext));
-  if (model === null) throw new Error(`stored ${biometricType} model does not open`);
+  const model = await openTemplateJson(store, owner, row);
+  // Sealed under a key this server no longer has (./open-template.ts): the student must register again.
+  if (model === null) return { status: "reenrolment_required", enrolledModelId: row.model_id };
   return { model };
 }
 

@@ -50,11 +50,22 @@ export class TemplateStore {
     return this.storage.transactionSync(fn);
   }
 
-  /** The secret the at-rest seals are derived from. */
+  /** The secret the at-rest seals are derived from (new seals always use it). */
   templateSecret(): string {
     const s = this.env.TEMPLATE_ENCRYPTION_KEY;
     if (!s || s.length < 32) throw new Error("TEMPLATE_ENCRYPTION_KEY is not configured");
     return s;
+  }
+
+  /**
+   * The secrets a stored seal may open under: the current one, then during a key rotation the previous one
+   * (TEMPLATE_ENCRYPTION_KEY_PREVIOUS; README "Rotating the template key"). What opens only under the previous one
+   * is sealed again under the current one as it is read (./open-template.ts).
+   */
+  templateSecrets(): string[] {
+    const previous = this.env.TEMPLATE_ENCRYPTION_KEY_PREVIOUS;
+    const current = this.templateSecret();
+    return previous && previous.length >= 32 && previous !== current ? [current, previous] : [current];
   }
 
   /** The secret wallet exports are sealed with (never the at-rest key itself: its own HKDF salt and info). */
@@ -90,6 +101,11 @@ export class TemplateStore {
          images = excluded.images, created_at = excluded.created_at, version = excluded.version`,
       type, modelId, sealed.iv, sealed.ciphertext, samples, createdAt, version,
     );
+  }
+
+  /** Replaces a template's seal (the same template, sealed under the current key) unless it changed meanwhile. */
+  resealTemplate(type: string, version: number, sealed: SealedBytes) {
+    this.sql.exec("UPDATE templates SET iv = ?, ciphertext = ? WHERE biometric_type = ? AND version = ?", sealed.iv, sealed.ciphertext, type, version);
   }
 
   /** Deletes the template of this type and any enrolment session for it; false when there was no template. */

@@ -14,6 +14,7 @@ import type { Bindings } from "../env";
 import { type Bucket, type TakeResult, takeToken } from "../lib/token-bucket";
 import type { TemplateOwner } from "./client";
 import * as signal from "./signal";
+import { templateOpens } from "./open-template";
 import { TemplateStore } from "./store";
 import type {
   BiometricLimit, BiometricType, EnrolResult, ExportResult, HandwritingBatch, HandwritingRegisterResult, ModelBiometricType, ModelEnrolResult,
@@ -50,15 +51,21 @@ export class StudentTemplates extends DurableObject<Bindings> {
 
   // ---- every type ----
 
+  /** `current`: made with today's model and still readable (a template sealed under a key the server no longer has is not). */
   async list(owner: TemplateOwner, currentModelIds: Partial<Record<StoredBiometricType, string>>): Promise<TemplateInfo[]> {
     this.store.checkOwner(owner, false);
-    return this.store.templates().map((r) => ({
-      biometricType: r.biometric_type as StoredBiometricType,
-      modelId: r.model_id,
-      samples: r.images,
-      createdAt: r.created_at,
-      current: currentModelIds[r.biometric_type as StoredBiometricType] === r.model_id,
-    }));
+    const out: TemplateInfo[] = [];
+    for (const r of this.store.templates()) {
+      const row = this.store.template(r.biometric_type)!;
+      out.push({
+        biometricType: r.biometric_type as StoredBiometricType,
+        modelId: r.model_id,
+        samples: r.images,
+        createdAt: r.created_at,
+        current: currentModelIds[r.biometric_type as StoredBiometricType] === r.model_id && (await templateOpens(this.store, owner, row)),
+      });
+    }
+    return out;
   }
 
   /** Deletes the template of this type; false when there was none. */

@@ -8,7 +8,8 @@ import { decideVoiceWindow, VOICE_WINDOW, type RecentVoiceClips } from "../biome
 import { buildTemplate } from "../biometrics/face/templates";
 import type { RecentSamples } from "../biometrics/repeats";
 import type { TemplateOwner } from "./client";
-import { openVector, sealVector } from "./seal/at-rest";
+import { openTemplateVector } from "./open-template";
+import { sealVector } from "./seal/at-rest";
 import type { TemplateStore } from "./store";
 import type { EnrolResult, ModelEnrolResult, VerifyResult, VoiceVerifyResult } from "./types";
 
@@ -38,13 +39,9 @@ async function storedVector(
   if (!row) return { status: "not_enrolled" };
   // Embeddings of different models live in different spaces: comparing them would be meaningless.
   if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
-  return { vector: await openStored(store, owner, biometricType, row.model_id, row.iv, row.ciphertext) };
-}
-
-async function openStored(store: TemplateStore, owner: TemplateOwner, biometricType: "Face" | "Voice", modelId: string, iv: ArrayBuffer, ciphertext: ArrayBuffer) {
-  const vector = await openVector(store.templateSecret(), { ...owner, biometricType, modelId }, new Uint8Array(iv), new Uint8Array(ciphertext));
-  if (!vector) throw new Error(`stored ${biometricType.toLowerCase()} template does not open`);
-  return vector;
+  const vector = await openTemplateVector(store, owner, row);
+  // Sealed under a key this server no longer has (./open-template.ts): the student must register again.
+  return vector ? { vector } : { status: "reenrolment_required", enrolledModelId: row.model_id };
 }
 
 /** Exam monitoring's memory of the student's recent samples (../biometrics/repeats.ts): the object's memory and the exam. */
@@ -109,7 +106,8 @@ export async function verifyVoice(
   if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
   // Checked after the model: a clip without speech says nothing, but a stale template must still be reported.
   if (embedding === null) return { status: "no_voice" };
-  const template = await openStored(store, owner, "Voice", row.model_id, row.iv, row.ciphertext);
+  const template = await openTemplateVector(store, owner, row);
+  if (!template) return { status: "reenrolment_required", enrolledModelId: row.model_id }; // unreadable: ./open-template.ts
   if (template.length !== embedding.length) throw new Error("stored voice template does not open");
   const repeatedAfterMs = repeats?.recent.check("voice", repeats.examId, repeats.now, embedding) ?? null;
   if (!window || repeatedAfterMs !== null) {

@@ -5,27 +5,23 @@
 // are refused when they come back.
 import { isHandwritingModel } from "../biometrics/handwriting";
 import type { TemplateOwner } from "./client";
-import { openJson, openVector, type Sealed, sealJson, sealVector } from "./seal/at-rest";
+import { openTemplateJson, openTemplateVector } from "./open-template";
+import { type Sealed, sealJson, sealVector } from "./seal/at-rest";
 import { b64urlToBytes, bytesToB64url, openWalletTemplate, sealWalletTemplate, WALLET_AUDIENCE, WALLET_ISSUER, type WalletClaims } from "./seal/wallet-export";
 import type { TemplateRow, TemplateStore } from "./store";
 import type { BiometricType, ExportResult, RestoreItem, RestoreRefusal, RestoreResult, WalletVersionInfo } from "./types";
 
 /**
  * The stored template's plain bytes for a wallet export: the float32 vector (Face, Voice) or the JSON
- * model's UTF-8 text (Handwriting), opened with the seal it was stored under.
+ * model's UTF-8 text (Handwriting), opened with the seal it was stored under; null when it no longer opens.
  */
-async function templateBytes(store: TemplateStore, owner: TemplateOwner, biometricType: BiometricType, row: TemplateRow): Promise<Uint8Array> {
-  const ctx = { ...owner, biometricType, modelId: row.model_id };
-  const iv = new Uint8Array(row.iv);
-  const ct = new Uint8Array(row.ciphertext);
+async function templateBytes(store: TemplateStore, owner: TemplateOwner, biometricType: BiometricType, row: TemplateRow): Promise<Uint8Array | null> {
   if (biometricType === "Handwriting") {
-    const model = await openJson(store.templateSecret(), ctx, iv, ct);
-    if (model === null) throw new Error("stored template does not open");
-    return new TextEncoder().encode(JSON.stringify(model));
+    const model = await openTemplateJson(store, owner, row);
+    return model === null ? null : new TextEncoder().encode(JSON.stringify(model));
   }
-  const vector = await openVector(store.templateSecret(), ctx, iv, ct);
-  if (!vector) throw new Error("stored template does not open");
-  return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  const vector = await openTemplateVector(store, owner, row);
+  return vector && new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
 /**
@@ -55,6 +51,8 @@ export async function exportTemplate(store: TemplateStore, owner: TemplateOwner,
   if (!row) return { ok: false, reason: "not_enrolled" };
   if (row.model_id !== currentModelId) return { ok: false, reason: "reenrolment_required" };
   const tpl = await templateBytes(store, owner, biometricType, row);
+  // Unreadable (the template key changed without the previous one kept): as good as a template of an older model.
+  if (tpl === null) return { ok: false, reason: "reenrolment_required" };
   const version = row.version;
   // Record the version so that deleting the server copy later cannot make it reusable.
   store.transaction(() => store.setVersion(biometricType, Math.max(version, store.currentVersion(biometricType))));

@@ -87,10 +87,13 @@ describe("template sealing", () => {
   it("opens only for the same student and model", async () => {
     const v = new Float32Array([0.1, -0.2, 0.3]);
     const sealed = await sealVector(secret, ctx, v);
-    expect(await openVector(secret, ctx, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toEqual(v);
-    expect(await openVector(secret, { ...ctx, studentId: 3 }, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toBeNull();
-    expect(await openVector(secret, { ...ctx, modelId: "m2" }, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toBeNull();
-    expect(await openVector("y".repeat(40), ctx, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>)).toBeNull();
+    const open = (secrets: string[], c = ctx) => openVector(secrets, c, sealed.iv as Uint8Array<ArrayBuffer>, sealed.ciphertext as Uint8Array<ArrayBuffer>);
+    expect(await open([secret])).toEqual({ value: v, rotated: false });
+    expect(await open([secret], { ...ctx, studentId: 3 })).toBeNull();
+    expect(await open([secret], { ...ctx, modelId: "m2" })).toBeNull();
+    expect(await open(["y".repeat(40)])).toBeNull();
+    // During a key rotation the previous secret still opens it, and says so (the caller seals it again).
+    expect(await open(["y".repeat(40), secret])).toEqual({ value: v, rotated: true });
   });
 });
 

@@ -17,7 +17,7 @@ export const route = createRoute({
     200: ok(
       envelope({
         resource_array: z.array(StoredBiometricType),
-        resource_dict: z.record(z.string(), z.string()).openapi({ description: "Per registered type: `active`, or `reenrolment_required` after a model change" }),
+        resource_dict: z.record(z.string(), z.string()).openapi({ description: "Per registered type: `active`, or `reenrolment_required` after a model change (or when the template can no longer be read: the server's template key changed)" }),
       }),
       "Registered biometric models",
     ),

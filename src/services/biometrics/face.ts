@@ -150,7 +150,7 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Face", "No face model is registered for this student; call face_register first");
   if (v.status === "reenrolment_required") {
     throw AppError.validation(
-      { badFormatted: ["biometric_type"], details: { biometric_type: ["reenrolment_required: the face model was registered with an older model version; register the face again"] } },
+      { badFormatted: ["biometric_type"], details: { biometric_type: ["reenrolment_required: the registered face model can no longer be used (made with an older model version, or sealed under a template key this server no longer has); register the face again"] } },
       "Face re-enrolment required",
     );
   }

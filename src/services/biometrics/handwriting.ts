@@ -132,7 +132,7 @@ export function decisionOf(type: "Handwriting" | "Interaction", field: string, v
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", type, `No ${type} model is registered for this student; ${registerHint} first`);
   if (v.status === "reenrolment_required") {
     throw AppError.validation(
-      { badFormatted: ["biometric_type"], details: { biometric_type: [`reenrolment_required: the ${type} model was built by an older engine; ${registerHint} again`] } },
+      { badFormatted: ["biometric_type"], details: { biometric_type: [`reenrolment_required: the ${type} model can no longer be used (built by an older engine, or sealed under a template key this server no longer has); ${registerHint} again`] } },
       `${type} re-enrolment required`,
     );
   }

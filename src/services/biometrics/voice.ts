@@ -110,7 +110,7 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Voice", "No Voice model is registered for this student; register Voice first");
   if (v.status === "reenrolment_required") {
     throw AppError.validation(
-      { badFormatted: ["biometric_type"], details: { biometric_type: ["reenrolment_required: the voice model was registered with an older model version; register Voice again"] } },
+      { badFormatted: ["biometric_type"], details: { biometric_type: ["reenrolment_required: the registered voice model can no longer be used (made with an older model version, or sealed under a template key this server no longer has); register Voice again"] } },
       "Voice re-enrolment required",
     );
   }

@@ -26,7 +26,7 @@ export const REASON_TEXT: Record<string, string> = {
   inconsistent_speakers: "did not all sound like the same speaker",
   too_short: "was too short",
   inconsistent_set: "did not all show the same person",
-  reenrolment_required: "could not be compared: your registration was made with an older model and must be renewed",
+  reenrolment_required: "could not be compared: your registration was made with an older model (or can no longer be read by the server) and must be renewed",
   forbidden_process: "included a program the exam forbids",
   client_error: "could not be checked because of an error on your device",
   template_missing: "could not be checked: nothing usable is registered to compare it with",

@@ -53,7 +53,7 @@ export async function requestExport(env: Bindings, db: Db, caller: Caller, biome
   if (!r.ok) {
     if (r.reason === "not_enrolled") throw AppError.notFound("biometric", biometricType, `No ${biometricType} template is registered for this student`);
     throw AppError.validation(
-      { badFormatted: ["biometric_type"], details: { biometric_type: [`reenrolment_required: the ${biometricType} template was built with an older model; register again`] } },
+      { badFormatted: ["biometric_type"], details: { biometric_type: [`reenrolment_required: the ${biometricType} template can no longer be used (built with an older model, or sealed under a template key this server no longer has); register again`] } },
       `${biometricType} re-enrolment required`,
     );
   }

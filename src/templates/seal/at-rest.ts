@@ -3,11 +3,15 @@
 // row copied to another student or relabelled with another type or model fails to open instead of matching.
 // Vectors (face, voice) are sealed as their float32 bytes, models (handwriting, keystroke) and enrolment
 // sessions as UTF-8 JSON: one seal, two encodings of the plain bytes.
+// Opening takes the current secret and, during a key rotation, the previous one (TEMPLATE_ENCRYPTION_KEY_PREVIOUS):
+// what opens only under the previous one says so (`rotated`), and the caller seals it again under the current one.
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8", { fatal: true });
 
 export type SealContext = { institutionId: number; studentId: number; biometricType: string; modelId: string };
 export type Sealed = { iv: Uint8Array; ciphertext: Uint8Array };
+/** An opened seal; `rotated`: it opened under the previous secret, not the current one. */
+export type Opened<T> = { value: T; rotated: boolean };
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -41,36 +45,39 @@ async function sealBytes(secret: string, ctx: SealContext, plain: Uint8Array<Arr
   return { iv, ciphertext };
 }
 
-/** The plain bytes, or null when the ciphertext does not open under this key and context. */
-async function openBytes(secret: string, ctx: SealContext, iv: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer | null> {
-  try {
-    const key = await studentKey(secret, ctx);
-    return await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(ctx) }, key, ciphertext);
-  } catch {
-    return null;
+/** The plain bytes under the first of `secrets` (current, then previous) that opens them in this context, or null. */
+async function openBytes(secrets: readonly string[], ctx: SealContext, iv: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<Opened<ArrayBuffer> | null> {
+  for (const [i, secret] of secrets.entries()) {
+    try {
+      const key = await studentKey(secret, ctx);
+      return { value: await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: aad(ctx) }, key, ciphertext), rotated: i > 0 };
+    } catch {
+      // not this secret
+    }
   }
+  return null;
 }
 
 export function sealVector(secret: string, ctx: SealContext, vector: Float32Array<ArrayBuffer>): Promise<Sealed> {
   return sealBytes(secret, ctx, new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
 }
 
-/** The vector, or null when the ciphertext does not open under this key and context. */
-export async function openVector(secret: string, ctx: SealContext, iv: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<Float32Array | null> {
-  const plain = await openBytes(secret, ctx, iv, ciphertext);
-  return plain && new Float32Array(plain);
+/** The vector, or null when the ciphertext does not open under these secrets and context. */
+export async function openVector(secrets: readonly string[], ctx: SealContext, iv: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<Opened<Float32Array> | null> {
+  const plain = await openBytes(secrets, ctx, iv, ciphertext);
+  return plain && { value: new Float32Array(plain.value), rotated: plain.rotated };
 }
 
 export function sealJson(secret: string, ctx: SealContext, value: unknown): Promise<Sealed> {
   return sealBytes(secret, ctx, enc.encode(JSON.stringify(value)));
 }
 
-/** The parsed JSON, or null when the ciphertext does not open under this key and context (or is not JSON). */
-export async function openJson(secret: string, ctx: SealContext, iv: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<unknown> {
-  const plain = await openBytes(secret, ctx, iv, ciphertext);
+/** The parsed JSON, or null when the ciphertext does not open under these secrets and context (or is not JSON). */
+export async function openJson(secrets: readonly string[], ctx: SealContext, iv: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<Opened<unknown> | null> {
+  const plain = await openBytes(secrets, ctx, iv, ciphertext);
   if (plain === null) return null;
   try {
-    return JSON.parse(dec.decode(plain));
+    return { value: JSON.parse(dec.decode(plain.value)) as unknown, rotated: plain.rotated };
   } catch {
     return null;
   }

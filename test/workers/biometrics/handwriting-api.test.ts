@@ -277,7 +277,7 @@ describe("Handwriting register / verify / list / unregister", () => {
     const stale = await verify(s.access, b64(samples.genuine));
     expect(stale.status).toBe(400);
     expect(expect400Shape(bodyAt(stale, 400)).bad_formatted_fields).toEqual(["biometric_type"]);
-    expect(bodyAt(stale, 400).error_details.biometric_type?.[0]).toMatch(/^reenrolment_required: the Handwriting model was built by an older engine/);
+    expect(bodyAt(stale, 400).error_details.biometric_type?.[0]).toMatch(/^reenrolment_required: the Handwriting model can no longer be used \(built by an older engine/);
     const list = await api(listRoute, { token: s.access });
     expect(list.body).toMatchObject({ resource_array: ["Handwriting"], resource_dict: { Handwriting: "reenrolment_required" } });
 
