@@ -73,7 +73,8 @@ const configSchema = z.object({
     // answers 503 until it is set (there is no default key in code).
     secretKeyEncryptionKey: z
       .base64("PARTNER_SECRET_KEY_ENCRYPTION_KEY must be base64")
-      .refine((s) => atob(s).length === 32, "PARTNER_SECRET_KEY_ENCRYPTION_KEY must be 32 bytes")
+      // zod runs this check even after the base64 one failed: atob must not throw (a 500 on every request).
+      .refine((s) => decodedLength(s) === 32, "PARTNER_SECRET_KEY_ENCRYPTION_KEY must be 32 bytes")
       .optional(),
     // A signed request is accepted this long before or after its `timestamp`.
     timestampToleranceSeconds: z.coerce.number().int().min(1).max(3600).default(300),
@@ -127,6 +128,70 @@ const configSchema = z.object({
   }),
 });
 
+function decodedLength(b64: string): number {
+  try {
+    return atob(b64).length;
+  } catch {
+    return -1;
+  }
+}
+
+/** The setting each configuration path comes from, as README's table names it (for the operator's log line). */
+const SETTING_NAMES: Record<string, string> = {
+  environment: "ENVIRONMENT",
+  databaseUrl: "DATABASE_URL",
+  databaseAuthToken: "DATABASE_AUTH_TOKEN",
+  jwtSecret: "JWT_SECRET",
+  accessTokenTtlSeconds: "ACCESS_TOKEN_TTL_SECONDS",
+  refreshTokenTtlSeconds: "REFRESH_TOKEN_TTL_SECONDS",
+  "partner.secretKeyEncryptionKey": "PARTNER_SECRET_KEY_ENCRYPTION_KEY",
+  "partner.timestampToleranceSeconds": "PARTNER_TIMESTAMP_TOLERANCE_SECONDS",
+  "partner.callbackExpiryHours": "PARTNER_CALLBACK_EXPIRY_HOURS",
+  "partner.credentialCacheSeconds": "PARTNER_CREDENTIAL_CACHE_SECONDS",
+  templateEncryptionKey: "TEMPLATE_ENCRYPTION_KEY",
+  "wallet.sealKey": "WALLET_SEAL_KEY",
+  "wallet.exportTtlDays": "WALLET_EXPORT_TTL_DAYS",
+  "wallet.receiptDelaySeconds": "WALLET_RECEIPT_DELAY_SECONDS",
+  "wallet.expoPushUrl": "EXPO_PUSH_URL",
+  "wallet.expoAccessToken": "EXPO_ACCESS_TOKEN",
+  "mail.apiUrl": "MAIL_API_URL",
+  "mail.apiToken": "MAIL_API_TOKEN",
+  "mail.from": "MAIL_FROM",
+  "mail.invitationTtlHours": "INVITATION_TTL_HOURS",
+  "rateLimits.enrol": "RATE_LIMIT_ENROL_PER_MINUTE",
+  "rateLimits.verify": "RATE_LIMIT_VERIFY_PER_MINUTE",
+  "rateLimits.monitoring": "RATE_LIMIT_MONITORING_PER_MINUTE",
+  "load.maxInflightRequests": "MAX_INFLIGHT_REQUESTS",
+  "load.maxInflightInference": "MAX_INFLIGHT_INFERENCE",
+  "load.maxInflightPasswordHashes": "MAX_INFLIGHT_PASSWORD_HASHES",
+  "load.retryAfterSeconds": "OVERLOAD_RETRY_AFTER_SECONDS",
+  "load.dbTimeoutMs": "DB_TIMEOUT_MS",
+  "load.inferenceTimeoutMs": "INFERENCE_TIMEOUT_MS",
+  decisionRetentionDays: "DECISION_RETENTION_DAYS",
+  accessLog: "ACCESS_LOG",
+  "versions.server": "SERVER_VERSION",
+  "versions.windows": "WINDOWS_APP_VERSION",
+  "versions.macos": "MACOS_APP_VERSION",
+};
+
+/** What is wrong with one setting, in words that never quote its value. */
+function problemOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) return "missing";
+  if (issue.code === "too_small" || issue.code === "too_big") {
+    const limit = "minimum" in issue ? `at least ${String(issue.minimum)}` : `at most ${String((issue as { maximum: unknown }).maximum)}`;
+    return issue.origin === "string" ? `must be ${limit} characters` : `must be ${limit}`;
+  }
+  if (issue.code === "invalid_value") return `must be one of ${issue.values.map(String).join(", ")}`;
+  if (issue.code === "invalid_format") return `must be a valid ${issue.format}`;
+  // Our own messages name the setting and the rule; zod's say what type was expected.
+  return issue.message.replace(/^\w+ must/, "must");
+}
+
+/** Logs which settings are wrong and why, by the names the operator sets (never their values). */
+export function logConfigurationProblem(problems: { setting: string; problem: string }[]) {
+  console.error(JSON.stringify({ level: "error", msg: "invalid configuration", problems }));
+}
+
 export type Config = z.infer<typeof configSchema>;
 
 const cache = new WeakMap<object, Config>();
@@ -179,8 +244,8 @@ export function loadConfig(env: Bindings): Config {
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });
   if (!parsed.success) {
-    // Logged for the operator (names of the settings only, never their values); the client gets a 503.
-    console.error(JSON.stringify({ level: "error", msg: "invalid configuration", settings: parsed.error.issues.map((i) => i.path.join(".")) }));
+    // Logged for the operator (the settings' names and what is wrong, never their values); the client gets a 503.
+    logConfigurationProblem(parsed.error.issues.map((i) => ({ setting: SETTING_NAMES[i.path.join(".")] ?? i.path.join("."), problem: problemOf(i) })));
     throw new AppError(503, "The service is not configured; the operator has been told", { kind: "message" }, { "Retry-After": "60" });
   }
   cache.set(env, parsed.data);

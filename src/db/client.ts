@@ -42,6 +42,12 @@ export function databaseFetch(timeoutMs: number, fetcher: typeof fetch = fetch) 
       await res.body?.cancel();
       throw new DatabaseUnavailable(`HTTP ${res.status}`);
     }
+    // The database refuses our credentials (a wrong, expired or rotated Turso token): not a bug of the request, an
+    // outage until the operator sets DATABASE_AUTH_TOKEN again; the log line's cause says so.
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      throw new DatabaseUnavailable(`the database refused the credentials (HTTP ${res.status}): check DATABASE_AUTH_TOKEN`);
+    }
     return res;
   };
 }

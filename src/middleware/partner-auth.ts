@@ -4,7 +4,7 @@
 // services/partner/signature.ts) under one of the institution's active secret keys. Every failure is
 // the same documented 403; the reason goes to the log only. Runs after partner-params.
 import { createMiddleware } from "hono/factory";
-import { loadConfig } from "../env";
+import { loadConfig, logConfigurationProblem } from "../env";
 import { identifyToken } from "../services/partner/credentials";
 import { verifyHmacSha256Hex } from "../services/partner/crypto";
 import { PartnerError } from "../services/partner/errors";
@@ -32,7 +32,11 @@ export function tokenOf(authorization: string | undefined): string | null {
 const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<PartnerEnv>(async (c, next) => {
   const config = loadConfig(c.env);
   const sealKey = config.partner.secretKeyEncryptionKey;
-  if (!sealKey) throw new PartnerError(503, "The partner API is not configured");
+  if (!sealKey) {
+    // README: a Worker that lacks a required secret says which one in its log.
+    logConfigurationProblem([{ setting: "PARTNER_SECRET_KEY_ENCRYPTION_KEY", problem: "missing" }]);
+    throw new PartnerError(503, "The partner API is not configured");
+  }
   const now = c.get("now");
   const params = c.get("partnerParams");
   const refuse = (reason: string, institutionId?: number) => {

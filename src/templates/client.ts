@@ -1,6 +1,6 @@
 // How the rest of the API Worker reaches a student's template object: one object per student of an
 // institution, named "<institutionId>:<studentId>" from the verified caller. Every caller builds its stub here.
-import { type Bindings, loadConfig } from "../env";
+import { type Bindings, loadConfig, logConfigurationProblem } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
 
@@ -16,6 +16,8 @@ export const templateStoreAvailable = (env: Bindings) => Boolean(env.STUDENT_TEM
 /** The student's template object for biometric work; a 503 when this server cannot store templates. */
 export function templatesOf(env: Bindings, owner: TemplateOwner) {
   if (!env.STUDENT_TEMPLATES || !templateStoreAvailable(env)) {
+    // README: a Worker that lacks a required secret says which one in its log.
+    logConfigurationProblem([env.STUDENT_TEMPLATES ? { setting: "TEMPLATE_ENCRYPTION_KEY", problem: "missing" } : { setting: "STUDENT_TEMPLATES", problem: "the Durable Object binding is missing" }]);
     throw new AppError(503, "Biometric templates are not available on this server");
   }
   return templateObject(env.STUDENT_TEMPLATES, owner);

@@ -39,6 +39,13 @@ describe("databaseFetch", () => {
     expect(err.headers["Retry-After"]).toBe("5");
     expect(String(err.cause)).toMatch(/within 50 ms/);
   });
+  it("turns a refusal of the credentials (401/403: a wrong or expired DATABASE_AUTH_TOKEN) into DatabaseUnavailable naming the setting", async () => {
+    for (const status of [401, 403]) {
+      const err = await databaseFetch(100, answer(status))("http://db").catch((e) => e);
+      expect(err).toBeInstanceOf(DatabaseUnavailable);
+      expect(String(err.cause)).toMatch(/refused the credentials.*DATABASE_AUTH_TOKEN/);
+    }
+  });
   it("is found behind the wrappers libSQL and drizzle put around it", () => {
     const inner = new DatabaseUnavailable("unreachable");
     const wrapped = new Error("Failed query", { cause: new Error("libsql", { cause: inner }) });
