@@ -25,6 +25,26 @@ export const REPEAT_COSINE = {
 
 export type RepeatModality = keyof typeof REPEAT_COSINE;
 
+/**
+ * Verification against the enrolment's own samples (handwriting references, keystroke training typings, which the
+ * models keep): a sample closer to one of them than any new sample of a person comes is a copy of it, refused as
+ * `repeated_sample` instead of being accepted as the best match there is (a black-box probe: exact and jittered
+ * replays of enrolment signatures and typings were accepted every time, with better scores than fresh ones).
+ * `npx tsx bench/replays.ts` (BENCHMARKS.md "Replayed enrolment samples").
+ */
+export const REPLAY_LIMITS = {
+  /**
+   * keystroke/model.ts closestTrainingTyping: refused under this. New typings of MEU-Mobile's 40 subjects come no
+   * closer than 0.64 (0.45 timings only); a copy with every timing moved by up to 5 ms stays under 0.15.
+   */
+  keystrokeDistance: 0.15,
+  /**
+   * handwriting/model.ts closestReference: refused under this. New signatures of MCYT writers 001-020 come no closer
+   * than 0.75; a reference with noise of 1 % of its size on every point, or resampled, stays under 0.3.
+   */
+  handwritingClosestReference: 0.3,
+} as const;
+
 /** How many earlier samples of one exam and modality are remembered, for how long, and the grace of a retry. */
 export const REPEAT_MEMORY = { samples: 20, maxAgeMs: 60 * 60_000, resendGraceMs: 30_000 } as const;
 

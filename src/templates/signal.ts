@@ -7,7 +7,8 @@ import {
 } from "../biometrics/handwriting";
 import { handwritingOperatingPoint } from "../biometrics/handwriting/operating-points";
 import { BiometricInputError } from "../biometrics/input-error";
-import { isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
+import { closestTrainingTyping, isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
+import { REPLAY_LIMITS } from "../biometrics/repeats";
 import { keystrokeOperatingPoint } from "../biometrics/keystroke/operating-points";
 import type { SecurityLevel } from "../biometrics/security-level";
 import type { TemplateOwner } from "./client";
@@ -110,6 +111,10 @@ export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwn
   if (!isHandwritingModel(opened.model)) throw new Error("stored Handwriting model is not a handwriting model");
   try {
     const r = scoreHandwriting(opened.model, trajectory, { field, threshold: handwritingOperatingPoint(level, opened.model).threshold });
+    // A copy of a registered signature (../biometrics/repeats.ts REPLAY_LIMITS) would be the best match there is.
+    if (r.closestReference < REPLAY_LIMITS.handwritingClosestReference) {
+      return { status: "bad_input", message: "repeated_sample: the signature is a copy of one of the registered signatures (nobody signs the same trajectory twice); sign again" };
+    }
     return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: r.threshold, level };
   } catch (e) {
     if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
@@ -121,9 +126,16 @@ export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwn
 export async function testInteraction(store: TemplateStore, owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string, level: SecurityLevel): Promise<ModelVerifyResult> {
   const opened = await openModel(store, owner, "Interaction", modelId);
   if (!("model" in opened)) return opened;
-  if (!isKeystrokeModel(opened.model)) throw new Error("stored Interaction model is not a keystroke model");
+  const model = opened.model;
+  if (!isKeystrokeModel(model)) throw new Error("stored Interaction model is not a keystroke model");
   try {
-    const r = scoreKeystrokeSamples(opened.model, samples, { field, threshold: keystrokeOperatingPoint(level, opened.model.layout).threshold });
+    const r = scoreKeystrokeSamples(model, samples, { field, threshold: keystrokeOperatingPoint(level, model.layout).threshold });
+    // A copy of a training typing (../biometrics/repeats.ts REPLAY_LIMITS) would be the best match there is.
+    const copied = samples.findIndex((s) => closestTrainingTyping(model, s) < REPLAY_LIMITS.keystrokeDistance);
+    if (copied >= 0) {
+      const which = samples.length > 1 ? `typing ${copied + 1}` : "the typing";
+      return { status: "bad_input", message: `repeated_sample: ${which} is a copy of one of the training typings (nobody types every key to the millisecond twice); type it again` };
+    }
     return {
       status: r.isMatch ? "match" : "no_match",
       score: r.score,

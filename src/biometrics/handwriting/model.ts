@@ -139,6 +139,11 @@ export interface HandwritingScore {
   /** The two writer-normalised parts of `distance` (about 1 = like the writer's own references). */
   dtwDistance: number;
   descriptorDistance: number;
+  /**
+   * The DTW distance to the closest reference over the writer's mean nearest-reference distance (`stats.avgMin`):
+   * about 1 for a new signature of the writer, about 0 for a copy of a reference (../repeats.ts, REPLAY_LIMITS).
+   */
+  closestReference: number;
 }
 
 const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -278,7 +283,8 @@ export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory
   // A logistic of the distance with a spread of 10 % of the threshold: genuine signatures get scores well above
   // 0.5, forgeries well below, and 0.5 is exactly the decision threshold.
   const score = 1 / (1 + Math.exp((distance - threshold) / (0.1 * threshold)));
-  return { score, isMatch: distance <= threshold, distance, threshold, referenceDistances, dtwDistance, descriptorDistance: descriptorDistanceValue };
+  const closestReference = Math.min(...referenceDistances) / model.stats.avgMin;
+  return { score, isMatch: distance <= threshold, distance, threshold, referenceDistances, dtwDistance, descriptorDistance: descriptorDistanceValue, closestReference };
 }
 
 /** Guard for a model read back from storage (a stale or foreign value must not reach the verifier). */

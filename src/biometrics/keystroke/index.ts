@@ -9,6 +9,7 @@ export {
 } from "./parse";
 export {
   trainKeystrokeModel,
+  closestTrainingTyping,
   scoreKeystroke,
   scoreKeystrokeSamples,
   isKeystrokeModel,

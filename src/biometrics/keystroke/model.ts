@@ -209,6 +209,16 @@ export function trainKeystrokeModel(
   };
 }
 
+/**
+ * The distance of a typing to the closest typing the model keeps, on the scale of typingDistance (mean clipped
+ * per-feature deviation in the student's own spreads), before any normalisation: about 0 for a copy of a training
+ * typing (../repeats.ts, REPLAY_LIMITS), well above for a new one.
+ */
+export function closestTrainingTyping(model: KeystrokeModel, sample: KeystrokeSample): number {
+  const { x } = features(sample, guessTimeScale([sample]));
+  return Math.min(...model.typings.map((t) => typingDistance(x, t, model.scale, model.clip)));
+}
+
 export function scoreKeystroke(model: KeystrokeModel, sample: KeystrokeSample, options: KeystrokeScoreOptions = {}): KeystrokeScore {
   const field = options.field ?? "testing_dataset";
   const l = layoutOf(sample);

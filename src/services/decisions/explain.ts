@@ -31,7 +31,7 @@ export const REASON_TEXT: Record<string, string> = {
   client_error: "could not be checked because of an error on your device",
   template_missing: "could not be checked: nothing usable is registered to compare it with",
   repeated_sample:
-    "was a copy of one sent earlier in this exam (a camera or a microphone never captures the same thing twice: a still picture or a recording played again), so it was not compared",
+    "was a copy of an earlier sample (a still picture, a recording played again, or a registered signature or typing sent again: no camera, microphone or person produces the same sample twice), so it was not compared",
 };
 
 /** An oral exam's frame decided on the fused face + voice score (services/decisions/outcomes.ts). */

@@ -9,7 +9,7 @@ import { type DecisionInput, recordDecision } from "./record";
 /** Reason codes the biometric services put first in a 400's field message (`no_face: ...`). */
 const REFUSAL_CODES = new Set([
   "no_face", "multiple_faces", "face_too_small", "liveness_failed", "inconsistent_set", "reenrolment_required",
-  "too_short", "silent", "no_speech", "inconsistent_speakers",
+  "too_short", "silent", "no_speech", "inconsistent_speakers", "repeated_sample",
 ]);
 
 /** The refusal an error stands for, if it is a biometric one. */

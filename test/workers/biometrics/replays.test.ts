@@ -1,0 +1,66 @@
+// Replays of enrolment samples at verification (src/biometrics/repeats.ts REPLAY_LIMITS): a registered signature
+// or a training typing sent again is refused as `repeated_sample` (400, recorded as a decision) instead of being
+// accepted as the best match there is; new samples of the same person are judged as before. Found by a black-box
+// probe: exact and jittered copies were accepted every time, scoring better than fresh samples.
+import { and, eq } from "drizzle-orm";
+import { describe, expect, inject, it } from "vitest";
+import { decisions } from "../../../src/db/schema";
+import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
+import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
+import { route as registerRoute } from "../../../src/routes/biometrics/register";
+import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
+import { db, ownerOf } from "./fixtures";
+
+const { handwriting, keystroke } = inject("signalSamples");
+
+const refusedAsCopies = async (token: string, modality: "handwriting" | "keystroke") =>
+  db()
+    .select({ outcome: decisions.outcome })
+    .from(decisions)
+    .where(and(eq(decisions.studentId, ownerOf(token).studentId), eq(decisions.modality, modality), eq(decisions.reason, "repeated_sample")));
+
+describe("replayed enrolment samples", () => {
+  it("handwriting: a registered signature sent again, moved or with a little noise, is refused; a new one is judged", async () => {
+    const s = await newSession("STUDENT");
+    const reg = await api(registerRoute, { token: s.access, urlencoded: { biometric_type: "Handwriting", voice_base64: btoa(JSON.stringify(handwriting.enrol)) } });
+    expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+    const verify = (text: string) => api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Handwriting", voice_base64: btoa(text) } });
+    const moved = handwriting.enrol[2]!
+      .trim()
+      .split(/\r?\n/)
+      .map((l, i) => l.trim().split(/\s+/).map(Number).map((v, j) => (j === 1 || j === 2 ? v * 1.3 + 40 + (i % 3) * 0.5 : v)).join(" "))
+      .join("\n");
+    for (const copy of [handwriting.enrol[0]!, moved]) {
+      const r = await verify(copy);
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(bodyAt(r, 400).error_details.voice_base64?.[0]).toMatch(/^repeated_sample: the signature is a copy of one of the registered signatures/);
+    }
+    const fresh = await verify(handwriting.genuine);
+    expect(fresh.status).toBe(200);
+    expect(bodyAt(fresh, 200).resource_bool).toBe(true);
+    expect(await refusedAsCopies(s.access, "handwriting")).toEqual([{ outcome: "quality" }, { outcome: "quality" }]);
+  });
+
+  it("keystroke: a training typing sent again, also with every timing moved by a millisecond, is refused; new typings are judged", async () => {
+    const s = await newSession("STUDENT");
+    expect((await api(trainRoute, { token: s.access, json: { training_dataset: keystroke.train } })).status).toBe(200);
+    const test = (testing_dataset: string) => api(testRoute, { token: s.access, json: { testing_dataset } });
+    const rows = keystroke.train.trim().split("\n");
+    const kept = rows[rows.length - 3]!; // the first 20 % are warm-up, left out of the model
+    const jittered = kept.split(",").map((v, i) => (i < 30 ? String(Number(v) + (i % 2 ? 1 : -1)) : v)).join(",");
+    for (const copy of [kept, jittered]) {
+      const r = await test(copy);
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(bodyAt(r, 400).error_details.testing_dataset?.[0]).toMatch(/^repeated_sample: the typing is a copy of one of the training typings/);
+    }
+    // One copy among new typings is named by its position.
+    const mixed = await test([...keystroke.genuine.trim().split("\n").slice(0, 2), kept].join("\n"));
+    expect(bodyAt(mixed, 400).error_details.testing_dataset?.[0]).toMatch(/^repeated_sample: typing 3 is a copy/);
+    const fresh = await test(keystroke.genuine);
+    expect(fresh.status).toBe(200);
+    expect(bodyAt(fresh, 200).resource_bool).toBe(true);
+    expect((await refusedAsCopies(s.access, "keystroke")).length).toBe(3);
+  });
+});
