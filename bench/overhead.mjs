@@ -6,6 +6,10 @@
 // machine, so the CPU share (bare CPU per request / the endpoint's) is the figure to compare across runs.
 // A second bare Worker serves the service's static-asset routing (`[assets]` with run_worker_first, as in
 // wrangler.toml): the part of the gap that is the platform's routing hop, not this code.
+// Two more rows are floors rather than endpoints: the bare Worker making one raw Hrana request to the service's
+// local libSQL server with fetch, and one `SELECT 1` through @libsql/client/web (the client the service uses).
+// No handler that reads the database once can cost less than them; compare their workerd CPU with the
+// service's (the libSQL server's own CPU is in the service's process tree, not the bare Worker's).
 // The service runs with RATE_LIMIT_MONITORING_PER_MINUTE=100000 (unless set): at the default 60 a minute per
 // student, 40 students allow about 2,400 reports in 10 s, and beyond that the row measured mostly cheap 429s. The
 // limit is still checked on every report (the same Durable Object call), it only never refuses.
@@ -27,6 +31,7 @@ const dbPort = Number(process.env.DB_PORT ?? 8832);
 const barePort = port + 10;
 
 log("starting the bare Hono Workers and the service ...");
+const dbUrl = `http://127.0.0.1:${dbPort}`;
 const bare = startBare(barePort, "bench/bare-hono/wrangler.toml");
 const bareAssets = startBare(barePort + 1, "bench/bare-hono/wrangler-assets.toml");
 process.env.RATE_LIMIT_MONITORING_PER_MINUTE ??= "100000";
@@ -44,6 +49,10 @@ try {
   const rows = [];
   await sleep(1000);
   rows.push({ name: "bare Hono with the service's static-asset routing", ...(await run(`http://127.0.0.1:${barePort + 1}`, bareRequest, bareAssets.pid)) });
+  for (const [name, path] of [["floor: bare Hono + one raw Hrana fetch", "/backend/bare-fetch"], ["floor: bare Hono + @libsql/client `SELECT 1`", "/backend/bare-libsql"]]) {
+    await sleep(1000);
+    rows.push({ name, ...(await run(bareUrl, { method: "GET", path }, bare.pid)) });
+  }
   for (const name of only) {
     await sleep(1000);
     rows.push({ name, ...(await run(service.url, endpoints[name], service.pid)) });
@@ -75,7 +84,7 @@ function startBare(p, config) {
   const out = openSync("/tmp/overhead-bench-bare.log", "a");
   return spawn(
     process.execPath,
-    [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev", "-c", config, "--ip", "127.0.0.1", "--port", String(p), "--inspector-port", String(p + 100), "--show-interactive-dev-session=false"],
+    [createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js"), "dev", "-c", config, "--var", `DB_URL:${dbUrl}`, "--ip", "127.0.0.1", "--port", String(p), "--inspector-port", String(p + 100), "--show-interactive-dev-session=false"],
     { stdio: ["ignore", out, out], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_SEND_ERROR_REPORTS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
   );
 }
