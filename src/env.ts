@@ -57,6 +57,8 @@ export type Bindings = Partial<Cloudflare.Env> & {
   INFERENCE_TIMEOUT_MS?: string;
   /** Days decision records are kept after their exam's end (docs/decisions.md), default 365. */
   DECISION_RETENTION_DAYS?: string;
+  /** Days an exam's monitoring events and alerts are kept after its end (default 365; services/monitoring/retention.ts). */
+  MONITORING_RETENTION_DAYS?: string;
   /** Which requests get an access-log line of ours: "errors" (default: 5xx only) or "all". */
   ACCESS_LOG?: string;
 };
@@ -119,6 +121,8 @@ const configSchema = z.object({
   }),
   // Decision records (docs/decisions.md): kept this many days after their exam's end (or their own time).
   decisionRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
+  // Monitoring events and alerts (services/monitoring/retention.ts): kept this many days after their exam's end.
+  monitoringRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
   // Access log (src/middleware/request-context.ts): "errors" logs 5xx answers only; "all" one line per request.
   accessLog: z.enum(["errors", "all"]).default("errors"),
   versions: z.object({
@@ -168,6 +172,7 @@ const SETTING_NAMES: Record<string, string> = {
   "load.dbTimeoutMs": "DB_TIMEOUT_MS",
   "load.inferenceTimeoutMs": "INFERENCE_TIMEOUT_MS",
   decisionRetentionDays: "DECISION_RETENTION_DAYS",
+  monitoringRetentionDays: "MONITORING_RETENTION_DAYS",
   accessLog: "ACCESS_LOG",
   "versions.server": "SERVER_VERSION",
   "versions.windows": "WINDOWS_APP_VERSION",
@@ -240,6 +245,7 @@ export function loadConfig(env: Bindings): Config {
       inferenceTimeoutMs: env.INFERENCE_TIMEOUT_MS || undefined,
     },
     decisionRetentionDays: env.DECISION_RETENTION_DAYS || undefined,
+    monitoringRetentionDays: env.MONITORING_RETENTION_DAYS || undefined,
     accessLog: env.ACCESS_LOG || undefined,
     versions: { server: env.SERVER_VERSION, windows: env.WINDOWS_APP_VERSION, macos: env.MACOS_APP_VERSION },
   });

@@ -40,10 +40,10 @@ export default {
       }, logJobFailure("wallet push jobs")),
     );
     // Erasure of students' accounts asked for by an operator (scripts/erase-student.mjs, SECURITY.md), and the
-    // pruning of decision records past their retention (docs/decisions.md).
+    // pruning of decision records and monitoring records past their retention (docs/decisions.md, README).
     ctx.waitUntil(
       runErasureJobs(env, db, config, controller.scheduledTime).then((r) => {
-        if (r.recordsErased || r.templatesErased || r.decisionsPruned) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
+        if (r.recordsErased || r.templatesErased || r.decisionsPruned || r.monitoringEventsPruned) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
       }, logJobFailure("erasure jobs")),
     );
   },

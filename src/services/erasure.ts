@@ -15,6 +15,7 @@ import {
 } from "../db/schema";
 import { templateObject } from "../templates/client";
 import { pruneDecisions, studentDecisionsDelete } from "./decisions/retention";
+import { pruneMonitoring } from "./monitoring/retention";
 import type { Bindings, Config } from "../env";
 
 // Beyond the access-token lifetime, a margin for clock skew between isolates.
@@ -95,11 +96,11 @@ async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId
   await eraseStudentRows(db, s, user?.email, { requestId, set: { recordsErasedAt: now } });
 }
 
-export type ErasureRunResult = { recordsErased: number; templatesErased: number; decisionsPruned: number };
+export type ErasureRunResult = { recordsErased: number; templatesErased: number; decisionsPruned: number; monitoringEventsPruned: number };
 
 /** The scheduled part of erasure: due database erasures, then due template erasures. */
 export async function runErasureJobs(env: Bindings, db: Db, config: Config, now: number): Promise<ErasureRunResult> {
-  const result: ErasureRunResult = { recordsErased: 0, templatesErased: 0, decisionsPruned: 0 };
+  const result: ErasureRunResult = { recordsErased: 0, templatesErased: 0, decisionsPruned: 0, monitoringEventsPruned: 0 };
   // An instructor's account is not erased here (their exams must be handed over first): such a request
   // stays pending, and is skipped so that it never holds up students' requests.
   const instructor = db
@@ -117,6 +118,8 @@ export async function runErasureJobs(env: Bindings, db: Db, config: Config, now:
   }
   // Decision records past their retention (docs/decisions.md): one batch per run.
   result.decisionsPruned = await pruneDecisions(db, config.decisionRetentionDays, now);
+  // Monitoring events and alerts of exams past their retention (services/monitoring/retention.ts): a few exams per run.
+  result.monitoringEventsPruned = await pruneMonitoring(db, config.monitoringRetentionDays, now);
   const ns = env.STUDENT_TEMPLATES;
   if (!ns) return result;
   const tokensExpired = now - config.accessTokenTtlSeconds * 1000 - TOKEN_EXPIRY_MARGIN_MS;
