@@ -6,6 +6,7 @@ import { registerContestDecision } from "./contest-decision";
 import { registerStudentDecisions } from "./decisions";
 import { registerIdentification } from "./identification";
 import { registerStudentListExam } from "./list-exam";
+import { registerStudentMyData } from "./my-data";
 import { registerRequestManualApproval } from "./request-manual-approval";
 import { registerSubmitFeedback } from "./submit-feedback";
 
@@ -18,4 +19,5 @@ export const registerStudentRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerIdentification(app);
   registerStudentDecisions(app);
   registerContestDecision(app);
+  registerStudentMyData(app);
 };

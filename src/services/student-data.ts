@@ -1,0 +1,81 @@
+// A student's copy of their own data (GDPR Art. 15 access, Art. 20 portability): every row the service keeps
+// about them, as JSON, from one database round trip, plus what their template object holds (metadata only:
+// templates never leave the object, docs/wallet.md). A black-box privacy probe found no way for a student to see
+// the alerts device reports raised against them, their monitoring events or their feedback.
+import { and, desc, eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { alerts, decisions, enrolments, exams, feedback, institutions, manualApprovalRequests, monitoringEvents, users, walletExports } from "../db/schema";
+import type { Bindings } from "../env";
+import { AppError } from "../lib/errors";
+import type { Caller } from "../types";
+import { ownerOf, templatesOf } from "../templates/client";
+import { CURRENT_MODEL_IDS } from "../templates/model-ids";
+import type { TemplateInfo } from "../templates/types";
+
+/** Rows per kind in one answer (newest first): a student monitored for years could otherwise fill a Worker's memory. */
+export const STUDENT_DATA_LIMIT = 10_000;
+
+export async function studentData(env: Bindings, db: Db, caller: Caller) {
+  const mine = <T extends { institutionId: any; studentId: any }>(t: T) => and(eq(t.institutionId, caller.institutionId), eq(t.studentId, caller.userId));
+  const n = STUDENT_DATA_LIMIT + 1; // one more tells whether there were more
+  const [account, enrolled, alertRows, events, feedbackRows, approvals, decisionRows, exportsRows] = await db.batch([
+    db
+      .select({ email: users.email, name: users.name, surname: users.surname, role: users.role, createdAt: users.createdAt, organization: institutions.code })
+      .from(users)
+      .innerJoin(institutions, eq(institutions.id, users.institutionId))
+      .where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))),
+    db
+      .select({
+        examId: enrolments.examId, examName: exams.name, scheduledAt: exams.scheduledAt, verificationStatus: enrolments.verificationStatus,
+        verifiedBy: enrolments.verifiedBy, verifiedAt: enrolments.verifiedAt, joinedAt: enrolments.joinedAt, leftAt: enrolments.leftAt,
+        displayName: enrolments.displayName, createdAt: enrolments.createdAt,
+      })
+      .from(enrolments)
+      .innerJoin(exams, eq(exams.id, enrolments.examId))
+      .where(mine(enrolments))
+      .orderBy(desc(enrolments.id))
+      .limit(n),
+    db.select().from(alerts).where(mine(alerts)).orderBy(desc(alerts.id)).limit(n),
+    db
+      .select({ examId: monitoringEvents.examId, source: monitoringEvents.source, monitoringType: monitoringEvents.monitoringType, payload: monitoringEvents.payload, createdAt: monitoringEvents.createdAt })
+      .from(monitoringEvents)
+      .where(mine(monitoringEvents))
+      .orderBy(desc(monitoringEvents.id))
+      .limit(n),
+    db.select().from(feedback).where(mine(feedback)).orderBy(desc(feedback.id)).limit(n),
+    db.select().from(manualApprovalRequests).where(mine(manualApprovalRequests)).orderBy(desc(manualApprovalRequests.id)).limit(n),
+    db.select().from(decisions).where(mine(decisions)).orderBy(desc(decisions.id)).limit(n),
+    db
+      .select({ id: walletExports.id, biometricType: walletExports.biometricType, modelId: walletExports.modelId, createdAt: walletExports.createdAt, expiresAt: walletExports.expiresAt, pushStatus: walletExports.pushStatus })
+      .from(walletExports)
+      .where(and(eq(walletExports.institutionId, caller.institutionId), eq(walletExports.userId, caller.userId)))
+      .orderBy(desc(walletExports.createdAt))
+      .limit(n),
+  ]);
+  const me = account[0];
+  if (!me) throw AppError.notFound("user", String(caller.userId), "The account no longer exists");
+  let templates: TemplateInfo[] | null = null;
+  try {
+    const owner = ownerOf(caller);
+    templates = await templatesOf(env, owner).list(owner, CURRENT_MODEL_IDS);
+  } catch (e) {
+    // A server without biometrics (503) still answers the rest; `biometric_templates` is then null.
+    if (!(e instanceof AppError && e.status === 503)) throw e;
+  }
+  const cut = <T>(rows: T[]) => rows.slice(0, STUDENT_DATA_LIMIT);
+  const truncated = Object.entries({ enrolments: enrolled, alerts: alertRows, monitoring_events: events, feedback: feedbackRows, manual_approval_requests: approvals, decisions: decisionRows, wallet_exports: exportsRows })
+    .filter(([, rows]) => rows.length > STUDENT_DATA_LIMIT)
+    .map(([k]) => k);
+  return {
+    account: me,
+    enrolments: cut(enrolled),
+    alerts: cut(alertRows),
+    monitoringEvents: cut(events),
+    feedback: cut(feedbackRows),
+    manualApprovalRequests: cut(approvals),
+    decisions: cut(decisionRows),
+    walletExports: cut(exportsRows),
+    templates,
+    truncated,
+  };
+}

@@ -1,0 +1,42 @@
+// GET /backend/student/my_data: a student's copy of everything kept about them (GDPR access and portability):
+// their account, enrolments, alerts, monitoring events, feedback, approval requests, decisions, wallet exports and
+// what their template store holds; nothing of another student. Found missing by a black-box privacy probe.
+import { describe, expect, it } from "vitest";
+import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
+import { route as myDataRoute } from "../../../src/routes/student/my-data";
+import { route as submitFeedbackRoute } from "../../../src/routes/student/submit-feedback";
+import { api, bodyAt } from "../api";
+import { startedExamWithStudent } from "../exams/support";
+import { newSession } from "../helpers";
+
+describe("student/my_data", () => {
+  it("gives the student every record about them, and none about anyone else", async () => {
+    const { student, examId } = await startedExamWithStudent();
+    const other = await startedExamWithStudent();
+    const report = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, is_face_detected: false, running_processes: "chrome.exe" } });
+    expect(report.status).toBe(200);
+    await api(monitoringRoute, { token: other.student.access, json: { exam_id: other.examId, is_face_detected: false } });
+    const fb = await api(submitFeedbackRoute, { token: student.access, json: { exam_id: examId, cheat_mode: "Communication", feedback: "Someone talked next door" } });
+    expect(fb.status, JSON.stringify(fb.body)).toBe(200);
+
+    const res = await api(myDataRoute, { token: student.access });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const d = bodyAt(res, 200).resource_dict;
+    expect(d.account).toMatchObject({ email: student.user.email, role: "STUDENT", organization: "UCY" });
+    expect(d.enrolments).toEqual([expect.objectContaining({ exam_id: examId, verification_status: "Verified", verified_by: "manual" })]);
+    expect(d.alerts).toEqual([expect.objectContaining({ exam_id: examId, reason: "no_face", occurrences: 1 })]);
+    expect(d.monitoring_events).toEqual([expect.objectContaining({ exam_id: examId, source: "device", recorded: expect.objectContaining({ running_processes: ["chrome.exe"] }) })]);
+    expect(d.feedback).toEqual([expect.objectContaining({ exam_id: examId, feedback: "Someone talked next door" })]);
+    expect(d.biometric_templates).toEqual([]);
+    expect(d.truncated).toEqual([]);
+    // Nothing of the other student's exam is in it.
+    expect(JSON.stringify(d)).not.toContain(other.student.user.email);
+    expect(d.alerts.every((a) => a.exam_id === examId)).toBe(true);
+  });
+
+  it("is for students only, with a valid token", async () => {
+    const teacher = await newSession("INSTRUCTOR");
+    expect((await api(myDataRoute, { token: teacher.access })).status).toBe(403);
+    expect((await api(myDataRoute, {})).status).toBe(401);
+  });
+});
