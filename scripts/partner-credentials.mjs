@@ -23,6 +23,11 @@ export const sha256Hex = async (text) => toHex(await crypto.subtle.digest("SHA-2
 
 /** purpose: "partner-secret" or "moodle-token" (bound into the associated data, as in src/services/partner/crypto.ts). */
 export async function sealSecret(keyBase64, institutionId, secret, purpose = "partner-secret") {
+  // The Worker's check (src/env.ts): standard base64 with its padding, of exactly 32 bytes. Node's decoder alone would
+  // also take an unpadded, base64url or stray-character key that the Worker refuses (a sealed secret nobody can open).
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(keyBase64 ?? "")) {
+    throw new Error("PARTNER_SECRET_KEY_ENCRYPTION_KEY must be standard base64 with its = padding (as `openssl rand -base64 32` prints)");
+  }
   const raw = Buffer.from(keyBase64, "base64");
   if (raw.length !== 32) throw new Error("PARTNER_SECRET_KEY_ENCRYPTION_KEY must be base64 of 32 bytes");
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt"]);
@@ -120,7 +125,8 @@ export async function run(argv, env, now = Date.now()) {
           } catch {
             throw new UsageError("Give --url <https URL> or --clear.");
           }
-          if (!url.startsWith("https://") && !opts["allow-http"]) throw new UsageError("The callback URL must use https (--allow-http true for local tests).");
+          // Only `--allow-http true` allows it: `--allow-http false` (or any other value) must not.
+          if (!url.startsWith("https://") && opts["allow-http"] !== "true") throw new UsageError("The callback URL must use https (--allow-http true for local tests).");
         }
         await client.execute({ sql: "update institutions set callback_url = ? where id = ?", args: [url, inst] });
         return [url ? `callback_url set to ${url}` : "callback_url cleared"];

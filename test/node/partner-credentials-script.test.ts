@@ -10,7 +10,7 @@ import type { Db } from "../../src/db/client";
 import * as schema from "../../src/db/schema";
 import { identifyToken } from "../../src/services/partner/credentials";
 // @ts-expect-error: plain ESM scripts without type declarations
-import { run } from "../../scripts/partner-credentials.mjs";
+import { run, sealSecret } from "../../scripts/partner-credentials.mjs";
 // @ts-expect-error: plain ESM scripts without type declarations
 import { migrateDatabase } from "../../scripts/migrate.mjs";
 
@@ -56,12 +56,23 @@ describe("partner-credentials script", () => {
 
   it("sets and clears the callback URL (https only unless allowed)", async () => {
     await expect(run(["set-callback", "--institution", "UC", "--url", "http://x.example"], env)).rejects.toThrow(/https/);
+    // Only `true` allows http: `--allow-http false` must not (found by a black-box operator probe).
+    await expect(run(["set-callback", "--institution", "UC", "--url", "http://x.example", "--allow-http", "false"], env)).rejects.toThrow(/https/);
+    expect(await run(["set-callback", "--institution", "UC", "--url", "http://127.0.0.1:9/cb", "--allow-http", "true"], env)).toEqual(["callback_url set to http://127.0.0.1:9/cb"]);
     expect(await run(["set-callback", "--institution", "UC", "--url", "https://lms.example.edu/hook"], env)).toEqual([
       "callback_url set to https://lms.example.edu/hook",
     ]);
     expect((await run(["list", "--institution", "UC"], env))[0]).toBe("callback_url: https://lms.example.edu/hook");
     await run(["set-callback", "--institution", "UC", "--clear"], env);
     expect((await run(["list", "--institution", "UC"], env))[0]).toBe("callback_url: -");
+  });
+
+  it("refuses a sealing key the Worker would refuse (unpadded, base64url, stray characters)", async () => {
+    const key = Buffer.alloc(32, 7).toString("base64");
+    await expect(sealSecret(key, 1, "s")).resolves.toMatch(/^v1\./);
+    for (const bad of [key.replace(/=+$/, ""), Buffer.alloc(32, 250).toString("base64url"), `${key.slice(0, 4)}*${key.slice(4)}`]) {
+      await expect(sealSecret(bad, 1, "s")).rejects.toThrow(/PARTNER_SECRET_KEY_ENCRYPTION_KEY/);
+    }
   });
 
   it("refuses unknown institutions and commands", async () => {
