@@ -93,3 +93,10 @@ function cosine(a: Float32Array, b: Float32Array): number {
   }
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : -1;
 }
+
+/** The first two of `samples` that are copies of each other (cosine >= `threshold`), by index, or null. */
+export function repeatedPair(samples: readonly ArrayLike<number>[], threshold: number): [number, number] | null {
+  const vectors = samples.map((s) => Float32Array.from(s));
+  for (let i = 0; i < vectors.length; i++) for (let j = i + 1; j < vectors.length; j++) if (cosine(vectors[i]!, vectors[j]!) >= threshold) return [i, j];
+  return null;
+}

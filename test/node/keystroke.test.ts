@@ -138,7 +138,8 @@ describe("keystroke model", () => {
   });
 
   it("is plain JSON and refuses a sample of another layout", () => {
-    const model = trainKeystrokeModel(Array.from({ length: 12 }, (_, i) => typing(5, i)));
+    // Typings some 10 ms apart, as a person's are (1 ms apart they would be copies of one another: the next test).
+    const model = trainKeystrokeModel(Array.from({ length: 12 }, (_, i) => typing(5, 10 * i)));
     expect(JSON.parse(JSON.stringify(model))).toEqual(model);
     expect(isKeystrokeModel(JSON.parse(JSON.stringify(model)))).toBe(true);
     expect(isKeystrokeModel({ ...model, scale: [1] })).toBe(false);
@@ -147,8 +148,12 @@ describe("keystroke model", () => {
     expectInputError(() => scoreKeystroke(model, typing(5, 1, true)), /pressure/, "testing_dataset");
   });
 
+  it("refuses training typings that are copies of one another (one typing sent many times, with a millisecond of jitter)", () => {
+    expectInputError(() => trainKeystrokeModel(Array.from({ length: 12 }, (_, i) => typing(5, i % 2))), /^repeated_sample: typings \d+ and \d+ are copies of each other/, "training_dataset");
+  });
+
   it("takes timings in seconds as well as milliseconds", () => {
-    const ms = Array.from({ length: 12 }, (_, i) => typing(5, i));
+    const ms = Array.from({ length: 12 }, (_, i) => typing(5, 10 * i));
     const sec = ms.map((s) => ({ hold: s.hold.map((v) => v / 1000), downDown: s.downDown.map((v) => v / 1000), upDown: s.upDown.map((v) => v / 1000) }));
     const a = trainKeystrokeModel(ms);
     const b = trainKeystrokeModel(sec);

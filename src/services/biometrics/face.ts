@@ -2,6 +2,7 @@
 // Durable Object, and the exam enrolment marked Verified after a live match. Quality problems (no face,
 // several faces, face too small, failed liveness, undecodable image) are 400s that say so, never a
 // "no match". `analyseFace` and `verifyFaceImage` are the entry points other services (monitoring) use.
+import { REPEAT_COSINE, repeatedPair } from "../../biometrics/repeats";
 import type { ImageResult } from "../../biometrics/face/analyse";
 import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
@@ -51,7 +52,7 @@ export async function analyseFace(env: Bindings, image: Uint8Array): Promise<Ima
   return withTimeout(analysis, loadConfig(env).load.inferenceTimeoutMs, "Face analysis is taking too long; try again shortly");
 }
 
-export type FaceProblem = "undecodable" | "image_too_large" | "no_face" | "multiple_faces" | "face_too_small" | "liveness_failed";
+export type FaceProblem = "undecodable" | "image_too_large" | "no_face" | "multiple_faces" | "face_too_small" | "liveness_failed" | "repeated_sample";
 
 const PROBLEM_TEXT: Record<FaceProblem, string> = {
   undecodable: "The image could not be decoded (JPEG, PNG or WebP expected)",
@@ -63,6 +64,7 @@ const PROBLEM_TEXT: Record<FaceProblem, string> = {
   // 11 of 16 genuine overexposed photos): the student is told what to fix before being told what it may mean.
   liveness_failed:
     "The face did not pass the liveness check: face the camera in even light (not too dark, no strong light behind or on you) with your whole face inside the picture; a photo or a screen held up to the camera fails it too",
+  repeated_sample: "The picture is the same as another one sent with it; send different pictures, each taken anew",
 };
 
 /** The quality problem of an analysed image, if any (liveness only when asked). */
@@ -94,6 +96,8 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
     const p = problemOf(r, true);
     if (p === "undecodable" || p === "image_too_large") throw problemError(img.field, p, r);
     if (p || !r.ok || !r.embedding) rejected.push({ field: img.field, problem: p ?? "no_face", result: r });
+    // The same picture twice (src/biometrics/repeats.ts) would count as two while the template holds one.
+    else if (good.some((g) => repeatedPair([g.embedding, r.embedding!], REPEAT_COSINE.face))) rejected.push({ field: img.field, problem: "repeated_sample", result: r });
     else good.push({ field: img.field, embedding: r.embedding });
   }
   if (good.length === 0) {

@@ -7,13 +7,15 @@ import { describe, expect, inject, it } from "vitest";
 import { decisions } from "../../../src/db/schema";
 import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
 import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
 import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
 import { api, bodyAt } from "../api";
 import { newSession } from "../helpers";
 import { db, ownerOf } from "./fixtures";
 
-const { handwriting, keystroke } = inject("signalSamples");
+const { handwriting, keystroke, voice } = inject("signalSamples");
+const img = inject("faceImages");
 
 const refusedAsCopies = async (token: string, modality: "handwriting" | "keystroke") =>
   db()
@@ -62,5 +64,16 @@ describe("replayed enrolment samples", () => {
     expect(fresh.status).toBe(200);
     expect(bodyAt(fresh, 200).resource_bool).toBe(true);
     expect((await refusedAsCopies(s.access, "keystroke")).length).toBe(3);
+  });
+
+  it("enrolment: the same picture or recording sent twice counts once, and says so", { timeout: 60_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const twice = await api(registerRoute, { token: s.access, form: { biometric_type: "Voice", voice_base64: [voice.enrol[0]!, voice.enrol[0]!] } });
+    expect(twice.status, JSON.stringify(twice.body)).toBe(400);
+    expect(bodyAt(twice, 400).error_details.voice_base64?.[0]).toMatch(/^repeated_sample: clips 1 and 2 are the same recording/);
+    if (!img.obama || !img.obama2) return; // ../shared/data not present
+    const face = await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama, img.obama2] } });
+    expect(face.status, JSON.stringify(face.body)).toBe(200);
+    expect(bodyAt(face, 200).extra_details).toMatch(/^2 of 3 pictures used; left out images\.1: repeated_sample/);
   });
 });
