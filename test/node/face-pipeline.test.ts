@@ -7,7 +7,9 @@ import { exifOrientation, headerSize, orient, sniffFormat } from "../../src/biom
 import { pad, resize } from "../../src/biometrics/face/image";
 import { buildTemplate } from "../../src/biometrics/face/templates";
 import { openVector, sealVector } from "../../src/templates/seal/at-rest";
-import { imageBytesFromField } from "../../src/services/biometrics/face";
+import { faceVerdictMessage, imageBytesFromField } from "../../src/services/biometrics/face";
+import { sharpnessOf } from "../../src/biometrics/face/pipeline";
+import { FACE_POLICY } from "../../src/biometrics/face/policy";
 // @ts-expect-error: plain ESM script without type declarations
 import { keepFloat, quantizePerChannel } from "../../scripts/prepare-models.mjs";
 
@@ -67,6 +69,27 @@ describe("image headers and orientation", () => {
     expect(resize(img, 2, 2)).toEqual({ width: 2, height: 2, data: new Uint8Array(12).fill(100) });
     const p = pad(img, 0.25);
     expect([p.image.width, p.image.height, p.offsetX]).toEqual([6, 6, 1]);
+  });
+});
+
+describe("sharpness of the aligned face", () => {
+  // A planar 3x112x112 tensor as alignedTensor makes it, from a luminance function.
+  const tensor = (lum: (x: number, y: number) => number) => {
+    const t = new Float32Array(3 * 112 * 112);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < 112; y++) for (let x = 0; x < 112; x++) t[c * 112 * 112 + y * 112 + x] = lum(x, y);
+    return t;
+  };
+  it("is high for fine detail, low for smooth shading, and ignores contrast", () => {
+    const detail = (x: number, y: number) => ((x >> 1) + (y >> 1)) % 2 ? 0.5 : -0.5;
+    const smooth = (x: number, y: number) => Math.sin(x / 20) * Math.cos(y / 25) * 0.5;
+    expect(sharpnessOf(tensor(detail))).toBeGreaterThan(FACE_POLICY.blurredBelow);
+    expect(sharpnessOf(tensor(smooth))).toBeLessThan(FACE_POLICY.blurredBelow);
+    expect(sharpnessOf(tensor((x, y) => 0.2 * detail(x, y)))).toBeCloseTo(sharpnessOf(tensor(detail)), 5);
+  });
+  it("a refusal of a blurred face says so; a match or a sharp refusal does not", () => {
+    expect(faceVerdictMessage({ isMatch: false, blurred: true })).toMatch(/does not match.*looks blurred/);
+    expect(faceVerdictMessage({ isMatch: false, blurred: false })).toBe("The face does not match the registered face model");
+    expect(faceVerdictMessage({ isMatch: true, blurred: true })).toBe("The face matches the registered face model");
   });
 });
 

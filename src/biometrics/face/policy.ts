@@ -28,4 +28,10 @@ export const FACE_POLICY = {
    * not this check, is what keeps impostors out; this only catches a stranger's photo in the enrolment set.
    */
   enrolAgreement: 0.27,
+  /**
+   * A face whose sharpness (pipeline.ts sharpnessOf) is under this looks blurred: a refusal says so (wording only,
+   * never the decision). Under 1 % of sharp LFW faces (1st percentile 0.080) and about three quarters of faces blurred
+   * by 2 % of their height (median 0.044) are under it (bench/face-blur.ts).
+   */
+  blurredBelow: 0.06,
 } as const;

@@ -7,7 +7,7 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
+import { faceVerdictMessage, imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
 import { markVerified } from "../../services/exams/verification";
 import { studentEnrolment } from "../../services/exams/scope";
 import { notifyPartnerSoon } from "../partner-notify";
@@ -76,7 +76,7 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
     if (v.isMatch && enrolment.verificationStatus !== "Verified") notifyPartnerSoon(c, exam_id);
     return c.json(
       {
-        message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",
+        message: faceVerdictMessage(v),
         resource_name: "face_verification",
         is_match: v.isMatch,
         resource_bool: v.isMatch,

@@ -11,7 +11,7 @@ import { requireRole } from "../../middleware/auth";
 import { institutionSecurityLevel } from "../../services/security-level";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
-import { imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
+import { faceVerdictMessage, imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
 import { handwritingText, verifyHandwritingSample } from "../../services/biometrics/handwriting";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
@@ -180,7 +180,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
     );
     return c.json(
       {
-        message: v.isMatch ? "The face matches the registered face model" : "The face does not match the registered face model",
+        message: faceVerdictMessage(v),
         resource_name: "Face",
         is_match: v.isMatch,
         is_voice_detected: false,

@@ -2,6 +2,7 @@
 // Durable Object, and the exam enrolment marked Verified after a live match. Quality problems (no face,
 // several faces, face too small, failed liveness, undecodable image) are 400s that say so, never a
 // "no match". `analyseFace` and `verifyFaceImage` are the entry points other services (monitoring) use.
+import { FACE_POLICY } from "../../biometrics/face/policy";
 import { REPEAT_COSINE, repeatedPair } from "../../biometrics/repeats";
 import type { ImageResult } from "../../biometrics/face/analyse";
 import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
@@ -143,7 +144,16 @@ export async function matchFace(env: Bindings, caller: Caller, r: ImageResult, l
   return { outcome: v.status === "match" ? "match" : "mismatch", ...scored };
 }
 
-export type FaceVerification = { isMatch: boolean; score: number; threshold: number; level: SecurityLevel; liveness: number };
+/** `blurred`: the face looks blurred (FACE_POLICY.blurredBelow), a likely cause of a refusal; never part of the decision. */
+export type FaceVerification = { isMatch: boolean; score: number; threshold: number; level: SecurityLevel; liveness: number; blurred: boolean };
+
+/** The answer's message: a refusal of a blurred face says so, so that the student retakes it instead of doubting the service. */
+export function faceVerdictMessage(v: Pick<FaceVerification, "isMatch" | "blurred">): string {
+  if (v.isMatch) return "The face matches the registered face model";
+  return v.blurred
+    ? "The face does not match the registered face model; the picture looks blurred: hold the camera still, clean the lens and make sure your face is in focus, then try again"
+    : "The face does not match the registered face model";
+}
 
 /** 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s. */
 export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array, level: SecurityLevel): Promise<FaceVerification> {
@@ -158,7 +168,8 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
       "Face re-enrolment required",
     );
   }
-  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, liveness: r.liveness ?? 0 };
+  const blurred = r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow;
+  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, liveness: r.liveness ?? 0, blurred };
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {
