@@ -79,7 +79,9 @@ describe("GET /backend/instructor/moodle_information", () => {
     ]);
   });
 
-  it("turns Moodle's errors into clear 502/503/404 answers", async () => {
+  // Nine requests one after the other, one of them reading a 16 MiB answer: 3.5 s alone on a loaded 2-core machine,
+  // so the default 5 s per test was too tight (a CI run failed on time, not on an answer).
+  it("turns Moodle's errors into clear 502/503/404 answers", { timeout: 30_000 }, async () => {
     const cases: [string | undefined, string | undefined, number, RegExp][] = [
       [moodleUrl(), "no-such-token", 502, /invalidtoken.*Invalid token/],
       [moodleUrl(), "http-500", 502, /HTTP 500/],
