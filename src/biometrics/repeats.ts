@@ -1,23 +1,30 @@
 // Repeated samples during an exam. A camera never delivers the same frame twice and a microphone never the same
 // recording: sensor noise and the smallest movement change every capture. A frame or clip whose embedding is the
 // same as one the student sent earlier in the exam is therefore a copy: a still picture looped through a virtual
-// camera (its frames are identical pixels, so the browser's JPEGs are identical too), a recording played on a loop,
-// a captured request sent again. Such a sample says nothing about who is there now, so monitoring raises
+// camera (its frames are identical pixels, so the browser's JPEGs are identical too), a clip sent again and again,
+// a captured request replayed. Such a sample says nothing about who is there now, so monitoring raises
 // `repeated_sample` instead of judging it (a black-box probe found a looped still picture accepted as the student
 // for minutes, with the same similarity to 16 digits on every frame).
 //
-// What the thresholds can and cannot tell (`npx tsx bench/repeats.ts`, BENCHMARKS.md "Repeated samples"):
-// - Face: the embedding is built to ignore small changes, so a live camera's next frame of a student sitting still
-//   (sensor noise of one grey level, a face moved by a pixel) comes within 0.0002 of the same embedding, as close as
-//   a copy re-encoded or given a little noise. Only a copy with the same pixels is told apart: cosine 1 to float
-//   precision. A picture altered to look like a new capture is not caught here (that needs a challenge such as
-//   "turn your head", which this service does not have).
-// - Voice: any new recording, even the same speech with faint microphone noise, moves the embedding far more
-//   (cosine <= 0.986 in the eval clips; two utterances <= 0.96); the same samples, looped or not, stay >= 0.996.
+// What can and cannot be told (`npx tsx bench/repeats.ts`, BENCHMARKS.md "Repeated samples"): the face embedding is
+// built to ignore small changes, so a live camera's next frame of a student sitting still (sensor noise of one grey
+// level, a face moved by a pixel) comes within 0.0002 of the same embedding, as close as a copy re-encoded or given
+// a little noise; any new voice recording moves the voice embedding a lot, but so does a loop cut at another point.
+// So monitoring recognises exact copies only: the same decoded pixels or samples give the same embedding, bit for
+// bit, and the student's object remembers a digest (SHA-256) of each frame's and clip's embedding for an hour, in
+// its storage (a probe found memory alone forgotten whenever the object sat idle for a few seconds). A digest is not
+// biometric data: it cannot be turned back into the embedding, it only says "this exact capture was seen". A
+// picture altered to look like a new capture, a recording looped at another length than the clips, or one played
+// into a microphone are not caught here.
 // A frame or clip sent again within `resendGraceMs` of the first is a client's retry of a request whose answer it
 // lost (docs: retry on 503 with Retry-After), not a copy: it is judged as usual. A loop is still caught from the
 // first copy that comes later than that.
 
+/**
+ * Within one enrolment request (face_register's pictures, a voice enrolment's clips), two samples at least this
+ * close are the same capture sent twice (bench/repeats.ts: copies with the same pixels or samples reach 1, two
+ * live captures of one person's face at most 0.99999 for a still student, two utterances of one voice 0.96).
+ */
 export const REPEAT_COSINE = {
   face: 0.999999,
   voice: 0.995,
@@ -45,40 +52,63 @@ export const REPLAY_LIMITS = {
   handwritingClosestReference: 0.3,
 } as const;
 
-/** How many earlier samples of one exam and modality are remembered, for how long, and the grace of a retry. */
-export const REPEAT_MEMORY = { samples: 20, maxAgeMs: 60 * 60_000, resendGraceMs: 30_000 } as const;
+/** How long a frame's or clip's digest is remembered, and the grace of a retry. */
+export const REPEAT_MEMORY = { maxAgeMs: 60 * 60_000, resendGraceMs: 30_000 } as const;
 
-type Entry = { at: number; embedding: Float32Array };
+/** Where the digests live: the student's Durable Object's storage (templates/store.ts), or memory in tests. */
+export interface SampleDigests {
+  /** When `digest` was first seen under `key` no earlier than `since`, or null when not; it is recorded as seen at `now` if it was not. */
+  firstSeen(key: string, digest: string, now: number, since: number): number | null;
+  /** Forgets every digest, or those whose key starts with `prefix`. */
+  forget(prefix?: string): void;
+}
 
-/**
- * A student's recent monitoring embeddings per exam and modality, held in the student's Durable Object's memory
- * only (like voice/window.ts): embeddings of probes are biometric data, so they are never written to storage, they
- * leave after `maxAgeMs` or when the template is deleted, and an object evicted from memory starts afresh (a looped
- * sample is then caught from its second copy on).
- */
+/** A student's monitoring frames and clips per exam and modality, remembered as digests (above). */
 export class RecentSamples {
-  private readonly byKey = new Map<string, Entry[]>();
+  constructor(private readonly digests: SampleDigests) {}
 
   /**
-   * Milliseconds since the earliest remembered sample of this exam and modality that `embedding` repeats, or null
-   * when it repeats none (or only samples of the last `resendGraceMs`: a retry); either way the sample is remembered.
+   * Milliseconds since this exact frame or clip was first sent in the exam, or null when it is new (or its first
+   * sending is within `resendGraceMs`: a retry); either way it is remembered.
    */
-  check(modality: RepeatModality, examId: number, now: number, embedding: ArrayLike<number>): number | null {
-    const key = `${modality}:${examId}`;
-    const kept = (this.byKey.get(key) ?? []).filter((e) => now - e.at <= REPEAT_MEMORY.maxAgeMs && e.at <= now);
-    const sample = Float32Array.from(embedding);
-    const repeated = kept.find((e) => cosine(e.embedding, sample) >= REPEAT_COSINE[modality]);
-    kept.push({ at: now, embedding: sample });
-    this.byKey.set(key, kept.slice(-REPEAT_MEMORY.samples));
-    // Keys whose samples have all aged out are dropped, so the map cannot grow with a student's history.
-    for (const [k, entries] of this.byKey) if (entries.every((e) => now - e.at > REPEAT_MEMORY.maxAgeMs)) this.byKey.delete(k);
-    return repeated && now - repeated.at >= REPEAT_MEMORY.resendGraceMs ? now - repeated.at : null;
+  async check(modality: RepeatModality, examId: number, now: number, embedding: ArrayLike<number>): Promise<number | null> {
+    const first = this.digests.firstSeen(`${modality}:${examId}`, await digestOf(embedding), now, now - REPEAT_MEMORY.maxAgeMs);
+    return first !== null && now - first >= REPEAT_MEMORY.resendGraceMs ? now - first : null;
   }
 
   /** Forgets one modality's samples (its template was deleted) or all of them. */
   clear(modality?: RepeatModality) {
-    for (const k of [...this.byKey.keys()]) if (!modality || k.startsWith(`${modality}:`)) this.byKey.delete(k);
+    this.digests.forget(modality ? `${modality}:` : undefined);
   }
+}
+
+/** SHA-256 of the embedding as float32 (hex, 128 bits): the same capture gives the same digest, bit for bit. */
+export async function digestOf(embedding: ArrayLike<number>): Promise<string> {
+  const bytes = new Uint8Array(Float32Array.from(embedding).buffer);
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(hash.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Digests in memory (tests, benches). */
+export class MemoryDigests implements SampleDigests {
+  private readonly seen = new Map<string, number>();
+  firstSeen(key: string, digest: string, now: number, since: number): number | null {
+    const k = `${key}\u0000${digest}`;
+    const at = this.seen.get(k);
+    if (at !== undefined && at >= since && at <= now) return at;
+    this.seen.set(k, now);
+    return null;
+  }
+  forget(prefix?: string) {
+    for (const k of [...this.seen.keys()]) if (!prefix || k.startsWith(prefix)) this.seen.delete(k);
+  }
+}
+
+/** The first two of `samples` that are copies of each other (cosine >= `threshold`), by index, or null. */
+export function repeatedPair(samples: readonly ArrayLike<number>[], threshold: number): [number, number] | null {
+  const vectors = samples.map((s) => Float32Array.from(s));
+  for (let i = 0; i < vectors.length; i++) for (let j = i + 1; j < vectors.length; j++) if (cosine(vectors[i]!, vectors[j]!) >= threshold) return [i, j];
+  return null;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -92,11 +122,4 @@ function cosine(a: Float32Array, b: Float32Array): number {
     nb += b[i]! * b[i]!;
   }
   return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : -1;
-}
-
-/** The first two of `samples` that are copies of each other (cosine >= `threshold`), by index, or null. */
-export function repeatedPair(samples: readonly ArrayLike<number>[], threshold: number): [number, number] | null {
-  const vectors = samples.map((s) => Float32Array.from(s));
-  for (let i = 0; i < vectors.length; i++) for (let j = i + 1; j < vectors.length; j++) if (cosine(vectors[i]!, vectors[j]!) >= threshold) return [i, j];
-  return null;
 }

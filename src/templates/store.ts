@@ -3,6 +3,7 @@
 // they must stay byte-compatible with every object already written (no migration runs inside an object).
 import type { Bindings } from "../env";
 import type { TemplateOwner } from "./client";
+import type { SampleDigests } from "../biometrics/repeats";
 import type { Sealed } from "./seal/at-rest";
 
 /** A row of `templates`. `images` is the historical name of the sample count (pictures, clips, signatures, typing samples). */
@@ -11,7 +12,7 @@ export type SessionRow = { model_id: string; iv: ArrayBuffer; ciphertext: ArrayB
 
 type SealedBytes = { iv: ArrayBuffer | Uint8Array; ciphertext: ArrayBuffer | Uint8Array };
 
-export class TemplateStore {
+export class TemplateStore implements SampleDigests {
   private readonly sql: SqlStorage;
 
   constructor(
@@ -35,6 +36,14 @@ export class TemplateStore {
     // Wallet: the highest template version ever issued per type; it outlives deletion, so a version
     // number is never reused and an export names exactly one template (see ./wallet.ts).
     this.sql.exec("CREATE TABLE IF NOT EXISTS template_versions (biometric_type TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+    // Digests of exam monitoring's frames and clips (src/biometrics/repeats.ts): kept an hour, to tell a copy of an
+    // earlier one. Not biometric data (a digest cannot be turned back into an embedding), so not sealed.
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS sample_digests (
+      key TEXT NOT NULL,
+      digest TEXT NOT NULL,
+      first_seen INTEGER NOT NULL,
+      PRIMARY KEY (key, digest)
+    )`);
     // Handwriting signatures collected one request at a time (HANDWRITING_ENROLMENT_SESSION_MS), sealed like the templates.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_sessions (
       biometric_type TEXT PRIMARY KEY,
@@ -156,6 +165,24 @@ export class TemplateStore {
       .exec<{ biometric_type: string }>("SELECT biometric_type FROM template_versions UNION SELECT biometric_type FROM templates ORDER BY 1")
       .toArray()
       .map((r) => r.biometric_type);
+  }
+
+  // ---- digests of monitoring samples (src/biometrics/repeats.ts SampleDigests) ----
+
+  /** When this digest was first seen under `key` since `since`, or null (and it is recorded as first seen `now`). */
+  firstSeen(key: string, digest: string, now: number, since: number): number | null {
+    const row = this.sql.exec<{ first_seen: number }>("SELECT first_seen FROM sample_digests WHERE key = ? AND digest = ?", key, digest).toArray()[0];
+    if (row && row.first_seen >= since && row.first_seen <= now) return row.first_seen;
+    // Older ones are no longer needed by anyone: they go as new ones come.
+    this.sql.exec("DELETE FROM sample_digests WHERE first_seen < ?", since);
+    this.sql.exec("INSERT INTO sample_digests (key, digest, first_seen) VALUES (?, ?, ?) ON CONFLICT (key, digest) DO UPDATE SET first_seen = excluded.first_seen", key, digest, now);
+    return null;
+  }
+
+  /** Forgets every digest, or those whose key starts with `prefix`. */
+  forget(prefix?: string) {
+    if (prefix === undefined) this.sql.exec("DELETE FROM sample_digests");
+    else this.sql.exec("DELETE FROM sample_digests WHERE substr(key, 1, ?) = ?", prefix.length, prefix);
   }
 
   // ---- enrolment sessions (handwriting signatures collected over several requests) ----

@@ -29,12 +29,13 @@ export class StudentTemplates extends DurableObject<Bindings> {
   private readonly buckets = new Map<BiometricLimit, Bucket>();
   /** Embeddings of the last voice monitoring clips per exam, in memory only (../biometrics/voice/window.ts). */
   private readonly recentVoice = new RecentVoiceClips();
-  /** Embeddings of the last face frames and voice clips of exam monitoring, in memory only (../biometrics/repeats.ts). */
-  private readonly recentSamples = new RecentSamples();
+  /** Digests of exam monitoring's face frames and voice clips, in the object's storage (../biometrics/repeats.ts). */
+  private readonly recentSamples: RecentSamples;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.store = new TemplateStore(ctx.storage, env);
+    this.recentSamples = new RecentSamples(this.store);
     ctx.blockConcurrencyWhile(async () => this.store.createTables());
   }
 

@@ -59,7 +59,7 @@ export async function verifyFace(store: TemplateStore, owner: TemplateOwner, emb
   let score = 0;
   for (let i = 0; i < template.length; i++) score += template[i]! * embedding[i]!;
   const point = FACE_OPERATING_POINTS[level];
-  const repeatedAfterMs = repeats?.recent.check("face", repeats.examId, repeats.now, embedding) ?? null;
+  const repeatedAfterMs = repeats ? await repeats.recent.check("face", repeats.examId, repeats.now, embedding) : null;
   return { status: accepts(point, score) ? "match" : "no_match", score, threshold: point.threshold, level, ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };
 }
 
@@ -109,7 +109,7 @@ export async function verifyVoice(
   const template = await openTemplateVector(store, owner, row);
   if (!template) return { status: "reenrolment_required", enrolledModelId: row.model_id }; // unreadable: ./open-template.ts
   if (template.length !== embedding.length) throw new Error("stored voice template does not open");
-  const repeatedAfterMs = repeats?.recent.check("voice", repeats.examId, repeats.now, embedding) ?? null;
+  const repeatedAfterMs = repeats ? await repeats.recent.check("voice", repeats.examId, repeats.now, embedding) : null;
   if (!window || repeatedAfterMs !== null) {
     const d = decideVoice(template, embedding, level);
     return { status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level, ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };

@@ -46,6 +46,20 @@ describe("databaseFetch", () => {
       expect(String(err.cause)).toMatch(/refused the credentials.*DATABASE_AUTH_TOKEN/);
     }
   });
+  it("reads the answer under the same deadline: one still arriving when it passes is DatabaseUnavailable, not an unexplained error", async () => {
+    const stalls = (async (_: unknown, init?: RequestInit) => {
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"results": ['));
+          init?.signal?.addEventListener("abort", () => controller.error(init.signal!.reason));
+        },
+      });
+      return new Response(body, { status: 200 });
+    }) as unknown as typeof fetch;
+    const err = await databaseFetch(50, stalls)("http://db").catch((e) => e);
+    expect(err).toBeInstanceOf(DatabaseUnavailable);
+    expect(String(err.cause)).toMatch(/within 50 ms/);
+  });
   it("is found behind the wrappers libSQL and drizzle put around it", () => {
     const inner = new DatabaseUnavailable("unreachable");
     const wrapped = new Error("Failed query", { cause: new Error("libsql", { cause: inner }) });

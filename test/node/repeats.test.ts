@@ -1,59 +1,61 @@
 // The repeated-sample memory of exam monitoring (src/biometrics/repeats.ts) and the alert it raises.
 import { describe, expect, it } from "vitest";
-import { RecentSamples, REPEAT_COSINE, REPEAT_MEMORY } from "../../src/biometrics/repeats";
+import { digestOf, MemoryDigests, RecentSamples, REPEAT_MEMORY, repeatedPair } from "../../src/biometrics/repeats";
 import { alertsFor } from "../../src/services/monitoring/results";
 
 const unit = (...v: number[]) => {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);
 };
+const GRACE = REPEAT_MEMORY.resendGraceMs;
 
 describe("RecentSamples", () => {
-  it("finds a copy of an earlier sample of the same exam and modality, and says how long ago it came", () => {
-    const r = new RecentSamples();
-    expect(r.check("face", 1, 1000, unit(1, 0, 0))).toBeNull();
-    expect(r.check("face", 1, 5000, unit(0, 1, 0))).toBeNull(); // another frame
-    expect(r.check("face", 1, 61_000, unit(1, 0, 0))).toBe(60_000); // the first frame again
-    expect(r.check("face", 2, 61_500, unit(1, 0, 0))).toBeNull(); // another exam
-    expect(r.check("voice", 1, 61_600, unit(1, 0, 0))).toBeNull(); // another modality
+  it("finds an exact copy of an earlier sample of the same exam and modality, and says how long ago it came", async () => {
+    const r = new RecentSamples(new MemoryDigests());
+    expect(await r.check("face", 1, 1000, unit(1, 0, 0))).toBeNull();
+    expect(await r.check("face", 1, 5000, unit(0, 1, 0))).toBeNull(); // another frame
+    expect(await r.check("face", 1, 61_000, unit(1, 0, 0))).toBe(60_000); // the first frame again
+    expect(await r.check("face", 2, 61_500, unit(1, 0, 0))).toBeNull(); // another exam
+    expect(await r.check("voice", 1, 61_600, unit(1, 0, 0))).toBeNull(); // another modality
+    // The smallest difference is another capture (a live camera's next frame differs at least this much).
+    expect(await r.check("face", 1, 62_000, unit(1, 1e-4, 0))).toBeNull();
   });
 
-  it("takes a copy within resendGraceMs for a client's retry, and still catches a loop faster than that", () => {
-    const r = new RecentSamples();
+  it("takes a copy within resendGraceMs for a client's retry, and still catches a loop faster than that", async () => {
+    const r = new RecentSamples(new MemoryDigests());
     const frame = unit(1, 2, 3);
-    expect(r.check("face", 1, 0, frame)).toBeNull();
-    expect(r.check("face", 1, 2000, frame)).toBeNull(); // a retry 2 s later
+    expect(await r.check("face", 1, 0, frame)).toBeNull();
+    expect(await r.check("face", 1, 2000, frame)).toBeNull(); // a retry 2 s later
     // The same frame every 10 s: flagged once the first copy is older than the grace.
-    const flagged = [10_000, 20_000, 30_000, 40_000].map((t) => r.check("face", 1, t, frame));
-    expect(flagged).toEqual([null, null, REPEAT_MEMORY.resendGraceMs, 40_000]);
+    const flagged = [];
+    for (const t of [10_000, 20_000, 30_000, 40_000]) flagged.push(await r.check("face", 1, t, frame));
+    expect(flagged).toEqual([null, null, GRACE, 40_000]);
   });
 
-  it("draws the line at the modality's cosine: a near copy is a repeat, a live capture's difference is not", () => {
-    const r = new RecentSamples();
-    const angle = (c: number) => unit(c, Math.sqrt(1 - c * c), 0);
-    const later = REPEAT_MEMORY.resendGraceMs;
-    r.check("face", 1, 0, unit(1, 0, 0));
-    expect(r.check("face", 1, later, angle(REPEAT_COSINE.face + (1 - REPEAT_COSINE.face) / 2))).toBe(later);
-    const s = new RecentSamples();
-    s.check("voice", 1, 0, unit(1, 0, 0));
-    expect(s.check("voice", 1, later, angle(REPEAT_COSINE.voice - 0.001))).toBeNull();
+  it("forgets samples older than maxAgeMs, and on clear", async () => {
+    const r = new RecentSamples(new MemoryDigests());
+    await r.check("face", 1, 0, unit(1, 0, 0));
+    expect(await r.check("face", 1, REPEAT_MEMORY.maxAgeMs + 1, unit(1, 0, 0))).toBeNull();
+    await r.check("voice", 3, 0, unit(1, 0));
+    await r.check("face", 3, 0, unit(1, 0));
+    r.clear("voice");
+    expect(await r.check("voice", 3, GRACE, unit(1, 0))).toBeNull();
+    expect(await r.check("face", 3, GRACE, unit(1, 0))).toBe(GRACE); // the face samples stay
+    r.clear();
+    expect(await r.check("face", 3, 2 * GRACE, unit(1, 0))).toBeNull();
   });
 
-  it("forgets samples older than maxAgeMs, beyond the last `samples`, and on clear", () => {
-    const r = new RecentSamples();
-    r.check("face", 1, 0, unit(1, 0, 0));
-    expect(r.check("face", 1, REPEAT_MEMORY.maxAgeMs + 1, unit(1, 0, 0))).toBeNull();
-    const s = new RecentSamples();
-    const later = REPEAT_MEMORY.resendGraceMs;
-    s.check("face", 1, 0, unit(1, 0));
-    for (let i = 1; i <= REPEAT_MEMORY.samples; i++) s.check("face", 1, i, unit(0, 1, i)); // pushes the first out
-    expect(s.check("face", 1, later, unit(1, 0))).toBeNull();
-    s.check("voice", 3, later, unit(1, 0));
-    s.clear("voice");
-    expect(s.check("voice", 3, 2 * later, unit(1, 0))).toBeNull();
-    expect(s.check("face", 1, 2 * later, unit(1, 0))).toBe(later); // the face samples stay
-    s.clear();
-    expect(s.check("face", 1, 3 * later, unit(1, 0))).toBeNull();
+  it("digests an embedding bit for bit: equal for the same values, different for any change", async () => {
+    expect(await digestOf([0.1, 0.2, 0.3])).toBe(await digestOf(Float32Array.of(0.1, 0.2, 0.3)));
+    expect(await digestOf([0.1, 0.2, 0.3])).not.toBe(await digestOf([0.1, 0.2, 0.3000001]));
+    expect(await digestOf([0.1, 0.2, 0.3])).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe("repeated samples within one enrolment", () => {
+  it("names the first two samples that are the same capture", () => {
+    expect(repeatedPair([unit(1, 0), unit(0, 1), unit(1, 0)], 0.999999)).toEqual([0, 2]);
+    expect(repeatedPair([unit(1, 0), unit(0, 1)], 0.999999)).toBeNull();
   });
 });
 

@@ -5,6 +5,7 @@ import { requireRole } from "../../middleware/auth";
 import { STUDENT_DATA_LIMIT, studentData } from "../../services/student-data";
 import type { AppEnv } from "../../types";
 import { DecisionView, decisionView } from "../decision-schemas";
+import { ExamId } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, ok } from "../schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -35,6 +36,11 @@ export const route = createRoute({
   summary: "A copy of everything the service keeps about the calling student, as JSON (GDPR access and portability)",
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT")] as const,
+  request: {
+    query: z.object({
+      exam_id: ExamId.optional().openapi({ description: "Only this exam's enrolment, alerts, events, feedback, approval requests and decisions (lists cut at the limit can be read exam by exam)" }),
+    }),
+  },
   responses: {
     200: ok(envelope({ resource_dict: MyData }), "The student's data"),
     ...authErrors,
@@ -44,7 +50,8 @@ export const route = createRoute({
 
 export const registerStudentMyData = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
-    const d = await studentData(c.env, dbOf(c), c.get("caller"));
+    const { exam_id } = c.req.valid("query");
+    const d = await studentData(c.env, dbOf(c), c.get("caller"), exam_id);
     return c.json(
       {
         message: "Your data",

@@ -2,11 +2,12 @@
 // earlier in the exam (a still picture looped through a virtual camera, a recording on a loop) is not judged but
 // raised as `repeated_sample`; a copy within the retry grace is a client's resend and is judged as usual.
 // Found by a black-box probe: a looped still picture passed as the student for minutes with no alert.
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
-import { REPEAT_MEMORY } from "../../../src/biometrics/repeats";
+import { RecentSamples, REPEAT_MEMORY } from "../../../src/biometrics/repeats";
+import { TemplateStore } from "../../../src/templates/store";
 import { decisions, exams } from "../../../src/db/schema";
 import type { Bindings } from "../../../src/env";
 import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
@@ -44,6 +45,13 @@ describe("repeated samples in the template object", () => {
     expect(await at(GRACE + 6000, 8)).not.toHaveProperty("repeatedAfterMs"); // another exam
     expect(await stub.verifyFace(owner, frame, FACE_MODEL_ID, "high")).not.toHaveProperty("repeatedAfterMs"); // not monitoring
     expect(await at(GRACE + 7000)).toMatchObject({ repeatedAfterMs: GRACE + 7000 });
+    // Remembered in the object's storage, not its memory: an object evicted while the student was idle (a probe found
+    // that in a few seconds) still knows the frame. A store opened afresh on the same storage stands in for that.
+    const survives = await runInDurableObject(stub, async (_o, state) => {
+      const fresh = new RecentSamples(new TemplateStore(state.storage, env as unknown as Bindings));
+      return fresh.check("face", 7, 10 * GRACE, frame);
+    });
+    expect(survives).toBe(10 * GRACE);
     // Deleting the face template forgets the frames too.
     expect(await stub.revoke(owner, "Face")).toBe(true);
     expect((await stub.enrolFace(owner, [v], FACE_MODEL_ID, 2000)).ok).toBe(true);
