@@ -1,7 +1,7 @@
-// How close can two live captures come, and how close is a copy? The numbers behind the repeated-sample check
-// (src/biometrics/repeats.ts): during an exam, a frame or clip whose embedding is (nearly) the same as one the
-// student sent earlier is a copy (a still picture looped through a virtual camera, a recording on a loop), because
-// a camera and a microphone never deliver the same capture twice.
+// How close can two live captures come, and how close is a copy? The numbers behind src/biometrics/repeats.ts: why
+// exam monitoring recognises exact copies only (the same embedding, bit for bit: a still picture looped through a
+// virtual camera, the same file sent again), and the cosines (REPEAT_COSINE) that tell two samples of one enrolment
+// request apart from the same capture sent twice.
 // Face: for pictures of ../shared/data/faces, the cosine between the embedding of a picture and of the same picture
 // changed as a copy would be (identical pixels, +-1 grey level, re-encoded as JPEG) and as the next frame of a live
 // camera at least is (sensor noise of 1-3 grey levels, the face moved by one or two pixels); and between two different
