@@ -89,7 +89,7 @@ it("enrols a student's face from the camera with keyboard only, then verifies th
 
   // Three pictures of the face, each checked by the API (the first one runs the models cold).
   for (let n = 1; n <= 3; n++) {
-    await pressWhenCameraShows(page, "face", "#take-picture");
+    await pressWhenCameraShows(page, "face", "#take-picture", 30_000, true); // three different captures, as a camera gives
     await waitForMessage(page, new RegExp(`Picture ${n} accepted|All 3 pictures accepted`), 180_000);
   }
   expect(await page.textContent("#shot-count")).toBe("3 of 3 pictures accepted.");

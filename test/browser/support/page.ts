@@ -59,11 +59,13 @@ export async function waitForMessage(page: Page, pattern: RegExp, timeout = 120_
 /**
  * Presses `buttonSelector` (focus, then activate, as Enter does) at a moment the camera preview shows the
  * wanted kind of frame. The fake camera alternates face frames with a grey "nobody in view" frame; the check
- * and the press happen in one task of the page, so the frame cannot change in between.
+ * and the press happen in one task of the page, so the frame cannot change in between. `newFrame`: only on a face
+ * frame not pressed on before in this page (the fake camera's frames each have their own noise, test/browser/support/
+ * y4m.ts): an enrolment's pictures must be different captures, and the same frame twice is taken for a copy.
  */
-export async function pressWhenCameraShows(page: Page, kind: "face" | "blank", buttonSelector: string, timeout = 30_000) {
+export async function pressWhenCameraShows(page: Page, kind: "face" | "blank", buttonSelector: string, timeout = 30_000, newFrame = false) {
   await page.waitForFunction(
-    ([wanted, selector]) => {
+    ([wanted, selector, fresh]) => {
       const d = (globalThis as any).document;
       const video = d.getElementById("preview");
       const button = d.querySelector(selector);
@@ -84,11 +86,25 @@ export async function pressWhenCameraShows(page: Page, kind: "face" | "blank", b
       const n = px.length / 4;
       const blank = Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)) < 4;
       if (blank !== (wanted === "blank")) return false;
+      if (fresh) {
+        // A full-resolution patch: its sum changes with every frame's own noise (a downscaled one averages it away).
+        const p = d.createElement("canvas");
+        p.width = 64;
+        p.height = 64;
+        const pg = p.getContext("2d", { willReadFrequently: true });
+        pg.drawImage(video, 288, 208, 64, 64, 0, 0, 64, 64);
+        const raw: Uint8ClampedArray = pg.getImageData(0, 0, 64, 64).data;
+        let fingerprint = 0;
+        for (let i = 0; i < raw.length; i += 4) fingerprint += raw[i]! + 3 * raw[i + 1]! + 7 * raw[i + 2]!;
+        const seen: Set<number> = ((globalThis as any).__pressedFrames ??= new Set<number>());
+        if (seen.has(fingerprint)) return false;
+        seen.add(fingerprint);
+      }
       button.focus();
       button.click();
       return true;
     },
-    [kind, buttonSelector] as const,
+    [kind, buttonSelector, newFrame] as const,
     { timeout, polling: 50 },
   );
 }

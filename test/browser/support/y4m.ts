@@ -36,17 +36,33 @@ function toI420(img: Rgba): Buffer {
 }
 
 /**
- * Writes `out`: at `fps` frames per second, `faceFrames` frames of the JPEG `facePath` (640x480) followed
- * by `blankFrames` grey frames.
+ * The picture as a camera would deliver it, frame after frame: each frame with its own sensor noise (up to
+ * `noise` grey levels of luminance, a fixed sequence). A real camera never delivers the same frame twice, and the
+ * service now takes identical frames for copies (a still picture looped through a virtual camera,
+ * src/biometrics/repeats.ts), so a fake camera replaying one picture unchanged would be refused as one.
  */
-export function writeFaceY4m(facePath: string, out: string, { fps = 2, faceFrames = 7, blankFrames = 1 } = {}): void {
+function withSensorNoise(frame: Buffer, index: number, noise: number): Buffer {
+  const out = Buffer.from(frame);
+  let seed = 2654435761 * (index + 1);
+  for (let i = 0; i < WIDTH * HEIGHT; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    out[i] = Math.max(0, Math.min(255, out[i]! + ((seed >>> 16) % (2 * noise + 1)) - noise));
+  }
+  return out;
+}
+
+/**
+ * Writes `out`: at `fps` frames per second, `faceFrames` frames of the JPEG `facePath` (640x480), each with its own
+ * sensor noise, followed by `blankFrames` grey frames.
+ */
+export function writeFaceY4m(facePath: string, out: string, { fps = 2, faceFrames = 7, blankFrames = 1, noise = 2 } = {}): void {
   const img = jpeg.decode(readFileSync(facePath), { useTArray: true, formatAsRGBA: true });
   if (img.width !== WIDTH || img.height !== HEIGHT) throw new Error(`${facePath} is ${img.width}x${img.height}, expected ${WIDTH}x${HEIGHT}`);
   const face = toI420(img);
   const grey = Buffer.concat([Buffer.alloc(WIDTH * HEIGHT, 128), Buffer.alloc(WIDTH * HEIGHT / 2, 128)]);
   const frame = Buffer.from("FRAME\n");
   const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${WIDTH} H${HEIGHT} F${fps}:1 Ip A1:1 C420jpeg\n`)];
-  for (let i = 0; i < faceFrames; i++) parts.push(frame, face);
+  for (let i = 0; i < faceFrames; i++) parts.push(frame, withSensorNoise(face, i, noise));
   for (let i = 0; i < blankFrames; i++) parts.push(frame, grey);
   writeFileSync(out, Buffer.concat(parts));
 }
