@@ -44,7 +44,7 @@ async function storedVector(
   return vector ? { vector } : { status: "reenrolment_required", enrolledModelId: row.model_id };
 }
 
-/** Exam monitoring's memory of the student's recent samples (../biometrics/repeats.ts): the object's memory and the exam. */
+/** Exam monitoring's digests of the student's recent samples (../biometrics/repeats.ts, kept in the object's storage) and the exam. */
 export type RepeatCheck = { recent: RecentSamples; examId: number; now: number };
 
 /**
