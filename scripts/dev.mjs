@@ -71,7 +71,8 @@ const quiet = {
   WRANGLER_SEND_ERROR_REPORTS: "false",
   CLOUDFLARE_CF_FETCH_ENABLED: "false",
 };
-// Load-shedding, timeout and per-student rate-limit settings (README "Configuration") pass through from the environment.
+// Load-shedding, timeout, per-student rate-limit, retention and access-log settings (README "Configuration") pass
+// through from the environment (e.g. `MONITORING_RETENTION_DAYS=1 npm start` to watch retention work locally).
 const LOAD_SETTINGS = [
   "MAX_INFLIGHT_REQUESTS",
   "MAX_INFLIGHT_INFERENCE",
@@ -82,6 +83,9 @@ const LOAD_SETTINGS = [
   "RATE_LIMIT_ENROL_PER_MINUTE",
   "RATE_LIMIT_VERIFY_PER_MINUTE",
   "RATE_LIMIT_MONITORING_PER_MINUTE",
+  "DECISION_RETENTION_DAYS",
+  "MONITORING_RETENTION_DAYS",
+  "ACCESS_LOG",
 ];
 const loadVars = LOAD_SETTINGS.filter((name) => process.env[name]).flatMap((name) => ["--var", `${name}:${process.env[name]}`]);
 // Two Workers in one process: the API (first config) and the face inference Worker it calls by RPC.
