@@ -249,6 +249,13 @@ byId("take-picture").addEventListener("click", async (event) => {
     return;
   }
   const n = state.shots.length + 1;
+  // The same frame twice (a camera that delivers few frames, in low light): the service would count it once.
+  const same = state.shots.findIndex((s) => s.dataUrl === frame.dataUrl);
+  if (same >= 0) {
+    say(`That is the same picture as picture ${same + 1}: the camera has not sent a new one yet. Move your head a little and take it again.`, "warn");
+    button.focus();
+    return;
+  }
   say(`Checking picture ${n}…`, "info");
   let problem;
   try {
