@@ -1,3 +1,5 @@
+import { cosine } from "./voice/projection";
+
 // Repeated samples during an exam. A camera never delivers the same frame twice and a microphone never the same
 // recording: sensor noise and the smallest movement change every capture. A frame or clip whose embedding is the
 // same as one the student sent earlier in the exam is therefore a copy: a still picture looped through a virtual
@@ -89,7 +91,7 @@ export async function digestOf(embedding: ArrayLike<number>): Promise<string> {
   return Array.from(hash.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Digests in memory (tests, benches). */
+/** Digests in memory (tests). */
 export class MemoryDigests implements SampleDigests {
   private readonly seen = new Map<string, number>();
   firstSeen(key: string, digest: string, now: number, since: number): number | null {
@@ -104,22 +106,13 @@ export class MemoryDigests implements SampleDigests {
   }
 }
 
-/** The first two of `samples` that are copies of each other (cosine >= `threshold`), by index, or null. */
-export function repeatedPair(samples: readonly ArrayLike<number>[], threshold: number): [number, number] | null {
-  const vectors = samples.map((s) => Float32Array.from(s));
-  for (let i = 0; i < vectors.length; i++) for (let j = i + 1; j < vectors.length; j++) if (cosine(vectors[i]!, vectors[j]!) >= threshold) return [i, j];
-  return null;
+/** Whether two samples of one enrolment request are the same capture (REPEAT_COSINE of their modality). */
+export function sameCapture(a: ArrayLike<number>, b: ArrayLike<number>, modality: RepeatModality): boolean {
+  return cosine(Float32Array.from(a), Float32Array.from(b)) >= REPEAT_COSINE[modality];
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return -1;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : -1;
+/** The first two of `samples` that are the same capture, by index, or null. */
+export function repeatedPair(samples: readonly ArrayLike<number>[], modality: RepeatModality): [number, number] | null {
+  for (let i = 0; i < samples.length; i++) for (let j = i + 1; j < samples.length; j++) if (sameCapture(samples[i]!, samples[j]!, modality)) return [i, j];
+  return null;
 }

@@ -28,11 +28,8 @@ export async function openTemplateJson(store: TemplateStore, owner: TemplateOwne
   return opened ? opened.value : null;
 }
 
-/** Whether a stored row still opens (for /biometrics/list: an unreadable template is not `active`). */
+/** Whether a stored row still opens (for /biometrics/list: an unreadable template is not `active`); re-sealed like any read. */
 export async function templateOpens(store: TemplateStore, owner: TemplateOwner, row: Row): Promise<boolean> {
-  const ctx = contextOf(owner, row);
-  const secrets = store.templateSecrets();
-  const iv = new Uint8Array(row.iv);
-  const ct = new Uint8Array(row.ciphertext);
-  return row.biometric_type === "Face" || row.biometric_type === "Voice" ? (await openVector(secrets, ctx, iv, ct)) !== null : (await openJson(secrets, ctx, iv, ct)) !== null;
+  const vector = row.biometric_type === "Face" || row.biometric_type === "Voice";
+  return (vector ? await openTemplateVector(store, owner, row) : await openTemplateJson(store, owner, row)) !== null;
 }

@@ -98,8 +98,8 @@ export class TemplateStore implements SampleDigests {
     return this.sql.exec<TemplateRow>("SELECT * FROM templates WHERE biometric_type = ?", type).toArray()[0];
   }
 
-  templates(): Pick<TemplateRow, "biometric_type" | "model_id" | "images" | "created_at">[] {
-    return this.sql.exec<TemplateRow>("SELECT biometric_type, model_id, images, created_at FROM templates ORDER BY biometric_type").toArray();
+  templates(): TemplateRow[] {
+    return this.sql.exec<TemplateRow>("SELECT * FROM templates ORDER BY biometric_type").toArray();
   }
 
   /** Writes (or replaces) the sealed template of this type: the one statement every enrolment and restore uses. */

@@ -57,13 +57,12 @@ export class StudentTemplates extends DurableObject<Bindings> {
     this.store.checkOwner(owner, false);
     const out: TemplateInfo[] = [];
     for (const r of this.store.templates()) {
-      const row = this.store.template(r.biometric_type)!;
       out.push({
         biometricType: r.biometric_type as StoredBiometricType,
         modelId: r.model_id,
         samples: r.images,
         createdAt: r.created_at,
-        current: currentModelIds[r.biometric_type as StoredBiometricType] === r.model_id && (await templateOpens(this.store, owner, row)),
+        current: currentModelIds[r.biometric_type as StoredBiometricType] === r.model_id && (await templateOpens(this.store, owner, r)),
       });
     }
     return out;

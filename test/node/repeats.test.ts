@@ -54,8 +54,8 @@ describe("RecentSamples", () => {
 
 describe("repeated samples within one enrolment", () => {
   it("names the first two samples that are the same capture", () => {
-    expect(repeatedPair([unit(1, 0), unit(0, 1), unit(1, 0)], 0.999999)).toEqual([0, 2]);
-    expect(repeatedPair([unit(1, 0), unit(0, 1)], 0.999999)).toBeNull();
+    expect(repeatedPair([unit(1, 0), unit(0, 1), unit(1, 0)], "face")).toEqual([0, 2]);
+    expect(repeatedPair([unit(1, 0), unit(0, 1)], "face")).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@
 // several faces, face too small, failed liveness, undecodable image) are 400s that say so, never a
 // "no match". `analyseFace` and `verifyFaceImage` are the entry points other services (monitoring) use.
 import { FACE_POLICY } from "../../biometrics/face/policy";
-import { REPEAT_COSINE, repeatedPair } from "../../biometrics/repeats";
+import { sameCapture } from "../../biometrics/repeats";
 import type { ImageResult } from "../../biometrics/face/analyse";
 import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
@@ -98,7 +98,7 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
     if (p === "undecodable" || p === "image_too_large") throw problemError(img.field, p, r);
     if (p || !r.ok || !r.embedding) rejected.push({ field: img.field, problem: p ?? "no_face", result: r });
     // The same picture twice (src/biometrics/repeats.ts) would count as two while the template holds one.
-    else if (good.some((g) => repeatedPair([g.embedding, r.embedding!], REPEAT_COSINE.face))) rejected.push({ field: img.field, problem: "repeated_sample", result: r });
+    else if (good.some((g) => sameCapture(g.embedding, r.embedding!, "face"))) rejected.push({ field: img.field, problem: "repeated_sample", result: r });
     else good.push({ field: img.field, embedding: r.embedding });
   }
   if (good.length === 0) {

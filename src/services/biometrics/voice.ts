@@ -2,7 +2,7 @@
 // detection and the speaker embedding run in the inference Worker (`analyseVoice`); the template is a sealed
 // vector in the student's Durable Object, like Face. A clip that cannot be used is a 400 before the object is
 // written; at verification a clip without speech is an answer (`is_voice_detected: false`), not an error.
-import { REPEAT_COSINE, repeatedPair } from "../../biometrics/repeats";
+import { repeatedPair } from "../../biometrics/repeats";
 import type { VoiceAnalysis } from "../../biometrics/voice/analyse";
 import { inconsistencyMessage, inconsistentPair } from "../../biometrics/voice/consistency";
 import { type Bindings, loadConfig } from "../../env";
@@ -62,7 +62,7 @@ export async function registerVoice(env: Bindings, caller: Caller, field: string
     speech += a.speechSeconds;
   }
   // The same recording sent twice (src/biometrics/repeats.ts): its template would be one clip's, reported as several.
-  const copy = repeatedPair(embeddings, REPEAT_COSINE.voice);
+  const copy = repeatedPair(embeddings, "voice");
   if (copy) throw clipError(field, `repeated_sample: clips ${copy[0] + 1} and ${copy[1] + 1} are the same recording; send different recordings`, "The voice clips are not different recordings");
   // Before anything is stored: a set that is not one speaker would make a template between two voices.
   const pair = consistencyThreshold === undefined ? null : inconsistentPair(embeddings, consistencyThreshold);

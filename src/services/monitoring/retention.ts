@@ -3,7 +3,7 @@
 // alerts made of them are kept until the exam's end plus MONITORING_RETENTION_DAYS (default 365), then deleted by
 // the scheduled erasure jobs (services/erasure.ts), a few exams per run. The exam itself, its enrolments and the
 // students' feedback stay until the exam or the student is deleted. A black-box probe found events kept forever.
-import { and, eq, exists, lt, sql } from "drizzle-orm";
+import { and, eq, exists, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { alerts, exams, monitoringEvents } from "../../db/schema";
 import { DAY_MS } from "../decisions/retention";
@@ -19,7 +19,7 @@ export async function pruneMonitoring(db: Db, retentionDays: number, now: number
   const due = await db
     .select({ id: exams.id, institutionId: exams.institutionId })
     .from(exams)
-    .where(and(lt(examEnd, cutoff), sql`(${exists(hasEvents)} OR ${exists(hasAlerts)})`))
+    .where(and(lt(examEnd, cutoff), or(exists(hasEvents), exists(hasAlerts))))
     .limit(EXAMS_PER_RUN);
   let events = 0;
   for (const e of due) {
