@@ -62,11 +62,20 @@ export async function erasureStatus(client, code, { email, studentId }) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { status: { type: "boolean" }, "student-id": { type: "string" } } });
+  const usage = "Usage: DATABASE_URL=... node scripts/erase-student.mjs <CODE> <email> [--status] | <CODE> --status --student-id <id>";
+  let parsed;
+  try {
+    parsed = parseArgs({ allowPositionals: true, options: { status: { type: "boolean" }, "student-id": { type: "string" } } });
+  } catch (e) {
+    // An unknown or malformed option: say which, not a stack trace.
+    console.error(`${e instanceof Error ? e.message : String(e)}\n${usage}`);
+    process.exit(2);
+  }
+  const { values, positionals } = parsed;
   const url = process.env.DATABASE_URL;
   const [code, email] = positionals;
   if (!url || !code || (!email && !values["student-id"])) {
-    console.error("Usage: DATABASE_URL=... node scripts/erase-student.mjs <CODE> <email> [--status] | <CODE> --status --student-id <id>");
+    console.error(usage);
     process.exit(2);
   }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });

@@ -123,25 +123,35 @@ function usablePattern(raw) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      show: { type: "boolean" },
-      "moodle-url": { type: "string" },
-      "moodle-token": { type: "string" },
-      "clear-moodle": { type: "boolean" },
-      forbid: { type: "string", multiple: true },
-      allow: { type: "string", multiple: true },
-      "default-list": { type: "boolean" },
-      "no-default-list": { type: "boolean" },
-      "security-level": { type: "string" },
-      "time-zone": { type: "string" },
-    },
-  });
+  const usage =
+    "Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list] [--security-level high|standard] [--time-zone ZONE]";
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        show: { type: "boolean" },
+        "moodle-url": { type: "string" },
+        "moodle-token": { type: "string" },
+        "clear-moodle": { type: "boolean" },
+        forbid: { type: "string", multiple: true },
+        allow: { type: "string", multiple: true },
+        "default-list": { type: "boolean" },
+        "no-default-list": { type: "boolean" },
+        "security-level": { type: "string" },
+        "time-zone": { type: "string" },
+      },
+    });
+  } catch (e) {
+    // An unknown or malformed option: say which, not a stack trace.
+    console.error(`${e instanceof Error ? e.message : String(e)}\n${usage}`);
+    process.exit(2);
+  }
+  const { values, positionals } = parsed;
   const url = process.env.DATABASE_URL;
   const [code] = positionals;
   if (!url || !code) {
-    console.error("Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list] [--security-level high|standard] [--time-zone ZONE]");
+    console.error(usage);
     process.exit(2);
   }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });

@@ -143,7 +143,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     for (const line of await run(process.argv.slice(2), process.env)) console.log(line);
   } catch (e) {
-    console.error(e instanceof UsageError ? e.message : e);
+    // Operators get the message; a stack trace only says where in this script it was noticed.
+    console.error(e instanceof Error ? e.message : String(e));
     process.exit(e instanceof UsageError ? 2 : 1);
   }
 }
