@@ -4,6 +4,7 @@ import { decided, matchOutcome } from "../decision-context";
 import { insertDecision } from "../../services/decisions/record";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import { dbOf } from "../../db/context";
+import { AppError } from "../../lib/errors";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
@@ -32,7 +33,7 @@ export const route = createRoute({
   summary: "Verifies a picture against the student's own face model (1:1)",
   description:
     "A match with a live face marks the student Verified for the exam. Quality problems (no face, several faces, face too small, " +
-    "failed liveness, undecodable picture) are 400s naming the problem, not a mismatch.",
+    "failed liveness, undecodable picture) are 400s naming the problem, not a mismatch; so is an exam that has completed.",
   middleware: [requireRole("STUDENT"), biometricRateLimit("verify"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
   request: jsonRequest(FaceVerify),
   responses: {
@@ -60,7 +61,9 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
     const caller = c.get("caller");
     const db = dbOf(c);
     const bytes = imageBytesFromField("image", image);
-    const { securityLevel, enrolment } = await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
+    const { exam, securityLevel, enrolment } = await studentEnrolment(db, caller, exam_id, c.get("now")); // 404 before the costly part
+    // The exam's record is final once it has completed: nobody becomes verified for it afterwards.
+    if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
     const v = await decided(
       c,
       { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel, decideOn: "similarity", examId: exam_id, operatingSys: operating_sys },
@@ -68,7 +71,7 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
       (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
       (row, v) =>
         v.isMatch
-          ? markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, "face", c.get("now"), null, [row])
+          ? markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, c.get("now"), [row])
           : insertDecision(db, row),
     );
     // Only a match that verifies the student changes their partner session's status (a student already

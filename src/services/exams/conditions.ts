@@ -1,6 +1,6 @@
 // The exam conditions (POST /exams/update_exam_condition): the instructor starts an exam, a verified student
 // joins and leaves it. The status rules themselves are in ./lifecycle.ts.
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNotNull, isNull, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { enrolments, exams } from "../../db/schema";
 import { AppError } from "../../lib/errors";
@@ -49,7 +49,8 @@ export async function joinExam(db: Db, student: Person, examId: number, now: num
       );
     }
     if (enrolment.joinedAt !== null && enrolment.leftAt === null) return { exam, changed: false };
-    // Only while the session is still this student's and verified (not deleted or moved to another student).
+    // Only while the session is still this student's and verified (not deleted or moved to another student), and
+    // not joined meanwhile: of concurrent joins one joins, the others read that and answer "already".
     const joined = await db
       .update(enrolments)
       .set({ joinedAt: enrolment.joinedAt ?? now, leftAt: null })
@@ -59,6 +60,7 @@ export async function joinExam(db: Db, student: Person, examId: number, now: num
           eq(enrolments.institutionId, student.institutionId),
           eq(enrolments.studentId, student.userId),
           eq(enrolments.verificationStatus, "Verified"),
+          or(isNull(enrolments.joinedAt), isNotNull(enrolments.leftAt)),
         ),
       )
       .returning({ id: enrolments.id });

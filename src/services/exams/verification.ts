@@ -1,6 +1,6 @@
 // Identity verification of an enrolment: by a face match (services/biometrics) or by the instructor's manual
 // approval, which a student may request.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { enrolments, manualApprovalRequests, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
@@ -11,43 +11,44 @@ import { type DecisionInsert, insertDecision } from "../decisions/record";
 
 const userNotFound = (email: string) => AppError.notFound("user", email, "User not found");
 
+type EnrolmentScope = { institutionId: number; examId: number; studentId: number };
+
+const enrolmentOf = (scope: EnrolmentScope) =>
+  and(eq(enrolments.institutionId, scope.institutionId), eq(enrolments.examId, scope.examId), eq(enrolments.studentId, scope.studentId));
+
+const closeOpenRequests = (db: Db, scope: EnrolmentScope, now: number, decidedBy: number | null) =>
+  db
+    .update(manualApprovalRequests)
+    .set({ status: "Approved", decidedAt: now, decidedBy })
+    .where(
+      and(
+        eq(manualApprovalRequests.institutionId, scope.institutionId),
+        eq(manualApprovalRequests.examId, scope.examId),
+        eq(manualApprovalRequests.studentId, scope.studentId),
+        eq(manualApprovalRequests.status, "Requested"),
+      ),
+    );
+
 /**
- * Marks an enrolment verified. Face biometrics calls this with `by: "face"` after a successful 1:1
- * verification; manual approval with `by: "manual"`. Open manual-approval requests are closed.
- * Returns false when the student is not enrolled in the exam (nothing changes then). `decisions`: the records
- * of the automated decisions that verified the student (docs/decisions.md), written in the same batch.
+ * Marks an enrolment verified by a successful 1:1 face verification. A student already verified stays verified as
+ * and when they were: a person's approval in particular is never replaced by a face match, so that overturning
+ * that face decision later (services/decisions/review.ts) cannot undo the approval. Open manual-approval requests
+ * are closed. Returns false when the student is not enrolled in the exam (nothing changes then). `decisions`: the
+ * records of the automated decisions that verified the student (docs/decisions.md), written in the same batch.
  */
-export async function markVerified(
-  db: Db,
-  scope: { institutionId: number; examId: number; studentId: number },
-  by: "face" | "manual",
-  now: number,
-  decidedBy: number | null = null,
-  decisions: DecisionInsert[] = [],
-): Promise<boolean> {
+export async function markVerified(db: Db, scope: EnrolmentScope, now: number, decisions: DecisionInsert[] = []): Promise<boolean> {
+  const wasVerified = sql`${enrolments.verificationStatus} = 'Verified'`;
   const [updated] = await db.batch([
     db
       .update(enrolments)
-      .set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: by })
-      .where(
-        and(
-          eq(enrolments.institutionId, scope.institutionId),
-          eq(enrolments.examId, scope.examId),
-          eq(enrolments.studentId, scope.studentId),
-        ),
-      )
+      .set({
+        verificationStatus: "Verified",
+        verifiedAt: sql`CASE WHEN ${wasVerified} THEN ${enrolments.verifiedAt} ELSE ${now} END`,
+        verifiedBy: sql`CASE WHEN ${wasVerified} THEN ${enrolments.verifiedBy} ELSE 'face' END`,
+      })
+      .where(enrolmentOf(scope))
       .returning({ id: enrolments.id }),
-    db
-      .update(manualApprovalRequests)
-      .set({ status: "Approved", decidedAt: now, decidedBy })
-      .where(
-        and(
-          eq(manualApprovalRequests.institutionId, scope.institutionId),
-          eq(manualApprovalRequests.examId, scope.examId),
-          eq(manualApprovalRequests.studentId, scope.studentId),
-          eq(manualApprovalRequests.status, "Requested"),
-        ),
-      ),
+    closeOpenRequests(db, scope, now, null),
     ...decisions.map((row) => insertDecision(db, row)),
   ]);
   return updated.length > 0;
@@ -118,7 +119,7 @@ export async function approveStudent(
 ): Promise<{ changed: boolean }> {
   const exam = await instructorExam(db, instructor, input.examId, now);
   const [row] = await db
-    .select({ studentId: enrolments.studentId, status: enrolments.verificationStatus })
+    .select({ studentId: enrolments.studentId, status: enrolments.verificationStatus, by: enrolments.verifiedBy })
     .from(enrolments)
     .innerJoin(users, eq(users.id, enrolments.studentId))
     .where(
@@ -131,7 +132,22 @@ export async function approveStudent(
     )
     .limit(1);
   if (!row) throw userNotFound(input.email);
-  if (row.status === "Verified") return { changed: false };
-  await markVerified(db, { institutionId: instructor.institutionId, examId: exam.id, studentId: row.studentId }, "manual", now, instructor.userId);
-  return { changed: true };
+  if (row.status === "Verified" && row.by === "manual") return { changed: false };
+  const scope = { institutionId: instructor.institutionId, examId: exam.id, studentId: row.studentId };
+  // Conditional updates, so that of concurrent approvals exactly one verifies the student (and answers so).
+  const [approved] = await db.batch([
+    db
+      .update(enrolments)
+      .set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: "manual" })
+      .where(and(enrolmentOf(scope), ne(enrolments.verificationStatus, "Verified")))
+      .returning({ id: enrolments.id }),
+    // A student verified by their face: the person's approval now stands behind it (an overturned face decision
+    // then leaves them verified, docs/decisions.md); when they were verified stays as it was.
+    db
+      .update(enrolments)
+      .set({ verifiedBy: "manual" })
+      .where(and(enrolmentOf(scope), eq(enrolments.verificationStatus, "Verified"), eq(enrolments.verifiedBy, "face"))),
+    closeOpenRequests(db, scope, now, instructor.userId),
+  ]);
+  return { changed: approved.length > 0 };
 }

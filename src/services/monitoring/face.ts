@@ -146,7 +146,9 @@ export async function identify(
   input: { examId: number; identificationResult: string; image?: Uint8Array; decisionBase?: DecisionBase },
   now: number,
 ): Promise<IdentificationOutcome> {
-  const { securityLevel } = await enrolledExam(db, caller, input.examId, now);
+  const { exam, securityLevel } = await enrolledExam(db, caller, input.examId, now);
+  // Before the exam or during it (not after: a completed exam's record is final, as for every monitoring report).
+  if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   const scope = { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, monitoringType: "Identification" as const };
   if (input.image) {
     const analysed = await analyseFace(env, input.image);
@@ -160,7 +162,7 @@ export async function identify(
       decision = input.decisionBase ? faceDecision({ ...input.decisionBase, securityLevel }, "identification", match, raised, CURRENT_MODEL_IDS.Face) : null;
       return decision && !verified ? [decision] : [];
     });
-    if (verified) await markVerified(db, { ...scope }, "face", now, null, decision ? [decision] : []);
+    if (verified) await markVerified(db, { ...scope }, now, decision ? [decision] : []);
     return { verified, checkedBy: "server", match, alerts };
   }
   const [me] = await db.select({ email: users.email }).from(users).where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))).limit(1);

@@ -10,6 +10,8 @@ import { route as studentDecisions } from "../../../src/routes/student/decisions
 import { route as reportRoute } from "../../../src/routes/instructor/decision-report";
 import { route as instructorDecisions } from "../../../src/routes/instructor/decisions";
 import { route as resolveRoute } from "../../../src/routes/instructor/resolve-decision";
+import { route as manualApproveStudent } from "../../../src/routes/instructor/manual-approve-student";
+import { markVerified } from "../../../src/services/exams/verification";
 import { runErasureJobs } from "../../../src/services/erasure";
 import { DAY_MS, pruneDecisions } from "../../../src/services/decisions/retention";
 import { api, bodyAt } from "../api";
@@ -136,6 +138,44 @@ describe("contest and review", () => {
     bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id.toUpperCase(), resolution: "overturned", reason: "Yes" } }), 200);
     const student = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
     expect(student).toMatchObject({ verification_status: "Verified", verified_by: "face" });
+  });
+
+  it("overturning an accepted face match leaves a person's approval standing, given before the match or after it", async () => {
+    for (const order of ["approved, then matched", "matched, then approved"] as const) {
+      const { teacher, students: [a], examId } = await examWithStudents();
+      const ids = idsOf(a!.access);
+      const scope = { institutionId: ids.institutionId, examId, studentId: ids.studentId };
+      const approve = () => api(manualApproveStudent, { token: teacher.access, json: { exam_id: examId, email: a!.user.email } });
+      const matched = async () => {
+        const id = await decide(a!.access, { examId, outcome: "accepted", score: 0.71 });
+        expect(await markVerified(db(), scope, Date.now())).toBe(true);
+        return id;
+      };
+      let id: string;
+      if (order === "approved, then matched") {
+        expect(bodyAt(await approve(), 200).message).toBe("Student approved successfully");
+        id = await matched();
+      } else {
+        id = await matched();
+        expect(bodyAt(await approve(), 200).message).toBe("Student was already verified");
+      }
+      const view = async () => (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
+      expect(await view(), order).toMatchObject({ verification_status: "Verified", verified_by: "manual" });
+      bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id, text: "Contested." } }), 200);
+      bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "overturned", reason: "Not the student." } }), 200);
+      expect(await view(), order).toMatchObject({ verification_status: "Verified", verified_by: "manual" });
+    }
+  });
+
+  it("overturning an accepted face match of a student nobody approved sends them back to Pending", async () => {
+    const { teacher, students: [a], examId } = await examWithStudents();
+    const ids = idsOf(a!.access);
+    const id = await decide(a!.access, { examId, outcome: "accepted", score: 0.71 });
+    expect(await markVerified(db(), { institutionId: ids.institutionId, examId, studentId: ids.studentId }, Date.now())).toBe(true);
+    bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id, text: "Contested." } }), 200);
+    bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "overturned", reason: "Not the student." } }), 200);
+    const student = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
+    expect(student).toMatchObject({ verification_status: "Pending", verified_by: null });
   });
 
   it("overturning a monitoring decision takes its occurrence off the alert (an episode left empty goes); upholding changes nothing", async () => {

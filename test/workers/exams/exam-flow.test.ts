@@ -2,7 +2,7 @@
 // timing rules with an injected clock (the services take `now`).
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { users } from "../../../src/db/schema";
+import { exams, users } from "../../../src/db/schema";
 import { AppError } from "../../../src/lib/errors";
 import { joinExam, startExam } from "../../../src/services/exams/conditions";
 import { createExam } from "../../../src/services/exams/details";
@@ -10,6 +10,7 @@ import { effectiveStatus } from "../../../src/services/exams/lifecycle";
 import { enrolStudents } from "../../../src/services/exams/roster";
 import { instructorExam } from "../../../src/services/exams/scope";
 import { markVerified } from "../../../src/services/exams/verification";
+import { route as faceVerifyRoute } from "../../../src/routes/biometrics/face-verify";
 import { route as updateExamCondition } from "../../../src/routes/exams/update-exam-condition";
 import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
 import { route as manualApproveStudent } from "../../../src/routes/instructor/manual-approve-student";
@@ -18,6 +19,7 @@ import { route as updateExamDetails } from "../../../src/routes/instructor/updat
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
 import { route as checkupProcess } from "../../../src/routes/student/checkup-process";
 import { route as studentListExam } from "../../../src/routes/student/list-exam";
+import { route as identificationRoute } from "../../../src/routes/student/identification";
 import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
 import { route as submitFeedback } from "../../../src/routes/student/submit-feedback";
 import { api, bodyAt, type RequestJson } from "../api";
@@ -162,9 +164,9 @@ describe("exam timing (clock injected into the services)", () => {
       t0,
     );
     await enrolStudents(db(), exam, [{ email: studentEmail }], t0);
-    const verified = await markVerified(db(), { institutionId: student.institutionId, examId: exam.id, studentId: student.userId }, "face", t0);
+    const verified = await markVerified(db(), { institutionId: student.institutionId, examId: exam.id, studentId: student.userId }, t0);
     expect(verified).toBe(true);
-    expect(await markVerified(db(), { institutionId: teacher.institutionId, examId: exam.id, studentId: teacher.userId }, "face", t0)).toBe(false);
+    expect(await markVerified(db(), { institutionId: teacher.institutionId, examId: exam.id, studentId: teacher.userId }, t0)).toBe(false);
 
     expect((await failure(joinExam(db(), student, exam.id, t0))).body).toMatchObject({ kind: "validation" });
     // Early start (before the scheduled time) is the instructor's call.
@@ -260,6 +262,32 @@ describe("POST /backend/update_exam_condition", () => {
     me = (await instructorExamView(t.access, id)).enrolled_students[0]!;
     expect(me.left_at).toEqual(expect.any(String));
     expect((await condition(s.access, id, "Join")).status).toBe(200); // rejoining (e.g. after a crash) is allowed
+  });
+
+  it("Join: of concurrent joins one joins, the others answer 'already' (joined_at written once)", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    await condition(t.access, id, "Start");
+    await approve(t.access, id, s.user.email);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => condition(s.access, id, "Join")));
+    const messages = answers.map((r) => bodyAt(r, 200).message);
+    expect(messages.filter((m) => !/Already/.test(m))).toHaveLength(1);
+  });
+
+  it("a completed exam's verifications are final: face_verify and identification answer 400 before any inference", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    await db().update(exams).set({ status: "Completed", completedAt: Date.now() }).where(eq(exams.id, id));
+    const picture = `data:image/jpeg;base64,${"A".repeat(400)}`;
+    const verify = await api(faceVerifyRoute, { token: s.access, json: { image: picture, exam_id: id } });
+    expect(bodyAt(verify, 400).error_details.exam_id).toEqual(["This examination has completed."]);
+    const identify = await api(identificationRoute, { token: s.access, json: { exam_id: id, identification_result: picture } });
+    expect(bodyAt(identify, 400).error_details.exam_id).toEqual(["This examination has completed."]);
+    expect((await instructorExamView(t.access, id)).enrolled_students[0]).toMatchObject({ verification_status: "Pending" });
   });
 
   it("Join/Leave: 404 for exams the student is not enrolled in, 403 for instructors, 400 for bad input", async () => {

@@ -257,6 +257,17 @@ describe("POST /backend/instructor/manual_approve_student", () => {
     expect((await approve(s.access, { exam_id: id, email: s.user.email })).status).toBe(403);
     expect((await api(manualApproveStudent, { json: { exam_id: id, email: s.user.email } })).status).toBe(401);
   });
+
+  it("answers concurrent approvals of one student as sequential ones would: one approves, the others were 'already'", async () => {
+    const t = await newSession("INSTRUCTOR");
+    const s = await newSession("STUDENT");
+    const id = await addExam(t.access);
+    await enrol(t.access, id, [s.user.email]);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => approve(t.access, { exam_id: id, email: s.user.email })));
+    const messages = answers.map((r) => bodyAt(r, 200).message);
+    expect(messages.filter((m) => m === "Student approved successfully")).toHaveLength(1);
+    expect(messages.filter((m) => m === "Student was already verified")).toHaveLength(7);
+  });
 });
 
 describe("OpenAPI document", () => {
