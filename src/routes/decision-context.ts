@@ -59,7 +59,7 @@ export async function decided<T>(
 
 /** A 1:1 comparison's answer as a record: `value` is what was compared with the threshold (similarity or distance). */
 export const matchOutcome = (
-  v: { isMatch: boolean; threshold: number; level: SecurityLevel },
+  v: { isMatch: boolean; threshold: number; level: SecurityLevel; templateVersion?: number },
   value: number | null,
   quality?: DecisionInput["quality"],
 ): Partial<DecisionInput> & Pick<DecisionInput, "outcome"> => ({
@@ -67,5 +67,6 @@ export const matchOutcome = (
   score: value,
   threshold: v.threshold,
   securityLevel: v.level,
+  templateVersion: v.templateVersion ?? null,
   quality: quality ?? null,
 });

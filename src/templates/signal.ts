@@ -93,7 +93,7 @@ async function openModel(
   owner: TemplateOwner,
   biometricType: ModelBiometricType,
   modelId: string,
-): Promise<{ model: unknown } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
+): Promise<{ model: unknown; version: number } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
   store.checkOwner(owner, false);
   const row = store.template(biometricType);
   if (!row) return { status: "not_enrolled" };
@@ -101,7 +101,7 @@ async function openModel(
   const model = await openTemplateJson(store, owner, row);
   // Sealed under a key this server no longer has (./open-template.ts): the student must register again.
   if (model === null) return { status: "reenrolment_required", enrolledModelId: row.model_id };
-  return { model };
+  return { model, version: row.version };
 }
 
 /** 1:1: one signature against this student's writer model. */
@@ -115,7 +115,7 @@ export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwn
     if (r.closestReference < REPLAY_LIMITS.handwritingClosestReference) {
       return { status: "bad_input", message: "repeated_sample: the signature is a copy of one of the registered signatures (nobody signs the same trajectory twice); sign again" };
     }
-    return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: r.threshold, level };
+    return { status: r.isMatch ? "match" : "no_match", score: r.score, distance: r.distance, threshold: r.threshold, level, templateVersion: opened.version };
   } catch (e) {
     if (e instanceof BiometricInputError) return { status: "bad_input", message: e.message };
     throw e;
@@ -142,6 +142,7 @@ export async function testInteraction(store: TemplateStore, owner: TemplateOwner
       distance: r.distance,
       threshold: r.threshold,
       level,
+      templateVersion: opened.version,
       sampleScores: r.samples.map((x) => x.score),
     };
   } catch (e) {

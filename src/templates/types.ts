@@ -17,13 +17,14 @@ export type EnrolResult =
   | { ok: true; samples: number; version: number; createdAt: number }
   | { ok: false; reason: "inconsistent_set"; minAgreement: number; pair: number[] };
 
-/** `level`: the security level the decision was taken at; `threshold`: that level's operating point. */
 /**
+ * `level`: the security level the decision was taken at; `threshold`: that level's operating point;
+ * `templateVersion`: the version of the template compared with (it goes up on every enrolment), for the record.
  * `repeatedAfterMs` (exam monitoring only, src/biometrics/repeats.ts): the sample is a copy of one the student sent
  * that long ago in the same exam, so it says nothing about who is there now.
  */
 export type VerifyResult =
-  | { status: "match" | "no_match"; score: number; threshold: number; level: SecurityLevel; repeatedAfterMs?: number }
+  | { status: "match" | "no_match"; score: number; threshold: number; level: SecurityLevel; templateVersion: number; repeatedAfterMs?: number }
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string };
 
@@ -41,7 +42,7 @@ export type HandwritingRegisterResult =
   | { status: "bad_input"; message: string };
 
 export type ModelVerifyResult =
-  | { status: "match" | "no_match"; score: number; distance: number; threshold: number; level: SecurityLevel; sampleScores?: number[] }
+  | { status: "match" | "no_match"; score: number; distance: number; threshold: number; level: SecurityLevel; templateVersion: number; sampleScores?: number[] }
   | { status: "not_enrolled" }
   | { status: "reenrolment_required"; enrolledModelId: string }
   /** The sample cannot be compared with this model (pen pressure / keyboard layout differs): a 400 for the caller. */
@@ -56,6 +57,7 @@ export type VoiceVerifyResult =
       rawScore: number;
       threshold: number;
       level: SecurityLevel;
+      templateVersion: number;
       /** Exam monitoring only (src/biometrics/voice/window.ts): clips in the mean, this clip's own score, the floor. */
       window?: { clips: number; clipScore: number; floor: number; belowFloor: boolean };
       /** Exam monitoring only: as VerifyResult's (a repeated clip does not join the window). */

@@ -33,7 +33,7 @@ async function storedVector(
   owner: TemplateOwner,
   biometricType: "Face" | "Voice",
   modelId: string,
-): Promise<{ vector: Float32Array } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
+): Promise<{ vector: Float32Array; version: number } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
   store.checkOwner(owner, false);
   const row = store.template(biometricType);
   if (!row) return { status: "not_enrolled" };
@@ -41,7 +41,7 @@ async function storedVector(
   if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
   const vector = await openTemplateVector(store, owner, row);
   // Sealed under a key this server no longer has (./open-template.ts): the student must register again.
-  return vector ? { vector } : { status: "reenrolment_required", enrolledModelId: row.model_id };
+  return vector ? { vector, version: row.version } : { status: "reenrolment_required", enrolledModelId: row.model_id };
 }
 
 /** Exam monitoring's digests of the student's recent samples (../biometrics/repeats.ts, kept in the object's storage) and the exam. */
@@ -60,7 +60,14 @@ export async function verifyFace(store: TemplateStore, owner: TemplateOwner, emb
   for (let i = 0; i < template.length; i++) score += template[i]! * embedding[i]!;
   const point = FACE_OPERATING_POINTS[level];
   const repeatedAfterMs = repeats ? await repeats.recent.check("face", repeats.examId, repeats.now, embedding) : null;
-  return { status: accepts(point, score) ? "match" : "no_match", score, threshold: point.threshold, level, ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };
+  return {
+    status: accepts(point, score) ? "match" : "no_match",
+    score,
+    threshold: point.threshold,
+    level,
+    templateVersion: stored.version,
+    ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}),
+  };
 }
 
 /** Replaces the voice template with the normalised mean of the clips' embeddings; the version goes up. */
@@ -112,7 +119,15 @@ export async function verifyVoice(
   const repeatedAfterMs = repeats ? await repeats.recent.check("voice", repeats.examId, repeats.now, embedding) : null;
   if (!window || repeatedAfterMs !== null) {
     const d = decideVoice(template, embedding, level);
-    return { status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level, ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };
+    return {
+      status: d.isMatch ? "match" : "no_match",
+      score: d.normalised,
+      rawScore: d.raw,
+      threshold: d.threshold,
+      level,
+      templateVersion: row.version,
+      ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}),
+    };
   }
   const clip = Float32Array.from(embedding);
   const d = decideVoiceWindow(template, clip, window.recent.earlier(window.examId, row.version, window.now), level);
@@ -123,6 +138,7 @@ export async function verifyVoice(
     rawScore: d.raw,
     threshold: d.threshold,
     level,
+    templateVersion: row.version,
     window: { clips: d.windowClips, clipScore: d.clipScore, floor: VOICE_WINDOW.floor, belowFloor: d.belowFloor },
   };
 }

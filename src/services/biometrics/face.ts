@@ -124,8 +124,8 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
  * mismatches.
  */
 export type FaceMatch =
-  | { outcome: "match" | "mismatch"; score: number; threshold: number; level: SecurityLevel; faces: number; liveness: number }
-  | { outcome: "repeated"; score: number; threshold: number; level: SecurityLevel; faces: number; liveness: number; repeatedAfterMs: number }
+  | { outcome: "match" | "mismatch"; score: number; threshold: number; level: SecurityLevel; templateVersion: number; faces: number; liveness: number }
+  | { outcome: "repeated"; score: number; threshold: number; level: SecurityLevel; templateVersion: number; faces: number; liveness: number; repeatedAfterMs: number }
   | { outcome: FaceProblem | "not_enrolled" | "reenrolment_required"; faces: number; liveness?: number };
 
 /**
@@ -139,13 +139,13 @@ export async function matchFace(env: Bindings, caller: Caller, r: ImageResult, l
   if (p || !r.ok || !r.embedding) return { outcome: p ?? "no_face", faces, liveness: r.ok ? r.liveness : undefined };
   const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level, monitoring);
   if (v.status === "not_enrolled" || v.status === "reenrolment_required") return { outcome: v.status, faces, liveness: r.liveness };
-  const scored = { score: v.score, threshold: v.threshold, level: v.level, faces, liveness: r.liveness ?? 0 };
+  const scored = { score: v.score, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion, faces, liveness: r.liveness ?? 0 };
   if (v.repeatedAfterMs !== undefined) return { outcome: "repeated", ...scored, repeatedAfterMs: v.repeatedAfterMs };
   return { outcome: v.status === "match" ? "match" : "mismatch", ...scored };
 }
 
 /** `blurred`: the face looks blurred (FACE_POLICY.blurredBelow), a likely cause of a refusal; never part of the decision. */
-export type FaceVerification = { isMatch: boolean; score: number; threshold: number; level: SecurityLevel; liveness: number; blurred: boolean };
+export type FaceVerification = { isMatch: boolean; score: number; threshold: number; level: SecurityLevel; templateVersion: number; liveness: number; blurred: boolean };
 
 /** The answer's message: a refusal of a blurred face says so, so that the student retakes it instead of doubting the service. */
 export function faceVerdictMessage(v: Pick<FaceVerification, "isMatch" | "blurred">): string {
@@ -169,7 +169,7 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
     );
   }
   const blurred = r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow;
-  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, liveness: r.liveness ?? 0, blurred };
+  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion, liveness: r.liveness ?? 0, blurred };
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {

@@ -125,7 +125,7 @@ export async function registerHandwriting(env: Bindings, caller: Caller, field: 
   return r;
 }
 
-export type HandwritingVerification = { isMatch: boolean; score: number; distance: number; threshold: number; level: SecurityLevel };
+export type HandwritingVerification = { isMatch: boolean; score: number; distance: number; threshold: number; level: SecurityLevel; templateVersion: number };
 
 /** Maps the Durable Object's answer for a model type to a decision, or the documented errors. */
 export function decisionOf(type: "Handwriting" | "Interaction", field: string, v: ModelVerifyResult, registerHint: string) {
@@ -145,5 +145,5 @@ export async function verifyHandwritingSample(env: Bindings, caller: Caller, fie
   const signature = parseVerificationSignature(field, text);
   const owner = ownerOf(caller);
   const v = decisionOf("Handwriting", field, await templatesOf(env, owner).verifyHandwriting(owner, signature, CURRENT_MODEL_IDS.Handwriting, field, level), "register Handwriting");
-  return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold, level: v.level };
+  return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion };
 }

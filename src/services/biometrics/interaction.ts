@@ -47,12 +47,30 @@ export async function trainInteraction(env: Bindings, caller: Caller, dataset: u
   return { samples: r.samples, version: r.version, keys: model.layout.keys };
 }
 
-export type InteractionTest = { isMatch: boolean; score: number; distance: number; threshold: number; level: SecurityLevel; samples: number; sampleScores: number[] };
+export type InteractionTest = {
+  isMatch: boolean;
+  score: number;
+  distance: number;
+  threshold: number;
+  level: SecurityLevel;
+  templateVersion: number;
+  samples: number;
+  sampleScores: number[];
+};
 
 export async function testInteraction(env: Bindings, caller: Caller, dataset: unknown, level: SecurityLevel): Promise<InteractionTest> {
   const field = "testing_dataset";
   const samples = parse(field, dataset, INTERACTION_LIMITS.testSamples);
   const owner = ownerOf(caller);
   const v = decisionOf("Interaction", field, await templatesOf(env, owner).testInteraction(owner, samples, CURRENT_MODEL_IDS.Interaction, field, level), "call interaction/train");
-  return { isMatch: v.status === "match", score: v.score, distance: v.distance, threshold: v.threshold, level: v.level, samples: samples.length, sampleScores: v.sampleScores ?? [] };
+  return {
+    isMatch: v.status === "match",
+    score: v.score,
+    distance: v.distance,
+    threshold: v.threshold,
+    level: v.level,
+    templateVersion: v.templateVersion,
+    samples: samples.length,
+    sampleScores: v.sampleScores ?? [],
+  };
 }

@@ -80,6 +80,8 @@ export type VoiceVerification = {
   rawScore: number | null;
   threshold: number;
   level: SecurityLevel;
+  /** The version of the template compared with (absent when there was no speech to compare). */
+  templateVersion?: number;
   speechSeconds: number;
   reason?: string;
   /** What about the recording may explain a refusal (captureHint), for the answer's message; never part of the decision. */
@@ -122,7 +124,17 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
     return { isVoiceDetected: false, isMatch: false, score: null, rawScore: null, threshold: VOICE_OPERATING_POINTS[level].threshold, level, speechSeconds: a.speechSeconds, reason: a.reason, ...hintOf(a) };
   }
   const isMatch = v.status === "match";
-  return { isVoiceDetected: true, isMatch, score: v.score, rawScore: v.rawScore, threshold: v.threshold, level, speechSeconds: a.speechSeconds, ...(isMatch ? {} : hintOf(a)) };
+  return {
+    isVoiceDetected: true,
+    isMatch,
+    score: v.score,
+    rawScore: v.rawScore,
+    threshold: v.threshold,
+    level,
+    templateVersion: v.templateVersion,
+    speechSeconds: a.speechSeconds,
+    ...(isMatch ? {} : hintOf(a)),
+  };
 }
 
 /** Whether the inference Worker can embed voices now. */

@@ -59,6 +59,8 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
     threshold: scored ? (fused ? oral.threshold : m.threshold) : null,
     decideOn: "similarity",
     modelId,
+    // The face template's (a fused frame's voice template is the one current when it was taken).
+    templateVersion: scored ? m.templateVersion : null,
     quality: {
       faces: m.faces,
       liveness: m.liveness ?? null,
@@ -99,6 +101,8 @@ export type VoiceCheck = {
   threshold: number | null;
   speechSeconds: number | null;
   modelId: string | null;
+  /** The version of the voice template compared with, when the clip was compared. */
+  templateVersion?: number | null;
   /** The window of recent clips the score is the mean of (src/biometrics/voice/window.ts), when there was one. */
   window?: { clips: number; clipScore: number; floor: number; belowFloor: boolean };
 };
@@ -125,6 +129,7 @@ export function voiceDecision(base: DecisionBase, v: VoiceCheck, raised: RaisedA
     threshold: v.threshold,
     decideOn: "similarity",
     modelId: v.modelId,
+    templateVersion: v.templateVersion ?? null,
     quality: {
       speech_seconds: v.speechSeconds,
       ...(v.window

@@ -76,7 +76,8 @@ export async function monitorVoice(
       const base = { ...input.decisionBase, examId, securityLevel };
       const threshold = v.status === "match" || v.status === "no_match" ? v.threshold : null;
       const process = processDecision(base, input.runningProcesses, raised);
-      const check = { outcome, score, threshold, speechSeconds: a.speechSeconds, modelId: a.modelId, window };
+      const templateVersion = v.status === "match" || v.status === "no_match" ? v.templateVersion : null;
+      const check = { outcome, score, threshold, speechSeconds: a.speechSeconds, modelId: a.modelId, templateVersion, window };
       return [voiceDecision(base, check, raised), ...(process ? [process] : [])];
     },
   );

@@ -55,7 +55,10 @@ describe("face paths with the real models", () => {
     expect(register).toMatchObject({ examId: null, endpoint: "/biometrics/face_register", modelId: "faceplugin-0.0.1-int8-v1", clientOs: "Windows 11", templateVersion: 1 });
     expect(register!.modelSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(register!.scoringSha256).toBeNull(); // the face score is a cosine: code, no scoring file
-    expect(mismatch).toMatchObject({ examId, securityLevel: "high", decideOn: "similarity" });
+    expect(mismatch).toMatchObject({ examId, securityLevel: "high", decideOn: "similarity", templateVersion: 1 });
+    // Every comparison names the template it was compared with; a sample refused before any comparison, none.
+    for (const d of r.filter((x) => x.score !== null)) expect(d.templateVersion, `${d.action}/${d.outcome}`).toBe(1);
+    expect(r[1]!.templateVersion).toBeNull();
     expect(mismatch!.score).toBeLessThan(mismatch!.threshold!);
     expect(accepted).toMatchObject({ clientOs: "macOS" });
     expect(accepted!.score).toBeGreaterThanOrEqual(accepted!.threshold!);
@@ -89,7 +92,7 @@ describe("keystroke, device reports", () => {
     expect(bodyAt(await api(testRoute, { token: s.access, json: { testing_dataset: keystroke.impostor } }), 200).is_match).toBe(false);
     const r = await recordsOf(s.access);
     expect(r.map((d) => `${d.action}/${d.outcome}`)).toEqual(["verify/not_enrolled", "register/accepted", "verify/accepted", "verify/mismatch"]);
-    for (const d of r.slice(2)) expect(d).toMatchObject({ modality: "keystroke", decideOn: "distance", securityLevel: "high", modelId: "trustid-keystroke-knn-v3" });
+    for (const d of r.slice(2)) expect(d).toMatchObject({ modality: "keystroke", decideOn: "distance", securityLevel: "high", modelId: "trustid-keystroke-knn-v3", templateVersion: 1 });
   });
 
   it("records the server's check of a device's process list once, even when the report is resent", async () => {
