@@ -60,7 +60,7 @@ describe("explanations", () => {
     );
     const raised = [{ reason: "voice_mismatch", detail: null }];
     expect(explain(row({ ...voice, outcome: "mismatch", score: 2.5, quality: window(3, -4.2, true), alertsRaised: raised }))).toBe(
-      "The recording did not match your registered voice: this recording alone had similarity -4.20, under the -1.53 any one recording must reach. Your instructor sees this as an alert.",
+      "The recording did not match your registered voice: this recording alone had similarity -4.200, under the -1.535 any one recording must reach. Your instructor sees this as an alert.",
     );
     // The first clip of a window is decided alone and explained as before.
     expect(explain(row({ ...voice, outcome: "accepted", score: 3.1, quality: window(1, 3.1, false) }))).toBe(
@@ -98,6 +98,16 @@ describe("explanations of what raised no alert, and of fused oral-exam frames", 
     expect(explain(row({ ...base, score: 4.61, quality: underFloor }))).toBe(
       "The picture did not match your registered face: face similarity -0.02, under the 0.36 any picture must reach, whatever the combined score. Your instructor sees this as an alert.",
     );
+  });
+
+  it("quote the threshold in force and a score on its true side of it, whatever the rounding", () => {
+    const signature = { modality: "handwriting" as const, outcome: "mismatch" as const, decideOn: "distance" as const, threshold: 0.755 };
+    // A probe found "distance 0.76, the level 'high' accepts at most 0.76" for a refusal at 0.763 against 0.755.
+    expect(explain(row({ ...signature, score: 0.763 }))).toContain("distance 0.763, the level 'high' accepts at most 0.755.");
+    expect(explain(row({ ...signature, score: 0.75504 }))).toContain("distance 0.75504, the level 'high' accepts at most 0.755.");
+    expect(explain(row({ ...signature, outcome: "accepted", score: 0.7549 }))).toContain("distance 0.7549, the level 'high' accepts at most 0.755.");
+    expect(explain(row({ modality: "voice", score: 2.0786, threshold: 2.079 }))).toContain("similarity 2.0786, the level 'high' needs at least 2.079.");
+    expect(explain(row({ score: 0.44, threshold: 0.44 }))).toContain("similarity 0.44, the level 'high' needs at least 0.44.");
   });
 });
 

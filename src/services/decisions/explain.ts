@@ -38,6 +38,19 @@ export const REASON_TEXT: Record<string, string> = {
 const fusedOf = (d: DecisionRow) => (d.quality as Record<string, unknown> | null)?.decided_on === "fused";
 const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2));
 
+/**
+ * A value and the limit it was compared with, as the explanation prints them: the limit as it is in force (up to 4
+ * decimals: 0.755, not 0.76), the value with as many decimals as needed to stand on its true side of the limit
+ * (0.7549 against 0.755, never "0.755 ... accepts at most 0.755" for a refusal).
+ */
+export function valueAndLimit(value: number, limit: number): [string, string] {
+  let decimals = Math.max(2, String(Number(limit.toFixed(4))).split(".")[1]?.length ?? 0);
+  const shownLimit = limit.toFixed(decimals);
+  let shownValue = value.toFixed(decimals);
+  while (value !== limit && Number(shownValue) === Number(shownLimit) && decimals < 8) shownValue = value.toFixed(++decimals);
+  return [shownValue, shownLimit];
+}
+
 /** Exam voice monitoring decided on a window of recent clips (src/biometrics/voice/window.ts). */
 function windowOf(d: DecisionRow): { clips: number; clipScore: number; floor: number; belowFloor: boolean } | null {
   const q = (d.quality ?? {}) as Record<string, unknown>;
@@ -51,10 +64,12 @@ function floorOf(d: DecisionRow): string {
   if (q.below_floor !== true || typeof q.refused_for !== "string") return "";
   const parts: string[] = [];
   if (q.refused_for.includes("face") && typeof q.face_similarity === "number" && typeof q.face_floor === "number") {
-    parts.push(`face similarity ${num(q.face_similarity)}, under the ${num(q.face_floor)} any picture must reach`);
+    const [value, floor] = valueAndLimit(q.face_similarity, q.face_floor);
+    parts.push(`face similarity ${value}, under the ${floor} any picture must reach`);
   }
   if (q.refused_for.includes("voice") && typeof q.voice_score === "number" && typeof q.voice_floor === "number") {
-    parts.push(`voice score ${num(q.voice_score)}, under the ${num(q.voice_floor)} any recording must reach`);
+    const [value, floor] = valueAndLimit(q.voice_score, q.voice_floor);
+    parts.push(`voice score ${value}, under the ${floor} any recording must reach`);
   }
   return parts.length > 0 ? `: ${parts.join("; ")}, whatever the combined score` : "";
 }
@@ -63,14 +78,18 @@ function comparison(d: DecisionRow, w: Words): string {
   if (d.score === null || d.threshold === null) return "";
   const level = d.securityLevel ? `the level '${d.securityLevel}'` : "the threshold";
   const win = windowOf(d);
-  if (win?.belowFloor) return `: this recording alone had similarity ${num(win.clipScore)}, under the ${num(win.floor)} any one recording must reach`;
+  if (win?.belowFloor) {
+    const [clip, floor] = valueAndLimit(win.clipScore, win.floor);
+    return `: this recording alone had similarity ${clip}, under the ${floor} any one recording must reach`;
+  }
+  const [score, threshold] = valueAndLimit(d.score, d.threshold);
   if (win && win.clips > 1) {
     const others = win.clips - 1;
-    return `: similarity of this recording together with your ${others} previous one${others > 1 ? "s" : ""} ${num(d.score)}, ${level} needs at least ${num(d.threshold)} (this recording alone: ${num(win.clipScore)})`;
+    return `: similarity of this recording together with your ${others} previous one${others > 1 ? "s" : ""} ${score}, ${level} needs at least ${threshold} (this recording alone: ${num(win.clipScore)})`;
   }
   return d.decideOn === "distance"
-    ? `: distance ${num(d.score)}, ${level} accepts at most ${num(d.threshold)}`
-    : `: ${fusedOf(d) ? "combined face and voice score" : w.compare || "similarity"} ${num(d.score)}, ${level} needs at least ${num(d.threshold)}`;
+    ? `: distance ${score}, ${level} accepts at most ${threshold}`
+    : `: ${fusedOf(d) ? "combined face and voice score" : w.compare || "similarity"} ${score}, ${level} needs at least ${threshold}`;
 }
 
 function core(d: DecisionRow): string {
