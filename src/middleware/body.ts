@@ -22,12 +22,13 @@ function refuseContentCoding(c: { req: { header(name: string): string | undefine
 const tooLarge = (maxBytes: number) => new AppError(413, `Request body is larger than the ${maxBytes} bytes this endpoint accepts`);
 
 /**
- * The body limit of a JSON endpoint whose text fields may hold up to `characters` characters in all: every one may
- * arrive as a 6-byte `\uXXXX` escape (Python's json.dumps writes all non-ASCII text so; a character outside the
- * BMP is two escapes but also counts two), plus 4 KiB for the rest of the body. So a documented character limit can
- * be reached in Greek or Chinese whatever the client's JSON encoder does.
+ * The body limit of a JSON endpoint whose text fields may hold up to `characters` characters in all, counted as zod
+ * counts them (code points): every one may arrive as escapes (Python's json.dumps writes all non-ASCII text so),
+ * 6 bytes for `\uXXXX` and 12 for a character outside the BMP (an emoji: a surrogate pair, two escapes, one
+ * character), plus 4 KiB for the rest of the body. So a documented character limit can be reached in Greek, Chinese
+ * or emoji whatever the client's JSON encoder does.
  */
-export const textBodyLimit = (characters: number) => 6 * characters + 4 * 1024;
+export const textBodyLimit = (characters: number) => 12 * characters + 4 * 1024;
 
 /** The dotted path of the first string (or key) in `value` holding an unpaired surrogate, else undefined. */
 function unpairedSurrogateAt(value: unknown, path: string): string | undefined {

@@ -5,14 +5,14 @@
 import { createMiddleware } from "hono/factory";
 import { readLimited } from "../lib/read-limited";
 import { isWellFormed, NOT_WELL_FORMED } from "../lib/well-formed";
-import { textBodyLimit } from "./body";
 import { PartnerError } from "../services/partner/errors";
 import { jsonNumberTexts, type ParamValue, type Params } from "../services/partner/signature";
 import type { PartnerEnv } from "./partner-env";
 
 // The longest parameters (a session's individual_info, 20,000 characters; names and ids) at 6 bytes a character, as
-// a JSON encoder that escapes all non-ASCII text writes them.
-const MAX_BODY_BYTES = textBodyLimit(20_000 + 1_000);
+// a JSON encoder that escapes all non-ASCII text writes them. The partner API counts characters in UTF-16 units
+// (params.ts, as Rails does), so an emoji's two escapes count two characters: 6 bytes each suffice here.
+const MAX_BODY_BYTES = 6 * (20_000 + 1_000) + 4 * 1024;
 
 function add(params: Params, name: string, value: ParamValue) {
   if (name === "") return;

@@ -107,7 +107,7 @@ describe("student verification, manual approval requests and feedback", () => {
     expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(expect.arrayContaining(["cheat_mode", "feedback"]));
   });
 
-  it("takes feedback at its documented 5,000 characters in Greek, however the client's JSON escapes it", async () => {
+  it("takes feedback at its documented 5,000 characters in Greek or emoji, however the client's JSON escapes it", async () => {
     const t = await newSession("INSTRUCTOR");
     const s = await newSession("STUDENT");
     const id = await addExam(t.access);
@@ -117,6 +117,9 @@ describe("student verification, manual approval requests and feedback", () => {
     const send = (text: string) => api(submitFeedback, { token: s.access, raw: { contentType: "application/json", body: escaped(text) } });
     expect((await send("λ".repeat(5000))).status).toBe(200);
     expect(bodyAt(await send("λ".repeat(5001)), 400).bad_formatted_fields).toEqual(["feedback"]);
+    // An emoji is one character but two escapes (a surrogate pair: 12 bytes).
+    expect((await send("😀".repeat(5000))).status).toBe(200);
+    expect(bodyAt(await send("😀".repeat(5001)), 400).bad_formatted_fields).toEqual(["feedback"]);
   });
 });
 
