@@ -127,7 +127,7 @@ export const EnrolledStudentView = z
     account_claimed: z.boolean().openapi({ description: "False for an account created by a sync that the student has not registered yet" }),
     joined_at: z.string().nullable(),
     left_at: z.string().nullable(),
-    alerts: z.string().openapi({ description: 'Short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe (2x)"; empty when none' }),
+    alerts: z.string().openapi({ description: 'Short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe (2x), zoom.exe (1x)"; empty when none' }),
     alert_timeline: z.array(AlertView).openapi({ description: "One entry per alert episode, oldest first" }),
     manual_approval: z
       .object({

@@ -7,17 +7,21 @@ import type { AlertView, ExamView, InstructorExamView, StudentExamView } from ".
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** A short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe, teamviewer.exe (5x)". */
+/**
+ * A short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe (4x), teamviewer.exe (1x)": a reason
+ * with details counts each detail on its own (one sum would read as if each had been seen that often).
+ */
 export function summarizeAlerts(list: z.infer<typeof AlertView>[]): string {
-  const byReason = new Map<string, { details: Set<string>; occurrences: number }>();
+  const byReason = new Map<string, Map<string, number>>();
   for (const a of list) {
-    const entry = byReason.get(a.reason) ?? { details: new Set<string>(), occurrences: 0 };
-    if (a.detail) entry.details.add(a.detail);
-    entry.occurrences += a.occurrences;
-    byReason.set(a.reason, entry);
+    const details = byReason.get(a.reason) ?? new Map<string, number>();
+    details.set(a.detail ?? "", (details.get(a.detail ?? "") ?? 0) + a.occurrences);
+    byReason.set(a.reason, details);
   }
+  const counted = (details: Map<string, number>) =>
+    [...details].map(([detail, n]) => (detail ? `${detail} (${n}x)` : `(${n}x)`)).join(", ");
   return [...byReason]
-    .map(([reason, e]) => `${reason}${e.details.size ? `: ${[...e.details].join(", ")}` : ""} (${e.occurrences}x)`)
+    .map(([reason, details]) => (details.size === 1 && details.has("") ? `${reason} ${counted(details)}` : `${reason}: ${counted(details)}`))
     .join("; ");
 }
 

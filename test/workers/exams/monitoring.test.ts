@@ -52,7 +52,7 @@ describe("POST /backend/monitoring/", () => {
 
     const me = (await instructorExamView(teacher.access, examId)).enrolled_students[0]!;
     expect(me.alerts).toBe(
-      "no_face (2x); face_mismatch (1x); client_error: voice: microphone busy, face: camera not found (2x); forbidden_process: anydesk.exe (1x); multiple_faces (1x); voice_mismatch (1x)",
+      "no_face (2x); face_mismatch (1x); client_error: voice: microphone busy (1x), face: camera not found (1x); forbidden_process: anydesk.exe (1x); multiple_faces (1x); voice_mismatch (1x)",
     );
     const noFaceAlert = me.alert_timeline.find((a) => a.reason === "no_face")!;
     expect(noFaceAlert).toMatchObject({ detail: null, occurrences: 2 });
