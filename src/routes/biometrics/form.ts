@@ -18,6 +18,13 @@ export const BiometricsForm = z
   })
   .openapi("Biometrics");
 
+/**
+ * An optional form field sent empty is absent: HTML forms and many form clients send every field, the unused ones
+ * as "" (as `voice_base64` and `src` are read, sampleField).
+ */
+export const blankAsAbsent = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+
 export const formRequest = <T extends z.ZodType>(schema: T) => ({
   body: {
     content: { "multipart/form-data": { schema }, "application/x-www-form-urlencoded": { schema } },

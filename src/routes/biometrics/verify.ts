@@ -16,7 +16,7 @@ import { handwritingText, verifyHandwritingSample } from "../../services/biometr
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
 import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics/voice";
-import { BiometricsForm, formRequest, sampleField } from "./form";
+import { BiometricsForm, blankAsAbsent, formRequest, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 import type { Context } from "hono";
@@ -27,11 +27,11 @@ import { ExamId } from "../exam-schemas";
 type MonitoringType = MonitoringScope["monitoringType"];
 
 const VerifyForm = BiometricsForm.extend({
-  monitoring_type: z.enum(["Identification", "Checkup Process", "Exam Monitoring"]).optional().openapi({
+  monitoring_type: blankAsAbsent(z.enum(["Identification", "Checkup Process", "Exam Monitoring"])).openapi({
     description:
       "When given, the verification is recorded as a monitoring event of the exam (`exam_id`, else the exam the student has joined and is sitting) and raises alerts as the monitoring endpoints do (face_mismatch, voice_mismatch)",
   }),
-  exam_id: ExamId.optional(),
+  exam_id: blankAsAbsent(ExamId),
 }).openapi("BiometricsVerify");
 
 /**

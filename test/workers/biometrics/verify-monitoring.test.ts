@@ -32,9 +32,11 @@ describe("/biometrics/verify with monitoring_type", () => {
     const [event] = await eventsOf(examId);
     expect(event).toMatchObject({ source: "server", monitoringType: "Exam Monitoring" });
 
-    // Without monitoring_type: a plain verification, nothing recorded.
+    // Without monitoring_type (or with it sent empty, as form clients send unused fields): a plain verification, nothing recorded.
     const plain = await verify(s.access, { voice_base64: img.obama3! });
     expect(bodyAt(plain, 200).resource_array).toBeUndefined();
+    const blank = await verify(s.access, { voice_base64: img.obama3!, monitoring_type: "", exam_id: "" });
+    expect(bodyAt(blank, 200).resource_array).toBeUndefined();
     expect(await eventsOf(examId)).toHaveLength(1);
 
     // Without exam_id: the exam the student has joined and is sitting.
