@@ -7,7 +7,7 @@ import { exifOrientation, headerSize, orient, sniffFormat } from "../../src/biom
 import { pad, resize } from "../../src/biometrics/face/image";
 import { buildTemplate } from "../../src/biometrics/face/templates";
 import { openVector, sealVector } from "../../src/templates/seal/at-rest";
-import { faceVerdictMessage, imageBytesFromField } from "../../src/services/biometrics/face";
+import { faceVerdictMessage, imageBytesFromField, MAX_IMAGE_BYTES } from "../../src/services/biometrics/face";
 import { sharpnessOf } from "../../src/biometrics/face/pipeline";
 import { FACE_POLICY } from "../../src/biometrics/face/policy";
 // @ts-expect-error: plain ESM script without type declarations
@@ -135,6 +135,13 @@ describe("image fields", () => {
     expect(detail(() => imageBytesFromField("image", "https://example.org/a.jpg"))).toMatch(/URLs are not fetched/);
     expect(() => imageBytesFromField("image", "data:text/html;base64,AAEC")).toThrow();
     expect(() => imageBytesFromField("image", "   ")).toThrow();
+  });
+
+  it("takes a picture of exactly MAX_IMAGE_BYTES, not one byte more, padded or not", () => {
+    const exact = Buffer.alloc(MAX_IMAGE_BYTES, 7).toString("base64");
+    expect(imageBytesFromField("image", exact).length).toBe(MAX_IMAGE_BYTES);
+    expect(imageBytesFromField("image", exact.replace(/=+$/, "")).length).toBe(MAX_IMAGE_BYTES);
+    expect(() => imageBytesFromField("image", Buffer.alloc(MAX_IMAGE_BYTES + 1, 7).toString("base64"))).toThrow();
   });
 });
 

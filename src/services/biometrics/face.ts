@@ -13,7 +13,7 @@ import { type Bindings, loadConfig } from "../../env";
 import { AppError } from "../../lib/errors";
 import { withTimeout } from "../../lib/overload";
 import type { Caller } from "../../types";
-import { base64Bytes, unpaddedBase64 } from "./samples";
+import { base64Bytes, decodedLength, unpaddedBase64 } from "./samples";
 
 /**
  * Largest decoded image accepted (bytes): a 48-50 MP phone JPEG is 10-20 MB. The API Worker holds a picture about
@@ -37,7 +37,7 @@ export function imageBytesFromField(field: string, value: string): Uint8Array {
   if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
   const data = unpaddedBase64(b64);
   if (data === null) throw AppError.badField(field, "Not valid base64.");
-  if ((data.length * 3) / 4 > MAX_IMAGE_BYTES) throw AppError.badField(field, `image_too_large: the picture is larger than ${MAX_IMAGE_BYTES} bytes.`);
+  if (decodedLength(data) > MAX_IMAGE_BYTES) throw AppError.badField(field, `image_too_large: the picture is larger than ${MAX_IMAGE_BYTES} bytes.`);
   return base64Bytes(data);
 }
 

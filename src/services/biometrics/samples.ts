@@ -18,7 +18,7 @@ export function sampleBytesFromField(field: string, value: string, opts: { maxBy
   if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
   const data = unpaddedBase64(b64);
   if (data === null) throw AppError.badField(field, `Not valid base64 (the ${opts.what} must be sent base64-encoded).`);
-  if ((data.length * 3) / 4 > opts.maxBytes) throw AppError.badField(field, `sample_too_large: the ${opts.what} is larger than ${opts.maxBytes} bytes.`);
+  if (decodedLength(data) > opts.maxBytes) throw AppError.badField(field, `sample_too_large: the ${opts.what} is larger than ${opts.maxBytes} bytes.`);
   return base64Bytes(data);
 }
 
@@ -30,6 +30,9 @@ export function unpaddedBase64(b64: string): string | null {
   const data = b64.replace(/={1,2}$/, "");
   return /^[A-Za-z0-9+/]+$/.test(data) && data.length % 4 !== 1 ? data : null;
 }
+
+/** How many bytes unpadded base64 holds: 3 for every 4 characters, 1 or 2 for a trailing 2 or 3. */
+export const decodedLength = (data: string) => Math.floor((data.length * 3) / 4);
 
 /** The bytes of unpadded standard base64 (as unpaddedBase64 returns it). */
 export function base64Bytes(data: string): Uint8Array {
