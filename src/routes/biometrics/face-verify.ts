@@ -10,7 +10,7 @@ import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { faceVerdictMessage, imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
 import { markVerified } from "../../services/exams/verification";
-import { studentEnrolment } from "../../services/exams/scope";
+import { examNotFound, studentEnrolment } from "../../services/exams/scope";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
@@ -69,10 +69,11 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
       { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel, decideOn: "similarity", examId: exam_id, operatingSys: operating_sys },
       () => verifyFaceImage(c.env, caller, "image", bytes, securityLevel),
       (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
-      (row, v) =>
-        v.isMatch
-          ? markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, c.get("now"), [row])
-          : insertDecision(db, row),
+      async (row, v) => {
+        if (!v.isMatch) return insertDecision(db, row);
+        // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
+        if (!(await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, c.get("now"), [row]))) throw examNotFound(exam_id);
+      },
     );
     // Only a match that verifies the student changes their partner session's status (a student already
     // verified stays so): the partner bookkeeping's round trips are not spent on a repeated verification.

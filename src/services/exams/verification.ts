@@ -33,7 +33,8 @@ const closeOpenRequests = (db: Db, scope: EnrolmentScope, now: number, decidedBy
  * Marks an enrolment verified by a successful 1:1 face verification. A student already verified stays verified as
  * and when they were: a person's approval in particular is never replaced by a face match, so that overturning
  * that face decision later (services/decisions/review.ts) cannot undo the approval. Open manual-approval requests
- * are closed. Returns false when the student is not enrolled in the exam (nothing changes then). `decisions`: the
+ * are closed. Returns false when the student is not enrolled in the exam (nothing changes then; the decisions are
+ * recorded all the same: they were taken), e.g. when a partner moved or deleted the session meanwhile. `decisions`: the
  * records of the automated decisions that verified the student (docs/decisions.md), written in the same batch.
  */
 export async function markVerified(db: Db, scope: EnrolmentScope, now: number, decisions: DecisionInsert[] = []): Promise<boolean> {
@@ -149,5 +150,10 @@ export async function approveStudent(
       .where(and(enrolmentOf(scope), eq(enrolments.verificationStatus, "Verified"), eq(enrolments.verifiedBy, "face"))),
     closeOpenRequests(db, scope, now, instructor.userId),
   ]);
-  return { changed: approved.length > 0 };
+  if (approved.length > 0) return { changed: true };
+  // Nothing approved: verified meanwhile ("already"), or the session moved to another student or was deleted
+  // meanwhile (the partner API): then this email is no longer enrolled, as if the move had come first.
+  const [still] = await db.select({ id: enrolments.id }).from(enrolments).where(and(enrolmentOf(scope), eq(enrolments.verificationStatus, "Verified"))).limit(1);
+  if (!still) throw userNotFound(input.email);
+  return { changed: false };
 }

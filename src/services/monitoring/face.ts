@@ -13,7 +13,7 @@ import type { SecurityLevel } from "../../biometrics/security-level";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
 import { analyseVoice } from "../biometrics/voice";
-import { enrolledExam } from "../exams/scope";
+import { enrolledExam, examNotFound } from "../exams/scope";
 import { markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
@@ -162,7 +162,8 @@ export async function identify(
       decision = input.decisionBase ? faceDecision({ ...input.decisionBase, securityLevel }, "identification", match, raised, CURRENT_MODEL_IDS.Face) : null;
       return decision && !verified ? [decision] : [];
     });
-    if (verified) await markVerified(db, { ...scope }, now, decision ? [decision] : []);
+    // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
+    if (verified && !(await markVerified(db, { ...scope }, now, decision ? [decision] : []))) throw examNotFound(input.examId);
     return { verified, checkedBy: "server", match, alerts };
   }
   const [me] = await db.select({ email: users.email }).from(users).where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))).limit(1);
