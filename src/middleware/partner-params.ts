@@ -43,6 +43,12 @@ export const partnerParams = createMiddleware<PartnerEnv>(async (c, next) => {
 
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   const hasBody = c.req.raw.body !== null && !["GET", "HEAD"].includes(c.req.method);
+  // A compressed body is refused naming the coding (415), as on /backend: read as plain text it was either
+  // "not valid UTF-8" or, when the label was wrong, silently taken.
+  const coding = (c.req.header("content-encoding") ?? "").trim().toLowerCase();
+  if (hasBody && coding !== "" && coding !== "identity") {
+    throw new PartnerError(415, `Content-Encoding "${coding}" is not accepted; send the request body uncompressed`);
+  }
   if (hasBody) {
     if (/^application\/([\w.-]+\+)?json$/.test(type)) {
       const text = await readBody(c.req.raw);

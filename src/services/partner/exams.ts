@@ -106,7 +106,8 @@ async function instructorFor(db: Db, scope: Scope, email: string | undefined, no
 }
 
 function checkTimes(start: number, end: number | null) {
-  if (end !== null && end < start) throw PartnerError.field("end_time", "must be after start_time");
+  // A window of no length is no window: the same 422 as an end before the start.
+  if (end !== null && end <= start) throw PartnerError.field("end_time", "must be after start_time");
 }
 
 export async function createExam(db: Db, scope: Scope, input: ExamInput & { name: string }, now: number, nonce?: PendingNonce): Promise<ExamRow> {

@@ -24,6 +24,7 @@ export const sessionColumns = {
   createdAt: enrolments.createdAt,
   updatedAt: enrolments.updatedAt,
   examStatus: exams.status,
+  examCompletedAt: exams.completedAt,
   verifiedAt: enrolments.verifiedAt,
   alertCount: sql<number>`(select count(*) from ${alerts} where ${alerts.examId} = ${enrolments.examId} and ${alerts.studentId} = ${enrolments.studentId})`.mapWith(Number),
 };

@@ -27,11 +27,20 @@ export type SessionRow = {
   createdAt: number;
   updatedAt: number | null;
   examStatus: ExamStatus;
+  /** When the exam completed (null while it has not): the end of a session still joined then. */
+  examCompletedAt: number | null;
   alertCount: number;
 };
 
 export const statusOfRow = (r: SessionRow): SessionStatus =>
   sessionStatus({ verificationStatus: r.verificationStatus, joinedAt: r.joinedAt, leftAt: r.leftAt, examStatus: r.examStatus });
+
+/** When a finished session ended: the student left, or (still joined) the exam completed. */
+function sessionEnd(r: SessionRow): number | null {
+  if (r.joinedAt === null) return null;
+  if (r.leftAt !== null && r.leftAt >= r.joinedAt) return r.leftAt;
+  return r.examCompletedAt !== null ? Math.max(r.examCompletedAt, r.joinedAt) : null;
+}
 
 /** `invitationToken`: only in the answer that issued it (the token is stored as a hash and cannot be shown again). */
 export function sessionJson(r: SessionRow, invitationToken: string | null = null) {
@@ -65,7 +74,7 @@ export function sessionJson(r: SessionRow, invitationToken: string | null = null
     start_time: iso(r.joinedAt),
     exam_id: r.examId,
     expires_at: null,
-    end_time: status === "exam_finished" ? iso(r.leftAt !== null && r.joinedAt !== null && r.leftAt >= r.joinedAt ? r.leftAt : null) : null,
+    end_time: status === "exam_finished" ? iso(sessionEnd(r)) : null,
     entered_room: r.joinedAt !== null,
     reservation_time: null,
     exam_document_content_type: null,

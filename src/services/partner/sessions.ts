@@ -42,7 +42,7 @@ export async function listSessions(db: Db, scope: Scope, examIdText: string, q: 
   ]);
   const exam = await foundExam(db, examRows, examIdText, now);
   // The rows carry the exam's status as stored: the clock may just have moved it (settled above).
-  return { items: items.map((r) => ({ ...r, examStatus: exam.status })), total: total[0]?.n ?? 0 };
+  return { items: items.map((r) => ({ ...r, examStatus: exam.status, examCompletedAt: exam.completedAt })), total: total[0]?.n ?? 0 };
 }
 
 /** The session of the exam (404 for either), in one round trip (with the request's pending nonce first, when given). */
@@ -64,7 +64,7 @@ export async function findSession(db: Db, scope: Scope, examIdText: string, sess
   const exam = await foundExam(db, examRows, examIdText, now);
   const [row] = rows;
   if (!row) throw PartnerError.sessionNotFound(sessionIdText);
-  return { ...row, examStatus: exam.status }; // the status as settled above
+  return { ...row, examStatus: exam.status, examCompletedAt: exam.completedAt }; // the status as settled above
 }
 
 export type SessionInput = {
@@ -152,7 +152,7 @@ export async function createSession(
   if (account[0]?.role !== "STUDENT") throw notAStudent();
   const session = written[0];
   if (inserted.length === 0 || !session) throw taken();
-  return { session: { ...session, examStatus: exam.status }, invitation: issuedInvitation(pending, invited), mailContext: mailContext[0] };
+  return { session: { ...session, examStatus: exam.status, examCompletedAt: exam.completedAt }, invitation: issuedInvitation(pending, invited), mailContext: mailContext[0] };
 }
 
 // Updates and deletes decide on the session as read, then write only if what the decision rested on is

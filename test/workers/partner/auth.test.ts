@@ -317,6 +317,14 @@ describe("partner API authentication", () => {
     });
     expect(res.status).toBe(415);
     expect(await res.json()).toHaveProperty("error");
+    // A compressed body (or one labelled so) names the coding, as /backend does.
+    const gzip = await SELF.fetch("http://trustid.test/api/v3/exams", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-encoding": "gzip", accept: "application/vnd.procwise.v3" },
+      body: JSON.stringify({ name: "x" }),
+    });
+    expect(gzip.status).toBe(415);
+    expect(await gzip.json()).toEqual({ error: 'Content-Encoding "gzip" is not accepted; send the request body uncompressed' });
     const nested = await partnerApi(examsCreate, { credentials: partner, json: { name: "x" }, afterSigning: (p) => void ((p as any).meta = { a: 1 }) });
     expect(nested.status).toBe(422);
   });

@@ -79,6 +79,7 @@ describe("exams", () => {
     expect(bodyAt(bad, 422).error).toMatch(/^Invalid parameter 'start_time'/);
     expect((await createUnchecked({ name: "x", status: "archived" })).status).toBe(422);
     expect((await create({ name: "x", start_time: 2000, end_time: 1000 })).body).toEqual({ end_time: ["must be after start_time"] });
+    expect((await create({ name: "x", start_time: 2000, end_time: 2000 })).body).toEqual({ end_time: ["must be after start_time"] });
     expect((await create({ name: "x", instructor_email: "nobody@example.org" })).body).toEqual({
       instructor_email: ["is not an instructor of this institution"],
     });

@@ -246,9 +246,10 @@ describe("student sessions", () => {
     await set({ leftAt: joined + 3600_000 });
     expect(await status()).toMatchObject({ status: "exam_finished", end_time: "2030-01-01T10:00:00.000Z" });
     await set({ leftAt: null });
-    await db().update(exams).set({ status: "Completed" }).where(eq(exams.id, exam));
+    await db().update(exams).set({ status: "Completed", completedAt: joined + 5400_000 }).where(eq(exams.id, exam));
     const finished = await status();
-    expect(finished).toMatchObject({ status: "exam_finished", archived: true });
+    // Still joined when the exam completed: the session ended then.
+    expect(finished).toMatchObject({ status: "exam_finished", archived: true, end_time: "2030-01-01T10:30:00.000Z" });
     expect(() => SessionObject.strict().parse(finished)).not.toThrow();
   });
 
