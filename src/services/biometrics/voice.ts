@@ -102,8 +102,9 @@ export function captureHint(a: { sourceRate: number; dynamicRangeDb: number }): 
   return undefined;
 }
 
-const hintOf = (a: { sourceRate: number; dynamicRangeDb: number }) => {
-  const hint = captureHint(a);
+const hintOf = (a: { sourceRate: number; dynamicRangeDb: number; reasonCode?: string }) => {
+  // Not for a silent clip: "noisy" would send the student to a quieter room when no sound reached the microphone.
+  const hint = a.reasonCode === "silent" ? undefined : captureHint(a);
   return hint ? { hint } : {};
 };
 

@@ -59,6 +59,8 @@ describe("Voice register / verify", () => {
     const silence = await verify(s.access, voice.silence);
     expect(silence.status).toBe(200);
     expect(silence.body).toMatchObject({ is_voice_detected: false, is_match: false, resource_bool: false, resource_dict: { score: null } });
+    // Digital silence is not "noisy": no capture hint sends the student to a quieter room.
+    expect(bodyAt(silence, 200).message).not.toMatch(/noisy/);
   });
 
   it("unusable clips are 400s and change no template", async () => {
