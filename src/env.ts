@@ -48,6 +48,7 @@ export type Bindings = Partial<Cloudflare.Env> & {
   RATE_LIMIT_ENROL_PER_MINUTE?: string;
   RATE_LIMIT_VERIFY_PER_MINUTE?: string;
   RATE_LIMIT_MONITORING_PER_MINUTE?: string;
+  RATE_LIMIT_LARGE_PICTURES_PER_MINUTE?: string;
   /** Load shedding and timeouts (src/lib/overload.ts; README "Configuration"). */
   MAX_INFLIGHT_REQUESTS?: string;
   MAX_INFLIGHT_INFERENCE?: string;
@@ -109,6 +110,8 @@ const configSchema = z.object({
     enrol: z.coerce.number().int().min(0).max(100_000).default(20),
     verify: z.coerce.number().int().min(0).max(100_000).default(60),
     monitoring: z.coerce.number().int().min(0).max(100_000).default(60),
+    // Pictures above 8 MP, on any endpoint: each costs up to about 1 s of CPU to decode (docs/limits.md).
+    largePictures: z.coerce.number().int().min(0).max(100_000).default(12),
   }),
   // Per isolate; defaults sized for the local 2-core `npm start` (BENCHMARKS.md "Load").
   load: z.object({
@@ -165,6 +168,7 @@ const SETTING_NAMES: Record<string, string> = {
   "rateLimits.enrol": "RATE_LIMIT_ENROL_PER_MINUTE",
   "rateLimits.verify": "RATE_LIMIT_VERIFY_PER_MINUTE",
   "rateLimits.monitoring": "RATE_LIMIT_MONITORING_PER_MINUTE",
+  "rateLimits.largePictures": "RATE_LIMIT_LARGE_PICTURES_PER_MINUTE",
   "load.maxInflightRequests": "MAX_INFLIGHT_REQUESTS",
   "load.maxInflightInference": "MAX_INFLIGHT_INFERENCE",
   "load.maxInflightPasswordHashes": "MAX_INFLIGHT_PASSWORD_HASHES",
@@ -235,6 +239,7 @@ export function loadConfig(env: Bindings): Config {
       enrol: env.RATE_LIMIT_ENROL_PER_MINUTE || undefined,
       verify: env.RATE_LIMIT_VERIFY_PER_MINUTE || undefined,
       monitoring: env.RATE_LIMIT_MONITORING_PER_MINUTE || undefined,
+      largePictures: env.RATE_LIMIT_LARGE_PICTURES_PER_MINUTE || undefined,
     },
     load: {
       maxInflightRequests: env.MAX_INFLIGHT_REQUESTS || undefined,

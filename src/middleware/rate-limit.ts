@@ -4,6 +4,8 @@
 // Biometric endpoints: per student, token buckets in the student's own Durable Object (one object per
 // student is a single-threaded, consistent place for the count), limits from env vars.
 // Login: per client IP and per account with the Workers Rate Limiting bindings of wrangler.toml.
+// Pictures above 8 MP: per student, in the same object, counted where a picture is analysed
+// (takeLargePictureToken, services/biometrics/face.ts).
 import { createMiddleware } from "hono/factory";
 import { templateObject } from "../templates/client";
 import type { BiometricLimit } from "../templates/types";
@@ -11,10 +13,10 @@ import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import type { AppEnv } from "../types";
 
-const WHAT: Record<BiometricLimit, string> = { enrol: "enrolment", verify: "verification", monitoring: "monitoring" };
+const WHAT: Record<Exclude<BiometricLimit, "largePictures">, string> = { enrol: "enrolment", verify: "verification", monitoring: "monitoring" };
 
 /** Counts the request against the calling student's `limit` (after requireRole, before the body is read). */
-export const biometricRateLimit = (limit: BiometricLimit) =>
+export const biometricRateLimit = (limit: Exclude<BiometricLimit, "largePictures">) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const perMinute = loadConfig(c.env).rateLimits[limit];
     const ns = c.env.STUDENT_TEMPLATES;

@@ -11,7 +11,8 @@ export type StoredBiometricType = BiometricType | "Interaction";
 export type ModelBiometricType = "Handwriting" | "Interaction";
 
 /** The per-student request limits (docs/limits.md): one bucket each. */
-export type BiometricLimit = "enrol" | "verify" | "monitoring";
+/** Per-student buckets: requests of the biometric endpoints, and pictures above 8 MP (costly to decode) wherever sent. */
+export type BiometricLimit = "enrol" | "verify" | "monitoring" | "largePictures";
 
 export type EnrolResult =
   | { ok: true; samples: number; version: number; createdAt: number }

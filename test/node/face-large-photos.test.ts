@@ -190,8 +190,8 @@ describe.skipIf(!haveData)("streaming PNG decoder", { timeout: 30_000 }, () => {
 function jpegHeader(w: number, h: number): Uint8Array {
   return new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, h >> 8, h & 255, w >> 8, w & 255, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
 }
-const pngHeader = (w: number, h: number) =>
-  new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, w >>> 24, (w >> 16) & 255, (w >> 8) & 255, w & 255, h >>> 24, (h >> 16) & 255, (h >> 8) & 255, h & 255, 8, 2, 0, 0, 0]);
+const pngHeader = (w: number, h: number, depth = 8, colorType = 2) =>
+  new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, w >>> 24, (w >> 16) & 255, (w >> 8) & 255, w & 255, h >>> 24, (h >> 16) & 255, (h >> 8) & 255, h & 255, depth, colorType, 0, 0, 0]);
 
 /** A lossy WebP header (RIFF, VP8X) claiming w x h. */
 const webpHeader = (w: number, h: number) => {
@@ -226,6 +226,13 @@ describe("size limits", () => {
     expect(await decodeErrorCode(decodeImage(webpHeader(5712, 4284), noDecoders))).not.toBe("image_too_large");
     expect(await decodeErrorCode(decodeImage(webpHeader(16384, 16384), noDecoders))).toBe("image_too_large");
     expect(await decodeErrorCode(decodeImage(losslessWebpHeader(3000, 3000), noDecoders))).toBe("image_too_large"); // lossless stays at 8 MP
+  });
+
+  it("refuses a PNG whose rows inflate beyond 25 MP of 8-bit RGB, whatever its pixel count (a 194 KB file of zero rows took 2.8 s)", async () => {
+    expect(await decodeErrorCode(decodeImage(pngHeader(5000, 5000, 16, 6), noDecoders))).toBe("image_too_large"); // 200 MB
+    expect(await decodeErrorCode(decodeImage(pngHeader(5000, 4000, 8, 6), noDecoders))).toBe("image_too_large"); // 80 MB
+    expect(await decodeErrorCode(decodeImage(pngHeader(4000, 4000, 8, 6), noDecoders))).not.toBe("image_too_large"); // 64 MB
+    expect(await decodeErrorCode(decodeImage(pngHeader(3000, 2500, 16, 6), noDecoders))).not.toBe("image_too_large"); // 60 MB, decoded whole
   });
 
   it("refuses a JPEG cut short before any decoder runs; whole files pass", async () => {

@@ -8,7 +8,9 @@ import { decodePngScaled, PngError } from "./png-stream";
 import { FACE_POLICY } from "./policy";
 import { WebpError } from "./webp/scaled";
 
-export type ImageFormat = "jpeg" | "png" | "webp";
+import { ascii, headerSize, type ImageFormat, MAX_PIXELS, pngInflatedBytes, sniffFormat, webpFrameSize } from "./header";
+
+export { headerSize, type ImageFormat, MAX_PIXELS, sniffFormat };
 
 /** The WASM codecs, injected because their WASM is loaded per platform. */
 export type Decoders = {
@@ -19,10 +21,6 @@ export type Decoders = {
   webp: (webp: Uint8Array, width: number, height: number) => Promise<RgbImage>;
 };
 
-// A picture decoded whole exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a
-// pixel) next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits
-// safely, so larger pictures are decoded at reduced scale (the pipeline works at 800 px anyway).
-export const MAX_PIXELS = 8_000_000;
 // JPEG above 8 MP: decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (jpeg/decode.ts), which needs a few
 // MB whatever the size. Phones take 12-50 MP pictures; "50 MP" sensors give 8160x6120 or 8192x6144
 // (50.3 MP), hence the margin.
@@ -36,6 +34,10 @@ export const MAX_PNG_PIXELS = 25_000_000;
 // as for PNG, bounds the time. Lossless WebP (VP8L) stays at 8 MP: libwebp keeps the whole picture at 4 bytes
 // a pixel even when scaling (its back-references reach anywhere above), 32 MB at 8 MP, 96 MB at 24 MP.
 export const MAX_WEBP_PIXELS = 25_000_000;
+// A PNG's decoding time follows the bytes its rows inflate to, not its pixels: a 25 MP 16-bit RGBA picture (8 bytes a
+// pixel, 200 MB; a 194 KB file of zero rows) took 2.8 s of CPU where 25 MP of 8-bit RGB takes about 1 s. So the
+// inflated rows are limited too, to what 25 MP of 8-bit RGB inflates to (16-bit or alpha pictures: fewer pixels).
+export const MAX_PNG_INFLATED_BYTES = 76_000_000;
 const LIMITS: Record<ImageFormat, number> = { jpeg: MAX_JPEG_PIXELS, png: MAX_PNG_PIXELS, webp: MAX_WEBP_PIXELS };
 
 /** The decoded picture, upright, and the size of the full-resolution original it stands for. */
@@ -54,42 +56,6 @@ export class ImageDecodeError extends Error {
   }
 }
 
-export function sniffFormat(b: Uint8Array): ImageFormat | null {
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "png";
-  if (b.length >= 12 && ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 4) === "WEBP") return "webp";
-  return null;
-}
-
-const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
-
-/** Width and height from the header, or null when the header cannot be read. */
-export function headerSize(b: Uint8Array, format: ImageFormat): { width: number; height: number } | null {
-  const u16be = (i: number) => (b[i]! << 8) | b[i + 1]!;
-  const u32be = (i: number) => ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
-  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
-  const u24le = (i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
-  if (format === "png") return b.length >= 24 ? { width: u32be(16), height: u32be(20) } : null;
-  if (format === "webp") {
-    if (b.length < 30) return null;
-    return ascii(b, 12, 4) === "VP8X" ? { width: u24le(24) + 1, height: u24le(27) + 1 } : webpFrameSize(b, 12);
-  }
-  // JPEG: walk the segments to the first start-of-frame marker.
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) return null;
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) return { width: u16be(i + 7), height: u16be(i + 5) };
-    i += 2 + u16be(i + 2);
-  }
-  return null;
-}
-
 export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide = FACE_POLICY.workingMaxSide): Promise<DecodedImage> {
   const format = sniffFormat(bytes);
   if (!format) throw new ImageDecodeError("undecodable", "The image is not a JPEG, PNG or WebP file");
@@ -102,6 +68,13 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   if (pixels > limit) {
     const kind = lossless ? "lossless WebP" : format.toUpperCase();
     throw new ImageDecodeError("image_too_large", `The image has ${size.width}x${size.height} pixels; at most ${limit / 1e6} megapixels are accepted for ${kind}`);
+  }
+  const inflated = format === "png" ? pngInflatedBytes(bytes) : null;
+  if (inflated !== null && inflated > MAX_PNG_INFLATED_BYTES) {
+    throw new ImageDecodeError(
+      "image_too_large",
+      `The PNG's rows inflate to ${Math.round(inflated / 1e6)} MB; at most ${MAX_PNG_INFLATED_BYTES / 1e6} MB are accepted (25 megapixels of 8-bit RGB; 16-bit or alpha channels count more)`,
+    );
   }
   if (format === "jpeg") {
     try {
@@ -168,18 +141,6 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
 }
 
 /** The size a WebP image chunk (VP8 or VP8L) at `at` declares, or null. */
-function webpFrameSize(b: Uint8Array, at: number): { width: number; height: number } | null {
-  if (at + 18 > b.length) return null;
-  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
-  const chunk = ascii(b, at, 4);
-  if (chunk === "VP8 ") return { width: u16le(at + 14) & 0x3fff, height: u16le(at + 16) & 0x3fff };
-  if (chunk === "VP8L") {
-    const bits = b[at + 9]! | (b[at + 10]! << 8) | (b[at + 11]! << 16) | (b[at + 12]! << 24);
-    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
-  }
-  return null;
-}
-
 /** A WebP's first image chunk (VP8 or VP8L, past VP8X, ALPH and metadata chunks): where it is, and which. */
 export function webpImageChunk(b: Uint8Array): { at: number; end: number; lossless: boolean } | null {
   for (let i = 12; i + 8 <= b.length; ) {

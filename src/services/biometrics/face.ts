@@ -3,9 +3,10 @@
 // several faces, face too small, failed liveness, undecodable image) are 400s that say so, never a
 // "no match". `analyseFace` and `verifyFaceImage` are the entry points other services (monitoring) use.
 import { FACE_POLICY } from "../../biometrics/face/policy";
+import { headerSize, MAX_PIXELS, sniffFormat } from "../../biometrics/face/header";
 import { sameCapture } from "../../biometrics/repeats";
 import type { ImageResult } from "../../biometrics/face/analyse";
-import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
+import { ownerOf, templateObject, templateStoreAvailable, templatesOf } from "../../templates/client";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import type { StoredBiometricType, VerifyResult } from "../../templates/types";
@@ -46,8 +47,38 @@ function inference(env: Bindings) {
   return env.INFERENCE;
 }
 
-/** Faces, the chosen face's embedding and liveness, and a quality status, for one image. */
-export async function analyseFace(env: Bindings, image: Uint8Array): Promise<ImageResult> {
+/**
+ * Counts one picture above 8 MP against the student's `largePictures` bucket, before it is sent to be decoded: such a
+ * picture costs up to about 1 s of CPU (a normal frame about 0.1 s), so the request limits alone would let one
+ * student's requests take several cores (a black-box probe's 25 MP PNGs through monitoring). 429 beyond it.
+ */
+async function takeLargePictureToken(env: Bindings, caller: Caller) {
+  const perMinute = loadConfig(env).rateLimits.largePictures;
+  const ns = env.STUDENT_TEMPLATES;
+  if (perMinute <= 0 || !ns) return;
+  const student = templateObject(ns, { institutionId: caller.institutionId, studentId: caller.userId });
+  const r = await student.takeRequestToken("largePictures", perMinute);
+  if (!r.ok) {
+    throw AppError.tooManyRequests(
+      r.retryAfterMs / 1000,
+      `Too many pictures above 8 megapixels for this student (at most ${perMinute} a minute); send smaller pictures (a camera frame or a photo of at most 3264x2448 is enough) or try again later`,
+    );
+  }
+}
+
+/** A picture whose header claims more than 8 MP: decoded at reduced scale, at up to about 1 s of CPU. */
+function isLargePicture(image: Uint8Array): boolean {
+  const format = sniffFormat(image);
+  const size = format ? headerSize(image, format) : null;
+  return size !== null && size.width * size.height > MAX_PIXELS;
+}
+
+/**
+ * Faces, the chosen face's embedding and liveness, and a quality status, for one image of `caller`'s. A picture above
+ * 8 MP first takes a token of the student's large-picture limit (takeLargePictureToken, above).
+ */
+export async function analyseFace(env: Bindings, image: Uint8Array, caller: Caller): Promise<ImageResult> {
+  if (isLargePicture(image)) await takeLargePictureToken(env, caller);
   // Bounded: a stuck or overloaded inference Worker is a 503, not a hung request.
   const analysis: Promise<ImageResult> = (async () => inference(env).analyse(image))();
   return withTimeout(analysis, loadConfig(env).load.inferenceTimeoutMs, "Face analysis is taking too long; try again shortly");
@@ -93,7 +124,7 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
   const rejected: { field: string; problem: FaceProblem; result: ImageResult }[] = [];
   for (const img of images) {
     // One at a time: each analysis holds a decoded picture in the inference isolate's memory.
-    const r = await analyseFace(env, img.bytes);
+    const r = await analyseFace(env, img.bytes, caller);
     const p = problemOf(r, true);
     if (p === "undecodable" || p === "image_too_large") throw problemError(img.field, p, r);
     if (p || !r.ok || !r.embedding) rejected.push({ field: img.field, problem: p ?? "no_face", result: r });
@@ -157,7 +188,7 @@ export function faceVerdictMessage(v: Pick<FaceVerification, "isMatch" | "blurre
 
 /** 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s. */
 export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array, level: SecurityLevel): Promise<FaceVerification> {
-  const r = await analyseFace(env, image);
+  const r = await analyseFace(env, image, caller);
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) throw problemError(field, p ?? "no_face", r);
   const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level);

@@ -96,7 +96,7 @@ export async function monitorFace(
   now: number,
 ): Promise<FaceMonitoringOutcome> {
   const { securityLevel } = await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
-  const analysed = await analyseFace(env, input.image);
+  const analysed = await analyseFace(env, input.image, caller);
   const problem = problemOf(analysed, false);
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);
   const monitoring = { examId: input.examId, now };
@@ -151,7 +151,7 @@ export async function identify(
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   const scope = { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, monitoringType: "Identification" as const };
   if (input.image) {
-    const analysed = await analyseFace(env, input.image);
+    const analysed = await analyseFace(env, input.image, caller);
     const problem = problemOf(analysed, false);
     if (problem === "undecodable" || problem === "image_too_large") throw problemError("identification_result", problem, analysed);
     const match = await matchFace(env, caller, analysed, securityLevel);

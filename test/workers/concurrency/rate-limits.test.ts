@@ -4,6 +4,7 @@
 // buckets in the student's Durable Object, the default limits).
 import { describe, expect, inject, it } from "vitest";
 import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
 import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
 import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
@@ -101,5 +102,19 @@ describe("rate limits", () => {
     expect(answers.every((a) => a.status === 404 || a.status === 429)).toBe(true);
     expect429(answers.find((a) => a.status === 429)!, /monitoring requests for this student/);
     expect((await report(other.access)).status).toBe(404);
+  });
+
+  it("pictures above 8 MP count against the student's large-picture limit (12 a minute), before they are decoded", { timeout: 60_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const other = await newSession("STUDENT");
+    // A PNG header claiming 4000x3000 (12 MP) and nothing else: cheap here, undecodable once it got to the decoder.
+    const w = 4000, h = 3000;
+    const header = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, w >>> 24, (w >> 16) & 255, (w >> 8) & 255, w & 255, h >>> 24, (h >> 16) & 255, (h >> 8) & 255, h & 255, 8, 2, 0, 0, 0];
+    const large = btoa(String.fromCharCode(...header));
+    const register = (token: string) => api(faceRegisterRoute, { token, json: { images: [large] } });
+    // 12 pictures go to the decoder (refused there: no image data); then the limit answers, before any decoding.
+    for (let i = 0; i < 12; i++) expect((await register(s.access)).status).toBe(400);
+    expect429(await register(s.access), /pictures above 8 megapixels for this student \(at most 12 a minute\)/);
+    expect((await register(other.access)).status).toBe(400);
   });
 });

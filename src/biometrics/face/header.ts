@@ -1,0 +1,70 @@
+// What an image's first bytes say, read without decoding anything: the format (sniffed, never a declared type),
+// the size its header claims and, for PNG, how many bytes its rows inflate to. Cheap and dependency-free, so the
+// API Worker can judge a picture's cost before sending it to the inference Worker (services/biometrics/face.ts).
+export type ImageFormat = "jpeg" | "png" | "webp";
+
+// A picture decoded whole exists up to three times at once (codec heap, RGBA copy, RGB copy: 11 bytes a
+// pixel) next to onnxruntime's heap in a 128 MB isolate: 8 MP (a 3264x2448 photo) is the most that fits
+// safely, so larger pictures are decoded at reduced scale (the pipeline works at 800 px anyway).
+export const MAX_PIXELS = 8_000_000;
+
+export function sniffFormat(b: Uint8Array): ImageFormat | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return "jpeg";
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return "png";
+  if (b.length >= 12 && ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 4) === "WEBP") return "webp";
+  return null;
+}
+
+export const ascii = (b: Uint8Array, at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
+
+/** Width and height from the header, or null when the header cannot be read. */
+export function headerSize(b: Uint8Array, format: ImageFormat): { width: number; height: number } | null {
+  const u16be = (i: number) => (b[i]! << 8) | b[i + 1]!;
+  const u32be = (i: number) => ((b[i]! << 24) >>> 0) + (b[i + 1]! << 16) + (b[i + 2]! << 8) + b[i + 3]!;
+  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
+  const u24le = (i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16);
+  if (format === "png") return b.length >= 24 ? { width: u32be(16), height: u32be(20) } : null;
+  if (format === "webp") {
+    if (b.length < 30) return null;
+    return ascii(b, 12, 4) === "VP8X" ? { width: u24le(24) + 1, height: u24le(27) + 1 } : webpFrameSize(b, 12);
+  }
+  // JPEG: walk the segments to the first start-of-frame marker.
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) return { width: u16be(i + 7), height: u16be(i + 5) };
+    i += 2 + u16be(i + 2);
+  }
+  return null;
+}
+
+export function webpFrameSize(b: Uint8Array, at: number): { width: number; height: number } | null {
+  if (at + 18 > b.length) return null;
+  const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);
+  const chunk = ascii(b, at, 4);
+  if (chunk === "VP8 ") return { width: u16le(at + 14) & 0x3fff, height: u16le(at + 16) & 0x3fff };
+  if (chunk === "VP8L") {
+    const bits = b[at + 9]! | (b[at + 10]! << 8) | (b[at + 11]! << 16) | (b[at + 12]! << 24);
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  return null;
+}
+
+/**
+ * The bytes a PNG's image data inflates to (rows with their filter bytes, as the header claims: interlaced pictures
+ * a little more), or null when the header cannot be read. Decoding cost follows it, not the pixel count: a 16-bit
+ * RGBA picture is 8 bytes a pixel.
+ */
+export function pngInflatedBytes(b: Uint8Array): number | null {
+  if (b.length < 26) return null;
+  const size = headerSize(b, "png");
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[b[25]!];
+  if (!size || channels === undefined) return null;
+  return size.height * (1 + Math.ceil((size.width * channels * b[24]!) / 8));
+}
