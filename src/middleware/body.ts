@@ -10,13 +10,19 @@ import type { AppEnv } from "../types";
 const mediaTypeOf = (c: { req: { header(name: string): string | undefined } }) =>
   (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 
-/** A compressed request body (RFC 9110 15.5.16: 415 naming the coding); before, a gzipped JSON body read as "not
- * valid UTF-8". */
+/**
+ * Why a request body's Content-Encoding is refused, or null when it is uncompressed: a compressed body is a 415
+ * naming the coding (RFC 9110 15.5.16) on both APIs; before, a gzipped JSON body read as "not valid UTF-8", and a
+ * mislabelled plain one was taken.
+ */
+export function refusedContentCoding(header: string | undefined): string | null {
+  const coding = (header ?? "").trim().toLowerCase();
+  return coding !== "" && coding !== "identity" ? `Content-Encoding "${coding}" is not accepted; send the request body uncompressed` : null;
+}
+
 function refuseContentCoding(c: { req: { header(name: string): string | undefined } }) {
-  const coding = (c.req.header("content-encoding") ?? "").trim().toLowerCase();
-  if (coding !== "" && coding !== "identity") {
-    throw new AppError(415, `Content-Encoding "${coding}" is not accepted; send the request body uncompressed`);
-  }
+  const refused = refusedContentCoding(c.req.header("content-encoding"));
+  if (refused) throw new AppError(415, refused);
 }
 
 const tooLarge = (maxBytes: number) => new AppError(413, `Request body is larger than the ${maxBytes} bytes this endpoint accepts`);

@@ -5,6 +5,7 @@
 import { createMiddleware } from "hono/factory";
 import { readLimited } from "../lib/read-limited";
 import { isWellFormed, NOT_WELL_FORMED } from "../lib/well-formed";
+import { refusedContentCoding } from "./body";
 import { PartnerError } from "../services/partner/errors";
 import { jsonNumberTexts, type ParamValue, type Params } from "../services/partner/signature";
 import type { PartnerEnv } from "./partner-env";
@@ -43,12 +44,8 @@ export const partnerParams = createMiddleware<PartnerEnv>(async (c, next) => {
 
   const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   const hasBody = c.req.raw.body !== null && !["GET", "HEAD"].includes(c.req.method);
-  // A compressed body is refused naming the coding (415), as on /backend: read as plain text it was either
-  // "not valid UTF-8" or, when the label was wrong, silently taken.
-  const coding = (c.req.header("content-encoding") ?? "").trim().toLowerCase();
-  if (hasBody && coding !== "" && coding !== "identity") {
-    throw new PartnerError(415, `Content-Encoding "${coding}" is not accepted; send the request body uncompressed`);
-  }
+  const refusedCoding = hasBody ? refusedContentCoding(c.req.header("content-encoding")) : null;
+  if (refusedCoding) throw new PartnerError(415, refusedCoding);
   if (hasBody) {
     if (/^application\/([\w.-]+\+)?json$/.test(type)) {
       const text = await readBody(c.req.raw);

@@ -5,7 +5,7 @@
 // student is a single-threaded, consistent place for the count), limits from env vars.
 // Login: per client IP and per account with the Workers Rate Limiting bindings of wrangler.toml.
 // Pictures above 8 MP: per student, in the same object, counted where a picture is analysed
-// (takeLargePictureToken, services/biometrics/face.ts).
+// (takeStudentToken "largePictures" in analyseFace, services/biometrics/face.ts).
 import { createMiddleware } from "hono/factory";
 import { templateObject } from "../templates/client";
 import type { BiometricLimit } from "../templates/types";
@@ -13,21 +13,28 @@ import { type Bindings, loadConfig } from "../env";
 import { AppError } from "../lib/errors";
 import type { AppEnv } from "../types";
 
-const WHAT: Record<Exclude<BiometricLimit, "largePictures">, string> = { enrol: "enrolment", verify: "verification", monitoring: "monitoring" };
+const TOO_MANY: Record<BiometricLimit, (perMinute: number) => string> = {
+  enrol: (n) => `Too many enrolment requests for this student (at most ${n} a minute); try again later`,
+  verify: (n) => `Too many verification requests for this student (at most ${n} a minute); try again later`,
+  monitoring: (n) => `Too many monitoring requests for this student (at most ${n} a minute); try again later`,
+  largePictures: (n) =>
+    `Too many pictures above 8 megapixels for this student (at most ${n} a minute); send smaller pictures (a camera frame or a photo of at most 3264x2448 is enough) or try again later`,
+};
+
+/** Takes one token of the student's `limit` bucket (in their Durable Object), or throws the 429 with Retry-After. */
+export async function takeStudentToken(env: Bindings, caller: { institutionId: number; userId: number }, limit: BiometricLimit) {
+  const perMinute = loadConfig(env).rateLimits[limit];
+  const ns = env.STUDENT_TEMPLATES;
+  if (perMinute <= 0 || !ns) return;
+  const student = templateObject(ns, { institutionId: caller.institutionId, studentId: caller.userId });
+  const r = await student.takeRequestToken(limit, perMinute);
+  if (!r.ok) throw AppError.tooManyRequests(r.retryAfterMs / 1000, TOO_MANY[limit](perMinute));
+}
 
 /** Counts the request against the calling student's `limit` (after requireRole, before the body is read). */
 export const biometricRateLimit = (limit: Exclude<BiometricLimit, "largePictures">) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const perMinute = loadConfig(c.env).rateLimits[limit];
-    const ns = c.env.STUDENT_TEMPLATES;
-    if (perMinute > 0 && ns) {
-      const caller = c.get("caller");
-      const student = templateObject(ns, { institutionId: caller.institutionId, studentId: caller.userId });
-      const r = await student.takeRequestToken(limit, perMinute);
-      if (!r.ok) {
-        throw AppError.tooManyRequests(r.retryAfterMs / 1000, `Too many ${WHAT[limit]} requests for this student (at most ${perMinute} a minute); try again later`);
-      }
-    }
+    await takeStudentToken(c.env, c.get("caller"), limit);
     await next();
   });
 

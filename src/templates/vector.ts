@@ -3,7 +3,7 @@
 // encryption, so concurrent enrolments cannot interleave inside a write: the last complete template wins.
 import { FACE_OPERATING_POINTS } from "../biometrics/face/operating-points";
 import { accepts, type SecurityLevel } from "../biometrics/security-level";
-import { decideVoice } from "../biometrics/voice/decide";
+import { decideVoice, type VoiceDecision } from "../biometrics/voice/decide";
 import { decideVoiceWindow, VOICE_WINDOW, type RecentVoiceClips } from "../biometrics/voice/window";
 import { buildTemplate } from "../biometrics/face/templates";
 import type { RecentSamples } from "../biometrics/repeats";
@@ -117,28 +117,13 @@ export async function verifyVoice(
   if (!template) return { status: "reenrolment_required", enrolledModelId: row.model_id }; // unreadable: ./open-template.ts
   if (template.length !== embedding.length) throw new Error("stored voice template does not open");
   const repeatedAfterMs = repeats ? await repeats.recent.check("voice", repeats.examId, repeats.now, embedding) : null;
+  const answer = (d: VoiceDecision) =>
+    ({ status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level, templateVersion: row.version }) as const;
   if (!window || repeatedAfterMs !== null) {
-    const d = decideVoice(template, embedding, level);
-    return {
-      status: d.isMatch ? "match" : "no_match",
-      score: d.normalised,
-      rawScore: d.raw,
-      threshold: d.threshold,
-      level,
-      templateVersion: row.version,
-      ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}),
-    };
+    return { ...answer(decideVoice(template, embedding, level)), ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };
   }
   const clip = Float32Array.from(embedding);
   const d = decideVoiceWindow(template, clip, window.recent.earlier(window.examId, row.version, window.now), level);
   window.recent.add(window.examId, row.version, window.now, clip);
-  return {
-    status: d.isMatch ? "match" : "no_match",
-    score: d.normalised,
-    rawScore: d.raw,
-    threshold: d.threshold,
-    level,
-    templateVersion: row.version,
-    window: { clips: d.windowClips, clipScore: d.clipScore, floor: VOICE_WINDOW.floor, belowFloor: d.belowFloor },
-  };
+  return { ...answer(d), window: { clips: d.windowClips, clipScore: d.clipScore, floor: VOICE_WINDOW.floor, belowFloor: d.belowFloor } };
 }

@@ -7,7 +7,6 @@ import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
 import { decodePngScaled, PngError } from "./png-stream";
 import { FACE_POLICY } from "./policy";
 import { WebpError } from "./webp/scaled";
-
 import { ascii, headerSize, type ImageFormat, MAX_PIXELS, pngInflatedBytes, sniffFormat, webpFrameSize } from "./header";
 
 export { headerSize, type ImageFormat, MAX_PIXELS, sniffFormat };
@@ -140,7 +139,6 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
   return { image, reduction, width: swap ? size.height : size.width, height: swap ? size.width : size.height };
 }
 
-/** The size a WebP image chunk (VP8 or VP8L) at `at` declares, or null. */
 /** A WebP's first image chunk (VP8 or VP8L, past VP8X, ALPH and metadata chunks): where it is, and which. */
 export function webpImageChunk(b: Uint8Array): { at: number; end: number; lossless: boolean } | null {
   for (let i = 12; i + 8 <= b.length; ) {

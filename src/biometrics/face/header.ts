@@ -44,6 +44,7 @@ export function headerSize(b: Uint8Array, format: ImageFormat): { width: number;
   return null;
 }
 
+/** The size a WebP image chunk (VP8 or VP8L) at `at` declares, or null. */
 export function webpFrameSize(b: Uint8Array, at: number): { width: number; height: number } | null {
   if (at + 18 > b.length) return null;
   const u16le = (i: number) => b[i]! | (b[i + 1]! << 8);

@@ -6,7 +6,8 @@ import { FACE_POLICY } from "../../biometrics/face/policy";
 import { headerSize, MAX_PIXELS, sniffFormat } from "../../biometrics/face/header";
 import { sameCapture } from "../../biometrics/repeats";
 import type { ImageResult } from "../../biometrics/face/analyse";
-import { ownerOf, templateObject, templateStoreAvailable, templatesOf } from "../../templates/client";
+import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
+import { takeStudentToken } from "../../middleware/rate-limit";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import type { StoredBiometricType, VerifyResult } from "../../templates/types";
@@ -47,25 +48,6 @@ function inference(env: Bindings) {
   return env.INFERENCE;
 }
 
-/**
- * Counts one picture above 8 MP against the student's `largePictures` bucket, before it is sent to be decoded: such a
- * picture costs up to about 1 s of CPU (a normal frame about 0.1 s), so the request limits alone would let one
- * student's requests take several cores (a black-box probe's 25 MP PNGs through monitoring). 429 beyond it.
- */
-async function takeLargePictureToken(env: Bindings, caller: Caller) {
-  const perMinute = loadConfig(env).rateLimits.largePictures;
-  const ns = env.STUDENT_TEMPLATES;
-  if (perMinute <= 0 || !ns) return;
-  const student = templateObject(ns, { institutionId: caller.institutionId, studentId: caller.userId });
-  const r = await student.takeRequestToken("largePictures", perMinute);
-  if (!r.ok) {
-    throw AppError.tooManyRequests(
-      r.retryAfterMs / 1000,
-      `Too many pictures above 8 megapixels for this student (at most ${perMinute} a minute); send smaller pictures (a camera frame or a photo of at most 3264x2448 is enough) or try again later`,
-    );
-  }
-}
-
 /** A picture whose header claims more than 8 MP: decoded at reduced scale, at up to about 1 s of CPU. */
 function isLargePicture(image: Uint8Array): boolean {
   const format = sniffFormat(image);
@@ -75,10 +57,12 @@ function isLargePicture(image: Uint8Array): boolean {
 
 /**
  * Faces, the chosen face's embedding and liveness, and a quality status, for one image of `caller`'s. A picture above
- * 8 MP first takes a token of the student's large-picture limit (takeLargePictureToken, above).
+ * 8 MP first takes a token of the student's large-picture limit (middleware/rate-limit.ts), or is a 429.
  */
 export async function analyseFace(env: Bindings, image: Uint8Array, caller: Caller): Promise<ImageResult> {
-  if (isLargePicture(image)) await takeLargePictureToken(env, caller);
+  // Such a picture costs up to about 1 s of CPU to decode (a camera frame about 0.1 s): the request limits alone would
+  // let one student's requests take several cores (a black-box probe's 25 MP PNGs through monitoring).
+  if (isLargePicture(image)) await takeStudentToken(env, caller, "largePictures");
   // Bounded: a stuck or overloaded inference Worker is a 503, not a hung request.
   const analysis: Promise<ImageResult> = (async () => inference(env).analyse(image))();
   return withTimeout(analysis, loadConfig(env).load.inferenceTimeoutMs, "Face analysis is taking too long; try again shortly");
