@@ -135,31 +135,43 @@ export const UNREADABLE_PROCESS_LIST =
 
 /**
  * The names in a process list sent as text: the text of a JSON array (`JSON.stringify(list)`, what a form field
- * carries), a Python list's repr (`str(list)`), brackets around unquoted names (Java's `List.toString()`), or names
- * separated by commas or newlines; trimmed, empty names left out. null: it starts like a list but is neither.
- * Before, the brackets and quotes stayed in the names (`["chrome.exe"`, `"AnyDesk.exe"]`), no pattern matched, and
- * a forbidden program went unreported without an error.
+ * carries), Python's `str()` of a list, set or tuple (`['a', 'b']`, `{'a', 'b'}`, `('a', 'b')`, `set()`), brackets
+ * around unquoted names (Java's `List.toString()`, `Set.toString()`), quoted names (`"a","b"`, a CSV row), or names
+ * separated by commas, semicolons, tabs or newlines; trimmed, empty names left out. null: it starts like a list but is
+ * none of these. Before, the brackets and quotes stayed in the names (`{'AnyDesk.exe'`), no pattern matched, and a
+ * forbidden program went unreported without an error. Spaces never separate: names have them ("Google Chrome").
  */
 export function splitProcessText(text: string): string[] | null {
   const names = listItems(text.trim());
   return names && names.map((n) => n.trim()).filter((n) => n.length > 0);
 }
 
-function listItems(t: string): string[] | null {
-  if (!t.startsWith("[")) return t.split(/[,\r\n]+/);
-  try {
-    const v: unknown = JSON.parse(t);
-    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v;
-  } catch {
-    // not JSON: perhaps a Python list
+const CLOSING: Record<string, string> = { "[": "]", "{": "}", "(": ")" };
+const SEPARATORS = /[,;\t\r\n]+/;
+
+function listItems(text: string): string[] | null {
+  if (text === "set()" || text === "frozenset()") return []; // Python's empty set
+  const t = /^frozenset\((.*)\)$/s.exec(text)?.[1]?.trim() ?? text;
+  const close = CLOSING[t[0] ?? ""];
+  if (!close) return /^["']/.test(t) ? quotedItems(t) : t.split(SEPARATORS);
+  if (t[0] === "[") {
+    try {
+      const v: unknown = JSON.parse(t);
+      if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v;
+    } catch {
+      // not JSON: perhaps a Python list
+    }
   }
-  if (!t.endsWith("]")) return null;
+  if (!t.endsWith(close)) return null;
   const inner = t.slice(1, -1);
-  // Java's List.toString() and similar: brackets around unquoted names.
-  if (!/["']/.test(inner)) return inner.split(/[,\r\n]+/);
+  return /["']/.test(inner) ? quotedItems(inner) : inner.split(SEPARATORS);
+}
+
+/** Every item quoted ('a', "b"), separated by commas, semicolons or white space; null when anything else is there. */
+function quotedItems(s: string): string[] | null {
   const quoted = /(['"])((?:\\.|(?!\1)[^\\])*)\1/g;
-  if (inner.replace(quoted, "").replace(/[\s,]/g, "") !== "") return null;
-  return [...inner.matchAll(quoted)].map((m) => m[2]!.replace(/\\(.)/g, "$1"));
+  if (s.replace(quoted, "").replace(/[\s,;]/g, "") !== "") return null;
+  return [...s.matchAll(quoted)].map((m) => m[2]!.replace(/\\(.)/g, "$1"));
 }
 
 /**

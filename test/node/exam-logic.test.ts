@@ -36,6 +36,12 @@ describe("process policy", () => {
   it("reads process lists given as arrays or separated strings, within bounds", () => {
     expect(parseProcessList("a.exe, b.exe\r\nc.exe,,\n")).toEqual(["a.exe", "b.exe", "c.exe"]);
     expect(parseProcessList(undefined)).toEqual([]);
+    expect(parseProcessList("set()")).toEqual([]);
+    expect(parseProcessList("frozenset({'a.exe'})")).toEqual(["a.exe"]);
+    expect(parseProcessList("('a.exe',)")).toEqual(["a.exe"]);
+    expect(parseProcessList("a.exe;b.exe\tc.exe")).toEqual(["a.exe", "b.exe", "c.exe"]);
+    expect(parseProcessList("Google Chrome, My App")).toEqual(["Google Chrome", "My App"]);
+    expect(parseProcessList(`'it\\'s.exe', "b.exe"`)).toEqual(["it's.exe", "b.exe"]);
     expect(() => parseProcessList(Array.from({ length: 501 }, () => "p"))).toThrow();
     expect(() => parseProcessList(["x".repeat(261)])).toThrow();
   });

@@ -29,15 +29,20 @@ describe("default forbidden-process policy", () => {
   it("reads a list sent as text the way clients write lists: JSON, Python, Java; an unreadable one is a 400", async () => {
     // Before, the brackets and quotes stayed in the names, nothing matched, and AnyDesk went unreported.
     const s = await newSession("STUDENT");
-    for (const text of [JSON.stringify(TOOLS), `[${TOOLS.map((t) => `'${t}'`).join(", ")}]`, `[${TOOLS.join(", ")}]`]) {
+    const pythonQuoted = TOOLS.map((t) => `'${t}'`).join(", ");
+    // JSON, Python's list, set and tuple, Java's List/Set, a CSV row, semicolons (a probe's set and CSV texts flagged nothing).
+    const texts = [JSON.stringify(TOOLS), `[${pythonQuoted}]`, `{${pythonQuoted}}`, `(${pythonQuoted})`, `[${TOOLS.join(", ")}]`, `{${TOOLS.join(", ")}}`];
+    for (const text of [...texts, TOOLS.map((t) => `"${t}"`).join(","), TOOLS.join(";")]) {
       expect(bodyAt(await checkup(s.access, { running_processes: text }), 200).resource_array, text).toEqual(["AnyDesk.exe", "obs64.exe", "ManyCam.exe"]);
     }
     const { student, examId } = await startedExamWithStudent("UCY");
     const report = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, running_processes: '["chrome.exe","TeamViewer.exe"]' } });
     expect(bodyAt(report, 200).resource_array).toEqual(["forbidden_process: teamviewer.exe"]);
-    const unreadable = await checkup(s.access, { running_processes: '["chrome.exe", AnyDesk.exe]' });
-    expect(unreadable.status).toBe(400);
-    expect(bodyAt(unreadable, 400).error_details.running_processes![0]).toMatch(/could not be read/);
+    for (const text of ['["chrome.exe", AnyDesk.exe]', "{'chrome.exe', AnyDesk.exe}", '{"name": "AnyDesk.exe"}', '"chrome.exe", AnyDesk.exe']) {
+      const unreadable = await checkup(s.access, { running_processes: text });
+      expect(unreadable.status, text).toBe(400);
+      expect(bodyAt(unreadable, 400).error_details.running_processes![0]).toMatch(/could not be read/);
+    }
   });
 
   it("is narrowed or turned off by an exam for that exam only, and shown to its instructor as set", async () => {
