@@ -23,7 +23,7 @@ const MonitoringForm = z
     voice_emb_data: z.string().max(1_000_000).optional().openapi({ description: "Accepted for TRUSTID clients and ignored: the server computes its own embedding" }),
     running_processes: z.string().max(200_000).optional().openapi({ description: "Comma or newline separated process names" }),
     ip_address: ReportedIpAddress.optional(),
-    exam_id: ExamId.optional().openapi({ description: "The exam; defaults to the one the student has joined and is sitting now" }),
+    exam_id: ExamId.optional().openapi({ description: "The exam; defaults to the one the student has joined and is sitting now (the one joined last when several; the answer names it)" }),
   })
   .openapi("BiometricsMonitoring");
 

@@ -29,7 +29,7 @@ type MonitoringType = MonitoringScope["monitoringType"];
 const VerifyForm = BiometricsForm.extend({
   monitoring_type: blankAsAbsent(z.enum(["Identification", "Checkup Process", "Exam Monitoring"])).openapi({
     description:
-      "When given, the verification is recorded as a monitoring event of the exam (`exam_id`, else the exam the student has joined and is sitting) and raises alerts as the monitoring endpoints do (face_mismatch, voice_mismatch)",
+      "When given, the verification is recorded as a monitoring event of the exam (`exam_id`, else the exam the student has joined and is sitting, the one joined last when several) and raises alerts as the monitoring endpoints do (face_mismatch, voice_mismatch)",
   }),
   exam_id: blankAsAbsent(ExamId),
 }).openapi("BiometricsVerify");
