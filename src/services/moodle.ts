@@ -7,7 +7,7 @@
 // Moodle reports errors as HTTP 200 with a body {exception, errorcode, message}; those become 502s
 // that quote Moodle's message. A site that cannot be reached (or times out) is a 503; a site that
 // answers something other than JSON, or an HTTP error, is a 502. Never a 500.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { institutions, users } from "../db/schema";
@@ -176,7 +176,28 @@ function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
     .map((u) => ({ u, email: (u.email ?? "").trim().toLowerCase() }))
     .filter(({ u, email }) => isStudent(u) && isEmail(email))
     .filter(({ email }) => !seen.has(email) && Boolean(seen.add(email)))
-    .map(({ u, email }) => ({ name: (u.firstname ?? "").slice(0, 150), surname: (u.lastname ?? "").slice(0, 150), email }));
+    .map(({ u, email }) => ({ name: cleanName(u.firstname), surname: cleanName(u.lastname), email }));
+}
+
+/**
+ * A name from Moodle as every other name here is kept (register_user, a students list): control characters (a NUL cut
+ * the rest of the name when stored) become spaces, runs of white space one space, trimmed, at most 150 characters.
+ * Moodle's names are not refused: one odd name must not stop a course's sync.
+ */
+const cleanName = (name: string | undefined) =>
+  (name ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim().slice(0, 150);
+
+/** Which of these emails belong to an instructor account of the institution (sync leaves those out: roster.ts). */
+async function instructorEmails(db: Db, institutionId: number, emails: string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < emails.length; i += 500) {
+    const rows = await db
+      .select({ email: users.email })
+      .from(users)
+      .where(and(eq(users.institutionId, institutionId), eq(users.role, "INSTRUCTOR"), inArray(users.email, emails.slice(i, i + 500))));
+    for (const r of rows) out.add(r.email);
+  }
+  return out;
 }
 
 async function instructorEmail(db: Db, instructor: Person): Promise<string> {
@@ -191,7 +212,8 @@ async function instructorEmail(db: Db, instructor: Person): Promise<string> {
 
 /**
  * The Moodle courses the instructor teaches (matched by their email; a role other than student or
- * guest), each with its students. 404 user when the email is not a Moodle user of the site.
+ * guest), each with its students. 404 user when the email is not a Moodle user of the site. Students whose email is an
+ * instructor account here (a teaching assistant with Moodle's student role) are listed apart, as sync leaves them out.
  */
 export async function instructorMoodleCourses(db: Db, instructor: Person, sealKey?: string) {
   const moodle = await moodleFor(db, instructor.institutionId, sealKey);
@@ -200,11 +222,17 @@ export async function instructorMoodleCourses(db: Db, instructor: Person, sealKe
   if (!me) throw AppError.notFound("user", email, "Your email is not a user of the institution's Moodle site");
   const courses = (await moodle.getUserCourses(me.id)).slice(0, MAX_MOODLE_COURSES);
   const participants = await Promise.all(courses.map((c) => moodle.getEnrolledUsers(c.id)));
-  return courses.flatMap((course, i) => {
+  const taught = courses.flatMap((course, i) => {
     const people = participants[i] ?? [];
-    if (!people.some((u) => sameEmail(u.email, email) && teaches(u))) return [];
-    return [{ moodle_course_id: String(course.id), moodle_course_name: course.fullname, enrolled_students: studentsOf(people) }];
+    return people.some((u) => sameEmail(u.email, email) && teaches(u)) ? [{ course, students: studentsOf(people) }] : [];
   });
+  const instructors = await instructorEmails(db, instructor.institutionId, [...new Set(taught.flatMap((t) => t.students.map((s) => s.email)))]);
+  return taught.map(({ course, students }) => ({
+    moodle_course_id: String(course.id),
+    moodle_course_name: course.fullname,
+    enrolled_students: students.filter((s) => !instructors.has(s.email)),
+    skipped_instructors: students.filter((s) => instructors.has(s.email)).map((s) => s.email),
+  }));
 }
 
 /**

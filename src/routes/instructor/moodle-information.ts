@@ -12,6 +12,9 @@ const MoodleCourseView = z
     moodle_course_id: z.string(),
     moodle_course_name: z.string(),
     enrolled_students: z.array(z.object({ name: z.string(), surname: z.string(), email: z.string() })),
+    skipped_instructors: z.array(z.string()).openapi({
+      description: "Emails Moodle gives the student role that belong to instructor accounts here: sync_courses_exams leaves them out",
+    }),
   })
   .openapi("MoodleCourseView");
 

@@ -74,9 +74,55 @@ describe("GET /backend/instructor/moodle_information", () => {
           { name: "Alice", surname: "A", email: w.alice },
           { name: "Bob", surname: "B", email: w.bob },
         ],
+        skipped_instructors: [],
       },
-      { moodle_course_id: "11", moodle_course_name: "Databases", enrolled_students: [{ name: "Bob", surname: "B", email: w.bob }] },
+      { moodle_course_id: "11", moodle_course_name: "Databases", enrolled_students: [{ name: "Bob", surname: "B", email: w.bob }], skipped_instructors: [] },
     ]);
+  });
+
+  it("lists apart the instructor accounts Moodle calls students, as sync leaves them out; names cleaned as everywhere", async () => {
+    // A probe saw a teaching assistant listed as a student that sync then skipped, and names kept padded or cut at a NUL.
+    const token = `tok-${crypto.randomUUID()}`;
+    const inst = await newInstitution({ url: moodleUrl(), token });
+    const teacher = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
+    const assistant = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
+    const [padded, blank] = [uniqueEmail("padded"), uniqueEmail("blank")];
+    await installSite({
+      token,
+      users: [
+        { id: 2, firstname: "Tea", lastname: "Cher", email: teacher.email },
+        { id: 3, firstname: "Tee", lastname: "Ay", email: assistant.email },
+        { id: 4, firstname: "  Ann\u0000Marie ", lastname: "  Padded\t Name  ", email: padded },
+        { id: 5, firstname: "   ", lastname: "", email: blank },
+      ],
+      courses: [{ id: 20, shortname: "NET", fullname: "Networks" }],
+      enrolments: [
+        { courseId: 20, userId: 2, role: "editingteacher" },
+        { courseId: 20, userId: 3, role: "student" },
+        { courseId: 20, userId: 4, role: "student" },
+        { courseId: 20, userId: 5, role: "student" },
+      ],
+    });
+    const access = (await loginAs(teacher)).access;
+    const res = await api(moodleInformation, { token: access });
+    expect(bodyAt(res, 200).resource_array).toEqual([
+      {
+        moodle_course_id: "20",
+        moodle_course_name: "Networks",
+        enrolled_students: [
+          { name: "Ann Marie", surname: "Padded Name", email: padded },
+          { name: "", surname: "", email: blank },
+        ],
+        skipped_instructors: [assistant.email],
+      },
+    ]);
+    const id = await addExam(access);
+    const sync = await api(syncCoursesExams, { token: access, json: { details: { exam_id: id, moodle_course_id: 20 } } });
+    expect(sync.status, JSON.stringify(sync.body)).toBe(200);
+    const view = await instructorExamView(access, id);
+    expect(view.enrolled_students.map((s) => [s.email, s.name, s.surname]).sort()).toEqual(
+      [[blank, "", ""], [padded, "Ann Marie", "Padded Name"]].sort(),
+    );
   });
 
   // Nine requests one after the other, one of them reading a 16 MiB answer: 3.5 s alone on a loaded 2-core machine,
