@@ -114,6 +114,11 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
   const start = input.startTime ?? now;
   checkTimes(start, input.endTime ?? null);
   if (input.status === "closed") throw PartnerError.field("status", "can not be closed on creation");
+  // A window already over would make an exam born closed, which `status` may not ask for either (a probe's
+  // start_time of 1 made one).
+  if ((input.endTime ?? start + (input.duration ?? 60) * 60_000) <= now) {
+    throw PartnerError.field(input.endTime !== undefined ? "end_time" : "start_time", "puts the exam's end in the past; an exam can not be closed on creation");
+  }
   // The request's nonce is used up with this first read (a replay is refused before anything is written).
   const instructorId = await instructorFor(db, scope, input.instructorEmail, now, nonce);
   const timing = {

@@ -80,6 +80,14 @@ describe("exams", () => {
     expect((await createUnchecked({ name: "x", status: "archived" })).status).toBe(422);
     expect((await create({ name: "x", start_time: 2000, end_time: 1000 })).body).toEqual({ end_time: ["must be after start_time"] });
     expect((await create({ name: "x", start_time: 2000, end_time: 2000 })).body).toEqual({ end_time: ["must be after start_time"] });
+    // A window already over would make an exam born closed (a probe's start_time of 1 did).
+    const now = Math.floor(Date.now() / 1000);
+    expect((await create({ name: "x", start_time: 1 })).body).toEqual({ start_time: ["puts the exam's end in the past; an exam can not be closed on creation"] });
+    expect((await create({ name: "x", start_time: now - 7200, end_time: now - 60 })).body).toEqual({
+      end_time: ["puts the exam's end in the past; an exam can not be closed on creation"],
+    });
+    // A window that has begun but not ended is an exam running now.
+    expect((await create({ name: "x", start_time: now - 600, duration: 60 })).status).toBe(201);
     expect((await create({ name: "x", instructor_email: "nobody@example.org" })).body).toEqual({
       instructor_email: ["is not an instructor of this institution"],
     });
