@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../types";
 import { errorBody } from "./envelope";
-import { AppError, unavailableCause } from "./errors";
+import { AppError, isForeignKeyViolation, unavailableCause } from "./errors";
 
 export function handleError(err: unknown, c: Context<AppEnv>): Response {
   const requestId = c.get("requestId") ?? "unknown";
@@ -13,6 +13,11 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
   } else if (err instanceof HTTPException && err.status < 500) {
     // Hono's own refusals (e.g. an unparsable form body) keep their status, in our envelope.
     appError = err.status === 400 ? AppError.malformedJson(err.message) : new AppError(err.status, err.message);
+  } else if (isForeignKeyViolation(err)) {
+    // A write pointing at a row removed meanwhile (an account removed while its access token is still valid, an exam
+    // deleted by its partner system): the request cannot be applied as it stands; a refusal, not a 500.
+    logUnexpected(c, err);
+    appError = new AppError(409, "Something this request refers to was removed meanwhile (an account or an exam); reload and try again");
   } else if (unavailableCause(err)) {
     // The database did not answer (down, or slower than DB_TIMEOUT_MS): the client may retry.
     appError = unavailableCause(err)!;

@@ -2,7 +2,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, processPolicies } from "../../db/schema";
-import { AppError } from "../../lib/errors";
+import { AppError, isForeignKeyViolation } from "../../lib/errors";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import type { Person } from "../../types";
 import { normalizePatterns, replaceExamPatternsStatements } from "../process-policy";
@@ -54,7 +54,11 @@ export async function createExam(db: Db, instructor: Person, input: ExamInput, n
       createdAt: now,
       updatedAt: now,
     })
-    .returning();
+    .returning()
+    .catch((e: unknown) => {
+      // The instructor was removed while this access token is still valid (SECURITY.md, "Deletion").
+      throw isForeignKeyViolation(e) ? AppError.unauthorized("This account no longer exists") : e;
+    });
   if (!exam) throw new Error("exam insert returned nothing");
   // The patterns were validated above, so this second write fails only if the database does.
   if (patterns.length > 0) {

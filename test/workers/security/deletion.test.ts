@@ -7,12 +7,13 @@ import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
 import {
   alerts, decisions, enrolments, erasureRequests, exams, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
-  refreshTokenFamilies, users, walletExports,
+  refreshTokenFamilies, refreshTokens, users, walletExports,
 } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
 import { runErasureJobs } from "../../../src/services/erasure";
 import { db, examWithEnrolment, ownerOf, templatesOf, unitVector } from "../biometrics/fixtures";
 import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as addExamRoute } from "../../../src/routes/instructor/add-exam";
 import { route as refreshTokenRoute } from "../../../src/routes/auth/refresh-token";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
 import { route as walletFaceRoute } from "../../../src/routes/biometrics/wallet-face";
@@ -150,6 +151,22 @@ describe("erasing a student", () => {
     expect((await storedTemplates(bystander.access)).templates).toEqual(["Face"]);
     const [request] = await d.select().from(erasureRequests).where(eq(erasureRequests.studentId, owner.studentId));
     expect(request).toMatchObject({ recordsErasedAt: now, templatesErasedAt: later });
+  });
+
+  it("refuses, with a 401, what an instructor removed by hand (SECURITY.md) asks with a still-valid access token", async () => {
+    // A probe's add_exam was a 500 (the exam's instructor row was gone).
+    const instructor = await newSession("INSTRUCTOR");
+    const { studentId: userId } = ownerOf(instructor.access);
+    const families = await db().select({ id: refreshTokenFamilies.id }).from(refreshTokenFamilies).where(eq(refreshTokenFamilies.userId, userId));
+    for (const f of families) await db().delete(refreshTokens).where(eq(refreshTokens.familyId, f.id));
+    await db().delete(refreshTokenFamilies).where(eq(refreshTokenFamilies.userId, userId));
+    await db().delete(users).where(eq(users.id, userId));
+    const res = await api(addExamRoute, {
+      token: instructor.access,
+      json: { name: "after removal", exam_type: "Written", duration: 60, scheduled_date: new Date(Date.now() + 3_600_000).toISOString(), privacy_policy: "p" },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(401);
+    expect(res.body).toEqual({ message: "This account no longer exists" });
   });
 
   it("leaves an instructor's request pending (their exams must be handed over first)", async () => {
