@@ -9,7 +9,7 @@ import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { faceVerdictMessage, imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
-import { markVerified } from "../../services/exams/verification";
+import { FACE_VERIFICATION_WITHDRAWN, markVerified } from "../../services/exams/verification";
 import { examNotFound, studentEnrolment } from "../../services/exams/scope";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
@@ -72,7 +72,9 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
       async (row, v) => {
         if (!v.isMatch) return insertDecision(db, row);
         // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
-        if (!(await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, c.get("now"), [row]))) throw examNotFound(exam_id);
+        const verified = await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, c.get("now"), [row]);
+        if (verified === "not_enrolled") throw examNotFound(exam_id);
+        if (verified === "withdrawn") throw AppError.badField("exam_id", FACE_VERIFICATION_WITHDRAWN);
       },
     );
     // Only a match that verifies the student changes their partner session's status (a student already

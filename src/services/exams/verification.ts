@@ -1,8 +1,8 @@
 // Identity verification of an enrolment: by a face match (services/biometrics) or by the instructor's manual
 // approval, which a student may request.
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, manualApprovalRequests, users } from "../../db/schema";
+import { decisions, enrolments, manualApprovalRequests, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import type { VerificationStatus } from "./lifecycle";
@@ -16,7 +16,7 @@ type EnrolmentScope = { institutionId: number; examId: number; studentId: number
 const enrolmentOf = (scope: EnrolmentScope) =>
   and(eq(enrolments.institutionId, scope.institutionId), eq(enrolments.examId, scope.examId), eq(enrolments.studentId, scope.studentId));
 
-const closeOpenRequests = (db: Db, scope: EnrolmentScope, now: number, decidedBy: number | null) =>
+const closeOpenRequests = (db: Db, scope: EnrolmentScope, now: number, decidedBy: number | null, onlyIf?: SQL) =>
   db
     .update(manualApprovalRequests)
     .set({ status: "Approved", decidedAt: now, decidedBy })
@@ -26,20 +26,42 @@ const closeOpenRequests = (db: Db, scope: EnrolmentScope, now: number, decidedBy
         eq(manualApprovalRequests.examId, scope.examId),
         eq(manualApprovalRequests.studentId, scope.studentId),
         eq(manualApprovalRequests.status, "Requested"),
+        onlyIf,
       ),
     );
+
+/**
+ * An instructor overturned an accepted face verification of this enrolment ("this is not the enrolled student",
+ * services/decisions/review.ts): in this exam a face match may no longer verify the student by itself, or the
+ * person's decision would be undone by the very check it found wrong (a probe's student was Verified again by the
+ * next face_verify). A manual approval still can. Overturned decisions are contested ones (decisions_contested index).
+ */
+const faceVerificationWithdrawn = (scope: EnrolmentScope) => sql`EXISTS (SELECT 1 FROM ${decisions} WHERE ${and(
+  eq(decisions.institutionId, scope.institutionId),
+  eq(decisions.examId, scope.examId),
+  isNotNull(decisions.contestedAt),
+  eq(decisions.studentId, scope.studentId),
+  eq(decisions.resolution, "overturned"),
+  eq(decisions.outcome, "accepted"),
+  inArray(decisions.action, ["verify", "identification"]),
+)})`;
+
+export const FACE_VERIFICATION_WITHDRAWN =
+  "An instructor found an earlier face verification of yours in this exam wrong, so a face match cannot verify you again in this exam: ask your instructor for manual approval (request_manual_approval).";
 
 /**
  * Marks an enrolment verified by a successful 1:1 face verification. A student already verified stays verified as
  * and when they were: a person's approval in particular is never replaced by a face match, so that overturning
  * that face decision later (services/decisions/review.ts) cannot undo the approval. Open manual-approval requests
- * are closed. Returns false when the student is not enrolled in the exam (nothing changes then; the decisions are
- * recorded all the same: they were taken), e.g. when a partner moved or deleted the session meanwhile. `decisions`: the
- * records of the automated decisions that verified the student (docs/decisions.md), written in the same batch.
+ * are closed. "not_enrolled" when the student is not enrolled in the exam (nothing changes then; the decisions are
+ * recorded all the same: they were taken), e.g. when a partner moved or deleted the session meanwhile; "withdrawn" when
+ * an instructor overturned an earlier face verification in this exam (faceVerificationWithdrawn: nothing changes
+ * either). `records`: the automated decisions that verified the student (docs/decisions.md), written in the same batch.
  */
-export async function markVerified(db: Db, scope: EnrolmentScope, now: number, decisions: DecisionInsert[] = []): Promise<boolean> {
+export async function markVerified(db: Db, scope: EnrolmentScope, now: number, records: DecisionInsert[] = []): Promise<"verified" | "not_enrolled" | "withdrawn"> {
   const wasVerified = sql`${enrolments.verificationStatus} = 'Verified'`;
-  const [updated] = await db.batch([
+  const allowed = sql`(${wasVerified} OR NOT ${faceVerificationWithdrawn(scope)})`;
+  const [updated, , enrolled] = await db.batch([
     db
       .update(enrolments)
       .set({
@@ -47,12 +69,13 @@ export async function markVerified(db: Db, scope: EnrolmentScope, now: number, d
         verifiedAt: sql`CASE WHEN ${wasVerified} THEN ${enrolments.verifiedAt} ELSE ${now} END`,
         verifiedBy: sql`CASE WHEN ${wasVerified} THEN ${enrolments.verifiedBy} ELSE 'face' END`,
       })
-      .where(enrolmentOf(scope))
+      .where(and(enrolmentOf(scope), allowed))
       .returning({ id: enrolments.id }),
-    closeOpenRequests(db, scope, now, null),
-    ...decisions.map((row) => insertDecision(db, row)),
+    closeOpenRequests(db, scope, now, null, sql`NOT ${faceVerificationWithdrawn(scope)}`),
+    db.select({ id: enrolments.id }).from(enrolments).where(enrolmentOf(scope)).limit(1),
+    ...records.map((row) => insertDecision(db, row)),
   ]);
-  return updated.length > 0;
+  return updated.length > 0 ? "verified" : enrolled.length > 0 ? "withdrawn" : "not_enrolled";
 }
 
 export async function verificationStatus(db: Db, student: Person, examId: number, now: number): Promise<VerificationStatus> {

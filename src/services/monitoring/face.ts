@@ -14,7 +14,7 @@ import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
 import { analyseVoice } from "../biometrics/voice";
 import { enrolledExam, examNotFound } from "../exams/scope";
-import { markVerified } from "../exams/verification";
+import { FACE_VERIFICATION_WITHDRAWN, markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
@@ -163,7 +163,11 @@ export async function identify(
       return decision && !verified ? [decision] : [];
     });
     // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
-    if (verified && !(await markVerified(db, { ...scope }, now, decision ? [decision] : []))) throw examNotFound(input.examId);
+    if (verified) {
+      const marked = await markVerified(db, { ...scope }, now, decision ? [decision] : []);
+      if (marked === "not_enrolled") throw examNotFound(input.examId);
+      if (marked === "withdrawn") throw AppError.badField("exam_id", FACE_VERIFICATION_WITHDRAWN);
+    }
     return { verified, checkedBy: "server", match, alerts };
   }
   const [me] = await db.select({ email: users.email }).from(users).where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))).limit(1);

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { alerts, decisions, enrolments, erasureRequests } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
 import { env } from "cloudflare:test";
+import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
 import { route as contestRoute } from "../../../src/routes/student/contest-decision";
 import { route as studentDecisions } from "../../../src/routes/student/decisions";
 import { route as reportRoute } from "../../../src/routes/instructor/decision-report";
@@ -148,7 +149,7 @@ describe("contest and review", () => {
       const approve = () => api(manualApproveStudent, { token: teacher.access, json: { exam_id: examId, email: a!.user.email } });
       const matched = async () => {
         const id = await decide(a!.access, { examId, outcome: "accepted", score: 0.71 });
-        expect(await markVerified(db(), scope, Date.now())).toBe(true);
+        expect(await markVerified(db(), scope, Date.now())).toBe("verified");
         return id;
       };
       let id: string;
@@ -167,15 +168,25 @@ describe("contest and review", () => {
     }
   });
 
-  it("overturning an accepted face match of a student nobody approved sends them back to Pending", async () => {
+  it("overturning an accepted face match of a student nobody approved sends them back to Pending, where no face match verifies them again", async () => {
     const { teacher, students: [a], examId } = await examWithStudents();
     const ids = idsOf(a!.access);
+    const scope = { institutionId: ids.institutionId, examId, studentId: ids.studentId };
     const id = await decide(a!.access, { examId, outcome: "accepted", score: 0.71 });
-    expect(await markVerified(db(), { institutionId: ids.institutionId, examId, studentId: ids.studentId }, Date.now())).toBe(true);
+    expect(await markVerified(db(), scope, Date.now())).toBe("verified");
     bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id, text: "Contested." } }), 200);
     bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "overturned", reason: "Not the student." } }), 200);
-    const student = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
-    expect(student).toMatchObject({ verification_status: "Pending", verified_by: null });
+    const view = async () => (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
+    expect(await view()).toMatchObject({ verification_status: "Pending", verified_by: null });
+    // A probe's student was Verified again by the next face_verify: the person's finding would be undone by the very
+    // check it found wrong. Now the next match changes nothing, and an open request for manual approval stays open.
+    bodyAt(await api(requestManualApproval, { token: a!.access, json: { exam_id: examId, manual_approval_type: "Face refused after review" } }), 200);
+    expect(await markVerified(db(), scope, Date.now())).toBe("withdrawn");
+    expect(await view()).toMatchObject({ verification_status: "Requested Manual Approval", verified_by: null });
+    // A person's approval still verifies them, and a later match keeps it as it is.
+    expect(bodyAt(await api(manualApproveStudent, { token: teacher.access, json: { exam_id: examId, email: a!.user.email } }), 200).message).toBe("Student approved successfully");
+    expect(await markVerified(db(), scope, Date.now())).toBe("verified");
+    expect(await view()).toMatchObject({ verification_status: "Verified", verified_by: "manual" });
   });
 
   it("overturning a monitoring decision takes its occurrence off the alert (an episode left empty goes); upholding changes nothing", async () => {
