@@ -270,8 +270,9 @@ export async function recordDeviceReport(
   decisionBase?: DecisionBase,
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   // Everything the report is judged by, in one round trip: the enrolled exam (its timing columns only), the
-  // student's email (for face_rec_result) and the exam's process policy; the store is the second.
-  const [examRows, emailRows, patternRows] = await db.batch([
+  // student's email (for face_rec_result), the exam's process policy and the report stored under the same
+  // Idempotency-Key, if any; the store is the second.
+  const [examRows, emailRows, patternRows, storedRows] = await db.batch([
     enrolledExamQuery(db, student, examId),
     db
       .select({ email: users.email })
@@ -279,15 +280,26 @@ export async function recordDeviceReport(
       .where(and(eq(users.id, student.userId), eq(users.institutionId, student.institutionId)))
       .limit(1),
     policyPatternsQuery(db, student.institutionId, examId),
+    db
+      .select({ id: monitoringEvents.id, examId: monitoringEvents.examId, payload: monitoringEvents.payload })
+      .from(monitoringEvents)
+      .where(and(eq(monitoringEvents.studentId, student.userId), eq(monitoringEvents.clientKey, clientKey ?? "")))
+      .limit(1),
   ]);
   const { exam } = await enrolledExamFound(db, examRows, examId, now);
-  if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
-  if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   const [me] = emailRows;
   if (!me) throw AppError.notFound("user", String(student.userId), "User not found");
   const result = deviceReportToResult(report, { userId: student.userId, email: me.email });
   const processes = result.runningProcesses ?? [];
   const forbidden = processes.length > 0 ? forbiddenAmong(processes, policyOfRows(patternRows)) : [];
+  // A resend of a report stored before the exam completed is answered as the first time (a probe's client, retrying
+  // its last report after a lost answer, was told "completed" about a report that had been kept).
+  const [stored] = storedRows;
+  if (exam.status === "Completed" && stored && stored.examId === exam.id && JSON.stringify(stored.payload) === JSON.stringify(report)) {
+    return { eventId: stored.id, alerts: alertsFor(result, forbidden), replayed: true };
+  }
+  if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
+  if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   return storeMonitoringResult(
     db,
     { institutionId: student.institutionId, examId: exam.id, studentId: student.userId, source: "device", monitoringType: "Exam Monitoring" },

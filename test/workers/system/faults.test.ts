@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it, inject } from "vitest";
 import { createApp } from "../../../src/app";
-import { alerts, enrolments, monitoringEvents, partnerCallbackOutbox, walletExports } from "../../../src/db/schema";
+import { alerts, enrolments, exams, monitoringEvents, partnerCallbackOutbox, walletExports } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
 import { inFlightNow } from "../../../src/lib/overload";
 import { deliveryOptions } from "../../../src/services/partner/jobs";
@@ -105,6 +105,22 @@ describe("monitoring reports resent by a client", () => {
     const bad = await api(monitoringRoute, { token: student.access, json: report, headers: { "idempotency-key": "has space" } });
     expect(bad.status).toBe(400);
     expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["Idempotency-Key"]);
+  });
+
+  it("after the exam completed: the last report resent is answered as the first time, a new one is refused", async () => {
+    // A probe's client retrying its last report after a lost answer was told "completed" about a report that was kept.
+    const { student, examId } = await startedExamWithStudent("UCY", { forbidden_processes: ["anydesk.exe"] });
+    const report = { exam_id: examId, running_processes: ["anydesk.exe"] };
+    const headers = { "idempotency-key": `report-${crypto.randomUUID()}` };
+    const first = await api(monitoringRoute, { token: student.access, json: report, headers });
+    expect(bodyAt(first, 200).resource_array).toEqual(["forbidden_process: anydesk.exe"]);
+    await db().update(exams).set({ status: "Completed", completedAt: Date.now() }).where(eq(exams.id, examId));
+    expect(await api(monitoringRoute, { token: student.access, json: report, headers })).toMatchObject({ status: 200, body: first.body });
+    const fresh = await api(monitoringRoute, { token: student.access, json: report, headers: { "idempotency-key": `report-${crypto.randomUUID()}` } });
+    expect(bodyAt(fresh, 400).error_details.exam_id).toEqual(["This examination has completed."]);
+    const changed = await api(monitoringRoute, { token: student.access, json: { ...report, running_processes: ["x.exe"] }, headers });
+    expect(bodyAt(changed, 400).error_details.exam_id).toEqual(["This examination has completed."]);
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(1);
   });
 
   it("with a key already used for a different report: a 400 naming the key, nothing of it stored", async () => {
