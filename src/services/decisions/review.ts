@@ -7,7 +7,7 @@
 // Both steps are stored on the record (who, when, why); neither is ever undone.
 import { and, eq, gte, isNull, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { alerts, decisions, enrolments, manualApprovalRequests } from "../../db/schema";
+import { alerts, decisions, enrolments, exams, manualApprovalRequests } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import { instructorExam } from "../exams/scope";
@@ -21,10 +21,21 @@ export const decisionNotFound = (id: string) => AppError.notFound("decision", id
 /** The student contests one of their own decisions (404 for anyone else's: same body as an unknown id). */
 export async function contestDecision(db: Db, student: Person, id: string, text: string, now: number): Promise<DecisionRow> {
   const mine = and(eq(decisions.id, id), eq(decisions.institutionId, student.institutionId), eq(decisions.studentId, student.userId));
-  const [row] = await db.select().from(decisions).where(mine).limit(1);
-  if (!row) throw decisionNotFound(id);
+  const [found] = await db
+    .select({ row: decisions, examStillThere: exams.id })
+    .from(decisions)
+    .leftJoin(exams, and(eq(exams.id, decisions.examId), eq(exams.institutionId, decisions.institutionId)))
+    .where(mine)
+    .limit(1);
+  if (!found) throw decisionNotFound(id);
+  const { row } = found;
   if (row.examId === null) {
     throw AppError.badField("decision_id", "Only decisions taken in an exam can be contested (an instructor reviews them); outside an exam, simply try again.");
+  }
+  // Decisions outlive their exam (a partner system may delete it): nobody could review a contest then (a probe's was
+  // accepted with "your instructor will review it").
+  if (found.examStillThere === null) {
+    throw AppError.badField("decision_id", "The exam of this decision has been deleted, so no instructor can review it; ask your institution.");
   }
   const [updated] = await db
     .update(decisions)

@@ -2,7 +2,7 @@
 // error report, erasure and retention. Records are written through the service (services/decisions/record.ts).
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { alerts, decisions, enrolments, erasureRequests } from "../../../src/db/schema";
+import { alerts, decisions, enrolments, erasureRequests, exams } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
 import { env } from "cloudflare:test";
 import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
@@ -107,6 +107,12 @@ describe("contest and review", () => {
     // Outside an exam nobody reviews: a 400 that says so.
     const outside = await decide(a!.access, {});
     expect((await api(contestRoute, { token: a!.access, json: { decision_id: outside, text: "x" } })).status).toBe(400);
+    // Nor once the exam is deleted (decisions outlive it): a probe's contest was accepted that nobody could review.
+    const orphan = await decide(a!.access, { examId });
+    await db().delete(enrolments).where(eq(enrolments.examId, examId));
+    await db().delete(exams).where(eq(exams.id, examId));
+    const late = await api(contestRoute, { token: a!.access, json: { decision_id: orphan, text: "x" } });
+    expect(bodyAt(late, 400).error_details.decision_id![0]).toMatch(/has been deleted/);
   });
 
   it("overturning a refused verification marks the student verified; the record says who, when and why", async () => {
