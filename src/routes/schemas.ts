@@ -41,6 +41,7 @@ export const ok = <T extends z.ZodType>(schema: T, description = "Success") => j
 export const commonErrors = {
   400: json(ValidationErrorBody, "Bad request: missing, already existing or badly formatted fields"),
   405: json(MessageBody, "Method not allowed"),
+  409: json(MessageBody, "Something the request refers to was removed meanwhile (an account, an exam); reload and try again"),
   413: json(MessageBody, "Request body too large for this endpoint"),
   415: json(MessageBody, "Unsupported media type"),
   500: json(ServerErrorBody, "Internal server error (with the request id the log carries)"),

@@ -50,23 +50,29 @@ describe("logging", () => {
   });
 
   it("logs a failed query's SQL but not its bound values (password hashes, emails)", async () => {
-    const marker = `pbkdf2-sha256$100000$SECRETSALT$${crypto.randomUUID()}`;
-    const email = uniqueEmail("victim");
-    // A real failed statement: the institution does not exist (foreign key), so drizzle throws its query error.
-    const failing = createApp();
-    failing.get("/backend/failing-query", async () => {
-      await openDb(inject("databaseUrl")).insert(users).values({ institutionId: 999_999_999, email, name: "N", surname: "S", role: "STUDENT", passwordHash: marker });
-      return new Response("unreachable");
-    });
-    const res = await failing.request("/backend/failing-query", {}, env);
-    expect(res.status).toBe(500);
-    const body = JSON.stringify(await res.json());
-    const logged = lines.join("\n");
-    expect(logged).toContain("Failed query: insert into"); // the statement is there to debug with
-    expect(logged).toContain("params: [redacted]");
-    expect(logged).not.toContain(marker);
-    expect(logged).not.toContain(email);
-    expect(body).not.toContain(marker);
+    // Real failed statements: a NOT NULL column left empty (an unexpected error: 500), and an institution that does not
+    // exist (a foreign key: a row removed meanwhile, 409); drizzle throws its query error with the values either way.
+    for (const [what, status, institutionId, name] of [["not null", 500, 1, null], ["foreign key", 409, 999_999_999, "N"]] as const) {
+      lines = [];
+      const marker = `pbkdf2-sha256$100000$SECRETSALT$${crypto.randomUUID()}`;
+      const email = uniqueEmail("victim");
+      const failing = createApp();
+      failing.get("/backend/failing-query", async () => {
+        await openDb(inject("databaseUrl"))
+          .insert(users)
+          .values({ institutionId, email, name: name as string, surname: "S", role: "STUDENT", passwordHash: marker });
+        return new Response("unreachable");
+      });
+      const res = await failing.request("/backend/failing-query", {}, env);
+      expect(res.status, what).toBe(status);
+      const body = JSON.stringify(await res.json());
+      const logged = lines.join("\n");
+      expect(logged, what).toContain("Failed query: insert into"); // the statement is there to debug with
+      expect(logged, what).toContain("params: [redacted]");
+      expect(logged, what).not.toContain(marker);
+      expect(logged, what).not.toContain(email);
+      expect(body, what).not.toContain(marker);
+    }
   });
 
   it("redacts JWT-shaped strings and keeps only stack frames", () => {
