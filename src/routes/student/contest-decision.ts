@@ -34,6 +34,9 @@ export const route = createRoute({
 export const registerContestDecision = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const b = c.req.valid("json");
-    const row = await contestDecision(dbOf(c), c.get("caller"), b.decision_id, b.text, c.get("now"));
-    return c.json({ message: "Decision contested; your instructor will review it", resource_name: "decision", resource_obj: decisionView(row) }, 200);
+    const { row, reviewerNamed } = await contestDecision(dbOf(c), c.get("caller"), b.decision_id, b.text, c.get("now"));
+    const message = reviewerNamed
+      ? "Decision contested; your instructor will review it"
+      : "Decision contested; the exam has no instructor yet (your institution's system has not named one): it will be reviewed once one is";
+    return c.json({ message, resource_name: "decision", resource_obj: decisionView(row) }, 200);
   });

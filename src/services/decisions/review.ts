@@ -7,7 +7,8 @@
 // Both steps are stored on the record (who, when, why); neither is ever undone.
 import { and, eq, gte, isNull, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { alerts, decisions, enrolments, exams, manualApprovalRequests } from "../../db/schema";
+import { alerts, decisions, enrolments, exams, manualApprovalRequests, users } from "../../db/schema";
+import { partnerApiEmail } from "../partner/exams";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import { instructorExam } from "../exams/scope";
@@ -18,13 +19,18 @@ export const MAX_REASON_LENGTH = 2000;
 
 export const decisionNotFound = (id: string) => AppError.notFound("decision", id, "Decision not found");
 
-/** The student contests one of their own decisions (404 for anyone else's: same body as an unknown id). */
-export async function contestDecision(db: Db, student: Person, id: string, text: string, now: number): Promise<DecisionRow> {
+/**
+ * The student contests one of their own decisions (404 for anyone else's: same body as an unknown id).
+ * `reviewerNamed`: false while the exam belongs to the partner API account (created without `instructor_email`):
+ * the contest waits until the institution's system names an instructor.
+ */
+export async function contestDecision(db: Db, student: Person, id: string, text: string, now: number): Promise<{ row: DecisionRow; reviewerNamed: boolean }> {
   const mine = and(eq(decisions.id, id), eq(decisions.institutionId, student.institutionId), eq(decisions.studentId, student.userId));
   const [found] = await db
-    .select({ row: decisions, examStillThere: exams.id })
+    .select({ row: decisions, examStillThere: exams.id, instructorEmail: users.email })
     .from(decisions)
     .leftJoin(exams, and(eq(exams.id, decisions.examId), eq(exams.institutionId, decisions.institutionId)))
+    .leftJoin(users, eq(users.id, exams.instructorId))
     .where(mine)
     .limit(1);
   if (!found) throw decisionNotFound(id);
@@ -43,7 +49,7 @@ export async function contestDecision(db: Db, student: Person, id: string, text:
     .where(and(mine, isNull(decisions.contestedAt)))
     .returning();
   if (!updated) throw AppError.alreadyExists("decision_id", "This decision has already been contested.");
-  return updated;
+  return { row: updated, reviewerNamed: found.instructorEmail !== partnerApiEmail(student.institutionId) };
 }
 
 /** The exam's instructor resolves a contested decision. */

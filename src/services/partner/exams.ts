@@ -34,6 +34,9 @@ const examColumns = {
 export const examQuery = (db: Db, scope: Scope, id: number) =>
   db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
 
+/** The account that owns a partner exam created without `instructor_email` (no person: it signs nobody in). */
+export const partnerApiEmail = (institutionId: number) => `partner-api+${institutionId}@trustid.invalid`;
+
 /** The exam found by examQuery, its status settled by the clock (lifecycle.ts); 404 when there is none. */
 export async function foundExam(db: Db, rows: ExamRow[], idText: string, now: number): Promise<ExamRow> {
   const [row] = rows;
@@ -82,7 +85,7 @@ export type ExamInput = {
  */
 async function instructorFor(db: Db, scope: Scope, email: string | undefined, now: number, nonce?: PendingNonce): Promise<number> {
   // An account nobody can log in to (no password; an address that cannot receive mail).
-  const apiEmail = `partner-api+${scope.institutionId}@trustid.invalid`;
+  const apiEmail = partnerApiEmail(scope.institutionId);
   const lookup = db
     .select({ id: users.id })
     .from(users)

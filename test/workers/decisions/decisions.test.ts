@@ -5,6 +5,9 @@ import { describe, expect, it } from "vitest";
 import { alerts, decisions, enrolments, erasureRequests, exams } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
 import { env } from "cloudflare:test";
+import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { partnerApi } from "../partner/api";
+import { newPartner } from "../partner/helpers";
 import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
 import { route as contestRoute } from "../../../src/routes/student/contest-decision";
 import { route as studentDecisions } from "../../../src/routes/student/decisions";
@@ -113,6 +116,16 @@ describe("contest and review", () => {
     await db().delete(exams).where(eq(exams.id, examId));
     const late = await api(contestRoute, { token: a!.access, json: { decision_id: orphan, text: "x" } });
     expect(bodyAt(late, 400).error_details.decision_id![0]).toMatch(/has been deleted/);
+  });
+
+  it("a contest in an exam no instructor owns yet (a partner exam without instructor_email) says it waits for one", async () => {
+    // A probe's contest there was told "your instructor will review it".
+    const partner = await newPartner();
+    const examId = Number(bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "No instructor yet" } }), 201).exam.id);
+    const s = await newSession("STUDENT", partner.code);
+    const id = await decide(s.access, { examId });
+    const res = bodyAt(await api(contestRoute, { token: s.access, json: { decision_id: id, text: "me" } }), 200);
+    expect(res.message).toMatch(/no instructor yet/);
   });
 
   it("overturning a refused verification marks the student verified; the record says who, when and why", async () => {
