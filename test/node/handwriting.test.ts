@@ -177,6 +177,26 @@ describe("handwriting model", () => {
     expect(same.distance).toBeCloseTo((1 - w) * same.dtwDistance + w * same.descriptorDistance, 12);
   });
 
+  it("refuses an enrolment whose signatures are not one person's: writers mixed, or one signature's strokes sent as signatures", () => {
+    // A probe enrolled one signature each of writers 001, 002 and 003: accepted, and 18 of 20 other writers then matched.
+    expectInputError(() => enrollHandwriting([enrolment(1)[0]!, enrolment(2)[0]!, enrolment(3)[0]!]), /one person's signature/);
+    expectInputError(() => enrollHandwriting([...enrolment(4).slice(0, 4), enrolment(5)[0]!]), /one person's signature/);
+    // Writer 002's first signature cut at its pen lifts (a signature pad's strokes): 3 strokes of 5 points or more.
+    const s = enrolment(2)[0]!;
+    const strokes: PenTrajectory[] = [];
+    let run: number[] = [];
+    const flush = () => {
+      if (run.length >= 5) strokes.push({ t: run.map((i) => s.t[i]!), x: run.map((i) => s.x[i]!), y: run.map((i) => s.y[i]!), pressure: run.map((i) => s.pressure[i]!), hasPressure: true });
+      run = [];
+    };
+    s.pressure.forEach((p, i) => (p > 0 ? run.push(i) : flush()));
+    flush();
+    expect(strokes.length).toBeGreaterThanOrEqual(3);
+    expectInputError(() => enrollHandwriting(strokes), /send each signature whole/);
+    // The writers' own signatures still enrol.
+    for (const w of [1, 2, 3, 4, 5]) expect(enrollHandwriting(enrolment(w)).references).toHaveLength(5);
+  });
+
   it("stability: points matched one-to-one by every other reference count most; weights average 1", () => {
     const seqs = [0, 0.1, 0.2].map((w) => featureSeq(resample(synthetic(w), 10), DEFAULT_HANDWRITING_PARAMS.features));
     // A sequence against itself: the warping path is the diagonal, every point a direct match.

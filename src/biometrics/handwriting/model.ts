@@ -164,6 +164,29 @@ export function compact(r: Resampled): Resampled {
   };
 }
 
+/** The reference-to-reference distances as enrolment computes them (stability-weighted DTW), with the stability counts
+ * (exported for the benchmark). */
+export function referenceDistances(references: HandwritingReference[], params: HandwritingParams) {
+  const seqs = references.map((r) => featureSeq(r, params.features));
+  return stabilityEnrolment(seqs, params.band, params.stabilityWeight, params.stabilitySmooth);
+}
+
+/**
+ * The largest enrolmentSpread an enrolment may have: above it the signatures are not taken as one person's. A black-box
+ * probe enrolled one signature each of 3 MCYT writers in one request; the model then accepted 18 of 20 other writers.
+ * The line is the lowest spread of any set mixing writers on MCYT's 90 enrolment writers (`npx tsx
+ * bench/handwriting-enrolment-consistency.ts [--no-pressure]`, BENCHMARKS.md "Handwriting enrolment consistency"): with
+ * the same rule chosen on half the writers and counted on the others, 1.3 % (1.9 % without pressure) of a writer's own
+ * 3-5 signature sets are refused (sign again) and 0.7 % (0.1 %) of mixed sets accepted.
+ */
+export const HANDWRITING_MAX_ENROLMENT_SPREAD = { pressure: 1.36, noPressure: 1.553 } as const;
+
+/** The farthest reference's mean distance to the others: how far the least consistent signature of an enrolment
+ * lies from the rest (exported for the benchmark). */
+export function enrolmentSpread(D: number[][]): number {
+  return Math.max(...D.map((row, i) => mean(row.filter((_, j) => j !== i))));
+}
+
 /** Writer statistics from the reference-to-reference distance matrix (exported for the benchmark). */
 export function referenceStats(D: number[][]): HandwritingModel["stats"] {
   const k = D.length;
@@ -239,8 +262,13 @@ export function enrollHandwritingReferences(
   if (references.length > HANDWRITING_MAX_REFERENCES) {
     throw new BiometricInputError(field, `at most ${HANDWRITING_MAX_REFERENCES} signatures are used to enrol (got ${references.length})`);
   }
-  const seqs = references.map((r) => featureSeq(r, params.features));
-  const { counts, D } = stabilityEnrolment(seqs, params.band, params.stabilityWeight, params.stabilitySmooth);
+  const { counts, D } = referenceDistances(references, params);
+  if (enrolmentSpread(D) > HANDWRITING_MAX_ENROLMENT_SPREAD[hasPressure ? "pressure" : "noPressure"]) {
+    throw new BiometricInputError(
+      field,
+      "the enrolment signatures do not look like one person's signature (one differs too much from the others): sign again, the same way each time, and send each signature whole (all its strokes in one item, not one stroke per item)",
+    );
+  }
   const stats = referenceStats(D);
   if (!(stats.avgMin > 0)) throw new BiometricInputError(field, "the enrolment signatures are identical copies of one another");
   const descriptors = descriptorStats(
