@@ -2,13 +2,25 @@
 // carries base64 of the sample, or `src` a `data:<type>;base64,` URI. Never a URL to fetch.
 import { AppError } from "../../lib/errors";
 
-/** Decodes base64 (standard or URL-safe) or a base64 data: URI of one of `mediaTypes` into bytes. */
-export function sampleBytesFromField(field: string, value: string, opts: { maxBytes: number; mediaTypes: string[]; what: string }): Uint8Array {
+/**
+ * Decodes base64 (standard or URL-safe) or a base64 data: URI into bytes. The URI's media type must be one of
+ * `mediaTypes`, or of a family in `mediaFamilies` (e.g. "audio/": the decoder tells the format from the bytes). Its
+ * parameters are read as browsers write them: `audio/ogg; codecs=opus`, `codecs="opus"`, and
+ * `video/webm;codecs=vp8,opus` (a comma inside, as FileReader.readAsDataURL writes a MediaRecorder blob's type).
+ */
+export function sampleBytesFromField(
+  field: string,
+  value: string,
+  opts: { maxBytes: number; mediaTypes: string[]; mediaFamilies?: string[]; what: string },
+): Uint8Array {
   let b64 = value.trim();
   if (b64.startsWith("data:")) {
-    const m = /^data:([\w.+-]+\/[\w.+-]+)(;[\w.+-]+=[\w.+-]+)*;base64,/i.exec(b64);
-    if (!m || !opts.mediaTypes.includes(m[1]!.toLowerCase())) {
-      throw AppError.badField(field, `Expected a base64 data: URI of type ${opts.mediaTypes.join(", ")} for the ${opts.what}.`);
+    const m = /^data:([^]{0,300}?);base64,/i.exec(b64);
+    const type = (m?.[1] ?? "").split(";")[0]!.trim().toLowerCase();
+    const known = opts.mediaTypes.includes(type) || (opts.mediaFamilies ?? []).some((f) => type.startsWith(f) && /^[\w.+-]+\/[\w.+-]+$/.test(type));
+    if (!m || !known) {
+      const families = (opts.mediaFamilies ?? []).map((f) => `${f}*`);
+      throw AppError.badField(field, `Expected a base64 data: URI of type ${[...families, ...opts.mediaTypes].join(", ")} for the ${opts.what}.`);
     }
     b64 = b64.slice(m[0].length);
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(b64)) {

@@ -19,10 +19,12 @@ const MAX_ENROL_CLIPS = 10;
 
 /** Largest decoded clip (60 s of 48 kHz stereo 16-bit PCM is ~11 MB; the form limit caps it lower anyway). */
 export const MAX_AUDIO_BYTES = 6 * 1024 * 1024;
-const AUDIO_TYPES = ["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/ogg", "audio/opus", "audio/webm", "video/webm", "application/octet-stream"];
+// Any audio or video type (a recording's label says little: the decoder tells WAV, Ogg and WebM from the bytes, and
+// names what it cannot read, e.g. Safari's MP4/AAC, with advice), and untyped bytes.
+const AUDIO_FAMILIES = ["audio/", "video/"];
 
 export function audioBytesFromField(field: string, value: string): Uint8Array {
-  return sampleBytesFromField(field, value, { maxBytes: MAX_AUDIO_BYTES, mediaTypes: AUDIO_TYPES, what: "audio clip" });
+  return sampleBytesFromField(field, value, { maxBytes: MAX_AUDIO_BYTES, mediaTypes: ["application/octet-stream"], mediaFamilies: AUDIO_FAMILIES, what: "audio clip" });
 }
 
 function inference(env: Bindings) {
