@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { nodeFace, SHARED } from "../../bench/node-face";
 import { analyseImageBytes } from "../../src/biometrics/face/analyse";
 import { decodeImage, MAX_JPEG_PIXELS } from "../../src/biometrics/face/decode";
+import { otherImageFormat, unsupportedJpegKind } from "../../src/biometrics/face/header";
 import { type RgbImage, resize, rgbFromRgba } from "../../src/biometrics/face/image";
 import { checkJpegComplete } from "../../src/biometrics/face/jpeg/complete";
 import { decodeJpegScaled, JpegError, scaleFor } from "../../src/biometrics/face/jpeg/decode";
@@ -213,6 +214,31 @@ const losslessWebpHeader = (w: number, h: number) => {
 describe("size limits", () => {
   const notUsed = () => Promise.reject(new Error("not used"));
   const noDecoders = { jpeg: notUsed, png: notUsed, webp: notUsed };
+
+  it("names a picture's format when it is another common one, and the kind of JPEG the decoder does not read", async () => {
+    // A probe's HEIC, AVIF, GIF, BMP, TIFF, CMYK, arithmetic-coded and lossless pictures got bare "could not be decoded"s.
+    const bytes = (...parts: (number[] | string)[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...p].map((c) => c.charCodeAt(0)) : p)));
+    const cases: [Uint8Array, string | null][] = [
+      [bytes("GIF89a", [1, 0, 1, 0]), "GIF"],
+      [bytes("BM", [0, 0, 0, 0]), "BMP"],
+      [bytes("II", [42, 0, 8, 0]), "TIFF"],
+      [bytes([0, 0, 0, 24], "ftypheic", [0, 0, 0, 0]), "HEIC"],
+      [bytes([0, 0, 0, 24], "ftypavif", [0, 0, 0, 0]), "AVIF"],
+      [bytes([0, 0, 0, 24], "ftypisom", [0, 0, 0, 0]), null],
+    ];
+    for (const [b, name] of cases) expect(otherImageFormat(b), name ?? "mp4").toBe(name);
+    const failing = { jpeg: notUsed, png: notUsed, webp: notUsed };
+    await expect(decodeImage(cases[3]![0], failing)).rejects.toThrow(/in HEIC format; send a JPEG, PNG or WebP/);
+    // Start-of-frame headers: marker, precision, components.
+    const sof = (marker: number, precision: number, components: number) =>
+      new Uint8Array([0xff, 0xd8, 0xff, marker, 0, 8 + 3 * components, precision, 0, 16, 0, 16, components, ...Array(3 * components).fill(1), 0xff, 0xd9]);
+    expect(unsupportedJpegKind(sof(0xc9, 8, 3))).toBe("arithmetic-coded");
+    expect(unsupportedJpegKind(sof(0xc3, 8, 3))).toBe("lossless");
+    expect(unsupportedJpegKind(sof(0xc1, 12, 3))).toBe("12-bit");
+    expect(unsupportedJpegKind(sof(0xc0, 8, 4))).toBe("CMYK");
+    expect(unsupportedJpegKind(sof(0xc0, 8, 3))).toBeNull();
+    expect(unsupportedJpegKind(sof(0xc2, 8, 1))).toBeNull();
+  });
 
   it("refuses a JPEG above 52 MP and PNG/WebP above their limits as image_too_large", async () => {
     expect(MAX_JPEG_PIXELS).toBe(52_000_000);

@@ -7,7 +7,7 @@ import { decodeJpegScaled, JpegError, scaleFor } from "./jpeg/decode";
 import { decodePngScaled, PngError } from "./png-stream";
 import { FACE_POLICY } from "./policy";
 import { WebpError } from "./webp/scaled";
-import { ascii, headerSize, type ImageFormat, MAX_PIXELS, pngInflatedBytes, sniffFormat, webpFrameSize } from "./header";
+import { ascii, headerSize, type ImageFormat, MAX_PIXELS, otherImageFormat, pngInflatedBytes, sniffFormat, unsupportedJpegKind, webpFrameSize } from "./header";
 
 export { headerSize, type ImageFormat, MAX_PIXELS, sniffFormat };
 
@@ -57,7 +57,15 @@ export class ImageDecodeError extends Error {
 
 export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide = FACE_POLICY.workingMaxSide): Promise<DecodedImage> {
   const format = sniffFormat(bytes);
-  if (!format) throw new ImageDecodeError("undecodable", "The image is not a JPEG, PNG or WebP file");
+  if (!format) {
+    const other = otherImageFormat(bytes);
+    throw new ImageDecodeError(
+      "undecodable",
+      other
+        ? `The image is in ${other} format; send a JPEG, PNG or WebP picture (a phone's camera can save JPEG, e.g. the iPhone's "Most Compatible" format)`
+        : "The image is not a JPEG, PNG or WebP file",
+    );
+  }
   const size = headerSize(bytes, format);
   if (!size || size.width < 1 || size.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} header is damaged`);
   const pixels = size.width * size.height;
@@ -112,7 +120,10 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
     // The image chunk alone (libwebp takes a bare VP8 chunk): an alpha plane (ALPH) would be decoded whole,
     // 1-2 bytes a pixel, though the pipeline drops alpha, as the whole decode does. Alone, libwebp no longer
     // checks it against the VP8X canvas (the size the limit was checked on), so that is done here.
-    if (!webpChunk) throw new ImageDecodeError("undecodable", "The WebP file has no image data");
+    if (!webpChunk) {
+      const animated = bytes.length >= 16 && /ANIM|ANMF/.test(ascii(bytes, 12, Math.min(bytes.length - 12, 4096)));
+      throw new ImageDecodeError("undecodable", animated ? "Animated WebP is not accepted; send one still picture" : "The WebP file has no image data");
+    }
     const frame = webpFrameSize(bytes, webpChunk.at);
     if (frame?.width !== size.width || frame.height !== size.height) throw new ImageDecodeError("undecodable", "The WebP image does not match its canvas size");
     try {
@@ -127,6 +138,8 @@ export async function decodeImage(bytes: Uint8Array, decoders: Decoders, minSide
       const copy = bytes.slice().buffer; // the codecs take an ArrayBuffer of exactly the file
       decoded = await decoders[format](copy);
     } catch {
+      const kind = format === "jpeg" ? unsupportedJpegKind(bytes) : null;
+      if (kind) throw new ImageDecodeError("undecodable", `The JPEG is ${kind}, which is not read here; send a baseline or progressive 8-bit colour JPEG, a PNG or a WebP`);
       throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);
     }
     if (!decoded || decoded.width < 1 || decoded.height < 1) throw new ImageDecodeError("undecodable", `The ${format.toUpperCase()} data could not be decoded`);

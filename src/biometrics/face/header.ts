@@ -69,3 +69,44 @@ export function pngInflatedBytes(b: Uint8Array): number | null {
   if (!size || channels === undefined) return null;
   return size.height * (1 + Math.ceil((size.width * channels * b[24]!) / 8));
 }
+
+/**
+ * What a picture that is not JPEG, PNG or WebP is, when it is a common image format (so the answer can name it and say
+ * what to send), or null. HEIC and AVIF are ISO-BMFF files whose `ftyp` brand names them (an iPhone's default photo).
+ */
+export function otherImageFormat(b: Uint8Array): string | null {
+  if (b.length >= 6 && ascii(b, 0, 4) === "GIF8") return "GIF";
+  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return "BMP";
+  if (b.length >= 4 && ((b[0] === 0x49 && b[1] === 0x49 && b[2] === 0x2a && b[3] === 0) || (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 0x2a))) return "TIFF";
+  if (b.length >= 12 && ascii(b, 4, 4) === "ftyp") {
+    const brand = ascii(b, 8, 4);
+    if (/^avi[fs]$/.test(brand)) return "AVIF";
+    if (/^(hei[cxms]|hev[cxms]|mif1|msf1)$/.test(brand)) return "HEIC";
+  }
+  return null;
+}
+
+/**
+ * Why a JPEG is of a kind the decoder does not read, from its start-of-frame header, or null: arithmetic coding,
+ * the lossless process, 12-bit samples, or four colour components (CMYK, as print software writes).
+ */
+export function unsupportedJpegKind(b: Uint8Array): string | null {
+  let i = 2;
+  while (i + 9 < b.length) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (marker >= 0xc9) return "arithmetic-coded";
+      if (marker === 0xc3 || marker === 0xc7) return "lossless";
+      if (b[i + 4] !== 8) return `${b[i + 4]}-bit`;
+      if (b[i + 9] === 4) return "CMYK";
+      return null;
+    }
+    i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
+  }
+  return null;
+}
