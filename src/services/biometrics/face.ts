@@ -15,7 +15,7 @@ import { type Bindings, loadConfig } from "../../env";
 import { AppError } from "../../lib/errors";
 import { withTimeout } from "../../lib/overload";
 import type { Caller } from "../../types";
-import { base64Bytes, decodedLength, unpaddedBase64 } from "./samples";
+import { base64Bytes, decodedLength, standardBase64, unpaddedBase64 } from "./samples";
 
 /**
  * Largest decoded image accepted (bytes): a 48-50 MP phone JPEG is 10-20 MB. The API Worker holds a picture about
@@ -35,7 +35,7 @@ export function imageBytesFromField(field: string, value: string): Uint8Array {
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(b64)) {
     throw AppError.badField(field, "URLs are not fetched; send the image itself as base64 or a data: URI.");
   }
-  b64 = b64.replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
+  b64 = standardBase64(b64);
   if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
   const data = unpaddedBase64(b64);
   if (data === null) throw AppError.badField(field, "Not valid base64.");

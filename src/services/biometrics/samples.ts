@@ -26,12 +26,23 @@ export function sampleBytesFromField(
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(b64)) {
     throw AppError.badField(field, `URLs are not fetched; send the ${opts.what} itself as base64 or a data: URI.`);
   }
-  b64 = b64.replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
+  b64 = standardBase64(b64);
   if (b64.length === 0) throw AppError.validation({ missing: [field], details: { [field]: ["This field may not be blank."] } });
   const data = unpaddedBase64(b64);
   if (data === null) throw AppError.badField(field, `Not valid base64 (the ${opts.what} must be sent base64-encoded).`);
   if (decodedLength(data) > opts.maxBytes) throw AppError.badField(field, `sample_too_large: the ${opts.what} is larger than ${opts.maxBytes} bytes.`);
   return base64Bytes(data);
+}
+
+/**
+ * Base64 as sent, made standard: white space dropped and URL-safe characters mapped back, except that spaces in a text
+ * holding no '+' are taken as '+' signs: an application/x-www-form-urlencoded body whose client did not escape them
+ * (a '+' there decodes to a space). Dropped, they shifted every later byte: a probe's clip was judged "too little
+ * speech" instead of decoding.
+ */
+export function standardBase64(b64: string): string {
+  const unescapedPlus = b64.includes(" ") && !b64.includes("+");
+  return (unescapedPlus ? b64.replace(/ /g, "+") : b64).replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
 }
 
 /**

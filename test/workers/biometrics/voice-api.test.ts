@@ -1,7 +1,7 @@
 // Voice through /biometrics/register and /verify with real audio (test/signals-setup.ts reads the eval WAVs
 // in Node): decoding, voice detection and the embedding run in the inference Worker, the template in the
 // student's Durable Object. Same speaker accepted, another refused, silence is is_voice_detected=false.
-import { runInDurableObject } from "cloudflare:test";
+import { runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { route as listRoute } from "../../../src/routes/biometrics/list";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
@@ -36,6 +36,14 @@ describe("Voice register / verify", () => {
 
     const same = await verify(s.access, voice.same);
     expect(same.status, JSON.stringify(same.body)).toBe(200);
+    // A url-encoded form whose client did not escape base64's '+' (they arrive as spaces): read as '+', the same answer.
+    expect(voice.same).toContain("+");
+    const unescaped = await SELF.fetch("http://x/backend/biometrics/verify", {
+      method: "POST",
+      headers: { authorization: `Bearer ${s.access}`, "content-type": "application/x-www-form-urlencoded" },
+      body: `biometric_type=Voice&voice_base64=${voice.same}`,
+    });
+    expect(((await unescaped.json()) as { resource_dict: { score: number } }).resource_dict.score).toBe(bodyAt(same, 200).resource_dict.score);
     expect(same.body).toMatchObject({ resource_name: "Voice", is_match: true, is_voice_detected: true, resource_bool: true });
     expect(bodyAt(same, 200).resource_dict.score).toBeGreaterThanOrEqual(bodyAt(same, 200).resource_dict.threshold);
 
