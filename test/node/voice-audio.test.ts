@@ -40,6 +40,22 @@ async function expectVoiceError(p: Promise<unknown>, code: string): Promise<Voic
 }
 
 describe("WAV", () => {
+  it("names the WAV codecs and the RF64 WAV it does not read (a probe got 'format 7 with 8 bits' and 'not WAV')", async () => {
+    const wav = encodeWav16([sine(16000, 440, 16000)], 16000);
+    const coded = (tag: number, bits: number) => {
+      const b = wav.slice();
+      new DataView(b.buffer).setUint16(20, tag, true);
+      new DataView(b.buffer).setUint16(34, bits, true);
+      return b;
+    };
+    await expect(decodeAudio(coded(7, 8))).rejects.toThrow(/µ-law audio is not accepted: send 16-bit PCM WAV or Opus/);
+    await expect(decodeAudio(coded(0x11, 4))).rejects.toThrow(/IMA ADPCM/);
+    await expect(decodeAudio(coded(99, 16))).rejects.toThrow(/WAV format 99 with 16 bits is not supported: send 16-bit PCM WAV or Opus/);
+    const rf64 = wav.slice();
+    rf64.set([82, 70, 54, 52], 0); // "RF64"
+    await expect(decodeAudio(rf64)).rejects.toThrow(/RF64 WAV .* is not accepted/);
+  });
+
   it("reads PCM16 stereo by averaging channels", () => {
     const left = Float32Array.from([0.5, -0.5, 0.25]);
     const right = Float32Array.from([0.5, 0.5, -0.25]);

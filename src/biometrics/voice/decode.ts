@@ -45,6 +45,7 @@ export function unsupportedFormat(b: Uint8Array): string | undefined {
   if (b.length >= 4 && ascii(b, 0, 4) === "fLaC") return "FLAC audio";
   if (b.length >= 12 && ascii(b, 0, 4) === "FORM" && (ascii(b, 8, 4) === "AIFF" || ascii(b, 8, 4) === "AIFC")) return "AIFF audio";
   if (b.length >= 4 && ascii(b, 0, 4) === "caff") return "Core Audio (CAF) audio";
+  if (b.length >= 12 && (ascii(b, 0, 4) === "RF64" || ascii(b, 0, 4) === "BW64") && ascii(b, 8, 4) === "WAVE") return "RF64 WAV (the 64-bit WAV of long recordings)";
   if (b.length >= 6 && ascii(b, 0, 6) === "#!AMR\n") return "AMR audio";
   return undefined;
 }

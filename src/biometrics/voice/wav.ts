@@ -14,6 +14,9 @@ const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
 const FORMAT_EXTENSIBLE = 0xfffe;
 
+/** WAV format tags of codecs met in practice that are not read (named in the refusal). */
+const WAV_CODECS: Record<number, string> = { 2: "MS ADPCM", 6: "A-law", 7: "µ-law", 0x11: "IMA ADPCM", 0x31: "GSM 6.10", 0x55: "MP3" };
+
 export function isWav(bytes: Uint8Array): boolean {
   return bytes.length >= 12 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WAVE";
 }
@@ -72,7 +75,15 @@ function decodeSamples(
   }
   const okPcm = format === FORMAT_PCM && (bits === 16 || bits === 24 || bits === 32);
   const okFloat = format === FORMAT_FLOAT && (bits === 32 || bits === 64);
-  if (!okPcm && !okFloat) throw new VoiceError("undecodable", `WAV format ${format} with ${bits} bits is not supported`);
+  if (!okPcm && !okFloat) {
+    const codec = WAV_CODECS[format];
+    throw new VoiceError(
+      "undecodable",
+      codec
+        ? `WAV holding ${codec} audio is not accepted: send 16-bit PCM WAV or Opus (telephone codecs also lose the detail a speaker decision rests on)`
+        : `WAV format ${format} with ${bits} bits is not supported: send 16-bit PCM WAV or Opus`,
+    );
+  }
   const frameBytes = Math.max(fmt.blockAlign, bytesPer * channels);
   const frames = Math.min(Math.floor(length / frameBytes), Math.floor(maxSeconds * rate));
   const out = new Float32Array(frames);
