@@ -100,7 +100,7 @@ export function parseVerificationSignature(field: string, text: string): PenTraj
       }
     })();
     if (Array.isArray(value) && value.length > 0 && !isPoint(value[0])) {
-      throw invalid(field, "Handwriting verification takes one signature (one trajectory), not a list of them.");
+      throw invalid(field, "Handwriting verification takes one signature (one trajectory), not a list of them; a signature pad's strokes are one signature: join them into one trajectory, in time order (the pen lifts stay as time gaps).");
     }
     return parseTrajectory(value, { field });
   } catch (e) {
