@@ -71,6 +71,11 @@ describe("pen trajectory parser", () => {
     expect(tr.x[0]).toBe(17.44);
     expect(tr.pressure[1]).toBe(146);
     expect(tr.hasPressure).toBe(true);
+    // A CSV header line is skipped (a probe's `t,x,y,pressure` was "row 1, field 1: "t" is not a finite number").
+    const csv = file("enrollment/001-g-01.txt").trim().split(/\r?\n/).map((l) => l.trim().split(/\s+/).join(",")).join("\n");
+    expect(parseTrajectory(`t,x,y,pressure,penup,azimuth,inclination\n${csv}`)).toEqual(parseTrajectory(csv));
+    expect(parseTrajectory(`"t","x","y","pressure"\n0,1,2,3\n10,2,3,4\n20,3,4,5`).x).toEqual([1, 2, 3]);
+    expect(() => parseTrajectory(`t,x,y,pressure\nt,x,y,pressure\n0,1,2,3`)).toThrow(BiometricInputError);
   });
 
   it("reads JSON points, {points}, arrays of arrays and parsed values", () => {

@@ -84,6 +84,8 @@ function checkLength(field: string, n: number) {
 
 function fromText(field: string, text: string): { rows: number[][]; hasPressure: boolean } {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  // A CSV header line (`t,x,y,pressure`: names only), as spreadsheets and most exporters write one, is skipped.
+  if (lines.length > 0 && lines[0]!.split(/[\s,;]+/).every((cell) => /^[A-Za-z_"'][\w"']*$/.test(cell))) lines.shift();
   // The rows' shape is checked before their count: "42" is a malformed row, not a one-point signature.
   checkNotTooLong(field, lines.length);
   const rows = lines.map((line, i) => {
