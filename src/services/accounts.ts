@@ -1,5 +1,5 @@
 // Accounts, login and refresh-token rotation. All SQL for these lives here.
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Config } from "../env";
 import type { Db } from "../db/client";
 import { institutions, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
@@ -280,4 +280,17 @@ export async function refresh(db: Db, config: Config, token: string, now: number
     .where(eq(refreshTokenFamilies.id, fam));
   console.warn(JSON.stringify({ level: "warn", msg: "refresh token reuse; family revoked", family: fam, user: family.userId }));
   throw AppError.unauthorized("Refresh token was already used; this login has been revoked, log in again");
+}
+
+/** The institution's accounts with these emails (role, and whether claimed), 500 emails a query. */
+export async function usersByEmail(db: Db, institutionId: number, emails: string[]) {
+  const out = new Map<string, { id: number; role: "INSTRUCTOR" | "STUDENT"; claimed: boolean }>();
+  for (let i = 0; i < emails.length; i += 500) {
+    const rows = await db
+      .select({ id: users.id, email: users.email, role: users.role, claimed: sql<number>`${users.passwordHash} is not null` })
+      .from(users)
+      .where(and(eq(users.institutionId, institutionId), inArray(users.email, emails.slice(i, i + 500))));
+    for (const r of rows) out.set(r.email, { id: r.id, role: r.role, claimed: Boolean(r.claimed) });
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
 // Moodle reports errors as HTTP 200 with a body {exception, errorcode, message}; those become 502s
 // that quote Moodle's message. A site that cannot be reached (or times out) is a 503; a site that
 // answers something other than JSON, or an HTTP error, is a 502. Never a 500.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../db/client";
 import { institutions, users } from "../db/schema";
@@ -16,6 +16,7 @@ import { AppError } from "../lib/errors";
 import { readLimited } from "../lib/read-limited";
 import type { Person } from "../types";
 import { isSealed, openSecret } from "./partner/crypto";
+import { usersByEmail } from "./accounts";
 
 const TIMEOUT_MS = 10_000;
 // The largest answer read: a course of several thousand participants is a few MiB of JSON; an answer beyond
@@ -187,19 +188,6 @@ function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
 const cleanName = (name: string | undefined) =>
   (name ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim().slice(0, 150);
 
-/** Which of these emails belong to an instructor account of the institution (sync leaves those out: roster.ts). */
-async function instructorEmails(db: Db, institutionId: number, emails: string[]): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (let i = 0; i < emails.length; i += 500) {
-    const rows = await db
-      .select({ email: users.email })
-      .from(users)
-      .where(and(eq(users.institutionId, institutionId), eq(users.role, "INSTRUCTOR"), inArray(users.email, emails.slice(i, i + 500))));
-    for (const r of rows) out.add(r.email);
-  }
-  return out;
-}
-
 async function instructorEmail(db: Db, instructor: Person): Promise<string> {
   const [me] = await db
     .select({ email: users.email })
@@ -226,12 +214,14 @@ export async function instructorMoodleCourses(db: Db, instructor: Person, sealKe
     const people = participants[i] ?? [];
     return people.some((u) => sameEmail(u.email, email) && teaches(u)) ? [{ course, students: studentsOf(people) }] : [];
   });
-  const instructors = await instructorEmails(db, instructor.institutionId, [...new Set(taught.flatMap((t) => t.students.map((s) => s.email)))]);
+  // Sync leaves out the emails of instructor accounts here (roster.ts): the preview lists them apart.
+  const accounts = await usersByEmail(db, instructor.institutionId, [...new Set(taught.flatMap((t) => t.students.map((s) => s.email)))]);
+  const isInstructor = (s: MoodleStudent) => accounts.get(s.email)?.role === "INSTRUCTOR";
   return taught.map(({ course, students }) => ({
     moodle_course_id: String(course.id),
     moodle_course_name: course.fullname,
-    enrolled_students: students.filter((s) => !instructors.has(s.email)),
-    skipped_instructors: students.filter((s) => instructors.has(s.email)).map((s) => s.email),
+    enrolled_students: students.filter((s) => !isInstructor(s)),
+    skipped_instructors: students.filter(isInstructor).map((s) => s.email),
   }));
 }
 

@@ -28,7 +28,12 @@ export function headerSize(b: Uint8Array, format: ImageFormat): { width: number;
     if (b.length < 30) return null;
     return ascii(b, 12, 4) === "VP8X" ? { width: u24le(24) + 1, height: u24le(27) + 1 } : webpFrameSize(b, 12);
   }
-  // JPEG: walk the segments to the first start-of-frame marker.
+  const i = jpegFrameAt(b);
+  return i === null ? null : { width: u16be(i + 7), height: u16be(i + 5) };
+}
+
+/** Where a JPEG's first start-of-frame segment (its marker's 0xff) is: the segments walked from the start; null if none. */
+function jpegFrameAt(b: Uint8Array): number | null {
   let i = 2;
   while (i + 9 < b.length) {
     if (b[i] !== 0xff) return null;
@@ -37,9 +42,8 @@ export function headerSize(b: Uint8Array, format: ImageFormat): { width: number;
       i++;
       continue;
     }
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
-    if (isSof) return { width: u16be(i + 7), height: u16be(i + 5) };
-    i += 2 + u16be(i + 2);
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return i;
+    i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
   }
   return null;
 }
@@ -91,22 +95,12 @@ export function otherImageFormat(b: Uint8Array): string | null {
  * the lossless process, 12-bit samples, or four colour components (CMYK, as print software writes).
  */
 export function unsupportedJpegKind(b: Uint8Array): string | null {
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) return null;
-    const marker = b[i + 1]!;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (marker >= 0xc9) return "arithmetic-coded";
-      if (marker === 0xc3 || marker === 0xc7) return "lossless";
-      if (b[i + 4] !== 8) return `${b[i + 4]}-bit`;
-      if (b[i + 9] === 4) return "CMYK";
-      return null;
-    }
-    i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
-  }
+  const i = jpegFrameAt(b);
+  if (i === null) return null;
+  const marker = b[i + 1]!;
+  if (marker >= 0xc9) return "arithmetic-coded";
+  if (marker === 0xc3 || marker === 0xc7) return "lossless";
+  if (b[i + 4] !== 8) return `${b[i + 4]}-bit`;
+  if (b[i + 9] === 4) return "CMYK";
   return null;
 }

@@ -6,6 +6,7 @@ import { columnName, type Db } from "../../db/client";
 import { enrolments, exams, users } from "../../db/schema";
 import { AppError, isForeignKeyViolation } from "../../lib/errors";
 import type { Person } from "../../types";
+import { usersByEmail } from "../accounts";
 import { type Invitation, insertInvitationsIfUnclaimed, issuedInvitations, newInvitation } from "../invitations";
 import { moodleCourseStudents } from "../moodle";
 import type { Exam } from "./lifecycle";
@@ -121,18 +122,6 @@ function insertEnrolments(db: Db, exam: Pick<Exam, "id" | "institutionId">, emai
         where ${and(eq(users.institutionId, exam.institutionId), inArray(users.email, emails), eq(users.role, "STUDENT"))}
         on conflict do nothing returning ${columnName(e.id)}`,
   );
-}
-
-async function usersByEmail(db: Db, institutionId: number, emails: string[]) {
-  const out = new Map<string, { id: number; role: "INSTRUCTOR" | "STUDENT"; claimed: boolean }>();
-  for (const chunk of chunks(emails, 500)) {
-    const rows = await db
-      .select({ id: users.id, email: users.email, role: users.role, claimed: sql<number>`${users.passwordHash} is not null` })
-      .from(users)
-      .where(and(eq(users.institutionId, institutionId), inArray(users.email, chunk)));
-    for (const r of rows) out.set(r.email, { id: r.id, role: r.role, claimed: Boolean(r.claimed) });
-  }
-  return out;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

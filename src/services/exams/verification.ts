@@ -60,7 +60,7 @@ export const FACE_VERIFICATION_WITHDRAWN =
  */
 export async function markVerified(db: Db, scope: EnrolmentScope, now: number, records: DecisionInsert[] = []): Promise<"verified" | "not_enrolled" | "withdrawn"> {
   const wasVerified = sql`${enrolments.verificationStatus} = 'Verified'`;
-  const allowed = sql`(${wasVerified} OR NOT ${faceVerificationWithdrawn(scope)})`;
+  const withdrawn = faceVerificationWithdrawn(scope);
   const [updated, , enrolled] = await db.batch([
     db
       .update(enrolments)
@@ -69,9 +69,9 @@ export async function markVerified(db: Db, scope: EnrolmentScope, now: number, r
         verifiedAt: sql`CASE WHEN ${wasVerified} THEN ${enrolments.verifiedAt} ELSE ${now} END`,
         verifiedBy: sql`CASE WHEN ${wasVerified} THEN ${enrolments.verifiedBy} ELSE 'face' END`,
       })
-      .where(and(enrolmentOf(scope), allowed))
+      .where(and(enrolmentOf(scope), sql`(${wasVerified} OR NOT ${withdrawn})`))
       .returning({ id: enrolments.id }),
-    closeOpenRequests(db, scope, now, null, sql`NOT ${faceVerificationWithdrawn(scope)}`),
+    closeOpenRequests(db, scope, now, null, sql`NOT ${withdrawn}`),
     db.select({ id: enrolments.id }).from(enrolments).where(enrolmentOf(scope)).limit(1),
     ...records.map((row) => insertDecision(db, row)),
   ]);

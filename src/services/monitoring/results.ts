@@ -163,20 +163,29 @@ async function storeMonitoringResult(
     return { eventId: event.id, alerts: raised, replayed: false };
   } catch (e) {
     if (clientKey === undefined || !isClientKeyConflict(e)) throw e;
-    const [first] = await db
-      .select({ id: monitoringEvents.id, examId: monitoringEvents.examId, payload: monitoringEvents.payload })
-      .from(monitoringEvents)
-      .where(and(eq(monitoringEvents.studentId, scope.studentId), eq(monitoringEvents.clientKey, clientKey)))
-      .limit(1);
+    const first = await storedReport(db, scope.studentId, clientKey);
     if (!first) throw e;
     // A key names one report: sent again with another body it would be answered with alerts never stored (and the
     // new report lost), so it is refused and nothing of it is stored (the batch above rolled back).
-    if (first.examId !== scope.examId || JSON.stringify(first.payload) !== JSON.stringify(payload)) {
+    if (!sameReport(first, scope.examId, payload)) {
       throw AppError.badField("Idempotency-Key", "This key was already used for a different report; send each new report with a new key.");
     }
     return { eventId: first.id, alerts: raised, replayed: true };
   }
 }
+
+/** The report a student stored under an Idempotency-Key, if any. */
+async function storedReport(db: Db, studentId: number, clientKey: string) {
+  const [row] = await db
+    .select({ id: monitoringEvents.id, examId: monitoringEvents.examId, payload: monitoringEvents.payload })
+    .from(monitoringEvents)
+    .where(and(eq(monitoringEvents.studentId, studentId), eq(monitoringEvents.clientKey, clientKey)))
+    .limit(1);
+  return row;
+}
+
+const sameReport = (stored: { examId: number; payload: unknown }, examId: number, payload: unknown) =>
+  stored.examId === examId && JSON.stringify(stored.payload) === JSON.stringify(payload);
 
 const isClientKeyConflict = (e: unknown) => {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
@@ -270,9 +279,8 @@ export async function recordDeviceReport(
   decisionBase?: DecisionBase,
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
   // Everything the report is judged by, in one round trip: the enrolled exam (its timing columns only), the
-  // student's email (for face_rec_result), the exam's process policy and the report stored under the same
-  // Idempotency-Key, if any; the store is the second.
-  const [examRows, emailRows, patternRows, storedRows] = await db.batch([
+  // student's email (for face_rec_result) and the exam's process policy; the store is the second.
+  const [examRows, emailRows, patternRows] = await db.batch([
     enrolledExamQuery(db, student, examId),
     db
       .select({ email: users.email })
@@ -280,11 +288,6 @@ export async function recordDeviceReport(
       .where(and(eq(users.id, student.userId), eq(users.institutionId, student.institutionId)))
       .limit(1),
     policyPatternsQuery(db, student.institutionId, examId),
-    db
-      .select({ id: monitoringEvents.id, examId: monitoringEvents.examId, payload: monitoringEvents.payload })
-      .from(monitoringEvents)
-      .where(and(eq(monitoringEvents.studentId, student.userId), eq(monitoringEvents.clientKey, clientKey ?? "")))
-      .limit(1),
   ]);
   const { exam } = await enrolledExamFound(db, examRows, examId, now);
   const [me] = emailRows;
@@ -292,18 +295,18 @@ export async function recordDeviceReport(
   const result = deviceReportToResult(report, { userId: student.userId, email: me.email });
   const processes = result.runningProcesses ?? [];
   const forbidden = processes.length > 0 ? forbiddenAmong(processes, policyOfRows(patternRows)) : [];
+  const raised = alertsFor(result, forbidden);
   // A resend of a report stored before the exam completed is answered as the first time (a probe's client, retrying
-  // its last report after a lost answer, was told "completed" about a report that had been kept).
-  const [stored] = storedRows;
-  if (exam.status === "Completed" && stored && stored.examId === exam.id && JSON.stringify(stored.payload) === JSON.stringify(report)) {
-    return { eventId: stored.id, alerts: alertsFor(result, forbidden), replayed: true };
-  }
+  // its last report after a lost answer, was told "completed" about a report that had been kept). Looked up only then:
+  // a running exam's resend is found by the store's key conflict.
+  const stored = exam.status === "Completed" && clientKey !== undefined ? await storedReport(db, student.userId, clientKey) : undefined;
+  if (stored && sameReport(stored, exam.id, report)) return { eventId: stored.id, alerts: raised, replayed: true };
   if (exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   return storeMonitoringResult(
     db,
     { institutionId: student.institutionId, examId: exam.id, studentId: student.userId, source: "device", monitoringType: "Exam Monitoring" },
-    alertsFor(result, forbidden),
+    raised,
     now,
     report,
     clientKey,

@@ -115,11 +115,12 @@ function checkTimes(start: number, end: number | null) {
 
 export async function createExam(db: Db, scope: Scope, input: ExamInput & { name: string }, now: number, nonce?: PendingNonce): Promise<ExamRow> {
   const start = input.startTime ?? now;
+  const durationMinutes = input.duration ?? 60;
   checkTimes(start, input.endTime ?? null);
   if (input.status === "closed") throw PartnerError.field("status", "can not be closed on creation");
   // A window already over would make an exam born closed, which `status` may not ask for either (a probe's
   // start_time of 1 made one).
-  if ((input.endTime ?? start + (input.duration ?? 60) * 60_000) <= now) {
+  if ((input.endTime ?? start + durationMinutes * 60_000) <= now) {
     throw PartnerError.field(input.endTime !== undefined ? "end_time" : "start_time", "puts the exam's end in the past; an exam can not be closed on creation");
   }
   // The request's nonce is used up with this first read (a replay is refused before anything is written).
@@ -127,7 +128,7 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
   const timing = {
     status: "Upcoming" as const,
     scheduledAt: start,
-    durationMinutes: input.duration ?? 60,
+    durationMinutes,
     endsAt: input.endTime ?? null,
     partnerStatus: input.status ?? "open",
   };
