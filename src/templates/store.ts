@@ -44,6 +44,14 @@ export class TemplateStore implements SampleDigests {
       first_seen INTEGER NOT NULL,
       PRIMARY KEY (key, digest)
     )`);
+    // Digests of the embeddings a Face or Voice template was built from (src/biometrics/repeats.ts): a verification or
+    // monitoring sample with the same digest is the enrolment picture or clip sent again, not a new capture. Kept as
+    // long as the template they belong to (replaced by a new enrolment, deleted with the template).
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_digests (
+      biometric_type TEXT NOT NULL,
+      digest TEXT NOT NULL,
+      PRIMARY KEY (biometric_type, digest)
+    )`);
     // Handwriting signatures collected one request at a time (HANDWRITING_ENROLMENT_SESSION_MS), sealed like the templates.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_sessions (
       biometric_type TEXT PRIMARY KEY,
@@ -121,6 +129,7 @@ export class TemplateStore implements SampleDigests {
   deleteTemplate(type: string): boolean {
     // Signatures still being collected for a new model go with it: unregistering leaves nothing behind.
     this.sql.exec("DELETE FROM enrolment_sessions WHERE biometric_type = ?", type);
+    this.sql.exec("DELETE FROM enrolment_digests WHERE biometric_type = ?", type);
     return this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", type).rowsWritten > 0;
   }
 
@@ -183,6 +192,19 @@ export class TemplateStore implements SampleDigests {
   forget(prefix?: string) {
     if (prefix === undefined) this.sql.exec("DELETE FROM sample_digests");
     else this.sql.exec("DELETE FROM sample_digests WHERE substr(key, 1, ?) = ?", prefix.length, prefix);
+  }
+
+  // ---- digests of the samples a template was enrolled from ----
+
+  /** The digests of the samples the new template of this type was built from (call inside its transaction). */
+  replaceEnrolmentDigests(type: string, digests: string[]) {
+    this.sql.exec("DELETE FROM enrolment_digests WHERE biometric_type = ?", type);
+    for (const d of new Set(digests)) this.sql.exec("INSERT INTO enrolment_digests (biometric_type, digest) VALUES (?, ?)", type, d);
+  }
+
+  /** Whether a sample with this digest is one the held template of this type was enrolled from. */
+  isEnrolmentSample(type: string, digest: string): boolean {
+    return this.sql.exec("SELECT 1 FROM enrolment_digests WHERE biometric_type = ? AND digest = ?", type, digest).toArray().length > 0;
   }
 
   // ---- enrolment sessions (handwriting signatures collected over several requests) ----

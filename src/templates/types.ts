@@ -21,8 +21,9 @@ export type EnrolResult =
 /**
  * `level`: the security level the decision was taken at; `threshold`: that level's operating point;
  * `templateVersion`: the version of the template compared with (it goes up on every enrolment), for the record.
- * `repeatedAfterMs` (exam monitoring only, src/biometrics/repeats.ts): the sample is a copy of one the student sent
- * that long ago in the same exam, so it says nothing about who is there now.
+ * `repeatedAfterMs` (src/biometrics/repeats.ts): the sample is a copy of one the student sent that long ago, so it
+ * says nothing about who is there now: of one the template was enrolled from (any verification), or in exam
+ * monitoring of one sent earlier in the same exam.
  */
 export type VerifyResult =
   | { status: "match" | "no_match"; score: number; threshold: number; level: SecurityLevel; templateVersion: number; repeatedAfterMs?: number }
@@ -61,7 +62,7 @@ export type VoiceVerifyResult =
       templateVersion: number;
       /** Exam monitoring only (src/biometrics/voice/window.ts): clips in the mean, this clip's own score, the floor. */
       window?: { clips: number; clipScore: number; floor: number; belowFloor: boolean };
-      /** Exam monitoring only: as VerifyResult's (a repeated clip does not join the window). */
+      /** As VerifyResult's (a repeated clip does not join the window). */
       repeatedAfterMs?: number;
     }
   | { status: "no_voice" }

@@ -6,7 +6,7 @@ import { accepts, type SecurityLevel } from "../biometrics/security-level";
 import { decideVoice, type VoiceDecision } from "../biometrics/voice/decide";
 import { decideVoiceWindow, VOICE_WINDOW, type RecentVoiceClips } from "../biometrics/voice/window";
 import { buildTemplate } from "../biometrics/face/templates";
-import type { RecentSamples } from "../biometrics/repeats";
+import { digestOf, type RecentSamples } from "../biometrics/repeats";
 import type { TemplateOwner } from "./client";
 import { openTemplateVector } from "./open-template";
 import { sealVector } from "./seal/at-rest";
@@ -19,10 +19,12 @@ export async function enrolFace(store: TemplateStore, owner: TemplateOwner, embe
   const built = buildTemplate(embeddings);
   if (!built.ok) return { ok: false, reason: "inconsistent_set", minAgreement: built.minAgreement, pair: built.pair };
   const sealed = await sealVector(store.templateSecret(), { ...owner, biometricType: "Face", modelId }, built.template);
+  const digests = await Promise.all(embeddings.map(digestOf));
   return store.transaction(() => {
     store.checkOwner(owner, true);
     const version = store.bumpVersion("Face");
     store.putTemplate("Face", modelId, sealed, embeddings.length, now, version);
+    store.replaceEnrolmentDigests("Face", digests);
     return { ok: true as const, samples: embeddings.length, version, createdAt: now };
   });
 }
@@ -33,7 +35,7 @@ async function storedVector(
   owner: TemplateOwner,
   biometricType: "Face" | "Voice",
   modelId: string,
-): Promise<{ vector: Float32Array; version: number } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
+): Promise<{ vector: Float32Array; version: number; createdAt: number } | { status: "not_enrolled" } | { status: "reenrolment_required"; enrolledModelId: string }> {
   store.checkOwner(owner, false);
   const row = store.template(biometricType);
   if (!row) return { status: "not_enrolled" };
@@ -41,15 +43,26 @@ async function storedVector(
   if (row.model_id !== modelId) return { status: "reenrolment_required", enrolledModelId: row.model_id };
   const vector = await openTemplateVector(store, owner, row);
   // Sealed under a key this server no longer has (./open-template.ts): the student must register again.
-  return vector ? { vector, version: row.version } : { status: "reenrolment_required", enrolledModelId: row.model_id };
+  return vector ? { vector, version: row.version, createdAt: row.created_at } : { status: "reenrolment_required", enrolledModelId: row.model_id };
 }
 
 /** Exam monitoring's digests of the student's recent samples (../biometrics/repeats.ts, kept in the object's storage) and the exam. */
 export type RepeatCheck = { recent: RecentSamples; examId: number; now: number };
 
 /**
- * 1:1: compares the embedding with this student's face template only, at the level's threshold. With `repeats`
- * (exam monitoring) the frame is also checked against the exam's recent frames.
+ * How long ago the sample was first sent when it is a copy: of one of the samples the template was enrolled from
+ * (any verification: the enrolment picture or clip sent again is not a new capture, src/biometrics/repeats.ts), or
+ * with `repeats` (exam monitoring) of one of the exam's recent samples (which remembers it either way).
+ */
+async function copiedAfterMs(store: TemplateStore, type: "Face" | "Voice", embedding: number[], enrolledAt: number, repeats?: RepeatCheck): Promise<number | null> {
+  const recent = repeats ? await repeats.recent.check(type === "Face" ? "face" : "voice", repeats.examId, repeats.now, embedding) : null;
+  if (store.isEnrolmentSample(type, await digestOf(embedding))) return Math.max(0, (repeats?.now ?? Date.now()) - enrolledAt);
+  return recent;
+}
+
+/**
+ * 1:1: compares the embedding with this student's face template only, at the level's threshold. A copy of an
+ * enrolment picture, or with `repeats` (exam monitoring) of one of the exam's recent frames, says so (`repeatedAfterMs`).
  */
 export async function verifyFace(store: TemplateStore, owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel, repeats?: RepeatCheck): Promise<VerifyResult> {
   const stored = await storedVector(store, owner, "Face", modelId);
@@ -59,7 +72,7 @@ export async function verifyFace(store: TemplateStore, owner: TemplateOwner, emb
   let score = 0;
   for (let i = 0; i < template.length; i++) score += template[i]! * embedding[i]!;
   const point = FACE_OPERATING_POINTS[level];
-  const repeatedAfterMs = repeats ? await repeats.recent.check("face", repeats.examId, repeats.now, embedding) : null;
+  const repeatedAfterMs = await copiedAfterMs(store, "Face", embedding, stored.createdAt, repeats);
   return {
     status: accepts(point, score) ? "match" : "no_match",
     score,
@@ -80,10 +93,12 @@ export async function enrolVoice(store: TemplateStore, owner: TemplateOwner, emb
   if (!(norm > 0)) throw new Error("voice embeddings cancel out");
   for (let i = 0; i < dim; i++) mean[i] = mean[i]! / norm;
   const sealed = await sealVector(store.templateSecret(), { ...owner, biometricType: "Voice", modelId }, mean);
+  const digests = await Promise.all(embeddings.map(digestOf));
   return store.transaction(() => {
     store.checkOwner(owner, true);
     const version = store.bumpVersion("Voice");
     store.putTemplate("Voice", modelId, sealed, embeddings.length, now, version);
+    store.replaceEnrolmentDigests("Voice", digests);
     return { ok: true as const, version, createdAt: now, samples: embeddings.length };
   });
 }
@@ -95,8 +110,9 @@ export type VoiceWindow = { recent: RecentVoiceClips; examId: number; now: numbe
  * 1:1: the clip's embedding against this student's voice template (null: the clip had no speech), decided on the
  * cohort-normalised score at the level's threshold (src/biometrics/voice/decide.ts); the raw cosine is kept too.
  * With a `window` (exam monitoring) the decision is on the mean of this clip and the exam's recent ones, and the
- * clip joins the window. With `repeats` (exam monitoring, also the oral exam's clips) the clip is checked against
- * the exam's recent clips; a repeated clip is decided alone and does not join the window (copies would fill it).
+ * clip joins the window. A copy of an enrolment clip, or with `repeats` (exam monitoring, also the oral exam's clips)
+ * of one of the exam's recent clips, says so (`repeatedAfterMs`); a repeated clip is decided alone and does not join
+ * the window (copies would fill it).
  */
 export async function verifyVoice(
   store: TemplateStore,
@@ -116,7 +132,7 @@ export async function verifyVoice(
   const template = await openTemplateVector(store, owner, row);
   if (!template) return { status: "reenrolment_required", enrolledModelId: row.model_id }; // unreadable: ./open-template.ts
   if (template.length !== embedding.length) throw new Error("stored voice template does not open");
-  const repeatedAfterMs = repeats ? await repeats.recent.check("voice", repeats.examId, repeats.now, embedding) : null;
+  const repeatedAfterMs = await copiedAfterMs(store, "Voice", embedding, row.created_at, repeats);
   const answer = (d: VoiceDecision) =>
     ({ status: d.isMatch ? "match" : "no_match", score: d.normalised, rawScore: d.raw, threshold: d.threshold, level, templateVersion: row.version }) as const;
   if (!window || repeatedAfterMs !== null) {

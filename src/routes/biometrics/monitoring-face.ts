@@ -43,9 +43,9 @@ const Outcome = z
     outcome: z.string().openapi({
       description:
         "match | mismatch | repeated | no_face | multiple_faces | liveness_failed | face_too_small | not_enrolled | reenrolment_required. " +
-        "`repeated`: the frame is a copy of one sent earlier in this exam (a still picture looped, a request sent again): not judged, a `repeated_sample` alert is raised",
+        "`repeated`: the frame is a copy of one sent earlier in this exam (a still picture looped, a request sent again) or of a registration picture: not judged, a `repeated_sample` alert is raised",
     }),
-    repeated_after_ms: z.number().optional().openapi({ description: "outcome `repeated`: how long after the frame it copies it came" }),
+    repeated_after_ms: z.number().optional().openapi({ description: "outcome `repeated`: how long after the frame it copies it came (an earlier frame of the exam, or a picture the face model was registered with)" }),
     score: z.number().optional(),
     threshold: z.number().optional(),
     faces: z.number(),

@@ -134,9 +134,9 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
 }
 
 /**
- * `repeated` (exam monitoring only): the frame is a copy of one sent `repeatedAfterMs` earlier in the exam
- * (src/biometrics/repeats.ts), so it is not judged: its score is kept for the record, it neither matches nor
- * mismatches.
+ * `repeated`: the frame is a copy of one sent `repeatedAfterMs` earlier, an enrolment picture or (exam monitoring)
+ * a frame of the exam (src/biometrics/repeats.ts), so it is not judged: its score is kept for the record, it
+ * neither matches nor mismatches.
  */
 export type FaceMatch =
   | { outcome: "match" | "mismatch"; score: number; threshold: number; level: SecurityLevel; templateVersion: number; faces: number; liveness: number }
@@ -181,6 +181,13 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
     throw AppError.validation(
       { badFormatted: ["biometric_type"], details: { biometric_type: ["reenrolment_required: the registered face model can no longer be used (made with an older model version, or sealed under a template key this server no longer has); register the face again"] } },
       "Face re-enrolment required",
+    );
+  }
+  // Not judged: the picture is one the template was made from (src/biometrics/repeats.ts), not one taken now.
+  if (v.repeatedAfterMs !== undefined) {
+    throw AppError.validation(
+      { badFormatted: [field], details: { [field]: ["repeated_sample: the picture is one of those the face model was registered with; a verification needs a picture taken now"] } },
+      "The picture is a copy of a registration picture",
     );
   }
   const blurred = r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow;

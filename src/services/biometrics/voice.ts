@@ -126,6 +126,10 @@ export async function verifyVoiceClip(env: Bindings, caller: Caller, field: stri
   if (v.status === "no_voice") {
     return { isVoiceDetected: false, isMatch: false, score: null, rawScore: null, threshold: VOICE_OPERATING_POINTS[level].threshold, level, speechSeconds: a.speechSeconds, reason: a.reason, ...hintOf(a) };
   }
+  // Not judged: the clip is one the template was made from (src/biometrics/repeats.ts), not one recorded now.
+  if (v.repeatedAfterMs !== undefined) {
+    throw clipError(field, "repeated_sample: the clip is one of those the voice model was registered with; a verification needs a recording made now", "The clip is a copy of a registration clip");
+  }
   const isMatch = v.status === "match";
   return {
     isVoiceDetected: true,

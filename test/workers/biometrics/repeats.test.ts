@@ -59,6 +59,31 @@ describe("repeated samples in the template object", () => {
   });
 });
 
+describe("copies of enrolment samples in the template object", () => {
+  it("flags a registration picture sent again in every verification, until the template is replaced or deleted", async () => {
+    const s = await newSession("STUDENT");
+    const stub = templatesOf(s.access);
+    const owner = ownerOf(s.access);
+    const [a, b, c] = [unitVector(11), near(unitVector(11), 0.2, 12), near(unitVector(11), 0.2, 13)];
+    expect((await stub.enrolFace(owner, [a, b], FACE_MODEL_ID, 1000)).ok).toBe(true);
+    // Outside monitoring too (face_verify, identification): the time since the registration.
+    const verified = await stub.verifyFace(owner, a, FACE_MODEL_ID, "high");
+    expect(verified).toMatchObject({ status: "match" });
+    expect((verified as { repeatedAfterMs?: number }).repeatedAfterMs).toBeGreaterThan(0);
+    expect(await stub.verifyFace(owner, b, FACE_MODEL_ID, "high", { examId: 7, now: 61_000 })).toMatchObject({ repeatedAfterMs: 60_000 });
+    // A new capture of the same face is judged as usual.
+    expect(await stub.verifyFace(owner, c, FACE_MODEL_ID, "high")).not.toHaveProperty("repeatedAfterMs");
+    // A new registration replaces the digests: its own pictures are copies now, the old ones are not.
+    expect((await stub.enrolFace(owner, [c, near(c, 0.2, 14)], FACE_MODEL_ID, 2000)).ok).toBe(true);
+    expect(await stub.verifyFace(owner, a, FACE_MODEL_ID, "high")).not.toHaveProperty("repeatedAfterMs");
+    expect(await stub.verifyFace(owner, c, FACE_MODEL_ID, "high")).toHaveProperty("repeatedAfterMs");
+    // Deleting the template deletes them (nothing of a deleted template stays behind).
+    expect(await stub.revoke(owner, "Face")).toBe(true);
+    const left = await runInDurableObject(stub, async (_o, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM enrolment_digests").one().n);
+    expect(left).toBe(0);
+  });
+});
+
 describe("repeated samples through monitoring, with the real models", () => {
   it("raises repeated_sample for a looped frame and a looped clip, records the decision as flagged, judges a retry", { timeout: 120_000 }, async () => {
     if (!img.obama || !img.obama2 || !img.obama3) return; // ../shared/data not present

@@ -10,14 +10,15 @@ import { route as testRoute } from "../../../src/routes/biometrics/interaction-t
 import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
 import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { route as faceVerifyRoute } from "../../../src/routes/biometrics/face-verify";
 import { api, bodyAt } from "../api";
 import { newSession } from "../helpers";
-import { db, ownerOf } from "./fixtures";
+import { db, examWithEnrolment, ownerOf } from "./fixtures";
 
 const { handwriting, keystroke, voice } = inject("signalSamples");
 const img = inject("faceImages");
 
-const refusedAsCopies = async (token: string, modality: "handwriting" | "keystroke") =>
+const refusedAsCopies = async (token: string, modality: "handwriting" | "keystroke" | "face" | "voice") =>
   db()
     .select({ outcome: decisions.outcome })
     .from(decisions)
@@ -64,6 +65,22 @@ describe("replayed enrolment samples", () => {
     expect(fresh.status).toBe(200);
     expect(bodyAt(fresh, 200).resource_bool).toBe(true);
     expect((await refusedAsCopies(s.access, "keystroke")).length).toBe(3);
+  });
+
+  it("face and voice: a registration picture or clip sent to verification is refused; a new one is judged", { timeout: 90_000 }, async () => {
+    const s = await newSession("STUDENT");
+    const examId = await examWithEnrolment(s.access);
+    expect((await api(registerRoute, { token: s.access, form: { biometric_type: "Voice", voice_base64: voice.enrol } })).status).toBe(201);
+    const clipAgain = await api(verifyRoute, { token: s.access, form: { biometric_type: "Voice", voice_base64: voice.enrol[1]! } });
+    expect(bodyAt(clipAgain, 400).error_details.voice_base64?.[0]).toMatch(/^repeated_sample: the clip is one of those the voice model was registered with/);
+    expect(bodyAt(await api(verifyRoute, { token: s.access, form: { biometric_type: "Voice", voice_base64: voice.same } }), 200).is_match).toBe(true);
+    expect((await refusedAsCopies(s.access, "voice")).length).toBe(1);
+    if (!img.obama || !img.obama2 || !img.obama3) return; // ../shared/data not present
+    expect((await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2] } })).status).toBe(200);
+    const pictureAgain = await api(faceVerifyRoute, { token: s.access, json: { image: img.obama2, exam_id: examId } });
+    expect(bodyAt(pictureAgain, 400).error_details.image?.[0]).toMatch(/^repeated_sample: the picture is one of those the face model was registered with/);
+    expect(bodyAt(await api(faceVerifyRoute, { token: s.access, json: { image: img.obama3, exam_id: examId } }), 200).is_match).toBe(true);
+    expect((await refusedAsCopies(s.access, "face")).length).toBe(1);
   });
 
   it("enrolment: the same picture or recording sent twice counts once, and says so", { timeout: 60_000 }, async () => {
