@@ -1,5 +1,5 @@
 // Refuses changes to a student's biometric templates (enrol, re-enrol, delete, restore from the wallet)
-// while an exam they were verified for is in progress (services/exams/scope.ts examHoldingTemplates). Runs
+// while an exam they were verified for (or whose face verification an instructor overturned) is in progress (services/exams/scope.ts examHoldingTemplates). Runs
 // after requireRole("STUDENT") and before the (possibly large) body is read.
 import { createMiddleware } from "hono/factory";
 import { dbOf } from "../db/context";
@@ -10,7 +10,7 @@ import type { AppEnv } from "../types";
 export const templatesUnlocked = createMiddleware<AppEnv>(async (c, next) => {
   const examId = await examHoldingTemplates(dbOf(c), c.get("caller"), c.get("now"));
   if (examId !== null) {
-    throw AppError.forbidden(`Your biometric templates cannot be changed while examination ${examId}, for which you are verified, is in progress`);
+    throw AppError.forbidden(`Your biometric templates cannot be changed while examination ${examId}, for which you have been verified, is in progress`);
   }
   await next();
 });

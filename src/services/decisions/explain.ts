@@ -132,6 +132,10 @@ function consequence(d: DecisionRow): string {
   const alerted = d.outcome !== "accepted" && ((d.alertsRaised ?? []) as unknown[]).length > 0 ? " Your instructor sees this as an alert." : "";
   if (d.action === "monitoring") return alerted;
   if ((d.action === "verify" || d.action === "identification") && d.examId !== null) {
+    // A match after an instructor overturned an earlier face verification in the exam verifies nobody (exams/verification.ts).
+    if (d.outcome === "accepted" && d.reason === "verification_withdrawn") {
+      return " It did not verify you for the exam: your instructor had found an earlier face verification of yours in this exam wrong, so only a manual approval can.";
+    }
     return d.outcome === "accepted" ? " You were marked verified for the exam." : ` You were not marked verified; you may try again or ask for manual approval.${alerted}`;
   }
   return alerted;

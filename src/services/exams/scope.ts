@@ -2,9 +2,9 @@
 // and an exam that is not the caller's (another instructor's, another institution's, or one a student is not
 // enrolled in) is a 404, never a 403. Other areas (the partner API, biometrics, monitoring) reuse them: a
 // partner exam is an exam, a student session is an enrolment.
-import { and, desc, eq, isNotNull, lte, or, sql } from "drizzle-orm";
+import { and, type Column, desc, eq, inArray, isNotNull, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { enrolments, exams, institutions } from "../../db/schema";
+import { decisions, enrolments, exams, institutions } from "../../db/schema";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import { examSecurityLevel } from "../security-level";
 import { AppError } from "../../lib/errors";
@@ -140,8 +140,29 @@ export async function examBeingSat(db: Db, student: Person): Promise<number | nu
   return rows.find((r) => r.leftAt === null || (r.joinedAt ?? 0) > r.leftAt)?.examId ?? null;
 }
 
+/** An enrolment, by values or (in a correlated subquery) by the columns of the row at hand. */
+export type EnrolmentRef = { institutionId: number | Column; examId: number | Column; studentId: number | Column };
+
 /**
- * An exam in progress (started, its window not over) for which the student has been verified, if any.
+ * An instructor overturned an accepted face verification of this enrolment ("this is not the enrolled student",
+ * services/decisions/review.ts): in this exam a face match may no longer verify the student by itself, or the
+ * person's decision would be undone by the very check it found wrong (a probe's student was Verified again by the
+ * next face_verify). A manual approval still can. Overturned decisions are contested ones (decisions_contested index).
+ */
+export const faceVerificationWithdrawn = (e: EnrolmentRef) => sql`EXISTS (SELECT 1 FROM ${decisions} WHERE ${and(
+  eq(decisions.institutionId, e.institutionId),
+  eq(decisions.examId, e.examId),
+  isNotNull(decisions.contestedAt),
+  eq(decisions.studentId, e.studentId),
+  eq(decisions.resolution, "overturned"),
+  eq(decisions.outcome, "accepted"),
+  inArray(decisions.action, ["verify", "identification"]),
+)})`;
+
+/**
+ * An exam in progress (started, its window not over) for which the student has been verified, if any, or whose
+ * face verification an instructor overturned (the student is Pending again, but the person found sitting the exam
+ * is still in it: a probe swapped the face template then, and monitoring took the new face for the student).
  * While there is one, the student's templates must not change: verification and the monitoring of the
  * exam rely on them (a swap would let someone else take over; a deletion would silence face alerts).
  */
@@ -154,7 +175,10 @@ export async function examHoldingTemplates(db: Db, student: Person, now: number)
       and(
         eq(enrolments.studentId, student.userId),
         eq(enrolments.institutionId, student.institutionId),
-        eq(enrolments.verificationStatus, "Verified"),
+        or(
+          eq(enrolments.verificationStatus, "Verified"),
+          faceVerificationWithdrawn({ institutionId: enrolments.institutionId, examId: enrolments.examId, studentId: enrolments.studentId }),
+        ),
         eq(exams.institutionId, student.institutionId),
         // Started, or a partner exam its clock has started (lifecycle.ts), and its window not over.
         or(eq(exams.status, "Started"), and(eq(exams.status, "Upcoming"), eq(exams.partnerStatus, "open"), lte(exams.scheduledAt, now))),

@@ -6,7 +6,7 @@ import { decisions, enrolments, manualApprovalRequests, users } from "../../db/s
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import type { VerificationStatus } from "./lifecycle";
-import { instructorExam, studentEnrolment } from "./scope";
+import { faceVerificationWithdrawn, instructorExam, studentEnrolment } from "./scope";
 import { type DecisionInsert, insertDecision } from "../decisions/record";
 
 const userNotFound = (email: string) => AppError.notFound("user", email, "User not found");
@@ -30,21 +30,8 @@ const closeOpenRequests = (db: Db, scope: EnrolmentScope, now: number, decidedBy
       ),
     );
 
-/**
- * An instructor overturned an accepted face verification of this enrolment ("this is not the enrolled student",
- * services/decisions/review.ts): in this exam a face match may no longer verify the student by itself, or the
- * person's decision would be undone by the very check it found wrong (a probe's student was Verified again by the
- * next face_verify). A manual approval still can. Overturned decisions are contested ones (decisions_contested index).
- */
-const faceVerificationWithdrawn = (scope: EnrolmentScope) => sql`EXISTS (SELECT 1 FROM ${decisions} WHERE ${and(
-  eq(decisions.institutionId, scope.institutionId),
-  eq(decisions.examId, scope.examId),
-  isNotNull(decisions.contestedAt),
-  eq(decisions.studentId, scope.studentId),
-  eq(decisions.resolution, "overturned"),
-  eq(decisions.outcome, "accepted"),
-  inArray(decisions.action, ["verify", "identification"]),
-)})`;
+/** The reason of an accepted face match's record when the match did not verify the student (faceVerificationWithdrawn). */
+export const VERIFICATION_WITHDRAWN_REASON = "verification_withdrawn";
 
 export const FACE_VERIFICATION_WITHDRAWN =
   "An instructor found an earlier face verification of yours in this exam wrong, so a face match cannot verify you again in this exam: ask your instructor for manual approval (request_manual_approval).";
@@ -74,6 +61,22 @@ export async function markVerified(db: Db, scope: EnrolmentScope, now: number, r
     closeOpenRequests(db, scope, now, null, sql`NOT ${withdrawn}`),
     db.select({ id: enrolments.id }).from(enrolments).where(enrolmentOf(scope)).limit(1),
     ...records.map((row) => insertDecision(db, row)),
+    // A match that did not verify the student because of the overturn says so in its record, in the same batch (a
+    // probe read "You were marked verified" on a match answered 400 and left Pending).
+    ...(records.length > 0
+      ? [
+          db
+            .update(decisions)
+            .set({ reason: VERIFICATION_WITHDRAWN_REASON })
+            .where(
+              and(
+                inArray(decisions.id, records.map((r) => r.id!)),
+                eq(decisions.outcome, "accepted"),
+                sql`EXISTS (SELECT 1 FROM ${enrolments} WHERE ${and(enrolmentOf(scope), ne(enrolments.verificationStatus, "Verified"))})`,
+              ),
+            ),
+        ]
+      : []),
   ]);
   return updated.length > 0 ? "verified" : enrolled.length > 0 ? "withdrawn" : "not_enrolled";
 }

@@ -16,6 +16,7 @@ import { route as instructorDecisions } from "../../../src/routes/instructor/dec
 import { route as resolveRoute } from "../../../src/routes/instructor/resolve-decision";
 import { route as manualApproveStudent } from "../../../src/routes/instructor/manual-approve-student";
 import { markVerified } from "../../../src/services/exams/verification";
+import { decisionRow } from "../../../src/services/decisions/record";
 import { runErasureJobs } from "../../../src/services/erasure";
 import { DAY_MS, pruneDecisions } from "../../../src/services/decisions/retention";
 import { api, bodyAt } from "../api";
@@ -200,8 +201,14 @@ describe("contest and review", () => {
     // A probe's student was Verified again by the next face_verify: the person's finding would be undone by the very
     // check it found wrong. Now the next match changes nothing, and an open request for manual approval stays open.
     bodyAt(await api(requestManualApproval, { token: a!.access, json: { exam_id: examId, manual_approval_type: "Face refused after review" } }), 200);
-    expect(await markVerified(db(), scope, Date.now())).toBe("withdrawn");
+    const blocked = decisionRow({ ...scope, modality: "face", action: "verify", endpoint: "/biometrics/face_verify", outcome: "accepted", score: 0.8, threshold: 0.44, decideOn: "similarity", securityLevel: "high", now: Date.now() });
+    expect(await markVerified(db(), scope, Date.now(), [blocked])).toBe("withdrawn");
     expect(await view()).toMatchObject({ verification_status: "Requested Manual Approval", verified_by: null });
+    // Its record says the match did not verify the student (a probe read "You were marked verified" on it).
+    const record = bodyAt(await api(studentDecisions, { token: a!.access, query: { exam_id: String(examId) } }), 200).resource_array.find((x) => x.decision_id === blocked.id)!;
+    expect(record).toMatchObject({ outcome: "accepted", reason: "verification_withdrawn" });
+    expect(record.explanation).toMatch(/It did not verify you for the exam/);
+    expect(record.explanation).not.toMatch(/marked verified/);
     // A person's approval still verifies them, and a later match keeps it as it is.
     expect(bodyAt(await api(manualApproveStudent, { token: teacher.access, json: { exam_id: examId, email: a!.user.email } }), 200).message).toBe("Student approved successfully");
     expect(await markVerified(db(), scope, Date.now())).toBe("verified");

@@ -1,17 +1,21 @@
 // SECURITY.md "Attacker with a student account": once verified for an exam in progress, the student's
 // templates are locked until it ends, so that nobody can swap in another face (or delete the template to
 // silence monitoring) in the middle of the exam.
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
-import { exams } from "../../../src/db/schema";
+import { enrolments, exams } from "../../../src/db/schema";
+import { route as contestRoute } from "../../../src/routes/student/contest-decision";
+import { route as resolveRoute } from "../../../src/routes/instructor/resolve-decision";
+import { markVerified } from "../../../src/services/exams/verification";
+import { decide, idsOf } from "../decisions/support";
 import { ownerOf, templatesOf, unitVector } from "../biometrics/fixtures";
 import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
 import { route as interactionTrainRoute } from "../../../src/routes/biometrics/interaction-train";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
 import { route as walletSendRoute } from "../../../src/routes/biometrics/wallet-send";
-import { api } from "../api";
+import { api, bodyAt } from "../api";
 import { newSession } from "../helpers";
 import { condition, db, startedExamWithStudent } from "../exams/support";
 
@@ -37,6 +41,29 @@ describe("templates during an exam", () => {
     // Once the exam's window is over, the templates are the student's to change again.
     await db().update(exams).set({ scheduledAt: Date.now() - 3 * 3600_000, durationMinutes: 60 }).where(eq(exams.id, examId));
     expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
+  });
+
+  it("stay locked after an instructor overturns the student's face verification (the person found is still in the exam)", async () => {
+    const { teacher, student, examId } = await startedExamWithStudent();
+    await templatesOf(student.access).enrolFace(ownerOf(student.access), [unitVector(23)], FACE_MODEL_ID, Date.now());
+    const ids = idsOf(student.access);
+    // Verified by a face match, not by the approval the helper gave.
+    await db()
+      .update(enrolments)
+      .set({ verificationStatus: "Pending", verifiedBy: null, verifiedAt: null })
+      .where(and(eq(enrolments.examId, examId), eq(enrolments.studentId, ids.studentId)));
+    const id = await decide(student.access, { examId, outcome: "accepted", score: 0.7 });
+    expect(await markVerified(db(), { ...ids, examId }, Date.now())).toBe("verified");
+    bodyAt(await api(contestRoute, { token: student.access, json: { decision_id: id, text: "It was me." } }), 200);
+    bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "overturned", reason: "Not the student." } }), 200);
+    // Pending again, but a probe then registered another face (200) and monitoring took it for the student.
+    for (const res of [
+      await api(faceRegisterRoute, { token: student.access, json: { images: [] } }),
+      await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } }),
+    ]) {
+      expect(res.status).toBe(403);
+    }
+    expect(await templatesOf(student.access).list(ownerOf(student.access), {})).toHaveLength(1);
   });
 
   it("are unaffected for students without an exam in progress", async () => {
