@@ -61,6 +61,17 @@ function isCanonicalCompact(token: string): boolean {
   }
 }
 
+/**
+ * The claims every caller relies on, of the types they are used as: a correctly signed token of another shape (a
+ * probe's `sub: "abc"` reached the database as NaN: a 500) is as invalid as a badly signed one.
+ */
+function wellFormedClaims(p: Record<string, unknown>): boolean {
+  const positiveInteger = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
+  if (typeof p.sub !== "string" || !/^[1-9][0-9]{0,15}$/.test(p.sub) || !positiveInteger(Number(p.sub)) || !positiveInteger(p.iid)) return false;
+  if (p.typ === "access") return (p.role === "STUDENT" || p.role === "INSTRUCTOR") && typeof p.inst === "string";
+  return typeof p.fam === "string" && typeof p.jti === "string";
+}
+
 export async function verifyToken<T extends AccessClaims | RefreshClaims>(
   token: string,
   typ: T["typ"],
@@ -76,7 +87,7 @@ export async function verifyToken<T extends AccessClaims | RefreshClaims>(
       currentDate: new Date(nowMs),
       requiredClaims: ["sub", "exp", "iat", "jti"],
     });
-    if (payload.typ !== typ) return { ok: false, reason: "invalid" };
+    if (payload.typ !== typ || !wellFormedClaims(payload)) return { ok: false, reason: "invalid" };
     return { ok: true, claims: payload as unknown as T };
   } catch (e) {
     return { ok: false, reason: e instanceof errors.JWTExpired ? "expired" : "invalid" };

@@ -38,6 +38,14 @@ describe("access tokens are pinned", () => {
     expect((await asStudent(await forge(claimsOf(s.access)))).status).toBe(200);
   });
 
+  it("refuses correctly signed claims of the wrong shape (a probe's sub 'abc' was a 500)", async () => {
+    const s = await newSession("STUDENT");
+    const c = claimsOf(s.access);
+    for (const over of [{ sub: "abc" }, { sub: "0" }, { sub: "1e3" }, { sub: 7 }, { sub: "99999999999999999999" }, { iid: "1" }, { iid: 1.5 }, { role: "ADMIN" }, { inst: 3 }]) {
+      expect401(await asStudent(await forge({ ...c, ...over })));
+    }
+  });
+
   it("refuses another HMAC algorithm under the same secret (HS384, HS512)", async () => {
     const s = await newSession("STUDENT");
     for (const alg of ["HS384", "HS512"]) expect401(await asStudent(await forge(claimsOf(s.access), { alg })));
