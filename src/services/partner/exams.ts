@@ -1,8 +1,9 @@
 // Partner exams: the institution's TRUSTID exams seen through ProctorExam's `exams` resource. Every
 // query is scoped to the caller's institution; another institution's exam id is an unknown id (404).
-import { and, asc, eq, ne, notExists } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, notExists } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, users } from "../../db/schema";
+import { SERVICE_EMAIL_DOMAIN } from "../accounts";
 import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
@@ -35,7 +36,7 @@ export const examQuery = (db: Db, scope: Scope, id: number) =>
   db.select(examColumns).from(exams).where(and(eq(exams.id, id), eq(exams.institutionId, scope.institutionId))).limit(1);
 
 /** The account that owns a partner exam created without `instructor_email` (no person: it signs nobody in). */
-export const partnerApiEmail = (institutionId: number) => `partner-api+${institutionId}@trustid.invalid`;
+export const partnerApiEmail = (institutionId: number) => `partner-api+${institutionId}@${SERVICE_EMAIL_DOMAIN}`;
 
 /** The exam found by examQuery, its status settled by the clock (lifecycle.ts); 404 when there is none. */
 export async function foundExam(db: Db, rows: ExamRow[], idText: string, now: number): Promise<ExamRow> {
@@ -92,7 +93,9 @@ async function instructorFor(db: Db, scope: Scope, email: string | undefined, no
     .where(
       email !== undefined
         ? and(eq(users.institutionId, scope.institutionId), eq(users.email, email.toLowerCase()), eq(users.role, "INSTRUCTOR"))
-        : and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail)),
+        : // Never an account someone registered with a password (register_user refuses the address since 2026-12-06; a
+          // probe registered it first and owned every exam the partner then created without an instructor).
+          and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail), isNull(users.passwordHash)),
     )
     .limit(1);
   const [[found]] = await readAfterNonce(db, nonce, [lookup]);
@@ -105,7 +108,8 @@ async function instructorFor(db: Db, scope: Scope, email: string | undefined, no
       .onConflictDoNothing(),
     lookup,
   ]);
-  return created!.id;
+  if (!created) throw PartnerError.field("instructor_email", "is required: the institution's API account address is held by an account with a password (SECURITY.md, known limitations)");
+  return created.id;
 }
 
 function checkTimes(start: number, end: number | null) {
@@ -157,11 +161,24 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
  * once, a retry overlapping its first try), the change is decided again on the fresh row, as a request sent after
  * it would be: closing a closed exam is a 200, not a 422.
  */
+/**
+ * What a closed exam refuses to change, by input and parameter name (status: partnerExamStatusChange). Its
+ * instructor may still change: contests of its decisions wait for one (docs/decisions.md).
+ */
+const CLOSED_EXAM_FIELDS = [
+  ["name", "name"], ["type", "type"], ["examType", "exam_type"], ["duration", "duration"], ["startTime", "start_time"], ["endTime", "end_time"],
+] as const satisfies readonly (readonly [keyof ExamInput, string])[];
+
 export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number, nonce?: PendingNonce) {
   let instructorId: number | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     // The request's nonce is used up with the first read (a replay is refused before anything is written).
     const current = await findExam(db, scope, idText, now, attempt === 0 ? nonce : undefined);
+    // A closed exam's record is final, as on TRUSTID's update_exam_details (a probe moved one's window past its end).
+    if (current.status === "Completed") {
+      const changed = CLOSED_EXAM_FIELDS.find(([key]) => input[key] !== undefined);
+      if (changed) throw PartnerError.field(changed[1], "can not be changed on a closed exam");
+    }
     if (input.instructorEmail !== undefined) instructorId ??= await instructorFor(db, scope, input.instructorEmail, now);
     const set: Partial<typeof exams.$inferInsert> = { updatedAt: now };
     if (input.name !== undefined) set.name = input.name;

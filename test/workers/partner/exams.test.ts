@@ -1,14 +1,16 @@
 // /api/v3/exams: index (status filter, pagination), show, create, update, destroy.
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { exams } from "../../../src/db/schema";
+import { exams, users } from "../../../src/db/schema";
+import { route as registerRoute } from "../../../src/routes/auth/register-user";
 import { ExamObject } from "../../../src/routes/partner/common";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
 import { route as examsDestroy } from "../../../src/routes/partner/exams-destroy";
 import { route as examsIndex } from "../../../src/routes/partner/exams-index";
 import { route as examsShow } from "../../../src/routes/partner/exams-show";
 import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
-import { bodyAt } from "../api";
+import { api, bodyAt } from "../api";
+import { newSession } from "../helpers";
 import { partnerApi, type PartnerParams } from "./api";
 import { db, newPartner, type Partner } from "./helpers";
 
@@ -63,6 +65,13 @@ describe("exams", () => {
     expect(row?.completedAt).toBeTypeOf("number");
     const reopen = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { status: "open" } });
     expect(reopen).toMatchObject({ status: 422, body: { status: ["can not reopen a closed exam"] } });
+    // Its record is final (a probe moved a closed exam's window past its end); its instructor may still change.
+    for (const [json, field] of [[{ start_time: Math.floor(Date.now() / 1000) + 86_400 }, "start_time"], [{ name: "rewritten" }, "name"], [{ duration: 600 }, "duration"]] as const) {
+      const res = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json });
+      expect(res).toMatchObject({ status: 422, body: { [field]: ["can not be changed on a closed exam"] } });
+    }
+    const teacher = await newSession("INSTRUCTOR", partner.code);
+    expect((await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { instructor_email: teacher.user.email } })).status).toBe(200);
 
     const other = bodyAt(await create({ name: "Started in TRUSTID" }), 201).exam.id;
     await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, other));
@@ -70,6 +79,17 @@ describe("exams", () => {
     expect(bodyAt(shown, 200).exam).toMatchObject({ status: "open" });
     const del = await partnerApi(examsDestroy, { credentials: partner, params: { id: other } });
     expect(del).toMatchObject({ status: 422, body: { status: ["can not delete an exam in progress"] } });
+  });
+
+  it("the institution's API account cannot be taken: register_user refuses its address, and an account with a password holding it is never used", async () => {
+    const mine = await newPartner();
+    const address = `partner-api+${mine.institutionId}@trustid.invalid`;
+    const squat = await api(registerRoute, { json: { email: address, name: "A", surname: "B", organization: mine.code, password: "a long password", role: "INSTRUCTOR" } });
+    expect(bodyAt(squat, 400).bad_formatted_fields).toEqual(["email"]);
+    // One registered before the refusal existed (written here as it would have been).
+    await db().insert(users).values({ institutionId: mine.institutionId, email: address, name: "A", surname: "B", role: "INSTRUCTOR", passwordHash: "x", createdAt: 1, updatedAt: 1 });
+    const created = await partnerApi(examsCreate, { credentials: mine, json: { name: "Nobody's" } });
+    expect(created).toMatchObject({ status: 422, body: { instructor_email: [expect.stringMatching(/^is required/)] } });
   });
 
   it("answers the documented 422 for a missing name and for invalid values", async () => {
