@@ -20,11 +20,12 @@ import { BiometricsForm, blankAsAbsent, formRequest, sampleField } from "./form"
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 import type { Context } from "hono";
-import { recordVerification, type VerificationObservation } from "../../services/monitoring/verification-events";
+import { recordVerification, type VerificationObservation, type VerificationTarget, verificationTarget } from "../../services/monitoring/verification-events";
 import type { MonitoringScope } from "../../services/monitoring/results";
 import { ExamId } from "../exam-schemas";
 
-type MonitoringType = MonitoringScope["monitoringType"];
+/** With `monitoring_type`: what it is and the exam it observes (null target: no exam being sat). */
+type Monitoring = { monitoringType: MonitoringScope["monitoringType"]; target: VerificationTarget };
 
 const VerifyForm = BiometricsForm.extend({
   monitoring_type: blankAsAbsent(z.enum(["Identification", "Checkup Process", "Exam Monitoring"])).openapi({
@@ -38,12 +39,12 @@ const VerifyForm = BiometricsForm.extend({
  * With `monitoring_type`: records the observation (verification-events.ts) and lists the alerts it raised. The
  * decision's record goes with the observation's event (or alone without monitoring_type): docs/decisions.md.
  */
-async function observed(c: Context<AppEnv>, form: { monitoring_type?: MonitoringType | undefined; exam_id?: number | undefined }, observation: VerificationObservation, decision: DecisionInsert) {
-  if (!form.monitoring_type) {
+async function observed(c: Context<AppEnv>, monitoring: Monitoring | null, observation: VerificationObservation, decision: DecisionInsert) {
+  if (!monitoring) {
     await insertDecision(dbOf(c), decision);
     return {};
   }
-  const r = await recordVerification(dbOf(c), c.get("caller"), { monitoringType: form.monitoring_type, examId: form.exam_id, observation, decision }, c.get("now"));
+  const r = await recordVerification(dbOf(c), c.get("caller"), { ...monitoring, observation, decision }, c.get("now"));
   return r ? { resource_array: r.alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)) } : {};
 }
 
@@ -79,7 +80,7 @@ export const route = createRoute({
           })
           .openapi({
             description:
-              "The decision's score, the threshold of the security level it was taken at (the institution's; docs/face.md) and that level. " +
+              "The decision's score, the threshold of the security level it was taken at (the observed exam's with `monitoring_type`, else the institution's; docs/face.md) and that level. " +
               "Face: cosine similarity, accepted when >= threshold, and the liveness score. Handwriting: score in (0, 1) (0.5 = the level's threshold) and the " +
               "writer-normalised distance, accepted when <= threshold. Voice: the cohort-normalised score (null without speech), accepted when >= threshold",
           }),
@@ -96,8 +97,12 @@ export const route = createRoute({
 export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const form = c.req.valid("form");
-    // No exam is named here: the institution's level decides.
-    const level = await institutionSecurityLevel(dbOf(c), c.get("caller"));
+    // An observation of an exam is decided at the exam's level, as in the monitoring endpoints; otherwise no exam
+    // is named and the institution's level decides.
+    const monitoring: Monitoring | null = form.monitoring_type
+      ? { monitoringType: form.monitoring_type, target: await verificationTarget(dbOf(c), c.get("caller"), form.exam_id, c.get("now")) }
+      : null;
+    const level = monitoring?.target?.securityLevel ?? (await institutionSecurityLevel(dbOf(c), c.get("caller")));
     let observation: Awaited<ReturnType<typeof observed>> = {};
     if (form.biometric_type === "Handwriting") {
       const { field, value } = sampleField(form);
@@ -107,7 +112,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
         { endpoint: route.path, modality: "handwriting", action: "verify", modelId: CURRENT_MODEL_IDS.Handwriting, securityLevel: level, decideOn: "distance" },
         () => verifyHandwritingSample(c.env, c.get("caller"), field, text, level),
         (v) => matchOutcome(v, v.distance, { score: v.score }),
-        async (row, v) => (observation = await observed(c, form, { type: "Handwriting", isMatch: v.isMatch, score: v.score }, row)),
+        async (row, v) => (observation = await observed(c, monitoring, { type: "Handwriting", isMatch: v.isMatch, score: v.score }, row)),
       );
       return c.json(
         {
@@ -135,7 +140,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
             ? matchOutcome(v, v.score, { speech_seconds: v.speechSeconds, raw_score: v.rawScore })
             : { outcome: "quality", reason: "no_speech", threshold: v.threshold, securityLevel: v.level, quality: { speech_seconds: v.speechSeconds } },
         async (row, v) =>
-          (observation = await observed(c, form, { type: "Voice", isMatch: v.isMatch, isVoiceDetected: v.isVoiceDetected, score: v.score, threshold: v.threshold }, row)),
+          (observation = await observed(c, monitoring, { type: "Voice", isMatch: v.isMatch, isVoiceDetected: v.isVoiceDetected, score: v.score, threshold: v.threshold }, row)),
       );
       return c.json(
         {
@@ -176,7 +181,7 @@ export const registerVerify = (app: OpenAPIHono<AppEnv>) =>
       { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel: level, decideOn: "similarity" },
       () => verifyFaceImage(c.env, c.get("caller"), field, image, level),
       (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
-      async (row, v) => (observation = await observed(c, form, { type: "Face", isMatch: v.isMatch, score: v.score, threshold: v.threshold, liveness: v.liveness }, row)),
+      async (row, v) => (observation = await observed(c, monitoring, { type: "Face", isMatch: v.isMatch, score: v.score, threshold: v.threshold, liveness: v.liveness }, row)),
     );
     return c.json(
       {

@@ -3,6 +3,7 @@
 // (./results.ts). The exam is the one named (`exam_id`), else the one the student has joined and not
 // left while it runs; with neither there is no exam to record against and nothing is recorded.
 import type { Db } from "../../db/client";
+import type { SecurityLevel } from "../../biometrics/security-level";
 import type { Caller } from "../../types";
 import { examBeingSat } from "../exams/scope";
 import { startedExamEnrolment } from "./face";
@@ -23,34 +24,42 @@ function resultOf(o: VerificationObservation): MonitoringResult {
   return {};
 }
 
+/** The exam a verification with `monitoring_type` observes, and the level it is decided at; null: none is being sat. */
+export type VerificationTarget = { examId: number; securityLevel: SecurityLevel } | null;
+
 /**
- * Records the verification as a monitoring event of the exam (400 when the named exam is not running, as
- * the monitoring endpoints answer). Returns the alerts raised, or null when there was no exam to record against.
- * `decision`: the verification's record (docs/decisions.md), written with the event as a monitoring decision of
- * the exam, or alone when there is no exam.
+ * The exam the verification is an observation of: the one named, else the one being sat (null when none), checked
+ * as the monitoring endpoints check it (404 / 400 when it is not running), before any sample is analysed. Its
+ * security level is the one the verification is decided at, as in the monitoring endpoints (a probe's `standard`
+ * exam saw a picture accepted there and refused here at the institution's `high`, raising a false face_mismatch).
+ */
+export async function verificationTarget(db: Db, caller: Caller, examId: number | undefined, now: number): Promise<VerificationTarget> {
+  const id = examId ?? (await examBeingSat(db, caller));
+  if (id === null) return null;
+  const { exam, securityLevel } = await startedExamEnrolment(db, caller, id, now); // 404 / 400 like the monitoring endpoints
+  return { examId: exam.id, securityLevel };
+}
+
+/**
+ * Records the verification as a monitoring event of its target exam (verificationTarget). Returns the alerts
+ * raised, or null when there was no exam to record against. `decision`: the verification's record
+ * (docs/decisions.md), written with the event as a monitoring decision of the exam, or alone when there is no exam.
  */
 export async function recordVerification(
   db: Db,
   caller: Caller,
-  input: { monitoringType: MonitoringScope["monitoringType"]; examId?: number | undefined; observation: VerificationObservation; decision?: DecisionInsert },
+  input: { monitoringType: MonitoringScope["monitoringType"]; target: VerificationTarget; observation: VerificationObservation; decision?: DecisionInsert },
   now: number,
 ): Promise<{ examId: number; alerts: RaisedAlert[] } | null> {
-  const examId = input.examId ?? (await examBeingSat(db, caller));
-  if (examId === null) {
+  if (input.target === null) {
     if (input.decision) await insertDecision(db, input.decision);
     return null;
   }
-  const { exam } = await startedExamEnrolment(db, caller, examId, now); // 404 / 400 like the monitoring endpoints
-  const scope: MonitoringScope = {
-    institutionId: caller.institutionId,
-    examId: exam.id,
-    studentId: caller.userId,
-    source: "server",
-    monitoringType: input.monitoringType,
-  };
+  const { examId } = input.target;
+  const scope: MonitoringScope = { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: input.monitoringType };
   const decision = input.decision;
   const { alerts } = await recordMonitoringResult(db, scope, resultOf(input.observation), now, { verify: input.observation }, undefined, (raised) =>
-    decision ? [{ ...decision, examId: exam.id, action: "monitoring", alertsRaised: raised.length > 0 ? raised.map((a) => ({ reason: a.reason, detail: a.detail })) : null }] : [],
+    decision ? [{ ...decision, examId, action: "monitoring", alertsRaised: raised.length > 0 ? raised.map((a) => ({ reason: a.reason, detail: a.detail })) : null }] : [],
   );
-  return { examId: exam.id, alerts };
+  return { examId, alerts };
 }

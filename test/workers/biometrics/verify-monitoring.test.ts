@@ -24,17 +24,20 @@ describe("/biometrics/verify with monitoring_type", () => {
 
     // Not started yet: refused as the monitoring endpoints refuse it.
     expect((await verify(s.access, { voice_base64: img.obama3!, monitoring_type: "Exam Monitoring", exam_id: String(examId) })).status).toBe(400);
-    await db().update(exams).set({ status: "Started", startedAt: Date.now() }).where(eq(exams.id, examId));
+    // The exam decides at its own level, as the monitoring endpoints do (a probe's `standard` exam was decided at the
+    // institution's `high` here, with a false face_mismatch).
+    await db().update(exams).set({ status: "Started", startedAt: Date.now(), securityLevel: "standard" }).where(eq(exams.id, examId));
 
     const other = await verify(s.access, { voice_base64: img.biden, monitoring_type: "Exam Monitoring", exam_id: String(examId) });
     expect(other.status, JSON.stringify(other.body)).toBe(200);
-    expect(other.body).toMatchObject({ is_match: false, resource_array: ["face_mismatch"] });
+    expect(other.body).toMatchObject({ is_match: false, resource_array: ["face_mismatch"], resource_dict: { security_level: "standard" } });
     const [event] = await eventsOf(examId);
     expect(event).toMatchObject({ source: "server", monitoringType: "Exam Monitoring" });
 
     // Without monitoring_type (or with it sent empty, as form clients send unused fields): a plain verification, nothing recorded.
     const plain = await verify(s.access, { voice_base64: img.obama3! });
     expect(bodyAt(plain, 200).resource_array).toBeUndefined();
+    expect(bodyAt(plain, 200).resource_dict.security_level).toBe("high"); // the institution's
     const blank = await verify(s.access, { voice_base64: img.obama3!, monitoring_type: "", exam_id: "" });
     expect(bodyAt(blank, 200).resource_array).toBeUndefined();
     expect(await eventsOf(examId)).toHaveLength(1);
