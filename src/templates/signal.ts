@@ -7,7 +7,7 @@ import {
 } from "../biometrics/handwriting";
 import { handwritingOperatingPoint } from "../biometrics/handwriting/operating-points";
 import { BiometricInputError } from "../biometrics/input-error";
-import { closestTrainingTyping, isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
+import { closestTrainingTyping, inModelLayout, isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
 import { REPLAY_LIMITS } from "../biometrics/repeats";
 import { keystrokeOperatingPoint } from "../biometrics/keystroke/operating-points";
 import type { SecurityLevel } from "../biometrics/security-level";
@@ -129,9 +129,10 @@ export async function testInteraction(store: TemplateStore, owner: TemplateOwner
   const model = opened.model;
   if (!isKeystrokeModel(model)) throw new Error("stored Interaction model is not a keystroke model");
   try {
-    const r = scoreKeystrokeSamples(model, samples, { field, threshold: keystrokeOperatingPoint(level, model.layout).threshold });
+    const typings = samples.map((s) => inModelLayout(model, s));
+    const r = scoreKeystrokeSamples(model, typings, { field, threshold: keystrokeOperatingPoint(level, model.layout).threshold });
     // A copy of a training typing (../biometrics/repeats.ts REPLAY_LIMITS) would be the best match there is.
-    const copied = samples.findIndex((s) => closestTrainingTyping(model, s) < REPLAY_LIMITS.keystrokeDistance);
+    const copied = typings.findIndex((s) => closestTrainingTyping(model, s) < REPLAY_LIMITS.keystrokeDistance);
     if (copied >= 0) {
       const which = samples.length > 1 ? `typing ${copied + 1}` : "the typing";
       return { status: "bad_input", message: `repeated_sample: ${which} is a copy of one of the training typings (nobody types every key to the millisecond twice); type it again` };

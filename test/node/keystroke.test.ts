@@ -8,6 +8,7 @@ import {
   scoreKeystrokeSamples,
   trainKeystrokeModel,
   isKeystrokeModel,
+  inModelLayout,
   type KeystrokeSample,
 } from "../../src/biometrics/keystroke";
 import { KEYSTROKE_OPERATING_POINTS, KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY, keystrokeOperatingPoint } from "../../src/biometrics/keystroke/operating-points";
@@ -24,7 +25,7 @@ function typing(keys: number, jitter: number, extras = false): KeystrokeSample {
   const s: KeystrokeSample = { hold, downDown, upDown };
   if (extras) {
     s.pressure = hold.map((_, i) => 0.2 + 0.01 * i);
-    s.area = hold.map(() => 0.3);
+    s.area = hold.map((_, i) => 0.3 + 0.005 * (i % 3)); // a screen's areas vary (one value on every key is no measurement)
   }
   return s;
 }
@@ -114,6 +115,17 @@ describe("keystroke dataset parser", () => {
     expectInputError(() => parseKeystrokeDataset("90,80,200,110", { field: "testing_dataset", maxSamples: 0 }), /at most 0/, "testing_dataset");
   });
 
+  it("reads pressure or area that is the same on every key of every typing as no measurement (a web page's defaults)", () => {
+    const real = parseKeystrokeDataset(subject(2));
+    expect(real.every((t) => t.pressure && t.area)).toBe(true); // a real touch screen's vary
+    const json = (over: (t: KeystrokeSample) => Partial<KeystrokeSample>) =>
+      JSON.stringify(real.slice(0, 3).map((t) => ({ hold: t.hold, down_down: t.downDown, up_down: t.upDown, ...over(t) })));
+    const defaults = parseKeystrokeDataset(json((t) => ({ pressure: t.hold.map(() => 0.5), area: t.hold.map(() => 1) })));
+    expect(defaults.every((t) => t.pressure === undefined && t.area === undefined)).toBe(true);
+    const areaOnly = parseKeystrokeDataset(json((t) => ({ pressure: t.pressure!, area: t.hold.map(() => 0) })));
+    expect(areaOnly.every((t) => t.pressure !== undefined && t.area === undefined)).toBe(true);
+  });
+
   it("accepts negative up_down within the hold time (key rollover)", () => {
     const [s] = parseKeystrokeDataset("90,80,60,-30", opts);
     expect(s!.upDown).toEqual([-30]);
@@ -146,6 +158,10 @@ describe("keystroke model", () => {
     expect(isKeystrokeModel(null)).toBe(false);
     expectInputError(() => scoreKeystroke(model, typing(6, 1)), /trained on 5 keys/, "testing_dataset");
     expectInputError(() => scoreKeystroke(model, typing(5, 1, true)), /pressure/, "testing_dataset");
+    // The service reads a typing in the model's layout: touch measurements a timings-only model lacks are left out.
+    expect(scoreKeystroke(model, inModelLayout(model, typing(5, 1, true))).distance).toBe(scoreKeystroke(model, typing(5, 1)).distance);
+    const touchModel = trainKeystrokeModel(Array.from({ length: 12 }, (_, i) => typing(5, 10 * i, true)));
+    expect(inModelLayout(touchModel, typing(5, 1, true))).toEqual(typing(5, 1, true));
   });
 
   it("refuses training typings that are copies of one another (one typing sent many times, with a millisecond of jitter)", () => {

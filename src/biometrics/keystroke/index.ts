@@ -10,6 +10,7 @@ export {
 export {
   trainKeystrokeModel,
   closestTrainingTyping,
+  inModelLayout,
   scoreKeystroke,
   scoreKeystrokeSamples,
   isKeystrokeModel,

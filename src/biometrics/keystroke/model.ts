@@ -229,6 +229,15 @@ export function closestTrainingTyping(model: KeystrokeModel, sample: KeystrokeSa
   return Math.min(...model.typings.map((t) => typingDistance(x, t, model.scale, model.clip)));
 }
 
+/**
+ * The typing as the model reads it: touch pressure or area the model was trained without are left out (a model of
+ * timings only judges the timings of a typing that also carries touch measurements), never added.
+ */
+export function inModelLayout(model: KeystrokeModel, sample: KeystrokeSample): KeystrokeSample {
+  const { pressure, area, ...timings } = sample;
+  return { ...timings, ...(model.layout.pressure && pressure ? { pressure } : {}), ...(model.layout.area && area ? { area } : {}) };
+}
+
 export function scoreKeystroke(model: KeystrokeModel, sample: KeystrokeSample, options: KeystrokeScoreOptions = {}): KeystrokeScore {
   const field = options.field ?? "testing_dataset";
   const l = layoutOf(sample);

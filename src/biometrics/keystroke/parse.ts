@@ -77,6 +77,22 @@ export function parseKeystrokeDataset(input: unknown, options: KeystrokeParseOpt
   } else {
     samples = fromJson(field, input, maxSamples);
   }
+  return withoutConstantTouch(samples);
+}
+
+/**
+ * Pressure or finger area that is the same on every key of every typing is no measurement: a web page reports
+ * PointerEvent's default pressure 0.5 (or Touch.force 0) where the screen measures nothing. Such typings are timings
+ * only and are decided at the timings-only operating point (a probe's constant pressure 0.5 and area 1 were decided
+ * at the touch thresholds, refusing genuine typings the timings-only model accepts at the same distance). A real
+ * touch screen never reports one value for every key (MEU-Mobile: at least 4 distinct pressures and 2 distinct
+ * areas in every one of its 2,040 typings).
+ */
+function withoutConstantTouch(samples: KeystrokeSample[]): KeystrokeSample[] {
+  for (const key of ["pressure", "area"] as const) {
+    const first = samples[0]?.[key]?.[0];
+    if (first !== undefined && samples.every((s) => s[key]?.every((v) => v === first))) for (const s of samples) delete s[key];
+  }
   return samples;
 }
 

@@ -39,7 +39,13 @@ export async function trainInteraction(env: Bindings, caller: Caller, dataset: u
   try {
     model = trainKeystrokeModel(samples, { field });
   } catch (e) {
-    if (e instanceof BiometricInputError) throw invalid(field, e.message, `The typing dataset cannot be trained on (at least ${KEYSTROKE_MIN_TRAINING_SAMPLES} typings of one phrase are needed)`);
+    if (e instanceof BiometricInputError) {
+      // The headline says what is wrong: "at least 10 typings" read oddly above 21 typings refused as copies (a probe).
+      const headline = e.message.startsWith("repeated_sample:")
+        ? "The typing dataset holds copies of the same typing"
+        : `The typing dataset cannot be trained on (at least ${KEYSTROKE_MIN_TRAINING_SAMPLES} typings of one phrase are needed)`;
+      throw invalid(field, e.message, headline);
+    }
     throw e;
   }
   const owner = ownerOf(caller);
