@@ -4,6 +4,7 @@
 // wallet's copy stays returnable; re-enrolment and revokeWalletCopies issue a new version, so older exports
 // are refused when they come back.
 import { isHandwritingModel } from "../biometrics/handwriting";
+import { VOICE_LDA_META } from "../biometrics/voice/model";
 import type { TemplateOwner } from "./client";
 import { openTemplateJson, openTemplateVector } from "./open-template";
 import { type Sealed, sealJson, sealVector } from "./seal/at-rest";
@@ -40,9 +41,18 @@ async function sealReturned(store: TemplateStore, owner: TemplateOwner, biometri
     // The same check enrolModel makes: only a writer model is stored, whatever the JWE carried.
     return isHandwritingModel(model) ? sealJson(store.templateSecret(), ctx, model) : null;
   }
-  if (bytes.byteLength === 0 || bytes.byteLength % 4 !== 0) return null;
-  return sealVector(store.templateSecret(), ctx, new Float32Array(Uint8Array.from(bytes).buffer));
+  // Only a vector the engine could have made: its model's length, finite, unit length (a probe's 1- and 1024-value
+  // templates were stored and made every later verification a 500; NaN ones scored NaN).
+  if (bytes.byteLength !== VECTOR_TEMPLATE_DIMS[biometricType] * 4) return null;
+  const vector = new Float32Array(Uint8Array.from(bytes).buffer);
+  let norm = 0;
+  for (const v of vector) norm += v * v;
+  if (!vector.every(Number.isFinite) || !(Math.abs(Math.sqrt(norm) - 1) < 1e-3)) return null;
+  return sealVector(store.templateSecret(), ctx, vector);
 }
+
+/** The length of a vector template: the face embedding's, and the voice model's output. */
+const VECTOR_TEMPLATE_DIMS = { Face: 512, Voice: VOICE_LDA_META.output.dim } as const;
 
 /** Seals the current template of a type for the wallet; the template never leaves unsealed. */
 export async function exportTemplate(store: TemplateStore, owner: TemplateOwner, biometricType: BiometricType, currentModelId: string, exportId: string, now: number, ttlMs: number): Promise<ExportResult> {
@@ -97,7 +107,14 @@ export async function restoreTemplates(store: TemplateStore, owner: TemplateOwne
     if (c.mid !== model) return refuse("model_mismatch", `sealed for model ${c.mid}; this server uses ${model}: register again`);
     const current = store.currentVersion(item.biometricType);
     if (c.ver !== current) return refuse("stale_version", `template version ${c.ver} is no longer valid (current ${current}): re-enrolled or wallet copies revoked`);
-    opened.push({ item, claims: c, bytes: b64urlToBytes(c.tpl) });
+    if (!Number.isSafeInteger(c.n) || c.n < 1 || !Number.isFinite(c.cat)) return refuse("unreadable", "malformed template");
+    let bytes: Uint8Array;
+    try {
+      bytes = b64urlToBytes(c.tpl);
+    } catch {
+      return refuse("unreadable", "malformed template"); // a probe's non-base64url `tpl` was a 500
+    }
+    opened.push({ item, claims: c, bytes });
   }
   // Seal at rest before the (synchronous) write; a malformed template refuses the whole return.
   const sealed: { o: (typeof opened)[number]; at: Sealed }[] = [];

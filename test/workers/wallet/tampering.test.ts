@@ -1,5 +1,8 @@
 // Every way a returned template must be refused: a 400 naming the field, and nothing changes.
+import { env } from "cloudflare:test";
+import type { Bindings } from "../../../src/env";
 import { describe, expect, it } from "vitest";
+import { bytesToB64url, openWalletTemplate, sealWalletTemplate } from "../../../src/templates/seal/wallet-export";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
 import { route as pushNotification } from "../../../src/routes/biometrics/push-notification";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
@@ -112,6 +115,25 @@ describe("wallet/send refuses tampered or foreign templates", () => {
     expect(bodyAt(st, 200).resource_obj.Face).toMatchObject({ server_has_template: false, template_version: 4, export: { valid: false } });
     const revNone = await api(walletRevoke, { token: s.access, json: { biometric_type: "Voice" } });
     expect(revNone.status).toBe(404);
+  });
+
+  it("a sealed template whose content is not a template (as with a leaked seal key): refused, never stored", async () => {
+    const s = await newSession("STUDENT");
+    await enrolFace(s.access, 343);
+    const sealed = await exportedFace(s.access);
+    const e = env as unknown as Bindings;
+    const secret = (e.WALLET_SEAL_KEY || e.TEMPLATE_ENCRYPTION_KEY)!;
+    const opened = await openWalletTemplate(secret, sealed);
+    if (!opened.ok) throw new Error(opened.detail);
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Face" } });
+    const floats = (values: number[]) => bytesToB64url(new Uint8Array(Float32Array.from(values).buffer));
+    // A probe's 1- and 1024-value templates were stored (every later verification a 500); `@@@@` was a 500 itself.
+    for (const tpl of [floats([1]), floats(Array(1024).fill(1 / 32)), floats(Array(512).fill(Number.NaN)), floats(Array(512).fill(0)), "@@@@"]) {
+      const forged = await sealWalletTemplate(secret, { ...opened.claims, tpl });
+      const body = await expectRefused(s.access, { face_embeddings: forged }, "face_embeddings", "unreadable");
+      expect(body.error_details.face_embeddings?.[0]).toMatch(/malformed template/);
+    }
+    await expectRefused(s.access, { face_embeddings: await sealWalletTemplate(secret, { ...opened.claims, n: -1 }) }, "face_embeddings", "unreadable");
   });
 
   it("a template of another model", async () => {
