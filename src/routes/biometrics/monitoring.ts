@@ -42,7 +42,12 @@ export const route = createRoute({
         is_voice_detected: z.boolean(),
         resource_dict: z.object({
           exam_id: z.number(),
-          outcome: z.string(),
+          outcome: z.string().openapi({
+            description:
+              "match | mismatch | repeated | no_voice | not_enrolled | reenrolment_required | voice_error. `voice_error`: the clip could not be used " +
+              "(`voice_error` says why; a `client_error` alert is raised) but the running processes sent with it were checked. An unusable clip sent without processes is a 400",
+          }),
+          voice_error: z.string().optional(),
           score: z.number().nullable().openapi({
             description: "The cohort-normalised voice score decided on: of this clip with the exam's recent clips of the same voice (docs/voice.md)",
           }),
@@ -73,11 +78,11 @@ export const registerBiometricsMonitoring = (app: OpenAPIHono<AppEnv>) =>
     );
     return c.json(
       {
-        message: "Monitoring data recorded successfully",
+        message: out.voiceError ? "Monitoring data recorded; the voice clip could not be used" : "Monitoring data recorded successfully",
         resource_name: "monitoring",
         is_match: out.outcome === "match",
         is_voice_detected: out.isVoiceDetected,
-        resource_dict: { exam_id: out.examId, outcome: out.outcome, score: out.score },
+        resource_dict: { exam_id: out.examId, outcome: out.outcome, score: out.score, ...(out.voiceError ? { voice_error: out.voiceError } : {}) },
         resource_array: out.alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)),
       },
       200,

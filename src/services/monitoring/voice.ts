@@ -20,8 +20,11 @@ export async function currentExamOf(db: Db, caller: Caller): Promise<number> {
   return examId;
 }
 
-/** `repeated`: the clip is a copy of one sent earlier in the exam (src/biometrics/repeats.ts): not judged. */
-export type VoiceOutcome = "match" | "mismatch" | "repeated" | "no_voice" | "not_enrolled" | "reenrolment_required";
+/**
+ * `repeated`: the clip is a copy of one sent earlier in the exam (src/biometrics/repeats.ts): not judged.
+ * `voice_error`: the clip could not be used, but the running processes sent with it were checked (`voiceError` says why).
+ */
+export type VoiceOutcome = "match" | "mismatch" | "repeated" | "no_voice" | "not_enrolled" | "reenrolment_required" | "voice_error";
 
 export type VoiceMonitoringOutcome = {
   examId: number;
@@ -29,6 +32,7 @@ export type VoiceMonitoringOutcome = {
   isVoiceDetected: boolean;
   score: number | null;
   alerts: RaisedAlert[];
+  voiceError?: string;
 };
 
 export async function monitorVoice(
@@ -41,8 +45,26 @@ export async function monitorVoice(
   const examId = input.examId ?? (await currentExamOf(db, caller));
   const { securityLevel } = await startedExamEnrolment(db, caller, examId, now);
   const a = await analyseVoice(env, input.clip);
-  // An unreadable clip is the client's mistake, not evidence: 400, nothing stored.
-  if (!a.ok) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [`${a.code}: ${a.message}`] } }, "The voice clip cannot be used");
+  if (!a.ok) {
+    const voiceError = `${a.code}: ${a.message}`;
+    // An unreadable clip alone is the client's mistake, not evidence: 400, nothing stored.
+    if (input.runningProcesses.length === 0) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [voiceError] } }, "The voice clip cannot be used");
+    // The processes sent with it are evidence all the same (a probe's AnyDesk went unrecorded behind a 0.5 s clip):
+    // they are checked and the clip's problem is raised as a client_error, as monitoring_face_oral does with its clip.
+    const { alerts } = await recordMonitoringResult(
+      db,
+      { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
+      { voiceError, runningProcesses: input.runningProcesses },
+      now,
+      { voice: { outcome: "voice_error", error: voiceError }, running_processes: input.runningProcesses, ip_address: input.ipAddress },
+      undefined,
+      (raised) => {
+        const process = input.decisionBase ? processDecision({ ...input.decisionBase, examId, securityLevel }, input.runningProcesses, raised) : null;
+        return process ? [process] : [];
+      },
+    );
+    return { examId, outcome: "voice_error", isVoiceDetected: false, score: null, alerts, voiceError };
+  }
   const owner = ownerOf(caller);
   // Decided with the exam's recent clips (src/biometrics/voice/window.ts): one short clip alone fails too often.
   const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, securityLevel, { examId, now });

@@ -72,4 +72,18 @@ describe("voice monitoring", () => {
     expect((await api(monitoringRoute, { token: s.access, unchecked: { voice_base64: voice.same } })).status).toBe(415);
     expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(0);
   });
+
+  it("an unusable clip sent with running processes: the processes are still checked, the clip's problem is a client_error", async () => {
+    const s = await newSession("STUDENT");
+    const examId = await sittingExam(s.access);
+    await db().insert(processPolicies).values({ institutionId: ownerOf(s.access).institutionId, examId, pattern: "anydesk*" });
+    // A probe's AnyDesk went unrecorded behind a 400 for the clip.
+    const res = await monitor(s.access, { voice_base64: btoa("not audio at all, just text"), running_processes: "AnyDesk.exe,chrome.exe" });
+    const body = bodyAt(res, 200);
+    expect(body.resource_dict).toMatchObject({ exam_id: examId, outcome: "voice_error", voice_error: expect.stringMatching(/^undecodable: /) });
+    expect(body.resource_array.sort()).toEqual([expect.stringMatching(/^client_error: voice: undecodable/), "forbidden_process: anydesk.exe"]);
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(1);
+    const records = await db().select().from(decisions).where(eq(decisions.examId, examId));
+    expect(records.map((d) => [d.modality, d.outcome])).toEqual([["processes", "flagged"]]);
+  });
 });
