@@ -40,6 +40,12 @@ describe("explanations", () => {
       "The signature did not match your registered signatures: distance 1.80, the level 'high' accepts at most 1.20. You were not marked verified; you may try again or ask for manual approval.",
     );
     expect(explain(row({ action: "monitoring", outcome: "quality", reason: "liveness_failed", quality: { liveness: 0.12 } }))).toContain("(liveness score 0.12)");
+    // A copy says "not compared" once, refused or flagged (a probe read "so it was not compared, so it was not compared").
+    for (const outcome of ["quality", "flagged"] as const) {
+      const text = explain(row({ modality: "keystroke", outcome, reason: "repeated_sample" }));
+      expect(text.match(/not compared/g)).toHaveLength(1);
+    }
+    expect(explain(row({ outcome: "accepted", reason: "verification_withdrawn", score: 0.8, threshold: 0.44 }))).toMatch(/matched .* It did not verify you for the exam/);
     expect(explain(row({ modality: "processes", action: "monitoring", outcome: "flagged", decideOn: null, alertsRaised: [{ reason: "forbidden_process", detail: "anydesk.exe" }] }))).toBe(
       "A program the exam forbids was running: anydesk.exe. Your instructor sees this as an alert.",
     );

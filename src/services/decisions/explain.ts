@@ -31,7 +31,7 @@ export const REASON_TEXT: Record<string, string> = {
   client_error: "could not be checked because of an error on your device",
   template_missing: "could not be checked: nothing usable is registered to compare it with",
   repeated_sample:
-    "was a copy of an earlier sample (a still picture, a recording played again, or a registered signature or typing sent again: no camera, microphone or person produces the same sample twice), so it was not compared",
+    "was a copy of an earlier sample (a still picture, a recording played again, or a registered picture, recording, signature or typing sent again: no camera, microphone or person produces the same sample twice)",
 };
 
 /** An oral exam's frame decided on the fused face + voice score (services/decisions/outcomes.ts). */
@@ -121,7 +121,8 @@ function core(d: DecisionRow): string {
     case "quality":
       return `${w.sample} ${reason ?? "could not be used"}${d.reason === "liveness_failed" ? liveness : ""}, so it was not compared with ${w.enrolled}.`;
     case "flagged":
-      return `${w.sample} ${reason ?? "raised an alert"}${d.reason === "liveness_failed" ? liveness : ""}.`;
+      // A copy is not compared (src/biometrics/repeats.ts); the quality case says so itself (a probe read it twice).
+      return `${w.sample} ${reason ?? "raised an alert"}${d.reason === "liveness_failed" ? liveness : ""}${d.reason === "repeated_sample" ? `, so it was not compared with ${w.enrolled}` : ""}.`;
     case "not_enrolled":
       return `There was nothing to compare ${w.sample.toLowerCase()} with: no ${d.modality} is registered for you.`;
   }
