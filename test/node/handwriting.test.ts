@@ -76,6 +76,10 @@ describe("pen trajectory parser", () => {
     expect(parseTrajectory(`t,x,y,pressure,penup,azimuth,inclination\n${csv}`)).toEqual(parseTrajectory(csv));
     expect(parseTrajectory(`"t","x","y","pressure"\n0,1,2,3\n10,2,3,4\n20,3,4,5`).x).toEqual([1, 2, 3]);
     expect(() => parseTrajectory(`t,x,y,pressure\nt,x,y,pressure\n0,1,2,3`)).toThrow(BiometricInputError);
+    // A decimal-comma locale's spreadsheet CSV (`;` between fields) reads as the same signature (a probe's was misread).
+    const european = file("enrollment/001-g-01.txt").trim().split(/\r?\n/).map((l) => l.trim().split(/\s+/).join(";").replaceAll(".", ",")).join("\n");
+    expect(european).toContain(";17,4400;");
+    expect(parseTrajectory(`t;x;y;pressure\n${european}`)).toEqual(tr);
   });
 
   it("reads JSON points, {points}, arrays of arrays and parsed values", () => {

@@ -88,8 +88,12 @@ function fromText(field: string, text: string): { rows: number[][]; hasPressure:
   if (lines.length > 0 && lines[0]!.split(/[\s,;]+/).every((cell) => /^[A-Za-z_"'][\w"']*$/.test(cell))) lines.shift();
   // The rows' shape is checked before their count: "42" is a malformed row, not a one-point signature.
   checkNotTooLong(field, lines.length);
+  // Semicolons between the fields and commas in the numbers: a spreadsheet's CSV in a decimal-comma locale (Greek,
+  // Cypriot, most of Europe). Split on commas too, `0,01;16,11` was read as 4 other numbers (a probe's genuine
+  // signature was refused at distance 2.8).
+  const decimalComma = lines.length > 0 && lines.every((l) => l.includes(";")) && lines.some((l) => l.includes(","));
   const rows = lines.map((line, i) => {
-    const cells = line.split(/[\s,;]+/);
+    const cells = decimalComma ? line.split(/[\s;]+/).map((c) => c.replace(",", ".")) : line.split(/[\s,;]+/);
     if (cells.length < 4) {
       throw new BiometricInputError(field, `row ${i + 1} has ${cells.length} fields; expected t x y pressure [penup azimuth inclination]`);
     }
