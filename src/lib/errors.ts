@@ -27,6 +27,12 @@ export type ErrorBody =
   | { kind: "not_found"; resourceName: string; resourceStr: string };
 
 export class AppError extends Error {
+  /**
+   * What was measured about a refused biometric sample (faces seen, liveness score, seconds of speech): kept in the
+   * refusal's decision record (services/decisions/refusals.ts), never sent in the answer.
+   */
+  measurements?: Record<string, number | boolean | string | null>;
+
   constructor(
     readonly status: ContentfulStatusCode,
     message: string,
@@ -34,6 +40,13 @@ export class AppError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+  }
+
+  /** This error, carrying the sample's measurements for its decision record. */
+  measured(m: Record<string, number | boolean | string | null | undefined>): this {
+    const defined = Object.entries(m).filter((e): e is [string, number | boolean | string | null] => e[1] !== undefined);
+    if (defined.length > 0) this.measurements = Object.fromEntries(defined);
+    return this;
   }
 
   /** 400 with the documented field lists. */

@@ -94,8 +94,11 @@ export function problemOf(r: ImageResult, requireLive: boolean): FaceProblem | n
 const problemDetail = (p: FaceProblem, r: ImageResult) => (r.ok || p !== r.status ? `${p}: ${PROBLEM_TEXT[p]}` : `${p}: ${r.message}`);
 
 export function problemError(field: string, p: FaceProblem, r: ImageResult): AppError {
-  return AppError.validation({ badFormatted: [field], details: { [field]: [problemDetail(p, r)] } }, PROBLEM_TEXT[p]);
+  return AppError.validation({ badFormatted: [field], details: { [field]: [problemDetail(p, r)] } }, PROBLEM_TEXT[p]).measured(measurementsOf(r));
 }
+
+/** What a refusal's decision record keeps of the analysis (as monitoring's records do). */
+const measurementsOf = (r: ImageResult) => (r.ok ? { faces: r.faces, liveness: r.liveness } : {});
 
 export type RegisterOutcome = { used: number; total: number; rejected: { field: string; problem: FaceProblem }[]; version: number };
 
@@ -119,7 +122,9 @@ export async function registerFace(env: Bindings, caller: Caller, images: { fiel
   if (good.length === 0) {
     const details = Object.fromEntries(rejected.map((x) => [x.field, [problemDetail(x.problem, x.result)]]));
     const first = rejected[0]!;
-    throw AppError.validation({ badFormatted: rejected.map((x) => x.field), details }, images.length === 1 ? PROBLEM_TEXT[first.problem] : "None of the images can be used for enrolment");
+    throw AppError.validation({ badFormatted: rejected.map((x) => x.field), details }, images.length === 1 ? PROBLEM_TEXT[first.problem] : "None of the images can be used for enrolment").measured(
+      images.length === 1 ? measurementsOf(first.result) : { pictures: images.length, used: 0 },
+    );
   }
   const result = await templatesOf(env, ownerOf(caller)).enrolFace(ownerOf(caller), good.map((g) => g.embedding), CURRENT_MODEL_IDS.Face, now);
   if (!result.ok) {

@@ -56,7 +56,7 @@ export async function registerVoice(env: Bindings, caller: Caller, field: string
     const a = await analyseVoice(env, clip); // one at a time: each holds decoded audio in the inference isolate
     if (!a.ok) throw clipError(field, `${a.code}: ${at}${a.message}`, "The voice clip cannot be used");
     if (!a.isVoiceDetected || !a.embedding) {
-      throw clipError(field, `${a.reasonCode ?? "no_speech"}: ${at}${a.reason ?? "no speech detected"}`, "No voice was detected in the clip");
+      throw clipError(field, `${a.reasonCode ?? "no_speech"}: ${at}${a.reason ?? "no speech detected"}`, "No voice was detected in the clip").measured({ speech_seconds: a.speechSeconds });
     }
     embeddings.push(a.embedding);
     modelId = a.modelId;

@@ -13,14 +13,14 @@ const REFUSAL_CODES = new Set([
 ]);
 
 /** The refusal an error stands for, if it is a biometric one. */
-export function refusalOf(e: unknown): { outcome: "quality" | "not_enrolled"; reason: string } | null {
+export function refusalOf(e: unknown): { outcome: "quality" | "not_enrolled"; reason: string; quality?: Record<string, number | boolean | string | null> } | null {
   if (!(e instanceof AppError)) return null;
   if (e.status === 404 && e.body.kind === "not_found" && e.body.resourceName === "biometric") return { outcome: "not_enrolled", reason: "not_enrolled" };
   if (e.status !== 400 || e.body.kind !== "validation") return null;
   for (const messages of Object.values(e.body.details)) {
     for (const m of messages) {
       const code = /^([a-z_]+):/.exec(m)?.[1];
-      if (code && REFUSAL_CODES.has(code)) return { outcome: "quality", reason: code };
+      if (code && REFUSAL_CODES.has(code)) return { outcome: "quality", reason: code, ...(e.measurements ? { quality: e.measurements } : {}) };
     }
   }
   return null;
@@ -32,7 +32,9 @@ export async function recordingRefusal<T>(db: Db, d: Omit<DecisionInput, "outcom
     return await work();
   } catch (e) {
     const r = refusalOf(e);
-    if (r) await recordDecision(db, { ...d, outcome: r.outcome, reason: r.reason });
+    // What was measured (faces seen, liveness score) goes with the refusal, as a monitoring refusal's does (a probe
+    // found refused verifications' records without their liveness score).
+    if (r) await recordDecision(db, { ...d, outcome: r.outcome, reason: r.reason, ...(r.quality ? { quality: { ...d.quality, ...r.quality } } : {}) });
     throw e;
   }
 }

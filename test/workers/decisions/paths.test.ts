@@ -59,6 +59,8 @@ describe("face paths with the real models", () => {
     // Every comparison names the template it was compared with; a sample refused before any comparison, none.
     for (const d of r.filter((x) => x.score !== null)) expect(d.templateVersion, `${d.action}/${d.outcome}`).toBe(1);
     expect(r[1]!.templateVersion).toBeNull();
+    // The refusal keeps what was measured, as a monitoring refusal does (a probe found it null).
+    expect(r[1]!.quality).toMatchObject({ faces: 0 });
     expect(mismatch!.score).toBeLessThan(mismatch!.threshold!);
     expect(accepted).toMatchObject({ clientOs: "macOS" });
     expect(accepted!.score).toBeGreaterThanOrEqual(accepted!.threshold!);
