@@ -60,9 +60,11 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
   const me = account[0];
   if (!me) throw AppError.notFound("user", String(caller.userId), "The account no longer exists");
   let templates: TemplateInfo[] | null = null;
+  let enrolmentSessions: { biometricType: string; lastAddedAt: number; expiresAt: number }[] | null = null;
   try {
     const owner = ownerOf(caller);
-    templates = await templatesOf(env, owner).list(owner, CURRENT_MODEL_IDS);
+    const store = templatesOf(env, owner);
+    [templates, enrolmentSessions] = await Promise.all([store.list(owner, CURRENT_MODEL_IDS), store.enrolmentSessions(owner)]);
   } catch (e) {
     // A server without biometrics (503) still answers the rest; `biometric_templates` is then null.
     if (!(e instanceof AppError && e.status === 503)) throw e;
@@ -81,6 +83,7 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
     decisions: cut(decisionRows),
     walletExports: cut(exportsRows),
     templates,
+    enrolmentSessions,
     truncated,
   };
 }

@@ -125,12 +125,20 @@ export class TemplateStore implements SampleDigests {
     this.sql.exec("UPDATE templates SET iv = ?, ciphertext = ? WHERE biometric_type = ? AND version = ?", sealed.iv, sealed.ciphertext, type, version);
   }
 
-  /** Deletes the template of this type and any enrolment session for it; false when there was no template. */
+  /**
+   * Deletes the template of this type and any enrolment session for it; false when there was neither (signatures
+   * being collected count: a probe was told "No Handwriting model is registered" while its signatures were deleted).
+   */
   deleteTemplate(type: string): boolean {
     // Signatures still being collected for a new model go with it: unregistering leaves nothing behind.
-    this.sql.exec("DELETE FROM enrolment_sessions WHERE biometric_type = ?", type);
+    const session = this.sql.exec("DELETE FROM enrolment_sessions WHERE biometric_type = ?", type).rowsWritten > 0;
     this.sql.exec("DELETE FROM enrolment_digests WHERE biometric_type = ?", type);
-    return this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", type).rowsWritten > 0;
+    return this.sql.exec("DELETE FROM templates WHERE biometric_type = ?", type).rowsWritten > 0 || session;
+  }
+
+  /** The enrolment sessions held (what is being collected, for the student's access request). */
+  sessions(): { biometric_type: string; updated_at: number }[] {
+    return this.sql.exec<{ biometric_type: string; updated_at: number }>("SELECT biometric_type, updated_at FROM enrolment_sessions ORDER BY biometric_type").toArray();
   }
 
   /** Gives the held template of a type a new version (wallet revocation); whether one was held. */

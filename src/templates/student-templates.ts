@@ -5,6 +5,7 @@
 // This class is only the RPC surface: each method delegates to the module of its subject. Its name is the
 // class_name of wrangler.toml's binding and migration: renaming it would need a Durable Object migration.
 import { DurableObject } from "cloudflare:workers";
+import { HANDWRITING_ENROLMENT_SESSION_MS } from "../biometrics/handwriting";
 import type { PenTrajectory } from "../biometrics/handwriting";
 import type { KeystrokeSample } from "../biometrics/keystroke";
 import type { SecurityLevel } from "../biometrics/security-level";
@@ -68,7 +69,13 @@ export class StudentTemplates extends DurableObject<Bindings> {
     return out;
   }
 
-  /** Deletes the template of this type; false when there was none. */
+  /** Signatures being collected for a model (./signal.ts), without them: what and until when, for the student's access request. */
+  async enrolmentSessions(owner: TemplateOwner): Promise<{ biometricType: string; lastAddedAt: number; expiresAt: number }[]> {
+    this.store.checkOwner(owner, false);
+    return this.store.sessions().map((r) => ({ biometricType: r.biometric_type, lastAddedAt: r.updated_at, expiresAt: r.updated_at + HANDWRITING_ENROLMENT_SESSION_MS }));
+  }
+
+  /** Deletes the template of this type (and signatures being collected for it); false when there was neither. */
   async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
     this.store.checkOwner(owner, false);
     if (biometricType === "Voice") this.recentVoice.clear();

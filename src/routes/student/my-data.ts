@@ -25,6 +25,10 @@ const MyData = z
       .array(z.object({ biometric_type: z.string(), model_id: z.string(), samples: z.number(), created_at: z.string(), current: z.boolean() }))
       .nullable()
       .openapi({ description: "What the student's template store holds (never the templates themselves); null when this server has no biometrics" }),
+    enrolment_sessions: z
+      .array(z.object({ biometric_type: z.string(), last_added_at: z.string(), expires_at: z.string() }))
+      .nullable()
+      .openapi({ description: "Signatures being collected for a handwriting model (sent one per request; kept sealed until expires_at, or deleted by unregister); null when this server has no biometrics" }),
     truncated: z.array(z.string()).openapi({ description: `Lists that held more than ${STUDENT_DATA_LIMIT} rows: only the newest ${STUDENT_DATA_LIMIT} are here` }),
   })
   .openapi("StudentData");
@@ -69,6 +73,7 @@ export const registerStudentMyData = (app: OpenAPIHono<AppEnv>) =>
           decisions: d.decisions.map(decisionView),
           wallet_exports: d.walletExports.map((w) => ({ export_id: w.id, biometric_type: w.biometricType, model_id: w.modelId, created_at: iso(w.createdAt), expires_at: iso(w.expiresAt), push_status: w.pushStatus })),
           biometric_templates: d.templates?.map((t) => ({ biometric_type: t.biometricType, model_id: t.modelId, samples: t.samples, created_at: iso(t.createdAt)!, current: t.current })) ?? null,
+          enrolment_sessions: d.enrolmentSessions?.map((e) => ({ biometric_type: e.biometricType, last_added_at: iso(e.lastAddedAt)!, expires_at: iso(e.expiresAt)! })) ?? null,
           truncated: d.truncated,
         },
       },

@@ -7,6 +7,7 @@ import { route as listRoute } from "../../../src/routes/biometrics/list";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
 import { route as unregisterRoute } from "../../../src/routes/biometrics/unregister";
 import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
+import { route as myDataRoute } from "../../../src/routes/student/my-data";
 import { handwritingOperatingPoint } from "../../../src/biometrics/handwriting/operating-points";
 import { DEFAULT_HANDWRITING_PARAMS, HANDWRITING_PARAMS_WITHOUT_PRESSURE } from "../../../src/biometrics/handwriting/model";
 import { SECURITY_LEVELS } from "../../../src/biometrics/security-level";
@@ -233,6 +234,14 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
     expect(await session(s.access)).toEqual([]);
     expect(bodyAt(await register(s.access, b64(samples.enrol[2]!)), 201).resource_dict).toEqual({ samples: 1, needed: 2 });
+    // Signatures being collected, with no model: the access request lists them, and unregister deletes them with a
+    // 200 (a probe was told "No Handwriting model is registered" while they were deleted).
+    const mine = bodyAt(await api(myDataRoute, { token: s.access }), 200).resource_dict;
+    expect(mine.biometric_templates).toEqual([]);
+    expect(mine.enrolment_sessions).toEqual([{ biometric_type: "Handwriting", last_added_at: expect.any(String), expires_at: expect.any(String) }]);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
+    expect(bodyAt(await api(myDataRoute, { token: s.access }), 200).resource_dict.enrolment_sessions).toEqual([]);
+    expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(404);
   });
 
   it("signatures sent one per request at the same time are all collected (no lost update)", async () => {
