@@ -6,7 +6,7 @@ import { AppError, isForeignKeyViolation } from "../../lib/errors";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import type { Person } from "../../types";
 import { normalizePatterns, replaceExamPatternsStatements } from "../process-policy";
-import { type Exam, type ExamType, MINUTE, settle } from "./lifecycle";
+import { type Exam, examEndsAt, type ExamType, MINUTE, settle } from "./lifecycle";
 import { instructorExam } from "./scope";
 
 // An exam cannot be scheduled further ahead than this (catches year typos).
@@ -95,13 +95,16 @@ export async function updateExam(
     examType: input.examType,
     durationMinutes: input.durationMinutes,
     scheduledAt: input.scheduledAt,
-    endsAt: null,
+    endsAt: null as number | null,
     privacyPolicy: input.privacyPolicy,
     additionalMaterial: input.additionalMaterial ?? exam.additionalMaterial,
     moodleCourseId: input.moodleCourseId ?? exam.moodleCourseId,
     securityLevel: input.securityLevel === undefined ? exam.securityLevel : input.securityLevel,
     updatedAt: now,
   };
+  // A window moved into the past ends the exam now (how an instructor ends it early): its end is now, not the past
+  // moment the new window names, which put a probe's completion before the exam had started and students joined.
+  if (examEndsAt(set) <= now) set.endsAt = now;
   const where = and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId));
   if (patterns === undefined) {
     await db.update(exams).set(set).where(where);

@@ -8,7 +8,7 @@ import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
-import { effectiveStatus, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle, settledFields } from "../exams/lifecycle";
+import { effectiveStatus, examEndsAt, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle, settledFields } from "../exams/lifecycle";
 import { type PendingNonce, readAfterNonce } from "./nonces";
 import { syncSessionStatuses } from "./outbox";
 
@@ -189,6 +189,10 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
     if (input.endTime !== undefined) set.endsAt = input.endTime;
     if (instructorId !== undefined) set.instructorId = instructorId;
     checkTimes(set.scheduledAt ?? current.scheduledAt, set.endsAt ?? current.endsAt);
+    // A window moved into the past ends the exam now, not at that past moment (before it had started, a probe saw).
+    const timed = input.startTime !== undefined || input.endTime !== undefined || input.duration !== undefined;
+    const end = examEndsAt({ scheduledAt: set.scheduledAt ?? current.scheduledAt, durationMinutes: set.durationMinutes ?? current.durationMinutes, endsAt: set.endsAt ?? current.endsAt });
+    if (timed && end <= now) set.endsAt = now;
     const where = [eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)];
     if (input.status !== undefined) {
       const change = partnerExamStatusChange(current, input.status, now);

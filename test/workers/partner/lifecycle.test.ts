@@ -88,9 +88,14 @@ describe("a partner exam's lifecycle through /api/v3 alone", () => {
     expect(await listed()).toMatchObject({ duration: 30, ends_at: new Date((start + 30 * 60) * 1000).toISOString() });
     // Ending it early (docs/exams.md): a window that has already ended completes the exam; before the fix the
     // partner's end_time kept it open and the past start time started it.
+    const before = Date.now();
     const ended = await update(new Date(Date.now() - 5 * 3600_000).toISOString(), 60);
     expect(bodyAt(ended, 200).resource_str).toBe("Completed");
-    expect(bodyAt(await partnerApi(examsShow, { credentials: partner, params: { id: examId } }), 200).exam).toMatchObject({ status: "closed", end_time: null });
+    // It ended now, not at the past moment the new window names (a probe's completion came before its start).
+    const shown = bodyAt(await partnerApi(examsShow, { credentials: partner, params: { id: examId } }), 200).exam;
+    expect(shown).toMatchObject({ status: "closed", end_time: shown.completed_at });
+    expect(Date.parse(shown.completed_at!)).toBeGreaterThanOrEqual(before - 1000);
+    expect((await listed()).ends_at).toBe(shown.completed_at);
   });
 
   it("its instructor can save it back unchanged: no privacy policy, a start beyond TRUSTID's horizon, TRUSTID's name limit", async () => {
