@@ -1,7 +1,7 @@
 // The exam shapes the API returns, built from rows by explicit mappers (so no column, and no secret, reaches
 // a client by accident) and typed from the documented schemas of ./exam-schemas.ts, so the two cannot drift.
 import type { z } from "@hono/zod-openapi";
-import { effectiveStatus, type Exam, examEndsAt } from "../services/exams/lifecycle";
+import { effectiveStartedAt, effectiveStatus, type Exam, examEndsAt } from "../services/exams/lifecycle";
 import type { Alert, InstructorExamRows, StudentExamRow } from "../services/exams/listings";
 import type { AlertView, ExamView, InstructorExamView, StudentExamView } from "./exam-schemas";
 
@@ -41,7 +41,7 @@ export function examView(exam: ExamViewSource, now: number): z.infer<typeof Exam
     exam_type: exam.examType,
     duration: exam.durationMinutes,
     additional_material: exam.additionalMaterial,
-    started_at: iso(exam.startedAt),
+    started_at: iso(effectiveStartedAt(exam, now)),
     ends_at: iso(examEndsAt(exam))!,
   };
 }

@@ -36,6 +36,15 @@ export function effectiveStatus(exam: Timing, now: number): ExamStatus {
   return exam.status;
 }
 
+/**
+ * When the exam started, as effectiveStatus sees it: a partner exam the clock has started but nobody has read since
+ * (settle writes it) started at its scheduled time (a probe's list_exam showed "Started" with started_at null).
+ */
+export function effectiveStartedAt(exam: Timing & Pick<Exam, "startedAt">, now: number): number | null {
+  if (exam.startedAt !== null) return exam.startedAt;
+  return exam.status === "Upcoming" && exam.partnerStatus === "open" && now >= exam.scheduledAt ? exam.scheduledAt : null;
+}
+
 type Settleable = Timing & Pick<Exam, "id" | "institutionId" | "startedAt" | "completedAt">;
 
 /** The fields the clock changes on this exam now (started or completed), or null when it changes nothing. */

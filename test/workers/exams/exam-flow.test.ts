@@ -6,7 +6,7 @@ import { exams, users } from "../../../src/db/schema";
 import { AppError } from "../../../src/lib/errors";
 import { joinExam, startExam } from "../../../src/services/exams/conditions";
 import { createExam } from "../../../src/services/exams/details";
-import { effectiveStatus } from "../../../src/services/exams/lifecycle";
+import { effectiveStartedAt, effectiveStatus } from "../../../src/services/exams/lifecycle";
 import { enrolStudents } from "../../../src/services/exams/roster";
 import { instructorExam } from "../../../src/services/exams/scope";
 import { markVerified } from "../../../src/services/exams/verification";
@@ -175,6 +175,11 @@ describe("exam timing (clock injected into the services)", () => {
 
     const end = t0 + 90 * minute;
     expect(effectiveStatus(exam, end - 1)).toBe("Upcoming");
+    // A partner exam the clock has started shows its start before anyone has read it since (a probe saw null).
+    const open = { ...exam, partnerStatus: "open" as const, startedAt: null };
+    expect(effectiveStartedAt(open, exam.scheduledAt - 1)).toBeNull();
+    expect(effectiveStartedAt(open, exam.scheduledAt + 1)).toBe(exam.scheduledAt);
+    expect(effectiveStartedAt({ ...open, partnerStatus: "draft" as const }, exam.scheduledAt + 1)).toBeNull();
     expect((await instructorExam(db(), teacher, exam.id, end - 1)).status).toBe("Started");
     const late = await failure(joinExam(db(), student, exam.id, end));
     expect(late.status).toBe(400);
