@@ -13,7 +13,7 @@ import type { PartnerEnv } from "./partner-env";
 // The longest parameters (a session's individual_info, 20,000 characters; names and ids) at 6 bytes a character, as
 // a JSON encoder that escapes all non-ASCII text writes them. The partner API counts characters in UTF-16 units
 // (params.ts, as Rails does), so an emoji's two escapes count two characters: 6 bytes each suffice here.
-const MAX_BODY_BYTES = 6 * (20_000 + 1_000) + 4 * 1024;
+export const MAX_BODY_BYTES = 6 * (20_000 + 1_000) + 4 * 1024;
 
 function add(params: Params, name: string, value: ParamValue) {
   if (name === "") return;

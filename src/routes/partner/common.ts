@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { loadConfig } from "../../env";
 import { partnerAuth, partnerAuthNonceInBatch } from "../../middleware/partner-auth";
 import { type PartnerEnv, partnerDb } from "../../middleware/partner-env";
-import { partnerParams } from "../../middleware/partner-params";
+import { MAX_BODY_BYTES, partnerParams } from "../../middleware/partner-params";
 import { callbackExpiryMs, deliveryOptions } from "../../services/partner/jobs";
 import { deliverDueCallbacks } from "../../services/partner/outbox";
 import { describeError } from "../../lib/handle-error";
@@ -101,7 +101,7 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({ content
 export const partnerErrors = {
   400: json(ErrorBody, "A malformed body: not valid UTF-8, JSON that is not an object, a malformed multipart body"),
   403: json(ErrorBody, "`You are not authorized to access this page.` (any authentication failure)"),
-  413: json(ErrorBody, "A body over 64 KiB"),
+  413: json(ErrorBody, `A body over ${MAX_BODY_BYTES} bytes (${Math.floor(MAX_BODY_BYTES / 1024)} KiB)`),
   415: json(ErrorBody, "A body that is not JSON, urlencoded or multipart form data"),
   422: json(
     z.union([ErrorBody, z.record(z.string(), z.array(z.string()))]),

@@ -57,7 +57,9 @@ export function optEpochSeconds(p: Params, name: string): number | undefined {
 export function optPositiveInt(p: Params, name: string, max: number): number | undefined {
   const n = optNumber(p, name);
   if (n === undefined) return undefined;
-  if (!Number.isInteger(n) || n < 1 || n > max) throw PartnerError.invalid(name, p[name], `Must be a whole number from 1 to ${max}.`);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw PartnerError.invalid(name, p[name], Number.isFinite(max) ? `Must be a whole number from 1 to ${max}.` : "Must be a whole number of 1 or more.");
+  }
   return n;
 }
 
@@ -73,7 +75,8 @@ export const MAX_PAGE_SIZE = 300;
 /** `page` (from 1) and `limit` (default and maximum 300; larger values are capped, as ProctorExam does). */
 export function pagination(p: Params): { page: number; limit: number } {
   const page = optPositiveInt(p, "page", 1_000_000) ?? 1;
-  const limit = Math.min(optPositiveInt(p, "limit", Number.MAX_SAFE_INTEGER) ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+  // Any whole number of 1 or more is capped, however large (a probe's 20-digit limit was a 422).
+  const limit = Math.min(optPositiveInt(p, "limit", Number.POSITIVE_INFINITY) ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
   return { page, limit };
 }
 

@@ -181,6 +181,9 @@ describe("exams", () => {
     expect(page2.headers.get("x-pagination-page")).toBe("2");
     expect(page2.headers.get("x-pagination-limit")).toBe("2");
     expect(await idsOf({ page: 3, limit: 2 })).toEqual([ids[4]]);
+    // Any larger limit is capped, however large (a 20-digit one was a 422).
+    const huge = await partnerApi(examsIndex, { credentials: p, unchecked: { limit: "99999999999999999999" } });
+    expect(huge.headers.get("x-pagination-limit")).toBe("300");
     const beyond = await list({ page: 4, limit: 2 });
     expect(bodyAt(beyond, 200).exams).toEqual([]);
     expect(beyond.headers.get("x-pagination-item-count")).toBe("5");
