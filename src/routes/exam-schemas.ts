@@ -216,3 +216,8 @@ export const examInputOf = <B extends ExamDetailsBody>(b: B, timeZone: string) =
   moodleCourseId: b.moodle_course_id,
   securityLevel: b.security_level,
 });
+
+/** A Moodle course's student left out for their email (services/moodle.ts). */
+export const SkippedWithoutEmail = z
+  .object({ moodle_user_id: z.string(), name: z.string(), surname: z.string(), reason: z.string() })
+  .openapi("MoodleStudentWithoutEmail");

@@ -180,6 +180,23 @@ function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
     .map(({ u, email }) => ({ name: cleanName(u.firstname), surname: cleanName(u.lastname), email }));
 }
 
+/** A participant with the student role who cannot be enrolled here: no email visible to the token, or one not accepted. */
+export type MoodleStudentWithoutEmail = { moodle_user_id: string; name: string; surname: string; reason: string };
+
+/**
+ * The course's students left out for their email, named (a probe's sync of 5 students enrolled 1 and said nothing
+ * of the other 4: the instructor could not know they could not sit the exam).
+ */
+function studentsWithoutEmail(participants: MoodleUser[]): MoodleStudentWithoutEmail[] {
+  return participants.flatMap((u) => {
+    if (!isStudent(u)) return [];
+    const email = (u.email ?? "").trim();
+    if (isEmail(email.toLowerCase())) return [];
+    const reason = email === "" ? "no email visible to the service's Moodle token (hidden, or empty)" : `email not accepted: ${email.slice(0, 254)}`;
+    return [{ moodle_user_id: String(u.id), name: cleanName(u.firstname), surname: cleanName(u.lastname), reason }];
+  });
+}
+
 /**
  * A name from Moodle as every other name here is kept (register_user, a students list): control characters (a NUL cut
  * the rest of the name when stored) become spaces, runs of white space one space, trimmed, at most 150 characters.
@@ -212,16 +229,17 @@ export async function instructorMoodleCourses(db: Db, instructor: Person, sealKe
   const participants = await Promise.all(courses.map((c) => moodle.getEnrolledUsers(c.id)));
   const taught = courses.flatMap((course, i) => {
     const people = participants[i] ?? [];
-    return people.some((u) => sameEmail(u.email, email) && teaches(u)) ? [{ course, students: studentsOf(people) }] : [];
+    return people.some((u) => sameEmail(u.email, email) && teaches(u)) ? [{ course, students: studentsOf(people), withoutEmail: studentsWithoutEmail(people) }] : [];
   });
   // Sync leaves out the emails of instructor accounts here (roster.ts): the preview lists them apart.
   const accounts = await usersByEmail(db, instructor.institutionId, [...new Set(taught.flatMap((t) => t.students.map((s) => s.email)))]);
   const isInstructor = (s: MoodleStudent) => accounts.get(s.email)?.role === "INSTRUCTOR";
-  return taught.map(({ course, students }) => ({
+  return taught.map(({ course, students, withoutEmail }) => ({
     moodle_course_id: String(course.id),
     moodle_course_name: course.fullname,
     enrolled_students: students.filter((s) => !isInstructor(s)),
     skipped_instructors: students.filter(isInstructor).map((s) => s.email),
+    skipped_without_email: withoutEmail,
   }));
 }
 
@@ -234,7 +252,7 @@ export async function moodleCourseStudents(
   instructor: Person,
   courseId: number,
   sealKey?: string,
-): Promise<{ course: MoodleCourse; students: MoodleStudent[] }> {
+): Promise<{ course: MoodleCourse; students: MoodleStudent[]; withoutEmail: MoodleStudentWithoutEmail[] }> {
   const moodle = await moodleFor(db, instructor.institutionId, sealKey);
   const email = await instructorEmail(db, instructor);
   const notYours = () => AppError.notFound("moodle course", String(courseId), "Moodle course not found among the courses you teach");
@@ -242,5 +260,5 @@ export async function moodleCourseStudents(
   if (!course) throw notYours();
   const people = await moodle.getEnrolledUsers(courseId);
   if (!people.some((u) => sameEmail(u.email, email) && teaches(u))) throw notYours();
-  return { course, students: studentsOf(people) };
+  return { course, students: studentsOf(people), withoutEmail: studentsWithoutEmail(people) };
 }

@@ -9,7 +9,7 @@ import { listenOnLocalPort, type LocalServer } from "./listen";
 
 export type FakeMoodleSite = {
   token: string;
-  users: { id: number; firstname: string; lastname: string; email: string; username?: string }[];
+  users: { id: number; firstname: string; lastname: string; email?: string; username?: string }[]; // no email: hidden from the token, as Moodle leaves the field out
   courses: { id: number; shortname: string; fullname: string }[];
   /** Who is in which course with which role shortname (student, editingteacher, teacher, ...). */
   enrolments: { courseId: number; userId: number; role: string }[];
@@ -44,11 +44,11 @@ const invalidParameter = (debuginfo: string) =>
 function run(site: FakeMoodleSite, fn: string, p: Record<string, unknown>): unknown {
   const userView = (u: FakeMoodleSite["users"][number]) => ({
     id: u.id,
-    username: u.username ?? u.email.split("@")[0],
+    username: u.username ?? (u.email ?? `user${u.id}`).split("@")[0],
     firstname: u.firstname,
     lastname: u.lastname,
     fullname: `${u.firstname} ${u.lastname}`,
-    email: u.email,
+    ...(u.email !== undefined ? { email: u.email } : {}),
   });
   const courseView = (c: FakeMoodleSite["courses"][number]) => ({
     id: c.id,
@@ -83,7 +83,7 @@ function run(site: FakeMoodleSite, fn: string, p: Record<string, unknown>): unkn
     case "core_user_get_users_by_field": {
       if (p.field !== "email") return invalidParameter("field => Invalid parameter value detected");
       const wanted = listOf(p.values).map((v) => v.toLowerCase());
-      return site.users.filter((u) => wanted.includes(u.email.toLowerCase())).map(userView);
+      return site.users.filter((u) => wanted.includes((u.email ?? "").toLowerCase())).map(userView);
     }
     case "core_enrol_get_users_courses": {
       const userId = Number(p.userid);

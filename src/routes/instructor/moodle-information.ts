@@ -5,6 +5,7 @@ import { requireRole } from "../../middleware/auth";
 import { instructorMoodleCourses, MAX_MOODLE_COURSES } from "../../services/moodle";
 import type { AppEnv } from "../../types";
 import { loadConfig } from "../../env";
+import { SkippedWithoutEmail } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, MessageBody, notFound, ok } from "../schemas";
 
 const MoodleCourseView = z
@@ -14,6 +15,9 @@ const MoodleCourseView = z
     enrolled_students: z.array(z.object({ name: z.string(), surname: z.string(), email: z.string() })),
     skipped_instructors: z.array(z.string()).openapi({
       description: "Emails Moodle gives the student role that belong to instructor accounts here: sync_courses_exams leaves them out",
+    }),
+    skipped_without_email: z.array(SkippedWithoutEmail).openapi({
+      description: "Students Moodle shows no usable email for (hidden from the service's token, empty, or not accepted here): sync_courses_exams cannot enrol them",
     }),
   })
   .openapi("MoodleCourseView");

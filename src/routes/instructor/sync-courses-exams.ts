@@ -7,7 +7,7 @@ import { MAX_STUDENTS_PER_SYNC, syncExamStudents } from "../../services/exams/ro
 import type { AppEnv } from "../../types";
 import { loadConfig } from "../../env";
 import { claimPageFor, mailInvitations } from "../../services/invitations";
-import { ExamId } from "../exam-schemas";
+import { ExamId, SkippedWithoutEmail } from "../exam-schemas";
 import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, notFound, ok } from "../schemas";
 
 const StudentToSync = z
@@ -56,6 +56,9 @@ const SyncResult = z.object({
     description:
       "Moodle sync only: emails of the course's participants with the student role that belong to an instructor account here (e.g. a teaching assistant), left out. A given `students` list with such an email is refused instead (400).",
   }),
+  skipped_without_email: z.array(SkippedWithoutEmail).openapi({
+    description: "Moodle sync only: the course's students left out because Moodle shows no email for them (hidden from the service's token, or empty) or one this service does not accept; enrol them with a `students` list once they have one",
+  }),
 });
 
 export const route = createRoute({
@@ -101,6 +104,7 @@ export const registerSyncCoursesExams = (app: OpenAPIHono<AppEnv>) =>
           source: r.source,
           moodle_course_id: r.moodleCourseId,
           skipped_instructors: r.skippedInstructors,
+          skipped_without_email: r.skippedWithoutEmail,
         },
       },
       200,

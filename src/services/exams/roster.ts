@@ -8,7 +8,7 @@ import { AppError, isForeignKeyViolation } from "../../lib/errors";
 import type { Person } from "../../types";
 import { usersByEmail } from "../accounts";
 import { type Invitation, insertInvitationsIfUnclaimed, issuedInvitations, newInvitation } from "../invitations";
-import { moodleCourseStudents } from "../moodle";
+import { moodleCourseStudents, type MoodleStudentWithoutEmail } from "../moodle";
 import type { Exam } from "./lifecycle";
 import { examNotFound, instructorExam } from "./scope";
 
@@ -143,12 +143,12 @@ export async function syncExamStudents(
   now: number,
   moodleSealKey?: string,
   invitationTtlHours = DEFAULT_INVITATION_TTL_HOURS,
-): Promise<RosterResult & { source: "request" | "moodle"; moodleCourseId: string | null; examName: string }> {
+): Promise<RosterResult & { source: "request" | "moodle"; moodleCourseId: string | null; examName: string; skippedWithoutEmail: MoodleStudentWithoutEmail[] }> {
   const exam = await instructorExam(db, instructor, input.examId, now);
   if (exam.status === "Completed") throw AppError.badField("details.exam_id", "This examination has completed.");
   if (input.students !== undefined) {
     const result = await enrolStudents(db, exam, input.students, now, "details.students", invitationTtlHours);
-    return { ...result, source: "request", moodleCourseId: exam.moodleCourseId, examName: exam.name };
+    return { ...result, source: "request", moodleCourseId: exam.moodleCourseId, examName: exam.name, skippedWithoutEmail: [] };
   }
   const courseId = input.moodleCourseId ?? (exam.moodleCourseId !== null ? Number(exam.moodleCourseId) : undefined);
   if (courseId === undefined || !Number.isSafeInteger(courseId)) {
@@ -157,7 +157,7 @@ export async function syncExamStudents(
       details: { "details.students": ["Give the students, or a moodle_course_id to take them from Moodle."] },
     });
   }
-  const { students } = await moodleCourseStudents(db, instructor, courseId, moodleSealKey);
+  const { students, withoutEmail } = await moodleCourseStudents(db, instructor, courseId, moodleSealKey);
   const unique = [...new Map(students.map((s) => [s.email, s])).values()];
   const result = await enrolStudents(db, exam, unique, now, "moodle", invitationTtlHours, "skip");
   if (exam.moodleCourseId !== String(courseId)) {
@@ -166,5 +166,5 @@ export async function syncExamStudents(
       .set({ moodleCourseId: String(courseId), updatedAt: now })
       .where(and(eq(exams.id, exam.id), eq(exams.institutionId, instructor.institutionId)));
   }
-  return { ...result, source: "moodle", moodleCourseId: String(courseId), examName: exam.name };
+  return { ...result, source: "moodle", moodleCourseId: String(courseId), examName: exam.name, skippedWithoutEmail: withoutEmail };
 }

@@ -12,7 +12,7 @@ import { addExam, db, instructorExamView, moodleUrl, newInstitution } from "./su
 
 type Site = {
   token: string;
-  users: { id: number; firstname: string; lastname: string; email: string }[];
+  users: { id: number; firstname: string; lastname: string; email?: string }[];
   courses: { id: number; shortname: string; fullname: string }[];
   enrolments: { courseId: number; userId: number; role: string }[];
 };
@@ -75,8 +75,9 @@ describe("GET /backend/instructor/moodle_information", () => {
           { name: "Bob", surname: "B", email: w.bob },
         ],
         skipped_instructors: [],
+        skipped_without_email: [],
       },
-      { moodle_course_id: "11", moodle_course_name: "Databases", enrolled_students: [{ name: "Bob", surname: "B", email: w.bob }], skipped_instructors: [] },
+      { moodle_course_id: "11", moodle_course_name: "Databases", enrolled_students: [{ name: "Bob", surname: "B", email: w.bob }], skipped_instructors: [], skipped_without_email: [] },
     ]);
   });
 
@@ -94,6 +95,9 @@ describe("GET /backend/instructor/moodle_information", () => {
         { id: 3, firstname: "Tee", lastname: "Ay", email: assistant.email },
         { id: 4, firstname: "  Ann\u0000Marie ", lastname: "  Padded\t Name  ", email: padded },
         { id: 5, firstname: "   ", lastname: "", email: blank },
+        // Left out for their email, and named (a probe's sync said nothing of them).
+        { id: 6, firstname: "Hid", lastname: "Den" },
+        { id: 7, firstname: "Odd", lastname: "Dots", email: "o..neil@example.org" },
       ],
       courses: [{ id: 20, shortname: "NET", fullname: "Networks" }],
       enrolments: [
@@ -101,6 +105,8 @@ describe("GET /backend/instructor/moodle_information", () => {
         { courseId: 20, userId: 3, role: "student" },
         { courseId: 20, userId: 4, role: "student" },
         { courseId: 20, userId: 5, role: "student" },
+        { courseId: 20, userId: 6, role: "student" },
+        { courseId: 20, userId: 7, role: "student" },
       ],
     });
     const access = (await loginAs(teacher)).access;
@@ -114,11 +120,16 @@ describe("GET /backend/instructor/moodle_information", () => {
           { name: "", surname: "", email: blank },
         ],
         skipped_instructors: [assistant.email],
+        skipped_without_email: [
+          { moodle_user_id: "6", name: "Hid", surname: "Den", reason: expect.stringMatching(/^no email visible/) },
+          { moodle_user_id: "7", name: "Odd", surname: "Dots", reason: "email not accepted: o..neil@example.org" },
+        ],
       },
     ]);
     const id = await addExam(access);
     const sync = await api(syncCoursesExams, { token: access, json: { details: { exam_id: id, moodle_course_id: 20 } } });
     expect(sync.status, JSON.stringify(sync.body)).toBe(200);
+    expect(bodyAt(sync, 200).resource_dict.skipped_without_email.map((x) => x.moodle_user_id)).toEqual(["6", "7"]);
     const view = await instructorExamView(access, id);
     expect(view.enrolled_students.map((s) => [s.email, s.name, s.surname]).sort()).toEqual(
       [[blank, "", ""], [padded, "Ann Marie", "Padded Name"]].sort(),
@@ -197,6 +208,7 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
       source: "moodle",
       moodle_course_id: "10",
       skipped_instructors: [],
+      skipped_without_email: [],
     });
     const view = await instructorExamView(w.access, id);
     expect(view.moodle_course_id).toBe("10");
