@@ -263,6 +263,19 @@ async function moveToStudent(
     otherSessionOfStudent(),
     readBackQuery(db, scope, current),
     mailContextQuery(db, current.examId),
+    // The first student leaves the exam as by a session delete: their alerts, events, approval requests and feedback
+    // of it go, only once the session is theirs no more (a probe's moved-away student kept them, and got them back
+    // when added again).
+    ...sessionRecordStatements(
+      db,
+      { institutionId: scope.institutionId, examId: current.examId, studentId: current.studentId },
+      notExists(
+        db
+          .select({ id: enrolments.id })
+          .from(enrolments)
+          .where(and(eq(enrolments.institutionId, scope.institutionId), eq(enrolments.examId, current.examId), eq(enrolments.studentId, current.studentId))),
+      ),
+    ),
   ]);
   if (account[0]?.role !== "STUDENT") throw notAStudent();
   const [session] = written;

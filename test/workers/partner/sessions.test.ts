@@ -2,7 +2,7 @@
 // show_student / delete_student forms. A session is a TRUSTID enrolment of a STUDENT user.
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { enrolments, exams, users } from "../../../src/db/schema";
+import { alerts, enrolments, exams, feedback, users } from "../../../src/db/schema";
 import { route as addStudent } from "../../../src/routes/partner/add-student";
 import { SessionObject } from "../../../src/routes/partner/common";
 import { route as deleteStudent } from "../../../src/routes/partner/delete-student";
@@ -196,8 +196,14 @@ describe("student sessions", () => {
       .insert(users)
       .values({ institutionId: partner.institutionId, email: claimed, name: "Cl", surname: "Aimed", role: "STUDENT", passwordHash: "x" })
       .returning();
+    // What the first student left in this exam goes with them, as by a session delete (a probe's came back when re-added).
+    const [first] = await db().select().from(enrolments).where(eq(enrolments.id, sid));
+    const mine = { institutionId: partner.institutionId, examId: exam, studentId: first!.studentId };
+    await db().insert(alerts).values({ ...mine, reason: "no_face", occurrences: 1, firstSeenAt: 1, lastSeenAt: 1 });
+    await db().insert(feedback).values({ ...mine, cheatMode: "Impersonation", feedback: "x", createdAt: 1 });
     const moved = await move(claimed);
     expect(bodyAt(moved, 200).student).toMatchObject({ student_id: u!.id, email: claimed, token: null });
+    for (const t of [alerts, feedback]) expect(await db().select().from(t).where(and(eq(t.examId, exam), eq(t.studentId, first!.studentId)))).toEqual([]);
     await db().update(enrolments).set({ verificationStatus: "Verified" }).where(eq(enrolments.id, sid));
     expect(await move(email("late"))).toMatchObject({ status: 422, body: { email: ["can not change once the student has begun"] } });
     const [enrolment] = await db().select().from(enrolments).where(eq(enrolments.id, sid));
