@@ -57,6 +57,9 @@ describe("monitoring results -> alerts", () => {
     expect(faceMatchOf("8", student)).toBe(false);
     expect(faceMatchOf("unknown", student)).toBe(false);
     expect(faceMatchOf("  ", student)).toBeUndefined();
+    // What clients write (a probe's "success" and Python's str(None) both raised face_mismatch).
+    for (const yes of ["success", "Passed"]) expect(faceMatchOf(yes, student)).toBe(true);
+    for (const none of ["None", "null", "undefined", "NaN"]) expect(faceMatchOf(none, student)).toBeUndefined();
   });
 
   it("raises one alert per problem; errors replace the checks they broke", () => {

@@ -241,12 +241,17 @@ export type DeviceReport = {
 
 // `face_rec_result` is free text in the spec. Read as "this is the student": a positive word, or the
 // student's own email or user id; read as "someone else": a negative word or any other identity.
-// Empty means no recognition ran. Compared as trimmed, lower-cased strings (never across types).
-const POSITIVE = new Set(["match", "matched", "verified", "true", "same", "ok", "yes", "recognized", "recognised"]);
+// Empty means no recognition ran, and so does a language's "no value" written as text (Python's `str(None)`,
+// JavaScript's `String(null)`): a probe's "None" raised face_mismatch. Compared as trimmed, lower-cased strings
+// (never across types).
+const POSITIVE = new Set([
+  "match", "matched", "verified", "true", "same", "ok", "yes", "recognized", "recognised", "success", "passed", "pass", "valid", "authenticated",
+]);
+const NO_VALUE = new Set(["none", "null", "undefined", "nan", "nil"]);
 
 export function faceMatchOf(faceRecResult: string | undefined, student: { userId: number; email: string }): boolean | undefined {
   const v = faceRecResult?.trim().toLowerCase();
-  if (!v) return undefined;
+  if (!v || NO_VALUE.has(v)) return undefined;
   return POSITIVE.has(v) || v === student.email.toLowerCase() || v === String(student.userId);
 }
 
