@@ -34,7 +34,8 @@ export function sessionInput(p: Params): SessionInput {
     isIndividualInfoHtml: optBool(p, "is_individual_info_html"),
     skipRequirements: optBool(p, "skip_requirements"),
     sendConfirmation: optBool(p, "send_confirmation"),
-    openTime: optEpochSeconds(p, "open_time"),
+    // Sent empty (or JSON null), it clears the session's open time: the student may join as soon as the exam runs.
+    openTime: p.open_time === "" || p.open_time === null ? null : optEpochSeconds(p, "open_time"),
   };
 }
 
@@ -79,7 +80,7 @@ export const NewSessionParams = z
     is_individual_info_html: bool("Whether `individual_info` is HTML").optional(),
     skip_requirements: bool("ProctorExam's flag, kept as given").optional(),
     send_confirmation: bool("ProctorExam's flag, kept as given").optional(),
-    open_time: numeric("Epoch seconds: the student may join from then on").optional(),
+    open_time: numeric("Epoch seconds: the student may join from then on; empty (or null) clears it").optional(),
   })
   .openapi("PartnerStudentSessionParams");
 export const SessionParams = NewSessionParams.partial().openapi("PartnerStudentSessionUpdateParams");

@@ -75,7 +75,8 @@ export type SessionInput = {
   isIndividualInfoHtml?: boolean;
   skipRequirements?: boolean;
   sendConfirmation?: boolean;
-  openTime?: number;
+  /** null: no open time (cleared). */
+  openTime?: number | null;
 };
 
 const sessionFields = (input: SessionInput) => {

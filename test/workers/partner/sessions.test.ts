@@ -168,6 +168,12 @@ describe("student sessions", () => {
       json: { name: "Renamed", open_time: 1893456000, is_individual_info_html: 0, individual_info: "<b>hi</b>" },
     });
     expect(bodyAt(updated, 200).student).toMatchObject({ name: "Renamed", open_time: "2030-01-01T00:00:00.000Z", is_individual_info_html: false, individual_info: "<b>hi</b>" });
+    // Sent empty, the open time is cleared (it could not be, before).
+    for (const cleared of [{ open_time: "" }, { open_time: null }]) {
+      await partnerApi(sessionsUpdate("patch"), { credentials: partner, params: { exam_id: exam, id: ids[0]! }, json: { open_time: 1893456000 } });
+      const res = await partnerApi(sessionsUpdate("patch"), { credentials: partner, params: { exam_id: exam, id: ids[0]! }, unchecked: cleared });
+      expect(bodyAt(res, 200).student.open_time).toBeNull();
+    }
     const newEmail = email("moved");
     const moved = await partnerApi(sessionsUpdate("put"), { credentials: partner, params: { exam_id: exam, id: ids[0]! }, json: { email: newEmail } });
     expect(bodyAt(moved, 200).student).toMatchObject({ email: newEmail, name: "Renamed" });
