@@ -194,20 +194,18 @@ function problemCode(err) {
 }
 
 /**
- * Asks the API whether a picture is good enough, without storing anything: /biometrics/verify names no
- * exam, so it changes nothing, and it reports quality problems (400) before it looks for a template. A
- * good picture therefore answers 404 "no face model" on a first enrolment, or a match result on a renewal.
+ * Asks the API whether a picture is good enough (/biometrics/face_check: the quality checks of registration,
+ * compared with nothing, recorded nowhere; the page used /biometrics/verify before, whose every check was a decision
+ * record in the institution's error report).
  * @returns {Promise<string | null>} the problem code, or null when the picture is usable
  */
 async function checkPicture(dataUrl) {
   try {
-    await api("/biometrics/verify", { method: "POST", form: { biometric_type: "Face", src: dataUrl } });
+    await api("/biometrics/face_check", { method: "POST", json: { image: dataUrl } });
     return null;
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (e.status === 404 && e.body?.resource_name === "biometric") return null;
     const code = problemCode(e);
-    if (e.status === 400 && code === "reenrolment_required") return null;
     if (e.status === 400 && code && ADVICE[code]) return code;
     throw e;
   }

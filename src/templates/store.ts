@@ -210,6 +210,11 @@ export class TemplateStore implements SampleDigests {
     for (const d of new Set(digests)) this.sql.exec("INSERT INTO enrolment_digests (biometric_type, digest) VALUES (?, ?)", type, d);
   }
 
+  /** The digests of the samples the held template of this type was built from. */
+  enrolmentDigests(type: string): string[] {
+    return this.sql.exec<{ digest: string }>("SELECT digest FROM enrolment_digests WHERE biometric_type = ? ORDER BY digest", type).toArray().map((r) => r.digest);
+  }
+
   /** Whether a sample with this digest is one the held template of this type was enrolled from. */
   isEnrolmentSample(type: string, digest: string): boolean {
     return this.sql.exec("SELECT 1 FROM enrolment_digests WHERE biometric_type = ? AND digest = ?", type, digest).toArray().length > 0;

@@ -81,6 +81,7 @@ export async function exportTemplate(store: TemplateStore, owner: TemplateOwner,
     tpl: bytesToB64url(tpl),
     n: row.images,
     cat: row.created_at,
+    ...(biometricType === "Handwriting" ? {} : { dig: store.enrolmentDigests(biometricType) }),
   };
   const sealed = await sealWalletTemplate(store.walletSecret(), claims);
   return { ok: true, sealed, exportId, version, modelId: row.model_id, issuedAt: iat * 1000, expiresAt: exp * 1000 };
@@ -107,7 +108,12 @@ export async function restoreTemplates(store: TemplateStore, owner: TemplateOwne
     if (c.mid !== model) return refuse("model_mismatch", `sealed for model ${c.mid}; this server uses ${model}: register again`);
     const current = store.currentVersion(item.biometricType);
     if (c.ver !== current) return refuse("stale_version", `template version ${c.ver} is no longer valid (current ${current}): re-enrolled or wallet copies revoked`);
-    if (!Number.isSafeInteger(c.n) || c.n < 1 || !Number.isFinite(c.cat)) return refuse("unreadable", "malformed template");
+    // A creation time the service could have written (a probe's 1e20 made every later my_data a 500), and digests as
+    // the export writes them.
+    if (!Number.isSafeInteger(c.n) || c.n < 1 || !Number.isSafeInteger(c.cat) || c.cat < 0 || c.cat > now + 86_400_000) return refuse("unreadable", "malformed template");
+    if (c.dig !== undefined && !(Array.isArray(c.dig) && c.dig.length <= 64 && c.dig.every((d) => typeof d === "string" && /^[0-9a-f]{32}$/.test(d)))) {
+      return refuse("unreadable", "malformed template");
+    }
     let bytes: Uint8Array;
     try {
       bytes = b64urlToBytes(c.tpl);
@@ -141,6 +147,9 @@ export async function restoreTemplates(store: TemplateStore, owner: TemplateOwne
       }
       store.putTemplate(type, o.claims.mid, at, o.claims.n, o.claims.cat, o.claims.ver);
       store.setVersion(type, o.claims.ver);
+      // The registration samples' digests come back with the template (a probe's registration picture verified
+      // again after a restore without them); an export made before they travelled restores without.
+      store.replaceEnrolmentDigests(type, o.claims.dig ?? []);
       restored.push({ biometricType: type, version: o.claims.ver, alreadyPresent: false, exportId: o.claims.jti });
     }
     return { ok: true, restored };

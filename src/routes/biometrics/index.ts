@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../types";
+import { registerFaceCheck } from "./face-check";
 import { registerFaceRegister } from "./face-register";
 import { registerFaceVerify } from "./face-verify";
 import { registerInteractionTest } from "./interaction-test";
@@ -21,6 +22,7 @@ import { registerWalletVoice } from "./wallet-voice";
 
 export const registerBiometricsRoutes = (app: OpenAPIHono<AppEnv>) => {
   registerFaceRegister(app);
+  registerFaceCheck(app);
   registerFaceVerify(app);
   registerList(app);
   registerUnregister(app);

@@ -175,6 +175,18 @@ export function faceVerdictMessage(v: Pick<FaceVerification, "isMatch" | "blurre
     : "The face does not match the registered face model";
 }
 
+/**
+ * Whether a picture would do for registration or verification (one face, large enough, live), without comparing
+ * it with anything: quality problems are thrown as 400s, as verification throws them. Decides nothing about who
+ * is in it, so nothing is recorded (the enrolment page's checks were decision records and filled the error report).
+ */
+export async function checkFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array): Promise<{ faces: number; liveness: number; blurred: boolean }> {
+  const r = await analyseFace(env, image, caller);
+  const p = problemOf(r, true);
+  if (p || !r.ok) throw problemError(field, p ?? "no_face", r);
+  return { faces: r.faces, liveness: r.liveness ?? 0, blurred: r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow };
+}
+
 /** 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s. */
 export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array, level: SecurityLevel): Promise<FaceVerification> {
   const r = await analyseFace(env, image, caller);

@@ -31,6 +31,11 @@ export type WalletClaims = WalletBindings & {
   tpl: string; // template bytes, base64url
   n: number; // number of samples the template was built from
   cat: number; // template created at (ms)
+  /**
+   * Face, Voice: digests of the samples the template was built from (src/biometrics/repeats.ts), restored with it so
+   * that a registration picture or clip stays a copy after a round trip through the wallet. Absent in older exports.
+   */
+  dig?: string[];
 };
 
 const keys = new Map<string, Promise<CryptoKey>>();

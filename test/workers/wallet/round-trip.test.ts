@@ -63,6 +63,10 @@ describe("wallet round trip (Face)", () => {
     expect(back.body).toMatchObject({ resource_name: "biometrics", resource_array: ["Face"] });
     const again = await verify(s.access, face);
     expect(again.status).toBe("match");
+    // A registration sample is still a copy after the round trip: its digests travel sealed with the template (a
+    // probe's registration picture verified again after a restore without them).
+    expect(again).toHaveProperty("repeatedAfterMs");
+    expect(await verify(s.access, (await import("./fixtures")).near(face, 0.05, 77))).not.toHaveProperty("repeatedAfterMs");
     expect((await verify(s.access, (await import("./fixtures")).unitVector(999))).status).toBe("no_match");
     st = await api(walletStatus, { token: s.access });
     expect(bodyAt(st, 200).resource_obj.Face).toMatchObject({ server_has_template: true, template_version: 1 });
