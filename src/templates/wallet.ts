@@ -3,7 +3,7 @@
 // outlives deletion). Deleting the server copy (revoke, /biometrics/unregister) keeps the version, so the
 // wallet's copy stays returnable; re-enrolment and revokeWalletCopies issue a new version, so older exports
 // are refused when they come back.
-import { isHandwritingModel } from "../biometrics/handwriting";
+import { isEngineHandwritingModel } from "../biometrics/handwriting";
 import { VOICE_LDA_META } from "../biometrics/voice/model";
 import type { TemplateOwner } from "./client";
 import { openTemplateJson, openTemplateVector } from "./open-template";
@@ -38,8 +38,8 @@ async function sealReturned(store: TemplateStore, owner: TemplateOwner, biometri
     } catch {
       return null;
     }
-    // The same check enrolModel makes: only a writer model is stored, whatever the JWE carried.
-    return isHandwritingModel(model) ? sealJson(store.templateSecret(), ctx, model) : null;
+    // Only a writer model this engine could have built is stored, whatever the JWE carried.
+    return isEngineHandwritingModel(model) ? sealJson(store.templateSecret(), ctx, model) : null;
   }
   // Only a vector the engine could have made: its model's length, finite, unit length (a probe's 1- and 1024-value
   // templates were stored and made every later verification a 500; NaN ones scored NaN).

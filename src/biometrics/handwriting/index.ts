@@ -7,6 +7,7 @@ export {
   handwritingReference,
   verifyHandwriting,
   isHandwritingModel,
+  isEngineHandwritingModel,
   HANDWRITING_MIN_REFERENCES,
   HANDWRITING_MAX_REFERENCES,
   HANDWRITING_MAX_TOTAL_POINTS,

@@ -316,6 +316,30 @@ export function verifyHandwriting(model: HandwritingModel, sample: PenTrajectory
 }
 
 /** Guard for a model read back from storage (a stale or foreign value must not reach the verifier). */
+/**
+ * A model this engine could have built (wallet restores: src/templates/wallet.ts): the shape isHandwritingModel checks,
+ * the engine's own parameters for its pressure, its size budget, and positive writer statistics. A probe holding the
+ * seal key restored models with `stepMs: 0` (the next verification ran the isolate out of memory), unknown features
+ * (every verification a 500) and a negative mean distance (another writer accepted).
+ */
+export function isEngineHandwritingModel(v: unknown): v is HandwritingModel {
+  if (!isHandwritingModel(v) || typeof v.hasPressure !== "boolean") return false;
+  const { threshold: _t, ...params } = v.params;
+  const { threshold: _e, ...engine } = handwritingParamsFor(v.hasPressure);
+  const sameParams = JSON.stringify(Object.entries(params).sort()) === JSON.stringify(Object.entries(engine).sort());
+  const points = v.references.reduce((n, r) => n + r.x.length, 0);
+  const positive = (x: number) => Number.isFinite(x) && x > 0;
+  return (
+    sameParams &&
+    Number.isFinite(v.params.threshold) &&
+    v.references.length <= HANDWRITING_MAX_REFERENCES &&
+    points <= HANDWRITING_MAX_TOTAL_POINTS &&
+    positive(v.stats.avgMin) &&
+    positive(v.stats.avgMean) &&
+    v.descriptors.looMean >= 0
+  );
+}
+
 export function isHandwritingModel(v: unknown): v is HandwritingModel {
   if (v === null || typeof v !== "object") return false;
   const m = v as Partial<HandwritingModel>;

@@ -1,7 +1,9 @@
 // The wallet round trip for Voice (a sealed vector, like Face) and Handwriting (a sealed JSON writer model):
 // enrol through the API with real samples (test/signals-setup.ts), export to the wallet, unregister on the
 // server, send back, verify again. Plus tampering: another student's export, a changed byte, the wrong field.
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
+import type { Bindings } from "../../../src/env";
+import { b64urlToBytes, bytesToB64url, openWalletTemplate, sealWalletTemplate } from "../../../src/templates/seal/wallet-export";
 import { describe, expect, inject, it } from "vitest";
 import { HANDWRITING_MODEL_ID } from "../../../src/biometrics/signal-models";
 import { DEFAULT_VOICE_MODEL_ID } from "../../../src/biometrics/voice/model";
@@ -126,5 +128,30 @@ describe.each(["Voice", "Handwriting"] as const)("wallet round trip (%s)", (m) =
     // The untouched export still comes back.
     expect((await api(walletSend, { token: b.access, json: { [M.field]: sealedB } })).status).toBe(200);
     expect(bodyAt(await M.verifySame(b.access), 200).is_match).toBe(true);
+  });
+});
+
+describe("wallet/send refuses a handwriting model this engine could not have built (as with a leaked seal key)", () => {
+  it("a step of 0 ms, an unknown feature, a negative mean distance: unreadable, nothing stored", async () => {
+    const s = await newSession("STUDENT");
+    expect((await MODALITIES.Handwriting.register(s.access)).status).toBe(201);
+    const sealed = await exported(s.access, "Handwriting");
+    const e = env as unknown as Bindings;
+    const secret = (e.WALLET_SEAL_KEY || e.TEMPLATE_ENCRYPTION_KEY)!;
+    const opened = await openWalletTemplate(secret, sealed);
+    if (!opened.ok) throw new Error(opened.detail);
+    const model = JSON.parse(new TextDecoder().decode(b64urlToBytes(opened.claims.tpl)));
+    await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } });
+    // A probe's stepMs 0 ran the isolate out of memory at the next verification; features ["q"] made each a 500.
+    for (const forged of [
+      { ...model, params: { ...model.params, stepMs: 0 } },
+      { ...model, params: { ...model.params, features: ["q"] } },
+      { ...model, stats: { ...model.stats, avgMean: -1 } },
+    ]) {
+      const tpl = bytesToB64url(new TextEncoder().encode(JSON.stringify(forged)));
+      await expectRefused(s.access, { handwriting_embeddings: await sealWalletTemplate(secret, { ...opened.claims, tpl }) }, "handwriting_embeddings", "unreadable");
+    }
+    // The genuine export still comes back.
+    expect((await api(walletSend, { token: s.access, json: { handwriting_embeddings: sealed } })).status).toBe(200);
   });
 });
