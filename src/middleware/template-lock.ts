@@ -10,7 +10,9 @@ import type { AppEnv } from "../types";
 export const templatesUnlocked = createMiddleware<AppEnv>(async (c, next) => {
   const examId = await examHoldingTemplates(dbOf(c), c.get("caller"), c.get("now"));
   if (examId !== null) {
-    throw AppError.forbidden(`Your biometric templates cannot be changed while examination ${examId}, for which you have been verified, is in progress`);
+    throw AppError.forbidden(
+      `Your biometric templates cannot be changed until examination ${examId} ends: you have been verified for it, or your instructor overturned a face verification of yours in it`,
+    );
   }
   await next();
 });

@@ -2,7 +2,7 @@
 // and an exam that is not the caller's (another instructor's, another institution's, or one a student is not
 // enrolled in) is a 404, never a 403. Other areas (the partner API, biometrics, monitoring) reuse them: a
 // partner exam is an exam, a student session is an enrolment.
-import { and, type Column, desc, eq, inArray, isNotNull, lte, or, sql } from "drizzle-orm";
+import { and, type Column, desc, eq, inArray, isNotNull, lte, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { decisions, enrolments, exams, institutions } from "../../db/schema";
 import type { SecurityLevel } from "../../biometrics/security-level";
@@ -160,9 +160,9 @@ export const faceVerificationWithdrawn = (e: EnrolmentRef) => sql`EXISTS (SELECT
 )})`;
 
 /**
- * An exam in progress (started, its window not over) for which the student has been verified, if any, or whose
- * face verification an instructor overturned (the student is Pending again, but the person found sitting the exam
- * is still in it: a probe swapped the face template then, and monitoring took the new face for the student).
+ * An exam in progress (started, its window not over) for which the student has been verified, if any, or an exam
+ * not yet over whose face verification an instructor overturned (the student is Pending again, but the person
+ * found is still enrolled: a probe swapped the face template then, and monitoring took the new face for the student).
  * While there is one, the student's templates must not change: verification and the monitoring of the
  * exam rely on them (a swap would let someone else take over; a deletion would silence face alerts).
  */
@@ -175,14 +175,19 @@ export async function examHoldingTemplates(db: Db, student: Person, now: number)
       and(
         eq(enrolments.studentId, student.userId),
         eq(enrolments.institutionId, student.institutionId),
+        eq(exams.institutionId, student.institutionId),
+        ne(exams.status, "Completed"),
+        sql`coalesce(${exams.endsAt}, ${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE}) > ${now}`,
         or(
-          eq(enrolments.verificationStatus, "Verified"),
+          // Verified, in an exam that has started (or a partner exam its clock has started, lifecycle.ts).
+          and(
+            eq(enrolments.verificationStatus, "Verified"),
+            or(eq(exams.status, "Started"), and(eq(exams.status, "Upcoming"), eq(exams.partnerStatus, "open"), lte(exams.scheduledAt, now))),
+          ),
+          // A face verification overturned, from then until the exam ends, started or not (a probe overturned one
+          // before the start and registered another person's face).
           faceVerificationWithdrawn({ institutionId: enrolments.institutionId, examId: enrolments.examId, studentId: enrolments.studentId }),
         ),
-        eq(exams.institutionId, student.institutionId),
-        // Started, or a partner exam its clock has started (lifecycle.ts), and its window not over.
-        or(eq(exams.status, "Started"), and(eq(exams.status, "Upcoming"), eq(exams.partnerStatus, "open"), lte(exams.scheduledAt, now))),
-        sql`coalesce(${exams.endsAt}, ${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE}) > ${now}`,
       ),
     )
     .limit(1);

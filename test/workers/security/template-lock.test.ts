@@ -17,7 +17,7 @@ import { route as unregisterRoute } from "../../../src/routes/biometrics/unregis
 import { route as walletSendRoute } from "../../../src/routes/biometrics/wallet-send";
 import { api, bodyAt } from "../api";
 import { newSession } from "../helpers";
-import { condition, db, startedExamWithStudent } from "../exams/support";
+import { addExam, condition, db, enrol, startedExamWithStudent } from "../exams/support";
 
 describe("templates during an exam", () => {
   it("cannot be replaced, deleted or restored while a verified exam is in progress, even after leaving it", async () => {
@@ -64,6 +64,25 @@ describe("templates during an exam", () => {
       expect(res.status).toBe(403);
     }
     expect(await templatesOf(student.access).list(ownerOf(student.access), {})).toHaveLength(1);
+  });
+
+  it("are locked from an overturn made before the exam starts, until it ends (a probe registered another face then)", async () => {
+    const teacher = await newSession("INSTRUCTOR");
+    const student = await newSession("STUDENT");
+    const examId = await addExam(teacher.access);
+    await enrol(teacher.access, examId, [student.user.email]);
+    await templatesOf(student.access).enrolFace(ownerOf(student.access), [unitVector(24)], FACE_MODEL_ID, Date.now());
+    const ids = idsOf(student.access);
+    const id = await decide(student.access, { examId, outcome: "accepted", score: 0.7 });
+    expect(await markVerified(db(), { ...ids, examId }, Date.now())).toBe("verified");
+    bodyAt(await api(contestRoute, { token: student.access, json: { decision_id: id, text: "It was me." } }), 200);
+    bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "overturned", reason: "Not the student." } }), 200);
+    const swap = await api(faceRegisterRoute, { token: student.access, json: { images: [] } });
+    expect(swap.status).toBe(403);
+    expect(swap.body).toEqual({ message: expect.stringContaining(`until examination ${examId} ends`) });
+    // Once its window is over, the templates are the student's again.
+    await db().update(exams).set({ scheduledAt: Date.now() - 3 * 3600_000, durationMinutes: 60 }).where(eq(exams.id, examId));
+    expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
   });
 
   it("are unaffected for students without an exam in progress", async () => {
