@@ -36,12 +36,6 @@ async function requireInstitution(db: Db, code: string) {
 }
 
 /**
- * The domain of the service's own accounts (the partner API's, services/partner/exams.ts): `.invalid` receives no
- * mail (RFC 2606), and register_user refuses it, so that nobody can hold such an account with a password.
- */
-export const SERVICE_EMAIL_DOMAIN = "trustid.invalid";
-
-/**
  * Creates an account, or claims an invited one (created by a course sync or a partner session, no password
  * yet). Claiming needs the invitation token sent to the student (services/invitations.ts): knowing the
  * email is not enough. The claim keeps the same user row, so enrolments, approvals and everything else

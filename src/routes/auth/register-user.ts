@@ -3,13 +3,13 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { dbOf } from "../../db/context";
 import { jsonBody, textBodyLimit } from "../../middleware/body";
 import { limitInFlight } from "../../lib/overload";
-import { registerUser, SERVICE_EMAIL_DOMAIN } from "../../services/accounts";
+import { registerUser } from "../../services/accounts";
 import type { AppEnv } from "../../types";
 import { commonErrors, Email, envelope, jsonRequest, ok, Organization, Role } from "../schemas";
 
 const RegisterUser = z
   .object({
-    email: Email.refine((e) => !e.endsWith(`@${SERVICE_EMAIL_DOMAIN}`), `Addresses at ${SERVICE_EMAIL_DOMAIN} are reserved for the service's own accounts.`),
+    email: Email, // never at trustid.invalid (lib/email.ts)
     name: z.string().trim().min(1).max(150),
     surname: z.string().trim().min(1).max(150),
     organization: Organization,

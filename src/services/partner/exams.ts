@@ -3,7 +3,7 @@
 import { and, asc, eq, isNull, ne, notExists } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { exams, users } from "../../db/schema";
-import { SERVICE_EMAIL_DOMAIN } from "../accounts";
+import { SERVICE_EMAIL_DOMAIN } from "../../lib/email";
 import { examRecordStatements } from "../erasure";
 import { PartnerError } from "./errors";
 import { idOf } from "./params";
@@ -95,7 +95,7 @@ async function instructorFor(db: Db, scope: Scope, email: string | undefined, no
         ? and(eq(users.institutionId, scope.institutionId), eq(users.email, email.toLowerCase()), eq(users.role, "INSTRUCTOR"))
         : // Never an account someone registered with a password (register_user refuses the address since 2026-12-06; a
           // probe registered it first and owned every exam the partner then created without an instructor).
-          and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail), isNull(users.passwordHash)),
+          and(eq(users.institutionId, scope.institutionId), eq(users.email, apiEmail), eq(users.role, "INSTRUCTOR"), isNull(users.passwordHash)),
     )
     .limit(1);
   const [[found]] = await readAfterNonce(db, nonce, [lookup]);
@@ -108,7 +108,7 @@ async function instructorFor(db: Db, scope: Scope, email: string | undefined, no
       .onConflictDoNothing(),
     lookup,
   ]);
-  if (!created) throw PartnerError.field("instructor_email", "is required: the institution's API account address is held by an account with a password (SECURITY.md, known limitations)");
+  if (!created) throw PartnerError.field("instructor_email", "is required: the institution's API account address is held by another account (SECURITY.md, known limitations)");
   return created.id;
 }
 

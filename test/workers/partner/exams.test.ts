@@ -10,6 +10,8 @@ import { route as examsIndex } from "../../../src/routes/partner/exams-index";
 import { route as examsShow } from "../../../src/routes/partner/exams-show";
 import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
 import { api, bodyAt } from "../api";
+import { isEmail } from "../../../src/lib/email";
+import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
 import { newSession } from "../helpers";
 import { partnerApi, type PartnerParams } from "./api";
 import { db, newPartner, type Partner } from "./helpers";
@@ -86,6 +88,11 @@ describe("exams", () => {
     const address = `partner-api+${mine.institutionId}@trustid.invalid`;
     const squat = await api(registerRoute, { json: { email: address, name: "A", surname: "B", organization: mine.code, password: "a long password", role: "INSTRUCTOR" } });
     expect(bodyAt(squat, 400).bad_formatted_fields).toEqual(["email"]);
+    // Nor can it enter as a student, by a partner session or an instructor's sync (a probe's Moodle sync created it).
+    const examIdOfMine = bodyAt(await partnerApi(examsCreate, { credentials: mine, json: { name: "Mine", instructor_email: (await newSession("INSTRUCTOR", mine.code)).user.email } }), 201).exam.id;
+    expect((await partnerApi(sessionsCreate, { credentials: mine, params: { exam_id: examIdOfMine }, json: { email: address } })).status).toBe(422);
+    expect(isEmail(address)).toBe(false);
+    expect(isEmail("someone@trustid.invalid.example.org")).toBe(true);
     // One registered before the refusal existed (written here as it would have been).
     await db().insert(users).values({ institutionId: mine.institutionId, email: address, name: "A", surname: "B", role: "INSTRUCTOR", passwordHash: "x", createdAt: 1, updatedAt: 1 });
     const created = await partnerApi(examsCreate, { credentials: mine, json: { name: "Nobody's" } });
