@@ -68,8 +68,9 @@ function isCanonicalCompact(token: string): boolean {
 function wellFormedClaims(p: Record<string, unknown>): boolean {
   const positiveInteger = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v > 0;
   if (typeof p.sub !== "string" || !/^[1-9][0-9]{0,15}$/.test(p.sub) || !positiveInteger(Number(p.sub)) || !positiveInteger(p.iid)) return false;
+  if (typeof p.jti !== "string" || p.jti === "") return false;
   if (p.typ === "access") return (p.role === "STUDENT" || p.role === "INSTRUCTOR") && typeof p.inst === "string";
-  return typeof p.fam === "string" && typeof p.jti === "string";
+  return typeof p.fam === "string";
 }
 
 export async function verifyToken<T extends AccessClaims | RefreshClaims>(

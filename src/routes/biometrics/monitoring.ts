@@ -1,5 +1,6 @@
 // POST /backend/biometrics/monitoring/
 // A voice clip taken during the exam (multipart or urlencoded, as the spec says), checked on the server.
+import { AppError } from "../../lib/errors";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { decisionBase } from "../decision-context";
 import { dbOf } from "../../db/context";
@@ -67,8 +68,16 @@ export const registerBiometricsMonitoring = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const form = c.req.valid("form");
     const { field, value } = sampleField(form);
-    const clip = audioBytesFromField(field, value);
     const runningProcesses = parseProcessList(form.running_processes);
+    // A clip that cannot even be read (not base64, too large) does not lose the processes sent with it (a probe's).
+    let clip: Uint8Array | { unreadable: string };
+    try {
+      clip = audioBytesFromField(field, value);
+    } catch (e) {
+      const detail = e instanceof AppError && e.body.kind === "validation" ? e.body.details[field]?.[0] : undefined;
+      if (runningProcesses.length === 0 || detail === undefined) throw e;
+      clip = { unreadable: detail };
+    }
     const out = await monitorVoice(
       c.env,
       dbOf(c),

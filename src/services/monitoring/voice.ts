@@ -39,14 +39,22 @@ export async function monitorVoice(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId?: number; clip: Uint8Array; field: string; runningProcesses: string[]; ipAddress?: string; decisionBase?: DecisionBase },
+  input: {
+    examId?: number;
+    /** The clip, or why it could not even be read from the request (not base64, too large): as an unusable clip. */
+    clip: Uint8Array | { unreadable: string };
+    field: string;
+    runningProcesses: string[];
+    ipAddress?: string;
+    decisionBase?: DecisionBase;
+  },
   now: number,
 ): Promise<VoiceMonitoringOutcome> {
   const examId = input.examId ?? (await currentExamOf(db, caller));
   const { securityLevel } = await startedExamEnrolment(db, caller, examId, now);
-  const a = await analyseVoice(env, input.clip);
-  if (!a.ok) {
-    const voiceError = `${a.code}: ${a.message}`;
+  const a = input.clip instanceof Uint8Array ? await analyseVoice(env, input.clip) : null;
+  if (!a?.ok) {
+    const voiceError = a ? `${a.code}: ${a.message}` : (input.clip as { unreadable: string }).unreadable;
     // An unreadable clip alone is the client's mistake, not evidence: 400, nothing stored.
     if (input.runningProcesses.length === 0) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [voiceError] } }, "The voice clip cannot be used");
     // The processes sent with it are evidence all the same (a probe's AnyDesk went unrecorded behind a 0.5 s clip):

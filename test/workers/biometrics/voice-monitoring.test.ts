@@ -85,5 +85,9 @@ describe("voice monitoring", () => {
     expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(1);
     const records = await db().select().from(decisions).where(eq(decisions.examId, examId));
     expect(records.map((d) => [d.modality, d.outcome])).toEqual([["processes", "flagged"]]);
+    // Nor when the clip cannot even be read from the request (not base64).
+    const unreadable = bodyAt(await monitor(s.access, { voice_base64: "%%% not base64 %%%", running_processes: "AnyDesk.exe" }), 200);
+    expect(unreadable.resource_dict.outcome).toBe("voice_error");
+    expect(unreadable.resource_array).toContain("forbidden_process: anydesk.exe");
   });
 });

@@ -41,7 +41,7 @@ describe("access tokens are pinned", () => {
   it("refuses correctly signed claims of the wrong shape (a probe's sub 'abc' was a 500)", async () => {
     const s = await newSession("STUDENT");
     const c = claimsOf(s.access);
-    for (const over of [{ sub: "abc" }, { sub: "0" }, { sub: "1e3" }, { sub: 7 }, { sub: "99999999999999999999" }, { iid: "1" }, { iid: 1.5 }, { role: "ADMIN" }, { inst: 3 }]) {
+    for (const over of [{ sub: "abc" }, { sub: "0" }, { sub: "1e3" }, { sub: 7 }, { sub: "99999999999999999999" }, { iid: "1" }, { iid: 1.5 }, { role: "ADMIN" }, { inst: 3 }, { jti: 5 }, { jti: "" }, { jti: null }]) {
       expect401(await asStudent(await forge({ ...c, ...over })));
     }
   });
