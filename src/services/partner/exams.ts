@@ -166,8 +166,9 @@ export async function createExam(db: Db, scope: Scope, input: ExamInput & { name
  * instructor may still change: contests of its decisions wait for one (docs/decisions.md).
  */
 const CLOSED_EXAM_FIELDS = [
-  ["name", "name"], ["type", "type"], ["examType", "exam_type"], ["duration", "duration"], ["startTime", "start_time"], ["endTime", "end_time"],
-] as const satisfies readonly (readonly [keyof ExamInput, string])[];
+  ["name", "name", "name"], ["type", "type", "partnerType"], ["examType", "exam_type", "examType"], ["duration", "duration", "durationMinutes"],
+  ["startTime", "start_time", "scheduledAt"], ["endTime", "end_time", "endsAt"],
+] as const satisfies readonly (readonly [keyof ExamInput, string, keyof ExamRow])[];
 
 export async function updateExam(db: Db, scope: Scope, idText: string, input: ExamInput, now: number, callbackExpiryMs: number, nonce?: PendingNonce) {
   let instructorId: number | undefined;
@@ -176,7 +177,8 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
     const current = await findExam(db, scope, idText, now, attempt === 0 ? nonce : undefined);
     // A closed exam's record is final, as on TRUSTID's update_exam_details (a probe moved one's window past its end).
     if (current.status === "Completed") {
-      const changed = CLOSED_EXAM_FIELDS.find(([key]) => input[key] !== undefined);
+      // A value sent back unchanged is no change (a client saving the whole exam back).
+      const changed = CLOSED_EXAM_FIELDS.find(([key, , column]) => input[key] !== undefined && input[key] !== current[column]);
       if (changed) throw PartnerError.field(changed[1], "can not be changed on a closed exam");
     }
     if (input.instructorEmail !== undefined) instructorId ??= await instructorFor(db, scope, input.instructorEmail, now);

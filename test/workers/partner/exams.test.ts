@@ -72,6 +72,7 @@ describe("exams", () => {
       const res = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json });
       expect(res).toMatchObject({ status: 422, body: { [field]: ["can not be changed on a closed exam"] } });
     }
+    expect((await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { name: "To close" } })).status).toBe(200); // unchanged
     const teacher = await newSession("INSTRUCTOR", partner.code);
     expect((await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { instructor_email: teacher.user.email } })).status).toBe(200);
 
