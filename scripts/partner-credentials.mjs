@@ -62,8 +62,16 @@ async function issue(client, sealKey, inst, now) {
 
 export class UsageError extends Error {}
 
+/** Whether DATABASE_URL names this machine's database (the local libSQL server or a file), where .dev.vars applies. */
+export const isLocalDatabase = (url) => /^(file:|(https?|libsql|wss?):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$))/i.test(url ?? "");
+
 export function sealKeyFrom(env) {
   if (env.PARTNER_SECRET_KEY_ENCRYPTION_KEY) return env.PARTNER_SECRET_KEY_ENCRYPTION_KEY;
+  // .dev.vars holds the local service's key: sealing with it for another database makes credentials that database's
+  // Worker cannot open (a probe's production credentials all answered 403, the script having exited 0).
+  if (!isLocalDatabase(env.DATABASE_URL)) {
+    throw new UsageError("Set PARTNER_SECRET_KEY_ENCRYPTION_KEY to the deployed Worker's secret of the same name (.dev.vars is only used with a local DATABASE_URL).");
+  }
   if (existsSync(".dev.vars")) {
     const m = /^PARTNER_SECRET_KEY_ENCRYPTION_KEY=(.+)$/m.exec(readFileSync(".dev.vars", "utf8"));
     if (m) return m[1].trim();

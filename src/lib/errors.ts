@@ -111,3 +111,14 @@ export function isForeignKeyViolation(e: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The database has not been set up (its migrations not applied: SQLite's "no such table" / "no such column"), as
+ * when a deployment skips `npm run db:migrate`: the operator's to fix, answered 503, not a 500 per request (a probe).
+ */
+export function isMissingSchema(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (/no such (table|column)/.test(x.message)) return true;
+  }
+  return false;
+}

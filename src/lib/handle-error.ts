@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../types";
 import { errorBody } from "./envelope";
-import { AppError, isForeignKeyViolation, unavailableCause } from "./errors";
+import { AppError, isForeignKeyViolation, isMissingSchema, unavailableCause } from "./errors";
 
 export function handleError(err: unknown, c: Context<AppEnv>): Response {
   const requestId = c.get("requestId") ?? "unknown";
@@ -18,6 +18,10 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
     // deleted by its partner system): the request cannot be applied as it stands; a refusal, not a 500.
     logUnexpected(c, err);
     appError = new AppError(409, "Something this request refers to was removed meanwhile (an account or an exam); reload and try again");
+  } else if (isMissingSchema(err)) {
+    // Migrations not applied to this database (README "Deploying"): logged for the operator, a 503 for the client.
+    logUnexpected(c, err);
+    appError = new AppError(503, "The service's database is not set up yet (its migrations have not been applied); try again later");
   } else if (unavailableCause(err)) {
     // The database did not answer (down, or slower than DB_TIMEOUT_MS): the client may retry.
     appError = unavailableCause(err)!;

@@ -10,7 +10,7 @@ import type { Db } from "../../src/db/client";
 import * as schema from "../../src/db/schema";
 import { identifyToken } from "../../src/services/partner/credentials";
 // @ts-expect-error: plain ESM scripts without type declarations
-import { run, sealSecret } from "../../scripts/partner-credentials.mjs";
+import { isLocalDatabase, run, sealKeyFrom, sealSecret, UsageError } from "../../scripts/partner-credentials.mjs";
 // @ts-expect-error: plain ESM scripts without type declarations
 import { migrateDatabase } from "../../scripts/migrate.mjs";
 
@@ -78,5 +78,14 @@ describe("partner-credentials script", () => {
   it("refuses unknown institutions and commands", async () => {
     await expect(run(["create", "--institution", "NOPE"], env)).rejects.toThrow(/No institution/);
     await expect(run(["frobnicate", "--institution", "UC"], env)).rejects.toThrow(/Unknown command/);
+  });
+});
+
+describe("the seal key for another database", () => {
+  it("is never taken from .dev.vars: only the environment's key seals for a remote DATABASE_URL (a probe's production credentials all got 403)", () => {
+    for (const url of ["http://127.0.0.1:8080", "http://localhost:8080/", "file:data/x.db", "libsql://[::1]:8080"]) expect(isLocalDatabase(url), url).toBe(true);
+    for (const url of ["libsql://trustid-uni.turso.io", "https://db.example.org", "http://127.0.0.1.example.org", ""]) expect(isLocalDatabase(url), url).toBe(false);
+    expect(() => sealKeyFrom({ DATABASE_URL: "libsql://trustid-uni.turso.io" })).toThrow(UsageError);
+    expect(sealKeyFrom({ DATABASE_URL: "libsql://trustid-uni.turso.io", PARTNER_SECRET_KEY_ENCRYPTION_KEY: KEY })).toBe(KEY);
   });
 });

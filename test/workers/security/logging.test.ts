@@ -6,7 +6,8 @@ import { inject } from "vitest";
 import { createApp } from "../../../src/app";
 import { openDb } from "../../../src/db/client";
 import { users } from "../../../src/db/schema";
-import { describeError } from "../../../src/lib/handle-error";
+import { Hono } from "hono";
+import { describeError, handleError } from "../../../src/lib/handle-error";
 import { route as loginRoute } from "../../../src/routes/auth/login";
 import { route as refreshTokenRoute } from "../../../src/routes/auth/refresh-token";
 import type { BodyAt } from "../api";
@@ -73,6 +74,17 @@ describe("logging", () => {
       expect(logged, what).not.toContain(email);
       expect(body, what).not.toContain(marker);
     }
+  });
+
+  it("a database without its migrations is a 503 naming the cause, logged for the operator (it was a 500 per request)", async () => {
+    const bare = new Hono().get("/x", () => {
+      throw new Error("Failed query: select ... from institutions", { cause: new Error("SQLITE_ERROR: no such table: institutions") });
+    });
+    bare.onError((err, c) => handleError(err, c as never));
+    const res = await bare.request("/x");
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { message: string }).message).toMatch(/migrations have not been applied/);
+    expect(lines.join("\n")).toMatch(/no such table: institutions/);
   });
 
   it("redacts JWT-shaped strings and keeps only stack frames", () => {
