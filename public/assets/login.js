@@ -15,7 +15,9 @@ export function wireLogin(form, { role, otherPage, onSignedIn }) {
     event.preventDefault();
     clearMessages();
     if (!requireFilled(fields)) return;
-    const [email, password, organization] = fields.map((i) => i.value.trim());
+    // The password exactly as typed: the API and the claim form keep its spaces (a probe's account with a trailing
+    // space could be set up but never signed in to here).
+    const [email, password, organization] = fields.map((i, n) => (n === 1 ? i.value : i.value.trim()));
     const button = form.querySelector('button[type="submit"]');
     try {
       const user = await busy(button, "Signing in…", () => signIn(email, password, organization));

@@ -195,14 +195,16 @@ async function loadExams() {
   const data = await api("/instructor/list_exam");
   const exams = data.resource_array ?? [];
   const box = byId("exams");
-  // Timelines the instructor opened stay open across the re-render.
+  // Timelines and decision views the instructor opened stay open across the re-render (reloaded).
   const open = new Set(Array.from(box.querySelectorAll("details[open]"), (d) => d.id));
+  const expanded = Array.from(box.querySelectorAll('button[aria-expanded="true"][aria-controls]'), (b) => b.getAttribute("aria-controls") ?? "");
   box.replaceChildren(
     ...(exams.length
       ? exams.map(examSection)
       : [h("p", {}, "You have no exams yet. Exams are created through the API or your learning platform's integration.")]),
   );
   for (const id of open) document.getElementById(id)?.setAttribute("open", "");
+  for (const id of expanded) /** @type {HTMLButtonElement | null} */ (box.querySelector(`button[aria-controls="${CSS.escape(id)}"]`))?.click();
   byId("updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
   return exams;
 }
@@ -229,6 +231,19 @@ async function approve(button, exam, student) {
   const cell = document.getElementById(`${rowKey(exam.exam_id, student.email)}-verification`);
   if (cell) focusOn(cell);
 }
+
+// A contest reviewed in a decision view (decisions.js): reload the list, keep focus on the student's row.
+document.addEventListener("trustid:reviewed", async (event) => {
+  const { examId, email } = /** @type {CustomEvent} */ (event).detail ?? {};
+  try {
+    await loadExams();
+  } catch (e) {
+    say(`The review was saved, but the list could not be reloaded: ${e.message}`, "error");
+    return;
+  }
+  const cell = examId && email ? document.getElementById(`${rowKey(examId, email)}-verification`) : null;
+  if (cell) focusOn(cell);
+});
 
 async function showDashboard(user, moveFocus) {
   byId("who").hidden = false;

@@ -54,6 +54,9 @@ function reviewForm(decision, who, reload) {
     }
     say(`The decision about ${who} was ${resolution}.`, "ok");
     await reload();
+    // An overturn can take an alert off or change a verification: the exam list is reloaded (dashboard.js), as after
+    // an approval (a probe saw the removed alert until Refresh).
+    document.dispatchEvent(new CustomEvent("trustid:reviewed", { detail: { examId: decision.exam_id, email: decision.student?.email ?? null } }));
   };
   return h(
     "div",
@@ -150,7 +153,8 @@ function barChart(title, groups, overall) {
       groups.map((g) => h("tr", {}, h("th", { scope: "row" }, g.group), ...[g.decisions, g.refusals, pct(g.refusal_rate), g.mismatches, g.contests, g.overturns].map((v) => h("td", {}, String(v))))),
     ),
   );
-  return h("figure", { class: "report" }, h("figcaption", {}, title), chart, table);
+  // Scrolls inside its own box on a narrow screen (a probe's phone view was pulled to 756 px wide by it).
+  return h("figure", { class: "report" }, h("figcaption", {}, title), chart, h("div", { class: "table-wrap" }, table));
 }
 
 /** The exam's contests to review and its error report. */

@@ -22,6 +22,8 @@ const ADVICE = {
 const state = {
   /** @type {MediaStream | null} */ stream: null,
   /** @type {{dataUrl: string}[]} */ shots: [],
+  /** Which set of pictures is being taken: Start over begins a new one, and a check of the old one is ignored. */
+  shotSet: 0,
   step: "login",
 };
 
@@ -58,6 +60,9 @@ function showSignedIn(user) {
 async function afterSignIn(user) {
   showSignedIn(user);
   await describeExistingModel();
+  // A session that could not be refreshed has signed out meanwhile and shows the sign-in form: stay there (a probe's
+  // signed-out student was left on the consent step with no way to sign in).
+  if (!currentUser()) return;
   showStep("consent");
 }
 
@@ -213,6 +218,7 @@ async function checkPicture(dataUrl) {
 
 function resetShots() {
   state.shots = [];
+  state.shotSet += 1;
   byId("shots").replaceChildren();
   updateShotControls();
 }
@@ -256,13 +262,18 @@ byId("take-picture").addEventListener("click", async (event) => {
   }
   say(`Checking picture ${n}…`, "info");
   let problem;
+  // Start over while the picture is being checked discards it too (a probe's discarded picture came back when its
+  // check answered): the answer is used only if the set it was taken for is still the current one.
+  const set = state.shotSet;
   try {
     problem = await busy(button, `Checking picture ${n}…`, () => checkPicture(frame.dataUrl));
   } catch (e) {
+    if (set !== state.shotSet) return;
     say(`Picture ${n} could not be checked: ${e.message}`, "error");
     updateShotControls();
     return;
   }
+  if (set !== state.shotSet) return;
   if (problem) {
     say(`Picture ${n} was not accepted. ${ADVICE[problem]}`, "warn");
     updateShotControls();
@@ -326,7 +337,7 @@ async function loadExams() {
     for (const exam of data.resource_array ?? []) {
       if (exam.status === "Completed") continue;
       const when = new Date(exam.scheduled_date).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-      select.append(h("option", { value: exam.exam_id }, `${exam.name} (${when}, ${exam.verification_status})`));
+      select.append(h("option", { value: exam.exam_id, "data-name": exam.name }, `${exam.name} (${when}, ${exam.verification_status})`));
     }
     if (select.options.length > 1) select.selectedIndex = 1;
   } catch (e) {
@@ -346,7 +357,8 @@ byId("verify-form").addEventListener("submit", async (event) => {
     return;
   }
   const examId = select.value;
-  const examName = examId ? select.selectedOptions[0].textContent.replace(/ \(.*\)$/, "") : "";
+  // The exam's own name, kept apart from the option's text (a name with " (" in it was cut there: a probe's "Algebra (group B)").
+  const examName = examId ? (select.selectedOptions[0].dataset.name ?? "") : "";
   say("Comparing your picture with your template…", "info");
   try {
     const data = await busy(button, "Verifying…", () =>

@@ -65,6 +65,8 @@ it("shows a student's decisions with explanations, overturns a contested one, an
   await item.getByRole("button", { name: "Overturn" }).click();
   await waitForMessage(page, /was overturned/, 30_000);
   await page.locator(`#decision-${flagged.decision_id}`, { hasText: "overturned this decision" }).waitFor({ timeout: 30_000 });
+  // The list is reloaded by the review itself: the alert is gone without Refresh (a probe saw it stay until then).
+  await page.locator(`#exam-${examId} tbody tr`).filter({ hasText: ann.email }).locator("td").nth(2).filter({ hasText: /^None$/ }).waitFor({ timeout: 30_000 });
   await page.click("#refresh");
   await waitForMessage(page, /up to date/, 30_000);
   expect(await page.locator(`#exam-${examId} tbody tr`).filter({ hasText: ann.email }).locator("td").nth(2).textContent()).toBe("None");
