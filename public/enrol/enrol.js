@@ -17,6 +17,8 @@ const ADVICE = {
   liveness_failed: "The liveness check failed. Use your own face in good, even light; do not hold up a photo or a screen.",
   undecodable: "The picture could not be read. Try again.",
   image_too_large: "The picture is too large. Try again.",
+  // A verification is refused a picture the template was registered with (a camera that sent no new frame).
+  repeated_sample: "The camera sent the same picture as before (one you registered with). Move your head a little and try again.",
 };
 
 const state = {
@@ -324,7 +326,10 @@ byId("register").addEventListener("click", async (event) => {
   resetShots();
   await loadExams();
   showStep("verify");
-  say(`Your face is registered (${data.extra_details}).`, "ok");
+  // Fewer pictures kept than sent: the service's message says to register again with good ones; show it (a probe
+  // saw only "registered").
+  const fewer = /only/.test(data.message ?? "");
+  say(fewer ? `${data.message} (${data.extra_details}).` : `Your face is registered (${data.extra_details}).`, fewer ? "warn" : "ok");
 });
 
 /* ---------- verification try ---------- */

@@ -15,12 +15,13 @@ import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { ExamId } from "../exam-schemas";
 import { limitInFlight } from "../../lib/overload";
 
 const FaceVerify = z
   .object({
     image: ImageField,
-    exam_id: z.coerce.number().int().positive().openapi({ type: "integer", example: 12 }),
+    exam_id: ExamId, // the one exam id rule ("Expected an exam id"; a probe's "abc" got zod's own wording)
     operating_sys: z.string().max(64).optional(),
   })
   .openapi("BiometricsFaceVerify");
