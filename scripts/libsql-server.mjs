@@ -10,6 +10,8 @@
 import http from "node:http";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import Database from "libsql";
 
 const STREAM_IDLE_MS = 15_000;
@@ -241,6 +243,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? process.argv[i + 1] : dflt;
   };
-  const { url } = await startLibsqlServer({ file: arg("file", "data/trustid.db"), port: Number(arg("port", 8080)), authToken: arg("auth-token") });
+  if (process.argv.includes("--help")) {
+    console.log("usage: node scripts/libsql-server.mjs [--file data/trustid.db] [--port 8080] [--auth-token TOKEN]");
+    process.exit(0);
+  }
+  const file = arg("file", "data/trustid.db");
+  // A clone that was never started has no data/ yet (a probe's run crashed on it).
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  const { url } = await startLibsqlServer({ file, port: Number(arg("port", 8080)), authToken: arg("auth-token") });
   console.log(`libSQL (Hrana v2 over HTTP) listening on ${url}`);
 }
