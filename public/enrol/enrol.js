@@ -3,6 +3,7 @@
 // heading so that keyboard and screen-reader users land where the new content starts.
 import { api, ApiError, currentUser, signOut } from "../assets/api.js";
 import { wireLogin } from "../assets/login.js";
+import { cameraOn, grabFrame, preview, resumePreview, startCamera, stopCamera } from "./camera.js";
 import { wireClaim } from "./claim.js";
 import { busy, byId, clearMessages, focusOn, h, say } from "../assets/ui.js";
 
@@ -22,15 +23,13 @@ const ADVICE = {
 };
 
 const state = {
-  /** @type {MediaStream | null} */ stream: null,
   /** @type {{dataUrl: string}[]} */ shots: [],
   /** Which set of pictures is being taken: Start over begins a new one, and a check of the old one is ignored. */
   shotSet: 0,
   step: "login",
 };
 
-const video = /** @type {HTMLVideoElement} */ (byId("preview"));
-const cameraBlock = /** @type {HTMLElement} */ (video.parentElement);
+const cameraBlock = /** @type {HTMLElement} */ (preview.parentElement);
 const captureHome = /** @type {HTMLElement} */ (cameraBlock.parentElement);
 
 function showStep(step, moveFocus = true) {
@@ -48,7 +47,7 @@ function showStep(step, moveFocus = true) {
   if (step === "verify") byId("verify-camera-slot").append(cameraBlock);
   else if (step === "capture") captureHome.prepend(cameraBlock);
   byId("take-picture").hidden = step === "verify";
-  if (state.stream) video.play().catch(() => {});
+  resumePreview();
   if (moveFocus) focusOn(byId(`step-${step}`).querySelector("h2"));
 }
 
@@ -130,34 +129,11 @@ byId("consent-form").addEventListener("submit", (event) => {
   showStep("capture");
 });
 
-/* ---------- camera ---------- */
-
-const CAMERA_ERRORS = {
-  NotAllowedError: "The camera was not allowed. Allow it for this site in your browser's settings, then press Start the camera again.",
-  NotFoundError: "No camera was found. Connect a camera and press Start the camera again.",
-  NotReadableError: "The camera is in use by another program. Close it and press Start the camera again.",
-  OverconstrainedError: "The camera cannot give a picture of the needed size.",
-};
+/* ---------- camera (./camera.js) ---------- */
 
 byId("start-camera").addEventListener("click", async (event) => {
   const button = /** @type {HTMLButtonElement} */ (event.currentTarget);
-  if (!navigator.mediaDevices?.getUserMedia) {
-    say("This browser cannot use a camera here. Use a current browser over https.", "error");
-    return;
-  }
-  try {
-    await busy(button, "Starting the camera…", async () => {
-      state.stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: "user" },
-        audio: false,
-      });
-      video.srcObject = state.stream;
-      await video.play();
-    });
-  } catch (e) {
-    say(CAMERA_ERRORS[e?.name] ?? `The camera could not be started (${e?.name ?? "unknown error"}).`, "error");
-    return;
-  }
+  if (!(await startCamera(button))) return;
   button.hidden = true;
   updateShotControls();
   if (state.step === "verify") {
@@ -168,26 +144,6 @@ byId("start-camera").addEventListener("click", async (event) => {
     say("The camera is on. Look at the camera and press Take picture.", "info");
   }
 });
-
-function stopCamera() {
-  state.stream?.getTracks().forEach((t) => t.stop());
-  state.stream = null;
-  video.srcObject = null;
-  byId("start-camera").hidden = false;
-  /** @type {HTMLButtonElement} */ (byId("take-picture")).disabled = true;
-}
-
-window.addEventListener("pagehide", stopCamera);
-
-/** The current camera frame as a JPEG data: URI, and a canvas holding it. */
-function grabFrame() {
-  if (!state.stream || video.videoWidth === 0) throw new Error("The camera is not on. Press Start the camera first.");
-  const canvas = document.createElement("canvas");
-  canvas.width = video.videoWidth;
-  canvas.height = video.videoHeight;
-  canvas.getContext("2d").drawImage(video, 0, 0);
-  return { canvas, dataUrl: canvas.toDataURL("image/jpeg", 0.92) };
-}
 
 /** The problem code at the start of a face-service message ("no_face: No face was found…"). */
 function problemCode(err) {
@@ -230,7 +186,7 @@ function updateShotControls() {
   byId("shot-count").textContent = `${n} of ${PICTURES_NEEDED} pictures accepted.`;
   const take = /** @type {HTMLButtonElement} */ (byId("take-picture"));
   take.textContent = n < PICTURES_NEEDED ? `Take picture ${n + 1} of ${PICTURES_NEEDED}` : "All pictures taken";
-  take.disabled = !state.stream || n >= PICTURES_NEEDED;
+  take.disabled = !cameraOn() || n >= PICTURES_NEEDED;
   /** @type {HTMLButtonElement} */ (byId("register")).disabled = n < PICTURES_NEEDED;
   /** @type {HTMLButtonElement} */ (byId("restart")).disabled = n === 0;
 }
