@@ -95,6 +95,9 @@ export function focusOn(el) {
 /** Marks a button busy while `work` runs, so it cannot be pressed twice; returns what `work` returns. */
 export async function busy(button, busyText, work) {
   const text = button.textContent;
+  // A disabled button loses focus to the page's body: give it back when the work is done, unless the work moved
+  // focus elsewhere meanwhile (a probe's keyboard user landed at the top of the page after Refresh).
+  const hadFocus = document.activeElement === button;
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   if (busyText) button.textContent = busyText;
@@ -104,6 +107,7 @@ export async function busy(button, busyText, work) {
     button.textContent = text;
     button.disabled = false;
     button.removeAttribute("aria-busy");
+    if (hadFocus && button.isConnected && !button.hidden && (document.activeElement === document.body || document.activeElement === null)) button.focus();
   }
 }
 
