@@ -54,6 +54,11 @@ export async function configureInstitution(client, code, opts) {
     if (!url || !(opts.moodleToken ?? inst.moodle_token)) throw new Error("Set both the Moodle URL (--moodle-url) and token (MOODLE_TOKEN or --moodle-token)");
     const parsed = new URL(url);
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("The Moodle URL must be http(s)");
+    // The token goes with every call: over plain http only to this machine (a local test site), never across a network
+    // (a probe's production Worker sent it in clear to an http:// site).
+    if (parsed.protocol === "http:" && !/^(127\.0\.0\.1|localhost|\[::1\])$/.test(parsed.hostname)) {
+      throw new Error("The Moodle URL must use https (http only for a site on this machine): the token is sent with every call");
+    }
     // A new token is sealed; changing only the URL keeps the stored (sealed) token as it is.
     let token = inst.moodle_token;
     if (opts.moodleToken !== undefined) {

@@ -50,6 +50,10 @@ describe("scripts/institution.mjs", () => {
       // A new URL alone keeps the sealed token; a new token needs the key.
       await configureInstitution(client, "UPAT", { moodleUrl: "https://moodle2.example.org" });
       expect(await stored()).toBe(sealed);
+      // The token travels with every call: plain http only to this machine (a probe's Worker sent it in clear).
+      await expect(configureInstitution(client, "UPAT", { moodleUrl: "http://moodle.example.org" })).rejects.toThrow(/must use https/);
+      await configureInstitution(client, "UPAT", { moodleUrl: "http://127.0.0.1:8099" });
+      await configureInstitution(client, "UPAT", { moodleUrl: "https://moodle2.example.org" });
       await expect(configureInstitution(client, "UPAT", { moodleToken: "other" })).rejects.toThrow(/PARTNER_SECRET_KEY_ENCRYPTION_KEY/);
       // Allowing a pattern removes it and exempts it from the default list (OBS is on that list).
       const cleared = await configureInstitution(client, "UPAT", { clearMoodle: true, allow: ["OBS*"] });

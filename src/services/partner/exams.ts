@@ -200,6 +200,11 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
       const change = partnerExamStatusChange(current, input.status, now);
       if ("error" in change) throw PartnerError.field("status", change.error);
       Object.assign(set, change.set);
+      // Closing ends the exam now: a window still ahead ends here too (a probe's close with a later end_time kept it).
+      if (set.status === "Completed" && current.status !== "Completed") {
+        const closingEnd = examEndsAt({ scheduledAt: set.scheduledAt ?? current.scheduledAt, durationMinutes: set.durationMinutes ?? current.durationMinutes, endsAt: set.endsAt ?? current.endsAt });
+        if (closingEnd > now && (set.scheduledAt ?? current.scheduledAt) <= now) set.endsAt = now; // an exam never begun keeps its window
+      }
       // The change was decided on the status read: written only if it is still that status.
       where.push(eq(exams.status, current.status));
     }

@@ -23,6 +23,7 @@ describe("POST /backend/login", () => {
       { email: user.email, password: "wrong password", organization: "UCY" },
       { email: `nobody-${user.email}`, password: user.password, organization: "UCY" },
       { email: user.email, password: user.password, organization: "UPAT" },
+      { email: user.email, password: user.password, organization: "ucy" }, // a code that does not exist: the same 401
     ];
     for (const json of attempts) {
       const res = await api(loginRoute, { json });

@@ -60,8 +60,10 @@ describe("exams", () => {
 
   it("closing an exam completes it in TRUSTID; a completed TRUSTID exam shows closed and cannot reopen", async () => {
     const id = bodyAt(await create({ name: "To close" }), 201).exam.id;
-    const closed = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { status: "closed" } });
+    const closed = await partnerApi(examsUpdate("patch"), { credentials: partner, params: { id }, json: { status: "closed", end_time: Math.floor(Date.now() / 1000) + 86_400 } });
     expect(bodyAt(closed, 200).exam.status).toBe("closed");
+    // Closing a running exam ends it now, whatever end_time came with it (a probe's stayed a day later).
+    expect(Date.parse(bodyAt(closed, 200).exam.end_time!)).toBeLessThanOrEqual(Date.now());
     const [row] = await db().select().from(exams).where(eq(exams.id, id));
     expect(row?.status).toBe("Completed");
     expect(row?.completedAt).toBeTypeOf("number");
