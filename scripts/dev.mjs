@@ -32,7 +32,12 @@ const DB_LATENCY_MS = process.env.DB_LATENCY_MS;
 const proxy =
   DB_LATENCY_MS === undefined || DB_LATENCY_MS === ""
     ? null
-    : await startDbLatencyProxy({ upstream: db.url, port: Number(process.env.DB_PROXY_PORT ?? DB_PORT + 1), latencyMs: Number(DB_LATENCY_MS) });
+    : await startDbLatencyProxy({ upstream: db.url, port: Number(process.env.DB_PROXY_PORT ?? DB_PORT + 1), latencyMs: Number(DB_LATENCY_MS) }).catch((e) => {
+        // A busy port is the operator's to change, not a stack trace (a probe's DB_PORT + 1 was taken).
+        if (e?.code !== "EADDRINUSE") throw e;
+        console.error(`The database latency proxy's port ${process.env.DB_PROXY_PORT ?? DB_PORT + 1} is in use: set DB_PROXY_PORT to a free one.`);
+        return process.exit(1);
+      });
 const workerDbUrl = proxy?.url ?? db.url;
 if (proxy) console.log(`database latency proxy: ${proxy.url} (${DB_LATENCY_MS} ms each way; ${proxy.url}/__proxy counts round trips)`);
 

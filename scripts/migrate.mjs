@@ -21,6 +21,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error("Set DATABASE_URL (and DATABASE_AUTH_TOKEN for Turso).");
     process.exit(2);
   }
-  await migrateDatabase(url, process.env.DATABASE_AUTH_TOKEN);
+  try {
+    await migrateDatabase(url, process.env.DATABASE_AUTH_TOKEN);
+  } catch (e) {
+    // One line an operator can act on (a wrong token was 46 lines of stack with the 401 inside, a probe found).
+    let cause = e;
+    while (cause?.cause) cause = cause.cause;
+    console.error(`migrations not applied: ${cause?.message ?? e} (check DATABASE_URL and DATABASE_AUTH_TOKEN)`);
+    process.exit(1);
+  }
   console.log("migrations applied");
 }
