@@ -105,12 +105,10 @@ export async function login(
     .leftJoin(loginAttempts, and(eq(loginAttempts.institutionId, institutions.id), eq(loginAttempts.email, input.email)))
     .where(eq(institutions.code, input.organization))
     .limit(1);
-  if (!found) {
-    // The same 401, after the same work, as any other failed login: a login does not tell which institution codes
-    // exist (a probe's "ucy" got a 400 naming it unknown; README promises one 401).
-    await verifyPassword(input.password, DUMMY_PASSWORD_HASH);
-    throw AppError.unauthorized("Invalid email, password or organization");
-  }
+  // The same 401 as any other failed login (a probe's "ucy" got a 400 naming it unknown; README promises one 401).
+  // Without the password's KDF: institution codes are not secret, and a burst of logins to a made-up code must not
+  // cost a PBKDF2 each.
+  if (!found) throw AppError.unauthorized("Invalid email, password or organization");
   const { inst, user, attempts } = found;
   if (attempts?.lockedUntil && attempts.lockedUntil > now) {
     throw AppError.tooManyRequests((attempts.lockedUntil - now) / 1000, "Too many failed logins; try again later");

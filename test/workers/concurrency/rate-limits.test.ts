@@ -46,13 +46,13 @@ describe("rate limits", () => {
 
     const byIp = async () => {
       const { answers, refused } = await burstUntil429(70, fromIp());
-      // Everything not refused went on to the normal answer (an unknown organization); nothing else.
-      expect(answers.every((a) => a.status === 400 || a.status === 429)).toBe(true);
+      // Everything not refused went on to the normal answer (an unknown organization: the 401 of any failed login); nothing else.
+      expect(answers.every((a) => a.status === 401 || a.status === 429)).toBe(true);
       const wait = expect429(refused, /address/);
       // Another address is not affected.
-      expect((await api(loginRoute, { json: { email: uniqueEmail(), password: "x".repeat(10), organization: "NOPE" }, headers: { "cf-connecting-ip": `${ip}-other` } })).status).toBe(400);
+      expect((await api(loginRoute, { json: { email: uniqueEmail(), password: "x".repeat(10), organization: "NOPE" }, headers: { "cf-connecting-ip": `${ip}-other` } })).status).toBe(401);
       await sleep(wait * 1000);
-      expect((await fromIp()(0)).status).toBe(400);
+      expect((await fromIp()(0)).status).toBe(401);
     };
     const byAccount = async () => {
       const { answers, refused } = await burstUntil429(12, () => asUser());
