@@ -74,7 +74,12 @@ export class RecentSamples {
    * sending is within `resendGraceMs`: a retry); either way it is remembered.
    */
   async check(modality: RepeatModality, examId: number, now: number, embedding: ArrayLike<number>): Promise<number | null> {
-    const first = this.digests.firstSeen(`${modality}:${examId}`, await digestOf(embedding), now, now - REPEAT_MEMORY.maxAgeMs);
+    return this.checkDigest(modality, examId, now, await digestOf(embedding));
+  }
+
+  /** As check, for a sample whose digest the caller already has (digestOf). */
+  checkDigest(modality: RepeatModality, examId: number, now: number, digest: string): number | null {
+    const first = this.digests.firstSeen(`${modality}:${examId}`, digest, now, now - REPEAT_MEMORY.maxAgeMs);
     return first !== null && now - first >= REPEAT_MEMORY.resendGraceMs ? now - first : null;
   }
 

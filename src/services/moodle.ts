@@ -169,32 +169,32 @@ const isStudent = (u: MoodleUser) => (u.roles ?? []).some((r) => r.shortname ===
 const teaches = (u: MoodleUser) => (u.roles ?? []).some((r) => r.shortname !== "student" && r.shortname !== "guest");
 const sameEmail = (a: string | undefined, b: string) => (a ?? "").trim().toLowerCase() === b;
 
-/** The course's students that carry an email (Moodle hides emails from tokens without the capability), each email
- * once (emails are compared case-insensitively: two Moodle accounts with one email are one TRUSTID student). */
-function studentsOf(participants: MoodleUser[]): MoodleStudent[] {
-  const seen = new Set<string>();
-  return participants
-    .map((u) => ({ u, email: (u.email ?? "").trim().toLowerCase() }))
-    .filter(({ u, email }) => isStudent(u) && isEmail(email))
-    .filter(({ email }) => !seen.has(email) && Boolean(seen.add(email)))
-    .map(({ u, email }) => ({ name: cleanName(u.firstname), surname: cleanName(u.lastname), email }));
-}
-
 /** A participant with the student role who cannot be enrolled here: no email visible to the token, or one not accepted. */
 export type MoodleStudentWithoutEmail = { moodle_user_id: string; name: string; surname: string; reason: string };
 
 /**
- * The course's students left out for their email, named (a probe's sync of 5 students enrolled 1 and said nothing
- * of the other 4: the instructor could not know they could not sit the exam).
+ * The course's participants with the student role, in one pass: those that carry an email (Moodle hides emails from
+ * tokens without the capability), each email once (compared case-insensitively: two Moodle accounts with one email
+ * are one TRUSTID student), and those left out for their email, named (a probe's sync of 5 students enrolled 1 and
+ * said nothing of the other 4: the instructor could not know they could not sit the exam).
  */
-function studentsWithoutEmail(participants: MoodleUser[]): MoodleStudentWithoutEmail[] {
-  return participants.flatMap((u) => {
-    if (!isStudent(u)) return [];
-    const email = (u.email ?? "").trim();
-    if (isEmail(email.toLowerCase())) return [];
-    const reason = email === "" ? "no email visible to the service's Moodle token (hidden, or empty)" : `email not accepted: ${email.slice(0, 254)}`;
-    return [{ moodle_user_id: String(u.id), name: cleanName(u.firstname), surname: cleanName(u.lastname), reason }];
-  });
+function courseStudents(participants: MoodleUser[]): { students: MoodleStudent[]; withoutEmail: MoodleStudentWithoutEmail[] } {
+  const seen = new Set<string>();
+  const students: MoodleStudent[] = [];
+  const withoutEmail: MoodleStudentWithoutEmail[] = [];
+  for (const u of participants.filter(isStudent)) {
+    const given = (u.email ?? "").trim();
+    const email = given.toLowerCase();
+    const names = { name: cleanName(u.firstname), surname: cleanName(u.lastname) };
+    if (!isEmail(email)) {
+      const reason = given === "" ? "no email visible to the service's Moodle token (hidden, or empty)" : `email not accepted: ${given.slice(0, 254)}`;
+      withoutEmail.push({ moodle_user_id: String(u.id), ...names, reason });
+    } else if (!seen.has(email)) {
+      seen.add(email);
+      students.push({ ...names, email });
+    }
+  }
+  return { students, withoutEmail };
 }
 
 /**
@@ -229,7 +229,7 @@ export async function instructorMoodleCourses(db: Db, instructor: Person, sealKe
   const participants = await Promise.all(courses.map((c) => moodle.getEnrolledUsers(c.id)));
   const taught = courses.flatMap((course, i) => {
     const people = participants[i] ?? [];
-    return people.some((u) => sameEmail(u.email, email) && teaches(u)) ? [{ course, students: studentsOf(people), withoutEmail: studentsWithoutEmail(people) }] : [];
+    return people.some((u) => sameEmail(u.email, email) && teaches(u)) ? [{ course, ...courseStudents(people) }] : [];
   });
   // Sync leaves out the emails of instructor accounts here (roster.ts): the preview lists them apart.
   const accounts = await usersByEmail(db, instructor.institutionId, [...new Set(taught.flatMap((t) => t.students.map((s) => s.email)))]);
@@ -260,5 +260,5 @@ export async function moodleCourseStudents(
   if (!course) throw notYours();
   const people = await moodle.getEnrolledUsers(courseId);
   if (!people.some((u) => sameEmail(u.email, email) && teaches(u))) throw notYours();
-  return { course, students: studentsOf(people), withoutEmail: studentsWithoutEmail(people) };
+  return { course, ...courseStudents(people) };
 }

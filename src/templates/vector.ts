@@ -55,8 +55,9 @@ export type RepeatCheck = { recent: RecentSamples; examId: number; now: number }
  * with `repeats` (exam monitoring) of one of the exam's recent samples (which remembers it either way).
  */
 async function copiedAfterMs(store: TemplateStore, type: "Face" | "Voice", embedding: number[], enrolledAt: number, repeats?: RepeatCheck): Promise<number | null> {
-  const recent = repeats ? await repeats.recent.check(type === "Face" ? "face" : "voice", repeats.examId, repeats.now, embedding) : null;
-  if (store.isEnrolmentSample(type, await digestOf(embedding))) return Math.max(0, (repeats?.now ?? Date.now()) - enrolledAt);
+  const digest = await digestOf(embedding); // once for both checks: this runs on every monitoring frame
+  const recent = repeats ? repeats.recent.checkDigest(type === "Face" ? "face" : "voice", repeats.examId, repeats.now, digest) : null;
+  if (store.isEnrolmentSample(type, digest)) return Math.max(0, (repeats?.now ?? Date.now()) - enrolledAt);
   return recent;
 }
 

@@ -175,23 +175,28 @@ export function faceVerdictMessage(v: Pick<FaceVerification, "isMatch" | "blurre
     : "The face does not match the registered face model";
 }
 
+/** The picture analysed, holding one usable live face (registration's and verification's checks); problems are 400s. */
+async function usableFace(env: Bindings, caller: Caller, field: string, image: Uint8Array) {
+  const r = await analyseFace(env, image, caller);
+  const p = problemOf(r, true);
+  if (p || !r.ok || !r.embedding) throw problemError(field, p ?? "no_face", r);
+  const blurred = r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow;
+  return { embedding: r.embedding, modelId: r.modelId, faces: r.faces, liveness: r.liveness ?? 0, blurred };
+}
+
 /**
  * Whether a picture would do for registration or verification (one face, large enough, live), without comparing
  * it with anything: quality problems are thrown as 400s, as verification throws them. Decides nothing about who
  * is in it, so nothing is recorded (the enrolment page's checks were decision records and filled the error report).
  */
 export async function checkFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array): Promise<{ faces: number; liveness: number; blurred: boolean }> {
-  const r = await analyseFace(env, image, caller);
-  const p = problemOf(r, true);
-  if (p || !r.ok) throw problemError(field, p ?? "no_face", r);
-  return { faces: r.faces, liveness: r.liveness ?? 0, blurred: r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow };
+  const { faces, liveness, blurred } = await usableFace(env, caller, field, image);
+  return { faces, liveness, blurred };
 }
 
 /** 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s. */
 export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array, level: SecurityLevel): Promise<FaceVerification> {
-  const r = await analyseFace(env, image, caller);
-  const p = problemOf(r, true);
-  if (p || !r.ok || !r.embedding) throw problemError(field, p ?? "no_face", r);
+  const r = await usableFace(env, caller, field, image);
   const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level);
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Face", "No face model is registered for this student; call face_register first");
   if (v.status === "reenrolment_required") {
@@ -207,8 +212,7 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
       "The picture is a copy of a registration picture",
     );
   }
-  const blurred = r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow;
-  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion, liveness: r.liveness ?? 0, blurred };
+  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion, liveness: r.liveness, blurred: r.blurred };
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {

@@ -30,9 +30,12 @@ type Timing = Pick<Exam, "status" | "scheduledAt" | "durationMinutes" | "endsAt"
 export const examEndsAt = (exam: Pick<Exam, "scheduledAt" | "durationMinutes" | "endsAt">) =>
   exam.endsAt ?? exam.scheduledAt + exam.durationMinutes * MINUTE;
 
+/** A partner exam whose partner status is `open` starts by itself when its window opens (not yet written by settle). */
+const startedByClock = (exam: Timing, now: number) => exam.status === "Upcoming" && exam.partnerStatus === "open" && now >= exam.scheduledAt;
+
 export function effectiveStatus(exam: Timing, now: number): ExamStatus {
   if (exam.status === "Completed" || now >= examEndsAt(exam)) return "Completed";
-  if (exam.status === "Upcoming" && exam.partnerStatus === "open" && now >= exam.scheduledAt) return "Started";
+  if (startedByClock(exam, now)) return "Started";
   return exam.status;
 }
 
@@ -42,7 +45,7 @@ export function effectiveStatus(exam: Timing, now: number): ExamStatus {
  */
 export function effectiveStartedAt(exam: Timing & Pick<Exam, "startedAt">, now: number): number | null {
   if (exam.startedAt !== null) return exam.startedAt;
-  return exam.status === "Upcoming" && exam.partnerStatus === "open" && now >= exam.scheduledAt ? exam.scheduledAt : null;
+  return startedByClock(exam, now) ? exam.scheduledAt : null;
 }
 
 type Settleable = Timing & Pick<Exam, "id" | "institutionId" | "startedAt" | "completedAt">;

@@ -190,21 +190,20 @@ export async function updateExam(db: Db, scope: Scope, idText: string, input: Ex
     if (input.startTime !== undefined) set.scheduledAt = input.startTime;
     if (input.endTime !== undefined) set.endsAt = input.endTime;
     if (instructorId !== undefined) set.instructorId = instructorId;
-    checkTimes(set.scheduledAt ?? current.scheduledAt, set.endsAt ?? current.endsAt);
+    const start = set.scheduledAt ?? current.scheduledAt;
+    checkTimes(start, set.endsAt ?? current.endsAt);
+    const end = examEndsAt({ scheduledAt: start, durationMinutes: set.durationMinutes ?? current.durationMinutes, endsAt: set.endsAt ?? current.endsAt });
     // A window moved into the past ends the exam now, not at that past moment (before it had started, a probe saw).
     const timed = input.startTime !== undefined || input.endTime !== undefined || input.duration !== undefined;
-    const end = examEndsAt({ scheduledAt: set.scheduledAt ?? current.scheduledAt, durationMinutes: set.durationMinutes ?? current.durationMinutes, endsAt: set.endsAt ?? current.endsAt });
     if (timed && end <= now) set.endsAt = now;
     const where = [eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId)];
     if (input.status !== undefined) {
       const change = partnerExamStatusChange(current, input.status, now);
       if ("error" in change) throw PartnerError.field("status", change.error);
       Object.assign(set, change.set);
-      // Closing ends the exam now: a window still ahead ends here too (a probe's close with a later end_time kept it).
-      if (set.status === "Completed" && current.status !== "Completed") {
-        const closingEnd = examEndsAt({ scheduledAt: set.scheduledAt ?? current.scheduledAt, durationMinutes: set.durationMinutes ?? current.durationMinutes, endsAt: set.endsAt ?? current.endsAt });
-        if (closingEnd > now && (set.scheduledAt ?? current.scheduledAt) <= now) set.endsAt = now; // an exam never begun keeps its window
-      }
+      // Closing a begun exam ends it now: a window still ahead ends here too (a probe's close with a later end_time
+      // kept it); an exam never begun keeps its window.
+      if (set.status === "Completed" && current.status !== "Completed" && end > now && start <= now) set.endsAt = now;
       // The change was decided on the status read: written only if it is still that status.
       where.push(eq(exams.status, current.status));
     }
