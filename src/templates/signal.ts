@@ -7,7 +7,7 @@ import {
 } from "../biometrics/handwriting";
 import { handwritingOperatingPoint } from "../biometrics/handwriting/operating-points";
 import { BiometricInputError } from "../biometrics/input-error";
-import { closestTrainingTyping, inModelLayout, isKeystrokeModel, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
+import { closestTrainingTyping, isKeystrokeModel, onSharedMeasurements, scoreKeystrokeSamples, type KeystrokeSample } from "../biometrics/keystroke";
 import { REPLAY_LIMITS } from "../biometrics/repeats";
 import { keystrokeOperatingPoint } from "../biometrics/keystroke/operating-points";
 import type { SecurityLevel } from "../biometrics/security-level";
@@ -126,10 +126,9 @@ export async function verifyHandwriting(store: TemplateStore, owner: TemplateOwn
 export async function testInteraction(store: TemplateStore, owner: TemplateOwner, samples: KeystrokeSample[], modelId: string, field: string, level: SecurityLevel): Promise<ModelVerifyResult> {
   const opened = await openModel(store, owner, "Interaction", modelId);
   if (!("model" in opened)) return opened;
-  const model = opened.model;
-  if (!isKeystrokeModel(model)) throw new Error("stored Interaction model is not a keystroke model");
+  if (!isKeystrokeModel(opened.model)) throw new Error("stored Interaction model is not a keystroke model");
   try {
-    const typings = samples.map((s) => inModelLayout(model, s));
+    const { model, typings } = onSharedMeasurements(opened.model, samples);
     const r = scoreKeystrokeSamples(model, typings, { field, threshold: keystrokeOperatingPoint(level, model.layout).threshold });
     // A copy of a training typing (../biometrics/repeats.ts REPLAY_LIMITS) would be the best match there is.
     const copied = typings.findIndex((s) => closestTrainingTyping(model, s) < REPLAY_LIMITS.keystrokeDistance);

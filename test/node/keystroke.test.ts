@@ -8,7 +8,7 @@ import {
   scoreKeystrokeSamples,
   trainKeystrokeModel,
   isKeystrokeModel,
-  inModelLayout,
+  onSharedMeasurements,
   type KeystrokeSample,
 } from "../../src/biometrics/keystroke";
 import { KEYSTROKE_OPERATING_POINTS, KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY, keystrokeOperatingPoint } from "../../src/biometrics/keystroke/operating-points";
@@ -159,9 +159,29 @@ describe("keystroke model", () => {
     expectInputError(() => scoreKeystroke(model, typing(6, 1)), /trained on 5 keys/, "testing_dataset");
     expectInputError(() => scoreKeystroke(model, typing(5, 1, true)), /pressure/, "testing_dataset");
     // The service reads a typing in the model's layout: touch measurements a timings-only model lacks are left out.
-    expect(scoreKeystroke(model, inModelLayout(model, typing(5, 1, true))).distance).toBe(scoreKeystroke(model, typing(5, 1)).distance);
+    const shared = onSharedMeasurements(model, [typing(5, 1, true)]);
+    expect(shared.model).toBe(model);
+    expect(scoreKeystroke(model, shared.typings[0]!).distance).toBe(scoreKeystroke(model, typing(5, 1)).distance);
     const touchModel = trainKeystrokeModel(Array.from({ length: 12 }, (_, i) => typing(5, 10 * i, true)));
-    expect(inModelLayout(touchModel, typing(5, 1, true))).toEqual(typing(5, 1, true));
+    expect(onSharedMeasurements(touchModel, [typing(5, 1, true)])).toEqual({ model: touchModel, typings: [typing(5, 1, true)] });
+  });
+
+  it("reads typings without touch data against a touch model on its timings, as a timings-only model would (MEU-Mobile)", () => {
+    const rows = parseKeystrokeDataset(subject(3), { field: "training_dataset" });
+    const touchModel = trainKeystrokeModel(rows.slice(0, 25));
+    const timingsOnly = (s: KeystrokeSample): KeystrokeSample => ({ hold: s.hold, downDown: s.downDown, upDown: s.upDown });
+    const trainedOnTimings = trainKeystrokeModel(rows.slice(0, 25).map(timingsOnly));
+    const probes = rows.slice(25, 30).map(timingsOnly);
+    const { model, typings } = onSharedMeasurements(touchModel, probes);
+    expect(model.layout).toEqual(trainedOnTimings.layout);
+    expect(model.threshold).toBe(KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold);
+    for (const t of typings) expect(scoreKeystroke(model, t).distance).toBeCloseTo(scoreKeystroke(trainedOnTimings, t).distance, 9);
+    // Pressure kept, area missing: the model keeps its pressure and drops its area.
+    const withPressure = rows.slice(25, 26).map(({ area: _area, ...s }) => s);
+    const pressureOnly = onSharedMeasurements(touchModel, withPressure);
+    expect(pressureOnly.model.layout).toEqual({ keys: 14, pressure: true, area: false });
+    expect(pressureOnly.model.typings[0]).toHaveLength(3 * 14 + 1 + 15);
+    expect(scoreKeystroke(pressureOnly.model, pressureOnly.typings[0]!).distance).toBeGreaterThan(0);
   });
 
   it("refuses training typings that are copies of one another (one typing sent many times, with a millisecond of jitter)", () => {

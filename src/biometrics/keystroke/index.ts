@@ -10,7 +10,7 @@ export {
 export {
   trainKeystrokeModel,
   closestTrainingTyping,
-  inModelLayout,
+  onSharedMeasurements,
   scoreKeystroke,
   scoreKeystrokeSamples,
   isKeystrokeModel,

@@ -230,12 +230,38 @@ export function closestTrainingTyping(model: KeystrokeModel, sample: KeystrokeSa
 }
 
 /**
- * The typing as the model reads it: touch pressure or area the model was trained without are left out (a model of
- * timings only judges the timings of a typing that also carries touch measurements), never added.
+ * The model and the typings on the measurements both have. Touch pressure or area the model was trained without are
+ * left out of the typings (a model of timings only judges the timings of a typing that also carries touch data).
+ * Touch data the model has but the typings lack (a device that reports none, or one constant value, which parse.ts
+ * reads as none) is left out of the model: its kept typings' other features, normalised among themselves as
+ * training would, so the decision is the one a model trained without that data would make, at its layout's
+ * operating point (keystrokeOperatingPoint). Before, such typings were a 400 and a monitoring typing was lost.
  */
-export function inModelLayout(model: KeystrokeModel, sample: KeystrokeSample): KeystrokeSample {
-  const { pressure, area, ...timings } = sample;
-  return { ...timings, ...(model.layout.pressure && pressure ? { pressure } : {}), ...(model.layout.area && area ? { area } : {}) };
+export function onSharedMeasurements(model: KeystrokeModel, samples: KeystrokeSample[]): { model: KeystrokeModel; typings: KeystrokeSample[] } {
+  const first = samples[0];
+  const has = { pressure: model.layout.pressure && first?.pressure !== undefined, area: model.layout.area && first?.area !== undefined };
+  const typings = samples.map(({ pressure, area, ...timings }) => ({ ...timings, ...(has.pressure && pressure ? { pressure } : {}), ...(has.area && area ? { area } : {}) }));
+  if (has.pressure === model.layout.pressure && has.area === model.layout.area) return { model, typings };
+  return { model: withoutTouch(model, has), typings };
+}
+
+/** The model restricted to its timings and the touch groups in `keep` (features() lays them out in that order). */
+function withoutTouch(model: KeystrokeModel, keep: { pressure: boolean; area: boolean }): KeystrokeModel {
+  const n = model.layout.keys;
+  const timings = 3 * n + 1; // hold (n + mean), down-down and up-down (n - 1 + mean each)
+  const groups: Array<[boolean, boolean]> = [[model.layout.pressure, keep.pressure], [model.layout.area, keep.area]];
+  const columns = Array.from({ length: timings }, (_, j) => j);
+  let at = timings;
+  for (const [had, kept] of groups) {
+    if (!had) continue;
+    if (kept) for (let j = at; j < at + n + 1; j++) columns.push(j);
+    at += n + 1;
+  }
+  const typings = model.typings.map((t) => columns.map((j) => t[j]!));
+  const scale = columns.map((j) => model.scale[j]!);
+  const own = typings.map((x, i) => nearestDistance(typings, x, scale, model.clip, model.neighbours, i));
+  const layout = { keys: n, ...keep };
+  return { ...model, layout, typings, scale, norm: { ...model.norm, mean: Math.max(mean(own), 0.2) }, threshold: keystrokeOperatingPoint("high", layout).threshold };
 }
 
 export function scoreKeystroke(model: KeystrokeModel, sample: KeystrokeSample, options: KeystrokeScoreOptions = {}): KeystrokeScore {

@@ -72,6 +72,17 @@ describe("interaction train / test", () => {
     const impostor = bodyAt(await test(s.access, timings(data.impostor)), 200).resource_dict;
     expect(impostor).toMatchObject({ is_match: false, threshold: KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold });
     expect(KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold).not.toBe(KEYSTROKE_OPERATING_POINTS.high.threshold);
+
+    // Trained on a tablet (with pressure and area), then typed where the page reports no touch data, or one constant
+    // pressure (no measurement, parse.ts): decided on the model's timings at the timings-only point, not a 400.
+    const tablet = await newSession("STUDENT");
+    expect((await train(tablet.access, data.train)).status).toBe(200);
+    const constant = timings(data.genuine).map((r) => ({ ...r, pressure: r.hold.map(() => 0.5) }));
+    for (const typings of [timings(data.genuine), constant]) {
+      const decided = bodyAt(await test(tablet.access, typings), 200).resource_dict;
+      expect(decided).toMatchObject({ is_match: true, threshold: KEYSTROKE_OPERATING_POINTS_TIMINGS_ONLY.high.threshold });
+    }
+    expect(bodyAt(await test(tablet.access, timings(data.impostor)), 200).resource_dict.is_match).toBe(false);
   });
 
   it("bad datasets are 400s naming the field, and change no model", async () => {
