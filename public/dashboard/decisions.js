@@ -34,8 +34,8 @@ function lazyDetails(id, summary, load) {
   return details;
 }
 
-function reviewForm(decision, who, reload) {
-  const reasonId = `reason-${decision.decision_id}`;
+function reviewForm(decision, who, reload, view) {
+  const reasonId = `${view}-reason-${decision.decision_id}`;
   const input = h("input", { type: "text", id: reasonId, maxlength: "2000", required: true });
   const resolve = async (button, resolution) => {
     if (!input.value.trim()) {
@@ -72,23 +72,24 @@ function reviewForm(decision, who, reload) {
   );
 }
 
-function decisionItem(d, who, reload) {
+function decisionItem(d, who, reload, view) {
   return h(
     "li",
-    { id: `decision-${d.decision_id}` },
+    { id: `${view}-decision-${d.decision_id}` },
     h("span", { class: "reason" }, `${OUTCOMES[d.outcome] ?? d.outcome} (${d.modality}, ${d.action})`),
     h("span", { class: "sub" }, timeEl(d.created_at, false)),
     h("span", { class: "explanation" }, "The student reads: ", d.explanation),
     d.contest ? h("span", { class: "sub" }, `Contest: “${d.contest.text}”`) : "",
-    d.contest && !d.review ? reviewForm(d, who, reload) : "",
+    d.contest && !d.review ? reviewForm(d, who, reload, view) : "",
   );
 }
 
-async function decisionList(query, who, reload) {
+/** `view` prefixes the items' ids: one decision can be shown in a student's row and in the exam's contests at once. */
+async function decisionList(view, query, who, reload) {
   const data = await api(`/instructor/decisions?${new URLSearchParams({ ...query, page_size: "100" })}`);
   const list = data.resource_array ?? [];
   if (list.length === 0) return [h("p", { class: "none" }, "None")];
-  return [h("ol", { class: "timeline decisions" }, list.map((d) => decisionItem(d, d.student ? `${d.student.name} ${d.student.surname}` : who, reload)))];
+  return [h("ol", { class: "timeline decisions" }, list.map((d) => decisionItem(d, d.student ? `${d.student.name} ${d.student.surname}` : who, reload, view)))];
 }
 
 /**
@@ -101,7 +102,7 @@ export function studentDecisions(exam, student, key, who) {
   const load = async () => {
     region.replaceChildren(h("p", { class: "none" }, "Loading…"));
     try {
-      region.replaceChildren(...(await decisionList({ exam_id: exam.exam_id, email: student.email }, who, load)));
+      region.replaceChildren(...(await decisionList(key, { exam_id: exam.exam_id, email: student.email }, who, load)));
     } catch (e) {
       region.replaceChildren(h("p", { class: "field-error" }, `Could not be loaded: ${e.message}`));
     }
@@ -161,7 +162,7 @@ function barChart(title, groups, overall) {
 export function examDecisions(exam) {
   return lazyDetails(`exam-${exam.exam_id}-decisions`, "Automated decisions: contests and error report", async (reload) => {
     const [contests, report] = await Promise.all([
-      decisionList({ exam_id: exam.exam_id, contested: "true" }, "the student", reload),
+      decisionList(`exam-${exam.exam_id}-contested`, { exam_id: exam.exam_id, contested: "true" }, "the student", reload),
       api(`/instructor/decision_report?exam_id=${encodeURIComponent(exam.exam_id)}`).then((r) => r.resource_obj),
     ]);
     return [h("h3", {}, "Contested decisions"), ...contests, h("h3", {}, "Error report"), ...reportView(report)];

@@ -53,7 +53,8 @@ it("shows a student's decisions with explanations, overturns a contested one, an
   await show.focus();
   await page.keyboard.press("Enter");
   expect(await show.getAttribute("aria-expanded")).toBe("true");
-  const item = page.locator(`#decision-${flagged.decision_id}`);
+  // Ids are per view (the same decision can be open in the row and in the exam's contests): the row's one.
+  const item = row.locator(`[id$="-decision-${flagged.decision_id}"]`);
   await item.waitFor({ timeout: 30_000 });
   expect(await item.textContent()).toContain("A program the exam forbids was running: anydesk.exe.");
   expect(await item.textContent()).toContain("Contest: “AnyDesk was closed; it is the IT helpdesk's autostart.”");
@@ -64,7 +65,7 @@ it("shows a student's decisions with explanations, overturns a contested one, an
   await item.getByLabel("Your reason").fill("Checked with the helpdesk: an autostart, closed before the exam.");
   await item.getByRole("button", { name: "Overturn" }).click();
   await waitForMessage(page, /was overturned/, 30_000);
-  await page.locator(`#decision-${flagged.decision_id}`, { hasText: "overturned this decision" }).waitFor({ timeout: 30_000 });
+  await row.locator(`[id$="-decision-${flagged.decision_id}"]`, { hasText: "overturned this decision" }).waitFor({ timeout: 30_000 });
   // The list is reloaded by the review itself: the alert is gone without Refresh (a probe saw it stay until then).
   await page.locator(`#exam-${examId} tbody tr`).filter({ hasText: ann.email }).locator("td").nth(2).filter({ hasText: /^None$/ }).waitFor({ timeout: 30_000 });
   await page.click("#refresh");
@@ -79,6 +80,10 @@ it("shows a student's decisions with explanations, overturns a contested one, an
   expect(await report.locator("svg.chart").count()).toBe(2);
   expect(await report.locator("svg.chart").first().locator("rect").count()).toBe(1); // one modality: processes
   expect(await report.locator("table.report").first().textContent()).toContain("processes");
+  // The contested decision is now shown twice (the row's timeline and the exam's contests): no id appears twice.
+  await report.locator("ol.decisions li").first().waitFor({ timeout: 30_000 });
+  const ids = await page.evaluate(() => Array.from(document.querySelectorAll("[id]"), (e) => e.id));
+  expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
   await screenshot(page, "decisions-2-report");
 
   // The institution's report over a period (yesterday to tomorrow), from the form below the exams.
