@@ -72,12 +72,14 @@ function reviewForm(decision, who, reload, view) {
   );
 }
 
-function decisionItem(d, who, reload, view) {
+function decisionItem(d, who, reload, view, named) {
   return h(
     "li",
     { id: `${view}-decision-${d.decision_id}` },
+    // The exam's contests list several students: each item says whose it is (a probe reviewed one not knowing).
+    named && d.student ? h("span", { class: "who" }, `${d.student.name} ${d.student.surname} (${d.student.email})`) : "",
     h("span", { class: "reason" }, `${OUTCOMES[d.outcome] ?? d.outcome} (${d.modality}, ${d.action})`),
-    h("span", { class: "sub" }, timeEl(d.created_at, false)),
+    h("span", { class: "sub" }, timeEl(d.created_at, named)),
     h("span", { class: "explanation" }, "The student reads: ", d.explanation),
     d.contest ? h("span", { class: "sub" }, `Contest: “${d.contest.text}”`) : "",
     d.contest && !d.review ? reviewForm(d, who, reload, view) : "",
@@ -89,7 +91,7 @@ async function decisionList(view, query, who, reload) {
   const data = await api(`/instructor/decisions?${new URLSearchParams({ ...query, page_size: "100" })}`);
   const list = data.resource_array ?? [];
   if (list.length === 0) return [h("p", { class: "none" }, "None")];
-  return [h("ol", { class: "timeline decisions" }, list.map((d) => decisionItem(d, d.student ? `${d.student.name} ${d.student.surname}` : who, reload, view)))];
+  return [h("ol", { class: "timeline decisions" }, list.map((d) => decisionItem(d, d.student ? `${d.student.name} ${d.student.surname}` : who, reload, view, !query.email)))];
 }
 
 /**

@@ -82,7 +82,10 @@ it("shows a student's decisions with explanations, overturns a contested one, an
   expect(await report.locator("table.report").first().textContent()).toContain("processes");
   // The contested decision is now shown twice (the row's timeline and the exam's contests): no id appears twice.
   await report.locator("ol.decisions li").first().waitFor({ timeout: 30_000 });
-  const ids = await page.evaluate(() => Array.from(document.querySelectorAll("[id]"), (e) => e.id));
+  // The exam's contests name each student (the row's timeline is one student's, so it does not).
+  expect(await report.locator("ol.decisions li .who").first().textContent()).toContain(ann.email);
+  expect(await row.locator("ol.decisions li .who").count()).toBe(0);
+  const ids: string[] = await page.evaluate(() => Array.from((globalThis as any).document.querySelectorAll("[id]"), (e: any) => e.id as string));
   expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
   await screenshot(page, "decisions-2-report");
 

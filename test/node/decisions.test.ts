@@ -84,6 +84,16 @@ describe("explanations of what raised no alert, and of fused oral-exam frames", 
     expect(explain(identified)).toMatch(/not marked verified.*Your instructor sees this as an alert\.$/);
   });
 
+  it("say which pictures a face registration left out, and why, as the student was told", () => {
+    const registered = (quality: Record<string, unknown>) => explain(row({ modality: "face", action: "register", outcome: "accepted", examId: null, score: null, threshold: null, quality }));
+    expect(registered({ pictures_used: 3, pictures_sent: 3 })).toBe("Your face was registered.");
+    expect(registered({ pictures_used: 1, pictures_sent: 3, left_out: "images.1: liveness_failed, images.2: no_face" })).toBe(
+      "Your face was registered from 1 of the 3 pictures sent; the others were left out (images.1 did not pass the liveness check (it may be too dark or too bright, cut off at the picture's edge, or show a photo or a screen held up to the camera); images.2 showed no face); register again with 3 good pictures so that you are refused less often.",
+    );
+    // Records written before `left_out` was kept still say that pictures were left out.
+    expect(registered({ pictures_used: 3, pictures_sent: 4 })).toBe("Your face was registered from 3 of the 4 pictures sent; the others were left out.");
+  });
+
   it("word every voice refusal, never a raw code", () => {
     for (const reason of ["silent", "truncated", "inconsistent_speakers", "no_speech", "too_short"]) {
       const text = explain(row({ modality: "voice", action: "register", outcome: "quality", reason, examId: null }));
@@ -143,7 +153,13 @@ describe("refusals and outcomes", async () => {
   it("maps a monitoring frame and a process list to records with their own alerts", () => {
     const raised = [{ reason: "no_face" as const, detail: null }, { reason: "forbidden_process" as const, detail: "anydesk.exe" }];
     const f = faceDecision(base, "monitoring", { outcome: "no_face", faces: 0 }, raised, "m");
-    expect(f).toMatchObject({ outcome: "flagged", reason: "no_face", alertsRaised: [{ reason: "no_face", detail: null }], modality: "face" });
+    // No face found: the frame was not judged (`quality`, counted in the error report), and it raised its alert.
+    expect(f).toMatchObject({ outcome: "quality", reason: "no_face", alertsRaised: [{ reason: "no_face", detail: null }], modality: "face" });
+    const live = faceDecision(base, "monitoring", { outcome: "liveness_failed", faces: 1, liveness: 0.1 }, [{ reason: "liveness_failed", detail: null }], "m");
+    expect(live).toMatchObject({ outcome: "quality", reason: "liveness_failed", alertsRaised: [{ reason: "liveness_failed", detail: null }] });
+    // Several faces are a fact about the scene: flagged.
+    const two = faceDecision(base, "monitoring", { outcome: "multiple_faces", faces: 2 }, [{ reason: "multiple_faces", detail: null }], "m");
+    expect(two).toMatchObject({ outcome: "flagged", reason: "multiple_faces" });
     const p = processDecision(base, ["AnyDesk.exe"], raised)!;
     expect(p).toMatchObject({ outcome: "flagged", reason: "forbidden_process", alertsRaised: [{ reason: "forbidden_process", detail: "anydesk.exe" }] });
     expect(processDecision(base, undefined, raised)).toBeNull();

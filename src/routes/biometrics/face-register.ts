@@ -7,7 +7,7 @@ import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
-import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace } from "../../services/biometrics/face";
+import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace, registrationQuality } from "../../services/biometrics/face";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
@@ -53,7 +53,7 @@ export const registerFaceRegister = (app: OpenAPIHono<AppEnv>) =>
       c,
       { endpoint: route.path, modality: "face", action: "register", modelId: CURRENT_MODEL_IDS.Face, operatingSys: body.operating_sys },
       () => registerFace(c.env, c.get("caller"), images, c.get("now")),
-      (out) => ({ outcome: "accepted", templateVersion: out.version, quality: { pictures_used: out.used, pictures_sent: out.total } }),
+      (out) => ({ outcome: "accepted", templateVersion: out.version, quality: registrationQuality(out) }),
     );
     const left = out.rejected.map((r) => `${r.field}: ${r.problem}`).join(", ");
     return c.json(

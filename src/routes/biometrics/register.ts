@@ -9,7 +9,7 @@ import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { formBody } from "../../middleware/body";
-import { imageBytesFromField, registerFace } from "../../services/biometrics/face";
+import { imageBytesFromField, registerFace, registrationQuality } from "../../services/biometrics/face";
 import { handwritingText, registerHandwriting, type HandwritingEnrolment } from "../../services/biometrics/handwriting";
 import { HANDWRITING_ENROLMENT_SESSION_MS } from "../../biometrics/handwriting";
 import type { AppEnv } from "../../types";
@@ -133,7 +133,7 @@ export const registerRegister = (app: OpenAPIHono<AppEnv>) =>
     const out = await decided(c, spec("face"), () => registerFace(c.env, c.get("caller"), [{ field, bytes }], c.get("now")), (out) => ({
       outcome: "accepted",
       templateVersion: out.version,
-      quality: { pictures_used: out.used, pictures_sent: out.total },
+      quality: registrationQuality(out),
     }));
     return c.json(
       { message: "Face model registered", resource_name: "Face", resource_bool: true, extra_details: `${out.used} of ${out.total} pictures used` },

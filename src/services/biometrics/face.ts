@@ -102,6 +102,14 @@ const measurementsOf = (r: ImageResult) => (r.ok ? { faces: r.faces, liveness: r
 
 export type RegisterOutcome = { used: number; total: number; rejected: { field: string; problem: FaceProblem }[]; version: number };
 
+/** What a face registration's decision record keeps: pictures used and sent, and why each other one was left out. */
+export const registrationQuality = (out: RegisterOutcome) => ({
+  pictures_used: out.used,
+  pictures_sent: out.total,
+  // "images.1: liveness_failed, images.2: no_face" (a record's quality holds flat values).
+  ...(out.rejected.length > 0 ? { left_out: out.rejected.map((r) => `${r.field}: ${r.problem}`).join(", ") } : {}),
+});
+
 /**
  * Enrols the student's face from several images: images with a quality problem are left out (and
  * reported); undecodable ones refuse the request; the good ones must agree with each other.

@@ -92,13 +92,28 @@ function comparison(d: DecisionRow, w: Words): string {
     : `: ${fusedOf(d) ? "combined face and voice score" : w.compare || "similarity"} ${score}, ${level} needs at least ${threshold}`;
 }
 
+/** A face registered from some of the pictures sent: which were left out and why (what the student was told then). */
+function partOf(q: Record<string, unknown>): string {
+  const { pictures_used: used, pictures_sent: sent, left_out: left } = q;
+  if (typeof used !== "number" || typeof sent !== "number" || used >= sent) return "";
+  // services/biometrics/face.ts registrationQuality: "images.1: liveness_failed, images.2: no_face".
+  const why = typeof left === "string" && left !== ""
+    ? left.split(", ").map((item) => {
+        const [field, reason = ""] = item.split(": ");
+        return `${field} ${REASON_TEXT[reason] ?? reason.replaceAll("_", " ")}`;
+      })
+    : [];
+  const again = used < 3 ? "; register again with 3 good pictures so that you are refused less often" : "";
+  return ` from ${used} of the ${sent} pictures sent; the others were left out${why.length > 0 ? ` (${why.join("; ")})` : ""}${again}`;
+}
+
 function core(d: DecisionRow): string {
   const w = WORDS[d.modality];
   const reason = d.reason ? (REASON_TEXT[d.reason] ?? d.reason.replaceAll("_", " ")) : null;
   const q = (d.quality ?? {}) as Record<string, unknown>;
   const liveness = typeof q.liveness === "number" ? ` (liveness score ${num(q.liveness)})` : "";
   if (d.action === "register") {
-    if (d.outcome === "accepted") return `Your ${d.modality === "keystroke" ? "typing profile" : d.modality} was registered.`;
+    if (d.outcome === "accepted") return `Your ${d.modality === "keystroke" ? "typing profile" : d.modality} was registered${partOf(q)}.`;
     return `The registration was refused: the sample ${reason ?? "could not be used"}${d.reason === "inconsistent_set" ? comparison(d, w) : ""}.`;
   }
   if (d.modality === "processes") {

@@ -18,9 +18,11 @@ const faceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => FACE_ALER
 const voiceAlerts = (raised: RaisedAlert[]) => alertsFor(raised, (a) => a.reason === "voice_mismatch" || namesModality(a, "voice"));
 
 /**
- * A face check of one picture (monitoring frame, identification picture). In monitoring, a frame with no
- * face, several faces or a failed liveness check is an alert about the scene (`flagged`); a face too small
- * could not be judged (`quality`). An oral exam's frame decided on the fused face + voice score records that
+ * A face check of one picture (monitoring frame, identification picture). A picture with no face found, a failed
+ * liveness check or a face too small could not be judged (`quality`, with the alert it raised in monitoring): these
+ * are the service's own failures as often as the student's, and the error report counts them per group (a probe saw
+ * a genuine student's frames fail liveness all exam and the report show no refusal). Several faces in a monitoring
+ * frame are a fact about the scene (`flagged`). An oral exam's frame decided on the fused face + voice score records that
  * score and threshold (`quality.decided_on: "fused"`, the face's own similarity beside it).
  */
 export function faceDecision(base: DecisionBase, action: "monitoring" | "identification", m: FaceMatch, raised: RaisedAlert[], modelId: string, oral?: OralDecision) {
@@ -35,9 +37,7 @@ export function faceDecision(base: DecisionBase, action: "monitoring" | "identif
     case "not_enrolled":
       outcome = "not_enrolled";
       break;
-    case "no_face":
     case "multiple_faces":
-    case "liveness_failed":
       outcome = action === "monitoring" ? "flagged" : "quality";
       break;
     case "repeated":

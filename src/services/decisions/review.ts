@@ -91,11 +91,16 @@ function overturnEffects(db: Db, d: DecisionRow & { examId: number }, now: numbe
   if (d.action === "verify" || d.action === "identification") {
     if (d.outcome !== "accepted") {
       return [
-        // Only an enrolment not yet verified: one verified since (by its face) keeps how and when it was.
         db
           .update(enrolments)
           .set({ verificationStatus: "Verified", verifiedAt: now, verifiedBy: "manual" })
           .where(and(enrolment, ne(enrolments.verificationStatus, "Verified"), onlyIf)),
+        // Verified by the face since: the person's confirmation now stands behind it, as a manual approval given after
+        // a match does (exams/verification.ts), so overturning that match later leaves them verified; when stays as it was.
+        db
+          .update(enrolments)
+          .set({ verifiedBy: "manual" })
+          .where(and(enrolment, eq(enrolments.verificationStatus, "Verified"), eq(enrolments.verifiedBy, "face"), onlyIf)),
         db
           .update(manualApprovalRequests)
           .set({ status: "Approved", decidedAt: now, decidedBy: by })

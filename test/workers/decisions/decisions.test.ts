@@ -149,7 +149,7 @@ describe("contest and review", () => {
     expect((await api(resolveRoute, { token: teacher.access, json: { decision_id: id, resolution: "upheld", reason: "r" } })).status).toBe(400);
   });
 
-  it("overturning an old refusal of a student verified since keeps how they were verified; ids in capitals are the same id", async () => {
+  it("overturning an old refusal of a student verified since by the face: a person's confirmation stands behind it (as a manual approval after a match); ids in capitals are the same id", async () => {
     const { teacher, students: [a], examId } = await examWithStudents();
     const id = await decide(a!.access, { examId });
     // Verified by the face since (as a later face_verify match would do).
@@ -158,7 +158,10 @@ describe("contest and review", () => {
     bodyAt(await api(contestRoute, { token: a!.access, json: { decision_id: id.toUpperCase(), text: "It was me." } }), 200);
     bodyAt(await api(resolveRoute, { token: teacher.access, json: { decision_id: id.toUpperCase(), resolution: "overturned", reason: "Yes" } }), 200);
     const student = (await instructorExamView(teacher.access, examId)).enrolled_students.find((s) => s.email === a!.user.email)!;
-    expect(student).toMatchObject({ verification_status: "Verified", verified_by: "face" });
+    expect(student).toMatchObject({ verification_status: "Verified", verified_by: "manual" });
+    // When they were verified stays as it was.
+    const [row] = await db().select().from(enrolments).where(eq(enrolments.examId, examId));
+    expect(row!.verifiedAt).toBe(verifiedAt);
   });
 
   it("overturning an accepted face match leaves a person's approval standing, given before the match or after it", async () => {

@@ -8,7 +8,7 @@ import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-
 import { route as faceVerifyRoute } from "../../../src/routes/biometrics/face-verify";
 import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
 import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
-import { oralRoute } from "../../../src/routes/biometrics/monitoring-face";
+import { faceRoute as monitoringFaceRoute, oralRoute } from "../../../src/routes/biometrics/monitoring-face";
 import { route as verifyRoute } from "../../../src/routes/biometrics/verify";
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
 import { route as studentDecisions } from "../../../src/routes/student/decisions";
@@ -35,7 +35,7 @@ describe("face paths with the real models", () => {
     if (!img.obama || !img.biden) return; // ../shared/data not present
     const s = await newSession("STUDENT");
     const examId = await startedExam(s.access, "anydesk*");
-    expect((await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2!], operating_sys: "Windows 11" } })).status).toBe(200);
+    expect((await api(faceRegisterRoute, { token: s.access, json: { images: [img.obama, img.obama2!, img.gradient!], operating_sys: "Windows 11" } })).status).toBe(200);
     // Refused for quality (no face): recorded; undecodable: a malformed request, not recorded.
     expect((await api(faceVerifyRoute, { token: s.access, json: { image: img.gradient!, exam_id: examId } })).status).toBe(400);
     expect((await api(faceVerifyRoute, { token: s.access, json: { image: "aGVsbG8=", exam_id: examId } })).status).toBe(400);
@@ -55,6 +55,8 @@ describe("face paths with the real models", () => {
     expect(register).toMatchObject({ examId: null, endpoint: "/biometrics/face_register", modelId: "faceplugin-0.0.1-int8-v1", clientOs: "Windows 11", templateVersion: 1 });
     expect(register!.modelSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(register!.scoringSha256).toBeNull(); // the face score is a cosine: code, no scoring file
+    // The picture left out, and why, as the student was told (a probe read "Your face was registered." only).
+    expect(register!.quality).toEqual({ pictures_used: 2, pictures_sent: 3, left_out: "images.2: no_face" });
     expect(mismatch).toMatchObject({ examId, securityLevel: "high", decideOn: "similarity", templateVersion: 1 });
     // Every comparison names the template it was compared with; a sample refused before any comparison, none.
     for (const d of r.filter((x) => x.score !== null)) expect(d.templateVersion, `${d.action}/${d.outcome}`).toBe(1);
@@ -76,12 +78,23 @@ describe("face paths with the real models", () => {
     expect(bodyAt(watched, 200).resource_array).toEqual(["face_mismatch"]);
     const [last] = (await recordsOf(s.access)).slice(-1);
     expect(last).toMatchObject({ action: "monitoring", endpoint: "/biometrics/verify", examId, outcome: "mismatch", alertsRaised: [{ reason: "face_mismatch", detail: null }] });
+    // A monitoring frame with no face found was not judged: `quality` with its alert (the error report counts it as a
+    // refusal per group; a probe saw genuine students' failed frames recorded as `flagged` and missing from it).
+    expect(bodyAt(await api(monitoringFaceRoute, { token: s.access, json: { image: img.gradient!, exam_id: examId } }), 200).resource_array).toEqual(["no_face"]);
+    const [unjudged] = (await recordsOf(s.access)).slice(-1);
+    expect(unjudged).toMatchObject({ action: "monitoring", modality: "face", outcome: "quality", reason: "no_face", alertsRaised: [{ reason: "no_face", detail: null }] });
     // Never a sample: no record holds any of the pictures.
     for (const d of r) expect(JSON.stringify(d)).not.toContain(img.obama3!.slice(0, 40));
     // The student reads them all, explained.
     const mine = await api(studentDecisions, { token: s.access });
-    expect(bodyAt(mine, 200).resource_array).toHaveLength(r.length + 1);
+    expect(bodyAt(mine, 200).resource_array).toHaveLength(r.length + 2);
     expect(bodyAt(mine, 200).resource_array.find((d) => d.outcome === "quality")?.explanation).toContain("showed no face");
+    expect(bodyAt(mine, 200).resource_array.find((d) => d.action === "register")?.explanation).toBe(
+      "Your face was registered from 2 of the 3 pictures sent; the others were left out (images.2 showed no face); register again with 3 good pictures so that you are refused less often.",
+    );
+    expect(bodyAt(mine, 200).resource_array.find((d) => d.action === "monitoring" && d.outcome === "quality")?.explanation).toBe(
+      "The picture showed no face, so it was not compared with your registered face. Your instructor sees this as an alert.",
+    );
   });
 });
 
