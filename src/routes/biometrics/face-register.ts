@@ -11,6 +11,7 @@ import { imageBytesFromField, MAX_ENROL_IMAGES, registerFace, registrationQualit
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, ok, tooMany } from "../schemas";
 import { ImageField, LIMITS } from "./schemas";
+import { oneOf } from "./form";
 import { limitInFlight } from "../../lib/overload";
 
 const FaceRegister = z
@@ -19,7 +20,7 @@ const FaceRegister = z
     images: z.array(ImageField).min(1).max(MAX_ENROL_IMAGES).optional().openapi({ description: `Several pictures (up to ${MAX_ENROL_IMAGES}); three give a steadier template than one.` }),
     operating_sys: z.string().max(64).optional(),
   })
-  .openapi("BiometricsFaceRegister");
+  .openapi("BiometricsFaceRegister", oneOf("image", "images"));
 
 export const route = createRoute({
   method: "post",

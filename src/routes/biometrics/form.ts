@@ -4,6 +4,12 @@ import { z } from "@hono/zod-openapi";
 import { AppError } from "../../lib/errors";
 import { BiometricType } from "./schemas";
 
+/**
+ * OpenAPI: at least one of `fields` is required (each is optional alone, as the sample may come in either form);
+ * the service answers 400 `missing_required_fields` without any of them.
+ */
+export const oneOf = (...fields: string[]) => ({ anyOf: fields.map((f) => ({ required: [f] })) });
+
 export const BiometricsForm = z
   .object({
     biometric_type: BiometricType,
@@ -16,7 +22,7 @@ export const BiometricsForm = z
       }),
     src: z.string().optional().openapi({ description: "The same sample as a data: URI (never fetched as a URL)" }),
   })
-  .openapi("Biometrics");
+  .openapi("Biometrics", oneOf("voice_base64", "src"));
 
 /**
  * An optional form field sent empty is absent: HTML forms and many form clients send every field, the unused ones

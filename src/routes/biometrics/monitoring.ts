@@ -13,7 +13,7 @@ import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, ok, tooMany, ReportedIpAddress } from "../schemas";
-import { formRequest, sampleField } from "./form";
+import { formRequest, oneOf, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 
@@ -26,7 +26,7 @@ const MonitoringForm = z
     ip_address: ReportedIpAddress.optional(),
     exam_id: ExamId.optional().openapi({ description: "The exam; defaults to the one the student has joined and is sitting now (the one joined last when several; the answer names it)" }),
   })
-  .openapi("BiometricsMonitoring");
+  .openapi("BiometricsMonitoring", oneOf("voice_base64", "src"));
 
 export const route = createRoute({
   method: "post",

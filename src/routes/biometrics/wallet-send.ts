@@ -6,10 +6,12 @@ import { AppError } from "../../lib/errors";
 import { requireRole } from "../../middleware/auth";
 import { templatesUnlocked } from "../../middleware/template-lock";
 import { jsonBody } from "../../middleware/body";
+import { walletResourceName } from "../../services/wallet/exports";
 import { restoreFromWallet } from "../../services/wallet/restore";
 import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, jsonRequest, notFound, ok } from "../schemas";
 import { BiometricType } from "./schemas";
+import { oneOf } from "./form";
 import { WALLET_LIMITS } from "./wallet-schemas";
 
 const Sealed = z
@@ -21,7 +23,7 @@ const Sealed = z
 
 const Send = z
   .object({ face_embeddings: Sealed, voice_embeddings: Sealed, handwriting_embeddings: Sealed })
-  .openapi("BiometricsWalletSend");
+  .openapi("BiometricsWalletSend", oneOf("face_embeddings", "voice_embeddings", "handwriting_embeddings"));
 
 const FIELDS = [
   ["face_embeddings", "Face"],
@@ -60,7 +62,7 @@ export const registerWalletSend = (app: OpenAPIHono<AppEnv>) =>
     }
     const restored = await restoreFromWallet(c.env, dbOf(c), c.get("caller"), items, c.get("now"));
     return c.json(
-      { message: `Restored from the wallet: ${restored.map((r) => r.biometricType).join(", ")}`, resource_name: "biometrics", resource_array: restored.map((r) => r.biometricType) },
+      { message: `Restored from the wallet: ${restored.map((r) => r.biometricType).join(", ")}`, resource_name: walletResourceName(restored.map((r) => r.biometricType)), resource_array: restored.map((r) => r.biometricType) },
       200,
     );
   });

@@ -30,12 +30,28 @@ export const partnerNonceInReadMiddleware = [partnerParams, partnerAuthNonceInBa
  */
 export function documentParams<R extends RouteConfig>(app: OpenAPIHono<PartnerEnv>, route: R) {
   const { middleware: _middleware, hide: _hide, ...documented } = route;
-  app.openAPIRegistry.registerPath(documented);
+  // Every operation documents the signing parameters and the Accept header it cannot work without (a client
+  // generated from the document without them got a 403 on every call).
+  const query = documented.request?.query as z.ZodObject | undefined;
+  app.openAPIRegistry.registerPath({
+    ...documented,
+    request: { ...documented.request, query: query ? query.extend(SIGNING_PARAMS.shape) : SIGNING_PARAMS, headers: PARTNER_HEADERS },
+  });
   const params = route.request?.params;
   // Through `unknown`: TypeScript cannot relate the object built to the conditional type of `request`.
   return { ...route, hide: true, request: params ? { params } : {} } as unknown as Served<R>;
 }
 type Served<R extends RouteConfig> = Omit<R, "request" | "hide"> & { hide: true; request: R["request"] extends { params: infer P } ? { params: P } : object };
+
+/** The signing parameters (docs/partner-api.md, "Signing"); here in the query, though a body may carry them instead. */
+const SIGNING_PARAMS = z.object({
+  timestamp: z.string().regex(/^\d+$/).openapi({ description: "Milliseconds since 1970 (UTC); at most 5 minutes (by default) from the server's clock", example: "1700000000000" }),
+  nonce: z.string().regex(/^\d+$/).openapi({ description: "A number the institution has not used in the last 24 hours", example: "831209" }),
+  signature: z.string().regex(/^[0-9a-fA-F]{64}$/).openapi({
+    description: "Hex HMAC-SHA256, under the institution's secret key, of every other parameter (path ids included), each `name=value` (not URL-encoded), sorted by name, joined with `?`",
+  }),
+});
+const PARTNER_HEADERS = z.object({ accept: z.literal("application/vnd.procwise.v3").openapi({ description: "The API version" }) });
 
 /**
  * The `request` parameters of a route with a body (POST, PUT, PATCH): each may come in the query or in a JSON or

@@ -40,6 +40,13 @@ export function exportView(r: ExportRow) {
 }
 
 /**
+ * `resource_name` of the wallet endpoints' answers: the spec lists only `user`, `face` and `voice` there (200_5,
+ * 404_2), so a face or voice template is named by its modality and anything else, or several, is the student's.
+ */
+export const walletResourceName = (types: BiometricType[]): "face" | "voice" | "user" =>
+  types.length === 1 && types[0] === "Face" ? "face" : types.length === 1 && types[0] === "Voice" ? "voice" : "user";
+
+/**
  * Seals the student's template of one type, keeps the sealed export, and sends the wallet a push notice
  * (now; retried later when Expo is rate-limiting or unreachable). Returns the export's state.
  */
@@ -47,11 +54,11 @@ export async function requestExport(env: Bindings, db: Db, caller: Caller, biome
   const config = loadConfig(env);
   const owner = ownerOf(caller);
   const model = WALLET_MODEL_IDS[biometricType];
-  if (!model) throw AppError.notFound("biometric", biometricType, `No ${biometricType} template: ${biometricType} biometrics are not available on this server`);
+  if (!model) throw AppError.notFound(walletResourceName([biometricType]), biometricType, `No ${biometricType} template: ${biometricType} biometrics are not available on this server`);
   const id = crypto.randomUUID();
   const r = await templatesOf(env, owner).exportTemplate(owner, biometricType, model, id, now, config.wallet.exportTtlDays * 86_400_000);
   if (!r.ok) {
-    if (r.reason === "not_enrolled") throw AppError.notFound("biometric", biometricType, `No ${biometricType} template is registered for this student`);
+    if (r.reason === "not_enrolled") throw AppError.notFound(walletResourceName([biometricType]), biometricType, `No ${biometricType} template is registered for this student`);
     throw AppError.validation(
       { badFormatted: ["biometric_type"], details: { biometric_type: [`reenrolment_required: the ${biometricType} template can no longer be used (built with an older model, or sealed under a template key this server no longer has); register again`] } },
       `${biometricType} re-enrolment required`,

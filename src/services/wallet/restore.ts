@@ -8,6 +8,7 @@ import { ownerOf, templatesOf } from "../../templates/client";
 import { WALLET_MODEL_IDS } from "../../templates/model-ids";
 import type { BiometricType, RestoreItem, RestoreRefusal } from "../../templates/types";
 import type { Caller } from "../../types";
+import { walletResourceName } from "./exports";
 
 const REFUSAL_MESSAGE: Record<RestoreRefusal["reason"], string> = {
   unreadable: "The sealed template was changed or was not issued by this server",
@@ -39,6 +40,6 @@ export async function restoreFromWallet(env: Bindings, db: Db, caller: Caller, i
 export async function revokeWalletCopies(env: Bindings, caller: Caller, biometricType: BiometricType) {
   const owner = ownerOf(caller);
   const r = await templatesOf(env, owner).revokeWalletCopies(owner, biometricType);
-  if (!r) throw AppError.notFound("biometric", biometricType, `No ${biometricType} template was ever registered for this student`);
+  if (!r) throw AppError.notFound(walletResourceName([biometricType]), biometricType, `No ${biometricType} template was ever registered for this student`);
   return r;
 }

@@ -89,19 +89,22 @@ describe("OpenAPI document", () => {
     expect(documented.sort()).toEqual(Object.keys(expected).sort());
 
     const sorted = (names: string[]) => [...names].sort();
+    // Every operation is signed: a client generated from the document must send these (a probe's got 403 on every call).
+    const signing = ["timestamp", "nonce", "signature"];
     for (const [operation, want] of Object.entries(expected)) {
       const [method, path] = operation.split(" ") as [string, string];
       const op = doc.paths[path]![method]!;
       const query = (op.parameters ?? []).filter((p) => p.in === "query");
-      expect(sorted(query.map((p) => p.name)), `${operation}: query parameters`).toEqual(sorted(want.names));
+      expect(sorted(query.map((p) => p.name)), `${operation}: query parameters`).toEqual(sorted([...want.names, ...signing]));
       for (const p of query) expect(p.description, `${operation}: ${p.name} is described`).toBeTruthy();
+      expect((op.parameters ?? []).find((p) => p.in === "header" && p.name === "accept"), `${operation}: the Accept header`).toMatchObject({ required: true });
       if (!want.body) {
         expect(op.requestBody, `${operation}: no body`).toBeUndefined();
-        expect(sorted(query.filter((p) => p.required).map((p) => p.name)), `${operation}: required`).toEqual(sorted(want.required));
+        expect(sorted(query.filter((p) => p.required).map((p) => p.name)), `${operation}: required`).toEqual(sorted([...want.required, ...signing]));
         continue;
       }
       // A required parameter may come in the query or the body: optional in each, required in a body that has it all.
-      expect(query.filter((p) => p.required), `${operation}: nothing required in the query`).toEqual([]);
+      expect(sorted(query.filter((p) => p.required).map((p) => p.name)), `${operation}: only the signing parameters required in the query`).toEqual(sorted(signing));
       expect(op.requestBody?.required, `${operation}: the body is optional`).toBe(false);
       expect(sorted(Object.keys(op.requestBody?.content ?? {}))).toEqual(["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]);
       for (const { schema } of Object.values(op.requestBody!.content)) {
@@ -110,6 +113,14 @@ describe("OpenAPI document", () => {
         expect(sorted(resolved.required ?? []), `${operation}: required in the body`).toEqual(sorted(want.required));
       }
     }
+  });
+
+  it("says which of several optional fields one must be sent (a client generated from it must not omit them all)", async () => {
+    const doc = (await raw("/backend/openapi.json")).body as { components: { schemas: Record<string, { anyOf?: { required: string[] }[] }> } };
+    const oneOf = (name: string) => doc.components.schemas[name]?.anyOf?.map((a) => a.required.join());
+    expect(oneOf("BiometricsFaceRegister")).toEqual(["image", "images"]);
+    for (const name of ["BiometricsRegister", "BiometricsVerify", "BiometricsMonitoring"]) expect(oneOf(name), name).toEqual(["voice_base64", "src"]);
+    expect(oneOf("BiometricsWalletSend")).toEqual(["face_embeddings", "voice_embeddings", "handwriting_embeddings"]);
   });
 
   it("serves an API reference page that loads only our own assets", async () => {

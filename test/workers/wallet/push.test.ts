@@ -185,7 +185,7 @@ describe("wallet endpoints: input and who may call", () => {
     expect(bodyAt(bad, 400).bad_formatted_fields).toEqual(["expoPushToken"]);
     const none = await api(walletFace, { token: s.access, json: { expoPushToken: pushToken("ok") } });
     expect(none.status).toBe(404);
-    expect(none.body).toMatchObject({ resource_name: "biometric", resource_str: "Face" });
+    expect(none.body).toMatchObject({ resource_name: "face", resource_str: "Face" }); // the spec's 404_2 names user, face or voice
     for (const route of [walletVoice, walletHandwriting]) {
       const r = await api(route, { token: s.access, json: { expoPushToken: pushToken("ok") } });
       expect(r.status).toBe(404);

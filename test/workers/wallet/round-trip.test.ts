@@ -60,7 +60,7 @@ describe("wallet round trip (Face)", () => {
     // Back from the wallet: verification works again.
     const back = await api(walletSend, { token: s.access, json: { face_embeddings: sealed, voice_embeddings: "" } });
     expect(back.status).toBe(200);
-    expect(back.body).toMatchObject({ resource_name: "biometrics", resource_array: ["Face"] });
+    expect(back.body).toMatchObject({ resource_name: "face", resource_array: ["Face"] }); // the spec's 200_5: user, face or voice
     const again = await verify(s.access, face);
     expect(again.status).toBe("match");
     // A registration sample is still a copy after the round trip: its digests travel sealed with the template (a
