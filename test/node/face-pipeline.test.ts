@@ -123,6 +123,10 @@ describe("template sealing", () => {
 describe("image fields", () => {
   it("accepts base64 and data: URIs, refuses URLs and blanks", () => {
     expect(imageBytesFromField("image", "data:image/png;base64,AAEC")).toEqual(new Uint8Array([0, 1, 2]));
+    // RFC 2397: scheme and type in any case; FileReader's type for an untyped Blob; parameters (a probe's were 400s).
+    for (const prefix of ["DATA:IMAGE/JPEG;BASE64,", "data:application/octet-stream;base64,", "data:image/jpeg;name=a.jpg;base64,", "data:image/heic;base64,"]) {
+      expect(imageBytesFromField("image", `${prefix}AAEC`), prefix).toEqual(new Uint8Array([0, 1, 2]));
+    }
     expect(imageBytesFromField("image", " AAE\nC ")).toEqual(new Uint8Array([0, 1, 2]));
     const detail = (f: () => unknown) => {
       try {

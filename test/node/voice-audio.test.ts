@@ -56,24 +56,28 @@ describe("WAV", () => {
     await expect(decodeAudio(rf64)).rejects.toThrow(/RF64 WAV .* is not accepted/);
   });
 
-  it("reads PCM16 stereo by averaging channels", () => {
+  it("reads PCM16 stereo: one signal in both channels is that signal", () => {
     const left = Float32Array.from([0.5, -0.5, 0.25]);
-    const right = Float32Array.from([0.5, 0.5, -0.25]);
-    const pcm = parseWav(encodeWav16([left, right], 22050));
+    const pcm = parseWav(encodeWav16([left, left], 22050));
     expect(pcm.sampleRate).toBe(22050);
-    expect(Array.from(pcm.samples)).toEqual([expect.closeTo(0.5, 3), expect.closeTo(0, 3), expect.closeTo(0, 3)]);
+    expect(Array.from(pcm.samples)).toEqual([expect.closeTo(0.5, 3), expect.closeTo(-0.5, 3), expect.closeTo(0.25, 3)]);
   });
 
-  it("takes the louder channel when the two cancel in their mean (opposite phase), the mean otherwise", () => {
+  it("takes the louder of two channels, never their mean (opposite phase cancels; a delayed copy comb-filters)", () => {
     const left = sine(1600, 440, 16000);
     const antiphase = parseWav(encodeWav16([left, left.map((v) => -v)], 16000)).samples;
     expect(Math.max(...antiphase.map(Math.abs))).toBeGreaterThan(0.4); // not silence
     expect(antiphase[100]).toBeCloseTo(left[100]!, 3);
     const quieterLeft = parseWav(encodeWav16([left.map((v) => 0.8 * v), left.map((v) => -v)], 16000)).samples;
     expect(quieterLeft[100]).toBeCloseTo(-left[100]!, 3); // the louder channel
-    // A dead channel or an ordinary pair is averaged as before.
     const dead = parseWav(encodeWav16([left, new Float32Array(1600)], 16000)).samples;
-    expect(dead[100]).toBeCloseTo(left[100]! / 2, 3);
+    expect(dead[100]).toBeCloseTo(left[100]!, 3);
+    // A microphone pair: the right channel 0.8x as loud and 0.5 ms (8 samples) later. At 1 kHz the two are in opposite
+    // phase, so their mean would all but cancel that frequency; the left channel is kept whole.
+    const tone = sine(1600, 1000, 16000);
+    const delayed = tone.map((_, i) => (i >= 8 ? 0.8 * tone[i - 8]! : 0));
+    const pair = parseWav(encodeWav16([tone, delayed], 16000)).samples;
+    expect(pair[100]).toBeCloseTo(tone[100]!, 3);
   });
 
   it("reads PCM24 and float32", () => {

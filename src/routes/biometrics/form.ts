@@ -42,7 +42,7 @@ export const formRequest = <T extends z.ZodType>(schema: T) => ({
 export function sampleField(form: { voice_base64?: string; src?: string }): { field: string; value: string } {
   if (form.voice_base64 && form.voice_base64.trim() !== "") return { field: "voice_base64", value: form.voice_base64 };
   if (form.src && form.src.trim() !== "") {
-    if (!form.src.trim().startsWith("data:")) throw AppError.badField("src", "Only data: URIs are accepted; URLs are not fetched.");
+    if (!/^data:/i.test(form.src.trim())) throw AppError.badField("src", "Only data: URIs are accepted; URLs are not fetched.");
     return { field: "src", value: form.src };
   }
   throw AppError.validation({ missing: ["voice_base64"], details: { voice_base64: ["Send the sample in voice_base64 (base64) or src (data: URI)."] } });

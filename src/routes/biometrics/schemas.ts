@@ -8,7 +8,9 @@ export const StoredBiometricType = z.enum(["Face", "Voice", "Handwriting", "Inte
 
 export const ImageField = z
   .string()
-  .max(22 * 1024 * 1024) // 16 MiB (MAX_IMAGE_BYTES) in base64 with a data: prefix
+  // 16 MiB (MAX_IMAGE_BYTES) in base64 with a data: prefix; beyond it, the same refusal as the decoder's (a probe got
+  // zod's "Too big: expected string to have <=23068672 characters" for 17.3-18 MB pictures, `image_too_large` above and below).
+  .max(22 * 1024 * 1024, "image_too_large: the picture is larger than 16777216 bytes.")
   .openapi({ description: "The picture (JPEG, PNG or WebP) as base64 or a `data:image/...;base64,` URI; never a URL.", example: "data:image/jpeg;base64,/9j/4AAQ..." });
 
 /** Limits per endpoint (bytes of the request body). */

@@ -24,14 +24,20 @@ import { base64Bytes, decodedLength, standardBase64, unpaddedBase64 } from "./sa
 export const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
 export const MAX_ENROL_IMAGES = 5;
 
-const DATA_URI = /^data:image\/(jpeg|jpg|png|webp);base64,/i;
+/**
+ * A base64 data: URI of a picture: any `image/*` type (the decoder tells the format from the bytes, and names an
+ * unsupported one), or `application/octet-stream` (FileReader's type for an untyped Blob); parameters allowed;
+ * scheme and type in any case (RFC 2397: `DATA:IMAGE/JPEG;BASE64,` is the same URI).
+ */
+const DATA_URI = /^data:(?:image\/[\w.+-]+|application\/octet-stream)(?:;[^,;]*=[^,;]*)*;base64,/i;
 
 /** Decodes a base64 string or a `data:image/...;base64,` URI (never a URL to fetch). */
 export function imageBytesFromField(field: string, value: string): Uint8Array {
   let b64 = value.trim();
-  if (b64.startsWith("data:")) {
-    if (!DATA_URI.test(b64)) throw AppError.badField(field, "Expected a data:image/jpeg, image/png or image/webp URI with base64 content.");
-    b64 = b64.slice(b64.indexOf(",") + 1);
+  if (/^data:/i.test(b64)) {
+    const m = DATA_URI.exec(b64);
+    if (!m) throw AppError.badField(field, "Expected a data:image/... URI (JPEG, PNG or WebP) with base64 content.");
+    b64 = b64.slice(m[0].length);
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(b64)) {
     throw AppError.badField(field, "URLs are not fetched; send the image itself as base64 or a data: URI.");
   }

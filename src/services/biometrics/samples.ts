@@ -14,7 +14,7 @@ export function sampleBytesFromField(
   opts: { maxBytes: number; mediaTypes: string[]; mediaFamilies?: string[]; what: string },
 ): Uint8Array {
   let b64 = value.trim();
-  if (b64.startsWith("data:")) {
+  if (/^data:/i.test(b64)) {
     const m = /^data:([^]{0,300}?);base64,/i.exec(b64);
     const type = (m?.[1] ?? "").split(";")[0]!.trim().toLowerCase();
     const known = opts.mediaTypes.includes(type) || (opts.mediaFamilies ?? []).some((f) => type.startsWith(f) && /^[\w.+-]+\/[\w.+-]+$/.test(type));

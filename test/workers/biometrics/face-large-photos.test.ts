@@ -42,6 +42,9 @@ describe("phone-sized pictures through the inference Worker", () => {
     const huge = await api(faceRegisterRoute, { token: s.access, json: { image: `data:image/jpeg;base64,${b64(flatGreyJpeg(9000, 6000))}` } });
     expect(huge.status).toBe(400);
     expect(expect400Shape(bodyAt(huge, 400)).error_details.image?.[0]).toMatch(/^image_too_large/);
+    // Base64 just past what the field takes (a 17.3-18 MB picture): the same refusal, not the validator's own words.
+    const over = await api(faceRegisterRoute, { token: s.access, json: { image: "A".repeat(22 * 1024 * 1024 + 4) } });
+    expect(expect400Shape(bodyAt(over, 400)).error_details.image?.[0]).toBe("image_too_large: the picture is larger than 16777216 bytes.");
   });
 
   it("verifies with a 9.7 MP WebP (and a 640x480 one) and refuses a WebP above 25 MP by its size", { timeout: 60_000 }, async () => {

@@ -65,9 +65,14 @@ describe("Voice register / verify", () => {
     expect(bodyAt(webm, 200).is_voice_detected).toBe(true);
     // The types browsers write (Firefox's space, quoted codecs, a camera+microphone blob's comma), and a wrong label:
     // the decoder reads the bytes. A probe's were all 400s listing the very type sent.
-    for (const type of ["audio/webm; codecs=opus", 'audio/webm;codecs="opus"', "video/webm;codecs=vp8,opus", "audio/mpeg"]) {
+    for (const type of ["audio/webm; codecs=opus", 'audio/webm;codecs="opus"', "video/webm;codecs=vp8,opus", "audio/mpeg", "AUDIO/WEBM"]) {
       const res = await api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Voice", src: `data:${type};base64,${voice.webm}` } });
       expect(res.status, `${type}: ${JSON.stringify(res.body)}`).toBe(200);
+    }
+    // The scheme in capitals is a data: URI too (RFC 2397), not "a URL".
+    {
+      const res = await api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Voice", src: `DATA:AUDIO/WEBM;BASE64,${voice.webm}` } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
     }
     const picture = await api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Voice", src: `data:image/png;base64,${voice.webm}` } });
     expect(bodyAt(picture, 400).error_details.src![0]).toMatch(/audio\/\*, video\/\*/);
