@@ -195,6 +195,8 @@ describe("bad clips", () => {
     };
     const cases: [Uint8Array, RegExp][] = [
       [head([0, 0, 0, 0x1c], "ftypM4A "), /^MP4\/M4A audio \(AAC/],
+      // Opus in MP4 is named as such (a probe's was called AAC).
+      [head([0, 0, 0, 0x1c], "ftypisom", [0, 0, 0, 0, 0, 0, 0, 0x40], "stsd", [0, 0, 0, 0x30], "Opus"), /^Opus audio in an MP4 container/],
       [head("ID3", [4, 0, 0]), /^MP3 audio/],
       [head([0xff, 0xfb, 0x90, 0x64]), /^MP3 audio/],
       [head([0xff, 0xf1, 0x50, 0x80]), /^AAC audio \(ADTS\)/],
@@ -214,6 +216,15 @@ describe("bad clips", () => {
     bytes.set([0x4f, 0x67, 0x67, 0x53]);
     await expectVoiceError(decodeAudio(bytes), "undecodable");
   });
+
+  it("a WebM with a video track only says there is no audio (a probe's named V_VP8 an unsupported audio codec)", async () => {
+    const el = (id: number[], payload: number[]) => [...id, 0x80 | payload.length, ...payload];
+    const codec = el([0x86], [..."V_VP8"].map((c) => c.charCodeAt(0)));
+    const tracks = el([0x16, 0x54, 0xae, 0x6b], el([0xae], [...el([0xd7], [1]), ...codec]));
+    const bytes = Uint8Array.from([...el([0x1a, 0x45, 0xdf, 0xa3], el([0x42, 0x82], [..."webm"].map((c) => c.charCodeAt(0)))), ...el([0x18, 0x53, 0x80, 0x67], tracks)]);
+    const e = await expectVoiceError(decodeAudio(bytes), "undecodable");
+    expect(e.message).toMatch(/^WebM file with video only \(V_VP8\), no audio track/);
+  });
 });
 
 describe.skipIf(!hasData)("a recording sent in MediaRecorder chunks", () => {
@@ -224,6 +235,13 @@ describe.skipIf(!hasData)("a recording sent in MediaRecorder chunks", () => {
     expect(at).toBeGreaterThan(0);
     await expect(decodeAudio(whole.subarray(at))).rejects.toThrow(/WebM recording without its header.*whole recording/);
     expect((await decodeAudio(whole)).durationSec).toBeGreaterThan(1);
+  });
+
+  it("an Ogg chunk after the first (no stream start) is refused the same way (a probe's said 'without an Opus stream')", async () => {
+    const whole = media("firefox_mediarecorder_sine.ogg");
+    const pages = whole.reduce<number[]>((at, b, i) => (b === 0x4f && whole[i + 1] === 0x67 && whole[i + 2] === 0x67 && whole[i + 3] === 0x53 ? [...at, i] : at), []);
+    expect(pages.length).toBeGreaterThan(3);
+    await expect(decodeAudio(whole.subarray(pages[2]!))).rejects.toThrow(/Ogg recording without its header.*whole recording/);
   });
 });
 

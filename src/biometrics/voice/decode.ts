@@ -36,9 +36,20 @@ const WEBM_FRAGMENT =
 /** What to do instead, for audio formats clients commonly send that this service does not decode. */
 const OTHER_FORMATS = "record Opus (MediaRecorder with mimeType 'audio/webm;codecs=opus' or 'audio/ogg;codecs=opus') or send 16-bit PCM WAV";
 
+/** Whether the four characters occur in the first 64 KiB (an MP4's sample entries sit in its header). */
+function hasFourCc(b: Uint8Array, code: string): boolean {
+  const c = [...code].map((ch) => ch.charCodeAt(0));
+  const end = Math.min(b.length, 65536) - 4;
+  for (let i = 0; i <= end; i++) if (b[i] === c[0] && b[i + 1] === c[1] && b[i + 2] === c[2] && b[i + 3] === c[3]) return true;
+  return false;
+}
+
 /** Names a recognisable audio format this service does not decode (so the error can say what was sent), or undefined. */
 export function unsupportedFormat(b: Uint8Array): string | undefined {
-  if (b.length >= 12 && ascii(b, 4, 4) === "ftyp") return "MP4/M4A audio (AAC: Safari's and phone apps' default)";
+  if (b.length >= 12 && ascii(b, 4, 4) === "ftyp") {
+    // Opus can be carried in MP4 too (an "Opus" sample entry): say so, rather than call it AAC (a probe's was).
+    return hasFourCc(b, "Opus") ? "Opus audio in an MP4 container (only its Ogg and WebM forms are read here)" : "MP4/M4A audio (AAC: Safari's and phone apps' default)";
+  }
   if (b.length >= 3 && ascii(b, 0, 3) === "ID3") return "MP3 audio";
   if (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xf6) === 0xf0) return "AAC audio (ADTS)";
   if (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xe0) === 0xe0) return "MP3 audio";

@@ -18,6 +18,8 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
   let lastGranule = -1;
   let pos = 0;
   let cut = false; // the file ends inside a page: a truncated upload
+  let sawStart = false; // a page that begins a stream (BOS): a later MediaRecorder chunk has none
+  let vorbis = false;
   while (pos + 27 <= bytes.length && !cut) {
     if (!isOgg(bytes.subarray(pos))) {
       // Resynchronise on the next capture pattern rather than giving up on one bad byte run.
@@ -37,6 +39,7 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
       cut = true;
       break;
     }
+    if (headerType & 0x02) sawStart = true;
     if (headerType & 0x02 && serial === undefined) pending = [];
     const mine = serial === undefined || pageSerial === serial;
     let segStart = dataPos;
@@ -59,7 +62,7 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
               serial = pageSerial;
               head = parseOpusHead(packet);
               packetIndex = 1;
-            }
+            } else if (startsWith(packet, "\x01vorbis")) vorbis = true;
           } else if (packetIndex++ >= 2) packets.push(packet);
         }
         segStart += segLen;
@@ -73,7 +76,17 @@ export function demuxOggOpus(bytes: Uint8Array): OpusStream {
     }
     pos = dataPos;
   }
-  if (!head) throw new VoiceError(cut ? "truncated" : "undecodable", cut ? "Ogg file is truncated" : "Ogg file without an Opus stream");
+  if (!head) {
+    if (cut) throw new VoiceError("truncated", "Ogg file is truncated");
+    // What a client can do about it (a probe's later Firefox chunk was "without an Opus stream").
+    if (!sawStart) {
+      throw new VoiceError(
+        "undecodable",
+        "audio is a piece of an Ogg recording without its header (a MediaRecorder chunk after the first, recorded with a timeslice): send each clip as a whole recording (stop and start the recorder for each clip, or join the chunks)",
+      );
+    }
+    throw new VoiceError("undecodable", vorbis ? "Ogg/Vorbis audio is not accepted: record Opus (MediaRecorder with mimeType 'audio/ogg;codecs=opus') or send 16-bit PCM WAV" : "Ogg file without an Opus stream");
+  }
   if (packets.length === 0) throw new VoiceError("truncated", "Ogg/Opus stream has no audio packets");
   // The last granule position counts 48 kHz samples including the pre-skip: it trims encoder padding.
   const totalSamples = lastGranule > 0 ? lastGranule - head.preSkip : undefined;

@@ -88,10 +88,15 @@ export function demuxWebmOpus(bytes: Uint8Array): OpusStream {
   }
   const opus = tracks.find((t) => t.codec === "A_OPUS");
   if (!opus) {
-    const codecs = tracks.map((t) => t.codec).filter(Boolean);
+    const codecs = tracks.map((t) => t.codec).filter((c): c is string => Boolean(c));
+    const audio = codecs.filter((c) => !c.startsWith("V_"));
     throw new VoiceError(
       tracks.length === 0 ? "truncated" : "undecodable",
-      codecs.length ? `WebM audio codec ${codecs.join(", ")} is not supported (Opus only)` : "WebM file without an Opus track",
+      audio.length
+        ? `WebM audio codec ${audio.join(", ")} is not supported (Opus only)`
+        : codecs.length
+          ? `WebM file with video only (${codecs.join(", ")}), no audio track: record with the microphone on`
+          : "WebM file without an Opus track",
     );
   }
   const head = opus.codecPrivate
