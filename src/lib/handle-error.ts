@@ -4,12 +4,17 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../types";
 import { errorBody } from "./envelope";
 import { AppError, isForeignKeyViolation, isMissingSchema, unavailableCause } from "./errors";
+import { templatesLocked } from "../middleware/template-lock";
+import { heldExamOf } from "../templates/holds";
 
 export function handleError(err: unknown, c: Context<AppEnv>): Response {
   const requestId = c.get("requestId") ?? "unknown";
   let appError: AppError;
   if (err instanceof AppError) {
     appError = err;
+  } else if (heldExamOf(err) !== null) {
+    // The student's object refused a template change: a verification held the templates after the lock check passed.
+    appError = templatesLocked(heldExamOf(err)!);
   } else if (err instanceof HTTPException && err.status < 500) {
     // Hono's own refusals (e.g. an unparsable form body) keep their status, in our envelope.
     appError = err.status === 400 ? AppError.malformedJson(err.message) : new AppError(err.status, err.message);

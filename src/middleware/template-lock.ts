@@ -7,12 +7,14 @@ import { AppError } from "../lib/errors";
 import { examHoldingTemplates } from "../services/exams/scope";
 import type { AppEnv } from "../types";
 
+/** The refusal, here and when the student's object finds a hold a racing verification set (templates/holds.ts). */
+export const templatesLocked = (examId: number) =>
+  AppError.forbidden(
+    `Your biometric templates cannot be changed until examination ${examId} ends: you have been verified for it, or your instructor overturned a face verification of yours in it`,
+  );
+
 export const templatesUnlocked = createMiddleware<AppEnv>(async (c, next) => {
   const examId = await examHoldingTemplates(dbOf(c), c.get("caller"), c.get("now"));
-  if (examId !== null) {
-    throw AppError.forbidden(
-      `Your biometric templates cannot be changed until examination ${examId} ends: you have been verified for it, or your instructor overturned a face verification of yours in it`,
-    );
-  }
+  if (examId !== null) throw templatesLocked(examId);
   await next();
 });

@@ -52,6 +52,9 @@ export class TemplateStore implements SampleDigests {
       digest TEXT NOT NULL,
       PRIMARY KEY (biometric_type, digest)
     )`);
+    // Exams whose face verification holds the templates (./holds.ts): set in the same call as the match that verified,
+    // so that no enrolment, deletion or restore slips in between the match and the exam's lock in the database.
+    this.sql.exec("CREATE TABLE IF NOT EXISTS template_holds (exam_id INTEGER PRIMARY KEY, held_from INTEGER NOT NULL, held_until INTEGER NOT NULL)");
     // Handwriting signatures collected one request at a time (HANDWRITING_ENROLMENT_SESSION_MS), sealed like the templates.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_sessions (
       biometric_type TEXT PRIMARY KEY,
@@ -242,5 +245,27 @@ export class TemplateStore implements SampleDigests {
 
   setAlarm(at: number) {
     return this.storage.setAlarm(at);
+  }
+
+  // ---- holds (./holds.ts) ----
+
+  hold(examId: number, from: number, until: number) {
+    this.sql.exec(
+      "INSERT INTO template_holds (exam_id, held_from, held_until) VALUES (?, ?, ?) ON CONFLICT (exam_id) DO UPDATE SET held_from = MIN(held_from, excluded.held_from), held_until = MAX(held_until, excluded.held_until)",
+      examId,
+      from,
+      until,
+    );
+  }
+
+  release(examId: number) {
+    this.sql.exec("DELETE FROM template_holds WHERE exam_id = ?", examId);
+  }
+
+  /** The hold in force at `now`, if any (ended ones are deleted on the way). */
+  activeHold(now: number): { examId: number; until: number } | null {
+    this.sql.exec("DELETE FROM template_holds WHERE held_until <= ?", now);
+    const [row] = this.sql.exec<{ exam_id: number; held_until: number }>("SELECT exam_id, held_until FROM template_holds WHERE held_from <= ? ORDER BY held_until DESC LIMIT 1", now).toArray();
+    return row ? { examId: row.exam_id, until: row.held_until } : null;
   }
 }

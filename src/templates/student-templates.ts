@@ -14,6 +14,7 @@ import { RecentVoiceClips } from "../biometrics/voice/window";
 import type { Bindings } from "../env";
 import { type Bucket, type TakeResult, takeToken } from "../lib/token-bucket";
 import type { TemplateOwner } from "./client";
+import { type HoldOnMatch, refuseWhileHeld } from "./holds";
 import * as signal from "./signal";
 import { templateOpens } from "./open-template";
 import { TemplateStore } from "./store";
@@ -78,6 +79,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
   /** Deletes the template of this type (and signatures being collected for it); false when there was neither. */
   async revoke(owner: TemplateOwner, biometricType: StoredBiometricType): Promise<boolean> {
     this.store.checkOwner(owner, false);
+    refuseWhileHeld(this.store, Date.now());
     if (biometricType === "Voice") this.recentVoice.clear();
     if (biometricType === "Voice" || biometricType === "Face") this.recentSamples.clear(biometricType === "Voice" ? "voice" : "face");
     return this.store.transaction(() => this.store.deleteTemplate(biometricType));
@@ -98,15 +100,28 @@ export class StudentTemplates extends DurableObject<Bindings> {
   // ---- vectors (./vector.ts) ----
 
   async enrolFace(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<EnrolResult> {
+    refuseWhileHeld(this.store, Date.now());
     return vector.enrolFace(this.store, owner, embeddings, modelId, now);
   }
 
-  /** `monitoring`: a frame of exam monitoring, checked against the exam's recent frames (../biometrics/repeats.ts). */
-  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel, monitoring?: { examId: number; now: number }): Promise<VerifyResult> {
-    return vector.verifyFace(this.store, owner, embedding, modelId, level, monitoring ? { recent: this.recentSamples, ...monitoring } : undefined);
+  /**
+   * `monitoring`: a frame of exam monitoring, checked against the exam's recent frames (../biometrics/repeats.ts).
+   * `holdOnMatch`: a match verifies the student for that exam, so it holds the templates in the same call (./holds.ts).
+   */
+  async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel, monitoring?: { examId: number; now: number }, holdOnMatch?: HoldOnMatch): Promise<VerifyResult> {
+    const v = await vector.verifyFace(this.store, owner, embedding, modelId, level, monitoring ? { recent: this.recentSamples, ...monitoring } : undefined);
+    if (v.status === "match" && v.repeatedAfterMs === undefined && holdOnMatch) this.store.hold(holdOnMatch.examId, holdOnMatch.from, holdOnMatch.until);
+    return v;
+  }
+
+  /** A hold whose verification was not written (the enrolment had gone): the templates are free again for that exam. */
+  async releaseHold(owner: TemplateOwner, examId: number): Promise<void> {
+    this.store.checkOwner(owner, false);
+    this.store.release(examId);
   }
 
   async enrolVoice(owner: TemplateOwner, embeddings: number[][], modelId: string, now: number): Promise<ModelEnrolResult> {
+    refuseWhileHeld(this.store, Date.now());
     return vector.enrolVoice(this.store, owner, embeddings, modelId, now);
   }
 
@@ -131,10 +146,12 @@ export class StudentTemplates extends DurableObject<Bindings> {
   // ---- signal models (./signal.ts) ----
 
   async enrolModel(owner: TemplateOwner, biometricType: ModelBiometricType, modelId: string, model: unknown, samples: number, now: number): Promise<ModelEnrolResult> {
+    refuseWhileHeld(this.store, Date.now());
     return signal.enrolModel(this.store, owner, biometricType, modelId, model, samples, now);
   }
 
   async registerHandwriting(owner: TemplateOwner, modelId: string, batch: HandwritingBatch, replace: boolean, now: number, field: string): Promise<HandwritingRegisterResult> {
+    refuseWhileHeld(this.store, Date.now());
     return signal.registerHandwriting(this.store, owner, modelId, batch, replace, now, field);
   }
 
@@ -158,6 +175,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
   }
 
   async restoreTemplates(owner: TemplateOwner, items: RestoreItem[], currentModelIds: Partial<Record<BiometricType, string>>, now: number): Promise<RestoreResult> {
+    refuseWhileHeld(this.store, Date.now());
     return wallet.restoreTemplates(this.store, owner, items, currentModelIds, now);
   }
 

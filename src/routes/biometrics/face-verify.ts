@@ -9,7 +9,8 @@ import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { faceVerdictMessage, imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
-import { FACE_VERIFICATION_WITHDRAWN, markVerified } from "../../services/exams/verification";
+import { FACE_VERIFICATION_WITHDRAWN, holdFor, markVerified } from "../../services/exams/verification";
+import { ownerOf, templatesOf } from "../../templates/client";
 import { examNotFound, studentEnrolment } from "../../services/exams/scope";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
@@ -68,13 +69,16 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
     const v = await decided(
       c,
       { endpoint: route.path, modality: "face", action: "verify", modelId: CURRENT_MODEL_IDS.Face, securityLevel, decideOn: "similarity", examId: exam_id, operatingSys: operating_sys },
-      () => verifyFaceImage(c.env, caller, "image", bytes, securityLevel),
+      () => verifyFaceImage(c.env, caller, "image", bytes, securityLevel, holdFor(exam, c.get("now"))),
       (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
       async (row, v) => {
         if (!v.isMatch) return insertDecision(db, row);
         // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
         const verified = await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, c.get("now"), [row]);
-        if (verified === "not_enrolled") throw examNotFound(exam_id);
+        if (verified === "not_enrolled") {
+          await templatesOf(c.env, ownerOf(caller)).releaseHold(ownerOf(caller), exam_id);
+          throw examNotFound(exam_id);
+        }
         if (verified === "withdrawn") throw AppError.badField("exam_id", FACE_VERIFICATION_WITHDRAWN);
       },
     );

@@ -7,6 +7,7 @@ import { headerSize, MAX_PIXELS, sniffFormat } from "../../biometrics/face/heade
 import { sameCapture } from "../../biometrics/repeats";
 import type { ImageResult } from "../../biometrics/face/analyse";
 import { ownerOf, templateStoreAvailable, templatesOf } from "../../templates/client";
+import type { HoldOnMatch } from "../../templates/holds";
 import { takeStudentToken } from "../../middleware/rate-limit";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 import type { SecurityLevel } from "../../biometrics/security-level";
@@ -167,11 +168,18 @@ export type FaceMatch =
  * value, for callers that record events rather than answer errors (server-side monitoring). `monitoring`: a frame
  * of that exam's monitoring, also checked against the exam's recent frames.
  */
-export async function matchFace(env: Bindings, caller: Caller, r: ImageResult, level: SecurityLevel, monitoring?: { examId: number; now: number }): Promise<FaceMatch> {
+export async function matchFace(
+  env: Bindings,
+  caller: Caller,
+  r: ImageResult,
+  level: SecurityLevel,
+  monitoring?: { examId: number; now: number },
+  holdOnMatch?: HoldOnMatch,
+): Promise<FaceMatch> {
   const faces = r.ok ? r.faces : 0;
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) return { outcome: p ?? "no_face", faces, liveness: r.ok ? r.liveness : undefined };
-  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level, monitoring);
+  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level, monitoring, holdOnMatch);
   if (v.status === "not_enrolled" || v.status === "reenrolment_required") return { outcome: v.status, faces, liveness: r.liveness };
   const scored = { score: v.score, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion, faces, liveness: r.liveness ?? 0 };
   if (v.repeatedAfterMs !== undefined) return { outcome: "repeated", ...scored, repeatedAfterMs: v.repeatedAfterMs };
@@ -208,10 +216,13 @@ export async function checkFaceImage(env: Bindings, caller: Caller, field: strin
   return { faces, liveness, blurred };
 }
 
-/** 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s. */
-export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array, level: SecurityLevel): Promise<FaceVerification> {
+/**
+ * 1:1 verification of one image against the caller's own template; quality problems are thrown as 400s.
+ * `holdOnMatch`: the match verifies the student for an exam, so it holds their templates (src/templates/holds.ts).
+ */
+export async function verifyFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array, level: SecurityLevel, holdOnMatch?: HoldOnMatch): Promise<FaceVerification> {
   const r = await usableFace(env, caller, field, image);
-  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level);
+  const v: VerifyResult = await templatesOf(env, ownerOf(caller)).verifyFace(ownerOf(caller), r.embedding, r.modelId, level, undefined, holdOnMatch);
   if (v.status === "not_enrolled") throw AppError.notFound("biometric", "Face", "No face model is registered for this student; call face_register first");
   if (v.status === "reenrolment_required") {
     throw AppError.validation(

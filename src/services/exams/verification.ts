@@ -5,7 +5,8 @@ import type { Db } from "../../db/client";
 import { decisions, enrolments, manualApprovalRequests, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
-import type { VerificationStatus } from "./lifecycle";
+import type { HoldOnMatch } from "../../templates/holds";
+import { type Exam, effectiveStatus, examEndsAt, type VerificationStatus } from "./lifecycle";
 import { faceVerificationWithdrawn, instructorExam, studentEnrolment } from "./scope";
 import { type DecisionInsert, insertDecision } from "../decisions/record";
 
@@ -35,6 +36,15 @@ export const VERIFICATION_WITHDRAWN_REASON = "verification_withdrawn";
 
 export const FACE_VERIFICATION_WITHDRAWN =
   "An instructor found an earlier face verification of yours in this exam wrong, so a face match cannot verify you again in this exam: ask your instructor for manual approval (request_manual_approval).";
+
+/**
+ * What a face match verifying the student for `exam` holds in their template object (src/templates/holds.ts): the
+ * templates until the exam ends, when it is in progress, as the lock does (scope.ts examHoldingTemplates); nothing
+ * before it starts (a student verified early may still re-register until then, as the lock allows).
+ */
+export function holdFor(exam: Pick<Exam, "id" | "status" | "scheduledAt" | "durationMinutes" | "endsAt" | "partnerStatus">, now: number): HoldOnMatch | undefined {
+  return effectiveStatus(exam, now) === "Started" ? { examId: exam.id, from: 0, until: examEndsAt(exam) } : undefined;
+}
 
 /**
  * Marks an enrolment verified by a successful 1:1 face verification. A student already verified stays verified as

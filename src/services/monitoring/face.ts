@@ -14,7 +14,7 @@ import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
 import { analyseVoice } from "../biometrics/voice";
 import { enrolledExam, examNotFound } from "../exams/scope";
-import { FACE_VERIFICATION_WITHDRAWN, markVerified } from "../exams/verification";
+import { FACE_VERIFICATION_WITHDRAWN, holdFor, markVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
@@ -154,7 +154,7 @@ export async function identify(
     const analysed = await analyseFace(env, input.image, caller);
     const problem = problemOf(analysed, false);
     if (problem === "undecodable" || problem === "image_too_large") throw problemError("identification_result", problem, analysed);
-    const match = await matchFace(env, caller, analysed, securityLevel);
+    const match = await matchFace(env, caller, analysed, securityLevel, undefined, holdFor(exam, now));
     const verified = match.outcome === "match";
     // The decision is written with its effect: the verification when it verifies, else the event and its alerts.
     let decision: ReturnType<typeof faceDecision> | null = null;
@@ -165,7 +165,10 @@ export async function identify(
     // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
     if (verified) {
       const marked = await markVerified(db, { ...scope }, now, decision ? [decision] : []);
-      if (marked === "not_enrolled") throw examNotFound(input.examId);
+      if (marked === "not_enrolled") {
+        await templatesOf(env, ownerOf(caller)).releaseHold(ownerOf(caller), input.examId);
+        throw examNotFound(input.examId);
+      }
       if (marked === "withdrawn") throw AppError.badField("exam_id", FACE_VERIFICATION_WITHDRAWN);
     }
     return { verified, checkedBy: "server", match, alerts };

@@ -43,6 +43,39 @@ describe("templates during an exam", () => {
     expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
   });
 
+  it("are held by the face match that verifies, in the student's object: a change racing the verification is refused", async () => {
+    // A probe sent face_register a few milliseconds after face_verify: its lock check ran before the verification was
+    // written, and it replaced the face just verified (3 of 3 tries). Here the database says Pending, as that check saw.
+    const { student, examId } = await startedExamWithStudent();
+    const ids = idsOf(student.access);
+    await db().update(enrolments).set({ verificationStatus: "Pending", verifiedBy: null, verifiedAt: null }).where(and(eq(enrolments.examId, examId), eq(enrolments.studentId, ids.studentId)));
+    const templates = templatesOf(student.access);
+    const owner = ownerOf(student.access);
+    await templates.enrolFace(owner, [unitVector(25)], FACE_MODEL_ID, Date.now());
+    const hold = { examId, from: 0, until: Date.now() + 3600_000 };
+    // A new picture of the same face: close to the template, not its registration sample (that is a copy, never a match).
+    const again = (() => {
+      const v = unitVector(25).map((x, i) => x + 0.3 * unitVector(99)[i]!);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    })();
+    // A mismatch holds nothing; the match does.
+    expect((await templates.verifyFace(owner, unitVector(26), FACE_MODEL_ID, "high", undefined, hold)).status).toBe("no_match");
+    expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Interaction" } })).status).toBe(404);
+    expect((await templates.verifyFace(owner, again, FACE_MODEL_ID, "high", undefined, hold)).status).toBe("match");
+    const late = await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } });
+    expect(late.status).toBe(403);
+    expect(late.body).toEqual({ message: expect.stringContaining(`examination ${examId}`) });
+    await expect(templates.enrolFace(owner, [unitVector(27)], FACE_MODEL_ID, Date.now())).rejects.toThrow(/^templates_held: /);
+    expect(await templates.list(owner, {})).toHaveLength(1);
+    // A verification that was not written (the enrolment had gone) releases its hold; so does the exam's end.
+    await templates.releaseHold(owner, examId);
+    expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
+    await templates.enrolFace(owner, [unitVector(25)], FACE_MODEL_ID, Date.now());
+    expect((await templates.verifyFace(owner, again, FACE_MODEL_ID, "high", undefined, { examId, from: 0, until: Date.now() - 1 })).status).toBe("match");
+    expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
+  });
+
   it("stay locked after an instructor overturns the student's face verification (the person found is still in the exam)", async () => {
     const { teacher, student, examId } = await startedExamWithStudent();
     await templatesOf(student.access).enrolFace(ownerOf(student.access), [unitVector(23)], FACE_MODEL_ID, Date.now());
