@@ -8,10 +8,10 @@
 // a short timeline per student (first seen, last seen, how often) instead of one row per frame.
 import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { alerts, monitoringEvents, users } from "../../db/schema";
+import { alerts, enrolments, monitoringEvents, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
-import { enrolledExamFound, enrolledExamQuery } from "../exams/scope";
+import { enrolledExamFound, enrolledExamQuery, examNotFound } from "../exams/scope";
 import { forbiddenAmong, policyOfRows, policyPatterns, policyPatternsQuery } from "../process-policy";
 import { insertDecision, type DecisionInsert } from "../decisions/record";
 import { type DecisionBase, processDecision } from "../decisions/outcomes";
@@ -142,11 +142,15 @@ async function storeMonitoringResult(
   clientKey?: string,
   decide?: (raised: RaisedAlert[]) => DecisionInsert[],
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
+  // The exam id is read from the enrolment in the insert itself: a report in flight while the partner deletes or moves
+  // the session (or the instructor removes the student) stores nothing, instead of events and alerts of a student no
+  // longer enrolled, which came back when the student was enrolled again (a probe). NULL fails the NOT NULL column.
+  const enrolledExamId = sql<number>`(SELECT ${enrolments.examId} FROM ${enrolments} WHERE ${enrolments.institutionId} = ${scope.institutionId} AND ${enrolments.examId} = ${scope.examId} AND ${enrolments.studentId} = ${scope.studentId})`;
   const insertEvent = db
     .insert(monitoringEvents)
     .values({
       institutionId: scope.institutionId,
-      examId: scope.examId,
+      examId: enrolledExamId,
       studentId: scope.studentId,
       source: scope.source,
       monitoringType: scope.monitoringType,
@@ -162,6 +166,7 @@ async function storeMonitoringResult(
     if (!event) throw new Error("monitoring event insert returned nothing");
     return { eventId: event.id, alerts: raised, replayed: false };
   } catch (e) {
+    if (causeMentions(e, "NOT NULL constraint failed: monitoring_events.exam_id")) throw examNotFound(scope.examId);
     if (clientKey === undefined || !isClientKeyConflict(e)) throw e;
     const first = await storedReport(db, scope.studentId, clientKey);
     if (!first) throw e;
@@ -187,12 +192,13 @@ async function storedReport(db: Db, studentId: number, clientKey: string) {
 const sameReport = (stored: { examId: number; payload: unknown }, examId: number, payload: unknown) =>
   stored.examId === examId && JSON.stringify(stored.payload) === JSON.stringify(payload);
 
-const isClientKeyConflict = (e: unknown) => {
+const causeMentions = (e: unknown, text: string) => {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
-    if (x.message.includes("monitoring_events.client_key")) return true;
+    if (x.message.includes(text)) return true;
   }
   return false;
 };
+const isClientKeyConflict = (e: unknown) => causeMentions(e, "monitoring_events.client_key");
 
 /**
  * An alert raised by the event being stored in the same batch: one UPDATE extends the open episode, if

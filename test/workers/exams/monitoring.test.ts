@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { and, eq } from "drizzle-orm";
-import { alerts, monitoringEvents } from "../../../src/db/schema";
+import { alerts, enrolments, monitoringEvents } from "../../../src/db/schema";
 import { EPISODE_GAP_MS, recordMonitoringResult } from "../../../src/services/monitoring/results";
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
 import { api, bodyAt, raw, type RequestJson } from "../api";
@@ -118,5 +118,17 @@ describe("recordMonitoringResult (the service the biometric endpoints reuse)", (
     expect(rows[0]!.firstEventId).toBe(r1.eventId);
     const timeline = (await instructorExamView(teacher.access, examId)).enrolled_students[0]!.alert_timeline;
     expect(timeline.map((a) => a.reason)).toEqual(["face_mismatch", "face_mismatch", "liveness_failed"]);
+  });
+
+  it("stores nothing for a student no longer enrolled (a report in flight while the session was deleted): 404", async () => {
+    const { examId } = await startedExamWithStudent();
+    const enrolment = await db().query.enrolments.findFirst({ where: (e, { eq }) => eq(e.examId, examId) });
+    const scope = { institutionId: enrolment!.institutionId, examId, studentId: enrolment!.studentId, source: "device" as const, monitoringType: "Exam Monitoring" as const };
+    // The caller checked the enrolment; the partner deletes the session before the report is written.
+    await db().delete(enrolments).where(eq(enrolments.id, enrolment!.id));
+    await expect(recordMonitoringResult(db(), scope, { faceDetected: false, runningProcesses: ["anydesk.exe"] }, Date.now())).rejects.toMatchObject({ status: 404 });
+    const mine = and(eq(monitoringEvents.examId, examId), eq(monitoringEvents.studentId, scope.studentId));
+    expect(await db().select().from(monitoringEvents).where(mine)).toEqual([]);
+    expect(await db().select().from(alerts).where(and(eq(alerts.examId, examId), eq(alerts.studentId, scope.studentId)))).toEqual([]);
   });
 });
