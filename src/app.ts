@@ -35,6 +35,12 @@ export function createApp() {
   const app = newRouter();
   app.use("*", requestContext);
   app.use("*", apiSecureHeaders);
+  // Answers hold tokens, personal data and sealed templates: never kept by a browser or a proxy (a probe read a
+  // student's my_data back from Chromium's cache with no Authorization header). The pages' files are not Worker answers.
+  app.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
+  });
 
   const backend = newRouter();
   backend.onError(handleError);

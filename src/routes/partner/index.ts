@@ -44,9 +44,19 @@ export function createPartnerRouter() {
   registerIndexStudents(app);
   registerShowStudent(app);
   registerDeleteStudent(app);
-  // Anything else under /api/v3 answers in the partner API's shape too.
-  app.all("*", () => {
+  // Anything else under /api/v3 answers in the partner API's shape too: a 405 naming the methods the path takes (a
+  // browser's preflight included, as SECURITY.md "CORS" says; it was a 404), else a 404.
+  app.all("*", (c) => {
+    const path = c.req.path.replace(/^\/api\/v3/, "").replace(/\/$/, "") || "/";
+    const allowed = [...new Set(app.routes.filter((r) => r.method !== "ALL" && routePattern(r.path).test(path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      const res = c.json({ error: `Method ${c.req.method} not allowed` }, 405);
+      res.headers.set("Allow", allowed.join(", "));
+      return res;
+    }
     throw new PartnerError(404, "Not found");
   });
   return app;
 }
+
+const routePattern = (path: string) => new RegExp(`^${path.replace(/\/+$/, "").replace(/:[^/]+/g, "[^/]+")}$`);

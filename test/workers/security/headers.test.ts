@@ -27,6 +27,8 @@ function expectSecurityHeaders(headers: Headers, csp = "default-src 'none'; fram
   expect(headers.get("cross-origin-resource-policy")).toBe("same-origin");
   expect(headers.get("access-control-allow-origin")).toBeNull();
   expect(headers.get("access-control-allow-credentials")).toBeNull();
+  // Never cached by a browser or proxy (a probe read a student's my_data back from Chromium's cache without a token).
+  expect(headers.get("cache-control")).toBe("no-store");
 }
 
 describe("security headers", () => {
@@ -65,13 +67,16 @@ describe("CORS", () => {
   });
 
   it("fails a preflight (no Access-Control-Allow-* headers), so browsers never send the real request", async () => {
-    for (const path of ["/backend/login", "/backend/student/list_exam", "/backend/biometrics/register"]) {
+    for (const path of ["/backend/login", "/backend/student/list_exam", "/backend/biometrics/register", "/api/v3/exams", "/api/v3/exams/1", "/api/v3/exams/1/student_sessions/"]) {
       const res = await raw(path, {
         method: "OPTIONS",
         headers: { origin: EVIL, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" },
       });
-      expect(res.status).toBe(405);
+      expect(res.status, path).toBe(405);
+      expect(res.headers.get("allow"), path).toMatch(/GET|POST/);
       expect(accessControlHeaders(res.headers)).toEqual([]);
     }
+    // A partner path no route takes is still the partner API's 404.
+    expect((await raw("/api/v3/nothing_here", { method: "OPTIONS" })).status).toBe(404);
   });
 });
