@@ -44,6 +44,15 @@ export const biometricRateLimit = (limit: Exclude<BiometricLimit, "largePictures
  */
 export const LOGIN_LIMIT_PERIOD_SECONDS = 10;
 
+/** Counts a registration against the client's IP (REGISTER_IP_LIMITER in wrangler.toml), before its password hash. */
+export const registrationRateLimit = createMiddleware<AppEnv>(async (c, next) => {
+  const ip = c.req.header("cf-connecting-ip");
+  if (ip && c.env.REGISTER_IP_LIMITER && !(await c.env.REGISTER_IP_LIMITER.limit({ key: ip })).success) {
+    throw AppError.tooManyRequests(LOGIN_LIMIT_PERIOD_SECONDS, "Too many registrations from this address; try again later");
+  }
+  await next();
+});
+
 /**
  * Counts a login attempt against the client's IP and the account named (institution code + email, known
  * or not). Without CF-Connecting-IP (never in production: Cloudflare always sets it) the IP is not limited.

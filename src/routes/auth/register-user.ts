@@ -5,7 +5,8 @@ import { jsonBody, textBodyLimit } from "../../middleware/body";
 import { limitInFlight } from "../../lib/overload";
 import { registerUser } from "../../services/accounts";
 import type { AppEnv } from "../../types";
-import { commonErrors, Email, envelope, jsonRequest, ok, Organization, Role } from "../schemas";
+import { registrationRateLimit } from "../../middleware/rate-limit";
+import { commonErrors, Email, envelope, jsonRequest, ok, Organization, Role, tooMany } from "../schemas";
 
 const RegisterUser = z
   .object({
@@ -27,9 +28,9 @@ export const route = createRoute({
   path: "/register_user",
   tags: ["RegisterUser"],
   summary: "Creates a new TRUSTID user",
-  middleware: [limitInFlight("password"), jsonBody(textBodyLimit(150 + 150 + 254 + 128 + 200 + 32))] as const,
+  middleware: [registrationRateLimit, limitInFlight("password"), jsonBody(textBodyLimit(150 + 150 + 254 + 128 + 200 + 32))] as const,
   request: jsonRequest(RegisterUser),
-  responses: { 200: ok(envelope({ resource_str: z.string() }), "User created"), ...commonErrors },
+  responses: { 200: ok(envelope({ resource_str: z.string() }), "User created"), ...tooMany, ...commonErrors },
 });
 
 export const registerRegisterUser = (app: OpenAPIHono<AppEnv>) =>

@@ -4,6 +4,7 @@
 // buckets in the student's Durable Object, the default limits).
 import { describe, expect, inject, it } from "vitest";
 import { route as loginRoute } from "../../../src/routes/auth/login";
+import { route as registerUserRoute } from "../../../src/routes/auth/register-user";
 import { route as faceRegisterRoute } from "../../../src/routes/biometrics/face-register";
 import { route as trainRoute } from "../../../src/routes/biometrics/interaction-train";
 import { route as testRoute } from "../../../src/routes/biometrics/interaction-test";
@@ -62,6 +63,18 @@ describe("rate limits", () => {
       expect((await asUser()).status).toBe(201);
     };
     await Promise.all([byIp(), byAccount()]);
+  });
+
+  it("registration: per client IP, before any password hash (a probe's flood from one address made every login a 503)", { timeout: 40_000 }, async () => {
+    const ip = `198.51.100.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 6)}`;
+    // Bodies the validation refuses (400): the limit is counted before the body is read, so no account is made here.
+    const fromIp = () => api(registerUserRoute, { unchecked: { email: "not an address" }, headers: { "cf-connecting-ip": ip } });
+    const { answers, refused } = await burstUntil429(30, fromIp);
+    expect(answers.every((a) => a.status === 400 || a.status === 429)).toBe(true);
+    const wait = expect429(refused, /registrations from this address/);
+    expect((await api(registerUserRoute, { unchecked: {}, headers: { "cf-connecting-ip": `${ip}-other` } })).status).toBe(400);
+    await sleep(wait * 1000);
+    expect((await fromIp()).status).toBe(400);
   });
 
   it("biometric endpoints: per student and per kind, 429 with Retry-After, cleared after it", { timeout: 30_000 }, async () => {
