@@ -2,6 +2,7 @@
 // utterance statistics (per-bin mean and standard deviation of log-mel over the speech frames) that the
 // trained projection consumes.
 import { computeFbank, FLT_EPS, type Fbank, type FbankOptions } from "./fbank";
+import { type HumFound, removeMainsHum } from "./hum";
 import { detectVoice, type VadOptions, type VadResult } from "./vad";
 
 export const FBANK_BINS = 80;
@@ -12,20 +13,24 @@ export interface VoiceFeatures {
   vad: VadResult;
   /** [mean(80), std(80)] over speech frames. */
   stats: Float32Array;
+  /** A mains hum notched out before the features were taken (./hum.ts), if there was one. */
+  hum: HumFound | null;
 }
 
 /**
- * `level: "as recorded"` skips levelIntoTrainedRange: scripts/voice/lda.ts trains on the recordings as they are, so
- * that rerunning it reproduces the shipped projection (trained before the level was adjusted at inference).
+ * `level: "as recorded"` skips levelIntoTrainedRange and the hum notch: scripts/voice/lda.ts trains on the recordings as
+ * they are, so that rerunning it reproduces the shipped projection (trained before either was done at inference).
  */
 export function extractVoiceFeatures(
   samples16k: Float32Array,
   opts: { fbank?: FbankOptions; vad?: VadOptions; level?: "into trained range" | "as recorded" } = {},
 ): VoiceFeatures {
-  const recorded = computeFbank(samples16k, opts.fbank);
-  const fbank = opts.level === "as recorded" ? recorded : levelIntoTrainedRange(recorded);
+  const asRecorded = opts.level === "as recorded";
+  const { samples, hum } = asRecorded ? { samples: samples16k, hum: null } : removeMainsHum(samples16k);
+  const recorded = computeFbank(samples, opts.fbank);
+  const fbank = asRecorded ? recorded : levelIntoTrainedRange(recorded);
   const vad = detectVoice(fbank, opts.vad);
-  return { fbank, vad, stats: utteranceStats(fbank, vad.speechMask) };
+  return { fbank, vad, stats: utteranceStats(fbank, vad.speechMask), hum };
 }
 
 /**
