@@ -11,6 +11,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * A short list of reasons, e.g. "no_face (3x); forbidden_process: anydesk.exe (4x), teamviewer.exe (1x)": a reason
  * with details counts each detail on its own (one sum would read as if each had been seen that often).
  */
+const SUMMARY_DETAILS = 10;
+
 export function summarizeAlerts(list: z.infer<typeof AlertView>[]): string {
   const byReason = new Map<string, Map<string, number>>();
   for (const a of list) {
@@ -18,8 +20,13 @@ export function summarizeAlerts(list: z.infer<typeof AlertView>[]): string {
     details.set(a.detail ?? "", (details.get(a.detail ?? "") ?? 0) + a.occurrences);
     byReason.set(a.reason, details);
   }
-  const counted = (details: Map<string, number>) =>
-    [...details].map(([detail, n]) => (detail ? `${detail} (${n}x)` : `(${n}x)`)).join(", ");
+  // At most SUMMARY_DETAILS details per reason, the most frequent first: the summary stays "a short list of reasons"
+  // (docs/exams.md) whatever a device reports (a probe's was megabytes of process names); the timeline has them all.
+  const counted = (details: Map<string, number>) => {
+    const all = [...details].sort((a, b) => b[1] - a[1]);
+    const shown = all.slice(0, SUMMARY_DETAILS).map(([detail, n]) => (detail ? `${detail} (${n}x)` : `(${n}x)`));
+    return [...shown, ...(all.length > SUMMARY_DETAILS ? [`and ${all.length - SUMMARY_DETAILS} more`] : [])].join(", ");
+  };
   return [...byReason]
     .map(([reason, details]) => (details.size === 1 && details.has("") ? `${reason} ${counted(details)}` : `${reason}: ${counted(details)}`))
     .join("; ");

@@ -64,6 +64,13 @@ describe("monitoring results -> alerts", () => {
 
   it("raises one alert per problem; errors replace the checks they broke", () => {
     expect(alertsFor({ faceDetected: true, faceMatch: true, voiceDetected: true, voiceMatch: true }, [])).toEqual([]);
+    // A report naming hundreds of forbidden processes raises 20 of them and one "more" alert (a probe's raised 500).
+    const many = alertsFor({}, Array.from({ length: 500 }, (_, i) => `anydesk${i}.exe`));
+    expect(many).toHaveLength(21);
+    expect(many.at(-1)).toEqual({ reason: "forbidden_process", detail: "(more forbidden processes)" });
+    // The summary lists at most 10 details per reason, most frequent first.
+    const timeline = Array.from({ length: 15 }, (_, i) => ({ reason: "forbidden_process", detail: `p${i}.exe`, occurrences: i + 1 }));
+    expect(summarizeAlerts(timeline as never)).toBe(`forbidden_process: ${Array.from({ length: 10 }, (_, i) => `p${14 - i}.exe (${15 - i}x)`).join(", ")}, and 5 more`);
     expect(alertsFor({ faceDetected: false, faceMatch: false }, [])).toEqual([{ reason: "no_face", detail: null }]);
     expect(alertsFor({ multipleFaces: true, faceMatch: false }, [])).toEqual([{ reason: "multiple_faces", detail: null }]);
     expect(alertsFor({ faceError: "", faceDetected: false }, ["AnyDesk.exe"])).toEqual([

@@ -1,7 +1,9 @@
 // What a student reports about an exam: cheating feedback (POST /student/submit_feedback) and the processes
 // running on their device (POST /student/checkup_process).
+import { and, count, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { feedback } from "../../db/schema";
+import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
 import { forbiddenAmong, policyPatterns } from "../process-policy";
 import { studentEnrolment } from "./scope";
@@ -13,6 +15,13 @@ export async function submitFeedback(
   now: number,
 ): Promise<void> {
   const { exam } = await studentEnrolment(db, student, input.examId, now);
+  // Feedback is shown whole in the instructor's exam list: one student looping on this endpoint made that answer
+  // 150 MB (a probe). A person reports a few things per exam.
+  const mine = and(eq(feedback.institutionId, student.institutionId), eq(feedback.examId, exam.id), eq(feedback.studentId, student.userId));
+  const [sent] = await db.select({ n: count() }).from(feedback).where(mine);
+  if ((sent?.n ?? 0) >= MAX_FEEDBACK_PER_EXAM) {
+    throw AppError.badField("feedback", `At most ${MAX_FEEDBACK_PER_EXAM} feedback reports per student and exam; tell your instructor directly.`);
+  }
   await db.insert(feedback).values({
     institutionId: student.institutionId,
     examId: exam.id,
@@ -22,6 +31,8 @@ export async function submitFeedback(
     createdAt: now,
   });
 }
+
+export const MAX_FEEDBACK_PER_EXAM = 20;
 
 /**
  * Which of the submitted processes the policy forbids: the institution's patterns, plus the exam's

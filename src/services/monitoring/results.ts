@@ -18,6 +18,12 @@ import { type DecisionBase, processDecision } from "../decisions/outcomes";
 
 export const EPISODE_GAP_MS = 2 * 60_000;
 const MAX_DETAIL_LENGTH = 200;
+/**
+ * Forbidden processes named one alert each per report, at most; the rest are one alert "N more". A report naming 500
+ * matching processes raised 500 alerts each time (a probe grew one student's alerts to 15,000 in 30 reports). The
+ * rest's detail is one constant, so repeats extend one episode; the decision record keeps the count of processes.
+ */
+export const MAX_PROCESS_ALERTS = 20;
 
 export type AlertReason =
   | "no_face"
@@ -100,7 +106,8 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
   } else if (result.voiceDetected !== false && result.voiceMatch === false) {
     out.push({ reason: "voice_mismatch", detail: null });
   }
-  for (const name of forbidden) out.push({ reason: "forbidden_process", detail: clip(name.toLowerCase()) });
+  for (const name of forbidden.slice(0, MAX_PROCESS_ALERTS)) out.push({ reason: "forbidden_process", detail: clip(name.toLowerCase()) });
+  if (forbidden.length > MAX_PROCESS_ALERTS) out.push({ reason: "forbidden_process", detail: "(more forbidden processes)" });
   return out;
 }
 
