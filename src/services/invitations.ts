@@ -12,18 +12,28 @@ import { sendMail } from "./mail/postmark";
 export type Invitation = { userId: number; email: string; token: string; expiresAt: number };
 
 /**
- * The invitations of these pending tokens' accounts that are still unclaimed (no password) when the caller's batch
- * runs them, placed after the statements that create the accounts; returns which were written
- * (`issuedInvitations`). One statement for many accounts (a course sync lists up to 2,000 students).
+ * An account a course sync invited within this long, with that token unexpired, is not invited (nor mailed) again by
+ * another sync: its token still works. Open instructor registration let anyone mail any address from the institution's sender once per exam
+ * they created and synced (a probe: 5 syncs, 5 mails to one address, with the exam's name as the subject).
+ */
+export const SYNC_REINVITE_AFTER_MS = 24 * 3600_000;
+
+/**
+ * The invitations of these pending tokens' accounts that are still unclaimed (no password) and not invited within
+ * SYNC_REINVITE_AFTER_MS when the caller's batch runs them, placed after the statements that create the accounts;
+ * returns which were written (`issuedInvitations`). One statement for many accounts (a course sync lists up to
+ * 2,000 students).
  */
 export function insertInvitationsIfUnclaimed(db: Db, institutionId: number, pending: PendingInvitation[]) {
   const i = invitations;
   const rows = sql.join(pending.map((p) => sql`(${p.email}, ${p.tokenHash}, ${p.createdAt}, ${p.expiresAt})`), sql`, `);
+  const since = (pending[0]?.createdAt ?? 0) - SYNC_REINVITE_AFTER_MS;
   return db.all<{ token_hash: string; user_id: number }>(
     sql`insert into ${i} (${columnName(i.institutionId)}, ${columnName(i.userId)}, ${columnName(i.tokenHash)}, ${columnName(i.createdAt)}, ${columnName(i.expiresAt)})
         select ${institutionId}, ${users.id}, v.column2, v.column3, v.column4
         from (values ${rows}) as v join ${users} on ${users.email} = v.column1
         where ${and(eq(users.institutionId, institutionId), isNull(users.passwordHash), eq(users.role, "STUDENT"))}
+          and not exists (select 1 from ${i} as recent where recent.${columnName(i.userId)} = ${users.id} and recent.${columnName(i.createdAt)} > ${since} and recent.${columnName(i.expiresAt)} > ${pending[0]?.createdAt ?? 0})
         returning ${columnName(i.userId)}, ${columnName(i.tokenHash)}`,
   );
 }

@@ -172,6 +172,11 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const invitationToken = bodyAt(first, 200).resource_dict.invitations[0]!.token;
     const second = await sync(t.access, { exam_id: id, students });
     expect(bodyAt(second, 200).resource_dict).toMatchObject({ enrolled: 0, already_enrolled: 2, invited: 0 });
+    // Another exam's sync within a day invites (and mails) nobody again: the first token still works (a probe mailed
+    // one address once per exam it created).
+    const otherId = await addExam(t.access);
+    const other = await sync(t.access, { exam_id: otherId, students });
+    expect(bodyAt(other, 200).resource_dict).toMatchObject({ enrolled: 2, invited: 0, invitations: [] });
 
     const view = await instructorExamView(t.access, id);
     expect(view.enrolled_students).toHaveLength(2);
@@ -182,7 +187,7 @@ describe("POST /backend/instructor/sync_courses_exams", () => {
     const claimed = await registerUser({ email: newcomer, role: "STUDENT" }, invitationToken);
     const tokens = await loginAs(claimed);
     const mine = await api(studentListExam, { token: tokens.access });
-    expect(bodyAt(mine, 200).resource_array.map((e) => e.exam_id)).toEqual([String(id)]);
+    expect(bodyAt(mine, 200).resource_array.map((e) => e.exam_id).sort()).toEqual([String(id), String(otherId)].sort());
     expect((await instructorExamView(t.access, id)).enrolled_students.find((s) => s.email === newcomer)!.account_claimed).toBe(true);
     // A claimed account cannot be registered again.
     const dup = await api(registerUserRoute, { json: { ...claimed, name: "X", surname: "Y" } });
