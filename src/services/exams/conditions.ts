@@ -76,10 +76,20 @@ export async function leaveExam(db: Db, student: Person, examId: number, now: nu
     if (enrolment.joinedAt === null || enrolment.leftAt !== null) {
       throw AppError.badField("exam_id", "You have not joined this examination (or have already left it).");
     }
+    // Only if still joined and not left: of concurrent leaves one leaves, the others read that and answer 400 (all three
+    // of a probe's concurrent Leaves were 200).
     const left = await db
       .update(enrolments)
       .set({ leftAt: now })
-      .where(and(eq(enrolments.id, enrolment.id), eq(enrolments.institutionId, student.institutionId), eq(enrolments.studentId, student.userId)))
+      .where(
+        and(
+          eq(enrolments.id, enrolment.id),
+          eq(enrolments.institutionId, student.institutionId),
+          eq(enrolments.studentId, student.userId),
+          isNotNull(enrolments.joinedAt),
+          isNull(enrolments.leftAt),
+        ),
+      )
       .returning({ id: enrolments.id });
     if (left.length > 0) return { exam };
   }

@@ -279,6 +279,9 @@ describe("POST /backend/update_exam_condition", () => {
     const answers = await Promise.all(Array.from({ length: 8 }, () => condition(s.access, id, "Join")));
     const messages = answers.map((r) => bodyAt(r, 200).message);
     expect(messages.filter((m) => !/Already/.test(m))).toHaveLength(1);
+    // Of concurrent leaves one leaves; the others are the 400 of leaving twice (a probe's three were all 200).
+    const leaves = await Promise.all(Array.from({ length: 4 }, () => condition(s.access, id, "Leave")));
+    expect(leaves.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
   });
 
   it("a completed exam's verifications are final: face_verify and identification answer 400 before any inference", async () => {
