@@ -17,13 +17,17 @@ async function versionsOf(env: Bindings, caller: Caller): Promise<Map<string, Wa
   return new Map(list.map((v) => [v.biometricType, v]));
 }
 
-/** The student's unexpired exports, newest first (a statement, to run alone or in a batch). */
+/**
+ * The student's unexpired exports, newest first (a statement, to run alone or in a batch). Exports made in the same
+ * millisecond are in the order written (rowid): the later one superseded the earlier (exports.ts), and a probe's
+ * status showed a superseded one as the latest.
+ */
 const unexpiredExportsQuery = (db: Db, caller: Caller, now: number) =>
   db
     .select()
     .from(walletExports)
     .where(and(eq(walletExports.institutionId, caller.institutionId), eq(walletExports.userId, caller.userId), sql`${walletExports.expiresAt} > ${now}`))
-    .orderBy(desc(walletExports.createdAt));
+    .orderBy(desc(walletExports.createdAt), sql`rowid desc`);
 
 /**
  * The latest unexpired export per type of this student, after the student's due push work (sends to retry,

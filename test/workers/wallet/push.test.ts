@@ -142,6 +142,10 @@ describe("push notices", () => {
     expect(newer.status).toBe(200);
     expect(await rowOf(id)).toMatchObject({ pushStatus: "failed", pushError: "superseded by a newer export", nextAttemptAt: null });
     const id2 = (newer.body as BodyAt<typeof walletFace, 200>).resource_dict.export_id;
+    // Made in the same millisecond (a probe's four at once), the later one is the latest: status names it, not the
+    // superseded one.
+    await db().update(walletExports).set({ createdAt: 1_900_000_000_000 }).where(eq(walletExports.userId, (await rowOf(id)).userId));
+    expect(bodyAt(await api(walletStatus, { token: s.access }), 200).resource_obj.Face.export!.export_id).toBe(id2);
     const off = { ...config(), wallet: { ...config().wallet, expoPushUrl: "disabled" as const } };
     await db().update(walletExports).set({ pushStatus: "queued", nextAttemptAt: 0 }).where(eq(walletExports.id, id2));
     const before = (await expoSent(token)).length;
