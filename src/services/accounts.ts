@@ -1,5 +1,5 @@
 // Accounts, login and refresh-token rotation. All SQL for these lives here.
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Config } from "../env";
 import type { Db } from "../db/client";
 import { institutions, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
@@ -17,6 +17,22 @@ const MAX_LOCK_MS = 15 * 60_000;
 const MAX_SESSION_MS = 30 * 24 * 3600_000;
 
 export type TokenPair = { access: string; refresh: string };
+
+/** Failed-login counters untouched this long (and not locking now) are deleted by the scheduled run. */
+export const LOGIN_ATTEMPTS_KEPT_MS = 24 * 3600_000;
+
+/**
+ * Deletes failed-login counters of a day ago or older that lock nothing now: anyone can create one for any address
+ * (a failed login), so without this the table only grew, and an erased student's address came back in it with the
+ * next failed login and stayed (a probe, 2026-12-06). The lock-out escalation starts again after a quiet day.
+ */
+export async function pruneLoginAttempts(db: Db, now: number): Promise<number> {
+  const gone = await db
+    .delete(loginAttempts)
+    .where(and(lt(loginAttempts.updatedAt, now - LOGIN_ATTEMPTS_KEPT_MS), or(isNull(loginAttempts.lockedUntil), lt(loginAttempts.lockedUntil, now))))
+    .returning({ email: loginAttempts.email });
+  return gone.length;
+}
 
 export async function institutionByCode(db: Db, code: string) {
   const [row] = await db.select().from(institutions).where(eq(institutions.code, code)).limit(1);

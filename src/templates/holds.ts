@@ -3,7 +3,8 @@
 // milliseconds after a face_verify passed that check before the verification was written, and replaced the face the
 // student had just been verified with by another person's (a probe: 3 of 3 tries, the other face then passed
 // monitoring). So a face match that verifies a student for an exam in progress also holds the templates here, in the
-// same call as the match, until the exam's end, and every change of a template
+// same call as the match, for two minutes (services/exams/verification.ts holdFor: the lock answers after that, and
+// follows the exam), and every change of a template
 // (enrol, replace, delete, restore from the wallet) is refused in the object itself while a hold is in force. A hold
 // whose verification did not happen (the enrolment had gone meanwhile) is released; others end with their exam.
 import type { TemplateStore } from "./store";

@@ -227,6 +227,33 @@ describe("bad clips", () => {
   });
 });
 
+describe.skipIf(!hasData)("two channels, one of them not a voice", () => {
+  it("reads the channel that swings like speech, not a louder steady hum, tone or hiss (a probe's voice was lost)", () => {
+    const speech = parseWav(evalClip("1688", 3)).samples;
+    const rms = Math.sqrt(speech.reduce((a, v) => a + v * v, 0) / speech.length);
+    let s = 3;
+    const others: [string, Float32Array][] = [
+      ["50 Hz hum", speech.map((_, i) => 2 * rms * Math.SQRT2 * Math.sin((2 * Math.PI * 50 * i) / 16000))],
+      ["1 kHz tone", speech.map((_, i) => 2 * rms * Math.SQRT2 * Math.sin((2 * Math.PI * 1000 * i) / 16000))],
+      ["hiss", speech.map(() => 2 * rms * Math.sqrt(3) * 2 * ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5))],
+    ];
+    for (const [what, other] of others) {
+      for (const pair of [[speech, other], [other, speech]]) {
+        const mono = parseWav(encodeWav16(pair, 16000)).samples;
+        let ab = 0;
+        let aa = 0;
+        let bb = 0;
+        for (let i = 0; i < speech.length; i++) {
+          ab += mono[i]! * speech[i]!;
+          aa += mono[i]! * mono[i]!;
+          bb += speech[i]! * speech[i]!;
+        }
+        expect(ab / Math.sqrt(aa * bb), what).toBeGreaterThan(0.99);
+      }
+    }
+  });
+});
+
 describe.skipIf(!hasData)("a recording sent in MediaRecorder chunks", () => {
   beforeAll(loadOpus);
   it("a WebM chunk after the first (no header) is refused, saying how to send it", async () => {

@@ -110,7 +110,14 @@ export function deliverSoon(c: Context<PartnerEnv>, queued: number) {
 const ErrorBody = z.object({ error: z.string() }).openapi("PartnerErrorBody");
 // An unexpected failure also quotes the request id (src/routes/partner/errors.ts), to be given when reporting it.
 const UnavailableBody = z.object({ error: z.string(), request_id: z.string().optional() }).openapi("PartnerUnavailableBody");
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ content: { "application/json": { schema } }, description });
+// Answers are JSON, documented first under the API's media type: a client generated from the document takes its
+// Accept header from the responses' media types, the first by default (OpenAPI ignores an `Accept` header
+// parameter), and only `application/vnd.procwise.v3` is accepted (a probe's generated client sent
+// application/json and got 403). The Content-Type answered is application/json, listed second.
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/vnd.procwise.v3": { schema }, "application/json": { schema } },
+  description,
+});
 
 // Every partner route reads its parameters through middleware/partner-params.ts, whose refusals (400, 413,
 // 415) any of them can answer, as docs/partner-api.md lists.

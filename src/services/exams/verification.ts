@@ -39,12 +39,17 @@ export const FACE_VERIFICATION_WITHDRAWN =
 
 /**
  * What a face match verifying the student for `exam` holds in their template object (src/templates/holds.ts): the
- * templates until the exam ends, when it is in progress, as the lock does (scope.ts examHoldingTemplates); nothing
- * before it starts (a student verified early may still re-register until then, as the lock allows).
+ * templates, when the exam is in progress, for HOLD_MS (or until the exam's end, if sooner): long enough for any
+ * template change that passed the lock check before the verification was written to reach the object, after which
+ * the lock itself (scope.ts examHoldingTemplates) answers, and follows the exam (ended early, deleted, the session
+ * moved: a probe's day-long hold outlived all three). Nothing before the exam starts, as the lock.
  */
 export function holdFor(exam: Pick<Exam, "id" | "status" | "scheduledAt" | "durationMinutes" | "endsAt" | "partnerStatus">, now: number): HoldOnMatch | undefined {
-  return effectiveStatus(exam, now) === "Started" ? { examId: exam.id, from: 0, until: examEndsAt(exam) } : undefined;
+  return effectiveStatus(exam, now) === "Started" ? { examId: exam.id, from: 0, until: Math.min(examEndsAt(exam), now + HOLD_MS) } : undefined;
 }
+
+/** How long a verifying match holds the templates in the object (see holdFor). */
+export const HOLD_MS = 2 * 60_000;
 
 /**
  * Marks an enrolment verified by a successful 1:1 face verification. A student already verified stays verified as

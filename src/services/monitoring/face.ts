@@ -129,7 +129,8 @@ export async function monitorFace(
   return { match, ...(oral ? { oral } : {}), ...(voiceError !== undefined ? { voiceError } : {}), alerts };
 }
 
-const IMAGE_LIKE = /^data:image\/|^[A-Za-z0-9+/_-]{200,}={0,2}$/i;
+// A data: URI of a picture as every picture field takes it (services/biometrics/face.ts), or long base64.
+const IMAGE_LIKE = /^data:(?:image\/|application\/octet-stream[;,])|^[A-Za-z0-9+/_-]{200,}={0,2}$/i;
 
 export type IdentificationOutcome = { verified: boolean; checkedBy: "server" | "device"; match?: FaceMatch; alerts: RaisedAlert[] };
 

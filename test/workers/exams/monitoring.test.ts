@@ -120,6 +120,19 @@ describe("recordMonitoringResult (the service the biometric endpoints reuse)", (
     expect(timeline.map((a) => a.reason)).toEqual(["face_mismatch", "face_mismatch", "liveness_failed"]);
   });
 
+  it("lists the latest 100 episodes per student in the exam view; the summary counts them all", async () => {
+    const { teacher, examId } = await startedExamWithStudent();
+    const enrolment = await db().query.enrolments.findFirst({ where: (e, { eq }) => eq(e.examId, examId) });
+    const scope = { institutionId: enrolment!.institutionId, examId, studentId: enrolment!.studentId, source: "device" as const, monitoringType: "Exam Monitoring" as const };
+    // Six reports naming 20 new forbidden processes each (the default list forbids anydesk*): 120 episodes + "more".
+    for (let r = 0; r < 6; r++) {
+      await recordMonitoringResult(db(), scope, { runningProcesses: Array.from({ length: 25 }, (_, i) => `anydesk-${r}-${i}.exe`) }, Date.now());
+    }
+    const [row] = (await instructorExamView(teacher.access, examId)).enrolled_students;
+    expect(row!.alert_timeline).toHaveLength(100);
+    expect(row!.alerts).toMatch(/^forbidden_process: .*, and 111 more$/);
+  });
+
   it("stores nothing for a student no longer enrolled (a report in flight while the session was deleted): 404", async () => {
     const { examId } = await startedExamWithStudent();
     const enrolment = await db().query.enrolments.findFirst({ where: (e, { eq }) => eq(e.examId, examId) });

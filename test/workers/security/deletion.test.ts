@@ -144,6 +144,10 @@ describe("erasing a student", () => {
     await insertDecision(d, decisionRow({ institutionId: owner.institutionId, studentId: owner.studentId, modality: "face", action: "verify", endpoint: "/biometrics/face_verify", outcome: "accepted", now }));
     expect((await d.select().from(decisions).where(eq(decisions.studentId, owner.studentId))).length).toBe(1);
 
+    // The failed login above, with the erased address, wrote a counter row again (a probe's survived both phases); once
+    // untouched for a day (backdated here) and locking nothing, the scheduled run prunes it.
+    expect((await d.select().from(loginAttempts).where(eq(loginAttempts.email, victim.user.email))).length).toBe(1);
+    await d.update(loginAttempts).set({ updatedAt: now - 25 * 3600_000 }).where(eq(loginAttempts.email, victim.user.email));
     const later = now + config.accessTokenTtlSeconds * 1000 + 61_000;
     await runErasureJobs(bindings, d, config, later);
     expect(await storedTemplates(victim.access)).toEqual({ templates: [], owner: 0, versions: 0 });
@@ -151,6 +155,7 @@ describe("erasing a student", () => {
     expect((await storedTemplates(bystander.access)).templates).toEqual(["Face"]);
     const [request] = await d.select().from(erasureRequests).where(eq(erasureRequests.studentId, owner.studentId));
     expect(request).toMatchObject({ recordsErasedAt: now, templatesErasedAt: later });
+    expect(await d.select().from(loginAttempts).where(eq(loginAttempts.email, victim.user.email))).toEqual([]);
   });
 
   it("refuses, with a 401, what an instructor removed by hand (SECURITY.md) asks with a still-valid access token", async () => {

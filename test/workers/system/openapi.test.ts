@@ -98,6 +98,10 @@ describe("OpenAPI document", () => {
       expect(sorted(query.map((p) => p.name)), `${operation}: query parameters`).toEqual(sorted([...want.names, ...signing]));
       for (const p of query) expect(p.description, `${operation}: ${p.name} is described`).toBeTruthy();
       expect((op.parameters ?? []).find((p) => p.in === "header" && p.name === "accept"), `${operation}: the Accept header`).toMatchObject({ required: true });
+      // A generated client takes Accept from the responses' first media type (a probe's swagger-client sent application/json).
+      for (const [status, response] of Object.entries((op as { responses: Record<string, { content?: Record<string, unknown> }> }).responses)) {
+        expect(Object.keys(response.content ?? {})[0], `${operation} ${status}`).toBe("application/vnd.procwise.v3");
+      }
       if (!want.body) {
         expect(op.requestBody, `${operation}: no body`).toBeUndefined();
         expect(sorted(query.filter((p) => p.required).map((p) => p.name)), `${operation}: required`).toEqual(sorted([...want.required, ...signing]));
