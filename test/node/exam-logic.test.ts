@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { summarizeAlerts } from "../../src/routes/exam-views";
 import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services/monitoring/results";
-import { faceOutcomeToResult } from "../../src/services/monitoring/face";
+import { faceOutcomeToResult, looksLikeImage } from "../../src/services/monitoring/face";
 import type { FaceMatch } from "../../src/services/biometrics/face";
 import { encodeParams } from "../../src/services/moodle";
 import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList, policyOf } from "../../src/services/process-policy";
@@ -44,6 +44,13 @@ describe("process policy", () => {
     expect(parseProcessList(`'it\\'s.exe', "b.exe"`)).toEqual(["it's.exe", "b.exe"]);
     expect(() => parseProcessList(Array.from({ length: 501 }, () => "p"))).toThrow();
     expect(() => parseProcessList(["x".repeat(261)])).toThrow();
+  });
+});
+
+describe("identification_result: a picture or the device's own result", () => {
+  it("takes every data: URI a picture field takes as a picture (a probe's octet-stream one was a false face_mismatch)", () => {
+    for (const v of ["data:image/jpeg;base64,/9j/", "DATA:IMAGE/PNG;BASE64,iVBO", "data:application/octet-stream;base64,/9j/", "A".repeat(300)]) expect(looksLikeImage(v), v).toBe(true);
+    for (const v of ["match", "no_match", "12", "data:text/plain,hello"]) expect(looksLikeImage(v), v).toBe(false);
   });
 });
 
