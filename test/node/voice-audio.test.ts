@@ -227,6 +227,22 @@ describe("bad clips", () => {
   });
 });
 
+describe.skipIf(!hasData)("keypad tones", () => {
+  it("are tones, not speech (a probe registered a voice from DTMF and other keypad tones matched it)", async () => {
+    const rate = 16000;
+    const pairs = [[697, 1209], [770, 1336], [852, 1477], [941, 1633], [697, 1477]];
+    const dtmf = new Float32Array(rate * 5).map((_, i) => {
+      const seg = Math.floor(i / (0.25 * rate));
+      if (seg % 2) return 0;
+      const [a, b] = pairs[(seg >> 1) % pairs.length]!;
+      return 0.2 * (Math.sin((2 * Math.PI * a! * i) / rate) + Math.sin((2 * Math.PI * b! * i) / rate));
+    });
+    const { features } = await analyseClip(encodeWav16([dtmf], rate));
+    expect(features.vad).toMatchObject({ isVoiceDetected: false, verdict: "no_speech", reason: "no speech detected: the audio is tones" });
+    expect((await analyseClip(evalClip("1688", 3))).features.vad.isVoiceDetected).toBe(true);
+  });
+});
+
 describe.skipIf(!hasData)("two channels, one of them not a voice", () => {
   it("reads the channel that swings like speech, not a louder steady hum, tone or hiss (a probe's voice was lost)", () => {
     const speech = parseWav(evalClip("1688", 3)).samples;

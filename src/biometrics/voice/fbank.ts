@@ -31,6 +31,8 @@ export interface Fbank {
   flatness: Float32Array;
   /** Per frame: share of 100-7000 Hz power within +-2 bins of the strongest bin; ~1 for a pure tone. */
   peakShare: Float32Array;
+  /** Per frame: the same for the two strongest peaks (the second outside +-2 bins of the first); ~1 for two tones. */
+  twoPeakShare: Float32Array;
 }
 
 /** The floor of the log-mel values (float epsilon, as Kaldi). */
@@ -50,6 +52,7 @@ export function computeFbank(samples: Float32Array, opts: FbankOptions = {}): Fb
   const energyDb = new Float32Array(frames);
   const flatness = new Float32Array(frames);
   const peakShare = new Float32Array(frames);
+  const twoPeakShare = new Float32Array(frames);
   // Real FFT of nfft points as one complex FFT of nfft/2 points (even samples real, odd imaginary) plus a
   // split step: half the work of a full complex transform.
   const half = nfft / 2;
@@ -133,8 +136,13 @@ export function computeFbank(samples: Float32Array, opts: FbankOptions = {}): Fb
     let peak = 0;
     for (let k = Math.max(lo, peakK - 2); k <= Math.min(hi, peakK + 2); k++) peak += power[k]!;
     peakShare[f] = sum > 0 ? peak / sum : 0;
+    let secondK = -1;
+    for (let k = lo; k <= hi; k++) if (Math.abs(k - peakK) > 2 && (secondK < 0 || power[k]! > power[secondK]!)) secondK = k;
+    let second = 0;
+    if (secondK >= 0) for (let k = Math.max(lo, secondK - 2); k <= Math.min(hi, secondK + 2); k++) if (Math.abs(k - peakK) > 2) second += power[k]!;
+    twoPeakShare[f] = sum > 0 ? (peak + second) / sum : 0;
   }
-  return { data, frames, bins, energyDb, flatness, peakShare };
+  return { data, frames, bins, energyDb, flatness, peakShare, twoPeakShare };
 }
 
 interface Plan {

@@ -111,5 +111,6 @@ export function sliceFbank(fb: Fbank, start: number, end: number): Fbank {
     energyDb: fb.energyDb.subarray(s, e),
     flatness: fb.flatness.subarray(s, e),
     peakShare: fb.peakShare.subarray(s, e),
+    twoPeakShare: fb.twoPeakShare.subarray(s, e),
   };
 }
