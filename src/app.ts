@@ -2,6 +2,7 @@
 // Every endpoint lives in one file under routes/<area>/ named after its URL.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { secureHeaders } from "hono/secure-headers";
+import { allowedMethods } from "./lib/allowed-methods";
 import { AppError } from "./lib/errors";
 import { handleError } from "./lib/handle-error";
 import { limitInFlight } from "./lib/overload";
@@ -61,7 +62,7 @@ export function createApp() {
   app.onError(handleError);
   app.notFound((c) => {
     // Returned, not thrown: a throw here would skip the security headers' middleware on the way out.
-    const allowed = allowedMethods(app, c.req.path);
+    const allowed = allowedMethods(app.routes, c.req.path);
     // A 405 only when another method has a route here; a path no route takes (`/list_exam//`) is a 404.
     if (allowed.length > 0 && !allowed.includes(c.req.method)) {
       return handleError(new AppError(405, `Method "${c.req.method}" not allowed`, { kind: "message" }, { Allow: allowed.join(", ") }), c);
@@ -69,17 +70,4 @@ export function createApp() {
     return handleError(AppError.notFound("endpoint", c.req.path, "No endpoint at this path"), c);
   });
   return app;
-}
-
-/** The methods some route accepts at this path (used to tell 405 from 404). */
-function allowedMethods(app: OpenAPIHono<AppEnv>, path: string): string[] {
-  // One trailing slash, as the router (`strict: false`) ignores; more than one is another path.
-  const normalized = path.length > 1 ? path.replace(/\/$/, "") : path;
-  const methods = new Set<string>();
-  for (const r of app.routes) {
-    if (r.method === "ALL" || r.path.endsWith("*")) continue;
-    const pattern = new RegExp(`^${r.path.replace(/\/+$/, "").replace(/:[^/]+/g, "[^/]+")}$`);
-    if (pattern.test(normalized)) methods.add(r.method);
-  }
-  return [...methods];
 }

@@ -10,11 +10,12 @@ import { heldExamOf } from "../templates/holds";
 export function handleError(err: unknown, c: Context<AppEnv>): Response {
   const requestId = c.get("requestId") ?? "unknown";
   let appError: AppError;
+  const heldBy = heldExamOf(err);
   if (err instanceof AppError) {
     appError = err;
-  } else if (heldExamOf(err) !== null) {
+  } else if (heldBy !== null) {
     // The student's object refused a template change: a verification held the templates after the lock check passed.
-    appError = templatesLocked(heldExamOf(err)!);
+    appError = templatesLocked(heldBy);
   } else if (err instanceof HTTPException && err.status < 500) {
     // Hono's own refusals (e.g. an unparsable form body) keep their status, in our envelope.
     appError = err.status === 400 ? AppError.malformedJson(err.message) : new AppError(err.status, err.message);

@@ -29,9 +29,8 @@ export const LOGIN_ATTEMPTS_KEPT_MS = 24 * 3600_000;
 export async function pruneLoginAttempts(db: Db, now: number): Promise<number> {
   const gone = await db
     .delete(loginAttempts)
-    .where(and(lt(loginAttempts.updatedAt, now - LOGIN_ATTEMPTS_KEPT_MS), or(isNull(loginAttempts.lockedUntil), lt(loginAttempts.lockedUntil, now))))
-    .returning({ email: loginAttempts.email });
-  return gone.length;
+    .where(and(lt(loginAttempts.updatedAt, now - LOGIN_ATTEMPTS_KEPT_MS), or(isNull(loginAttempts.lockedUntil), lt(loginAttempts.lockedUntil, now))));
+  return gone.rowsAffected;
 }
 
 export async function institutionByCode(db: Db, code: string) {

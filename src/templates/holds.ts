@@ -4,20 +4,20 @@
 // student had just been verified with by another person's (a probe: 3 of 3 tries, the other face then passed
 // monitoring). So a face match that verifies a student for an exam in progress also holds the templates here, in the
 // same call as the match, for two minutes (services/exams/verification.ts holdFor: the lock answers after that, and
-// follows the exam), and every change of a template
-// (enrol, replace, delete, restore from the wallet) is refused in the object itself while a hold is in force. A hold
-// whose verification did not happen (the enrolment had gone meanwhile) is released; others end with their exam.
+// follows the exam), and every change of a template (enrol, replace, delete, restore from the wallet) is refused in
+// the object itself while a hold is in force. A hold whose verification did not happen (the enrolment had gone
+// meanwhile) is released at once.
 import type { TemplateStore } from "./store";
 
 /** What a face match should hold when it verifies the student (services/exams/verification.ts holdFor). */
-export type HoldOnMatch = { examId: number; from: number; until: number };
+export type HoldOnMatch = { examId: number; until: number };
 
 /** Thrown by the object when a template change meets a hold; the message crosses RPC (lib/handle-error.ts maps it to 403). */
 export const TEMPLATES_HELD = "templates_held";
 
 export function refuseWhileHeld(store: TemplateStore, now: number) {
-  const hold = store.activeHold(now);
-  if (hold) throw new Error(`${TEMPLATES_HELD}: ${hold.examId}`);
+  const examId = store.activeHold(now);
+  if (examId !== null) throw new Error(`${TEMPLATES_HELD}: ${examId}`);
 }
 
 /** The exam a `templates_held` error names, or null when the error is another. */

@@ -54,7 +54,7 @@ export class TemplateStore implements SampleDigests {
     )`);
     // Exams whose face verification holds the templates (./holds.ts): set in the same call as the match that verified,
     // so that no enrolment, deletion or restore slips in between the match and the exam's lock in the database.
-    this.sql.exec("CREATE TABLE IF NOT EXISTS template_holds (exam_id INTEGER PRIMARY KEY, held_from INTEGER NOT NULL, held_until INTEGER NOT NULL)");
+    this.sql.exec("CREATE TABLE IF NOT EXISTS verification_holds (exam_id INTEGER PRIMARY KEY, held_until INTEGER NOT NULL)");
     // Handwriting signatures collected one request at a time (HANDWRITING_ENROLMENT_SESSION_MS), sealed like the templates.
     this.sql.exec(`CREATE TABLE IF NOT EXISTS enrolment_sessions (
       biometric_type TEXT PRIMARY KEY,
@@ -249,23 +249,21 @@ export class TemplateStore implements SampleDigests {
 
   // ---- holds (./holds.ts) ----
 
-  hold(examId: number, from: number, until: number) {
+  hold(examId: number, until: number) {
     this.sql.exec(
-      "INSERT INTO template_holds (exam_id, held_from, held_until) VALUES (?, ?, ?) ON CONFLICT (exam_id) DO UPDATE SET held_from = MIN(held_from, excluded.held_from), held_until = MAX(held_until, excluded.held_until)",
+      "INSERT INTO verification_holds (exam_id, held_until) VALUES (?, ?) ON CONFLICT (exam_id) DO UPDATE SET held_until = MAX(held_until, excluded.held_until)",
       examId,
-      from,
       until,
     );
   }
 
   release(examId: number) {
-    this.sql.exec("DELETE FROM template_holds WHERE exam_id = ?", examId);
+    this.sql.exec("DELETE FROM verification_holds WHERE exam_id = ?", examId);
   }
 
-  /** The hold in force at `now`, if any (ended ones are deleted on the way). */
-  activeHold(now: number): { examId: number; until: number } | null {
-    this.sql.exec("DELETE FROM template_holds WHERE held_until <= ?", now);
-    const [row] = this.sql.exec<{ exam_id: number; held_until: number }>("SELECT exam_id, held_until FROM template_holds WHERE held_from <= ? ORDER BY held_until DESC LIMIT 1", now).toArray();
-    return row ? { examId: row.exam_id, until: row.held_until } : null;
+  /** The exam whose hold is in force at `now`, if any (ended ones are deleted on the way). */
+  activeHold(now: number): number | null {
+    this.sql.exec("DELETE FROM verification_holds WHERE held_until <= ?", now);
+    return this.sql.exec<{ exam_id: number }>("SELECT exam_id FROM verification_holds ORDER BY held_until DESC LIMIT 1").toArray()[0]?.exam_id ?? null;
   }
 }

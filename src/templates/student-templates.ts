@@ -110,7 +110,7 @@ export class StudentTemplates extends DurableObject<Bindings> {
    */
   async verifyFace(owner: TemplateOwner, embedding: number[], modelId: string, level: SecurityLevel, monitoring?: { examId: number; now: number }, holdOnMatch?: HoldOnMatch): Promise<VerifyResult> {
     const v = await vector.verifyFace(this.store, owner, embedding, modelId, level, monitoring ? { recent: this.recentSamples, ...monitoring } : undefined);
-    if (v.status === "match" && v.repeatedAfterMs === undefined && holdOnMatch) this.store.hold(holdOnMatch.examId, holdOnMatch.from, holdOnMatch.until);
+    if (v.status === "match" && v.repeatedAfterMs === undefined && holdOnMatch) this.store.hold(holdOnMatch.examId, holdOnMatch.until);
     return v;
   }
 

@@ -9,9 +9,8 @@ import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { jsonBody } from "../../middleware/body";
 import { faceVerdictMessage, imageBytesFromField, verifyFaceImage } from "../../services/biometrics/face";
-import { FACE_VERIFICATION_WITHDRAWN, holdFor, markVerified } from "../../services/exams/verification";
-import { ownerOf, templatesOf } from "../../templates/client";
-import { examNotFound, studentEnrolment } from "../../services/exams/scope";
+import { holdFor, markFaceVerified } from "../../services/exams/verification";
+import { studentEnrolment } from "../../services/exams/scope";
 import { notifyPartnerSoon } from "../partner-notify";
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, jsonRequest, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
@@ -73,13 +72,7 @@ export const registerFaceVerify = (app: OpenAPIHono<AppEnv>) =>
       (v) => matchOutcome(v, v.score, { liveness: v.liveness }),
       async (row, v) => {
         if (!v.isMatch) return insertDecision(db, row);
-        // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
-        const verified = await markVerified(db, { institutionId: caller.institutionId, examId: exam_id, studentId: caller.userId }, c.get("now"), [row]);
-        if (verified === "not_enrolled") {
-          await templatesOf(c.env, ownerOf(caller)).releaseHold(ownerOf(caller), exam_id);
-          throw examNotFound(exam_id);
-        }
-        if (verified === "withdrawn") throw AppError.badField("exam_id", FACE_VERIFICATION_WITHDRAWN);
+        await markFaceVerified(c.env, db, caller, exam_id, c.get("now"), [row]);
       },
     );
     // Only a match that verifies the student changes their partner session's status (a student already

@@ -19,6 +19,7 @@ import { registerSessionsIndex } from "./sessions-index";
 import { registerSessionsShow } from "./sessions-show";
 import { registerSessionsUpdate } from "./sessions-update";
 import { registerShowStudent } from "./show-student";
+import { allowedMethods } from "../../lib/allowed-methods";
 
 export function createPartnerRouter() {
   const app = new OpenAPIHono<PartnerEnv>({ strict: false });
@@ -47,8 +48,7 @@ export function createPartnerRouter() {
   // Anything else under /api/v3 answers in the partner API's shape too: a 405 naming the methods the path takes (a
   // browser's preflight included, as SECURITY.md "CORS" says; it was a 404), else a 404.
   app.all("*", (c) => {
-    const path = c.req.path.replace(/^\/api\/v3/, "").replace(/\/$/, "") || "/";
-    const allowed = [...new Set(app.routes.filter((r) => r.method !== "ALL" && routePattern(r.path).test(path)).map((r) => r.method))];
+    const allowed = allowedMethods(app.routes, c.req.path.replace(/^\/api\/v3/, "") || "/");
     if (allowed.length > 0) {
       const res = c.json({ error: `Method ${c.req.method} not allowed` }, 405);
       res.headers.set("Allow", allowed.join(", "));
@@ -59,4 +59,3 @@ export function createPartnerRouter() {
   return app;
 }
 
-const routePattern = (path: string) => new RegExp(`^${path.replace(/\/+$/, "").replace(/:[^/]+/g, "[^/]+")}$`);

@@ -4,10 +4,12 @@ import { and, eq, inArray, isNotNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { decisions, enrolments, manualApprovalRequests, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
-import type { Person } from "../../types";
+import type { Bindings } from "../../env";
+import { ownerOf, templatesOf } from "../../templates/client";
+import type { Caller, Person } from "../../types";
 import type { HoldOnMatch } from "../../templates/holds";
 import { type Exam, effectiveStatus, examEndsAt, type VerificationStatus } from "./lifecycle";
-import { faceVerificationWithdrawn, instructorExam, studentEnrolment } from "./scope";
+import { examNotFound, faceVerificationWithdrawn, instructorExam, studentEnrolment } from "./scope";
 import { type DecisionInsert, insertDecision } from "../decisions/record";
 
 const userNotFound = (email: string) => AppError.notFound("user", email, "User not found");
@@ -45,11 +47,25 @@ export const FACE_VERIFICATION_WITHDRAWN =
  * moved: a probe's day-long hold outlived all three). Nothing before the exam starts, as the lock.
  */
 export function holdFor(exam: Pick<Exam, "id" | "status" | "scheduledAt" | "durationMinutes" | "endsAt" | "partnerStatus">, now: number): HoldOnMatch | undefined {
-  return effectiveStatus(exam, now) === "Started" ? { examId: exam.id, from: 0, until: Math.min(examEndsAt(exam), now + HOLD_MS) } : undefined;
+  return effectiveStatus(exam, now) === "Started" ? { examId: exam.id, until: Math.min(examEndsAt(exam), now + HOLD_MS) } : undefined;
 }
 
 /** How long a verifying match holds the templates in the object (see holdFor). */
 export const HOLD_MS = 2 * 60_000;
+
+/**
+ * markVerified for a face match that verifies (face_verify, identification with a picture), answering what it found:
+ * the enrolment gone meanwhile (a partner moved or deleted the session) releases the match's hold and is the exam's
+ * 404, as if that had come first; an instructor's overturn of an earlier face verification is the 400.
+ */
+export async function markFaceVerified(env: Bindings, db: Db, caller: Caller, examId: number, now: number, records: DecisionInsert[]): Promise<void> {
+  const marked = await markVerified(db, { institutionId: caller.institutionId, examId, studentId: caller.userId }, now, records);
+  if (marked === "not_enrolled") {
+    await templatesOf(env, ownerOf(caller)).releaseHold(ownerOf(caller), examId);
+    throw examNotFound(examId);
+  }
+  if (marked === "withdrawn") throw AppError.badField("exam_id", FACE_VERIFICATION_WITHDRAWN);
+}
 
 /**
  * Marks an enrolment verified by a successful 1:1 face verification. A student already verified stays verified as

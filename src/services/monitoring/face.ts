@@ -13,8 +13,8 @@ import type { SecurityLevel } from "../../biometrics/security-level";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
 import { analyseVoice } from "../biometrics/voice";
-import { enrolledExam, examNotFound } from "../exams/scope";
-import { FACE_VERIFICATION_WITHDRAWN, holdFor, markVerified } from "../exams/verification";
+import { enrolledExam } from "../exams/scope";
+import { holdFor, markFaceVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
@@ -163,15 +163,7 @@ export async function identify(
       decision = input.decisionBase ? faceDecision({ ...input.decisionBase, securityLevel }, "identification", match, raised, CURRENT_MODEL_IDS.Face) : null;
       return decision && !verified ? [decision] : [];
     });
-    // The session moved to another student or was deleted since it was read (the partner API): as if that came first.
-    if (verified) {
-      const marked = await markVerified(db, { ...scope }, now, decision ? [decision] : []);
-      if (marked === "not_enrolled") {
-        await templatesOf(env, ownerOf(caller)).releaseHold(ownerOf(caller), input.examId);
-        throw examNotFound(input.examId);
-      }
-      if (marked === "withdrawn") throw AppError.badField("exam_id", FACE_VERIFICATION_WITHDRAWN);
-    }
+    if (verified) await markFaceVerified(env, db, caller, input.examId, now, decision ? [decision] : []);
     return { verified, checkedBy: "server", match, alerts };
   }
   const [me] = await db.select({ email: users.email }).from(users).where(and(eq(users.id, caller.userId), eq(users.institutionId, caller.institutionId))).limit(1);

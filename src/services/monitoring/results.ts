@@ -19,7 +19,7 @@ import { type DecisionBase, processDecision } from "../decisions/outcomes";
 export const EPISODE_GAP_MS = 2 * 60_000;
 const MAX_DETAIL_LENGTH = 200;
 /**
- * Forbidden processes named one alert each per report, at most; the rest are one alert "N more". A report naming 500
+ * Forbidden processes named one alert each per report, at most; the rest are one alert "(more forbidden processes)". A report naming 500
  * matching processes raised 500 alerts each time (a probe grew one student's alerts to 15,000 in 30 reports). The
  * rest's detail is one constant, so repeats extend one episode; the decision record keeps the count of processes.
  */
