@@ -45,10 +45,11 @@ export function createPartnerRouter() {
   registerIndexStudents(app);
   registerShowStudent(app);
   registerDeleteStudent(app);
-  // Anything else under /api/v3 answers in the partner API's shape too: a 405 naming the methods the path takes (a
-  // browser's preflight included, as SECURITY.md "CORS" says; it was a 404), else a 404.
+  // Anything else under /api/v3 answers in the partner API's shape too: a 404, as ProctorExam's router answers an
+  // unrouted method (partner clients expect it); only a browser's preflight (OPTIONS) at a routed path is a 405 naming
+  // the methods, as SECURITY.md "CORS" says (it was a 404).
   app.all("*", (c) => {
-    const allowed = allowedMethods(app.routes, c.req.path.replace(/^\/api\/v3/, "") || "/");
+    const allowed = c.req.method === "OPTIONS" ? allowedMethods(app.routes, c.req.path.replace(/^\/api\/v3/, "") || "/") : [];
     if (allowed.length > 0) {
       const res = c.json({ error: `Method ${c.req.method} not allowed` }, 405);
       res.headers.set("Allow", allowed.join(", "));
