@@ -68,7 +68,12 @@ const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<Partne
   // client wrote them (`60.0`); their JavaScript text (`60`) is accepted too, as it always was, except for whole
   // numbers, whose digits as written are the only text (beyond 2^53 JavaScript's would be another number).
   const wholeNumbers = Object.fromEntries(Object.entries(written).filter(([, t]) => /^-?\d+$/.test(t)));
-  const messages = [...new Set([stringToSign(params, written), stringToSign(params, wholeNumbers)])];
+  // A JSON null is signed empty (`open_time=`, as Ruby's nil.to_s writes it) or as its JSON text (`open_time=null`, as
+  // JavaScript's String(null) does; a probe's client got the bare 403 for it).
+  const nullsAsText = Object.fromEntries(Object.keys(params).filter((name) => params[name] === null).map((name) => [name, "null"]));
+  const variants = [stringToSign(params, written), stringToSign(params, wholeNumbers)];
+  if (Object.keys(nullsAsText).length > 0) variants.push(stringToSign(params, { ...written, ...nullsAsText }));
+  const messages = [...new Set(variants)];
   const signedWithOneOf = async (secrets: string[]) =>
     (await Promise.all(secrets.flatMap((s) => messages.map((m) => verifyHmacSha256Hex(s, m, signature))))).includes(true);
   let signed = await signedWithOneOf(identity.secrets);

@@ -10,10 +10,11 @@ import { PartnerError } from "../services/partner/errors";
 import { jsonNumberTexts, type ParamValue, type Params } from "../services/partner/signature";
 import type { PartnerEnv } from "./partner-env";
 
-// The longest parameters (a session's individual_info, 20,000 characters; names and ids) at 6 bytes a character, as
-// a JSON encoder that escapes all non-ASCII text writes them. The partner API counts characters in UTF-16 units
-// (params.ts, as Rails does), so an emoji's two escapes count two characters: 6 bytes each suffice here.
-export const MAX_BODY_BYTES = 6 * (20_000 + 1_000) + 4 * 1024;
+// The longest parameters (a session's individual_info, 20,000 characters; names and ids) at 9 bytes a character, as
+// a form body writes a 3-byte UTF-8 character (CJK, the euro sign: %E6%BC%A2). The partner API counts characters in
+// UTF-16 units (params.ts, as Rails does): an emoji is 2 units and 12 bytes in a form, 6 a unit; a JSON encoder that
+// escapes all non-ASCII text writes 6 bytes a unit. (At 6 bytes a unit, a form body of 20,000 CJK characters was a 413.)
+export const MAX_BODY_BYTES = 192 * 1024; // >= 9 * (20_000 + 1_000) + 4 KiB
 
 function add(params: Params, name: string, value: ParamValue) {
   if (name === "") return;
@@ -22,11 +23,22 @@ function add(params: Params, name: string, value: ParamValue) {
     throw PartnerError.invalid(name.replaceAll("\u0000", "\\u0000"), value, "Must not contain the NUL character");
   }
   if (!isWellFormed(name) || (typeof value === "string" && !isWellFormed(value))) throw PartnerError.invalid(name, "(not text)", NOT_WELL_FORMED);
-  if (Object.hasOwn(params, name) && params[name] !== value) {
+  if (Object.hasOwn(params, name)) {
+    // The same value as text (`"exam_id": 74` in a JSON body and 74 in the path) is one value, kept as text (as a
+    // query or path gives it); its signed text may be either (partner-auth tries the JSON text and JavaScript's).
+    if (params[name] === value) return;
+    if (sameText(params[name]!, value)) {
+      if (typeof value === "string") params[name] = value;
+      return;
+    }
     throw new PartnerError(422, `Param given more than once with different values: '${name}'`);
   }
   params[name] = value;
 }
+
+/** A JSON number given again as the text of a query, form or path (or the reverse), with the same digits. */
+const sameText = (a: ParamValue, b: ParamValue) =>
+  (typeof a === "number" && typeof b === "string" && String(a) === b) || (typeof b === "number" && typeof a === "string" && String(b) === a);
 
 async function readBody(req: Request): Promise<string> {
   const bytes = await readLimited(req.body, req.headers, MAX_BODY_BYTES, () => new PartnerError(413, "Request body too large"), "leave");

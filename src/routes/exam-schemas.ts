@@ -171,6 +171,8 @@ export const MAX_PRIVACY_POLICY_LENGTH = 20_000;
 /** add_exam's and update_exam_details's body limit: a name, a privacy policy and forbidden processes at their limits. */
 export const EXAM_BODY_LIMIT = textBodyLimit(MAX_EXAM_NAME_LENGTH + MAX_PRIVACY_POLICY_LENGTH + MAX_PATTERNS_PER_EXAM * MAX_PATTERN_LENGTH);
 
+const MOODLE_COURSE_ID = 'Expected a Moodle course id (digits, as a string or a JSON number), or null or "" for no course.';
+
 /** The fields the spec's AddExam and UpdateExam share (each adds its own name, date and id rules). */
 export const examDetailFields = {
   exam_type: ExamType,
@@ -179,10 +181,22 @@ export const examDetailFields = {
   additional_material: LooseBoolean.optional(),
   forbidden_processes: ForbiddenProcesses.optional(),
   // A String in the spec; a JSON number is taken too, as sync_courses_exams takes it (Moodle's ids are numbers).
+  // null or "" removes the link (list_exam shows an exam without one as null, and an exam must save back as shown).
   moodle_course_id: z
-    .union([z.number().int().nonnegative().max(999_999_999_999_999).transform(String), z.string().regex(/^\d{1,15}$/, "Expected a Moodle course id.")])
+    .union(
+      [
+        z.number().int().nonnegative().max(999_999_999_999_999).transform(String),
+        z.string().regex(/^\d{1,15}$/, MOODLE_COURSE_ID),
+        z.literal("").transform(() => null),
+        z.null(),
+      ],
+      { error: MOODLE_COURSE_ID },
+    )
     .optional()
-    .openapi({ type: "string", description: "The Moodle course id (digits; a JSON number is accepted too)" }),
+    .openapi({
+      type: ["string", "null"],
+      description: "The Moodle course id (digits; a JSON number is accepted too). null or \"\" for no course (on update: removes the link); absent on update: unchanged",
+    }),
   security_level: SecurityLevelField.nullable()
     .optional()
     .openapi({
@@ -200,7 +214,7 @@ type ExamDetailsBody = {
   privacy_policy: string;
   additional_material?: boolean | undefined;
   forbidden_processes?: string[] | undefined;
-  moodle_course_id?: string | undefined;
+  moodle_course_id?: string | null | undefined;
   security_level?: SecurityLevel | null | undefined;
 };
 

@@ -123,8 +123,14 @@ export class MoodleClient {
   getCourses(ids: number[]): Promise<MoodleCourse[]> {
     return this.call("core_course_get_courses", { options: { ids } }, z.array(MoodleCourseShape));
   }
+  /**
+   * The course's participants with an active enrolment: without `onlyactive` Moodle also lists suspended ones
+   * (how a teacher withdraws a student) and says nothing of their status. The option needs the token's user to
+   * hold moodle/course:enrolreview in the course (docs/exams.md "Moodle").
+   */
   getEnrolledUsers(courseId: number): Promise<MoodleUser[]> {
-    return this.call("core_enrol_get_enrolled_users", { courseid: courseId }, z.array(MoodleUserShape));
+    const onlyActive = [{ name: "onlyactive", value: 1 }];
+    return this.call("core_enrol_get_enrolled_users", { courseid: courseId, options: onlyActive }, z.array(MoodleUserShape));
   }
   getUsersByEmail(email: string): Promise<MoodleUser[]> {
     return this.call("core_user_get_users_by_field", { field: "email", values: [email] }, z.array(MoodleUserShape));
@@ -174,12 +180,13 @@ export type MoodleStudentWithoutEmail = { moodle_user_id: string; name: string; 
 
 /**
  * The course's participants with the student role, in one pass: those that carry an email (Moodle hides emails from
- * tokens without the capability), each email once (compared case-insensitively: two Moodle accounts with one email
- * are one TRUSTID student), and those left out for their email, named (a probe's sync of 5 students enrolled 1 and
- * said nothing of the other 4: the instructor could not know they could not sit the exam).
+ * tokens without the capability), each email once (compared case-insensitively: one email is one TRUSTID account),
+ * and those left out for their email, named (a probe's sync of 5 students enrolled 1 and said nothing of the other
+ * 4: the instructor could not know they could not sit the exam), a second participant with an email already seen
+ * included (two people would otherwise share one account and one face template without anyone being told).
  */
 function courseStudents(participants: MoodleUser[]): { students: MoodleStudent[]; withoutEmail: MoodleStudentWithoutEmail[] } {
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const students: MoodleStudent[] = [];
   const withoutEmail: MoodleStudentWithoutEmail[] = [];
   for (const u of participants.filter(isStudent)) {
@@ -189,8 +196,11 @@ function courseStudents(participants: MoodleUser[]): { students: MoodleStudent[]
     if (!isEmail(email)) {
       const reason = given === "" ? "no email visible to the service's Moodle token (hidden, or empty)" : `email not accepted: ${given.slice(0, 254)}`;
       withoutEmail.push({ moodle_user_id: String(u.id), ...names, reason });
-    } else if (!seen.has(email)) {
-      seen.add(email);
+    } else if (seen.has(email)) {
+      const first = seen.get(email)!;
+      withoutEmail.push({ moodle_user_id: String(u.id), ...names, reason: `email shared with Moodle user ${first}, who is enrolled with it: one account per email here` });
+    } else {
+      seen.set(email, u.id);
       students.push({ ...names, email });
     }
   }
@@ -199,11 +209,14 @@ function courseStudents(participants: MoodleUser[]): { students: MoodleStudent[]
 
 /**
  * A name from Moodle as every other name here is kept (register_user, a students list): control characters (a NUL cut
- * the rest of the name when stored) become spaces, runs of white space one space, trimmed, at most 150 characters.
- * Moodle's names are not refused: one odd name must not stop a course's sync.
+ * the rest of the name when stored) become spaces, runs of white space one space, trimmed, at most 150 UTF-16 units,
+ * cut between characters (a cut inside an emoji left half of it: not text). Moodle's names are not refused: one odd
+ * name must not stop a course's sync.
  */
-const cleanName = (name: string | undefined) =>
-  (name ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim().slice(0, 150);
+function cleanName(name: string | undefined): string {
+  const cut = (name ?? "").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim().slice(0, 150);
+  return (/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut).trim();
+}
 
 async function instructorEmail(db: Db, instructor: Person): Promise<string> {
   const [me] = await db

@@ -11,8 +11,10 @@ export type FakeMoodleSite = {
   token: string;
   users: { id: number; firstname: string; lastname: string; email?: string; username?: string }[]; // no email: hidden from the token, as Moodle leaves the field out
   courses: { id: number; shortname: string; fullname: string }[];
-  /** Who is in which course with which role shortname (student, editingteacher, teacher, ...). */
-  enrolments: { courseId: number; userId: number; role: string }[];
+  /** Who is in which course with which role shortname (student, editingteacher, teacher, ...); `suspended` as a teacher withdraws a student. */
+  enrolments: { courseId: number; userId: number; role: string; suspended?: boolean }[];
+  /** The token's user lacks moodle/course:enrolreview, which Moodle requires for the `onlyactive` option. */
+  withoutEnrolReview?: boolean;
 };
 
 const ROLE_IDS: Record<string, number> = { manager: 1, editingteacher: 3, teacher: 4, student: 5, guest: 6 };
@@ -70,7 +72,14 @@ function run(site: FakeMoodleSite, fn: string, p: Record<string, unknown>): unkn
       if (!site.courses.some((c) => c.id === courseId)) {
         return exception("dml_missing_record_exception", "invalidrecord", "Can't find data record in database table course.");
       }
-      const inCourse = site.enrolments.filter((e) => e.courseId === courseId);
+      // As Moodle: options[i][name]=onlyactive with a true value leaves suspended enrolments out and needs
+      // moodle/course:enrolreview; without it every enrolment is listed, with no status to tell them apart.
+      const options = listOf(p.options as Record<string, unknown> | undefined) as unknown as { name?: string; value?: string }[];
+      const onlyActive = options.some((o) => o?.name === "onlyactive" && o.value !== undefined && o.value !== "0" && o.value !== "");
+      if (onlyActive && site.withoutEnrolReview) {
+        return exception("required_capability_exception", "nopermissions", "Sorry, but you do not currently have permissions to do that (Review course enrolments).");
+      }
+      const inCourse = site.enrolments.filter((e) => e.courseId === courseId && !(onlyActive && e.suspended));
       return site.users
         .filter((u) => inCourse.some((e) => e.userId === u.id))
         .map((u) => ({

@@ -23,7 +23,8 @@ export type ExamInput = {
   additionalMaterial?: boolean | undefined;
   /** Replaces the exam's own forbidden-process patterns when given. */
   forbiddenProcesses?: string[] | undefined;
-  moodleCourseId?: string | undefined;
+  /** null removes the link; undefined leaves it (on update). */
+  moodleCourseId?: string | null | undefined;
   /** The exam's own security level; null: the institution's. On update, undefined leaves it unchanged. */
   securityLevel?: SecurityLevel | null | undefined;
 };
@@ -98,7 +99,7 @@ export async function updateExam(
     endsAt: null as number | null,
     privacyPolicy: input.privacyPolicy,
     additionalMaterial: input.additionalMaterial ?? exam.additionalMaterial,
-    moodleCourseId: input.moodleCourseId ?? exam.moodleCourseId,
+    moodleCourseId: input.moodleCourseId === undefined ? exam.moodleCourseId : input.moodleCourseId,
     securityLevel: input.securityLevel === undefined ? exam.securityLevel : input.securityLevel,
     updatedAt: now,
   };

@@ -117,6 +117,27 @@ describe("POST /backend/instructor/update_exam_details", () => {
     expect(view.name).toBe("Renamed"); // name is optional on update
   });
 
+  it("saves an exam back as list_exam shows it, and removes a Moodle course link with null or \"\"", async () => {
+    // A probe: list_exam showed moodle_course_id null, update refused that null ("Invalid input"), and a link could never be removed.
+    const t = await newSession("INSTRUCTOR");
+    const plain = await addExam(t.access);
+    const { exam_id, enrolled_students: _e, status: _s, started_at: _a, ends_at: _b, ...shown } = await instructorExamView(t.access, plain);
+    expect(shown.moodle_course_id).toBeNull();
+    const back = await api(updateExamDetails, { token: t.access, unchecked: { ...shown, exam_id } });
+    expect(back.status, JSON.stringify(back.body)).toBe(200);
+    for (const none of [null, ""]) {
+      const linked = await addExam(t.access, { moodle_course_id: "42" });
+      expect((await update(t.access, { ...examBody(), exam_id: linked, moodle_course_id: none })).status).toBe(200);
+      expect((await instructorExamView(t.access, linked)).moodle_course_id).toBeNull();
+    }
+    const kept = await addExam(t.access, { moodle_course_id: "42" });
+    await update(t.access, { ...examBody(), exam_id: kept });
+    expect((await instructorExamView(t.access, kept)).moodle_course_id).toBe("42");
+    const bad = await api(updateExamDetails, { token: t.access, unchecked: { ...examBody(), exam_id: kept, moodle_course_id: "ALG-1" } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toMatch(/Moodle course id .* or null or \\"\\" for no course/);
+  });
+
   it("moving the window into the past completes the exam, after which it cannot change", async () => {
     const t = await newSession("INSTRUCTOR");
     const id = await addExam(t.access);

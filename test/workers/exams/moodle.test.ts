@@ -14,7 +14,8 @@ type Site = {
   token: string;
   users: { id: number; firstname: string; lastname: string; email?: string }[];
   courses: { id: number; shortname: string; fullname: string }[];
-  enrolments: { courseId: number; userId: number; role: string }[];
+  enrolments: { courseId: number; userId: number; role: string; suspended?: boolean }[];
+  withoutEnrolReview?: boolean;
 };
 
 async function installSite(site: Site) {
@@ -22,7 +23,10 @@ async function installSite(site: Site) {
   expect(res.status).toBe(200);
 }
 
-/** An institution whose Moodle site has: the instructor teaching course 10 (2 students, one with two accounts) and 11 (1), enrolled as a student in 12. */
+/**
+ * An institution whose Moodle site has: the instructor teaching course 10 (2 students, one with two accounts, and a
+ * suspended one) and 11 (1), enrolled as a student in 12.
+ */
 async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
   const inst = await newInstitution({ url: moodleUrl(), token });
   const teacher = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
@@ -36,8 +40,10 @@ async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
       { id: 3, firstname: "Alice", lastname: "A", email: alice },
       { id: 4, firstname: "Bob", lastname: "B", email: bob },
       { id: 5, firstname: "Other", lastname: "Teacher", email: uniqueEmail("other") },
-      // A second Moodle account with Alice's email in capitals: one TRUSTID student, listed once.
+      // A second Moodle account with Alice's email in capitals: one TRUSTID account per email, so it is named apart.
       { id: 6, firstname: "Alice", lastname: "Again", email: alice.toUpperCase() },
+      // Withdrawn by the teacher (a suspended enrolment): not a participant to enrol.
+      { id: 7, firstname: "Gone", lastname: "Away", email: uniqueEmail("withdrawn") },
     ],
     courses: [
       { id: 10, shortname: "ALG", fullname: "Algorithms" },
@@ -50,6 +56,7 @@ async function moodleWorld(token = `tok-${crypto.randomUUID()}`) {
       { courseId: 10, userId: 3, role: "student" },
       { courseId: 10, userId: 4, role: "student" },
       { courseId: 10, userId: 6, role: "student" },
+      { courseId: 10, userId: 7, role: "student", suspended: true },
       { courseId: 11, userId: 2, role: "teacher" },
       { courseId: 11, userId: 4, role: "student" },
       { courseId: 12, userId: 2, role: "student" },
@@ -75,7 +82,8 @@ describe("GET /backend/instructor/moodle_information", () => {
           { name: "Bob", surname: "B", email: w.bob },
         ],
         skipped_instructors: [],
-        skipped_without_email: [],
+        // Two people would otherwise share one account and one face template, unknown to the instructor (probe S).
+        skipped_without_email: [{ moodle_user_id: "6", name: "Alice", surname: "Again", reason: "email shared with Moodle user 3, who is enrolled with it: one account per email here" }],
       },
       { moodle_course_id: "11", moodle_course_name: "Databases", enrolled_students: [{ name: "Bob", surname: "B", email: w.bob }], skipped_instructors: [], skipped_without_email: [] },
     ]);
@@ -87,7 +95,7 @@ describe("GET /backend/instructor/moodle_information", () => {
     const inst = await newInstitution({ url: moodleUrl(), token });
     const teacher = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
     const assistant = await registerUser({ role: "INSTRUCTOR", organization: inst.code });
-    const [padded, blank] = [uniqueEmail("padded"), uniqueEmail("blank")];
+    const [padded, blank, smile] = [uniqueEmail("padded"), uniqueEmail("blank"), uniqueEmail("smile")];
     await installSite({
       token,
       users: [
@@ -98,6 +106,8 @@ describe("GET /backend/instructor/moodle_information", () => {
         // Left out for their email, and named (a probe's sync said nothing of them).
         { id: 6, firstname: "Hid", lastname: "Den" },
         { id: 7, firstname: "Odd", lastname: "Dots", email: "o..neil@example.org" },
+        // 201 UTF-16 units: cut at 150 between characters, never inside an emoji (a lone surrogate is not text).
+        { id: 8, firstname: "a" + "\u{1F600}".repeat(100), lastname: "Smile", email: smile },
       ],
       courses: [{ id: 20, shortname: "NET", fullname: "Networks" }],
       enrolments: [
@@ -107,10 +117,12 @@ describe("GET /backend/instructor/moodle_information", () => {
         { courseId: 20, userId: 5, role: "student" },
         { courseId: 20, userId: 6, role: "student" },
         { courseId: 20, userId: 7, role: "student" },
+        { courseId: 20, userId: 8, role: "student" },
       ],
     });
     const access = (await loginAs(teacher)).access;
     const res = await api(moodleInformation, { token: access });
+    const cutEmoji = "a" + "\u{1F600}".repeat(74);
     expect(bodyAt(res, 200).resource_array).toEqual([
       {
         moodle_course_id: "20",
@@ -118,6 +130,7 @@ describe("GET /backend/instructor/moodle_information", () => {
         enrolled_students: [
           { name: "Ann Marie", surname: "Padded Name", email: padded },
           { name: "", surname: "", email: blank },
+          { name: cutEmoji, surname: "Smile", email: smile },
         ],
         skipped_instructors: [assistant.email],
         skipped_without_email: [
@@ -132,7 +145,7 @@ describe("GET /backend/instructor/moodle_information", () => {
     expect(bodyAt(sync, 200).resource_dict.skipped_without_email.map((x) => x.moodle_user_id)).toEqual(["6", "7"]);
     const view = await instructorExamView(access, id);
     expect(view.enrolled_students.map((s) => [s.email, s.name, s.surname]).sort()).toEqual(
-      [[blank, "", ""], [padded, "Ann Marie", "Padded Name"]].sort(),
+      [[blank, "", ""], [padded, "Ann Marie", "Padded Name"], [smile, cutEmoji, "Smile"]].sort(),
     );
   });
 
@@ -208,8 +221,9 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
       source: "moodle",
       moodle_course_id: "10",
       skipped_instructors: [],
-      skipped_without_email: [],
+      skipped_without_email: [expect.objectContaining({ moodle_user_id: "6" })],
     });
+    // The suspended participant (Moodle asked with onlyactive) is neither enrolled nor named.
     const view = await instructorExamView(w.access, id);
     expect(view.moodle_course_id).toBe("10");
     expect(view.enrolled_students.map((s) => [s.email, s.name, s.account_claimed]).sort()).toEqual(
@@ -251,6 +265,16 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
     // The same email in a list the instructor sends is refused as before: that list can be corrected.
     const listed = await sync(access, { exam_id: id, students: [{ email: assistant.email, name: "T", surname: "A" }] });
     expect(listed.status).toBe(400);
+  });
+
+  it("needs the token's right to review enrolments (Moodle's onlyactive), and says so", async () => {
+    const token = `tok-${crypto.randomUUID()}`;
+    const w = await moodleWorld(token);
+    await installSite({ token, users: [{ id: 2, firstname: "Tea", lastname: "Cher", email: w.teacher.email }], courses: [{ id: 10, shortname: "ALG", fullname: "Algorithms" }], enrolments: [{ courseId: 10, userId: 2, role: "editingteacher" }], withoutEnrolReview: true });
+    const id = await addExam(w.access);
+    const res = await sync(w.access, { exam_id: id, moodle_course_id: 10 });
+    expect(res.status).toBe(502);
+    expect(res.body.message).toMatch(/core_enrol_get_enrolled_users \(nopermissions\).*Review course enrolments/);
   });
 
   it("takes an exam's moodle_course_id as the spec's String or as a JSON number", async () => {

@@ -329,9 +329,54 @@ describe("partner API authentication", () => {
     expect(nested.status).toBe(422);
   });
 
-  it("refuses a body over its limit (127 KiB) counted as it is read, also when streamed without Content-Length", async () => {
+  it("takes a 20,000-character individual_info of 3-byte characters in a form body (9 bytes each percent-encoded)", async () => {
+    // A probe's PHP-style client (http_build_query) got a 413 for the documented maximum: the limit counted 6 bytes a character.
+    const info = "\u6f22".repeat(20_000);
+    const res = await signedCall(partner, "POST", "/exams/:exam_id/student_sessions", {
+      path: { exam_id: examId },
+      params: { email: `form-${crypto.randomUUID()}@example.org`, individual_info: info },
+      via: "form",
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 200)).toBe(201);
+    expect(res.body.student.individual_info).toBe(info);
+  });
+
+  it("takes a path id repeated in the body with the same value as a JSON number, and refuses another value", async () => {
+    const email = `dup-${crypto.randomUUID()}@example.org`;
+    const same = await signedCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: examId }, params: { email, exam_id: examId } });
+    expect(same.status, JSON.stringify(same.body)).toBe(201);
+    const put = await signedCall(partner, "PUT", "/exams/:id", { path: { id: examId }, params: { id: examId, duration: 30 } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const other = await signedCall(partner, "POST", "/exams/:exam_id/student_sessions", { path: { exam_id: examId }, params: { email: `o-${email}`, exam_id: examId + 1 } });
+    expect(other).toMatchObject({ status: 422, body: { error: "Param given more than once with different values: 'exam_id'" } });
+  });
+
+  it("signs a JSON null empty (as Ruby) or as null (as JavaScript's String(null))", async () => {
+    const created = await signedCall(partner, "POST", "/exams/:exam_id/student_sessions", {
+      path: { exam_id: examId },
+      params: { email: `null-${crypto.randomUUID()}@example.org`, open_time: 1893456000 },
+    });
+    const id = created.body.student.id as number;
+    for (const signedAs of ["", "null"]) {
+      const res = await signedCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", {
+        path: { exam_id: examId, id },
+        params: { open_time: null },
+        signOnly: (p) => ({ ...p, open_time: signedAs }),
+      });
+      expect(res.status, `signed open_time=${signedAs}`).toBe(200);
+      expect(res.body.student.open_time).toBeNull();
+    }
+    const wrong = await signedCall(partner, "PUT", "/exams/:exam_id/student_sessions/:id", {
+      path: { exam_id: examId, id },
+      params: { open_time: null },
+      signOnly: (p) => ({ ...p, open_time: "None" }),
+    });
+    expect(wrong.status).toBe(403);
+  });
+
+  it("refuses a body over its limit (192 KiB) counted as it is read, also when streamed without Content-Length", async () => {
     const { SELF } = await import("cloudflare:test");
-    const json = JSON.stringify({ name: "x".repeat(130 * 1024) });
+    const json = JSON.stringify({ name: "x".repeat(193 * 1024) });
     const streamed = new ReadableStream<Uint8Array>({
       start(controller) {
         const bytes = new TextEncoder().encode(json);
