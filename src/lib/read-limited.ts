@@ -5,7 +5,8 @@
 /**
  * The body's bytes, or `tooLarge()` thrown once more than `maxBytes` have been declared or read. An outside
  * service's answer (`rest: "cancel"`) is then cancelled; a request's body is left as it is (`rest: "leave"`) for
- * drainUnreadBody to read to its end after the answer is made.
+ * drainUnreadBody to read to its end after the answer is made. A stream that breaks off (the client or the service
+ * went away mid-body) throws `brokenOff()` when given, else the stream's own error.
  */
 export async function readLimited(
   body: ReadableStream<Uint8Array> | null,
@@ -13,6 +14,7 @@ export async function readLimited(
   maxBytes: number,
   tooLarge: () => Error,
   rest: "cancel" | "leave" = "cancel",
+  brokenOff?: () => Error,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -24,7 +26,13 @@ export async function readLimited(
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw brokenOff ? brokenOff() : e;
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
@@ -42,6 +50,13 @@ export async function readLimited(
   }
   return out;
 }
+
+/**
+ * A request body that stopped arriving before its end: the client lost its connection (a desktop app whose network
+ * dropped mid-upload). A 400 nobody reads, not an unexpected error logged with its stack as a 500 (a probe); nothing
+ * of the request was used.
+ */
+export const REQUEST_BROKEN_OFF = "The request body broke off before its end (the connection was lost); send the request again";
 
 /** Request bodies are drained up to this much; beyond it (Cloudflare's own limit on most plans) they are cancelled. */
 export const MAX_DRAINED_BYTES = 100 * 1024 * 1024;

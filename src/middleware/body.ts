@@ -3,7 +3,7 @@
 // parse that reports malformed bodies as the documented 400 `error_details.json`.
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../lib/errors";
-import { readLimited } from "../lib/read-limited";
+import { readLimited, REQUEST_BROKEN_OFF } from "../lib/read-limited";
 import { isWellFormed, NOT_WELL_FORMED } from "../lib/well-formed";
 import type { AppEnv } from "../types";
 
@@ -26,6 +26,7 @@ function refuseContentCoding(c: { req: { header(name: string): string | undefine
 }
 
 const tooLarge = (maxBytes: number) => new AppError(413, `Request body is larger than the ${maxBytes} bytes this endpoint accepts`);
+const brokenOff = () => new AppError(400, REQUEST_BROKEN_OFF);
 
 /**
  * The body limit of a JSON endpoint whose text fields may hold up to `characters` characters in all, counted as zod
@@ -57,7 +58,7 @@ export const jsonBody = (maxBytes: number) =>
       throw new AppError(415, `Unsupported media type "${type || "none"}"; this endpoint consumes application/json`);
     }
     refuseContentCoding(c);
-    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave");
+    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave", brokenOff);
     let text: string;
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -96,7 +97,7 @@ export const formBody = (maxBytes: number) =>
       );
     }
     refuseContentCoding(c);
-    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave");
+    const bytes = await readLimited(c.req.raw.body, c.req.raw.headers, maxBytes, () => tooLarge(maxBytes), "leave", brokenOff);
     // Parsed here, under a Content-Type that keeps only the boundary: the runtime's parser refused parameters it
     // does not know (`; charset=UTF-8`, as Apache HttpClient and Spring send) and a framing error reached the client
     // as a bare 415 or as "Malformed JSON". Hono's form validator reads the parsed form from this cache.

@@ -3,7 +3,7 @@
 // what is signed and what the endpoint reads. A name given twice with different values is refused, so
 // that the signed value and the used value can never differ.
 import { createMiddleware } from "hono/factory";
-import { readLimited } from "../lib/read-limited";
+import { readLimited, REQUEST_BROKEN_OFF } from "../lib/read-limited";
 import { isWellFormed, NOT_WELL_FORMED } from "../lib/well-formed";
 import { refusedContentCoding } from "./body";
 import { PartnerError } from "../services/partner/errors";
@@ -41,7 +41,7 @@ const sameText = (a: ParamValue, b: ParamValue) =>
   (typeof a === "number" && typeof b === "string" && String(a) === b) || (typeof b === "number" && typeof a === "string" && String(b) === a);
 
 async function readBody(req: Request): Promise<string> {
-  const bytes = await readLimited(req.body, req.headers, MAX_BODY_BYTES, () => new PartnerError(413, "Request body too large"), "leave");
+  const bytes = await readLimited(req.body, req.headers, MAX_BODY_BYTES, () => new PartnerError(413, "Request body too large"), "leave", () => new PartnerError(400, REQUEST_BROKEN_OFF));
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {

@@ -75,3 +75,28 @@ describe("request bodies the answer did not need", () => {
     }
   });
 });
+
+describe("request bodies that break off", () => {
+  it("are a 400 saying so, not an unexpected error logged as a 500 (a desktop app whose network dropped mid-upload)", async () => {
+    // Called on the app itself: through SELF the runtime hands the Worker a cut stream as a shorter, complete body.
+    const brokenBody = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"email": "a@b.c", "pass'));
+          controller.error(new Error("Network connection lost."));
+        },
+      });
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => logged.push(line);
+    try {
+      const request = new Request("http://trustid.test/backend/login", { method: "POST", headers: { "content-type": "application/json" }, body: brokenBody(), duplex: "half" } as RequestInit);
+      const res = await createApp().request(request, {}, env);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toMatch(/broke off before its end/);
+      expect(logged).toEqual([]);
+    } finally {
+      console.error = original;
+    }
+  });
+});
