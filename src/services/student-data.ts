@@ -51,7 +51,13 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
     db.select().from(manualApprovalRequests).where(mine(manualApprovalRequests)).orderBy(desc(manualApprovalRequests.id)).limit(n),
     db.select().from(decisions).where(mine(decisions)).orderBy(desc(decisions.id)).limit(n),
     db
-      .select({ id: walletExports.id, biometricType: walletExports.biometricType, modelId: walletExports.modelId, createdAt: walletExports.createdAt, expiresAt: walletExports.expiresAt, pushStatus: walletExports.pushStatus })
+      // Every column but the sealed copy itself (the wallet's): the push token and what became of the notice are data kept about the student too.
+      .select({
+        id: walletExports.id, biometricType: walletExports.biometricType, modelId: walletExports.modelId, templateVersion: walletExports.templateVersion,
+        createdAt: walletExports.createdAt, expiresAt: walletExports.expiresAt, pushToken: walletExports.pushToken, pushStatus: walletExports.pushStatus,
+        pushError: walletExports.pushError, pushAttempts: walletExports.pushAttempts, pushUpdatedAt: walletExports.pushUpdatedAt,
+        fetchedAt: walletExports.fetchedAt, returnedAt: walletExports.returnedAt,
+      })
       .from(walletExports)
       .where(and(eq(walletExports.institutionId, caller.institutionId), eq(walletExports.userId, caller.userId)))
       .orderBy(desc(walletExports.createdAt))

@@ -20,7 +20,7 @@ const MyData = z
     feedback: Rows,
     manual_approval_requests: Rows,
     decisions: z.array(DecisionView).openapi({ description: "As GET /student/decisions, all of them" }),
-    wallet_exports: Rows.openapi({ description: "Sealed template copies made for the wallet app (metadata; the sealed copy itself is the wallet's)" }),
+    wallet_exports: Rows.openapi({ description: "Sealed template copies made for the wallet app: every column kept (template version, Expo push token, the notice's status, error and attempts, when the wallet fetched and returned it), but not the sealed copy itself (the wallet's)" }),
     biometric_templates: z
       .array(z.object({ biometric_type: z.string(), model_id: z.string(), samples: z.number(), created_at: z.string(), current: z.boolean() }))
       .nullable()
@@ -71,7 +71,12 @@ export const registerStudentMyData = (app: OpenAPIHono<AppEnv>) =>
           feedback: d.feedback.map((f) => ({ exam_id: f.examId, cheat_mode: f.cheatMode, feedback: f.feedback, created_at: iso(f.createdAt) })),
           manual_approval_requests: d.manualApprovalRequests.map((r) => ({ exam_id: r.examId, approval_type: r.approvalType, status: r.status, requested_at: iso(r.createdAt), decided_at: iso(r.decidedAt) })),
           decisions: d.decisions.map(decisionView),
-          wallet_exports: d.walletExports.map((w) => ({ export_id: w.id, biometric_type: w.biometricType, model_id: w.modelId, created_at: iso(w.createdAt), expires_at: iso(w.expiresAt), push_status: w.pushStatus })),
+          wallet_exports: d.walletExports.map((w) => ({
+            export_id: w.id, biometric_type: w.biometricType, model_id: w.modelId, template_version: w.templateVersion,
+            created_at: iso(w.createdAt), expires_at: iso(w.expiresAt), push_token: w.pushToken, push_status: w.pushStatus,
+            push_error: w.pushError, push_attempts: w.pushAttempts, push_updated_at: iso(w.pushUpdatedAt),
+            fetched_at: iso(w.fetchedAt), returned_at: iso(w.returnedAt),
+          })),
           biometric_templates: d.templates?.map((t) => ({ biometric_type: t.biometricType, model_id: t.modelId, samples: t.samples, created_at: iso(t.createdAt)!, current: t.current })) ?? null,
           enrolment_sessions: d.enrolmentSessions?.map((e) => ({ biometric_type: e.biometricType, last_added_at: iso(e.lastAddedAt)!, expires_at: iso(e.expiresAt)! })) ?? null,
           truncated: d.truncated,

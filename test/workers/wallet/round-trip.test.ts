@@ -8,6 +8,7 @@ import { route as unregisterRoute } from "../../../src/routes/biometrics/unregis
 import { route as walletFace } from "../../../src/routes/biometrics/wallet-face";
 import { route as walletSend } from "../../../src/routes/biometrics/wallet-send";
 import { route as walletStatus } from "../../../src/routes/biometrics/wallet-status";
+import { route as myData } from "../../../src/routes/student/my-data";
 import { api, bodyAt } from "../api";
 import { newSession } from "../helpers";
 import { enrolFace, expoSent, headerOf, ownerOf, pushToken, templatesOf, verify } from "./fixtures";
@@ -71,6 +72,12 @@ describe("wallet round trip (Face)", () => {
     st = await api(walletStatus, { token: s.access });
     expect(bodyAt(st, 200).resource_obj.Face).toMatchObject({ server_has_template: true, template_version: 1 });
     expect(bodyAt(st, 200).resource_obj.Face.export!.returned_at).not.toBeNull();
+
+    // The student's copy of their data shows all the service keeps of the export (a probe: my_data had no push token,
+    // version, fetch or return time), but not the sealed copy itself.
+    const mine = bodyAt(await api(myData, { token: s.access }), 200).resource_dict.wallet_exports.find((e) => e.export_id === view.export_id);
+    expect(mine).toMatchObject({ template_version: 1, push_token: token, push_status: "delivered", push_error: null, fetched_at: expect.any(String), returned_at: expect.any(String) });
+    expect(JSON.stringify(mine)).not.toContain(sealed.slice(0, 40));
 
     // Sending the same export again changes nothing and is not an error.
     const twice = await api(walletSend, { token: s.access, json: { face_embeddings: sealed } });
