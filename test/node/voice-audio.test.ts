@@ -7,6 +7,7 @@ import { analyseClip } from "../../src/biometrics/voice/voice";
 import { encodeWav16, parseWav } from "../../src/biometrics/voice/wav";
 import { bestCorrelation, evalClip, gaussian, hasData, loadOpus, media, sine } from "./voice-helpers";
 import { captureHint } from "../../src/services/biometrics/voice";
+import { highBandDb } from "../../src/biometrics/voice/features";
 
 beforeAll(loadOpus);
 
@@ -291,13 +292,15 @@ describe.skipIf(!hasData)("a recording sent in MediaRecorder chunks", () => {
 describe.skipIf(!hasData)("capture hints for a refused clip (wording only, never the decision)", () => {
   const hintOf = async (samples: Float32Array, rate: number) => {
     const { audio, features } = await analyseClip(encodeWav16([samples], rate));
-    return captureHint({ sourceRate: audio.sourceRate, dynamicRangeDb: features.vad.dynamicRangeDb });
+    return captureHint({ sourceRate: audio.sourceRate, dynamicRangeDb: features.vad.dynamicRangeDb, highBandDb: highBandDb(features.fbank, features.vad.speechMask) });
   };
   it("names telephone-rate audio and noise, and nothing for a clean clip", async () => {
     const clean = parseWav(evalClip("1688", 3)).samples;
     expect(await hintOf(clean, 16000)).toBeUndefined();
     const eightK = resample(clean, 16000, 8000);
     expect(await hintOf(eightK, 8000)).toMatch(/sampled at 8 kHz/);
+    // The same telephone-band audio in a 16 kHz file (a Bluetooth headset in hands-free mode; a probe got no hint).
+    expect(await hintOf(resample(eightK, 8000, 16000), 16000)).toMatch(/almost no sound above 4 kHz/);
     let power = 0;
     for (const x of clean) power += x * x;
     const noise = gaussian(clean.length, Math.sqrt(power / clean.length / 10)); // 10 dB SNR

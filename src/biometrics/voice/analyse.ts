@@ -2,6 +2,7 @@
 // VoiceError would lose its class): the clip's problem, or whether it holds speech and its embedding.
 import type { VoiceEmbedder } from "./embedder";
 import { VoiceError, type VoiceErrorCode } from "./errors";
+import { highBandDb } from "./features";
 import { analyseClip, assertSpeech } from "./voice";
 
 export type VoiceAnalysis =
@@ -14,9 +15,13 @@ export type VoiceAnalysis =
       enrolConsistencyThreshold?: number;
       durationSec: number;
       speechSeconds: number;
-      /** The clip's own sample rate, and how far its loud frames stand above its quiet ones (vad.ts): capture hints. */
+      /**
+       * The clip's own sample rate, how far its loud frames stand above its quiet ones (vad.ts), and its speech's energy
+       * above 4 kHz against 300-3400 Hz (features.ts `highBandDb`): capture hints.
+       */
       sourceRate: number;
       dynamicRangeDb: number;
+      highBandDb: number;
       isVoiceDetected: boolean;
       /** L2-normalised speaker embedding; null when no (or too little) speech was detected. */
       embedding: number[] | null;
@@ -37,6 +42,7 @@ export async function analyseVoiceBytes(bytes: Uint8Array, embedder: VoiceEmbedd
       speechSeconds: features.vad.speechSeconds,
       sourceRate: audio.sourceRate,
       dynamicRangeDb: Number.isFinite(features.vad.dynamicRangeDb) ? features.vad.dynamicRangeDb : 0,
+      highBandDb: highBandDb(features.fbank, features.vad.speechMask),
     };
     try {
       assertSpeech(features);

@@ -114,3 +114,40 @@ export function sliceFbank(fb: Fbank, start: number, end: number): Fbank {
     twoPeakShare: fb.twoPeakShare.subarray(s, e),
   };
 }
+
+/** The centre frequency (Hz) of mel bin `i` of `bins` between 20 Hz and 8 kHz (the fbank's defaults at 16 kHz). */
+const melBinCentreHz = (i: number, bins: number) => {
+  const mel = (f: number) => 1127 * Math.log(1 + f / 700);
+  const low = mel(20);
+  const m = low + ((i + 1) * (mel(8000) - low)) / (bins + 1);
+  return 700 * (Math.exp(m / 1127) - 1);
+};
+
+/**
+ * How much of the speech's energy lies above 4 kHz, in dB against the 300-3400 Hz band (mean log-mel over the speech
+ * frames): about -15 to -30 dB for wideband speech, far lower for telephone-band audio (a call, a Bluetooth headset in
+ * hands-free mode) even when it arrives in a 16 kHz file. Only for the refusal's hint (services/biometrics/voice.ts).
+ */
+export function highBandDb(fb: Fbank, mask?: Uint8Array): number {
+  const d = fb.bins;
+  let high = 0;
+  let mid = 0;
+  let nh = 0;
+  let nm = 0;
+  for (let t = 0; t < fb.frames; t++) {
+    if (mask && !mask[t]) continue;
+    for (let i = 0; i < d; i++) {
+      const f = melBinCentreHz(i, d);
+      const v = fb.data[t * d + i]!;
+      if (f >= 4000) {
+        high += v;
+        nh++;
+      } else if (f >= 300 && f <= 3400) {
+        mid += v;
+        nm++;
+      }
+    }
+  }
+  if (nh === 0 || nm === 0) return 0;
+  return ((high / nh - mid / nm) * 10) / Math.LN10;
+}

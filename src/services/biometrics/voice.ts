@@ -91,20 +91,29 @@ export type VoiceVerification = {
 };
 
 const NOISY_BELOW_DB = 18;
+/**
+ * Speech whose energy above 4 kHz is this far under its 300-3400 Hz band is telephone-band audio whatever its file's
+ * rate: the 301 shared utterances measure -15.7 to 24.2 dB (through Opus at 16 kb/s -13.9 to 12.0), the same resampled
+ * to 8 kHz and back -46.8 to -29.1 (a probe's Bluetooth-headset-like clips were refused with no hint).
+ */
+const TELEPHONE_BAND_BELOW_DB = -22;
 
 /**
  * A likely cause of a refusal that the student can fix, read from the clip: a sample rate under 16 kHz (telephone
- * audio: the model reads up to 8 kHz of spectrum), or speech less than 18 dB above the background (eval clips: 0 to
- * 2 of 50 clean ones below it, every one with white noise at 10 dB SNR; a black-box probe saw 40-100 % of genuine clips
- * refused with noise at 20-5 dB). Wording only: the decision is the score's.
+ * audio: the model reads up to 8 kHz of spectrum) or telephone-band audio in a wider file, or speech less than 18 dB
+ * above the background (eval clips: 0 to 2 of 50 clean ones below it, every one with white noise at 10 dB SNR; a
+ * black-box probe saw 40-100 % of genuine clips refused with noise at 20-5 dB). Wording only: the decision is the score's.
  */
-export function captureHint(a: { sourceRate: number; dynamicRangeDb: number }): string | undefined {
+export function captureHint(a: { sourceRate: number; dynamicRangeDb: number; highBandDb?: number }): string | undefined {
   if (a.sourceRate < 16000) return `the recording is sampled at ${a.sourceRate / 1000} kHz (telephone quality); record at 16 kHz or more`;
+  if (a.highBandDb !== undefined && a.highBandDb < TELEPHONE_BAND_BELOW_DB) {
+    return "the recording holds almost no sound above 4 kHz (telephone quality, as from a phone call or a Bluetooth headset in hands-free mode); record with the computer's or the phone's own microphone";
+  }
   if (a.dynamicRangeDb < NOISY_BELOW_DB) return `the recording seems noisy (speech only ${a.dynamicRangeDb.toFixed(0)} dB above the background); record in a quieter place, close to the microphone`;
   return undefined;
 }
 
-const hintOf = (a: { sourceRate: number; dynamicRangeDb: number; reasonCode?: string }) => {
+const hintOf = (a: { sourceRate: number; dynamicRangeDb: number; highBandDb?: number; reasonCode?: string }) => {
   // Not for a silent clip: "noisy" would send the student to a quieter room when no sound reached the microphone.
   const hint = a.reasonCode === "silent" ? undefined : captureHint(a);
   return hint ? { hint } : {};
