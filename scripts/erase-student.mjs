@@ -13,6 +13,7 @@
 import { createClient } from "@libsql/client";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { databaseErrorMessage } from "./partner-credentials.mjs";
 
 async function institutionId(client, code) {
   const inst = (await client.execute({ sql: "SELECT id FROM institutions WHERE code = ?", args: [code] })).rows[0];
@@ -78,15 +79,28 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(usage);
     process.exit(2);
   }
+  // Checked here, before the database is asked: an id without --status reached requestErasure with no email (a
+  // TypeError about "trim"), and "abc" reached libSQL as NaN (its "Only finite numbers" message), a probe found.
+  const studentIdText = values["student-id"];
+  if (studentIdText !== undefined && !values.status) {
+    // Erasure is asked by email only: an id names an account that may already be gone, and a mistyped id would
+    // erase another student.
+    console.error(`--student-id is only for --status: to ask for erasure, give the student's email.\n${usage}`);
+    process.exit(2);
+  }
+  if (studentIdText !== undefined && !(/^[1-9][0-9]*$/.test(studentIdText) && Number.isSafeInteger(Number(studentIdText)))) {
+    console.error(`--student-id must be a student's id, a positive whole number, not ${JSON.stringify(studentIdText)}.\n${usage}`);
+    process.exit(2);
+  }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });
   try {
     const state = values.status
-      ? await erasureStatus(client, code, { email, studentId: values["student-id"] === undefined ? undefined : Number(values["student-id"]) })
+      ? await erasureStatus(client, code, { email, studentId: studentIdText === undefined ? undefined : Number(studentIdText) })
       : await requestErasure(client, code, email);
     console.log(JSON.stringify(state, null, 2));
     if (!values.status) console.log("Queued: the Worker erases the database rows within a minute and the templates after the access-token lifetime.");
   } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
+    console.error(databaseErrorMessage(e, url));
     process.exitCode = 1;
   } finally {
     client.close();

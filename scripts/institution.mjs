@@ -23,7 +23,7 @@
 import { createClient } from "@libsql/client";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { sealKeyFrom, sealSecret } from "./partner-credentials.mjs";
+import { databaseErrorMessage, sealKeyFrom, sealSecret } from "./partner-credentials.mjs";
 
 const MAX_PATTERN_LENGTH = 100;
 
@@ -32,10 +32,13 @@ export async function configureInstitution(client, code, opts) {
   const inst = (await client.execute({ sql: "SELECT id, code, name, moodle_url, moodle_token FROM institutions WHERE code = ?", args: [code] })).rows[0];
   if (!inst) throw new Error(`No institution with code ${code}`);
   const id = Number(inst.id);
-  if (opts.securityLevel !== undefined) {
-    // The names of src/biometrics/security-level.ts (SECURITY_LEVELS).
-    if (!["high", "standard"].includes(opts.securityLevel)) throw new Error(`--security-level must be high or standard, not ${JSON.stringify(opts.securityLevel)}`);
-    await client.execute({ sql: "UPDATE institutions SET security_level = ? WHERE id = ?", args: [opts.securityLevel, id] });
+  // Every option is checked (and a new token sealed) before anything is written: a refused option used to leave the
+  // ones handled before it applied (a --security-level stored, then the --time-zone refused).
+  // The two say opposite things: with both, one was applied and the institution's exemptions dropped, silently (probe Q).
+  if (opts.defaultList && opts.noDefaultList) throw new Error("--default-list and --no-default-list exclude each other: give one");
+  // The names of src/biometrics/security-level.ts (SECURITY_LEVELS).
+  if (opts.securityLevel !== undefined && !["high", "standard"].includes(opts.securityLevel)) {
+    throw new Error(`--security-level must be high or standard, not ${JSON.stringify(opts.securityLevel)}`);
   }
   if (opts.timeZone !== undefined) {
     // An IANA zone name (src/lib/time-zone.ts reads local date-times in it); refused if this runtime does not know it.
@@ -44,11 +47,8 @@ export async function configureInstitution(client, code, opts) {
     } catch {
       throw new Error(`--time-zone must be an IANA time zone such as Europe/Athens, not ${JSON.stringify(opts.timeZone)}`);
     }
-    await client.execute({ sql: "UPDATE institutions SET time_zone = ? WHERE id = ?", args: [opts.timeZone, id] });
   }
-  if (opts.clearMoodle) {
-    await client.execute({ sql: "UPDATE institutions SET moodle_url = NULL, moodle_token = NULL WHERE id = ?", args: [id] });
-  }
+  let moodle = null; // { url, token } to store
   if (opts.moodleUrl !== undefined || opts.moodleToken !== undefined) {
     const url = opts.moodleUrl ?? inst.moodle_url;
     if (!url || !(opts.moodleToken ?? inst.moodle_token)) throw new Error("Set both the Moodle URL (--moodle-url) and token (MOODLE_TOKEN or --moodle-token)");
@@ -66,7 +66,25 @@ export async function configureInstitution(client, code, opts) {
       if (!sealKey) throw new Error("Set PARTNER_SECRET_KEY_ENCRYPTION_KEY: Moodle tokens are stored sealed with it");
       token = await sealSecret(sealKey, id, opts.moodleToken, "moodle-token");
     }
-    await client.execute({ sql: "UPDATE institutions SET moodle_url = ?, moodle_token = ? WHERE id = ?", args: [parsed.toString().replace(/\/+$/, ""), token, id] });
+    moodle = { url: parsed.toString().replace(/\/+$/, ""), token };
+  }
+  const forbid = (opts.forbid ?? []).map(usablePattern);
+  const allow = (opts.allow ?? []).map((raw) => {
+    const pattern = raw.trim().toLowerCase();
+    return { pattern, exemption: pattern.startsWith("!") ? null : usablePattern(`!${pattern}`) };
+  });
+
+  if (opts.securityLevel !== undefined) {
+    await client.execute({ sql: "UPDATE institutions SET security_level = ? WHERE id = ?", args: [opts.securityLevel, id] });
+  }
+  if (opts.timeZone !== undefined) {
+    await client.execute({ sql: "UPDATE institutions SET time_zone = ? WHERE id = ?", args: [opts.timeZone, id] });
+  }
+  if (opts.clearMoodle) {
+    await client.execute({ sql: "UPDATE institutions SET moodle_url = NULL, moodle_token = NULL WHERE id = ?", args: [id] });
+  }
+  if (moodle) {
+    await client.execute({ sql: "UPDATE institutions SET moodle_url = ?, moodle_token = ? WHERE id = ?", args: [moodle.url, moodle.token, id] });
   }
   const now = Date.now();
   const addPattern = async (pattern) => {
@@ -87,15 +105,13 @@ export async function configureInstitution(client, code, opts) {
     await client.execute({ sql: "DELETE FROM process_policies WHERE institution_id = ? AND exam_id IS NULL AND pattern LIKE '!%'", args: [id] });
   }
   if (opts.noDefaultList) await addPattern("!*");
-  for (const raw of opts.forbid ?? []) {
-    const pattern = usablePattern(raw);
+  for (const pattern of forbid) {
     await addPattern(pattern);
     if (!pattern.startsWith("!")) await removePattern(`!${pattern}`);
   }
-  for (const raw of opts.allow ?? []) {
-    const pattern = raw.trim().toLowerCase();
+  for (const { pattern, exemption } of allow) {
     await removePattern(pattern);
-    if (!pattern.startsWith("!")) await addPattern(usablePattern(`!${pattern}`));
+    if (exemption) await addPattern(exemption);
   }
   const after = (await client.execute({ sql: "SELECT moodle_url, moodle_token, security_level, time_zone FROM institutions WHERE id = ?", args: [id] })).rows[0];
   const patterns = await client.execute({
@@ -159,6 +175,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(usage);
     process.exit(2);
   }
+  // Alternatives per the usage line: refused here, before the database is asked (configureInstitution refuses them too).
+  if (values["default-list"] && values["no-default-list"]) {
+    console.error(`--default-list and --no-default-list exclude each other: give one.\n${usage}`);
+    process.exit(2);
+  }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });
   try {
     const summary = await configureInstitution(client, code, {
@@ -175,7 +196,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     });
     console.log(JSON.stringify(summary, null, 2));
   } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
+    console.error(databaseErrorMessage(e, url));
     process.exitCode = 1;
   } finally {
     client.close();

@@ -62,6 +62,30 @@ async function issue(client, sealKey, inst, now) {
 
 export class UsageError extends Error {}
 
+export const USAGE = [
+  "Usage: DATABASE_URL=... node scripts/partner-credentials.mjs <command> --institution <CODE>",
+  "  commands: create | rotate | revoke-old | list | set-callback (--url URL [--allow-http true] | --clear)",
+].join("\n");
+
+/**
+ * The line an operator script prints for an error met while talking to the database. Unreachable, the client says
+ * only "fetch failed" (a probe's operator got nothing else): name the cause, the URL and what to check, as
+ * scripts/migrate.mjs does. Any other error (no such institution, a refused option) is its own message.
+ */
+export function databaseErrorMessage(e, url) {
+  const message = e instanceof Error ? e.message : String(e);
+  // "fetch failed": refused, unknown host, TLS; SERVER_ERROR: an HTTP status from something that is not a libSQL server.
+  const unreachable = (e instanceof TypeError && message === "fetch failed") || e?.code === "SERVER_ERROR";
+  if (!unreachable) return message;
+  let cause = e;
+  while (cause?.cause) cause = cause.cause;
+  const detail = String(cause?.message ?? message).split("\n")[0];
+  const code = cause?.code && !detail.includes(cause.code) ? `${cause.code}: ` : "";
+  // Without its query: a libsql URL may carry ?authToken=..., which must not be printed.
+  const where = String(url ?? "").split("?")[0];
+  return `cannot reach the database at ${where}: ${code}${detail} (check DATABASE_URL and DATABASE_AUTH_TOKEN)`;
+}
+
 /** Whether DATABASE_URL names this machine's database (the local libSQL server or a file), where .dev.vars applies. */
 export const isLocalDatabase = (url) => /^(file:|(https?|libsql|wss?):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$))/i.test(url ?? "");
 
@@ -81,6 +105,9 @@ export function sealKeyFrom(env) {
 
 /** Runs one command; returns the lines to print. */
 export async function run(argv, env, now = Date.now()) {
+  // --help anywhere, or nothing at all: the commands, not "Give --institution" alone (a probe's operator had no list).
+  if (argv.includes("--help") || argv.includes("-h")) return [USAGE];
+  if (argv.length === 0) throw new UsageError(USAGE);
   const [command, ...rest] = argv;
   const opts = {};
   for (let i = 0; i < rest.length; i++) {
@@ -90,7 +117,7 @@ export async function run(argv, env, now = Date.now()) {
     if (name === "clear") opts.clear = true;
     else opts[name] = rest[++i];
   }
-  if (!opts.institution) throw new UsageError("Give --institution <code>.");
+  if (!opts.institution) throw new UsageError(`Give --institution <code>.\n${USAGE}`);
   if (!env.DATABASE_URL) throw new UsageError("Set DATABASE_URL (and DATABASE_AUTH_TOKEN for Turso).");
   const client = createClient({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN || undefined });
   try {
@@ -152,7 +179,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     for (const line of await run(process.argv.slice(2), process.env)) console.log(line);
   } catch (e) {
     // Operators get the message; a stack trace only says where in this script it was noticed.
-    console.error(e instanceof Error ? e.message : String(e));
+    console.error(e instanceof UsageError ? e.message : databaseErrorMessage(e, process.env.DATABASE_URL));
     process.exit(e instanceof UsageError ? 2 : 1);
   }
 }

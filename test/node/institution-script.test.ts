@@ -78,6 +78,16 @@ describe("scripts/institution.mjs", () => {
       await expect(configureInstitution(client, "NOPE", {})).rejects.toThrow(/No institution/);
       await expect(configureInstitution(client, "UPAT", { forbid: ["*"] })).rejects.toThrow(/Unusable/);
       await expect(configureInstitution(client, "UPAT", { moodleUrl: "ftp://x", moodleToken: "t", sealKey: KEY })).rejects.toThrow(/http/);
+      // Every option is checked before anything is written (probe Q): a refused one leaves the others unapplied.
+      const before = await configureInstitution(client, "UPAT", {});
+      await expect(configureInstitution(client, "UPAT", { securityLevel: "high", timeZone: "Mars/Olympus" })).rejects.toThrow(/IANA time zone/);
+      await expect(configureInstitution(client, "UPAT", { forbid: ["zoom*", "*"] })).rejects.toThrow(/Unusable/);
+      await expect(configureInstitution(client, "UPAT", { securityLevel: "high", moodleUrl: "https://m.example.org", moodleToken: "t" })).rejects.toThrow(
+        /PARTNER_SECRET_KEY_ENCRYPTION_KEY/,
+      );
+      await configureInstitution(client, "UPAT", { allow: ["obs*"] });
+      await expect(configureInstitution(client, "UPAT", { noDefaultList: true, defaultList: true })).rejects.toThrow(/exclude each other/);
+      expect(await configureInstitution(client, "UPAT", {})).toEqual({ ...before, forbidden_processes: ["anydesk*"], exempt_from_default_list: ["obs*"] });
     } finally {
       client.close();
     }

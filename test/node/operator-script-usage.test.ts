@@ -1,6 +1,10 @@
 // Operator scripts answer a mistyped option with what was wrong and how to call them, not a stack trace.
 import { spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+
+const script = (name: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [`scripts/${name}.mjs`, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
 
 describe("operator scripts on an unknown option", () => {
   for (const script of ["erase-student", "institution"]) {
@@ -12,4 +16,62 @@ describe("operator scripts on an unknown option", () => {
       expect(run.stderr).not.toMatch(/\n\s+at /);
     });
   }
+});
+
+// Probe Q: each of these answered with an internal text (or none) instead of what to fix.
+describe("operator scripts on a mistaken call", () => {
+  const DATABASE_URL = "http://127.0.0.1:9"; // never reached: every call below is refused before the database is asked
+
+  it("partner-credentials.mjs lists its commands on --help (exit 0), with no arguments and without --institution (exit 2)", () => {
+    for (const [args, status] of [[["--help"], 0], [[], 2], [["list"], 2]] as const) {
+      const run = script("partner-credentials", [...args], { DATABASE_URL });
+      expect(run.status, args.join(" ")).toBe(status);
+      expect(run.stdout + run.stderr, args.join(" ")).toMatch(/create \| rotate \| revoke-old \| list \| set-callback/);
+    }
+    expect(script("partner-credentials", ["list"], { DATABASE_URL }).stderr).toContain("Give --institution <code>.");
+  });
+
+  it("erase-student.mjs refuses --student-id without --status, and an id that is not a positive whole number", () => {
+    const byId = script("erase-student", ["UCY", "--student-id", "4"], { DATABASE_URL });
+    expect(byId.status).toBe(2);
+    expect(byId.stderr).toContain("give the student's email");
+    expect(byId.stderr).toContain("Usage: DATABASE_URL=...");
+    for (const id of ["abc", "0", "-3", "1.5"]) {
+      const run = script("erase-student", ["UCY", "--status", `--student-id=${id}`], { DATABASE_URL });
+      expect(run.status, id).toBe(2);
+      expect(run.stderr, id).toContain(`--student-id must be a student's id, a positive whole number, not "${id}"`);
+      expect(run.stderr, id).toContain("Usage: DATABASE_URL=...");
+    }
+  });
+
+  it("institution.mjs refuses --default-list with --no-default-list", () => {
+    const run = script("institution", ["UCY", "--no-default-list", "--default-list"], { DATABASE_URL });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--default-list and --no-default-list exclude each other");
+    expect(run.stderr).toContain("Usage: DATABASE_URL=...");
+  });
+});
+
+describe("operator scripts on a database that cannot be reached", () => {
+  it("name the URL, the cause and what to check, not only \"fetch failed\"", async () => {
+    // A port surely closed: bound, noted, released.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
+    });
+    const env = { DATABASE_URL: `http://127.0.0.1:${port}`, PARTNER_SECRET_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") };
+    for (const [name, args] of [
+      ["institution", ["UCY", "--show"]],
+      ["partner-credentials", ["list", "--institution", "UCY"]],
+      ["erase-student", ["UCY", "someone@example.org"]],
+    ] as const) {
+      const run = script(name, [...args], env);
+      expect(run.status, name).toBe(1);
+      expect(run.stderr.trim(), name).toBe(
+        `cannot reach the database at http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (check DATABASE_URL and DATABASE_AUTH_TOKEN)`,
+      );
+    }
+  });
 });
