@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { startDbLatencyProxy } from "./db-latency-proxy.mjs";
 import { startLibsqlServer } from "./libsql-server.mjs";
@@ -22,8 +23,30 @@ const PORT = Number(process.env.PORT ?? 8787);
 const DATA_DIR = process.env.DATA_DIR || "data";
 const DB_FILE = join(DATA_DIR, "trustid.db");
 
+// A busy port is the operator's to change: say which setting, not a Node stack trace (a probe's DB_PORT) nor
+// wrangler's own hint, which names its --port option where `npm start` is given PORT.
+const portProblem = (port) =>
+  new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", (e) => resolve(e?.code === "EADDRINUSE" ? "is in use" : `cannot be used (${e?.code ?? e})`));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(null)));
+  });
+const servicePortProblem = PORT === DB_PORT ? "is DB_PORT too" : await portProblem(PORT);
+if (servicePortProblem) {
+  console.error(`The service's port ${PORT} ${servicePortProblem}: set PORT to a free one.`);
+  process.exit(1);
+}
+const startDb = () =>
+  startLibsqlServer({ file: DB_FILE, port: DB_PORT }).catch((e) => {
+    if (e?.code !== "EADDRINUSE") throw e;
+    throw new Error(`The database's port ${DB_PORT} is in use: set DB_PORT to a free one.`);
+  });
+
 mkdirSync(DATA_DIR, { recursive: true });
-let db = await startLibsqlServer({ file: DB_FILE, port: DB_PORT });
+let db = await startDb().catch((e) => {
+  console.error(e.message);
+  return process.exit(1);
+});
 console.log(`libSQL server: ${db.url} (file ${DB_FILE})`);
 await migrateDatabase(db.url);
 console.log("migrations applied");
@@ -129,7 +152,13 @@ process.on("SIGUSR1", async () => {
 });
 process.on("SIGUSR2", async () => {
   if (dbRunning) return;
-  db = await startLibsqlServer({ file: DB_FILE, port: DB_PORT });
+  try {
+    db = await startDb();
+  } catch (e) {
+    // Taken while it was stopped: the service keeps running without its database, as after SIGUSR1.
+    console.error(`libSQL server not started again (SIGUSR2): ${e?.message ?? e}`);
+    return;
+  }
   dbRunning = true;
   console.log(`libSQL server started again (SIGUSR2): ${db.url}`);
 });

@@ -222,7 +222,11 @@ export function startLibsqlServer({ file, port = 0, host = "127.0.0.1", authToke
   server.keepAliveTimeout = 0;
 
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (e) => {
+      // Not listening (e.g. the port is taken): the database file is not kept open for nothing.
+      if (!server.listening) db.close();
+      reject(e);
+    });
     server.listen(port, host, () => {
       const { port: actual } = server.address();
       resolve({
@@ -250,6 +254,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const file = arg("file", "data/trustid.db");
   // A clone that was never started has no data/ yet (a probe's run crashed on it).
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const { url } = await startLibsqlServer({ file, port: Number(arg("port", 8080)), authToken: arg("auth-token") });
+  const port = Number(arg("port", 8080));
+  const { url } = await startLibsqlServer({ file, port, authToken: arg("auth-token") }).catch((e) => {
+    // The option to change, not a Node stack trace.
+    if (e?.code !== "EADDRINUSE") throw e;
+    console.error(`Port ${port} is in use: give --port a free one.`);
+    return process.exit(1);
+  });
   console.log(`libSQL (Hrana v2 over HTTP) listening on ${url}`);
 }

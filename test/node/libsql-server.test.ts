@@ -1,6 +1,7 @@
 // The local libSQL server must behave like Turso for what the app does: statements, batches with
 // conditions, interactive transactions that serialize, and errors as Hrana errors.
 import { createClient } from "@libsql/client/web";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script
 import { startLibsqlServer } from "../../scripts/libsql-server.mjs";
 
-let server: { url: string; close(): Promise<void> };
+let server: { url: string; port: number; close(): Promise<void> };
 let dir: string;
 
 beforeAll(async () => {
@@ -59,5 +60,28 @@ describe("local libSQL server (Hrana v2 over HTTP)", () => {
     await rolled.rollback();
     expect((await db.execute("SELECT n FROM c")).rows[0]!.n).toBe(20);
     db.close();
+  });
+});
+
+// Probe Q: a taken port was a Node stack trace (EADDRINUSE) naming no setting.
+describe("a port that is taken", () => {
+  const node = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, args, { encoding: "utf8", env: { ...process.env, ...env }, timeout: 30_000 });
+
+  it("is an EADDRINUSE rejection from startLibsqlServer, and the CLI names --port", async () => {
+    await expect(startLibsqlServer({ file: join(dir, "other.db"), port: server.port })).rejects.toMatchObject({ code: "EADDRINUSE" });
+    const run = node(["scripts/libsql-server.mjs", "--file", join(dir, "cli.db"), "--port", String(server.port)]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe(`Port ${server.port} is in use: give --port a free one.`);
+  });
+
+  it("stops `npm start` (scripts/dev.mjs) with the setting to change: DB_PORT, or PORT before anything starts", () => {
+    const dataDir = join(dir, "dev");
+    const busyDb = node(["scripts/dev.mjs"], { PORT: "0", DB_PORT: String(server.port), DATA_DIR: dataDir });
+    expect(busyDb.status).toBe(1);
+    expect(busyDb.stderr.trim()).toBe(`The database's port ${server.port} is in use: set DB_PORT to a free one.`);
+    const busyService = node(["scripts/dev.mjs"], { PORT: String(server.port), DB_PORT: "0", DATA_DIR: dataDir });
+    expect(busyService.status).toBe(1);
+    expect(busyService.stderr.trim()).toBe(`The service's port ${server.port} is in use: set PORT to a free one.`);
   });
 });
