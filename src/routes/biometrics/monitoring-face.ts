@@ -14,6 +14,7 @@ import type { AppEnv } from "../../types";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, jsonRequest, ok, ReportedIpAddress, SecurityLevelField, tooMany } from "../schemas";
 import type { OralDecision } from "../../biometrics/fusion";
+import type { VoiceCheck } from "../../services/decisions/outcomes";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import { ImageField, LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
@@ -51,7 +52,13 @@ const Outcome = z
     faces: z.number(),
     liveness: z.number().optional(),
     security_level: SecurityLevelField.optional(),
-    decided_on: z.enum(["face", "fused"]).optional().openapi({ description: "monitoring_face_oral with a voice clip: what the decision was taken on" }),
+    decided_on: z.enum(["face", "fused", "voice"]).optional().openapi({
+      description:
+        "monitoring_face_oral with a voice clip: what the decision was taken on; `voice`: the frame is a copy (outcome `repeated`), so its new clip was judged alone (`voice_outcome`, `voice_score`, `voice_threshold`)",
+    }),
+    voice_outcome: z.enum(["match", "mismatch"]).optional(),
+    voice_score: z.number().optional(),
+    voice_threshold: z.number().optional(),
     fused_score: z.number().optional(),
     fused_threshold: z.number().optional(),
     voice_error: z
@@ -103,6 +110,7 @@ const reply = (
   alerts: { reason: string; detail: string | null }[],
   oral?: OralDecision,
   voiceError?: string,
+  voiceAlone?: VoiceCheck,
 ) => ({
   message: "Monitoring data recorded successfully",
   resource_name: "monitoring",
@@ -115,6 +123,7 @@ const reply = (
     ...(match.repeatedAfterMs !== undefined ? { repeated_after_ms: match.repeatedAfterMs } : {}),
     ...(oral ? { decided_on: oral.decidedOn, ...(oral.decidedOn === "fused" ? { fused_score: oral.score, fused_threshold: oral.threshold } : {}) } : {}),
     ...(oral?.refusedFor ? { refused_for: oral.refusedFor } : {}),
+    ...(voiceAlone ? { decided_on: "voice" as const, voice_outcome: voiceAlone.outcome as "match" | "mismatch", voice_score: voiceAlone.score!, voice_threshold: voiceAlone.threshold! } : {}),
     ...(voiceError !== undefined ? { voice_error: voiceError } : {}),
   },
   resource_array: alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)),
@@ -131,7 +140,7 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
     const b = c.req.valid("json");
     const image = imageBytesFromField("image", b.image);
     const clip = b.voice_base64 === undefined ? undefined : audioBytesFromField("voice_base64", b.voice_base64);
-    const { match, oral, voiceError, alerts } = await monitorFace(
+    const { match, oral, voiceAlone, voiceError, alerts } = await monitorFace(
       c.env,
       dbOf(c),
       c.get("caller"),
@@ -145,6 +154,6 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
       },
       c.get("now"),
     );
-    return c.json(reply(match, alerts, oral, voiceError), 200);
+    return c.json(reply(match, alerts, oral, voiceError, voiceAlone), 200);
   });
 };

@@ -16,7 +16,7 @@ import { analyseVoice } from "../biometrics/voice";
 import { enrolledExam } from "../exams/scope";
 import { holdFor, markFaceVerified } from "../exams/verification";
 import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
-import { type DecisionBase, faceDecision, processDecision } from "../decisions/outcomes";
+import { type DecisionBase, faceDecision, processDecision, type VoiceCheck, voiceDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 
 /** The enrolled exam, started (monitoring outside an exam's run is refused and stores nothing), and its security level. */
@@ -55,7 +55,8 @@ export function faceOutcomeToResult(m: FaceMatch): MonitoringResult {
   }
 }
 
-export type FaceMonitoringOutcome = { match: FaceMatch; oral?: OralDecision; voiceError?: string; alerts: RaisedAlert[] };
+/** `voiceAlone`: a repeated frame's new clip, judged on its own (no face score to fuse with). */
+export type FaceMonitoringOutcome = { match: FaceMatch; oral?: OralDecision; voiceAlone?: VoiceCheck; voiceError?: string; alerts: RaisedAlert[] };
 
 /**
  * Oral exams: when a voice clip comes with the frame and the face was compared, the decision is taken on the fused
@@ -71,8 +72,9 @@ async function oralDecision(
   clip: Uint8Array,
   level: SecurityLevel,
   monitoring: { examId: number; now: number },
-): Promise<{ oral?: OralDecision; voiceError?: string; voiceRepeated?: boolean }> {
-  if (match.outcome !== "match" && match.outcome !== "mismatch") return {};
+): Promise<{ oral?: OralDecision; voiceError?: string; voiceRepeated?: boolean; voiceAlone?: VoiceCheck }> {
+  const repeatedFrame = match.outcome === "repeated";
+  if (match.outcome !== "match" && match.outcome !== "mismatch" && !repeatedFrame) return {};
   const a = await analyseVoice(env, clip);
   if (!a.ok) return { voiceError: `${a.code}: ${a.message}` };
   const owner = ownerOf(caller);
@@ -80,6 +82,22 @@ async function oralDecision(
   const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, level, { ...monitoring, window: false });
   // A copy of an earlier clip is not judged: the face decides alone and the copy is raised (src/biometrics/repeats.ts).
   if ((v.status === "match" || v.status === "no_match") && v.repeatedAfterMs !== undefined) return { voiceRepeated: true };
+  if (repeatedFrame) {
+    // The frame is a copy (a looped picture) but the clip is new: the voice is judged alone, at its own threshold, as
+    // the attack the copy check is for is the student's picture looped while someone else speaks (a probe got no voice
+    // evidence from any repeated oral frame).
+    // Without speech or a voice template there is nothing to judge, as with a frame that is not a copy.
+    if (v.status !== "match" && v.status !== "no_match") return {};
+    const voiceAlone: VoiceCheck = {
+      outcome: v.status === "match" ? "match" : "mismatch",
+      score: v.score,
+      threshold: v.threshold,
+      speechSeconds: a.speechSeconds,
+      modelId: a.modelId,
+      templateVersion: v.templateVersion,
+    };
+    return { voiceAlone };
+  }
   const voice = v.status === "match" || v.status === "no_match" ? v.score : null;
   return { oral: decideOral(match.score, voice, level, FACE_OPERATING_POINTS[level]) };
 }
@@ -101,7 +119,7 @@ export async function monitorFace(
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);
   const monitoring = { examId: input.examId, now };
   const faceMatch = await matchFace(env, caller, analysed, securityLevel, monitoring);
-  const { oral, voiceError, voiceRepeated } = input.clip ? await oralDecision(env, caller, faceMatch, input.clip, securityLevel, monitoring) : {};
+  const { oral, voiceError, voiceRepeated, voiceAlone } = input.clip ? await oralDecision(env, caller, faceMatch, input.clip, securityLevel, monitoring) : {};
   // The fused decision replaces the face's own when there is one (the face score is kept beside it).
   const match: FaceMatch =
     oral && (faceMatch.outcome === "match" || faceMatch.outcome === "mismatch") ? { ...faceMatch, outcome: oral.isMatch ? "match" : "mismatch" } : faceMatch;
@@ -110,23 +128,32 @@ export async function monitorFace(
   const faceResult: MonitoringResult =
     refused && !refused.includes("face") && match.outcome === "mismatch" ? faceOutcomeToResult({ ...match, outcome: "match" }) : faceOutcomeToResult(match);
   const voiceResult: Partial<MonitoringResult> =
-    voiceError !== undefined ? { voiceError } : voiceRepeated ? { voiceRepeated } : refused?.includes("voice") ? { voiceDetected: true, voiceMatch: false } : {};
+    voiceError !== undefined
+      ? { voiceError }
+      : voiceRepeated
+        ? { voiceRepeated }
+        : refused?.includes("voice") || voiceAlone?.outcome === "mismatch"
+          ? { voiceDetected: true, voiceMatch: false }
+          : voiceAlone?.outcome === "match"
+            ? { voiceDetected: true, voiceMatch: true }
+            : {};
   const result: MonitoringResult = { ...faceResult, ...voiceResult, runningProcesses: input.runningProcesses };
   const { alerts } = await recordMonitoringResult(
     db,
     { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
     result,
     now,
-    { face: match, ...(oral ? { oral: { decided_on: oral.decidedOn, score: oral.score, threshold: oral.threshold } } : {}), running_processes: input.runningProcesses, ...input.device },
+    { face: match, ...(oral ? { oral: { decided_on: oral.decidedOn, score: oral.score, threshold: oral.threshold } } : {}), ...(voiceAlone ? { voice: { outcome: voiceAlone.outcome, score: voiceAlone.score, threshold: voiceAlone.threshold } } : {}), running_processes: input.runningProcesses, ...input.device },
     undefined,
     (raised) => {
       if (!input.decisionBase) return [];
       const base = { ...input.decisionBase, securityLevel };
       const process = processDecision(base, input.runningProcesses, raised);
-      return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face, oral), ...(process ? [process] : [])];
+      const voice = voiceAlone ? voiceDecision(base, voiceAlone, raised) : null;
+      return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face, oral), ...(voice ? [voice] : []), ...(process ? [process] : [])];
     },
   );
-  return { match, ...(oral ? { oral } : {}), ...(voiceError !== undefined ? { voiceError } : {}), alerts };
+  return { match, ...(oral ? { oral } : {}), ...(voiceAlone ? { voiceAlone } : {}), ...(voiceError !== undefined ? { voiceError } : {}), alerts };
 }
 
 // A data: URI of a picture as every picture field takes it (services/biometrics/face.ts), or long base64.

@@ -9,7 +9,11 @@ import { route as registerRoute } from "../../../src/routes/biometrics/register"
 import { route as identificationRoute } from "../../../src/routes/student/identification";
 import { api, bodyAt } from "../api";
 import { expect400Shape, newSession } from "../helpers";
-import { db, enrolmentOf, examWithEnrolment, ownerOf } from "./fixtures";
+import { claimsOf, db, enrolmentOf, examWithEnrolment, ownerOf } from "./fixtures";
+import { env } from "cloudflare:test";
+import type { Bindings } from "../../../src/env";
+import { monitorFace } from "../../../src/services/monitoring/face";
+import { encodeWav16, parseWav } from "../../../src/biometrics/voice/wav";
 
 const img = inject("faceImages");
 const voice = inject("signalSamples").voice;
@@ -93,6 +97,23 @@ describe("face monitoring and identification with the real models", () => {
     expect(bodyAt(badOther, 200).resource_array).toEqual(expect.arrayContaining(["face_mismatch", "forbidden_process: anydesk.exe"]));
     // A clip that is not even base64 is still a 400 naming the field.
     expect((await oral("%%% not base64 %%%")).status).toBe(400);
+
+    // A copied frame (a looped picture, past the 30 s a client's retry is given) with a new clip of another speaker:
+    // the frame is not judged, but the clip is, alone (a probe got no voice evidence from any repeated oral frame).
+    const { institutionId, studentId } = ownerOf(s.access);
+    const caller = { userId: studentId, institutionId, role: "STUDENT" as const, institutionCode: claimsOf(s.access).inst };
+    const bytes = (b64: string) => Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    // The clips' second halves: recordings not sent before (a clip sent earlier would itself be a copy).
+    const secondHalf = (b64: string) => {
+      const { samples, sampleRate } = parseWav(bytes(b64));
+      return encodeWav16([samples.subarray(Math.floor(samples.length / 2))], sampleRate);
+    };
+    const looped = await monitorFace(env as unknown as Bindings, db(), caller, { examId, image: bytes(img.obama3!), clip: secondHalf(voice.other), runningProcesses: ["code.exe"] }, Date.now() + 40_000);
+    expect(looped.match.outcome).toBe("repeated");
+    expect(looped.voiceAlone).toMatchObject({ outcome: "mismatch" });
+    expect(looped.alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)).sort()).toEqual(["repeated_sample: face", "voice_mismatch"]);
+    const ownVoice = await monitorFace(env as unknown as Bindings, db(), caller, { examId, image: bytes(img.obama3!), clip: secondHalf(voice.same), runningProcesses: ["code.exe"] }, Date.now() + 50_000);
+    expect(ownVoice.voiceAlone).toMatchObject({ outcome: "match" });
   });
 });
 

@@ -11,7 +11,7 @@ import type { Bindings } from "../../../src/env";
 export const db = () => openDb(inject("databaseUrl"));
 
 /** The access token's claims (the test needs the student's id and institution). */
-export function claimsOf(token: string): { sub: string; iid: number } {
+export function claimsOf(token: string): { sub: string; iid: number; inst: string } {
   const payload = token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/");
   return JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
 }
