@@ -95,6 +95,15 @@ export class TemplateStore implements SampleDigests {
     return s;
   }
 
+  /**
+   * The secrets a wallet export may open under: WALLET_SEAL_KEY when set; else the template key's, current then
+   * previous during a rotation, so that the copies wallets hold survive the rotation README describes (a probe's
+   * exports all failed as "changed, or not sealed by this server" after it).
+   */
+  walletSecrets(): string[] {
+    return this.env.WALLET_SEAL_KEY ? [this.walletSecret()] : this.templateSecrets();
+  }
+
   /** The object belongs to one student for life; a call naming anyone else is a programming error. */
   checkOwner(o: TemplateOwner, claim: boolean) {
     const row = this.sql.exec<{ institution_id: number; student_id: number }>("SELECT institution_id, student_id FROM owner").toArray()[0];

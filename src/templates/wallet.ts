@@ -97,7 +97,7 @@ export async function restoreTemplates(store: TemplateStore, owner: TemplateOwne
   const opened: { item: RestoreItem; claims: WalletClaims; bytes: Uint8Array }[] = [];
   for (const item of items) {
     const refuse = (reason: RestoreRefusal["reason"], detail: string): RestoreRefusal => ({ ok: false, field: item.field, reason, detail });
-    const r = await openWalletTemplate(store.walletSecret(), item.sealed);
+    const r = await openWalletTemplate(store.walletSecrets(), item.sealed);
     if (!r.ok) return refuse("unreadable", r.detail);
     const c = r.claims;
     if (c.sub !== `${owner.institutionId}:${owner.studentId}`) return refuse("wrong_student", "sealed for another student");

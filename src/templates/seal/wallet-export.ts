@@ -75,7 +75,7 @@ const SEGMENT = /^[A-Za-z0-9_-]*$/;
  * student and the server's state). Every segment must be canonical base64url, so that no character
  * can change, not even in the unused low bits of a segment's last character.
  */
-export async function openWalletTemplate(secret: string, token: string): Promise<OpenResult> {
+export async function openWalletTemplate(secrets: string | string[], token: string): Promise<OpenResult> {
   const parts = token.split(".");
   if (parts.length !== 5 || !parts.every((p) => SEGMENT.test(p))) return { ok: false, detail: "not a sealed template (compact JWE with five base64url parts expected)" };
   for (const p of parts) {
@@ -87,13 +87,18 @@ export async function openWalletTemplate(secret: string, token: string): Promise
   }
   let plaintext: Uint8Array;
   let header: Record<string, unknown>;
-  try {
-    const r = await compactDecrypt(token, await walletKey(secret), { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] });
-    plaintext = r.plaintext;
-    header = r.protectedHeader as Record<string, unknown>;
-  } catch {
-    return { ok: false, detail: "does not open: changed, or not sealed by this server" };
+  let opened: { plaintext: Uint8Array; protectedHeader: unknown } | undefined;
+  for (const secret of typeof secrets === "string" ? [secrets] : secrets) {
+    try {
+      opened = await compactDecrypt(token, await walletKey(secret), { keyManagementAlgorithms: ["dir"], contentEncryptionAlgorithms: ["A256GCM"] });
+      break;
+    } catch {
+      // Sealed under another of the keys (a rotation), or changed: the next key, then the refusal.
+    }
   }
+  if (!opened) return { ok: false, detail: "does not open: changed, or not sealed by this server" };
+  plaintext = opened.plaintext;
+  header = opened.protectedHeader as Record<string, unknown>;
   let claims: WalletClaims;
   try {
     claims = JSON.parse(dec.decode(plaintext));

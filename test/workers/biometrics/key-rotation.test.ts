@@ -12,7 +12,7 @@ import { templateOpens } from "../../../src/templates/open-template";
 import { testInteraction } from "../../../src/templates/signal";
 import { TemplateStore } from "../../../src/templates/store";
 import { verifyFace } from "../../../src/templates/vector";
-import { exportTemplate } from "../../../src/templates/wallet";
+import { exportTemplate, restoreTemplates } from "../../../src/templates/wallet";
 import { newSession } from "../helpers";
 import { near, ownerOf, templatesOf, unitVector } from "./fixtures";
 
@@ -62,5 +62,29 @@ describe("template key rotation", () => {
       ["Interaction", false],
     ]);
     expect(await stub.verifyFace(owner, near(face, 0.2, 1), FACE_MODEL_ID, "high", { examId: 1, now: 1 })).toMatchObject({ status: "reenrolment_required" });
+  });
+
+  it("wallet copies sealed before the rotation open with the previous key kept (no WALLET_SEAL_KEY), not after it is removed", async () => {
+    // A probe: after README's rotation every wallet copy was refused as "changed, or not sealed by this server".
+    const s = await newSession("STUDENT");
+    const owner = ownerOf(s.access);
+    const stub = templatesOf(s.access);
+    expect((await stub.enrolFace(owner, [unitVector(12)], FACE_MODEL_ID, 1000)).ok).toBe(true);
+    const oldKey = (env as unknown as Bindings).TEMPLATE_ENCRYPTION_KEY!;
+    await runInDurableObject(stub, async (_o, state) => {
+      const withKeys = (keys: Partial<Bindings>) => new TemplateStore(state.storage, { ...(env as unknown as Bindings), WALLET_SEAL_KEY: undefined, ...keys });
+      const before = withKeys({ TEMPLATE_ENCRYPTION_KEY: oldKey, TEMPLATE_ENCRYPTION_KEY_PREVIOUS: undefined });
+      const exported = await exportTemplate(before, owner, "Face", FACE_MODEL_ID, "rot-1", 2000, 60_000);
+      if (!exported.ok) throw new Error("export failed");
+      const item = { field: "face_embeddings", biometricType: "Face" as const, sealed: exported.sealed };
+      const rotating = withKeys({ TEMPLATE_ENCRYPTION_KEY: NEW_KEY, TEMPLATE_ENCRYPTION_KEY_PREVIOUS: oldKey });
+      expect(await restoreTemplates(rotating, owner, [item], { Face: FACE_MODEL_ID }, 3000)).toMatchObject({ ok: true });
+      const after = withKeys({ TEMPLATE_ENCRYPTION_KEY: NEW_KEY, TEMPLATE_ENCRYPTION_KEY_PREVIOUS: undefined });
+      expect(await restoreTemplates(after, owner, [item], { Face: FACE_MODEL_ID }, 3000)).toMatchObject({ ok: false, reason: "unreadable" });
+      // New exports are sealed under the new key.
+      const fresh = await exportTemplate(rotating, owner, "Face", FACE_MODEL_ID, "rot-2", 4000, 60_000);
+      if (!fresh.ok) throw new Error("export failed");
+      expect(await restoreTemplates(after, owner, [{ ...item, sealed: fresh.sealed }], { Face: FACE_MODEL_ID }, 5000)).toMatchObject({ ok: true });
+    });
   });
 });
