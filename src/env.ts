@@ -99,12 +99,22 @@ const configSchema = z.object({
   }),
   // Invitations of invited accounts (services/invitations.ts); without a mail sender they are only returned
   // to whoever invited the student.
-  mail: z.object({
-    apiUrl: z.url({ protocol: /^https?$/ }).optional(),
-    apiToken: z.string().min(1).optional(),
-    from: z.string().min(3).optional(),
-    invitationTtlHours: z.coerce.number().int().min(1).max(24 * 90).default(168),
-  }),
+  mail: z
+    .object({
+      apiUrl: z.url({ protocol: /^https?$/ }).optional(),
+      apiToken: z.string().min(1).optional(),
+      from: z.string().min(3).optional(),
+      invitationTtlHours: z.coerce.number().int().min(1).max(24 * 90).default(168),
+    })
+    // Mail goes only with all three: one or two of them set is an operator's slip (a forgotten secret), named here
+    // rather than leaving every invitation "emailed": false with no word anywhere (a probe).
+    .superRefine((m, ctx) => {
+      const given = [m.apiUrl, m.apiToken, m.from].filter((v) => v !== undefined).length;
+      if (given === 0 || given === 3) return;
+      for (const key of ["apiUrl", "apiToken", "from"] as const) {
+        if (m[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "must be set: mail is sent only when MAIL_API_URL, MAIL_API_TOKEN and MAIL_FROM are all set (unset all three for no mail)" });
+      }
+    }),
   // Requests per minute per student (token buckets in the student's Durable Object, docs/limits.md).
   rateLimits: z.object({
     enrol: z.coerce.number().int().min(0).max(100_000).default(20),

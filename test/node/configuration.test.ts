@@ -45,4 +45,16 @@ describe("configuration problems", () => {
     expect(lines.join("\n")).not.toContain(short);
     expect(lines.join("\n")).not.toContain("sometimes");
   });
+
+  it("a mail sender set in part names what is missing (a probe: a forgotten MAIL_API_TOKEN silently sent no mail)", () => {
+    const rule = "must be set: mail is sent only when MAIL_API_URL, MAIL_API_TOKEN and MAIL_FROM are all set (unset all three for no mail)";
+    const { error, lines } = logged({ ...base, MAIL_API_URL: "https://api.postmarkapp.com" });
+    expect(error).toMatchObject({ status: 503 });
+    expect(JSON.parse(lines[0]!).problems).toEqual([
+      { setting: "MAIL_API_TOKEN", problem: rule },
+      { setting: "MAIL_FROM", problem: rule },
+    ]);
+    expect(logged({ ...base, MAIL_API_URL: "https://api.postmarkapp.com", MAIL_API_TOKEN: "t", MAIL_FROM: "a@b.c" }).error).toBeNull();
+    expect(logged(base).error).toBeNull();
+  });
 });
