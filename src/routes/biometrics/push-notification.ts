@@ -36,7 +36,8 @@ export const route = createRoute({
 export const registerPushNotification = (app: OpenAPIHono<AppEnv>) =>
   app.openapi(route, async (c) => {
     const { export_id } = c.req.valid("query");
-    const exports = await walletInbox(c.env, dbOf(c), c.get("caller"), c.get("now"), export_id);
+    // Hono answers HEAD with the GET route: the same answer without its body, so nothing is recorded as fetched.
+    const exports = await walletInbox(c.env, dbOf(c), c.get("caller"), c.get("now"), export_id, { recordFetch: c.req.method !== "HEAD" });
     return c.json(
       {
         message: exports.length ? "Templates ready for the wallet" : "Nothing for the wallet",

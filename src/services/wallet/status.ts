@@ -82,7 +82,7 @@ export async function walletStatus(env: Bindings, db: Db, caller: Caller, now: n
  * moment the desktop app learns the phone has it. Fetching again returns the same exports until they
  * expire, so a lost response loses nothing.
  */
-export async function walletInbox(env: Bindings, db: Db, caller: Caller, now: number, exportId?: string) {
+export async function walletInbox(env: Bindings, db: Db, caller: Caller, now: number, exportId?: string, opts: { recordFetch: boolean } = { recordFetch: true }) {
   const [versions, latest] = await Promise.all([versionsOf(env, caller), latestExports(env, db, caller, now)]);
   let rows = [...latest.values()];
   if (exportId !== undefined) {
@@ -93,13 +93,14 @@ export async function walletInbox(env: Bindings, db: Db, caller: Caller, now: nu
     if (!one || one.expiresAt <= now) throw AppError.notFound("export", exportId, "No unexpired wallet export with this id");
     rows = [one];
   }
-  const unfetched = rows.filter((r) => r.fetchedAt === null).map((r) => r.id);
+  // A HEAD delivers no sealed copy (a proxy, a link checker, a connectivity probe): it is not the wallet's fetch.
+  const unfetched = opts.recordFetch ? rows.filter((r) => r.fetchedAt === null).map((r) => r.id) : [];
   // Only rows still unfetched: a concurrent fetch that came first keeps its time.
   if (unfetched.length) await db.update(walletExports).set({ fetchedAt: now }).where(and(inArray(walletExports.id, unfetched), isNull(walletExports.fetchedAt)));
   return rows
     .sort((a, b) => BIOMETRIC_TYPES.indexOf(a.biometricType) - BIOMETRIC_TYPES.indexOf(b.biometricType))
     .map((r) => ({
-      ...exportView({ ...r, fetchedAt: r.fetchedAt ?? now }),
+      ...exportView({ ...r, fetchedAt: r.fetchedAt ?? (opts.recordFetch ? now : null) }),
       valid: versions.get(r.biometricType)?.version === r.templateVersion && r.modelId === WALLET_MODEL_IDS[r.biometricType],
       sealed: r.sealed,
     }));

@@ -40,6 +40,11 @@ describe("wallet round trip (Face)", () => {
     // The phone gets the notice (id only) and fetches the sealed export.
     const [notice] = await expoSent(token);
     expect(notice!.message.data).toEqual({ type: "trustid.wallet.export", export_id: view.export_id, biometric_type: "Face" });
+    // A HEAD (a proxy, a link checker) delivers nothing, so it is not the wallet's fetch (a probe saw it recorded as one).
+    const { SELF } = await import("cloudflare:test");
+    const head = await SELF.fetch("http://trustid.test/backend/biometrics/push_notification", { method: "HEAD", headers: { authorization: `Bearer ${s.access}` } });
+    expect(head.status).toBe(200);
+    expect(bodyAt(await api(walletStatus, { token: s.access }), 200).resource_obj.Face.export!.fetched_by_wallet).toBe(false);
     const inbox = await api(pushNotification, { query: { export_id: view.export_id }, token: s.access });
     expect(inbox.status).toBe(200);
     expect(bodyAt(inbox, 200).resource_array).toEqual(["Face"]);
