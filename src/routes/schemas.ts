@@ -108,7 +108,14 @@ export const looseInt = (schema: z.ZodNumber) =>
 /** A number, or its text (`"0.93"`, `"1e-3"`). */
 export const looseNumber = (schema: z.ZodNumber) =>
   z
-    .preprocess((v) => (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v), schema)
+    .preprocess((v, ctx) => {
+      if (typeof v !== "string") return v;
+      if (v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+      // Text that is no number: say which forms are taken (zod's "expected number, received string" read as if text
+      // were refused altogether, though "0.93" is taken; a probe).
+      ctx.issues.push({ code: "custom", message: 'Expected a number, as a JSON number (0.93) or its text ("0.93"), with a decimal point', input: v });
+      return z.NEVER;
+    }, schema)
     .openapi({ type: "number", description: "A number; its text is accepted too" });
 
 /**

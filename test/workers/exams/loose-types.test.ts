@@ -60,5 +60,8 @@ describe("loose scalar types", () => {
     const bad = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, is_face_detected: "perhaps", confidence_score: "high" } });
     expect(bad.status).toBe(400);
     expect(bodyAt(bad, 400).bad_formatted_fields.sort()).toEqual(["confidence_score", "is_face_detected"]);
+    // The message says which forms are taken, not that text is refused ("0.93" is taken; a probe).
+    const comma = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, confidence_score: "0,93" } });
+    expect(JSON.stringify(comma.body)).toContain('Expected a number, as a JSON number (0.93) or its text (\\"0.93\\"), with a decimal point');
   });
 });
