@@ -15,7 +15,7 @@ import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from 
 import { analyseVoice } from "../biometrics/voice";
 import { enrolledExam } from "../exams/scope";
 import { holdFor, markFaceVerified } from "../exams/verification";
-import { faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { clipProblemCode, faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { type DecisionBase, faceDecision, processDecision, type VoiceCheck, voiceDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 
@@ -129,7 +129,7 @@ export async function monitorFace(
     refused && !refused.includes("face") && match.outcome === "mismatch" ? faceOutcomeToResult({ ...match, outcome: "match" }) : faceOutcomeToResult(match);
   const voiceResult: Partial<MonitoringResult> =
     voiceError !== undefined
-      ? { voiceError }
+      ? { voiceError: clipProblemCode(voiceError) }
       : voiceRepeated
         ? { voiceRepeated }
         : refused?.includes("voice") || voiceAlone?.outcome === "mismatch"

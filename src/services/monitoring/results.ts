@@ -112,6 +112,13 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
 }
 
 /**
+ * The code of a clip's problem as the server words it ("too_short: audio is 0.50 s long; ...") for its alert's detail:
+ * with the measured figures in it, one microphone problem repeating opened a new alert episode per clip instead of
+ * extending one ("client_error: voice: too_short (3x)"; a probe). The answer and the stored event keep the whole text.
+ */
+export const clipProblemCode = (error: string) => /^([a-z_]+):/.exec(error)?.[1] ?? "unreadable";
+
+/**
  * Stores the result as a monitoring event and raises or extends its alerts, in ONE batch (a transaction):
  * if the database fails midway nothing is stored, so the client's retry cannot leave an event twice or
  * an event without its alerts. The caller has already checked that the student is enrolled in the exam

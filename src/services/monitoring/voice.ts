@@ -8,7 +8,7 @@ import { AppError } from "../../lib/errors";
 import type { Caller } from "../../types";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseVoice } from "../biometrics/voice";
-import { type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { clipProblemCode, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
 import { examBeingSat } from "../exams/scope";
 import { startedExamEnrolment } from "./face";
 import { type DecisionBase, processDecision, voiceDecision } from "../decisions/outcomes";
@@ -62,7 +62,7 @@ export async function monitorVoice(
     const { alerts } = await recordMonitoringResult(
       db,
       { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
-      { voiceError, runningProcesses: input.runningProcesses },
+      { voiceError: clipProblemCode(voiceError), runningProcesses: input.runningProcesses },
       now,
       { voice: { outcome: "voice_error", error: voiceError }, running_processes: input.runningProcesses, ip_address: input.ipAddress },
       undefined,

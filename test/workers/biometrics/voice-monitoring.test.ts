@@ -1,7 +1,7 @@
 // POST /biometrics/monitoring/: voice clips during the exam, checked on the server, become alerts.
 import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
-import { decisions, exams, enrolments, monitoringEvents, processPolicies } from "../../../src/db/schema";
+import { alerts, decisions, exams, enrolments, monitoringEvents, processPolicies } from "../../../src/db/schema";
 import { route as monitoringRoute } from "../../../src/routes/biometrics/monitoring";
 import { route as registerRoute } from "../../../src/routes/biometrics/register";
 import { DEFAULT_VOICE_MODEL_ID } from "../../../src/biometrics/voice/model";
@@ -89,5 +89,36 @@ describe("voice monitoring", () => {
     const unreadable = bodyAt(await monitor(s.access, { voice_base64: "%%% not base64 %%%", running_processes: "AnyDesk.exe" }), 200);
     expect(unreadable.resource_dict.outcome).toBe("voice_error");
     expect(unreadable.resource_array).toContain("forbidden_process: anydesk.exe");
+  });
+
+  it("one clip problem repeating is one alert episode: its detail is the problem's code, not the measured figures", async () => {
+    // A probe's three too-short clips (0.5, 0.4, 0.6 s) opened three client_error alerts, one per length.
+    const s = await newSession("STUDENT");
+    const examId = await sittingExam(s.access);
+    const short = (seconds: number) => {
+      const n = Math.round(seconds * 16000);
+      const wav = new Uint8Array(44 + 2 * n);
+      const v = new DataView(wav.buffer);
+      [..."RIFF"].forEach((ch, i) => v.setUint8(i, ch.charCodeAt(0)));
+      v.setUint32(4, 36 + 2 * n, true);
+      [..."WAVEfmt "].forEach((ch, i) => v.setUint8(8 + i, ch.charCodeAt(0)));
+      v.setUint32(16, 16, true);
+      v.setUint16(20, 1, true);
+      v.setUint16(22, 1, true);
+      v.setUint32(24, 16000, true);
+      v.setUint32(28, 32000, true);
+      v.setUint16(32, 2, true);
+      v.setUint16(34, 16, true);
+      [..."data"].forEach((ch, i) => v.setUint8(36 + i, ch.charCodeAt(0)));
+      v.setUint32(40, 2 * n, true);
+      for (let i = 0; i < n; i++) v.setInt16(44 + 2 * i, Math.round(8000 * Math.sin(i / 7)), true);
+      return btoa(String.fromCharCode(...wav));
+    };
+    for (const seconds of [0.5, 0.4, 0.6]) {
+      const res = await monitor(s.access, { voice_base64: short(seconds), running_processes: "chrome.exe" });
+      expect(bodyAt(res, 200).resource_dict.voice_error).toMatch(/^too_short: audio is 0\.\d0 s long/);
+    }
+    const rows = await db().select().from(alerts).where(eq(alerts.examId, examId));
+    expect(rows.map((a) => [a.reason, a.detail, a.occurrences])).toEqual([["client_error", "voice: too_short", 3]]);
   });
 });
