@@ -18,6 +18,7 @@ import type { VoiceCheck } from "../../services/decisions/outcomes";
 import type { SecurityLevel } from "../../biometrics/security-level";
 import { ImageField, LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
+import { IdempotencyHeaders, idempotencyKey } from "../idempotency-key";
 
 const MonitorFace = z
   .object({ image: ImageField, exam_id: ExamId, operating_sys: z.string().trim().max(64).optional() })
@@ -90,7 +91,7 @@ export const faceRoute = createRoute({
   summary: "Checks one frame taken during a started exam against the student's face model and raises alerts",
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
-  request: jsonRequest(MonitorFace),
+  request: { ...jsonRequest(MonitorFace), headers: IdempotencyHeaders },
   responses,
 });
 
@@ -101,7 +102,7 @@ export const oralRoute = createRoute({
   summary: "As monitoring_face, for oral exams: also checks the running processes against the exam's policy",
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), limitInFlight("inference"), jsonBody(LIMITS.faceVerify)] as const,
-  request: jsonRequest(MonitorFaceOral),
+  request: { ...jsonRequest(MonitorFaceOral), headers: IdempotencyHeaders },
   responses,
 });
 
@@ -133,13 +134,27 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
   app.openapi(faceRoute, async (c) => {
     const b = c.req.valid("json");
     const image = imageBytesFromField("image", b.image);
-    const { match, alerts } = await monitorFace(c.env, dbOf(c), c.get("caller"), { examId: b.exam_id, image, device: { operating_sys: b.operating_sys }, decisionBase: decisionBase(c, { endpoint: faceRoute.path, examId: b.exam_id, operatingSys: b.operating_sys }) }, c.get("now"));
+    const clientKey = idempotencyKey(c.req.header("idempotency-key"));
+    const { match, alerts } = await monitorFace(
+      c.env,
+      dbOf(c),
+      c.get("caller"),
+      {
+        examId: b.exam_id,
+        image,
+        device: { operating_sys: b.operating_sys },
+        decisionBase: decisionBase(c, { endpoint: faceRoute.path, examId: b.exam_id, operatingSys: b.operating_sys }),
+        ...(clientKey ? { clientKey } : {}),
+      },
+      c.get("now"),
+    );
     return c.json(reply(match, alerts), 200);
   });
   app.openapi(oralRoute, async (c) => {
     const b = c.req.valid("json");
     const image = imageBytesFromField("image", b.image);
     const clip = b.voice_base64 === undefined ? undefined : audioBytesFromField("voice_base64", b.voice_base64);
+    const clientKey = idempotencyKey(c.req.header("idempotency-key"));
     const { match, oral, voiceAlone, voiceError, alerts } = await monitorFace(
       c.env,
       dbOf(c),
@@ -151,6 +166,7 @@ export const registerMonitoringFace = (app: OpenAPIHono<AppEnv>) => {
         runningProcesses: b.running_processes,
         device: { operating_sys: b.operating_sys, ip_address: b.ip_address },
         decisionBase: decisionBase(c, { endpoint: oralRoute.path, examId: b.exam_id, operatingSys: b.operating_sys }),
+        ...(clientKey ? { clientKey } : {}),
       },
       c.get("now"),
     );

@@ -16,6 +16,7 @@ import { authErrors, commonErrors, envelope, ok, tooMany, ReportedIpAddress } fr
 import { formRequest, oneOf, sampleField } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
+import { IdempotencyHeaders, idempotencyKey } from "../idempotency-key";
 
 const MonitoringForm = z
   .object({
@@ -35,7 +36,7 @@ export const route = createRoute({
   summary: "Checks a voice clip taken during the exam (speech present, the student's voice) and the running processes; raises alerts",
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), limitInFlight("inference"), formBody(LIMITS.form)] as const,
-  request: formRequest(MonitoringForm),
+  request: { ...formRequest(MonitoringForm), headers: IdempotencyHeaders },
   responses: {
     200: ok(
       envelope({
@@ -78,11 +79,20 @@ export const registerBiometricsMonitoring = (app: OpenAPIHono<AppEnv>) =>
       if (runningProcesses.length === 0 || detail === undefined) throw e;
       clip = { unreadable: detail };
     }
+    const clientKey = idempotencyKey(c.req.header("idempotency-key"));
     const out = await monitorVoice(
       c.env,
       dbOf(c),
       c.get("caller"),
-      { clip, field, runningProcesses, decisionBase: decisionBase(c, { endpoint: route.path }), ...(form.exam_id !== undefined ? { examId: form.exam_id } : {}), ...(form.ip_address ? { ipAddress: form.ip_address } : {}) },
+      {
+        clip,
+        field,
+        runningProcesses,
+        decisionBase: decisionBase(c, { endpoint: route.path }),
+        ...(form.exam_id !== undefined ? { examId: form.exam_id } : {}),
+        ...(form.ip_address ? { ipAddress: form.ip_address } : {}),
+        ...(clientKey ? { clientKey } : {}),
+      },
       c.get("now"),
     );
     return c.json(

@@ -2,13 +2,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { decisionBase } from "../decision-context";
 import { dbOf } from "../../db/context";
-import { AppError } from "../../lib/errors";
 import { jsonBody } from "../../middleware/body";
 import { requireRole } from "../../middleware/auth";
 import { biometricRateLimit } from "../../middleware/rate-limit";
 import { recordDeviceReport } from "../../services/monitoring/results";
 import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
+import { IdempotencyHeaders, idempotencyKey } from "../idempotency-key";
 import { ExamId, examNotFound, ProcessList } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, jsonRequest, LooseBoolean, looseNumber, ok, tooMany } from "../schemas";
 
@@ -36,13 +36,6 @@ const Monitoring = z
   })
   .openapi("Monitoring");
 
-// A device that resends a report (after a 503, a timeout or a lost answer) sends the same key: stored once.
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-function idempotencyKey(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(header)) throw AppError.badField("Idempotency-Key", "1-200 visible ASCII characters, no spaces.");
-  return header;
-}
 
 export const route = createRoute({
   method: "post",
@@ -57,7 +50,7 @@ export const route = createRoute({
   security: [{ Bearer: [] }],
   // Counted with the student's other monitoring requests: each report is a database write.
   middleware: [requireRole("STUDENT"), biometricRateLimit("monitoring"), jsonBody(256 * 1024)] as const,
-  request: jsonRequest(Monitoring),
+  request: { ...jsonRequest(Monitoring), headers: IdempotencyHeaders },
   responses: {
     200: ok(
       envelope({ resource_array: z.array(z.string()) }),

@@ -16,6 +16,7 @@ import { analyseVoice } from "../biometrics/voice";
 import { enrolledExam } from "../exams/scope";
 import { holdFor, markFaceVerified } from "../exams/verification";
 import { clipProblemCode, faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { type ReplayKey, replayedAnswer, replayPayload, requestFingerprint } from "./replay";
 import { type DecisionBase, faceDecision, processDecision, type VoiceCheck, voiceDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 
@@ -110,9 +111,24 @@ export async function monitorFace(
   env: Bindings,
   db: Db,
   caller: Caller,
-  input: { examId: number; image: Uint8Array; clip?: Uint8Array; runningProcesses?: string[]; device?: Record<string, string | undefined>; decisionBase?: DecisionBase },
+  input: {
+    examId: number;
+    image: Uint8Array;
+    clip?: Uint8Array;
+    runningProcesses?: string[];
+    device?: Record<string, string | undefined>;
+    decisionBase?: DecisionBase;
+    /** The device's Idempotency-Key: a resend is answered as the first time, checked and stored once (replay.ts). */
+    clientKey?: string;
+  },
   now: number,
 ): Promise<FaceMonitoringOutcome> {
+  const key: ReplayKey | undefined = input.clientKey
+    ? { key: input.clientKey, fingerprint: await requestFingerprint(String(input.examId), input.image, input.clip, JSON.stringify(input.runningProcesses ?? null), JSON.stringify(input.device ?? {})) }
+    : undefined;
+  // Before the exam checks: a resend after the exam ended still gets the answer its first sending got.
+  const replayed = await replayedAnswer<FaceMonitoringOutcome>(db, caller.userId, input.examId, key);
+  if (replayed) return replayed;
   const { securityLevel } = await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
   const analysed = await analyseFace(env, input.image, caller);
   const problem = problemOf(analysed, false);
@@ -138,13 +154,27 @@ export async function monitorFace(
             ? { voiceDetected: true, voiceMatch: true }
             : {};
   const result: MonitoringResult = { ...faceResult, ...voiceResult, runningProcesses: input.runningProcesses };
+  const outcomeWith = (alerts: RaisedAlert[]): FaceMonitoringOutcome => ({
+    match,
+    ...(oral ? { oral } : {}),
+    ...(voiceAlone ? { voiceAlone } : {}),
+    ...(voiceError !== undefined ? { voiceError } : {}),
+    alerts,
+  });
   const { alerts } = await recordMonitoringResult(
     db,
     { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
     result,
     now,
-    { face: match, ...(oral ? { oral: { decided_on: oral.decidedOn, score: oral.score, threshold: oral.threshold } } : {}), ...(voiceAlone ? { voice: { outcome: voiceAlone.outcome, score: voiceAlone.score, threshold: voiceAlone.threshold } } : {}), running_processes: input.runningProcesses, ...input.device },
-    undefined,
+    (raised: RaisedAlert[]) => ({
+      face: match,
+      ...(oral ? { oral: { decided_on: oral.decidedOn, score: oral.score, threshold: oral.threshold } } : {}),
+      ...(voiceAlone ? { voice: { outcome: voiceAlone.outcome, score: voiceAlone.score, threshold: voiceAlone.threshold } } : {}),
+      running_processes: input.runningProcesses,
+      ...input.device,
+      ...replayPayload(key, outcomeWith(raised)),
+    }),
+    key?.key,
     (raised) => {
       if (!input.decisionBase) return [];
       const base = { ...input.decisionBase, securityLevel };
@@ -153,7 +183,7 @@ export async function monitorFace(
       return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face, oral), ...(voice ? [voice] : []), ...(process ? [process] : [])];
     },
   );
-  return { match, ...(oral ? { oral } : {}), ...(voiceAlone ? { voiceAlone } : {}), ...(voiceError !== undefined ? { voiceError } : {}), alerts };
+  return outcomeWith(alerts);
 }
 
 // A data: URI of a picture as every picture field takes it (services/biometrics/face.ts), or long base64.

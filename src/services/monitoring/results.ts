@@ -11,6 +11,7 @@ import type { Db } from "../../db/client";
 import { alerts, enrolments, monitoringEvents, users } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import type { Person } from "../../types";
+import { keyUsedForAnotherReport, storedReport } from "./replay";
 import { enrolledExamFound, enrolledExamQuery, examNotFound } from "../exams/scope";
 import { forbiddenAmong, policyOfRows, policyPatterns, policyPatternsQuery } from "../process-policy";
 import { insertDecision, type DecisionInsert } from "../decisions/record";
@@ -118,11 +119,15 @@ export function alertsFor(result: MonitoringResult, forbidden: string[]): Raised
  */
 export const clipProblemCode = (error: string) => /^([a-z_]+):/.exec(error)?.[1] ?? "unreadable";
 
+/** An event's payload, or a function of the alerts its result raises. */
+export type StoredPayload = unknown | ((raised: RaisedAlert[]) => unknown);
+
 /**
  * Stores the result as a monitoring event and raises or extends its alerts, in ONE batch (a transaction):
  * if the database fails midway nothing is stored, so the client's retry cannot leave an event twice or
  * an event without its alerts. The caller has already checked that the student is enrolled in the exam
- * (scope is trusted). `payload` is what gets stored as the event (defaults to the result itself).
+ * (scope is trusted). `payload` is what gets stored as the event (defaults to the result itself), or a function of the
+ * alerts the result raises (a server check stores its answer with them, for a resend: replay.ts).
  * `clientKey` (the device's Idempotency-Key): a report sent again with the same key is not stored again;
  * the answer is the same as the first time.
  *
@@ -136,7 +141,7 @@ export async function recordMonitoringResult(
   scope: MonitoringScope,
   result: MonitoringResult,
   now: number,
-  payload: unknown = result,
+  payload: StoredPayload = result,
   clientKey?: string,
   decide?: (raised: RaisedAlert[]) => DecisionInsert[],
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
@@ -152,10 +157,11 @@ async function storeMonitoringResult(
   scope: MonitoringScope,
   raised: RaisedAlert[],
   now: number,
-  payload: unknown,
+  given: StoredPayload,
   clientKey?: string,
   decide?: (raised: RaisedAlert[]) => DecisionInsert[],
 ): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
+  const payload = typeof given === "function" ? given(raised) : given;
   // The exam id is read from the enrolment in the insert itself: a report in flight while the partner deletes or moves
   // the session (or the instructor removes the student) stores nothing, instead of events and alerts of a student no
   // longer enrolled, which came back when the student was enrolled again (a probe). NULL fails the NOT NULL column.
@@ -186,25 +192,21 @@ async function storeMonitoringResult(
     if (!first) throw e;
     // A key names one report: sent again with another body it would be answered with alerts never stored (and the
     // new report lost), so it is refused and nothing of it is stored (the batch above rolled back).
-    if (!sameReport(first, scope.examId, payload)) {
-      throw AppError.badField("Idempotency-Key", "This key was already used for a different report; send each new report with a new key.");
-    }
+    if (!sameReport(first, scope.examId, payload)) throw keyUsedForAnotherReport();
     return { eventId: first.id, alerts: raised, replayed: true };
   }
 }
 
-/** The report a student stored under an Idempotency-Key, if any. */
-async function storedReport(db: Db, studentId: number, clientKey: string) {
-  const [row] = await db
-    .select({ id: monitoringEvents.id, examId: monitoringEvents.examId, payload: monitoringEvents.payload })
-    .from(monitoringEvents)
-    .where(and(eq(monitoringEvents.studentId, studentId), eq(monitoringEvents.clientKey, clientKey)))
-    .limit(1);
-  return row;
-}
-
-const sameReport = (stored: { examId: number; payload: unknown }, examId: number, payload: unknown) =>
-  stored.examId === examId && JSON.stringify(stored.payload) === JSON.stringify(payload);
+/**
+ * A server-checked sample is the same request when its fingerprint is (replay.ts): its outcome may differ in a second
+ * check (a copy of the first); a device report is the same when its content is.
+ */
+const sameReport = (stored: { examId: number; payload: unknown }, examId: number, payload: unknown) => {
+  if (stored.examId !== examId) return false;
+  const fingerprint = (p: unknown) => (p && typeof p === "object" ? (p as { request_sha256?: string }).request_sha256 : undefined);
+  if (fingerprint(payload) !== undefined) return fingerprint(stored.payload) === fingerprint(payload);
+  return JSON.stringify(stored.payload) === JSON.stringify(payload);
+};
 
 const causeMentions = (e: unknown, text: string) => {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {

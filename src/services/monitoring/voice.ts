@@ -9,6 +9,7 @@ import type { Caller } from "../../types";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseVoice } from "../biometrics/voice";
 import { clipProblemCode, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
+import { type ReplayKey, replayedAnswer, replayPayload, requestFingerprint } from "./replay";
 import { examBeingSat } from "../exams/scope";
 import { startedExamEnrolment } from "./face";
 import { type DecisionBase, processDecision, voiceDecision } from "../decisions/outcomes";
@@ -47,10 +48,19 @@ export async function monitorVoice(
     runningProcesses: string[];
     ipAddress?: string;
     decisionBase?: DecisionBase;
+    /** The device's Idempotency-Key: a resend is answered as the first time, checked and stored once (replay.ts). */
+    clientKey?: string;
   },
   now: number,
 ): Promise<VoiceMonitoringOutcome> {
   const examId = input.examId ?? (await currentExamOf(db, caller));
+  const sample = input.clip instanceof Uint8Array ? input.clip : input.clip.unreadable;
+  const key: ReplayKey | undefined = input.clientKey
+    ? { key: input.clientKey, fingerprint: await requestFingerprint(String(examId), sample, JSON.stringify(input.runningProcesses), input.ipAddress) }
+    : undefined;
+  // Before the exam checks: a resend after the exam ended still gets the answer its first sending got.
+  const replayed = await replayedAnswer<VoiceMonitoringOutcome>(db, caller.userId, examId, key);
+  if (replayed) return replayed;
   const { securityLevel } = await startedExamEnrolment(db, caller, examId, now);
   const a = input.clip instanceof Uint8Array ? await analyseVoice(env, input.clip) : null;
   if (!a?.ok) {
@@ -64,8 +74,13 @@ export async function monitorVoice(
       { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
       { voiceError: clipProblemCode(voiceError), runningProcesses: input.runningProcesses },
       now,
-      { voice: { outcome: "voice_error", error: voiceError }, running_processes: input.runningProcesses, ip_address: input.ipAddress },
-      undefined,
+      (raised: RaisedAlert[]) => ({
+        voice: { outcome: "voice_error", error: voiceError },
+        running_processes: input.runningProcesses,
+        ip_address: input.ipAddress,
+        ...replayPayload(key, { examId, outcome: "voice_error", isVoiceDetected: false, score: null, alerts: raised, voiceError }),
+      }),
+      key?.key,
       (raised) => {
         const process = input.decisionBase ? processDecision({ ...input.decisionBase, examId, securityLevel }, input.runningProcesses, raised) : null;
         return process ? [process] : [];
@@ -97,10 +112,13 @@ export async function monitorVoice(
     { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
     result,
     now,
-    {
+    (raised: RaisedAlert[]) => ({
       voice: { outcome, score, speech_seconds: a.speechSeconds, ...(window ? { window_clips: window.clips, clip_score: window.clipScore } : {}) },
-      running_processes: input.runningProcesses, ip_address: input.ipAddress },
-    undefined,
+      running_processes: input.runningProcesses,
+      ip_address: input.ipAddress,
+      ...replayPayload(key, { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts: raised }),
+    }),
+    key?.key,
     (raised) => {
       if (!input.decisionBase) return [];
       const base = { ...input.decisionBase, examId, securityLevel };

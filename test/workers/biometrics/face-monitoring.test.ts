@@ -61,6 +61,15 @@ describe("face monitoring and identification with the real models", () => {
     expect(id.status, JSON.stringify(id.body)).toBe(200);
     expect(id.body).toMatchObject({ resource_bool: true, resource_str: "match" });
     expect(await enrolmentOf(examId, s.access)).toMatchObject({ verificationStatus: "Verified", verifiedBy: "face" });
+
+    // A frame resent with the same Idempotency-Key (after a timeout) is checked and stored once (a probe's retry
+    // counted "face_mismatch (2x)" with two decision records).
+    const before = (await eventsOf(examId)).length;
+    const keyed = () => api(faceRoute, { token: s.access, json: { image: img.biden, exam_id: examId }, headers: { "idempotency-key": "frame-1" } });
+    const first = await keyed();
+    expect(bodyAt(first, 200).resource_array).toEqual(["face_mismatch"]);
+    expect((await keyed()).body).toEqual(first.body);
+    expect((await eventsOf(examId)).length).toBe(before + 1);
   });
 
   it("oral exams: a voice clip with the frame makes the decision a fused face + voice one", { timeout: 120_000 }, async () => {

@@ -61,6 +61,34 @@ describe("voice monitoring", () => {
     expect(byOutcome.mismatch).toMatchObject({ decided_on: "window", window_clips: 1 });
   });
 
+  it("a clip resent with the same Idempotency-Key is checked and stored once and answered as the first time", { timeout: 60_000 }, async () => {
+    // A probe's desktop app retried after a timeout: "voice_mismatch (2x); forbidden_process (2x)" for one clip.
+    const s = await newSession("STUDENT");
+    expect((await api(registerRoute, { token: s.access, form: { biometric_type: "Voice", voice_base64: voice.enrol } })).status).toBe(201);
+    const examId = await sittingExam(s.access);
+    await db().insert(processPolicies).values({ institutionId: ownerOf(s.access).institutionId, examId, pattern: "discord*" });
+    const send = (clip: string, key: string) =>
+      api(monitoringRoute, { token: s.access, form: { voice_base64: clip, running_processes: "Discord.exe", exam_id: String(examId) }, headers: { "idempotency-key": key } });
+    const first = await send(voice.other, "clip-1");
+    const again = await send(voice.other, "clip-1");
+    expect(first.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(1);
+    expect((await db().select().from(alerts).where(eq(alerts.examId, examId))).map((a) => [a.reason, a.occurrences]).sort()).toEqual([
+      ["forbidden_process", 1],
+      ["voice_mismatch", 1],
+    ]);
+    expect(await db().select().from(decisions).where(eq(decisions.examId, examId))).toHaveLength(2);
+    // The key with another clip is refused, and nothing of it is stored.
+    const reused = await send(voice.same, "clip-1");
+    expect(reused.status).toBe(400);
+    expect(bodyAt(reused, 400).bad_formatted_fields).toEqual(["Idempotency-Key"]);
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(1);
+    // Resent after the exam ended: still the first answer.
+    await db().update(exams).set({ status: "Completed", endsAt: Date.now() }).where(eq(exams.id, examId));
+    expect((await send(voice.other, "clip-1")).body).toEqual(first.body);
+  });
+
   it("refuses undecodable audio, URLs and missing samples with 400s, storing nothing", async () => {
     const s = await newSession("STUDENT");
     const examId = await sittingExam(s.access);
