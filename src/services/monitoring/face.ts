@@ -13,19 +13,34 @@ import type { SecurityLevel } from "../../biometrics/security-level";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseFace, type FaceMatch, matchFace, problemError, problemOf } from "../biometrics/face";
 import { analyseVoice } from "../biometrics/voice";
-import { enrolledExam } from "../exams/scope";
+import { enrolledExam, enrolledExamFound, enrolledExamQuery } from "../exams/scope";
 import { holdFor, markFaceVerified } from "../exams/verification";
 import { clipProblemCode, faceMatchOf, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
-import { type ReplayKey, replayedAnswer, replayPayload, requestFingerprint } from "./replay";
+import { type ReplayKey, replayedAnswer, replayPayload, requestFingerprint, storedReportQuery } from "./replay";
 import { type DecisionBase, faceDecision, processDecision, type VoiceCheck, voiceDecision } from "../decisions/outcomes";
 import { CURRENT_MODEL_IDS } from "../../templates/model-ids";
 
 /** The enrolled exam, started (monitoring outside an exam's run is refused and stores nothing), and its security level. */
 export async function startedExamEnrolment(db: Db, caller: Caller, examId: number, now: number) {
-  const found = await enrolledExam(db, caller, examId, now);
+  return startedOnly(await enrolledExam(db, caller, examId, now));
+}
+
+function startedOnly<T extends { exam: { status: string } }>(found: T): T {
   if (found.exam.status === "Upcoming") throw AppError.badField("exam_id", "This examination has not started yet.");
   if (found.exam.status === "Completed") throw AppError.badField("exam_id", "This examination has completed.");
   return found;
+}
+
+/**
+ * startedExamEnrolment, or with an Idempotency-Key the answer stored under it when this is a resend (replay.ts), read in
+ * the same round trip. The resend is answered first: after the exam ended it still gets what its first sending got.
+ */
+export async function startedExamOrReplay<T>(db: Db, caller: Caller, examId: number, now: number, key: ReplayKey | undefined) {
+  if (!key) return { found: await startedExamEnrolment(db, caller, examId, now) };
+  const [rows, stored] = await db.batch([enrolledExamQuery(db, caller, examId), storedReportQuery(db, caller.userId, key.key)]);
+  const replayed = replayedAnswer<T>(stored[0], examId, key);
+  if (replayed) return { replayed };
+  return { found: startedOnly(await enrolledExamFound(db, rows, examId, now)) };
 }
 
 /** How one face outcome reads as a monitoring result (which alerts it raises). */
@@ -126,10 +141,9 @@ export async function monitorFace(
   const key: ReplayKey | undefined = input.clientKey
     ? { key: input.clientKey, fingerprint: await requestFingerprint(String(input.examId), input.image, input.clip, JSON.stringify(input.runningProcesses ?? null), JSON.stringify(input.device ?? {})) }
     : undefined;
-  // Before the exam checks: a resend after the exam ended still gets the answer its first sending got.
-  const replayed = await replayedAnswer<FaceMonitoringOutcome>(db, caller.userId, input.examId, key);
-  if (replayed) return replayed;
-  const { securityLevel } = await startedExamEnrolment(db, caller, input.examId, now); // before the costly part
+  const checked = await startedExamOrReplay<FaceMonitoringOutcome>(db, caller, input.examId, now, key); // before the costly part
+  if (checked.replayed) return checked.replayed;
+  const { securityLevel } = checked.found!;
   const analysed = await analyseFace(env, input.image, caller);
   const problem = problemOf(analysed, false);
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);

@@ -19,13 +19,17 @@ export async function requestFingerprint(...parts: (string | Uint8Array | undefi
   return hex(await crypto.subtle.digest("SHA-256", enc.encode(digests.join("."))));
 }
 
-/** The report a student stored under an Idempotency-Key, if any. */
-export async function storedReport(db: Db, studentId: number, clientKey: string) {
-  const [row] = await db
+/** The report a student stored under an Idempotency-Key, as a query (to batch with the request's other reads). */
+export const storedReportQuery = (db: Db, studentId: number, clientKey: string) =>
+  db
     .select({ id: monitoringEvents.id, examId: monitoringEvents.examId, payload: monitoringEvents.payload })
     .from(monitoringEvents)
     .where(and(eq(monitoringEvents.studentId, studentId), eq(monitoringEvents.clientKey, clientKey)))
     .limit(1);
+
+/** The report a student stored under an Idempotency-Key, if any. */
+export async function storedReport(db: Db, studentId: number, clientKey: string) {
+  const [row] = await storedReportQuery(db, studentId, clientKey);
   return row;
 }
 
@@ -36,12 +40,10 @@ export const keyUsedForAnotherReport = () =>
 export const replayPayload = <T>(key: ReplayKey | undefined, answer: T) => (key ? { request_sha256: key.fingerprint, answer } : {});
 
 /**
- * The answer stored the first time this key was used, or null when it was not: a key used for another request (another
- * exam, other bytes) is the documented 400, and nothing of this request is stored.
+ * The answer stored the first time this key was used (`first`: storedReportQuery's row), or null when it was not: a key
+ * used for another request (another exam, other bytes) is the documented 400, and nothing of this request is stored.
  */
-export async function replayedAnswer<T>(db: Db, studentId: number, examId: number, key: ReplayKey | undefined): Promise<T | null> {
-  if (!key) return null;
-  const first = await storedReport(db, studentId, key.key);
+export function replayedAnswer<T>(first: Awaited<ReturnType<typeof storedReportQuery>>[number] | undefined, examId: number, key: ReplayKey): T | null {
   if (!first) return null;
   const payload = first.payload as { request_sha256?: string; answer?: T } | null;
   if (first.examId !== examId || payload?.request_sha256 !== key.fingerprint || payload.answer === undefined) throw keyUsedForAnotherReport();

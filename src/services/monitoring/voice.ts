@@ -9,9 +9,9 @@ import type { Caller } from "../../types";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseVoice } from "../biometrics/voice";
 import { clipProblemCode, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
-import { type ReplayKey, replayedAnswer, replayPayload, requestFingerprint } from "./replay";
+import { type ReplayKey, replayPayload, requestFingerprint } from "./replay";
 import { examBeingSat } from "../exams/scope";
-import { startedExamEnrolment } from "./face";
+import { startedExamOrReplay } from "./face";
 import { type DecisionBase, processDecision, voiceDecision } from "../decisions/outcomes";
 
 /** The exam the student is sitting now (scope.ts, examBeingSat); a 400 when there is none. */
@@ -58,10 +58,9 @@ export async function monitorVoice(
   const key: ReplayKey | undefined = input.clientKey
     ? { key: input.clientKey, fingerprint: await requestFingerprint(String(examId), sample, JSON.stringify(input.runningProcesses), input.ipAddress) }
     : undefined;
-  // Before the exam checks: a resend after the exam ended still gets the answer its first sending got.
-  const replayed = await replayedAnswer<VoiceMonitoringOutcome>(db, caller.userId, examId, key);
-  if (replayed) return replayed;
-  const { securityLevel } = await startedExamEnrolment(db, caller, examId, now);
+  const checked = await startedExamOrReplay<VoiceMonitoringOutcome>(db, caller, examId, now, key);
+  if (checked.replayed) return checked.replayed;
+  const { securityLevel } = checked.found!;
   const a = input.clip instanceof Uint8Array ? await analyseVoice(env, input.clip) : null;
   if (!a?.ok) {
     const voiceError = a ? `${a.code}: ${a.message}` : (input.clip as { unreadable: string }).unreadable;

@@ -65,7 +65,7 @@ describe("face monitoring and identification with the real models", () => {
     // A frame resent with the same Idempotency-Key (after a timeout) is checked and stored once (a probe's retry
     // counted "face_mismatch (2x)" with two decision records).
     const before = (await eventsOf(examId)).length;
-    const keyed = () => api(faceRoute, { token: s.access, json: { image: img.biden, exam_id: examId }, headers: { "idempotency-key": "frame-1" } });
+    const keyed = () => api(faceRoute, { token: s.access, json: { image: img.biden!, exam_id: examId }, headers: { "idempotency-key": "frame-1" } });
     const first = await keyed();
     expect(bodyAt(first, 200).resource_array).toEqual(["face_mismatch"]);
     expect((await keyed()).body).toEqual(first.body);
