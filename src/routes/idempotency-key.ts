@@ -19,7 +19,7 @@ export const IdempotencyHeaders = z.object({
     .string()
     .optional()
     .openapi({
-      param: { name: "Idempotency-Key", in: "header" },
+      // Header names are case-insensitive; the validator reads them lower-cased (a differing param name is a conflict).
       description:
         "Optional, 1-200 visible ASCII characters, unique per report: a report sent again with the same key (after a 503, a timeout or a lost " +
         "answer) is checked and stored once and answered as the first time; the same key with another report is a 400 naming Idempotency-Key",

@@ -81,7 +81,9 @@ const PROBLEM_TEXT: Record<FaceProblem, string> = {
   undecodable: "The image could not be decoded (JPEG, PNG or WebP expected)",
   image_too_large: "The image has too many pixels",
   no_face: "No face was found in the image",
-  multiple_faces: "More than one face is in the image",
+  // A face-like picture behind the student can count too (docs/face.md "Limitations"): say so, as the student sees none.
+  multiple_faces:
+    "More than one face is in the image: only yours may be in view (another person, or a poster, painting or screen showing a face behind you, counts too)",
   face_too_small: "The face is too small; come closer to the camera",
   // Strong light on or behind the face, darkness and a face at the picture's edge fail it too (a black-box probe:
   // 11 of 16 genuine overexposed photos): the student is told what to fix before being told what it may mean.
