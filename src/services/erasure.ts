@@ -7,7 +7,7 @@
 //    transaction (the student can no longer log in or refresh), then, once every access token they may
 //    still hold has expired (so that nothing can write a template again), the template Durable Object and
 //    whatever those tokens wrote meanwhile (decision records, events...).
-import { and, eq, inArray, isNotNull, isNull, lte, notExists, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, notExists, or, sql, type SQL } from "drizzle-orm";
 import { pruneLoginAttempts } from "./accounts";
 import type { Db } from "../db/client";
 import {
@@ -66,11 +66,16 @@ async function eraseStudentRows(
     db.delete(manualApprovalRequests).where(mine(manualApprovalRequests)),
     db.delete(feedback).where(mine(feedback)),
     studentDecisionsDelete(db, s),
-    // Callback events quote the session (name, email): those of the student's sessions go too.
+    // Callback events quote the session (name, email, individual_info): those of the student's sessions go too, also
+    // of sessions the partner deleted before the erasure (no enrolment left to find them by; a probe found them kept
+    // until the outbox's own pruning): every event names the student's id in its session.
     db.delete(partnerCallbackOutbox).where(
       and(
         eq(partnerCallbackOutbox.institutionId, s.institutionId),
-        inArray(partnerCallbackOutbox.enrolmentId, db.select({ id: enrolments.id }).from(enrolments).where(mine(enrolments))),
+        or(
+          inArray(partnerCallbackOutbox.enrolmentId, db.select({ id: enrolments.id }).from(enrolments).where(mine(enrolments))),
+          sql`json_extract(${partnerCallbackOutbox.payload}, '$.student_session.student_id') = ${s.studentId}`,
+        ),
       ),
     ),
     db.delete(enrolments).where(mine(enrolments)),

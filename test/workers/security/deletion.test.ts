@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
 import {
   alerts, decisions, enrolments, erasureRequests, exams, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
-  refreshTokenFamilies, refreshTokens, users, walletExports,
+  partnerCallbackOutbox, refreshTokenFamilies, refreshTokens, users, walletExports,
 } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
 import { runErasureJobs } from "../../../src/services/erasure";
@@ -119,6 +119,17 @@ describe("erasing a student", () => {
       templateVersion: 1, sealed: "sealed-export", createdAt: now, expiresAt: now + 86_400_000, pushStatus: "queued",
     });
 
+    // A partner callback event quoting a session the partner has since deleted (no enrolment left to find it by; a
+    // probe found its email and individual_info kept after erasure), and one of the bystander's.
+    const callback = (studentId: number) => ({
+      id: crypto.randomUUID(), institutionId: owner.institutionId, examId: exam, enrolmentId: 999_999_999,
+      payload: JSON.stringify({ student_session: { student_id: studentId, email: "x@example.org", individual_info: "medical note" } }),
+      createdAt: now, expiresAt: now + 86_400_000, nextAttemptAt: now,
+    });
+    const victimCallback = callback(owner.studentId);
+    const bystanderCallback = callback(ownerOf(bystander.access).studentId);
+    await d.insert(partnerCallbackOutbox).values([victimCallback, bystanderCallback]);
+
     await d.insert(erasureRequests).values({ institutionId: owner.institutionId, studentId: owner.studentId, requestedAt: now });
     // The job is shared with other tests' requests; what matters is this student's state afterwards.
     await runErasureJobs(bindings, d, config, now);
@@ -132,6 +143,7 @@ describe("erasing a student", () => {
     });
     expect(await rows()).toEqual({ user: 0, families: 0, attempts: 0, wallet: 0, exam: { alerts: 0, events: 0, feedback: 0, approvals: 0, enrolments: 0 } });
     expect(await countsFor(exam, ownerOf(bystander.access).studentId)).toEqual({ alerts: 1, events: 1, feedback: 1, approvals: 1, enrolments: 1 });
+    expect((await d.select({ id: partnerCallbackOutbox.id }).from(partnerCallbackOutbox).where(eq(partnerCallbackOutbox.examId, exam))).map((r) => r.id)).toEqual([bystanderCallback.id]);
     // The account is gone: no login, no refresh.
     expect((await api(loginRoute, { json: { email: victim.user.email, password: victim.user.password, organization: "UCY" } })).status).toBe(401);
     expect((await api(refreshTokenRoute, { json: { refresh: victim.refresh } })).status).toBe(401);
