@@ -27,6 +27,23 @@ import { databaseErrorMessage, sealKeyFrom, sealSecret } from "./partner-credent
 
 const MAX_PATTERN_LENGTH = 100;
 
+/**
+ * Options that say opposite things, or null. With both, one was applied and the other dropped, silently, exit 0
+ * (probes Q and V): --clear-moodle with a new URL set the URL; a pattern both forbidden and allowed ended up exempted
+ * whichever came first. Checked by the CLI before the database is asked, and by configureInstitution.
+ */
+export function conflictingOptions(opts) {
+  if (opts.defaultList && opts.noDefaultList) return "--default-list and --no-default-list exclude each other: give one";
+  if (opts.clearMoodle && (opts.moodleUrl !== undefined || opts.moodleToken !== undefined)) {
+    return `--clear-moodle and ${opts.moodleUrl !== undefined ? "--moodle-url" : "--moodle-token"} exclude each other: give one`;
+  }
+  // Compared as stored (usablePattern): "Zoom*" and "zoom*" are one pattern.
+  const forbidden = new Set((opts.forbid ?? []).map((raw) => raw.trim().toLowerCase()));
+  const both = (opts.allow ?? []).find((raw) => forbidden.has(raw.trim().toLowerCase()));
+  if (both !== undefined) return `${JSON.stringify(both.trim())} is given to both --forbid and --allow: give it to one`;
+  return null;
+}
+
 /** opts.sealKey: PARTNER_SECRET_KEY_ENCRYPTION_KEY, needed to set a Moodle token (or a function returning it). */
 export async function configureInstitution(client, code, opts) {
   const inst = (await client.execute({ sql: "SELECT id, code, name, moodle_url, moodle_token FROM institutions WHERE code = ?", args: [code] })).rows[0];
@@ -34,8 +51,8 @@ export async function configureInstitution(client, code, opts) {
   const id = Number(inst.id);
   // Every option is checked (and a new token sealed) before anything is written: a refused option used to leave the
   // ones handled before it applied (a --security-level stored, then the --time-zone refused).
-  // The two say opposite things: with both, one was applied and the institution's exemptions dropped, silently (probe Q).
-  if (opts.defaultList && opts.noDefaultList) throw new Error("--default-list and --no-default-list exclude each other: give one");
+  const conflict = conflictingOptions(opts);
+  if (conflict) throw new Error(conflict);
   // The names of src/biometrics/security-level.ts (SECURITY_LEVELS).
   if (opts.securityLevel !== undefined && !["high", "standard"].includes(opts.securityLevel)) {
     throw new Error(`--security-level must be high or standard, not ${JSON.stringify(opts.securityLevel)}`);
@@ -145,7 +162,7 @@ function usablePattern(raw) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const usage =
-    "Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL] [--clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list] [--security-level high|standard] [--time-zone ZONE]";
+    "Usage: DATABASE_URL=... [MOODLE_TOKEN=...] node scripts/institution.mjs <CODE> [--show] [--moodle-url URL | --clear-moodle] [--forbid PATTERN]... [--allow PATTERN]... [--no-default-list | --default-list] [--security-level high|standard] [--time-zone ZONE]";
   let parsed;
   try {
     parsed = parseArgs({
@@ -175,25 +192,27 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(usage);
     process.exit(2);
   }
-  // Alternatives per the usage line: refused here, before the database is asked (configureInstitution refuses them too).
-  if (values["default-list"] && values["no-default-list"]) {
-    console.error(`--default-list and --no-default-list exclude each other: give one.\n${usage}`);
+  const opts = {
+    moodleUrl: values["moodle-url"],
+    moodleToken: values["moodle-token"] ?? (values["moodle-url"] ? process.env.MOODLE_TOKEN : undefined),
+    clearMoodle: values["clear-moodle"],
+    forbid: values.forbid,
+    allow: values.allow,
+    defaultList: values["default-list"],
+    noDefaultList: values["no-default-list"],
+    securityLevel: values["security-level"],
+    timeZone: values["time-zone"],
+    sealKey: () => sealKeyFrom(process.env),
+  };
+  // Options that say opposite things: refused here, before the database is asked (configureInstitution refuses them too).
+  const conflict = conflictingOptions(opts);
+  if (conflict) {
+    console.error(`${conflict}.\n${usage}`);
     process.exit(2);
   }
   const client = createClient({ url, authToken: process.env.DATABASE_AUTH_TOKEN });
   try {
-    const summary = await configureInstitution(client, code, {
-      moodleUrl: values["moodle-url"],
-      moodleToken: values["moodle-token"] ?? (values["moodle-url"] ? process.env.MOODLE_TOKEN : undefined),
-      clearMoodle: values["clear-moodle"],
-      forbid: values.forbid,
-      allow: values.allow,
-      defaultList: values["default-list"],
-      noDefaultList: values["no-default-list"],
-      securityLevel: values["security-level"],
-      timeZone: values["time-zone"],
-      sealKey: () => sealKeyFrom(process.env),
-    });
+    const summary = await configureInstitution(client, code, opts);
     console.log(JSON.stringify(summary, null, 2));
   } catch (e) {
     console.error(databaseErrorMessage(e, url));

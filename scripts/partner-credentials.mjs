@@ -103,6 +103,15 @@ export function sealKeyFrom(env) {
   throw new UsageError("Set PARTNER_SECRET_KEY_ENCRYPTION_KEY (the Worker secret of the same name).");
 }
 
+/** The options each command takes (without their "--"); any other is refused, naming it. */
+const COMMAND_OPTIONS = {
+  create: ["institution"],
+  rotate: ["institution"],
+  "revoke-old": ["institution"],
+  list: ["institution"],
+  "set-callback": ["institution", "url", "allow-http", "clear"],
+};
+
 /** Runs one command; returns the lines to print. */
 export async function run(argv, env, now = Date.now()) {
   // --help anywhere, or nothing at all: the commands, not "Give --institution" alone (a probe's operator had no list).
@@ -117,7 +126,33 @@ export async function run(argv, env, now = Date.now()) {
     if (name === "clear") opts.clear = true;
     else opts[name] = rest[++i];
   }
+  // Everything the command line can get wrong is refused here, before the database is asked: nothing is applied.
+  const allowed = Object.hasOwn(COMMAND_OPTIONS, command ?? "") ? COMMAND_OPTIONS[command] : null;
+  if (!allowed) throw new UsageError(`Unknown command "${command ?? ""}": create | rotate | revoke-old | list | set-callback.\n${USAGE}`);
+  // An option of another command was ignored, exit 0 (probe V: `create --url ...` created credentials, no callback).
+  const foreign = Object.keys(opts).filter((name) => !allowed.includes(name));
+  if (foreign.length) {
+    throw new UsageError(`${foreign.map((name) => `--${name}`).join(", ")} ${foreign.length > 1 ? "are" : "is"} not an option of ${command} (it takes ${allowed.map((name) => `--${name}`).join(", ")}).\n${USAGE}`);
+  }
   if (!opts.institution) throw new UsageError(`Give --institution <code>.\n${USAGE}`);
+  let callbackUrl = null; // set-callback: the URL to store, null to clear
+  if (command === "set-callback") {
+    // Both said opposite things: --clear won and the --url was dropped, exit 0 (probe V).
+    if (opts.clear && (opts.url !== undefined || opts["allow-http"] !== undefined)) {
+      throw new UsageError(`--clear and ${opts.url !== undefined ? "--url" : "--allow-http"} exclude each other: give --url <https URL> or --clear.\n${USAGE}`);
+    }
+    if (!opts.clear) {
+      if (opts.url === undefined) throw new UsageError(`Give --url <https URL> or --clear.\n${USAGE}`);
+      try {
+        callbackUrl = new URL(opts.url).toString();
+      } catch {
+        // "Give --url" alone, for a --url that was given, sent the operator looking for a typo in the option (probe V).
+        throw new UsageError(`--url ${JSON.stringify(opts.url)} is not a valid URL: give a whole one, such as https://lms.example.edu/trustid-callback.\n${USAGE}`);
+      }
+      // Only `--allow-http true` allows it: `--allow-http false` (or any other value) must not.
+      if (!callbackUrl.startsWith("https://") && opts["allow-http"] !== "true") throw new UsageError("The callback URL must use https (--allow-http true for local tests).");
+    }
+  }
   if (!env.DATABASE_URL) throw new UsageError("Set DATABASE_URL (and DATABASE_AUTH_TOKEN for Turso).");
   const client = createClient({ url: env.DATABASE_URL, authToken: env.DATABASE_AUTH_TOKEN || undefined });
   try {
@@ -153,21 +188,9 @@ export async function run(argv, env, now = Date.now()) {
         ];
       }
       case "set-callback": {
-        let url = null;
-        if (!opts.clear) {
-          try {
-            url = new URL(opts.url ?? "").toString();
-          } catch {
-            throw new UsageError("Give --url <https URL> or --clear.");
-          }
-          // Only `--allow-http true` allows it: `--allow-http false` (or any other value) must not.
-          if (!url.startsWith("https://") && opts["allow-http"] !== "true") throw new UsageError("The callback URL must use https (--allow-http true for local tests).");
-        }
-        await client.execute({ sql: "update institutions set callback_url = ? where id = ?", args: [url, inst] });
-        return [url ? `callback_url set to ${url}` : "callback_url cleared"];
+        await client.execute({ sql: "update institutions set callback_url = ? where id = ?", args: [callbackUrl, inst] });
+        return [callbackUrl ? `callback_url set to ${callbackUrl}` : "callback_url cleared"];
       }
-      default:
-        throw new UsageError(`Unknown command "${command ?? ""}": create | rotate | revoke-old | list | set-callback.`);
     }
   } finally {
     client.close();

@@ -87,6 +87,12 @@ describe("scripts/institution.mjs", () => {
       );
       await configureInstitution(client, "UPAT", { allow: ["obs*"] });
       await expect(configureInstitution(client, "UPAT", { noDefaultList: true, defaultList: true })).rejects.toThrow(/exclude each other/);
+      // Probe V: these applied one of the two and dropped the other, silently.
+      await expect(configureInstitution(client, "UPAT", { clearMoodle: true, moodleUrl: "https://m.example.org", securityLevel: "standard" })).rejects.toThrow(
+        /--clear-moodle and --moodle-url exclude each other/,
+      );
+      await expect(configureInstitution(client, "UPAT", { forbid: ["teams*", "zoom*"], allow: ["ZOOM*"] })).rejects.toThrow(/both --forbid and --allow/);
+      await expect(configureInstitution(client, "UPAT", { allow: ["anydesk*"], forbid: ["anydesk*"] })).rejects.toThrow(/both --forbid and --allow/);
       expect(await configureInstitution(client, "UPAT", {})).toEqual({ ...before, forbidden_processes: ["anydesk*"], exempt_from_default_list: ["obs*"] });
     } finally {
       client.close();

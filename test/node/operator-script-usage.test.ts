@@ -50,6 +50,36 @@ describe("operator scripts on a mistaken call", () => {
     expect(run.stderr).toContain("--default-list and --no-default-list exclude each other");
     expect(run.stderr).toContain("Usage: DATABASE_URL=...");
   });
+
+  // Probe V: each applied one of two contradictory options and dropped the other, exit 0.
+  it("institution.mjs refuses --clear-moodle with a new Moodle site, and a pattern both forbidden and allowed (either order)", () => {
+    for (const [args, message] of [
+      [["--moodle-url", "http://127.0.0.1:9", "--clear-moodle"], "--clear-moodle and --moodle-url exclude each other"],
+      [["--clear-moodle", "--moodle-token", "t"], "--clear-moodle and --moodle-token exclude each other"],
+      [["--forbid", "zoom*", "--allow", "zoom*"], '"zoom*" is given to both --forbid and --allow'],
+      [["--allow", "Zoom*", "--forbid", "zoom*"], '"Zoom*" is given to both --forbid and --allow'],
+    ] as const) {
+      const run = script("institution", ["UCY", ...args], { DATABASE_URL, MOODLE_TOKEN: "t" });
+      expect(run.status, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toContain(message);
+      expect(run.stderr, args.join(" ")).toContain("Usage: DATABASE_URL=...");
+    }
+  });
+
+  it("partner-credentials.mjs refuses --url with --clear, an option of another command, and a --url that is no URL", () => {
+    for (const [args, message] of [
+      [["set-callback", "--institution", "UCY", "--url", "https://lms.example.edu/cb", "--clear"], "--clear and --url exclude each other"],
+      [["set-callback", "--institution", "UCY", "--clear", "--allow-http", "true"], "--clear and --allow-http exclude each other"],
+      [["create", "--institution", "UCY", "--url", "https://lms.example.edu/cb"], "--url is not an option of create (it takes --institution)"],
+      [["list", "--institution", "UCY", "--clear", "--bogus", "1"], "--clear, --bogus are not an option of list"],
+      [["set-callback", "--institution", "UCY", "--url", "notaurl"], '--url "notaurl" is not a valid URL'],
+    ] as const) {
+      const run = script("partner-credentials", [...args], { DATABASE_URL });
+      expect(run.status, args.join(" ")).toBe(2);
+      expect(run.stderr, args.join(" ")).toContain(message);
+      expect(run.stderr, args.join(" ")).toMatch(/create \| rotate \| revoke-old \| list \| set-callback/);
+    }
+  });
 });
 
 describe("operator scripts on a database that cannot be reached", () => {

@@ -67,6 +67,21 @@ describe("partner-credentials script", () => {
     expect((await run(["list", "--institution", "UC"], env))[0]).toBe("callback_url: -");
   });
 
+  it("refuses contradictory or misplaced options, and a --url that is no URL, with nothing applied (probe V)", async () => {
+    await run(["set-callback", "--institution", "UC", "--url", "https://lms.example.edu/kept"], env);
+    for (const [args, message] of [
+      [["set-callback", "--institution", "UC", "--url", "https://lms.example.edu/other", "--clear"], /--clear and --url exclude each other/],
+      [["set-callback", "--institution", "UC", "--url", "lms.example.edu/cb"], /--url "lms.example.edu\/cb" is not a valid URL/],
+      [["create", "--institution", "UC", "--url", "https://lms.example.edu/other"], /--url is not an option of create/],
+    ] as const) {
+      const refused = run([...args], env);
+      await expect(refused, args.join(" ")).rejects.toThrow(UsageError);
+      await expect(refused, args.join(" ")).rejects.toThrow(message);
+    }
+    const list = await run(["list", "--institution", "UC"], env);
+    expect(list).toEqual(["callback_url: https://lms.example.edu/kept"]); // no credentials created, the URL kept
+  });
+
   it("refuses a sealing key the Worker would refuse (unpadded, base64url, stray characters)", async () => {
     const key = Buffer.alloc(32, 7).toString("base64");
     await expect(sealSecret(key, 1, "s")).resolves.toMatch(/^v1\./);
