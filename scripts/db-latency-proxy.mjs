@@ -57,7 +57,10 @@ export function startDbLatencyProxy({ upstream, port = 0, host = "127.0.0.1", la
     }
   });
   server.keepAliveTimeout = 60_000;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A port that cannot be listened on (taken: EADDRINUSE) rejects, for the caller to name its setting; without a
+    // listener it was an uncaught 'error' event, a stack trace past scripts/dev.mjs's catch (probe V).
+    server.once("error", reject);
     server.listen(port, host, () => {
       const address = server.address();
       resolve({

@@ -18,10 +18,31 @@ import { startDbLatencyProxy } from "./db-latency-proxy.mjs";
 import { startLibsqlServer } from "./libsql-server.mjs";
 import { migrateDatabase } from "./migrate.mjs";
 
-const DB_PORT = Number(process.env.DB_PORT ?? 8080);
-const PORT = Number(process.env.PORT ?? 8787);
+// A setting that is no number stops here naming it: PORT=abc was a RangeError stack trace from Node's listen (probe V).
+const badSetting = (message) => {
+  console.error(message);
+  process.exit(1);
+};
+/** A port setting: a whole number 0-65535 (0: any free port), its default when unset or empty. */
+const portSetting = (name, dflt) => {
+  const text = process.env[name];
+  if (text === undefined || text === "") return dflt;
+  const port = /^[0-9]+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(port <= 65535)) badSetting(`${name} must be a port number (0-65535), not ${JSON.stringify(text)}.`);
+  return port;
+};
+const DB_PORT = portSetting("DB_PORT", 8080);
+const PORT = portSetting("PORT", 8787);
 const DATA_DIR = process.env.DATA_DIR || "data";
 const DB_FILE = join(DATA_DIR, "trustid.db");
+// The Worker reaches the database through the delaying proxy when DB_LATENCY_MS is set (migrations go direct).
+const DB_LATENCY_MS = process.env.DB_LATENCY_MS === "" ? undefined : process.env.DB_LATENCY_MS;
+if (DB_LATENCY_MS !== undefined && !/^[0-9]+(\.[0-9]+)?$/.test(DB_LATENCY_MS.trim())) {
+  badSetting(`DB_LATENCY_MS must be a number of milliseconds (e.g. 80), not ${JSON.stringify(DB_LATENCY_MS)}.`);
+}
+// DB_PORT + 1 by default; with DB_PORT 0 (any free port) any free port too, not port 1.
+const DB_PROXY_PORT = DB_LATENCY_MS === undefined ? null : portSetting("DB_PROXY_PORT", DB_PORT === 0 ? 0 : DB_PORT + 1);
+if (DB_PROXY_PORT > 65535) badSetting(`The database latency proxy's port would be DB_PORT + 1, ${DB_PROXY_PORT}: set DB_PROXY_PORT to a free one.`);
 
 // A busy port is the operator's to change: say which setting, not a Node stack trace (a probe's DB_PORT) nor
 // wrangler's own hint, which names its --port option where `npm start` is given PORT.
@@ -31,10 +52,21 @@ const portProblem = (port) =>
     probe.once("error", (e) => resolve(e?.code === "EADDRINUSE" ? "is in use" : `cannot be used (${e?.code ?? e})`));
     probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(null)));
   });
-const servicePortProblem = PORT === DB_PORT ? "is DB_PORT too" : await portProblem(PORT);
+// Port 0 is a different free port each time, never one of the others.
+const servicePortProblem = PORT !== 0 && PORT === DB_PORT ? "is DB_PORT too" : await portProblem(PORT);
 if (servicePortProblem) {
   console.error(`The service's port ${PORT} ${servicePortProblem}: set PORT to a free one.`);
   process.exit(1);
+}
+// The proxy's port too, before anything starts: a taken one was an EADDRINUSE stack trace naming neither
+// DB_PROXY_PORT nor DB_LATENCY_MS (probe V), and the database had been started and migrated for nothing.
+if (DB_PROXY_PORT !== null) {
+  const proxyPortProblem =
+    DB_PROXY_PORT !== 0 && DB_PROXY_PORT === PORT ? "is PORT too" : DB_PROXY_PORT !== 0 && DB_PROXY_PORT === DB_PORT ? "is DB_PORT too" : await portProblem(DB_PROXY_PORT);
+  if (proxyPortProblem) {
+    console.error(`The database latency proxy's port ${DB_PROXY_PORT} ${proxyPortProblem}: set DB_PROXY_PORT to a free one (the proxy runs because DB_LATENCY_MS is set).`);
+    process.exit(1);
+  }
 }
 const startDb = () =>
   startLibsqlServer({ file: DB_FILE, port: DB_PORT }).catch((e) => {
@@ -50,15 +82,14 @@ let db = await startDb().catch((e) => {
 console.log(`libSQL server: ${db.url} (file ${DB_FILE})`);
 await migrateDatabase(db.url);
 console.log("migrations applied");
-// The Worker reaches the database through the delaying proxy when DB_LATENCY_MS is set (migrations go direct).
-const DB_LATENCY_MS = process.env.DB_LATENCY_MS;
 const proxy =
-  DB_LATENCY_MS === undefined || DB_LATENCY_MS === ""
+  DB_PROXY_PORT === null
     ? null
-    : await startDbLatencyProxy({ upstream: db.url, port: Number(process.env.DB_PROXY_PORT ?? DB_PORT + 1), latencyMs: Number(DB_LATENCY_MS) }).catch((e) => {
-        // A busy port is the operator's to change, not a stack trace (a probe's DB_PORT + 1 was taken).
+    : await startDbLatencyProxy({ upstream: db.url, port: DB_PROXY_PORT, latencyMs: Number(DB_LATENCY_MS) }).catch(async (e) => {
+        // Taken since the check above: still the operator's to change, not a stack trace.
         if (e?.code !== "EADDRINUSE") throw e;
-        console.error(`The database latency proxy's port ${process.env.DB_PROXY_PORT ?? DB_PORT + 1} is in use: set DB_PROXY_PORT to a free one.`);
+        console.error(`The database latency proxy's port ${DB_PROXY_PORT} is in use: set DB_PROXY_PORT to a free one (the proxy runs because DB_LATENCY_MS is set).`);
+        await db.close();
         return process.exit(1);
       });
 const workerDbUrl = proxy?.url ?? db.url;

@@ -251,10 +251,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log("usage: node scripts/libsql-server.mjs [--file data/trustid.db] [--port 8080] [--auth-token TOKEN]");
     process.exit(0);
   }
+  const portText = arg("port", "8080") ?? "";
+  const port = /^[0-9]+$/.test(portText) ? Number(portText) : NaN;
+  // Not a port: say so, not Node's RangeError stack trace from listen (as `npm start` does for PORT, probe V).
+  if (!(port <= 65535)) {
+    console.error(`--port must be a port number (0-65535), not ${JSON.stringify(portText)}.`);
+    process.exit(2);
+  }
   const file = arg("file", "data/trustid.db");
   // A clone that was never started has no data/ yet (a probe's run crashed on it).
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const port = Number(arg("port", 8080));
   const { url } = await startLibsqlServer({ file, port, authToken: arg("auth-token") }).catch((e) => {
     // The option to change, not a Node stack trace.
     if (e?.code !== "EADDRINUSE") throw e;

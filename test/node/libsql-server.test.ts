@@ -2,7 +2,7 @@
 // conditions, interactive transactions that serialize, and errors as Hrana errors.
 import { createClient } from "@libsql/client/web";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,5 +83,37 @@ describe("a port that is taken", () => {
     const busyService = node(["scripts/dev.mjs"], { PORT: String(server.port), DB_PORT: "0", DATA_DIR: dataDir });
     expect(busyService.status).toBe(1);
     expect(busyService.stderr.trim()).toBe(`The service's port ${server.port} is in use: set PORT to a free one.`);
+  });
+
+  // Probe V: the latency proxy's taken port was an EADDRINUSE stack trace, and PORT=abc a RangeError one.
+  it("stops `npm start` with DB_PROXY_PORT for the latency proxy's taken port (given or DB_PORT + 1), before the database starts", () => {
+    const dataDir = join(dir, "dev-proxy");
+    for (const env of [
+      { DB_PROXY_PORT: String(server.port), DB_PORT: "0" } as Record<string, string>,
+      { DB_PORT: String(server.port - 1) }, // the default, DB_PORT + 1
+    ]) {
+      const run = node(["scripts/dev.mjs"], { PORT: "0", DB_LATENCY_MS: "5", DATA_DIR: dataDir, ...env });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim()).toBe(
+        `The database latency proxy's port ${server.port} is in use: set DB_PROXY_PORT to a free one (the proxy runs because DB_LATENCY_MS is set).`,
+      );
+      expect(existsSync(dataDir)).toBe(false);
+    }
+  });
+
+  it("names a port or delay setting that is no number, for `npm start` and the libSQL server's --port", () => {
+    for (const [env, message] of [
+      [{ PORT: "abc" }, 'PORT must be a port number (0-65535), not "abc".'],
+      [{ PORT: "0", DB_PORT: "70000" }, 'DB_PORT must be a port number (0-65535), not "70000".'],
+      [{ PORT: "0", DB_PORT: "0", DB_LATENCY_MS: "80ms" }, 'DB_LATENCY_MS must be a number of milliseconds (e.g. 80), not "80ms".'],
+      [{ PORT: "0", DB_PORT: "0", DB_LATENCY_MS: "5", DB_PROXY_PORT: "-1" }, 'DB_PROXY_PORT must be a port number (0-65535), not "-1".'],
+    ] as const) {
+      const run = node(["scripts/dev.mjs"], { DATA_DIR: join(dir, "dev-bad"), ...env });
+      expect(run.status, message).toBe(1);
+      expect(run.stderr.trim()).toBe(message);
+    }
+    const cli = node(["scripts/libsql-server.mjs", "--file", join(dir, "cli-bad.db"), "--port", "abc"]);
+    expect(cli.status).toBe(2);
+    expect(cli.stderr.trim()).toBe('--port must be a port number (0-65535), not "abc".');
   });
 });
