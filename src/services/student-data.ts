@@ -2,9 +2,9 @@
 // about them, as JSON, from one database round trip, plus what their template object holds (metadata only:
 // templates never leave the object, docs/wallet.md). A black-box privacy probe found no way for a student to see
 // the alerts device reports raised against them, their monitoring events or their feedback.
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { alerts, decisions, enrolments, exams, feedback, institutions, manualApprovalRequests, monitoringEvents, users, walletExports } from "../db/schema";
+import { alerts, decisions, enrolments, exams, feedback, institutions, manualApprovalRequests, monitoringEvents, partnerCallbackOutbox, users, walletExports } from "../db/schema";
 import type { Bindings } from "../env";
 import { AppError } from "../lib/errors";
 import type { Caller } from "../types";
@@ -23,7 +23,7 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
   const mine = <T extends { institutionId: any; studentId: any; examId?: any }>(t: T) =>
     and(eq(t.institutionId, caller.institutionId), eq(t.studentId, caller.userId), examId !== undefined && t.examId ? eq(t.examId, examId) : undefined);
   const n = STUDENT_DATA_LIMIT + 1; // one more tells whether there were more
-  const [account, enrolled, alertRows, events, feedbackRows, approvals, decisionRows, exportsRows] = await db.batch([
+  const [account, enrolled, alertRows, events, feedbackRows, approvals, decisionRows, exportsRows, callbackRows] = await db.batch([
     db
       .select({ email: users.email, name: users.name, surname: users.surname, role: users.role, createdAt: users.createdAt, organization: institutions.code })
       .from(users)
@@ -34,6 +34,10 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
         examId: enrolments.examId, examName: exams.name, scheduledAt: exams.scheduledAt, verificationStatus: enrolments.verificationStatus,
         verifiedBy: enrolments.verifiedBy, verifiedAt: enrolments.verifiedAt, joinedAt: enrolments.joinedAt, leftAt: enrolments.leftAt,
         displayName: enrolments.displayName, createdAt: enrolments.createdAt,
+        // What a partner's session keeps (individual_info may be health data: "needs extra time"; a probe found it missing here).
+        externalId: enrolments.externalId, individualInfo: enrolments.individualInfo, isIndividualInfoHtml: enrolments.isIndividualInfoHtml,
+        skipRequirements: enrolments.skipRequirements, sendConfirmation: enrolments.sendConfirmation, openTime: enrolments.openTime,
+        partnerStatus: enrolments.partnerStatus,
       })
       .from(enrolments)
       .innerJoin(exams, eq(exams.id, enrolments.examId))
@@ -55,12 +59,27 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
       .select({
         id: walletExports.id, biometricType: walletExports.biometricType, modelId: walletExports.modelId, templateVersion: walletExports.templateVersion,
         createdAt: walletExports.createdAt, expiresAt: walletExports.expiresAt, pushToken: walletExports.pushToken, pushStatus: walletExports.pushStatus,
-        pushError: walletExports.pushError, pushAttempts: walletExports.pushAttempts, pushUpdatedAt: walletExports.pushUpdatedAt,
+        pushTicketId: walletExports.pushTicketId, pushError: walletExports.pushError, pushAttempts: walletExports.pushAttempts,
+        nextAttemptAt: walletExports.nextAttemptAt, pushUpdatedAt: walletExports.pushUpdatedAt,
         fetchedAt: walletExports.fetchedAt, returnedAt: walletExports.returnedAt,
       })
       .from(walletExports)
       .where(and(eq(walletExports.institutionId, caller.institutionId), eq(walletExports.userId, caller.userId)))
       .orderBy(desc(walletExports.createdAt))
+      .limit(n),
+    // Events queued for the institution's system about the student's sessions: each quotes the session (email, name,
+    // individual_info), found by the student id it names, as erasure finds them.
+    db
+      .select({ id: partnerCallbackOutbox.id, examId: partnerCallbackOutbox.examId, payload: partnerCallbackOutbox.payload, createdAt: partnerCallbackOutbox.createdAt, expiresAt: partnerCallbackOutbox.expiresAt, deliveredAt: partnerCallbackOutbox.deliveredAt, failedAt: partnerCallbackOutbox.failedAt })
+      .from(partnerCallbackOutbox)
+      .where(
+        and(
+          eq(partnerCallbackOutbox.institutionId, caller.institutionId),
+          sql`json_extract(${partnerCallbackOutbox.payload}, '$.student_session.student_id') = ${caller.userId}`,
+          examId !== undefined ? eq(partnerCallbackOutbox.examId, examId) : undefined,
+        ),
+      )
+      .orderBy(desc(partnerCallbackOutbox.createdAt))
       .limit(n),
   ]);
   const me = account[0];
@@ -76,7 +95,7 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
     if (!(e instanceof AppError && e.status === 503)) throw e;
   }
   const cut = <T>(rows: T[]) => rows.slice(0, STUDENT_DATA_LIMIT);
-  const truncated = Object.entries({ enrolments: enrolled, alerts: alertRows, monitoring_events: events, feedback: feedbackRows, manual_approval_requests: approvals, decisions: decisionRows, wallet_exports: exportsRows })
+  const truncated = Object.entries({ enrolments: enrolled, alerts: alertRows, monitoring_events: events, feedback: feedbackRows, manual_approval_requests: approvals, decisions: decisionRows, wallet_exports: exportsRows, partner_callbacks: callbackRows })
     .filter(([, rows]) => rows.length > STUDENT_DATA_LIMIT)
     .map(([k]) => k);
   return {
@@ -88,6 +107,7 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
     manualApprovalRequests: cut(approvals),
     decisions: cut(decisionRows),
     walletExports: cut(exportsRows),
+    partnerCallbacks: cut(callbackRows),
     templates,
     enrolmentSessions,
     truncated,

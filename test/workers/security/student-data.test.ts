@@ -1,7 +1,10 @@
 // GET /backend/student/my_data: a student's copy of everything kept about them (GDPR access and portability):
 // their account, enrolments, alerts, monitoring events, feedback, approval requests, decisions, wallet exports and
 // what their template store holds; nothing of another student. Found missing by a black-box privacy probe.
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { enrolments, partnerCallbackOutbox } from "../../../src/db/schema";
+import { db, ownerOf } from "../biometrics/fixtures";
 import { route as monitoringRoute } from "../../../src/routes/monitoring/monitoring";
 import { route as myDataRoute } from "../../../src/routes/student/my-data";
 import { route as submitFeedbackRoute } from "../../../src/routes/student/submit-feedback";
@@ -38,6 +41,24 @@ describe("student/my_data", () => {
     const none = bodyAt(await api(myDataRoute, { token: student.access, query: { exam_id: String(other.examId) } }), 200).resource_dict;
     expect([none.enrolments, none.alerts, none.monitoring_events, none.feedback]).toEqual([[], [], [], []]);
     expect(none.account.email).toBe(student.user.email);
+  });
+
+  it("shows what a partner's session keeps and the callback events about it (a probe: individual_info was missing)", async () => {
+    const { student, examId } = await startedExamWithStudent();
+    const d = db();
+    const { institutionId, studentId } = ownerOf(student.access);
+    await d
+      .update(enrolments)
+      .set({ externalId: "ext-7", individualInfo: "needs extra time", skipRequirements: true, openTime: Date.UTC(2030, 0, 1) })
+      .where(and(eq(enrolments.examId, examId), eq(enrolments.studentId, studentId)));
+    const now = Date.now();
+    await d.insert(partnerCallbackOutbox).values({
+      id: crypto.randomUUID(), institutionId, examId, enrolmentId: 1, createdAt: now, expiresAt: now + 86_400_000, nextAttemptAt: now,
+      payload: JSON.stringify({ status: "verified", student_session: { student_id: studentId, individual_info: "needs extra time" } }),
+    });
+    const mine = bodyAt(await api(myDataRoute, { token: student.access }), 200).resource_dict;
+    expect(mine.enrolments[0]).toMatchObject({ external_id: "ext-7", individual_info: "needs extra time", skip_requirements: true, open_time: "2030-01-01T00:00:00.000Z" });
+    expect(mine.partner_callbacks).toEqual([expect.objectContaining({ exam_id: examId, delivered_at: null, body: expect.objectContaining({ status: "verified" }) })]);
   });
 
   it("is for students only, with a valid token", async () => {
