@@ -71,7 +71,7 @@ export function faceOutcomeToResult(m: FaceMatch): MonitoringResult {
   }
 }
 
-/** `voiceAlone`: a repeated frame's new clip, judged on its own (no face score to fuse with). */
+/** `voiceAlone`: the clip of a frame without a face score (a copy, no face, no face template...), judged on its own. */
 export type FaceMonitoringOutcome = { match: FaceMatch; oral?: OralDecision; voiceAlone?: VoiceCheck; voiceError?: string; alerts: RaisedAlert[] };
 
 /**
@@ -89,8 +89,10 @@ async function oralDecision(
   level: SecurityLevel,
   monitoring: { examId: number; now: number },
 ): Promise<{ oral?: OralDecision; voiceError?: string; voiceRepeated?: boolean; voiceAlone?: VoiceCheck }> {
-  const repeatedFrame = match.outcome === "repeated";
-  if (match.outcome !== "match" && match.outcome !== "mismatch" && !repeatedFrame) return {};
+  // A frame that gives no face score (a copy, no face or several, liveness failed, too small, no face template) leaves
+  // the clip to be judged alone: before, such frames ignored the clip, so a looped picture, or a student with a voice
+  // but no face template, let someone else speak unchecked (two probes).
+  const faceScored = match.outcome === "match" || match.outcome === "mismatch";
   const a = await analyseVoice(env, clip);
   if (!a.ok) return { voiceError: `${a.code}: ${a.message}` };
   const owner = ownerOf(caller);
@@ -98,11 +100,8 @@ async function oralDecision(
   const v = await templatesOf(env, owner).verifyVoice(owner, a.embedding, a.modelId, level, { ...monitoring, window: false });
   // A copy of an earlier clip is not judged: the face decides alone and the copy is raised (src/biometrics/repeats.ts).
   if ((v.status === "match" || v.status === "no_match") && v.repeatedAfterMs !== undefined) return { voiceRepeated: true };
-  if (repeatedFrame) {
-    // The frame is a copy (a looped picture) but the clip is new: the voice is judged alone, at its own threshold, as
-    // the attack the copy check is for is the student's picture looped while someone else speaks (a probe got no voice
-    // evidence from any repeated oral frame).
-    // Without speech or a voice template there is nothing to judge, as with a frame that is not a copy.
+  if (!faceScored) {
+    // Judged alone, at the voice's own threshold; without speech or a voice template there is nothing to judge.
     if (v.status !== "match" && v.status !== "no_match") return {};
     const voiceAlone: VoiceCheck = {
       outcome: v.status === "match" ? "match" : "mismatch",

@@ -121,6 +121,15 @@ describe("face monitoring and identification with the real models", () => {
     expect(looped.match.outcome).toBe("repeated");
     expect(looped.voiceAlone).toMatchObject({ outcome: "mismatch" });
     expect(looped.alerts.map((a) => (a.detail ? `${a.reason}: ${a.detail}` : a.reason)).sort()).toEqual(["repeated_sample: face", "voice_mismatch"]);
+    // A student with a voice template but no face template: the clip is judged alone (a probe's was ignored).
+    const voiceOnly = await newSession("STUDENT");
+    const voiceOnlyExam = await startedExam(voiceOnly.access);
+    expect((await api(registerRoute, { token: voiceOnly.access, form: { biometric_type: "Voice", voice_base64: voice.enrol } })).status).toBe(201);
+    const noFaceTemplate = await api(oralRoute, { token: voiceOnly.access, json: { image: img.obama3!, exam_id: voiceOnlyExam, ip_address: "192.0.2.7", running_processes: "code.exe", voice_base64: voice.other } });
+    expect(noFaceTemplate.body, JSON.stringify(noFaceTemplate.body)).toMatchObject({
+      resource_dict: { outcome: "not_enrolled", decided_on: "voice", voice_outcome: "mismatch" },
+      resource_array: expect.arrayContaining(["template_missing: face: not_enrolled", "voice_mismatch"]),
+    });
     const ownVoice = await monitorFace(env as unknown as Bindings, db(), caller, { examId, image: bytes(img.obama3!), clip: secondHalf(voice.same), runningProcesses: ["code.exe"] }, Date.now() + 50_000);
     expect(ownVoice.voiceAlone).toMatchObject({ outcome: "match" });
   });
