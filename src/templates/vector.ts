@@ -140,7 +140,7 @@ export async function verifyVoice(
     return { ...answer(decideVoice(template, embedding, level)), ...(repeatedAfterMs !== null ? { repeatedAfterMs } : {}) };
   }
   const clip = Float32Array.from(embedding);
-  const d = decideVoiceWindow(template, clip, window.recent.earlier(window.examId, row.version, window.now), level);
+  const d = decideVoiceWindow(template, clip, window.recent.earlier(window.examId, row.version, window.now, clip), level);
   window.recent.add(window.examId, row.version, window.now, clip);
   return { ...answer(d), window: { clips: d.windowClips, clipScore: d.clipScore, floor: VOICE_WINDOW.floor, belowFloor: d.belowFloor } };
 }

@@ -79,4 +79,15 @@ describe("RecentVoiceClips", () => {
     r.clear();
     expect(r.earlier(9, 1, 1004 + VOICE_WINDOW.maxAgeMs + 1)).toEqual([]);
   });
+
+  it("counts the same recording resent (a retry, several at once) as one clip", () => {
+    // A probe's five concurrent resends of one clip made the next clip's window count it three times.
+    const r = new RecentVoiceClips();
+    r.add(7, 1, 1000, e(1));
+    r.add(7, 1, 1001, e(1));
+    r.add(7, 1, 1002, e(1));
+    expect(r.earlier(7, 1, 1010).map((x) => x[0])).toEqual([1]);
+    expect(r.earlier(7, 1, 1010, e(1))).toEqual([]); // the clip itself is not its own earlier clip
+    expect(r.earlier(7, 1, 1010, e(2)).map((x) => x[0])).toEqual([1]);
+  });
 });

@@ -59,6 +59,9 @@ export function decideVoiceWindow(
 
 type Entry = { at: number; version: number; embedding: Float32Array };
 
+/** The same recording's embedding, bit for bit (the model is deterministic). */
+const sameEmbedding = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
 /**
  * A student's recent monitoring clips per exam, held in the student's Durable Object's memory only: embeddings of
  * probes are biometric data, so they are never written to storage, they leave after `maxAgeMs`, and an object that
@@ -67,14 +70,19 @@ type Entry = { at: number; version: number; embedding: Float32Array };
 export class RecentVoiceClips {
   private readonly byExam = new Map<number, Entry[]>();
 
-  /** The exam's clips still in the window for a template of this version, oldest first. */
-  earlier(examId: number, version: number, now: number): Float32Array[] {
+  /**
+   * The exam's clips still in the window for a template of this version, oldest first, other than `clip` itself: the
+   * same recording resent (a client's retry, several at once) is one clip, not several (a probe's five concurrent
+   * resends made the next clip's window count the one clip three times).
+   */
+  earlier(examId: number, version: number, now: number, clip?: Float32Array): Float32Array[] {
     const kept = (this.byExam.get(examId) ?? []).filter((e) => e.version === version && now - e.at <= VOICE_WINDOW.maxAgeMs && e.at <= now);
-    return kept.map((e) => e.embedding);
+    return kept.map((e) => e.embedding).filter((e) => !clip || !sameEmbedding(e, clip));
   }
 
   add(examId: number, version: number, now: number, embedding: Float32Array) {
     const kept = (this.byExam.get(examId) ?? []).filter((e) => e.version === version && now - e.at <= VOICE_WINDOW.maxAgeMs);
+    if (kept.some((e) => sameEmbedding(e.embedding, embedding))) return;
     kept.push({ at: now, version, embedding });
     this.byExam.set(examId, kept.slice(-(VOICE_WINDOW.clips - 1)));
     // Exams whose clips have all aged out are dropped, so the map cannot grow with a student's history.

@@ -174,7 +174,7 @@ export async function monitorFace(
     ...(voiceError !== undefined ? { voiceError } : {}),
     alerts,
   });
-  const { alerts } = await recordMonitoringResult(
+  const { alerts, storedAnswer } = await recordMonitoringResult(
     db,
     { institutionId: caller.institutionId, examId: input.examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
     result,
@@ -196,7 +196,7 @@ export async function monitorFace(
       return [faceDecision(base, "monitoring", match, raised, CURRENT_MODEL_IDS.Face, oral), ...(voice ? [voice] : []), ...(process ? [process] : [])];
     },
   );
-  return outcomeWith(alerts);
+  return (storedAnswer as FaceMonitoringOutcome | undefined) ?? outcomeWith(alerts);
 }
 
 // A data: URI of a picture as every picture field takes it (services/biometrics/face.ts), or long base64.

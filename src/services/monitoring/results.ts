@@ -144,7 +144,7 @@ export async function recordMonitoringResult(
   payload: StoredPayload = result,
   clientKey?: string,
   decide?: (raised: RaisedAlert[]) => DecisionInsert[],
-): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
+): Promise<StoredResult> {
   const processes = result.runningProcesses ?? [];
   const forbidden =
     processes.length > 0 ? forbiddenAmong(processes, await policyPatterns(db, scope.institutionId, scope.examId)) : [];
@@ -160,7 +160,7 @@ async function storeMonitoringResult(
   given: StoredPayload,
   clientKey?: string,
   decide?: (raised: RaisedAlert[]) => DecisionInsert[],
-): Promise<{ eventId: number; alerts: RaisedAlert[]; replayed: boolean }> {
+): Promise<StoredResult> {
   const payload = typeof given === "function" ? given(raised) : given;
   // The exam id is read from the enrolment in the insert itself: a report in flight while the partner deletes or moves
   // the session (or the instructor removes the student) stores nothing, instead of events and alerts of a student no
@@ -193,9 +193,14 @@ async function storeMonitoringResult(
     // A key names one report: sent again with another body it would be answered with alerts never stored (and the
     // new report lost), so it is refused and nothing of it is stored (the batch above rolled back).
     if (!sameReport(first, scope.examId, payload)) throw keyUsedForAnotherReport();
-    return { eventId: first.id, alerts: raised, replayed: true };
+    // A server-checked sample sent twice at once was checked twice: the answer is the one stored, as for a resend.
+    const answer = (first.payload as { answer?: unknown } | null)?.answer;
+    return { eventId: first.id, alerts: raised, replayed: true, ...(answer !== undefined ? { storedAnswer: answer } : {}) };
   }
 }
+
+/** `storedAnswer`: a server-checked sample's first answer, when this one was the same request stored already (replay.ts). */
+export type StoredResult = { eventId: number; alerts: RaisedAlert[]; replayed: boolean; storedAnswer?: unknown };
 
 /**
  * A server-checked sample is the same request when its fingerprint is (replay.ts): its outcome may differ in a second

@@ -68,7 +68,7 @@ export async function monitorVoice(
     if (input.runningProcesses.length === 0) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [voiceError] } }, "The voice clip cannot be used");
     // The processes sent with it are evidence all the same (a probe's AnyDesk went unrecorded behind a 0.5 s clip):
     // they are checked and the clip's problem is raised as a client_error, as monitoring_face_oral does with its clip.
-    const { alerts } = await recordMonitoringResult(
+    const { alerts, storedAnswer } = await recordMonitoringResult(
       db,
       { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
       { voiceError: clipProblemCode(voiceError), runningProcesses: input.runningProcesses },
@@ -85,7 +85,7 @@ export async function monitorVoice(
         return process ? [process] : [];
       },
     );
-    return { examId, outcome: "voice_error", isVoiceDetected: false, score: null, alerts, voiceError };
+    return (storedAnswer as VoiceMonitoringOutcome | undefined) ?? { examId, outcome: "voice_error", isVoiceDetected: false, score: null, alerts, voiceError };
   }
   const owner = ownerOf(caller);
   // Decided with the exam's recent clips (src/biometrics/voice/window.ts): one short clip alone fails too often.
@@ -106,7 +106,7 @@ export async function monitorVoice(
     voiceTemplate: outcome === "not_enrolled" || outcome === "reenrolment_required" ? outcome : undefined,
     runningProcesses: input.runningProcesses,
   };
-  const { alerts } = await recordMonitoringResult(
+  const { alerts, storedAnswer } = await recordMonitoringResult(
     db,
     { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
     result,
@@ -128,5 +128,5 @@ export async function monitorVoice(
       return [voiceDecision(base, check, raised), ...(process ? [process] : [])];
     },
   );
-  return { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts };
+  return (storedAnswer as VoiceMonitoringOutcome | undefined) ?? { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts };
 }

@@ -84,6 +84,11 @@ describe("voice monitoring", () => {
     expect(reused.status).toBe(400);
     expect(bodyAt(reused, 400).bad_formatted_fields).toEqual(["Idempotency-Key"]);
     expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(1);
+    // Five at once with one key: one event, and every answer is the stored one (a probe's duplicates were each checked,
+    // answered with their own scores, and joined the voice window).
+    const five = await Promise.all([1, 2, 3, 4, 5].map(() => send(voice.same, "clip-2")));
+    for (const r of five) expect(r.body).toEqual(five[0]!.body);
+    expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(2);
     // Resent after the exam ended: still the first answer.
     await db().update(exams).set({ status: "Completed", endsAt: Date.now() }).where(eq(exams.id, examId));
     expect((await send(voice.other, "clip-1")).body).toEqual(first.body);
