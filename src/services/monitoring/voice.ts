@@ -9,7 +9,7 @@ import type { Caller } from "../../types";
 import { ownerOf, templatesOf } from "../../templates/client";
 import { analyseVoice } from "../biometrics/voice";
 import { clipProblemCode, type MonitoringResult, type RaisedAlert, recordMonitoringResult } from "./results";
-import { type ReplayKey, replayPayload, requestFingerprint } from "./replay";
+import { type ReplayKey, replayPayload, requestFingerprint, storedReport } from "./replay";
 import { examBeingSat } from "../exams/scope";
 import { startedExamOrReplay } from "./face";
 import { type DecisionBase, processDecision, voiceDecision } from "../decisions/outcomes";
@@ -53,7 +53,10 @@ export async function monitorVoice(
   },
   now: number,
 ): Promise<VoiceMonitoringOutcome> {
-  const examId = input.examId ?? (await currentExamOf(db, caller));
+  // A resend without exam_id (the spec's form has none) is of the exam its first sending was stored under, even after
+  // the student left it (a probe's resend after Leave was refused as "not in a running examination").
+  const resentTo = input.examId === undefined && input.clientKey !== undefined ? (await storedReport(db, caller.userId, input.clientKey))?.examId : undefined;
+  const examId = input.examId ?? resentTo ?? (await currentExamOf(db, caller));
   const sample = input.clip instanceof Uint8Array ? input.clip : input.clip.unreadable;
   const key: ReplayKey | undefined = input.clientKey
     ? { key: input.clientKey, fingerprint: await requestFingerprint(String(examId), sample, JSON.stringify(input.runningProcesses), input.ipAddress) }

@@ -89,6 +89,13 @@ describe("voice monitoring", () => {
     const five = await Promise.all([1, 2, 3, 4, 5].map(() => send(voice.same, "clip-2")));
     for (const r of five) expect(r.body).toEqual(five[0]!.body);
     expect(await db().select().from(monitoringEvents).where(eq(monitoringEvents.examId, examId))).toHaveLength(2);
+    // Resent without exam_id after the student left: the exam it was stored under (a probe got "not in a running examination").
+    const unnamed = (key: string) => api(monitoringRoute, { token: s.access, form: { voice_base64: voice.other, running_processes: "Discord.exe" }, headers: { "idempotency-key": key } });
+    await db().update(enrolments).set({ joinedAt: Date.now() }).where(eq(enrolments.examId, examId));
+    const sat = await unnamed("clip-3");
+    expect(sat.status).toBe(200);
+    await db().update(enrolments).set({ leftAt: Date.now() + 1 }).where(eq(enrolments.examId, examId));
+    expect((await unnamed("clip-3")).body).toEqual(sat.body);
     // Resent after the exam ended: still the first answer.
     await db().update(exams).set({ status: "Completed", endsAt: Date.now() }).where(eq(exams.id, examId));
     expect((await send(voice.other, "clip-1")).body).toEqual(first.body);
