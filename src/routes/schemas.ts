@@ -106,11 +106,19 @@ export const looseInt = (schema: z.ZodNumber) =>
     .openapi({ type: "integer", description: "A whole number; its decimal text is accepted too" });
 
 /** A number, or its text (`"0.93"`, `"1e-3"`). */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 export const looseNumber = (schema: z.ZodNumber) =>
   z
     .preprocess((v, ctx) => {
+      if (v === null) {
+        // Python's None, JavaScript's null: say to leave the field out (zod's "expected number, received null" did not).
+        ctx.issues.push({ code: "custom", message: "Expected a number; leave the field out when there is none (null is not a number)", input: v });
+        return z.NEVER;
+      }
       if (typeof v !== "string") return v;
-      if (v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+      // Decimal text only: Number() also reads "0x10", "0b11" and "0o7" (16, 3, 7; a probe).
+      if (DECIMAL.test(v.trim())) return Number(v);
       // Text that is no number: say which forms are taken (zod's "expected number, received string" read as if text
       // were refused altogether, though "0.93" is taken; a probe).
       ctx.issues.push({ code: "custom", message: 'Expected a number, as a JSON number (0.93) or its text ("0.93"), with a decimal point', input: v });

@@ -198,7 +198,8 @@ function courseStudents(participants: MoodleUser[]): { students: MoodleStudent[]
       withoutEmail.push({ moodle_user_id: String(u.id), ...names, reason });
     } else if (seen.has(email)) {
       const first = seen.get(email)!;
-      withoutEmail.push({ moodle_user_id: String(u.id), ...names, reason: `email shared with Moodle user ${first}, who is enrolled with it: one account per email here` });
+      // Not "who is enrolled with it": the first may be left out too (an instructor account here; a probe).
+      withoutEmail.push({ moodle_user_id: String(u.id), ...names, reason: `email shared with Moodle user ${first}: one account per email here` });
     } else {
       seen.set(email, u.id);
       students.push({ ...names, email });

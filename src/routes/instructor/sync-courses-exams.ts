@@ -10,6 +10,8 @@ import { claimPageFor, mailInvitations } from "../../services/invitations";
 import { ExamId, SkippedWithoutEmail } from "../exam-schemas";
 import { authErrors, commonErrors, Email, envelope, jsonRequest, MessageBody, notFound, ok } from "../schemas";
 
+const MOODLE_COURSE_ID = 'Expected a Moodle course id (digits, as a number or a string), or null or "" for the exam\'s stored course.';
+
 const StudentToSync = z
   .object({
     name: z.string().trim().max(150).optional(),
@@ -25,10 +27,20 @@ const InstructorSyncCoursesExams = z
       students: z.array(StudentToSync).max(MAX_STUDENTS_PER_SYNC).optional().openapi({
         description: "Students to enrol. When absent, the students of the Moodle course are enrolled.",
       }),
+      // null or "" (how list_exam shows an exam without a course) is "not given": the exam's stored course (a probe got a
+      // bare "Invalid input").
       moodle_course_id: z
-        .union([z.number().int().positive(), z.string().regex(/^\d{1,15}$/).transform(Number)])
+        .union(
+          [
+            z.number().int().positive(),
+            z.string().regex(/^\d{1,15}$/, MOODLE_COURSE_ID).transform(Number),
+            z.literal("").transform(() => undefined),
+            z.null().transform(() => undefined),
+          ],
+          { error: MOODLE_COURSE_ID },
+        )
         .optional()
-        .openapi({ type: "integer", description: "Moodle course to take the students from (default: the exam's stored course)" }),
+        .openapi({ type: ["integer", "null"], description: "Moodle course to take the students from (absent, null or \"\": the exam's stored course)" }),
     }),
   })
   .openapi("InstructorSyncCoursesExams");

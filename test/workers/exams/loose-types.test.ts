@@ -63,5 +63,12 @@ describe("loose scalar types", () => {
     // The message says which forms are taken, not that text is refused ("0.93" is taken; a probe).
     const comma = await api(monitoringRoute, { token: student.access, json: { exam_id: examId, confidence_score: "0,93" } });
     expect(JSON.stringify(comma.body)).toContain('Expected a number, as a JSON number (0.93) or its text (\\"0.93\\"), with a decimal point');
+    // Decimal text only ("0x10" was read as 16), and null is told to be left out.
+    for (const text of ["0x10", "0b11", "0o7", "Infinity"]) {
+      expect((await api(monitoringRoute, { token: student.access, json: { exam_id: examId, confidence_score: text } })).status, text).toBe(400);
+    }
+    expect((await api(monitoringRoute, { token: student.access, json: { exam_id: examId, confidence_score: "1e-1" } })).status).toBe(200);
+    const nothing = await api(monitoringRoute, { token: student.access, unchecked: { exam_id: examId, confidence_score: null } });
+    expect(JSON.stringify(nothing.body)).toContain("leave the field out when there is none");
   });
 });

@@ -83,7 +83,7 @@ describe("GET /backend/instructor/moodle_information", () => {
         ],
         skipped_instructors: [],
         // Two people would otherwise share one account and one face template, unknown to the instructor (probe S).
-        skipped_without_email: [{ moodle_user_id: "6", name: "Alice", surname: "Again", reason: "email shared with Moodle user 3, who is enrolled with it: one account per email here" }],
+        skipped_without_email: [{ moodle_user_id: "6", name: "Alice", surname: "Again", reason: "email shared with Moodle user 3: one account per email here" }],
       },
       { moodle_course_id: "11", moodle_course_name: "Databases", enrolled_students: [{ name: "Bob", surname: "B", email: w.bob }], skipped_instructors: [], skipped_without_email: [] },
     ]);
@@ -283,6 +283,15 @@ describe("POST /backend/instructor/sync_courses_exams from Moodle", () => {
       const id = await addExam(w.access, { moodle_course_id: given as string });
       expect((await instructorExamView(w.access, id)).moodle_course_id).toBe("10");
     }
+    // null or "" in a sync is "not given": the exam's stored course (a probe got a bare "Invalid input").
+    const id = await addExam(w.access, { moodle_course_id: "10" });
+    for (const none of [null, ""]) {
+      const res = await api(syncCoursesExams, { token: w.access, unchecked: { details: { exam_id: id, moodle_course_id: none } } });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(bodyAt(res, 200).resource_dict).toMatchObject({ source: "moodle", moodle_course_id: "10" });
+    }
+    const bad = await api(syncCoursesExams, { token: w.access, unchecked: { details: { exam_id: id, moodle_course_id: "ALG" } } });
+    expect(JSON.stringify(bad.body)).toContain("Expected a Moodle course id");
   });
 
   it("answers 404 for a course the instructor does not teach or that does not exist, enrolling nobody", async () => {
