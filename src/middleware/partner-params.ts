@@ -70,7 +70,7 @@ export const partnerParams = createMiddleware<PartnerEnv>(async (c, next) => {
         }
         if (body === null || typeof body !== "object" || Array.isArray(body)) throw new PartnerError(400, "The body must be a JSON object");
         for (const [name, value] of Object.entries(body)) {
-          if (value !== null && typeof value === "object") throw PartnerError.invalid(name, value, "Must be a String, a number or a boolean");
+          if (value !== null && typeof value === "object") throw PartnerError.invalid(name, value, "Must be a single value, not an object or an array (a String; a number or a boolean where the parameter is one)");
           add(params, name, value as ParamValue);
         }
         numberTexts = jsonNumberTexts(text);
