@@ -42,6 +42,9 @@ export async function readLimited(
     }
     chunks.push(value);
   }
+  // Fewer bytes than declared: the body ended early (a cut the runtime reported as its end; a probe's cut form body
+  // was taken whole, and a process list lost its last names).
+  if (brokenOff && Number.isFinite(declared) && size < declared) throw brokenOff();
   const out = new Uint8Array(size);
   let offset = 0;
   for (const ch of chunks) {
