@@ -134,6 +134,16 @@ describe("cohort report", () => {
     expect(r.overall).toMatchObject({ decisions: 103, refusals: 11, mismatches: 3, quality_refusals: { no_face: 8 } });
     expect(r.warnings.map((w) => w.group)).toEqual(["Linux"]); // ChromeOS: 3 decisions, too few to say
   });
+
+  it("groups by the reported system's family, never by the text as reported (a label can name a student)", () => {
+    const r = buildReport(
+      [cell("face", "Windows 11 (laptop of Jane Doe)", "quality", 1, "multiple_faces"), cell("face", "Windows 10", "accepted", 4), cell("face", "Ubuntu 22.04", "accepted", 1), cell("face", "Mac OS X 10.15", "accepted", 1), cell("face", "iPadOS 17", "accepted", 1), cell("face", "TempleOS", "accepted", 1), cell("face", null, "accepted", 1)],
+      0,
+      { exam_id: 1, from: null, to: null },
+    );
+    expect(r.by_client_os.map((g) => [g.group, g.decisions])).toEqual([["Windows", 5], ["iOS", 1], ["Linux", 1], ["macOS", 1], ["not reported", 1], ["other", 1]]);
+    expect(JSON.stringify(r)).not.toContain("Jane");
+  });
 });
 
 describe("refusals and outcomes", async () => {

@@ -38,7 +38,7 @@ export const CohortReport = z
     overall: Counts,
     manual_approvals: z.number().int(),
     by_modality: z.array(Group),
-    by_client_os: z.array(Group).openapi({ description: "By the operating system the client reported (`operating_sys`); 'not reported' when it sent none" }),
+    by_client_os: z.array(Group).openapi({ description: "By the family of the operating system the client reported (`operating_sys`): Windows, macOS, Linux, ChromeOS, Android, iOS, other; 'not reported' when it sent none" }),
     warnings: z.array(
       z.object({ split: z.enum(["modality", "client_os"]), group: z.string(), refusal_rate: z.number(), overall_refusal_rate: z.number(), message: z.string() }),
     ),

@@ -33,6 +33,23 @@ export type CohortReport = {
 export const MIN_GROUP_FOR_WARNING = 5;
 const UNKNOWN_OS = "not reported";
 
+/**
+ * The family of the operating system a client reported (`operating_sys` is free text): the report groups by it, as a
+ * label such as "Windows 11 (laptop of Jane Doe)" named one student and their refusals to every instructor of the
+ * institution (a probe), where the report promises counts only.
+ */
+export function osFamily(reported: string | null): string {
+  if (reported === null || reported.trim() === "") return UNKNOWN_OS;
+  const os = reported.toLowerCase();
+  if (/iphone|ipad|ios/.test(os)) return "iOS";
+  if (/android/.test(os)) return "Android";
+  if (/chrome ?os|cros/.test(os)) return "ChromeOS";
+  if (/windows|win(32|64|nt|10|11)?/.test(os)) return "Windows";
+  if (/mac ?os|os ?x|darwin|macintosh|mac/.test(os)) return "macOS";
+  if (/linux|ubuntu|debian|fedora|red ?hat|suse|arch|mint/.test(os)) return "Linux";
+  return "other";
+}
+
 const empty = (): Counts => ({ decisions: 0, refusals: 0, refusal_rate: 0, quality_refusals: {}, mismatches: 0, contests: 0, overturns: 0 });
 
 type Cell = { modality: string; os: string | null; outcome: string; reason: string | null; n: number; contests: number; overturns: number };
@@ -69,7 +86,7 @@ export function buildReport(cells: Cell[], manualApprovals: number, scope: Cohor
   for (const x of cells) add(total, x);
   const overall = rate(total);
   const byModality = groupBy(cells, (x) => x.modality);
-  const byOs = groupBy(cells, (x) => x.os ?? UNKNOWN_OS);
+  const byOs = groupBy(cells, (x) => osFamily(x.os));
   const warnings: Warning[] = [];
   const check = (split: Warning["split"], groups: GroupCounts[]) => {
     for (const g of groups) {
