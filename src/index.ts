@@ -43,7 +43,7 @@ export default {
     // pruning of decision records and monitoring records past their retention (docs/decisions.md, README).
     ctx.waitUntil(
       runErasureJobs(env, db, config, controller.scheduledTime).then((r) => {
-        if (r.recordsErased || r.templatesErased || r.decisionsPruned || r.monitoringEventsPruned || r.loginAttemptsPruned) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
+        if (r.recordsErased || r.templatesErased || r.decisionsPruned || r.monitoringEventsPruned || r.loginAttemptsPruned || r.loginRecordsPruned) console.log(JSON.stringify({ level: "info", msg: "erasure jobs", ...r }));
       }, logJobFailure("erasure jobs")),
     );
   },

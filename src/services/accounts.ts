@@ -2,7 +2,7 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Config } from "../env";
 import type { Db } from "../db/client";
-import { institutions, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
+import { institutions, invitations, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
 import { AppError } from "../lib/errors";
 import { type AccessClaims, type RefreshClaims, type Role, signToken, verifyToken } from "../lib/jwt";
 import { consumeInvitation, retireInvitations } from "./invitations";
@@ -31,6 +31,25 @@ export async function pruneLoginAttempts(db: Db, now: number): Promise<number> {
     .delete(loginAttempts)
     .where(and(lt(loginAttempts.updatedAt, now - LOGIN_ATTEMPTS_KEPT_MS), or(isNull(loginAttempts.lockedUntil), lt(loginAttempts.lockedUntil, now))));
   return gone.rowsAffected;
+}
+
+/** Refresh-token families and invitations expired this long ago are deleted by the scheduled run. */
+export const EXPIRED_LOGIN_RECORDS_KEPT_MS = 24 * 3600_000;
+
+/**
+ * Deletes refresh-token families (with their tokens) and invitations that expired a day ago or more: they open nothing
+ * any more, and were login history kept until the account was erased (a probe found families 60-83 days past expiry
+ * still there). Returns the rows deleted, in one batch.
+ */
+export async function pruneExpiredLoginRecords(db: Db, now: number): Promise<number> {
+  const before = now - EXPIRED_LOGIN_RECORDS_KEPT_MS;
+  const expiredFamilies = db.select({ id: refreshTokenFamilies.id }).from(refreshTokenFamilies).where(lt(refreshTokenFamilies.expiresAt, before));
+  const [tokens, families, invites] = await db.batch([
+    db.delete(refreshTokens).where(inArray(refreshTokens.familyId, expiredFamilies)),
+    db.delete(refreshTokenFamilies).where(lt(refreshTokenFamilies.expiresAt, before)),
+    db.delete(invitations).where(lt(invitations.expiresAt, before)),
+  ]);
+  return tokens.rowsAffected + families.rowsAffected + invites.rowsAffected;
 }
 
 export async function institutionByCode(db: Db, code: string) {

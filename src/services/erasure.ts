@@ -8,7 +8,7 @@
 //    still hold has expired (so that nothing can write a template again), the template Durable Object and
 //    whatever those tokens wrote meanwhile (decision records, events...).
 import { and, eq, inArray, isNotNull, isNull, lte, notExists, or, sql, type SQL } from "drizzle-orm";
-import { pruneLoginAttempts } from "./accounts";
+import { pruneExpiredLoginRecords, pruneLoginAttempts } from "./accounts";
 import type { Db } from "../db/client";
 import {
   alerts, enrolments, erasureRequests, feedback, invitations, loginAttempts, manualApprovalRequests, monitoringEvents,
@@ -102,11 +102,18 @@ async function eraseStudentRecords(db: Db, requestId: number, s: { institutionId
   await eraseStudentRows(db, s, user?.email, { requestId, set: { recordsErasedAt: now } });
 }
 
-export type ErasureRunResult = { recordsErased: number; templatesErased: number; decisionsPruned: number; monitoringEventsPruned: number; loginAttemptsPruned: number };
+export type ErasureRunResult = {
+  recordsErased: number;
+  templatesErased: number;
+  decisionsPruned: number;
+  monitoringEventsPruned: number;
+  loginAttemptsPruned: number;
+  loginRecordsPruned: number;
+};
 
 /** The scheduled part of erasure: due database erasures, then due template erasures. */
 export async function runErasureJobs(env: Bindings, db: Db, config: Config, now: number): Promise<ErasureRunResult> {
-  const result: ErasureRunResult = { recordsErased: 0, templatesErased: 0, decisionsPruned: 0, monitoringEventsPruned: 0, loginAttemptsPruned: 0 };
+  const result: ErasureRunResult = { recordsErased: 0, templatesErased: 0, decisionsPruned: 0, monitoringEventsPruned: 0, loginAttemptsPruned: 0, loginRecordsPruned: 0 };
   // An instructor's account is not erased here (their exams must be handed over first): such a request
   // stays pending, and is skipped so that it never holds up students' requests.
   const instructor = db
@@ -128,6 +135,8 @@ export async function runErasureJobs(env: Bindings, db: Db, config: Config, now:
   result.monitoringEventsPruned = await pruneMonitoring(db, config.monitoringRetentionDays, now);
   // Failed-login counters of a quiet day (services/accounts.ts), an erased student's address among them.
   result.loginAttemptsPruned = await pruneLoginAttempts(db, now);
+  // Refresh-token families and invitations a day past their expiry (services/accounts.ts).
+  result.loginRecordsPruned = await pruneExpiredLoginRecords(db, now);
   const ns = env.STUDENT_TEMPLATES;
   if (!ns) return result;
   const tokensExpired = now - config.accessTokenTtlSeconds * 1000 - TOKEN_EXPIRY_MARGIN_MS;

@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { FACE_MODEL_ID } from "../../../src/biometrics/face/policy";
 import {
-  alerts, decisions, enrolments, erasureRequests, exams, feedback, loginAttempts, manualApprovalRequests, monitoringEvents,
+  alerts, decisions, enrolments, erasureRequests, exams, feedback, invitations, loginAttempts, manualApprovalRequests, monitoringEvents,
   partnerCallbackOutbox, refreshTokenFamilies, refreshTokens, users, walletExports,
 } from "../../../src/db/schema";
 import { type Bindings, loadConfig } from "../../../src/env";
@@ -184,6 +184,29 @@ describe("erasing a student", () => {
     });
     expect(res.status, JSON.stringify(res.body)).toBe(401);
     expect(res.body).toEqual({ message: "This account no longer exists" });
+  });
+
+  it("prunes refresh-token families and invitations a day past their expiry, keeps the others", async () => {
+    // A probe found families 60-83 days past expiry kept: login history nobody can use.
+    const s = await newSession("STUDENT");
+    const { institutionId, studentId } = ownerOf(s.access);
+    const d = db();
+    const now = Date.now();
+    const family = (id: string, expiresAt: number) => ({ id, institutionId, userId: studentId, expiresAt });
+    const [oldFamily, liveFamily] = [`old-${crypto.randomUUID()}`, `live-${crypto.randomUUID()}`];
+    await d.insert(refreshTokenFamilies).values([family(oldFamily, now - 2 * 86_400_000), family(liveFamily, now + 86_400_000)]);
+    await d.insert(refreshTokens).values([
+      { id: crypto.randomUUID(), institutionId, familyId: oldFamily, expiresAt: now - 2 * 86_400_000 },
+      { id: crypto.randomUUID(), institutionId, familyId: liveFamily, expiresAt: now + 86_400_000 },
+    ]);
+    const invite = (expiresAt: number) => ({ institutionId, userId: studentId, tokenHash: crypto.randomUUID(), createdAt: now - 9 * 86_400_000, expiresAt });
+    await d.insert(invitations).values([invite(now - 2 * 86_400_000), invite(now + 86_400_000)]);
+    await runErasureJobs(bindings, d, loadConfig(bindings), now);
+    const families = (await d.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.userId, studentId))).map((f) => f.id);
+    expect(families).toContain(liveFamily);
+    expect(families).not.toContain(oldFamily);
+    expect(await d.select().from(refreshTokens).where(eq(refreshTokens.familyId, oldFamily))).toEqual([]);
+    expect((await d.select().from(invitations).where(eq(invitations.userId, studentId))).map((i) => i.expiresAt)).toEqual([now + 86_400_000]);
   });
 
   it("leaves an instructor's request pending (their exams must be handed over first)", async () => {
