@@ -13,7 +13,7 @@
 import { createClient } from "@libsql/client";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { databaseErrorMessage } from "./partner-credentials.mjs";
+import { databaseErrorMessage, repeatedOptions } from "./partner-credentials.mjs";
 
 async function institutionId(client, code) {
   const inst = (await client.execute({ sql: "SELECT id FROM institutions WHERE code = ?", args: [code] })).rows[0];
@@ -66,7 +66,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const usage = "Usage: DATABASE_URL=... node scripts/erase-student.mjs <CODE> <email> [--status] | <CODE> --status --student-id <id>";
   let parsed;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { status: { type: "boolean" }, "student-id": { type: "string" } } });
+    parsed = parseArgs({ allowPositionals: true, tokens: true, options: { status: { type: "boolean" }, "student-id": { type: "string" } } });
   } catch (e) {
     // An unknown or malformed option: say which, not a stack trace.
     console.error(`${e instanceof Error ? e.message : String(e)}\n${usage}`);
@@ -77,6 +77,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [code, email] = positionals;
   if (!url || !code || (!email && !values["student-id"])) {
     console.error(usage);
+    process.exit(2);
+  }
+  // One student a run, each option once: a second email was ignored (that student never erased, the operator not told)
+  // and a second --student-id replaced the first (probe X).
+  if (positionals.length > 2) {
+    console.error(`One student at a time: ${positionals.slice(2).map((p) => JSON.stringify(p)).join(", ")} was not expected; run the script once per student.\n${usage}`);
+    process.exit(2);
+  }
+  const twice = repeatedOptions(parsed.tokens);
+  if (twice.length > 0) {
+    console.error(`--${twice[0]} is given more than once: give it once.\n${usage}`);
     process.exit(2);
   }
   // Checked here, before the database is asked: an id without --status reached requestErasure with no email (a

@@ -23,7 +23,7 @@
 import { createClient } from "@libsql/client";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { databaseErrorMessage, sealKeyFrom, sealSecret } from "./partner-credentials.mjs";
+import { databaseErrorMessage, repeatedOptions, sealKeyFrom, sealSecret } from "./partner-credentials.mjs";
 
 const MAX_PATTERN_LENGTH = 100;
 
@@ -167,6 +167,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     parsed = parseArgs({
       allowPositionals: true,
+      tokens: true,
       options: {
         show: { type: "boolean" },
         "moodle-url": { type: "string" },
@@ -190,6 +191,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [code] = positionals;
   if (!url || !code) {
     console.error(usage);
+    process.exit(2);
+  }
+  // One institution and each single option once: parseArgs would keep the last silently (probe X).
+  const twice = repeatedOptions(parsed.tokens, ["forbid", "allow"]);
+  if (twice.length > 0) {
+    console.error(`--${twice[0]} is given more than once: give it once.\n${usage}`);
+    process.exit(2);
+  }
+  if (positionals.length > 1) {
+    console.error(`One institution at a time: ${positionals.slice(1).map((p) => JSON.stringify(p)).join(", ")} was not expected.\n${usage}`);
     process.exit(2);
   }
   const opts = {

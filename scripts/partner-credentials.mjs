@@ -62,6 +62,21 @@ async function issue(client, sealKey, inst, now) {
 
 export class UsageError extends Error {}
 
+/**
+ * The options given more than once among parseArgs's `tokens` (options not declared `multiple`): parseArgs keeps the
+ * last silently, so `--institution UPAT --institution UCY` changed UCY (a probe). Refused by every operator script.
+ */
+export function repeatedOptions(tokens, multiple = []) {
+  const seen = new Set();
+  const twice = new Set();
+  for (const t of tokens ?? []) {
+    if (t.kind !== "option" || multiple.includes(t.name)) continue;
+    if (seen.has(t.name)) twice.add(t.name);
+    seen.add(t.name);
+  }
+  return [...twice];
+}
+
 export const USAGE = [
   "Usage: DATABASE_URL=... node scripts/partner-credentials.mjs <command> --institution <CODE>",
   "  commands: create | rotate | revoke-old | list | set-callback (--url URL [--allow-http true] | --clear)",
@@ -123,6 +138,8 @@ export async function run(argv, env, now = Date.now()) {
     const a = rest[i];
     if (!a.startsWith("--")) throw new UsageError(`Unexpected argument "${a}".`);
     const name = a.slice(2);
+    // Given twice, one of the two would be applied silently (probe X: `--institution UPAT --institution UCY` cleared UCY's callback).
+    if (Object.hasOwn(opts, name)) throw new UsageError(`--${name} is given more than once: give it once.\n${USAGE}`);
     if (name === "clear") opts.clear = true;
     else opts[name] = rest[++i];
   }

@@ -53,7 +53,8 @@ export async function studentData(env: Bindings, db: Db, caller: Caller, examId?
       .limit(n),
     db.select().from(feedback).where(mine(feedback)).orderBy(desc(feedback.id)).limit(n),
     db.select().from(manualApprovalRequests).where(mine(manualApprovalRequests)).orderBy(desc(manualApprovalRequests.id)).limit(n),
-    db.select().from(decisions).where(mine(decisions)).orderBy(desc(decisions.id)).limit(n),
+    // Newest first by time: decision ids are random (a probe saw the list shuffled, and a cut at the limit kept any rows).
+    db.select().from(decisions).where(mine(decisions)).orderBy(desc(decisions.createdAt)).limit(n),
     db
       // Every column but the sealed copy itself (the wallet's): the push token and what became of the notice are data kept about the student too.
       .select({

@@ -105,3 +105,24 @@ describe("operator scripts on a database that cannot be reached", () => {
     }
   });
 });
+
+// Probe X: a second value of an option, or a second institution or student, was taken or ignored silently.
+describe("operator scripts given something twice", () => {
+  const DATABASE_URL = "http://127.0.0.1:9"; // never reached: refused before the database is asked
+  const cases: [string, string[], RegExp][] = [
+    ["partner-credentials", ["set-callback", "--institution", "UPAT", "--institution", "UCY", "--clear"], /--institution is given more than once/],
+    ["partner-credentials", ["set-callback", "--institution", "UCY", "--url", "https://a.example", "--url", "https://b.example"], /--url is given more than once/],
+    ["institution", ["UPAT", "--time-zone", "Europe/Athens", "--time-zone", "UTC"], /--time-zone is given more than once/],
+    ["institution", ["UPAT", "--security-level", "high", "--security-level", "standard"], /--security-level is given more than once/],
+    ["institution", ["UPAT", "UCY", "--show"], /One institution at a time/],
+    ["erase-student", ["UCY", "a@example.org", "b@example.org"], /One student at a time/],
+    ["erase-student", ["UCY", "--status", "--student-id", "1", "--student-id", "2"], /--student-id is given more than once/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(`${name}.mjs ${args.join(" ")}: refused, exit 2`, () => {
+      const run = script(name, args, { DATABASE_URL });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(message);
+    });
+  }
+});

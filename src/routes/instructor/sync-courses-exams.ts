@@ -32,8 +32,8 @@ const InstructorSyncCoursesExams = z
       moodle_course_id: z
         .union(
           [
-            z.number().int().positive(),
-            z.string().regex(/^\d{1,15}$/, MOODLE_COURSE_ID).transform(Number),
+            z.number().int().positive(MOODLE_COURSE_ID),
+            z.string().regex(/^0*[1-9]\d{0,14}$/, MOODLE_COURSE_ID).transform(Number),
             z.literal("").transform(() => undefined),
             z.null().transform(() => undefined),
           ],
