@@ -4,6 +4,19 @@ import { SECURITY_LEVELS } from "../biometrics/security-level";
 import { z } from "@hono/zod-openapi";
 import { emailFormat } from "../lib/email";
 
+// Messages zod words for its own types rather than for a client (a probe): a null (Python's None) in a field, and a number
+// too large to be one (1e400 parses as Infinity). Every other message is zod's or the schema's own.
+z.config({
+  customError: (issue) => {
+    if (issue.code === "invalid_type" && issue.input === null) {
+      const expected = issue.expected === "array" || issue.expected === "object" ? `an ${issue.expected}` : `a ${issue.expected}`;
+      return `Expected ${expected}, not null (leave an optional field out rather than send null)`;
+    }
+    if (issue.code === "invalid_type" && issue.expected === "number" && typeof issue.input === "number") return "Expected a finite number";
+    return undefined;
+  },
+});
+
 export const MessageBody = z.object({ message: z.string() }).openapi("MessageBody");
 
 export const ValidationErrorBody = z

@@ -70,5 +70,10 @@ describe("loose scalar types", () => {
     expect((await api(monitoringRoute, { token: student.access, json: { exam_id: examId, confidence_score: "1e-1" } })).status).toBe(200);
     const nothing = await api(monitoringRoute, { token: student.access, unchecked: { exam_id: examId, confidence_score: null } });
     expect(JSON.stringify(nothing.body)).toContain("leave the field out when there is none");
+    // The same for the text and list fields, and a number too large to be one (1e400 parses as Infinity; a probe).
+    const nulls = await api(monitoringRoute, { token: student.access, unchecked: { exam_id: examId, error_type: null, running_processes: null } });
+    expect(JSON.stringify(nulls.body)).toContain("not null (leave an optional field out rather than send null)");
+    const huge = await api(monitoringRoute, { token: student.access, raw: { body: `{"exam_id": ${examId}, "confidence_score": 1e400}`, contentType: "application/json" } });
+    expect(JSON.stringify(huge.body)).toContain("Expected a finite number");
   });
 });
