@@ -144,6 +144,13 @@ describe("cohort report", () => {
     expect(r.by_client_os.map((g) => [g.group, g.decisions])).toEqual([["Windows", 5], ["iOS", 1], ["Linux", 1], ["macOS", 1], ["not reported", 1], ["other", 1]]);
     expect(JSON.stringify(r)).not.toContain("Jane");
   });
+
+  it("institution-wide, merges the systems of fewer than 5 students into one group (a group of one named a student's refusals)", () => {
+    const cells = [cell("face", "Windows 11", "accepted", 40), cell("face", "ChromeOS 120 (Jane's Chromebook)", "quality", 1, "no_face"), cell("face", "Ubuntu", "accepted", 2)];
+    const students = [1, 2, 3, 4, 5].map((studentId) => ({ os: "Windows 11", studentId })).concat([{ os: "ChromeOS 120 (Jane's Chromebook)", studentId: 6 }, { os: "Ubuntu", studentId: 7 }]);
+    const r = buildReport(cells, 0, { exam_id: 1, from: null, to: null }, students);
+    expect(r.by_client_os.map((g) => [g.group, g.decisions, g.refusals])).toEqual([["Windows", 40, 0], ["other (systems of fewer than 5 students each)", 3, 1]]);
+  });
 });
 
 describe("refusals and outcomes", async () => {

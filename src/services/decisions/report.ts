@@ -80,13 +80,31 @@ function groupBy(cells: Cell[], key: (x: Cell) => string): GroupCounts[] {
   return [...m.entries()].map(([group, c]) => ({ group, ...rate(c) })).sort((a, b) => b.decisions - a.decisions || a.group.localeCompare(b.group));
 }
 
-/** Pure: the report from grouped counts (exported for tests). */
-export function buildReport(cells: Cell[], manualApprovals: number, scope: CohortReport["scope"]): CohortReport {
+/** The institution-wide report's OS groups hold at least this many students; smaller ones are merged (SMALL_OS_GROUPS). */
+export const MIN_STUDENTS_PER_OS_GROUP = 5;
+const SMALL_OS_GROUPS = `other (systems of fewer than ${MIN_STUDENTS_PER_OS_GROUP} students each)`;
+
+/**
+ * Pure: the report from grouped counts (exported for tests). `studentsByOs` (the institution-wide report): the students
+ * behind each reported system; a family of fewer than MIN_STUDENTS_PER_OS_GROUP of them is merged into one group, as
+ * the one ChromeOS student's refusals were there for every instructor to read (a probe).
+ */
+export function buildReport(cells: Cell[], manualApprovals: number, scope: CohortReport["scope"], studentsByOs?: { os: string | null; studentId: number }[]): CohortReport {
   const total = empty();
   for (const x of cells) add(total, x);
   const overall = rate(total);
   const byModality = groupBy(cells, (x) => x.modality);
-  const byOs = groupBy(cells, (x) => osFamily(x.os));
+  let small = new Set<string>();
+  if (studentsByOs) {
+    const students = new Map<string, Set<number>>();
+    for (const r of studentsByOs) {
+      const family = osFamily(r.os);
+      if (!students.has(family)) students.set(family, new Set());
+      students.get(family)!.add(r.studentId);
+    }
+    small = new Set([...students].filter(([, ids]) => ids.size < MIN_STUDENTS_PER_OS_GROUP).map(([family]) => family));
+  }
+  const byOs = groupBy(cells, (x) => (small.has(osFamily(x.os)) ? SMALL_OS_GROUPS : osFamily(x.os)));
   const warnings: Warning[] = [];
   const check = (split: Warning["split"], groups: GroupCounts[]) => {
     for (const g of groups) {
@@ -152,5 +170,10 @@ export async function institutionReport(db: Db, caller: Person, period: { from: 
         lt(enrolments.verifiedAt, period.to),
       ),
     );
-  return buildReport(cells, manual?.n ?? 0, { exam_id: null, from: period.from, to: period.to });
+  // Who is behind each reported system (distinct pairs; an institution's students, at most a few per student).
+  const studentsByOs = await db
+    .selectDistinct({ os: decisions.clientOs, studentId: decisions.studentId })
+    .from(decisions)
+    .where(and(eq(decisions.institutionId, caller.institutionId), gte(decisions.createdAt, period.from), lt(decisions.createdAt, period.to)));
+  return buildReport(cells, manual?.n ?? 0, { exam_id: null, from: period.from, to: period.to }, studentsByOs);
 }
