@@ -8,7 +8,7 @@ import { pad, resize } from "../../src/biometrics/face/image";
 import { buildTemplate } from "../../src/biometrics/face/templates";
 import { openVector, sealVector } from "../../src/templates/seal/at-rest";
 import { faceVerdictMessage, imageBytesFromField, MAX_IMAGE_BYTES } from "../../src/services/biometrics/face";
-import { sharpnessOf } from "../../src/biometrics/face/pipeline";
+import { blockinessOf, sharpnessOf } from "../../src/biometrics/face/pipeline";
 import { FACE_POLICY } from "../../src/biometrics/face/policy";
 // @ts-expect-error: plain ESM script without type declarations
 import { keepFloat, quantizePerChannel } from "../../scripts/prepare-models.mjs";
@@ -86,10 +86,25 @@ describe("sharpness of the aligned face", () => {
     expect(sharpnessOf(tensor(smooth))).toBeLessThan(FACE_POLICY.blurredBelow);
     expect(sharpnessOf(tensor((x, y) => 0.2 * detail(x, y)))).toBeCloseTo(sharpnessOf(tensor(detail)), 5);
   });
-  it("a refusal of a blurred face says so; a match or a sharp refusal does not", () => {
-    expect(faceVerdictMessage({ isMatch: false, blurred: true })).toMatch(/does not match.*looks blurred/);
-    expect(faceVerdictMessage({ isMatch: false, blurred: false })).toBe("The face does not match the registered face model");
-    expect(faceVerdictMessage({ isMatch: true, blurred: true })).toBe("The face matches the registered face model");
+  it("a refusal of a blurred or over-compressed face says so; a match or a clean refusal does not", () => {
+    expect(faceVerdictMessage({ isMatch: false, blurred: true, compressed: false })).toMatch(/does not match.*looks blurred/);
+    expect(faceVerdictMessage({ isMatch: false, blurred: false, compressed: true })).toMatch(/does not match.*heavily compressed/);
+    expect(faceVerdictMessage({ isMatch: false, blurred: false, compressed: false })).toBe("The face does not match the registered face model");
+    expect(faceVerdictMessage({ isMatch: true, blurred: true, compressed: true })).toBe("The face matches the registered face model");
+  });
+  it("blockiness: flat 8x8 blocks (a quality-5 JPEG's look) stand out, a picture without a grid does not", () => {
+    const picture = (value: (x: number, y: number) => number) => {
+      const data = new Uint8Array(64 * 64 * 3);
+      for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) data.fill(value(x, y), (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
+      return { width: 64, height: 64, data };
+    };
+    const box = { x1: 0, y1: 0, x2: 64, y2: 64, score: 1 };
+    const noise = (x: number, y: number) => (Math.sin(x * 12.9898 + y * 78.233) * 43758.5453) % 1;
+    const blocky = picture((x, y) => 100 + 20 * Math.floor(x / 8) + 7 * Math.floor(y / 8) + 2 * noise(x, y));
+    const plain = picture((x, y) => 120 + 40 * noise(x, y));
+    expect(blockinessOf(blocky, box)!).toBeGreaterThan(FACE_POLICY.compressedAbove);
+    expect(blockinessOf(plain, box)!).toBeLessThan(FACE_POLICY.compressedAbove);
+    expect(blockinessOf(plain, { ...box, x2: 10 })).toBeUndefined(); // too small a region to say
   });
 });
 

@@ -34,4 +34,9 @@ export const FACE_POLICY = {
    * by 2 % of their height (median 0.044) are under it (bench/face-blur.ts).
    */
   blurredBelow: 0.06,
+  /**
+   * A face whose blockiness (pipeline.ts blockinessOf) is above this looks heavily compressed: a refusal says so
+   * (wording only). Between the shipped LFW photos' highest (1.40) and quality 15's lowest (1.82).
+   */
+  compressedAbove: 1.6,
 } as const;

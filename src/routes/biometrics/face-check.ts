@@ -31,6 +31,7 @@ export const route = createRoute({
           faces: z.number(),
           liveness: z.number(),
           blurred: z.boolean().openapi({ description: "The face looks blurred: a likely cause of later refusals (never refused for it here)" }),
+          compressed: z.boolean().openapi({ description: "The picture looks heavily compressed (blocky JPEG): a likely cause of later refusals (never refused for it here)" }),
         }),
       }),
       "The picture would do",
@@ -47,7 +48,11 @@ export const registerFaceCheck = (app: OpenAPIHono<AppEnv>) =>
     const r = await checkFaceImage(c.env, c.get("caller"), "image", imageBytesFromField("image", image));
     return c.json(
       {
-        message: r.blurred ? "The picture would do, but the face looks blurred: hold the camera still and make sure your face is in focus" : "The picture would do",
+        message: r.blurred
+          ? "The picture would do, but the face looks blurred: hold the camera still and make sure your face is in focus"
+          : r.compressed
+            ? "The picture would do, but it looks heavily compressed (blocky JPEG): send pictures at a higher quality"
+            : "The picture would do",
         resource_name: "face_check",
         resource_bool: true,
         resource_dict: r,

@@ -188,15 +188,31 @@ export async function matchFace(
   return { outcome: v.status === "match" ? "match" : "mismatch", ...scored };
 }
 
-/** `blurred`: the face looks blurred (FACE_POLICY.blurredBelow), a likely cause of a refusal; never part of the decision. */
-export type FaceVerification = { isMatch: boolean; score: number; threshold: number; level: SecurityLevel; templateVersion: number; liveness: number; blurred: boolean };
+/**
+ * `blurred`: the face looks blurred (FACE_POLICY.blurredBelow); `compressed`: it shows heavy JPEG blocks
+ * (FACE_POLICY.compressedAbove). Likely causes of a refusal; never part of the decision.
+ */
+export type FaceVerification = {
+  isMatch: boolean;
+  score: number;
+  threshold: number;
+  level: SecurityLevel;
+  templateVersion: number;
+  liveness: number;
+  blurred: boolean;
+  compressed: boolean;
+};
 
-/** The answer's message: a refusal of a blurred face says so, so that the student retakes it instead of doubting the service. */
-export function faceVerdictMessage(v: Pick<FaceVerification, "isMatch" | "blurred">): string {
+/** The answer's message: a refusal of a blurred or over-compressed face says so, so that the student retakes it instead of doubting the service. */
+export function faceVerdictMessage(v: Pick<FaceVerification, "isMatch" | "blurred" | "compressed">): string {
   if (v.isMatch) return "The face matches the registered face model";
-  return v.blurred
-    ? "The face does not match the registered face model; the picture looks blurred: hold the camera still, clean the lens and make sure your face is in focus, then try again"
-    : "The face does not match the registered face model";
+  if (v.blurred) {
+    return "The face does not match the registered face model; the picture looks blurred: hold the camera still, clean the lens and make sure your face is in focus, then try again";
+  }
+  if (v.compressed) {
+    return "The face does not match the registered face model; the picture looks heavily compressed (blocky JPEG): send it at a higher quality, as the camera took it, then try again";
+  }
+  return "The face does not match the registered face model";
 }
 
 /** The picture analysed, holding one usable live face (registration's and verification's checks); problems are 400s. */
@@ -205,7 +221,8 @@ async function usableFace(env: Bindings, caller: Caller, field: string, image: U
   const p = problemOf(r, true);
   if (p || !r.ok || !r.embedding) throw problemError(field, p ?? "no_face", r);
   const blurred = r.sharpness !== undefined && r.sharpness < FACE_POLICY.blurredBelow;
-  return { embedding: r.embedding, modelId: r.modelId, faces: r.faces, liveness: r.liveness ?? 0, blurred };
+  const compressed = r.blockiness !== undefined && r.blockiness > FACE_POLICY.compressedAbove;
+  return { embedding: r.embedding, modelId: r.modelId, faces: r.faces, liveness: r.liveness ?? 0, blurred, compressed };
 }
 
 /**
@@ -213,9 +230,9 @@ async function usableFace(env: Bindings, caller: Caller, field: string, image: U
  * it with anything: quality problems are thrown as 400s, as verification throws them. Decides nothing about who
  * is in it, so nothing is recorded (the enrolment page's checks were decision records and filled the error report).
  */
-export async function checkFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array): Promise<{ faces: number; liveness: number; blurred: boolean }> {
-  const { faces, liveness, blurred } = await usableFace(env, caller, field, image);
-  return { faces, liveness, blurred };
+export async function checkFaceImage(env: Bindings, caller: Caller, field: string, image: Uint8Array): Promise<{ faces: number; liveness: number; blurred: boolean; compressed: boolean }> {
+  const { faces, liveness, blurred, compressed } = await usableFace(env, caller, field, image);
+  return { faces, liveness, blurred, compressed };
 }
 
 /**
@@ -239,7 +256,7 @@ export async function verifyFaceImage(env: Bindings, caller: Caller, field: stri
       "The picture is a copy of a registration picture",
     );
   }
-  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion, liveness: r.liveness, blurred: r.blurred };
+  return { isMatch: v.status === "match", score: v.score, threshold: v.threshold, level: v.level, templateVersion: v.templateVersion, liveness: r.liveness, blurred: r.blurred, compressed: r.compressed };
 }
 
 export async function listBiometrics(env: Bindings, caller: Caller) {
