@@ -135,7 +135,7 @@ describe("cohort report", () => {
     expect(r.warnings.map((w) => w.group)).toEqual(["Linux"]); // ChromeOS: 3 decisions, too few to say
   });
 
-  it("groups by the reported system's family, never by the text as reported (a label can name a student)", () => {
+  it("groups by the reported system's family, never by the text as reported (a label can name a student)", async () => {
     const r = buildReport(
       [cell("face", "Windows 11 (laptop of Jane Doe)", "quality", 1, "multiple_faces"), cell("face", "Windows 10", "accepted", 4), cell("face", "Ubuntu 22.04", "accepted", 1), cell("face", "Mac OS X 10.15", "accepted", 1), cell("face", "iPadOS 17", "accepted", 1), cell("face", "TempleOS", "accepted", 1), cell("face", null, "accepted", 1)],
       0,
@@ -143,6 +143,10 @@ describe("cohort report", () => {
     );
     expect(r.by_client_os.map((g) => [g.group, g.decisions])).toEqual([["Windows", 5], ["iOS", 1], ["Linux", 1], ["macOS", 1], ["not reported", 1], ["other", 1]]);
     expect(JSON.stringify(r)).not.toContain("Jane");
+    // Labels that only word boundaries tell apart.
+    const { osFamily } = await import("../../src/services/decisions/report");
+    expect(["iOS 17.2", "Win10", "CrOS x86_64 14541", "Arch", "Mac"].map(osFamily)).toEqual(["iOS", "Windows", "ChromeOS", "Linux", "macOS"]);
+    expect(["Kios terminal", "Twin Peaks OS"].map(osFamily)).toEqual(["other", "other"]);
   });
 
   it("institution-wide, merges the systems of fewer than 5 students into one group (a group of one named a student's refusals)", () => {

@@ -41,12 +41,12 @@ const UNKNOWN_OS = "not reported";
 export function osFamily(reported: string | null): string {
   if (reported === null || reported.trim() === "") return UNKNOWN_OS;
   const os = reported.toLowerCase();
-  if (/iphone|ipad|ios/.test(os)) return "iOS";
+  if (/iphone|ipad|\bios\b/.test(os)) return "iOS";
   if (/android/.test(os)) return "Android";
-  if (/chrome ?os|cros/.test(os)) return "ChromeOS";
-  if (/windows|win(32|64|nt|10|11)?/.test(os)) return "Windows";
-  if (/mac ?os|os ?x|darwin|macintosh|mac/.test(os)) return "macOS";
-  if (/linux|ubuntu|debian|fedora|red ?hat|suse|arch|mint/.test(os)) return "Linux";
+  if (/chrome ?os|\bcros\b/.test(os)) return "ChromeOS";
+  if (/windows|\bwin(32|64|nt|10|11)?\b/.test(os)) return "Windows";
+  if (/mac ?os|os ?x|darwin|macintosh|\bmac\b/.test(os)) return "macOS";
+  if (/linux|ubuntu|debian|fedora|red ?hat|suse|arch\b|mint/.test(os)) return "Linux";
   return "other";
 }
 
