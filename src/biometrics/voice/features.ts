@@ -115,13 +115,24 @@ export function sliceFbank(fb: Fbank, start: number, end: number): Fbank {
   };
 }
 
-/** The centre frequency (Hz) of mel bin `i` of `bins` between 20 Hz and 8 kHz (the fbank's defaults at 16 kHz). */
-const melBinCentreHz = (i: number, bins: number) => {
-  const mel = (f: number) => 1127 * Math.log(1 + f / 700);
-  const low = mel(20);
-  const m = low + ((i + 1) * (mel(8000) - low)) / (bins + 1);
-  return 700 * (Math.exp(m / 1127) - 1);
-};
+/**
+ * Which band each of `bins` mel bins (20 Hz to 8 kHz, the fbank's defaults at 16 kHz) belongs to by its centre
+ * frequency: "high" (4 kHz and up), "speech" (300-3400 Hz) or neither. Computed once per bin count.
+ */
+const bandsByBins = new Map<number, ("high" | "speech" | null)[]>();
+function melBands(bins: number) {
+  let bands = bandsByBins.get(bins);
+  if (!bands) {
+    const mel = (f: number) => 1127 * Math.log(1 + f / 700);
+    const low = mel(20);
+    bands = Array.from({ length: bins }, (_, i) => {
+      const hz = 700 * (Math.exp((low + ((i + 1) * (mel(8000) - low)) / (bins + 1)) / 1127) - 1);
+      return hz >= 4000 ? "high" : hz >= 300 && hz <= 3400 ? "speech" : null;
+    });
+    bandsByBins.set(bins, bands);
+  }
+  return bands;
+}
 
 /**
  * How much of the speech's energy lies above 4 kHz, in dB against the 300-3400 Hz band (mean log-mel over the speech
@@ -130,6 +141,7 @@ const melBinCentreHz = (i: number, bins: number) => {
  */
 export function highBandDb(fb: Fbank, mask?: Uint8Array): number {
   const d = fb.bins;
+  const bands = melBands(d);
   let high = 0;
   let mid = 0;
   let nh = 0;
@@ -137,12 +149,11 @@ export function highBandDb(fb: Fbank, mask?: Uint8Array): number {
   for (let t = 0; t < fb.frames; t++) {
     if (mask && !mask[t]) continue;
     for (let i = 0; i < d; i++) {
-      const f = melBinCentreHz(i, d);
       const v = fb.data[t * d + i]!;
-      if (f >= 4000) {
+      if (bands[i] === "high") {
         high += v;
         nh++;
-      } else if (f >= 300 && f <= 3400) {
+      } else if (bands[i] === "speech") {
         mid += v;
         nm++;
       }

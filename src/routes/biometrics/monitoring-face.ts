@@ -55,7 +55,7 @@ const Outcome = z
     security_level: SecurityLevelField.optional(),
     decided_on: z.enum(["face", "fused", "voice"]).optional().openapi({
       description:
-        "monitoring_face_oral with a voice clip: what the decision was taken on; `voice`: the frame is a copy (outcome `repeated`), so its new clip was judged alone (`voice_outcome`, `voice_score`, `voice_threshold`)",
+        "monitoring_face_oral with a voice clip: what the decision was taken on; `voice`: the frame gave no face score (a copy, no face or several, failed liveness, no face template), so its clip was judged alone (`voice_outcome`, `voice_score`, `voice_threshold`)",
     }),
     voice_outcome: z.enum(["match", "mismatch"]).optional(),
     voice_score: z.number().optional(),

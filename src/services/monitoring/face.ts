@@ -35,7 +35,13 @@ function startedOnly<T extends { exam: { status: string } }>(found: T): T {
  * startedExamEnrolment, or with an Idempotency-Key the answer stored under it when this is a resend (replay.ts), read in
  * the same round trip. The resend is answered first: after the exam ended it still gets what its first sending got.
  */
-export async function startedExamOrReplay<T>(db: Db, caller: Caller, examId: number, now: number, key: ReplayKey | undefined) {
+export async function startedExamOrReplay<T>(
+  db: Db,
+  caller: Caller,
+  examId: number,
+  now: number,
+  key: ReplayKey | undefined,
+): Promise<{ replayed: T } | { found: Awaited<ReturnType<typeof startedExamEnrolment>> }> {
   if (!key) return { found: await startedExamEnrolment(db, caller, examId, now) };
   const [rows, stored] = await db.batch([enrolledExamQuery(db, caller, examId), storedReportQuery(db, caller.userId, key.key)]);
   const replayed = replayedAnswer<T>(stored[0], examId, key);
@@ -141,8 +147,8 @@ export async function monitorFace(
     ? { key: input.clientKey, fingerprint: await requestFingerprint(String(input.examId), input.image, input.clip, JSON.stringify(input.runningProcesses ?? null), JSON.stringify(input.device ?? {})) }
     : undefined;
   const checked = await startedExamOrReplay<FaceMonitoringOutcome>(db, caller, input.examId, now, key); // before the costly part
-  if (checked.replayed) return checked.replayed;
-  const { securityLevel } = checked.found!;
+  if ("replayed" in checked) return checked.replayed;
+  const { securityLevel } = checked.found;
   const analysed = await analyseFace(env, input.image, caller);
   const problem = problemOf(analysed, false);
   if (problem === "undecodable" || problem === "image_too_large") throw problemError("image", problem, analysed);

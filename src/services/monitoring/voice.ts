@@ -62,8 +62,8 @@ export async function monitorVoice(
     ? { key: input.clientKey, fingerprint: await requestFingerprint(String(examId), sample, JSON.stringify(input.runningProcesses), input.ipAddress) }
     : undefined;
   const checked = await startedExamOrReplay<VoiceMonitoringOutcome>(db, caller, examId, now, key);
-  if (checked.replayed) return checked.replayed;
-  const { securityLevel } = checked.found!;
+  if ("replayed" in checked) return checked.replayed;
+  const { securityLevel } = checked.found;
   const a = input.clip instanceof Uint8Array ? await analyseVoice(env, input.clip) : null;
   if (!a?.ok) {
     const voiceError = a ? `${a.code}: ${a.message}` : (input.clip as { unreadable: string }).unreadable;
@@ -71,6 +71,7 @@ export async function monitorVoice(
     if (input.runningProcesses.length === 0) throw AppError.validation({ badFormatted: [input.field], details: { [input.field]: [voiceError] } }, "The voice clip cannot be used");
     // The processes sent with it are evidence all the same (a probe's AnyDesk went unrecorded behind a 0.5 s clip):
     // they are checked and the clip's problem is raised as a client_error, as monitoring_face_oral does with its clip.
+    const unusable = (alerts: RaisedAlert[]): VoiceMonitoringOutcome => ({ examId, outcome: "voice_error", isVoiceDetected: false, score: null, alerts, voiceError });
     const { alerts, storedAnswer } = await recordMonitoringResult(
       db,
       { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
@@ -80,7 +81,7 @@ export async function monitorVoice(
         voice: { outcome: "voice_error", error: voiceError },
         running_processes: input.runningProcesses,
         ip_address: input.ipAddress,
-        ...replayPayload(key, { examId, outcome: "voice_error", isVoiceDetected: false, score: null, alerts: raised, voiceError }),
+        ...replayPayload(key, unusable(raised)),
       }),
       key?.key,
       (raised) => {
@@ -88,7 +89,7 @@ export async function monitorVoice(
         return process ? [process] : [];
       },
     );
-    return (storedAnswer as VoiceMonitoringOutcome | undefined) ?? { examId, outcome: "voice_error", isVoiceDetected: false, score: null, alerts, voiceError };
+    return (storedAnswer as VoiceMonitoringOutcome | undefined) ?? unusable(alerts);
   }
   const owner = ownerOf(caller);
   // Decided with the exam's recent clips (src/biometrics/voice/window.ts): one short clip alone fails too often.
@@ -109,6 +110,7 @@ export async function monitorVoice(
     voiceTemplate: outcome === "not_enrolled" || outcome === "reenrolment_required" ? outcome : undefined,
     runningProcesses: input.runningProcesses,
   };
+  const judged = (alerts: RaisedAlert[]): VoiceMonitoringOutcome => ({ examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts });
   const { alerts, storedAnswer } = await recordMonitoringResult(
     db,
     { institutionId: caller.institutionId, examId, studentId: caller.userId, source: "server", monitoringType: "Exam Monitoring" },
@@ -118,7 +120,7 @@ export async function monitorVoice(
       voice: { outcome, score, speech_seconds: a.speechSeconds, ...(window ? { window_clips: window.clips, clip_score: window.clipScore } : {}) },
       running_processes: input.runningProcesses,
       ip_address: input.ipAddress,
-      ...replayPayload(key, { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts: raised }),
+      ...replayPayload(key, judged(raised)),
     }),
     key?.key,
     (raised) => {
@@ -131,5 +133,5 @@ export async function monitorVoice(
       return [voiceDecision(base, check, raised), ...(process ? [process] : [])];
     },
   );
-  return (storedAnswer as VoiceMonitoringOutcome | undefined) ?? { examId, outcome, isVoiceDetected: a.isVoiceDetected, score, alerts };
+  return (storedAnswer as VoiceMonitoringOutcome | undefined) ?? judged(alerts);
 }
