@@ -20,11 +20,13 @@ export function validationError(error: z.ZodError, data: unknown): AppError {
   for (const issue of error.issues) {
     const field = issue.path.map(String).join(".") || "non_field_errors";
     // Any complaint about a value that is not there at all means the field is missing.
-    const absent = issue.path.length > 0 && valueAt(data, issue.path) === undefined;
+    // So is a refinement's that says so (`params: { missing: true }`: a sample sent blank, form clients send every field).
+    const absent = (issue.path.length > 0 && valueAt(data, issue.path) === undefined) || (issue.code === "custom" && issue.params?.missing === true);
     if (absent) missing.add(field);
     else bad.add(field);
-    // One value can fail several checks that share one message (a custom `error` covers them all): say it once.
-    const message = absent ? "This field is required." : issue.message;
+    // One value can fail several checks that share one message (a custom `error` covers them all): say it once. A
+    // refinement's own message says what to send instead (a sample in one of two fields), so it is kept.
+    const message = absent && issue.code !== "custom" ? "This field is required." : issue.message;
     const messages = (details[field] ??= []);
     if (!messages.includes(message)) messages.push(message);
   }

@@ -101,7 +101,7 @@ export const ExamView = z
     duration: z.number().int(),
     additional_material: z.boolean(),
     started_at: z.string().nullable(),
-    ends_at: z.string().openapi({ description: "scheduled_date + duration (a partner's end_time instead, until the instructor updates the schedule): the exam is Completed from then on" }),
+    ends_at: z.string().openapi({ description: "scheduled_date + duration (a partner's end_time instead, until the instructor updates the schedule; the time of the update when the update moved the window into the past): the exam is Completed from then on" }),
   })
   .openapi("ExamView");
 

@@ -13,21 +13,22 @@ import { parseProcessList } from "../../services/process-policy";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
 import { authErrors, commonErrors, envelope, ok, tooMany, ReportedIpAddress } from "../schemas";
-import { formRequest, oneOf, sampleField } from "./form";
+import { formRequest, sampleField, withSample } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 import { IdempotencyHeaders, idempotencyKey } from "../idempotency-key";
 
-const MonitoringForm = z
-  .object({
+const MonitoringForm = withSample(
+  z.object({
     voice_base64: z.string().optional().openapi({ description: "The audio clip (WAV, Ogg/Opus or WebM/Opus), base64" }),
     src: z.string().optional().openapi({ description: "The same clip as a data: URI (never fetched as a URL)" }),
     voice_emb_data: z.string().max(1_000_000).optional().openapi({ description: "Accepted for TRUSTID clients and ignored: the server computes its own embedding" }),
     running_processes: z.string().max(200_000).optional().openapi({ description: "Comma or newline separated process names" }),
     ip_address: ReportedIpAddress.optional(),
     exam_id: ExamId.optional().openapi({ description: "The exam; defaults to the one the student has joined and is sitting now (the one joined last when several; the answer names it)" }),
-  })
-  .openapi("BiometricsMonitoring", oneOf("voice_base64", "src"));
+  }),
+  "BiometricsMonitoring",
+);
 
 export const route = createRoute({
   method: "post",

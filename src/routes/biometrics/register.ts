@@ -16,11 +16,11 @@ import type { AppEnv } from "../../types";
 import { templateChangeAuthErrors, commonErrors, envelope, ok, tooMany } from "../schemas";
 import { audioBytesFromField, registerVoice } from "../../services/biometrics/voice";
 import { AppError } from "../../lib/errors";
-import { BiometricsForm, formRequest, oneOf, sampleField } from "./form";
+import { BiometricsForm, formRequest, sampleField, withSample } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 
-const RegisterForm = BiometricsForm.extend({
+const RegisterForm = withSample(BiometricsForm.extend({
   voice_base64: z
     .union([z.string(), z.array(z.string())])
     .optional()
@@ -28,7 +28,7 @@ const RegisterForm = BiometricsForm.extend({
       description:
         "The sample, base64: a picture for Face; an audio clip for Voice (repeat the field for up to 10 clips); for Handwriting one trajectory, or 3-10 as a JSON array (or the field repeated)",
     }),
-}).openapi("BiometricsRegister", oneOf("voice_base64", "src"));
+}), "BiometricsRegister");
 
 export const route = createRoute({
   method: "post",

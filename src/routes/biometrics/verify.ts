@@ -16,7 +16,7 @@ import { handwritingText, verifyHandwritingSample } from "../../services/biometr
 import type { AppEnv } from "../../types";
 import { authErrors, commonErrors, envelope, notFound, ok, SecurityLevelField, tooMany } from "../schemas";
 import { audioBytesFromField, verifyVoiceClip } from "../../services/biometrics/voice";
-import { BiometricsForm, blankAsAbsent, formRequest, oneOf, sampleField } from "./form";
+import { BiometricsForm, blankAsAbsent, formRequest, sampleField, withSample } from "./form";
 import { LIMITS } from "./schemas";
 import { limitInFlight } from "../../lib/overload";
 import type { Context } from "hono";
@@ -27,13 +27,13 @@ import { ExamId } from "../exam-schemas";
 /** With `monitoring_type`: what it is and the exam it observes (null target: no exam being sat). */
 type Monitoring = { monitoringType: MonitoringScope["monitoringType"]; target: VerificationTarget };
 
-const VerifyForm = BiometricsForm.extend({
+const VerifyForm = withSample(BiometricsForm.extend({
   monitoring_type: blankAsAbsent(z.enum(["Identification", "Checkup Process", "Exam Monitoring"])).openapi({
     description:
       "When given, the verification is recorded as a monitoring event of the exam (`exam_id`, else the exam the student has joined and is sitting, the one joined last when several) and raises alerts as the monitoring endpoints do (face_mismatch, voice_mismatch)",
   }),
   exam_id: blankAsAbsent(ExamId),
-}).openapi("BiometricsVerify", oneOf("voice_base64", "src"));
+}), "BiometricsVerify");
 
 /**
  * With `monitoring_type`: records the observation (verification-events.ts) and lists the alerts it raised. The

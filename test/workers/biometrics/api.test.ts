@@ -89,6 +89,17 @@ describe("biometrics endpoints: input", () => {
     const noSample = await api(registerRoute, { token: s.access, urlencoded: { biometric_type: "Face" } });
     expect(noSample.status).toBe(400);
     expect(bodyAt(noSample, 400).missing_required_fields).toEqual(["voice_base64"]);
+    // Every missing field in one answer (a probe's empty form named only biometric_type, then the sample).
+    for (const route of [registerRoute, verifyRoute]) {
+      const empty = bodyAt(await api(route, { token: s.access, raw: { body: "", contentType: "application/x-www-form-urlencoded" } }), 400);
+      expect(empty.missing_required_fields.sort()).toEqual(["biometric_type", "voice_base64"]);
+      expect(empty.error_details.voice_base64).toEqual(["Send the sample in voice_base64 (base64) or src (data: URI)."]);
+    }
+    const blankAndBadType = bodyAt(
+      await api(verifyRoute, { token: s.access, raw: { body: new URLSearchParams({ biometric_type: "Iris", voice_base64: " ", src: "" }), contentType: "application/x-www-form-urlencoded" } }),
+      400,
+    );
+    expect(blankAndBadType).toMatchObject({ missing_required_fields: ["voice_base64"], bad_formatted_fields: ["biometric_type"] });
     const url = await api(verifyRoute, { token: s.access, urlencoded: { biometric_type: "Face", src: "http://example.org/a.jpg" } });
     expect(url.status).toBe(400);
     expect(bodyAt(url, 400).bad_formatted_fields).toEqual(["src"]);
