@@ -160,6 +160,26 @@ export const faceVerificationWithdrawn = (e: EnrolmentRef) => sql`EXISTS (SELECT
 )})`;
 
 /**
+ * The longest sitting a verification holds the templates for: the longest exam (MAX_DURATION_MINUTES, 24 h). An exam
+ * whose window an instructor keeps moving (a started exam rescheduled 700 days ahead stayed Started) cannot hold a
+ * student's templates for longer than that after the student was verified.
+ */
+const LONGEST_SITTING_MS = 24 * 60 * MINUTE;
+
+/**
+ * The student took part in the exam themselves: joined it, was verified by their own face, or sent it anything that
+ * was decided on (a verification, a monitoring sample). An instructor's manual approval alone is not the student's
+ * doing: a self-registered instructor enrolled and approved a student who had never heard of the exam, started it,
+ * and so kept that student from changing or deleting their templates (a probe, 2026-12-07).
+ */
+const studentTookPart = (e: EnrolmentRef) =>
+  or(
+    eq(enrolments.verifiedBy, "face"),
+    isNotNull(enrolments.joinedAt),
+    sql`EXISTS (SELECT 1 FROM ${decisions} WHERE ${and(eq(decisions.institutionId, e.institutionId), eq(decisions.examId, e.examId), eq(decisions.studentId, e.studentId))})`,
+  );
+
+/**
  * An exam in progress (started, its window not over) for which the student has been verified, if any, or an exam
  * not yet over whose face verification an instructor overturned (the student is Pending again, but the person
  * found is still enrolled: a probe swapped the face template then, and monitoring took the new face for the student).
@@ -179,10 +199,13 @@ export async function examHoldingTemplates(db: Db, student: Person, now: number)
         ne(exams.status, "Completed"),
         sql`coalesce(${exams.endsAt}, ${exams.scheduledAt} + ${exams.durationMinutes} * ${MINUTE}) > ${now}`,
         or(
-          // Verified, in an exam that has started (or a partner exam its clock has started, lifecycle.ts).
+          // Verified, in an exam that has started (or a partner exam its clock has started, lifecycle.ts), by the
+          // student's own doing and for one sitting at most (below).
           and(
             eq(enrolments.verificationStatus, "Verified"),
             or(eq(exams.status, "Started"), and(eq(exams.status, "Upcoming"), eq(exams.partnerStatus, "open"), lte(exams.scheduledAt, now))),
+            studentTookPart({ institutionId: enrolments.institutionId, examId: enrolments.examId, studentId: enrolments.studentId }),
+            sql`coalesce(${enrolments.verifiedAt}, ${now}) + ${LONGEST_SITTING_MS} > ${now}`,
           ),
           // A face verification overturned, from then until the exam ends, started or not (a probe overturned one
           // before the start and registered another person's face).

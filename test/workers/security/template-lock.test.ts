@@ -17,7 +17,7 @@ import { route as unregisterRoute } from "../../../src/routes/biometrics/unregis
 import { route as walletSendRoute } from "../../../src/routes/biometrics/wallet-send";
 import { api, bodyAt } from "../api";
 import { newSession } from "../helpers";
-import { addExam, condition, db, enrol, startedExamWithStudent } from "../exams/support";
+import { addExam, approve, condition, db, enrol, startedExamWithStudent } from "../exams/support";
 
 describe("templates during an exam", () => {
   it("cannot be replaced, deleted or restored while a verified exam is in progress, even after leaving it", async () => {
@@ -122,6 +122,27 @@ describe("templates during an exam", () => {
     expect(swap.body).toEqual({ message: expect.stringContaining(`until examination ${examId} ends`) });
     // Once its window is over, the templates are the student's again.
     await db().update(exams).set({ scheduledAt: Date.now() - 3 * 3600_000, durationMinutes: 60 }).where(eq(exams.id, examId));
+    expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
+  });
+
+  it("are not held by an instructor's approval alone, nor for more than a sitting (a probe's rogue instructor froze a stranger's for two years)", async () => {
+    // Enrolled, approved and started by an instructor; the student never joined, verified or sent anything.
+    const teacher = await newSession("INSTRUCTOR");
+    const student = await newSession("STUDENT");
+    const examId = await addExam(teacher.access);
+    await enrol(teacher.access, examId, [student.user.email]);
+    await approve(teacher.access, examId, student.user.email);
+    expect((await condition(teacher.access, examId, "Start")).status).toBe(200);
+    await db().update(exams).set({ scheduledAt: Date.now() + 700 * 86_400_000 }).where(eq(exams.id, examId));
+    await templatesOf(student.access).enrolFace(ownerOf(student.access), [unitVector(26)], FACE_MODEL_ID, Date.now());
+    expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
+
+    // Once the student joins, the approval holds their templates: for one sitting (24 h) from the verification at most.
+    await templatesOf(student.access).enrolFace(ownerOf(student.access), [unitVector(26)], FACE_MODEL_ID, Date.now());
+    expect((await condition(student.access, examId, "Join")).status).toBe(200);
+    expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(403);
+    const ids = idsOf(student.access);
+    await db().update(enrolments).set({ verifiedAt: Date.now() - 25 * 3600_000 }).where(and(eq(enrolments.examId, examId), eq(enrolments.studentId, ids.studentId)));
     expect((await api(unregisterRoute, { token: student.access, json: { biometric_type: "Face" } })).status).toBe(200);
   });
 
