@@ -4,7 +4,7 @@ import { alertsFor, deviceReportToResult, faceMatchOf } from "../../src/services
 import { faceOutcomeToResult, looksLikeImage } from "../../src/services/monitoring/face";
 import type { FaceMatch } from "../../src/services/biometrics/face";
 import { encodeParams } from "../../src/services/moodle";
-import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList, policyOf } from "../../src/services/process-policy";
+import { compilePattern, forbiddenAmong, normalizePatterns, parseProcessList, policyOf, splitProcessText } from "../../src/services/process-policy";
 
 describe("process policy", () => {
   it("matches case-insensitive wildcards against the name or its file name", () => {
@@ -19,6 +19,25 @@ describe("process policy", () => {
     ]);
     expect(forbiddenAmong(["X.exe", "x.EXE", " x.exe "], only(["x.exe"]))).toEqual(["X.exe"]);
     expect(forbiddenAmong(["anything"], only([]))).toEqual([]);
+  });
+
+  it("matches as the wildcard's regular expression would, in one pass however many stars (a probe's pattern froze the service)", () => {
+    // Reference: the RegExp this matcher replaced, on short names where its backtracking is harmless.
+    const reference = (p: string) => new RegExp(`^${p.split("").map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("")}$`, "s");
+    let seed = 7;
+    const pick = (alphabet: string) => alphabet[(seed = (seed * 1103515245 + 12345) >>> 0) % alphabet.length]!;
+    for (let n = 0; n < 3000; n++) {
+      const pattern = Array.from({ length: 1 + (n % 9) }, () => pick("ab*?.")).join("");
+      const name = Array.from({ length: n % 13 }, () => pick("ab.\n")).join("");
+      expect(compilePattern(pattern).test(name), `${pattern} ~ ${JSON.stringify(name)}`).toBe(reference(pattern).test(name));
+    }
+    const long = "x".repeat(99) + "*";
+    expect(compilePattern(long).test("x".repeat(99) + "yz")).toBe(true);
+    expect(compilePattern("*" + "?".repeat(98) + "b").test("a".repeat(200) + "b")).toBe(true);
+    // As the RegExp, these never finished in the test's time: 49 stars (a 100-character pattern) against 260 `a`s.
+    const stars = "*a".repeat(49) + "b";
+    expect(compilePattern(stars).test("a".repeat(260))).toBe(false);
+    expect(forbiddenAmong(Array.from({ length: 500 }, (_, i) => "a".repeat(259) + String.fromCharCode(99 + (i % 20))), policyOf(Array(200).fill(stars), []))).toEqual([]);
   });
 
   it("normalises patterns and refuses useless or oversized ones", () => {
@@ -42,6 +61,9 @@ describe("process policy", () => {
     expect(parseProcessList("a.exe;b.exe\tc.exe")).toEqual(["a.exe", "b.exe", "c.exe"]);
     expect(parseProcessList("Google Chrome, My App")).toEqual(["Google Chrome", "My App"]);
     expect(parseProcessList(`'it\\'s.exe', "b.exe"`)).toEqual(["it's.exe", "b.exe"]);
+    // Read in one pass: 150,000 characters of escaped quotes took the regular expression that read them 32-39 s.
+    expect(splitProcessText(`"a` + `\\"a`.repeat(50_000))).toBeNull();
+    expect(parseProcessList(`['a\\\\', "b"]`)).toEqual(["a\\", "b"]);
     expect(() => parseProcessList(Array.from({ length: 501 }, () => "p"))).toThrow();
     expect(() => parseProcessList(["x".repeat(261)])).toThrow();
   });
