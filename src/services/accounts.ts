@@ -1,5 +1,5 @@
 // Accounts, login and refresh-token rotation. All SQL for these lives here.
-import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, lte, or, sql, type SQLWrapper } from "drizzle-orm";
 import type { Config } from "../env";
 import type { Db } from "../db/client";
 import { institutions, invitations, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
@@ -130,27 +130,32 @@ export async function login(
   input: { email: string; password: string; organization: string },
   now: number,
 ): Promise<TokenPair> {
-  // One round trip reads the institution, the account and its failed-login record (the database may be far
-  // from the edge: docs/limits.md "Edge distance"); one batch writes the new login.
-  const [found] = await db
-    .select({ inst: institutions, user: users, attempts: loginAttempts })
-    .from(institutions)
-    .leftJoin(users, and(eq(users.institutionId, institutions.id), eq(users.email, input.email)))
-    .leftJoin(loginAttempts, and(eq(loginAttempts.institutionId, institutions.id), eq(loginAttempts.email, input.email)))
-    .where(eq(institutions.code, input.organization))
-    .limit(1);
+  // One round trip counts this attempt in the identity's failed-login record when it has one (below) and reads the
+  // institution, the account and that record (the database may be far from the edge: docs/limits.md "Edge
+  // distance"); one batch writes the new login.
+  const [counted, [found]] = await db.batch([
+    countAttemptAgainstRecord(db, input.organization, input.email, now),
+    db
+      .select({ inst: institutions, user: users, attempts: loginAttempts })
+      .from(institutions)
+      .leftJoin(users, and(eq(users.institutionId, institutions.id), eq(users.email, input.email)))
+      .leftJoin(loginAttempts, and(eq(loginAttempts.institutionId, institutions.id), eq(loginAttempts.email, input.email)))
+      .where(eq(institutions.code, input.organization))
+      .limit(1),
+  ]);
   // The same 401 as any other failed login (a probe's "ucy" got a 400 naming it unknown; README promises one 401).
   // Without the password's KDF: institution codes are not secret, and a burst of logins to a made-up code must not
   // cost a PBKDF2 each.
   if (!found) throw AppError.unauthorized("Invalid email, password or organization");
   const { inst, user, attempts } = found;
-  if (attempts?.lockedUntil && attempts.lockedUntil > now) {
-    throw AppError.tooManyRequests((attempts.lockedUntil - now) / 1000, "Too many failed logins; try again later");
+  const precounted = counted.length > 0;
+  if (attempts && !precounted) {
+    throw AppError.tooManyRequests(Math.max(1, ((attempts.lockedUntil ?? now) - now) / 1000), "Too many failed logins; try again later");
   }
   // Always run the KDF, so that response time does not tell whether the account exists.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   if (!user || !user.passwordHash || !ok) {
-    await recordFailure(db, inst.id, input.email, now);
+    if (!precounted) await recordFailure(db, inst.id, input.email, now);
     throw AppError.unauthorized("Invalid email, password or organization");
   }
 
@@ -167,23 +172,42 @@ export async function login(
   return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, familyId, row) };
 }
 
+/** The lock a count of failures earns: the 5th consecutive failure 1 minute, each further one twice the last, up to 15. */
+const lockFor = (failures: SQLWrapper) => sql`case when ${failures} > ${FREE_FAILURES} then min(${MAX_LOCK_MS}, ${BASE_LOCK_MS} << min(${failures} - ${FREE_FAILURES} - 1, 10)) end`;
+
+/**
+ * For an identity with a failed-login record, counts this attempt as a failure before its password is checked and
+ * sets the lock that would earn (a success deletes the record). Answers no row when the identity is locked now, or
+ * has no record (a first failure is recorded after the check, recordFailure: concurrent right passwords on a clean
+ * account must not lock each other out). Counted only afterwards, as before, 8 wrong passwords sent at once after a
+ * lock ended were all checked (a probe, 2026-12-07): now the first takes the place and sets the next lock, and the
+ * others find it. One statement, so concurrent attempts are counted one after another.
+ */
+function countAttemptAgainstRecord(db: Db, organization: string, email: string, now: number) {
+  const a = loginAttempts;
+  const lockMs = lockFor(sql`${a.failures} + 1`);
+  return db
+    .update(a)
+    .set({ failures: sql`${a.failures} + 1`, updatedAt: now, lockedUntil: sql`coalesce(${now} + ${lockMs}, ${a.lockedUntil})` })
+    .where(
+      and(
+        eq(a.institutionId, sql`(select ${institutions.id} from ${institutions} where ${eq(institutions.code, organization)})`),
+        eq(a.email, email),
+        or(isNull(a.lockedUntil), lte(a.lockedUntil, now)),
+      ),
+    )
+    .returning({ failures: a.failures });
+}
+
 async function recordFailure(db: Db, institutionId: number, email: string, now: number) {
-  const [row] = await db
+  // Upserted: a concurrent failure may have recorded the first one meanwhile.
+  await db
     .insert(loginAttempts)
     .values({ institutionId, email, failures: 1, updatedAt: now })
     .onConflictDoUpdate({
       target: [loginAttempts.institutionId, loginAttempts.email],
-      set: { failures: sql`${loginAttempts.failures} + 1`, updatedAt: now },
-    })
-    .returning({ failures: loginAttempts.failures });
-  const failures = row?.failures ?? 1;
-  if (failures > FREE_FAILURES) {
-    const lockMs = Math.min(MAX_LOCK_MS, BASE_LOCK_MS * 2 ** (failures - FREE_FAILURES - 1));
-    await db
-      .update(loginAttempts)
-      .set({ lockedUntil: now + lockMs })
-      .where(and(eq(loginAttempts.institutionId, institutionId), eq(loginAttempts.email, email)));
-  }
+      set: { failures: sql`${loginAttempts.failures} + 1`, updatedAt: now, lockedUntil: sql`coalesce(${now} + ${lockFor(sql`${loginAttempts.failures} + 1`)}, ${loginAttempts.lockedUntil})` },
+    });
 }
 
 type Who = { userId: number; role: Role; institutionId: number; institutionCode: string };

@@ -3,6 +3,9 @@ import { describe, expect, it } from "vitest";
 import { route as loginRoute } from "../../../src/routes/auth/login";
 import { api, bodyAt, raw } from "../api";
 import { expect400Shape, registerUser } from "../helpers";
+import { eq } from "drizzle-orm";
+import { loginAttempts } from "../../../src/db/schema";
+import { db } from "../exams/support";
 
 describe("POST /backend/login", () => {
   it("returns 201 with access and refresh tokens carrying role and institution", async () => {
@@ -41,6 +44,36 @@ describe("POST /backend/login", () => {
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(res.body).toEqual({ message: expect.any(String) });
+  });
+
+  it("checks one of the wrong passwords sent at once when a lock has ended, not all of them (a probe's 8 were)", async () => {
+    const user = await registerUser();
+    const json = (i: number) => ({ email: user.email, password: `wrong ${i}`, organization: "UCY" });
+    for (let i = 0; i < 5; i++) expect((await api(loginRoute, { json: json(i) })).status).toBe(401);
+    expect((await api(loginRoute, { json: json(5) })).status).toBe(429);
+    // The minute's lock ends.
+    await db().update(loginAttempts).set({ lockedUntil: Date.now() - 1 }).where(eq(loginAttempts.email, user.email));
+    const statuses = (await Promise.all(Array.from({ length: 8 }, (_, i) => api(loginRoute, { json: json(10 + i) })))).map((r) => r.status).sort();
+    expect(statuses).toEqual([401, 429, 429, 429, 429, 429, 429, 429]);
+    // The one checked was the 6th failure: locked for 2 minutes.
+    const [record] = await db().select().from(loginAttempts).where(eq(loginAttempts.email, user.email));
+    expect(record).toMatchObject({ failures: 6, lockedUntil: expect.any(Number) });
+    expect(record!.lockedUntil! - Date.now()).toBeGreaterThan(100_000);
+  });
+
+  it("lets right passwords sent at once through on a clean record", async () => {
+    const user = await registerUser();
+    const json = { email: user.email, password: user.password, organization: "UCY" };
+    const statuses = (await Promise.all(Array.from({ length: 6 }, () => api(loginRoute, { json })))).map((r) => r.status);
+    expect(statuses).toEqual(Array(6).fill(201));
+  });
+
+  it("clears the count on a success", async () => {
+    const user = await registerUser();
+    for (let i = 0; i < 4; i++) expect((await api(loginRoute, { json: { email: user.email, password: `wrong ${i}`, organization: "UCY" } })).status).toBe(401);
+    expect((await api(loginRoute, { json: { email: user.email, password: user.password, organization: "UCY" } })).status).toBe(201);
+    for (let i = 0; i < 4; i++) expect((await api(loginRoute, { json: { email: user.email, password: `wrong ${i}`, organization: "UCY" } })).status).toBe(401);
+    expect((await api(loginRoute, { json: { email: user.email, password: user.password, organization: "UCY" } })).status).toBe(201);
   });
 
   it("throttles unknown emails exactly like known ones", async () => {
