@@ -195,6 +195,8 @@ export const examDetailFields = {
     .optional()
     .openapi({
       type: ["string", "null"],
+      // The string forms the union takes (digits, or "" for none); a pattern constrains strings only, so null stays valid.
+      pattern: "^(\\d{1,15})?$",
       description: "The Moodle course id (digits; a JSON number is accepted too). null or \"\" for no course (on update: removes the link); absent on update: unchanged",
     }),
   security_level: SecurityLevelField.nullable()

@@ -21,7 +21,7 @@ export function registerApiDocs(app: OpenAPIHono<AppEnv>) {
   app.openAPIRegistry.registerComponent("securitySchemes", "Bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   let document: unknown;
   app.get("/backend/openapi.json", (c) => {
-    document ??= app.getOpenAPI31Document(OPENAPI_INFO);
+    document ??= finishDocument(app.getOpenAPI31Document(OPENAPI_INFO), Date.now());
     return c.json(document);
   });
   app.get("/backend/docs", (c) => {
@@ -43,6 +43,41 @@ export function registerApiDocs(app: OpenAPIHono<AppEnv>) {
 </body>
 </html>`);
   });
+}
+
+/** What the document's operations do, as the TRUSTID specification's generator names it (drf-yasg's rule). */
+const ACTIONS: Record<string, string> = { get: "List", post: "Create", put: "Update", patch: "PartialUpdate", delete: "Delete" };
+
+/**
+ * An operation's id, written as the TRUSTID specification writes its own (`POST /biometrics/face_register` is
+ * `biometricsFaceRegisterCreate`, `GET /instructor/list_exam` `instructorListExamList`), so that a client generated from
+ * this document has the spec's method names: the path's words after the API's base (`/backend`, `/api/v3`), camelCased,
+ * then the action; a GET of one record (the path ends in its id) is `Read`. Ids are unique (test/workers/system/openapi.test.ts).
+ */
+export function operationIdOf(method: string, path: string): string {
+  const segments = path.replace(/^\/(backend|api\/v3)\//, "").split("/").filter((s) => s !== "");
+  const words = segments.filter((s) => !s.startsWith("{")).flatMap((s) => s.split("_"));
+  const action = method === "get" && segments.at(-1)?.startsWith("{") ? "Read" : ACTIONS[method];
+  return words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join("") + action;
+}
+
+type Document = ReturnType<OpenAPIHono<AppEnv>["getOpenAPI31Document"]>;
+
+/** The generated document plus what the routes' schemas cannot say: operation ids, and a date example that stays ahead. */
+function finishDocument(document: Document, now: number): Document {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const method of Object.keys(ACTIONS)) {
+      const operation = item[method as keyof typeof item] as { operationId?: string } | undefined;
+      if (operation) operation.operationId ??= operationIdOf(method, path);
+    }
+  }
+  // add_exam's scheduled_date must lie ahead and within two years: 1 June of next year always does (a fixed example
+  // went by). Reckoned when the document is built, on its first request.
+  const scheduled = document.components?.schemas?.AddExam as { properties?: Record<string, { example?: unknown }> } | undefined;
+  if (scheduled?.properties?.scheduled_date) {
+    scheduled.properties.scheduled_date.example = `${new Date(now).getUTCFullYear() + 1}-06-01T09:00:00Z`;
+  }
+  return document;
 }
 
 export const DOCS_CSP =

@@ -11,6 +11,50 @@ const openApiDocument = async () => (await raw("/backend/openapi.json")).body as
 const NOT_API = new Set(["/backend/openapi.json", "/backend/docs"]);
 const toOpenApiPath = (p: string) => p.replace(/\/+$/, "").replace(/:([^/]+)/g, "{$1}");
 
+/**
+ * The operations the TRUSTID specification names (/work/shared/spec/trustid-api.txt: "POST /biometrics/face_register
+ * (biometricsFaceRegisterCreate)"; its text export wrote some underscores as spaces, NOTES.md there), by the method and
+ * path this document gives them (no trailing slash).
+ */
+const SPEC_OPERATION_IDS: Record<string, string> = {
+  "post /backend/biometrics/face_register": "biometricsFaceRegisterCreate",
+  "post /backend/biometrics/face_verify": "biometricsFaceVerifyCreate",
+  "post /backend/biometrics/interaction/test": "biometricsInteractionTestCreate",
+  "post /backend/biometrics/interaction/train": "biometricsInteractionTrainCreate",
+  "get /backend/biometrics/list": "biometricsListList",
+  "post /backend/biometrics/monitoring": "biometricsMonitoringCreate",
+  "post /backend/biometrics/monitoring_face": "biometricsMonitoringFaceCreate",
+  "post /backend/biometrics/monitoring_face_oral": "biometricsMonitoringFaceOralCreate",
+  "get /backend/biometrics/push_notification": "biometricsPushNotificationList",
+  "post /backend/biometrics/register": "biometricsRegisterCreate",
+  "get /backend/biometrics/server_status": "biometricsServerStatusList",
+  "post /backend/biometrics/unregister": "biometricsUnregisterCreate",
+  "post /backend/biometrics/verify": "biometricsVerifyCreate",
+  "post /backend/biometrics/wallet/face": "biometricsWalletFaceCreate",
+  "post /backend/biometrics/wallet/handwriting": "biometricsWalletHandwritingCreate",
+  "post /backend/biometrics/wallet/send": "biometricsWalletSendCreate",
+  "get /backend/biometrics/wallet/status": "biometricsWalletStatusList",
+  "post /backend/biometrics/wallet/voice": "biometricsWalletVoiceCreate",
+  "post /backend/instructor/add_exam": "instructorAddExamCreate",
+  "get /backend/instructor/list_exam": "instructorListExamList",
+  "post /backend/instructor/manual_approve_student": "instructorManualApproveStudentCreate",
+  "get /backend/instructor/moodle_information": "instructorMoodleInformationList",
+  "post /backend/instructor/sync_courses_exams": "instructorSyncCoursesExamsCreate",
+  "post /backend/instructor/update_exam_details": "instructorUpdateExamDetailsCreate",
+  "post /backend/login": "loginCreate",
+  "post /backend/monitoring": "monitoringCreate",
+  "post /backend/refresh_token": "refreshTokenCreate",
+  "post /backend/register_user": "registerUserCreate",
+  "post /backend/student/check_verification_status": "studentCheckVerificationStatusCreate",
+  "post /backend/student/checkup_process": "studentCheckupProcessCreate",
+  "post /backend/student/identification": "studentIdentificationCreate",
+  "get /backend/student/list_exam": "studentListExamList",
+  "post /backend/student/request_manual_approval": "studentRequestManualApprovalCreate",
+  "post /backend/student/submit_feedback": "studentSubmitFeedbackCreate",
+  "get /backend/trustid_version": "trustidVersionList",
+  "post /backend/update_exam_condition": "updateExamConditionCreate",
+};
+
 describe("OpenAPI document", () => {
   it("is OpenAPI 3.1 and documents exactly the routes the app serves", async () => {
     const res = await raw("/backend/openapi.json");
@@ -125,6 +169,42 @@ describe("OpenAPI document", () => {
     expect(oneOf("BiometricsFaceRegister")).toEqual(["image", "images"]);
     for (const name of ["BiometricsRegister", "BiometricsVerify", "BiometricsMonitoring"]) expect(oneOf(name), name).toEqual(["voice_base64", "src"]);
     expect(oneOf("BiometricsWalletSend")).toEqual(["face_embeddings", "voice_embeddings", "handwriting_embeddings"]);
+  });
+
+  it("gives every operation a unique operationId, the specification's name where it names the operation (probe Y)", async () => {
+    const doc = (await raw("/backend/openapi.json")).body as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const ids = new Map<string, string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const operation = `${method} ${path}`;
+        expect(op.operationId, `${operation}: operationId`).toMatch(/^[a-z][A-Za-z0-9]*$/);
+        expect(ids.get(op.operationId!), `${operation}: ${op.operationId} is unique`).toBeUndefined();
+        ids.set(op.operationId!, operation);
+      }
+    }
+    expect(Object.keys(SPEC_OPERATION_IDS)).toHaveLength(36);
+    for (const [operation, name] of Object.entries(SPEC_OPERATION_IDS)) expect(ids.get(name), name).toBe(operation);
+    // The service's own operations are named the same way (a GET of one record is Read; PUT Update, PATCH PartialUpdate).
+    expect(ids.get("instructorDecisionReportList")).toBe("get /backend/instructor/decision_report");
+    expect(ids.get("examsRead")).toBe("get /api/v3/exams/{id}");
+    expect(ids.get("examsPartialUpdate")).toBe("patch /api/v3/exams/{id}");
+    expect(ids.get("examsStudentSessionsDelete")).toBe("delete /api/v3/exams/{exam_id}/student_sessions/{id}");
+  });
+
+  it("shows add_exam a scheduled_date example it takes, and moodle_course_id's digits (probe Y)", async () => {
+    type Property = { example?: string; pattern?: string; type?: string[] };
+    const doc = (await raw("/backend/openapi.json")).body as { components: { schemas: Record<string, { properties: Record<string, Property> }> } };
+    const addExam = doc.components.schemas.AddExam!.properties;
+    // In the future (the field's rule) and within two years (the service refuses a date further ahead).
+    const example = Date.parse(addExam.scheduled_date!.example!);
+    expect(example).toBeGreaterThan(Date.now());
+    expect(example).toBeLessThan(Date.now() + 2 * 365 * 86_400_000);
+    // The pattern describes the string forms the schema takes: digits, or "" for no course.
+    for (const name of ["AddExam", "UpdateExam"]) {
+      const pattern = new RegExp(doc.components.schemas[name]!.properties.moodle_course_id!.pattern!);
+      expect(["12", "0012", ""].every((s) => pattern.test(s)), name).toBe(true);
+      expect(["12a", " 12", "-1", "1".repeat(16)].some((s) => pattern.test(s)), name).toBe(false);
+    }
   });
 
   it("serves an API reference page that loads only our own assets", async () => {
