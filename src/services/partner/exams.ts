@@ -10,7 +10,7 @@ import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
 import { effectiveStatus, examEndsAt, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle, settledFields } from "../exams/lifecycle";
 import { type PendingNonce, readAfterNonce } from "./nonces";
-import { syncSessionStatuses } from "./outbox";
+import { examEventsDelete, syncSessionStatuses } from "./outbox";
 
 export type Scope = { institutionId: number };
 
@@ -231,17 +231,15 @@ export async function deleteExam(db: Db, scope: Scope, idText: string, now = Dat
     const current = await findExam(db, scope, idText, now, attempt === 0 ? nonce : undefined);
     if (current.status === "Started") throw PartnerError.field("status", "can not delete an exam in progress");
     // One transaction: the exam row goes only if it has not started meanwhile (the check again in the
-    // statement itself), and its records only if the exam row is gone.
+    // statement itself), and its records and its sessions' callback events only if the exam row is gone.
+    const gone = notExists(db.select({ id: exams.id }).from(exams).where(eq(exams.id, current.id)));
     const [deleted] = await db.batch([
       db
         .delete(exams)
         .where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId), ne(exams.status, "Started")))
         .returning({ id: exams.id }),
-      ...examRecordStatements(
-        db,
-        { institutionId: scope.institutionId, examId: current.id },
-        notExists(db.select({ id: exams.id }).from(exams).where(eq(exams.id, current.id))),
-      ),
+      ...examRecordStatements(db, { institutionId: scope.institutionId, examId: current.id }, gone),
+      examEventsDelete(db, { institutionId: scope.institutionId, examId: current.id }, gone),
     ]);
     if (deleted.length > 0) return current;
   }

@@ -9,6 +9,7 @@ import { isForeignKeyViolation } from "../../lib/errors";
 import { PartnerError } from "./errors";
 import { type Scope, examQuery, findExam, foundExam } from "./exams";
 import { type PendingNonce, readAfterNonce } from "./nonces";
+import { sessionEventsDelete } from "./outbox";
 import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
@@ -291,17 +292,15 @@ export async function deleteSession(db: Db, scope: Scope, examIdText: string, se
     const current = await findSession(db, scope, examIdText, sessionIdText, now, attempt === 0 ? nonce : undefined);
     if (statusOfRow(current) === "exam_started") throw PartnerError.field("status", "can not delete a session in progress");
     // One transaction: the session row goes only if unchanged since read, and the student's alerts, events,
-    // approval requests and feedback of this exam go with it, only if the row is gone.
+    // approval requests and feedback of this exam, and the session's callback events, go with it, only if the row is gone.
+    const gone = notExists(db.select({ id: enrolments.id }).from(enrolments).where(eq(enrolments.id, current.id)));
     const [deleted] = await db.batch([
       db
         .delete(enrolments)
         .where(and(eq(enrolments.id, current.id), eq(enrolments.institutionId, scope.institutionId), unchangedSince(current)))
         .returning({ id: enrolments.id }),
-      ...sessionRecordStatements(
-        db,
-        { institutionId: scope.institutionId, examId: current.examId, studentId: current.studentId },
-        notExists(db.select({ id: enrolments.id }).from(enrolments).where(eq(enrolments.id, current.id))),
-      ),
+      ...sessionRecordStatements(db, { institutionId: scope.institutionId, examId: current.examId, studentId: current.studentId }, gone),
+      sessionEventsDelete(db, { institutionId: scope.institutionId, examId: current.examId, enrolmentId: current.id }, gone),
     ]);
     if (deleted.length > 0) return current;
   }

@@ -5,9 +5,13 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { decisions, enrolments, partnerCallbackOutbox } from "../../../src/db/schema";
 import { route as registerUser } from "../../../src/routes/auth/register-user";
+import { route as deleteStudent } from "../../../src/routes/partner/delete-student";
 import { route as examsCreate } from "../../../src/routes/partner/exams-create";
+import { route as examsDestroy } from "../../../src/routes/partner/exams-destroy";
 import { routeFor as examsUpdate } from "../../../src/routes/partner/exams-update";
 import { route as sessionsCreate } from "../../../src/routes/partner/sessions-create";
+import { route as sessionsDestroy } from "../../../src/routes/partner/sessions-destroy";
+import { route as myData } from "../../../src/routes/student/my-data";
 import { route as requestManualApproval } from "../../../src/routes/student/request-manual-approval";
 import { loadConfig } from "../../../src/env";
 import { issueCredential } from "../../../src/services/partner/credentials";
@@ -35,10 +39,10 @@ async function waitFor<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 5
   }
 }
 
-/** A partner with a callback URL, an exam and one student session. */
-async function setup(name = hook()) {
+/** A partner with a callback URL, an exam (starting at `startTime`, epoch seconds; now without it) and one student session. */
+async function setup(name = hook(), startTime?: number) {
   const partner = await newPartner({ callbackUrl: `${RECEIVER}/hooks/${name}` });
-  const exam = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Callbacks" } }), 201).exam.id;
+  const exam = bodyAt(await partnerApi(examsCreate, { credentials: partner, json: { name: "Callbacks", start_time: startTime } }), 201).exam.id;
   const created = bodyAt(
     await partnerApi(sessionsCreate, { credentials: partner, params: { exam_id: exam }, json: { email: `${name}@example.org` } }),
     201,
@@ -211,6 +215,62 @@ describe("partner callbacks", () => {
     await waitOnExecutionContext(ctx);
     const deliveries = await received(name);
     expect(JSON.parse(deliveries[0]!.body).status).toBe("exam_not_started");
+  });
+
+  // A probe found a deleted session's queued events kept (still retried to the partner, and listed in the student's
+  // my_data), each quoting the session's email, external_id and individual_info.
+  describe("deleting a session or its exam deletes its queued events", () => {
+    /** A session whose status change is queued and undeliverable (the receiver fails), and its student logged in. */
+    async function queuedEvent(startTime?: number) {
+      const s = await setup(hook(), startTime);
+      await failNext(s.name, 1000);
+      const student = { email: `${s.name}@example.org`, password: "a good long password", organization: s.partner.code };
+      const json = { ...student, name: "S", surname: "T", role: "STUDENT" as const, invitation_token: s.invitationToken };
+      expect((await api(registerUser, { json })).status).toBe(200);
+      const { access } = await loginAs({ ...student, role: "STUDENT" });
+      await s.trustid({ verificationStatus: "Requested Manual Approval" });
+      await runPartnerJobs(db(), config(), Date.now());
+      const [out] = await outboxOf(s.session);
+      expect(out).toMatchObject({ deliveredAt: null, failedAt: null, lastError: "HTTP 500" });
+      const callbacks = async () => bodyAt(await api(myData, { token: access }), 200).resource_dict.partner_callbacks;
+      expect(await callbacks()).toEqual([expect.objectContaining({ exam_id: s.exam, delivered_at: null })]);
+      return { ...s, callbacks };
+    }
+
+    for (const form of ["student_sessions/:id", "delete_student"] as const) {
+      it(`DELETE ${form}`, async () => {
+        const { partner, exam, session, name, callbacks } = await queuedEvent();
+        const res =
+          form === "delete_student"
+            ? await partnerApi(deleteStudent, { credentials: partner, params: { id: exam }, query: { student_session_id: session } })
+            : await partnerApi(sessionsDestroy, { credentials: partner, params: { exam_id: exam, id: session } });
+        expect(res.status).toBe(200);
+        expect(await outboxOf(session)).toEqual([]);
+        expect(await callbacks()).toEqual([]);
+        await failNext(name, 0);
+      });
+    }
+
+    it("a delivered event goes too (it quotes the session as well)", async () => {
+      const { partner, exam, session, trustid } = await setup();
+      await trustid({ verificationStatus: "Verified" });
+      await runPartnerJobs(db(), config(), Date.now());
+      expect((await outboxOf(session))[0]?.deliveredAt).toBeTypeOf("number");
+      expect((await partnerApi(sessionsDestroy, { credentials: partner, params: { exam_id: exam, id: session } })).status).toBe(200);
+      expect(await outboxOf(session)).toEqual([]);
+    });
+
+    it("DELETE exams/:id, with another exam's event kept", async () => {
+      const { partner, exam, session, name, callbacks } = await queuedEvent(Math.floor(Date.now() / 1000) + 3600);
+      const other = await queuedEvent();
+      const res = await partnerApi(examsDestroy, { credentials: partner, params: { id: exam } });
+      expect(res.status).toBe(200);
+      expect(await outboxOf(session)).toEqual([]);
+      expect(await callbacks()).toEqual([]);
+      expect(await outboxOf(other.session)).toHaveLength(1);
+      await failNext(name, 0);
+      await failNext(other.name, 0);
+    });
   });
 
   it("queues nothing for an institution without callback_url, but still records the status", async () => {
