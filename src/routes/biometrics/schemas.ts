@@ -24,7 +24,10 @@ export const LIMITS = {
 
 /** A keystroke dataset: CSV or JSON text (the spec's string), or the JSON value itself (docs/keystroke.md). */
 export const KeystrokeDataset = z
-  .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+  // A value of none of these types (a number, a boolean) is told what the field takes (zod says only "Invalid input").
+  .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())], {
+    error: 'Expected the typing timings as CSV or JSON text, or as a JSON array of samples (or {"samples": [...]}); see docs/keystroke.md.',
+  })
   .openapi({
     description: "Typing timings of one phrase: CSV text (one typing per row) or JSON (text or value); see docs/keystroke.md",
     example: "Hold a,Hold b,Hold c,DD a.b,DD b.c,UD a.b,UD b.c\n91,80,102,210,190,119,110",

@@ -114,6 +114,15 @@ describe("interaction train / test", () => {
     expect(bodyAt(missing, 400).missing_required_fields).toEqual(["training_dataset"]);
     const wrongType = await api(trainRoute, { token: s.access, unchecked: { training_dataset: 42 } });
     expect(wrongType.status).toBe(400);
+    // A value of no type the field takes is told what it takes (a probe got zod's bare "Invalid input"). (probe Y)
+    const takes = /CSV or JSON text, or as a JSON array of samples/;
+    for (const value of [12345, true, null]) {
+      for (const [route, field] of [[trainRoute, "training_dataset"], [testRoute, "testing_dataset"]] as const) {
+        const res = await api(route, { token: s.access, unchecked: { [field]: value } });
+        expect(expect400Shape(bodyAt(res, 400)).bad_formatted_fields, `${field} ${value}`).toEqual([field]);
+        expect(bodyAt(res, 400).error_details[field], `${field} ${value}`).toEqual([expect.stringMatching(takes)]);
+      }
+    }
 
     const badTests: [string, Dataset, RegExp][] = [
       ["a row with a field missing", data.genuine.split("\n").map((r, i) => (i === 2 ? r.split(",").slice(0, -1).join(",") : r)).join("\n"), /row 3 has 70 fields/],
