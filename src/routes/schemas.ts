@@ -149,3 +149,21 @@ export const ReportedIpAddress = z
   .trim()
   .max(100)
   .openapi({ description: "The address the client reports (an IP, usually; any short text is accepted and kept as given)", example: "192.0.2.10" });
+
+/**
+ * The query parameters of a GET endpoint. Hono hands a parameter given more than once to the schema as the array of its
+ * values, which each field's own check then refused with a message that misled (`?exam_id=7&exam_id=7` was told
+ * "Expected an exam id (an integer)"). The same value repeated (a client adding a parameter its URL already had) is
+ * that value, as the partner API takes it; different values are refused, saying so (the service would otherwise pick one).
+ */
+export const queryParams = <T extends z.ZodRawShape>(shape: T) =>
+  z.object(
+    Object.fromEntries(Object.entries(shape).map(([name, schema]) => [name, singleValue(name, schema)])) as { [K in keyof T]: z.ZodPreprocess<T[K]> },
+  );
+
+const singleValue = <T extends z.core.SomeType>(name: string, schema: T) =>
+  z.preprocess((value, ctx) => {
+    if (!Array.isArray(value) || value.every((v) => v === value[0])) return Array.isArray(value) ? value[0] : value;
+    ctx.issues.push({ code: "custom", input: value, message: `${name} was given more than once with different values; give it once.` });
+    return z.NEVER;
+  }, schema);

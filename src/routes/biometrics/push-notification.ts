@@ -4,7 +4,7 @@ import { dbOf } from "../../db/context";
 import { requireRole } from "../../middleware/auth";
 import { walletInbox } from "../../services/wallet/status";
 import type { AppEnv } from "../../types";
-import { authErrors, commonErrors, envelope, notFound, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, notFound, ok, queryParams } from "../schemas";
 import { BiometricType } from "./schemas";
 import { WalletExportView } from "./wallet-schemas";
 
@@ -24,7 +24,7 @@ export const route = createRoute({
     "with the sealed template. `export_id` (from the notice's data) narrows it to one export. The first fetch is recorded and shown " +
     "to the desktop app by /biometrics/wallet/status. See docs/wallet.md.",
   middleware: [requireRole("STUDENT")] as const,
-  request: { query: z.object({ export_id: z.uuid("Expected an export id (UUID).").optional() }) },
+  request: { query: queryParams({ export_id: z.uuid("Expected an export id (UUID).").optional() }) },
   responses: {
     200: ok(envelope({ resource_array: z.array(BiometricType), resource_dict: z.object({ exports: z.array(InboxItem) }) }), "Exports for the wallet"),
     ...authErrors,

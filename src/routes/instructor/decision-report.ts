@@ -6,7 +6,7 @@ import { AppError } from "../../lib/errors";
 import { examReport, institutionReport } from "../../services/decisions/report";
 import type { AppEnv } from "../../types";
 import { ExamId, examNotFound } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, ok, queryParams } from "../schemas";
 
 // 366 calendar days plus the hour a daylight-saving change adds: the dashboard sends local midnights, and a year
 // from 27 March to 27 March in Athens is 366 days and one hour long.
@@ -16,7 +16,7 @@ const Instant = z.iso
   .transform((s) => Date.parse(s))
   .openapi({ type: "string", format: "date-time" });
 
-const Query = z.object({
+const Query = queryParams({
   exam_id: ExamId.optional().openapi({ description: "One of the instructor's exams; without it, the institution over [from, to)" }),
   from: Instant.optional(),
   to: Instant.optional(),

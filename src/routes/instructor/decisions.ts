@@ -6,9 +6,9 @@ import { listExamDecisions } from "../../services/decisions/lists";
 import type { AppEnv } from "../../types";
 import { decisionView, InstructorDecisionView, PageQuery, Pagination } from "../decision-schemas";
 import { ExamId, examNotFound } from "../exam-schemas";
-import { authErrors, commonErrors, Email, envelope, ok } from "../schemas";
+import { authErrors, commonErrors, Email, envelope, ok, queryParams } from "../schemas";
 
-const Query = z.object({
+const Query = queryParams({
   exam_id: ExamId,
   email: Email.optional().openapi({ description: "Only this student's decisions (their timeline)" }),
   contested: z.enum(["true", "false"]).optional().openapi({ description: "true: only contested decisions" }),

@@ -5,7 +5,7 @@ import { requireRole } from "../../middleware/auth";
 import { listStudentDecisions } from "../../services/decisions/lists";
 import type { AppEnv } from "../../types";
 import { DecisionView, decisionView, PageQuery, Pagination } from "../decision-schemas";
-import { authErrors, commonErrors, envelope, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, ok, queryParams } from "../schemas";
 
 export const route = createRoute({
   method: "get",
@@ -14,7 +14,7 @@ export const route = createRoute({
   summary: "Lists the automated biometric decisions taken about the calling student, newest first, each explained in words",
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT")] as const,
-  request: { query: z.object(PageQuery) },
+  request: { query: queryParams(PageQuery) },
   responses: {
     200: ok(envelope({ resource_array: z.array(DecisionView), resource_dict: Pagination }), "One page of the student's decisions"),
     ...authErrors,

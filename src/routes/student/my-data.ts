@@ -6,7 +6,7 @@ import { STUDENT_DATA_LIMIT, studentData } from "../../services/student-data";
 import type { AppEnv } from "../../types";
 import { DecisionView, decisionView } from "../decision-schemas";
 import { ExamId } from "../exam-schemas";
-import { authErrors, commonErrors, envelope, ok } from "../schemas";
+import { authErrors, commonErrors, envelope, ok, queryParams } from "../schemas";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const Rows = z.array(z.record(z.string(), z.unknown()));
@@ -42,7 +42,7 @@ export const route = createRoute({
   security: [{ Bearer: [] }],
   middleware: [requireRole("STUDENT")] as const,
   request: {
-    query: z.object({
+    query: queryParams({
       exam_id: ExamId.optional().openapi({ description: "Only this exam's enrolment, alerts, events, feedback, approval requests and decisions (lists cut at the limit can be read exam by exam)" }),
     }),
   },
