@@ -2,13 +2,17 @@
 // token=<api token>`, and in the parameters a `timestamp` (ms) within the configured window, a
 // `nonce` (a number) not used by the institution in the last 24 hours, and `signature` (see
 // services/partner/signature.ts) under one of the institution's active secret keys. Every failure is
-// the same documented 403; the reason goes to the log only. Runs after partner-params.
+// the same documented 403; the reason goes to the log only. A `timestamp` or `nonce` that is sent but is
+// not a whole number is not a failure to authenticate but an invalid parameter (the spec: "Must be a
+// number."), answered with its 422 before the token and the signature are looked at: no such value can
+// ever be valid. Runs after partner-params.
 import { createMiddleware } from "hono/factory";
 import { loadConfig, logConfigurationProblem } from "../env";
 import { identifyToken } from "../services/partner/credentials";
 import { verifyHmacSha256Hex } from "../services/partner/crypto";
 import { PartnerError } from "../services/partner/errors";
 import { PendingNonce } from "../services/partner/nonces";
+import { isNumber } from "../services/partner/params";
 import { stringToSign } from "../services/partner/signature";
 import { type PartnerEnv, partnerDb } from "./partner-env";
 
@@ -21,6 +25,18 @@ const acceptsV3 = (accept: string | undefined) =>
 export function tokenOf(authorization: string | undefined): string | null {
   const m = /^Token\s+token="?([^",\s]+)"?\s*(?:,.*)?$/i.exec((authorization ?? "").trim());
   return m ? m[1]! : null;
+}
+
+/**
+ * A `timestamp` or `nonce` as the digits it is signed with, or null when it is missing (the 403). One that is sent
+ * but is not a whole number of at most `maxDigits` digits is the 422 naming it (a probe's correctly signed UUID nonce
+ * and `timestamp=now` got the bare 403, logged as "no nonce").
+ */
+function digitsOf(name: string, value: unknown, text: string, maxDigits: number): string | null {
+  if (value === undefined || value === null || value === "") return null;
+  if (/^\d+$/.test(text) && text.length <= maxDigits) return text;
+  if (!isNumber(value)) throw PartnerError.invalid(name, value, "Must be a number.");
+  throw PartnerError.invalid(name, value, `Must be a whole number of at most ${maxDigits} digits.`);
 }
 
 /**
@@ -53,10 +69,10 @@ const partnerAuthentication = (nonceInBatch: boolean) => createMiddleware<Partne
   // A JSON number's digits as written (a nonce beyond 2^53 keeps them all); `1700000000000.0` reads as its value.
   const asText = (name: string, v: unknown) =>
     /^\d+$/.test(written[name] ?? "") ? written[name]! : typeof v === "number" || typeof v === "string" ? String(v) : "";
-  const timestampText = asText("timestamp", timestamp);
-  if (!/^\d{1,16}$/.test(timestampText)) throw refuse("no timestamp");
-  const nonceText = asText("nonce", nonce);
-  if (!/^\d{1,40}$/.test(nonceText)) throw refuse("no nonce");
+  const timestampText = digitsOf("timestamp", timestamp, asText("timestamp", timestamp), 16);
+  if (timestampText === null) throw refuse("no timestamp");
+  const nonceText = digitsOf("nonce", nonce, asText("nonce", nonce), 40);
+  if (nonceText === null) throw refuse("no nonce");
 
   const db = partnerDb(c);
   let identity = await identifyToken(db, sealKey, token, now, config.partner.credentialCacheSeconds * 1000);

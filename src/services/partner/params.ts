@@ -38,12 +38,15 @@ export function optBool(p: Params, name: string): boolean | undefined {
   throw PartnerError.invalid(name, v, "Must be one of: true, false, 1, 0.");
 }
 
+/** What "Must be a number." accepts: a JSON number, or text of digits with an optional sign and fraction; finite either way. */
+export const isNumber = (v: unknown) =>
+  (typeof v === "number" || (typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()))) && Number.isFinite(Number(v));
+
 export function optNumber(p: Params, name: string): number | undefined {
   if (!present(p, name)) return undefined;
   const v = p[name];
-  const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN;
-  if (!Number.isFinite(n)) throw PartnerError.invalid(name, v, "Must be a number.");
-  return n;
+  if (!isNumber(v)) throw PartnerError.invalid(name, v, "Must be a number.");
+  return Number(v);
 }
 
 /** Epoch seconds (as ProctorExam takes times) to ms. */

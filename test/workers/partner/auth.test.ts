@@ -86,13 +86,40 @@ describe("partner API authentication", () => {
     expect(res).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
-  it("refuses a missing or malformed signature, timestamp or nonce", async () => {
+  it("refuses a missing or malformed signature, and a missing timestamp or nonce", async () => {
     for (const drop of ["signature", "timestamp", "nonce"]) {
       const res = await show({ afterSigning: (p) => void delete p[drop] });
       expect(res, drop).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+      const empty = await show({ signOnly: (p) => ({ ...p, [drop]: "" }), afterSigning: (p) => void (p[drop] = "") });
+      expect(empty, `empty ${drop}`).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
     }
     expect((await show({ afterSigning: (p) => void (p.signature = "not-hex") })).status).toBe(403);
-    expect((await show({ nonce: "abc" })).status).toBe(403);
+    // A nonce that is not a number is the 422 of the next test (it was this 403 before a probe).
+    expect(await show({ nonce: "abc" })).toMatchObject({ status: 422, body: { error: `Invalid parameter 'nonce' value "abc": Must be a number.` } });
+  });
+
+  // The spec: nonce and timestamp "Must be a number." A probe's correctly signed UUID nonce and `timestamp=now` got
+  // the bare 403 (logged "no nonce"). No such value can ever be valid: the 422 naming it, before the signature.
+  it("answers a timestamp or nonce that is not a whole number with the 422 naming it", async () => {
+    const invalid = (name: string, value: string, rule: string) => ({ status: 422, body: { error: `Invalid parameter '${name}' value ${value}: ${rule}` } });
+    const uuid = crypto.randomUUID();
+    expect(await show({ nonce: uuid })).toMatchObject(invalid("nonce", `"${uuid}"`, "Must be a number."));
+    const now = await show({ signOnly: (p) => ({ ...p, timestamp: "now" }), afterSigning: (p) => void (p.timestamp = "now") });
+    expect(now).toMatchObject(invalid("timestamp", `"now"`, "Must be a number."));
+    // In a JSON body too, and a JSON value that is no number.
+    const created = await partnerApi(examsCreate, { credentials: partner, json: { name: "UUID nonce" }, nonce: uuid });
+    expect(created).toMatchObject(invalid("nonce", `"${uuid}"`, "Must be a number."));
+    const yes = await partnerApi(examsCreate, { credentials: partner, json: { name: "x" }, signOnly: (p) => ({ ...p, nonce: true }), afterSigning: (p) => void (p.nonce = true) });
+    expect(yes).toMatchObject(invalid("nonce", "true", "Must be a number."));
+    // Numbers no nonce or timestamp is written as.
+    for (const [name, value, digits] of [["nonce", "-5", 40], ["nonce", "1.5", 40], ["nonce", "1".repeat(41), 40], ["timestamp", "1".repeat(17), 16]] as const) {
+      const res = await show({ signOnly: (p) => ({ ...p, [name]: value }), afterSigning: (p) => void (p[name] = value) });
+      expect(res, `${name}=${value}`).toMatchObject(invalid(name, `"${value}"`, `Must be a whole number of at most ${digits} digits.`));
+    }
+    // The value alone decides it, signed or not; a request without Accept or token is still the 403.
+    expect(await show({ nonce: uuid, credentials: { ...partner, secretKey: "0".repeat(64) } })).toMatchObject(invalid("nonce", `"${uuid}"`, "Must be a number."));
+    expect(await show({ nonce: uuid, accept: null })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
+    expect(await show({ nonce: uuid, authorization: null })).toMatchObject({ status: 403, body: NOT_AUTHORIZED });
   });
 
   it("refuses a reused nonce, and does not burn a nonce on a badly signed request", async () => {
