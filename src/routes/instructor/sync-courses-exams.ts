@@ -48,7 +48,7 @@ const InstructorSyncCoursesExams = z
 const SyncResult = z.object({
   enrolled: z.number().int(),
   already_enrolled: z.number().int(),
-  invited: z.number().int().openapi({ description: "Accounts created for emails the institution did not know" }),
+  invited: z.number().int().openapi({ description: "Accounts this request created for emails the institution did not know (a sync run at the same time may have created one first)" }),
   invitations: z
     .array(
       z.object({

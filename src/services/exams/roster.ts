@@ -94,7 +94,9 @@ export async function enrolStudents(
           updatedAt: now,
         })),
       )
-      .onConflictDoNothing(),
+      // Returns the accounts this insert created: a request run at the same time may have created one of them first.
+      .onConflictDoNothing()
+      .returning({ id: users.id }),
   );
   const enrols = chunks(emails, 200).map((chunk) => insertEnrolments(db, exam, chunk, now));
   const invites = chunks(pending, 200).map((chunk) => insertInvitationsIfUnclaimed(db, exam.institutionId, chunk));
@@ -108,9 +110,13 @@ export async function enrolStudents(
       throw e;
     }
   }
-  const enrolled = results.slice(accounts.length, accounts.length + enrols.length).reduce<number>((n, rows) => n + (rows as unknown[]).length, 0);
+  const rowCount = (batchResults: unknown[]) => batchResults.reduce<number>((n, rows) => n + (rows as unknown[]).length, 0);
+  // Counted from what this request's statements wrote, not from what it read before them: a sync run at the same time
+  // that listed the same unknown email created the account (and counts it) or enrolled the student.
+  const invited = rowCount(results.slice(0, accounts.length));
+  const enrolled = rowCount(results.slice(accounts.length, accounts.length + enrols.length));
   const issued = issuedInvitations(pending, (results.slice(accounts.length + enrols.length) as { token_hash: string; user_id: number }[][]).flat());
-  return { enrolled, alreadyEnrolled: students.length - enrolled, invited: toInvite.length, invitations: issued, skippedInstructors };
+  return { enrolled, alreadyEnrolled: students.length - enrolled, invited, invitations: issued, skippedInstructors };
 }
 
 /** The enrolments of these emails' student accounts (created earlier in the same batch if new); returns the new ids. */
