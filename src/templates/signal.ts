@@ -2,7 +2,7 @@
 // the vectors (so list and revoke cover them), built from validated samples, and only ever read inside the
 // object to verify. Handwriting signatures can also be collected over several requests (an enrolment session).
 import {
-  enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS, HANDWRITING_MIN_REFERENCES, isHandwritingModel, newestReferencesWithinBudget,
+  enrollHandwritingReferences, HANDWRITING_ENROLMENT_SESSION_MS, HANDWRITING_MIN_REFERENCES, isHandwritingModel, newestReferencesWithinBudget, sameReference,
   verifyHandwriting as scoreHandwriting, type HandwritingModel, type HandwritingReference, type PenTrajectory,
 } from "../biometrics/handwriting";
 import { handwritingOperatingPoint } from "../biometrics/handwriting/operating-points";
@@ -56,8 +56,16 @@ export async function registerHandwriting(store: TemplateStore, owner: TemplateO
       earlier = session.references;
     }
   }
+  // A signature sent again (a client resending after a lost answer) is the same request: answered as it stands, not
+  // collected twice (a copy shrinks the writer's measured variation; model.ts refuses copies in one request).
+  const fresh = batch.references.filter((r) => !earlier.some((e) => sameReference(e, r)));
+  if (!replace && earlier.length > 0 && fresh.length === 0) {
+    const model = store.template("Handwriting");
+    if (earlier.length >= HANDWRITING_MIN_REFERENCES && model) return { status: "enrolled", samples: earlier.length, version: model.version };
+    return { status: "collecting", samples: earlier.length, needed: Math.max(0, HANDWRITING_MIN_REFERENCES - earlier.length) };
+  }
   // The newest signatures, as many as the model's size budget holds (model.ts: a model must fit a wallet export).
-  const references = newestReferencesWithinBudget([...earlier, ...batch.references]);
+  const references = newestReferencesWithinBudget([...earlier, ...fresh]);
   // Refused before anything is written: a bad enrolment leaves the session and the model as they were.
   let model: HandwritingModel | null = null;
   if (references.length >= HANDWRITING_MIN_REFERENCES) {

@@ -27,6 +27,8 @@ export const HANDWRITING_LIMITS = {
    * 30 s is measured by bench/handwriting-worst-case.ts (BENCHMARKS.md).
    */
   maxDurationMs: 30_000,
+  /** No signature is written faster (the unit rule below relies on it too). */
+  minDurationMs: 100,
   maxTextLength: 2_000_000,
   /** Pen coordinates (any unit: tablet counts, pixels, mm) and pressure (0-1, or device levels such as MCYT's 0-1023)
    * beyond these are not a pen's: such values overflow the engine's sums of squares (1e308 made a NaN score). */
@@ -42,8 +44,8 @@ export interface TrajectoryParseOptions {
 /**
  * JSON text or value: `[{t, x, y, pressure?}, ...]`, `{points: [...]}`, or `[[t, x, y, pressure?], ...]`;
  * or the rows of the shared data: `t x y pressure [penup azimuth inclination]` separated by whitespace.
- * Time may be in seconds or milliseconds: a trajectory spanning less than 100 time units is taken as seconds
- * (no signature is written in under 100 ms, none takes 100 s).
+ * Time may be in seconds or milliseconds: a trajectory spanning less than 100 time units, with at least 10 points a
+ * unit, is taken as seconds (no signature is written in under 100 ms, none takes 100 s).
  */
 export function parseTrajectory(input: unknown, options: TrajectoryParseOptions = {}): PenTrajectory {
   const field = options.field ?? "trajectory";
@@ -167,7 +169,10 @@ function validate(field: string, rows: number[][], hasPressure: boolean): PenTra
   }
   const t0 = rows[0]![0]!;
   const span = rows[rows.length - 1]![0]! - t0;
-  const toMs = span < 100 ? 1000 : 1;
+  // Seconds when the span is under 100 units and the points come at least 10 a second read so (no signature takes
+  // under 100 ms; every pen samples far faster). The second condition keeps a 2-4 point tap sent in milliseconds
+  // (10-24 ms) from being read as a 10-24 s signature and scored as a mismatch (a probe, 2026-12-07).
+  const toMs = span < 100 && span / (rows.length - 1) <= 0.1 ? 1000 : 1;
   const traj: PenTrajectory = { t: [], x: [], y: [], pressure: [], hasPressure };
   let prev = -Infinity;
   rows.forEach((r, i) => {
@@ -187,6 +192,9 @@ function validate(field: string, rows: number[][], hasPressure: boolean): PenTra
     traj.pressure.push(p);
   });
   if (span <= 0) throw new BiometricInputError(field, "trajectory has no duration: every point has the same time");
+  if (span * toMs < HANDWRITING_LIMITS.minDurationMs) {
+    throw new BiometricInputError(field, `trajectory lasts ${span} ms, too short for a signature (at least ${HANDWRITING_LIMITS.minDurationMs} ms): a tap or a stray stroke, not a signature`);
+  }
   if (span * toMs > HANDWRITING_LIMITS.maxDurationMs) {
     // A span under 100 units is read as seconds; a tap or dot sent in milliseconds lands here too, and must be
     // told it is too short rather than too long.

@@ -161,7 +161,9 @@ describe("Handwriting register / verify / list / unregister", () => {
       ["one point", b64(JSON.stringify(onePoint)), /single point/],
       ["a list of signatures", b64(JSON.stringify(good)), /one signature/],
       ["NaN row", b64("0 1 1 1\n0.5 NaN 2 1"), /not a finite number/],
-      ["too long", b64("0 1 1 1\n31 2 2 1"), /lasts 31000 ms; at most 30000/],
+      // 31 s in seconds, a point every 10 ms (two points 31 units apart read as 31 ms now: too short, below).
+      ["too long", b64(Array.from({ length: 3101 }, (_, i) => `${(i / 100).toFixed(2)} ${i} ${i % 5} 1`).join("\n")), /lasts 31000 ms; at most 30000/],
+      ["a tap", b64(JSON.stringify([[0, 0, 0], [10, 3, 2]])), /lasts 10 ms, too short for a signature/],
       ["no pressure against a model with pressure", b64(JSON.stringify(asPoints(samples.genuine).map(({ t, x, y }) => ({ t, x, y })))), /enrolled with pen pressure/],
     ];
     for (const [what, payload, pattern] of badVerifications) {
@@ -242,6 +244,20 @@ describe("Handwriting register / verify / list / unregister", () => {
     expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(200);
     expect(bodyAt(await api(myDataRoute, { token: s.access }), 200).resource_dict.enrolment_sessions).toEqual([]);
     expect((await api(unregisterRoute, { token: s.access, json: { biometric_type: "Handwriting" } })).status).toBe(404);
+  });
+
+  it("a signature sent again is not collected twice, and one request holding a copy is refused (a probe's copy made its writer refused far more often)", async () => {
+    const s = await newSession("STUDENT");
+    expect(bodyAt(await register(s.access, b64(samples.enrol[0]!)), 201).resource_dict).toEqual({ samples: 1, needed: 2 });
+    // A client resending after a lost answer: answered as things stand.
+    expect(bodyAt(await register(s.access, b64(samples.enrol[0]!)), 201).resource_dict).toEqual({ samples: 1, needed: 2 });
+    expect(bodyAt(await register(s.access, b64(samples.enrol[1]!)), 201).resource_dict).toEqual({ samples: 2, needed: 1 });
+    expect(bodyAt(await register(s.access, b64(samples.enrol[2]!)), 201).resource_dict).toEqual({ samples: 3, version: 1 });
+    expect(bodyAt(await register(s.access, b64(samples.enrol[2]!)), 201).resource_dict).toEqual({ samples: 3, version: 1 });
+    const copy = await registerMany(s.access, [samples.enrol[0]!, samples.enrol[1]!, samples.enrol[2]!, samples.enrol[0]!].map(b64));
+    expect(copy.status).toBe(400);
+    expect(bodyAt(copy, 400).error_details.voice_base64?.join(" ")).toMatch(/signatures 1 and 4 are identical copies/);
+    expect(bodyAt(await api(listRoute, { token: s.access }), 200).resource_dict).toEqual({ Handwriting: "active" });
   });
 
   it("signatures sent one per request at the same time are all collected (no lost update)", async () => {
