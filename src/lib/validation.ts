@@ -4,10 +4,14 @@
 import type { z } from "zod";
 import { AppError, type FieldErrors } from "./errors";
 
+/** The value at `path` in the request data; NOT_IN_DATA when the path runs through something that is not an object
+ * (an issue about a value a schema made from the input, such as a process name read out of a list's text). */
+const NOT_IN_DATA = Symbol("not in the data");
 const valueAt = (data: unknown, path: PropertyKey[]): unknown => {
   let v: unknown = data;
   for (const key of path) {
-    if (v === null || typeof v !== "object") return undefined;
+    if (v === undefined) return undefined;
+    if (v === null || typeof v !== "object") return NOT_IN_DATA;
     v = (v as Record<PropertyKey, unknown>)[key];
   }
   return v;

@@ -4,7 +4,8 @@ import { z } from "@hono/zod-openapi";
 import type { SecurityLevel } from "../biometrics/security-level";
 import { MAX_DURATION_MINUTES, MAX_EXAM_NAME_LENGTH } from "../services/exams/details";
 import { textBodyLimit } from "../middleware/body";
-import { MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES, splitProcessText, UNREADABLE_PROCESS_LIST } from "../services/process-policy";
+import { characterCount, MAX_PATTERN_LENGTH, MAX_PATTERNS_PER_EXAM, MAX_PROCESS_NAME_LENGTH, MAX_PROCESSES, splitProcessText, UNREADABLE_PROCESS_LIST } from "../services/process-policy";
+import { isWellFormed, NOT_WELL_FORMED } from "../lib/well-formed";
 import { LOCAL_DATE_TIME, localToInstant } from "../lib/time-zone";
 import { envelope, LooseBoolean, looseInt, NotFoundBody, SecurityLevelField } from "./schemas";
 
@@ -56,8 +57,11 @@ export const ScheduledDate = z
     example: "2026-06-01T09:00:00Z",
     description: "ISO 8601; a date-time without a UTC offset (2026-06-01T09:00:00) is read in the institution's time zone",
   });
+/** A text of at most `max` characters, counted as README counts them (an emoji is one). */
+const atMostCharacters = (max: number, message: string) => z.string().refine((s) => characterCount(s) <= max, message);
+
 export const ForbiddenProcesses = z
-  .array(z.string().max(MAX_PATTERN_LENGTH))
+  .array(atMostCharacters(MAX_PATTERN_LENGTH, `A pattern may be at most ${MAX_PATTERN_LENGTH} characters.`))
   .max(MAX_PATTERNS_PER_EXAM)
   .openapi({
     description:
@@ -79,10 +83,15 @@ export const ProcessList = z
         ctx.issues.push({ code: "custom", message: UNREADABLE_PROCESS_LIST, input: v });
         return z.NEVER;
       }
+      // An escape in the text can make half of a surrogate pair, which a JSON body's check never saw (a probe's).
+      if (!names.every(isWellFormed)) {
+        ctx.issues.push({ code: "custom", message: NOT_WELL_FORMED, input: v });
+        return z.NEVER;
+      }
       return names;
     },
     z
-      .array(z.string().trim().max(MAX_PROCESS_NAME_LENGTH))
+      .array(z.string().trim().pipe(atMostCharacters(MAX_PROCESS_NAME_LENGTH, `A process name may be at most ${MAX_PROCESS_NAME_LENGTH} characters.`)))
       .max(MAX_PROCESSES, `At most ${MAX_PROCESSES} processes may be reported at once.`),
   )
   .openapi({

@@ -1,5 +1,5 @@
 // Accounts, login and refresh-token rotation. All SQL for these lives here.
-import { and, eq, inArray, isNull, lt, lte, or, sql, type SQLWrapper } from "drizzle-orm";
+import { and, eq, gte, inArray, isNull, lt, lte, or, sql, type SQLWrapper } from "drizzle-orm";
 import type { Config } from "../env";
 import type { Db } from "../db/client";
 import { institutions, invitations, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
@@ -149,8 +149,8 @@ export async function login(
   if (!found) throw AppError.unauthorized("Invalid email, password or organization");
   const { inst, user, attempts } = found;
   const precounted = counted.length > 0;
-  if (attempts && !precounted) {
-    throw AppError.tooManyRequests(Math.max(1, ((attempts.lockedUntil ?? now) - now) / 1000), "Too many failed logins; try again later");
+  if (!precounted && attempts?.lockedUntil && attempts.lockedUntil > now) {
+    throw AppError.tooManyRequests((attempts.lockedUntil - now) / 1000, "Too many failed logins; try again later");
   }
   // Always run the KDF, so that response time does not tell whether the account exists.
   const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
@@ -176,10 +176,10 @@ export async function login(
 const lockFor = (failures: SQLWrapper) => sql`case when ${failures} > ${FREE_FAILURES} then min(${MAX_LOCK_MS}, ${BASE_LOCK_MS} << min(${failures} - ${FREE_FAILURES} - 1, 10)) end`;
 
 /**
- * For an identity with a failed-login record, counts this attempt as a failure before its password is checked and
+ * For an identity whose next failure would lock it (FREE_FAILURES on record), counts this attempt as a failure before its password is checked and
  * sets the lock that would earn (a success deletes the record). Answers no row when the identity is locked now, or
- * has no record (a first failure is recorded after the check, recordFailure: concurrent right passwords on a clean
- * account must not lock each other out). Counted only afterwards, as before, 8 wrong passwords sent at once after a
+ * has fewer failures on record (those are recorded after the check, recordFailure: right passwords sent at once must
+ * not lock each other out). Counted only afterwards, as before, 8 wrong passwords sent at once after a
  * lock ended were all checked (a probe, 2026-12-07): now the first takes the place and sets the next lock, and the
  * others find it. One statement, so concurrent attempts are counted one after another.
  */
@@ -193,6 +193,9 @@ function countAttemptAgainstRecord(db: Db, organization: string, email: string, 
       and(
         eq(a.institutionId, sql`(select ${institutions.id} from ${institutions} where ${eq(institutions.code, organization)})`),
         eq(a.email, email),
+        // Only once the next failure would lock: before that, right passwords sent at once were told to wait a minute
+        // for locks their own successes then cleared (a probe: 3 failures, then 3 right at once: one 429).
+        gte(a.failures, FREE_FAILURES),
         or(isNull(a.lockedUntil), lte(a.lockedUntil, now)),
       ),
     )

@@ -23,8 +23,15 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
 const EXEMPT = "!";
 
 /** A usable stored pattern: a forbidding one must not be only "*" (it would forbid everything). */
+/** Characters (code points) in a text: an emoji is one, as README counts them, not its two UTF-16 units. */
+export function characterCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
 function isUsablePattern(p: string): boolean {
-  if (p.length === 0 || p.length > MAX_PATTERN_LENGTH || !PRINTABLE.test(p)) return false;
+  if (p.length === 0 || characterCount(p) > MAX_PATTERN_LENGTH || !PRINTABLE.test(p)) return false;
   if (p.startsWith(EXEMPT)) return p.length > 1 && !p.slice(1).startsWith(EXEMPT);
   return !/^\*+$/.test(p);
 }
@@ -73,7 +80,7 @@ export function policyOf(stored: string[], defaults: readonly string[] = DEFAULT
  */
 class WildcardPattern {
   private readonly words: number;
-  /** Per character code of the pattern: the states that character (or a `?`) advances into. */
+  /** Per code point of the pattern: the states that character (or a `?`) advances into. */
   private readonly advance = new Map<number, Uint32Array>();
   /** The states a `?` advances into: what any character not in the pattern does. */
   private readonly advanceOther: Uint32Array;
@@ -82,10 +89,11 @@ class WildcardPattern {
   private readonly state: Uint32Array;
 
   constructor(pattern: string) {
+    // By code point: `?` is one character, an emoji's two UTF-16 units included (docs/exams.md).
     const chars: number[] = [];
     const loopStates: number[] = [];
-    for (let i = 0; i < pattern.length; i++) {
-      const c = pattern.charCodeAt(i);
+    for (const ch of pattern) {
+      const c = ch.codePointAt(0)!;
       if (c === 42 /* * */) loopStates.push(chars.length);
       else chars.push(c);
     }
@@ -115,7 +123,9 @@ class WildcardPattern {
     d.fill(0);
     d[0] = 1;
     for (let i = 0; i < name.length; i++) {
-      const next = this.advance.get(name.charCodeAt(i)) ?? this.advanceOther;
+      const c = name.codePointAt(i)!;
+      if (c > 0xffff) i++; // the second unit of a surrogate pair
+      const next = this.advance.get(c) ?? this.advanceOther;
       let carry = 0;
       let alive = 0;
       for (let w = 0; w < this.words; w++) {
@@ -237,12 +247,18 @@ function listItems(text: string): string[] | null {
 }
 
 /**
- * Every item quoted ('a', "b"; a backslash escapes the next character), separated by commas, semicolons or white
- * space; null when anything else is there or a quote is never closed. Read in one pass: a regular expression for it
- * backtracked quadratically on a text of escaped quotes, and a probe's 150,000-character list held the service for
- * 32-39 s (2026-12-07).
+ * Every item quoted ('a', "b"), separated by commas, semicolons or white space; null when anything else is there or a
+ * quote is never closed. Read in one pass: a regular expression for it backtracked quadratically on a text of escaped
+ * quotes, and a probe's 150,000-character list held the service for 32-39 s (2026-12-07).
+ *
+ * Backslashes: a text that holds a doubled backslash anywhere was written by an escaping encoder (Python's str() of a
+ * list, JSON): there `\\` is one backslash, `\t` `\n` `\r` `\xNN` `\uNNNN` what they say, and `\` before any other
+ * character that character. Otherwise backslashes are literal (a CSV row of Windows paths: `"C:\Program
+ * Files\AnyDesk\AnyDesk.exe"` lost its backslashes and escaped the default list, a probe), except before the item's own
+ * quote (`'it\'s.exe'`). A quote written twice inside an item is one quote (CSV: `"say ""hi"".exe"`).
  */
 function quotedItems(s: string): string[] | null {
+  const escaping = s.includes("\\\\");
   const items: string[] = [];
   let i = 0;
   while (i < s.length) {
@@ -250,9 +266,17 @@ function quotedItems(s: string): string[] | null {
     if (quote === "'" || quote === '"') {
       let item = "";
       let j = i + 1;
-      for (; j < s.length && s[j] !== quote; j++) {
-        if (s[j] === "\\" && j + 1 < s.length) j++;
-        item += s[j];
+      for (; j < s.length; j++) {
+        const ch = s[j]!;
+        if (ch === quote) {
+          if (s[j + 1] !== quote) break;
+          item += quote; // doubled: one quote
+          j++;
+        } else if (ch === "\\" && j + 1 < s.length && (escaping || s[j + 1] === quote)) {
+          const [value, used] = escapedCharacter(s, j + 1);
+          item += value;
+          j += used;
+        } else item += ch;
       }
       if (j >= s.length) return null;
       items.push(item);
@@ -261,6 +285,18 @@ function quotedItems(s: string): string[] | null {
     else return null;
   }
   return items;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { t: "\t", n: "\n", r: "\r" };
+
+/** The character an escape starting at `s[at]` (after its backslash) stands for, and how many characters it used. */
+function escapedCharacter(s: string, at: number): [string, number] {
+  const c = s[at]!;
+  const hex = c === "x" ? 2 : c === "u" ? 4 : 0;
+  if (hex > 0 && /^[0-9a-fA-F]+$/.test(s.slice(at + 1, at + 1 + hex)) && at + hex < s.length) {
+    return [String.fromCharCode(parseInt(s.slice(at + 1, at + 1 + hex), 16)), 1 + hex];
+  }
+  return [SIMPLE_ESCAPES[c] ?? c, 1];
 }
 
 /**
@@ -275,7 +311,7 @@ export function parseProcessList(value: string | string[] | undefined | null, fi
   if (names.length > MAX_PROCESSES) {
     throw AppError.badField(field, `At most ${MAX_PROCESSES} processes may be reported at once (got ${names.length}).`);
   }
-  if (names.some((n) => n.length > MAX_PROCESS_NAME_LENGTH)) {
+  if (names.some((n) => characterCount(n) > MAX_PROCESS_NAME_LENGTH)) {
     throw AppError.badField(field, `A process name may be at most ${MAX_PROCESS_NAME_LENGTH} characters.`);
   }
   return names;

@@ -64,6 +64,18 @@ describe("process policy", () => {
     // Read in one pass: 150,000 characters of escaped quotes took the regular expression that read them 32-39 s.
     expect(splitProcessText(`"a` + `\\"a`.repeat(50_000))).toBeNull();
     expect(parseProcessList(`['a\\\\', "b"]`)).toEqual(["a\\", "b"]);
+    // Backslashes are literal in a CSV row of Windows paths (a probe's AnyDesk path lost them and escaped the defaults);
+    // a text with doubled backslashes was escaped by its encoder (Python's str(), JSON); CSV's doubled quote is one.
+    expect(parseProcessList(`"C:\\Program Files\\AnyDesk\\AnyDesk.exe","C:\\Windows\\notepad.exe"`)).toEqual(["C:\\Program Files\\AnyDesk\\AnyDesk.exe", "C:\\Windows\\notepad.exe"]);
+    expect(forbiddenAmong(parseProcessList(`"C:\\Program Files\\AnyDesk\\AnyDesk.exe"`), policyOf(["anydesk*"], []))).toHaveLength(1);
+    expect(parseProcessList(`['C:\\\\Program Files\\\\AnyDesk\\\\AnyDesk.exe', 'a\\tb.exe', 'caf\\xe9.exe', '\\u00e9.exe']`)).toEqual(["C:\\Program Files\\AnyDesk\\AnyDesk.exe", "a\tb.exe", "café.exe", "é.exe"]);
+    expect(parseProcessList(`"say ""hi"".exe", "b.exe"`)).toEqual(['say "hi".exe', "b.exe"]);
+    // Characters are counted as characters: an emoji is one.
+    expect(() => parseProcessList(["😀".repeat(150)])).not.toThrow();
+    expect(() => parseProcessList(["😀".repeat(261)])).toThrow();
+    expect(normalizePatterns(["😀".repeat(51)])).toHaveLength(1);
+    expect(compilePattern("?.exe").test("😀.exe")).toBe(true);
+    expect(compilePattern("x??").test("x😀")).toBe(false);
     expect(() => parseProcessList(Array.from({ length: 501 }, () => "p"))).toThrow();
     expect(() => parseProcessList(["x".repeat(261)])).toThrow();
   });

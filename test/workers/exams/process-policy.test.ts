@@ -43,6 +43,15 @@ describe("default forbidden-process policy", () => {
       expect(unreadable.status, text).toBe(400);
       expect(bodyAt(unreadable, 400).error_details.running_processes![0]).toMatch(/could not be read/);
     }
+    // A quoted CSV row of Windows paths keeps its backslashes (a probe's AnyDesk went unreported as C:Program Files...).
+    const paths = await checkup(s.access, { running_processes: '"C:\\Program Files\\AnyDesk\\AnyDesk.exe","C:\\Windows\\notepad.exe"' });
+    expect(bodyAt(paths, 200).resource_array).toEqual(["C:\\Program Files\\AnyDesk\\AnyDesk.exe"]);
+    // A name too long, or half a surrogate pair made by an escape, inside a list's text: said as for an array.
+    const long = bodyAt(await checkup(s.access, { running_processes: `["${"x".repeat(300)}"]` }), 400);
+    expect(long.bad_formatted_fields).toEqual(["running_processes.0"]);
+    expect(long.error_details["running_processes.0"]).toEqual(["A process name may be at most 260 characters."]);
+    const lone = bodyAt(await checkup(s.access, { running_processes: '["\\ud83d.exe"]' }), 400);
+    expect(lone.error_details.running_processes![0]).toMatch(/surrogate/);
   });
 
   it("is narrowed or turned off by an exam for that exam only, and shown to its instructor as set", async () => {
