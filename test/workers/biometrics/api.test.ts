@@ -95,6 +95,10 @@ describe("biometrics endpoints: input", () => {
       expect(empty.missing_required_fields.sort()).toEqual(["biometric_type", "voice_base64"]);
       expect(empty.error_details.voice_base64).toEqual(["Send the sample in voice_base64 (base64) or src (data: URI)."]);
     }
+    // A picture that is no base64 and a missing exam id, in one answer (a probe was told about the picture only after).
+    const both = bodyAt(await api(faceVerifyRoute, { token: s.access, unchecked: { image: "!!not base64!!" } }), 400);
+    expect(both).toMatchObject({ missing_required_fields: ["exam_id"], bad_formatted_fields: ["image"] });
+    expect(both.error_details.image).toEqual(["Not valid base64."]);
     const blankAndBadType = bodyAt(
       await api(verifyRoute, { token: s.access, raw: { body: new URLSearchParams({ biometric_type: "Iris", voice_base64: " ", src: "" }), contentType: "application/x-www-form-urlencoded" } }),
       400,
