@@ -139,7 +139,7 @@ async function filePartsAsText(form: FormData): Promise<FormData> {
     }
     const bytes = new Uint8Array(await value.arrayBuffer());
     const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
-    out.append(key, /^\s*(data:[^,]*,)?[A-Za-z0-9+/=_\-\s]*$/.test(text) && text.trim() !== "" ? text : base64Of(bytes));
+    out.append(key, isBase64Text(text) ? text : base64Of(bytes));
   }
   return out;
 }
@@ -151,3 +151,13 @@ function base64Of(bytes: Uint8Array): string {
 }
 
 const malformedForm = (why: string) => AppError.validation({ details: { form: [`The request body is not a valid form: ${why}.`] } }, "Malformed form body");
+
+/**
+ * Whether an uploaded file's text is already base64 (or a data: URI of it). A search for any other character, not a
+ * pattern over the whole text: `^\s*(data:...)?[...\s]*$` let leading white space be shared between its two parts in
+ * every way, and 100,000 spaces and a "!" took 12 s (an audit, 2026-12-07).
+ */
+function isBase64Text(text: string): boolean {
+  const body = text.replace(/^\s*data:[^,]*,/, "");
+  return text.trim() !== "" && !/[^A-Za-z0-9+/=_\-\s]/.test(body);
+}

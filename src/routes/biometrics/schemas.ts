@@ -14,7 +14,7 @@ export const ImageField = z
   // Characters base64 never has are said with the body's other problems (a probe's "!!" image was told only after
   // the missing exam_id was sent). data: URIs, URLs and the decoding itself are checked where the bytes are read
   // (imageBytesFromField), with their own messages.
-  .refine((v) => /^\s*(data:|[a-z][a-z0-9+.-]*:\/\/)/i.test(v) || /^[A-Za-z0-9+/=_\s-]*$/.test(v), "Not valid base64.")
+  .refine((v) => /^\s*(data:|[a-z][a-z0-9+.-]*:\/\/)/i.test(v) || !/[^A-Za-z0-9+/=_\s-]/.test(v), "Not valid base64.")
   .openapi({ description: "The picture (JPEG, PNG or WebP) as base64 or a `data:image/...;base64,` URI; never a URL.", example: "data:image/jpeg;base64,/9j/4AAQ..." });
 
 /** Limits per endpoint (bytes of the request body). */

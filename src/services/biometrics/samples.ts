@@ -41,9 +41,27 @@ export function sampleBytesFromField(
  * speech" instead of decoding.
  */
 export function standardBase64(b64: string): string {
+  // Most clients send standard base64 as is: nothing to change.
+  if (!/[\s_-]/.test(b64)) return b64;
   const unescapedPlus = b64.includes(" ") && !b64.includes("+");
-  return (unescapedPlus ? b64.replace(/ /g, "+") : b64).replace(/\s+/g, "").replace(/-/g, "+").replace(/_/g, "/");
+  // One pass over the character codes: four chained global replaces took 6-12 s on 22 MiB of '-', '_' or spaces (an
+  // audit, 2026-12-07). A character outside ASCII becomes '!', which unpaddedBase64 refuses as any non-base64 one.
+  const out = new Uint8Array(b64.length);
+  let n = 0;
+  for (let i = 0; i < b64.length; i++) {
+    const c = b64.charCodeAt(i);
+    if (c === 32 /* space */) {
+      if (unescapedPlus) out[n++] = 43 /* + */;
+    } else if ((c >= 9 && c <= 13) || (c > 127 && isUnicodeSpace(c))) {
+      // white space, as \s matches it
+    } else out[n++] = c === 45 /* - */ ? 43 : c === 95 /* _ */ ? 47 /* / */ : c > 127 ? 33 /* ! (never base64: refused) */ : c;
+  }
+  return new TextDecoder().decode(out.subarray(0, n));
 }
+
+/** The white space beyond ASCII that \s matches. */
+const isUnicodeSpace = (c: number) =>
+  c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 
 /**
  * Standard base64 without its padding, or null when it is not base64. The padding is dropped and put back
@@ -51,7 +69,7 @@ export function standardBase64(b64: string): string {
  */
 export function unpaddedBase64(b64: string): string | null {
   const data = b64.replace(/={1,2}$/, "");
-  return /^[A-Za-z0-9+/]+$/.test(data) && data.length % 4 !== 1 ? data : null;
+  return data.length > 0 && !/[^A-Za-z0-9+/]/.test(data) && data.length % 4 !== 1 ? data : null;
 }
 
 /** How many bytes unpadded base64 holds: 3 for every 4 characters, 1 or 2 for a trailing 2 or 3. */
