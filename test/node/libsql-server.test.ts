@@ -101,7 +101,8 @@ describe("a port that is taken", () => {
     }
   });
 
-  it("names a port or delay setting that is no number, for `npm start` and the libSQL server's --port", () => {
+  // Five Node processes one after another: seconds on a loaded 2-core machine (5 s, vitest's default, timed out once).
+  it("names a port or delay setting that is no number, for `npm start` and the libSQL server's --port", { timeout: 60_000 }, () => {
     for (const [env, message] of [
       [{ PORT: "abc" }, 'PORT must be a port number (0-65535), not "abc".'],
       [{ PORT: "0", DB_PORT: "70000" }, 'DB_PORT must be a port number (0-65535), not "70000".'],
