@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { BACKGROUND, OPUS_KBPS, SPEED_RATES, trainProjection, type Params, type Utt } from "../scripts/voice/lda";
+import { BACKGROUND, OPUS_KBPS, SPEED_RATES, type Params, type Utt } from "../scripts/voice/lda";
 import { fitVoicePlda } from "../scripts/voice/plda";
 import { computeEer } from "../scripts/voice/metrics";
 import { opusRoundTrip } from "../scripts/voice/opus-roundtrip";
@@ -29,10 +29,9 @@ import { extractVoiceFeatures, utteranceStats } from "../src/biometrics/voice/fe
 import { setOpusWasm } from "../src/biometrics/voice/opus";
 import { parseWav } from "../src/biometrics/voice/wav";
 import { resample } from "../src/biometrics/voice/resample";
-import { projectStats } from "../src/biometrics/voice/projection";
-import { cohortStats, scoreVoice, type VoiceCohort } from "../src/biometrics/voice/score";
 import { backgroundUtts } from "./voice-data";
-import { fmtRate, measured, thresholdForFmr } from "./rates";
+import { fmtRate } from "./rates";
+import { atRule, cvTrials } from "./voice-cv";
 import { VOICE_LEVEL_RULES } from "./voice-level-rules";
 
 const SR = 16000;
@@ -221,63 +220,6 @@ function withPitch(utts: Utt[], tracks: ClipTracks[], kind: PitchKind, seg = 200
 }
 
 // ---- The CV of bench/voice-plda.ts (its code; that file runs on import, so it is repeated here) ----
-interface Trial { genuine: boolean; fold: number; raw: number; norm: number }
-
-function foldOf(n: number, split: string): number[] {
-  if (split === "blocks") return Array.from({ length: n }, (_, i) => Math.floor((i * 5) / n));
-  if (split === "shuffle") {
-    const key = (i: number) => ((i * 2654435761 + 1) >>> 0) % 1009; // Knuth's multiplicative hash
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key(a) - key(b));
-    const f = new Array<number>(n);
-    order.forEach((spk, pos) => (f[spk] = pos % 5));
-    return f;
-  }
-  return Array.from({ length: n }, (_, i) => i % 5);
-}
-
-/** bench/voice-plda.ts cv() for its "shipped" PLDA with speed copies (`perturbed`: one Utt list per rate). */
-function cv(bg: Utt[], perturbed: Utt[][], lda: Params, split: string): Trial[] {
-  const out: Trial[] = [];
-  const fold = foldOf(bg.length, split);
-  for (let k = 0; k < 5; k++) {
-    const train = bg.filter((_, i) => fold[i] !== k), test = bg.filter((_, i) => fold[i] === k);
-    const copies = perturbed.flatMap((p) => p.filter((_, i) => fold[i] !== k));
-    const proj = trainProjection([...train, ...copies], lda);
-    const fitted = fitVoicePlda([...train, ...copies], proj);
-    const cohort: VoiceCohort = { modelId: "bench", dim: proj.outputDim, topK: 25, embeddings: train.map((u) => projectStats(u.full, proj)), plda: fitted };
-    const enrol = test.map((u) => projectStats(u.halves[0], proj));
-    const es = enrol.map((e) => cohortStats(e, cohort));
-    for (const second of [(u: Utt) => u.halves[1], (u: Utt) => u.codecHalf]) {
-      const probes = test.map((u) => projectStats(second(u), proj));
-      for (let i = 0; i < test.length; i++) {
-        for (let j = 0; j < test.length; j++) {
-          const s = scoreVoice(enrol[i]!, probes[j]!, cohort, es[i]);
-          out.push({ genuine: i === j, fold: k, raw: s.raw, norm: s.normalised });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Per trial: accepted at a threshold chosen on the other folds' impostors for FMR `rule`. */
-function crossFitted(ts: Trial[], rule: number): boolean[] {
-  const thr = [0, 1, 2, 3, 4].map((k) => thresholdForFmr(ts.filter((t) => t.fold !== k && !t.genuine).map((t) => t.norm), rule));
-  return ts.map((t) => t.norm >= thr[t.fold]!);
-}
-
-/** Exact two-sided sign test on the discordant pairs (McNemar). */
-function mcnemar(b: number, c: number): number {
-  const n = b + c;
-  let p = 0;
-  for (let i = 0; i <= Math.min(b, c); i++) {
-    let lc = 0;
-    for (let j = 1; j <= i; j++) lc += Math.log((n - i + j) / j);
-    p += Math.exp(lc - n * Math.LN2);
-  }
-  return Math.min(1, 2 * p);
-}
-
 // ---- Run ----
 const LDA60: Params = { segFrames: 200, dim: 60, shrink: 0.05 };
 const VARIANTS: { name: string; pitch?: PitchKind }[] = [
@@ -314,7 +256,7 @@ const summary: string[] = [];
 for (const split of SPLITS) {
   console.log(`\nCV partition: ${split}`);
   const t0 = performance.now();
-  const results = VARIANTS.map((v, i) => ({ v, ts: cv(data[i]!.bg, data[i]!.copies, LDA60, split) }));
+  const results = VARIANTS.map((v, i) => ({ v, ts: cvTrials(data[i]!.bg, data[i]!.copies, LDA60, fitVoicePlda, split) }));
   console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s for ${VARIANTS.length} variants)`);
   const base = results[0]!;
   for (const { v, ts } of results) {
@@ -323,20 +265,10 @@ for (const split of SPLITS) {
     console.log(`\n${v.name}: EER of the cosine ${eer("raw")} %, of the decided (normalised) score ${eer("norm")} %`);
     const cells: string[] = [];
     for (const [level, rule] of Object.entries(RULES)) {
-      const acc = crossFitted(ts, rule);
-      const accBase = crossFitted(base.ts, rule);
-      const fm = ts.filter((t, i) => !t.genuine && acc[i]).length;
-      const fnm = ts.filter((t, i) => t.genuine && !acc[i]).length;
-      let onlyBase = 0, onlyThis = 0;
-      ts.forEach((t, i) => {
-        if (!t.genuine) return;
-        if (!accBase[i] && acc[i]) onlyBase++;
-        if (accBase[i] && !acc[i]) onlyThis++;
-      });
-      const p = mcnemar(onlyBase, onlyThis);
-      console.log(`  ${level} (FMR ${100 * rule} % rule, cross-fitted): FMR ${fmtRate(measured(fm, im.length))}  FNMR ${fmtRate(measured(fnm, g.length))}` +
-        (v === base.v ? "" : `; genuine rejected only by v2 ${onlyBase}, only by this ${onlyThis}, McNemar p = ${p.toFixed(3)}`));
-      cells.push(`${(100 * fnm / g.length).toFixed(2)} %` + (v === base.v ? "" : ` (${onlyBase} / ${onlyThis}, p ${p.toFixed(2)})`) + ` @ FMR ${(100 * fm / im.length).toFixed(2)} %`);
+      const r = atRule(ts, base.ts, rule);
+      console.log(`  ${level} (FMR ${100 * rule} % rule, cross-fitted): FMR ${fmtRate(r.fmr)}  FNMR ${fmtRate(r.fnmr)}` +
+        (v === base.v ? "" : `; genuine rejected only by v2 ${r.onlyBase}, only by this ${r.onlyThis}, McNemar p = ${r.p.toFixed(3)}`));
+      cells.push(`${(100 * r.fnmr.rate).toFixed(2)} %` + (v === base.v ? "" : ` (${r.onlyBase} / ${r.onlyThis}, p ${r.p.toFixed(2)})`) + ` @ FMR ${(100 * r.fmr.rate).toFixed(2)} %`);
     }
     summary.push(`| ${split} | ${v.name} | ${cells.join(" | ")} | ${eer("norm")} % |`);
   }

@@ -6,13 +6,14 @@
 //   VOICE_CV_SPLIT=blocks npx tsx bench/voice-plda.ts  # the same on other speaker partitions (also "shuffle")
 //   VOICE_VARIANTS=shipped,speed npx tsx bench/voice-plda.ts   # only some variants (the first, the baseline, always runs)
 // The speed-perturbed variants need their copies' features once (~2-3 min each rate, cached like the rest).
-import { trainProjection, type Params, type Utt } from "../scripts/voice/lda";
+import { type Params, type Utt } from "../scripts/voice/lda";
 import { fitPlda, fitVoicePlda } from "../scripts/voice/plda";
 import { computeEer } from "../scripts/voice/metrics";
 import { projectStats, type LinearProjection } from "../src/biometrics/voice/projection";
-import { cohortStats, scoreVoice, type VoiceCohort, type VoicePlda } from "../src/biometrics/voice/score";
+import { scoreVoice, type VoiceCohort, type VoicePlda } from "../src/biometrics/voice/score";
 import { backgroundUtts } from "./voice-data";
-import { fmtRate, measured, thresholdForFmr } from "./rates";
+import { fmtRate } from "./rates";
+import { atRule, cvTrials, type Trial } from "./voice-cv";
 import { VOICE_LEVEL_RULES } from "./voice-level-rules";
 
 interface Variant {
@@ -20,7 +21,6 @@ interface Variant {
   /** Speed-perturbed copies of the training folds' speakers as extra training speakers (LDA and PLDA; not the cohort). */
   speeds?: number[];
 }
-interface Trial { genuine: boolean; fold: number; raw: number; norm: number }
 
 /** The PLDA of a variant, fitted on the training speakers only. */
 function plda(train: Utt[], proj: LinearProjection, kind: Variant["plda"]): VoicePlda | undefined {
@@ -30,62 +30,11 @@ function plda(train: Utt[], proj: LinearProjection, kind: Variant["plda"]): Voic
   return { mean: Float32Array.from(p.mean), transform: Float32Array.from(p.transform), psi: Float32Array.from(p.psi) };
 }
 
-// VOICE_CV_SPLIT: "mod" (speaker i in fold i % 5, as every other voice bench), "blocks" (contiguous fifths) or
-// "shuffle" (a fixed pseudo-random permutation): a gain that only shows on one partition is noise.
+// VOICE_CV_SPLIT: the speaker partition into folds (bench/voice-cv.ts foldOf: mod, blocks or shuffle).
 const SPLIT = process.env.VOICE_CV_SPLIT ?? "mod";
-function foldOf(n: number): number[] {
-  if (SPLIT === "blocks") return Array.from({ length: n }, (_, i) => Math.floor((i * 5) / n));
-  if (SPLIT === "shuffle") {
-    const key = (i: number) => ((i * 2654435761 + 1) >>> 0) % 1009; // Knuth's multiplicative hash
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => key(a) - key(b));
-    const f = new Array<number>(n);
-    order.forEach((spk, pos) => (f[spk] = pos % 5));
-    return f;
-  }
-  return Array.from({ length: n }, (_, i) => i % 5);
-}
 
-function cv(bg: Utt[], v: Variant, perturbed: Map<number, Utt[]>): Trial[] {
-  const out: Trial[] = [];
-  const fold = foldOf(bg.length);
-  for (let k = 0; k < 5; k++) {
-    const train = bg.filter((_, i) => fold[i] !== k), test = bg.filter((_, i) => fold[i] === k);
-    const copies = (v.speeds ?? []).flatMap((r) => perturbed.get(r)!.filter((_, i) => fold[i] !== k));
-    const proj = trainProjection([...train, ...copies], v.lda);
-    const fitted = plda([...train, ...copies], proj, v.plda);
-    const cohort: VoiceCohort = { modelId: "bench", dim: proj.outputDim, topK: 25, embeddings: train.map((u) => projectStats(u.full, proj)), ...(fitted ? { plda: fitted } : {}) };
-    const enrol = test.map((u) => projectStats(u.halves[0], proj));
-    const es = enrol.map((e) => cohortStats(e, cohort));
-    for (const second of [(u: Utt) => u.halves[1], (u: Utt) => u.codecHalf]) {
-      const probes = test.map((u) => projectStats(second(u), proj));
-      for (let i = 0; i < test.length; i++) {
-        for (let j = 0; j < test.length; j++) {
-          const s = scoreVoice(enrol[i]!, probes[j]!, cohort, es[i]);
-          out.push({ genuine: i === j, fold: k, raw: s.raw, norm: s.normalised });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Per trial: accepted at a threshold chosen on the other folds' impostors for FMR `rule`. */
-function crossFitted(ts: Trial[], rule: number): boolean[] {
-  const thr = [0, 1, 2, 3, 4].map((k) => thresholdForFmr(ts.filter((t) => t.fold !== k && !t.genuine).map((t) => t.norm), rule));
-  return ts.map((t) => t.norm >= thr[t.fold]!);
-}
-
-/** Exact two-sided sign test on the discordant pairs (McNemar). */
-function mcnemar(b: number, c: number): number {
-  const n = b + c;
-  let p = 0;
-  for (let i = 0; i <= Math.min(b, c); i++) {
-    let lc = 0;
-    for (let j = 1; j <= i; j++) lc += Math.log((n - i + j) / j);
-    p += Math.exp(lc - n * Math.LN2);
-  }
-  return Math.min(1, 2 * p);
-}
+const cv = (bg: Utt[], v: Variant, perturbed: Map<number, Utt[]>): Trial[] =>
+  cvTrials(bg, (v.speeds ?? []).map((r) => perturbed.get(r)!), v.lda, (train, proj) => plda(train, proj, v.plda), SPLIT);
 
 const LDA60: Params = { segFrames: 200, dim: 60, shrink: 0.05 };
 const VARIANTS: Variant[] = [
@@ -117,19 +66,9 @@ for (const { v, ts } of results) {
   const eer = (key: "raw" | "norm") => (100 * computeEer(g.map((t) => t[key]), im.map((t) => t[key])).eer).toFixed(2);
   console.log(`\n${v.name}: EER of the cosine ${eer("raw")} %, of the decided (normalised) score ${eer("norm")} %`);
   for (const [level, rule] of Object.entries(VOICE_LEVEL_RULES)) {
-    const acc = crossFitted(ts, rule);
-    const accBase = crossFitted(base.ts, rule);
-    const fm = ts.filter((t, i) => !t.genuine && acc[i]).length;
-    const fnm = ts.filter((t, i) => t.genuine && !acc[i]).length;
-    // Genuine trials are the same in every variant (same order): count the ones only one side rejects.
-    let onlyBase = 0, onlyThis = 0;
-    ts.forEach((t, i) => {
-      if (!t.genuine) return;
-      if (!accBase[i] && acc[i]) onlyBase++;
-      if (accBase[i] && !acc[i]) onlyThis++;
-    });
-    console.log(`  ${level} (FMR ${100 * rule} % rule, cross-fitted): FMR ${fmtRate(measured(fm, im.length))}  FNMR ${fmtRate(measured(fnm, g.length))}` +
-      (v === base.v ? "" : `; genuine rejected only by the reference ${onlyBase}, only by this ${onlyThis}, McNemar p = ${mcnemar(onlyBase, onlyThis).toFixed(3)}`));
+    const r = atRule(ts, base.ts, rule);
+    console.log(`  ${level} (FMR ${100 * rule} % rule, cross-fitted): FMR ${fmtRate(r.fmr)}  FNMR ${fmtRate(r.fnmr)}` +
+      (v === base.v ? "" : `; genuine rejected only by the reference ${r.onlyBase}, only by this ${r.onlyThis}, McNemar p = ${r.p.toFixed(3)}`));
   }
 }
 
