@@ -1,5 +1,5 @@
 // Accounts, login and refresh-token rotation. All SQL for these lives here.
-import { and, eq, gte, inArray, isNull, lt, lte, or, sql, type SQLWrapper } from "drizzle-orm";
+import { and, eq, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Config } from "../env";
 import type { Db } from "../db/client";
 import { institutions, invitations, loginAttempts, refreshTokenFamilies, refreshTokens, users } from "../db/schema";
@@ -172,8 +172,15 @@ export async function login(
   return { access: await accessFor(config, who, now), refresh: await refreshJwtOf(config, who, familyId, row) };
 }
 
-/** The lock a count of failures earns: the 5th consecutive failure 1 minute, each further one twice the last, up to 15. */
-const lockFor = (failures: SQLWrapper) => sql`case when ${failures} > ${FREE_FAILURES} then min(${MAX_LOCK_MS}, ${BASE_LOCK_MS} << min(${failures} - ${FREE_FAILURES} - 1, 10)) end`;
+/**
+ * A failed-login record's columns after one more failure: the count, and the lock the new count earns (the 5th
+ * consecutive failure 1 minute, each further one twice the last, up to 15), or the lock as it was.
+ */
+const oneMoreFailure = (now: number) => {
+  const failures = sql`${loginAttempts.failures} + 1`;
+  const lockMs = sql`case when ${failures} > ${FREE_FAILURES} then min(${MAX_LOCK_MS}, ${BASE_LOCK_MS} << min(${failures} - ${FREE_FAILURES} - 1, 10)) end`;
+  return { failures, updatedAt: now, lockedUntil: sql`coalesce(${now} + ${lockMs}, ${loginAttempts.lockedUntil})` };
+};
 
 /**
  * For an identity whose next failure would lock it (FREE_FAILURES on record), counts this attempt as a failure before its password is checked and
@@ -185,10 +192,9 @@ const lockFor = (failures: SQLWrapper) => sql`case when ${failures} > ${FREE_FAI
  */
 function countAttemptAgainstRecord(db: Db, organization: string, email: string, now: number) {
   const a = loginAttempts;
-  const lockMs = lockFor(sql`${a.failures} + 1`);
   return db
     .update(a)
-    .set({ failures: sql`${a.failures} + 1`, updatedAt: now, lockedUntil: sql`coalesce(${now} + ${lockMs}, ${a.lockedUntil})` })
+    .set(oneMoreFailure(now))
     .where(
       and(
         eq(a.institutionId, sql`(select ${institutions.id} from ${institutions} where ${eq(institutions.code, organization)})`),
@@ -209,7 +215,7 @@ async function recordFailure(db: Db, institutionId: number, email: string, now: 
     .values({ institutionId, email, failures: 1, updatedAt: now })
     .onConflictDoUpdate({
       target: [loginAttempts.institutionId, loginAttempts.email],
-      set: { failures: sql`${loginAttempts.failures} + 1`, updatedAt: now, lockedUntil: sql`coalesce(${now} + ${lockFor(sql`${loginAttempts.failures} + 1`)}, ${loginAttempts.lockedUntil})` },
+      set: oneMoreFailure(now),
     });
 }
 

@@ -37,10 +37,30 @@ export function sessionRecordStatements(db: Db, s: { institutionId: number; exam
   ] as const;
 }
 
-/** The statements deleting everything recorded for an exam (`onlyIf` as in sessionRecordStatements). */
+/**
+ * The statement deleting a session's partner callback events, queued or not, when the partner deletes the session:
+ * each quotes the session (email, external_id, individual_info), and an event about a session the caller deleted is
+ * news to nobody (a probe found them still retried, and listed in the student's my_data, after the delete). `onlyIf`
+ * as in sessionRecordStatements.
+ */
+export const sessionEventsDelete = (db: Db, s: { institutionId: number; examId: number; enrolmentId: number }, onlyIf?: SQL) =>
+  db
+    .delete(partnerCallbackOutbox)
+    .where(
+      and(
+        eq(partnerCallbackOutbox.institutionId, s.institutionId),
+        eq(partnerCallbackOutbox.examId, s.examId),
+        eq(partnerCallbackOutbox.enrolmentId, s.enrolmentId),
+        onlyIf,
+      ),
+    );
+
+/** The statements deleting everything recorded for an exam, its sessions' callback events included (`onlyIf` as in
+ * sessionRecordStatements). */
 export function examRecordStatements(db: Db, e: { institutionId: number; examId: number }, onlyIf?: SQL) {
   const of = <T extends { institutionId: any; examId: any }>(t: T) => and(eq(t.institutionId, e.institutionId), eq(t.examId, e.examId), onlyIf);
   return [
+    db.delete(partnerCallbackOutbox).where(of(partnerCallbackOutbox)),
     db.delete(alerts).where(of(alerts)),
     db.delete(monitoringEvents).where(of(monitoringEvents)),
     db.delete(manualApprovalRequests).where(of(manualApprovalRequests)),

@@ -73,9 +73,9 @@ function finishDocument(document: Document, now: number): Document {
   }
   // add_exam's scheduled_date must lie ahead and within two years: 1 June of next year always does (a fixed example
   // went by). Reckoned when the document is built, on its first request.
-  const scheduled = document.components?.schemas?.AddExam as { properties?: Record<string, { example?: unknown }> } | undefined;
-  if (scheduled?.properties?.scheduled_date) {
-    scheduled.properties.scheduled_date.example = `${new Date(now).getUTCFullYear() + 1}-06-01T09:00:00Z`;
+  const addExam = document.components?.schemas?.AddExam as { properties?: Record<string, { example?: unknown }> } | undefined;
+  if (addExam?.properties?.scheduled_date) {
+    addExam.properties.scheduled_date.example = `${new Date(now).getUTCFullYear() + 1}-06-01T09:00:00Z`;
   }
   return document;
 }

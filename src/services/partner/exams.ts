@@ -10,7 +10,7 @@ import { idOf } from "./params";
 import type { ExamRow } from "./serialize";
 import { effectiveStatus, examEndsAt, type PartnerExamStatus, partnerExamStatus, partnerExamStatusChange, settle, settledFields } from "../exams/lifecycle";
 import { type PendingNonce, readAfterNonce } from "./nonces";
-import { examEventsDelete, syncSessionStatuses } from "./outbox";
+import { syncSessionStatuses } from "./outbox";
 
 export type Scope = { institutionId: number };
 
@@ -239,7 +239,6 @@ export async function deleteExam(db: Db, scope: Scope, idText: string, now = Dat
         .where(and(eq(exams.id, current.id), eq(exams.institutionId, scope.institutionId), ne(exams.status, "Started")))
         .returning({ id: exams.id }),
       ...examRecordStatements(db, { institutionId: scope.institutionId, examId: current.id }, gone),
-      examEventsDelete(db, { institutionId: scope.institutionId, examId: current.id }, gone),
     ]);
     if (deleted.length > 0) return current;
   }

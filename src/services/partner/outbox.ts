@@ -5,7 +5,7 @@
 // a status is never recorded without its event, even if the Worker stops right after. Delivery reads
 // the outbox: a Worker restart loses nothing, a failed delivery is retried with backoff until a
 // receiver accepts it (2xx) or it expires. The receiver de-duplicates by the event id.
-import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { decisions, enrolments, exams, institutions, partnerCallbackOutbox, users } from "../../db/schema";
 import { activeSecrets } from "./credentials";
@@ -218,28 +218,6 @@ async function attempt(target: { url: string | null; secrets: string[] }, id: st
     return e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : "fetch failed";
   }
 }
-
-/**
- * The statement deleting a session's events, queued or not, when the partner deletes the session: each quotes the
- * session (email, external_id, individual_info), and an event about a session the caller deleted is news to nobody
- * (a probe found them still retried, and listed in the student's my_data, after the delete). `onlyIf` guards it as
- * in erasure.ts's sessionRecordStatements ("the session row is gone").
- */
-export const sessionEventsDelete = (db: Db, s: { institutionId: number; examId: number; enrolmentId: number }, onlyIf?: SQL) =>
-  db
-    .delete(partnerCallbackOutbox)
-    .where(
-      and(
-        eq(partnerCallbackOutbox.institutionId, s.institutionId),
-        eq(partnerCallbackOutbox.examId, s.examId),
-        eq(partnerCallbackOutbox.enrolmentId, s.enrolmentId),
-        onlyIf,
-      ),
-    );
-
-/** The statement deleting every event of an exam the partner deletes (as sessionEventsDelete, for all its sessions). */
-export const examEventsDelete = (db: Db, e: { institutionId: number; examId: number }, onlyIf?: SQL) =>
-  db.delete(partnerCallbackOutbox).where(and(eq(partnerCallbackOutbox.institutionId, e.institutionId), eq(partnerCallbackOutbox.examId, e.examId), onlyIf));
 
 /** Delivered or abandoned events are kept a week for support questions, then removed. */
 export async function pruneOutbox(db: Db, now: number) {

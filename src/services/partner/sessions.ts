@@ -4,12 +4,11 @@
 import { and, asc, count, eq, exists, isNull, ne, notExists, sql } from "drizzle-orm";
 import { columnName, type Db } from "../../db/client";
 import { enrolments, users } from "../../db/schema";
-import { sessionRecordStatements } from "../erasure";
+import { sessionEventsDelete, sessionRecordStatements } from "../erasure";
 import { isForeignKeyViolation } from "../../lib/errors";
 import { PartnerError } from "./errors";
 import { type Scope, examQuery, findExam, foundExam } from "./exams";
 import { type PendingNonce, readAfterNonce } from "./nonces";
-import { sessionEventsDelete } from "./outbox";
 import { idOf } from "./params";
 import { selectSessions } from "./rows";
 import { type SessionRow, statusOfRow } from "./serialize";
